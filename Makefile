@@ -1,0 +1,43 @@
+# medgate — two commands do all the set-up on a fresh Debian 12 machine:
+#   make run    install what is missing, build, start a demo instance
+#   make test   install what is missing, build with sanitizers, run every test
+# Both are idempotent and safe to repeat.
+
+BUILD      ?= build
+TEST_BUILD ?= build-test
+JOBS       ?= $(shell nproc)
+DEMO_DIR   ?= $(if $(filter 0,$(shell id -u)),/var/lib/medgate/demo,$(CURDIR)/demo)
+export MG_FUZZ_SECONDS ?= 8
+
+.PHONY: all deps build run test test-only bench clean format
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja $(BUILD)/Makefile:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@bash scripts/demo.sh "$(BUILD)" "$(DEMO_DIR)"
+
+$(TEST_BUILD)/Makefile:
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DCMAKE_C_COMPILER=clang -DMG_SANITIZE=ON -DMG_FUZZ=ON
+
+test: deps $(TEST_BUILD)/Makefile
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+bench: build
+	bash bench/ingest-compare.sh --gateway $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what medgate needs to build, run and test, on Debian 12, without
+# asking anything. Idempotent: installs only what is missing, and runs
+# 'apt-get update' only when something is.
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config clang libclang-rt-14-dev
+	libmicrohttpd-dev libgnutls28-dev gnutls-bin libsodium-dev
+	libjansson-dev libsqlite3-dev sqlite3 libinih-dev libcmocka-dev
+	libcurl4-gnutls-dev liboath-dev libqrencode-dev libpq-dev
+	curl openssl ca-certificates python3 nginx-light procps psmisc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+		|| missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "missing packages: ${missing[*]}" >&2
+		echo "run as root, or: sudo apt-get install ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The daemon drops root privileges to this account after binding its ports.
+if [ "$(id -u)" -eq 0 ] && ! id medgate >/dev/null 2>&1; then
+	useradd --system --home-dir /var/lib/medgate --no-create-home \
+		--shell /usr/sbin/nologin medgate
+fi
+if [ "$(id -u)" -eq 0 ]; then
+	install -d -m 0755 /var/lib/medgate
+fi

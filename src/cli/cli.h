@@ -1,0 +1,36 @@
+/* medgatectl: one file per command group, sharing this context. */
+#ifndef MG_CLI_CLI_H
+#define MG_CLI_CLI_H
+
+#include <stdbool.h>
+
+#include "common/config.h"
+#include "crypto/keys.h"
+#include "store/store.h"
+
+struct cli {
+	const char *config_path;	/* -c; NULL until given */
+	struct mg_config cfg;
+	struct mg_store *store;
+	struct mg_master_key *master;
+};
+
+/* Load the configuration, switch to the instance's account when run as
+ * root (so files stay the daemon's), open the store and, if need_master,
+ * the master key. Prints the reason and returns < 0 on failure. */
+int cli_open(struct cli *cli, bool need_master);
+void cli_close(struct cli *cli);
+
+/* Resolve a tenant name to its id; prints the reason on failure. */
+int cli_tenant_id(struct cli *cli, const char *name, int64_t *id_out);
+
+/* Parse a whole decimal number in [min, max]; 0 or MG_ERR_INVALID. */
+int cli_parse_int(const char *text, long long min, long long max, long long *out);
+
+/* Command groups: argv[0] is the group's name. Return the exit status. */
+int cli_init(struct cli *cli, int argc, char **argv);
+int cli_device(struct cli *cli, int argc, char **argv);
+int cli_measurement(struct cli *cli, int argc, char **argv);
+int cli_config_reference(struct cli *cli, int argc, char **argv);
+
+#endif

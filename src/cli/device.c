@@ -1,0 +1,157 @@
+/* medgatectl device: enrolment tokens, listing, blocking and revoking. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/err.h"
+#include "common/timefmt.h"
+
+static int device_usage(void)
+{
+	fprintf(stderr,
+		"usage: medgatectl device token --tenant TENANT --name NAME [--ttl SECONDS]\n"
+		"       medgatectl device list [--tenant TENANT]\n"
+		"       medgatectl device revoke|block|unblock DEVICE-ID\n");
+	return 2;
+}
+
+static bool name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > MG_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+static int device_token(struct cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "tenant", required_argument, NULL, 't' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "ttl", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *tenant = NULL, *name = NULL;
+	unsigned char hash[MG_TOKEN_HASH_BYTES];
+	char token[MG_TOKEN_TEXT_LEN + 1];
+	long long ttl = -1;
+	int64_t tenant_id, id;
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 't': tenant = optarg; break;
+		case 'n': name = optarg; break;
+		case 'l':
+			if (cli_parse_int(optarg, 60, 30 * 86400, &ttl) != 0) {
+				fprintf(stderr, "medgatectl: --ttl: expected 60 to 2592000 seconds\n");
+				return 2;
+			}
+			break;
+		default: return device_usage();
+		}
+	}
+	if (tenant == NULL || name == NULL || optind != argc)
+		return device_usage();
+	if (!name_ok(name)) {
+		fprintf(stderr, "medgatectl: --name: 1 to %d printable characters\n", MG_NAME_MAX);
+		return 2;
+	}
+	if (cli_open(cli, true) != 0 || cli_tenant_id(cli, tenant, &tenant_id) != 0)
+		return 1;
+	if (ttl < 0)
+		ttl = cli->cfg.enrol_token_ttl;
+	if ((r = mg_token_new(cli->master, token, sizeof(token), hash)) != 0 ||
+	    (r = cli->store->token_create(cli->store, tenant_id, name, hash,
+					  mg_now_ms() + ttl * 1000, &id)) != 0) {
+		fprintf(stderr, "medgatectl: cannot create a token: %s\n", mg_strerror(r));
+		return 1;
+	}
+	/* The token alone on stdout, so scripts can take it as it is. */
+	printf("%s\n", token);
+	fprintf(stderr, "one-time enrolment token for \"%s\" in tenant %s, valid %lld s\n", name,
+		tenant, ttl);
+	return 0;
+}
+
+static int print_device(const struct mg_device *d, void *arg)
+{
+	char seen[MG_TIME_TEXT_LEN] = "never", expiry[MG_TIME_TEXT_LEN];
+
+	(void)arg;
+	if (d->last_seen_ms != 0)
+		mg_time_format(d->last_seen_ms, seen, sizeof(seen));
+	mg_time_format(d->cert_not_after_ms, expiry, sizeof(expiry));
+	printf("%-6lld %-8lld %-8s %-25s %-25s %.16s  %s\n", (long long)d->id,
+	       (long long)d->tenant_id, mg_device_status_name(d->status), seen, expiry,
+	       d->cert_fingerprint, d->name);
+	return 0;
+}
+
+static int device_list(struct cli *cli, int argc, char **argv)
+{
+	int64_t tenant_id = 0;
+	int r;
+
+	if (argc != 1 && !(argc == 3 && strcmp(argv[1], "--tenant") == 0))
+		return device_usage();
+	if (cli_open(cli, false) != 0 || (argc == 3 && cli_tenant_id(cli, argv[2], &tenant_id) != 0))
+		return 1;
+	printf("%-6s %-8s %-8s %-25s %-25s %-17s %s\n", "ID", "TENANT", "STATUS", "LAST SEEN",
+	       "CERTIFICATE EXPIRES", "FINGERPRINT", "NAME");
+	if ((r = cli->store->device_list(cli->store, tenant_id, print_device, NULL)) != 0) {
+		fprintf(stderr, "medgatectl: cannot list devices: %s\n", mg_strerror(r));
+		return 1;
+	}
+	return 0;
+}
+
+static int device_set(struct cli *cli, int argc, char **argv, enum mg_device_status status)
+{
+	struct mg_device d;
+	long long id;
+	int r;
+
+	if (argc != 2 || cli_parse_int(argv[1], 1, INT64_MAX, &id) != 0)
+		return device_usage();
+	if (cli_open(cli, false) != 0)
+		return 1;
+	if ((r = cli->store->device_by_id(cli->store, id, &d)) == 0 &&
+	    d.status == MG_DEVICE_REVOKED && status != MG_DEVICE_REVOKED) {
+		fprintf(stderr, "medgatectl: device %lld is revoked for good; enrol it anew\n", id);
+		return 1;
+	}
+	if (r == 0)
+		r = cli->store->device_set_status(cli->store, id, status);
+	if (r != 0) {
+		fprintf(stderr, "medgatectl: device %lld: %s\n", id,
+			r == MG_ERR_NOT_FOUND ? "no such device (or revoked already)" : mg_strerror(r));
+		return 1;
+	}
+	printf("device %lld %s\n", id, mg_device_status_name(status));
+	return 0;
+}
+
+int cli_device(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 2)
+		return device_usage();
+	if (strcmp(argv[1], "token") == 0)
+		return device_token(cli, argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return device_list(cli, argc - 1, argv + 1);
+	if (strcmp(argv[1], "revoke") == 0)
+		return device_set(cli, argc - 1, argv + 1, MG_DEVICE_REVOKED);
+	if (strcmp(argv[1], "block") == 0)
+		return device_set(cli, argc - 1, argv + 1, MG_DEVICE_BLOCKED);
+	if (strcmp(argv[1], "unblock") == 0)
+		return device_set(cli, argc - 1, argv + 1, MG_DEVICE_ACTIVE);
+	return device_usage();
+}

@@ -1,0 +1,287 @@
+/* medgatectl init DIR: a new instance with its keys, CAs, server
+ * certificate, configuration, store, default tenant and administrator. */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/err.h"
+#include "common/file.h"
+#include "crypto/password.h"
+#include "daemon/privileges.h"
+#include "tls/ca.h"
+
+#define CA_DAYS 3650
+#define SERVER_CERT_DAYS 825
+#define ADMIN_PASSWORD_MIN 12
+#define ADMIN_PASSWORD_MAX 128
+
+struct init_options {
+	const char *dir;
+	const char *user;
+	const char *password_file;
+	unsigned web_port, device_port, mllp_port;
+};
+
+static int init_usage(void)
+{
+	fprintf(stderr, "usage: medgatectl init DIR [--web-port N] [--device-port N] "
+			"[--mllp-port N]\n"
+			"                      [--admin-password-file FILE] [--user ACCOUNT]\n");
+	return 2;
+}
+
+static int path_in(const char *dir, const char *name, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s/%s", dir, name);
+
+	return n >= 0 && (size_t)n < outlen ? 0 : MG_ERR_LIMIT;
+}
+
+static int make_dirs(const struct init_options *o, const struct passwd *pw)
+{
+	static const struct { const char *name; mode_t mode; } dirs[] = {
+		{ "", 0750 }, { "keys", 0700 }, { "certs", 0755 }, { "data", 0700 }, { "log", 0750 },
+	};
+	char path[MG_PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (path_in(o->dir, dirs[i].name, path, sizeof(path)) != 0)
+			return MG_ERR_LIMIT;
+		if (mkdir(path, dirs[i].mode) != 0 && !(errno == EEXIST && i == 0)) {
+			fprintf(stderr, "medgatectl: cannot create %s: %s\n", path, strerror(errno));
+			return MG_ERR_IO;
+		}
+		if (chmod(path, dirs[i].mode) != 0 ||
+		    (pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) != 0)) {
+			fprintf(stderr, "medgatectl: cannot set owner or mode of %s: %s\n", path,
+				strerror(errno));
+			return MG_ERR_IO;
+		}
+	}
+	return 0;
+}
+
+static int read_admin_password(const char *file, char *out, size_t outlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = mg_file_read(file, 4096, &text, &len)) != 0) {
+		fprintf(stderr, "medgatectl: %s: %s\n", file,
+			r == MG_ERR_LIMIT ? "file too large" : strerror(errno));
+		return r;
+	}
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	if (len < ADMIN_PASSWORD_MIN || len > ADMIN_PASSWORD_MAX || len >= outlen ||
+	    memchr(text, '\0', len) != NULL) {
+		fprintf(stderr, "medgatectl: %s: the password must be %d to %d characters\n", file,
+			ADMIN_PASSWORD_MIN, ADMIN_PASSWORD_MAX);
+		r = MG_ERR_INVALID;
+	} else {
+		memcpy(out, text, len);
+		out[len] = '\0';
+	}
+	sodium_memzero(text, len);
+	free(text);
+	return r;
+}
+
+static int make_pki(const char *dir)
+{
+	static const char *const dns[] = { "localhost" };
+	static const char *const ips[] = { "127.0.0.1", "::1" };
+	char cert[MG_PATH_MAX], key[MG_PATH_MAX];
+	struct mg_ca *ca = NULL, *device_ca = NULL;
+	int r;
+
+	if ((r = path_in(dir, "keys/master.key", key, sizeof(key))) != 0 ||
+	    (r = mg_master_key_create(key)) != 0)
+		goto out;
+	if ((r = mg_ca_create("medgate device CA", CA_DAYS, &device_ca)) != 0 ||
+	    (r = path_in(dir, "certs/device-ca.pem", cert, sizeof(cert))) != 0 ||
+	    (r = path_in(dir, "keys/device-ca.key", key, sizeof(key))) != 0 ||
+	    (r = mg_ca_save(device_ca, cert, key)) != 0)
+		goto out;
+	if ((r = mg_ca_create("medgate instance CA", CA_DAYS, &ca)) != 0 ||
+	    (r = path_in(dir, "certs/ca.pem", cert, sizeof(cert))) != 0 ||
+	    (r = path_in(dir, "keys/ca.key", key, sizeof(key))) != 0 ||
+	    (r = mg_ca_save(ca, cert, key)) != 0)
+		goto out;
+	if ((r = path_in(dir, "certs/server.pem", cert, sizeof(cert))) != 0 ||
+	    (r = path_in(dir, "keys/server.key", key, sizeof(key))) != 0)
+		goto out;
+	r = mg_ca_issue_server(ca, dns, 1, ips, 2, SERVER_CERT_DAYS, cert, key);
+out:
+	if (r != 0)
+		fprintf(stderr, "medgatectl: cannot create keys and certificates: %s\n",
+			mg_strerror(r));
+	mg_ca_free(ca);
+	mg_ca_free(device_ca);
+	return r;
+}
+
+static int write_config(struct cli *cli, const struct init_options *o, const char *user)
+{
+	char path[MG_PATH_MAX], err[512];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	mg_config_defaults(&cli->cfg);
+	snprintf(cli->cfg.user, sizeof(cli->cfg.user), "%s", user);
+	cli->cfg.web.port = o->web_port;
+	cli->cfg.device.port = o->device_port;
+	cli->cfg.mllp.port = o->mllp_port;
+	cli->cfg.mllp.enabled = false;
+	if ((f = open_memstream(&text, &len)) == NULL)
+		return MG_ERR_NOMEM;
+	r = mg_config_write(&cli->cfg, f);
+	fclose(f);
+	if (r == 0 && (r = path_in(o->dir, "medgate.conf", path, sizeof(path))) == 0)
+		r = mg_file_create(path, text, len, 0640);
+	free(text);
+	if (r != 0) {
+		fprintf(stderr, "medgatectl: cannot write %s: %s\n", path, mg_strerror(r));
+		return r;
+	}
+	if ((r = mg_config_load(path, &cli->cfg, err, sizeof(err))) != 0)
+		fprintf(stderr, "medgatectl: %s\n", err);
+	return r;
+}
+
+static int make_store(struct cli *cli, const char *password)
+{
+	static const char *const admin_roles[] = { "admin" };
+	unsigned char wrapped[MG_WRAPPED_KEY_BYTES];
+	char hash[MG_PASSWORD_HASH_MAX], err[512];
+	struct mg_user_new admin = { "admin", hash, true, admin_roles, 1 };
+	int64_t id;
+	int r, version;
+
+	if ((r = mg_store_open(&cli->cfg, true, &cli->store, err, sizeof(err))) != 0) {
+		fprintf(stderr, "medgatectl: cannot create the store: %s\n", err);
+		return r;
+	}
+	if ((r = cli->store->migrate(cli->store, &version)) != 0 ||
+	    (r = mg_tenant_key_new(cli->master, wrapped)) != 0 ||
+	    (r = cli->store->tenant_create(cli->store, "default", wrapped, &id)) != 0 ||
+	    (r = mg_password_hash(password, strlen(password), hash, sizeof(hash))) != 0 ||
+	    (r = cli->store->user_create(cli->store, &admin, &id)) != 0)
+		fprintf(stderr, "medgatectl: cannot fill the store: %s\n", mg_strerror(r));
+	return r;
+}
+
+static int parse_options(int argc, char **argv, struct init_options *o)
+{
+	static const struct option options[] = {
+		{ "web-port", required_argument, NULL, 'w' },
+		{ "device-port", required_argument, NULL, 'd' },
+		{ "mllp-port", required_argument, NULL, 'm' },
+		{ "admin-password-file", required_argument, NULL, 'p' },
+		{ "user", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long long port;
+	int opt;
+
+	o->web_port = 8443;
+	o->device_port = 8444;
+	o->mllp_port = 2575;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'w': case 'd': case 'm':
+			if (cli_parse_int(optarg, 1, 65535, &port) != 0) {
+				fprintf(stderr, "medgatectl: port %s: expected 1 to 65535\n", optarg);
+				return 2;
+			}
+			*(opt == 'w' ? &o->web_port : opt == 'd' ? &o->device_port : &o->mllp_port) =
+				(unsigned)port;
+			break;
+		case 'p': o->password_file = optarg; break;
+		case 'u': o->user = optarg; break;
+		default: return init_usage();
+		}
+	}
+	if (optind + 1 != argc)
+		return init_usage();
+	o->dir = argv[optind];
+	if (strlen(o->dir) > MG_PATH_MAX - 64) {
+		fprintf(stderr, "medgatectl: %s: path too long\n", o->dir);
+		return 2;
+	}
+	return 0;
+}
+
+int cli_init(struct cli *cli, int argc, char **argv)
+{
+	struct init_options o = { 0 };
+	char path[MG_PATH_MAX], password[ADMIN_PASSWORD_MAX + 1], err[256];
+	const struct passwd *pw = NULL;
+	const char *user = "";
+	int r;
+
+	if ((r = parse_options(argc, argv, &o)) != 0)
+		return r;
+	if (path_in(o.dir, "medgate.conf", path, sizeof(path)) != 0 || access(path, F_OK) == 0) {
+		fprintf(stderr, "medgatectl: %s holds an instance already (medgate.conf exists); "
+				"refusing to overwrite it\n", o.dir);
+		return 1;
+	}
+	if (geteuid() == 0) {
+		user = o.user ? o.user : "medgate";
+		if ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0) {
+			fprintf(stderr, "medgatectl: as root, init needs an unprivileged account for "
+					"the daemon: %s does not exist (create it: useradd --system "
+					"%s, or pass --user)\n", user, user);
+			return 1;
+		}
+	}
+	if (o.password_file != NULL) {
+		if (read_admin_password(o.password_file, password, sizeof(password)) != 0)
+			return 1;
+	} else if (mg_password_random(password, sizeof(password)) != 0) {
+		return 1;
+	}
+	if (make_dirs(&o, pw) != 0)
+		return 1;
+	/* From here on, everything is made by and for the daemon's account. */
+	if (pw != NULL && mg_privileges_drop(user, err, sizeof(err)) != 0) {
+		fprintf(stderr, "medgatectl: %s\n", err);
+		return 1;
+	}
+	if (access(o.dir, R_OK | W_OK | X_OK) != 0) {
+		fprintf(stderr, "medgatectl: %s is not reachable by account %s (%s); a parent "
+				"folder is closed to it: choose a folder such as /var/lib/medgate/NAME\n",
+			o.dir, pw ? user : "running this command", strerror(errno));
+		return 1;
+	}
+	if (make_pki(o.dir) != 0 || write_config(cli, &o, user) != 0 ||
+	    mg_config_path(&cli->cfg, cli->cfg.master_key, path, sizeof(path)) != 0 ||
+	    mg_master_key_load(path, &cli->master) != 0 || make_store(cli, password) != 0) {
+		sodium_memzero(password, sizeof(password));
+		return 1;
+	}
+	printf("instance created in %s\n", o.dir);
+	printf("  configuration:        %s/medgate.conf\n", o.dir);
+	printf("  instance CA (trust it to reach the gateway): %s/certs/ca.pem\n", o.dir);
+	printf("  web and API:          https://localhost:%u/\n", o.web_port);
+	printf("  devices:              https://localhost:%u/ (mutual TLS, EST enrolment)\n",
+	       o.device_port);
+	if (o.password_file == NULL)
+		printf("  administrator admin, one-time password (shown once): %s\n", password);
+	else
+		printf("  administrator admin, one-time password from %s\n", o.password_file);
+	sodium_memzero(password, sizeof(password));
+	return 0;
+}

@@ -1,0 +1,390 @@
+#include "common/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/file.h"
+
+enum key_kind { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_LOG_LEVEL };
+
+struct key {
+	const char *section;
+	const char *name;
+	enum key_kind kind;
+	size_t offset;
+	size_t size;		/* of the field, for strings */
+	const char *value;	/* default, as written in the file */
+	unsigned long min, max;	/* for numbers; for strings max length */
+	const char *choices;	/* for strings: allowed values, '|' separated */
+	const char *doc;
+};
+
+#define FIELD(f) offsetof(struct mg_config, f), sizeof(((struct mg_config *)0)->f)
+#define LISTENER(section, member, default_port, doc_on)                                          \
+	{ section, "enabled", KEY_BOOL, FIELD(member.enabled), "on", 0, 0, NULL, doc_on }, \
+	{ section, "address", KEY_STRING, FIELD(member.address), "", 0, 0, NULL,          \
+	  "Address to listen on; empty listens on every address (IPv6 and IPv4)." },      \
+	{ section, "port", KEY_UINT, FIELD(member.port), default_port, 1, 65535, NULL,             \
+	  "TCP port." },                                                                    \
+	{ section, "connection_timeout", KEY_UINT, FIELD(member.connection_timeout), "30",  \
+	  1, 3600, NULL, "Seconds a connection may stay without progress before it is closed." }, \
+	{ section, "connections_per_address", KEY_UINT,                                      \
+	  FIELD(member.connections_per_address), "256", 1, 100000, NULL,                     \
+	  "Concurrent connections allowed from one client address." },                      \
+	{ section, "max_connections", KEY_UINT, FIELD(member.max_connections), "20000",     \
+	  1, 1000000, NULL, "Concurrent connections allowed in all." }
+
+static const struct key keys[] = {
+	{ "instance", "user", KEY_STRING, FIELD(user), "", 0, 0, NULL,
+	  "Account medgated switches to after binding its ports when started as root." },
+	{ "instance", "log_file", KEY_STRING, FIELD(log_file), "log/medgated.log", 0, 0, NULL,
+	  "Log file (reopened on SIGHUP); empty logs to standard error." },
+	{ "instance", "log_level", KEY_LOG_LEVEL, FIELD(log_level), "info", 0, 0,
+	  "error|warning|info|debug", "How much to log." },
+	{ "instance", "threads", KEY_UINT, FIELD(threads), "0", 0, 64, NULL,
+	  "HTTP worker threads per port; 0 uses one per processor core." },
+
+	{ "storage", "backend", KEY_STRING, FIELD(storage_backend), "sqlite", 0, 0,
+	  "sqlite|postgresql", "Store back end." },
+	{ "storage", "path", KEY_STRING, FIELD(storage_path), "data/medgate.db", 0, 0, NULL,
+	  "SQLite database file (backend = sqlite)." },
+	{ "storage", "conninfo", KEY_STRING, FIELD(storage_conninfo), "", 0, 0, NULL,
+	  "libpq connection string (backend = postgresql)." },
+
+	{ "keys", "master", KEY_STRING, FIELD(master_key), "keys/master.key", 0, 0, NULL,
+	  "Master key file (mode 0600) that wraps every tenant's data key." },
+
+	{ "tls", "profile", KEY_STRING, FIELD(tls_profile), "bsi", 0, 0,
+	  "bsi|mozilla-intermediate",
+	  "TLS profile: bsi (BSI TR-02102-2: TLS 1.2/1.3, ECDHE, AES-GCM, P-256/P-384) "
+	  "or mozilla-intermediate (adds ChaCha20-Poly1305 and X25519)." },
+	{ "tls", "ca_cert", KEY_STRING, FIELD(ca_cert), "certs/ca.pem", 0, 0, NULL,
+	  "Instance CA certificate; clients trust it to check the server certificate." },
+	{ "tls", "server_cert", KEY_STRING, FIELD(server_cert), "certs/server.pem", 0, 0, NULL,
+	  "Server certificate for the web and device ports." },
+	{ "tls", "server_key", KEY_STRING, FIELD(server_key), "keys/server.key", 0, 0, NULL,
+	  "Private key of the server certificate (mode 0600)." },
+	{ "tls", "device_ca_cert", KEY_STRING, FIELD(device_ca_cert), "certs/device-ca.pem", 0, 0,
+	  NULL, "Device CA certificate: devices must present a certificate it signed." },
+	{ "tls", "device_ca_key", KEY_STRING, FIELD(device_ca_key), "keys/device-ca.key", 0, 0,
+	  NULL, "Device CA private key (mode 0600), used to sign enrolled devices." },
+	{ "tls", "device_cert_days", KEY_UINT, FIELD(device_cert_days), "825", 1, 3650, NULL,
+	  "Validity of device certificates issued at enrolment, in days." },
+
+	LISTENER("web", web, "8443", "Serve the web interface and JSON API (server TLS)."),
+	LISTENER("device", device, "8444",
+		 "Serve devices: EST enrolment and measurements (mutual TLS)."),
+	{ "device", "body_max", KEY_UINT, FIELD(device_body_max), "65536", 256,
+	  MG_DEVICE_BODY_MAX_CEILING, NULL, "Largest measurement request body, in bytes." },
+	{ "device", "enrol_token_ttl", KEY_UINT, FIELD(enrol_token_ttl), "86400", 60,
+	  30 * 86400, NULL, "Seconds an enrolment token stays valid." },
+	LISTENER("mllp", mllp, "2575",
+		 "Serve HL7 v2 over MLLP/TLS (not served by this version yet; keep off)."),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+struct parse_ctx {
+	struct mg_config *cfg;
+	char *err;
+	size_t errlen;
+};
+
+static bool choice_ok(const char *choices, const char *value)
+{
+	size_t n = strlen(value);
+	const char *p = choices;
+
+	while (p != NULL && *p != '\0') {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (len == n && strncmp(p, value, n) == 0)
+			return true;
+		p = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
+static int parse_uint(const char *value, unsigned long min, unsigned long max,
+		      unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*value < '0' || *value > '9')
+		return MG_ERR_INVALID;
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return MG_ERR_INVALID;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int key_set(const struct key *k, struct mg_config *cfg, const char *value,
+		   char *err, size_t errlen)
+{
+	char *field = (char *)cfg + k->offset;
+
+	switch (k->kind) {
+	case KEY_BOOL:
+		if (strcmp(value, "on") == 0 || strcmp(value, "yes") == 0 ||
+		    strcmp(value, "true") == 0)
+			*(bool *)field = true;
+		else if (strcmp(value, "off") == 0 || strcmp(value, "no") == 0 ||
+			 strcmp(value, "false") == 0)
+			*(bool *)field = false;
+		else {
+			snprintf(err, errlen, "[%s] %s: expected on or off", k->section, k->name);
+			return MG_ERR_CONFIG;
+		}
+		return 0;
+	case KEY_UINT:
+		if (parse_uint(value, k->min, k->max, (unsigned *)field) != 0) {
+			snprintf(err, errlen, "[%s] %s: expected a whole number from %lu to %lu",
+				 k->section, k->name, k->min, k->max);
+			return MG_ERR_CONFIG;
+		}
+		return 0;
+	case KEY_LOG_LEVEL:
+		if (mg_log_level_parse(value, (enum mg_log_level *)field) != 0) {
+			snprintf(err, errlen, "[%s] %s: expected one of %s", k->section, k->name,
+				 k->choices);
+			return MG_ERR_CONFIG;
+		}
+		return 0;
+	case KEY_STRING:
+		if (strlen(value) >= k->size) {
+			snprintf(err, errlen, "[%s] %s: longer than %zu bytes", k->section, k->name,
+				 k->size - 1);
+			return MG_ERR_CONFIG;
+		}
+		if (k->choices != NULL && !choice_ok(k->choices, value)) {
+			snprintf(err, errlen, "[%s] %s: expected one of %s", k->section, k->name,
+				 k->choices);
+			return MG_ERR_CONFIG;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	}
+	return MG_ERR_CONFIG;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_ctx *ctx = user;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return key_set(&keys[i], ctx->cfg, value, ctx->err, ctx->errlen) == 0;
+	}
+	snprintf(ctx->err, ctx->errlen, "unknown key [%s] %s", section, name);
+	return 0;
+}
+
+void mg_config_defaults(struct mg_config *cfg)
+{
+	char err[256];
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (key_set(&keys[i], cfg, keys[i].value, err, sizeof(err)) != 0)
+			abort();	/* the table itself is wrong: a programming error */
+	}
+}
+
+/* inih reads lines into a fixed buffer and would split longer ones into
+ * two; refuse them (and NUL bytes) before it sees the text. */
+static int check_lines(const char *text, size_t len, char *err, size_t errlen)
+{
+	size_t line = 1, col = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\0') {
+			snprintf(err, errlen, "line %zu: NUL byte", line);
+			return MG_ERR_CONFIG;
+		}
+		if (text[i] == '\n') {
+			line++;
+			col = 0;
+		} else if (++col > 198) {
+			snprintf(err, errlen, "line %zu: longer than 198 bytes", line);
+			return MG_ERR_CONFIG;
+		}
+	}
+	return 0;
+}
+
+int mg_config_parse(const char *text, size_t len, struct mg_config *cfg, char *err,
+		    size_t errlen)
+{
+	struct parse_ctx ctx = { cfg, err, errlen };
+	char reason[256] = "";
+	char *copy;
+	int line, r;
+
+	if (len > MG_CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "configuration larger than %d bytes", MG_CONFIG_FILE_MAX);
+		return MG_ERR_CONFIG;
+	}
+	if ((r = check_lines(text, len, err, errlen)) != 0)
+		return r;
+	if ((copy = malloc(len + 1)) == NULL)
+		return MG_ERR_NOMEM;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	ctx.err = reason;
+	ctx.errlen = sizeof(reason);
+	line = ini_parse_string(copy, on_key, &ctx);
+	free(copy);
+	if (line != 0) {
+		snprintf(err, errlen, "line %d: %s", line,
+			 reason[0] ? reason : "syntax error (expected [section] or key = value)");
+		return MG_ERR_CONFIG;
+	}
+	return 0;
+}
+
+static int dir_of(const char *path, char *out, size_t outlen)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL)
+		return snprintf(out, outlen, ".") < (int)outlen ? 0 : MG_ERR_LIMIT;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= outlen)
+		return MG_ERR_LIMIT;
+	memcpy(out, path, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int mg_config_load(const char *path, struct mg_config *cfg, char *err, size_t errlen)
+{
+	char *text = NULL, reason[300];
+	size_t len;
+	int r;
+
+	mg_config_defaults(cfg);
+	if (strlen(path) >= sizeof(cfg->path)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return MG_ERR_LIMIT;
+	}
+	memcpy(cfg->path, path, strlen(path) + 1);
+	if ((r = dir_of(path, cfg->dir, sizeof(cfg->dir))) != 0) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return r;
+	}
+	if ((r = mg_file_read(path, MG_CONFIG_FILE_MAX, &text, &len)) != 0) {
+		snprintf(err, errlen, "%s: %s", path,
+			 r == MG_ERR_LIMIT ? "file too large" : strerror(errno));
+		return r;
+	}
+	r = mg_config_parse(text, len, cfg, reason, sizeof(reason));
+	free(text);
+	if (r != 0)
+		snprintf(err, errlen, "%s: %s", path, reason);
+	return r;
+}
+
+int mg_config_path(const struct mg_config *cfg, const char *path, char *out, size_t outlen)
+{
+	int n;
+
+	if (path[0] == '/' || cfg->dir[0] == '\0')
+		n = snprintf(out, outlen, "%s", path);
+	else
+		n = snprintf(out, outlen, "%s/%s", cfg->dir, path);
+	return n >= 0 && (size_t)n < outlen ? 0 : MG_ERR_LIMIT;
+}
+
+static void value_text(const struct key *k, const struct mg_config *cfg, char *buf,
+		       size_t buflen)
+{
+	const char *field = (const char *)cfg + k->offset;
+	static const char *const levels[] = { "error", "warning", "info", "debug" };
+
+	switch (k->kind) {
+	case KEY_BOOL:
+		snprintf(buf, buflen, "%s", *(const bool *)field ? "on" : "off");
+		break;
+	case KEY_UINT:
+		snprintf(buf, buflen, "%u", *(const unsigned *)field);
+		break;
+	case KEY_LOG_LEVEL:
+		snprintf(buf, buflen, "%s", levels[*(const enum mg_log_level *)field]);
+		break;
+	case KEY_STRING:
+		snprintf(buf, buflen, "%s", field);
+		break;
+	}
+}
+
+int mg_config_write(const struct mg_config *cfg, FILE *out)
+{
+	const char *section = "";
+	char value[MG_PATH_MAX];
+
+	fprintf(out, "# medgate instance configuration. Every key is described in\n"
+		     "# docs/configuration.md; relative paths start at this file's folder.\n");
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(section, keys[i].section) != 0) {
+			section = keys[i].section;
+			fprintf(out, "\n[%s]\n", section);
+		}
+		value_text(&keys[i], cfg, value, sizeof(value));
+		fprintf(out, "# %s\n%s = %s\n", keys[i].doc, keys[i].name, value);
+	}
+	return fflush(out) == 0 && !ferror(out) ? 0 : MG_ERR_IO;
+}
+
+int mg_config_write_reference(FILE *out)
+{
+	const char *section = "";
+
+	fprintf(out, "# Configuration reference\n\n"
+		     "`medgate.conf` is an INI file. `medgatectl init` writes it with every key\n"
+		     "and its comment. Unknown sections and keys are refused at start, naming\n"
+		     "the line, so a typo never silently leaves a default in place. Relative\n"
+		     "paths start at the folder of the configuration file. Lines are at most\n"
+		     "198 bytes. This page is generated from the table in src/common/config.c\n"
+		     "(`medgatectl config-reference`).\n");
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+
+		if (strcmp(section, k->section) != 0) {
+			section = k->section;
+			fprintf(out, "\n## [%s]\n\n| key | default | allowed | meaning |\n"
+				     "| --- | --- | --- | --- |\n", section);
+		}
+		fprintf(out, "| `%s` | `%s` | ", k->name, k->value);
+		switch (k->kind) {
+		case KEY_BOOL: fprintf(out, "on, off"); break;
+		case KEY_UINT: fprintf(out, "%lu to %lu", k->min, k->max); break;
+		case KEY_LOG_LEVEL:
+		case KEY_STRING:
+			if (k->choices != NULL) {
+				for (const char *p = k->choices; *p; p++) {
+					if (*p == '|')
+						fputs(", ", out);
+					else
+						fputc(*p, out);
+				}
+			} else {
+				fprintf(out, "text, up to %zu bytes", k->size - 1);
+			}
+			break;
+		}
+		fprintf(out, " | %s |\n", k->doc);
+	}
+	return fflush(out) == 0 && !ferror(out) ? 0 : MG_ERR_IO;
+}

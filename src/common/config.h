@@ -1,0 +1,73 @@
+/* medgate.conf: an INI file. Every key, its default, bounds and meaning
+ * live in one table in config.c, from which the template that
+ * `medgatectl init` writes and docs/configuration.md are made. */
+#ifndef MG_COMMON_CONFIG_H
+#define MG_COMMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common/limits.h"
+#include "common/log.h"
+
+struct mg_listener_config {
+	bool enabled;
+	char address[64];	/* "" = all addresses, IPv6 and IPv4 */
+	unsigned port;
+	unsigned connection_timeout;	/* seconds without progress */
+	unsigned connections_per_address;
+	unsigned max_connections;
+};
+
+struct mg_config {
+	char path[MG_PATH_MAX];		/* the file it was read from */
+	char dir[MG_PATH_MAX];		/* relative paths start here */
+
+	char user[64];			/* drop to this account when root */
+	char log_file[MG_PATH_MAX];	/* "" = stderr */
+	enum mg_log_level log_level;
+	unsigned threads;		/* HTTP threads per port, 0 = cores */
+
+	char storage_backend[16];	/* "sqlite" or "postgresql" */
+	char storage_path[MG_PATH_MAX];	/* SQLite database file */
+	char storage_conninfo[512];	/* libpq connection string */
+
+	char master_key[MG_PATH_MAX];
+	char tls_profile[32];		/* "bsi" or "mozilla-intermediate" */
+	char ca_cert[MG_PATH_MAX];	/* instance CA: signs server certs */
+	char server_cert[MG_PATH_MAX];
+	char server_key[MG_PATH_MAX];
+	char device_ca_cert[MG_PATH_MAX];
+	char device_ca_key[MG_PATH_MAX];
+	unsigned device_cert_days;
+
+	struct mg_listener_config web, device, mllp;
+	unsigned device_body_max;	/* bytes */
+	unsigned enrol_token_ttl;	/* seconds */
+};
+
+/* Fill cfg with the defaults of every key (paths relative, dir empty). */
+void mg_config_defaults(struct mg_config *cfg);
+
+/* Read and check the file at path into cfg (defaults first). Returns 0,
+ * or MG_ERR_IO / MG_ERR_CONFIG with a message naming the line and key in
+ * err. */
+int mg_config_load(const char *path, struct mg_config *cfg, char *err, size_t errlen);
+
+/* Parse len bytes of INI text into cfg (on top of what it holds). Returns
+ * 0 or MG_ERR_CONFIG with the reason in err. Used by load and the fuzzer. */
+int mg_config_parse(const char *text, size_t len, struct mg_config *cfg,
+		    char *err, size_t errlen);
+
+/* Write cfg as a complete, commented medgate.conf. Returns 0 or MG_ERR_IO. */
+int mg_config_write(const struct mg_config *cfg, FILE *out);
+
+/* Write the key reference as Markdown (docs/configuration.md). */
+int mg_config_write_reference(FILE *out);
+
+/* Resolve a path from the configuration against cfg->dir into out.
+ * Returns 0 or MG_ERR_LIMIT. */
+int mg_config_path(const struct mg_config *cfg, const char *path, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,195 @@
+#include "crypto/keys.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/file.h"
+
+/* Context strings of crypto_kdf: exactly 8 bytes each. */
+#define KDF_CONTEXT_MASTER	"mgmaster"
+#define KDF_CONTEXT_TENANT	"mgtenant"
+enum { SUBKEY_WRAP = 1, SUBKEY_TOKEN = 2, SUBKEY_SEAL = 1, SUBKEY_BLIND = 2 };
+
+static const unsigned char wrap_ad[] = "medgate tenant key v1";
+static const unsigned char seal_ad[] = "medgate patient identifier v1";
+
+struct mg_master_key {
+	unsigned char wrap[MG_KEY_BYTES];	/* wraps tenant keys */
+	unsigned char token[MG_KEY_BYTES];	/* keys token hashes */
+};
+
+struct mg_tenant_key {
+	unsigned char seal[MG_KEY_BYTES];
+	unsigned char blind[MG_KEY_BYTES];
+};
+
+int mg_crypto_init(void)
+{
+	return sodium_init() < 0 ? MG_ERR_CRYPTO : 0;
+}
+
+int mg_master_key_create(const char *path)
+{
+	unsigned char key[MG_KEY_BYTES];
+	int r;
+
+	randombytes_buf(key, sizeof(key));
+	r = mg_file_create(path, key, sizeof(key), 0600);
+	sodium_memzero(key, sizeof(key));
+	return r;
+}
+
+int mg_master_key_load(const char *path, struct mg_master_key **out)
+{
+	struct mg_master_key *mk = NULL;
+	char *raw = NULL;
+	size_t len = 0;
+	mode_t mode;
+	int r;
+
+	*out = NULL;
+	if ((r = mg_file_check_private(path, &mode)) != 0)
+		return r;
+	if ((r = mg_file_read(path, 4096, &raw, &len)) != 0)
+		return r;
+	if (len != MG_KEY_BYTES) {
+		r = MG_ERR_CRYPTO;
+		goto out;
+	}
+	if ((mk = sodium_malloc(sizeof(*mk))) == NULL) {
+		r = MG_ERR_NOMEM;
+		goto out;
+	}
+	crypto_kdf_derive_from_key(mk->wrap, sizeof(mk->wrap), SUBKEY_WRAP,
+				   KDF_CONTEXT_MASTER, (const unsigned char *)raw);
+	crypto_kdf_derive_from_key(mk->token, sizeof(mk->token), SUBKEY_TOKEN,
+				   KDF_CONTEXT_MASTER, (const unsigned char *)raw);
+	sodium_mprotect_readonly(mk);
+	*out = mk;
+	r = 0;
+out:
+	if (raw != NULL) {
+		sodium_memzero(raw, len);
+		free(raw);
+	}
+	return r;
+}
+
+void mg_master_key_free(struct mg_master_key *mk)
+{
+	if (mk != NULL)
+		sodium_free(mk);	/* wipes */
+}
+
+int mg_tenant_key_new(const struct mg_master_key *mk, unsigned char *wrapped)
+{
+	unsigned char key[MG_KEY_BYTES];
+	unsigned char *nonce = wrapped;
+
+	randombytes_buf(key, sizeof(key));
+	randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(
+		wrapped + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, key, sizeof(key),
+		wrap_ad, sizeof(wrap_ad) - 1, NULL, nonce, mk->wrap);
+	sodium_memzero(key, sizeof(key));
+	return 0;
+}
+
+int mg_tenant_key_open(const struct mg_master_key *mk, const unsigned char *wrapped,
+		       size_t wrapped_len, struct mg_tenant_key **out)
+{
+	unsigned char key[MG_KEY_BYTES];
+	struct mg_tenant_key *tk;
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+	*out = NULL;
+	if (wrapped_len != MG_WRAPPED_KEY_BYTES)
+		return MG_ERR_CRYPTO;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(key, NULL, NULL, wrapped + nb,
+						       wrapped_len - nb, wrap_ad,
+						       sizeof(wrap_ad) - 1, wrapped, mk->wrap) != 0)
+		return MG_ERR_CRYPTO;
+	if ((tk = sodium_malloc(sizeof(*tk))) == NULL) {
+		sodium_memzero(key, sizeof(key));
+		return MG_ERR_NOMEM;
+	}
+	crypto_kdf_derive_from_key(tk->seal, sizeof(tk->seal), SUBKEY_SEAL,
+				   KDF_CONTEXT_TENANT, key);
+	crypto_kdf_derive_from_key(tk->blind, sizeof(tk->blind), SUBKEY_BLIND,
+				   KDF_CONTEXT_TENANT, key);
+	sodium_memzero(key, sizeof(key));
+	sodium_mprotect_readonly(tk);
+	*out = tk;
+	return 0;
+}
+
+void mg_tenant_key_free(struct mg_tenant_key *tk)
+{
+	if (tk != NULL)
+		sodium_free(tk);
+}
+
+int mg_patient_seal(const struct mg_tenant_key *tk, const char *id, size_t len,
+		    unsigned char *out, size_t outlen)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+	if (outlen < len + MG_SEAL_OVERHEAD)
+		return MG_ERR_LIMIT;
+	randombytes_buf(out, nb);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + nb, NULL, (const unsigned char *)id,
+						   len, seal_ad, sizeof(seal_ad) - 1, NULL, out,
+						   tk->seal);
+	return 0;
+}
+
+int mg_patient_open(const struct mg_tenant_key *tk, const unsigned char *sealed,
+		    size_t sealed_len, char *id, size_t idlen)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	size_t len;
+
+	if (sealed_len < MG_SEAL_OVERHEAD)
+		return MG_ERR_CRYPTO;
+	len = sealed_len - MG_SEAL_OVERHEAD;
+	if (len + 1 > idlen)
+		return MG_ERR_LIMIT;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)id, NULL, NULL,
+						       sealed + nb, sealed_len - nb, seal_ad,
+						       sizeof(seal_ad) - 1, sealed, tk->seal) != 0)
+		return MG_ERR_CRYPTO;
+	id[len] = '\0';
+	return 0;
+}
+
+void mg_patient_blind_index(const struct mg_tenant_key *tk, const char *id, size_t len,
+			    unsigned char out[MG_BLIND_INDEX_BYTES])
+{
+	crypto_generichash(out, MG_BLIND_INDEX_BYTES, (const unsigned char *)id, len,
+			   tk->blind, sizeof(tk->blind));
+}
+
+int mg_token_new(const struct mg_master_key *mk, char *text, size_t textlen,
+		 unsigned char hash[MG_TOKEN_HASH_BYTES])
+{
+	unsigned char raw[32];
+
+	if (textlen < MG_TOKEN_TEXT_LEN + 1)
+		return MG_ERR_LIMIT;
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(text, textlen, raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+	mg_token_hash(mk, text, strlen(text), hash);
+	return 0;
+}
+
+void mg_token_hash(const struct mg_master_key *mk, const char *text, size_t len,
+		   unsigned char hash[MG_TOKEN_HASH_BYTES])
+{
+	crypto_generichash(hash, MG_TOKEN_HASH_BYTES, (const unsigned char *)text, len,
+			   mk->token, sizeof(mk->token));
+}

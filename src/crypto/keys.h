@@ -1,0 +1,73 @@
+/* Keys at rest (libsodium). A master key file wraps one data key per
+ * tenant; a tenant key seals patient identifiers (XChaCha20-Poly1305) and
+ * makes them findable through a keyed hash (blind index). Erasing a
+ * tenant's wrapped key erases its patients' identifiers for good. */
+#ifndef MG_CRYPTO_KEYS_H
+#define MG_CRYPTO_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MG_KEY_BYTES		32
+#define MG_WRAPPED_KEY_BYTES	(24 + MG_KEY_BYTES + 16)	/* nonce, key, tag */
+#define MG_BLIND_INDEX_BYTES	32
+#define MG_SEAL_OVERHEAD	(24 + 16)			/* nonce, tag */
+#define MG_TOKEN_HASH_BYTES	32
+#define MG_TOKEN_TEXT_LEN	43	/* 32 random bytes, base64url, no padding */
+
+/* Initialise libsodium once per process. Returns 0 or MG_ERR_CRYPTO. */
+int mg_crypto_init(void);
+
+/* The instance master key, in memory that is locked and wiped on free. */
+struct mg_master_key;
+
+/* Create a new random master key file at path (mode 0600, never
+ * overwriting). Returns 0, MG_ERR_EXISTS or MG_ERR_IO. */
+int mg_master_key_create(const char *path);
+
+/* Load the master key from path. Refuses (MG_ERR_DENIED) a file readable
+ * by group or others. *out is the caller's (mg_master_key_free). */
+int mg_master_key_load(const char *path, struct mg_master_key **out);
+void mg_master_key_free(struct mg_master_key *mk);
+
+/* Make a new random tenant data key and wrap it with the master key into
+ * wrapped (MG_WRAPPED_KEY_BYTES). Returns 0 or MG_ERR_CRYPTO. */
+int mg_tenant_key_new(const struct mg_master_key *mk, unsigned char *wrapped);
+
+/* A tenant's unwrapped keys: one for sealing, one for the blind index. */
+struct mg_tenant_key;
+
+/* Unwrap a tenant key. MG_ERR_CRYPTO if it was not made with this master
+ * key or was altered. *out is the caller's (mg_tenant_key_free). */
+int mg_tenant_key_open(const struct mg_master_key *mk, const unsigned char *wrapped,
+		       size_t wrapped_len, struct mg_tenant_key **out);
+void mg_tenant_key_free(struct mg_tenant_key *tk);
+
+/* Seal a patient identifier of len bytes: out gets len + MG_SEAL_OVERHEAD
+ * bytes. Returns 0 or MG_ERR_LIMIT if outlen is too small. */
+int mg_patient_seal(const struct mg_tenant_key *tk, const char *id, size_t len,
+		    unsigned char *out, size_t outlen);
+
+/* Open a sealed identifier into id (NUL-terminated, at most idlen - 1
+ * bytes). Returns 0, MG_ERR_CRYPTO (altered or another tenant's) or
+ * MG_ERR_LIMIT. */
+int mg_patient_open(const struct mg_tenant_key *tk, const unsigned char *sealed,
+		    size_t sealed_len, char *id, size_t idlen);
+
+/* The blind index of a patient identifier: equal identifiers of one tenant
+ * give equal indexes; nothing about the identifier can be learnt from it
+ * without the tenant key. */
+void mg_patient_blind_index(const struct mg_tenant_key *tk, const char *id, size_t len,
+			    unsigned char out[MG_BLIND_INDEX_BYTES]);
+
+/* Make a random one-time token as text (MG_TOKEN_TEXT_LEN chars + NUL in
+ * text) and its hash to store. Returns 0 or MG_ERR_LIMIT. */
+int mg_token_new(const struct mg_master_key *mk, char *text, size_t textlen,
+		 unsigned char hash[MG_TOKEN_HASH_BYTES]);
+
+/* Hash a presented token the way mg_token_new did. Tokens are compared by
+ * their keyed hash, so a stolen database gives no usable token. */
+void mg_token_hash(const struct mg_master_key *mk, const char *text, size_t len,
+		   unsigned char hash[MG_TOKEN_HASH_BYTES]);
+
+#endif

@@ -1,0 +1,34 @@
+/* struct gateway: everything the running daemon holds, passed down to
+ * every module. There is no other global mutable state (but the log). */
+#ifndef MG_DAEMON_GATEWAY_H
+#define MG_DAEMON_GATEWAY_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "common/config.h"
+#include "crypto/keyring.h"
+#include "ingest/writer.h"
+#include "store/store.h"
+
+struct mg_ca;
+struct mg_server;
+
+struct gateway {
+	const struct mg_config *cfg;
+	struct mg_store *store;
+	struct mg_keyring *keys;
+	struct mg_writer *writer;
+	struct mg_ca *device_ca;	/* signs devices at enrolment */
+	char *server_cert_pem;		/* for the TLS listeners */
+	char *server_key_pem;
+	char *device_ca_pem;		/* trust for client certificates */
+	char *est_cacerts;		/* base64 PKCS#7 of the device CA */
+	size_t est_cacerts_len;
+	const char *tls_priorities;
+	int web_fd, device_fd;		/* bound listening sockets, or -1 */
+	struct mg_server *server;
+	atomic_long inflight;		/* device requests begun, not completed */
+};
+
+#endif

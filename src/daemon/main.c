@@ -1,0 +1,280 @@
+/* medgated: the gateway daemon. Reads its configuration, checks and loads
+ * its keys, binds its ports as root, drops to its own account, opens the
+ * store, and serves until SIGTERM or SIGINT; SIGHUP reopens the log. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <gnutls/gnutls.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/err.h"
+#include "common/file.h"
+#include "common/log.h"
+#include "crypto/keyring.h"
+#include "daemon/gateway.h"
+#include "daemon/privileges.h"
+#include "ingest/writer.h"
+#include "store/store.h"
+#include "tls/ca.h"
+#include "tls/profile.h"
+#include "web/server.h"
+
+#define SHUTDOWN_GRACE_MS 10000	/* longest wait for requests in flight */
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: medgated -c CONFIG\n"
+		     "  -c, --config FILE   the instance's medgate.conf\n"
+		     "  -V, --version       print the version and exit\n"
+		     "  -h, --help          print this help and exit\n");
+}
+
+/* Refuse keys that others may read: a copied or restored key file with a
+ * loose mode is a leak waiting to happen. */
+static int check_key_file(const struct mg_config *cfg, const char *configured)
+{
+	char path[MG_PATH_MAX];
+	mode_t mode;
+	int r;
+
+	if (mg_config_path(cfg, configured, path, sizeof(path)) != 0)
+		return MG_ERR_LIMIT;
+	r = mg_file_check_private(path, &mode);
+	if (r == MG_ERR_DENIED)
+		fprintf(stderr, "medgated: key file %s is readable by others (mode %04o); "
+				"fix: chmod 600 %s\n", path, (unsigned)mode, path);
+	else if (r != 0)
+		fprintf(stderr, "medgated: key file %s: %s\n", path, strerror(errno));
+	return r;
+}
+
+static int read_pem(const struct mg_config *cfg, const char *configured, char **out)
+{
+	char path[MG_PATH_MAX];
+	size_t len;
+	int r;
+
+	if ((r = mg_config_path(cfg, configured, path, sizeof(path))) != 0)
+		return r;
+	if ((r = mg_file_read(path, 64 * 1024, out, &len)) != 0)
+		fprintf(stderr, "medgated: %s: %s\n", path,
+			r == MG_ERR_LIMIT ? "file too large" : strerror(errno));
+	return r;
+}
+
+/* Everything that needs root or must happen before the switch. */
+static int load_secrets(struct gateway *gw)
+{
+	const struct mg_config *cfg = gw->cfg;
+	char cert[MG_PATH_MAX], key[MG_PATH_MAX];
+	struct mg_master_key *mk = NULL;
+	int r;
+
+	if ((r = check_key_file(cfg, cfg->master_key)) != 0 ||
+	    (r = check_key_file(cfg, cfg->server_key)) != 0 ||
+	    (r = check_key_file(cfg, cfg->device_ca_key)) != 0)
+		return r;
+	if ((r = read_pem(cfg, cfg->server_cert, &gw->server_cert_pem)) != 0 ||
+	    (r = read_pem(cfg, cfg->server_key, &gw->server_key_pem)) != 0 ||
+	    (r = read_pem(cfg, cfg->device_ca_cert, &gw->device_ca_pem)) != 0)
+		return r;
+	if ((r = mg_config_path(cfg, cfg->device_ca_cert, cert, sizeof(cert))) != 0 ||
+	    (r = mg_config_path(cfg, cfg->device_ca_key, key, sizeof(key))) != 0 ||
+	    (r = mg_ca_load(cert, key, &gw->device_ca)) != 0) {
+		fprintf(stderr, "medgated: cannot load the device CA: %s\n", mg_strerror(r));
+		return r;
+	}
+	if ((r = mg_config_path(cfg, cfg->master_key, key, sizeof(key))) != 0 ||
+	    (r = mg_master_key_load(key, &mk)) != 0) {
+		fprintf(stderr, "medgated: cannot load the master key: %s\n", mg_strerror(r));
+		return r;
+	}
+	if ((r = mg_keyring_new(mk, NULL, &gw->keys)) != 0) {
+		mg_master_key_free(mk);
+		return r;
+	}
+	if ((gw->tls_priorities = mg_tls_priorities(cfg->tls_profile)) == NULL) {
+		fprintf(stderr, "medgated: unknown [tls] profile %s\n", cfg->tls_profile);
+		return MG_ERR_CONFIG;
+	}
+	return 0;
+}
+
+static int bind_ports(struct gateway *gw)
+{
+	const struct mg_config *cfg = gw->cfg;
+	char err[256];
+	int r;
+
+	if (cfg->web.enabled &&
+	    (r = mg_listen_tcp(cfg->web.address, cfg->web.port, &gw->web_fd, err, sizeof(err))) != 0) {
+		fprintf(stderr, "medgated: web %s\n", err);
+		return r;
+	}
+	if (cfg->device.enabled &&
+	    (r = mg_listen_tcp(cfg->device.address, cfg->device.port, &gw->device_fd, err,
+			       sizeof(err))) != 0) {
+		fprintf(stderr, "medgated: device %s\n", err);
+		return r;
+	}
+	return 0;
+}
+
+/* After the switch: the log, the store and the writer. */
+static int open_runtime(struct gateway *gw)
+{
+	const struct mg_config *cfg = gw->cfg;
+	char path[MG_PATH_MAX], err[512];
+	int r, version;
+
+	if (cfg->log_file[0] != '\0') {
+		if ((r = mg_config_path(cfg, cfg->log_file, path, sizeof(path))) != 0 ||
+		    (r = mg_log_open("medgated", path, cfg->log_level)) != 0) {
+			fprintf(stderr, "medgated: cannot open log file %s: %s\n", path,
+				strerror(errno));
+			return r;
+		}
+	}
+	if ((r = mg_store_open(cfg, false, &gw->store, err, sizeof(err))) != 0) {
+		mg_log_error("cannot open the store: %s", err);
+		fprintf(stderr, "medgated: cannot open the store: %s\n", err);
+		return r;
+	}
+	if ((r = gw->store->migrate(gw->store, &version)) != 0) {
+		mg_log_error("cannot bring the store schema up to date: %s", mg_strerror(r));
+		fprintf(stderr, "medgated: cannot bring the store schema up to date\n");
+		return r;
+	}
+	mg_keyring_set_store(gw->keys, gw->store);
+	if ((r = mg_writer_new(gw->store, &gw->writer)) != 0)
+		return r;
+	mg_log_info("store %s at schema version %d", gw->store->name, version);
+	return 0;
+}
+
+static void wait_inflight(struct gateway *gw)
+{
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+
+	for (int waited = 0; atomic_load(&gw->inflight) > 0 && waited < SHUTDOWN_GRACE_MS;
+	     waited += 20)
+		nanosleep(&tick, NULL);
+}
+
+static int serve(struct gateway *gw, const sigset_t *signals)
+{
+	int sig, r;
+
+	if ((r = mg_server_start(gw, &gw->server)) != 0)
+		return r;
+	mg_log_info("medgated %s started: web %s%u, device %s%u", MG_VERSION,
+		    gw->cfg->web.enabled ? "port " : "off ", gw->cfg->web.port,
+		    gw->cfg->device.enabled ? "port " : "off ", gw->cfg->device.port);
+	for (;;) {
+		if (sigwait(signals, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			if (mg_log_reopen() != 0)
+				fprintf(stderr, "medgated: cannot reopen the log\n");
+			mg_log_info("log reopened");
+			continue;
+		}
+		break;
+	}
+	mg_log_info("signal %d: stopping; finishing requests in flight", sig);
+	mg_server_quiesce(gw->server);
+	wait_inflight(gw);
+	return 0;
+}
+
+static void gateway_close(struct gateway *gw)
+{
+	/* The writer answers all it holds before the connections go away. */
+	mg_writer_free(gw->writer);
+	mg_server_stop(gw->server);
+	mg_store_close(gw->store);
+	mg_keyring_free(gw->keys);
+	mg_ca_free(gw->device_ca);
+	free(gw->server_cert_pem);
+	if (gw->server_key_pem != NULL) {
+		explicit_bzero(gw->server_key_pem, strlen(gw->server_key_pem));
+		free(gw->server_key_pem);
+	}
+	free(gw->device_ca_pem);
+	if (gw->web_fd >= 0)
+		close(gw->web_fd);
+	if (gw->device_fd >= 0)
+		close(gw->device_fd);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mg_config cfg;
+	struct gateway gw;
+	const char *config = NULL;
+	char err[512];
+	sigset_t signals;
+	int opt, r;
+
+	while ((opt = getopt_long(argc, argv, "c:Vh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config = optarg; break;
+		case 'V': printf("medgated %s\n", MG_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (config == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	umask(077);
+	/* Threads inherit the mask: only the main thread takes these signals. */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (mg_config_load(config, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "medgated: %s\n", err);
+		return 2;
+	}
+	mg_log_open("medgated", NULL, cfg.log_level);
+	memset(&gw, 0, sizeof(gw));
+	gw.cfg = &cfg;
+	gw.web_fd = gw.device_fd = -1;
+	if (mg_crypto_init() != 0 || gnutls_global_init() < 0) {
+		fprintf(stderr, "medgated: cannot initialise the crypto libraries\n");
+		return 1;
+	}
+	if ((r = load_secrets(&gw)) != 0 || (r = bind_ports(&gw)) != 0)
+		goto out;
+	if ((r = mg_privileges_drop(cfg.user, err, sizeof(err))) != 0) {
+		fprintf(stderr, "medgated: %s\n", err);
+		goto out;
+	}
+	if ((r = open_runtime(&gw)) != 0)
+		goto out;
+	r = serve(&gw, &signals);
+out:
+	gateway_close(&gw);
+	gnutls_global_deinit();
+	mg_log_info("medgated stopped");
+	mg_log_close();
+	return r == 0 ? 0 : 1;
+}

@@ -1,0 +1,43 @@
+/* The store writer: one thread that commits measurements in groups.
+ * Handlers submit a job and return; the writer takes everything queued,
+ * commits it in one durable transaction, and calls each job's done
+ * callback. Throughput grows with load while every acknowledgement still
+ * waits for its own commit. */
+#ifndef MG_INGEST_WRITER_H
+#define MG_INGEST_WRITER_H
+
+#include "ingest/measurement.h"
+#include "store/store.h"
+
+struct mg_write_job;
+typedef void (*mg_write_done_fn)(struct mg_write_job *job, void *arg);
+
+struct mg_write_job {
+	struct mg_measurement measurement;
+	struct mg_measurement_put put;	/* put.m points at measurement */
+	mg_write_done_fn done;		/* called on the writer thread */
+	void *done_arg;
+	struct mg_write_job *next;	/* queue link, the writer's */
+};
+
+struct mg_writer;
+
+/* Start the writer thread on store. *out is the caller's (mg_writer_free). */
+int mg_writer_new(struct mg_store *store, struct mg_writer **out);
+
+/* Queue job (its put filled in except results). job->done is called once,
+ * from the writer thread, after the job's batch committed or failed; the
+ * job must stay valid until then. Returns 0, or MG_ERR_UNAVAILABLE once
+ * the writer is stopping (done is not called then). */
+int mg_writer_submit(struct mg_writer *w, struct mg_write_job *job);
+
+/* Commit everything queued, answer it, then stop the thread and free. */
+void mg_writer_free(struct mg_writer *w);
+
+struct mg_writer_stats {
+	uint64_t batches, measurements, failures;
+	uint64_t largest_batch;
+};
+void mg_writer_stats(struct mg_writer *w, struct mg_writer_stats *out);
+
+#endif

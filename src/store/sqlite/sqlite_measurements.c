@@ -1,0 +1,246 @@
+/* Measurements on SQLite: the group-commit batch insert and the lists. */
+#include "store/sqlite/sqlite_internal.h"
+
+#include <string.h>
+
+#include "common/err.h"
+
+/* Look up (device, device_mid); 0 with *id set if it exists. */
+static int find_existing(struct sq_conn *c, const struct mg_measurement *m, int64_t *id)
+{
+	sqlite3_stmt *st = sq_stmt(c, STMT_MEASUREMENT_FIND);
+	int rc, r;
+
+	*id = 0;
+	if (st == NULL)
+		return MG_ERR_STORE;
+	sqlite3_bind_int64(st, 1, m->device_id);
+	sqlite3_bind_text(st, 2, m->device_mid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		r = 0;
+	} else {
+		r = rc == SQLITE_DONE ? MG_ERR_NOT_FOUND : sq_step_error(c);
+	}
+	sq_done(st);
+	return r;
+}
+
+static int patient_id(struct sq_conn *c, const struct mg_measurement_put *p, int64_t *id)
+{
+	sqlite3_stmt *st = sq_stmt(c, STMT_PATIENT_UPSERT);
+	int rc, r;
+
+	if (st == NULL)
+		return MG_ERR_STORE;
+	sqlite3_bind_int64(st, 1, p->m->tenant_id);
+	sqlite3_bind_blob(st, 2, p->blind_index, MG_BLIND_INDEX_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, p->sealed_patient, (int)p->sealed_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, p->received_ms);
+	rc = sqlite3_step(st);
+	sq_done(st);
+	if (rc != SQLITE_DONE)
+		return sq_step_error(c);
+	if ((st = sq_stmt(c, STMT_PATIENT_FIND)) == NULL)
+		return MG_ERR_STORE;
+	sqlite3_bind_int64(st, 1, p->m->tenant_id);
+	sqlite3_bind_blob(st, 2, p->blind_index, MG_BLIND_INDEX_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	r = rc == SQLITE_ROW ? 0 : sq_step_error(c);
+	*id = sqlite3_column_int64(st, 0);
+	sq_done(st);
+	return r;
+}
+
+static int insert_values(struct sq_conn *c, int64_t measurement_id,
+			 const struct mg_measurement *m)
+{
+	for (size_t i = 0; i < m->nvalues; i++) {
+		sqlite3_stmt *st = sq_stmt(c, STMT_VALUE_INSERT);
+		int rc;
+
+		if (st == NULL)
+			return MG_ERR_STORE;
+		sqlite3_bind_int64(st, 1, measurement_id);
+		sqlite3_bind_int(st, 2, (int)i);
+		sqlite3_bind_text(st, 3, m->values[i].quantity->name, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 4, m->values[i].value);
+		sqlite3_bind_text(st, 5, m->values[i].quantity->ucum, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sq_done(st);
+		if (rc != SQLITE_DONE)
+			return sq_step_error(c);
+	}
+	return 0;
+}
+
+static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
+{
+	const struct mg_measurement *m = p->m;
+	sqlite3_stmt *st;
+	int64_t pid = 0;
+	int r, rc;
+
+	if ((r = find_existing(c, m, &p->id)) == 0) {
+		p->duplicate = true;
+		return 0;
+	}
+	if (r != MG_ERR_NOT_FOUND || (r = patient_id(c, p, &pid)) != 0)
+		return r;
+	if ((st = sq_stmt(c, STMT_MEASUREMENT_INSERT)) == NULL)
+		return MG_ERR_STORE;
+	sqlite3_bind_int64(st, 1, m->tenant_id);
+	sqlite3_bind_int64(st, 2, m->device_id);
+	sqlite3_bind_text(st, 3, m->device_mid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, pid);
+	sqlite3_bind_int64(st, 5, m->time_ms);
+	sqlite3_bind_int64(st, 6, p->received_ms);
+	rc = sqlite3_step(st);
+	sq_done(st);
+	if (rc != SQLITE_DONE)
+		return sq_step_error(c);
+	p->id = sqlite3_last_insert_rowid(c->db);
+	if ((r = insert_values(c, p->id, m)) != 0)
+		return r;
+	if ((st = sq_stmt(c, STMT_DEVICE_TOUCH)) == NULL)
+		return MG_ERR_STORE;
+	sqlite3_bind_int64(st, 1, p->received_ms);
+	sqlite3_bind_int64(st, 2, m->device_id);
+	rc = sqlite3_step(st);
+	sq_done(st);
+	return rc == SQLITE_DONE ? 0 : sq_step_error(c);
+}
+
+static int sq_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items,
+				    size_t n)
+{
+	struct sq_conn *c = sq_acquire((struct sq_store *)s);
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		items[i]->result = MG_ERR_STORE;
+		items[i]->id = 0;
+		items[i]->duplicate = false;
+	}
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	/* A savepoint per item: one bad measurement must not sink the batch. */
+	for (size_t i = 0; i < n; i++) {
+		struct mg_measurement_put *p = items[i];
+
+		if ((r = sq_exec(c, "SAVEPOINT item")) != 0)
+			goto rollback;
+		p->result = put_one(c, p);
+		if (p->result != 0) {
+			p->id = 0;
+			p->duplicate = false;
+			if ((r = sq_exec(c, "ROLLBACK TO item")) != 0)
+				goto rollback;
+		}
+		if ((r = sq_exec(c, "RELEASE item")) != 0)
+			goto rollback;
+	}
+	if ((r = sq_exec(c, "COMMIT")) == 0)
+		goto out;
+rollback:
+	sq_exec(c, "ROLLBACK");
+	for (size_t i = 0; i < n; i++) {
+		items[i]->result = r;
+		items[i]->id = 0;
+		items[i]->duplicate = false;
+	}
+out:
+	sq_release(c);
+	return r;
+}
+
+static int row_values(struct sq_conn *c, struct mg_measurement_row *row)
+{
+	sqlite3_stmt *st = sq_stmt(c, STMT_VALUE_LIST);
+	int rc, r = 0;
+
+	row->nvalues = 0;
+	if (st == NULL)
+		return MG_ERR_STORE;
+	sqlite3_bind_int64(st, 1, row->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && row->nvalues < MG_VALUES_MAX) {
+		size_t i = row->nvalues++;
+
+		if ((r = sq_copy_text(st, 0, row->values[i].quantity,
+				      sizeof(row->values[i].quantity))) != 0 ||
+		    (r = sq_copy_text(st, 2, row->values[i].unit, sizeof(row->values[i].unit))) != 0)
+			break;
+		row->values[i].value = sqlite3_column_double(st, 1);
+	}
+	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = sq_step_error(c);
+	sq_done(st);
+	return r;
+}
+
+static int sq_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id,
+			       size_t limit, mg_measurement_cb cb, void *arg)
+{
+	struct sq_conn *c = sq_acquire((struct sq_store *)s);
+	sqlite3_stmt *st = sq_stmt(c, STMT_MEASUREMENT_LIST);
+	struct mg_measurement_row row;
+	int r = MG_ERR_STORE, rc = SQLITE_DONE;
+
+	if (st == NULL)
+		goto out;
+	/* One read transaction so the value rows match their measurements. */
+	if ((r = sq_exec(c, "BEGIN")) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, after_id);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+	r = 0;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		row.id = sqlite3_column_int64(st, 0);
+		row.tenant_id = sqlite3_column_int64(st, 1);
+		row.device_id = sqlite3_column_int64(st, 2);
+		row.measured_ms = sqlite3_column_int64(st, 5);
+		row.received_ms = sqlite3_column_int64(st, 6);
+		if ((r = sq_copy_text(st, 3, row.device_name, sizeof(row.device_name))) == 0 &&
+		    (r = sq_copy_text(st, 4, row.device_mid, sizeof(row.device_mid))) == 0 &&
+		    (r = row_values(c, &row)) == 0)
+			r = cb(&row, arg);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sq_step_error(c);
+	sq_done(st);
+	sq_exec(c, "COMMIT");
+out:
+	sq_release(c);
+	return r;
+}
+
+static int sq_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out)
+{
+	struct sq_conn *c = sq_acquire((struct sq_store *)s);
+	sqlite3_stmt *st = sq_stmt(c, STMT_MEASUREMENT_COUNT);
+	int r = MG_ERR_STORE;
+
+	*count_out = 0;
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, tenant_id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			*count_out = sqlite3_column_int64(st, 0);
+			r = 0;
+		} else {
+			r = sq_step_error(c);
+		}
+	}
+	sq_done(st);
+	sq_release(c);
+	return r;
+}
+
+void sq_measurement_ops_init(struct mg_store *base)
+{
+	base->measurement_put_batch = sq_measurement_put_batch;
+	base->measurement_list = sq_measurement_list;
+	base->measurement_count = sq_measurement_count;
+}

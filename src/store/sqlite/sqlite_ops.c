@@ -1,0 +1,334 @@
+/* The store operations on SQLite: tenants, users, tokens, devices. */
+#include "store/sqlite/sqlite_internal.h"
+
+#include <string.h>
+
+#include "common/err.h"
+#include "common/timefmt.h"
+
+#define SQ_BEGIN(s, c) struct sq_conn *c = sq_acquire((struct sq_store *)(s))
+
+int sq_step_error(struct sq_conn *c)
+{
+	int code = sqlite3_extended_errcode(c->db);
+
+	if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return MG_ERR_EXISTS;
+	if (code == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return MG_ERR_NOT_FOUND;
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return MG_ERR_BUSY;
+	return MG_ERR_STORE;
+}
+
+static int tenant_read(sqlite3_stmt *st, struct mg_tenant *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(st, 0);
+	if (sq_copy_text(st, 1, out->name, sizeof(out->name)) != 0 ||
+	    sqlite3_column_bytes(st, 2) != MG_WRAPPED_KEY_BYTES)
+		return MG_ERR_STORE;
+	memcpy(out->wrapped_key, sqlite3_column_blob(st, 2), MG_WRAPPED_KEY_BYTES);
+	out->created_ms = sqlite3_column_int64(st, 3);
+	return 0;
+}
+
+static int sq_tenant_create(struct mg_store *s, const char *name,
+			    const unsigned char *wrapped_key, int64_t *id_out)
+{
+	SQ_BEGIN(s, c);
+	sqlite3_stmt *st = sq_stmt(c, STMT_TENANT_INSERT);
+	int r = MG_ERR_STORE;
+
+	*id_out = 0;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, wrapped_key, MG_WRAPPED_KEY_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, mg_now_ms());
+		r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
+		if (r == 0)
+			*id_out = sqlite3_last_insert_rowid(c->db);
+	}
+	sq_done(st);
+	sq_release(c);
+	return r;
+}
+
+static int tenant_get(struct mg_store *s, enum stmt_id id, const char *name, int64_t key,
+		      struct mg_tenant *out)
+{
+	SQ_BEGIN(s, c);
+	sqlite3_stmt *st = sq_stmt(c, id);
+	int r = MG_ERR_STORE, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (st != NULL) {
+		if (name != NULL)
+			sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(st, 1, key);
+		rc = sqlite3_step(st);
+		r = rc == SQLITE_ROW ? tenant_read(st, out)
+		    : rc == SQLITE_DONE ? MG_ERR_NOT_FOUND : sq_step_error(c);
+	}
+	sq_done(st);
+	sq_release(c);
+	return r;
+}
+
+static int sq_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out)
+{
+	return tenant_get(s, STMT_TENANT_BY_NAME, name, 0, out);
+}
+
+static int sq_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
+{
+	return tenant_get(s, STMT_TENANT_BY_ID, NULL, id, out);
+}
+
+static int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out)
+{
+	SQ_BEGIN(s, c);
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int r;
+
+	*id_out = 0;
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	if ((st = sq_stmt(c, STMT_USER_INSERT)) == NULL) {
+		r = MG_ERR_STORE;
+		goto rollback;
+	}
+	sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, u->password_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, u->must_change_password);
+	sqlite3_bind_int64(st, 4, mg_now_ms());
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
+	id = sqlite3_last_insert_rowid(c->db);
+	sq_done(st);
+	for (size_t i = 0; r == 0 && i < u->nroles; i++) {
+		if ((st = sq_stmt(c, STMT_USER_ROLE_INSERT)) == NULL) {
+			r = MG_ERR_STORE;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, u->roles[i], -1, SQLITE_STATIC);
+		r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
+		sq_done(st);
+	}
+	if (r == 0 && (r = sq_exec(c, "COMMIT")) == 0) {
+		*id_out = id;
+		goto out;
+	}
+rollback:
+	sq_exec(c, "ROLLBACK");
+out:
+	sq_release(c);
+	return r;
+}
+
+static int sq_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
+			   const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
+			   int64_t *id_out)
+{
+	SQ_BEGIN(s, c);
+	sqlite3_stmt *st = sq_stmt(c, STMT_TOKEN_INSERT);
+	int r = MG_ERR_STORE;
+
+	*id_out = 0;
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, tenant_id);
+		sqlite3_bind_text(st, 2, device_name, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, hash, MG_TOKEN_HASH_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, mg_now_ms());
+		sqlite3_bind_int64(st, 5, expires_ms);
+		r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
+		if (r == 0)
+			*id_out = sqlite3_last_insert_rowid(c->db);
+	}
+	sq_done(st);
+	sq_release(c);
+	return r;
+}
+
+static int sq_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			 int64_t now_ms, struct mg_enrol_token *out)
+{
+	SQ_BEGIN(s, c);
+	sqlite3_stmt *st = sq_stmt(c, STMT_TOKEN_FIND);
+	int r = MG_ERR_STORE, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (st != NULL) {
+		sqlite3_bind_blob(st, 1, hash, MG_TOKEN_HASH_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now_ms);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			out->id = sqlite3_column_int64(st, 0);
+			out->tenant_id = sqlite3_column_int64(st, 1);
+			r = sq_copy_text(st, 2, out->device_name, sizeof(out->device_name));
+			out->expires_ms = sqlite3_column_int64(st, 3);
+		} else {
+			r = rc == SQLITE_DONE ? MG_ERR_NOT_FOUND : sq_step_error(c);
+		}
+	}
+	sq_done(st);
+	sq_release(c);
+	return r;
+}
+
+static int sq_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
+			   struct mg_device *d)
+{
+	SQ_BEGIN(s, c);
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	if ((st = sq_stmt(c, STMT_TOKEN_USE)) == NULL) {
+		r = MG_ERR_STORE;
+		goto rollback;
+	}
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_int64(st, 2, token_id);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
+	if (r == 0 && sqlite3_changes(c->db) != 1)
+		r = MG_ERR_NOT_FOUND;	/* used meanwhile, or expired */
+	sq_done(st);
+	if (r != 0)
+		goto rollback;
+	if ((st = sq_stmt(c, STMT_DEVICE_INSERT)) == NULL) {
+		r = MG_ERR_STORE;
+		goto rollback;
+	}
+	sqlite3_bind_int64(st, 1, d->tenant_id);
+	sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->cert_fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, d->cert_serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, d->cert_not_after_ms);
+	sqlite3_bind_int64(st, 6, now_ms);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
+	d->id = sqlite3_last_insert_rowid(c->db);
+	sq_done(st);
+	if (r == 0 && (r = sq_exec(c, "COMMIT")) == 0) {
+		d->status = MG_DEVICE_ACTIVE;
+		d->created_ms = now_ms;
+		goto out;
+	}
+rollback:
+	sq_exec(c, "ROLLBACK");
+out:
+	sq_release(c);
+	return r;
+}
+
+static int device_read(sqlite3_stmt *st, struct mg_device *d)
+{
+	char status[16];
+
+	memset(d, 0, sizeof(*d));
+	d->id = sqlite3_column_int64(st, 0);
+	d->tenant_id = sqlite3_column_int64(st, 1);
+	if (sq_copy_text(st, 2, d->name, sizeof(d->name)) != 0 ||
+	    sq_copy_text(st, 3, d->cert_fingerprint, sizeof(d->cert_fingerprint)) != 0 ||
+	    sq_copy_text(st, 4, d->cert_serial, sizeof(d->cert_serial)) != 0 ||
+	    sq_copy_text(st, 6, status, sizeof(status)) != 0 ||
+	    mg_device_status_parse(status, &d->status) != 0)
+		return MG_ERR_STORE;
+	d->cert_not_after_ms = sqlite3_column_int64(st, 5);
+	d->created_ms = sqlite3_column_int64(st, 7);
+	d->last_seen_ms = sqlite3_column_int64(st, 8);
+	return 0;
+}
+
+static int device_get(struct mg_store *s, enum stmt_id id, const char *fp, int64_t key,
+		      struct mg_device *out)
+{
+	SQ_BEGIN(s, c);
+	sqlite3_stmt *st = sq_stmt(c, id);
+	int r = MG_ERR_STORE, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (st != NULL) {
+		if (fp != NULL)
+			sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(st, 1, key);
+		rc = sqlite3_step(st);
+		r = rc == SQLITE_ROW ? device_read(st, out)
+		    : rc == SQLITE_DONE ? MG_ERR_NOT_FOUND : sq_step_error(c);
+	}
+	sq_done(st);
+	sq_release(c);
+	return r;
+}
+
+static int sq_device_by_fingerprint(struct mg_store *s, const char *fp, struct mg_device *out)
+{
+	return device_get(s, STMT_DEVICE_BY_FINGERPRINT, fp, 0, out);
+}
+
+static int sq_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out)
+{
+	return device_get(s, STMT_DEVICE_BY_ID, NULL, id, out);
+}
+
+static int sq_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status status)
+{
+	SQ_BEGIN(s, c);
+	sqlite3_stmt *st = sq_stmt(c, STMT_DEVICE_SET_STATUS);
+	int r = MG_ERR_STORE;
+
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, mg_device_status_name(status), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id);
+		r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
+		/* A revoked device stays revoked: its certificate is burnt. */
+		if (r == 0 && sqlite3_changes(c->db) != 1)
+			r = MG_ERR_NOT_FOUND;
+	}
+	sq_done(st);
+	sq_release(c);
+	return r;
+}
+
+static int sq_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg)
+{
+	SQ_BEGIN(s, c);
+	sqlite3_stmt *st = sq_stmt(c, STMT_DEVICE_LIST);
+	struct mg_device d;
+	int r = MG_ERR_STORE, rc;
+
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, tenant_id);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if ((r = device_read(st, &d)) != 0 || (r = cb(&d, arg)) != 0)
+				break;
+		}
+		if (rc == SQLITE_DONE)
+			r = 0;
+		else if (rc != SQLITE_ROW)
+			r = sq_step_error(c);
+	}
+	sq_done(st);
+	sq_release(c);
+	return r;
+}
+
+void sq_ops_init(struct mg_store *base)
+{
+	base->tenant_create = sq_tenant_create;
+	base->tenant_by_name = sq_tenant_by_name;
+	base->tenant_by_id = sq_tenant_by_id;
+	base->user_create = sq_user_create;
+	base->token_create = sq_token_create;
+	base->token_find = sq_token_find;
+	base->device_enrol = sq_device_enrol;
+	base->device_by_fingerprint = sq_device_by_fingerprint;
+	base->device_by_id = sq_device_by_id;
+	base->device_set_status = sq_device_set_status;
+	base->device_list = sq_device_list;
+	sq_measurement_ops_init(base);
+}

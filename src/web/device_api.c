@@ -1,0 +1,299 @@
+/* The device port: EST enrolment without a client certificate, everything
+ * else only for a device whose certificate the device CA signed and that
+ * is neither blocked nor revoked. Measurements are handed to the writer
+ * and the connection is suspended until their transaction is durable, so
+ * waiting for the disk holds no thread. */
+#include "web/device_api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "crypto/keyring.h"
+#include "tls/peer.h"
+#include "web/device_internal.h"
+#include "web/http.h"
+
+static enum device_route route_of(const char *method, const char *url)
+{
+	if (strcmp(url, "/.well-known/est/cacerts") == 0 && strcmp(method, "GET") == 0)
+		return ROUTE_EST_CACERTS;
+	if (strcmp(url, "/.well-known/est/simpleenroll") == 0 && strcmp(method, "POST") == 0)
+		return ROUTE_EST_SIMPLEENROLL;
+	if (strcmp(url, "/device/v1/measurements") == 0 && strcmp(method, "POST") == 0)
+		return ROUTE_MEASUREMENTS;
+	return ROUTE_NONE;
+}
+
+void mg_device_connection_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+				 enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	(void)c;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		*socket_context = calloc(1, sizeof(struct device_conn));
+	else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+void mg_device_request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+				 enum MHD_RequestTerminationCode toe)
+{
+	struct device_request *rq = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (rq == NULL)
+		return;
+	atomic_fetch_sub(&rq->gw->inflight, 1);
+	free(rq->body);
+	free(rq);
+	*con_cls = NULL;
+}
+
+/* Check the connection's client certificate once; later requests on the
+ * same connection reuse the verdict. */
+static struct device_conn *conn_verify(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct device_conn *dc;
+	int64_t not_after;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (dc = ci->socket_context) == NULL)
+		return NULL;
+	if (dc->checked)
+		return dc;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL) {
+		dc->verdict = MG_ERR_DENIED;
+		snprintf(dc->reason, sizeof(dc->reason), "no TLS session");
+	} else {
+		dc->verdict = mg_tls_peer_verify((gnutls_session_t)ci->tls_session,
+						 dc->fingerprint, &not_after, dc->reason,
+						 sizeof(dc->reason));
+	}
+	dc->checked = true;
+	return dc;
+}
+
+/* Authenticate the device behind the request. Returns MHD_YES with the
+ * device in rq->device, or queues the refusal and sets rq->answered. */
+static enum MHD_Result device_authenticate(struct device_request *rq)
+{
+	struct device_conn *dc = conn_verify(rq->connection);
+	const char *why;
+	int r;
+
+	if (dc == NULL || dc->verdict != 0) {
+		why = dc ? dc->reason : "no connection state";
+		mg_log_warning("device port: refused request from %s: %s", rq->peer, why);
+		rq->answered = true;
+		return mg_http_error(rq->connection, MHD_HTTP_UNAUTHORIZED, why);
+	}
+	r = rq->gw->store->device_by_fingerprint(rq->gw->store, dc->fingerprint, &rq->device);
+	if (r == 0 && rq->device.status == MG_DEVICE_ACTIVE)
+		return MHD_YES;
+	rq->answered = true;
+	if (r == MG_ERR_NOT_FOUND) {
+		mg_log_warning("device port: refused request from %s: certificate %.16s... "
+			       "belongs to no enrolled device", rq->peer, dc->fingerprint);
+		return mg_http_error(rq->connection, MHD_HTTP_UNAUTHORIZED,
+				     "certificate belongs to no enrolled device");
+	}
+	if (r != 0) {
+		mg_log_error("device port: device lookup failed: %s", mg_strerror(r));
+		return mg_http_error(rq->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "store unavailable, retry later");
+	}
+	mg_log_warning("device port: refused request from %s: device %lld is %s", rq->peer,
+		       (long long)rq->device.id, mg_device_status_name(rq->device.status));
+	return mg_http_error(rq->connection, MHD_HTTP_FORBIDDEN,
+			     rq->device.status == MG_DEVICE_REVOKED ? "device revoked"
+								     : "device blocked");
+}
+
+/* The first call: headers are in, no body yet. Refuse early what can be. */
+static enum MHD_Result request_begin(struct device_request *rq)
+{
+	struct MHD_Connection *c = rq->connection;
+	enum MHD_Result ret;
+	const char *length;
+	char *end;
+	unsigned long long n;
+
+	switch (rq->route) {
+	case ROUTE_NONE:
+		rq->answered = true;
+		return mg_http_error(c, MHD_HTTP_NOT_FOUND, "no such resource on the device port");
+	case ROUTE_EST_CACERTS:
+		return MHD_YES;
+	case ROUTE_EST_SIMPLEENROLL:
+		rq->max = MG_EST_BODY_MAX;
+		if (!mg_http_content_type_is(c, "application/pkcs10")) {
+			rq->answered = true;
+			return mg_http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+					     "Content-Type must be application/pkcs10");
+		}
+		break;
+	case ROUTE_MEASUREMENTS:
+		rq->max = rq->gw->cfg->device_body_max;
+		ret = device_authenticate(rq);
+		if (rq->answered)
+			return ret;
+		if (!mg_http_content_type_is(c, "application/json")) {
+			rq->answered = true;
+			return mg_http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+					     "Content-Type must be application/json");
+		}
+		break;
+	}
+	length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	if (length != NULL) {
+		n = strtoull(length, &end, 10);
+		if (*end == '\0' && n > rq->max) {
+			rq->answered = true;
+			return mg_http_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+					     "request body larger than the limit");
+		}
+	}
+	return MHD_YES;
+}
+
+/* Append a piece of the body; past the limit, note it and discard. */
+static enum MHD_Result request_body(struct device_request *rq, const char *data, size_t size)
+{
+	if (rq->too_large || rq->len + size > rq->max) {
+		rq->too_large = true;
+		rq->discarded += size;
+		/* Reading a huge chunked body to its end is work for nothing. */
+		return rq->discarded > 4 * (size_t)MG_DEVICE_BODY_MAX_CEILING ? MHD_NO : MHD_YES;
+	}
+	if (rq->body == NULL && (rq->body = malloc(rq->max + 1)) == NULL)
+		return MHD_NO;
+	memcpy(rq->body + rq->len, data, size);
+	rq->len += size;
+	return MHD_YES;
+}
+
+static void measurement_stored(struct mg_write_job *job, void *arg)
+{
+	struct device_request *rq = arg;
+
+	(void)job;
+	rq->done = true;
+	MHD_resume_connection(rq->connection);
+}
+
+static enum MHD_Result measurement_answer(struct device_request *rq)
+{
+	const struct mg_measurement_put *p = &rq->job.put;
+	struct MHD_Connection *c = rq->connection;
+
+	if (p->result != 0) {
+		mg_log_error("device port: measurement of device %lld not stored: %s",
+			     (long long)rq->device.id, mg_strerror(p->result));
+		return mg_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "measurement not stored, retry later");
+	}
+	return mg_http_json(c, p->duplicate ? MHD_HTTP_OK : MHD_HTTP_CREATED,
+			    json_pack("{s:I, s:b}", "id", (json_int_t)p->id, "duplicate",
+				      p->duplicate));
+}
+
+static enum MHD_Result measurement_submit(struct device_request *rq)
+{
+	struct mg_measurement *m = &rq->job.measurement;
+	struct mg_measurement_put *p = &rq->job.put;
+	const struct mg_tenant_key *tk;
+	char err[256];
+	size_t idlen;
+	int r;
+
+	if (mg_measurement_parse(rq->body ? rq->body : "", rq->len, mg_now_ms(), m, err,
+				 sizeof(err)) != 0)
+		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST, err);
+	m->device_id = rq->device.id;
+	m->tenant_id = rq->device.tenant_id;
+	if ((r = mg_keyring_tenant(rq->gw->keys, m->tenant_id, &tk)) != 0) {
+		mg_log_error("device port: key of tenant %lld unavailable: %s",
+			     (long long)m->tenant_id, mg_strerror(r));
+		return mg_http_error(rq->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "measurement not stored, retry later");
+	}
+	idlen = strlen(m->patient_id);
+	mg_patient_blind_index(tk, m->patient_id, idlen, p->blind_index);
+	if (mg_patient_seal(tk, m->patient_id, idlen, p->sealed_patient,
+			    sizeof(p->sealed_patient)) != 0)
+		return mg_http_error(rq->connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				     "cannot seal patient identifier");
+	p->sealed_len = idlen + MG_SEAL_OVERHEAD;
+	p->received_ms = mg_now_ms();
+	rq->job.done = measurement_stored;
+	rq->job.done_arg = rq;
+	/* Suspend before submitting: the writer may answer at once. */
+	MHD_suspend_connection(rq->connection);
+	rq->submitted = true;
+	if (mg_writer_submit(rq->gw->writer, &rq->job) != 0) {
+		p->result = MG_ERR_UNAVAILABLE;
+		rq->done = true;
+		MHD_resume_connection(rq->connection);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result request_end(struct device_request *rq)
+{
+	if (rq->too_large)
+		return mg_http_error(rq->connection, MHD_HTTP_CONTENT_TOO_LARGE,
+				     "request body larger than the limit");
+	switch (rq->route) {
+	case ROUTE_EST_CACERTS:
+		return mg_est_cacerts(rq);
+	case ROUTE_EST_SIMPLEENROLL:
+		return mg_est_simpleenroll(rq);
+	case ROUTE_MEASUREMENTS:
+		return rq->submitted ? (rq->done ? measurement_answer(rq) : MHD_YES)
+				     : measurement_submit(rq);
+	case ROUTE_NONE:
+		break;
+	}
+	return MHD_NO;
+}
+
+enum MHD_Result mg_device_handler(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct device_request *rq = *con_cls;
+
+	(void)version;
+	if (rq == NULL) {
+		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+			return MHD_NO;
+		rq->gw = cls;
+		atomic_fetch_add(&rq->gw->inflight, 1);
+		rq->connection = c;
+		rq->route = route_of(method, url);
+		mg_http_peer_address(c, rq->peer, sizeof(rq->peer));
+		*con_cls = rq;
+		return request_begin(rq);
+	}
+	if (rq->answered) {
+		*upload_data_size = 0;	/* the answer is out; drop the rest */
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		enum MHD_Result ret = request_body(rq, upload_data, *upload_data_size);
+
+		*upload_data_size = 0;
+		return ret;
+	}
+	return request_end(rq);
+}

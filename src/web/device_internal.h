@@ -1,0 +1,53 @@
+/* Shared by the handlers of the device port (device_api.c, est_api.c). */
+#ifndef MG_WEB_DEVICE_INTERNAL_H
+#define MG_WEB_DEVICE_INTERNAL_H
+
+#include <microhttpd.h>
+#include <stdbool.h>
+
+#include "daemon/gateway.h"
+#include "ingest/writer.h"
+#include "store/store.h"
+#include "tls/ca.h"
+
+enum device_route {
+	ROUTE_NONE,
+	ROUTE_EST_CACERTS,
+	ROUTE_EST_SIMPLEENROLL,
+	ROUTE_MEASUREMENTS,
+};
+
+/* What one TLS connection proved about its client, checked once. */
+struct device_conn {
+	bool checked;
+	int verdict;		/* 0 or MG_ERR_* */
+	char fingerprint[MG_CERT_FINGERPRINT_LEN];
+	char reason[96];
+};
+
+/* One request on the device port, from its headers to its answer. */
+struct device_request {
+	struct gateway *gw;
+	struct MHD_Connection *connection;
+	enum device_route route;
+	char peer[64];		/* client address, for logs */
+	char *body;		/* the request body, bounded by body_max */
+	size_t len, max, discarded;
+	bool too_large;
+	bool answered;		/* an early answer was queued */
+	bool submitted;		/* handed to the writer, connection suspended */
+	bool done;		/* the writer answered */
+	struct mg_device device;	/* the authenticated device */
+	struct mg_write_job job;
+};
+
+/* EST (RFC 7030) handlers, called on the final call of the request. */
+enum MHD_Result mg_est_cacerts(struct device_request *rq);
+enum MHD_Result mg_est_simpleenroll(struct device_request *rq);
+
+/* Build the base64 PKCS#7 of the device CA that cacerts serves into
+ * gw->est_cacerts (freed by mg_est_release). Returns 0 or < 0. */
+int mg_est_prepare(struct gateway *gw);
+void mg_est_release(struct gateway *gw);
+
+#endif

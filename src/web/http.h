@@ -1,0 +1,32 @@
+/* Response helpers shared by the HTTP handlers of both ports. */
+#ifndef MG_WEB_HTTP_H
+#define MG_WEB_HTTP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Queue a JSON response (takes over body: it is decref'd). Adds the
+ * security headers. Returns MHD_YES or MHD_NO. */
+enum MHD_Result mg_http_json(struct MHD_Connection *c, unsigned status, json_t *body);
+
+/* Queue {"error": message} with status. message must never hold patient
+ * data. */
+enum MHD_Result mg_http_error(struct MHD_Connection *c, unsigned status, const char *message);
+
+/* Queue a response from a buffer (copied) with content type. */
+enum MHD_Result mg_http_bytes(struct MHD_Connection *c, unsigned status, const char *type,
+			      const void *data, size_t len);
+
+/* Add the security headers every medgate response carries. */
+void mg_http_security_headers(struct MHD_Response *r);
+
+/* Whether the request's Content-Type is mime (parameters such as charset
+ * are allowed after ';'). */
+bool mg_http_content_type_is(struct MHD_Connection *c, const char *mime);
+
+/* The client's address as text ("127.0.0.1", "::1") into buf. */
+void mg_http_peer_address(struct MHD_Connection *c, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,48 @@
+# Test registration: unit tests (cmocka), integration scripts against the
+# real daemon, libFuzzer runs of a few seconds each, and source checks.
+
+if(CMOCKA_FOUND)
+	file(GLOB MG_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
+	foreach(src ${MG_UNIT_TESTS})
+		get_filename_component(name ${src} NAME_WE)
+		add_executable(${name} ${src})
+		target_link_libraries(${name} PRIVATE mgcore PkgConfig::CMOCKA)
+		add_test(NAME unit/${name} COMMAND ${name})
+		set_tests_properties(unit/${name} PROPERTIES TIMEOUT 120
+			ENVIRONMENT "MG_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+	endforeach()
+endif()
+
+set(MG_TEST_ENV
+	"MG_BIN=${CMAKE_BINARY_DIR}"
+	"MG_SOURCE_DIR=${CMAKE_SOURCE_DIR}"
+	"ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86"
+	"UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87")
+
+file(GLOB MG_INTEGRATION_TESTS CONFIGURE_DEPENDS
+	${CMAKE_SOURCE_DIR}/tests/integration/test_*.sh)
+foreach(script ${MG_INTEGRATION_TESTS})
+	get_filename_component(name ${script} NAME_WE)
+	add_test(NAME integration/${name} COMMAND bash ${script})
+	set_tests_properties(integration/${name} PROPERTIES TIMEOUT 600
+		ENVIRONMENT "${MG_TEST_ENV}")
+endforeach()
+
+if(MG_FUZZ)
+	file(GLOB MG_FUZZERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/fuzz/fuzz_*.c)
+	foreach(src ${MG_FUZZERS})
+		get_filename_component(name ${src} NAME_WE)
+		add_executable(${name} ${src})
+		target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+		target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+		target_link_libraries(${name} PRIVATE mgcore)
+		string(REGEX REPLACE "^fuzz_" "" corpus ${name})
+		add_test(NAME fuzz/${name} COMMAND bash ${CMAKE_SOURCE_DIR}/fuzz/run.sh
+			$<TARGET_FILE:${name}> ${CMAKE_SOURCE_DIR}/fuzz/corpora/${corpus})
+		set_tests_properties(fuzz/${name} PROPERTIES TIMEOUT 300
+			ENVIRONMENT "MG_FUZZ_SECONDS=$ENV{MG_FUZZ_SECONDS}")
+	endforeach()
+endif()
+
+add_test(NAME source/banned-functions
+	COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/check-banned.sh ${CMAKE_SOURCE_DIR})
