@@ -329,6 +329,27 @@ static void value_text(const struct key *k, const struct mg_config *cfg, char *b
 	}
 }
 
+/* Write doc as '#' lines of at most about 76 columns, broken at spaces. */
+static void comment_write(FILE *out, const char *doc)
+{
+	const size_t width = 74;
+
+	while (*doc != '\0') {
+		size_t n = strlen(doc), cut = n;
+
+		if (n > width) {
+			for (cut = width; cut > 0 && doc[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = width;
+		}
+		fprintf(out, "# %.*s\n", (int)cut, doc);
+		doc += cut;
+		while (*doc == ' ')
+			doc++;
+	}
+}
+
 int mg_config_write(const struct mg_config *cfg, FILE *out)
 {
 	const char *section = "";
@@ -342,7 +363,8 @@ int mg_config_write(const struct mg_config *cfg, FILE *out)
 			fprintf(out, "\n[%s]\n", section);
 		}
 		value_text(&keys[i], cfg, value, sizeof(value));
-		fprintf(out, "# %s\n%s = %s\n", keys[i].doc, keys[i].name, value);
+		comment_write(out, keys[i].doc);
+		fprintf(out, "%s = %s\n", keys[i].name, value);
 	}
 	return fflush(out) == 0 && !ferror(out) ? 0 : MG_ERR_IO;
 }

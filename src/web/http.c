@@ -91,7 +91,13 @@ void mg_http_peer_address(struct MHD_Connection *c, char *buf, size_t buflen)
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
 			  (socklen_t)buflen);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			  buf, (socklen_t)buflen);
+	else if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+
+		/* IPv4 clients of the dual-stack socket are shown as IPv4. */
+		if (IN6_IS_ADDR_V4MAPPED(a))
+			inet_ntop(AF_INET, &a->s6_addr[12], buf, (socklen_t)buflen);
+		else
+			inet_ntop(AF_INET6, a, buf, (socklen_t)buflen);
+	}
 }
