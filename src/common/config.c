@@ -388,7 +388,10 @@ int mg_config_write_reference(FILE *out)
 			fprintf(out, "\n## [%s]\n\n| key | default | allowed | meaning |\n"
 				     "| --- | --- | --- | --- |\n", section);
 		}
-		fprintf(out, "| `%s` | `%s` | ", k->name, k->value);
+		if (k->value[0] != '\0')
+			fprintf(out, "| `%s` | `%s` | ", k->name, k->value);
+		else
+			fprintf(out, "| `%s` | (empty) | ", k->name);
 		switch (k->kind) {
 		case KEY_BOOL: fprintf(out, "on, off"); break;
 		case KEY_UINT: fprintf(out, "%lu to %lu", k->min, k->max); break;
