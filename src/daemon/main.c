@@ -16,6 +16,7 @@
 #include "common/config.h"
 #include "common/err.h"
 #include "common/file.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "crypto/keyring.h"
 #include "daemon/gateway.h"
@@ -242,6 +243,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	umask(077);
+	mg_json_init();
 	/* Threads inherit the mask: only the main thread takes these signals. */
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGTERM);

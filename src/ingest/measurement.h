@@ -28,8 +28,10 @@ struct mg_measurement {
 
 /* Parse and validate a measurement body of len bytes (not NUL-terminated)
  * into *m, with now_ms the current time for the future-skew check.
- * Returns 0, or MG_ERR_INVALID with a message for the client in err
- * (always NUL-terminated, never containing patient data). */
+ * Returns 0, or MG_ERR_INVALID (MG_ERR_NOMEM if jansson ran out of memory)
+ * with *m all zero and a message for the client in err (always
+ * NUL-terminated when errlen > 0, never containing patient data).
+ * device_id and tenant_id are left 0 for the caller. */
 int mg_measurement_parse(const char *body, size_t len, int64_t now_ms,
 			 struct mg_measurement *m, char *err, size_t errlen);
 

@@ -215,8 +215,12 @@ static enum MHD_Result measurement_submit(struct device_request *rq)
 	size_t idlen;
 	int r;
 
-	if (mg_measurement_parse(rq->body ? rq->body : "", rq->len, mg_now_ms(), m, err,
-				 sizeof(err)) != 0)
+	r = mg_measurement_parse(rq->body ? rq->body : "", rq->len, mg_now_ms(), m, err,
+				 sizeof(err));
+	if (r == MG_ERR_NOMEM)
+		return mg_http_error(rq->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "out of memory, retry later");
+	if (r != 0)
 		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST, err);
 	m->device_id = rq->device.id;
 	m->tenant_id = rq->device.tenant_id;
