@@ -1,0 +1,18 @@
+/* Named TLS profiles, each one GnuTLS priority string, shared by every TLS
+ * endpoint (device HTTPS, web, MLLP, forwarders). docs/internals/tls.md
+ * explains what each allows and why. */
+#ifndef MG_TLS_PROFILE_H
+#define MG_TLS_PROFILE_H
+
+#define MG_TLS_PROFILE_DEFAULT "bsi"
+
+/* The GnuTLS priority string of a named profile: "bsi" (BSI TR-02102-2:
+ * TLS 1.2/1.3, ECDHE with AES-GCM, groups P-256/P-384) or
+ * "mozilla-intermediate" (adds ChaCha20-Poly1305 and X25519). NULL profile
+ * means the default. Returns a static string, or NULL for an unknown name. */
+const char *mg_tls_priorities(const char *profile);
+
+/* The profile names, NULL-terminated, for help texts and config checks. */
+const char *const *mg_tls_profile_names(void);
+
+#endif
