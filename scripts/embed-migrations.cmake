@@ -1,5 +1,6 @@
 # Writes OUT: a C file with every migration in FILES (sorted by their
 # number prefix) as an array of {version, name, sql}.
+string(REPLACE "|" ";" FILES "${FILES}")
 list(SORT FILES)
 set(body "")
 set(count 0)

@@ -161,10 +161,12 @@ static int write_config(struct cli *cli, const struct init_options *o, const cha
 
 static int make_store(struct cli *cli, const char *password)
 {
-	static const char *const admin_roles[] = { "admin" };
 	unsigned char wrapped[MG_WRAPPED_KEY_BYTES];
 	char hash[MG_PASSWORD_HASH_MAX], err[512];
-	struct mg_user_new admin = { "admin", hash, true, admin_roles, 1 };
+	struct mg_user_new admin = {
+		.name = "admin", .display_name = "Administrator", .email = "",
+		.password_hash = hash, .must_change_password = true, .roles = MG_ROLE_ADMIN,
+	};
 	int64_t id;
 	int r, version;
 

@@ -43,8 +43,24 @@ struct mg_config {
 	unsigned device_cert_days;
 
 	struct mg_listener_config web, device, mllp;
+	char public_url[256];		/* how users reach the web port */
 	unsigned device_body_max;	/* bytes */
 	unsigned enrol_token_ttl;	/* seconds */
+
+	/* [access]: passwords, sessions, lockout, second factor */
+	unsigned password_min_length, password_max_length, password_classes;
+	unsigned session_idle_timeout, session_lifetime;	/* seconds */
+	unsigned lockout_threshold, lockout_seconds, lockout_max_seconds;
+	unsigned address_failures_max, address_window;		/* seconds */
+	unsigned reset_token_ttl;				/* seconds */
+	char totp_issuer[64];
+
+	/* [smtp]: outgoing e-mail (password reset, alerts) */
+	char smtp_url[256];		/* "" = no e-mail */
+	char smtp_from[MG_NAME_MAX + 1];
+	char smtp_username[MG_NAME_MAX + 1];
+	char smtp_password_file[MG_PATH_MAX];
+	char smtp_ca_cert[MG_PATH_MAX];	/* "" = the system's CAs */
 };
 
 /* Fill cfg with the defaults of every key (paths relative, dir empty). */

@@ -11,7 +11,7 @@
 /* Context strings of crypto_kdf: exactly 8 bytes each. */
 #define KDF_CONTEXT_MASTER	"mgmaster"
 #define KDF_CONTEXT_TENANT	"mgtenant"
-enum { SUBKEY_WRAP = 1, SUBKEY_TOKEN = 2, SUBKEY_SEAL = 1, SUBKEY_BLIND = 2 };
+enum { SUBKEY_WRAP = 1, SUBKEY_TOKEN = 2, SUBKEY_SECRET = 3, SUBKEY_SEAL = 1, SUBKEY_BLIND = 2 };
 
 static const unsigned char wrap_ad[] = "medgate tenant key v1";
 static const unsigned char seal_ad[] = "medgate patient identifier v1";
@@ -19,6 +19,7 @@ static const unsigned char seal_ad[] = "medgate patient identifier v1";
 struct mg_master_key {
 	unsigned char wrap[MG_KEY_BYTES];	/* wraps tenant keys */
 	unsigned char token[MG_KEY_BYTES];	/* keys token hashes */
+	unsigned char secret[MG_KEY_BYTES];	/* seals instance secrets */
 };
 
 struct mg_tenant_key {
@@ -66,6 +67,8 @@ int mg_master_key_load(const char *path, struct mg_master_key **out)
 	crypto_kdf_derive_from_key(mk->wrap, sizeof(mk->wrap), SUBKEY_WRAP,
 				   KDF_CONTEXT_MASTER, (const unsigned char *)raw);
 	crypto_kdf_derive_from_key(mk->token, sizeof(mk->token), SUBKEY_TOKEN,
+				   KDF_CONTEXT_MASTER, (const unsigned char *)raw);
+	crypto_kdf_derive_from_key(mk->secret, sizeof(mk->secret), SUBKEY_SECRET,
 				   KDF_CONTEXT_MASTER, (const unsigned char *)raw);
 	sodium_mprotect_readonly(mk);
 	*out = mk;
@@ -192,4 +195,38 @@ void mg_token_hash(const struct mg_master_key *mk, const char *text, size_t len,
 {
 	crypto_generichash(hash, MG_TOKEN_HASH_BYTES, (const unsigned char *)text, len,
 			   mk->token, sizeof(mk->token));
+}
+
+int mg_secret_seal(const struct mg_master_key *mk, const char *context,
+		   const unsigned char *secret, size_t len, unsigned char *out, size_t outlen)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+	if (outlen < len + MG_SEAL_OVERHEAD)
+		return MG_ERR_LIMIT;
+	randombytes_buf(out, nb);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + nb, NULL, secret, len,
+						   (const unsigned char *)context, strlen(context),
+						   NULL, out, mk->secret);
+	return 0;
+}
+
+int mg_secret_open(const struct mg_master_key *mk, const char *context,
+		   const unsigned char *sealed, size_t sealed_len, unsigned char *out,
+		   size_t outlen, size_t *len_out)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+	*len_out = 0;
+	if (sealed_len < MG_SEAL_OVERHEAD)
+		return MG_ERR_CRYPTO;
+	if (sealed_len - MG_SEAL_OVERHEAD > outlen)
+		return MG_ERR_LIMIT;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL, sealed + nb,
+						       sealed_len - nb,
+						       (const unsigned char *)context, strlen(context),
+						       sealed, mk->secret) != 0)
+		return MG_ERR_CRYPTO;
+	*len_out = sealed_len - MG_SEAL_OVERHEAD;
+	return 0;
 }

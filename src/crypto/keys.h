@@ -70,4 +70,17 @@ int mg_token_new(const struct mg_master_key *mk, char *text, size_t textlen,
 void mg_token_hash(const struct mg_master_key *mk, const char *text, size_t len,
 		   unsigned char hash[MG_TOKEN_HASH_BYTES]);
 
+/* Seal a small secret of the instance (a TOTP secret) with a key derived
+ * from the master key, binding it to context (e.g. "totp:42"). out gets
+ * len + MG_SEAL_OVERHEAD bytes. Returns 0 or MG_ERR_LIMIT. */
+int mg_secret_seal(const struct mg_master_key *mk, const char *context,
+		   const unsigned char *secret, size_t len, unsigned char *out, size_t outlen);
+
+/* Open what mg_secret_seal made with the same context into out (at most
+ * outlen bytes; *len_out gets the length). Returns 0, MG_ERR_CRYPTO or
+ * MG_ERR_LIMIT. */
+int mg_secret_open(const struct mg_master_key *mk, const char *context,
+		   const unsigned char *sealed, size_t sealed_len, unsigned char *out,
+		   size_t outlen, size_t *len_out);
+
 #endif

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access/roles.h"
 #include "common/config.h"
 #include "common/limits.h"
 #include "crypto/keys.h"
@@ -44,13 +45,63 @@ struct mg_enrol_token {
 	int64_t expires_ms;
 };
 
+#define MG_USER_TENANTS_MAX	64
+#define MG_EMAIL_MAX		254
+#define MG_PASSWORD_HASH_TEXT	128	/* Argon2id PHC string with NUL */
+#define MG_TOTP_SEALED_MAX	128	/* sealed TOTP secret */
+#define MG_RECOVERY_CODES	10
+#define MG_CSRF_TEXT_LEN	43	/* 32 random bytes, base64url */
+#define MG_ADDRESS_TEXT_MAX	46	/* INET6_ADDRSTRLEN */
+#define MG_SETTING_VALUE_MAX	512
+
+struct mg_user {
+	int64_t id;
+	char name[MG_NAME_MAX + 1];
+	char display_name[MG_NAME_MAX + 1];
+	char email[MG_EMAIL_MAX + 1];
+	char password_hash[MG_PASSWORD_HASH_TEXT];
+	bool must_change_password;
+	bool disabled;
+	unsigned roles;			/* enum mg_role bits */
+	size_t ntenants;
+	int64_t tenants[MG_USER_TENANTS_MAX];	/* ascending */
+	unsigned failed_logins;		/* since the last success */
+	unsigned lockouts;		/* lockouts in a row: the next lasts longer */
+	int64_t locked_until_ms;	/* 0 = not locked */
+	unsigned char totp_sealed[MG_TOTP_SEALED_MAX];
+	size_t totp_len;		/* 0 = no second factor */
+	unsigned char totp_pending[MG_TOTP_SEALED_MAX];
+	size_t totp_pending_len;	/* 0 = no enrolment in progress */
+	int64_t totp_last_step;		/* last accepted TOTP time step */
+	int64_t created_ms;
+	int64_t password_changed_ms;
+};
+
+/* A new account. */
 struct mg_user_new {
 	const char *name;
+	const char *display_name;	/* may be "" */
+	const char *email;		/* may be "" */
 	const char *password_hash;
 	bool must_change_password;
-	const char *const *roles;
-	size_t nroles;
+	unsigned roles;
+	const int64_t *tenants;
+	size_t ntenants;
 };
+
+struct mg_session {
+	int64_t user_id;
+	char csrf[MG_CSRF_TEXT_LEN + 1];
+	char address[MG_ADDRESS_TEXT_MAX + 1];
+	int64_t created_ms, last_seen_ms, expires_ms;
+};
+
+/* What still refers to a tenant (deleting it is refused while any is > 0). */
+struct mg_tenant_usage {
+	int64_t devices, measurements, patients, members, tokens;
+};
+
+
 
 /* One measurement for measurement_put_batch: inputs, then results. */
 struct mg_measurement_put {
@@ -83,6 +134,8 @@ struct mg_measurement_row {
 };
 
 typedef int (*mg_device_cb)(const struct mg_device *d, void *arg);
+typedef int (*mg_user_cb)(const struct mg_user *u, void *arg);
+typedef int (*mg_tenant_cb)(const struct mg_tenant *t, void *arg);
 typedef int (*mg_measurement_cb)(const struct mg_measurement_row *row, void *arg);
 
 struct mg_store {
@@ -96,7 +149,84 @@ struct mg_store {
 	int (*tenant_by_name)(struct mg_store *s, const char *name, struct mg_tenant *out);
 	int (*tenant_by_id)(struct mg_store *s, int64_t id, struct mg_tenant *out);
 
+	/* Tenants beyond create and look-up: list in id order, rename (a
+	 * taken name is MG_ERR_EXISTS), usage counts, delete (MG_ERR_BUSY
+	 * while anything still refers to it). */
+	int (*tenant_list)(struct mg_store *s, mg_tenant_cb cb, void *arg);
+	int (*tenant_rename)(struct mg_store *s, int64_t id, const char *name);
+	int (*tenant_usage)(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
+	int (*tenant_delete)(struct mg_store *s, int64_t id);
+
+	/* Accounts. A taken name is MG_ERR_EXISTS; tenant ids that do not
+	 * exist are MG_ERR_NOT_FOUND. */
 	int (*user_create)(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);
+	int (*user_by_name)(struct mg_store *s, const char *name, struct mg_user *out);
+	int (*user_by_id)(struct mg_store *s, int64_t id, struct mg_user *out);
+	int (*user_list)(struct mg_store *s, mg_user_cb cb, void *arg);
+	int (*user_update_profile)(struct mg_store *s, int64_t id, const char *display_name,
+				   const char *email, bool disabled);
+	/* Replace roles and tenant memberships in one transaction. */
+	int (*user_set_access)(struct mg_store *s, int64_t id, unsigned roles,
+			       const int64_t *tenants, size_t ntenants);
+	/* Set a new password hash; clears failures and the lock. */
+	int (*user_set_password)(struct mg_store *s, int64_t id, const char *hash,
+				 bool must_change, int64_t now_ms);
+	int (*user_delete)(struct mg_store *s, int64_t id);
+	/* Count a failed login atomically; *failures_out gets the new count. */
+	int (*user_login_failed)(struct mg_store *s, int64_t id, unsigned *failures_out);
+	/* Lock until locked_until_ms (0 unlocks), with lockouts in a row. */
+	int (*user_set_lock)(struct mg_store *s, int64_t id, int64_t locked_until_ms,
+			     unsigned lockouts);
+	/* A successful login: failures and lockouts back to 0. */
+	int (*user_login_succeeded)(struct mg_store *s, int64_t id);
+
+	/* Second factor. totp_set_pending stores a sealed secret awaiting its
+	 * first code; totp_activate moves it to active with that code's step;
+	 * totp_clear removes both and the recovery codes. totp_use_step
+	 * accepts step only if it is later than the last accepted one
+	 * (MG_ERR_DENIED otherwise), atomically, so a code works once. */
+	int (*totp_set_pending)(struct mg_store *s, int64_t id, const unsigned char *sealed,
+				size_t len);
+	int (*totp_activate)(struct mg_store *s, int64_t id, int64_t step);
+	int (*totp_clear)(struct mg_store *s, int64_t id);
+	int (*totp_use_step)(struct mg_store *s, int64_t id, int64_t step);
+	/* Replace the account's recovery codes by n keyed hashes. */
+	int (*recovery_codes_set)(struct mg_store *s, int64_t id,
+				  const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n);
+	/* Use one: 0, or MG_ERR_NOT_FOUND if unknown or used before. */
+	int (*recovery_code_use)(struct mg_store *s, int64_t id,
+				 const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms);
+	int (*recovery_codes_left)(struct mg_store *s, int64_t id, unsigned *left_out);
+
+	/* Sessions, known by a keyed hash of the cookie value. session_get
+	 * answers MG_ERR_NOT_FOUND for a session past expires_ms or idle
+	 * since before now_ms - idle_ms (and deletes it), else fills out and
+	 * sets its last_seen to now_ms. */
+	int (*session_create)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			      const struct mg_session *session);
+	int (*session_get)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			   int64_t now_ms, int64_t idle_ms, struct mg_session *out);
+	int (*session_delete)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES]);
+	int (*session_delete_user)(struct mg_store *s, int64_t user_id);
+
+	/* Failed logins from one address within a window: count one more
+	 * (a window older than window_ms starts again) and return the count;
+	 * or just read it. */
+	int (*address_failed)(struct mg_store *s, const char *address, int64_t now_ms,
+			      int64_t window_ms, unsigned *count_out);
+	int (*address_failures)(struct mg_store *s, const char *address, int64_t now_ms,
+				int64_t window_ms, unsigned *count_out);
+
+	/* Password reset tokens: single use, MG_ERR_NOT_FOUND when unknown,
+	 * used or expired; reset_consume marks it used and gives the user. */
+	int (*reset_create)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			    int64_t user_id, int64_t now_ms, int64_t expires_ms);
+	int (*reset_consume)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			     int64_t now_ms, int64_t *user_id_out);
+
+	/* Run-time settings; MG_ERR_NOT_FOUND if never set. */
+	int (*setting_get)(struct mg_store *s, const char *name, char *value, size_t valuelen);
+	int (*setting_set)(struct mg_store *s, const char *name, const char *value);
 
 	int (*token_create)(struct mg_store *s, int64_t tenant_id, const char *device_name,
 			    const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
@@ -116,6 +246,8 @@ struct mg_store {
 				     struct mg_device *out);
 	int (*device_by_id)(struct mg_store *s, int64_t id, struct mg_device *out);
 	int (*device_set_status)(struct mg_store *s, int64_t id, enum mg_device_status st);
+	/* Move a device to another tenant (its future measurements go there). */
+	int (*device_set_tenant)(struct mg_store *s, int64_t id, int64_t tenant_id);
 	/* Every device of tenant_id (0 = all), in id order. A callback
 	 * returning non-zero stops the walk and is returned. */
 	int (*device_list)(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg);
@@ -133,6 +265,15 @@ struct mg_store {
 	int (*measurement_list)(struct mg_store *s, int64_t tenant_id, int64_t after_id,
 				size_t limit, mg_measurement_cb cb, void *arg);
 	int (*measurement_count)(struct mg_store *s, int64_t tenant_id, int64_t *count_out);
+
+	/* The patient of tenant_id with this blind index: its row id, or
+	 * MG_ERR_NOT_FOUND. */
+	int (*patient_find)(struct mg_store *s, int64_t tenant_id,
+			    const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out);
+	/* The measurements of one patient, oldest measured first, at most
+	 * limit. */
+	int (*patient_measurements)(struct mg_store *s, int64_t patient_id, size_t limit,
+				    mg_measurement_cb cb, void *arg);
 
 	void (*close)(struct mg_store *s);
 };

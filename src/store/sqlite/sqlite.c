@@ -19,10 +19,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE name = ?",
 	[STMT_TENANT_BY_ID] =
 		"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE id = ?",
-	[STMT_USER_INSERT] =
-		"INSERT INTO users (name, password_hash, must_change_password, created_ms)"
-		" VALUES (?, ?, ?, ?)",
-	[STMT_USER_ROLE_INSERT] = "INSERT INTO user_roles (user_id, role) VALUES (?, ?)",
 	[STMT_TOKEN_INSERT] =
 		"INSERT INTO enrol_tokens (tenant_id, device_name, token_hash, created_ms,"
 		" expires_ms) VALUES (?, ?, ?, ?, ?)",

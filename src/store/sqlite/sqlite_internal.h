@@ -19,8 +19,6 @@ enum stmt_id {
 	STMT_TENANT_INSERT,
 	STMT_TENANT_BY_NAME,
 	STMT_TENANT_BY_ID,
-	STMT_USER_INSERT,
-	STMT_USER_ROLE_INSERT,
 	STMT_TOKEN_INSERT,
 	STMT_TOKEN_FIND,
 	STMT_TOKEN_USE,
@@ -71,6 +69,7 @@ int sq_copy_text(sqlite3_stmt *st, int col, char *out, size_t outlen);
 /* Fill in the operations of sqlite_ops.c and sqlite_measurements.c. */
 void sq_ops_init(struct mg_store *base);
 void sq_measurement_ops_init(struct mg_store *base);
+void sq_access_ops_init(struct mg_store *base);	/* sqlite_access*.c */
 
 /* The MG_ERR_* for the last failed step on c. */
 int sq_step_error(struct sq_conn *c);

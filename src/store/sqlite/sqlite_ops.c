@@ -86,48 +86,6 @@ static int sq_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out
 	return tenant_get(s, STMT_TENANT_BY_ID, NULL, id, out);
 }
 
-static int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out)
-{
-	SQ_BEGIN(s, c);
-	sqlite3_stmt *st;
-	int64_t id = 0;
-	int r;
-
-	*id_out = 0;
-	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
-		goto out;
-	if ((st = sq_stmt(c, STMT_USER_INSERT)) == NULL) {
-		r = MG_ERR_STORE;
-		goto rollback;
-	}
-	sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, u->password_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, u->must_change_password);
-	sqlite3_bind_int64(st, 4, mg_now_ms());
-	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
-	id = sqlite3_last_insert_rowid(c->db);
-	sq_done(st);
-	for (size_t i = 0; r == 0 && i < u->nroles; i++) {
-		if ((st = sq_stmt(c, STMT_USER_ROLE_INSERT)) == NULL) {
-			r = MG_ERR_STORE;
-			break;
-		}
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, u->roles[i], -1, SQLITE_STATIC);
-		r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
-		sq_done(st);
-	}
-	if (r == 0 && (r = sq_exec(c, "COMMIT")) == 0) {
-		*id_out = id;
-		goto out;
-	}
-rollback:
-	sq_exec(c, "ROLLBACK");
-out:
-	sq_release(c);
-	return r;
-}
-
 static int sq_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
 			   const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
 			   int64_t *id_out)
@@ -322,7 +280,6 @@ void sq_ops_init(struct mg_store *base)
 	base->tenant_create = sq_tenant_create;
 	base->tenant_by_name = sq_tenant_by_name;
 	base->tenant_by_id = sq_tenant_by_id;
-	base->user_create = sq_user_create;
 	base->token_create = sq_token_create;
 	base->token_find = sq_token_find;
 	base->device_enrol = sq_device_enrol;
@@ -331,4 +288,5 @@ void sq_ops_init(struct mg_store *base)
 	base->device_set_status = sq_device_set_status;
 	base->device_list = sq_device_list;
 	sq_measurement_ops_init(base);
+	sq_access_ops_init(base);
 }

@@ -1,0 +1,25 @@
+/* The roles of the white paper's user groups. An account may hold several. */
+#ifndef MG_ACCESS_ROLES_H
+#define MG_ACCESS_ROLES_H
+
+enum mg_role {
+	MG_ROLE_CLINICIAN = 1u << 0,	/* sees patients of its tenants */
+	MG_ROLE_ADMIN = 1u << 1,	/* accounts and settings; no patient data */
+	MG_ROLE_TENANT_ADMIN = 1u << 2,	/* tenants and members; no patient data */
+	MG_ROLE_DEVICE_ADMIN = 1u << 3,	/* devices and tokens; no patient data */
+	MG_ROLE_SERVICE = 1u << 4,	/* diagnostics under consent; no patient data */
+};
+#define MG_ROLES_ALL 0x1fu
+#define MG_ROLE_COUNT 5
+
+/* The role's name ("clinician", "admin", "tenant-admin", "device-admin",
+ * "service"), or NULL if role is not exactly one role. */
+const char *mg_role_name(unsigned role);
+
+/* Parse one role name. Returns 0 or MG_ERR_INVALID. */
+int mg_role_parse(const char *name, unsigned *role_out);
+
+/* The i-th role (0 <= i < MG_ROLE_COUNT). */
+unsigned mg_role_at(unsigned i);
+
+#endif

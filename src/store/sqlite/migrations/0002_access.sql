@@ -1,0 +1,54 @@
+-- Accounts: lockout state, second factor, e-mail for reset links.
+ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN locked_until_ms INTEGER NOT NULL DEFAULT 0;
+-- The TOTP secret, sealed with a key derived from the master key; the
+-- pending one waits for its first code during enrolment.
+ALTER TABLE users ADD COLUMN totp_sealed BLOB;
+ALTER TABLE users ADD COLUMN totp_pending_sealed BLOB;
+ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN password_changed_ms INTEGER NOT NULL DEFAULT 0;
+
+-- Single-use recovery codes, stored only as keyed hashes.
+CREATE TABLE recovery_codes (
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	code_hash BLOB NOT NULL,
+	used_ms INTEGER,
+	PRIMARY KEY (user_id, code_hash)
+);
+
+-- Sessions are known by a keyed hash of their cookie value.
+CREATE TABLE sessions (
+	id_hash BLOB PRIMARY KEY,
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	csrf TEXT NOT NULL,
+	address TEXT NOT NULL,
+	created_ms INTEGER NOT NULL,
+	last_seen_ms INTEGER NOT NULL,
+	expires_ms INTEGER NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+
+-- Failed logins per client address, across accounts (throttling).
+CREATE TABLE address_failures (
+	address TEXT PRIMARY KEY,
+	failures INTEGER NOT NULL,
+	window_start_ms INTEGER NOT NULL
+);
+
+-- Password reset links: single use, stored as keyed hashes.
+CREATE TABLE password_resets (
+	token_hash BLOB PRIMARY KEY,
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_ms INTEGER NOT NULL,
+	expires_ms INTEGER NOT NULL,
+	used_ms INTEGER
+);
+
+-- Settings changed at run time (for example which roles must use 2FA).
+CREATE TABLE settings (
+	name TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
