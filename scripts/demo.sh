@@ -12,7 +12,7 @@ if [ ! -f "$dir/medgate.conf" ]; then
 	# every `make run` can show it; a real instance prints it once.
 	umask 077
 	pwfile=$dir-admin-password
-	[ -f "$pwfile" ] || tr -dc 'a-km-zA-HJ-NP-Z2-9' < /dev/urandom | head -c 20 > "$pwfile"
+	[ -f "$pwfile" ] || openssl rand -hex 12 > "$pwfile"
 	"$build/medgatectl" init "$dir" --admin-password-file "$pwfile"
 	fresh=1
 else
