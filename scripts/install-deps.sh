@@ -8,9 +8,13 @@ packages=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libmicrohttpd-dev libgnutls28-dev gnutls-bin libsodium-dev
 	libjansson-dev libsqlite3-dev sqlite3 libinih-dev libcmocka-dev
-	libcurl4-gnutls-dev liboath-dev libqrencode-dev libpq-dev
-	curl openssl ca-certificates python3 nginx-light procps psmisc
+	libcurl4-gnutls-dev liboath-dev libqrencode-dev libzxcvbn-dev libpq-dev
+	curl openssl ca-certificates python3 python3-aiosmtpd nginx-light procps psmisc
 )
+# Node.js runs the test peers from npm; a machine may have it from
+# elsewhere already (with npm inside), so only ask Debian when it lacks one.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -50,3 +50,8 @@ add_test(NAME source/banned-functions
 # docs/configuration.md is generated from the key table; it must match.
 add_test(NAME source/configuration-doc-current
 	COMMAND bash -c "diff -u '${CMAKE_SOURCE_DIR}/docs/configuration.md' <('$<TARGET_FILE:medgatectl>' config-reference)")
+
+# docs/openapi.yaml documents every route with the role the code requires.
+add_test(NAME source/openapi-routes
+	COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/check-openapi.py $<TARGET_FILE:medgatectl>
+		${CMAKE_SOURCE_DIR}/docs/openapi.yaml)

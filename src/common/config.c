@@ -131,6 +131,46 @@ static const struct key keys[] = {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+#define EMR_FIELD(f) offsetof(struct mg_emr_config, f), sizeof(((struct mg_emr_config *)0)->f)
+
+/* The keys of an [emr.NAME] section; offsets into struct mg_emr_config. */
+static const struct key emr_keys[] = {
+	{ "emr.NAME", "enabled", KEY_BOOL, EMR_FIELD(enabled), "on", 0, 0, NULL,
+	  "Forward to this destination; off keeps its queue without sending." },
+	{ "emr.NAME", "protocol", KEY_STRING, EMR_FIELD(protocol), "hl7-mllp", 0, 0,
+	  "hl7-mllp|fhir", "HL7 v2 (IHE PCD-01 ORU^R01) over MLLP, or FHIR R4 over HTTPS." },
+	{ "emr.NAME", "address", KEY_STRING, EMR_FIELD(address), "", 0, 0, NULL,
+	  "host:port of the MLLP receiver (protocol hl7-mllp)." },
+	{ "emr.NAME", "url", KEY_STRING, EMR_FIELD(url), "", 0, 0, NULL,
+	  "Base URL of the FHIR server, e.g. https://emr.example/fhir (protocol fhir)." },
+	{ "emr.NAME", "tls", KEY_BOOL, EMR_FIELD(tls), "on", 0, 0, NULL,
+	  "Use TLS and check the receiver's certificate (MLLP; FHIR URLs are https)." },
+	{ "emr.NAME", "ca_cert", KEY_STRING, EMR_FIELD(ca_cert), "", 0, 0, NULL,
+	  "CA certificate to check the receiver with; empty uses the system's." },
+	{ "emr.NAME", "client_cert", KEY_STRING, EMR_FIELD(client_cert), "", 0, 0, NULL,
+	  "Client certificate to present, if the receiver asks for one." },
+	{ "emr.NAME", "client_key", KEY_STRING, EMR_FIELD(client_key), "", 0, 0, NULL,
+	  "Private key of the client certificate (mode 0600)." },
+	{ "emr.NAME", "bearer_token_file", KEY_STRING, EMR_FIELD(bearer_token_file), "", 0, 0,
+	  NULL, "File (mode 0600) holding an OAuth bearer token for the FHIR server." },
+	{ "emr.NAME", "tenants", KEY_STRING, EMR_FIELD(tenants), "", 0, 0, NULL,
+	  "Tenants whose measurements go here, comma separated; empty means all." },
+	{ "emr.NAME", "connections", KEY_UINT, EMR_FIELD(connections), "1", 1, 16, NULL,
+	  "Parallel connections; one patient's messages always go in order on one." },
+	{ "emr.NAME", "timeout", KEY_UINT, EMR_FIELD(timeout), "30", 1, 600, NULL,
+	  "Seconds to wait for the receiver's answer before trying again." },
+	{ "emr.NAME", "retry_max", KEY_UINT, EMR_FIELD(retry_max), "300", 1, 86400, NULL,
+	  "Longest wait between tries while the receiver is down, in seconds." },
+	{ "emr.NAME", "sending_facility", KEY_STRING, EMR_FIELD(sending_facility), "MEDGATE", 0,
+	  0, NULL, "HL7 MSH-4, the sending facility." },
+	{ "emr.NAME", "receiving_application", KEY_STRING, EMR_FIELD(receiving_application),
+	  "EMR", 0, 0, NULL, "HL7 MSH-5, the receiving application." },
+	{ "emr.NAME", "receiving_facility", KEY_STRING, EMR_FIELD(receiving_facility), "", 0, 0,
+	  NULL, "HL7 MSH-6, the receiving facility." },
+};
+
+#define NEMR_KEYS (sizeof(emr_keys) / sizeof(emr_keys[0]))
+
 struct parse_ctx {
 	struct mg_config *cfg;
 	char *err;
@@ -169,10 +209,10 @@ static int parse_uint(const char *value, unsigned long min, unsigned long max,
 	return 0;
 }
 
-static int key_set(const struct key *k, struct mg_config *cfg, const char *value,
-		   char *err, size_t errlen)
+static int key_set(const struct key *k, void *base, const char *value, char *err,
+		   size_t errlen)
 {
-	char *field = (char *)cfg + k->offset;
+	char *field = (char *)base + k->offset;
 
 	switch (k->kind) {
 	case KEY_BOOL:
@@ -218,10 +258,64 @@ static int key_set(const struct key *k, struct mg_config *cfg, const char *value
 	return MG_ERR_CONFIG;
 }
 
+/* The [emr.NAME] section's destination, made on first sight; NULL with a
+ * reason in err for a bad name or too many destinations. */
+static struct mg_emr_config *emr_section(struct parse_ctx *ctx, const char *name)
+{
+	struct mg_config *cfg = ctx->cfg;
+	struct mg_emr_config *d;
+	char err[128];
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < cfg->nemr; i++) {
+		if (strcmp(cfg->emr[i].name, name) == 0)
+			return &cfg->emr[i];
+	}
+	if (n == 0 || n > MG_EMR_NAME_MAX ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") != n) {
+		snprintf(ctx->err, ctx->errlen, "[emr.%s]: names are 1 to %d of a-z 0-9 - _", name,
+			 MG_EMR_NAME_MAX);
+		return NULL;
+	}
+	if (cfg->nemr == MG_EMR_MAX) {
+		snprintf(ctx->err, ctx->errlen, "[emr.%s]: more than %d EMR destinations", name,
+			 MG_EMR_MAX);
+		return NULL;
+	}
+	d = &cfg->emr[cfg->nemr++];
+	memset(d, 0, sizeof(*d));
+	memcpy(d->name, name, n + 1);
+	for (size_t i = 0; i < NEMR_KEYS; i++) {
+		if (key_set(&emr_keys[i], d, emr_keys[i].value, err, sizeof(err)) != 0)
+			abort();	/* the table itself is wrong */
+	}
+	return d;
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_ctx *ctx = user;
 
+	if (strncmp(section, "emr.", 4) == 0) {
+		struct mg_emr_config *d = emr_section(ctx, section + 4);
+
+		if (d == NULL)
+			return 0;
+		for (size_t i = 0; i < NEMR_KEYS; i++) {
+			if (strcmp(emr_keys[i].name, name) == 0) {
+				char reason[200];
+
+				if (key_set(&emr_keys[i], d, value, reason, sizeof(reason)) == 0)
+					return 1;
+				/* "[emr.NAME] key: ..." with the real name. */
+				snprintf(ctx->err, ctx->errlen, "[%s]%s", section,
+					 strchr(reason, ']') ? strchr(reason, ']') + 1 : reason);
+				return 0;
+			}
+		}
+		snprintf(ctx->err, ctx->errlen, "unknown key [%s] %s", section, name);
+		return 0;
+	}
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
 			return key_set(&keys[i], ctx->cfg, value, ctx->err, ctx->errlen) == 0;
@@ -263,6 +357,28 @@ static int check_lines(const char *text, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+/* What one key cannot say alone: each destination names its receiver. */
+static int emr_check(const struct mg_config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->nemr; i++) {
+		const struct mg_emr_config *d = &cfg->emr[i];
+
+		if (strcmp(d->protocol, "hl7-mllp") == 0 &&
+		    (d->address[0] == '\0' || strrchr(d->address, ':') == NULL)) {
+			snprintf(err, errlen, "[emr.%s] address: host:port required for hl7-mllp",
+				 d->name);
+			return MG_ERR_CONFIG;
+		}
+		if (strcmp(d->protocol, "fhir") == 0 && strncmp(d->url, "https://", 8) != 0 &&
+		    !(strncmp(d->url, "http://", 7) == 0 && !d->tls)) {
+			snprintf(err, errlen, "[emr.%s] url: an https:// URL required for fhir "
+					      "(http:// only with tls = off)", d->name);
+			return MG_ERR_CONFIG;
+		}
+	}
+	return 0;
+}
+
 int mg_config_parse(const char *text, size_t len, struct mg_config *cfg, char *err,
 		    size_t errlen)
 {
@@ -290,7 +406,7 @@ int mg_config_parse(const char *text, size_t len, struct mg_config *cfg, char *e
 			 reason[0] ? reason : "syntax error (expected [section] or key = value)");
 		return MG_ERR_CONFIG;
 	}
-	return 0;
+	return emr_check(cfg, err, errlen);
 }
 
 static int dir_of(const char *path, char *out, size_t outlen)
@@ -347,10 +463,9 @@ int mg_config_path(const struct mg_config *cfg, const char *path, char *out, siz
 	return n >= 0 && (size_t)n < outlen ? 0 : MG_ERR_LIMIT;
 }
 
-static void value_text(const struct key *k, const struct mg_config *cfg, char *buf,
-		       size_t buflen)
+static void value_text(const struct key *k, const void *base, char *buf, size_t buflen)
 {
-	const char *field = (const char *)cfg + k->offset;
+	const char *field = (const char *)base + k->offset;
 	static const char *const levels[] = { "error", "warning", "info", "debug" };
 
 	switch (k->kind) {
@@ -406,6 +521,17 @@ int mg_config_write(const struct mg_config *cfg, FILE *out)
 		comment_write(out, keys[i].doc);
 		fprintf(out, "%s = %s\n", keys[i].name, value);
 	}
+	for (size_t d = 0; d < cfg->nemr; d++) {
+		fprintf(out, "\n[emr.%s]\n", cfg->emr[d].name);
+		for (size_t i = 0; i < NEMR_KEYS; i++) {
+			value_text(&emr_keys[i], &cfg->emr[d], value, sizeof(value));
+			comment_write(out, emr_keys[i].doc);
+			fprintf(out, "%s = %s\n", emr_keys[i].name, value);
+		}
+	}
+	if (cfg->nemr == 0)
+		fprintf(out, "\n# EMR destinations: one [emr.NAME] section each; see "
+			     "docs/configuration.md.\n");
 	return fflush(out) == 0 && !ferror(out) ? 0 : MG_ERR_IO;
 }
 
@@ -420,9 +546,13 @@ int mg_config_write_reference(FILE *out)
 		     "paths start at the folder of the configuration file. Lines are at most\n"
 		     "198 bytes. This page is generated from the table in src/common/config.c\n"
 		     "(`medgatectl config-reference`).\n");
-	for (size_t i = 0; i < NKEYS; i++) {
-		const struct key *k = &keys[i];
+	for (size_t i = 0; i < NKEYS + NEMR_KEYS; i++) {
+		const struct key *k = i < NKEYS ? &keys[i] : &emr_keys[i - NKEYS];
 
+		if (i == NKEYS)
+			fprintf(out, "\nEMR destinations: one section per destination, named "
+				     "`[emr.NAME]` (NAME: 1 to %d of a-z 0-9 - _), at most %d.\n",
+				MG_EMR_NAME_MAX, MG_EMR_MAX);
 		if (strcmp(section, k->section) != 0) {
 			section = k->section;
 			fprintf(out, "\n## [%s]\n\n| key | default | allowed | meaning |\n"

@@ -20,6 +20,30 @@ struct mg_listener_config {
 	unsigned max_connections;
 };
 
+#define MG_EMR_MAX		8	/* [emr.NAME] sections */
+#define MG_EMR_NAME_MAX		32
+
+/* One EMR destination: an [emr.NAME] section. */
+struct mg_emr_config {
+	char name[MG_EMR_NAME_MAX + 1];
+	bool enabled;
+	char protocol[16];		/* "hl7-mllp" or "fhir" */
+	char address[256];		/* host:port (hl7-mllp) */
+	char url[512];			/* base URL (fhir) */
+	bool tls;
+	char ca_cert[MG_PATH_MAX];	/* "" = the system's CAs */
+	char client_cert[MG_PATH_MAX];	/* optional client certificate */
+	char client_key[MG_PATH_MAX];
+	char bearer_token_file[MG_PATH_MAX];	/* fhir */
+	char tenants[512];		/* tenant names, comma separated; "" = all */
+	unsigned connections;		/* parallel connections */
+	unsigned timeout;		/* seconds to wait for an answer */
+	unsigned retry_max;		/* longest wait between tries, seconds */
+	char sending_facility[64];	/* MSH-4 */
+	char receiving_application[64];	/* MSH-5 */
+	char receiving_facility[64];	/* MSH-6 */
+};
+
 struct mg_config {
 	char path[MG_PATH_MAX];		/* the file it was read from */
 	char dir[MG_PATH_MAX];		/* relative paths start here */
@@ -61,6 +85,9 @@ struct mg_config {
 	char smtp_username[MG_NAME_MAX + 1];
 	char smtp_password_file[MG_PATH_MAX];
 	char smtp_ca_cert[MG_PATH_MAX];	/* "" = the system's CAs */
+
+	size_t nemr;
+	struct mg_emr_config emr[MG_EMR_MAX];
 };
 
 /* Fill cfg with the defaults of every key (paths relative, dir empty). */

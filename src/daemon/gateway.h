@@ -29,6 +29,7 @@ struct gateway {
 	int web_fd, device_fd;		/* bound listening sockets, or -1 */
 	struct mg_server *server;
 	atomic_long inflight;		/* device requests begun, not completed */
+	char dummy_hash[128];		/* unknown accounts are checked against it */
 };
 
 #endif

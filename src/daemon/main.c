@@ -18,6 +18,7 @@
 #include "common/file.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "access/login.h"
 #include "crypto/keyring.h"
 #include "daemon/gateway.h"
 #include "daemon/privileges.h"
@@ -154,6 +155,8 @@ static int open_runtime(struct gateway *gw)
 		return r;
 	}
 	mg_keyring_set_store(gw->keys, gw->store);
+	if ((r = mg_login_init(gw)) != 0)
+		return r;
 	if ((r = mg_writer_new(gw->store, &gw->writer)) != 0)
 		return r;
 	mg_log_info("store %s at schema version %d", gw->store->name, version);

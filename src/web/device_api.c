@@ -123,10 +123,15 @@ static enum MHD_Result request_begin(struct device_request *rq)
 {
 	struct MHD_Connection *c = rq->connection;
 	enum MHD_Result ret;
-	const char *length;
+	const char *length, *why;
 	char *end;
 	unsigned long long n;
+	unsigned status;
 
+	if ((status = mg_http_framing_check(c, &why)) != 0) {
+		rq->answered = true;
+		return mg_http_error(c, status, why);
+	}
 	switch (rq->route) {
 	case ROUTE_NONE:
 		rq->answered = true;

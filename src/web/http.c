@@ -101,3 +101,76 @@ void mg_http_peer_address(struct MHD_Connection *c, char *buf, size_t buflen)
 			inet_ntop(AF_INET6, a, buf, (socklen_t)buflen);
 	}
 }
+
+struct framing {
+	unsigned content_lengths;
+	unsigned transfer_encodings;
+	bool bad_encoding;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (strcasecmp(key, "Content-Length") == 0)
+		f->content_lengths++;
+	else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+		f->transfer_encodings++;
+		if (value == NULL || strcasecmp(value, "chunked") != 0)
+			f->bad_encoding = true;
+	}
+	return MHD_YES;
+}
+
+unsigned mg_http_framing_check(struct MHD_Connection *c, const char **why)
+{
+	struct framing f = { 0, 0, false };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+	if (f.content_lengths > 1 || (f.content_lengths > 0 && f.transfer_encodings > 0)) {
+		*why = "conflicting Content-Length or Transfer-Encoding headers";
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	if (f.transfer_encodings > 1 || f.bad_encoding) {
+		*why = "only Transfer-Encoding: chunked is supported";
+		return MHD_HTTP_NOT_IMPLEMENTED;
+	}
+	*why = NULL;
+	return 0;
+}
+
+static int hex_value(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+size_t mg_http_unescape(void *cls, struct MHD_Connection *c, char *uri)
+{
+	char *out = uri;
+	const char *in = uri;
+
+	(void)cls;
+	(void)c;
+	while (*in != '\0') {
+		int hi, lo;
+
+		if (in[0] == '%' && (hi = hex_value(in[1])) >= 0 && (lo = hex_value(in[2])) >= 0) {
+			char ch = (char)(hi * 16 + lo);
+
+			*out++ = ch == '\0' ? '\x7f' : ch;
+			in += 3;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	*out = '\0';
+	return (size_t)(out - uri);
+}

@@ -26,6 +26,15 @@ void mg_http_security_headers(struct MHD_Response *r);
  * are allowed after ';'). */
 bool mg_http_content_type_is(struct MHD_Connection *c, const char *mime);
 
+/* Check the request's framing headers before its body is read: at most one
+ * Content-Length, and no Transfer-Encoding but "chunked". Returns 0, or
+ * the status to refuse with (400, 501) and the reason in *why. */
+unsigned mg_http_framing_check(struct MHD_Connection *c, const char **why);
+
+/* libmicrohttpd's URL unescaper, stricter: %00 does not become a NUL that
+ * would cut the path short, but a DEL that matches no route. */
+size_t mg_http_unescape(void *cls, struct MHD_Connection *c, char *uri);
+
 /* The client's address as text ("127.0.0.1", "::1") into buf. */
 void mg_http_peer_address(struct MHD_Connection *c, char *buf, size_t buflen);
 

@@ -11,6 +11,7 @@
 #include "daemon/gateway.h"
 #include "web/device_api.h"
 #include "web/device_internal.h"
+#include "web/http.h"
 #include "web/web_api.h"
 
 /* Memory libmicrohttpd gives each connection for headers and buffers: a
@@ -66,6 +67,7 @@ static struct MHD_Daemon *start_one(struct gateway *gw, const struct mg_listener
 		flags, 0, NULL, NULL, device ? mg_device_handler : mg_web_handler, gw,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, mg_http_unescape, NULL,
 		MHD_OPTION_HTTPS_MEM_KEY, gw->server_key_pem,
 		MHD_OPTION_HTTPS_MEM_CERT, gw->server_cert_pem,
 		MHD_OPTION_HTTPS_PRIORITIES, gw->tls_priorities,

@@ -83,6 +83,8 @@ PY
 
 mg_ctl() { "$MEDGATECTL" -c "$CONF" "$@"; }
 
+mg_alive() { [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; }
+
 # Start medgated and wait until both ports answer.
 mg_start() {
 	"$MEDGATED" -c "$CONF" 2> "$T/medgated.stderr" &
@@ -104,6 +106,12 @@ mg_stop() {
 	[ -n "$DAEMON_PID" ] || return 0
 	kill -TERM "$DAEMON_PID"
 	local status=0
+	# A daemon that hangs on the way down fails the test, not CI's clock.
+	for _ in $(seq 200); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		kill -ABRT "$DAEMON_PID"; sleep 1; kill -KILL "$DAEMON_PID" 2>/dev/null || true
+		fail "medgated did not stop within 20 s of SIGTERM"
+	fi
 	wait "$DAEMON_PID" || status=$?
 	DAEMON_PID=
 	if [ "$status" -ne 0 ]; then
@@ -129,7 +137,7 @@ mg_enrol() { # name [tenant]
 		-keyout "$dir/key.pem" -subj "/CN=$name" -outform DER -out "$dir/req.der" 2>/dev/null
 	base64 "$dir/req.der" > "$dir/req.b64"
 	local code
-	code=$(curl -s -o "$dir/p7.b64" -w '%{http_code}' --cacert "$CA" -u "$name:$token" \
+	code=$(curl -s --max-time 30 -o "$dir/p7.b64" -w '%{http_code}' --cacert "$CA" -u "$name:$token" \
 		-H 'Content-Type: application/pkcs10' --data-binary @"$dir/req.b64" \
 		"$DEVICE_URL/.well-known/est/simpleenroll")
 	[ "$code" = 200 ] || fail "enrolment of $name answered $code: $(cat "$dir/p7.b64")"
@@ -139,7 +147,7 @@ mg_enrol() { # name [tenant]
 # POST a measurement body as device NAME; prints "STATUS BODY".
 mg_send() { # name body [extra curl args]
 	local name=$1 body=$2; shift 2
-	curl -s -o "$T/answer" -w '%{http_code}' --cacert "$CA" \
+	curl -s --max-time "${MG_CURL_MAX_TIME:-30}" -o "$T/answer" -w '%{http_code}' --cacert "$CA" \
 		--cert "$T/dev/$name/cert.pem" --key "$T/dev/$name/key.pem" \
 		-H "Content-Type: ${MG_CONTENT_TYPE:-application/json}" --data-binary "$body" "$@" \
 		"$DEVICE_URL/device/v1/measurements" || true

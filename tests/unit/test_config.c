@@ -56,6 +56,19 @@ static const struct {
 	{ "key = 1\n", 0, "line 1: unknown key [] key" },
 	{ "[web\n", 0, "line 1: syntax error" },
 	{ "[web]\njust words\n", 0, "line 2: syntax error" },
+	{ "[emr.main]\naddress = 127.0.0.1:2576\n", 1, NULL },
+	{ "[emr.f]\nprotocol = fhir\nurl = https://x/fhir\n", 1, NULL },
+	{ "[emr.f]\nprotocol = fhir\nurl = http://x/fhir\ntls = off\n", 1, NULL },
+	{ "[emr.main]\nprotocol = hl7-mllp\n", 0, "[emr.main] address: host:port required" },
+	{ "[emr.f]\nprotocol = fhir\nurl = http://x/fhir\n", 0, "[emr.f] url: an https:// URL" },
+	{ "[emr.Main]\naddress = h:1\n", 0, "line 2: [emr.Main]: names are 1 to 32" },
+	{ "[emr.m]\nprotocol = ftp\n", 0, "line 2: [emr.m] protocol: expected one of" },
+	{ "[emr.m]\nconnections = 17\n", 0, "line 2: [emr.m] connections: expected a whole" },
+	{ "[emr.m]\nbogus = 1\n", 0, "line 2: unknown key [emr.m] bogus" },
+	{ "[emr.a]\naddress=h:1\n[emr.b]\naddress=h:1\n[emr.c]\naddress=h:1\n"
+	  "[emr.d]\naddress=h:1\n[emr.e]\naddress=h:1\n[emr.f]\naddress=h:1\n"
+	  "[emr.g]\naddress=h:1\n[emr.h]\naddress=h:1\n[emr.i]\naddress=h:1\n", 0,
+	  "line 18: [emr.i]: more than 8" },
 };
 
 static void test_cases(void **state)
@@ -139,6 +152,9 @@ static void test_round_trip(void **state)
 	a.device.port = 12345;
 	a.mllp.enabled = false;
 	snprintf(a.user, sizeof(a.user), "medgate");
+	static const char emr[] = "[emr.main]\nprotocol = fhir\nurl = https://emr.example/fhir\n"
+				  "connections = 3\n";
+	assert_int_equal(mg_config_parse(emr, strlen(emr), &a, err, sizeof(err)), 0);
 	f = open_memstream(&text, &len);
 	assert_non_null(f);
 	assert_int_equal(mg_config_write(&a, f), 0);
@@ -150,6 +166,9 @@ static void test_round_trip(void **state)
 	assert_false(b.mllp.enabled);
 	assert_string_equal(b.user, "medgate");
 	assert_memory_equal(&a.web, &b.web, sizeof(a.web));
+	assert_int_equal(b.nemr, 1);
+	assert_string_equal(b.emr[0].url, "https://emr.example/fhir");
+	assert_int_equal(b.emr[0].connections, 3);
 	free(text);
 }
 

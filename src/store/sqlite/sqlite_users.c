@@ -1,76 +1,327 @@
-/* Accounts on SQLite: users, their roles and tenants. */
+/* Accounts on SQLite: users with their roles (user_roles, by name) and
+ * tenant memberships (user_tenants), profile, password and lockout state.
+ * Reading an account is one read transaction, so its roles and tenants
+ * match its row; changing roles and tenants together is one write
+ * transaction. */
 #include "store/sqlite/sqlite_internal.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "common/err.h"
 #include "common/timefmt.h"
 
-static int exec_bound(struct sq_conn *c, const char *sql, int64_t a, const char *text)
+/* Copy a blob column (NULL reads as empty) into out. */
+static int column_blob(sqlite3_stmt *st, int col, unsigned char *out, size_t outlen,
+		       size_t *len_out)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
+	const void *blob = sqlite3_column_blob(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col);
 
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+	*len_out = 0;
+	if (n > outlen)
 		return MG_ERR_STORE;
-	sqlite3_bind_int64(st, 1, a);
-	if (text != NULL)
-		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
-	sqlite3_finalize(st);
+	if (n > 0 && blob != NULL)
+		memcpy(out, blob, n);
+	*len_out = n;
+	return 0;
+}
+
+/* The roles and tenants of user u->id, read on c. */
+static int user_read_access(struct sq_conn *c, struct mg_user *u)
+{
+	sqlite3_stmt *st;
+	unsigned role;
+	int r = 0, rc;
+
+	for (rc = sq_query(c, STMT_USER_ROLES, SQ_PARAMS(SQ_INT(u->id)), &st); rc == 0;
+	     rc = sq_next(c, st)) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+
+		if (name == NULL || mg_role_parse(name, &role) != 0) {
+			r = MG_ERR_STORE;	/* a role this medgate does not know */
+			break;
+		}
+		u->roles |= role;
+	}
+	sq_done(st);
+	if (r != 0 || (rc != 0 && rc != MG_ERR_NOT_FOUND))
+		return r != 0 ? r : rc;
+	for (rc = sq_query(c, STMT_USER_TENANTS, SQ_PARAMS(SQ_INT(u->id)), &st); rc == 0;
+	     rc = sq_next(c, st)) {
+		if (u->ntenants == MG_USER_TENANTS_MAX) {
+			r = MG_ERR_STORE;
+			break;
+		}
+		u->tenants[u->ntenants++] = sqlite3_column_int64(st, 0);
+	}
+	sq_done(st);
+	if (r == 0 && rc != MG_ERR_NOT_FOUND)
+		r = rc;
 	return r;
 }
 
-static int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out)
+/* The user on st's current row (USER_COLUMNS), with roles and tenants. */
+static int user_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_user *u)
 {
-	struct sq_conn *c = sq_acquire((struct sq_store *)s);
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(st, 0);
+	if (sq_copy_text(st, 1, u->name, sizeof(u->name)) != 0 ||
+	    sq_copy_text(st, 2, u->display_name, sizeof(u->display_name)) != 0 ||
+	    sq_copy_text(st, 3, u->email, sizeof(u->email)) != 0 ||
+	    sq_copy_text(st, 4, u->password_hash, sizeof(u->password_hash)) != 0 ||
+	    column_blob(st, 10, u->totp_sealed, sizeof(u->totp_sealed), &u->totp_len) != 0 ||
+	    column_blob(st, 11, u->totp_pending, sizeof(u->totp_pending),
+			&u->totp_pending_len) != 0)
+		return MG_ERR_STORE;
+	u->must_change_password = sqlite3_column_int(st, 5) != 0;
+	u->disabled = sqlite3_column_int(st, 6) != 0;
+	u->failed_logins = sq_column_unsigned(st, 7);
+	u->lockouts = sq_column_unsigned(st, 8);
+	u->locked_until_ms = sqlite3_column_int64(st, 9);
+	u->totp_last_step = sqlite3_column_int64(st, 12);
+	u->created_ms = sqlite3_column_int64(st, 13);
+	u->password_changed_ms = sqlite3_column_int64(st, 14);
+	return user_read_access(c, u);
+}
+
+static int user_get(struct mg_store *s, enum stmt_id id, const struct sq_param *key,
+		    struct mg_user *out)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st = NULL;
-	int64_t id = 0;
 	int r;
 
-	*id_out = 0;
-	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+	memset(out, 0, sizeof(*out));
+	/* One read transaction: the row, its roles and its tenants agree. */
+	if ((r = sq_exec(c, "BEGIN")) != 0)
 		goto out;
-	if (sqlite3_prepare_v2(c->db,
-			       "INSERT INTO users (name, display_name, email, password_hash,"
-			       " must_change_password, created_ms, password_changed_ms)"
-			       " VALUES (?, ?, ?, ?, ?, ?, ?6)", -1, &st, NULL) != SQLITE_OK) {
-		r = MG_ERR_STORE;
-		goto rollback;
+	if ((r = sq_query(c, id, key, &st)) == 0) {
+		r = user_read(c, st, out);
+		sq_done(st);
 	}
-	sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, u->display_name ? u->display_name : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, u->email ? u->email : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, u->password_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, u->must_change_password);
-	sqlite3_bind_int64(st, 6, mg_now_ms());
-	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
-	sqlite3_finalize(st);
-	id = sqlite3_last_insert_rowid(c->db);
-	for (unsigned i = 0; r == 0 && i < MG_ROLE_COUNT; i++) {
-		if (u->roles & mg_role_at(i))
-			r = exec_bound(c, "INSERT INTO user_roles (user_id, role) VALUES (?, ?)", id,
-				       mg_role_name(mg_role_at(i)));
-	}
-	for (size_t i = 0; r == 0 && i < u->ntenants; i++) {
-		char tenant[24];
-
-		snprintf(tenant, sizeof(tenant), "%lld", (long long)u->tenants[i]);
-		r = exec_bound(c, "INSERT INTO user_tenants (user_id, tenant_id) VALUES (?, ?)", id,
-			       tenant);
-	}
-	if (r == 0 && (r = sq_exec(c, "COMMIT")) == 0) {
-		*id_out = id;
-		goto out;
-	}
-rollback:
 	sq_exec(c, "ROLLBACK");
+out:
+	if (r != 0)
+		memset(out, 0, sizeof(*out));	/* no half-read account, no hash */
+	sq_release(c);
+	return r;
+}
+
+static int sq_user_by_name(struct mg_store *s, const char *name, struct mg_user *out)
+{
+	if (name == NULL) {
+		memset(out, 0, sizeof(*out));
+		return MG_ERR_INVALID;
+	}
+	return user_get(s, STMT_USER_BY_NAME, SQ_PARAMS(SQ_TEXT(name)), out);
+}
+
+static int sq_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out)
+{
+	return user_get(s, STMT_USER_BY_ID, SQ_PARAMS(SQ_INT(id)), out);
+}
+
+static int sq_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	struct mg_user u;
+	sqlite3_stmt *st;
+	int r = 0, rc;
+
+	if ((r = sq_exec(c, "BEGIN")) != 0)
+		goto out;
+	for (rc = sq_query(c, STMT_USER_LIST, SQ_NO_PARAMS, &st); rc == 0; rc = sq_next(c, st)) {
+		if ((r = user_read(c, st, &u)) != 0 || (r = cb(&u, arg)) != 0)
+			break;
+	}
+	sq_done(st);
+	if (r == 0 && rc != MG_ERR_NOT_FOUND)
+		r = rc;
+	sq_exec(c, "ROLLBACK");
+	sodium_memzero(&u, sizeof(u));	/* it held a password hash */
 out:
 	sq_release(c);
 	return r;
 }
 
+/* Roles must be known bits; tenants at most MG_USER_TENANTS_MAX. */
+static int access_check(unsigned roles, const int64_t *tenants, size_t ntenants)
+{
+	if ((roles & ~MG_ROLES_ALL) != 0 || (ntenants > 0 && tenants == NULL))
+		return MG_ERR_INVALID;
+	return ntenants > MG_USER_TENANTS_MAX ? MG_ERR_LIMIT : 0;
+}
+
+/* Replace the roles and tenants of user id, inside a transaction on c. */
+static int access_write(struct sq_conn *c, int64_t id, unsigned roles,
+			const int64_t *tenants, size_t ntenants)
+{
+	int r;
+
+	if ((r = sq_write(c, STMT_USER_ROLES_CLEAR, SQ_PARAMS(SQ_INT(id)), false)) != 0 ||
+	    (r = sq_write(c, STMT_USER_TENANTS_CLEAR, SQ_PARAMS(SQ_INT(id)), false)) != 0)
+		return r;
+	for (unsigned i = 0; r == 0 && i < MG_ROLE_COUNT; i++) {
+		if (roles & mg_role_at(i))
+			r = sq_write(c, STMT_USER_ROLE_INSERT,
+				     SQ_PARAMS(SQ_INT(id), SQ_TEXT(mg_role_name(mg_role_at(i)))),
+				     false);
+	}
+	/* An unknown tenant fails its foreign key: MG_ERR_NOT_FOUND. */
+	for (size_t i = 0; r == 0 && i < ntenants; i++)
+		r = sq_write(c, STMT_USER_TENANT_INSERT,
+			     SQ_PARAMS(SQ_INT(id), SQ_INT(tenants[i])), false);
+	return r;
+}
+
+static int profile_check(const char *display_name, const char *email)
+{
+	if (!sq_text_fits(display_name, MG_NAME_MAX) || !sq_text_fits(email, MG_EMAIL_MAX))
+		return MG_ERR_LIMIT;
+	return 0;
+}
+
+static int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out)
+{
+	const char *display_name = u->display_name != NULL ? u->display_name : "";
+	const char *email = u->email != NULL ? u->email : "";
+	struct sq_conn *c;
+	int64_t id;
+	int r;
+
+	*id_out = 0;
+	if (u->name == NULL || u->name[0] == '\0' || u->password_hash == NULL)
+		return MG_ERR_INVALID;
+	if (!sq_text_fits(u->name, MG_NAME_MAX) ||
+	    !sq_text_fits(u->password_hash, MG_PASSWORD_HASH_TEXT - 1))
+		return MG_ERR_LIMIT;
+	if ((r = profile_check(display_name, email)) != 0 ||
+	    (r = access_check(u->roles, u->tenants, u->ntenants)) != 0)
+		return r;
+	c = SQ_ACQUIRE(s);
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	/* A taken name fails the UNIQUE constraint: MG_ERR_EXISTS. */
+	r = sq_write(c, STMT_USER_INSERT,
+		     SQ_PARAMS(SQ_TEXT(u->name), SQ_TEXT(display_name), SQ_TEXT(email),
+			       SQ_TEXT(u->password_hash), SQ_INT(u->must_change_password),
+			       SQ_INT(mg_now_ms())),
+		     false);
+	id = sqlite3_last_insert_rowid(c->db);
+	if (r == 0)
+		r = access_write(c, id, u->roles, u->tenants, u->ntenants);
+	if ((r = sq_end(c, r)) == 0)
+		*id_out = id;
+out:
+	sq_release(c);
+	return r;
+}
+
+static int sq_user_update_profile(struct mg_store *s, int64_t id, const char *display_name,
+				  const char *email, bool disabled)
+{
+	int r;
+
+	if (display_name == NULL || email == NULL)
+		return MG_ERR_INVALID;	/* "" clears; there is no "unchanged" */
+	if ((r = profile_check(display_name, email)) != 0)
+		return r;
+	return sq_store_write(s, STMT_USER_UPDATE_PROFILE,
+			      SQ_PARAMS(SQ_INT(id), SQ_TEXT(display_name), SQ_TEXT(email),
+					SQ_INT(disabled)),
+			      true);
+}
+
+static int sq_user_set_access(struct mg_store *s, int64_t id, unsigned roles,
+			      const int64_t *tenants, size_t ntenants)
+{
+	struct sq_conn *c;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = access_check(roles, tenants, ntenants)) != 0)
+		return r;
+	c = SQ_ACQUIRE(s);
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	if ((r = sq_query(c, STMT_USER_EXISTS, SQ_PARAMS(SQ_INT(id)), &st)) == 0)
+		r = sq_finish(c, st);
+	if (r == 0)
+		r = access_write(c, id, roles, tenants, ntenants);
+	r = sq_end(c, r);	/* an unknown tenant leaves everything as it was */
+out:
+	sq_release(c);
+	return r;
+}
+
+static int sq_user_set_password(struct mg_store *s, int64_t id, const char *hash,
+				bool must_change, int64_t now_ms)
+{
+	if (hash == NULL || hash[0] == '\0')
+		return MG_ERR_INVALID;
+	if (!sq_text_fits(hash, MG_PASSWORD_HASH_TEXT - 1))
+		return MG_ERR_LIMIT;
+	return sq_store_write(s, STMT_USER_SET_PASSWORD,
+			      SQ_PARAMS(SQ_INT(id), SQ_TEXT(hash), SQ_INT(must_change),
+					SQ_INT(now_ms)),
+			      true);
+}
+
+/* Roles, memberships, sessions, recovery codes and reset links go with the
+ * row: their foreign keys cascade (foreign_keys is on for every
+ * connection), and secure_delete overwrites what they held. */
+static int sq_user_delete(struct mg_store *s, int64_t id)
+{
+	return sq_store_write(s, STMT_USER_DELETE, SQ_PARAMS(SQ_INT(id)), true);
+}
+
+static int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	sqlite3_stmt *st;
+	unsigned failures = 0;
+	int r;
+
+	*failures_out = 0;
+	/* Count and read back in one statement: concurrent failures each
+	 * see their own count. */
+	if ((r = sq_query(c, STMT_USER_LOGIN_FAILED, SQ_PARAMS(SQ_INT(id)), &st)) == 0) {
+		failures = sq_column_unsigned(st, 0);
+		if ((r = sq_finish(c, st)) == 0)
+			*failures_out = failures;
+	}
+	sq_release(c);
+	return r;
+}
+
+static int sq_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms,
+			    unsigned lockouts)
+{
+	return sq_store_write(s, STMT_USER_SET_LOCK,
+			      SQ_PARAMS(SQ_INT(id), SQ_INT(locked_until_ms), SQ_INT(lockouts)),
+			      true);
+}
+
+static int sq_user_login_succeeded(struct mg_store *s, int64_t id)
+{
+	return sq_store_write(s, STMT_USER_LOGIN_SUCCEEDED, SQ_PARAMS(SQ_INT(id)), true);
+}
+
 void sq_access_ops_init(struct mg_store *base)
 {
 	base->user_create = sq_user_create;
+	base->user_by_name = sq_user_by_name;
+	base->user_by_id = sq_user_by_id;
+	base->user_list = sq_user_list;
+	base->user_update_profile = sq_user_update_profile;
+	base->user_set_access = sq_user_set_access;
+	base->user_set_password = sq_user_set_password;
+	base->user_delete = sq_user_delete;
+	base->user_login_failed = sq_user_login_failed;
+	base->user_set_lock = sq_user_set_lock;
+	base->user_login_succeeded = sq_user_login_succeeded;
+	sq_tenant_ops_init(base);
+	sq_second_factor_ops_init(base);
+	sq_session_ops_init(base);
 }

@@ -52,3 +52,13 @@ CREATE TABLE settings (
 	name TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
+
+-- Look-ups by tenant: tenant_usage counts these rows, and deleting a tenant
+-- checks its foreign keys through them instead of scanning whole tables.
+CREATE INDEX user_tenants_tenant ON user_tenants (tenant_id);
+CREATE INDEX devices_tenant ON devices (tenant_id);
+CREATE INDEX enrol_tokens_tenant ON enrol_tokens (tenant_id);
+-- Deleting an account cascades here; reset_create prunes its old links.
+CREATE INDEX password_resets_user ON password_resets (user_id);
+-- address_failed drops windows that have run out, so the table stays small.
+CREATE INDEX address_failures_window ON address_failures (window_start_ms);

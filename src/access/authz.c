@@ -1,0 +1,74 @@
+#include "access/authz.h"
+
+static const struct {
+	const char *name;
+	const char *roles;
+} actions[MG_ACTION_COUNT] = {
+	[MG_ACTION_PUBLIC] = { "public", "none" },
+	[MG_ACTION_SELF] = { "self", "any signed-in account" },
+	[MG_ACTION_PATIENT_READ] = { "patient-read", "clinician of the patient's tenant" },
+	[MG_ACTION_USER_READ] = { "user-read", "admin" },
+	[MG_ACTION_USER_WRITE] = { "user-write", "admin" },
+	[MG_ACTION_SETTINGS] = { "settings", "admin" },
+	[MG_ACTION_TENANT_READ] = { "tenant-read", "tenant-admin, device-admin or admin" },
+	[MG_ACTION_TENANT_WRITE] = { "tenant-write", "tenant-admin" },
+	[MG_ACTION_DEVICE_READ] = { "device-read", "device-admin" },
+	[MG_ACTION_DEVICE_WRITE] = { "device-write", "device-admin" },
+	[MG_ACTION_DIAGNOSTICS] = { "diagnostics", "admin, or service under an active consent" },
+};
+
+bool mg_principal_in_tenant(const struct mg_principal *p, int64_t tenant_id)
+{
+	for (size_t i = 0; i < p->ntenants; i++) {
+		if (p->tenants[i] == tenant_id)
+			return true;
+	}
+	return false;
+}
+
+bool mg_authz_allows(const struct mg_principal *p, enum mg_action action, int64_t tenant_id)
+{
+	const bool signed_in = p != NULL && p->user_id > 0;
+
+	if (action == MG_ACTION_PUBLIC)
+		return true;
+	if (!signed_in)
+		return false;
+	switch (action) {
+	case MG_ACTION_SELF:
+		return true;
+	case MG_ACTION_PATIENT_READ:
+		/* Only clinicians, and only in their own tenants: no other role
+		 * ever reaches a patient's data. */
+		return (p->roles & MG_ROLE_CLINICIAN) &&
+		       (tenant_id == 0 || mg_principal_in_tenant(p, tenant_id));
+	case MG_ACTION_USER_READ:
+	case MG_ACTION_USER_WRITE:
+	case MG_ACTION_SETTINGS:
+		return (p->roles & MG_ROLE_ADMIN) != 0;
+	case MG_ACTION_TENANT_READ:
+		return (p->roles & (MG_ROLE_TENANT_ADMIN | MG_ROLE_DEVICE_ADMIN | MG_ROLE_ADMIN)) != 0;
+	case MG_ACTION_TENANT_WRITE:
+		return (p->roles & MG_ROLE_TENANT_ADMIN) != 0;
+	case MG_ACTION_DEVICE_READ:
+	case MG_ACTION_DEVICE_WRITE:
+		return (p->roles & MG_ROLE_DEVICE_ADMIN) != 0;
+	case MG_ACTION_DIAGNOSTICS:
+		return (p->roles & MG_ROLE_ADMIN) ||
+		       ((p->roles & MG_ROLE_SERVICE) && p->service_consent);
+	case MG_ACTION_PUBLIC:
+	case MG_ACTION_COUNT:
+		break;
+	}
+	return false;
+}
+
+const char *mg_action_name(enum mg_action action)
+{
+	return (unsigned)action < MG_ACTION_COUNT ? actions[action].name : "unknown";
+}
+
+const char *mg_action_roles(enum mg_action action)
+{
+	return (unsigned)action < MG_ACTION_COUNT ? actions[action].roles : "unknown";
+}

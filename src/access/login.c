@@ -1,0 +1,170 @@
+#include "access/login.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "access/totp.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "crypto/keyring.h"
+#include "crypto/password.h"
+
+/* Service accounts may sign in only while a local administrator's
+ * maintenance consent is active; consent grants come with remote
+ * maintenance, so until then there is none. */
+static bool service_consent_active(struct gateway *gw)
+{
+	(void)gw;
+	return false;
+}
+
+int mg_login_init(struct gateway *gw)
+{
+	char password[32];
+
+	if (mg_password_random(password, sizeof(password)) != 0)
+		return MG_ERR_CRYPTO;
+	return mg_password_hash(password, strlen(password), gw->dummy_hash, sizeof(gw->dummy_hash));
+}
+
+const char *mg_login_failure_name(enum mg_login_failure f)
+{
+	static const char *const names[] = {
+		"none", "address throttled", "unknown user", "account disabled",
+		"account locked", "wrong password", "wrong second factor",
+		"service account without consent", "wrong password, account locked now",
+	};
+
+	return (unsigned)f < sizeof(names) / sizeof(names[0]) ? names[f] : "unknown";
+}
+
+/* The lockout after the n-th lockout in a row: base, doubled each time. */
+static int64_t lockout_ms(const struct mg_config *cfg, unsigned lockouts)
+{
+	int64_t ms = (int64_t)cfg->lockout_seconds * 1000;
+	const int64_t max = (int64_t)cfg->lockout_max_seconds * 1000;
+
+	for (unsigned i = 0; i < lockouts && ms < max; i++)
+		ms *= 2;
+	return ms < max ? ms : max;
+}
+
+static int count_failure(struct gateway *gw, struct mg_login_result *out, const char *address,
+			 int64_t now)
+{
+	unsigned failures, n;
+	int r;
+
+	if ((r = gw->store->address_failed(gw->store, address, now,
+					   (int64_t)gw->cfg->address_window * 1000, &n)) != 0)
+		return r;
+	if (out->user.id == 0)
+		return 0;
+	if ((r = gw->store->user_login_failed(gw->store, out->user.id, &failures)) != 0)
+		return r;
+	if (failures >= gw->cfg->lockout_threshold) {
+		int64_t until = now + lockout_ms(gw->cfg, out->user.lockouts);
+
+		if ((r = gw->store->user_set_lock(gw->store, out->user.id, until,
+						  out->user.lockouts + 1)) != 0)
+			return r;
+		out->failure = MG_LOGIN_FAILURE_LOCKED_NOW;
+		mg_log_warning("login: account %lld locked for %lld s after %u failures",
+			       (long long)out->user.id, (long long)((until - now) / 1000), failures);
+	}
+	return 0;
+}
+
+/* Check code as a TOTP code, else as a recovery code. */
+static int second_factor_ok(struct gateway *gw, const struct mg_user *u, const char *code,
+			    int64_t now, bool *ok)
+{
+	const struct mg_master_key *mk = mg_keyring_master(gw->keys);
+	unsigned char secret[64], hash[MG_TOKEN_HASH_BYTES];
+	char context[32];
+	size_t len;
+	int64_t step;
+	int r;
+
+	*ok = false;
+	snprintf(context, sizeof(context), "totp:%lld", (long long)u->id);
+	if (mg_secret_open(mk, context, u->totp_sealed, u->totp_len, secret, sizeof(secret),
+			   &len) != 0)
+		return MG_ERR_CRYPTO;
+	r = mg_totp_check(secret, len, code, now / 1000, &step);
+	sodium_memzero(secret, sizeof(secret));
+	if (r == 0) {
+		/* Accept each time step once: a seen code is a replayed code. */
+		r = gw->store->totp_use_step(gw->store, u->id, step);
+		*ok = r == 0;
+		return r == MG_ERR_DENIED ? 0 : r;
+	}
+	if (mg_recovery_code_hash(mk, code, hash) != 0)
+		return 0;
+	r = gw->store->recovery_code_use(gw->store, u->id, hash, now);
+	*ok = r == 0;
+	return r == MG_ERR_NOT_FOUND ? 0 : r;
+}
+
+int mg_login(struct gateway *gw, const char *name, const char *password, size_t password_len,
+	     const char *code, const char *address, struct mg_login_result *out)
+{
+	int64_t now = mg_now_ms();
+	unsigned throttled;
+	bool password_ok, factor_ok;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	out->outcome = MG_LOGIN_FAILED;
+	if ((r = gw->store->address_failures(gw->store, address, now,
+					     (int64_t)gw->cfg->address_window * 1000,
+					     &throttled)) != 0)
+		return r;
+	if (throttled >= gw->cfg->address_failures_max) {
+		/* No hashing for a throttled address: it costs us, not them. */
+		out->failure = MG_LOGIN_FAILURE_THROTTLED;
+		return 0;
+	}
+	r = gw->store->user_by_name(gw->store, name, &out->user);
+	if (r != 0 && r != MG_ERR_NOT_FOUND)
+		return r;
+	/* Unknown accounts take as long as known ones. */
+	password_ok = mg_password_verify(r == 0 ? out->user.password_hash : gw->dummy_hash,
+					 password, password_len) == 0 && r == 0;
+	if (r == MG_ERR_NOT_FOUND)
+		out->failure = MG_LOGIN_FAILURE_UNKNOWN_USER;
+	else if (out->user.disabled)
+		out->failure = MG_LOGIN_FAILURE_DISABLED;
+	else if (out->user.locked_until_ms > now)
+		out->failure = MG_LOGIN_FAILURE_LOCKED;
+	else if (!password_ok)
+		out->failure = MG_LOGIN_FAILURE_PASSWORD;
+	else if ((out->user.roles & MG_ROLE_SERVICE) && !service_consent_active(gw))
+		out->failure = MG_LOGIN_FAILURE_SERVICE_NO_CONSENT;
+	if (out->failure != MG_LOGIN_FAILURE_NONE) {
+		/* A locked account's right password is not counted against it. */
+		if (out->failure != MG_LOGIN_FAILURE_LOCKED || !password_ok)
+			r = count_failure(gw, out, address, now);
+		else
+			r = 0;
+		return r;
+	}
+	if (out->user.totp_len > 0) {
+		if (code == NULL || code[0] == '\0') {
+			out->outcome = MG_LOGIN_SECOND_FACTOR;
+			return 0;
+		}
+		if ((r = second_factor_ok(gw, &out->user, code, now, &factor_ok)) != 0)
+			return r;
+		if (!factor_ok) {
+			out->failure = MG_LOGIN_FAILURE_SECOND_FACTOR;
+			return count_failure(gw, out, address, now);
+		}
+	}
+	if ((r = gw->store->user_login_succeeded(gw->store, out->user.id)) != 0)
+		return r;
+	out->outcome = MG_LOGIN_OK;
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* Sign-in: password (Argon2id), lockout per account, throttling per
+ * address, second factor (TOTP or a recovery code). Every failure looks
+ * the same from outside. */
+#ifndef MG_ACCESS_LOGIN_H
+#define MG_ACCESS_LOGIN_H
+
+#include <stddef.h>
+
+#include "daemon/gateway.h"
+#include "store/store.h"
+
+enum mg_login_outcome {
+	MG_LOGIN_OK,
+	MG_LOGIN_SECOND_FACTOR,	/* password right; a code is needed too */
+	MG_LOGIN_FAILED,	/* wrong, unknown, locked, disabled, throttled */
+};
+
+/* Why a login failed, for the log and the audit trail only (never for the
+ * client, which sees one answer for all). */
+enum mg_login_failure {
+	MG_LOGIN_FAILURE_NONE,
+	MG_LOGIN_FAILURE_THROTTLED,
+	MG_LOGIN_FAILURE_UNKNOWN_USER,
+	MG_LOGIN_FAILURE_DISABLED,
+	MG_LOGIN_FAILURE_LOCKED,
+	MG_LOGIN_FAILURE_PASSWORD,
+	MG_LOGIN_FAILURE_SECOND_FACTOR,
+	MG_LOGIN_FAILURE_SERVICE_NO_CONSENT,
+	MG_LOGIN_FAILURE_LOCKED_NOW,	/* this failure locked the account */
+};
+
+struct mg_login_result {
+	enum mg_login_outcome outcome;
+	enum mg_login_failure failure;
+	struct mg_user user;		/* the account, when it exists */
+};
+
+/* Try to sign in name from address with password and, if the account
+ * has a second factor, code (TOTP or recovery code; NULL or "" if not
+ * given). Returns 0 with the outcome in *out, or < 0 if the store
+ * failed. */
+int mg_login(struct gateway *gw, const char *name, const char *password, size_t password_len,
+	     const char *code, const char *address, struct mg_login_result *out);
+
+/* The failure's name for logs. */
+const char *mg_login_failure_name(enum mg_login_failure f);
+
+/* Prepare the hash that unknown accounts are checked against, so that
+ * they take as long as known ones. Returns 0 or < 0. */
+int mg_login_init(struct gateway *gw);
+
+#endif

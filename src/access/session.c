@@ -1,0 +1,119 @@
+#include "access/session.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/timefmt.h"
+#include "crypto/keyring.h"
+
+#define SETTING_TOTP_ROLES "require_2fa_roles"
+
+void mg_principal_of(const struct mg_user *u, struct mg_principal *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->user_id = u->id;
+	memcpy(out->name, u->name, sizeof(out->name));
+	out->roles = u->roles;
+	out->ntenants = u->ntenants < MG_PRINCIPAL_TENANTS_MAX ? u->ntenants
+							       : MG_PRINCIPAL_TENANTS_MAX;
+	memcpy(out->tenants, u->tenants, out->ntenants * sizeof(out->tenants[0]));
+	/* Maintenance consent grants arrive with remote maintenance. */
+	out->service_consent = false;
+}
+
+unsigned mg_totp_required_roles(struct gateway *gw)
+{
+	char value[MG_SETTING_VALUE_MAX], *save = NULL, *name;
+	unsigned roles = 0, role;
+
+	if (gw->store->setting_get(gw->store, SETTING_TOTP_ROLES, value, sizeof(value)) != 0)
+		return 0;
+	for (name = strtok_r(value, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		if (mg_role_parse(name, &role) == 0)
+			roles |= role;
+	}
+	return roles;
+}
+
+bool mg_session_totp_due(struct gateway *gw, const struct mg_user *u)
+{
+	return u->totp_len == 0 && (u->roles & mg_totp_required_roles(gw)) != 0;
+}
+
+static void state_fill(struct gateway *gw, const struct mg_user *u, struct mg_session_state *st)
+{
+	mg_principal_of(u, &st->who);
+	st->must_change_password = u->must_change_password;
+	st->must_enrol_totp = mg_session_totp_due(gw, u);
+}
+
+static void random_text(char *out, size_t outlen)
+{
+	unsigned char raw[32];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(out, outlen, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+}
+
+int mg_session_begin(struct gateway *gw, const struct mg_user *u, const char *address,
+		     char *token, size_t tokenlen, struct mg_session_state *out)
+{
+	const struct mg_master_key *mk = mg_keyring_master(gw->keys);
+	int64_t now = mg_now_ms();
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (tokenlen < MG_SESSION_TOKEN_LEN + 1)
+		return MG_ERR_LIMIT;
+	random_text(token, tokenlen);
+	mg_token_hash(mk, token, strlen(token), out->hash);
+	random_text(out->session.csrf, sizeof(out->session.csrf));
+	out->session.user_id = u->id;
+	snprintf(out->session.address, sizeof(out->session.address), "%s", address);
+	out->session.created_ms = out->session.last_seen_ms = now;
+	out->session.expires_ms = now + (int64_t)gw->cfg->session_lifetime * 1000;
+	if ((r = gw->store->session_create(gw->store, out->hash, &out->session)) != 0) {
+		sodium_memzero(token, tokenlen);
+		return r;
+	}
+	state_fill(gw, u, out);
+	return 0;
+}
+
+int mg_session_resume(struct gateway *gw, const char *token, struct mg_session_state *out)
+{
+	const struct mg_master_key *mk = mg_keyring_master(gw->keys);
+	struct mg_user u;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(token) != MG_SESSION_TOKEN_LEN)
+		return MG_ERR_INVALID;
+	mg_token_hash(mk, token, MG_SESSION_TOKEN_LEN, out->hash);
+	r = gw->store->session_get(gw->store, out->hash, mg_now_ms(),
+				   (int64_t)gw->cfg->session_idle_timeout * 1000, &out->session);
+	if (r != 0)
+		return r;
+	if ((r = gw->store->user_by_id(gw->store, out->session.user_id, &u)) == MG_ERR_NOT_FOUND ||
+	    (r == 0 && u.disabled)) {
+		gw->store->session_delete(gw->store, out->hash);
+		return MG_ERR_DENIED;
+	}
+	if (r != 0)
+		return r;
+	state_fill(gw, &u, out);
+	sodium_memzero(&u, sizeof(u));
+	return 0;
+}
+
+int mg_session_end(struct gateway *gw, const unsigned char hash[MG_TOKEN_HASH_BYTES])
+{
+	return gw->store->session_delete(gw->store, hash);
+}
+
+int mg_session_end_all(struct gateway *gw, int64_t user_id)
+{
+	return gw->store->session_delete_user(gw->store, user_id);
+}

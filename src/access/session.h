@@ -1,0 +1,47 @@
+/* Sessions: a random 256-bit token in a cookie, known to the store only
+ * by its keyed hash, with a CSRF token, idle and absolute timeouts. */
+#ifndef MG_ACCESS_SESSION_H
+#define MG_ACCESS_SESSION_H
+
+#include <stdbool.h>
+
+#include "access/authz.h"
+#include "daemon/gateway.h"
+#include "store/store.h"
+
+#define MG_SESSION_TOKEN_LEN MG_TOKEN_TEXT_LEN	/* base64url of 32 bytes */
+
+/* What a resumed session tells about its request. */
+struct mg_session_state {
+	struct mg_principal who;
+	struct mg_session session;
+	unsigned char hash[MG_TOKEN_HASH_BYTES];
+	bool must_change_password;	/* only the password change is open */
+	bool must_enrol_totp;		/* a role needs 2FA the account lacks */
+};
+
+/* Start a session for u from address: token gets the cookie value
+ * (MG_SESSION_TOKEN_LEN + 1 bytes), out the state. Returns 0 or < 0. */
+int mg_session_begin(struct gateway *gw, const struct mg_user *u, const char *address,
+		     char *token, size_t tokenlen, struct mg_session_state *out);
+
+/* Resume the session of a cookie value. MG_ERR_NOT_FOUND if unknown,
+ * expired or idle too long, MG_ERR_INVALID for a malformed value,
+ * MG_ERR_DENIED if its account is disabled or gone. */
+int mg_session_resume(struct gateway *gw, const char *token, struct mg_session_state *out);
+
+/* End one session / every session of an account. */
+int mg_session_end(struct gateway *gw, const unsigned char hash[MG_TOKEN_HASH_BYTES]);
+int mg_session_end_all(struct gateway *gw, int64_t user_id);
+
+/* The principal of account u (roles, tenants, consent). */
+void mg_principal_of(const struct mg_user *u, struct mg_principal *out);
+
+/* Whether one of u's roles must use a second factor it has not enrolled
+ * (the setting "require_2fa_roles"). */
+bool mg_session_totp_due(struct gateway *gw, const struct mg_user *u);
+
+/* The roles that must use a second factor, from the store's settings. */
+unsigned mg_totp_required_roles(struct gateway *gw);
+
+#endif

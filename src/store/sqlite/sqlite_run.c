@@ -1,0 +1,130 @@
+/* Running the cached statements: parameters given as data, one row or
+ * none, and the end of a transaction. Every access operation goes through
+ * these, so every value reaches SQLite bound, never spliced into SQL. */
+#include "store/sqlite/sqlite_internal.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "common/err.h"
+
+bool sq_text_fits(const char *text, size_t max)
+{
+	return strnlen(text, max + 1) <= max;
+}
+
+unsigned sq_column_unsigned(sqlite3_stmt *st, int col)
+{
+	int64_t v = sqlite3_column_int64(st, col);
+
+	return v < 0 ? 0 : v > UINT_MAX ? UINT_MAX : (unsigned)v;
+}
+
+int sq_bind(sqlite3_stmt *st, const struct sq_param *params)
+{
+	int rc = SQLITE_OK;
+
+	for (int i = 0; rc == SQLITE_OK && params[i].type != SQ_PARAM_END; i++) {
+		const struct sq_param *p = &params[i];
+
+		switch (p->type) {
+		case SQ_PARAM_INT:
+			rc = sqlite3_bind_int64(st, i + 1, p->i);
+			break;
+		case SQ_PARAM_TEXT:
+			rc = sqlite3_bind_text(st, i + 1, p->p, -1, SQLITE_STATIC);
+			break;
+		case SQ_PARAM_BLOB:
+			if (p->len > INT_MAX)
+				return MG_ERR_LIMIT;
+			rc = sqlite3_bind_blob(st, i + 1, p->p, (int)p->len, SQLITE_STATIC);
+			break;
+		default:
+			return MG_ERR_STORE;
+		}
+	}
+	if (rc == SQLITE_TOOBIG)
+		return MG_ERR_LIMIT;
+	return rc == SQLITE_OK ? 0 : MG_ERR_STORE;
+}
+
+int sq_query(struct sq_conn *c, enum stmt_id id, const struct sq_param *params,
+	     sqlite3_stmt **st_out)
+{
+	sqlite3_stmt *st = sq_stmt(c, id);
+	int r, rc;
+
+	*st_out = NULL;
+	if (st == NULL)
+		return MG_ERR_STORE;
+	if ((r = sq_bind(st, params)) != 0) {
+		sq_done(st);
+		return r;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*st_out = st;
+		return 0;
+	}
+	r = rc == SQLITE_DONE ? MG_ERR_NOT_FOUND : sq_step_error(c);
+	sq_done(st);
+	return r;
+}
+
+int sq_next(struct sq_conn *c, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? MG_ERR_NOT_FOUND : sq_step_error(c);
+}
+
+int sq_finish(struct sq_conn *c, sqlite3_stmt *st)
+{
+	int rc, r = 0;
+
+	if (st == NULL)
+		return 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE)
+		r = sq_step_error(c);	/* before the reset sets the error again */
+	sq_done(st);
+	return r;
+}
+
+int sq_write(struct sq_conn *c, enum stmt_id id, const struct sq_param *params,
+	     bool must_change)
+{
+	sqlite3_stmt *st = sq_stmt(c, id);
+	int r;
+
+	if (st == NULL)
+		return MG_ERR_STORE;
+	if ((r = sq_bind(st, params)) == 0 && (r = sq_finish(c, st)) == 0 && must_change &&
+	    sqlite3_changes64(c->db) == 0)
+		r = MG_ERR_NOT_FOUND;
+	sq_done(st);
+	return r;
+}
+
+int sq_store_write(struct mg_store *s, enum stmt_id id, const struct sq_param *params,
+		   bool must_change)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	int r = sq_write(c, id, params, must_change);
+
+	sq_release(c);
+	return r;
+}
+
+int sq_end(struct sq_conn *c, int r)
+{
+	if (r == 0 && (r = sq_exec(c, "COMMIT")) == 0)
+		return 0;
+	/* After some errors (SQLITE_FULL, SQLITE_IOERR) SQLite has already
+	 * rolled back; a second ROLLBACK then fails harmlessly. */
+	sq_exec(c, "ROLLBACK");
+	return r;
+}

@@ -1,0 +1,258 @@
+/* Sessions, failed logins per address, password reset links and run-time
+ * settings on SQLite. Sessions and reset links are known by keyed hashes
+ * of the values their holders carry, so the database never holds a usable
+ * cookie or link. Each check-and-change is one statement, which SQLite
+ * runs under its single write lock: two requests racing for the same
+ * session, code or link cannot both see it in its earlier state. */
+#include "store/sqlite/sqlite_internal.h"
+
+#include <string.h>
+
+#include "common/err.h"
+
+/* Whether a NUL ends text within size bytes. */
+static bool text_ends(const char *text, size_t size)
+{
+	return memchr(text, '\0', size) != NULL;
+}
+
+static int address_check(const char *address, int64_t window_ms)
+{
+	if (address == NULL || window_ms < 0)
+		return MG_ERR_INVALID;
+	return sq_text_fits(address, MG_ADDRESS_TEXT_MAX) ? 0 : MG_ERR_LIMIT;
+}
+
+/* Sessions past their absolute expiry are of no use to anyone; dropping
+ * the user's old ones here keeps abandoned sessions from piling up. */
+static int sq_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			     const struct mg_session *session)
+{
+	struct sq_conn *c;
+	int r;
+
+	if (!text_ends(session->csrf, sizeof(session->csrf)) ||
+	    !text_ends(session->address, sizeof(session->address)))
+		return MG_ERR_INVALID;
+	c = SQ_ACQUIRE(s);
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	r = sq_write(c, STMT_SESSION_PRUNE_USER,
+		     SQ_PARAMS(SQ_INT(session->user_id), SQ_INT(session->created_ms)), false);
+	/* An unknown user fails the foreign key (MG_ERR_NOT_FOUND), a hash in
+	 * use the primary key (MG_ERR_EXISTS). */
+	if (r == 0)
+		r = sq_write(c, STMT_SESSION_INSERT,
+			     SQ_PARAMS(SQ_BLOB(hash, MG_TOKEN_HASH_BYTES), SQ_INT(session->user_id),
+				       SQ_TEXT(session->csrf), SQ_TEXT(session->address),
+				       SQ_INT(session->created_ms), SQ_INT(session->last_seen_ms),
+				       SQ_INT(session->expires_ms)),
+			     false);
+	r = sq_end(c, r);
+out:
+	sq_release(c);
+	return r;
+}
+
+static int session_read(sqlite3_stmt *st, struct mg_session *out)
+{
+	out->user_id = sqlite3_column_int64(st, 0);
+	if (sq_copy_text(st, 1, out->csrf, sizeof(out->csrf)) != 0 ||
+	    sq_copy_text(st, 2, out->address, sizeof(out->address)) != 0)
+		return MG_ERR_STORE;
+	out->created_ms = sqlite3_column_int64(st, 3);
+	out->last_seen_ms = sqlite3_column_int64(st, 4);
+	out->expires_ms = sqlite3_column_int64(st, 5);
+	return 0;
+}
+
+/* Touch the session if it is still valid at now_ms, in one statement; if
+ * it is not, delete it with a second one that checks the same conditions
+ * again, so a concurrent touch can never lose a live session. */
+static int sq_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			  int64_t now_ms, int64_t idle_ms, struct mg_session *out)
+{
+	const struct sq_param *params =
+		SQ_PARAMS(SQ_BLOB(hash, MG_TOKEN_HASH_BYTES), SQ_INT(now_ms), SQ_INT(idle_ms));
+	struct sq_conn *c;
+	sqlite3_stmt *st;
+	int r, rf;
+
+	memset(out, 0, sizeof(*out));
+	if (idle_ms < 0)
+		return MG_ERR_INVALID;
+	c = SQ_ACQUIRE(s);
+	if ((r = sq_query(c, STMT_SESSION_TOUCH, params, &st)) == 0) {
+		r = session_read(st, out);
+		if ((rf = sq_finish(c, st)) != 0)
+			r = rf;	/* the touch did not commit */
+		if (r != 0)
+			memset(out, 0, sizeof(*out));
+	} else if (r == MG_ERR_NOT_FOUND) {
+		/* Unknown or expired: the answer is the same either way, and a
+		 * row this fails to delete now goes at the next attempt. */
+		sq_write(c, STMT_SESSION_EXPIRE, params, false);
+	}
+	sq_release(c);
+	return r;
+}
+
+static int sq_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES])
+{
+	return sq_store_write(s, STMT_SESSION_DELETE,
+			      SQ_PARAMS(SQ_BLOB(hash, MG_TOKEN_HASH_BYTES)), true);
+}
+
+/* 0 also when the user had no session. */
+static int sq_session_delete_user(struct mg_store *s, int64_t user_id)
+{
+	return sq_store_write(s, STMT_SESSION_DELETE_USER, SQ_PARAMS(SQ_INT(user_id)), false);
+}
+
+/* One upsert counts the failure or restarts the window. Windows that have
+ * run out are dropped first: they count as nothing anyway, and without
+ * that every address ever seen would stay. */
+static int sq_address_failed(struct mg_store *s, const char *address, int64_t now_ms,
+			     int64_t window_ms, unsigned *count_out)
+{
+	struct sq_conn *c;
+	sqlite3_stmt *st;
+	unsigned count = 0;
+	int r;
+
+	*count_out = 0;
+	if ((r = address_check(address, window_ms)) != 0)
+		return r;
+	c = SQ_ACQUIRE(s);
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	r = sq_write(c, STMT_ADDRESS_PRUNE, SQ_PARAMS(SQ_INT(now_ms), SQ_INT(window_ms)), false);
+	if (r == 0)
+		r = sq_query(c, STMT_ADDRESS_FAILED,
+			     SQ_PARAMS(SQ_TEXT(address), SQ_INT(now_ms), SQ_INT(window_ms)), &st);
+	if (r == 0) {
+		count = sq_column_unsigned(st, 0);
+		r = sq_finish(c, st);
+	}
+	if ((r = sq_end(c, r)) == 0)
+		*count_out = count;
+out:
+	sq_release(c);
+	return r;
+}
+
+/* 0 with *count_out 0 for an address without failures in the window. */
+static int sq_address_failures(struct mg_store *s, const char *address, int64_t now_ms,
+			       int64_t window_ms, unsigned *count_out)
+{
+	struct sq_conn *c;
+	sqlite3_stmt *st;
+	unsigned count = 0;
+	int r;
+
+	*count_out = 0;
+	if ((r = address_check(address, window_ms)) != 0)
+		return r;
+	c = SQ_ACQUIRE(s);
+	r = sq_query(c, STMT_ADDRESS_FAILURES,
+		     SQ_PARAMS(SQ_TEXT(address), SQ_INT(now_ms), SQ_INT(window_ms)), &st);
+	if (r == 0) {
+		count = sq_column_unsigned(st, 0);
+		if ((r = sq_finish(c, st)) == 0)
+			*count_out = count;
+	} else if (r == MG_ERR_NOT_FOUND) {
+		r = 0;
+	}
+	sq_release(c);
+	return r;
+}
+
+/* The user's used and expired links go first; they can never work again. */
+static int sq_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			   int64_t user_id, int64_t now_ms, int64_t expires_ms)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	int r;
+
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	r = sq_write(c, STMT_RESET_PRUNE_USER, SQ_PARAMS(SQ_INT(user_id), SQ_INT(now_ms)), false);
+	if (r == 0)
+		r = sq_write(c, STMT_RESET_INSERT,
+			     SQ_PARAMS(SQ_BLOB(hash, MG_TOKEN_HASH_BYTES), SQ_INT(user_id),
+				       SQ_INT(now_ms), SQ_INT(expires_ms)),
+			     false);
+	r = sq_end(c, r);
+out:
+	sq_release(c);
+	return r;
+}
+
+/* Mark used and read the user in one statement: of two concurrent
+ * attempts with one link, only one gets a user. */
+static int sq_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			    int64_t now_ms, int64_t *user_id_out)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	sqlite3_stmt *st;
+	int64_t user_id;
+	int r;
+
+	*user_id_out = 0;
+	r = sq_query(c, STMT_RESET_CONSUME,
+		     SQ_PARAMS(SQ_BLOB(hash, MG_TOKEN_HASH_BYTES), SQ_INT(now_ms)), &st);
+	if (r == 0) {
+		user_id = sqlite3_column_int64(st, 0);
+		if ((r = sq_finish(c, st)) == 0)
+			*user_id_out = user_id;
+	}
+	sq_release(c);
+	return r;
+}
+
+/* MG_ERR_LIMIT if the value does not fit valuelen (value is then ""). */
+static int sq_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen)
+{
+	struct sq_conn *c;
+	sqlite3_stmt *st;
+	int r, rf;
+
+	if (valuelen == 0)
+		return MG_ERR_LIMIT;
+	value[0] = '\0';
+	if (name == NULL)
+		return MG_ERR_INVALID;
+	c = SQ_ACQUIRE(s);
+	if ((r = sq_query(c, STMT_SETTING_GET, SQ_PARAMS(SQ_TEXT(name)), &st)) == 0) {
+		r = sq_copy_text(st, 0, value, valuelen);
+		if ((rf = sq_finish(c, st)) != 0 && r == 0)
+			r = rf;
+		if (r != 0)
+			value[0] = '\0';
+	}
+	sq_release(c);
+	return r;
+}
+
+static int sq_setting_set(struct mg_store *s, const char *name, const char *value)
+{
+	if (name == NULL || value == NULL)
+		return MG_ERR_INVALID;
+	if (!sq_text_fits(name, MG_NAME_MAX) || !sq_text_fits(value, MG_SETTING_VALUE_MAX))
+		return MG_ERR_LIMIT;
+	return sq_store_write(s, STMT_SETTING_SET, SQ_PARAMS(SQ_TEXT(name), SQ_TEXT(value)), false);
+}
+
+void sq_session_ops_init(struct mg_store *base)
+{
+	base->session_create = sq_session_create;
+	base->session_get = sq_session_get;
+	base->session_delete = sq_session_delete;
+	base->session_delete_user = sq_session_delete_user;
+	base->address_failed = sq_address_failed;
+	base->address_failures = sq_address_failures;
+	base->reset_create = sq_reset_create;
+	base->reset_consume = sq_reset_consume;
+	base->setting_get = sq_setting_get;
+	base->setting_set = sq_setting_set;
+}

@@ -1,0 +1,97 @@
+/* The JSON API on the web port: a route table, one request struct, and the
+ * helpers handlers share. The router authenticates the session, checks the
+ * CSRF token on state changes and asks mg_authz_allows() before any
+ * handler runs; handlers ask again for the tenant of what they touch. */
+#ifndef MG_WEB_API_H
+#define MG_WEB_API_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+
+#include "access/authz.h"
+#include "daemon/gateway.h"
+#include "store/store.h"
+
+#define MG_API_BODY_MAX		(64 * 1024)	/* JSON request bodies */
+#define MG_ROUTE_PARAMS_MAX	2
+#define MG_ROUTE_PARAM_MAX	128
+
+enum mg_http_method { MG_GET = 1, MG_POST = 2, MG_PUT = 4, MG_PATCH = 8, MG_DELETE = 16 };
+
+/* Route flags. */
+#define ROUTE_MUST_CHANGE_OK	1u	/* allowed while a password change is due */
+#define ROUTE_MUST_ENROL_OK	2u	/* allowed while 2FA enrolment is due */
+
+struct api_request;
+typedef enum MHD_Result (*mg_api_handler)(struct api_request *rq);
+
+struct mg_route {
+	enum mg_http_method method;
+	const char *pattern;		/* "/api/v1/users/{id}" */
+	enum mg_action action;		/* what the router asks authz */
+	unsigned flags;
+	mg_api_handler handler;
+	const char *summary;
+};
+
+struct api_request {
+	struct gateway *gw;
+	struct MHD_Connection *conn;
+	const struct mg_route *route;
+	enum mg_http_method method;
+	char peer[64];
+	char *body;			/* request body, bounded */
+	size_t len;
+	bool too_large;
+	bool answered;			/* an answer is queued */
+	json_t *json;			/* the body parsed, if it was JSON */
+	size_t nparams;
+	char params[MG_ROUTE_PARAMS_MAX][MG_ROUTE_PARAM_MAX + 1];
+	struct mg_principal who;	/* user_id 0 when nobody signed in */
+	bool has_session;
+	unsigned char session_hash[MG_TOKEN_HASH_BYTES];
+	struct mg_session session;
+	bool must_change_password;
+	bool must_enrol_totp;
+};
+
+/* The route table, for the router, the permission test and the docs. */
+const struct mg_route *mg_api_routes(size_t *count);
+const char *mg_http_method_name(enum mg_http_method m);
+
+/* Request life cycle, driven by web_api.c: begin (false: no such path or
+ * method), body pieces (false: out of memory), dispatch once the body is
+ * in, free. */
+bool mg_api_begin(struct api_request *rq, const char *method, const char *url);
+bool mg_api_body(struct api_request *rq, const char *data, size_t size);
+enum MHD_Result mg_api_dispatch(struct api_request *rq);
+void mg_api_request_free(struct api_request *rq);
+
+/* Answers. */
+enum MHD_Result api_json(struct api_request *rq, unsigned status, json_t *body);
+enum MHD_Result api_error(struct api_request *rq, unsigned status, const char *message);
+/* 400 naming the field: {"error": message, "field": field}. */
+enum MHD_Result api_field_error(struct api_request *rq, const char *field, const char *message);
+enum MHD_Result api_no_content(struct api_request *rq);
+/* The same 404 for what does not exist and what the caller may not see. */
+enum MHD_Result api_not_found(struct api_request *rq);
+enum MHD_Result api_store_error(struct api_request *rq, int err);
+
+/* Body fields. Each returns 0, or queues a 400 naming the field and
+ * returns -1 (the handler then returns MHD_YES). A missing optional field
+ * leaves *out as it was and returns 1. */
+int api_string(struct api_request *rq, const char *field, bool required, size_t min,
+	       size_t max, const char **out);
+int api_bool(struct api_request *rq, const char *field, bool *out);
+int api_roles(struct api_request *rq, const char *field, unsigned *out);
+int api_tenant_ids(struct api_request *rq, const char *field, int64_t *ids, size_t *n);
+
+/* Path parameter i as a positive id; -1 after queuing 404 if not one. */
+int64_t api_param_id(struct api_request *rq, size_t i);
+
+/* The tenant / user / device as JSON for answers (no patient data). */
+json_t *api_user_json(const struct mg_user *u);
+json_t *api_device_json(const struct mg_device *d);
+
+#endif

@@ -1,0 +1,111 @@
+/* Devices and enrolment tokens, for device administrators: list, read,
+ * move to a tenant, block, unblock, revoke, make a token. */
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "crypto/keyring.h"
+#include "web/api_handlers.h"
+
+static int add_device(const struct mg_device *d, void *arg)
+{
+	return json_array_append_new(arg, api_device_json(d)) == 0 ? 0 : MG_ERR_NOMEM;
+}
+
+enum MHD_Result api_devices_list(struct api_request *rq)
+{
+	json_t *list = json_array();
+	int r;
+
+	if ((r = rq->gw->store->device_list(rq->gw->store, 0, add_device, list)) != 0) {
+		json_decref(list);
+		return api_store_error(rq, r);
+	}
+	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "devices", list));
+}
+
+static int device_of_path(struct api_request *rq, struct mg_device *d)
+{
+	int64_t id = api_param_id(rq, 0);
+	int r;
+
+	if (id < 0)
+		return -1;
+	if ((r = rq->gw->store->device_by_id(rq->gw->store, id, d)) != 0) {
+		api_store_error(rq, r);
+		return -1;
+	}
+	return 0;
+}
+
+enum MHD_Result api_devices_get(struct api_request *rq)
+{
+	struct mg_device d;
+
+	if (device_of_path(rq, &d) != 0)
+		return MHD_YES;
+	return api_json(rq, MHD_HTTP_OK, api_device_json(&d));
+}
+
+enum MHD_Result api_devices_update(struct api_request *rq)
+{
+	json_t *tenant = json_object_get(rq->json, "tenant");
+	const char *status_text = NULL;
+	enum mg_device_status status;
+	struct mg_tenant t;
+	struct mg_device d;
+	int r;
+
+	if (device_of_path(rq, &d) != 0 ||
+	    api_string(rq, "status", false, 1, 16, &status_text) < 0)
+		return MHD_YES;
+	if (status_text != NULL && mg_device_status_parse(status_text, &status) != 0)
+		return api_field_error(rq, "status", "one of active, blocked, revoked");
+	if (status_text != NULL && d.status == MG_DEVICE_REVOKED && status != MG_DEVICE_REVOKED)
+		return api_error(rq, MHD_HTTP_CONFLICT, "a revoked device stays revoked; enrol it anew");
+	if (tenant != NULL) {
+		if (!json_is_integer(tenant) || json_integer_value(tenant) <= 0)
+			return api_field_error(rq, "tenant", "a tenant id");
+		if (rq->gw->store->tenant_by_id(rq->gw->store, json_integer_value(tenant), &t) != 0)
+			return api_field_error(rq, "tenant", "no such tenant");
+		if ((r = rq->gw->store->device_set_tenant(rq->gw->store, d.id, t.id)) != 0)
+			return api_store_error(rq, r);
+	}
+	if (status_text != NULL && status != d.status &&
+	    (r = rq->gw->store->device_set_status(rq->gw->store, d.id, status)) != 0)
+		return api_store_error(rq, r);
+	mg_log_info("devices: device %lld changed by account %lld%s%s", (long long)d.id,
+		    (long long)rq->who.user_id, status_text ? ", status " : "",
+		    status_text ? status_text : "");
+	if ((r = rq->gw->store->device_by_id(rq->gw->store, d.id, &d)) != 0)
+		return api_store_error(rq, r);
+	return api_json(rq, MHD_HTTP_OK, api_device_json(&d));
+}
+
+enum MHD_Result api_devices_token(struct api_request *rq)
+{
+	unsigned char hash[MG_TOKEN_HASH_BYTES];
+	char token[MG_TOKEN_TEXT_LEN + 1], expires[MG_TIME_TEXT_LEN];
+	const char *name = NULL;
+	json_t *tenant = json_object_get(rq->json, "tenant");
+	struct mg_tenant t;
+	int64_t id, until;
+	int r;
+
+	if (api_string(rq, "name", true, 1, MG_NAME_MAX, &name) != 0)
+		return MHD_YES;
+	if (!json_is_integer(tenant) ||
+	    rq->gw->store->tenant_by_id(rq->gw->store, json_integer_value(tenant), &t) != 0)
+		return api_field_error(rq, "tenant", "an existing tenant's id");
+	until = mg_now_ms() + (int64_t)rq->gw->cfg->enrol_token_ttl * 1000;
+	if ((r = mg_token_new(mg_keyring_master(rq->gw->keys), token, sizeof(token), hash)) != 0 ||
+	    (r = rq->gw->store->token_create(rq->gw->store, t.id, name, hash, until, &id)) != 0)
+		return api_store_error(rq, r);
+	mg_time_format(until, expires, sizeof(expires));
+	mg_log_info("devices: enrolment token %lld for tenant %lld made by account %lld",
+		    (long long)id, (long long)t.id, (long long)rq->who.user_id);
+	return api_json(rq, MHD_HTTP_CREATED, json_pack("{s:s, s:s, s:I, s:s}", "token", token,
+							"name", name, "tenant",
+							(json_int_t)t.id, "expires", expires));
+}

@@ -1,0 +1,51 @@
+/* Every API handler, one file per resource (api_<resource>.c). */
+#ifndef MG_WEB_API_HANDLERS_H
+#define MG_WEB_API_HANDLERS_H
+
+#include "web/api.h"
+
+/* api_session.c */
+enum MHD_Result api_health(struct api_request *rq);
+enum MHD_Result api_session_create(struct api_request *rq);
+enum MHD_Result api_session_get(struct api_request *rq);
+enum MHD_Result api_session_delete(struct api_request *rq);
+enum MHD_Result api_session_password(struct api_request *rq);
+enum MHD_Result api_password_reset_request(struct api_request *rq);
+enum MHD_Result api_password_reset_confirm(struct api_request *rq);
+
+/* api_totp.c */
+enum MHD_Result api_totp_begin(struct api_request *rq);
+enum MHD_Result api_totp_confirm(struct api_request *rq);
+enum MHD_Result api_totp_remove(struct api_request *rq);
+
+/* api_patients.c */
+enum MHD_Result api_patient_measurements(struct api_request *rq);
+
+/* api_users.c */
+enum MHD_Result api_users_list(struct api_request *rq);
+enum MHD_Result api_users_create(struct api_request *rq);
+enum MHD_Result api_users_get(struct api_request *rq);
+enum MHD_Result api_users_update(struct api_request *rq);
+enum MHD_Result api_users_delete(struct api_request *rq);
+enum MHD_Result api_users_password(struct api_request *rq);
+enum MHD_Result api_users_unlock(struct api_request *rq);
+enum MHD_Result api_users_totp_remove(struct api_request *rq);
+enum MHD_Result api_settings_get(struct api_request *rq);
+enum MHD_Result api_settings_update(struct api_request *rq);
+
+/* api_tenants.c */
+enum MHD_Result api_tenants_list(struct api_request *rq);
+enum MHD_Result api_tenants_create(struct api_request *rq);
+enum MHD_Result api_tenants_rename(struct api_request *rq);
+enum MHD_Result api_tenants_delete(struct api_request *rq);
+enum MHD_Result api_tenant_members(struct api_request *rq);
+enum MHD_Result api_tenant_member_add(struct api_request *rq);
+enum MHD_Result api_tenant_member_remove(struct api_request *rq);
+
+/* api_devices.c */
+enum MHD_Result api_devices_list(struct api_request *rq);
+enum MHD_Result api_devices_get(struct api_request *rq);
+enum MHD_Result api_devices_update(struct api_request *rq);
+enum MHD_Result api_devices_token(struct api_request *rq);
+
+#endif

@@ -1,0 +1,90 @@
+/* The clinician's read of one patient: found by blind index in the
+ * clinician's own tenants only, so a patient of another tenant is as
+ * unknown as one that does not exist. */
+#include <string.h>
+
+#include "common/err.h"
+#include "common/timefmt.h"
+#include "crypto/keyring.h"
+#include "web/api_handlers.h"
+
+#define PATIENT_MEASUREMENTS_MAX 10000
+
+static bool patient_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > MG_PATIENT_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = id[i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || strchr("-._:", ch) != NULL))
+			return false;
+	}
+	return true;
+}
+
+static json_t *time_text(int64_t ms)
+{
+	char text[MG_TIME_TEXT_LEN];
+
+	return mg_time_format(ms, text, sizeof(text)) == 0 ? json_string(text) : json_null();
+}
+
+static int add_row(const struct mg_measurement_row *row, void *arg)
+{
+	json_t *list = arg, *values = json_array();
+
+	for (size_t i = 0; i < row->nvalues; i++)
+		json_array_append_new(values, json_pack("{s:s, s:f, s:s}", "type",
+							row->values[i].quantity, "value",
+							row->values[i].value, "unit",
+							row->values[i].unit));
+	return json_array_append_new(list, json_pack("{s:I, s:o, s:o, s:I, s:s, s:o}", "id",
+						     (json_int_t)row->id, "time",
+						     time_text(row->measured_ms), "received",
+						     time_text(row->received_ms), "device",
+						     (json_int_t)row->device_id, "device_name",
+						     row->device_name, "values", values)) == 0
+		       ? 0
+		       : MG_ERR_NOMEM;
+}
+
+enum MHD_Result api_patient_measurements(struct api_request *rq)
+{
+	const char *pid = rq->params[0];
+	unsigned char index[MG_BLIND_INDEX_BYTES];
+	const struct mg_tenant_key *tk;
+	int64_t patient = 0, tenant = 0;
+	json_t *list;
+	int r;
+
+	if (!patient_id_ok(pid))
+		return api_not_found(rq);
+	for (size_t i = 0; i < rq->who.ntenants && patient == 0; i++) {
+		if (!mg_authz_allows(&rq->who, MG_ACTION_PATIENT_READ, rq->who.tenants[i]))
+			continue;
+		if ((r = mg_keyring_tenant(rq->gw->keys, rq->who.tenants[i], &tk)) != 0)
+			return api_store_error(rq, r);
+		mg_patient_blind_index(tk, pid, strlen(pid), index);
+		r = rq->gw->store->patient_find(rq->gw->store, rq->who.tenants[i], index, &patient);
+		if (r == 0)
+			tenant = rq->who.tenants[i];
+		else if (r != MG_ERR_NOT_FOUND)
+			return api_store_error(rq, r);
+	}
+	if (patient == 0 || !mg_authz_allows(&rq->who, MG_ACTION_PATIENT_READ, tenant))
+		return api_not_found(rq);
+	if ((list = json_array()) == NULL)
+		return MHD_NO;
+	r = rq->gw->store->patient_measurements(rq->gw->store, patient, PATIENT_MEASUREMENTS_MAX,
+						add_row, list);
+	if (r != 0) {
+		json_decref(list);
+		return api_store_error(rq, r);
+	}
+	return api_json(rq, MHD_HTTP_OK, json_pack("{s:s, s:I, s:o}", "patient", pid, "tenant",
+						   (json_int_t)tenant, "measurements", list));
+}

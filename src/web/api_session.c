@@ -1,0 +1,334 @@
+/* Sign-in, sign-out, the own session and password, password reset. */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access/login.h"
+#include "access/password.h"
+#include "access/session.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "crypto/keyring.h"
+#include "crypto/password.h"
+#include "notify/mail.h"
+#include "web/api_handlers.h"
+#include "web/http.h"
+
+#define SESSION_COOKIE "__Host-mg_session"
+#define LOGIN_FAILED "invalid credentials or locked"
+#define PASSWORD_MAX_BYTES 4096	/* bytes; the policy counts characters */
+
+enum MHD_Result api_health(struct api_request *rq)
+{
+	return api_json(rq, MHD_HTTP_OK, json_pack("{s:s, s:s}", "status", "ok", "version",
+						   MG_VERSION));
+}
+
+static enum MHD_Result login_failed(struct api_request *rq)
+{
+	return api_error(rq, MHD_HTTP_UNAUTHORIZED, LOGIN_FAILED);
+}
+
+static json_t *session_json(struct api_request *rq, const struct mg_session_state *st,
+			    const struct mg_user *u)
+{
+	char expires[MG_TIME_TEXT_LEN];
+
+	mg_time_format(st->session.expires_ms, expires, sizeof(expires));
+	(void)rq;
+	return json_pack("{s:s, s:b, s:b, s:o, s:I, s:s}", "csrf", st->session.csrf,
+			 "must_change_password", st->must_change_password,
+			 "must_enrol_second_factor", st->must_enrol_totp, "user", api_user_json(u),
+			 "idle_timeout", (json_int_t)rq->gw->cfg->session_idle_timeout, "expires",
+			 expires);
+}
+
+static enum MHD_Result with_cookie(struct api_request *rq, unsigned status, json_t *body,
+				   const char *value, unsigned max_age)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char cookie[160], *text;
+
+	snprintf(cookie, sizeof(cookie),
+		 SESSION_COOKIE "=%s; Path=/; Max-Age=%u; Secure; HttpOnly; SameSite=Strict",
+		 value, max_age);
+	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (text == NULL)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+	mg_http_security_headers(r);
+	ret = MHD_queue_response(rq->conn, status, r);
+	MHD_destroy_response(r);
+	sodium_memzero(cookie, sizeof(cookie));
+	return ret;
+}
+
+/* Fields of the sign-in body; anything wrong is just a failed sign-in. */
+static bool login_fields(struct api_request *rq, const char **user, const char **password,
+			 size_t *password_len, const char **code)
+{
+	json_t *u, *p, *c;
+
+	if (rq->json == NULL)
+		return false;
+	u = json_object_get(rq->json, "user");
+	p = json_object_get(rq->json, "password");
+	c = json_object_get(rq->json, "totp");
+	if (!json_is_string(u) || !json_is_string(p) || (c != NULL && !json_is_string(c) &&
+							  !json_is_null(c)))
+		return false;
+	*user = json_string_value(u);
+	*password = json_string_value(p);
+	*password_len = json_string_length(p);
+	*code = json_is_string(c) ? json_string_value(c) : NULL;
+	return json_string_length(u) >= 1 && json_string_length(u) <= MG_NAME_MAX &&
+	       strlen(*user) == json_string_length(u) && *password_len >= 1 &&
+	       *password_len <= PASSWORD_MAX_BYTES &&
+	       (*code == NULL || strlen(*code) <= 32);
+}
+
+enum MHD_Result api_session_create(struct api_request *rq)
+{
+	struct mg_login_result *res;
+	struct mg_session_state st;
+	const char *user, *password, *code;
+	char token[MG_SESSION_TOKEN_LEN + 1];
+	size_t password_len;
+	enum MHD_Result ret;
+	int r;
+
+	if (!login_fields(rq, &user, &password, &password_len, &code)) {
+		mg_log_info("login: malformed sign-in from %s", rq->peer);
+		return login_failed(rq);
+	}
+	if ((res = calloc(1, sizeof(*res))) == NULL)
+		return MHD_NO;
+	if ((r = mg_login(rq->gw, user, password, password_len, code, rq->peer, res)) != 0) {
+		ret = api_store_error(rq, r);
+		goto out;
+	}
+	if (res->outcome == MG_LOGIN_FAILED) {
+		mg_log_info("login: failed from %s, account %lld: %s", rq->peer,
+			    (long long)res->user.id, mg_login_failure_name(res->failure));
+		ret = login_failed(rq);
+		goto out;
+	}
+	if (res->outcome == MG_LOGIN_SECOND_FACTOR) {
+		ret = api_json(rq, MHD_HTTP_OK, json_pack("{s:b}", "second_factor_required", 1));
+		goto out;
+	}
+	if ((r = mg_session_begin(rq->gw, &res->user, rq->peer, token, sizeof(token), &st)) != 0) {
+		ret = api_store_error(rq, r);
+		goto out;
+	}
+	mg_log_info("login: account %lld signed in from %s", (long long)res->user.id, rq->peer);
+	ret = with_cookie(rq, MHD_HTTP_OK, session_json(rq, &st, &res->user), token,
+			  rq->gw->cfg->session_lifetime);
+	sodium_memzero(token, sizeof(token));
+out:
+	sodium_memzero(res, sizeof(*res));
+	free(res);
+	return ret;
+}
+
+enum MHD_Result api_session_get(struct api_request *rq)
+{
+	struct mg_session_state st;
+	struct mg_user u;
+	int r;
+
+	if ((r = rq->gw->store->user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
+		return api_store_error(rq, r);
+	memset(&st, 0, sizeof(st));
+	st.session = rq->session;
+	st.must_change_password = rq->must_change_password;
+	st.must_enrol_totp = rq->must_enrol_totp;
+	return api_json(rq, MHD_HTTP_OK, session_json(rq, &st, &u));
+}
+
+enum MHD_Result api_session_delete(struct api_request *rq)
+{
+	int r = mg_session_end(rq->gw, rq->session_hash);
+
+	if (r != 0 && r != MG_ERR_NOT_FOUND)
+		return api_store_error(rq, r);
+	mg_log_info("login: account %lld signed out", (long long)rq->who.user_id);
+	return with_cookie(rq, MHD_HTTP_OK, json_pack("{s:b}", "signed_out", 1), "", 0);
+}
+
+/* Check new against the policy for account name; 0, or a 400 queued. */
+static int policy_ok(struct api_request *rq, const char *field, const char *name,
+		     const char *password, size_t len)
+{
+	struct mg_password_policy policy;
+	char why[128];
+
+	mg_password_policy_from_config(rq->gw->cfg, &policy);
+	if (mg_password_check(&policy, name, password, len, why, sizeof(why)) == 0)
+		return 0;
+	api_field_error(rq, field, why);
+	return -1;
+}
+
+static int set_password(struct api_request *rq, int64_t user_id, const char *password,
+			size_t len, bool must_change)
+{
+	char hash[MG_PASSWORD_HASH_MAX];
+	int r;
+
+	if ((r = mg_password_hash(password, len, hash, sizeof(hash))) != 0)
+		return r;
+	return rq->gw->store->user_set_password(rq->gw->store, user_id, hash, must_change,
+						mg_now_ms());
+}
+
+enum MHD_Result api_session_password(struct api_request *rq)
+{
+	json_t *old = rq->json ? json_object_get(rq->json, "old") : NULL;
+	json_t *new = rq->json ? json_object_get(rq->json, "new") : NULL;
+	struct mg_user u;
+	int r;
+
+	if (!json_is_string(old))
+		return api_field_error(rq, "old", "required");
+	if (!json_is_string(new) || json_string_length(new) > PASSWORD_MAX_BYTES)
+		return api_field_error(rq, "new", "required, at most 4096 bytes");
+	if ((r = rq->gw->store->user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
+		return api_store_error(rq, r);
+	if (mg_password_verify(u.password_hash, json_string_value(old),
+			       json_string_length(old)) != 0)
+		return api_field_error(rq, "old", "the current password is wrong");
+	if (json_string_length(new) == json_string_length(old) &&
+	    sodium_memcmp(json_string_value(new), json_string_value(old),
+			  json_string_length(new)) == 0)
+		return api_field_error(rq, "new", "must differ from the current password");
+	if (policy_ok(rq, "new", u.name, json_string_value(new), json_string_length(new)) != 0)
+		return MHD_YES;
+	if ((r = set_password(rq, u.id, json_string_value(new), json_string_length(new), false)) != 0)
+		return api_store_error(rq, r);
+	/* Other sessions of the account end; this one goes on. */
+	mg_session_end_all(rq->gw, u.id);
+	{
+		struct mg_session_state st;
+		char token[MG_SESSION_TOKEN_LEN + 1];
+		enum MHD_Result ret;
+
+		u.must_change_password = false;
+		if ((r = mg_session_begin(rq->gw, &u, rq->peer, token, sizeof(token), &st)) != 0)
+			return api_store_error(rq, r);
+		mg_log_info("login: account %lld changed its password", (long long)u.id);
+		ret = with_cookie(rq, MHD_HTTP_OK, session_json(rq, &st, &u), token,
+				  rq->gw->cfg->session_lifetime);
+		sodium_memzero(token, sizeof(token));
+		return ret;
+	}
+}
+
+struct reset_mail {
+	const struct mg_config *cfg;
+	char to[MG_EMAIL_MAX + 1];
+	char body[1024];
+};
+
+static void *send_reset_mail(void *arg)
+{
+	struct reset_mail *m = arg;
+	const char *to[1] = { m->to };
+	char err[256];
+
+	if (mg_mail_send(m->cfg, to, 1, "medgate password reset", m->body, err, sizeof(err)) != 0)
+		mg_log_warning("password reset: e-mail not sent: %s", err);
+	sodium_memzero(m, sizeof(*m));
+	free(m);
+	return NULL;
+}
+
+enum MHD_Result api_password_reset_request(struct api_request *rq)
+{
+	const struct mg_master_key *mk = mg_keyring_master(rq->gw->keys);
+	unsigned char hash[MG_TOKEN_HASH_BYTES];
+	char token[MG_TOKEN_TEXT_LEN + 1];
+	const char *name = NULL;
+	struct reset_mail *m;
+	struct mg_user u;
+	pthread_t thread;
+	int64_t now = mg_now_ms();
+	int r;
+
+	/* The same answer whether or not the account exists. */
+	if (api_string(rq, "user", true, 1, MG_NAME_MAX, &name) != 0)
+		return MHD_YES;
+	if ((r = rq->gw->store->user_by_name(rq->gw->store, name, &u)) != 0 || u.disabled ||
+	    u.email[0] == '\0' || rq->gw->cfg->smtp_url[0] == '\0')
+		goto answer;
+	if (mg_token_new(mk, token, sizeof(token), hash) != 0 ||
+	    rq->gw->store->reset_create(rq->gw->store, hash, u.id, now,
+					now + (int64_t)rq->gw->cfg->reset_token_ttl * 1000) != 0 ||
+	    (m = calloc(1, sizeof(*m))) == NULL)
+		goto answer;
+	m->cfg = rq->gw->cfg;
+	snprintf(m->to, sizeof(m->to), "%s", u.email);
+	snprintf(m->body, sizeof(m->body),
+		 "Someone asked to reset the medgate password of account %s.\n\n"
+		 "To choose a new password, open this link within %u minutes:\n\n"
+		 "%s/#reset=%s\n\n"
+		 "If it was not you, ignore this message; your password stays as it is.\n",
+		 u.name, rq->gw->cfg->reset_token_ttl / 60, rq->gw->cfg->public_url, token);
+	sodium_memzero(token, sizeof(token));
+	/* Sending takes as long as the mail server wants: not on this thread,
+	 * and not in the answer's timing. */
+	if (pthread_create(&thread, NULL, send_reset_mail, m) != 0) {
+		sodium_memzero(m, sizeof(*m));
+		free(m);
+	} else {
+		pthread_detach(thread);
+	}
+	mg_log_info("password reset: link issued for account %lld", (long long)u.id);
+answer:
+	return api_json(rq, MHD_HTTP_ACCEPTED,
+			json_pack("{s:s}", "status",
+				  "if the account exists and has an e-mail address, a link was sent"));
+}
+
+enum MHD_Result api_password_reset_confirm(struct api_request *rq)
+{
+	const struct mg_master_key *mk = mg_keyring_master(rq->gw->keys);
+	unsigned char hash[MG_TOKEN_HASH_BYTES];
+	const char *token = NULL;
+	struct mg_user u;
+	json_t *new;
+	int64_t user_id;
+	int r;
+
+	if (api_string(rq, "token", true, 1, MG_TOKEN_TEXT_MAX, &token) != 0)
+		return MHD_YES;
+	new = json_object_get(rq->json, "new");
+	if (!json_is_string(new) || json_string_length(new) > PASSWORD_MAX_BYTES)
+		return api_field_error(rq, "new", "required, at most 4096 bytes");
+	if (policy_ok(rq, "new", "", json_string_value(new), json_string_length(new)) != 0)
+		return MHD_YES;
+	mg_token_hash(mk, token, strlen(token), hash);
+	r = rq->gw->store->reset_consume(rq->gw->store, hash, mg_now_ms(), &user_id);
+	if (r == MG_ERR_NOT_FOUND)
+		return api_field_error(rq, "token", "reset link invalid, used or expired");
+	if (r != 0 || (r = rq->gw->store->user_by_id(rq->gw->store, user_id, &u)) != 0)
+		return api_store_error(rq, r);
+	if (policy_ok(rq, "new", u.name, json_string_value(new), json_string_length(new)) != 0)
+		return MHD_YES;
+	if ((r = set_password(rq, u.id, json_string_value(new), json_string_length(new), false)) != 0)
+		return api_store_error(rq, r);
+	mg_session_end_all(rq->gw, u.id);
+	mg_log_info("password reset: account %lld set a new password", (long long)u.id);
+	return api_no_content(rq);
+}

@@ -1,0 +1,210 @@
+/* Tenants and their members, for tenant administrators (names readable
+ * by the administrators who assign accounts and devices to them). */
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "crypto/keyring.h"
+#include "web/api_handlers.h"
+
+static json_t *tenant_json(const struct mg_tenant *t)
+{
+	char created[MG_TIME_TEXT_LEN] = "";
+
+	mg_time_format(t->created_ms, created, sizeof(created));
+	return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)t->id, "name", t->name, "created",
+			 created);
+}
+
+static int add_tenant(const struct mg_tenant *t, void *arg)
+{
+	return json_array_append_new(arg, tenant_json(t)) == 0 ? 0 : MG_ERR_NOMEM;
+}
+
+enum MHD_Result api_tenants_list(struct api_request *rq)
+{
+	json_t *list = json_array();
+	int r;
+
+	if ((r = rq->gw->store->tenant_list(rq->gw->store, add_tenant, list)) != 0) {
+		json_decref(list);
+		return api_store_error(rq, r);
+	}
+	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "tenants", list));
+}
+
+static bool tenant_name_ok(const char *name)
+{
+	for (const char *p = name; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	}
+	return name[0] != ' ' && name[strlen(name) - 1] != ' ';
+}
+
+enum MHD_Result api_tenants_create(struct api_request *rq)
+{
+	unsigned char wrapped[MG_WRAPPED_KEY_BYTES];
+	const char *name = NULL;
+	struct mg_tenant t;
+	int64_t id;
+	int r;
+
+	if (api_string(rq, "name", true, 1, MG_NAME_MAX, &name) != 0)
+		return MHD_YES;
+	if (!tenant_name_ok(name))
+		return api_field_error(rq, "name", "no leading or trailing spaces");
+	if ((r = mg_tenant_key_new(mg_keyring_master(rq->gw->keys), wrapped)) != 0)
+		return api_store_error(rq, r);
+	r = rq->gw->store->tenant_create(rq->gw->store, name, wrapped, &id);
+	if (r == MG_ERR_EXISTS)
+		return api_field_error(rq, "name", "a tenant of this name exists");
+	if (r != 0 || (r = rq->gw->store->tenant_by_id(rq->gw->store, id, &t)) != 0)
+		return api_store_error(rq, r);
+	mg_log_info("tenants: tenant %lld created by account %lld", (long long)id,
+		    (long long)rq->who.user_id);
+	return api_json(rq, MHD_HTTP_CREATED, tenant_json(&t));
+}
+
+static int tenant_of_path(struct api_request *rq, struct mg_tenant *t)
+{
+	int64_t id = api_param_id(rq, 0);
+	int r;
+
+	if (id < 0)
+		return -1;
+	if ((r = rq->gw->store->tenant_by_id(rq->gw->store, id, t)) != 0) {
+		api_store_error(rq, r);
+		return -1;
+	}
+	return 0;
+}
+
+enum MHD_Result api_tenants_rename(struct api_request *rq)
+{
+	const char *name = NULL;
+	struct mg_tenant t;
+	int r;
+
+	if (tenant_of_path(rq, &t) != 0 || api_string(rq, "name", true, 1, MG_NAME_MAX, &name) != 0)
+		return MHD_YES;
+	if (!tenant_name_ok(name))
+		return api_field_error(rq, "name", "no leading or trailing spaces");
+	r = rq->gw->store->tenant_rename(rq->gw->store, t.id, name);
+	if (r == MG_ERR_EXISTS)
+		return api_field_error(rq, "name", "a tenant of this name exists");
+	if (r != 0 || (r = rq->gw->store->tenant_by_id(rq->gw->store, t.id, &t)) != 0)
+		return api_store_error(rq, r);
+	mg_log_info("tenants: tenant %lld renamed by account %lld", (long long)t.id,
+		    (long long)rq->who.user_id);
+	return api_json(rq, MHD_HTTP_OK, tenant_json(&t));
+}
+
+enum MHD_Result api_tenants_delete(struct api_request *rq)
+{
+	struct mg_tenant_usage use;
+	struct mg_tenant t;
+	char why[256];
+	int r;
+
+	if (tenant_of_path(rq, &t) != 0)
+		return MHD_YES;
+	if ((r = rq->gw->store->tenant_usage(rq->gw->store, t.id, &use)) != 0)
+		return api_store_error(rq, r);
+	if (use.devices || use.measurements || use.patients || use.members || use.tokens) {
+		snprintf(why, sizeof(why),
+			 "tenant still has %lld devices, %lld measurements of %lld patients, "
+			 "%lld members and %lld open enrolment tokens; move or remove them first",
+			 (long long)use.devices, (long long)use.measurements,
+			 (long long)use.patients, (long long)use.members, (long long)use.tokens);
+		return api_json(rq, MHD_HTTP_CONFLICT,
+				json_pack("{s:s, s:{s:I, s:I, s:I, s:I, s:I}}", "error", why, "usage",
+					  "devices", (json_int_t)use.devices, "measurements",
+					  (json_int_t)use.measurements, "patients",
+					  (json_int_t)use.patients, "members", (json_int_t)use.members,
+					  "tokens", (json_int_t)use.tokens));
+	}
+	if ((r = rq->gw->store->tenant_delete(rq->gw->store, t.id)) != 0)
+		return api_store_error(rq, r);
+	mg_log_info("tenants: tenant %lld deleted by account %lld", (long long)t.id,
+		    (long long)rq->who.user_id);
+	return api_no_content(rq);
+}
+
+struct members {
+	int64_t tenant;
+	json_t *list;
+};
+
+static int add_member(const struct mg_user *u, void *arg)
+{
+	struct members *m = arg;
+
+	for (size_t i = 0; i < u->ntenants; i++) {
+		if (u->tenants[i] == m->tenant)
+			return json_array_append_new(
+				       m->list, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)u->id,
+							  "name", u->name, "display_name",
+							  u->display_name)) == 0
+				       ? 0
+				       : MG_ERR_NOMEM;
+	}
+	return 0;
+}
+
+enum MHD_Result api_tenant_members(struct api_request *rq)
+{
+	struct members m;
+	struct mg_tenant t;
+	int r;
+
+	if (tenant_of_path(rq, &t) != 0)
+		return MHD_YES;
+	m.tenant = t.id;
+	m.list = json_array();
+	if ((r = rq->gw->store->user_list(rq->gw->store, add_member, &m)) != 0) {
+		json_decref(m.list);
+		return api_store_error(rq, r);
+	}
+	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "members", m.list));
+}
+
+/* Add (add = true) or remove the account of path parameter 1. */
+static enum MHD_Result member_change(struct api_request *rq, bool add)
+{
+	int64_t tenants[MG_USER_TENANTS_MAX], user_id;
+	struct mg_tenant t;
+	struct mg_user u;
+	size_t n = 0;
+	int r;
+
+	if (tenant_of_path(rq, &t) != 0 || (user_id = api_param_id(rq, 1)) < 0)
+		return MHD_YES;
+	if ((r = rq->gw->store->user_by_id(rq->gw->store, user_id, &u)) != 0)
+		return api_store_error(rq, r);
+	for (size_t i = 0; i < u.ntenants; i++) {
+		if (u.tenants[i] != t.id)
+			tenants[n++] = u.tenants[i];
+	}
+	if (add) {
+		if (n == MG_USER_TENANTS_MAX)
+			return api_error(rq, MHD_HTTP_CONFLICT, "the account is in too many tenants");
+		tenants[n++] = t.id;
+	}
+	if ((r = rq->gw->store->user_set_access(rq->gw->store, u.id, u.roles, tenants, n)) != 0)
+		return api_store_error(rq, r);
+	mg_log_info("tenants: account %lld %s tenant %lld by account %lld", (long long)u.id,
+		    add ? "added to" : "removed from", (long long)t.id, (long long)rq->who.user_id);
+	return api_no_content(rq);
+}
+
+enum MHD_Result api_tenant_member_add(struct api_request *rq)
+{
+	return member_change(rq, true);
+}
+
+enum MHD_Result api_tenant_member_remove(struct api_request *rq)
+{
+	return member_change(rq, false);
+}

@@ -1,0 +1,287 @@
+/* Accounts, for administrators: list, create, read, change, delete, reset
+ * the password, unlock, remove the second factor. No patient data here. */
+#include <sodium.h>
+#include <string.h>
+
+#include "access/password.h"
+#include "access/session.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "crypto/password.h"
+#include "web/api_handlers.h"
+
+#define PASSWORD_MAX_BYTES 4096
+
+static int add_user(const struct mg_user *u, void *arg)
+{
+	return json_array_append_new(arg, api_user_json(u)) == 0 ? 0 : MG_ERR_NOMEM;
+}
+
+enum MHD_Result api_users_list(struct api_request *rq)
+{
+	json_t *list = json_array();
+	int r;
+
+	if ((r = rq->gw->store->user_list(rq->gw->store, add_user, list)) != 0) {
+		json_decref(list);
+		return api_store_error(rq, r);
+	}
+	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "users", list));
+}
+
+static bool name_ok(const char *name)
+{
+	for (const char *p = name; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._-@", *p) != NULL))
+			return false;
+	}
+	return true;
+}
+
+static bool email_ok(const char *email)
+{
+	const char *at = strchr(email, '@');
+
+	if (email[0] == '\0')
+		return true;
+	return at != NULL && at != email && strchr(at + 1, '.') != NULL &&
+	       strpbrk(email, " \t\r\n<>,;\"") == NULL && strchr(at + 1, '@') == NULL;
+}
+
+/* Hash a password set by an administrator (checked against the policy).
+ * 0, or a 400 queued (-1), or a store error queued (-2). */
+static int admin_password(struct api_request *rq, const char *user, char *hash, size_t hashlen)
+{
+	json_t *pw = json_object_get(rq->json, "password");
+	struct mg_password_policy policy;
+	char why[128];
+
+	if (!json_is_string(pw) || json_string_length(pw) > PASSWORD_MAX_BYTES) {
+		api_field_error(rq, "password", "required, at most 4096 bytes");
+		return -1;
+	}
+	mg_password_policy_from_config(rq->gw->cfg, &policy);
+	if (mg_password_check(&policy, user, json_string_value(pw), json_string_length(pw), why,
+			      sizeof(why)) != 0) {
+		api_field_error(rq, "password", why);
+		return -1;
+	}
+	if (mg_password_hash(json_string_value(pw), json_string_length(pw), hash, hashlen) != 0) {
+		api_store_error(rq, MG_ERR_NOMEM);
+		return -2;
+	}
+	return 0;
+}
+
+enum MHD_Result api_users_create(struct api_request *rq)
+{
+	struct mg_user_new u;
+	char hash[MG_PASSWORD_HASH_MAX];
+	int64_t tenants[MG_USER_TENANTS_MAX], id;
+	struct mg_user created;
+	int r;
+
+	memset(&u, 0, sizeof(u));
+	u.display_name = u.email = "";
+	if (api_string(rq, "name", true, 1, MG_NAME_MAX, &u.name) < 0 ||
+	    api_string(rq, "display_name", false, 0, MG_NAME_MAX, &u.display_name) < 0 ||
+	    api_string(rq, "email", false, 0, MG_EMAIL_MAX, &u.email) < 0 ||
+	    api_roles(rq, "roles", &u.roles) < 0 ||
+	    api_tenant_ids(rq, "tenants", tenants, &u.ntenants) < 0)
+		return MHD_YES;
+	if (!name_ok(u.name))
+		return api_field_error(rq, "name", "letters, digits and . _ - @ only");
+	if (!email_ok(u.email))
+		return api_field_error(rq, "email", "not an e-mail address");
+	if (u.roles == 0)
+		return api_field_error(rq, "roles", "at least one role");
+	if ((r = admin_password(rq, u.name, hash, sizeof(hash))) != 0)
+		return MHD_YES;
+	u.tenants = tenants;
+	u.password_hash = hash;
+	u.must_change_password = true;	/* a password someone else knows */
+	r = rq->gw->store->user_create(rq->gw->store, &u, &id);
+	sodium_memzero(hash, sizeof(hash));
+	if (r == MG_ERR_EXISTS)
+		return api_field_error(rq, "name", "an account of this name exists");
+	if (r == MG_ERR_NOT_FOUND)
+		return api_field_error(rq, "tenants", "no such tenant");
+	if (r != 0 || (r = rq->gw->store->user_by_id(rq->gw->store, id, &created)) != 0)
+		return api_store_error(rq, r);
+	mg_log_info("users: account %lld created by account %lld", (long long)id,
+		    (long long)rq->who.user_id);
+	return api_json(rq, MHD_HTTP_CREATED, api_user_json(&created));
+}
+
+/* The account of path parameter 0, or an answer queued. */
+static int user_of_path(struct api_request *rq, struct mg_user *u)
+{
+	int64_t id = api_param_id(rq, 0);
+	int r;
+
+	if (id < 0)
+		return -1;
+	if ((r = rq->gw->store->user_by_id(rq->gw->store, id, u)) != 0) {
+		api_store_error(rq, r);
+		return -1;
+	}
+	return 0;
+}
+
+enum MHD_Result api_users_get(struct api_request *rq)
+{
+	struct mg_user u;
+
+	if (user_of_path(rq, &u) != 0)
+		return MHD_YES;
+	return api_json(rq, MHD_HTTP_OK, api_user_json(&u));
+}
+
+enum MHD_Result api_users_update(struct api_request *rq)
+{
+	struct mg_user u;
+	const char *display_name, *email;
+	int64_t tenants[MG_USER_TENANTS_MAX];
+	unsigned roles;
+	size_t ntenants;
+	bool disabled;
+	int r, has_roles, has_tenants;
+
+	if (user_of_path(rq, &u) != 0)
+		return MHD_YES;
+	display_name = u.display_name;
+	email = u.email;
+	disabled = u.disabled;
+	roles = u.roles;
+	ntenants = u.ntenants;
+	memcpy(tenants, u.tenants, sizeof(tenants));
+	if (api_string(rq, "display_name", false, 0, MG_NAME_MAX, &display_name) < 0 ||
+	    api_string(rq, "email", false, 0, MG_EMAIL_MAX, &email) < 0 ||
+	    api_bool(rq, "disabled", &disabled) < 0 ||
+	    (has_roles = api_roles(rq, "roles", &roles)) < 0 ||
+	    (has_tenants = api_tenant_ids(rq, "tenants", tenants, &ntenants)) < 0)
+		return MHD_YES;
+	if (!email_ok(email))
+		return api_field_error(rq, "email", "not an e-mail address");
+	if (roles == 0)
+		return api_field_error(rq, "roles", "at least one role");
+	if (u.id == rq->who.user_id && (disabled || !(roles & MG_ROLE_ADMIN)))
+		return api_error(rq, MHD_HTTP_CONFLICT,
+				 "you cannot disable yourself or remove your own admin role");
+	if ((r = rq->gw->store->user_update_profile(rq->gw->store, u.id, display_name, email,
+						    disabled)) != 0)
+		return api_store_error(rq, r);
+	if ((has_roles == 0 || has_tenants == 0) &&
+	    (r = rq->gw->store->user_set_access(rq->gw->store, u.id, roles, tenants, ntenants)) != 0)
+		return r == MG_ERR_NOT_FOUND ? api_field_error(rq, "tenants", "no such tenant")
+					     : api_store_error(rq, r);
+	if (disabled)
+		mg_session_end_all(rq->gw, u.id);
+	mg_log_info("users: account %lld changed by account %lld", (long long)u.id,
+		    (long long)rq->who.user_id);
+	if ((r = rq->gw->store->user_by_id(rq->gw->store, u.id, &u)) != 0)
+		return api_store_error(rq, r);
+	return api_json(rq, MHD_HTTP_OK, api_user_json(&u));
+}
+
+enum MHD_Result api_users_delete(struct api_request *rq)
+{
+	struct mg_user u;
+	int r;
+
+	if (user_of_path(rq, &u) != 0)
+		return MHD_YES;
+	if (u.id == rq->who.user_id)
+		return api_error(rq, MHD_HTTP_CONFLICT, "you cannot delete your own account");
+	if ((r = rq->gw->store->user_delete(rq->gw->store, u.id)) != 0)
+		return api_store_error(rq, r);
+	mg_log_info("users: account %lld deleted by account %lld", (long long)u.id,
+		    (long long)rq->who.user_id);
+	return api_no_content(rq);
+}
+
+enum MHD_Result api_users_password(struct api_request *rq)
+{
+	char hash[MG_PASSWORD_HASH_MAX];
+	struct mg_user u;
+	int r;
+
+	if (user_of_path(rq, &u) != 0 || admin_password(rq, u.name, hash, sizeof(hash)) != 0)
+		return MHD_YES;
+	/* Reset by someone else: the owner must choose a new one at sign-in. */
+	r = rq->gw->store->user_set_password(rq->gw->store, u.id, hash, true, mg_now_ms());
+	sodium_memzero(hash, sizeof(hash));
+	if (r != 0)
+		return api_store_error(rq, r);
+	mg_session_end_all(rq->gw, u.id);
+	mg_log_info("users: password of account %lld reset by account %lld", (long long)u.id,
+		    (long long)rq->who.user_id);
+	return api_no_content(rq);
+}
+
+enum MHD_Result api_users_unlock(struct api_request *rq)
+{
+	struct mg_user u;
+	int r;
+
+	if (user_of_path(rq, &u) != 0)
+		return MHD_YES;
+	if ((r = rq->gw->store->user_set_lock(rq->gw->store, u.id, 0, 0)) != 0 ||
+	    (r = rq->gw->store->user_login_succeeded(rq->gw->store, u.id)) != 0)
+		return api_store_error(rq, r);
+	mg_log_info("users: account %lld unlocked by account %lld", (long long)u.id,
+		    (long long)rq->who.user_id);
+	return api_no_content(rq);
+}
+
+enum MHD_Result api_users_totp_remove(struct api_request *rq)
+{
+	struct mg_user u;
+	int r;
+
+	if (user_of_path(rq, &u) != 0)
+		return MHD_YES;
+	if ((r = rq->gw->store->totp_clear(rq->gw->store, u.id)) != 0)
+		return api_store_error(rq, r);
+	mg_session_end_all(rq->gw, u.id);
+	mg_log_info("users: second factor of account %lld removed by account %lld",
+		    (long long)u.id, (long long)rq->who.user_id);
+	return api_no_content(rq);
+}
+
+enum MHD_Result api_settings_get(struct api_request *rq)
+{
+	unsigned roles = mg_totp_required_roles(rq->gw);
+	json_t *list = json_array();
+
+	for (unsigned i = 0; i < MG_ROLE_COUNT; i++) {
+		if (roles & mg_role_at(i))
+			json_array_append_new(list, json_string(mg_role_name(mg_role_at(i))));
+	}
+	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "require_2fa_roles", list));
+}
+
+enum MHD_Result api_settings_update(struct api_request *rq)
+{
+	char value[MG_SETTING_VALUE_MAX] = "";
+	unsigned roles = 0;
+	size_t len = 0;
+	int r;
+
+	if ((r = api_roles(rq, "require_2fa_roles", &roles)) < 0)
+		return MHD_YES;
+	if (r == 1)
+		return api_field_error(rq, "require_2fa_roles", "required");
+	for (unsigned i = 0; i < MG_ROLE_COUNT; i++) {
+		if (roles & mg_role_at(i))
+			len += (size_t)snprintf(value + len, sizeof(value) - len, "%s%s",
+						len ? "," : "", mg_role_name(mg_role_at(i)));
+	}
+	if ((r = rq->gw->store->setting_set(rq->gw->store, "require_2fa_roles", value)) != 0)
+		return api_store_error(rq, r);
+	mg_log_info("settings: roles requiring a second factor set to \"%s\" by account %lld",
+		    value, (long long)rq->who.user_id);
+	return api_settings_get(rq);
+}

@@ -1,0 +1,78 @@
+/* The route table: every API route, its method, the action authz decides
+ * on, and its handler. The permission test walks this table, so a route
+ * cannot escape it; docs/openapi.yaml documents each with its role. */
+#include "web/api.h"
+#include "web/api_handlers.h"
+
+#define MC ROUTE_MUST_CHANGE_OK
+#define ME ROUTE_MUST_ENROL_OK
+
+static const struct mg_route routes[] = {
+	{ MG_GET, "/api/v1/health", MG_ACTION_PUBLIC, MC | ME, api_health,
+	  "liveness of the gateway" },
+	{ MG_POST, "/api/v1/session", MG_ACTION_PUBLIC, MC | ME, api_session_create,
+	  "sign in" },
+	{ MG_GET, "/api/v1/session", MG_ACTION_SELF, MC | ME, api_session_get,
+	  "the signed-in account and its session" },
+	{ MG_DELETE, "/api/v1/session", MG_ACTION_SELF, MC | ME, api_session_delete,
+	  "sign out" },
+	{ MG_POST, "/api/v1/session/password", MG_ACTION_SELF, MC | ME, api_session_password,
+	  "change the own password" },
+	{ MG_POST, "/api/v1/session/totp", MG_ACTION_SELF, ME, api_totp_begin,
+	  "start enrolling a TOTP second factor" },
+	{ MG_POST, "/api/v1/session/totp/confirm", MG_ACTION_SELF, ME, api_totp_confirm,
+	  "confirm the second factor with a first code; returns recovery codes" },
+	{ MG_DELETE, "/api/v1/session/totp", MG_ACTION_SELF, 0, api_totp_remove,
+	  "remove the own second factor" },
+	{ MG_POST, "/api/v1/password-reset", MG_ACTION_PUBLIC, 0, api_password_reset_request,
+	  "ask for a password reset link by e-mail" },
+	{ MG_POST, "/api/v1/password-reset/confirm", MG_ACTION_PUBLIC, 0,
+	  api_password_reset_confirm, "set a new password with a reset link's token" },
+	{ MG_GET, "/api/v1/patients/{patient}/measurements", MG_ACTION_PATIENT_READ, 0,
+	  api_patient_measurements, "a patient's measurements (clinicians of its tenant)" },
+
+	{ MG_GET, "/api/v1/users", MG_ACTION_USER_READ, 0, api_users_list, "list accounts" },
+	{ MG_POST, "/api/v1/users", MG_ACTION_USER_WRITE, 0, api_users_create,
+	  "create an account (its password must be changed at first sign-in)" },
+	{ MG_GET, "/api/v1/users/{id}", MG_ACTION_USER_READ, 0, api_users_get, "one account" },
+	{ MG_PATCH, "/api/v1/users/{id}", MG_ACTION_USER_WRITE, 0, api_users_update,
+	  "change name, e-mail, disabled, roles, tenants" },
+	{ MG_DELETE, "/api/v1/users/{id}", MG_ACTION_USER_WRITE, 0, api_users_delete,
+	  "delete an account" },
+	{ MG_POST, "/api/v1/users/{id}/password", MG_ACTION_USER_WRITE, 0, api_users_password,
+	  "reset an account's password (to be changed at next sign-in)" },
+	{ MG_POST, "/api/v1/users/{id}/unlock", MG_ACTION_USER_WRITE, 0, api_users_unlock,
+	  "lift a lockout" },
+	{ MG_DELETE, "/api/v1/users/{id}/totp", MG_ACTION_USER_WRITE, 0, api_users_totp_remove,
+	  "remove an account's second factor" },
+	{ MG_GET, "/api/v1/settings", MG_ACTION_SETTINGS, 0, api_settings_get, "system settings" },
+	{ MG_PUT, "/api/v1/settings", MG_ACTION_SETTINGS, 0, api_settings_update,
+	  "change system settings (roles that must use a second factor)" },
+
+	{ MG_GET, "/api/v1/tenants", MG_ACTION_TENANT_READ, 0, api_tenants_list, "list tenants" },
+	{ MG_POST, "/api/v1/tenants", MG_ACTION_TENANT_WRITE, 0, api_tenants_create,
+	  "create a tenant" },
+	{ MG_PATCH, "/api/v1/tenants/{id}", MG_ACTION_TENANT_WRITE, 0, api_tenants_rename,
+	  "rename a tenant" },
+	{ MG_DELETE, "/api/v1/tenants/{id}", MG_ACTION_TENANT_WRITE, 0, api_tenants_delete,
+	  "delete an empty tenant (refused, with the reason, while anything refers to it)" },
+	{ MG_GET, "/api/v1/tenants/{id}/members", MG_ACTION_TENANT_WRITE, 0, api_tenant_members,
+	  "the accounts of a tenant" },
+	{ MG_PUT, "/api/v1/tenants/{id}/members/{user}", MG_ACTION_TENANT_WRITE, 0,
+	  api_tenant_member_add, "add an account to a tenant" },
+	{ MG_DELETE, "/api/v1/tenants/{id}/members/{user}", MG_ACTION_TENANT_WRITE, 0,
+	  api_tenant_member_remove, "remove an account from a tenant" },
+
+	{ MG_GET, "/api/v1/devices", MG_ACTION_DEVICE_READ, 0, api_devices_list, "list devices" },
+	{ MG_GET, "/api/v1/devices/{id}", MG_ACTION_DEVICE_READ, 0, api_devices_get, "one device" },
+	{ MG_PATCH, "/api/v1/devices/{id}", MG_ACTION_DEVICE_WRITE, 0, api_devices_update,
+	  "move a device to a tenant; block, unblock or revoke it" },
+	{ MG_POST, "/api/v1/devices/tokens", MG_ACTION_DEVICE_WRITE, 0, api_devices_token,
+	  "make a one-time enrolment token" },
+};
+
+const struct mg_route *mg_api_routes(size_t *count)
+{
+	*count = sizeof(routes) / sizeof(routes[0]);
+	return routes;
+}

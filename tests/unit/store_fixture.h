@@ -1,0 +1,148 @@
+/* A fresh store per test for the store suites (test_store_access.c,
+ * test_store_tenants.c): an empty database in its own directory, migrated,
+ * with two tenants. Include after cmocka.h. */
+#ifndef MG_TEST_STORE_FIXTURE_H
+#define MG_TEST_STORE_FIXTURE_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/timefmt.h"
+#include "store/store.h"
+
+#define STORE_T0 1700000000000LL	/* a fixed "now" where the test sets the time */
+
+struct store_fixture {
+	char dir[64];
+	struct mg_config cfg;
+	struct mg_store *store;
+	int64_t tenant, tenant2;	/* "north" and "south" */
+};
+
+static inline int store_fixture_setup(void **state)
+{
+	struct store_fixture *f = calloc(1, sizeof(*f));
+	unsigned char wrapped[MG_WRAPPED_KEY_BYTES];
+	char err[256];
+	int version;
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/medgate-store-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	mg_config_defaults(&f->cfg);
+	snprintf(f->cfg.dir, sizeof(f->cfg.dir), "%s", f->dir);
+	snprintf(f->cfg.storage_path, sizeof(f->cfg.storage_path), "test.db");
+	memset(wrapped, 1, sizeof(wrapped));
+	if (mg_store_open(&f->cfg, true, &f->store, err, sizeof(err)) != 0 ||
+	    f->store->migrate(f->store, &version) != 0 || version < 2 ||
+	    f->store->tenant_create(f->store, "north", wrapped, &f->tenant) != 0 ||
+	    f->store->tenant_create(f->store, "south", wrapped, &f->tenant2) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static inline int store_fixture_teardown(void **state)
+{
+	struct store_fixture *f = *state;
+	char cmd[128];
+
+	mg_store_close(f->store);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* A token hash that differs for each v. */
+static inline void store_hash(unsigned char hash[MG_TOKEN_HASH_BYTES], unsigned v)
+{
+	for (unsigned i = 0; i < MG_TOKEN_HASH_BYTES; i++)
+		hash[i] = (unsigned char)(v * 31 + i);
+}
+
+/* A new account; fails the test if it cannot be made. */
+static inline int64_t store_user(struct store_fixture *f, const char *name, unsigned roles,
+				 const int64_t *tenants, size_t ntenants)
+{
+	const struct mg_user_new u = {
+		.name = name, .display_name = "", .email = "",
+		.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+		.must_change_password = true, .roles = roles, .tenants = tenants,
+		.ntenants = ntenants,
+	};
+	int64_t id = 0;
+
+	assert_int_equal(f->store->user_create(f->store, &u, &id), 0);
+	assert_true(id > 0);
+	return id;
+}
+
+/* A device of tenant enrolled through a token; number makes it unique. */
+static inline int64_t store_device(struct store_fixture *f, int64_t tenant, unsigned number)
+{
+	unsigned char hash[MG_TOKEN_HASH_BYTES];
+	struct mg_device d;
+	int64_t token;
+
+	store_hash(hash, 1000 + number);
+	assert_int_equal(f->store->token_create(f->store, tenant, "scale", hash,
+						mg_now_ms() + 60000, &token), 0);
+	memset(&d, 0, sizeof(d));
+	d.tenant_id = tenant;
+	snprintf(d.name, sizeof(d.name), "scale-%u", number);
+	snprintf(d.cert_fingerprint, sizeof(d.cert_fingerprint), "%064u", number);
+	snprintf(d.cert_serial, sizeof(d.cert_serial), "%02x", number);
+	d.cert_not_after_ms = mg_now_ms() + 86400000;
+	assert_int_equal(f->store->device_enrol(f->store, token, mg_now_ms(), &d), 0);
+	return d.id;
+}
+
+static inline bool store_on_sqlite(const struct store_fixture *f)
+{
+	return strcmp(f->store->name, "sqlite") == 0;
+}
+
+/* Run sql with ?1 = arg on the SQLite file through a connection of the
+ * test's own: the first column of its first row, or the rows it changed. */
+static inline int64_t store_sql_count(const struct store_fixture *f, const char *sql,
+				      int64_t arg)
+{
+	char path[128];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t n;
+
+	snprintf(path, sizeof(path), "%s/test.db", f->dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, arg);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else
+		n = sqlite3_changes(db);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A session of user with these times and a CSRF token and address. */
+static inline struct mg_session store_session(int64_t user, int64_t created,
+					      int64_t last_seen, int64_t expires)
+{
+	struct mg_session s = { .user_id = user, .created_ms = created,
+				.last_seen_ms = last_seen, .expires_ms = expires };
+
+	snprintf(s.csrf, sizeof(s.csrf), "%043d", 7);
+	snprintf(s.address, sizeof(s.address), "2001:db8::1");
+	return s;
+}
+
+#endif
