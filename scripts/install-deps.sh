@@ -10,6 +10,7 @@ packages=(
 	libjansson-dev libsqlite3-dev sqlite3 libinih-dev libcmocka-dev
 	libcurl4-gnutls-dev liboath-dev libqrencode-dev libzxcvbn-dev libpq-dev
 	curl openssl ca-certificates python3 python3-aiosmtpd nginx-light procps psmisc
+	zbar-tools librsvg2-bin
 )
 # Node.js runs the test peers from npm; a machine may have it from
 # elsewhere already (with npm inside), so only ask Debian when it lacks one.

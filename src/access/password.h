@@ -29,13 +29,13 @@ void mg_password_policy_from_config(const struct mg_config *cfg, struct mg_passw
 
 /* Check a new password of len bytes for the account user_name (NULL if not
  * known yet; its first MG_NAME_MAX bytes count). Returns 0, or
- * MG_ERR_INVALID with a reason for people in why
- * (at most whylen bytes; why may be NULL): "at least 12 characters", "at
- * most 256 characters", "contains control characters or invalid UTF-8",
- * "must mix at least N of: lower case, upper case, digits, other", "must
- * not contain the user name", "must not contain \"medgate\"", "too common
- * or too easy to guess". MG_ERR_NOMEM if memory ran out. Copies made here
- * are wiped; zxcvbn's own working copies are not (docs/internals/access.md). */
+ * MG_ERR_INVALID with a reason for people in why (at most whylen bytes;
+ * why may be NULL): "at least 12 characters", "at most 256 characters",
+ * "contains control characters or invalid UTF-8", "must mix at least N
+ * of: lower case, upper case, digits, other", "must not contain the user
+ * name", "must not contain \"medgate\"", "too common or too easy to
+ * guess". MG_ERR_NOMEM if memory ran out. Copies made here are wiped;
+ * zxcvbn's own working copies are not (docs/internals/access.md). */
 int mg_password_check(const struct mg_password_policy *p, const char *user_name,
 		      const char *password, size_t len, char *why, size_t whylen);
 

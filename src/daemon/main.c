@@ -2,6 +2,7 @@
  * its keys, binds its ports as root, drops to its own account, opens the
  * store, and serves until SIGTERM or SIGINT; SIGHUP reopens the log. */
 #include <errno.h>
+#include <curl/curl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <gnutls/gnutls.h>
@@ -263,7 +264,8 @@ int main(int argc, char **argv)
 	memset(&gw, 0, sizeof(gw));
 	gw.cfg = &cfg;
 	gw.web_fd = gw.device_fd = -1;
-	if (mg_crypto_init() != 0 || gnutls_global_init() < 0) {
+	if (mg_crypto_init() != 0 || gnutls_global_init() < 0 ||
+	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "medgated: cannot initialise the crypto libraries\n");
 		return 1;
 	}
@@ -278,6 +280,7 @@ int main(int argc, char **argv)
 	r = serve(&gw, &signals);
 out:
 	gateway_close(&gw);
+	curl_global_cleanup();
 	gnutls_global_deinit();
 	mg_log_info("medgated stopped");
 	mg_log_close();

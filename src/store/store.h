@@ -110,6 +110,9 @@ struct mg_measurement_put {
 	unsigned char sealed_patient[MG_PATIENT_ID_MAX + MG_SEAL_OVERHEAD];
 	size_t sealed_len;
 	int64_t received_ms;
+	/* EMR destinations ([emr.NAME]) that get an outbox row with it. */
+	const char *const *destinations;
+	size_t ndestinations;
 	/* results */
 	int result;		/* 0 or MG_ERR_* */
 	int64_t id;		/* the gateway's measurement id */
@@ -132,6 +135,24 @@ struct mg_measurement_row {
 		char unit[MG_UNIT_MAX + 1];
 	} values[MG_VALUES_MAX];
 };
+
+/* A claimed outbox row with what it takes to send it. */
+struct mg_outbox_item {
+	int64_t id;
+	int64_t attempts;		/* tries before this one */
+	struct mg_measurement_row row;	/* the measurement, no patient id */
+	unsigned char sealed_patient[MG_PATIENT_ID_MAX + MG_SEAL_OVERHEAD];
+	size_t sealed_len;
+	char device_fingerprint[65];
+	char tenant_name[MG_NAME_MAX + 1];
+};
+
+struct mg_outbox_stats {
+	int64_t pending, delivered, dead;
+	int64_t oldest_pending_ms;	/* created_ms of the oldest pending, 0 if none */
+};
+
+#define MG_OUTBOX_ERROR_MAX 256
 
 typedef int (*mg_device_cb)(const struct mg_device *d, void *arg);
 typedef int (*mg_user_cb)(const struct mg_user *u, void *arg);
@@ -265,6 +286,22 @@ struct mg_store {
 	int (*measurement_list)(struct mg_store *s, int64_t tenant_id, int64_t after_id,
 				size_t limit, mg_measurement_cb cb, void *arg);
 	int (*measurement_count)(struct mg_store *s, int64_t tenant_id, int64_t *count_out);
+
+	/* The outbox. outbox_claim leases up to max claimable rows of
+	 * destination (pending, due at now_ms, not leased, and the oldest
+	 * pending row of their patient) until now_ms + lease_ms; *n gets the
+	 * count. The others settle a claimed row: delivered; retry at
+	 * next_ms with the error; dead (rejected for good). outbox_resend
+	 * makes dead rows (id 0: all of destination) pending again. */
+	int (*outbox_claim)(struct mg_store *s, const char *destination, int64_t now_ms,
+			    int64_t lease_ms, struct mg_outbox_item *items, size_t max, size_t *n);
+	int (*outbox_delivered)(struct mg_store *s, int64_t id, int64_t now_ms);
+	int (*outbox_retry)(struct mg_store *s, int64_t id, int64_t next_ms, const char *error);
+	int (*outbox_dead)(struct mg_store *s, int64_t id, int64_t now_ms, const char *error);
+	int (*outbox_resend)(struct mg_store *s, const char *destination, int64_t id,
+			     int64_t now_ms, int64_t *count_out);
+	int (*outbox_stats)(struct mg_store *s, const char *destination,
+			    struct mg_outbox_stats *out);
 
 	/* The patient of tenant_id with this blind index: its row id, or
 	 * MG_ERR_NOT_FOUND. */

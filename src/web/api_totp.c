@@ -23,7 +23,7 @@ enum MHD_Result api_totp_begin(struct api_request *rq)
 {
 	const struct mg_master_key *mk = mg_keyring_master(rq->gw->keys);
 	unsigned char secret[MG_TOTP_SECRET_BYTES], sealed[MG_TOTP_SECRET_BYTES + MG_SEAL_OVERHEAD];
-	char base32[64], uri[512], context[32];
+	char base32[MG_TOTP_BASE32_MAX], uri[MG_TOTP_URI_MAX], context[32];
 	char *svg = NULL;
 	enum MHD_Result ret;
 	int r;

@@ -167,6 +167,14 @@ enum MHD_Result api_users_update(struct api_request *rq)
 		return api_field_error(rq, "email", "not an e-mail address");
 	if (roles == 0)
 		return api_field_error(rq, "roles", "at least one role");
+	for (size_t i = 0; has_tenants == 0 && i < ntenants; i++) {
+		struct mg_tenant t;
+
+		/* Check first, so a bad tenant changes nothing at all. */
+		if ((r = rq->gw->store->tenant_by_id(rq->gw->store, tenants[i], &t)) != 0)
+			return r == MG_ERR_NOT_FOUND ? api_field_error(rq, "tenants", "no such tenant")
+						     : api_store_error(rq, r);
+	}
 	if (u.id == rq->who.user_id && (disabled || !(roles & MG_ROLE_ADMIN)))
 		return api_error(rq, MHD_HTTP_CONFLICT,
 				 "you cannot disable yourself or remove your own admin role");

@@ -196,6 +196,11 @@ void sq_access_ops_init(struct mg_store *base);	/* sqlite_users.c; calls the thr
 void sq_tenant_ops_init(struct mg_store *base);	/* sqlite_tenants.c */
 void sq_second_factor_ops_init(struct mg_store *base);	/* sqlite_second_factor.c */
 void sq_session_ops_init(struct mg_store *base);	/* sqlite_sessions.c */
+void sq_outbox_ops_init(struct mg_store *base);	/* sqlite_outbox.c */
+
+/* Insert the outbox rows of a stored measurement (p->id set), inside the
+ * caller's transaction. Returns 0 or MG_ERR_*. */
+int sq_outbox_insert(struct sq_conn *c, const struct mg_measurement_put *p, int64_t patient_id);
 
 /* The MG_ERR_* for the last failed step on c. */
 int sq_step_error(struct sq_conn *c);

@@ -101,7 +101,8 @@ static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 	if (rc != SQLITE_DONE)
 		return sq_step_error(c);
 	p->id = sqlite3_last_insert_rowid(c->db);
-	if ((r = insert_values(c, p->id, m)) != 0)
+	/* The outbox rows commit with the measurement, or neither does. */
+	if ((r = insert_values(c, p->id, m)) != 0 || (r = sq_outbox_insert(c, p, pid)) != 0)
 		return r;
 	if ((st = sq_stmt(c, STMT_DEVICE_TOUCH)) == NULL)
 		return MG_ERR_STORE;

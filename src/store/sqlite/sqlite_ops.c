@@ -288,5 +288,6 @@ void sq_ops_init(struct mg_store *base)
 	base->device_set_status = sq_device_set_status;
 	base->device_list = sq_device_list;
 	sq_measurement_ops_init(base);
+	sq_outbox_ops_init(base);
 	sq_access_ops_init(base);
 }

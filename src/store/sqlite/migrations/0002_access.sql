@@ -62,3 +62,12 @@ CREATE INDEX enrol_tokens_tenant ON enrol_tokens (tenant_id);
 CREATE INDEX password_resets_user ON password_resets (user_id);
 -- address_failed drops windows that have run out, so the table stays small.
 CREATE INDEX address_failures_window ON address_failures (window_start_ms);
+
+-- "Alice" and "alice" are one person to the people reading the names.
+CREATE UNIQUE INDEX users_name_nocase ON users (name COLLATE NOCASE);
+
+-- A new password voids the reset links issued before it.
+CREATE TRIGGER users_password_changed AFTER UPDATE OF password_hash ON users
+BEGIN
+	DELETE FROM password_resets WHERE user_id = NEW.id;
+END;
