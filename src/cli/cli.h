@@ -33,6 +33,7 @@ int cli_device(struct cli *cli, int argc, char **argv);
 int cli_measurement(struct cli *cli, int argc, char **argv);
 int cli_config_reference(struct cli *cli, int argc, char **argv);
 int cli_user(struct cli *cli, int argc, char **argv);
+int cli_outbox(struct cli *cli, int argc, char **argv);
 int cli_api_routes(struct cli *cli, int argc, char **argv);
 
 #endif

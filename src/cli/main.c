@@ -19,6 +19,7 @@ static const struct {
 	{ "init", cli_init, "init DIR [options]        create an instance" },
 	{ "device", cli_device, "device token|list|revoke|block|unblock   manage devices" },
 	{ "measurement", cli_measurement, "measurement list [options]   list stored measurements" },
+	{ "outbox", cli_outbox, "outbox status|resend     EMR queues and dead letters" },
 	{ "user", cli_user, "user add|list|disable|enable|unlock|reset-password   manage accounts" },
 	{ "api-routes", cli_api_routes, "api-routes                print the API route table" },
 	{ "config-reference", cli_config_reference,

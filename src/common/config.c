@@ -167,6 +167,12 @@ static const struct key emr_keys[] = {
 	  "EMR", 0, 0, NULL, "HL7 MSH-5, the receiving application." },
 	{ "emr.NAME", "receiving_facility", KEY_STRING, EMR_FIELD(receiving_facility), "", 0, 0,
 	  NULL, "HL7 MSH-6, the receiving facility." },
+	{ "emr.NAME", "patient_system", KEY_STRING, EMR_FIELD(patient_system),
+	  "urn:medgate:patient-id", 0, 0, NULL,
+	  "FHIR: the identifier system of patient ids (the EMR's MRN system URI)." },
+	{ "emr.NAME", "identifier_system", KEY_STRING, EMR_FIELD(identifier_system),
+	  "urn:medgate:message-id", 0, 0, NULL,
+	  "FHIR: the identifier system of this gateway's message and observation ids." },
 };
 
 #define NEMR_KEYS (sizeof(emr_keys) / sizeof(emr_keys[0]))

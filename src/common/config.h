@@ -42,6 +42,8 @@ struct mg_emr_config {
 	char sending_facility[64];	/* MSH-4 */
 	char receiving_application[64];	/* MSH-5 */
 	char receiving_facility[64];	/* MSH-6 */
+	char patient_system[256];	/* FHIR subject.identifier.system */
+	char identifier_system[256];	/* FHIR identifier system of our ids */
 };
 
 struct mg_config {

@@ -28,6 +28,7 @@ struct gateway {
 	const char *tls_priorities;
 	int web_fd, device_fd;		/* bound listening sockets, or -1 */
 	struct mg_server *server;
+	struct mg_outbox *outbox;	/* EMR forwarding */
 	atomic_long inflight;		/* device requests begun, not completed */
 	char dummy_hash[128];		/* unknown accounts are checked against it */
 };

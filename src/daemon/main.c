@@ -24,6 +24,7 @@
 #include "daemon/gateway.h"
 #include "daemon/privileges.h"
 #include "ingest/writer.h"
+#include "outbox/outbox.h"
 #include "store/store.h"
 #include "tls/ca.h"
 #include "tls/profile.h"
@@ -130,7 +131,12 @@ static int bind_ports(struct gateway *gw)
 	return 0;
 }
 
-/* After the switch: the log, the store and the writer. */
+static void wake_forwarders(void *arg)
+{
+	mg_outbox_wake(((struct gateway *)arg)->outbox);
+}
+
+/* After the switch: the log, the store, the writer, the forwarders. */
 static int open_runtime(struct gateway *gw)
 {
 	const struct mg_config *cfg = gw->cfg;
@@ -158,8 +164,10 @@ static int open_runtime(struct gateway *gw)
 	mg_keyring_set_store(gw->keys, gw->store);
 	if ((r = mg_login_init(gw)) != 0)
 		return r;
-	if ((r = mg_writer_new(gw->store, &gw->writer)) != 0)
+	if ((r = mg_writer_new(gw->store, &gw->writer)) != 0 ||
+	    (r = mg_outbox_start(gw, &gw->outbox)) != 0)
 		return r;
+	mg_writer_set_hook(gw->writer, wake_forwarders, gw);
 	mg_log_info("store %s at schema version %d", gw->store->name, version);
 	return 0;
 }
@@ -203,6 +211,7 @@ static void gateway_close(struct gateway *gw)
 {
 	/* The writer answers all it holds before the connections go away. */
 	mg_writer_free(gw->writer);
+	mg_outbox_stop(gw->outbox);
 	mg_server_stop(gw->server);
 	mg_store_close(gw->store);
 	mg_keyring_free(gw->keys);

@@ -20,8 +20,6 @@
 #define MG_FHIR_RESPONSE_MAX	(1024 * 1024)
 /* Longest identifier system (an absolute URI) in mg_fhir_options. */
 #define MG_FHIR_SYSTEM_MAX	255
-/* A why buffer of this size holds any verdict text without cutting it. */
-#define MG_FHIR_WHY_MAX		512
 
 /* Identifier systems the EMR agrees on: absolute URIs (scheme ":" ...),
  * printable ASCII without space, '|' or '\', at most MG_FHIR_SYSTEM_MAX. */
@@ -34,6 +32,10 @@ struct mg_fhir_options {
 	 * site's, e.g. "https://medgate.hospital.example/fhir/message-id". */
 	const char *identifier_system;
 };
+
+/* 0 if opt's systems are acceptable, else MG_ERR_INVALID with a message
+ * naming the bad one in err (for checking the configuration at start). */
+int mg_fhir_options_check(const struct mg_fhir_options *opt, char *err, size_t errlen);
 
 /* Encode o as a transaction Bundle: one Observation per value (one blood-
  * pressure panel for all bp_* values), each a conditional create

@@ -15,7 +15,15 @@ struct mg_writer {
 	struct mg_write_job *head, *tail;	/* queue, oldest first */
 	bool stopping;
 	struct mg_writer_stats stats;
+	void (*hook)(void *arg);
+	void *hook_arg;
 };
+
+void mg_writer_set_hook(struct mg_writer *w, void (*hook)(void *arg), void *arg)
+{
+	w->hook = hook;
+	w->hook_arg = arg;
+}
 
 /* Commit one batch and answer its jobs; called without the lock held. */
 static void writer_commit(struct mg_writer *w, struct mg_write_job *batch)
@@ -42,6 +50,8 @@ static void writer_commit(struct mg_writer *w, struct mg_write_job *batch)
 		next = job->next;	/* done may free the job */
 		job->done(job, job->done_arg);
 	}
+	if (r == 0 && w->hook != NULL)
+		w->hook(w->hook_arg);
 }
 
 static void *writer_main(void *arg)

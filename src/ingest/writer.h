@@ -14,6 +14,7 @@ typedef void (*mg_write_done_fn)(struct mg_write_job *job, void *arg);
 
 struct mg_write_job {
 	struct mg_measurement measurement;
+	const char *destinations[MG_EMR_MAX];	/* put.destinations points here */
 	struct mg_measurement_put put;	/* put.m points at measurement */
 	mg_write_done_fn done;		/* called on the writer thread */
 	void *done_arg;
@@ -30,6 +31,10 @@ int mg_writer_new(struct mg_store *store, struct mg_writer **out);
  * job must stay valid until then. Returns 0, or MG_ERR_UNAVAILABLE once
  * the writer is stopping (done is not called then). */
 int mg_writer_submit(struct mg_writer *w, struct mg_write_job *job);
+
+/* Call hook(arg) on the writer thread after each batch that committed
+ * (to wake the EMR forwarders). Set it before the first submit. */
+void mg_writer_set_hook(struct mg_writer *w, void (*hook)(void *arg), void *arg);
 
 /* Commit everything queued, answer it, then stop the thread and free. */
 void mg_writer_free(struct mg_writer *w);

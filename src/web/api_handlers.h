@@ -42,6 +42,10 @@ enum MHD_Result api_tenant_members(struct api_request *rq);
 enum MHD_Result api_tenant_member_add(struct api_request *rq);
 enum MHD_Result api_tenant_member_remove(struct api_request *rq);
 
+/* api_outbox.c */
+enum MHD_Result api_outbox_status(struct api_request *rq);
+enum MHD_Result api_outbox_resend(struct api_request *rq);
+
 /* api_devices.c */
 enum MHD_Result api_devices_list(struct api_request *rq);
 enum MHD_Result api_devices_get(struct api_request *rq);

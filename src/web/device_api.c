@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
+#include "outbox/outbox.h"
 #include "tls/peer.h"
 #include "web/device_internal.h"
 #include "web/http.h"
@@ -243,6 +244,9 @@ static enum MHD_Result measurement_submit(struct device_request *rq)
 				     "cannot seal patient identifier");
 	p->sealed_len = idlen + MG_SEAL_OVERHEAD;
 	p->received_ms = mg_now_ms();
+	p->ndestinations = mg_outbox_destinations(rq->gw->outbox, m->tenant_id,
+						  rq->job.destinations, MG_EMR_MAX);
+	p->destinations = rq->job.destinations;
 	rq->job.done = measurement_stored;
 	rq->job.done_arg = rq;
 	/* Suspend before submitting: the writer may answer at once. */

@@ -63,6 +63,11 @@ static const struct mg_route routes[] = {
 	{ MG_DELETE, "/api/v1/tenants/{id}/members/{user}", MG_ACTION_TENANT_WRITE, 0,
 	  api_tenant_member_remove, "remove an account from a tenant" },
 
+	{ MG_GET, "/api/v1/outbox", MG_ACTION_DIAGNOSTICS, 0, api_outbox_status,
+	  "EMR queues per destination: pending, delivered, dead letters, oldest pending" },
+	{ MG_POST, "/api/v1/outbox/{destination}/resend", MG_ACTION_SETTINGS, 0, api_outbox_resend,
+	  "queue dead letters again (all, or {\"id\": N}) after fixing their cause" },
+
 	{ MG_GET, "/api/v1/devices", MG_ACTION_DEVICE_READ, 0, api_devices_list, "list devices" },
 	{ MG_GET, "/api/v1/devices/{id}", MG_ACTION_DEVICE_READ, 0, api_devices_get, "one device" },
 	{ MG_PATCH, "/api/v1/devices/{id}", MG_ACTION_DEVICE_WRITE, 0, api_devices_update,

@@ -1,0 +1,165 @@
+/* Text checks and the two derived strings of a Bundle entry: its fullUrl
+ * (a name-based UUID) and its ifNoneExist search. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#include "common/err.h"
+#include "fhir/fhir_internal.h"
+
+/* Length of the UTF-8 sequence starting at s (RFC 3629 table), or 0 if it
+ * is not well formed. */
+static size_t utf8_sequence(const unsigned char *s)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80;	/* no overlong */
+		unsigned char hi = c == 0xed ? 0x9f : 0xbf;	/* no surrogates */
+
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned char lo = c == 0xf0 ? 0x90 : 0x80;	/* no overlong */
+		unsigned char hi = c == 0xf4 ? 0x8f : 0xbf;	/* <= U+10FFFF */
+
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
+		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+bool fhir_text_ok(const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+
+	while (*s != '\0') {
+		size_t n = utf8_sequence(s);
+
+		if (n == 0 || *s < 0x20 || *s == 0x7f)
+			return false;
+		/* C1 controls U+0080..U+009F are 0xc2 0x80..0x9f. */
+		if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+			return false;
+		s += n;
+	}
+	return true;
+}
+
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+bool fhir_system_ok(const char *s)
+{
+	size_t len, i;
+
+	if (s == NULL || (len = strlen(s)) == 0 || len > MG_FHIR_SYSTEM_MAX || !is_alpha(s[0]))
+		return false;
+	for (i = 1; i < len && s[i] != ':'; i++)
+		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '+' && s[i] != '-' && s[i] != '.')
+			return false;
+	if (i == len || i + 1 == len)	/* no ':' or nothing after it */
+		return false;
+	for (i = 0; i < len; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7f || s[i] == '|' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+/* RFC 9562 appendix A: the namespace for names that are URLs. */
+static const unsigned char namespace_url[16] = {
+	0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
+	0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8,
+};
+
+#define UUID_NAME_MAX 1024
+
+int fhir_uuid5_urn(const char *name, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char buf[sizeof(namespace_url) + UUID_NAME_MAX];
+	unsigned char digest[20];
+	size_t len = strlen(name), pos;
+
+	if (outlen < FHIR_UUID_URN_LEN || len > UUID_NAME_MAX)
+		return MG_ERR_LIMIT;
+	memcpy(buf, namespace_url, sizeof(namespace_url));
+	memcpy(buf + sizeof(namespace_url), name, len);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, buf, sizeof(namespace_url) + len, digest) != 0)
+		return MG_ERR_CRYPTO;
+	digest[6] = (unsigned char)((digest[6] & 0x0f) | 0x50);	/* version 5 */
+	digest[8] = (unsigned char)((digest[8] & 0x3f) | 0x80);	/* RFC variant */
+	memcpy(out, "urn:uuid:", 9);
+	pos = 9;
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[pos++] = '-';
+		out[pos++] = hex[digest[i] >> 4];
+		out[pos++] = hex[digest[i] & 0x0f];
+	}
+	out[pos] = '\0';
+	return 0;
+}
+
+static bool query_literal(unsigned char c)
+{
+	return is_alpha((char)c) || is_digit((char)c) || c == '-' || c == '.' || c == '_' ||
+	       c == '~' || c == ':' || c == '/';
+}
+
+/* Append s with FHIR search escapes and percent-encoding at out + pos. */
+static size_t query_append(char *out, size_t pos, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		unsigned char escaped[2];
+		size_t n = 0;
+
+		if (*p == '\\' || *p == '|' || *p == ',' || *p == '$')
+			escaped[n++] = '\\';
+		escaped[n++] = *p;
+		for (size_t i = 0; i < n; i++) {
+			if (query_literal(escaped[i])) {
+				out[pos++] = (char)escaped[i];
+			} else {
+				out[pos++] = '%';
+				out[pos++] = hex[escaped[i] >> 4];
+				out[pos++] = hex[escaped[i] & 0x0f];
+			}
+		}
+	}
+	return pos;
+}
+
+char *fhir_identifier_query(const char *system, const char *value)
+{
+	static const char prefix[] = "identifier=";
+	/* Each byte becomes at most "\" and itself, both percent-encoded. */
+	size_t max = sizeof(prefix) + 6 * (strlen(system) + strlen(value)) + 1;
+	char *out = malloc(max);
+	size_t pos;
+
+	if (out == NULL)
+		return NULL;
+	memcpy(out, prefix, sizeof(prefix) - 1);
+	pos = query_append(out, sizeof(prefix) - 1, system);
+	out[pos++] = '|';
+	pos = query_append(out, pos, value);
+	out[pos] = '\0';
+	return out;
+}

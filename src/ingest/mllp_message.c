@@ -1,0 +1,326 @@
+/* One HL7 message on the MLLP port: the device is checked again, the
+ * message parsed and read as a PCD-01 ORU^R01, the patient identifier
+ * sealed, and the measurement handed to the writer; or it is refused
+ * with an ACK naming the problem and nothing is stored. The answers:
+ *   AA  stored and durable (also for a resend of a stored message);
+ *   AR  can never be accepted as sent (content, type, structure): the
+ *       sender must not send it again unchanged;
+ *   AE  could not be stored now (store, keys, stopping): send it again.
+ * The writer's answer comes back on its thread through the completion
+ * queue at the end of this file. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "crypto/keyring.h"
+#include "hl7/ack.h"
+#include "hl7/hl7.h"
+#include "hl7/pcd01.h"
+#include "ingest/mllp_internal.h"
+#include "outbox/outbox.h"
+
+#define TEXT_RETRY_STORE	"measurement not stored, retry later"
+#define TEXT_RETRY_STOPPING	"gateway stopping, retry later"
+#define TEXT_RETRY_MEMORY	"out of memory, retry later"
+
+static void error_set(struct mg_hl7_error *e, unsigned code, const char *text)
+{
+	memset(e, 0, sizeof(*e));
+	e->code = code;
+	/* Our own fixed texts: they fit. */
+	memcpy(e->text, text, strlen(text) + 1);
+}
+
+/* Queue the ACK with code for received (NULL: empty MSA-2). */
+static void message_answer(struct mllp_conn *c, const struct mg_hl7_msg *received,
+			   const char *code, const struct mg_hl7_error *error)
+{
+	char *ack = NULL;
+	size_t len = 0;
+	int r;
+
+	r = mg_hl7_encode_ack(received, code, error, mg_now_ms(), &ack, &len);
+	if (r != 0) {
+		mg_log_error("mllp: cannot encode the %s for %s: %s", code, c->peer,
+			     mg_strerror(r));
+		mllp_conn_close(c);
+		return;
+	}
+	mllp_conn_answer(c, ack, len);
+}
+
+/* Refuse with AR and say why in the log: what and where, never a value
+ * from the message (the HL7 module's texts hold none). */
+static void message_reject(struct mllp_conn *c, const struct mg_hl7_msg *received,
+			   const struct mg_hl7_error *error)
+{
+	mg_log_warning("mllp: message from %s (device %lld) rejected: %u %s: %s%s%.3s", c->peer,
+		       (long long)c->device.id, error->code, mg_hl7_condition_name(error->code),
+		       error->text, error->segment[0] ? " in " : "", error->segment);
+	message_answer(c, received, "AR", error);
+}
+
+/* Ask for a resend with AE (a failure of ours, not of the message). */
+static void message_retry(struct mllp_conn *c, const struct mg_hl7_msg *received,
+			  const char *text)
+{
+	struct mg_hl7_error error;
+
+	error_set(&error, MG_HL7_APPLICATION_INTERNAL_ERROR, text);
+	message_answer(c, received, "AE", &error);
+}
+
+/* The message did not parse: answer AR naming the first problem, with
+ * MSA-2 from its MSH if at least that reads, else empty. */
+static void message_unparsed(struct mllp_conn *c, const char *buf, size_t len, int r,
+			     const struct mg_hl7_error *error)
+{
+	struct mg_hl7_msg *msh = NULL;
+
+	if (r == MG_ERR_NOMEM) {
+		(void)mg_hl7_parse_msh(buf, len, &msh, NULL);
+		message_retry(c, msh, TEXT_RETRY_MEMORY);
+	} else {
+		(void)mg_hl7_parse_msh(buf, len, &msh, NULL);
+		message_reject(c, msh, error);
+	}
+	mg_hl7_msg_free(msh);
+}
+
+int mllp_device_check(struct mllp_conn *c)
+{
+	struct mg_store *store = c->l->gw->store;
+	struct mg_device d;
+	int r;
+
+	r = store->device_by_fingerprint(store, c->fingerprint, &d);
+	if (r == MG_ERR_NOT_FOUND) {
+		mg_log_warning("mllp: refused connection from %s: certificate %.16s... belongs "
+			       "to no enrolled device", c->peer, c->fingerprint);
+		return MG_ERR_DENIED;
+	}
+	if (r != 0) {
+		mg_log_error("mllp: device lookup for %s failed: %s", c->peer, mg_strerror(r));
+		return MG_ERR_STORE;
+	}
+	if (d.status != MG_DEVICE_ACTIVE) {
+		mg_log_warning("mllp: refused connection from %s: device %lld is %s", c->peer,
+			       (long long)d.id, mg_device_status_name(d.status));
+		return MG_ERR_DENIED;
+	}
+	c->device = d;
+	return 0;
+}
+
+/* Seal the patient identifier, name the EMR destinations and hand the
+ * job to the writer: what device_api.c does for an HTTPS measurement.
+ * Returns 0 (the writer has it), or the text of an AE. */
+static const char *message_submit(struct mllp_conn *c, struct mllp_job *job)
+{
+	struct gateway *gw = c->l->gw;
+	struct mg_measurement *m = &job->write.measurement;
+	struct mg_measurement_put *p = &job->write.put;
+	struct mllp_completions *q = c->l->completions;
+	const struct mg_tenant_key *tk;
+	size_t idlen;
+	int r;
+
+	m->device_id = c->device.id;
+	m->tenant_id = c->device.tenant_id;
+	if ((r = mg_keyring_tenant(gw->keys, m->tenant_id, &tk)) != 0) {
+		mg_log_error("mllp: key of tenant %lld unavailable: %s", (long long)m->tenant_id,
+			     mg_strerror(r));
+		return TEXT_RETRY_STORE;
+	}
+	idlen = strlen(m->patient_id);
+	mg_patient_blind_index(tk, m->patient_id, idlen, p->blind_index);
+	if (mg_patient_seal(tk, m->patient_id, idlen, p->sealed_patient,
+			    sizeof(p->sealed_patient)) != 0) {
+		mg_log_error("mllp: cannot seal a patient identifier of device %lld",
+			     (long long)c->device.id);
+		return TEXT_RETRY_STORE;
+	}
+	p->sealed_len = idlen + MG_SEAL_OVERHEAD;
+	p->received_ms = mg_now_ms();
+	p->ndestinations = mg_outbox_destinations(gw->outbox, m->tenant_id,
+						  job->write.destinations, MG_EMR_MAX);
+	p->destinations = job->write.destinations;
+	job->write.done = mllp_job_done;
+	job->write.done_arg = job;
+	job->queue = q;
+	job->conn = c;
+	pthread_mutex_lock(&q->lock);
+	q->refs++;		/* the job's, until its done call */
+	pthread_mutex_unlock(&q->lock);
+	if (mg_writer_submit(gw->writer, &job->write) != 0) {
+		pthread_mutex_lock(&q->lock);
+		q->refs--;	/* never the last: the listener holds one */
+		pthread_mutex_unlock(&q->lock);
+		return TEXT_RETRY_STOPPING;
+	}
+	return NULL;
+}
+
+void mllp_message_handle(struct mllp_conn *c, const char *buf, size_t len)
+{
+	struct mg_hl7_error error;
+	struct mg_hl7_msg *msg = NULL;
+	struct mllp_job *job = NULL;
+	const char *retry;
+	int device, r;
+
+	memset(&error, 0, sizeof(error));
+	/* Blocked or revoked since the handshake: the connection ends. */
+	if ((device = mllp_device_check(c)) == MG_ERR_DENIED) {
+		mllp_conn_close(c);
+		return;
+	}
+	if ((r = mg_hl7_parse(buf, len, &msg, &error)) != 0) {
+		message_unparsed(c, buf, len, r, &error);
+		return;
+	}
+	if (device != 0) {	/* the store could not say */
+		message_retry(c, msg, TEXT_RETRY_STORE);
+		goto out;
+	}
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		message_retry(c, msg, TEXT_RETRY_MEMORY);
+		goto out;
+	}
+	r = mg_hl7_oru_to_measurement(msg, mg_now_ms(), &job->write.measurement, &error);
+	if (r == MG_ERR_NOMEM) {
+		message_retry(c, msg, TEXT_RETRY_MEMORY);
+		goto out;
+	}
+	if (r != 0) {
+		message_reject(c, msg, &error);
+		goto out;
+	}
+	if ((retry = message_submit(c, job)) != NULL) {
+		message_retry(c, msg, retry);
+		goto out;
+	}
+	/* The writer has the job; keep the message for its ACK. */
+	c->job = job;
+	c->msg = msg;
+	c->state = MLLP_STORING;
+	c->deadline_ms = 0;
+	return;
+out:
+	mllp_job_free(job);
+	mg_hl7_msg_free(msg);
+}
+
+void mllp_message_answer_stored(struct mllp_conn *c, const struct mg_measurement_put *put)
+{
+	struct mg_hl7_msg *msg = c->msg;
+
+	c->msg = NULL;
+	if (put->result != 0) {
+		mg_log_error("mllp: measurement of device %lld not stored: %s",
+			     (long long)c->device.id, mg_strerror(put->result));
+		message_retry(c, msg, TEXT_RETRY_STORE);
+	} else {
+		mg_log_debug("mllp: measurement %lld of device %lld %s", (long long)put->id,
+			     (long long)c->device.id, put->duplicate ? "was stored before" : "stored");
+		message_answer(c, msg, "AA", NULL);
+	}
+	mg_hl7_msg_free(msg);
+}
+
+/* ---- the completion queue ---- */
+
+void mllp_job_free(struct mllp_job *job)
+{
+	if (job == NULL)
+		return;
+	sodium_memzero(job, sizeof(*job));
+	free(job);
+}
+
+int mllp_completions_new(struct mllp_completions **out)
+{
+	struct mllp_completions *q;
+
+	*out = NULL;
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return MG_ERR_NOMEM;
+	if ((q->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		free(q);
+		return MG_ERR_IO;
+	}
+	pthread_mutex_init(&q->lock, NULL);
+	q->refs = 1;
+	*out = q;
+	return 0;
+}
+
+static void completions_free(struct mllp_completions *q)
+{
+	close(q->event_fd);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+}
+
+void mllp_job_done(struct mg_write_job *wj, void *arg)
+{
+	struct mllp_job *job = arg;
+	struct mllp_completions *q = job->queue;
+	uint64_t one = 1;
+	bool last;
+
+	(void)wj;
+	pthread_mutex_lock(&q->lock);
+	if (q->detached) {
+		mllp_job_free(job);	/* nobody is left to answer */
+	} else {
+		job->next = NULL;
+		if (q->tail != NULL)
+			q->tail->next = job;
+		else
+			q->head = job;
+		q->tail = job;
+		if (write(q->event_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			mg_log_error("mllp: completion event: %s", strerror(errno));
+	}
+	last = --q->refs == 0;
+	pthread_mutex_unlock(&q->lock);
+	if (last)
+		completions_free(q);
+}
+
+struct mllp_job *mllp_completions_take(struct mllp_completions *q)
+{
+	struct mllp_job *head;
+
+	pthread_mutex_lock(&q->lock);
+	head = q->head;
+	q->head = q->tail = NULL;
+	pthread_mutex_unlock(&q->lock);
+	return head;
+}
+
+void mllp_completions_detach(struct mllp_completions *q)
+{
+	struct mllp_job *job, *next;
+	bool last;
+
+	pthread_mutex_lock(&q->lock);
+	q->detached = true;
+	job = q->head;
+	q->head = q->tail = NULL;
+	last = --q->refs == 0;
+	pthread_mutex_unlock(&q->lock);
+	for (; job != NULL; job = next) {
+		next = job->next;
+		mllp_job_free(job);
+	}
+	if (last)
+		completions_free(q);
+}

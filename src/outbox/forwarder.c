@@ -1,0 +1,295 @@
+#include "outbox/forwarder.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "crypto/keyring.h"
+#include "daemon/gateway.h"
+#include "fhir/fhir.h"
+#include "hl7/pcd01.h"
+#include "outbox/outbox.h"
+#include "outbox/sender.h"
+
+#define SLOTS_MAX 16
+#define IDLE_POLL_MS 1000	/* a look at the outbox at least this often */
+
+/* What the forwarder keeps about a message in flight. */
+struct flight {
+	int64_t item_id;	/* 0 = slot unused */
+	int64_t attempts;
+	char patient_id[MG_PATIENT_ID_MAX + 1];	/* to scrub from answers */
+};
+
+struct mg_forwarder {
+	struct gateway *gw;
+	const struct mg_emr_config *d;
+	const char *instance_id;
+	bool hl7;
+	struct mg_sender *sender;
+	pthread_t thread;
+	atomic_bool stopping;
+	int64_t pause_until_ms;		/* the EMR failed: wait before claiming */
+	unsigned failures_in_row;
+	struct flight flights[SLOTS_MAX];
+	struct mg_outbox_item items[SLOTS_MAX];
+};
+
+int64_t mg_forward_backoff_ms(int64_t attempts, unsigned max_s)
+{
+	int64_t ms = 1000, max = (int64_t)max_s * 1000;
+
+	for (int64_t i = 0; i < attempts && ms < max; i++)
+		ms *= 2;
+	if (ms > max)
+		ms = max;
+	return ms + (int64_t)randombytes_uniform((uint32_t)(ms / 5 + 1));
+}
+
+int mg_outbound_from_item(struct gateway *gw, const char *instance_id,
+			  const struct mg_outbox_item *it, struct mg_outbound *o)
+{
+	const struct mg_tenant_key *tk;
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	mg_outbox_message_id(instance_id, it->row.id, o->message_id, sizeof(o->message_id));
+	o->measurement_id = it->row.id;
+	o->measured_ms = it->row.measured_ms;
+	o->received_ms = it->row.received_ms;
+	o->device_id = it->row.device_id;
+	memcpy(o->device_name, it->row.device_name, sizeof(o->device_name));
+	memcpy(o->tenant_name, it->tenant_name, sizeof(o->tenant_name));
+	/* An EUI-64-shaped equipment id: the first 8 bytes of the device's
+	 * certificate fingerprint, stable for the device's certificate. */
+	for (size_t i = 0; i < 16 && it->device_fingerprint[i]; i++) {
+		char ch = it->device_fingerprint[i];
+
+		o->device_eui64[i] = ch >= 'a' && ch <= 'f' ? (char)(ch - 'a' + 'A') : ch;
+	}
+	for (size_t i = 0; i < it->row.nvalues; i++) {
+		const struct mg_quantity *q = mg_quantity_find(it->row.values[i].quantity);
+
+		if (q == NULL)
+			return MG_ERR_INVALID;	/* a quantity this version lost */
+		o->values[o->nvalues].quantity = q;
+		o->values[o->nvalues].value = it->row.values[i].value;
+		o->nvalues++;
+	}
+	if ((r = mg_keyring_tenant(gw->keys, it->row.tenant_id, &tk)) != 0)
+		return r;
+	return mg_patient_open(tk, it->sealed_patient, it->sealed_len, o->patient_id,
+			       sizeof(o->patient_id));
+}
+
+static int encode(struct mg_forwarder *f, const struct mg_outbound *o, char **msg, size_t *len)
+{
+	if (f->hl7) {
+		struct mg_hl7_party party = {
+			.sending_application = "MEDGATE",
+			.sending_facility = f->d->sending_facility,
+			.receiving_application = f->d->receiving_application,
+			.receiving_facility = f->d->receiving_facility,
+			.patient_id_authority = "",
+			.patient_id_type = "MR",
+			.processing_id = 'P',
+		};
+
+		return mg_hl7_encode_oru(o, &party, mg_now_ms(), msg, len);
+	}
+	struct mg_fhir_options opt = { f->d->patient_system, f->d->identifier_system };
+
+	return mg_fhir_bundle(o, &opt, msg, len);
+}
+
+static struct flight *flight_of(struct mg_forwarder *f, int64_t item_id)
+{
+	for (size_t i = 0; i < SLOTS_MAX; i++) {
+		if (f->flights[i].item_id == item_id)
+			return &f->flights[i];
+	}
+	return NULL;
+}
+
+/* Replace the patient's id in why by "[patient]": an EMR may quote it. */
+static void scrub(char *why, size_t whylen, const char *patient_id)
+{
+	size_t n = strlen(patient_id);
+	char *hit;
+
+	while (n > 0 && (hit = strstr(why, patient_id)) != NULL) {
+		char rest[MG_OUTBOX_ERROR_MAX];
+
+		snprintf(rest, sizeof(rest), "%s", hit + n);
+		snprintf(hit, whylen - (size_t)(hit - why), "[patient]%s", rest);
+	}
+}
+
+static void send_done(void *arg, const struct mg_send_result *res)
+{
+	struct mg_forwarder *f = arg;
+	struct mg_store *store = f->gw->store;
+	struct flight *fl = flight_of(f, res->item_id);
+	char why[MG_OUTBOX_ERROR_MAX];
+	int64_t now = mg_now_ms(), attempts = fl ? fl->attempts : 0;
+	int r = 0;
+
+	snprintf(why, sizeof(why), "%s", res->why);
+	if (fl != NULL)
+		scrub(why, sizeof(why), fl->patient_id);
+	switch (res->verdict) {
+	case MG_SEND_DELIVERED:
+		r = store->outbox_delivered(store, res->item_id, now);
+		f->failures_in_row = 0;
+		f->pause_until_ms = 0;
+		break;
+	case MG_SEND_RETRY:
+		r = store->outbox_retry(store, res->item_id,
+					now + mg_forward_backoff_ms(attempts, f->d->retry_max), why);
+		/* The EMR is down or unwell: slow down for every message. */
+		f->pause_until_ms = now + mg_forward_backoff_ms(f->failures_in_row++, f->d->retry_max);
+		mg_log_warning("outbox: [emr.%s] outbox row %lld not delivered, will retry: %s",
+			       f->d->name, (long long)res->item_id, why);
+		break;
+	case MG_SEND_REJECTED:
+		r = store->outbox_dead(store, res->item_id, now, why);
+		mg_log_error("outbox: [emr.%s] outbox row %lld rejected for good, kept as a dead "
+			     "letter: %s", f->d->name, (long long)res->item_id, why);
+		break;
+	}
+	if (r != 0)
+		mg_log_error("outbox: [emr.%s] cannot settle outbox row %lld: %s (its lease "
+			     "runs out and it is sent again)", f->d->name, (long long)res->item_id,
+			     mg_strerror(r));
+	if (fl != NULL)
+		sodium_memzero(fl, sizeof(*fl));
+}
+
+/* Claim what free slots can take and submit it. Returns how many. */
+static size_t fill_slots(struct mg_forwarder *f)
+{
+	struct mg_store *store = f->gw->store;
+	size_t free_slots = f->sender->ops->free_slots(f->sender), n = 0, sent = 0;
+	int64_t now = mg_now_ms(), lease = ((int64_t)f->d->timeout + 30) * 1000;
+	struct mg_outbound o;
+	int r;
+
+	if (free_slots == 0 || now < f->pause_until_ms)
+		return 0;
+	if (free_slots > SLOTS_MAX)
+		free_slots = SLOTS_MAX;
+	if ((r = store->outbox_claim(store, f->d->name, now, lease, f->items, free_slots, &n)) != 0) {
+		mg_log_error("outbox: [emr.%s] cannot claim rows: %s", f->d->name, mg_strerror(r));
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct mg_outbox_item *it = &f->items[i];
+		struct flight *fl = flight_of(f, 0);
+		char *msg = NULL;
+		size_t len = 0;
+
+		if ((r = mg_outbound_from_item(f->gw, f->instance_id, it, &o)) != 0 ||
+		    (r = encode(f, &o, &msg, &len)) != 0) {
+			mg_log_error("outbox: [emr.%s] outbox row %lld cannot be encoded: %s",
+				     f->d->name, (long long)it->id, mg_strerror(r));
+			store->outbox_dead(store, it->id, now, "cannot be encoded");
+		} else if (fl == NULL ||
+			   f->sender->ops->submit(f->sender, it->id, msg, len, o.message_id) != 0) {
+			/* No slot after all: the lease runs out, it comes again. */
+			store->outbox_retry(store, it->id, now, "no free connection");
+		} else {
+			fl->item_id = it->id;
+			fl->attempts = it->attempts;
+			memcpy(fl->patient_id, o.patient_id, sizeof(fl->patient_id));
+			sent++;
+		}
+		if (msg != NULL) {
+			sodium_memzero(msg, len);
+			free(msg);
+		}
+		sodium_memzero(&o, sizeof(o));
+	}
+	sodium_memzero(f->items, n * sizeof(f->items[0]));
+	return sent;
+}
+
+static void *forwarder_main(void *arg)
+{
+	struct mg_forwarder *f = arg;
+
+	mg_log_info("outbox: forwarding to [emr.%s] (%s, %u connections)", f->d->name,
+		    f->d->protocol, f->d->connections);
+	while (!atomic_load(&f->stopping)) {
+		size_t sent = fill_slots(f);
+		int wait = sent > 0 ? 0 : IDLE_POLL_MS;
+		int64_t now = mg_now_ms();
+
+		if (f->pause_until_ms > now && f->pause_until_ms - now < wait)
+			wait = (int)(f->pause_until_ms - now);
+		if (f->sender->ops->poll(f->sender, wait, send_done, f) != 0) {
+			mg_log_error("outbox: [emr.%s] sender failed; forwarder stops", f->d->name);
+			break;
+		}
+	}
+	return NULL;
+}
+
+int mg_forwarder_start(struct gateway *gw, const struct mg_emr_config *d,
+		       const char *instance_id, struct mg_forwarder **out)
+{
+	struct mg_forwarder *f;
+	char err[256];
+	int r;
+
+	*out = NULL;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return MG_ERR_NOMEM;
+	f->gw = gw;
+	f->d = d;
+	f->instance_id = instance_id;
+	f->hl7 = strcmp(d->protocol, "hl7-mllp") == 0;
+	r = f->hl7 ? mg_mllp_sender_new(gw->cfg, d, &f->sender, err, sizeof(err))
+		   : mg_fhir_sender_new(gw->cfg, d, &f->sender, err, sizeof(err));
+	if (r != 0) {
+		mg_log_error("outbox: [emr.%s]: %s", d->name, err);
+		free(f);
+		return r;
+	}
+	if (pthread_create(&f->thread, NULL, forwarder_main, f) != 0) {
+		f->sender->ops->free(f->sender);
+		free(f);
+		return MG_ERR_NOMEM;
+	}
+	*out = f;
+	return 0;
+}
+
+void mg_forwarder_wake(struct mg_forwarder *f)
+{
+	f->sender->ops->wake(f->sender);
+}
+
+void mg_forwarder_stop(struct mg_forwarder *f)
+{
+	if (f == NULL)
+		return;
+	atomic_store(&f->stopping, true);
+	f->sender->ops->wake(f->sender);
+	pthread_join(f->thread, NULL);
+	f->sender->ops->free(f->sender);
+	/* What was in flight goes back to the queue at once, not when its
+	 * lease runs out; it is sent again with the same message id. */
+	for (size_t i = 0; i < SLOTS_MAX; i++) {
+		if (f->flights[i].item_id != 0)
+			f->gw->store->outbox_retry(f->gw->store, f->flights[i].item_id, mg_now_ms(),
+						   "interrupted by a stop");
+	}
+	sodium_memzero(f->flights, sizeof(f->flights));
+	free(f);
+}

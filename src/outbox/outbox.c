@@ -1,0 +1,158 @@
+/* Destinations per tenant, the instance's message ids, and the set of
+ * forwarders. */
+#include "outbox/outbox.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "daemon/gateway.h"
+#include "outbox/forwarder.h"
+
+#define SETTING_INSTANCE_ID "instance_id"
+
+struct route {
+	bool all;		/* tenants = "" */
+	size_t ntenants;
+	int64_t tenants[MG_USER_TENANTS_MAX];
+};
+
+struct mg_outbox {
+	struct gateway *gw;
+	char instance_id[17];
+	struct route routes[MG_EMR_MAX];
+	size_t nforwarders;
+	struct mg_forwarder *forwarders[MG_EMR_MAX];
+};
+
+void mg_outbox_message_id(const char *instance_id, int64_t measurement_id, char *out,
+			  size_t outlen)
+{
+	snprintf(out, outlen, "MG%s-%lld", instance_id, (long long)measurement_id);
+}
+
+/* The instance id, made once and kept in the store, so every gateway of
+ * one store (and every restart) gives a measurement the same message id. */
+static int instance_id(struct gateway *gw, char out[17])
+{
+	unsigned char raw[8];
+	int r;
+
+	r = gw->store->setting_get(gw->store, SETTING_INSTANCE_ID, out, 17);
+	if (r == 0 && strlen(out) == 16)
+		return 0;
+	if (r != 0 && r != MG_ERR_NOT_FOUND)
+		return r;
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(out, 17, raw, sizeof(raw));
+	if ((r = gw->store->setting_set(gw->store, SETTING_INSTANCE_ID, out)) != 0)
+		return r;
+	/* Another gateway may have set it first: read back what won. */
+	return gw->store->setting_get(gw->store, SETTING_INSTANCE_ID, out, 17);
+}
+
+static int route_resolve(struct gateway *gw, const struct mg_emr_config *d, struct route *rt)
+{
+	char names[sizeof(d->tenants)], *save = NULL, *name;
+	struct mg_tenant t;
+	int r;
+
+	memset(rt, 0, sizeof(*rt));
+	if (d->tenants[0] == '\0') {
+		rt->all = true;
+		return 0;
+	}
+	memcpy(names, d->tenants, sizeof(names));
+	for (name = strtok_r(names, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		while (*name == ' ')
+			name++;
+		for (size_t n = strlen(name); n > 0 && name[n - 1] == ' '; n--)
+			name[n - 1] = '\0';
+		if ((r = gw->store->tenant_by_name(gw->store, name, &t)) == MG_ERR_NOT_FOUND) {
+			mg_log_warning("outbox: [emr.%s] tenants: no tenant %s (names are read at "
+				       "start)", d->name, name);
+			continue;
+		}
+		if (r != 0)
+			return r;
+		if (rt->ntenants < MG_USER_TENANTS_MAX)
+			rt->tenants[rt->ntenants++] = t.id;
+	}
+	return 0;
+}
+
+int mg_outbox_start(struct gateway *gw, struct mg_outbox **out)
+{
+	const struct mg_config *cfg = gw->cfg;
+	struct mg_outbox *ob;
+	int r;
+
+	*out = NULL;
+	if ((ob = calloc(1, sizeof(*ob))) == NULL)
+		return MG_ERR_NOMEM;
+	ob->gw = gw;
+	if ((r = instance_id(gw, ob->instance_id)) != 0) {
+		mg_log_error("outbox: cannot read or make the instance id: %s", mg_strerror(r));
+		goto fail;
+	}
+	for (size_t i = 0; i < cfg->nemr; i++) {
+		if ((r = route_resolve(gw, &cfg->emr[i], &ob->routes[i])) != 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < cfg->nemr; i++) {
+		if (!cfg->emr[i].enabled) {
+			mg_log_info("outbox: [emr.%s] is off; its rows wait", cfg->emr[i].name);
+			continue;
+		}
+		if ((r = mg_forwarder_start(gw, &cfg->emr[i], ob->instance_id,
+					    &ob->forwarders[ob->nforwarders])) != 0)
+			goto fail;
+		ob->nforwarders++;
+	}
+	*out = ob;
+	return 0;
+fail:
+	mg_outbox_stop(ob);
+	return r;
+}
+
+size_t mg_outbox_destinations(const struct mg_outbox *ob, int64_t tenant_id, const char **names,
+			      size_t max)
+{
+	const struct mg_config *cfg;
+	size_t n = 0;
+
+	if (ob == NULL)
+		return 0;
+	cfg = ob->gw->cfg;
+	for (size_t i = 0; i < cfg->nemr && n < max; i++) {
+		const struct route *rt = &ob->routes[i];
+		bool match = rt->all;
+
+		for (size_t k = 0; !match && k < rt->ntenants; k++)
+			match = rt->tenants[k] == tenant_id;
+		if (match)
+			names[n++] = cfg->emr[i].name;
+	}
+	return n;
+}
+
+void mg_outbox_wake(struct mg_outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	for (size_t i = 0; i < ob->nforwarders; i++)
+		mg_forwarder_wake(ob->forwarders[i]);
+}
+
+void mg_outbox_stop(struct mg_outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	for (size_t i = 0; i < ob->nforwarders; i++)
+		mg_forwarder_stop(ob->forwarders[i]);
+	free(ob);
+}

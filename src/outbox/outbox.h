@@ -1,0 +1,36 @@
+/* EMR forwarding: which destinations a tenant's measurements go to, and
+ * one forwarder thread per enabled destination that delivers the outbox
+ * rows in order per patient, with retries and dead letters. */
+#ifndef MG_OUTBOX_OUTBOX_H
+#define MG_OUTBOX_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/config.h"
+
+struct gateway;
+struct mg_outbox;
+
+/* Resolve each destination's tenants (names, at start) and start the
+ * forwarders of the enabled ones. Returns 0 or < 0 (logged). */
+int mg_outbox_start(struct gateway *gw, struct mg_outbox **out);
+
+/* The destinations a measurement of tenant_id goes to: names (pointing
+ * into the configuration, valid for the daemon's life) into names. */
+size_t mg_outbox_destinations(const struct mg_outbox *ob, int64_t tenant_id,
+			      const char **names, size_t max);
+
+/* New rows were committed: wake the forwarders. Thread-safe. */
+void mg_outbox_wake(struct mg_outbox *ob);
+
+/* Stop the forwarders (in-flight sends are abandoned; their rows stay
+ * pending and are sent again, with the same message id) and free. */
+void mg_outbox_stop(struct mg_outbox *ob);
+
+/* Stable message id of measurement_id for this instance: HL7 MSH-10 and
+ * the FHIR identifier. */
+void mg_outbox_message_id(const char *instance_id, int64_t measurement_id, char *out,
+			  size_t outlen);
+
+#endif
