@@ -167,7 +167,7 @@ int mg_fhir_bundle(const struct mg_outbound *o, const struct mg_fhir_options *op
 		goto out;
 	}
 	if (o->received_ms > 0 && mg_time_format(o->received_ms, c.issued, sizeof(c.issued)) != 0)
-		c.issued[0] = '\0';	/* issued is optional; an odd clock is no reason to stop */
+		c.issued[0] = '\0';	/* optional: an odd clock is no reason to stop */
 	/* The device name is only a label (the EUI-64 names the device): one
 	 * that is no valid FHIR string is left out rather than stop delivery. */
 	c.device_name = fhir_text_ok(o->device_name) ? o->device_name : "";

@@ -164,7 +164,8 @@ static void why_issue(struct why *w, json_t *issue)
 	const char *severity = json_string_value(json_object_get(issue, "severity"));
 	const char *code = json_string_value(json_object_get(issue, "code"));
 	const char *text = json_string_value(json_object_get(issue, "diagnostics"));
-	const char *where = json_string_value(json_array_get(json_object_get(issue, "expression"), 0));
+	json_t *expression = json_object_get(issue, "expression");
+	const char *where = json_string_value(json_array_get(expression, 0));
 
 	if (text == NULL)
 		text = json_string_value(json_object_get(details, "text"));
@@ -194,7 +195,8 @@ static bool is_error_issue(json_t *issue)
 {
 	const char *severity = json_string_value(json_object_get(issue, "severity"));
 
-	return severity != NULL && (strcmp(severity, "error") == 0 || strcmp(severity, "fatal") == 0);
+	return severity != NULL &&
+	       (strcmp(severity, "error") == 0 || strcmp(severity, "fatal") == 0);
 }
 
 /* ": <issue>; <issue>" from an OperationOutcome: its errors first, the

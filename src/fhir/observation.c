@@ -13,7 +13,7 @@
 
 /* The specific R4 vital-signs profile of a LOINC code, or the base one.
  * The R4 profiles fix these codes (observation-vitalsigns.html); the other
- * quantities (body fat, body water, a lone mean pressure) have none. */
+ * quantities of the table (body fat, body water) have none. */
 static const struct {
 	const char *loinc;
 	const char *profile;
@@ -172,11 +172,13 @@ static json_t *bp_component(const struct mg_quantity *q, const struct mg_value *
 	if (v != NULL) {
 		if (json_object_set_new(comp, "valueQuantity", value_quantity(q, v->value)) != 0)
 			goto fail;
-	} else if (json_object_set_new(comp, "dataAbsentReason",
-				       json_pack("{s:[{s:s, s:s, s:s}], s:s}", "coding", "system",
-						 FHIR_SYSTEM_ABSENT, "code", "unknown",
-						 "display", "Unknown", "text", "not sent by the device")) != 0) {
-		goto fail;
+	} else {
+		json_t *absent = json_pack("{s:[{s:s, s:s, s:s}], s:s}", "coding", "system",
+					   FHIR_SYSTEM_ABSENT, "code", "unknown", "display",
+					   "Unknown", "text", "not sent by the device");
+
+		if (json_object_set_new(comp, "dataAbsentReason", absent) != 0)
+			goto fail;
 	}
 	return comp;
 fail:

@@ -254,6 +254,15 @@ int mg_forwarder_start(struct gateway *gw, const struct mg_emr_config *d,
 	f->d = d;
 	f->instance_id = instance_id;
 	f->hl7 = strcmp(d->protocol, "hl7-mllp") == 0;
+	if (!f->hl7) {
+		struct mg_fhir_options opt = { d->patient_system, d->identifier_system };
+
+		if ((r = mg_fhir_options_check(&opt, err, sizeof(err))) != 0) {
+			mg_log_error("outbox: [emr.%s]: %s", d->name, err);
+			free(f);
+			return MG_ERR_CONFIG;
+		}
+	}
 	r = f->hl7 ? mg_mllp_sender_new(gw->cfg, d, &f->sender, err, sizeof(err))
 		   : mg_fhir_sender_new(gw->cfg, d, &f->sender, err, sizeof(err));
 	if (r != 0) {
