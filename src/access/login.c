@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access/totp.h"
@@ -167,4 +168,40 @@ int mg_login(struct gateway *gw, const char *name, const char *password, size_t 
 		return r;
 	out->outcome = MG_LOGIN_OK;
 	return 0;
+}
+
+int mg_login_reverify(struct gateway *gw, int64_t user_id, const char *password, size_t len,
+		      const char *address, bool *ok)
+{
+	struct mg_login_result *res;
+	int64_t now = mg_now_ms();
+	unsigned throttled;
+	int r;
+
+	*ok = false;
+	if ((r = gw->store->address_failures(gw->store, address, now,
+					     (int64_t)gw->cfg->address_window * 1000,
+					     &throttled)) != 0)
+		return r;
+	if (throttled >= gw->cfg->address_failures_max)
+		return 0;
+	if ((res = calloc(1, sizeof(*res))) == NULL)
+		return MG_ERR_NOMEM;
+	if ((r = gw->store->user_by_id(gw->store, user_id, &res->user)) != 0)
+		goto out;
+	if (res->user.locked_until_ms > now) {
+		r = 0;
+		goto out;
+	}
+	if (mg_password_verify(res->user.password_hash, password, len) == 0) {
+		*ok = true;
+		r = gw->store->user_login_succeeded(gw->store, user_id);
+		goto out;
+	}
+	res->failure = MG_LOGIN_FAILURE_PASSWORD;
+	r = count_failure(gw, res, address, now);
+out:
+	sodium_memzero(res, sizeof(*res));
+	free(res);
+	return r;
 }

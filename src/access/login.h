@@ -4,6 +4,7 @@
 #ifndef MG_ACCESS_LOGIN_H
 #define MG_ACCESS_LOGIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "daemon/gateway.h"
@@ -41,6 +42,14 @@ struct mg_login_result {
  * failed. */
 int mg_login(struct gateway *gw, const char *name, const char *password, size_t password_len,
 	     const char *code, const char *address, struct mg_login_result *out);
+
+/* Check the password of a signed-in account again (before changing the
+ * password or removing the second factor), with the same lockout and
+ * address throttling as a sign-in, so a stolen session cannot guess it.
+ * *ok is true only for the right password of an unlocked account.
+ * Returns 0 or < 0 if the store failed. */
+int mg_login_reverify(struct gateway *gw, int64_t user_id, const char *password, size_t len,
+		      const char *address, bool *ok);
 
 /* The failure's name for logs. */
 const char *mg_login_failure_name(enum mg_login_failure f);

@@ -142,7 +142,6 @@ static int write_config(struct cli *cli, const struct init_options *o, const cha
 	cli->cfg.web.port = o->web_port;
 	cli->cfg.device.port = o->device_port;
 	cli->cfg.mllp.port = o->mllp_port;
-	cli->cfg.mllp.enabled = false;
 	if ((f = open_memstream(&text, &len)) == NULL)
 		return MG_ERR_NOMEM;
 	r = mg_config_write(&cli->cfg, f);

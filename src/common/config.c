@@ -126,7 +126,7 @@ static const struct key keys[] = {
 	{ "smtp", "ca_cert", KEY_STRING, FIELD(smtp_ca_cert), "", 0, 0, NULL,
 	  "CA certificate to check the mail server with; empty uses the system's." },
 	LISTENER("mllp", mllp, "2575",
-		 "Serve HL7 v2 over MLLP/TLS (not served by this version yet; keep off)."),
+		 "Serve HL7 v2 (IHE PCD-01 ORU^R01) from devices over MLLP inside mutual TLS."),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

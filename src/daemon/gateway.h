@@ -13,6 +13,7 @@
 
 struct mg_ca;
 struct mg_server;
+struct mg_mllp_listener;
 
 struct gateway {
 	const struct mg_config *cfg;
@@ -26,9 +27,10 @@ struct gateway {
 	char *est_cacerts;		/* base64 PKCS#7 of the device CA */
 	size_t est_cacerts_len;
 	const char *tls_priorities;
-	int web_fd, device_fd;		/* bound listening sockets, or -1 */
+	int web_fd, device_fd, mllp_fd;	/* bound listening sockets, or -1 */
 	struct mg_server *server;
 	struct mg_outbox *outbox;	/* EMR forwarding */
+	struct mg_mllp_listener *mllp;	/* the inbound HL7 port, or NULL */
 	atomic_long inflight;		/* device requests begun, not completed */
 	char dummy_hash[128];		/* unknown accounts are checked against it */
 };

@@ -23,6 +23,7 @@
 #include "crypto/keyring.h"
 #include "daemon/gateway.h"
 #include "daemon/privileges.h"
+#include "ingest/mllp_listener.h"
 #include "ingest/writer.h"
 #include "outbox/outbox.h"
 #include "store/store.h"
@@ -128,6 +129,12 @@ static int bind_ports(struct gateway *gw)
 		fprintf(stderr, "medgated: device %s\n", err);
 		return r;
 	}
+	if (cfg->mllp.enabled &&
+	    (r = mg_listen_tcp(cfg->mllp.address, cfg->mllp.port, &gw->mllp_fd, err,
+			       sizeof(err))) != 0) {
+		fprintf(stderr, "medgated: mllp %s\n", err);
+		return r;
+	}
 	return 0;
 }
 
@@ -187,9 +194,15 @@ static int serve(struct gateway *gw, const sigset_t *signals)
 
 	if ((r = mg_server_start(gw, &gw->server)) != 0)
 		return r;
-	mg_log_info("medgated %s started: web %s%u, device %s%u", MG_VERSION,
+	if (gw->mllp_fd >= 0) {
+		if ((r = mg_mllp_listener_start(gw, gw->mllp_fd, &gw->mllp)) != 0)
+			return r;
+		gw->mllp_fd = -1;	/* the listener's now */
+	}
+	mg_log_info("medgated %s started: web %s%u, device %s%u, mllp %s%u", MG_VERSION,
 		    gw->cfg->web.enabled ? "port " : "off ", gw->cfg->web.port,
-		    gw->cfg->device.enabled ? "port " : "off ", gw->cfg->device.port);
+		    gw->cfg->device.enabled ? "port " : "off ", gw->cfg->device.port,
+		    gw->cfg->mllp.enabled ? "port " : "off ", gw->cfg->mllp.port);
 	for (;;) {
 		if (sigwait(signals, &sig) != 0)
 			continue;
@@ -203,12 +216,18 @@ static int serve(struct gateway *gw, const sigset_t *signals)
 	}
 	mg_log_info("signal %d: stopping; finishing requests in flight", sig);
 	mg_server_quiesce(gw->server);
+	/* The listening sockets went with the quiesce. */
+	gw->web_fd = gw->device_fd = -1;
+	mg_mllp_listener_quiesce(gw->mllp);
 	wait_inflight(gw);
+	mg_mllp_listener_stop(gw->mllp);
+	gw->mllp = NULL;
 	return 0;
 }
 
 static void gateway_close(struct gateway *gw)
 {
+	mg_mllp_listener_stop(gw->mllp);	/* it submits to the writer */
 	/* The writer answers all it holds before the connections go away. */
 	mg_writer_free(gw->writer);
 	mg_outbox_stop(gw->outbox);
@@ -226,6 +245,8 @@ static void gateway_close(struct gateway *gw)
 		close(gw->web_fd);
 	if (gw->device_fd >= 0)
 		close(gw->device_fd);
+	if (gw->mllp_fd >= 0)
+		close(gw->mllp_fd);
 }
 
 int main(int argc, char **argv)
@@ -272,7 +293,7 @@ int main(int argc, char **argv)
 	mg_log_open("medgated", NULL, cfg.log_level);
 	memset(&gw, 0, sizeof(gw));
 	gw.cfg = &cfg;
-	gw.web_fd = gw.device_fd = -1;
+	gw.web_fd = gw.device_fd = gw.mllp_fd = -1;
 	if (mg_crypto_init() != 0 || gnutls_global_init() < 0 ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "medgated: cannot initialise the crypto libraries\n");

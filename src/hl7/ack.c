@@ -1,6 +1,7 @@
 /* ACK messages (HL7 v2.6 chapter 2, "Acknowledgment messages"; ERR per
  * chapter 2.15.5; condition codes from table 0357). */
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,19 +13,6 @@
 #define ACK_DEFAULT_VERSION	"2.6"
 #define ACK_ID_RANDOM_BYTES	9	/* "MG" + 18 hex digits: 20 characters */
 #define HD_PART_MAX		256	/* one component of MSH-3..6 we echo */
-
-const char *mg_hl7_ack_code_for(unsigned code)
-{
-	switch (code) {
-	case MG_HL7_UNSUPPORTED_MESSAGE_TYPE:
-	case MG_HL7_UNSUPPORTED_EVENT_CODE:
-	case MG_HL7_UNSUPPORTED_PROCESSING_ID:
-	case MG_HL7_UNSUPPORTED_VERSION_ID:
-	case MG_HL7_APPLICATION_INTERNAL_ERROR:
-		return "AR";
-	}
-	return "AE";
-}
 
 /* Copy the received MSH field (an HD: up to 3 components) into the ACK,
  * decoded with the sender's delimiters and escaped with ours. */
@@ -167,6 +155,19 @@ static unsigned read_condition(const struct mg_hl7_msg *m)
 	return (unsigned)v;
 }
 
+__attribute__((format(printf, 3, 4)))
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(err, errlen, fmt, ap) < 0)
+		err[0] = '\0';
+	va_end(ap);
+}
+
 int mg_hl7_parse_ack(const char *buf, size_t len, struct mg_hl7_ack *ack,
 		     char *err, size_t errlen)
 {
@@ -178,19 +179,18 @@ int mg_hl7_parse_ack(const char *buf, size_t len, struct mg_hl7_ack *ack,
 	int r;
 
 	memset(ack, 0, sizeof(*ack));
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
+	set_err(err, errlen, "%s", "");
 	if ((r = mg_hl7_parse(buf, len, &m, &e)) != 0) {
-		(void)snprintf(err, errlen, "%s", e.text);
+		set_err(err, errlen, "%s", e.text);
 		return r;
 	}
 	r = MG_ERR_INVALID;
 	if (mg_hl7_text(m, 0, 9, 1, text, sizeof(text)) != 0 || strcmp(text, "ACK") != 0) {
-		(void)snprintf(err, errlen, "MSH-9: not an ACK");
+		set_err(err, errlen, "MSH-9: not an ACK");
 		goto out;
 	}
 	if (mg_hl7_segment_find(m, "MSA", 1, &msa) != 0) {
-		(void)snprintf(err, errlen, "no MSA segment");
+		set_err(err, errlen, "no MSA segment");
 		goto out;
 	}
 	if (mg_hl7_text(m, msa, 1, 1, text, sizeof(text)) != 0)
@@ -199,11 +199,11 @@ int mg_hl7_parse_ack(const char *buf, size_t len, struct mg_hl7_ack *ack,
 		if (strcmp(text, codes[i]) == 0)
 			memcpy(ack->code, codes[i], 3);
 	if (ack->code[0] == '\0') {
-		(void)snprintf(err, errlen, "MSA-1: not an acknowledgment code (table 0008)");
+		set_err(err, errlen, "MSA-1: not an acknowledgment code (table 0008)");
 		goto out;
 	}
 	if (mg_hl7_text(m, msa, 2, 1, ack->control_id, sizeof(ack->control_id)) != 0) {
-		(void)snprintf(err, errlen, "MSA-2: unreadable or longer than %d bytes",
+		set_err(err, errlen, "MSA-2: unreadable or longer than %d bytes",
 			       MG_HL7_CONTROL_ID_MAX);
 		goto out;
 	}
@@ -214,7 +214,7 @@ out:
 	if (r != 0) {
 		memset(ack, 0, sizeof(*ack));
 		if (err != NULL && errlen > 0 && err[0] == '\0')
-			(void)snprintf(err, errlen, "invalid ACK");
+			set_err(err, errlen, "%s", "invalid ACK");
 	}
 	return r;
 }

@@ -10,12 +10,6 @@
 
 #include "hl7/hl7.h"
 
-/* The acknowledgement code for refusing with condition code: "AR"
- * (rejected: message type, event, processing id or version not supported,
- * or medgate's own failure, so a resend may succeed later) or "AE" (an
- * error in the content). Never NULL. */
-const char *mg_hl7_ack_code_for(unsigned code);
-
 /* Encode the ACK for received (parsed by mg_hl7_parse or, if that failed,
  * mg_hl7_parse_msh; NULL if not even MSH could be read): MSH with sender
  * and receiver swapped, MSH-9 ACK^<event>^ACK, a new random MSH-10, MSA-1
@@ -41,7 +35,8 @@ struct mg_hl7_ack {
  * caller compares ack->control_id with the MSH-10 it sent. Free text of
  * the answer (MSA-3, ERR-8) is not returned: an EMR may quote patient
  * data in it. Returns 0, or MG_ERR_INVALID / MG_ERR_LIMIT with a message
- * in err (no text from the answer in it), or MG_ERR_NOMEM. */
+ * in err (no text from the answer in it; err may be NULL with errlen
+ * 0), or MG_ERR_NOMEM. */
 int mg_hl7_parse_ack(const char *buf, size_t len, struct mg_hl7_ack *ack,
 		     char *err, size_t errlen);
 

@@ -264,9 +264,9 @@ unsigned mg_hl7_field_count(const struct mg_hl7_msg *m, size_t seg)
 	if (seg >= m->nsegments)
 		return 0;
 	s = &m->segments[seg];
-	for (size_t k = 3; k < s->length; k++)
-		if (m->text[s->offset + k] == m->delimiters.field)
-			n++;
+	for (const char *p = m->text + s->offset + 3, *end = m->text + s->offset + s->length;
+	     p < end && (p = memchr(p, m->delimiters.field, (size_t)(end - p))) != NULL; p++)
+		n++;
 	return seg == 0 ? n + 1 : n;
 }
 
@@ -293,13 +293,13 @@ void mg_hl7_field_raw(const struct mg_hl7_msg *m, size_t seg, unsigned field,
 	 * since the first separator is MSH-1 itself. */
 	skip = seg == 0 ? field - 1 : field;
 	for (p = t + 3; p < end; p++) {
-		if (*p == m->delimiters.field && --skip == 0) {
-			const char *q = p + 1;
+		if ((p = memchr(p, m->delimiters.field, (size_t)(end - p))) == NULL)
+			return;		/* fewer fields: empty */
+		if (--skip == 0) {
+			const char *q = memchr(p + 1, m->delimiters.field, (size_t)(end - p - 1));
 
-			while (q < end && *q != m->delimiters.field)
-				q++;
 			*text = p + 1;
-			*len = (size_t)(q - (p + 1));
+			*len = (size_t)((q != NULL ? q : end) - (p + 1));
 			return;
 		}
 	}

@@ -44,7 +44,7 @@ int mg_hl7_encode_oru(const struct mg_outbound *o, const struct mg_hl7_party *pa
  * a value; rows without OBX-2 (the device hierarchy) and of other value
  * types are skipped. The result passes the same rules as
  * mg_measurement_parse. Returns 0, MG_ERR_INVALID with *error saying what
- * and where (its code decides AE or AR: mg_hl7_ack_code_for), or
+ * and where (whether that is answered AE or AR is the caller's policy), or
  * MG_ERR_NOMEM. On error *out is all zero. device_id and tenant_id are
  * left 0 for the caller. */
 int mg_hl7_oru_to_measurement(const struct mg_hl7_msg *m, int64_t now_ms,

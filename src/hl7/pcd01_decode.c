@@ -40,7 +40,7 @@ __attribute__((format(printf, 6, 7)))
 static int fail(struct reader *r, unsigned code, const char *segment, unsigned seq,
 		unsigned field, const char *fmt, ...)
 {
-	char where[24] = "", text[MG_HL7_ERROR_TEXT_MAX + 1];
+	char where[48] = "", text[MG_HL7_ERROR_TEXT_MAX + 1];
 	va_list ap;
 	int n;
 
@@ -318,14 +318,14 @@ static int read_segments(struct reader *r)
 		} else if (strcmp(id, "OBR") == 0) {
 			if (pids == 0)
 				return fail(r, MG_HL7_SEGMENT_SEQUENCE_ERROR, "OBR", 1, 0,
-					    "OBR before PID: PID is required first");
+					    "before any PID: PID is required first");
 			r->obr_seq++;
 			obr = i;
 		} else if (strcmp(id, "OBX") == 0) {
 			obxs++;
 			if (r->obr_seq == 0)
 				return fail(r, MG_HL7_SEGMENT_SEQUENCE_ERROR, "OBX", obxs, 0,
-					    "OBX before any OBR");
+					    "before any OBR: OBX rows belong to an OBR");
 			if ((rc = read_obx(r, i, obxs, obr)) != 0)
 				return rc;
 		}

@@ -146,6 +146,15 @@ static int conn_authenticate(struct mllp_conn *c)
 	return 0;
 }
 
+/* GnuTLS ends the handshake with one of these when the client sent no
+ * certificate: none at all, or none from the device CA, since clients
+ * offer only certificates from the CAs the server's request names. */
+static bool no_certificate(const char *why)
+{
+	return strstr(why, gnutls_strerror(GNUTLS_E_CERTIFICATE_REQUIRED)) != NULL ||
+	       strstr(why, gnutls_strerror(GNUTLS_E_NO_CERTIFICATE_FOUND)) != NULL;
+}
+
 static bool conn_handshake(struct mllp_conn *c)
 {
 	char why[WHY_MAX] = "";
@@ -160,6 +169,9 @@ static bool conn_handshake(struct mllp_conn *c)
 		/* Probes that connect and leave are not worth a warning. */
 		if (r == MG_ERR_UNAVAILABLE)
 			mg_log_info("mllp: connection from %s: %s", c->peer, why);
+		else if (no_certificate(why))
+			mg_log_warning("mllp: refused connection from %s: no client certificate "
+				       "(none sent, or none signed by the device CA)", c->peer);
 		else
 			mg_log_warning("mllp: refused connection from %s: %s", c->peer, why);
 		mllp_conn_close(c);

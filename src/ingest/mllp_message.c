@@ -60,9 +60,9 @@ static void message_answer(struct mllp_conn *c, const struct mg_hl7_msg *receive
 static void message_reject(struct mllp_conn *c, const struct mg_hl7_msg *received,
 			   const struct mg_hl7_error *error)
 {
-	mg_log_warning("mllp: message from %s (device %lld) rejected: %u %s: %s%s%.3s", c->peer,
+	mg_log_warning("mllp: message from %s (device %lld) rejected: %u %s: %s", c->peer,
 		       (long long)c->device.id, error->code, mg_hl7_condition_name(error->code),
-		       error->text, error->segment[0] ? " in " : "", error->segment);
+		       error->text);
 	message_answer(c, received, "AR", error);
 }
 

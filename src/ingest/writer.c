@@ -36,8 +36,12 @@ static void writer_commit(struct mg_writer *w, struct mg_write_job *batch)
 	for (job = batch; job != NULL; job = job->next)
 		items[n++] = &job->put;
 	r = w->store->measurement_put_batch(w->store, items, n);
-	if (r != 0)
+	if (r != 0) {
 		mg_log_error("store: batch of %zu measurements failed: %s", n, mg_strerror(r));
+		/* Whatever the back end left there: none of them is stored. */
+		for (size_t i = 0; i < n; i++)
+			items[i]->result = r;
+	}
 	pthread_mutex_lock(&w->lock);
 	w->stats.batches++;
 	w->stats.measurements += n;

@@ -122,7 +122,7 @@ static void finish(struct fhir_sender *s, struct fhir_slot *sl, CURLcode code, m
 	curl_multi_remove_handle(s->multi, sl->easy);
 	if (code != CURLE_OK) {
 		res.verdict = MG_SEND_RETRY;
-		snprintf(res.why, sizeof(res.why), "FHIR server unreachable: %s",
+		snprintf(res.why, sizeof(res.why), "FHIR server unreachable: %.200s",
 			 sl->error[0] ? sl->error : curl_easy_strerror(code));
 	} else {
 		curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);

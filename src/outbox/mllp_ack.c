@@ -5,24 +5,17 @@
  * more) or occurs in the PID segment we sent is blanked out. */
 #include "outbox/mllp_ack.h"
 
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/err.h"
+#include "hl7/ack.h"
 #include "hl7/hl7.h"
 
 #define WHY_INPUT_MAX	512	/* of the EMR's text looked at, before cutting */
-#define ERR_CODE_MAX	16	/* an ERR-3 identifier we repeat */
-
-/* What we read from an ACK. */
-struct ack_fields {
-	char code[3];				/* MSA-1 */
-	char control_id[MG_HL7_CONTROL_ID_MAX + 1];	/* MSA-2 */
-	char err_code[ERR_CODE_MAX + 1];	/* ERR-3.1 */
-	char text[WHY_INPUT_MAX + 1];		/* ERR-8, else ERR-3.2, else MSA-3 */
-};
 
 static bool is_word_char(char c)
 {
@@ -66,13 +59,13 @@ static bool word_in(const char *w, size_t n, const char *seg, size_t seglen)
 	return false;
 }
 
-static bool word_secret(const char *w, size_t n, const char *pid, size_t pidlen, bool digits)
+static bool word_secret(const char *w, size_t n, const char *pid, size_t pidlen)
 {
 	size_t ndigits = 0;
 
 	for (size_t i = 0; i < n; i++)
 		ndigits += w[i] >= '0' && w[i] <= '9';
-	return (digits && ndigits >= 4) || word_in(w, n, pid, pidlen);
+	return ndigits >= 4 || word_in(w, n, pid, pidlen);
 }
 
 /* Append n bytes to out (size outlen, length *len), cutting at max. */
@@ -89,8 +82,7 @@ static void put(char *out, size_t outlen, size_t max, size_t *len, const char *s
 	out[*len] = '\0';
 }
 
-static void why_words(const char *text, const char *pid, size_t pidlen, bool digits, char *out,
-		      size_t outlen)
+static void why_words(const char *text, const char *pid, size_t pidlen, char *out, size_t outlen)
 {
 	char clean[WHY_INPUT_MAX + 1];
 	size_t n = 0, len = 0;
@@ -118,7 +110,7 @@ static void why_words(const char *text, const char *pid, size_t pidlen, bool dig
 		}
 		while (i < n && is_word_char(clean[i]))
 			i++;
-		if (word_secret(clean + start, i - start, pid, pidlen, digits))
+		if (word_secret(clean + start, i - start, pid, pidlen))
 			put(out, outlen, MG_MLLP_WHY_TEXT_MAX, &len, "***", 3);
 		else
 			put(out, outlen, MG_MLLP_WHY_TEXT_MAX, &len, clean + start, i - start);
@@ -134,89 +126,89 @@ void mg_mllp_why_text(const char *text, const char *sent, size_t sent_len, char 
 	size_t pidlen;
 
 	pid_segment(sent, sent_len, &pid, &pidlen);
-	why_words(text, pid, pidlen, true, out, outlen);
+	why_words(text, pid, pidlen, out, outlen);
 }
 
-/* Read MSA and the first ERR of an ACK. Returns 0 or MG_ERR_INVALID. */
-static int ack_read(const char *ack, size_t len, struct ack_fields *f)
+/* The EMR's own words, if any: ERR-8 (user message), else ERR-3.2
+ * (the code's text), else MSA-3 (text message, gone from v2.6 but still
+ * sent by older systems). "" if there are none or the ACK is odd. */
+static void ack_text(const char *ack, size_t len, char *text, size_t textlen)
 {
 	struct mg_hl7_msg *m = NULL;
-	size_t msa, err;
-	int r;
+	size_t seg;
 
-	memset(f, 0, sizeof(*f));
-	if ((r = mg_hl7_parse(ack, len, &m, NULL)) != 0)
-		return MG_ERR_INVALID;
-	if (mg_hl7_segment_find(m, "MSA", 1, &msa) != 0 ||
-	    mg_hl7_text(m, msa, 1, 1, f->code, sizeof(f->code)) != 0 ||
-	    mg_hl7_text(m, msa, 2, 1, f->control_id, sizeof(f->control_id)) != 0) {
-		r = MG_ERR_INVALID;
-		goto out;
-	}
-	if (mg_hl7_segment_find(m, "ERR", 1, &err) == 0) {
-		if (mg_hl7_text(m, err, 3, 1, f->err_code, sizeof(f->err_code)) != 0)
-			f->err_code[0] = '\0';
-		if (mg_hl7_text(m, err, 8, 1, f->text, sizeof(f->text)) != 0 || f->text[0] == '\0')
-			if (mg_hl7_text(m, err, 3, 2, f->text, sizeof(f->text)) != 0)
-				f->text[0] = '\0';
-	}
-	/* MSA-3 is gone from v2.6 (ERR replaced it) but older systems send it. */
-	if (f->text[0] == '\0' && mg_hl7_text(m, msa, 3, 1, f->text, sizeof(f->text)) != 0)
-		f->text[0] = '\0';
-	r = 0;
-out:
+	text[0] = '\0';
+	if (mg_hl7_parse(ack, len, &m, NULL) != 0)
+		return;
+	if (mg_hl7_segment_find(m, "ERR", 1, &seg) == 0 &&
+	    (mg_hl7_text(m, seg, 8, 1, text, textlen) != 0 || text[0] == '\0') &&
+	    mg_hl7_text(m, seg, 3, 2, text, textlen) != 0)
+		text[0] = '\0';
+	if (text[0] == '\0' && mg_hl7_segment_find(m, "MSA", 1, &seg) == 0 &&
+	    mg_hl7_text(m, seg, 3, 1, text, textlen) != 0)
+		text[0] = '\0';
 	mg_hl7_msg_free(m);
-	return r;
 }
 
-/* "<ERR-3 code> <text>", both made safe; "" if the EMR said nothing. */
-static void ack_details(const struct ack_fields *f, const char *sent, size_t sent_len, char *out,
-			size_t outlen)
+/* The name table 0357 gives code, or NULL if the HL7 module does not know
+ * it (it names every unknown code "Application internal error", 207). */
+static const char *condition_name(unsigned code)
 {
-	char code[ERR_CODE_MAX + 1], text[MG_MLLP_WHY_TEXT_MAX + 1];
-	const char *pid;
-	size_t pidlen;
+	const char *name = mg_hl7_condition_name(code);
+	const char *fallback = mg_hl7_condition_name(MG_HL7_APPLICATION_INTERNAL_ERROR);
 
-	pid_segment(sent, sent_len, &pid, &pidlen);
-	/* A code is short and often numeric (table 0357): keep its digits. */
-	why_words(f->err_code, pid, pidlen, false, code, sizeof(code));
-	if (strchr(code, ' ') != NULL)
-		code[0] = '\0';
-	why_words(f->text, pid, pidlen, true, text, sizeof(text));
+	if (code == 0 || (code != MG_HL7_APPLICATION_INTERNAL_ERROR && strcmp(name, fallback) == 0))
+		return NULL;
+	return name;
+}
+
+/* "<ERR-3 code> <text>", the text made safe; "" if the EMR said nothing. */
+static void ack_details(const struct mg_hl7_ack *a, const char *ack, size_t len,
+			const char *sent, size_t sent_len, char *out, size_t outlen)
+{
+	char raw[WHY_INPUT_MAX + 1], text[MG_MLLP_WHY_TEXT_MAX + 1], code[16] = "";
+	const char *name = condition_name(a->error_code);
+
+	ack_text(ack, len, raw, sizeof(raw));
+	mg_mllp_why_text(raw, sent, sent_len, text, sizeof(text));
+	sodium_memzero(raw, sizeof(raw));
+	if (text[0] == '\0' && name != NULL)
+		snprintf(text, sizeof(text), "%s", name);
+	if (a->error_code != 0)
+		snprintf(code, sizeof(code), "%u", a->error_code);
 	snprintf(out, outlen, "%s%s%s", code, code[0] && text[0] ? " " : "", text);
 }
 
 int mg_mllp_ack_judge(const char *ack, size_t len, const char *control_id, const char *sent,
 		      size_t sent_len, enum mg_send_verdict *verdict, char *why, size_t whylen)
 {
-	struct ack_fields f;
-	char details[ERR_CODE_MAX + MG_MLLP_WHY_TEXT_MAX + 2];
-	char kind;
+	struct mg_hl7_ack a;
+	char details[16 + MG_MLLP_WHY_TEXT_MAX + 2], err[128];
 
 	*verdict = MG_SEND_RETRY;
-	if (ack_read(ack, len, &f) != 0 || (f.code[0] != 'A' && f.code[0] != 'C') ||
-	    strchr("AER", f.code[1]) == NULL || f.code[1] == '\0' || f.code[2] != '\0') {
+	if (mg_hl7_parse_ack(ack, len, &a, err, sizeof(err)) != 0) {
 		snprintf(why, whylen, "malformed ACK");
 		return MG_ERR_INVALID;
 	}
-	if (strcmp(f.control_id, control_id) != 0) {
+	if (strcmp(a.control_id, control_id) != 0) {
 		snprintf(why, whylen, "ACK for another message");
 		return MG_ERR_NOT_FOUND;
 	}
-	ack_details(&f, sent, sent_len, details, sizeof(details));
-	kind = f.code[1];
-	if (kind == 'A') {
+	if (mg_hl7_ack_accepted(&a)) {
 		*verdict = MG_SEND_DELIVERED;
-		snprintf(why, whylen, "accepted (%s)", f.code);
-	} else if (kind == 'E') {
-		snprintf(why, whylen, "error at the EMR (%s)%s%s", f.code, details[0] ? ": " : "",
+		snprintf(why, whylen, "accepted (%s)", a.code);
+		return 0;
+	}
+	ack_details(&a, ack, len, sent, sent_len, details, sizeof(details));
+	if (a.code[1] == 'E') {
+		snprintf(why, whylen, "error at the EMR (%s)%s%s", a.code, details[0] ? ": " : "",
 			 details);
 	} else {
 		*verdict = MG_SEND_REJECTED;
 		if (details[0] != '\0')
 			snprintf(why, whylen, "rejected by the EMR: %s", details);
 		else
-			snprintf(why, whylen, "rejected by the EMR (%s)", f.code);
+			snprintf(why, whylen, "rejected by the EMR (%s)", a.code);
 	}
 	return 0;
 }

@@ -10,17 +10,17 @@
 
 #define MG_MLLP_WHY_TEXT_MAX 100	/* bytes of the EMR's own error text we keep */
 
-/* Judge ack (len bytes, MLLP framing removed) as the answer to the message
- * with MSH-10 control_id; sent (sent_len bytes, framed or not) is that
- * message, used only to recognise its patient's identifiers and names
- * should the EMR echo them. MSA-1 AA/CA gives MG_SEND_DELIVERED, AE/CE
- * MG_SEND_RETRY, AR/CR MG_SEND_REJECTED, with a one-line why of at most
- * MG_MLLP_WHY_TEXT_MAX bytes of the EMR's text (ERR-3 code, ERR-8 or
- * ERR-3 text or MSA-3), patient words redacted. Returns 0 for a proper
- * answer to this message; MG_ERR_INVALID ("malformed ACK") or
- * MG_ERR_NOT_FOUND ("ACK for another message") with *verdict
- * MG_SEND_RETRY: the stream is then in doubt and the connection must be
- * closed. */
+/* Judge ack (len bytes, MLLP framing removed; read by mg_hl7_parse_ack)
+ * as the answer to the message with MSH-10 control_id; sent (sent_len
+ * bytes, framed or not) is that message, used only to recognise its
+ * patient's identifiers and names should the EMR echo them. MSA-1 AA/CA
+ * gives MG_SEND_DELIVERED, AE/CE MG_SEND_RETRY, AR/CR MG_SEND_REJECTED;
+ * why is one line: the ERR-3 condition code and at most
+ * MG_MLLP_WHY_TEXT_MAX bytes of the EMR's text (ERR-8, else ERR-3.2, else
+ * MSA-3) made safe by mg_mllp_why_text. Returns 0 for a proper answer to
+ * this message; MG_ERR_INVALID ("malformed ACK") or MG_ERR_NOT_FOUND
+ * ("ACK for another message") with *verdict MG_SEND_RETRY: the stream is
+ * then in doubt and the connection must be closed. */
 int mg_mllp_ack_judge(const char *ack, size_t len, const char *control_id, const char *sent,
 		      size_t sent_len, enum mg_send_verdict *verdict, char *why, size_t whylen);
 

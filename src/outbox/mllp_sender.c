@@ -4,9 +4,9 @@
  * poll(2) over the slots' sockets and an eventfd for wake().
  * docs/internals/outbox.md ("MLLP sender") says how and why. */
 #include <errno.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

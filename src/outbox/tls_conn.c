@@ -47,7 +47,8 @@ struct mg_tls_conn {
 	int last_errno;
 };
 
-static void say(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void say(char *why, size_t whylen, const char *fmt, ...)
 {
@@ -332,15 +333,14 @@ static int client_session(struct mg_tls_conn *c, char *why, size_t whylen)
 	return 0;
 }
 
-/* The first reason GnuTLS gives for refusing the server's chain. */
-static const char *untrusted_reason(unsigned status)
+/* Say why GnuTLS refused the server's chain: the first reason it gives. */
+static void untrusted(const struct mg_tls_conn *c, unsigned status, char *why, size_t whylen)
 {
 	static const struct {
 		unsigned flag;
 		const char *why;
 	} reasons[] = {
 		{ GNUTLS_CERT_SIGNER_NOT_FOUND, "issuer not among the trusted CAs (ca_cert)" },
-		{ GNUTLS_CERT_UNEXPECTED_OWNER, "issued for another host name or address" },
 		{ GNUTLS_CERT_EXPIRED, "expired" },
 		{ GNUTLS_CERT_NOT_ACTIVATED, "not yet valid" },
 		{ GNUTLS_CERT_REVOKED, "revoked" },
@@ -350,18 +350,23 @@ static const char *untrusted_reason(unsigned status)
 		{ GNUTLS_CERT_PURPOSE_MISMATCH, "not a TLS server certificate" },
 	};
 
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (status & reasons[i].flag)
-			return reasons[i].why;
-	return "invalid";
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		if (status & reasons[i].flag) {
+			say(why, whylen, "certificate not trusted: %s", reasons[i].why);
+			return;
+		}
+	}
+	if ((status & GNUTLS_CERT_UNEXPECTED_OWNER) && c->tls != NULL)
+		say(why, whylen, "certificate not trusted: not issued for %s", c->tls->host);
+	else
+		say(why, whylen, "certificate not trusted: invalid");
 }
 
 static int handshake_failed(struct mg_tls_conn *c, int r, char *why, size_t whylen)
 {
 	switch (r) {
 	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
-		say(why, whylen, "certificate not trusted: %s",
-		    untrusted_reason(gnutls_session_get_verify_cert_status(c->session)));
+		untrusted(c, gnutls_session_get_verify_cert_status(c->session), why, whylen);
 		return MG_ERR_DENIED;
 	case GNUTLS_E_FATAL_ALERT_RECEIVED:
 		say(why, whylen, "TLS handshake failed: peer sent alert \"%s\"",

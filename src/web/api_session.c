@@ -198,17 +198,22 @@ enum MHD_Result api_session_password(struct api_request *rq)
 	json_t *old = rq->json ? json_object_get(rq->json, "old") : NULL;
 	json_t *new = rq->json ? json_object_get(rq->json, "new") : NULL;
 	struct mg_user u;
+	bool ok;
 	int r;
 
 	if (!json_is_string(old))
 		return api_field_error(rq, "old", "required");
 	if (!json_is_string(new) || json_string_length(new) > PASSWORD_MAX_BYTES)
 		return api_field_error(rq, "new", "required, at most 4096 bytes");
+	if ((r = mg_login_reverify(rq->gw, rq->who.user_id, json_string_value(old),
+				   json_string_length(old), rq->peer, &ok)) != 0)
+		return api_store_error(rq, r);
+	if (!ok) {
+		mg_log_info("login: account %lld gave a wrong current password", (long long)rq->who.user_id);
+		return api_field_error(rq, "old", "the current password is wrong, or the account is locked");
+	}
 	if ((r = rq->gw->store->user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
 		return api_store_error(rq, r);
-	if (mg_password_verify(u.password_hash, json_string_value(old),
-			       json_string_length(old)) != 0)
-		return api_field_error(rq, "old", "the current password is wrong");
 	if (json_string_length(new) == json_string_length(old) &&
 	    sodium_memcmp(json_string_value(new), json_string_value(old),
 			  json_string_length(new)) == 0)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/login.h"
 #include "access/session.h"
 #include "access/totp.h"
 #include "common/err.h"
@@ -97,15 +98,18 @@ enum MHD_Result api_totp_remove(struct api_request *rq)
 {
 	json_t *password = rq->json ? json_object_get(rq->json, "password") : NULL;
 	struct mg_user u;
+	bool ok;
 	int r;
 
 	if (!json_is_string(password))
 		return api_field_error(rq, "password", "required");
+	if ((r = mg_login_reverify(rq->gw, rq->who.user_id, json_string_value(password),
+				   json_string_length(password), rq->peer, &ok)) != 0)
+		return api_store_error(rq, r);
+	if (!ok)
+		return api_field_error(rq, "password", "the password is wrong, or the account is locked");
 	if ((r = rq->gw->store->user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
 		return api_store_error(rq, r);
-	if (mg_password_verify(u.password_hash, json_string_value(password),
-			       json_string_length(password)) != 0)
-		return api_field_error(rq, "password", "the password is wrong");
 	if (u.roles & mg_totp_required_roles(rq->gw))
 		return api_error(rq, MHD_HTTP_CONFLICT,
 				 "a second factor is required for one of your roles");

@@ -23,6 +23,8 @@ add victim-account --role clinician
 add clin-a --role clinician
 add clin-b --role clinician
 add clin-ab --role clinician
+add reauth-user-1 --role clinician
+add reauth-user-2 --role clinician
 spray=()
 for i in $(seq -w 1 10); do add "spray-$i" --role clinician; spray+=("spray-$i"); done
 ok "accounts made with medgatectl user add"
@@ -31,7 +33,7 @@ python3 - "$T/state.json" "$(cat "$T/admin-password")" "${spray[@]}" <<'PY'
 import json, sys
 path, admin_pw, *spray = sys.argv[1:]
 users = ["tadmin", "first-admin-account", "locky-user", "victim-account", "clin-a", "clin-b",
-         "clin-ab"] + spray
+         "clin-ab", "reauth-user-1", "reauth-user-2"] + spray
 pw = {u: "Tq7-vortex-lantern-88" for u in users}
 pw["admin"] = admin_pw
 json.dump({"passwords": pw, "patient_a": "PAT-A-66120", "patient_b": "PAT-B-31877",
@@ -42,6 +44,16 @@ acc() {
 	local start=$SECONDS
 	python3 "$TOOLS/access.py" "$1" --port "$WEB_PORT" --ca "$CA" --state "$T/state.json" ||
 		fail "scenario $1"
+	mg_alive || fail "medgated died during scenario $1"
+	echo "# scenario $1: $((SECONDS - start)) s"
+}
+# The last scenarios report and go on, so that one failure does not hide
+# another; the test fails at the end if any did.
+failed_last=()
+acc_last() {
+	local start=$SECONDS
+	python3 "$TOOLS/access.py" "$1" --port "$WEB_PORT" --ca "$CA" --state "$T/state.json" ||
+		failed_last+=("$1")
 	mg_alive || fail "medgated died during scenario $1"
 	echo "# scenario $1: $((SECONDS - start)) s"
 }
@@ -74,7 +86,7 @@ acc bad-inputs
 # Tenants that cannot be deleted: one with a device, one with an open
 # enrolment token (the scenario adds one with a member).
 mg_enrol scale-busy t-busy
-mg_ctl device token --tenant t-token --name never-used > /dev/null
+mg_ctl device token --tenant t-token --name never-used > /dev/null 2>&1
 # Patients of ward A and B, for the deletion refusal and the tenant boundary.
 mg_enrol scale-a ward-a
 mg_enrol scale-b ward-b
@@ -89,6 +101,9 @@ done
 ok "4 measurements of a patient in ward A, 2 of one in ward B"
 acc tenants
 acc patients
+acc_last reauth-guessing
+acc_last no-secrets
 
 mg_stop
 ok "medgated stopped cleanly"
+[ ${#failed_last[@]} -eq 0 ] || fail "scenarios failed: ${failed_last[*]}"

@@ -20,6 +20,8 @@ mg_ctl user add tdadmin --role tenant-admin --role device-admin --password-file 
 mg_ctl user add clin-a --role clinician --password-file "$T/pw0" > /dev/null
 mg_ctl user add clin-b --role clinician --password-file "$T/pw0" > /dev/null
 mg_ctl user add svc --role service --password-file "$T/pw0" > /dev/null
+mg_ctl user add mc-all --role clinician --role admin --role tenant-admin --role device-admin \
+	--password-file "$T/pw0" > /dev/null
 ok "fixture accounts made with medgatectl user add"
 
 PAT_A=PAT-A-58213
@@ -37,6 +39,8 @@ json.dump({
         "clin-a": acc("clin-a", ["clinician"]),
         "clin-b": acc("clin-b", ["clinician"]),
         "svc": acc("svc", ["service"]),
+        "mc-all": dict(acc("mc-all", ["clinician", "admin", "tenant-admin", "device-admin"]),
+                       keep_must_change=True),
     },
     "patients": {"A": pa, "B": pb},
     "values_a": [73.375, 74.625, 75.125], "values_b": [68.875, 69.625],

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,7 +42,7 @@
 #include "tls/ca.h"
 #include "tls/profile.h"
 
-#define TIMEOUT_S	1	/* [mllp] connection_timeout in these tests */
+#define TIMEOUT_S	2	/* [mllp] connection_timeout in these tests */
 #define CLIENT_WAIT_MS	5000	/* longest a client waits for an answer */
 
 /* A client identity: key and certificate. */
@@ -408,8 +409,8 @@ static void ack_field(const char *ack, const char *seg, unsigned field, char *ou
 	snprintf(out, outlen, "%.*s", (int)(end - p), p);
 }
 
-/* Send msg and check the answer: code (MSA-1), control id (MSA-2) and,
- * for a refusal, the start of ERR-3. */
+/* Send msg and check the answer: code (MSA-1), control id (MSA-2) and
+ * ERR-3: none if err3 is NULL, else one starting with err3 (maybe ""). */
 static void exchange(struct client *c, const char *msg, const char *code, const char *control,
 		     const char *err3)
 {
@@ -422,10 +423,12 @@ static void exchange(struct client *c, const char *msg, const char *code, const 
 	ack_field(ack, "MSA", 2, field, sizeof(field));
 	assert_string_equal(field, control);
 	ack_field(ack, "ERR", 3, field, sizeof(field));
-	if (err3 == NULL)
+	if (err3 == NULL) {
 		assert_string_equal(field, "");
-	else
+	} else {
+		assert_true(field[0] != '\0');
 		assert_true(strncmp(field, err3, strlen(err3)) == 0);
+	}
 	/* Never a patient identifier in an answer. */
 	assert_null(strstr(ack, "MRN-"));
 }
@@ -544,8 +547,7 @@ static void test_refusals_answered_and_nothing_stored(void **state)
 		const char *msg = i == 0 ? weight_unknown : i == 1 ? weight_range : cases[i].msg;
 
 		print_message("  %s\n", cases[i].name);
-		exchange(&c, msg, cases[i].code, cases[i].control,
-			 cases[i].err3[0] ? cases[i].err3 : NULL);
+		exchange(&c, msg, cases[i].code, cases[i].control, cases[i].err3);
 		assert_int_equal(stored_count(), before);
 	}
 	exchange(&c, oru("R-6", "188736", "72.4"), "AA", "R-6", NULL);
@@ -644,11 +646,12 @@ static void test_blocked_on_open_connection(void **state)
 	assert_int_equal(s->device_set_status(s, fx->other.device_id, MG_DEVICE_ACTIVE), 0);
 }
 
+/* A store whose transaction fails, as a back end reports it. */
 static int put_fails(struct mg_store *s, struct mg_measurement_put *const *items, size_t n)
 {
 	(void)s;
-	(void)items;
-	(void)n;
+	for (size_t i = 0; i < n; i++)
+		items[i]->result = MG_ERR_STORE;
 	return MG_ERR_STORE;
 }
 
@@ -699,17 +702,20 @@ static void test_connections_per_address(void **state)
 }
 
 /* A message with the writer when the listener stops still gets its AA. */
+static atomic_int slow_puts;
+
 static int put_slowly(struct mg_store *s, struct mg_measurement_put *const *items, size_t n)
 {
 	struct timespec pause = { 0, 300 * 1000 * 1000 };
 
+	atomic_fetch_add(&slow_puts, 1);
 	nanosleep(&pause, NULL);
 	return fx->real_put(s, items, n);
 }
 
 static void test_stop_answers_in_flight(void **state)
 {
-	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	struct timespec tick = { 0, 5 * 1000 * 1000 };
 	char ack[4096], field[64];
 	struct client c, idle;
 	int64_t before = stored_count(), started;
@@ -717,9 +723,13 @@ static void test_stop_answers_in_flight(void **state)
 	(void)state;
 	assert_int_equal(client_open(&idle, &fx->good), 0);
 	assert_int_equal(client_open(&c, &fx->good), 0);
+	atomic_store(&slow_puts, 0);
 	fx->gw.store->measurement_put_batch = put_slowly;
 	client_send_framed(&c, oru("S-1", "188736", "72.4"));
-	nanosleep(&pause, NULL);	/* the message reaches the writer */
+	/* Stop once the writer is committing the message. */
+	for (int i = 0; i < CLIENT_WAIT_MS / 5 && atomic_load(&slow_puts) == 0; i++)
+		nanosleep(&tick, NULL);
+	assert_int_equal(atomic_load(&slow_puts), 1);
 	started = mg_monotonic_ms();
 	mg_mllp_listener_stop(fx->listener);
 	fx->listener = NULL;

@@ -30,6 +30,8 @@
 
 #include "common/config.h"
 #include "common/err.h"
+#include "common/log.h"
+#include "hl7/hl7.h"
 #include "outbox/mllp_ack.h"
 #include "outbox/sender.h"
 #include "tls/ca.h"
@@ -135,6 +137,7 @@ enum how {
 	ANSWER_CLOSE,		/* read, close without a word */
 	ANSWER_AA_CLOSE,	/* answer, then close */
 	ANSWER_AA_TRAILING,	/* answer plus stray bytes */
+	ANSWER_AA_JUNK_LATER,	/* answer; a little later, bytes nobody asked for */
 };
 
 struct server {
@@ -142,7 +145,7 @@ struct server {
 	char port[8];
 	bool tls, require_cert;
 	const char *cert, *key;
-	enum how first;		/* for the first message; later ones get AA */
+	enum how script[4];	/* for the first messages; later ones get AA */
 	size_t reverse;		/* > 0: that many connections, one message each, answers reversed */
 	pthread_t thread;
 	atomic_int accepted, messages, handshakes_failed;
@@ -196,7 +199,7 @@ static int peer_accept(struct server *srv, gnutls_certificate_credentials_t cred
 	setsockopt(p->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (!srv->tls)
 		return 0;
-	gnutls_init(&p->session, GNUTLS_SERVER);
+	gnutls_init(&p->session, GNUTLS_SERVER | GNUTLS_NO_SIGNAL);
 	gnutls_priority_set_direct(p->session, mg_tls_priorities(NULL), NULL);
 	gnutls_credentials_set(p->session, GNUTLS_CRD_CERTIFICATE, creds);
 	if (srv->require_cert) {
@@ -208,7 +211,15 @@ static int peer_accept(struct server *srv, gnutls_certificate_credentials_t cred
 		r = gnutls_handshake(p->session);
 	while (r < 0 && !gnutls_error_is_fatal(r));
 	if (r < 0) {
+		char buf[256];
+
+		/* Say why, as a real server does, and let the client read it
+		 * before closing (closing on unread bytes would reset). */
 		atomic_fetch_add(&srv->handshakes_failed, 1);
+		gnutls_alert_send_appropriate(p->session, r);
+		shutdown(p->fd, SHUT_WR);
+		while (recv(p->fd, buf, sizeof(buf), 0) > 0)
+			;
 		return -1;
 	}
 	return 0;
@@ -295,6 +306,11 @@ static bool answer(struct peer *p, enum how how, const char *id)
 	case ANSWER_AA_TRAILING:
 		send_ack(p, "AA", id, "", "\x0b");
 		return true;
+	case ANSWER_AA_JUNK_LATER:
+		send_ack(p, "AA", id, "", "");
+		usleep(50 * 1000);
+		peer_send(p, "junk", 4);
+		return true;
 	}
 	return false;
 }
@@ -306,7 +322,7 @@ static void serve(struct server *srv, struct peer *p)
 	while (read_message(p, buf, sizeof(buf), id, sizeof(id)) == 0) {
 		int k = atomic_fetch_add(&srv->messages, 1);
 
-		if (!answer(p, k == 0 ? srv->first : ANSWER_AA, id))
+		if (!answer(p, k < 4 ? srv->script[k] : ANSWER_AA, id))
 			break;
 	}
 }
@@ -394,7 +410,7 @@ static struct server *server_start_at(const char *address, bool tls, enum how fi
 	srv->tls = tls;
 	srv->cert = fx->server_cert;
 	srv->key = fx->server_key;
-	srv->first = first;
+	srv->script[0] = first;
 	return srv;
 }
 
@@ -527,6 +543,7 @@ static void expect_one(struct mg_sender *s, enum mg_send_verdict v, const char *
 	submit(s, 41, "MSG-41");
 	run_until(s, &o, 1, max_ms);
 	assert_int_equal(o.r[0].item_id, 41);
+	print_message("  why: %s\n", o.r[0].why);
 	if (o.r[0].verdict != v || strstr(o.r[0].why, why) == NULL)
 		fail_msg("verdict %d why \"%s\"; expected %d \"%s\"", (int)o.r[0].verdict,
 			 o.r[0].why, (int)v, why);
@@ -670,38 +687,56 @@ static void test_parallel_reverse(void **state)
 }
 
 /* Keep-alive: one connection for many messages; a new one when the EMR
- * closed the old, whether we noticed while idle or only when sending. */
-static void test_keepalive_and_reconnect(void **state)
+ * closed the old, whether we noticed while idle or only when sending, or
+ * when it sent something between messages. */
+static void keepalive(bool tls)
 {
-	struct server *srv = server_start(false, ANSWER_AA_CLOSE);
+	struct server *srv = server_start_at("127.0.0.1", tls, ANSWER_AA_CLOSE);
 	struct outcome o = { 0 };
 	struct mg_sender *s;
 	struct dest dt;
 
-	(void)state;
-	dest_init(&dt, "127.0.0.1", srv, false);
+	srv->script[1] = ANSWER_AA_CLOSE;
+	srv->script[2] = ANSWER_AA_JUNK_LATER;
+	server_run(srv);
+	dest_init(&dt, "127.0.0.1", srv, tls);
 	s = sender_new(&dt);
 	submit(s, 1, "K-1");	/* answered, then the server closes */
 	run_until(s, &o, 1, 5000);
-	submit(s, 2, "K-2");	/* at once: the close may not be seen yet */
+	submit(s, 2, "K-2");	/* at once: the close is likely not seen yet */
 	run_until(s, &o, 2, 5000);
-	usleep(50 * 1000);
-	assert_int_equal(s->ops->poll(s, 50, on_done, &o), 0);
-	for (int i = 3; i <= 5; i++) {
+	/* Answered and closed again: this time the sender sees it idle. */
+	assert_int_equal(s->ops->poll(s, 200, on_done, &o), 0);
+	submit(s, 3, "K-3");	/* answered; junk follows while idle */
+	run_until(s, &o, 3, 5000);
+	assert_int_equal(s->ops->poll(s, 200, on_done, &o), 0);
+	for (int i = 4; i <= 6; i++) {
 		char id[16];
 
 		snprintf(id, sizeof(id), "K-%d", i);
 		submit(s, i, id);
 		run_until(s, &o, (size_t)i, 5000);
 	}
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		assert_int_equal(o.r[i].item_id, (int64_t)i + 1);
 		assert_int_equal(o.r[i].verdict, MG_SEND_DELIVERED);
 	}
-	assert_int_equal(atomic_load(&srv->accepted), 2);
-	assert_int_equal(atomic_load(&srv->messages), 5);
+	assert_int_equal(atomic_load(&srv->accepted), 4);
+	assert_int_equal(atomic_load(&srv->messages), 6);
 	s->ops->free(s);
 	server_stop(srv);
+}
+
+static void test_keepalive_plain(void **state)
+{
+	(void)state;
+	keepalive(false);
+}
+
+static void test_keepalive_tls(void **state)
+{
+	(void)state;
+	keepalive(true);
 }
 
 /* A message larger than a TLS record and the socket buffers take at once. */
@@ -779,9 +814,9 @@ static void test_tls_wrong_name(void **state)
 	/* Trusted CA, but issued for emr.example: neither 127.0.0.1 nor
 	 * localhost may use it. */
 	tls_refused(fx->other_cert, fx->other_key, "127.0.0.1",
-		    "certificate not trusted: issued for another host name or address");
+		    "certificate not trusted: not issued for 127.0.0.1");
 	tls_refused(fx->other_cert, fx->other_key, "localhost",
-		    "certificate not trusted: issued for another host name or address");
+		    "certificate not trusted: not issued for localhost");
 }
 
 static void test_tls_client_certificate(void **state)
@@ -798,7 +833,8 @@ static void test_tls_client_certificate(void **state)
 	expect_one(s, MG_SEND_RETRY, "alert", 5000);
 	s->ops->free(s);
 	snprintf(dt.d.client_cert, sizeof(dt.d.client_cert), "client.pem");
-	snprintf(dt.d.client_key, sizeof(dt.d.client_key), "%s", fx->client_key);	/* absolute */
+	/* A relative and an absolute path. */
+	snprintf(dt.d.client_key, sizeof(dt.d.client_key), "%s", fx->client_key);
 	s = sender_new(&dt);
 	expect_one(s, MG_SEND_DELIVERED, "accepted", 5000);
 	s->ops->free(s);
@@ -968,9 +1004,10 @@ static void test_ack_judge(void **state)
 		  "field missing^HL70357|E||||PID-3 is empty\r", 0, MG_SEND_REJECTED,
 		  "rejected by the EMR: 101 PID-3 is empty" },
 		{ "MSH|^~\\&|E||M||1||ACK|1|P|2.6\rMSA|AR|ID-1\rERR|||103^Table value not "
-		  "found\r", 0, MG_SEND_REJECTED, "rejected by the EMR: 103 Table value not found" },
-		{ "MSH|^~\\&|E||M||1||ACK|1|P|2.6\rMSA|AR|ID-1|patient Roe Richard\\T\\x\r", 0,
-		  MG_SEND_REJECTED, "rejected by the EMR: patient *** ***&x" },
+		  "found\r", 0, MG_SEND_REJECTED,
+		  "rejected by the EMR: 103 Table value not found" },
+		{ "MSH|^~\\&|E||M||1||ACK|1|P|2.6\rMSA|AR|ID-1|patient Roe Richard\\T\\x\r",
+		  0, MG_SEND_REJECTED, "rejected by the EMR: patient *** ***&x" },
 		{ "MSH|^~\\&|E||M||1||ACK|1|P|2.6\rMSA|AA|ID-2\r", MG_ERR_NOT_FOUND,
 		  MG_SEND_RETRY, "ACK for another message" },
 		{ "MSH|^~\\&|E||M||1||ACK|1|P|2.6\rMSA|AA|\r", MG_ERR_NOT_FOUND, MG_SEND_RETRY,
@@ -979,8 +1016,16 @@ static void test_ack_judge(void **state)
 		  "malformed ACK" },
 		{ "MSH|^~\\&|E||M||1||ACK|1|P|2.6\rMSA|AAA|ID-1\r", MG_ERR_INVALID,
 		  MG_SEND_RETRY, "malformed ACK" },
+		{ "MSH|^~\\&|E||M||1||ACK|1|P|2.6\rMSA|AR|ID-1\rERR|||999\r", 0,
+		  MG_SEND_REJECTED, "rejected by the EMR: 999" },
+		{ "MSH|^~\\&|E||M||1||ACK|1|P|2.6\rMSA|AE|ID-1\rERR|||101\r", 0, MG_SEND_RETRY,
+		  "error at the EMR (AE): 101 Required field missing" },
+		{ "MSH|^~\\&|E||M||1||ACK|1|P|2.6\rMSA|AR|ID-1\rERR|||E17^No such ward\r", 0,
+		  MG_SEND_REJECTED, "rejected by the EMR: No such ward" },
 		{ "MSH|^~\\&|E||M||1||ACK|1|P|2.6\r", MG_ERR_INVALID, MG_SEND_RETRY,
 		  "malformed ACK" },
+		{ "MSH|^~\\&|E||M||1||ORU^R01|1|P|2.6\rMSA|AA|ID-1\r", MG_ERR_INVALID,
+		  MG_SEND_RETRY, "malformed ACK" },
 		{ "MSA|AA|ID-1\r", MG_ERR_INVALID, MG_SEND_RETRY, "malformed ACK" },
 		{ "", MG_ERR_INVALID, MG_SEND_RETRY, "malformed ACK" },
 	};
@@ -1019,7 +1064,7 @@ static void test_why_text(void **state)
 		  "a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k l m "
 		  "n o p q r s t u v w x" },
 	};
-	const char sent[] = "MSH|^~\\&|M||E||1||ORU^R01|ID-1|P|2.6\rPID|||X1^^^H||Doe^Jane\r"
+	const char sent[] = "MSH|^~\\&|M||E||1||ORU^R01|ID-1|P|2.6\rPID|||X1^^^HOSP||Doe^Jane\r"
 			    "OBX|1|NM|unknown\r";
 
 	(void)state;
@@ -1045,7 +1090,8 @@ int main(void)
 		cmocka_unit_test(test_connection_refused),
 		cmocka_unit_test(test_unresolvable),
 		cmocka_unit_test(test_parallel_reverse),
-		cmocka_unit_test(test_keepalive_and_reconnect),
+		cmocka_unit_test(test_keepalive_plain),
+		cmocka_unit_test(test_keepalive_tls),
 		cmocka_unit_test(test_large_message),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_tls_untrusted),
@@ -1055,5 +1101,8 @@ int main(void)
 		cmocka_unit_test(test_wake),
 	};
 
+	/* MG_TEST_DEBUG=1 shows the sender's connection log. */
+	if (getenv("MG_TEST_DEBUG") != NULL)
+		mg_log_open("test_mllp_sender", NULL, MG_LOG_DEBUG);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

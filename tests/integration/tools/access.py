@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True    # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mgapi import (COOKIE, LOGIN_FAILED, Api, Session, TestFailure, check,  # noqa: E402
                    main_guard, ok, session_cookie)
@@ -661,17 +662,87 @@ def patients(api, st, args):
     check(own.json["patient"] == d["patient_a"] and own.json["tenant"] == d["tenants"]["ward-a"],
           "answer names another patient or tenant: %r" % own)
     ok("clinician of tenant A, its patient: 200 with the %d measurements sent" % len(ms))
-    both = read("clin-ab", d["patient_b"])
+    both_s = first_sign_in(api, st, "clin-ab")
+    path_b = "/api/v1/patients/%s/measurements" % d["patient_b"]
+    both = both_s.call("GET", path_b)
     check(both.status == 200 and len(both.json["measurements"]) == d["count_b"],
           "clinician of A and B reading a patient of B: %r" % both)
     ok("a clinician of both tenants reads the patient of B")
+    # Taking the membership away takes effect on the open session at once.
+    tadmin = Session(api, "tadmin", st.pw("tadmin")).login()
+    a = tadmin.call("DELETE", "/api/v1/tenants/%d/members/%d" % (d["tenants"]["ward-b"],
+                                                                 d["ids"]["clin-ab"]))
+    check(a.status == 204, "remove clin-ab from ward-b: %r" % a)
+    gone = both_s.call("GET", path_b)
+    check(gone.status == 404 and gone.body == none.body,
+          "the open session still reads ward B's patient after leaving it: %r" % gone)
+    check(both_s.call("GET", "/api/v1/patients/%s/measurements" % d["patient_a"]).status == 200,
+          "the open session lost ward A too")
+    ok("leaving ward B ends access to its patient on the open session at once")
     for bad in ("..%2F..%2Fusers", "PAT%00A", "%27%20OR%201%3D1", "x" * 200):
         a = read("clin-a", bad)
         check(a.status in (404,), "hostile patient id %r: %r" % (bad, a))
     ok("hostile patient ids in the path: 404")
 
 
+def no_secrets(api, st, args):
+    """No password ever reaches the log, the daemon's stderr or the
+    database files (which hold Argon2id hashes only)."""
+    inst = os.path.dirname(os.environ["MG_CONF"])
+    files = [os.path.join(inst, "log", f) for f in os.listdir(os.path.join(inst, "log"))]
+    data = os.path.dirname(os.environ["MG_DB"])
+    files += [os.path.join(data, f) for f in os.listdir(data)]
+    stderr = os.path.join(os.path.dirname(inst), "medgated.stderr")
+    files += [stderr] if os.path.exists(stderr) else []
+    secrets_ = set(st.d["passwords"].values()) | {"Tq7-vortex-lantern-88"}
+    for f in files:
+        if not os.path.isfile(f):
+            continue
+        with open(f, "rb") as fh:
+            blob = fh.read()
+        for pw in secrets_:
+            check(pw.encode() not in blob, "a password is in %s" % f)
+    ok("none of %d passwords in the log, stderr or %d database files" %
+       (len(secrets_), len(files)))
+
+
+def reauth_guessing(api6, st, args):
+    """The routes that check the current password of a signed-in account
+    (POST /api/v1/session/password "old", DELETE /api/v1/session/totp
+    "password") must not be an unlimited password oracle: after
+    lockout_threshold (5) wrong passwords the right one must not work
+    through them any more (as a sign-in would be locked)."""
+    bugs = []
+    for route, user in (("password", "reauth-user-1"), ("totp", "reauth-user-2")):
+        s = first_sign_in(api6, st, user)
+        pw = st.pw(user)
+        for i in range(6):
+            if route == "password":
+                a = s.call("POST", "/api/v1/session/password",
+                           {"old": "Guess-%d-%s" % (i, secrets.token_hex(4)), "new": new_password()})
+            else:
+                a = s.call("DELETE", "/api/v1/session/totp", {"password": "Guess-%d" % i})
+            check(a.status in (400, 401, 403), "wrong current password %d: %r" % (i, a))
+        if route == "password":
+            new = new_password()
+            a = s.call("POST", "/api/v1/session/password", {"old": pw, "new": new})
+            if a.status == 200:
+                st.set_pw(user, new)
+        else:
+            a = s.call("DELETE", "/api/v1/session/totp", {"password": pw})
+        if a.status < 400:
+            bugs.append(
+              "BUG: after 6 wrong current passwords on %s the right one still works (%r): "
+              "a stolen session can guess the account's password without lockout or "
+              "throttling" % ({"password": "POST /api/v1/session/password",
+                               "totp": "DELETE /api/v1/session/totp"}[route], a))
+    check(not bugs, "\n".join(bugs))
+    ok("re-authentication stops after repeated wrong current passwords")
+
+
 SCENARIOS = {
+    "reauth-guessing": (reauth_guessing, "127.0.0.6"),
+    "no-secrets": (no_secrets, None),
     "setup": (setup, None),
     "first-login": (first_login, None),
     "cookies": (cookies, None),

@@ -23,6 +23,7 @@ import os
 import secrets
 import sys
 
+sys.dont_write_bytecode = True    # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mgapi import (LOGIN_FAILED, Api, Session, TestFailure, check, main_guard,  # noqa: E402
                    ok)
@@ -54,9 +55,17 @@ CALLERS = [
     ("tenant-admin", "tadmin", {"tenant-admin"}),
     ("device-admin", "dadmin", {"device-admin"}),
     ("tenant+device", "tdadmin", {"tenant-admin", "device-admin"}),
+    # Every role but service, clinician of tenant A, one-time password not
+    # changed yet: only the routes below may answer it, whatever its roles.
+    ("must-change", "mc-all", {"clinician", "admin", "tenant-admin", "device-admin"}),
 ]
+# What an account whose password must be changed may still do, besides
+# the public routes: see and end its session, change its password.
+MUST_CHANGE_ALLOWED = {("GET", "/api/v1/session"), ("DELETE", "/api/v1/session"),
+                       ("POST", "/api/v1/session/password")}
 # Accounts whose answers must never carry patient data.
-NO_PATIENT_DATA = {"none", "admin", "tenant-admin", "device-admin", "tenant+device"}
+NO_PATIENT_DATA = {"none", "admin", "tenant-admin", "device-admin", "tenant+device",
+                   "must-change"}
 
 # ------------------------------------------------------- request plans
 # Per state-changing route: the body, the statuses an allowed caller may
@@ -144,7 +153,7 @@ def prepare(args):
     state = load(args.state)
     accounts = state["accounts"]
     for key, acc in accounts.items():
-        if "service" in acc["roles"]:
+        if "service" in acc["roles"] or acc.get("keep_must_change"):
             continue
         s = Session(api, acc["user"], acc["password"]).login()
         check(s.info["must_change_password"] is True,
@@ -166,7 +175,7 @@ def prepare(args):
         check(a.status == 201, "tenant-admin creates tenant %s: %r" % (name, a))
         tenants[key] = a.json["id"]
         tenants[key + "_name"] = name
-    for acc_key, t in (("clin-a", "A"), ("clin-b", "B")):
+    for acc_key, t in (("clin-a", "A"), ("clin-b", "B"), ("mc-all", "A")):
         a = tadmin.call("PUT", "/api/v1/tenants/%d/members/%d" % (tenants[t],
                                                                   accounts[acc_key]["id"]))
         check(a.status == 204, "tenant-admin adds %s to tenant %s: %r" % (acc_key, t, a))
@@ -338,6 +347,10 @@ class Matrix:
             if action != "public" and caller == "none":
                 good = a.status == 401 and a.json == {"error": "sign in first"}
                 want = "401 sign in first"
+            elif caller == "must-change" and action != "public" and \
+                    (method, pattern) not in MUST_CHANGE_ALLOWED:
+                good = a.status == 403 and a.json == {"error": "password change required"}
+                want = "403 password change required"
             elif self.allowed(action, roles):
                 good = a.status in plan["expect"]
                 want = "one of %s" % sorted(plan["expect"])
@@ -473,8 +486,8 @@ class Matrix:
                 if found:
                     self.fail("%s received patient data (%s) in %r" % (caller, found,
                                                                        body[:300]))
-        ok("%d answers to admin, tenant-admin, device-admin, tenant+device and anonymous "
-           "callers: no patient id, no measurement value" % checked)
+        ok("%d answers to %s: no patient id, no measurement value"
+           % (checked, ", ".join(sorted(NO_PATIENT_DATA))))
 
     def print_table(self):
         cols = [c[0] for c in CALLERS] + ["clin-B", "no-csrf", "bad-csrf"]
