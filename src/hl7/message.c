@@ -9,7 +9,6 @@
  * message costs its own size plus 12 bytes per segment, whatever its
  * shape. */
 #include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

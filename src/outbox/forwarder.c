@@ -13,6 +13,7 @@
 #include "crypto/keyring.h"
 #include "daemon/gateway.h"
 #include "fhir/fhir.h"
+#include "hl7/hl7.h"
 #include "hl7/pcd01.h"
 #include "outbox/outbox.h"
 #include "outbox/sender.h"
@@ -209,10 +210,10 @@ static size_t fill_slots(struct mg_forwarder *f)
 			memcpy(fl->patient_id, o.patient_id, sizeof(fl->patient_id));
 			sent++;
 		}
-		if (msg != NULL) {
-			sodium_memzero(msg, len);
-			free(msg);
-		}
+		if (msg != NULL && f->hl7)
+			mg_hl7_buffer_free(msg, len);	/* both wipe the patient id */
+		else if (msg != NULL)
+			mg_fhir_free(msg, len);
 		sodium_memzero(&o, sizeof(o));
 	}
 	sodium_memzero(f->items, n * sizeof(f->items[0]));
