@@ -50,6 +50,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_MEASUREMENT_INSERT] =
 		"INSERT INTO measurements (tenant_id, device_id, device_mid, patient_id,"
 		" measured_ms, received_ms) VALUES (?, ?, ?, ?, ?, ?)",
+	[STMT_OUTBOX_INSERT] =
+		"INSERT INTO outbox (destination, measurement_id, patient_id, next_attempt_ms,"
+		" created_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
 	[STMT_VALUE_INSERT] =
 		"INSERT INTO measurement_values (measurement_id, position, quantity, value,"
 		" unit) VALUES (?, ?, ?, ?, ?)",

@@ -43,13 +43,12 @@ int sq_outbox_insert(struct sq_conn *c, const struct mg_measurement_put *p, int6
 {
 	int r = 0;
 
+	/* On the ingest path: a cached statement, not a prepare per row. */
 	for (size_t i = 0; r == 0 && i < p->ndestinations; i++)
-		r = run(c,
-			"INSERT INTO outbox (destination, measurement_id, patient_id,"
-			" next_attempt_ms, created_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
-			SQ_PARAMS(SQ_TEXT(p->destinations[i]), SQ_INT(p->id), SQ_INT(patient_id),
-				  SQ_INT(p->received_ms)),
-			false);
+		r = sq_write(c, STMT_OUTBOX_INSERT,
+			     SQ_PARAMS(SQ_TEXT(p->destinations[i]), SQ_INT(p->id),
+				       SQ_INT(patient_id), SQ_INT(p->received_ms)),
+			     false);
 	return r;
 }
 
