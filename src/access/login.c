@@ -61,7 +61,9 @@ static int count_failure(struct gateway *gw, struct mg_login_result *out, const 
 	if ((r = gw->store->address_failed(gw->store, address, now,
 					   (int64_t)gw->cfg->address_window * 1000, &n)) != 0)
 		return r;
-	if (out->user.id == 0)
+	/* Guesses at a locked account count against the address only: they
+	 * must not stretch the lock without end. */
+	if (out->user.id == 0 || out->user.locked_until_ms > now)
 		return 0;
 	if ((r = gw->store->user_login_failed(gw->store, out->user.id, &failures)) != 0)
 		return r;
@@ -147,10 +149,8 @@ int mg_login(struct gateway *gw, const char *name, const char *password, size_t 
 	if (out->failure != MG_LOGIN_FAILURE_NONE) {
 		/* A locked account's right password is not counted against it. */
 		if (out->failure != MG_LOGIN_FAILURE_LOCKED || !password_ok)
-			r = count_failure(gw, out, address, now);
-		else
-			r = 0;
-		return r;
+			return count_failure(gw, out, address, now);
+		return 0;
 	}
 	if (out->user.totp_len > 0) {
 		if (code == NULL || code[0] == '\0') {
@@ -204,4 +204,29 @@ out:
 	sodium_memzero(res, sizeof(*res));
 	free(res);
 	return r;
+}
+
+bool mg_login_request_read(const json_t *body, struct mg_login_request *out)
+{
+	const json_t *u, *p, *c;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(body))
+		return false;
+	u = json_object_get(body, "user");
+	p = json_object_get(body, "password");
+	c = json_object_get(body, "totp");
+	if (!json_is_string(u) || !json_is_string(p) ||
+	    (c != NULL && !json_is_string(c) && !json_is_null(c)))
+		return false;
+	out->user = json_string_value(u);
+	out->password = json_string_value(p);
+	out->password_len = json_string_length(p);
+	out->code = json_is_string(c) ? json_string_value(c) : NULL;
+	/* A user name with a NUL inside would be cut short: refuse it. */
+	return json_string_length(u) >= 1 && json_string_length(u) <= MG_NAME_MAX &&
+	       strlen(out->user) == json_string_length(u) && out->password_len >= 1 &&
+	       out->password_len <= MG_LOGIN_PASSWORD_MAX &&
+	       (out->code == NULL || (strlen(out->code) <= 32 &&
+				      strlen(out->code) == json_string_length(c)));
 }

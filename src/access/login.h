@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 
 #include "daemon/gateway.h"
 #include "store/store.h"
@@ -50,6 +51,22 @@ int mg_login(struct gateway *gw, const char *name, const char *password, size_t 
  * Returns 0 or < 0 if the store failed. */
 int mg_login_reverify(struct gateway *gw, int64_t user_id, const char *password, size_t len,
 		      const char *address, bool *ok);
+
+/* The fields of a sign-in body {"user", "password", "totp"}, pointing
+ * into the parsed JSON. */
+struct mg_login_request {
+	const char *user;
+	const char *password;
+	size_t password_len;	/* may hold NUL bytes: compared as bytes */
+	const char *code;	/* NULL when absent */
+};
+
+#define MG_LOGIN_PASSWORD_MAX 4096	/* bytes; the policy counts characters */
+
+/* Read the sign-in fields from body (a JSON object, or NULL). Returns true
+ * if they are there and within bounds; anything else is just a failed
+ * sign-in to the caller. */
+bool mg_login_request_read(const json_t *body, struct mg_login_request *out);
 
 /* The failure's name for logs. */
 const char *mg_login_failure_name(enum mg_login_failure f);

@@ -129,9 +129,12 @@ enum MHD_Result mg_api_dispatch(struct api_request *rq)
 	if (rq->has_session && rq->method != MG_GET && route->action != MG_ACTION_PUBLIC &&
 	    !csrf_ok(rq))
 		return api_error(rq, MHD_HTTP_FORBIDDEN, "missing or wrong X-CSRF-Token");
-	if (rq->must_change_password && !(route->flags & ROUTE_MUST_CHANGE_OK))
+	/* The gates hold a signed-in account, not what anybody may do. */
+	if (rq->must_change_password && route->action != MG_ACTION_PUBLIC &&
+	    !(route->flags & ROUTE_MUST_CHANGE_OK))
 		return api_error(rq, MHD_HTTP_FORBIDDEN, "password change required");
-	if (rq->must_enrol_totp && !(route->flags & (ROUTE_MUST_ENROL_OK | ROUTE_MUST_CHANGE_OK)))
+	if (rq->must_enrol_totp && route->action != MG_ACTION_PUBLIC &&
+	    !(route->flags & (ROUTE_MUST_ENROL_OK | ROUTE_MUST_CHANGE_OK)))
 		return api_error(rq, MHD_HTTP_FORBIDDEN, "second factor enrolment required");
 	if (!mg_authz_allows(&rq->who, route->action, 0))
 		return api_error(rq, MHD_HTTP_FORBIDDEN, "not allowed for your roles");

@@ -19,7 +19,7 @@
 
 #define SESSION_COOKIE "__Host-mg_session"
 #define LOGIN_FAILED "invalid credentials or locked"
-#define PASSWORD_MAX_BYTES 4096	/* bytes; the policy counts characters */
+#define PASSWORD_MAX_BYTES MG_LOGIN_PASSWORD_MAX
 
 enum MHD_Result api_health(struct api_request *rq)
 {
@@ -74,47 +74,23 @@ static enum MHD_Result with_cookie(struct api_request *rq, unsigned status, json
 	return ret;
 }
 
-/* Fields of the sign-in body; anything wrong is just a failed sign-in. */
-static bool login_fields(struct api_request *rq, const char **user, const char **password,
-			 size_t *password_len, const char **code)
-{
-	json_t *u, *p, *c;
-
-	if (rq->json == NULL)
-		return false;
-	u = json_object_get(rq->json, "user");
-	p = json_object_get(rq->json, "password");
-	c = json_object_get(rq->json, "totp");
-	if (!json_is_string(u) || !json_is_string(p) || (c != NULL && !json_is_string(c) &&
-							  !json_is_null(c)))
-		return false;
-	*user = json_string_value(u);
-	*password = json_string_value(p);
-	*password_len = json_string_length(p);
-	*code = json_is_string(c) ? json_string_value(c) : NULL;
-	return json_string_length(u) >= 1 && json_string_length(u) <= MG_NAME_MAX &&
-	       strlen(*user) == json_string_length(u) && *password_len >= 1 &&
-	       *password_len <= PASSWORD_MAX_BYTES &&
-	       (*code == NULL || strlen(*code) <= 32);
-}
-
 enum MHD_Result api_session_create(struct api_request *rq)
 {
+	struct mg_login_request in;
 	struct mg_login_result *res;
 	struct mg_session_state st;
-	const char *user, *password, *code;
 	char token[MG_SESSION_TOKEN_LEN + 1];
-	size_t password_len;
 	enum MHD_Result ret;
 	int r;
 
-	if (!login_fields(rq, &user, &password, &password_len, &code)) {
+	if (!mg_login_request_read(rq->json, &in)) {
 		mg_log_info("login: malformed sign-in from %s", rq->peer);
 		return login_failed(rq);
 	}
 	if ((res = calloc(1, sizeof(*res))) == NULL)
 		return MHD_NO;
-	if ((r = mg_login(rq->gw, user, password, password_len, code, rq->peer, res)) != 0) {
+	if ((r = mg_login(rq->gw, in.user, in.password, in.password_len, in.code, rq->peer,
+			  res)) != 0) {
 		ret = api_store_error(rq, r);
 		goto out;
 	}

@@ -175,9 +175,13 @@ enum MHD_Result api_users_update(struct api_request *rq)
 			return r == MG_ERR_NOT_FOUND ? api_field_error(rq, "tenants", "no such tenant")
 						     : api_store_error(rq, r);
 	}
-	if (u.id == rq->who.user_id && (disabled || !(roles & MG_ROLE_ADMIN)))
+	if (u.id == rq->who.user_id && (disabled || roles != u.roles ||
+					 (has_tenants == 0 && (ntenants != u.ntenants ||
+							       memcmp(tenants, u.tenants,
+								      ntenants * sizeof(tenants[0])) != 0))))
 		return api_error(rq, MHD_HTTP_CONFLICT,
-				 "you cannot disable yourself or remove your own admin role");
+				 "you cannot disable yourself or change your own roles or tenants; "
+				 "another administrator must");
 	if ((r = rq->gw->store->user_update_profile(rq->gw->store, u.id, display_name, email,
 						    disabled)) != 0)
 		return api_store_error(rq, r);

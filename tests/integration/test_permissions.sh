@@ -10,6 +10,8 @@
 TOOLS=$(dirname "$0")/tools
 
 mg_init
+# An EMR destination that queues without sending, for the outbox routes.
+printf '\n[emr.matrix]\nprotocol = hl7-mllp\naddress = 127.0.0.1:9\ntls = off\nenabled = off\n' >> "$CONF"
 mg_start
 
 # Fixture accounts; their one-time password is changed at first sign-in.
@@ -44,7 +46,7 @@ json.dump({
     },
     "patients": {"A": pa, "B": pb},
     "values_a": [73.375, 74.625, 75.125], "values_b": [68.875, 69.625],
-    "count_a": 3, "count_b": 2,
+    "count_a": 3, "count_b": 2, "emr_destination": "matrix",
 }, open(path, "w"))
 PY
 perm() { python3 "$TOOLS/permissions.py" "$1" --port "$WEB_PORT" --ca "$CA" --state "$T/state.json" \

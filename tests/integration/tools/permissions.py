@@ -6,11 +6,12 @@ Standard library only.
            tenants A and B made by the tenant administrator, clinicians
            made members of them; writes the ids to the state file.
   matrix   walks EVERY route `medgatectl api-routes` printed, as nobody,
-           as each single role, as an account with two roles and as a
-           clinician of another tenant; checks each answer against the
-           policy table below, CSRF refusal on every state change, and
-           that no administrator ever receives patient data. Prints the
-           matrix.
+           as each single role, as an account with two roles, as an
+           account of every role whose one-time password is not changed
+           yet, and as a clinician of another tenant; checks each answer
+           against the policy table below, CSRF refusal on every state
+           change, and that no administrator ever receives patient data.
+           Prints the matrix.
 
 The policy table ALLOWED duplicates src/access/authz.c on purpose: it is
 an independent statement of who may do what. A route with an action this
@@ -97,6 +98,7 @@ PLANS = {
     ("DELETE", "/api/v1/tenants/{id}/members/{user}"): dict(tenant="members", expect={204}),
     ("PATCH", "/api/v1/devices/{id}"): dict(body={"status": "bogus"}, expect={400}),
     ("POST", "/api/v1/devices/tokens"): dict(body={"name": "matrix"}, expect={400}),
+    ("POST", "/api/v1/outbox/{destination}/resend"): dict(body={"id": "x"}, expect={400}),
 }
 # Public routes that change state without a CSRF token, by design: there
 # is no session yet whose token could be sent.
@@ -250,6 +252,8 @@ class Matrix:
                 v = st["patients"]["A"]
             elif name == "user":
                 v = st["edit_user"]
+            elif name == "destination":
+                v = st["emr_destination"]
             elif name == "id" and base == "users":
                 v = st["edit_user"]
             elif name == "id" and base == "tenants":
