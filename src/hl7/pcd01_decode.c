@@ -255,7 +255,7 @@ static int read_obx(struct reader *r, size_t seg, unsigned seq, size_t obr)
 {
 	char type[CODE_TEXT_MAX], status[CODE_TEXT_MAX];
 	const struct mg_quantity *q;
-	double value;
+	double value = 0;
 	int rc;
 
 	if ((rc = read_text(r, seg, seq, 2, 1, type, sizeof(type))) != 0)
