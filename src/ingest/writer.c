@@ -39,8 +39,8 @@ static void writer_commit(struct mg_writer *w, struct mg_write_job *batch)
 	if (r != 0) {
 		mg_log_error("store: batch of %zu measurements failed: %s", n, mg_strerror(r));
 		/* Whatever the back end left there: none of them is stored. */
-		for (size_t i = 0; i < n; i++)
-			items[i]->result = r;
+		for (job = batch; job != NULL; job = job->next)
+			job->put.result = r;
 	}
 	pthread_mutex_lock(&w->lock);
 	w->stats.batches++;
