@@ -28,7 +28,7 @@ void mg_writer_set_hook(struct mg_writer *w, void (*hook)(void *arg), void *arg)
 /* Commit one batch and answer its jobs; called without the lock held. */
 static void writer_commit(struct mg_writer *w, struct mg_write_job *batch)
 {
-	struct mg_measurement_put *items[MG_WRITER_BATCH_MAX];
+	struct mg_measurement_put *items[MG_WRITER_BATCH_MAX] = { NULL };
 	struct mg_write_job *job, *next;
 	size_t n = 0;
 	int r;
