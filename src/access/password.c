@@ -12,6 +12,7 @@
 
 #include "common/config.h"
 #include "common/err.h"
+#include "common/utf8.h"
 #include "common/limits.h"
 
 /* data/banned-passwords.txt, compiled in by scripts/embed-text.cmake. */
@@ -64,40 +65,6 @@ static int refuse(char *why, size_t whylen, const char *fmt, ...)
 	return MG_ERR_INVALID;
 }
 
-/* Decode one UTF-8 sequence at s (n bytes left). Returns its length and
- * the code point in *cp, or 0 if it is not well-formed (overlong forms,
- * surrogates and values above U+10FFFF are not). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2, c = s[0] & 0x1f, min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3, c = s[0] & 0x0f, min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4, c = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Count the code points and character classes of a password. Returns 0,
  * or MG_ERR_INVALID for invalid UTF-8 or a control character (C0, DEL,
  * C1): they cannot be typed alike everywhere and may end a field early. */
@@ -109,7 +76,7 @@ static int text_scan(const char *password, size_t len, struct text_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	while (i < len) {
-		if ((n = utf8_decode(s + i, len - i, &c)) == 0)
+		if ((n = mg_utf8_decode(s + i, len - i, &c)) == 0)
 			return MG_ERR_INVALID;
 		if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
 			return MG_ERR_INVALID;

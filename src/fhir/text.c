@@ -8,47 +8,23 @@
 #include <gnutls/gnutls.h>
 
 #include "common/err.h"
+#include "common/utf8.h"
 #include "fhir/fhir_internal.h"
-
-/* Length of the UTF-8 sequence starting at s (RFC 3629 table), or 0 if it
- * is not well formed. */
-static size_t utf8_sequence(const unsigned char *s)
-{
-	unsigned char c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80;	/* no overlong */
-		unsigned char hi = c == 0xed ? 0x9f : 0xbf;	/* no surrogates */
-
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		unsigned char lo = c == 0xf0 ? 0x90 : 0x80;	/* no overlong */
-		unsigned char hi = c == 0xf4 ? 0x8f : 0xbf;	/* <= U+10FFFF */
-
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
-		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
 
 bool fhir_text_ok(const char *text)
 {
 	const unsigned char *s = (const unsigned char *)text;
+	size_t left = strlen(text);
 
-	while (*s != '\0') {
-		size_t n = utf8_sequence(s);
+	while (left > 0) {
+		uint32_t cp;
+		size_t n = mg_utf8_decode(s, left, &cp);
 
-		if (n == 0 || *s < 0x20 || *s == 0x7f)
-			return false;
-		/* C1 controls U+0080..U+009F are 0xc2 0x80..0x9f. */
-		if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+		/* No C0 controls, DEL, or C1 controls (U+0080..U+009F). */
+		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
 			return false;
 		s += n;
+		left -= n;
 	}
 	return true;
 }

@@ -14,6 +14,7 @@
 
 #include "common/config.h"
 #include "common/err.h"
+#include "common/utf8.h"
 #include "common/file.h"
 #include "common/limits.h"
 
@@ -43,46 +44,6 @@ static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
 	if (n < 0)
 		err[0] = '\0';
 	return r;
-}
-
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned long c, min;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, c = s[0] & 0x1f, min = 0x80;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, c = s[0] & 0x0f, min = 0x800;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, c = s[0] & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return len;
-}
-
-static bool utf8_valid(const char *s, size_t len)
-{
-	size_t i = 0, n;
-
-	while (i < len) {
-		if ((n = utf8_sequence((const unsigned char *)s + i, len - i)) == 0)
-			return false;
-		i += n;
-	}
-	return true;
 }
 
 static bool is_control(unsigned char c)
@@ -209,7 +170,7 @@ static int subject_check(const char *subject, char *err, size_t errlen)
 		if (is_control((unsigned char)subject[i]))
 			return fail(err, errlen, MG_ERR_INVALID,
 				    "subject contains a control character (CR, LF, ...)");
-	if (!utf8_valid(subject, len))
+	if (!mg_utf8_valid(subject, len))
 		return fail(err, errlen, MG_ERR_INVALID, "subject is not valid UTF-8");
 	return 0;
 }
@@ -235,7 +196,7 @@ static int body_check(const char *body, char *err, size_t errlen)
 			return fail(err, errlen, MG_ERR_INVALID, "body line longer than %d bytes",
 				    MG_MAIL_LINE_MAX);
 	}
-	if (!utf8_valid(body, len))
+	if (!mg_utf8_valid(body, len))
 		return fail(err, errlen, MG_ERR_INVALID, "body is not valid UTF-8");
 	return 0;
 }
