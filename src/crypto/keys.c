@@ -12,6 +12,9 @@
 #define KDF_CONTEXT_MASTER	"mgmaster"
 #define KDF_CONTEXT_TENANT	"mgtenant"
 enum { SUBKEY_WRAP = 1, SUBKEY_TOKEN = 2, SUBKEY_SECRET = 3, SUBKEY_SEAL = 1, SUBKEY_BLIND = 2 };
+/* The audit trail's keys (src/audit/): a MAC key chaining its records and
+ * the seed of the Ed25519 key signing its checkpoints. */
+enum { SUBKEY_AUDIT_MAC = 4, SUBKEY_AUDIT_SIGN = 5 };
 
 static const unsigned char wrap_ad[] = "medgate tenant key v1";
 static const unsigned char seal_ad[] = "medgate patient identifier v1";
@@ -20,6 +23,8 @@ struct mg_master_key {
 	unsigned char wrap[MG_KEY_BYTES];	/* wraps tenant keys */
 	unsigned char token[MG_KEY_BYTES];	/* keys token hashes */
 	unsigned char secret[MG_KEY_BYTES];	/* seals instance secrets */
+	unsigned char audit[MG_KEY_BYTES];	/* keys the audit chain's hashes */
+	unsigned char audit_sign[crypto_sign_SECRETKEYBYTES];	/* signs checkpoints */
 };
 
 struct mg_tenant_key {
@@ -41,6 +46,23 @@ int mg_master_key_create(const char *path)
 	r = mg_file_create(path, key, sizeof(key), 0600);
 	sodium_memzero(key, sizeof(key));
 	return r;
+}
+
+/* The audit keys come from the master key, so no further key file is
+ * needed: the signing key is the same on every start, and its public half
+ * can be handed to an auditor once. */
+static int audit_keys_derive(struct mg_master_key *mk, const unsigned char *raw)
+{
+	unsigned char seed[crypto_sign_SEEDBYTES];
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	int rc;
+
+	crypto_kdf_derive_from_key(mk->audit, sizeof(mk->audit), SUBKEY_AUDIT_MAC,
+				   KDF_CONTEXT_MASTER, raw);
+	crypto_kdf_derive_from_key(seed, sizeof(seed), SUBKEY_AUDIT_SIGN, KDF_CONTEXT_MASTER, raw);
+	rc = crypto_sign_seed_keypair(pk, mk->audit_sign, seed);
+	sodium_memzero(seed, sizeof(seed));
+	return rc == 0 ? 0 : MG_ERR_CRYPTO;
 }
 
 int mg_master_key_load(const char *path, struct mg_master_key **out)
@@ -70,6 +92,11 @@ int mg_master_key_load(const char *path, struct mg_master_key **out)
 				   KDF_CONTEXT_MASTER, (const unsigned char *)raw);
 	crypto_kdf_derive_from_key(mk->secret, sizeof(mk->secret), SUBKEY_SECRET,
 				   KDF_CONTEXT_MASTER, (const unsigned char *)raw);
+	if ((r = audit_keys_derive(mk, (const unsigned char *)raw)) != 0) {
+		sodium_free(mk);
+		mk = NULL;
+		goto out;
+	}
 	sodium_mprotect_readonly(mk);
 	*out = mk;
 	r = 0;
@@ -229,4 +256,22 @@ int mg_secret_open(const struct mg_master_key *mk, const char *context,
 		return MG_ERR_CRYPTO;
 	*len_out = sealed_len - MG_SEAL_OVERHEAD;
 	return 0;
+}
+
+void mg_audit_mac(const struct mg_master_key *mk, const unsigned char *data, size_t len,
+		  unsigned char out[MG_AUDIT_MAC_BYTES])
+{
+	crypto_generichash(out, MG_AUDIT_MAC_BYTES, data, len, mk->audit, sizeof(mk->audit));
+}
+
+void mg_audit_sign(const struct mg_master_key *mk, const unsigned char *msg, size_t len,
+		   unsigned char sig[MG_AUDIT_SIGNATURE_BYTES])
+{
+	crypto_sign_detached(sig, NULL, msg, len, mk->audit_sign);
+}
+
+void mg_audit_public_key(const struct mg_master_key *mk,
+			 unsigned char pk[MG_AUDIT_PUBLIC_KEY_BYTES])
+{
+	crypto_sign_ed25519_sk_to_pk(pk, mk->audit_sign);
 }

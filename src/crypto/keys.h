@@ -83,4 +83,22 @@ int mg_secret_open(const struct mg_master_key *mk, const char *context,
 		   const unsigned char *sealed, size_t sealed_len, unsigned char *out,
 		   size_t outlen, size_t *len_out);
 
+/* The audit trail's keys, derived from the master key (src/audit/). */
+#define MG_AUDIT_MAC_BYTES		32
+#define MG_AUDIT_SIGNATURE_BYTES	64	/* Ed25519 */
+#define MG_AUDIT_PUBLIC_KEY_BYTES	32
+
+/* The keyed hash (BLAKE2b, audit subkey) of len bytes of data into out. */
+void mg_audit_mac(const struct mg_master_key *mk, const unsigned char *data, size_t len,
+		  unsigned char out[MG_AUDIT_MAC_BYTES]);
+
+/* Sign msg with the instance's audit checkpoint key (Ed25519, its seed
+ * derived from the master key); anyone with the public key can check it. */
+void mg_audit_sign(const struct mg_master_key *mk, const unsigned char *msg, size_t len,
+		   unsigned char sig[MG_AUDIT_SIGNATURE_BYTES]);
+
+/* The public half of the checkpoint key, for auditors to keep elsewhere. */
+void mg_audit_public_key(const struct mg_master_key *mk,
+			 unsigned char pk[MG_AUDIT_PUBLIC_KEY_BYTES]);
+
 #endif

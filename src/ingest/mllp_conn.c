@@ -17,7 +17,7 @@
 #include "hl7/hl7.h"
 #include "hl7/mllp.h"
 #include "ingest/mllp_internal.h"
-#include "outbox/tls_conn.h"
+#include "tls/conn.h"
 #include "tls/peer.h"
 
 #define WHY_MAX 160

@@ -22,7 +22,7 @@
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "ingest/mllp_internal.h"
-#include "outbox/tls_conn.h"
+#include "tls/conn.h"
 
 #define EPOLL_BATCH 64
 

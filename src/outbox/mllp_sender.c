@@ -21,7 +21,7 @@
 #include "hl7/mllp.h"
 #include "outbox/mllp_ack.h"
 #include "outbox/sender.h"
-#include "outbox/tls_conn.h"
+#include "tls/conn.h"
 #include "tls/profile.h"
 
 #define MLLP_SLOTS_MAX		16		/* [emr.NAME] connections bounds it too */

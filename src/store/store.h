@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "access/roles.h"
+#include "audit/record.h"
 #include "common/config.h"
 #include "common/limits.h"
 #include "crypto/keys.h"
@@ -311,6 +312,20 @@ struct mg_store {
 	 * limit. */
 	int (*patient_measurements)(struct mg_store *s, int64_t patient_id, size_t limit,
 				    mg_measurement_cb cb, void *arg);
+
+	/* The audit trail (src/audit/, records in audit/record.h). The store
+	 * stays crypto-free: audit_append takes the hash as a callback.
+	 * audit_append reads the chain's head (the highest seq and its hash)
+	 * and inserts rec as seq + 1 in ONE write transaction, calling
+	 * hash_fn(arg, rec) in between with rec->seq and rec->prev_hash set,
+	 * so concurrent appenders (threads, gateways sharing one database)
+	 * never fork the chain. On success rec holds seq, prev_hash, hash.
+	 * audit_list walks the records that f selects (NULL: all) in seq
+	 * order, reading altered rows as rec->malformed rather than failing. */
+	int (*audit_append)(struct mg_store *s, struct mg_audit_record *rec,
+			    mg_audit_hash_fn hash_fn, void *arg);
+	int (*audit_list)(struct mg_store *s, const struct mg_audit_filter *f,
+			  mg_audit_record_cb cb, void *arg);
 
 	void (*close)(struct mg_store *s);
 };

@@ -198,6 +198,7 @@ void sq_tenant_ops_init(struct mg_store *base);	/* sqlite_tenants.c */
 void sq_second_factor_ops_init(struct mg_store *base);	/* sqlite_second_factor.c */
 void sq_session_ops_init(struct mg_store *base);	/* sqlite_sessions.c */
 void sq_outbox_ops_init(struct mg_store *base);	/* sqlite_outbox.c */
+void sq_audit_ops_init(struct mg_store *base);	/* sqlite_audit.c */
 
 /* Insert the outbox rows of a stored measurement (p->id set), inside the
  * caller's transaction. Returns 0 or MG_ERR_*. */

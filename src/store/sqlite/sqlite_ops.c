@@ -290,4 +290,5 @@ void sq_ops_init(struct mg_store *base)
 	sq_measurement_ops_init(base);
 	sq_outbox_ops_init(base);
 	sq_access_ops_init(base);
+	sq_audit_ops_init(base);
 }

@@ -3,7 +3,7 @@
  * (GnuTLS, client or server side), OPEN. Every call does what the socket
  * allows now and reports MG_ERR_AGAIN with the poll events to wait for,
  * so one thread can drive many connections. */
-#include "outbox/tls_conn.h"
+#include "tls/conn.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

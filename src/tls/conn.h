@@ -4,8 +4,8 @@
  * (client side, mg_tls_conn_connect); a server can wrap an accepted
  * socket with mg_tls_conn_wrap. docs/internals/outbox.md says how it
  * works. Not thread-safe: one connection belongs to one thread. */
-#ifndef MG_OUTBOX_TLS_CONN_H
-#define MG_OUTBOX_TLS_CONN_H
+#ifndef MG_TLS_CONN_H
+#define MG_TLS_CONN_H
 
 #include <stddef.h>
 

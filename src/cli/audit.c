@@ -1,0 +1,339 @@
+/* medgatectl audit: verify the chain (optionally against a signed
+ * checkpoint kept elsewhere), make and print checkpoints, print the
+ * checkpoint public key, export records as JSON lines, and list who
+ * accessed one patient's data. docs/audit.md is the user's page. */
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "cli/cli.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/file.h"
+#include "common/timefmt.h"
+
+/* Exit statuses of audit verify: 0 intact, 1 broken, 2 could not check. */
+#define EXIT_BROKEN 1
+#define EXIT_TROUBLE 2
+
+static int audit_usage(void)
+{
+	fprintf(stderr,
+		"usage: medgatectl audit verify [--checkpoint FILE] [--public-key HEX]\n"
+		"       medgatectl audit checkpoint\n"
+		"       medgatectl audit public-key\n"
+		"       medgatectl audit export --since TIME [--until TIME] [--out FILE]\n"
+		"       medgatectl audit patient --tenant NAME --patient ID\n"
+		"TIME is RFC 3339, e.g. 2026-01-31T00:00:00Z\n");
+	return 2;
+}
+
+/* The CLI's own events: actor medgatectl, from the local machine. */
+static struct mg_audit_event cli_event(const char *action, const char *object)
+{
+	return (struct mg_audit_event){ .actor = "medgatectl", .address = "local",
+					.action = action, .object = object,
+					.outcome = MG_AUDIT_SUCCESS };
+}
+
+/* Option NAME's value in argv[1..]: NULL if absent; *bad if given twice
+ * or without a value. */
+static const char *option(int argc, char **argv, const char *name, bool *bad)
+{
+	const char *value = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], name) != 0)
+			continue;
+		if (i + 1 >= argc || value != NULL)
+			*bad = true;
+		else
+			value = argv[i + 1];
+	}
+	return value;
+}
+
+/* Every argument is one of the names, each followed by a value. */
+static bool options_known(int argc, char **argv, const char *const *names)
+{
+	for (int i = 1; i < argc; i += 2) {
+		bool known = false;
+
+		for (const char *const *n = names; *n != NULL; n++)
+			known = known || strcmp(argv[i], *n) == 0;
+		if (!known || i + 1 >= argc)
+			return false;
+	}
+	return true;
+}
+
+static int checkpoint_load(const char *path, const unsigned char *public_key,
+			   struct mg_audit_checkpoint *cp)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = mg_file_read(path, MG_AUDIT_CHECKPOINT_TEXT_MAX + 64, &text, &len)) != 0) {
+		fprintf(stderr, "medgatectl: checkpoint %s: %s\n", path, mg_strerror(r));
+		return r;
+	}
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+		len--;
+	if ((r = mg_audit_checkpoint_parse(text, len, public_key, cp)) != 0)
+		fprintf(stderr, "medgatectl: checkpoint %s: %s\n", path,
+			r == MG_ERR_CRYPTO ? "signature does not verify with the public key"
+					   : "not a medgate audit checkpoint");
+	free(text);
+	return r;
+}
+
+static int audit_verify(struct cli *cli, int argc, char **argv)
+{
+	static const char *const names[] = { "--checkpoint", "--public-key", NULL };
+	unsigned char pk[MG_AUDIT_PUBLIC_KEY_BYTES];
+	struct mg_audit_checkpoint cp;
+	struct mg_audit_verdict v;
+	bool bad = false;
+	const char *cp_path = option(argc, argv, "--checkpoint", &bad);
+	const char *pk_hex = option(argc, argv, "--public-key", &bad);
+	size_t got = 0;
+	int r;
+
+	if (bad || !options_known(argc, argv, names))
+		return audit_usage();
+	if (cli_open(cli, true) != 0)
+		return EXIT_TROUBLE;
+	/* The auditor's copy of the public key if given, else the instance's. */
+	if (pk_hex == NULL)
+		mg_audit_public_key(cli->master, pk);
+	else if (strlen(pk_hex) != 2 * sizeof(pk) ||
+		 sodium_hex2bin(pk, sizeof(pk), pk_hex, strlen(pk_hex), NULL, &got, NULL) != 0 ||
+		 got != sizeof(pk)) {
+		fprintf(stderr, "medgatectl: --public-key wants %zu hex digits\n", 2 * sizeof(pk));
+		return EXIT_TROUBLE;
+	}
+	if (cp_path != NULL && checkpoint_load(cp_path, pk, &cp) != 0)
+		return EXIT_TROUBLE;
+	if ((r = mg_audit_verify(cli->store, cli->master, cp_path ? &cp : NULL, &v)) != 0) {
+		fprintf(stderr, "medgatectl: cannot read the audit trail: %s\n", mg_strerror(r));
+		return EXIT_TROUBLE;
+	}
+	if (v.fault == MG_AUDIT_INTACT) {
+		printf("audit trail intact: %lld records%s\n", (long long)v.records,
+		       cp_path ? ", checkpoint matches" : "");
+		return 0;
+	}
+	printf("audit trail BROKEN: first bad record %lld (%s): %s\n", (long long)v.first_bad,
+	       mg_audit_fault_name(v.fault), v.reason);
+	return EXIT_BROKEN;
+}
+
+static int audit_checkpoint(struct cli *cli)
+{
+	struct mg_audit_event e = cli_event("audit.checkpoint", "audit");
+	struct mg_audit_checkpoint cp;
+	char text[MG_AUDIT_CHECKPOINT_TEXT_MAX];
+	int r;
+
+	if (cli_open(cli, true) != 0)
+		return 1;
+	if ((r = mg_audit_checkpoint_make(cli->store, cli->master, &e, &cp)) != 0 ||
+	    (r = mg_audit_checkpoint_format(&cp, text, sizeof(text))) != 0) {
+		fprintf(stderr, "medgatectl: checkpoint: %s\n", mg_strerror(r));
+		return 1;
+	}
+	printf("%s\n", text);
+	return 0;
+}
+
+static int audit_public_key(struct cli *cli)
+{
+	unsigned char pk[MG_AUDIT_PUBLIC_KEY_BYTES];
+	char text[2 * MG_AUDIT_PUBLIC_KEY_BYTES + 1];
+
+	if (cli_open(cli, true) != 0)
+		return 1;
+	mg_audit_public_key(cli->master, pk);
+	printf("%s\n", sodium_bin2hex(text, sizeof(text), pk, sizeof(pk)));
+	return 0;
+}
+
+struct export_walk {
+	FILE *out;
+	int64_t count;
+};
+
+static int export_record(const struct mg_audit_record *rec, void *arg)
+{
+	struct export_walk *w = arg;
+	char line[MG_AUDIT_JSON_MAX];
+	int r;
+
+	if ((r = mg_audit_record_json(rec, line, sizeof(line))) != 0)
+		return r;
+	if (fprintf(w->out, "%s\n", line) < 0)
+		return MG_ERR_IO;
+	w->count++;
+	return 0;
+}
+
+/* Out file: created new, 0600 (the trail names accounts and addresses). */
+static FILE *export_open(const char *path)
+{
+	int fd;
+	FILE *f;
+
+	if (path == NULL)
+		return stdout;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return NULL;
+	if ((f = fdopen(fd, "w")) == NULL)
+		close(fd);
+	return f;
+}
+
+static int audit_export(struct cli *cli, int argc, char **argv)
+{
+	static const char *const names[] = { "--since", "--until", "--out", NULL };
+	struct mg_audit_filter f = { 0 };
+	struct export_walk w = { 0 };
+	struct mg_audit_event e = cli_event("audit.export", "audit");
+	bool bad = false;
+	const char *since = option(argc, argv, "--since", &bad);
+	const char *until = option(argc, argv, "--until", &bad);
+	const char *path = option(argc, argv, "--out", &bad);
+	char details[128];
+	int r;
+
+	if (bad || since == NULL || !options_known(argc, argv, names))
+		return audit_usage();
+	if (mg_time_parse(since, &f.since_ms) != 0 ||
+	    (until != NULL && mg_time_parse(until, &f.until_ms) != 0)) {
+		fprintf(stderr, "medgatectl: --since and --until want RFC 3339 times\n");
+		return 2;
+	}
+	if (f.since_ms == 0)
+		f.since_ms = 1;	/* 0 means "no bound" to the store; the same here */
+	if (cli_open(cli, true) != 0)
+		return 1;
+	snprintf(details, sizeof(details), "{\"since_ms\":%lld,\"until_ms\":%lld}",
+		 (long long)f.since_ms, (long long)f.until_ms);
+	e.details = details;
+	/* Recorded before anything leaves. */
+	if ((r = mg_audit_append(cli->store, cli->master, &e)) != 0) {
+		fprintf(stderr, "medgatectl: cannot record the export: %s\n", mg_strerror(r));
+		return 1;
+	}
+	if ((w.out = export_open(path)) == NULL) {
+		fprintf(stderr, "medgatectl: %s: cannot create (exists?)\n", path);
+		return 1;
+	}
+	r = cli->store->audit_list(cli->store, &f, export_record, &w);
+	if ((w.out != stdout && fclose(w.out) != 0) || (w.out == stdout && fflush(stdout) != 0))
+		r = r != 0 ? r : MG_ERR_IO;
+	if (r != 0) {
+		fprintf(stderr, "medgatectl: export: %s\n", mg_strerror(r));
+		return 1;
+	}
+	fprintf(stderr, "%lld audit records exported\n", (long long)w.count);
+	return 0;
+}
+
+static int patient_record(const struct mg_audit_record *rec, void *arg)
+{
+	char time[MG_TIME_TEXT_LEN];
+
+	(void)arg;
+	if (mg_time_format(rec->time_ms, time, sizeof(time)) != 0)
+		time[0] = '\0';
+	printf("%-24s %-24s %-24s %-22s %-24s %s\n", time, rec->actor,
+	       rec->roles[0] ? rec->roles : "-", rec->address[0] ? rec->address : "-",
+	       rec->action, rec->outcome);
+	return 0;
+}
+
+/* "Who accessed my data": the patient is found by its blind index under
+ * the tenant key, the records by the patient's row id; the identifier is
+ * printed only as the operator typed it. The report is recorded first. */
+static int audit_patient(struct cli *cli, const char *tenant, const char *patient)
+{
+	unsigned char blind[MG_BLIND_INDEX_BYTES];
+	struct mg_tenant_key *tk = NULL;
+	struct mg_audit_filter f = { 0 };
+	char object[MG_AUDIT_OBJECT_MAX + 1];
+	struct mg_audit_event e;
+	struct mg_tenant t;
+	int64_t id = 0;
+	size_t len = strnlen(patient, MG_PATIENT_ID_MAX + 1);
+	int r;
+
+	if (len == 0 || len > MG_PATIENT_ID_MAX) {
+		fprintf(stderr, "medgatectl: a patient id has 1 to %d characters\n", MG_PATIENT_ID_MAX);
+		return 2;
+	}
+	if (cli_open(cli, true) != 0)
+		return 1;
+	if ((r = cli->store->tenant_by_name(cli->store, tenant, &t)) != 0 ||
+	    (r = mg_tenant_key_open(cli->master, t.wrapped_key, sizeof(t.wrapped_key), &tk)) != 0) {
+		fprintf(stderr, "medgatectl: tenant %s: %s\n", tenant,
+			r == MG_ERR_NOT_FOUND ? "no such tenant" : mg_strerror(r));
+		return 1;
+	}
+	mg_patient_blind_index(tk, patient, len, blind);
+	mg_tenant_key_free(tk);
+	r = cli->store->patient_find(cli->store, t.id, blind, &id);
+	sodium_memzero(blind, sizeof(blind));
+	if (r == MG_ERR_NOT_FOUND) {
+		printf("patient %s: no data in tenant %s, so no accesses\n", patient, tenant);
+		return 0;
+	}
+	if (r != 0 || (r = mg_audit_object("patient", id, object, sizeof(object))) != 0) {
+		fprintf(stderr, "medgatectl: %s\n", mg_strerror(r));
+		return 1;
+	}
+	e = cli_event("audit.patient_report", object);
+	e.tenant_id = t.id;
+	if ((r = mg_audit_append(cli->store, cli->master, &e)) != 0) {
+		fprintf(stderr, "medgatectl: cannot record the report: %s\n", mg_strerror(r));
+		return 1;
+	}
+	printf("accesses to the data of patient %s in tenant %s:\n", patient, tenant);
+	printf("%-24s %-24s %-24s %-22s %-24s %s\n", "TIME", "ACTOR", "ROLES", "ADDRESS",
+	       "ACTION", "OUTCOME");
+	f.object = object;
+	f.tenant_id = t.id;
+	if ((r = cli->store->audit_list(cli->store, &f, patient_record, NULL)) != 0) {
+		fprintf(stderr, "medgatectl: %s\n", mg_strerror(r));
+		return 1;
+	}
+	return 0;
+}
+
+int cli_audit(struct cli *cli, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return audit_verify(cli, argc - 1, argv + 1);
+	if (argc == 2 && strcmp(argv[1], "checkpoint") == 0)
+		return audit_checkpoint(cli);
+	if (argc == 2 && strcmp(argv[1], "public-key") == 0)
+		return audit_public_key(cli);
+	if (argc >= 2 && strcmp(argv[1], "export") == 0)
+		return audit_export(cli, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "patient") == 0) {
+		static const char *const names[] = { "--tenant", "--patient", NULL };
+		bool bad = false;
+		const char *tenant = option(argc - 1, argv + 1, "--tenant", &bad);
+		const char *patient = option(argc - 1, argv + 1, "--patient", &bad);
+
+		if (bad || tenant == NULL || patient == NULL ||
+		    !options_known(argc - 1, argv + 1, names))
+			return audit_usage();
+		return audit_patient(cli, tenant, patient);
+	}
+	return audit_usage();
+}
