@@ -39,7 +39,7 @@ struct mg_audit_record {
 /* Which records a store's audit_list walks (all in seq order); zero
  * fields do not filter. */
 struct mg_audit_filter {
-	int64_t after_seq;	/* only seq > after_seq */
+	int64_t after_seq;	/* only seq > after_seq (0: every seq, also < 1) */
 	int64_t since_ms;	/* only time_ms >= since_ms */
 	int64_t until_ms;	/* only time_ms < until_ms */
 	int64_t tenant_id;	/* only this tenant */

@@ -26,7 +26,7 @@ static const char insert_sql[] =
 	"INSERT INTO audit_log (" AUDIT_COLUMNS ") VALUES"
 	" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char list_sql[] =
-	"SELECT " AUDIT_COLUMNS " FROM audit_log WHERE seq > ?1"
+	"SELECT " AUDIT_COLUMNS " FROM audit_log WHERE (?1 = 0 OR seq > ?1)"
 	" AND (?2 = 0 OR time_ms >= ?2) AND (?3 = 0 OR time_ms < ?3)"
 	" AND (?4 = 0 OR tenant_id = ?4) AND (?5 IS NULL OR object = ?5)"
 	" ORDER BY seq";

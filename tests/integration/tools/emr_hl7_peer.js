@@ -10,7 +10,8 @@
 //                       TLS instead of plain TCP: node's tls server runs
 //                       simple-hl7's own connection handler unchanged
 //   --ae-first N        answer AE (ERR-3 207) to the first N messages
-//   --ar-patient REGEX  answer AR (ERR-3 204) when PID-3.1 matches
+//   --ar-patient REGEX  answer AR (ERR-3 204, ERR-8 quoting the patient id in
+//                       lower case) when PID-3.1 matches
 //   --fault KIND --fault-first N
 //                       for the first N messages instead of an ACK:
 //                       garbage  a framed text that is no HL7 message
@@ -121,7 +122,7 @@ function describe(msg) {
 	};
 }
 
-let received = 0, answered = 0, firstMs = 0, captured = false;
+let received = 0, answered = 0, firstMs = 0, captured = false, stopping = false;
 
 function answer(res, rec, code) {
 	const sock = res.socket;
@@ -137,7 +138,9 @@ function answer(res, rec, code) {
 		break;
 	case 'AR':
 		ack.getSegment('MSA').setField(1, 'AR');
-		ack.addSegment('ERR', '', ['PID', '1', '3'], ['204', 'Unknown key identifier', 'HL70357'], 'E');
+		// ERR-8 quotes the patient id (in lower case), as an EMR may.
+		ack.addSegment('ERR', '', ['PID', '1', '3'], ['204', 'Unknown key identifier', 'HL70357'],
+			       'E', '', '', '', `unknown patient ${String(rec.patient).toLowerCase()}`);
 		res.end();
 		break;
 	case 'wrongid':
@@ -183,7 +186,8 @@ const server = hl7.Server.createTcpServer((err, req, res) => {
 				    raw: req.raw.slice(1, -2) }, rec));
 	}
 	let code = 'AA';
-	if (opt.fault && n <= opt.faultFirst) code = opt.fault;
+	if (stopping) code = 'drop';	/* no ACK that might not get out */
+	else if (opt.fault && n <= opt.faultFirst) code = opt.fault;
 	else if (n <= opt.aeFirst) code = 'AE';
 	else if (opt.arPatient && rec.patient !== null && opt.arPatient.test(rec.patient)) code = 'AR';
 	answer(res, rec, code);
@@ -224,8 +228,10 @@ server.server.on('listening', () => {
 });
 
 // SIGTERM: a graceful stop. Stop listening, end every connection after
-// what was written, exit.
+// what was written, exit; a message still arriving meanwhile gets no
+// answer (its connection is closed).
 process.on('SIGTERM', () => {
+	stopping = true;
 	server.server.close();
 	for (const sock of conns.keys()) sock.end();
 	log({ ev: 'stop', t: Date.now() });
