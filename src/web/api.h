@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "access/authz.h"
+#include "audit/audit.h"
 #include "daemon/gateway.h"
 #include "store/store.h"
 
@@ -89,6 +90,15 @@ int api_tenant_ids(struct api_request *rq, const char *field, int64_t *ids, size
 
 /* Path parameter i as a positive id; -1 after queuing 404 if not one. */
 int64_t api_param_id(struct api_request *rq, size_t i);
+
+/* Record an audit event for this request (actor, roles and address from
+ * the session), before its answer goes out: action like "user.create",
+ * object type and id ("user", 7; type NULL for none), the object's tenant
+ * (0 if none), the outcome, details a JSON object or NULL. Returns 0, or
+ * < 0 (logged) if the trail could not be written. */
+int api_audit(struct api_request *rq, const char *action, const char *object_type,
+	      int64_t object_id, int64_t tenant_id, enum mg_audit_outcome outcome,
+	      const char *details);
 
 /* The tenant / user / device as JSON for answers (no patient data). */
 json_t *api_user_json(const struct mg_user *u);

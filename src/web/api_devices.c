@@ -78,6 +78,16 @@ enum MHD_Result api_devices_update(struct api_request *rq)
 	mg_log_info("devices: device %lld changed by account %lld%s%s", (long long)d.id,
 		    (long long)rq->who.user_id, status_text ? ", status " : "",
 		    status_text ? status_text : "");
+	{
+		char details[96];
+
+		snprintf(details, sizeof(details), "{\"status\":\"%s\",\"tenant\":%lld}",
+			 status_text ? status_text : mg_device_status_name(d.status),
+			 (long long)(tenant ? json_integer_value(tenant) : d.tenant_id));
+		api_audit(rq, status_text && status == MG_DEVICE_REVOKED ? "device.revoke"
+									: "device.update",
+			  "device", d.id, d.tenant_id, MG_AUDIT_SUCCESS, details);
+	}
 	if ((r = rq->gw->store->device_by_id(rq->gw->store, d.id, &d)) != 0)
 		return api_store_error(rq, r);
 	return api_json(rq, MHD_HTTP_OK, api_device_json(&d));
@@ -105,6 +115,7 @@ enum MHD_Result api_devices_token(struct api_request *rq)
 	mg_time_format(until, expires, sizeof(expires));
 	mg_log_info("devices: enrolment token %lld for tenant %lld made by account %lld",
 		    (long long)id, (long long)t.id, (long long)rq->who.user_id);
+	api_audit(rq, "device.token", "token", id, t.id, MG_AUDIT_SUCCESS, NULL);
 	return api_json(rq, MHD_HTTP_CREATED, json_pack("{s:s, s:s, s:I, s:s}", "token", token,
 							"name", name, "tenant",
 							(json_int_t)t.id, "expires", expires));

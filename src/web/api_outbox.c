@@ -55,5 +55,12 @@ enum MHD_Result api_outbox_resend(struct api_request *rq)
 		return api_store_error(rq, r);
 	mg_log_info("outbox: %lld dead letters of [emr.%s] queued again by account %lld",
 		    (long long)count, name, (long long)rq->who.user_id);
+	{
+		char details[96];
+
+		snprintf(details, sizeof(details), "{\"destination\":\"%s\",\"requeued\":%lld}",
+			 name, (long long)count);
+		api_audit(rq, "outbox.resend", NULL, 0, 0, MG_AUDIT_SUCCESS, details);
+	}
 	return api_json(rq, MHD_HTTP_OK, json_pack("{s:I}", "requeued", (json_int_t)count));
 }

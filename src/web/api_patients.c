@@ -77,6 +77,10 @@ enum MHD_Result api_patient_measurements(struct api_request *rq)
 	}
 	if (patient == 0 || !mg_authz_allows(&rq->who, MG_ACTION_PATIENT_READ, tenant))
 		return api_not_found(rq);
+	/* Every read of a patient's data is on the trail before it is answered;
+	 * no trail, no answer. */
+	if (api_audit(rq, "patient.read", "patient", patient, tenant, MG_AUDIT_SUCCESS, NULL) != 0)
+		return api_store_error(rq, MG_ERR_STORE);
 	if ((list = json_array()) == NULL)
 		return MHD_NO;
 	r = rq->gw->store->patient_measurements(rq->gw->store, patient, PATIENT_MEASUREMENTS_MAX,

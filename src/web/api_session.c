@@ -95,8 +95,17 @@ enum MHD_Result api_session_create(struct api_request *rq)
 		goto out;
 	}
 	if (res->outcome == MG_LOGIN_FAILED) {
+		char details[96];
+
 		mg_log_info("login: failed from %s, account %lld: %s", rq->peer,
 			    (long long)res->user.id, mg_login_failure_name(res->failure));
+		snprintf(details, sizeof(details), "{\"reason\":\"%s\"}",
+			 mg_login_failure_name(res->failure));
+		api_audit(rq, res->failure == MG_LOGIN_FAILURE_LOCKED_NOW ? "login.lockout"
+									   : "login.failure",
+			  res->user.id ? "user" : NULL, res->user.id, 0,
+			  res->failure == MG_LOGIN_FAILURE_THROTTLED ? MG_AUDIT_DENIED
+								     : MG_AUDIT_FAILURE, details);
 		ret = login_failed(rq);
 		goto out;
 	}
@@ -109,6 +118,9 @@ enum MHD_Result api_session_create(struct api_request *rq)
 		goto out;
 	}
 	mg_log_info("login: account %lld signed in from %s", (long long)res->user.id, rq->peer);
+	rq->who = st.who;
+	api_audit(rq, "login.success", "user", res->user.id, 0, MG_AUDIT_SUCCESS,
+		  res->user.totp_len ? "{\"second_factor\":true}" : "{\"second_factor\":false}");
 	ret = with_cookie(rq, MHD_HTTP_OK, session_json(rq, &st, &res->user), token,
 			  rq->gw->cfg->session_lifetime);
 	sodium_memzero(token, sizeof(token));
@@ -140,6 +152,7 @@ enum MHD_Result api_session_delete(struct api_request *rq)
 	if (r != 0 && r != MG_ERR_NOT_FOUND)
 		return api_store_error(rq, r);
 	mg_log_info("login: account %lld signed out", (long long)rq->who.user_id);
+	api_audit(rq, "session.logout", "user", rq->who.user_id, 0, MG_AUDIT_SUCCESS, NULL);
 	return with_cookie(rq, MHD_HTTP_OK, json_pack("{s:b}", "signed_out", 1), "", 0);
 }
 
@@ -186,6 +199,8 @@ enum MHD_Result api_session_password(struct api_request *rq)
 		return api_store_error(rq, r);
 	if (!ok) {
 		mg_log_info("login: account %lld gave a wrong current password", (long long)rq->who.user_id);
+		api_audit(rq, "password.change", "user", rq->who.user_id, 0, MG_AUDIT_FAILURE,
+			  "{\"reason\":\"wrong current password\"}");
 		return api_field_error(rq, "old", "the current password is wrong, or the account is locked");
 	}
 	if ((r = rq->gw->store->user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
@@ -209,6 +224,7 @@ enum MHD_Result api_session_password(struct api_request *rq)
 		if ((r = mg_session_begin(rq->gw, &u, rq->peer, token, sizeof(token), &st)) != 0)
 			return api_store_error(rq, r);
 		mg_log_info("login: account %lld changed its password", (long long)u.id);
+		api_audit(rq, "password.change", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 		ret = with_cookie(rq, MHD_HTTP_OK, session_json(rq, &st, &u), token,
 				  rq->gw->cfg->session_lifetime);
 		sodium_memzero(token, sizeof(token));
@@ -276,6 +292,7 @@ enum MHD_Result api_password_reset_request(struct api_request *rq)
 		pthread_detach(thread);
 	}
 	mg_log_info("password reset: link issued for account %lld", (long long)u.id);
+	api_audit(rq, "password.reset_request", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 answer:
 	return api_json(rq, MHD_HTTP_ACCEPTED,
 			json_pack("{s:s}", "status",
@@ -311,5 +328,6 @@ enum MHD_Result api_password_reset_confirm(struct api_request *rq)
 		return api_store_error(rq, r);
 	mg_session_end_all(rq->gw, u.id);
 	mg_log_info("password reset: account %lld set a new password", (long long)u.id);
+	api_audit(rq, "password.reset", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }

@@ -64,6 +64,7 @@ enum MHD_Result api_tenants_create(struct api_request *rq)
 		return api_store_error(rq, r);
 	mg_log_info("tenants: tenant %lld created by account %lld", (long long)id,
 		    (long long)rq->who.user_id);
+	api_audit(rq, "tenant.create", "tenant", id, id, MG_AUDIT_SUCCESS, NULL);
 	return api_json(rq, MHD_HTTP_CREATED, tenant_json(&t));
 }
 
@@ -98,6 +99,7 @@ enum MHD_Result api_tenants_rename(struct api_request *rq)
 		return api_store_error(rq, r);
 	mg_log_info("tenants: tenant %lld renamed by account %lld", (long long)t.id,
 		    (long long)rq->who.user_id);
+	api_audit(rq, "tenant.rename", "tenant", t.id, t.id, MG_AUDIT_SUCCESS, NULL);
 	return api_json(rq, MHD_HTTP_OK, tenant_json(&t));
 }
 
@@ -129,6 +131,7 @@ enum MHD_Result api_tenants_delete(struct api_request *rq)
 		return api_store_error(rq, r);
 	mg_log_info("tenants: tenant %lld deleted by account %lld", (long long)t.id,
 		    (long long)rq->who.user_id);
+	api_audit(rq, "tenant.delete", "tenant", t.id, t.id, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }
 
@@ -196,6 +199,8 @@ static enum MHD_Result member_change(struct api_request *rq, bool add)
 		return api_store_error(rq, r);
 	mg_log_info("tenants: account %lld %s tenant %lld by account %lld", (long long)u.id,
 		    add ? "added to" : "removed from", (long long)t.id, (long long)rq->who.user_id);
+	api_audit(rq, add ? "tenant.member_add" : "tenant.member_remove", "user", u.id, t.id,
+		  MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }
 

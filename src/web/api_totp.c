@@ -91,6 +91,7 @@ enum MHD_Result api_totp_confirm(struct api_request *rq)
 		json_array_append_new(list, json_string(codes[i]));
 	sodium_memzero(codes, sizeof(codes));
 	mg_log_info("login: account %lld enrolled a second factor", (long long)u.id);
+	api_audit(rq, "totp.enrol", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "recovery_codes", list));
 }
 
@@ -116,5 +117,6 @@ enum MHD_Result api_totp_remove(struct api_request *rq)
 	if ((r = rq->gw->store->totp_clear(rq->gw->store, u.id)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("login: account %lld removed its second factor", (long long)u.id);
+	api_audit(rq, "totp.remove", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }

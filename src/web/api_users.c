@@ -112,6 +112,7 @@ enum MHD_Result api_users_create(struct api_request *rq)
 		return api_store_error(rq, r);
 	mg_log_info("users: account %lld created by account %lld", (long long)id,
 		    (long long)rq->who.user_id);
+	api_audit(rq, "user.create", "user", id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_json(rq, MHD_HTTP_CREATED, api_user_json(&created));
 }
 
@@ -193,6 +194,7 @@ enum MHD_Result api_users_update(struct api_request *rq)
 		mg_session_end_all(rq->gw, u.id);
 	mg_log_info("users: account %lld changed by account %lld", (long long)u.id,
 		    (long long)rq->who.user_id);
+	api_audit(rq, "user.update", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	if ((r = rq->gw->store->user_by_id(rq->gw->store, u.id, &u)) != 0)
 		return api_store_error(rq, r);
 	return api_json(rq, MHD_HTTP_OK, api_user_json(&u));
@@ -211,6 +213,7 @@ enum MHD_Result api_users_delete(struct api_request *rq)
 		return api_store_error(rq, r);
 	mg_log_info("users: account %lld deleted by account %lld", (long long)u.id,
 		    (long long)rq->who.user_id);
+	api_audit(rq, "user.delete", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }
 
@@ -230,6 +233,7 @@ enum MHD_Result api_users_password(struct api_request *rq)
 	mg_session_end_all(rq->gw, u.id);
 	mg_log_info("users: password of account %lld reset by account %lld", (long long)u.id,
 		    (long long)rq->who.user_id);
+	api_audit(rq, "user.password_reset", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }
 
@@ -245,6 +249,7 @@ enum MHD_Result api_users_unlock(struct api_request *rq)
 		return api_store_error(rq, r);
 	mg_log_info("users: account %lld unlocked by account %lld", (long long)u.id,
 		    (long long)rq->who.user_id);
+	api_audit(rq, "user.unlock", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }
 
@@ -260,6 +265,7 @@ enum MHD_Result api_users_totp_remove(struct api_request *rq)
 	mg_session_end_all(rq->gw, u.id);
 	mg_log_info("users: second factor of account %lld removed by account %lld",
 		    (long long)u.id, (long long)rq->who.user_id);
+	api_audit(rq, "user.totp_remove", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }
 
@@ -295,5 +301,11 @@ enum MHD_Result api_settings_update(struct api_request *rq)
 		return api_store_error(rq, r);
 	mg_log_info("settings: roles requiring a second factor set to \"%s\" by account %lld",
 		    value, (long long)rq->who.user_id);
+	{
+		char details[MG_SETTING_VALUE_MAX + 40];
+
+		snprintf(details, sizeof(details), "{\"require_2fa_roles\":\"%s\"}", value);
+		api_audit(rq, "config.change", NULL, 0, 0, MG_AUDIT_SUCCESS, details);
+	}
 	return api_settings_get(rq);
 }

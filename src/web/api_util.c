@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "crypto/keyring.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "web/api.h"
@@ -204,4 +205,30 @@ json_t *api_device_json(const struct mg_device *d)
 			 mg_device_status_name(d->status), "certificate_fingerprint",
 			 d->cert_fingerprint, "certificate_expires", time_json(d->cert_not_after_ms),
 			 "last_seen", time_json(d->last_seen_ms), "enrolled", time_json(d->created_ms));
+}
+
+int api_audit(struct api_request *rq, const char *action, const char *object_type,
+	      int64_t object_id, int64_t tenant_id, enum mg_audit_outcome outcome,
+	      const char *details)
+{
+	char roles[96] = "", object[64] = "";
+	struct mg_audit_event e;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	mg_audit_roles_text(rq->who.roles, roles, sizeof(roles));
+	if (object_type != NULL)
+		mg_audit_object(object_type, object_id, object, sizeof(object));
+	e.actor_id = rq->who.user_id;
+	e.actor = rq->who.user_id ? rq->who.name : "anonymous";
+	e.roles = roles;
+	e.address = rq->peer;
+	e.action = action;
+	e.object = object;
+	e.tenant_id = tenant_id;
+	e.outcome = outcome;
+	e.details = details;
+	if ((r = mg_audit_append(rq->gw->store, mg_keyring_master(rq->gw->keys), &e)) != 0)
+		mg_log_error("audit: cannot record %s: %s", action, mg_strerror(r));
+	return r;
 }

@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timefmt.h"
+#include "audit/audit.h"
 #include "crypto/keyring.h"
 #include "outbox/outbox.h"
 #include "tls/peer.h"
@@ -57,6 +58,40 @@ void mg_device_request_completed(void *cls, struct MHD_Connection *c, void **con
 	*con_cls = NULL;
 }
 
+void device_audit(struct device_request *rq, const char *action, const char *object_type,
+		  int64_t object_id, int64_t tenant_id, int outcome, const char *reason)
+{
+	char actor[32] = "anonymous", object[64] = "", details[160] = "";
+	struct mg_audit_event e;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	if (rq->device.id != 0)
+		snprintf(actor, sizeof(actor), "device:%lld", (long long)rq->device.id);
+	if (object_type != NULL)
+		mg_audit_object(object_type, object_id, object, sizeof(object));
+	if (reason != NULL) {
+		json_t *d = json_pack("{s:s}", "reason", reason);
+		char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+
+		if (text != NULL)
+			snprintf(details, sizeof(details), "%s", text);
+		free(text);
+		json_decref(d);
+	}
+	e.actor_id = rq->device.id;
+	e.actor = actor;
+	e.roles = "device";
+	e.address = rq->peer;
+	e.action = action;
+	e.object = object;
+	e.tenant_id = tenant_id;
+	e.outcome = (enum mg_audit_outcome)outcome;
+	e.details = details[0] ? details : NULL;
+	if ((r = mg_audit_append(rq->gw->store, mg_keyring_master(rq->gw->keys), &e)) != 0)
+		mg_log_error("audit: cannot record %s: %s", action, mg_strerror(r));
+}
+
 /* Check the connection's client certificate once; later requests on the
  * same connection reuse the verdict. */
 static struct device_conn *conn_verify(struct MHD_Connection *c)
@@ -94,6 +129,7 @@ static enum MHD_Result device_authenticate(struct device_request *rq)
 	if (dc == NULL || dc->verdict != 0) {
 		why = dc ? dc->reason : "no connection state";
 		mg_log_warning("device port: refused request from %s: %s", rq->peer, why);
+		device_audit(rq, "device.refused", NULL, 0, 0, MG_AUDIT_DENIED, why);
 		rq->answered = true;
 		return mg_http_error(rq->connection, MHD_HTTP_UNAUTHORIZED, why);
 	}
@@ -104,6 +140,8 @@ static enum MHD_Result device_authenticate(struct device_request *rq)
 	if (r == MG_ERR_NOT_FOUND) {
 		mg_log_warning("device port: refused request from %s: certificate %.16s... "
 			       "belongs to no enrolled device", rq->peer, dc->fingerprint);
+		device_audit(rq, "device.refused", NULL, 0, 0, MG_AUDIT_DENIED,
+			     "certificate of no enrolled device");
 		return mg_http_error(rq->connection, MHD_HTTP_UNAUTHORIZED,
 				     "certificate belongs to no enrolled device");
 	}
@@ -114,6 +152,8 @@ static enum MHD_Result device_authenticate(struct device_request *rq)
 	}
 	mg_log_warning("device port: refused request from %s: device %lld is %s", rq->peer,
 		       (long long)rq->device.id, mg_device_status_name(rq->device.status));
+	device_audit(rq, "device.refused", "device", rq->device.id, rq->device.tenant_id,
+		     MG_AUDIT_DENIED, mg_device_status_name(rq->device.status));
 	return mg_http_error(rq->connection, MHD_HTTP_FORBIDDEN,
 			     rq->device.status == MG_DEVICE_REVOKED ? "device revoked"
 								     : "device blocked");

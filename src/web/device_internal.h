@@ -41,6 +41,11 @@ struct device_request {
 	struct mg_write_job job;
 };
 
+/* Record an audit event about this device request ("device:<id>" as the
+ * actor once the device is known, else "anonymous"). */
+void device_audit(struct device_request *rq, const char *action, const char *object_type,
+		  int64_t object_id, int64_t tenant_id, int outcome, const char *reason);
+
 /* EST (RFC 7030) handlers, called on the final call of the request. */
 enum MHD_Result mg_est_cacerts(struct device_request *rq);
 enum MHD_Result mg_est_simpleenroll(struct device_request *rq);

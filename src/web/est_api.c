@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/log.h"
@@ -65,6 +66,8 @@ static enum MHD_Result refuse_token(struct device_request *rq)
 
 	mg_log_warning("device port: enrolment refused from %s: token invalid, used or expired",
 		       rq->peer);
+	device_audit(rq, "device.enrol", NULL, 0, 0, MG_AUDIT_DENIED,
+		     "token invalid, used or expired");
 	r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)(uintptr_t)body,
 					    MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
@@ -151,6 +154,7 @@ enum MHD_Result mg_est_simpleenroll(struct device_request *rq)
 	}
 	mg_log_info("device port: device %lld enrolled in tenant %lld from %s, certificate %.16s...",
 		    (long long)d.id, (long long)d.tenant_id, rq->peer, d.cert_fingerprint);
+	device_audit(rq, "device.enrol", "device", d.id, d.tenant_id, MG_AUDIT_SUCCESS, NULL);
 	ret = pkcs7_answer(rq->connection, b64, b64_len);
 out:
 	free(b64);

@@ -177,9 +177,9 @@ python3 "$TOOLS/durability_client.py" check --log "$LOG" --list "$T/list.json" -
 	fail "stored measurements do not match the acknowledgements"
 ok "every measurement acknowledged to a device is stored, exactly once"
 
-python3 - "$PLOG" "$T/list.json" "$restarted" <<'PY' || fail "the EMR's view does not match the store (see above)"
-import json, re, sys
-plog, listing, restarted = sys.argv[1], sys.argv[2], int(sys.argv[3])
+python3 - "$PLOG" "$T/list.json" "$restarted" "$INST/data/medgate.db" <<'PY' ||
+import json, re, sqlite3, sys
+plog, listing, restarted, db = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 events = [json.loads(l) for l in open(plog) if l.strip()]
 stored = {json.loads(l)["id"] for l in open(listing) if l.strip()}
 problems = []
@@ -258,12 +258,26 @@ stall = (after[0] - restarted) / 1000 if after else None
 
 for p in problems[:20]:
     print("PROBLEM:", p)
+# For a report: what the EMR saw of a missing or doubled id, and its outbox row.
+suspects = [f"MG{inst}-{m}" for m in missing[:3]] + \
+    [p.split()[0] for p in problems if "delivered twice" in p][:3]
+for sid in suspects:
+    print(f"--- {sid}:")
+    for i, e in enumerate(events):
+        if e.get("id") == sid or e["ev"] in ("peer-killed", "gateway-killed", "peer-stopped", "listen"):
+            brief = {k: v for k, v in e.items() if k not in ("raw", "msh", "obx", "obr", "segments")}
+            print(f"  line {i + 1}: {json.dumps(brief)}")
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    for row in con.execute("SELECT id, state, attempts, created_ms, delivered_ms, last_error"
+                           " FROM outbox WHERE measurement_id = ?", (int(sid.rsplit("-", 1)[1]),)):
+        print("  outbox row (id, state, attempts, created_ms, delivered_ms, last_error):", row)
 print(f"EMR: {len(recvs)} messages received, {len(aa)} distinct ids acknowledged AA for "
       f"{len(stored)} stored; {dup_unanswered} resends of unanswered messages, "
       f"{dup_after_kill} resends after an AA lost in a kill; {len(last)} patients in order; "
       f"first delivery {stall} s after the gateway's restart")
 sys.exit(1 if problems else 0)
 PY
+	fail "the EMR's view does not match the store (see above)"
 assert_eq "0 $(cat "$T/count") 0" "$(mg_ctl outbox status | awk '$1 == "main" { print $4, $5, $6 }')" \
 	"outbox status at the end"
 ok "every stored measurement reached the EMR (AA) under its MSH-10; resent only when unanswered or across a kill; each patient in order"
