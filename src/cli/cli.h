@@ -21,6 +21,12 @@ struct cli {
 int cli_open(struct cli *cli, bool need_master);
 void cli_close(struct cli *cli);
 
+/* Record an operator's action on the audit trail (actor "operator:<login
+ * name>", address "local"); needs the master key (cli_open(cli, true)).
+ * Prints a warning if it cannot. */
+void cli_record(struct cli *cli, const char *action, const char *object_type, int64_t object_id,
+	       int64_t tenant_id, const char *details);
+
 /* Resolve a tenant name to its id; prints the reason on failure. */
 int cli_tenant_id(struct cli *cli, const char *name, int64_t *id_out);
 

@@ -74,6 +74,7 @@ static int device_token(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "medgatectl: cannot create a token: %s\n", mg_strerror(r));
 		return 1;
 	}
+	cli_record(cli, "device.token", "token", id, tenant_id, NULL);
 	/* The token alone on stdout, so scripts can take it as it is. */
 	printf("%s\n", token);
 	fprintf(stderr, "one-time enrolment token for \"%s\" in tenant %s, valid %lld s\n", name,
@@ -121,7 +122,7 @@ static int device_set(struct cli *cli, int argc, char **argv, enum mg_device_sta
 
 	if (argc != 2 || cli_parse_int(argv[1], 1, INT64_MAX, &id) != 0)
 		return device_usage();
-	if (cli_open(cli, false) != 0)
+	if (cli_open(cli, true) != 0)
 		return 1;
 	if ((r = cli->store->device_by_id(cli->store, id, &d)) == 0 &&
 	    d.status == MG_DEVICE_REVOKED && status != MG_DEVICE_REVOKED) {
@@ -135,6 +136,10 @@ static int device_set(struct cli *cli, int argc, char **argv, enum mg_device_sta
 			r == MG_ERR_NOT_FOUND ? "no such device (or revoked already)" : mg_strerror(r));
 		return 1;
 	}
+	cli_record(cli, status == MG_DEVICE_REVOKED ? "device.revoke" : "device.update", "device", id,
+		  d.tenant_id, status == MG_DEVICE_BLOCKED ? "{\"status\":\"blocked\"}"
+			       : status == MG_DEVICE_ACTIVE ? "{\"status\":\"active\"}"
+							    : "{\"status\":\"revoked\"}");
 	printf("device %lld %s\n", id, mg_device_status_name(status));
 	return 0;
 }

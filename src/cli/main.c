@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "audit/audit.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "daemon/privileges.h"
@@ -91,6 +94,34 @@ void cli_close(struct cli *cli)
 	cli->store = NULL;
 	mg_master_key_free(cli->master);
 	cli->master = NULL;
+}
+
+void cli_record(struct cli *cli, const char *action, const char *object_type, int64_t object_id,
+	       int64_t tenant_id, const char *details)
+{
+	char actor[MG_NAME_MAX], object[64] = "";
+	struct mg_audit_event e;
+	const struct passwd *pw;
+	const char *login = getenv("SUDO_USER");
+	int r;
+
+	/* Who ran it: the person behind sudo, else the account itself. */
+	if (login == NULL && (pw = getpwuid(getuid())) != NULL)
+		login = pw->pw_name;
+	snprintf(actor, sizeof(actor), "operator:%s", login ? login : "unknown");
+	if (object_type != NULL)
+		mg_audit_object(object_type, object_id, object, sizeof(object));
+	memset(&e, 0, sizeof(e));
+	e.actor = actor;
+	e.roles = "operator";
+	e.address = "local";
+	e.action = action;
+	e.object = object;
+	e.tenant_id = tenant_id;
+	e.outcome = MG_AUDIT_SUCCESS;
+	e.details = details;
+	if (cli->master == NULL || (r = mg_audit_append(cli->store, cli->master, &e)) != 0)
+		fprintf(stderr, "medgatectl: warning: %s not recorded on the audit trail\n", action);
 }
 
 int cli_tenant_id(struct cli *cli, const char *name, int64_t *id_out)

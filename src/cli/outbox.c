@@ -53,7 +53,7 @@ static int outbox_resend(struct cli *cli, int argc, char **argv)
 	if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--id") == 0 &&
 			   cli_parse_int(argv[3], 1, INT64_MAX, &id) == 0))
 		return outbox_usage();
-	if (cli_open(cli, false) != 0)
+	if (cli_open(cli, true) != 0)
 		return 1;
 	for (size_t i = 0; i < cli->cfg.nemr; i++)
 		known = known || strcmp(cli->cfg.emr[i].name, argv[1]) == 0;
@@ -64,6 +64,13 @@ static int outbox_resend(struct cli *cli, int argc, char **argv)
 	if ((r = cli->store->outbox_resend(cli->store, argv[1], id, mg_now_ms(), &count)) != 0) {
 		fprintf(stderr, "medgatectl: %s\n", mg_strerror(r));
 		return 1;
+	}
+	{
+		char details[96];
+
+		snprintf(details, sizeof(details), "{\"destination\":\"%s\",\"requeued\":%lld}",
+			 argv[1], (long long)count);
+		cli_record(cli, "outbox.resend", NULL, 0, 0, details);
 	}
 	printf("%lld dead letters of [emr.%s] queued again\n", (long long)count, argv[1]);
 	return 0;

@@ -103,7 +103,7 @@ static int user_add(struct cli *cli, int argc, char **argv)
 			MG_NAME_MAX);
 		return 2;
 	}
-	if (cli_open(cli, false) != 0)
+	if (cli_open(cli, true) != 0)
 		return 1;
 	for (size_t i = 0; i < ntenants; i++) {
 		if (cli_tenant_id(cli, tenant_names[i], &tenants[i]) != 0)
@@ -122,6 +122,7 @@ static int user_add(struct cli *cli, int argc, char **argv)
 			r == MG_ERR_EXISTS ? "an account of this name exists" : mg_strerror(r));
 		return 1;
 	}
+	cli_record(cli, "user.create", "user", id, 0, NULL);
 	printf("account %s created (id %lld); the password must be changed at first sign-in\n",
 	       u.name, (long long)id);
 	return 0;
@@ -175,7 +176,7 @@ static int user_change(struct cli *cli, int argc, char **argv)
 	if (strcmp(what, "reset-password") == 0 ?
 		    (argc != 4 || strcmp(argv[2], "--password-file") != 0) : argc != 2)
 		return user_usage();
-	if (cli_open(cli, false) != 0)
+	if (cli_open(cli, true) != 0)
 		return 1;
 	if ((r = cli->store->user_by_name(cli->store, argv[1], &u)) != 0) {
 		fprintf(stderr, "medgatectl: %s: %s\n", argv[1],
@@ -202,6 +203,9 @@ static int user_change(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "medgatectl: %s %s: %s\n", what, u.name, mg_strerror(r));
 		return 1;
 	}
+	cli_record(cli, strcmp(what, "disable") == 0 || strcmp(what, "enable") == 0 ? "user.update"
+		       : strcmp(what, "unlock") == 0 ? "user.unlock" : "user.password_reset",
+		  "user", u.id, 0, NULL);
 	printf("account %s: %s done\n", u.name, what);
 	return 0;
 }
