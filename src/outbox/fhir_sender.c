@@ -22,6 +22,7 @@ struct fhir_slot {
 	char *body;			/* the Bundle we send */
 	size_t body_len;
 	char *answer;			/* the server's answer, bounded */
+	char scrub[MG_PATIENT_ID_MAX + 1];	/* the patient id, kept out of why */
 	size_t answer_len;
 	bool answer_too_large;
 	char error[CURL_ERROR_SIZE];
@@ -80,12 +81,13 @@ static void slot_clear(struct fhir_slot *sl)
 	sl->body = sl->answer = NULL;
 	sl->body_len = sl->answer_len = 0;
 	sl->answer_too_large = false;
+	sodium_memzero(sl->scrub, sizeof(sl->scrub));
 	sl->item_id = 0;
 	sl->error[0] = '\0';
 }
 
 static int fhir_submit(struct mg_sender *base, int64_t item_id, const char *message, size_t len,
-		       const char *control_id)
+		       const char *control_id, const char *scrub)
 {
 	struct fhir_sender *s = (struct fhir_sender *)base;
 	struct fhir_slot *sl = NULL;
@@ -100,6 +102,7 @@ static int fhir_submit(struct mg_sender *base, int64_t item_id, const char *mess
 		return MG_ERR_NOMEM;
 	memcpy(sl->body, message, len);
 	sl->body_len = len;
+	snprintf(sl->scrub, sizeof(sl->scrub), "%s", scrub ? scrub : "");
 	sl->item_id = item_id;
 	curl_easy_setopt(sl->easy, CURLOPT_POSTFIELDS, sl->body);
 	curl_easy_setopt(sl->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -128,8 +131,8 @@ static void finish(struct fhir_sender *s, struct fhir_slot *sl, CURLcode code, m
 		curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
 		v = sl->answer_too_large
 			    ? MG_FHIR_RETRY
-			    : mg_fhir_judge(status, sl->answer ? sl->answer : "", sl->answer_len, NULL,
-					    res.why, sizeof(res.why));
+			    : mg_fhir_judge(status, sl->answer ? sl->answer : "", sl->answer_len,
+					    sl->scrub[0] ? sl->scrub : NULL, res.why, sizeof(res.why));
 		if (sl->answer_too_large)
 			snprintf(res.why, sizeof(res.why), "answer larger than %d bytes",
 				 MG_FHIR_RESPONSE_MAX);

@@ -201,7 +201,8 @@ static size_t fill_slots(struct mg_forwarder *f)
 				     f->d->name, (long long)it->id, mg_strerror(r));
 			store->outbox_dead(store, it->id, now, "cannot be encoded");
 		} else if (fl == NULL ||
-			   f->sender->ops->submit(f->sender, it->id, msg, len, o.message_id) != 0) {
+			   f->sender->ops->submit(f->sender, it->id, msg, len, o.message_id,
+						  o.patient_id) != 0) {
 			/* No slot after all: the lease runs out, it comes again. */
 			store->outbox_retry(store, it->id, now, "no free connection");
 		} else {

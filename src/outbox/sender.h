@@ -34,10 +34,12 @@ struct mg_sender_ops {
 	/* Start sending message (len bytes, copied) for item_id on a free
 	 * slot. The forwarder never has two messages of one patient in
 	 * flight, so slots may finish in any order. control_id is what the
-	 * answer must acknowledge (HL7 MSH-10).
+	 * answer must acknowledge (HL7 MSH-10). scrub (or NULL) is the
+	 * patient id: a receiver may quote it in an error, and no why may
+	 * carry it, in any case or encoding.
 	 * Returns 0, or MG_ERR_BUSY if no slot is free. */
 	int (*submit)(struct mg_sender *s, int64_t item_id, const char *message, size_t len,
-		      const char *control_id);
+		      const char *control_id, const char *scrub);
 	/* Make progress for at most timeout_ms (less if woken), calling done
 	 * for each send that finished. Returns 0 or < 0 on a fatal error. */
 	int (*poll)(struct mg_sender *s, int timeout_ms, mg_send_done_fn done, void *arg);

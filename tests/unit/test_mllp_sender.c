@@ -523,7 +523,7 @@ static void submit(struct mg_sender *s, int64_t item, const char *id)
 	char msg[1024];
 	size_t len = make_message(msg, sizeof(msg), id);
 
-	assert_int_equal(s->ops->submit(s, item, msg, len, id), 0);
+	assert_int_equal(s->ops->submit(s, item, msg, len, id, NULL), 0);
 }
 
 static void assert_why_clean(const char *why)
@@ -671,7 +671,7 @@ static void test_parallel_reverse(void **state)
 	for (int i = 0; i < 4; i++)
 		submit(s, 100 + i, ids[i]);
 	assert_int_equal(s->ops->free_slots(s), 0);
-	assert_int_equal(s->ops->submit(s, 5, "MSH|", 4, "X"), MG_ERR_BUSY);
+	assert_int_equal(s->ops->submit(s, 5, "MSH|", 4, "X", NULL), MG_ERR_BUSY);
 	run_until(s, &o, 4, 5000);
 	for (size_t i = 0; i < 4; i++) {
 		assert_int_equal(o.r[i].verdict, MG_SEND_DELIVERED);
@@ -757,7 +757,7 @@ static void test_large_message(void **state)
 	msg[len - 1] = '\r';
 	dest_init(&dt, "localhost", srv, true);	/* a name: SNI and DNS SAN */
 	s = sender_new(&dt);
-	assert_int_equal(s->ops->submit(s, 7, msg, len, "BIG-1"), 0);
+	assert_int_equal(s->ops->submit(s, 7, msg, len, "BIG-1", NULL), 0);
 	run_until(s, &o, 1, 5000);
 	assert_int_equal(o.r[0].verdict, MG_SEND_DELIVERED);
 	s->ops->free(s);
@@ -906,10 +906,10 @@ static void test_submit_refusals(void **state)
 	s = sender_new(&dt);
 	memset(id, 'x', sizeof(id) - 1);
 	id[sizeof(id) - 1] = '\0';
-	assert_int_equal(s->ops->submit(s, 1, msg, len, id), MG_ERR_LIMIT);
-	assert_int_equal(s->ops->submit(s, 1, msg, len, ""), MG_ERR_INVALID);
+	assert_int_equal(s->ops->submit(s, 1, msg, len, id, NULL), MG_ERR_LIMIT);
+	assert_int_equal(s->ops->submit(s, 1, msg, len, "", NULL), MG_ERR_INVALID);
 	msg[20] = 0x1c;		/* would end the frame early */
-	assert_int_equal(s->ops->submit(s, 1, msg, len, "R-1"), MG_ERR_INVALID);
+	assert_int_equal(s->ops->submit(s, 1, msg, len, "R-1", NULL), MG_ERR_INVALID);
 	assert_int_equal(s->ops->free_slots(s), 1);
 	s->ops->free(s);
 }
