@@ -66,7 +66,7 @@ static int outbox_resend(struct cli *cli, int argc, char **argv)
 		return 1;
 	}
 	{
-		char details[96];
+		char details[MG_PATH_MAX + 64];
 
 		snprintf(details, sizeof(details), "{\"destination\":\"%s\",\"requeued\":%lld}",
 			 argv[1], (long long)count);

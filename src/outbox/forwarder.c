@@ -177,7 +177,7 @@ static size_t fill_slots(struct mg_forwarder *f)
 {
 	struct mg_store *store = f->gw->store;
 	size_t free_slots = f->sender->ops->free_slots(f->sender), n = 0, sent = 0;
-	int64_t now = mg_now_ms(), lease = ((int64_t)f->d->timeout + 30) * 1000;
+	int64_t now = mg_now_ms(), lease = ((int64_t)f->d->timeout + 5) * 1000;
 	struct mg_outbound o;
 	int r;
 

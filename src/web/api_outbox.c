@@ -56,7 +56,7 @@ enum MHD_Result api_outbox_resend(struct api_request *rq)
 	mg_log_info("outbox: %lld dead letters of [emr.%s] queued again by account %lld",
 		    (long long)count, name, (long long)rq->who.user_id);
 	{
-		char details[96];
+		char details[MG_EMR_NAME_MAX + MG_ROUTE_PARAM_MAX + 64];
 
 		snprintf(details, sizeof(details), "{\"destination\":\"%s\",\"requeued\":%lld}",
 			 name, (long long)count);

@@ -223,7 +223,6 @@ send() { # device mid patient body list
 	case "$out" in "201 "*) ;; *) fail "measurement $2 answered '$out'" ;; esac
 	gwid=$(sed 's/.*"id":\([0-9]*\).*/\1/' <<<"$out")
 	echo "$gwid $3" >>"$T/gwids"
-	LAST_GWID=$gwid
 	[ -n "$INSTANCE" ] && echo "MG$INSTANCE-$gwid $3" >>"$T/sent-$5"
 	return 0
 }

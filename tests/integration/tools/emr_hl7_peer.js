@@ -31,7 +31,8 @@
 //   {"ev":"listen","port":P,"pid":PID}
 //   {"ev":"recv","n":N,"conn":C,"t":MS,"id":MSH-10,"patient":PID-3.1,...}
 //   {"ev":"answer","n":N,"conn":C,"id":MSH-10,"code":"AA"|"AE"|"AR"|fault}
-//       logged after the answer was handed to the socket
+//       logged just before the answer is written (so a kill -9 may come
+//       between: an answer that went out is always logged)
 //   {"ev":"close","conn":C}   {"ev":"tls-error","msg":...}   {"ev":"error",...}
 // The test may append its own lines (kill markers) to the same file.
 'use strict';
@@ -190,9 +191,11 @@ const server = hl7.Server.createTcpServer((err, req, res) => {
 	else if (opt.fault && n <= opt.faultFirst) code = opt.fault;
 	else if (n <= opt.aeFirst) code = 'AE';
 	else if (opt.arPatient && rec.patient !== null && opt.arPatient.test(rec.patient)) code = 'AR';
+	// Logged before it is written: a kill -9 in between leaves an answer
+	// that never went out, never one that went out unlogged.
+	if (!opt.quiet) log({ ev: 'answer', n, conn: c, t: Date.now(), id: rec.id, code });
 	answer(res, rec, code);
 	answered++;
-	if (!opt.quiet) log({ ev: 'answer', n, conn: c, t: Date.now(), id: rec.id, code });
 	if (opt.expect && answered === opt.expect && opt.stats)
 		fs.writeFileSync(opt.stats, `${answered} ${firstMs} ${Date.now()}\n`);
 });

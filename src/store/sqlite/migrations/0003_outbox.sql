@@ -20,3 +20,5 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_pending ON outbox (destination, state, patient_id, id);
 CREATE INDEX outbox_state ON outbox (destination, state, created_ms);
+-- Claims walk a destination's pending rows in id order and stop early.
+CREATE INDEX outbox_queue ON outbox (destination, state, id);
