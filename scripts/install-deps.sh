@@ -11,6 +11,7 @@ packages=(
 	libcurl4-gnutls-dev liboath-dev libqrencode-dev libzxcvbn-dev libpq-dev
 	curl openssl ca-certificates python3 python3-aiosmtpd nginx-light procps psmisc
 	zbar-tools librsvg2-bin
+	postgresql-15 haproxy rsyslog rsyslog-gnutls chromium fonts-dejavu-core
 )
 # Node.js runs the test peers from npm; a machine may have it from
 # elsewhere already (with npm inside), so only ask Debian when it lacks one.
@@ -31,8 +32,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 	echo "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# Wait for another apt run (a parallel build) instead of failing.
+	apt-get -o DPkg::Lock::Timeout=600 update -qq
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # The daemon drops root privileges to this account after binding its ports.
