@@ -47,3 +47,51 @@ int mg_device_status_parse(const char *text, enum mg_device_status *out)
 	}
 	return MG_ERR_INVALID;
 }
+
+static int name_index(const char *const *names, unsigned n, const char *text)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(text, names[i]) == 0)
+			return (int)i;
+	return MG_ERR_INVALID;
+}
+
+static const char *const severity_names[] = { "low", "medium", "high", "critical" };
+
+const char *mg_severity_name(enum mg_alert_severity sev)
+{
+	return (unsigned)sev < 4 ? severity_names[sev] : "unknown";
+}
+
+int mg_severity_parse(const char *text, enum mg_alert_severity *out)
+{
+	int i = name_index(severity_names, 4, text);
+
+	if (i < 0)
+		return i;
+	*out = (enum mg_alert_severity)i;
+	return 0;
+}
+
+const char *mg_alert_state_name(enum mg_alert_state st)
+{
+	return st == MG_ALERT_OPEN ? "open" : st == MG_ALERT_ACKNOWLEDGED ? "acknowledged"
+									   : "unknown";
+}
+
+static const char *const incident_names[] = { "open", "responding", "recovering", "closed" };
+
+const char *mg_incident_status_name(enum mg_incident_status st)
+{
+	return (unsigned)st < 4 ? incident_names[st] : "unknown";
+}
+
+int mg_incident_status_parse(const char *text, enum mg_incident_status *out)
+{
+	int i = name_index(incident_names, 4, text);
+
+	if (i < 0)
+		return i;
+	*out = (enum mg_incident_status)i;
+	return 0;
+}

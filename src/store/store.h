@@ -155,6 +155,70 @@ struct mg_outbox_stats {
 
 #define MG_OUTBOX_ERROR_MAX 256
 
+/* Alerts (src/detect/): raised by detection rules, grouped by kind and
+ * subject, never carrying patient-identifying data. */
+enum mg_alert_severity { MG_SEVERITY_LOW, MG_SEVERITY_MEDIUM, MG_SEVERITY_HIGH,
+			 MG_SEVERITY_CRITICAL };
+enum mg_alert_state { MG_ALERT_OPEN, MG_ALERT_ACKNOWLEDGED };
+
+#define MG_ALERT_KIND_MAX	48	/* "login.failures.address" */
+#define MG_ALERT_SUBJECT_MAX	96	/* "user:7", "address:127.0.0.2", "device:3" */
+#define MG_ALERT_SUMMARY_MAX	256	/* for people; no patient data */
+
+struct mg_alert {
+	int64_t id;
+	char kind[MG_ALERT_KIND_MAX + 1];
+	enum mg_alert_severity severity;
+	char subject[MG_ALERT_SUBJECT_MAX + 1];
+	char summary[MG_ALERT_SUMMARY_MAX + 1];
+	int64_t tenant_id;		/* 0 if none */
+	int64_t first_ms, last_ms;	/* first and latest occurrence */
+	int64_t count;			/* occurrences grouped into it */
+	enum mg_alert_state state;
+	int64_t acknowledged_by;	/* user id, 0 if open */
+	int64_t acknowledged_ms;
+	int64_t incident_id;		/* 0 if in none */
+};
+
+/* Which alerts alert_list walks (newest last_ms first). */
+struct mg_alert_filter {
+	int state;		/* -1 any, else enum mg_alert_state */
+	int64_t since_ms;	/* last_ms >= since_ms */
+	int64_t incident_id;	/* only those of this incident; 0 any */
+	size_t limit;		/* 0: no limit */
+};
+
+enum mg_incident_status { MG_INCIDENT_OPEN, MG_INCIDENT_RESPONDING, MG_INCIDENT_RECOVERING,
+			  MG_INCIDENT_CLOSED };
+
+#define MG_INCIDENT_TITLE_MAX	160
+#define MG_INCIDENT_TEXT_MAX	1024
+#define MG_INCIDENT_KIND_MAX	16	/* "opened", "note", "status", "action", "alert" */
+
+struct mg_incident {
+	int64_t id;
+	char title[MG_INCIDENT_TITLE_MAX + 1];
+	enum mg_alert_severity severity;
+	enum mg_incident_status status;
+	int64_t opened_by;		/* user id */
+	int64_t opened_ms, updated_ms;
+	int64_t closed_ms;		/* 0 while not closed */
+};
+
+/* One step in an incident's timeline. */
+struct mg_incident_entry {
+	int64_t id;
+	int64_t incident_id;
+	int64_t time_ms;
+	int64_t user_id;		/* 0 for the system */
+	char kind[MG_INCIDENT_KIND_MAX + 1];
+	char text[MG_INCIDENT_TEXT_MAX + 1];
+};
+
+typedef int (*mg_alert_cb)(const struct mg_alert *a, void *arg);
+typedef int (*mg_incident_cb)(const struct mg_incident *inc, void *arg);
+typedef int (*mg_incident_entry_cb)(const struct mg_incident_entry *e, void *arg);
+
 typedef int (*mg_device_cb)(const struct mg_device *d, void *arg);
 typedef int (*mg_user_cb)(const struct mg_user *u, void *arg);
 typedef int (*mg_tenant_cb)(const struct mg_tenant *t, void *arg);
@@ -327,6 +391,62 @@ struct mg_store {
 	int (*audit_list)(struct mg_store *s, const struct mg_audit_filter *f,
 			  mg_audit_record_cb cb, void *arg);
 
+	/* Detection state. user_address_seen records that account id signed
+	 * in from address; *new_out says whether it had not before, and
+	 * *known_out how many addresses it had before this one.
+	 * measurement_previous_value finds, for the patient of measurement
+	 * id, the latest other measurement of quantity measured in the
+	 * window_ms before it: its value and measured time, or
+	 * MG_ERR_NOT_FOUND. */
+	int (*user_address_seen)(struct mg_store *s, int64_t id, const char *address,
+				 int64_t now_ms, bool *new_out, unsigned *known_out);
+	int (*measurement_previous_value)(struct mg_store *s, int64_t id, const char *quantity,
+					  int64_t window_ms, double *value_out,
+					  int64_t *measured_ms_out);
+
+	/* A lease on a named job (the audit exporter, the detector's scans),
+	 * so that of several gateways on one database one does it at a time:
+	 * 0 if holder holds it now, until now_ms + ttl_ms; MG_ERR_BUSY while
+	 * another holder's lease runs. */
+	int (*lease_acquire)(struct mg_store *s, const char *name, const char *holder,
+			     int64_t now_ms, int64_t ttl_ms);
+
+	/* Alerts. alert_raise groups: if an open alert of a->kind and
+	 * a->subject was last seen at or after group_since_ms, its count
+	 * grows by one, last_ms becomes a->last_ms, its summary a->summary
+	 * and its severity the higher of both; otherwise a new alert is made
+	 * (first_ms = last_ms = a->last_ms, count 1). *id_out and *count_out
+	 * (1: new) tell which. alert_acknowledge is MG_ERR_NOT_FOUND for an
+	 * unknown id and 0 (no change) for one acknowledged before. */
+	int (*alert_raise)(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms,
+			   int64_t *id_out, int64_t *count_out);
+	int (*alert_get)(struct mg_store *s, int64_t id, struct mg_alert *out);
+	int (*alert_list)(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb,
+			  void *arg);
+	int (*alert_acknowledge)(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms);
+
+	/* Incidents. incident_create makes one (status open) with the alerts
+	 * listed linked to it and an "opened" entry, in one transaction: an
+	 * unknown alert is MG_ERR_NOT_FOUND, one in another incident
+	 * MG_ERR_EXISTS, and then nothing is made. incident_link_alert adds
+	 * one later (same errors). incident_set_status changes the status
+	 * (closed_ms set when closed, cleared when reopened) and adds a
+	 * "status" entry with text; incident_add_entry adds any other entry.
+	 * Lists: incidents newest first; entries in time order. */
+	int (*incident_create)(struct mg_store *s, const char *title,
+			       enum mg_alert_severity severity, int64_t user_id, int64_t now_ms,
+			       const int64_t *alert_ids, size_t nalerts, int64_t *id_out);
+	int (*incident_get)(struct mg_store *s, int64_t id, struct mg_incident *out);
+	int (*incident_list)(struct mg_store *s, mg_incident_cb cb, void *arg);
+	int (*incident_link_alert)(struct mg_store *s, int64_t id, int64_t alert_id,
+				   int64_t user_id, int64_t now_ms);
+	int (*incident_set_status)(struct mg_store *s, int64_t id, enum mg_incident_status st,
+				   int64_t user_id, int64_t now_ms, const char *text);
+	int (*incident_add_entry)(struct mg_store *s, int64_t id, int64_t user_id,
+				  int64_t now_ms, const char *kind, const char *text);
+	int (*incident_entries)(struct mg_store *s, int64_t id, mg_incident_entry_cb cb,
+				void *arg);
+
 	void (*close)(struct mg_store *s);
 };
 
@@ -338,6 +458,14 @@ int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **ou
 void mg_store_close(struct mg_store *s);
 
 const char *mg_device_status_name(enum mg_device_status st);
+/* "low", "medium", "high", "critical"; parse answers MG_ERR_INVALID. */
+const char *mg_severity_name(enum mg_alert_severity sev);
+int mg_severity_parse(const char *text, enum mg_alert_severity *out);
+/* "open", "acknowledged". */
+const char *mg_alert_state_name(enum mg_alert_state st);
+/* "open", "responding", "recovering", "closed". */
+const char *mg_incident_status_name(enum mg_incident_status st);
+int mg_incident_status_parse(const char *text, enum mg_incident_status *out);
 int mg_device_status_parse(const char *text, enum mg_device_status *out);
 
 #endif
