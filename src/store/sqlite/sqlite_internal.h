@@ -199,6 +199,18 @@ void sq_second_factor_ops_init(struct mg_store *base);	/* sqlite_second_factor.c
 void sq_session_ops_init(struct mg_store *base);	/* sqlite_sessions.c */
 void sq_outbox_ops_init(struct mg_store *base);	/* sqlite_outbox.c */
 void sq_audit_ops_init(struct mg_store *base);	/* sqlite_audit.c */
+void sq_detect_ops_init(struct mg_store *base);	/* sqlite_detect.c; calls the one below */
+void sq_alert_ops_init(struct mg_store *base);	/* sqlite_alerts.c */
+
+/* For statements run rarely, prepared per call (sqlite_detect.c): like
+ * sq_query, on a fresh statement the caller finalizes after reading its
+ * row; sq_step_done steps it to the end and finalizes it; sq_run_write
+ * runs a write (MG_ERR_NOT_FOUND if must_change and no row changed). */
+int sq_run(struct sq_conn *c, const char *sql, const struct sq_param *params,
+	   sqlite3_stmt **st_out);
+int sq_step_done(struct sq_conn *c, sqlite3_stmt *st);
+int sq_run_write(struct sq_conn *c, const char *sql, const struct sq_param *params,
+		 bool must_change);
 
 /* Insert the outbox rows of a stored measurement (p->id set), inside the
  * caller's transaction. Returns 0 or MG_ERR_*. */

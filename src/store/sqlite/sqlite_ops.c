@@ -291,4 +291,5 @@ void sq_ops_init(struct mg_store *base)
 	sq_outbox_ops_init(base);
 	sq_access_ops_init(base);
 	sq_audit_ops_init(base);
+	sq_detect_ops_init(base);
 }

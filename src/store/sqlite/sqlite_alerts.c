@@ -1,0 +1,407 @@
+/* Alerts and incidents on SQLite. Grouping an alert and linking alerts to
+ * an incident each read and then write, so they run in one BEGIN
+ * IMMEDIATE transaction: two gateways raising the same alert at once make
+ * one alert counted twice, never two. */
+#include "store/sqlite/sqlite_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/err.h"
+
+#define ALERT_COLUMNS \
+	"id, kind, severity, subject, summary, tenant_id, first_ms, last_ms, count, state," \
+	" acknowledged_by, acknowledged_ms, incident_id"
+
+#define INCIDENT_COLUMNS \
+	"id, title, severity, status, opened_by, opened_ms, updated_ms, closed_ms"
+
+static bool severity_ok(enum mg_alert_severity sev)
+{
+	return (unsigned)sev <= MG_SEVERITY_CRITICAL;
+}
+
+static int alert_read(sqlite3_stmt *st, struct mg_alert *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	if (sq_copy_text(st, 1, a->kind, sizeof(a->kind)) != 0 ||
+	    sq_copy_text(st, 3, a->subject, sizeof(a->subject)) != 0 ||
+	    sq_copy_text(st, 4, a->summary, sizeof(a->summary)) != 0)
+		return MG_ERR_STORE;
+	a->severity = (enum mg_alert_severity)sq_column_unsigned(st, 2);
+	a->tenant_id = sqlite3_column_int64(st, 5);
+	a->first_ms = sqlite3_column_int64(st, 6);
+	a->last_ms = sqlite3_column_int64(st, 7);
+	a->count = sqlite3_column_int64(st, 8);
+	a->state = sqlite3_column_int64(st, 9) == 0 ? MG_ALERT_OPEN : MG_ALERT_ACKNOWLEDGED;
+	a->acknowledged_by = sqlite3_column_int64(st, 10);
+	a->acknowledged_ms = sqlite3_column_int64(st, 11);
+	a->incident_id = sqlite3_column_int64(st, 12);
+	return severity_ok(a->severity) ? 0 : MG_ERR_STORE;
+}
+
+static int sq_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms,
+			  int64_t *id_out, int64_t *count_out)
+{
+	struct sq_conn *c;
+	sqlite3_stmt *st;
+	int r;
+
+	*id_out = 0;
+	*count_out = 0;
+	if (!severity_ok(a->severity) || a->kind[0] == '\0' ||
+	    !sq_text_fits(a->kind, MG_ALERT_KIND_MAX) ||
+	    !sq_text_fits(a->subject, MG_ALERT_SUBJECT_MAX) ||
+	    !sq_text_fits(a->summary, MG_ALERT_SUMMARY_MAX))
+		return MG_ERR_INVALID;
+	c = SQ_ACQUIRE(s);
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	r = sq_run(c,
+		   "UPDATE alerts SET count = count + 1, last_ms = max(last_ms, ?3),"
+		   " summary = ?4, severity = max(severity, ?5)"
+		   " WHERE id = (SELECT id FROM alerts WHERE kind = ?1 AND subject = ?2"
+		   "  AND state = 0 AND last_ms >= ?6 ORDER BY last_ms DESC LIMIT 1)"
+		   " RETURNING id, count",
+		   SQ_PARAMS(SQ_TEXT(a->kind), SQ_TEXT(a->subject), SQ_INT(a->last_ms),
+			     SQ_TEXT(a->summary), SQ_INT(a->severity), SQ_INT(group_since_ms)),
+		   &st);
+	if (r == MG_ERR_NOT_FOUND)
+		r = sq_run(c,
+			   "INSERT INTO alerts (kind, severity, subject, summary, tenant_id,"
+			   " first_ms, last_ms, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1)"
+			   " RETURNING id, count",
+			   SQ_PARAMS(SQ_TEXT(a->kind), SQ_INT(a->severity), SQ_TEXT(a->subject),
+				     SQ_TEXT(a->summary), SQ_INT(a->tenant_id), SQ_INT(a->last_ms)),
+			   &st);
+	if (r == 0) {
+		*id_out = sqlite3_column_int64(st, 0);
+		*count_out = sqlite3_column_int64(st, 1);
+		r = sq_step_done(c, st);
+	}
+	r = sq_end(c, r);
+out:
+	sq_release(c);
+	if (r != 0)
+		*id_out = *count_out = 0;
+	return r;
+}
+
+static int sq_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	sqlite3_stmt *st;
+	int r = sq_run(c, "SELECT " ALERT_COLUMNS " FROM alerts WHERE id = ?1",
+		       SQ_PARAMS(SQ_INT(id)), &st);
+
+	if (r == 0) {
+		r = alert_read(st, out);
+		sqlite3_finalize(st);
+	}
+	sq_release(c);
+	return r;
+}
+
+static int sq_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb,
+			 void *arg)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	struct mg_alert a;
+	sqlite3_stmt *st;
+	int r, rc;
+
+	r = sq_run(c,
+		   "SELECT " ALERT_COLUMNS " FROM alerts WHERE (?1 < 0 OR state = ?1)"
+		   " AND last_ms >= ?2 AND (?3 = 0 OR incident_id = ?3)"
+		   " ORDER BY last_ms DESC, id DESC LIMIT ?4",
+		   SQ_PARAMS(SQ_INT(f->state), SQ_INT(f->since_ms), SQ_INT(f->incident_id),
+			     SQ_INT(f->limit == 0 ? -1 : (int64_t)f->limit)),
+		   &st);
+	if (r == MG_ERR_NOT_FOUND)
+		r = 0;
+	else if (r == 0) {
+		do {
+			if ((r = alert_read(st, &a)) != 0 || (r = cb(&a, arg)) != 0)
+				break;
+		} while ((rc = sqlite3_step(st)) == SQLITE_ROW);
+		if (r == 0 && rc != SQLITE_DONE)
+			r = sq_step_error(c);
+		sqlite3_finalize(st);
+	}
+	sq_release(c);
+	return r;
+}
+
+static int sq_alert_acknowledge(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	sqlite3_stmt *st;
+	int r = sq_run_write(c,
+			     "UPDATE alerts SET state = 1, acknowledged_by = ?2,"
+			     " acknowledged_ms = ?3 WHERE id = ?1 AND state = 0",
+			     SQ_PARAMS(SQ_INT(id), SQ_INT(user_id), SQ_INT(now_ms)), true);
+
+	if (r == MG_ERR_NOT_FOUND &&
+	    (r = sq_run(c, "SELECT 1 FROM alerts WHERE id = ?1", SQ_PARAMS(SQ_INT(id)), &st)) ==
+		    0)
+		sqlite3_finalize(st);	/* acknowledged before: nothing to do */
+	sq_release(c);
+	return r;
+}
+
+static int entry_add(struct sq_conn *c, int64_t id, int64_t user_id, int64_t now_ms,
+		     const char *kind, const char *text)
+{
+	int r = sq_run_write(c,
+			     "INSERT INTO incident_entries (incident_id, time_ms, user_id, kind,"
+			     " text) VALUES (?1, ?2, ?3, ?4, ?5)",
+			     SQ_PARAMS(SQ_INT(id), SQ_INT(now_ms), SQ_INT(user_id), SQ_TEXT(kind),
+				       SQ_TEXT(text)),
+			     false);
+
+	if (r == 0)
+		r = sq_run_write(c, "UPDATE incidents SET updated_ms = max(updated_ms, ?2) WHERE id = ?1",
+				 SQ_PARAMS(SQ_INT(id), SQ_INT(now_ms)), true);
+	return r;
+}
+
+/* Link inside the caller's transaction: the alert must exist and be in no
+ * other incident. */
+static int link_alert(struct sq_conn *c, int64_t id, int64_t alert_id)
+{
+	sqlite3_stmt *st;
+	int64_t current;
+	int r = sq_run(c, "SELECT incident_id FROM alerts WHERE id = ?1",
+		       SQ_PARAMS(SQ_INT(alert_id)), &st);
+
+	if (r != 0)
+		return r;
+	current = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (current == id)
+		return 0;
+	if (current != 0)
+		return MG_ERR_EXISTS;
+	return sq_run_write(c, "UPDATE alerts SET incident_id = ?2 WHERE id = ?1",
+			    SQ_PARAMS(SQ_INT(alert_id), SQ_INT(id)), true);
+}
+
+static bool entry_ok(const char *kind, const char *text)
+{
+	return kind != NULL && text != NULL && kind[0] != '\0' &&
+	       sq_text_fits(kind, MG_INCIDENT_KIND_MAX) && sq_text_fits(text, MG_INCIDENT_TEXT_MAX);
+}
+
+static int sq_incident_create(struct mg_store *s, const char *title,
+			      enum mg_alert_severity severity, int64_t user_id, int64_t now_ms,
+			      const int64_t *alert_ids, size_t nalerts, int64_t *id_out)
+{
+	struct sq_conn *c;
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int r;
+
+	*id_out = 0;
+	if (title == NULL || title[0] == '\0' || !sq_text_fits(title, MG_INCIDENT_TITLE_MAX) ||
+	    !severity_ok(severity))
+		return MG_ERR_INVALID;
+	c = SQ_ACQUIRE(s);
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	r = sq_run(c,
+		   "INSERT INTO incidents (title, severity, opened_by, opened_ms, updated_ms)"
+		   " VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id",
+		   SQ_PARAMS(SQ_TEXT(title), SQ_INT(severity), SQ_INT(user_id), SQ_INT(now_ms)),
+		   &st);
+	if (r == 0) {
+		id = sqlite3_column_int64(st, 0);
+		r = sq_step_done(c, st);
+	}
+	for (size_t i = 0; r == 0 && i < nalerts; i++)
+		r = link_alert(c, id, alert_ids[i]);
+	if (r == 0)
+		r = entry_add(c, id, user_id, now_ms, "opened", title);
+	if ((r = sq_end(c, r)) == 0)
+		*id_out = id;
+out:
+	sq_release(c);
+	return r;
+}
+
+static int incident_read(sqlite3_stmt *st, struct mg_incident *inc)
+{
+	int64_t status;
+
+	memset(inc, 0, sizeof(*inc));
+	inc->id = sqlite3_column_int64(st, 0);
+	if (sq_copy_text(st, 1, inc->title, sizeof(inc->title)) != 0)
+		return MG_ERR_STORE;
+	inc->severity = (enum mg_alert_severity)sq_column_unsigned(st, 2);
+	status = sqlite3_column_int64(st, 3);
+	inc->opened_by = sqlite3_column_int64(st, 4);
+	inc->opened_ms = sqlite3_column_int64(st, 5);
+	inc->updated_ms = sqlite3_column_int64(st, 6);
+	inc->closed_ms = sqlite3_column_int64(st, 7);
+	if (!severity_ok(inc->severity) || status < 0 || status > MG_INCIDENT_CLOSED)
+		return MG_ERR_STORE;
+	inc->status = (enum mg_incident_status)status;
+	return 0;
+}
+
+static int sq_incident_get(struct mg_store *s, int64_t id, struct mg_incident *out)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	sqlite3_stmt *st;
+	int r = sq_run(c, "SELECT " INCIDENT_COLUMNS " FROM incidents WHERE id = ?1",
+		       SQ_PARAMS(SQ_INT(id)), &st);
+
+	if (r == 0) {
+		r = incident_read(st, out);
+		sqlite3_finalize(st);
+	}
+	sq_release(c);
+	return r;
+}
+
+static int sq_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	struct mg_incident inc;
+	sqlite3_stmt *st;
+	int r, rc = SQLITE_DONE;
+
+	r = sq_run(c, "SELECT " INCIDENT_COLUMNS " FROM incidents ORDER BY id DESC",
+		   SQ_NO_PARAMS, &st);
+	if (r == MG_ERR_NOT_FOUND)
+		r = 0;
+	else if (r == 0) {
+		do {
+			if ((r = incident_read(st, &inc)) != 0 || (r = cb(&inc, arg)) != 0)
+				break;
+		} while ((rc = sqlite3_step(st)) == SQLITE_ROW);
+		if (r == 0 && rc != SQLITE_DONE)
+			r = sq_step_error(c);
+		sqlite3_finalize(st);
+	}
+	sq_release(c);
+	return r;
+}
+
+static int sq_incident_link_alert(struct mg_store *s, int64_t id, int64_t alert_id,
+				  int64_t user_id, int64_t now_ms)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	sqlite3_stmt *st;
+	char text[32];
+	int r;
+
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	r = sq_run(c, "SELECT 1 FROM incidents WHERE id = ?1", SQ_PARAMS(SQ_INT(id)), &st);
+	if (r == 0) {
+		sqlite3_finalize(st);
+		r = link_alert(c, id, alert_id);
+	}
+	snprintf(text, sizeof(text), "alert %lld", (long long)alert_id);
+	if (r == 0)
+		r = entry_add(c, id, user_id, now_ms, "alert", text);
+	r = sq_end(c, r);
+out:
+	sq_release(c);
+	return r;
+}
+
+static int sq_incident_set_status(struct mg_store *s, int64_t id, enum mg_incident_status st,
+				  int64_t user_id, int64_t now_ms, const char *text)
+{
+	struct sq_conn *c;
+	int r;
+
+	if ((unsigned)st > MG_INCIDENT_CLOSED || !entry_ok("status", text))
+		return MG_ERR_INVALID;
+	c = SQ_ACQUIRE(s);
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	r = sq_run_write(c,
+			 "UPDATE incidents SET status = ?2,"
+			 " closed_ms = CASE WHEN ?2 = 3 THEN ?3 ELSE 0 END WHERE id = ?1",
+			 SQ_PARAMS(SQ_INT(id), SQ_INT(st), SQ_INT(now_ms)), true);
+	if (r == 0)
+		r = entry_add(c, id, user_id, now_ms, "status", text);
+	r = sq_end(c, r);
+out:
+	sq_release(c);
+	return r;
+}
+
+static int sq_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id,
+				 int64_t now_ms, const char *kind, const char *text)
+{
+	struct sq_conn *c;
+	int r;
+
+	if (!entry_ok(kind, text))
+		return MG_ERR_INVALID;
+	c = SQ_ACQUIRE(s);
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	/* The entry's foreign key fails for an unknown incident. */
+	r = entry_add(c, id, user_id, now_ms, kind, text);
+	r = sq_end(c, r);
+out:
+	sq_release(c);
+	return r;
+}
+
+static int sq_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb,
+			       void *arg)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	struct mg_incident_entry e;
+	sqlite3_stmt *st;
+	int r, rc = SQLITE_DONE;
+
+	r = sq_run(c,
+		   "SELECT id, incident_id, time_ms, user_id, kind, text FROM incident_entries"
+		   " WHERE incident_id = ?1 ORDER BY time_ms, id",
+		   SQ_PARAMS(SQ_INT(id)), &st);
+	if (r == MG_ERR_NOT_FOUND)
+		r = 0;
+	else if (r == 0) {
+		do {
+			memset(&e, 0, sizeof(e));
+			e.id = sqlite3_column_int64(st, 0);
+			e.incident_id = sqlite3_column_int64(st, 1);
+			e.time_ms = sqlite3_column_int64(st, 2);
+			e.user_id = sqlite3_column_int64(st, 3);
+			if (sq_copy_text(st, 4, e.kind, sizeof(e.kind)) != 0 ||
+			    sq_copy_text(st, 5, e.text, sizeof(e.text)) != 0) {
+				r = MG_ERR_STORE;
+				break;
+			}
+			if ((r = cb(&e, arg)) != 0)
+				break;
+		} while ((rc = sqlite3_step(st)) == SQLITE_ROW);
+		if (r == 0 && rc != SQLITE_DONE)
+			r = sq_step_error(c);
+		sqlite3_finalize(st);
+	}
+	sq_release(c);
+	return r;
+}
+
+void sq_alert_ops_init(struct mg_store *base)
+{
+	base->alert_raise = sq_alert_raise;
+	base->alert_get = sq_alert_get;
+	base->alert_list = sq_alert_list;
+	base->alert_acknowledge = sq_alert_acknowledge;
+	base->incident_create = sq_incident_create;
+	base->incident_get = sq_incident_get;
+	base->incident_list = sq_incident_list;
+	base->incident_link_alert = sq_incident_link_alert;
+	base->incident_set_status = sq_incident_set_status;
+	base->incident_add_entry = sq_incident_add_entry;
+	base->incident_entries = sq_incident_entries;
+}
