@@ -15,6 +15,7 @@ static const struct {
 	[MG_ACTION_DEVICE_READ] = { "device-read", "device-admin" },
 	[MG_ACTION_DEVICE_WRITE] = { "device-write", "device-admin" },
 	[MG_ACTION_DIAGNOSTICS] = { "diagnostics", "admin, or service under an active consent" },
+	[MG_ACTION_SECURITY] = { "security", "admin" },
 };
 
 bool mg_principal_in_tenant(const struct mg_principal *p, int64_t tenant_id)
@@ -45,6 +46,7 @@ bool mg_authz_allows(const struct mg_principal *p, enum mg_action action, int64_
 	case MG_ACTION_USER_READ:
 	case MG_ACTION_USER_WRITE:
 	case MG_ACTION_SETTINGS:
+	case MG_ACTION_SECURITY:
 		return (p->roles & MG_ROLE_ADMIN) != 0;
 	case MG_ACTION_TENANT_READ:
 		return (p->roles & (MG_ROLE_TENANT_ADMIN | MG_ROLE_DEVICE_ADMIN | MG_ROLE_ADMIN)) != 0;

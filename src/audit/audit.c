@@ -5,10 +5,12 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access/roles.h"
 #include "common/err.h"
+#include "common/log.h"
 #include "common/timefmt.h"
 
 /* The canonical encoding: a version tag, the four integers, prev_hash and
@@ -235,4 +237,38 @@ int mg_audit_roles_text(unsigned roles, char *buf, size_t buflen)
 		len += (size_t)n;
 	}
 	return 0;
+}
+
+void mg_audit_device(struct mg_store *s, const struct mg_master_key *mk,
+		     const struct mg_audit_device_event *de)
+{
+	char actor[32] = "anonymous", object[64] = "", details[160] = "";
+	struct mg_audit_event e;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	if (de->device_id != 0)
+		snprintf(actor, sizeof(actor), "device:%lld", (long long)de->device_id);
+	if (de->object_type != NULL)
+		mg_audit_object(de->object_type, de->object_id, object, sizeof(object));
+	if (de->reason != NULL) {
+		json_t *d = json_pack("{s:s}", "reason", de->reason);
+		char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+
+		if (text != NULL)
+			snprintf(details, sizeof(details), "%s", text);
+		free(text);
+		json_decref(d);
+	}
+	e.actor_id = de->device_id;
+	e.actor = actor;
+	e.roles = "device";
+	e.address = de->address;
+	e.action = de->action;
+	e.object = object;
+	e.tenant_id = de->tenant_id;
+	e.outcome = de->outcome;
+	e.details = details[0] ? details : NULL;
+	if ((r = mg_audit_append(s, mk, &e)) != 0)
+		mg_log_error("audit: cannot record %s: %s", de->action, mg_strerror(r));
 }

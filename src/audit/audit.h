@@ -46,6 +46,23 @@ int mg_audit_append(struct mg_store *s, const struct mg_master_key *mk,
 int mg_audit_append_record(struct mg_store *s, const struct mg_master_key *mk,
 			   const struct mg_audit_event *e, struct mg_audit_record *out);
 
+/* What a device did or was refused: actor "device:<id>" (or "anonymous"
+ * for device_id 0), role "device", details {"reason": reason} if given. */
+struct mg_audit_device_event {
+	int64_t device_id;	/* the authenticated device, 0 if none */
+	const char *address;
+	const char *action;	/* "device.refused", "device.enrol" */
+	const char *object_type;	/* "device" or NULL */
+	int64_t object_id;
+	int64_t tenant_id;
+	enum mg_audit_outcome outcome;
+	const char *reason;	/* may be NULL */
+};
+
+/* Record e (errors are logged; the caller goes on either way). */
+void mg_audit_device(struct mg_store *s, const struct mg_master_key *mk,
+		     const struct mg_audit_device_event *e);
+
 /* The object text "type:id" into buf. Returns 0 or MG_ERR_LIMIT. */
 int mg_audit_object(const char *type, int64_t id, char *buf, size_t buflen);
 

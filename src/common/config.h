@@ -88,6 +88,22 @@ struct mg_config {
 	char smtp_password_file[MG_PATH_MAX];
 	char smtp_ca_cert[MG_PATH_MAX];	/* "" = the system's CAs */
 
+	/* [alerts]: who hears of alerts, and how they are grouped */
+	char alerts_email[512];		/* "a@b, c@d"; "" = no e-mail */
+	unsigned alerts_group_window;	/* seconds */
+
+	/* [detect]: thresholds of the detection rules (src/detect/) */
+	unsigned detect_login_failures_account, detect_login_failures_address;
+	unsigned detect_login_window;		/* seconds */
+	char detect_admin_hours[16];		/* "07:00-19:00"; "" = any time */
+	unsigned detect_device_rate;		/* measurements a minute; 0 = off */
+	unsigned detect_weight_jump_percent;	/* 0 = off */
+	unsigned detect_jump_window;		/* seconds */
+	unsigned detect_emr_queue_age;		/* seconds; 0 = off */
+	unsigned detect_device_silent;		/* seconds; 0 = off */
+	unsigned detect_audit_verify_interval;	/* seconds; 0 = off */
+	unsigned detect_scan_interval;		/* seconds */
+
 	size_t nemr;
 	struct mg_emr_config emr[MG_EMR_MAX];
 };

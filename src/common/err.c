@@ -19,6 +19,7 @@ const char *mg_strerror(int err)
 	case MG_ERR_CONFIG: return "configuration error";
 	case MG_ERR_BUSY: return "busy";
 	case MG_ERR_UNAVAILABLE: return "unavailable";
+	case MG_ERR_RANGE: return "value out of plausible range";
 	}
 	return "unknown error";
 }

@@ -20,6 +20,7 @@ enum mg_err {
 	MG_ERR_CONFIG = -13,	/* configuration is wrong */
 	MG_ERR_BUSY = -14,	/* resource busy; retry later */
 	MG_ERR_UNAVAILABLE = -15, /* a peer cannot be reached */
+	MG_ERR_RANGE = -16,	/* a measured value outside its plausible range */
 };
 
 /* A short English description of err; never NULL. */

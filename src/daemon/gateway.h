@@ -14,6 +14,7 @@
 struct mg_ca;
 struct mg_server;
 struct mg_mllp_listener;
+struct mg_detector;
 
 struct gateway {
 	const struct mg_config *cfg;
@@ -31,7 +32,10 @@ struct gateway {
 	struct mg_server *server;
 	struct mg_outbox *outbox;	/* EMR forwarding */
 	struct mg_mllp_listener *mllp;	/* the inbound HL7 port, or NULL */
+	struct mg_detector *detector;	/* detection rules and alerts (NULL: none) */
 	atomic_long inflight;		/* device requests begun, not completed */
+	atomic_uint switches_off;	/* interfaces switched off (daemon/switches.h) */
+	atomic_llong switches_read_ms;	/* when they were last read, monotonic */
 	char dummy_hash[128];		/* unknown accounts are checked against it */
 };
 

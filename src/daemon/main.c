@@ -24,6 +24,7 @@
 #include "daemon/gateway.h"
 #include "daemon/privileges.h"
 #include "ingest/mllp_listener.h"
+#include "detect/detect.h"
 #include "ingest/writer.h"
 #include "outbox/outbox.h"
 #include "store/store.h"
@@ -175,6 +176,11 @@ static int open_runtime(struct gateway *gw)
 	    (r = mg_outbox_start(gw, &gw->outbox)) != 0)
 		return r;
 	mg_writer_set_hook(gw->writer, wake_forwarders, gw);
+	if ((r = mg_detector_start(gw, &gw->detector, err, sizeof(err))) != 0) {
+		mg_log_error("cannot start detection: %s", err);
+		fprintf(stderr, "medgated: cannot start detection: %s\n", err);
+		return r;
+	}
 	mg_log_info("store %s at schema version %d", gw->store->name, version);
 	return 0;
 }
@@ -232,6 +238,7 @@ static void gateway_close(struct gateway *gw)
 	mg_writer_free(gw->writer);
 	mg_outbox_stop(gw->outbox);
 	mg_server_stop(gw->server);
+	mg_detector_stop(gw->detector);	/* request threads raise alerts too */
 	mg_store_close(gw->store);
 	mg_keyring_free(gw->keys);
 	mg_ca_free(gw->device_ca);

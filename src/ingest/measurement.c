@@ -370,7 +370,7 @@ static int parse_value(json_t *item, size_t i, struct mg_measurement *m,
 		format_number(q->max, max, sizeof(max));
 		set_err(err, errlen, "%s: %s out of range %s..%s for %s", path,
 			number, min, max, q->name);
-		return MG_ERR_INVALID;
+		return MG_ERR_RANGE;	/* detection tells implausible values apart */
 	}
 	m->values[m->nvalues].quantity = q;
 	m->values[m->nvalues].value = d;

@@ -28,7 +28,8 @@ struct mg_measurement {
 
 /* Parse and validate a measurement body of len bytes (not NUL-terminated)
  * into *m, with now_ms the current time for the future-skew check.
- * Returns 0, or MG_ERR_INVALID (MG_ERR_NOMEM if jansson ran out of memory)
+ * Returns 0, or MG_ERR_INVALID (MG_ERR_RANGE for a value outside its
+ * quantity's plausible range, MG_ERR_NOMEM if jansson ran out of memory)
  * with *m all zero and a message for the client in err (always
  * NUL-terminated when errlen > 0, never containing patient data).
  * device_id and tenant_id are left 0 for the caller. */

@@ -133,6 +133,7 @@ static int conn_authenticate(struct mllp_conn *c)
 			       sizeof(reason));
 	if (r != 0) {
 		mg_log_warning("mllp: refused connection from %s: %s", c->peer, reason);
+		mllp_refused(c, 0, 0, reason);
 		conn_refuse(c, r == MG_ERR_EXPIRED ? GNUTLS_A_CERTIFICATE_EXPIRED
 						   : GNUTLS_A_BAD_CERTIFICATE);
 		return r;

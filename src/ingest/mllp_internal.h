@@ -156,6 +156,11 @@ void mllp_message_answer_stored(struct mllp_conn *c, const struct mg_measurement
  * the handshake). Returns 0, MG_ERR_DENIED (logged) or MG_ERR_STORE. */
 int mllp_device_check(struct mllp_conn *c);
 
+/* Record a refused device connection in the audit trail (detection
+ * reads it there). */
+void mllp_refused(struct mllp_conn *c, int64_t device_id, int64_t tenant_id,
+		  const char *reason);
+
 /* The completion queue: new (refs 1, the listener's), the writer's done
  * callback, take everything queued, and the listener letting go. */
 int mllp_completions_new(struct mllp_completions **out);

@@ -20,6 +20,8 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "daemon/switches.h"
+#include "detect/detect.h"
 #include "common/timefmt.h"
 #include "ingest/mllp_internal.h"
 #include "tls/conn.h"
@@ -214,6 +216,11 @@ static void listener_accept(struct mg_mllp_listener *l)
 			return;
 		}
 		address_of(&ss, &a, peer, sizeof(peer));
+		if (!mg_interface_on(l->gw, MG_IF_MLLP)) {
+			refusal_log(l, peer, "the MLLP interface is switched off");
+			close(fd);
+			continue;
+		}
 		if (l->nconns >= l->cfg->max_connections) {
 			refusal_log(l, peer, "too many connections ([mllp] max_connections)");
 			close(fd);
@@ -254,6 +261,8 @@ static void listener_completions(struct mg_mllp_listener *l)
 		struct mllp_conn *c = job->conn;
 
 		next = job->next;
+		if (job->write.put.result == 0 && !job->write.put.duplicate)
+			mg_detect_stored(l->gw->detector, job->write.put.id, &job->write.measurement);
 		if (c != NULL) {
 			c->job = NULL;
 			mllp_conn_stored(c, &job->write.put);

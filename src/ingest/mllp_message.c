@@ -18,7 +18,9 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timefmt.h"
+#include "audit/audit.h"
 #include "crypto/keyring.h"
+#include "detect/detect.h"
 #include "hl7/ack.h"
 #include "hl7/hl7.h"
 #include "hl7/pcd01.h"
@@ -93,6 +95,18 @@ static void message_unparsed(struct mllp_conn *c, const char *buf, size_t len, i
 	mg_hl7_msg_free(msh);
 }
 
+void mllp_refused(struct mllp_conn *c, int64_t device_id, int64_t tenant_id,
+		  const char *reason)
+{
+	const struct mg_audit_device_event e = {
+		.address = c->peer, .action = "device.refused",
+		.object_type = device_id ? "device" : NULL, .object_id = device_id,
+		.tenant_id = tenant_id, .outcome = MG_AUDIT_DENIED, .reason = reason,
+	};
+
+	mg_audit_device(c->l->gw->store, mg_keyring_master(c->l->gw->keys), &e);
+}
+
 int mllp_device_check(struct mllp_conn *c)
 {
 	struct mg_store *store = c->l->gw->store;
@@ -103,6 +117,7 @@ int mllp_device_check(struct mllp_conn *c)
 	if (r == MG_ERR_NOT_FOUND) {
 		mg_log_warning("mllp: refused connection from %s: certificate %.16s... belongs "
 			       "to no enrolled device", c->peer, c->fingerprint);
+		mllp_refused(c, 0, 0, "certificate of no enrolled device");
 		return MG_ERR_DENIED;
 	}
 	if (r != 0) {
@@ -112,6 +127,7 @@ int mllp_device_check(struct mllp_conn *c)
 	if (d.status != MG_DEVICE_ACTIVE) {
 		mg_log_warning("mllp: refused connection from %s: device %lld is %s", c->peer,
 			       (long long)d.id, mg_device_status_name(d.status));
+		mllp_refused(c, d.id, d.tenant_id, mg_device_status_name(d.status));
 		return MG_ERR_DENIED;
 	}
 	c->device = d;
@@ -193,11 +209,15 @@ void mllp_message_handle(struct mllp_conn *c, const char *buf, size_t len)
 		message_retry(c, msg, TEXT_RETRY_MEMORY);
 		goto out;
 	}
+	mg_detect_device_request(c->l->gw->detector, c->device.id, c->device.tenant_id,
+				 mg_now_ms());
 	r = mg_hl7_oru_to_measurement(msg, mg_now_ms(), &job->write.measurement, &error);
 	if (r == MG_ERR_NOMEM) {
 		message_retry(c, msg, TEXT_RETRY_MEMORY);
 		goto out;
 	}
+	if (r == MG_ERR_RANGE)
+		mg_detect_implausible(c->l->gw->detector, c->device.id, c->device.tenant_id, NULL);
 	if (r != 0) {
 		message_reject(c, msg, &error);
 		goto out;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "daemon/switches.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
@@ -181,8 +182,8 @@ static size_t fill_slots(struct mg_forwarder *f)
 	struct mg_outbound o;
 	int r;
 
-	if (free_slots == 0 || now < f->pause_until_ms)
-		return 0;
+	if (free_slots == 0 || now < f->pause_until_ms || !mg_interface_on(f->gw, MG_IF_EMR))
+		return 0;	/* switched off: the queue waits, nothing is lost */
 	if (free_slots > SLOTS_MAX)
 		free_slots = SLOTS_MAX;
 	if ((r = store->outbox_claim(store, f->d->name, now, lease, f->items, free_slots, &n)) != 0) {

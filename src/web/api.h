@@ -100,6 +100,12 @@ int api_audit(struct api_request *rq, const char *action, const char *object_typ
 	      int64_t object_id, int64_t tenant_id, enum mg_audit_outcome outcome,
 	      const char *details);
 
+/* A time as RFC 3339 UTC text, or null for 0. */
+json_t *api_time_json(int64_t ms);
+
+/* Query parameter name of the request, or NULL. */
+const char *api_query(struct api_request *rq, const char *name);
+
 /* The tenant / user / device as JSON for answers (no patient data). */
 json_t *api_user_json(const struct mg_user *u);
 json_t *api_device_json(const struct mg_device *d);

@@ -42,6 +42,20 @@ enum MHD_Result api_tenant_members(struct api_request *rq);
 enum MHD_Result api_tenant_member_add(struct api_request *rq);
 enum MHD_Result api_tenant_member_remove(struct api_request *rq);
 
+/* api_alerts.c */
+json_t *api_alert_json(const struct mg_alert *a);
+enum MHD_Result api_alerts_list(struct api_request *rq);
+enum MHD_Result api_alerts_acknowledge(struct api_request *rq);
+enum MHD_Result api_audit_list(struct api_request *rq);
+
+/* api_incidents.c */
+enum MHD_Result api_incidents_list(struct api_request *rq);
+enum MHD_Result api_incidents_get(struct api_request *rq);
+enum MHD_Result api_incidents_create(struct api_request *rq);
+enum MHD_Result api_incidents_update(struct api_request *rq);
+enum MHD_Result api_incidents_note(struct api_request *rq);
+enum MHD_Result api_incidents_action(struct api_request *rq);
+
 /* api_outbox.c */
 enum MHD_Result api_outbox_status(struct api_request *rq);
 enum MHD_Result api_outbox_resend(struct api_request *rq);

@@ -1,10 +1,12 @@
 /* Accounts, for administrators: list, create, read, change, delete, reset
  * the password, unlock, remove the second factor. No patient data here. */
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "access/password.h"
 #include "access/session.h"
+#include "audit/audit.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timefmt.h"
@@ -81,6 +83,7 @@ enum MHD_Result api_users_create(struct api_request *rq)
 	char hash[MG_PASSWORD_HASH_MAX];
 	int64_t tenants[MG_USER_TENANTS_MAX], id;
 	struct mg_user created;
+	char roles[96] = "", details[128];
 	int r;
 
 	memset(&u, 0, sizeof(u));
@@ -112,7 +115,9 @@ enum MHD_Result api_users_create(struct api_request *rq)
 		return api_store_error(rq, r);
 	mg_log_info("users: account %lld created by account %lld", (long long)id,
 		    (long long)rq->who.user_id);
-	api_audit(rq, "user.create", "user", id, 0, MG_AUDIT_SUCCESS, NULL);
+	mg_audit_roles_text(u.roles, roles, sizeof(roles));
+	snprintf(details, sizeof(details), "{\"roles_to\":\"%s\"}", roles);
+	api_audit(rq, "user.create", "user", id, 0, MG_AUDIT_SUCCESS, details);
 	return api_json(rq, MHD_HTTP_CREATED, api_user_json(&created));
 }
 
@@ -194,7 +199,18 @@ enum MHD_Result api_users_update(struct api_request *rq)
 		mg_session_end_all(rq->gw, u.id);
 	mg_log_info("users: account %lld changed by account %lld", (long long)u.id,
 		    (long long)rq->who.user_id);
-	api_audit(rq, "user.update", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
+	if (roles != u.roles) {
+		/* A role change is what detection looks for (src/detect/rules.c). */
+		char from[96] = "", to[96] = "", details[240];
+
+		mg_audit_roles_text(u.roles, from, sizeof(from));
+		mg_audit_roles_text(roles, to, sizeof(to));
+		snprintf(details, sizeof(details), "{\"roles_from\":\"%s\",\"roles_to\":\"%s\"}",
+			 from, to);
+		api_audit(rq, "user.update", "user", u.id, 0, MG_AUDIT_SUCCESS, details);
+	} else {
+		api_audit(rq, "user.update", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
+	}
 	if ((r = rq->gw->store->user_by_id(rq->gw->store, u.id, &u)) != 0)
 		return api_store_error(rq, r);
 	return api_json(rq, MHD_HTTP_OK, api_user_json(&u));
@@ -267,45 +283,4 @@ enum MHD_Result api_users_totp_remove(struct api_request *rq)
 		    (long long)u.id, (long long)rq->who.user_id);
 	api_audit(rq, "user.totp_remove", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
-}
-
-enum MHD_Result api_settings_get(struct api_request *rq)
-{
-	unsigned roles = mg_totp_required_roles(rq->gw);
-	json_t *list = json_array();
-
-	for (unsigned i = 0; i < MG_ROLE_COUNT; i++) {
-		if (roles & mg_role_at(i))
-			json_array_append_new(list, json_string(mg_role_name(mg_role_at(i))));
-	}
-	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "require_2fa_roles", list));
-}
-
-enum MHD_Result api_settings_update(struct api_request *rq)
-{
-	char value[MG_SETTING_VALUE_MAX] = "";
-	unsigned roles = 0;
-	size_t len = 0;
-	int r;
-
-	if ((r = api_roles(rq, "require_2fa_roles", &roles)) < 0)
-		return MHD_YES;
-	if (r == 1)
-		return api_field_error(rq, "require_2fa_roles", "required");
-	for (unsigned i = 0; i < MG_ROLE_COUNT; i++) {
-		if (roles & mg_role_at(i))
-			len += (size_t)snprintf(value + len, sizeof(value) - len, "%s%s",
-						len ? "," : "", mg_role_name(mg_role_at(i)));
-	}
-	if ((r = rq->gw->store->setting_set(rq->gw->store, "require_2fa_roles", value)) != 0)
-		return api_store_error(rq, r);
-	mg_log_info("settings: roles requiring a second factor set to \"%s\" by account %lld",
-		    value, (long long)rq->who.user_id);
-	{
-		char details[MG_SETTING_VALUE_MAX + 40];
-
-		snprintf(details, sizeof(details), "{\"require_2fa_roles\":\"%s\"}", value);
-		api_audit(rq, "config.change", NULL, 0, 0, MG_AUDIT_SUCCESS, details);
-	}
-	return api_settings_get(rq);
 }

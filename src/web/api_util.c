@@ -170,7 +170,7 @@ bad:
 	return -1;
 }
 
-static json_t *time_json(int64_t ms)
+json_t *api_time_json(int64_t ms)
 {
 	char text[MG_TIME_TEXT_LEN];
 
@@ -194,8 +194,8 @@ json_t *api_user_json(const struct mg_user *u)
 			 "email", u->email, "roles", roles, "tenants", tenants, "disabled",
 			 u->disabled, "must_change_password", u->must_change_password,
 			 "second_factor", u->totp_len > 0, "locked_until",
-			 time_json(u->locked_until_ms > mg_now_ms() ? u->locked_until_ms : 0),
-			 "created", time_json(u->created_ms));
+			 api_time_json(u->locked_until_ms > mg_now_ms() ? u->locked_until_ms : 0),
+			 "created", api_time_json(u->created_ms));
 }
 
 json_t *api_device_json(const struct mg_device *d)
@@ -203,8 +203,8 @@ json_t *api_device_json(const struct mg_device *d)
 	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)d->id,
 			 "tenant", (json_int_t)d->tenant_id, "name", d->name, "status",
 			 mg_device_status_name(d->status), "certificate_fingerprint",
-			 d->cert_fingerprint, "certificate_expires", time_json(d->cert_not_after_ms),
-			 "last_seen", time_json(d->last_seen_ms), "enrolled", time_json(d->created_ms));
+			 d->cert_fingerprint, "certificate_expires", api_time_json(d->cert_not_after_ms),
+			 "last_seen", api_time_json(d->last_seen_ms), "enrolled", api_time_json(d->created_ms));
 }
 
 int api_audit(struct api_request *rq, const char *action, const char *object_type,
@@ -231,4 +231,9 @@ int api_audit(struct api_request *rq, const char *action, const char *object_typ
 	if ((r = mg_audit_append(rq->gw->store, mg_keyring_master(rq->gw->keys), &e)) != 0)
 		mg_log_error("audit: cannot record %s: %s", action, mg_strerror(r));
 	return r;
+}
+
+const char *api_query(struct api_request *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
 }

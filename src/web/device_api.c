@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "daemon/switches.h"
+#include "detect/detect.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "audit/audit.h"
@@ -61,35 +63,13 @@ void mg_device_request_completed(void *cls, struct MHD_Connection *c, void **con
 void device_audit(struct device_request *rq, const char *action, const char *object_type,
 		  int64_t object_id, int64_t tenant_id, int outcome, const char *reason)
 {
-	char actor[32] = "anonymous", object[64] = "", details[160] = "";
-	struct mg_audit_event e;
-	int r;
+	const struct mg_audit_device_event e = {
+		.device_id = rq->device.id, .address = rq->peer, .action = action,
+		.object_type = object_type, .object_id = object_id, .tenant_id = tenant_id,
+		.outcome = (enum mg_audit_outcome)outcome, .reason = reason,
+	};
 
-	memset(&e, 0, sizeof(e));
-	if (rq->device.id != 0)
-		snprintf(actor, sizeof(actor), "device:%lld", (long long)rq->device.id);
-	if (object_type != NULL)
-		mg_audit_object(object_type, object_id, object, sizeof(object));
-	if (reason != NULL) {
-		json_t *d = json_pack("{s:s}", "reason", reason);
-		char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-
-		if (text != NULL)
-			snprintf(details, sizeof(details), "%s", text);
-		free(text);
-		json_decref(d);
-	}
-	e.actor_id = rq->device.id;
-	e.actor = actor;
-	e.roles = "device";
-	e.address = rq->peer;
-	e.action = action;
-	e.object = object;
-	e.tenant_id = tenant_id;
-	e.outcome = (enum mg_audit_outcome)outcome;
-	e.details = details[0] ? details : NULL;
-	if ((r = mg_audit_append(rq->gw->store, mg_keyring_master(rq->gw->keys), &e)) != 0)
-		mg_log_error("audit: cannot record %s: %s", action, mg_strerror(r));
+	mg_audit_device(rq->gw->store, mg_keyring_master(rq->gw->keys), &e);
 }
 
 /* Check the connection's client certificate once; later requests on the
@@ -173,6 +153,15 @@ static enum MHD_Result request_begin(struct device_request *rq)
 		rq->answered = true;
 		return mg_http_error(c, status, why);
 	}
+	if (rq->route != ROUTE_NONE &&
+	    !mg_interface_on(rq->gw, rq->route == ROUTE_MEASUREMENTS ? MG_IF_DEVICE
+								    : MG_IF_ENROLMENT)) {
+		rq->answered = true;
+		return mg_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     rq->route == ROUTE_MEASUREMENTS
+					     ? "measurement interface switched off, retry later"
+					     : "enrolment switched off, retry later");
+	}
 	switch (rq->route) {
 	case ROUTE_NONE:
 		rq->answered = true;
@@ -247,6 +236,8 @@ static enum MHD_Result measurement_answer(struct device_request *rq)
 		return mg_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "measurement not stored, retry later");
 	}
+	if (!p->duplicate)
+		mg_detect_stored(rq->gw->detector, p->id, &rq->job.measurement);
 	return mg_http_json(c, p->duplicate ? MHD_HTTP_OK : MHD_HTTP_CREATED,
 			    json_pack("{s:I, s:b}", "id", (json_int_t)p->id, "duplicate",
 				      p->duplicate));
@@ -261,11 +252,19 @@ static enum MHD_Result measurement_submit(struct device_request *rq)
 	size_t idlen;
 	int r;
 
+	mg_detect_device_request(rq->gw->detector, rq->device.id, rq->device.tenant_id,
+				 mg_now_ms());
 	r = mg_measurement_parse(rq->body ? rq->body : "", rq->len, mg_now_ms(), m, err,
 				 sizeof(err));
 	if (r == MG_ERR_NOMEM)
 		return mg_http_error(rq->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "out of memory, retry later");
+	if (r == MG_ERR_RANGE) {
+		const char *q = strrchr(err, ' ');	/* "... for body_weight" */
+
+		mg_detect_implausible(rq->gw->detector, rq->device.id, rq->device.tenant_id,
+				      q ? q + 1 : "");
+	}
 	if (r != 0)
 		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST, err);
 	m->device_id = rq->device.id;

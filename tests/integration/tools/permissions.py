@@ -46,6 +46,7 @@ ALLOWED = {
     "device-read": {"device-admin"},
     "device-write": {"device-admin"},
     "diagnostics": {"admin"},               # service only under consent: never yet
+    "security": {"admin"},
 }
 
 # The callers of the matrix: column name -> (account key, roles).
@@ -99,6 +100,13 @@ PLANS = {
     ("PATCH", "/api/v1/devices/{id}"): dict(body={"status": "bogus"}, expect={400}),
     ("POST", "/api/v1/devices/tokens"): dict(body={"name": "matrix"}, expect={400}),
     ("POST", "/api/v1/outbox/{destination}/resend"): dict(body={"id": "x"}, expect={400}),
+    ("POST", "/api/v1/alerts/{id}/acknowledge"): dict(expect={404}),
+    ("POST", "/api/v1/incidents"): dict(body={"title": ""}, expect={400}),
+    ("GET", "/api/v1/incidents/{id}"): dict(expect={404}),
+    ("PATCH", "/api/v1/incidents/{id}"): dict(body={"status": "closed"}, expect={404}),
+    ("POST", "/api/v1/incidents/{id}/notes"): dict(body={"text": "x"}, expect={404}),
+    ("POST", "/api/v1/incidents/{id}/actions"): dict(body={"action": "lock_user", "target": 1},
+                                                    expect={404}),
 }
 # Public routes that change state without a CSRF token, by design: there
 # is no session yet whose token could be sent.
@@ -260,6 +268,8 @@ class Matrix:
                 v = st["tenants"][plan.get("tenant", "A")]
             elif name == "id" and base == "devices":
                 v = st["device_a"]
+            elif name == "id" and base in ("alerts", "incidents"):
+                v = 999999      # none: an allowed caller gets 404, others 403
             else:
                 raise TestFailure("route %s %s: no id for path parameter {%s} after /%s/; "
                                   "teach permissions.py how to fill it" %

@@ -1,0 +1,31 @@
+/* Interface switches: an administrator (or an incident response) can
+ * switch the device port, enrolment, the inbound MLLP port or forwarding
+ * to the EMRs off without a restart, and on again. The state lives in the
+ * store's settings, so every gateway on one database follows it within
+ * MG_SWITCH_CACHE_MS. A switched-off interface refuses new work with a
+ * clear answer (devices keep their measurements queued and retry; the EMR
+ * queue keeps growing and catches up when switched on). */
+#ifndef MG_DAEMON_SWITCHES_H
+#define MG_DAEMON_SWITCHES_H
+
+#include <stdbool.h>
+
+struct gateway;
+
+enum mg_interface { MG_IF_DEVICE, MG_IF_ENROLMENT, MG_IF_MLLP, MG_IF_EMR, MG_IF_COUNT };
+
+#define MG_SWITCH_CACHE_MS 1000
+
+/* "device", "enrolment", "mllp", "emr"; parse answers MG_ERR_INVALID. */
+const char *mg_interface_name(enum mg_interface i);
+int mg_interface_parse(const char *text, enum mg_interface *out);
+
+/* Whether i is on (it is unless switched off); read from the store at most
+ * once per MG_SWITCH_CACHE_MS per gateway. A store error keeps the last
+ * known state. */
+bool mg_interface_on(struct gateway *gw, enum mg_interface i);
+
+/* Switch i on or off for every gateway. Returns 0 or the store's error. */
+int mg_interface_set(struct gateway *gw, enum mg_interface i, bool on);
+
+#endif

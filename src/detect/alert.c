@@ -1,0 +1,170 @@
+/* Raising an alert: group it in the store, record it in the audit trail
+ * (which carries it to syslog), and queue an e-mail for the security
+ * contacts. E-mail goes out on its own thread, so a slow or absent mail
+ * server never holds up a request or the detector. */
+#include "detect/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "crypto/keyring.h"
+#include "daemon/gateway.h"
+
+bool detect_count_told(int64_t n)
+{
+	while (n >= 10 && n % 10 == 0)
+		n /= 10;
+	return n == 1;
+}
+
+static void mail_queue(struct mg_detector *d, const struct mg_alert *a, int64_t id,
+		       int64_t count)
+{
+	struct mail *m;
+	char when[40] = "";
+
+	if (d->nrecipients == 0 || d->gw->cfg->smtp_url[0] == '\0')
+		return;
+	mg_time_format(a->last_ms, when, sizeof(when));
+	pthread_mutex_lock(&d->lock);
+	if (d->mail_n == MAILS_MAX) {
+		d->mail_dropped++;
+		pthread_mutex_unlock(&d->lock);
+		mg_log_warning("alerts: e-mail queue full; alert %lld not mailed", (long long)id);
+		return;
+	}
+	m = &d->mails[(d->mail_head + d->mail_n) % MAILS_MAX];
+	d->mail_n++;
+	snprintf(m->subject, sizeof(m->subject), "[medgate] %s alert: %s%s",
+		 mg_severity_name(a->severity), a->kind, count > 1 ? " (repeated)" : "");
+	snprintf(m->body, sizeof(m->body),
+		 "medgate raised an alert.\n\n"
+		 "Alert:    %lld\n"
+		 "Kind:     %s\n"
+		 "Severity: %s\n"
+		 "Subject:  %s\n"
+		 "Count:    %lld\n"
+		 "Last:     %s\n\n"
+		 "%s\n\n"
+		 "Acknowledge it or open an incident in the web interface:\n%s\n",
+		 (long long)id, a->kind, mg_severity_name(a->severity), a->subject,
+		 (long long)count, when, a->summary, d->gw->cfg->public_url);
+	pthread_cond_signal(&d->mail_wake);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void audit_alert(struct mg_detector *d, const struct mg_alert *a, int64_t id,
+			int64_t count)
+{
+	struct mg_audit_event e;
+	char object[48], details[256];
+	int r;
+
+	mg_audit_object("alert", id, object, sizeof(object));
+	snprintf(details, sizeof(details),
+		 "{\"kind\":\"%s\",\"severity\":\"%s\",\"subject\":\"%s\",\"count\":%lld}",
+		 a->kind, mg_severity_name(a->severity), a->subject, (long long)count);
+	memset(&e, 0, sizeof(e));
+	e.time_ms = a->last_ms;
+	e.actor = "system";
+	e.address = "local";
+	e.action = "alert.raised";
+	e.object = object;
+	e.tenant_id = a->tenant_id;
+	e.outcome = MG_AUDIT_SUCCESS;
+	e.details = details;
+	if ((r = mg_audit_append(d->gw->store, mg_keyring_master(d->gw->keys), &e)) != 0)
+		mg_log_error("alerts: cannot record alert %lld: %s", (long long)id, mg_strerror(r));
+}
+
+/* Kinds and subjects are made by the rules from fixed words, ids and
+ * addresses; anything else (an IPv6 zone, say) becomes '_', so JSON, mail
+ * and syslog never need to quote them. */
+static void word_clean(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (strchr("abcdefghijklmnopqrstuvwxyz0123456789._-:ABCDEF", *s) == NULL)
+			*s = '_';
+}
+
+int mg_alert_raise(struct mg_detector *d, const char *kind, enum mg_alert_severity sev,
+		   const char *subject, int64_t tenant_id, const char *summary, ...)
+{
+	struct mg_alert a;
+	int64_t id, count;
+	va_list ap;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.kind, sizeof(a.kind), "%s", kind);
+	snprintf(a.subject, sizeof(a.subject), "%s", subject);
+	va_start(ap, summary);
+	vsnprintf(a.summary, sizeof(a.summary), summary, ap);
+	va_end(ap);
+	a.severity = sev;
+	a.tenant_id = tenant_id;
+	a.last_ms = mg_now_ms();
+	word_clean(a.kind);
+	word_clean(a.subject);
+	for (char *p = a.summary; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\')
+			*p = ' ';
+	if (d == NULL) {
+		mg_log_warning("alert %s (%s) on %s: %s", a.kind, mg_severity_name(sev), a.subject,
+			       a.summary);
+		return 0;
+	}
+	r = d->gw->store->alert_raise(d->gw->store, &a,
+				      a.last_ms - (int64_t)d->gw->cfg->alerts_group_window * 1000,
+				      &id, &count);
+	if (r != 0) {
+		mg_log_error("alerts: cannot store alert %s on %s: %s", a.kind, a.subject,
+			     mg_strerror(r));
+		return r;
+	}
+	if (!detect_count_told(count))
+		return 0;
+	mg_log_warning("alert %lld: %s (%s) on %s, %lld time%s: %s", (long long)id, a.kind,
+		       mg_severity_name(sev), a.subject, (long long)count, count == 1 ? "" : "s",
+		       a.summary);
+	audit_alert(d, &a, id, count);
+	mail_queue(d, &a, id, count);
+	return 0;
+}
+
+void *detect_mailer(void *arg)
+{
+	struct mg_detector *d = arg;
+	const char *to[MG_MAIL_RECIPIENTS_MAX];
+	struct mail m;
+	char err[256];
+	int r;
+
+	for (size_t i = 0; i < d->nrecipients; i++)
+		to[i] = d->recipients[i];
+	pthread_mutex_lock(&d->lock);
+	for (;;) {
+		while (d->mail_n == 0 && !d->stopping)
+			pthread_cond_wait(&d->mail_wake, &d->lock);
+		if (d->mail_n == 0)
+			break;	/* stopping, and nothing left */
+		m = d->mails[d->mail_head];
+		d->mail_head = (d->mail_head + 1) % MAILS_MAX;
+		d->mail_n--;
+		pthread_mutex_unlock(&d->lock);
+		r = mg_mail_send(d->gw->cfg, to, d->nrecipients, m.subject, m.body, err,
+				 sizeof(err));
+		if (r != 0)
+			mg_log_error("alerts: e-mail not sent: %s", err);
+		else
+			mg_log_info("alerts: e-mail sent to %zu contact%s", d->nrecipients,
+				    d->nrecipients == 1 ? "" : "s");
+		pthread_mutex_lock(&d->lock);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}

@@ -1,0 +1,109 @@
+/* The periodic scans (stale EMR queues, silent devices, the audit chain)
+ * and the jump rule for stored measurements. */
+#include "detect/internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "crypto/keyring.h"
+#include "daemon/gateway.h"
+
+static void scan_outbox(struct mg_detector *d, int64_t now_ms)
+{
+	const struct mg_config *cfg = d->gw->cfg;
+	const int64_t limit = (int64_t)cfg->detect_emr_queue_age * 1000;
+	struct mg_outbox_stats st;
+	char subject[MG_NAME_MAX + 8];
+
+	if (limit == 0)
+		return;
+	for (size_t i = 0; i < cfg->nemr; i++) {
+		const char *name = cfg->emr[i].name;
+
+		if (d->gw->store->outbox_stats(d->gw->store, name, &st) != 0 ||
+		    st.oldest_pending_ms == 0 || now_ms - st.oldest_pending_ms < limit)
+			continue;
+		snprintf(subject, sizeof(subject), "emr:%s", name);
+		mg_alert_raise(d, "emr.queue_age", MG_SEVERITY_HIGH, subject, 0,
+			       "the oldest of %lld messages for EMR %s has waited %lld s (limit "
+			       "%u s)", (long long)st.pending, name,
+			       (long long)((now_ms - st.oldest_pending_ms) / 1000),
+			       cfg->detect_emr_queue_age);
+	}
+}
+
+struct silent_walk {
+	struct mg_detector *d;
+	int64_t now_ms, limit_ms;
+};
+
+static int silent_device(const struct mg_device *dev, void *arg)
+{
+	struct silent_walk *w = arg;
+	int64_t seen = dev->last_seen_ms ? dev->last_seen_ms : dev->created_ms;
+	char subject[32];
+
+	if (dev->status != MG_DEVICE_ACTIVE || w->now_ms - seen < w->limit_ms)
+		return 0;
+	snprintf(subject, sizeof(subject), "device:%lld", (long long)dev->id);
+	mg_alert_raise(w->d, "device.silent", MG_SEVERITY_LOW, subject, dev->tenant_id,
+		       "device %lld has not been seen for %lld s (limit %lld s)",
+		       (long long)dev->id, (long long)((w->now_ms - seen) / 1000),
+		       (long long)(w->limit_ms / 1000));
+	return 0;
+}
+
+void detect_scan(struct mg_detector *d, int64_t now_ms)
+{
+	struct silent_walk w = { d, now_ms, (int64_t)d->gw->cfg->detect_device_silent * 1000 };
+
+	scan_outbox(d, now_ms);
+	if (w.limit_ms > 0)
+		d->gw->store->device_list(d->gw->store, 0, silent_device, &w);
+}
+
+void detect_verify(struct mg_detector *d)
+{
+	struct mg_audit_verdict v;
+	int r = mg_audit_verify(d->gw->store, mg_keyring_master(d->gw->keys), NULL, &v);
+
+	if (r != 0) {
+		mg_log_error("detect: cannot verify the audit trail: %s", mg_strerror(r));
+		return;
+	}
+	if (v.fault == MG_AUDIT_INTACT) {
+		mg_log_debug("detect: audit trail of %lld records verified", (long long)v.records);
+		return;
+	}
+	mg_alert_raise(d, "audit.chain", MG_SEVERITY_CRITICAL, "audit", 0,
+		       "the audit trail fails verification at record %lld (%s): %s",
+		       (long long)v.first_bad, mg_audit_fault_name(v.fault), v.reason);
+}
+
+void detect_jump(struct mg_detector *d, const struct stored *m)
+{
+	const struct mg_config *cfg = d->gw->cfg;
+	double prev, change;
+	int64_t prev_ms;
+	char subject[32];
+
+	if (d->gw->store->measurement_previous_value(d->gw->store, m->measurement_id,
+						     "body_weight",
+						     (int64_t)cfg->detect_jump_window * 1000, &prev,
+						     &prev_ms) != 0 ||
+	    prev <= 0)
+		return;
+	change = fabs(m->weight - prev) / prev * 100.0;
+	if (change <= (double)cfg->detect_weight_jump_percent)
+		return;
+	snprintf(subject, sizeof(subject), "device:%lld", (long long)m->device_id);
+	mg_alert_raise(d, "measurement.jump", MG_SEVERITY_MEDIUM, subject, m->tenant_id,
+		       "body weight of one patient changed by %.0f %% within %u s (measurement "
+		       "%lld from device %lld): possible manipulation or mix-up",
+		       change, cfg->detect_jump_window, (long long)m->measurement_id,
+		       (long long)m->device_id);
+}

@@ -1,0 +1,269 @@
+/* Incidents: opened from alerts, moved through open, responding,
+ * recovering and closed, with a timeline of notes and the response
+ * actions at hand (lock an account, block a device, switch an interface
+ * off). Every step is in the audit trail and in the incident's timeline. */
+#include <stdio.h>
+#include <string.h>
+
+#include "access/session.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "daemon/switches.h"
+#include "web/api_handlers.h"
+
+#define INCIDENT_ALERTS_MAX 64
+
+static json_t *incident_json(const struct mg_incident *inc)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "id", (json_int_t)inc->id,
+			 "title", inc->title, "severity", mg_severity_name(inc->severity),
+			 "status", mg_incident_status_name(inc->status), "opened_by",
+			 (json_int_t)inc->opened_by, "opened", api_time_json(inc->opened_ms),
+			 "updated", api_time_json(inc->updated_ms), "closed",
+			 api_time_json(inc->closed_ms));
+}
+
+static int add_incident(const struct mg_incident *inc, void *arg)
+{
+	return json_array_append_new(arg, incident_json(inc)) == 0 ? 0 : MG_ERR_NOMEM;
+}
+
+static int add_alert(const struct mg_alert *a, void *arg)
+{
+	return json_array_append_new(arg, api_alert_json(a)) == 0 ? 0 : MG_ERR_NOMEM;
+}
+
+static int add_entry(const struct mg_incident_entry *e, void *arg)
+{
+	return json_array_append_new(arg, json_pack("{s:o, s:o, s:s, s:s}", "time",
+						     api_time_json(e->time_ms), "user",
+						     e->user_id ? json_integer(e->user_id)
+								: json_null(),
+						     "kind", e->kind, "text", e->text)) == 0
+		       ? 0
+		       : MG_ERR_NOMEM;
+}
+
+enum MHD_Result api_incidents_list(struct api_request *rq)
+{
+	json_t *list = json_array();
+	int r;
+
+	if ((r = rq->gw->store->incident_list(rq->gw->store, add_incident, list)) != 0) {
+		json_decref(list);
+		return api_store_error(rq, r);
+	}
+	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "incidents", list));
+}
+
+/* The incident with its alerts and timeline. */
+static enum MHD_Result incident_answer(struct api_request *rq, int64_t id, unsigned status)
+{
+	struct mg_store *s = rq->gw->store;
+	struct mg_alert_filter f = { .state = -1, .incident_id = id };
+	struct mg_incident inc;
+	json_t *alerts, *timeline, *body;
+	int r;
+
+	if ((r = s->incident_get(s, id, &inc)) != 0)
+		return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
+	alerts = json_array();
+	timeline = json_array();
+	if ((r = s->alert_list(s, &f, add_alert, alerts)) != 0 ||
+	    (r = s->incident_entries(s, id, add_entry, timeline)) != 0) {
+		json_decref(alerts);
+		json_decref(timeline);
+		return api_store_error(rq, r);
+	}
+	body = incident_json(&inc);
+	json_object_set_new(body, "alerts", alerts);
+	json_object_set_new(body, "timeline", timeline);
+	return api_json(rq, status, body);
+}
+
+enum MHD_Result api_incidents_get(struct api_request *rq)
+{
+	int64_t id = api_param_id(rq, 0);
+
+	return id < 0 ? MHD_YES : incident_answer(rq, id, MHD_HTTP_OK);
+}
+
+enum MHD_Result api_incidents_create(struct api_request *rq)
+{
+	const char *title = NULL, *severity = "medium";
+	enum mg_alert_severity sev;
+	int64_t ids[INCIDENT_ALERTS_MAX], id;
+	json_t *alerts = rq->json ? json_object_get(rq->json, "alerts") : NULL;
+	size_t n = 0, i;
+	json_t *v;
+	int r;
+
+	if (api_string(rq, "title", true, 1, MG_INCIDENT_TITLE_MAX, &title) < 0 ||
+	    api_string(rq, "severity", false, 1, 16, &severity) < 0)
+		return MHD_YES;
+	if (mg_severity_parse(severity, &sev) != 0)
+		return api_field_error(rq, "severity", "low, medium, high or critical");
+	if (alerts != NULL) {
+		if (!json_is_array(alerts) || json_array_size(alerts) > INCIDENT_ALERTS_MAX)
+			return api_field_error(rq, "alerts", "a list of at most 64 alert ids");
+		json_array_foreach(alerts, i, v) {
+			if (!json_is_integer(v) || json_integer_value(v) <= 0)
+				return api_field_error(rq, "alerts", "alert ids are positive numbers");
+			ids[n++] = json_integer_value(v);
+		}
+	}
+	r = rq->gw->store->incident_create(rq->gw->store, title, sev, rq->who.user_id, mg_now_ms(),
+					   ids, n, &id);
+	if (r == MG_ERR_NOT_FOUND)
+		return api_field_error(rq, "alerts", "no such alert");
+	if (r == MG_ERR_EXISTS)
+		return api_field_error(rq, "alerts", "an alert already belongs to an incident");
+	if (r != 0)
+		return api_store_error(rq, r);
+	mg_log_info("incidents: incident %lld opened by account %lld with %zu alert%s",
+		    (long long)id, (long long)rq->who.user_id, n, n == 1 ? "" : "s");
+	api_audit(rq, "incident.open", "incident", id, 0, MG_AUDIT_SUCCESS, NULL);
+	return incident_answer(rq, id, MHD_HTTP_CREATED);
+}
+
+enum MHD_Result api_incidents_update(struct api_request *rq)
+{
+	int64_t id = api_param_id(rq, 0);
+	const char *status = NULL, *note = "";
+	enum mg_incident_status st;
+	json_t *alert = rq->json ? json_object_get(rq->json, "alert") : NULL;
+	char details[64];
+	int r;
+
+	if (id < 0 || api_string(rq, "status", false, 1, 16, &status) < 0 ||
+	    api_string(rq, "note", false, 0, MG_INCIDENT_TEXT_MAX, &note) < 0)
+		return MHD_YES;
+	if (status == NULL && alert == NULL)
+		return api_field_error(rq, "status", "status or alert is required");
+	if (status != NULL && mg_incident_status_parse(status, &st) != 0)
+		return api_field_error(rq, "status", "open, responding, recovering or closed");
+	if (alert != NULL && (!json_is_integer(alert) || json_integer_value(alert) <= 0))
+		return api_field_error(rq, "alert", "an alert id");
+	if (alert != NULL) {
+		r = rq->gw->store->incident_link_alert(rq->gw->store, id, json_integer_value(alert),
+						       rq->who.user_id, mg_now_ms());
+		if (r == MG_ERR_EXISTS)
+			return api_field_error(rq, "alert", "the alert belongs to another incident");
+		if (r != 0)
+			return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
+	}
+	if (status != NULL &&
+	    (r = rq->gw->store->incident_set_status(rq->gw->store, id, st, rq->who.user_id,
+						    mg_now_ms(), note[0] ? note : status)) != 0)
+		return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
+	snprintf(details, sizeof(details), "{\"status\":\"%s\"}", status ? status : "");
+	api_audit(rq, "incident.update", "incident", id, 0, MG_AUDIT_SUCCESS, details);
+	return incident_answer(rq, id, MHD_HTTP_OK);
+}
+
+enum MHD_Result api_incidents_note(struct api_request *rq)
+{
+	int64_t id = api_param_id(rq, 0);
+	const char *text = NULL;
+	int r;
+
+	if (id < 0 || api_string(rq, "text", true, 1, MG_INCIDENT_TEXT_MAX, &text) < 0)
+		return MHD_YES;
+	r = rq->gw->store->incident_add_entry(rq->gw->store, id, rq->who.user_id, mg_now_ms(),
+					      "note", text);
+	if (r != 0)
+		return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
+	api_audit(rq, "incident.note", "incident", id, 0, MG_AUDIT_SUCCESS, NULL);
+	return incident_answer(rq, id, MHD_HTTP_OK);
+}
+
+/* The response actions. Each changes what it names, then writes the
+ * timeline entry; text gets what was done, for the entry. Returns 0, or
+ * -1 after queuing an answer. */
+static int act_lock_user(struct api_request *rq, int64_t target, char *text, size_t len)
+{
+	struct mg_user u;
+	int r;
+
+	if ((r = rq->gw->store->user_by_id(rq->gw->store, target, &u)) != 0)
+		return api_field_error(rq, "target", "no such account"), -1;
+	if (u.id == rq->who.user_id)
+		return api_field_error(rq, "target", "you cannot lock yourself out"), -1;
+	if ((r = rq->gw->store->user_update_profile(rq->gw->store, u.id, u.display_name, u.email,
+						    true)) != 0)
+		return api_store_error(rq, r), -1;
+	mg_session_end_all(rq->gw, u.id);
+	api_audit(rq, "user.update", "user", u.id, 0, MG_AUDIT_SUCCESS, "{\"disabled\":true}");
+	snprintf(text, len, "account %lld disabled and signed out", (long long)u.id);
+	return 0;
+}
+
+static int act_block_device(struct api_request *rq, int64_t target, char *text, size_t len)
+{
+	struct mg_device d;
+	int r;
+
+	if ((r = rq->gw->store->device_by_id(rq->gw->store, target, &d)) != 0)
+		return api_field_error(rq, "target", "no such device"), -1;
+	if (d.status == MG_DEVICE_ACTIVE &&
+	    (r = rq->gw->store->device_set_status(rq->gw->store, d.id, MG_DEVICE_BLOCKED)) != 0)
+		return api_store_error(rq, r), -1;
+	api_audit(rq, "device.block", "device", d.id, d.tenant_id, MG_AUDIT_SUCCESS, NULL);
+	snprintf(text, len, "device %lld blocked", (long long)d.id);
+	return 0;
+}
+
+static int act_interface_off(struct api_request *rq, const char *target, char *text,
+			     size_t len)
+{
+	enum mg_interface i;
+	char details[64];
+	int r;
+
+	if (target == NULL || mg_interface_parse(target, &i) != 0)
+		return api_field_error(rq, "target", "device, enrolment, mllp or emr"), -1;
+	if ((r = mg_interface_set(rq->gw, i, false)) != 0)
+		return api_store_error(rq, r), -1;
+	snprintf(details, sizeof(details), "{\"interface\":\"%s\",\"on\":false}",
+		 mg_interface_name(i));
+	api_audit(rq, "interface.switch", NULL, 0, 0, MG_AUDIT_SUCCESS, details);
+	snprintf(text, len, "interface %s switched off", mg_interface_name(i));
+	return 0;
+}
+
+enum MHD_Result api_incidents_action(struct api_request *rq)
+{
+	int64_t id = api_param_id(rq, 0);
+	const char *action = NULL;
+	json_t *target = rq->json ? json_object_get(rq->json, "target") : NULL;
+	struct mg_incident inc;
+	char text[128], details[160];
+	int r;
+
+	if (id < 0 || api_string(rq, "action", true, 1, 32, &action) < 0)
+		return MHD_YES;
+	if ((r = rq->gw->store->incident_get(rq->gw->store, id, &inc)) != 0)
+		return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
+	if (strcmp(action, "interface_off") == 0) {
+		r = act_interface_off(rq, json_string_value(target), text, sizeof(text));
+	} else if (strcmp(action, "lock_user") == 0 || strcmp(action, "block_device") == 0) {
+		if (!json_is_integer(target) || json_integer_value(target) <= 0)
+			return api_field_error(rq, "target", "an id");
+		r = action[0] == 'l'
+			    ? act_lock_user(rq, json_integer_value(target), text, sizeof(text))
+			    : act_block_device(rq, json_integer_value(target), text, sizeof(text));
+	} else {
+		return api_field_error(rq, "action", "lock_user, block_device or interface_off");
+	}
+	if (r != 0)
+		return MHD_YES;
+	if ((r = rq->gw->store->incident_add_entry(rq->gw->store, id, rq->who.user_id, mg_now_ms(),
+						   "action", text)) != 0)
+		return api_store_error(rq, r);
+	mg_log_info("incidents: incident %lld: %s by account %lld", (long long)id, text,
+		    (long long)rq->who.user_id);
+	snprintf(details, sizeof(details), "{\"action\":\"%s\"}", action);
+	api_audit(rq, "incident.action", "incident", id, 0, MG_AUDIT_SUCCESS, details);
+	return incident_answer(rq, id, MHD_HTTP_OK);
+}
