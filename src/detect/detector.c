@@ -204,7 +204,7 @@ static void *detector_main(void *arg)
 	const int64_t started_ms = mg_now_ms();
 	struct timespec until;
 	bool held = false;
-	int64_t now;
+	int64_t now, renew_ms = 0;
 	int r;
 
 	d->next_scan_ms = started_ms + (int64_t)cfg->detect_scan_interval * 1000;
@@ -218,13 +218,18 @@ static void *detector_main(void *arg)
 		pthread_mutex_unlock(&d->lock);
 		judge_stored(d);
 		now = mg_now_ms();
-		r = d->gw->store->lease_acquire(d->gw->store, LEASE_NAME, d->holder, now,
-						LEASE_TTL_MS);
-		if (r == 0 && !held)
-			mg_log_info("detect: this gateway runs the detection rules");
-		else if (r != 0 && held)
-			mg_log_info("detect: another gateway runs the detection rules");
-		held = r == 0;
+		/* Renew a third into the lease, not every tick: each renewal is
+		 * a durable write. */
+		if (!held || now >= renew_ms) {
+			r = d->gw->store->lease_acquire(d->gw->store, LEASE_NAME, d->holder, now,
+							LEASE_TTL_MS);
+			if (r == 0 && !held)
+				mg_log_info("detect: this gateway runs the detection rules");
+			else if (r != 0 && held)
+				mg_log_info("detect: another gateway runs the detection rules");
+			held = r == 0;
+			renew_ms = now + LEASE_TTL_MS / 3;
+		}
 		if (held) {
 			follow_trail(d, started_ms);
 			if (now >= d->next_scan_ms) {
