@@ -218,9 +218,9 @@ static void *detector_main(void *arg)
 		pthread_mutex_unlock(&d->lock);
 		judge_stored(d);
 		now = mg_now_ms();
-		/* Renew a third into the lease, not every tick: each renewal is
-		 * a durable write. */
-		if (!held || now >= renew_ms) {
+		/* Renew (or try to take over) a third into the lease, not every
+		 * tick: each try is a durable write. */
+		if (now >= renew_ms) {
 			r = d->gw->store->lease_acquire(d->gw->store, LEASE_NAME, d->holder, now,
 							LEASE_TTL_MS);
 			if (r == 0 && !held)
