@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(err[0] == '\0');
 		check_valid(&m);
 	} else {
-		CHECK(rc == MG_ERR_INVALID || rc == MG_ERR_NOMEM);
+		CHECK(rc == MG_ERR_INVALID || rc == MG_ERR_RANGE || rc == MG_ERR_NOMEM);
 		CHECK(err[0] != '\0');
 		CHECK(all_zero(&m, sizeof(m)));
 	}

@@ -304,24 +304,24 @@ static const struct parse_case cases[] = {
 	  "values[0].value: expected a number", NULL },
 	{ "value array", BODY(ONE_VALUE("\"body_weight\"", "[72.4]", "\"kg\"")), MG_ERR_INVALID,
 	  "values[0].value: expected a number", NULL },
-	{ "value too high", BODY(ONE_VALUE("\"body_weight\"", "900", "\"kg\"")), MG_ERR_INVALID,
+	{ "value too high", BODY(ONE_VALUE("\"body_weight\"", "900", "\"kg\"")), MG_ERR_RANGE,
 	  "values[0].value: 900 out of range 0.2..700 for body_weight", NULL },
-	{ "value too low", BODY(ONE_VALUE("\"body_weight\"", "0.1", "\"kg\"")), MG_ERR_INVALID,
+	{ "value too low", BODY(ONE_VALUE("\"body_weight\"", "0.1", "\"kg\"")), MG_ERR_RANGE,
 	  "values[0].value: 0.1 out of range 0.2..700 for body_weight", NULL },
-	{ "value zero", BODY(ONE_VALUE("\"body_height\"", "0", "\"cm\"")), MG_ERR_INVALID,
+	{ "value zero", BODY(ONE_VALUE("\"body_height\"", "0", "\"cm\"")), MG_ERR_RANGE,
 	  "values[0].value: 0 out of range 20..280 for body_height", NULL },
-	{ "value negative", BODY(ONE_VALUE("\"body_fat\"", "-5", "\"%\"")), MG_ERR_INVALID,
+	{ "value negative", BODY(ONE_VALUE("\"body_fat\"", "-5", "\"%\"")), MG_ERR_RANGE,
 	  "values[0].value: -5 out of range 1..80 for body_fat", NULL },
 	{ "value just above", BODY(ONE_VALUE("\"body_weight\"", "700.0000000000001", "\"kg\"")),
-	  MG_ERR_INVALID, "values[0].value: 700.0000000000001 out of range 0.2..700", NULL },
+	  MG_ERR_RANGE, "values[0].value: 700.0000000000001 out of range 0.2..700", NULL },
 	{ "value huge integer",
 	  BODY(ONE_VALUE("\"body_weight\"", "123456789012345678901234567890", "\"kg\"")),
-	  MG_ERR_INVALID,
+	  MG_ERR_RANGE,
 	  "values[0].value: 1.2345678901234568e+29 out of range 0.2..700 for body_weight", NULL },
-	{ "value tiny", BODY(ONE_VALUE("\"body_weight\"", "1e-400", "\"kg\"")), MG_ERR_INVALID,
+	{ "value tiny", BODY(ONE_VALUE("\"body_weight\"", "1e-400", "\"kg\"")), MG_ERR_RANGE,
 	  "values[0].value: 0 out of range 0.2..700 for body_weight", NULL },
 	{ "value in second entry", BODY(WITH_VALUES(WEIGHT ", {\"type\": \"pulse_rate\", "
-					"\"value\": 400, \"unit\": \"/min\"}")), MG_ERR_INVALID,
+					"\"value\": 400, \"unit\": \"/min\"}")), MG_ERR_RANGE,
 	  "values[1].value: 400 out of range 20..300 for pulse_rate", NULL },
 };
 
@@ -458,7 +458,7 @@ static void test_range_bounds(void **state)
 				assert_ptr_equal(m.values[0].quantity, q);
 				assert_true(m.values[0].value == probes[k]);
 			} else {
-				assert_int_equal(rc, MG_ERR_INVALID);
+				assert_int_equal(rc, MG_ERR_RANGE);
 				assert_non_null(strstr(err, "out of range"));
 			}
 		}
@@ -520,14 +520,14 @@ static void test_short_err_buffer(void **state)
 	(void)state;
 	memset(err, 'x', sizeof(err));
 	assert_int_equal(mg_measurement_parse(body, strlen(body), NOW_MS, &m, err, 12),
-			 MG_ERR_INVALID);
+			 MG_ERR_RANGE);
 	assert_string_equal(err, "values[0...");
 	assert_int_equal(err[12], 'x');
 	assert_int_equal(mg_measurement_parse(body, strlen(body), NOW_MS, &m, err, 1),
-			 MG_ERR_INVALID);
+			 MG_ERR_RANGE);
 	assert_string_equal(err, "");
 	assert_int_equal(mg_measurement_parse(body, strlen(body), NOW_MS, &m, NULL, 0),
-			 MG_ERR_INVALID);
+			 MG_ERR_RANGE);
 }
 
 /* A clock near the end of int64 must not overflow the skew check. */
