@@ -5,6 +5,7 @@
  * reconnect (the seq in the structured data tells duplicates apart).
  * docs/internals/audit.md ("Export") explains the choices. */
 #include "audit/exporter.h"
+#include "audit/export_internal.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -15,49 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "daemon/gateway.h"
-#include "outbox/forwarder.h"
 #include "tls/conn.h"
 
-#define EXPORT_BATCH		64	/* records read per look at the trail */
-#define EXPORT_POLL_MS		250	/* a look at the trail this often when idle */
-#define EXPORT_CONNECT_MS	10000	/* TCP connect and TLS handshake */
-#define EXPORT_WRITE_MS		10000	/* one record's bytes into the socket */
-#define EXPORT_SETTLE_MS	1000	/* sent this long ago and acknowledged: arrived */
-#define EXPORT_RETRY_MAX_S	30	/* longest wait between connection attempts */
-#define EXPORT_LEASE_TTL_MS	15000
-#define EXPORT_LEASE_RENEW_MS	5000
 #define BATCH_FULL		1	/* collect's "stop walking" */
-
-struct mg_audit_exporter {
-	struct gateway *gw;
-	char address[sizeof(((struct mg_config *)0)->syslog_address)];
-	char host[MG_TLS_HOST_MAX + 1], port[6];
-	struct mg_tls_client *tls;		/* NULL: plain TCP */
-	struct mg_syslog_origin origin;
-	char holder[128];			/* this gateway, for the lease */
-	pthread_t thread;
-	atomic_bool stopping;
-	int wake_fd;
-	struct mg_tls_conn *conn;		/* NULL: not connected */
-	int64_t sent_seq;			/* written on this connection */
-	int64_t safe_seq;			/* stored: the collector has it */
-	int64_t candidate_seq, candidate_ms;	/* to store once settled */
-	int64_t retry_ms, lease_renew_ms;	/* monotonic */
-	unsigned failures;			/* connection attempts failed in a row */
-	bool down;				/* reported unreachable */
-	bool catching_up;			/* report when the backlog is gone */
-	bool leased, lease_known;
-	size_t nbatch;
-	struct mg_audit_record batch[EXPORT_BATCH];
-	char frame[MG_SYSLOG_FRAME_PREFIX_MAX + MG_SYSLOG_MESSAGE_MAX + 1];
-};
 
 void mg_audit_export_origin(const struct mg_config *cfg, struct mg_store *s,
 			    struct mg_syslog_origin *o)
@@ -93,140 +60,6 @@ int mg_audit_export_position(struct mg_store *s, int64_t *seq_out)
 	return 0;
 }
 
-/* ---- the connection ---- */
-
-static void collector_unreachable(struct mg_audit_exporter *x, const char *why)
-{
-	x->retry_ms = mg_monotonic_ms() + mg_forward_backoff_ms(x->failures++, EXPORT_RETRY_MAX_S);
-	if (!x->down)
-		mg_log_warning("audit export: syslog collector %s unreachable: %s; records wait in "
-			       "the store and follow when it is back", x->address, why);
-	else
-		mg_log_debug("audit export: syslog collector %s still unreachable: %s", x->address,
-			     why);
-	x->down = true;
-}
-
-/* Close the connection; what was sent and not settled goes again. */
-static void connection_drop(struct mg_audit_exporter *x)
-{
-	mg_tls_conn_free(x->conn);
-	x->conn = NULL;
-	if (x->sent_seq > x->safe_seq)
-		mg_log_debug("audit export: records after seq %lld will be sent again",
-			     (long long)x->safe_seq);
-	x->sent_seq = x->safe_seq;
-	x->candidate_seq = 0;
-}
-
-static void connection_lost(struct mg_audit_exporter *x, const char *why)
-{
-	connection_drop(x);
-	collector_unreachable(x, why);
-}
-
-/* Wait for events on fd (or only for a stop if fd < 0). Returns > 0 when
- * fd is ready, 0 on timeout, < 0 when stopping. */
-static int wait_for(struct mg_audit_exporter *x, int fd, short events, int64_t ms)
-{
-	struct pollfd p[2] = { { .fd = x->wake_fd, .events = POLLIN },
-			       { .fd = fd, .events = events } };
-	int r;
-
-	if (atomic_load(&x->stopping))
-		return -1;
-	r = poll(p, fd >= 0 ? 2 : 1, (int)(ms > 0 ? ms : 0));
-	if (atomic_load(&x->stopping))
-		return -1;
-	return r > 0 && fd >= 0 && p[1].revents != 0 ? 1 : 0;
-}
-
-/* The collector sends nothing (RFC 5425): a readable socket is a close,
- * an error, or TLS housekeeping (session tickets). */
-static void connection_check(struct mg_audit_exporter *x)
-{
-	char buf[512], why[160];
-	size_t got;
-	int r;
-
-	for (int i = 0; i < 16 && x->conn != NULL; i++) {
-		r = mg_tls_conn_read(x->conn, buf, sizeof(buf), &got, why, sizeof(why));
-		if (r == MG_ERR_AGAIN)
-			return;
-		if (r != 0)
-			connection_lost(x, why);
-	}
-}
-
-static int connection_open(struct mg_audit_exporter *x)
-{
-	int64_t deadline = mg_monotonic_ms() + EXPORT_CONNECT_MS;
-	char why[200];
-	int r;
-
-	r = mg_tls_conn_connect(x->host, x->port, x->tls, &x->conn, why, sizeof(why));
-	if (r != 0) {
-		collector_unreachable(x, why);
-		return r;
-	}
-	while ((r = mg_tls_conn_establish(x->conn, why, sizeof(why))) == MG_ERR_AGAIN) {
-		int64_t left = deadline - mg_monotonic_ms();
-		int w = left > 0 ? wait_for(x, mg_tls_conn_fd(x->conn),
-					    mg_tls_conn_events(x->conn), left) : 0;
-
-		if (w < 0 || left <= 0) {
-			snprintf(why, sizeof(why), "no connection within %d s",
-				 EXPORT_CONNECT_MS / 1000);
-			break;
-		}
-	}
-	if (r != 0) {
-		mg_tls_conn_free(x->conn);
-		x->conn = NULL;
-		if (!atomic_load(&x->stopping))
-			collector_unreachable(x, why);
-		return r == MG_ERR_AGAIN ? MG_ERR_UNAVAILABLE : r;
-	}
-	x->failures = 0;
-	if (x->down)
-		mg_log_info("audit export: syslog collector %s reachable again; sending from seq "
-			    "%lld", x->address, (long long)x->safe_seq + 1);
-	x->down = false;
-	x->catching_up = true;
-	return 0;
-}
-
-static int write_all(struct mg_audit_exporter *x, const char *buf, size_t len)
-{
-	int64_t deadline = mg_monotonic_ms() + EXPORT_WRITE_MS;
-	char why[200];
-	size_t done = 0, n;
-	int r;
-
-	while (done < len) {
-		r = mg_tls_conn_write(x->conn, buf + done, len - done, &n, why, sizeof(why));
-		if (r == 0) {
-			done += n;
-			continue;
-		}
-		if (r != MG_ERR_AGAIN) {
-			connection_lost(x, why);
-			return r;
-		}
-		r = wait_for(x, mg_tls_conn_fd(x->conn), mg_tls_conn_events(x->conn),
-			     deadline - mg_monotonic_ms());
-		if (r < 0) {
-			connection_drop(x);
-			return MG_ERR_AGAIN;
-		}
-		if (r == 0 && mg_monotonic_ms() >= deadline) {
-			connection_lost(x, "the collector takes no data");
-			return MG_ERR_UNAVAILABLE;
-		}
-	}
-	return 0;
-}
-
 /* ---- the position ---- */
 
 static void position_store(struct mg_audit_exporter *x, int64_t seq)
@@ -245,14 +78,6 @@ static void position_store(struct mg_audit_exporter *x, int64_t seq)
 	x->candidate_seq = 0;
 }
 
-/* Every byte written so far acknowledged by the collector's TCP. */
-static bool all_acknowledged(const struct mg_audit_exporter *x)
-{
-	int unacked = 0;
-
-	return ioctl(mg_tls_conn_fd(x->conn), TIOCOUTQ, &unacked) == 0 && unacked == 0;
-}
-
 /* Store the position of records sent a while ago on a connection that is
  * still open and has nothing unacknowledged. */
 static void position_settle(struct mg_audit_exporter *x)
@@ -267,8 +92,8 @@ static void position_settle(struct mg_audit_exporter *x)
 	}
 	if (x->candidate_seq == 0 || now - x->candidate_ms < EXPORT_SETTLE_MS)
 		return;
-	connection_check(x);
-	if (x->conn != NULL && all_acknowledged(x))
+	export_conn_check(x);
+	if (x->conn != NULL && export_conn_acknowledged(x))
 		position_store(x, x->candidate_seq);
 }
 
@@ -308,7 +133,7 @@ static int record_send(struct mg_audit_exporter *x, const struct mg_audit_record
 	}
 	plen = mg_syslog_frame_prefix(len, prefix);
 	memcpy(msg - plen, prefix, plen);
-	return write_all(x, msg - plen, plen + len);
+	return export_conn_write(x, msg - plen, plen + len);
 }
 
 static void batch_send(struct mg_audit_exporter *x)
@@ -364,19 +189,19 @@ static void *exporter_main(void *arg)
 
 		if (!lease_held(x)) {
 			if (x->conn != NULL)
-				connection_drop(x);
-			wait_for(x, -1, 0, 1000);
+				export_conn_drop(x);
+			export_wait(x, -1, 0, 1000);
 			continue;
 		}
 		if (x->conn == NULL && now < x->retry_ms) {
-			wait_for(x, -1, 0, x->retry_ms - now < 1000 ? x->retry_ms - now : 1000);
+			export_wait(x, -1, 0, x->retry_ms - now < 1000 ? x->retry_ms - now : 1000);
 			continue;
 		}
-		if (x->conn == NULL && connection_open(x) != 0)
+		if (x->conn == NULL && export_conn_open(x) != 0)
 			continue;
 		if ((r = batch_read(x)) != 0) {
 			mg_log_error("audit export: cannot read the audit trail: %s", mg_strerror(r));
-			wait_for(x, -1, 0, 1000);
+			export_wait(x, -1, 0, 1000);
 			continue;
 		}
 		batch_send(x);
@@ -388,11 +213,11 @@ static void *exporter_main(void *arg)
 			x->catching_up = false;
 		}
 		if (x->conn != NULL && x->nbatch < EXPORT_BATCH &&
-		    wait_for(x, mg_tls_conn_fd(x->conn), POLLIN, EXPORT_POLL_MS) > 0)
-			connection_check(x);
+		    export_wait(x, mg_tls_conn_fd(x->conn), POLLIN, EXPORT_POLL_MS) > 0)
+			export_conn_check(x);
 	}
 	/* A clean stop keeps what the collector surely has. */
-	if (x->conn != NULL && x->sent_seq > x->safe_seq && all_acknowledged(x))
+	if (x->conn != NULL && x->sent_seq > x->safe_seq && export_conn_acknowledged(x))
 		position_store(x, x->sent_seq);
 	return NULL;
 }
