@@ -39,6 +39,7 @@ static const struct {
 	{ "tenant.member_", "110113", "Security Alert", "110136", "Security Roles Changed" },
 	{ "tenant.", "110113", "Security Alert", "110129", "Security Configuration" },
 	{ "config.", "110113", "Security Alert", "110129", "Security Configuration" },
+	{ "interface.", "110113", "Security Alert", "110129", "Security Configuration" },
 	{ "daemon.start", "110100", "Application Activity", "110120", "Application Start" },
 	{ "daemon.stop", "110100", "Application Activity", "110121", "Application Stop" },
 	{ "", "110100", "Application Activity", NULL, NULL },
@@ -50,11 +51,13 @@ static const struct {
 	char code;
 } verbs[] = {
 	{ "create", 'C' }, { "enrol", 'C' }, { "token", 'C' }, { "member_add", 'C' },
+	{ "open", 'C' }, { "note", 'C' },
 	{ "read", 'R' }, { "search", 'R' }, { "export", 'R' }, { "report", 'R' },
 	{ "patient_report", 'R' }, { "resend", 'R' },
 	{ "update", 'U' }, { "change", 'U' }, { "rename", 'U' }, { "revoke", 'U' },
 	{ "block", 'U' }, { "unblock", 'U' }, { "unlock", 'U' }, { "disable", 'U' },
-	{ "enable", 'U' }, { "reset", 'U' }, { "password_reset", 'U' },
+	{ "enable", 'U' }, { "reset", 'U' }, { "password_reset", 'U' }, { "acknowledge", 'U' },
+	{ "switch", 'U' },
 	{ "delete", 'D' }, { "remove", 'D' }, { "member_remove", 'D' }, { "totp_remove", 'D' },
 	{ "erase", 'D' },
 };

@@ -53,8 +53,10 @@ static const struct family_case families[] = {
 	{ "audit.checkpoint", "success", "110101", NULL, 'E', 0 },
 	{ "audit.patient_report", "success", "110101", NULL, 'R', 0 },
 	/* security alerts and refusals */
-	{ "alert.brute_force", "success", "110113", NULL, 'E', 0 },
-	{ "incident.open", "success", "110113", NULL, 'E', 0 },
+	{ "alert.raised", "success", "110113", NULL, 'E', 0 },
+	{ "alert.acknowledge", "success", "110113", NULL, 'U', 0 },
+	{ "incident.open", "success", "110113", NULL, 'C', 0 },
+	{ "incident.note", "success", "110113", NULL, 'C', 0 },
 	{ "device.refused", "denied", "110113", "110126", 'E', 8 },
 	{ "device.enrol", "success", "110113", "110126", 'C', 0 },
 	/* security administration */
@@ -68,6 +70,7 @@ static const struct family_case families[] = {
 	{ "tenant.member_remove", "success", "110113", "110136", 'D', 0 },
 	{ "tenant.rename", "success", "110113", "110129", 'U', 0 },
 	{ "config.change", "success", "110113", "110129", 'U', 0 },
+	{ "interface.switch", "success", "110113", "110129", 'U', 0 },
 	{ "device.revoke", "success", "110113", "110130", 'U', 0 },
 	/* application activity */
 	{ "daemon.start", "success", "110100", "110120", 'E', 0 },
