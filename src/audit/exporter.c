@@ -250,7 +250,8 @@ int mg_audit_exporter_start(struct gateway *gw, struct mg_audit_exporter **out)
 {
 	const struct mg_config *cfg = gw->cfg;
 	struct mg_audit_exporter *x;
-	char err[512];
+	char err[512], holder[MG_SYSLOG_HOSTNAME_MAX + MG_PATH_MAX + 2];
+	size_t n;
 	int r;
 
 	*out = NULL;
@@ -270,7 +271,12 @@ int mg_audit_exporter_start(struct gateway *gw, struct mg_audit_exporter **out)
 		return r;
 	}
 	mg_audit_export_origin(cfg, gw->store, &x->origin);
-	snprintf(x->holder, sizeof(x->holder), "%s:%s", x->origin.hostname, cfg->path);
+	/* Stable across restarts, so a restarted gateway keeps its own lease;
+	 * cut to what the store takes. */
+	snprintf(holder, sizeof(holder), "%s:%s", x->origin.hostname, cfg->path);
+	n = strnlen(holder, sizeof(x->holder) - 1);
+	memcpy(x->holder, holder, n);
+	x->holder[n] = '\0';
 	if ((r = mg_audit_export_position(gw->store, &x->safe_seq)) != 0) {
 		mg_log_error("audit export: cannot read the position: %s", mg_strerror(r));
 		exporter_free(x);
