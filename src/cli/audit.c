@@ -1,7 +1,8 @@
 /* medgatectl audit: verify the chain (optionally against a signed
  * checkpoint kept elsewhere), make and print checkpoints, print the
- * checkpoint public key, export records as JSON lines, and list who
- * accessed one patient's data. docs/audit.md is the user's page. */
+ * checkpoint public key, export records (JSON lines, RFC 5424 syslog
+ * lines or DICOM audit messages), show how far the syslog export is, and
+ * list who accessed one patient's data. docs/audit.md is the user's page. */
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -9,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit/atna.h"
 #include "audit/audit.h"
+#include "audit/exporter.h"
+#include "audit/syslog.h"
 #include "cli/cli.h"
 #include "common/err.h"
 #include "common/limits.h"
@@ -27,6 +31,8 @@ static int audit_usage(void)
 		"       medgatectl audit checkpoint\n"
 		"       medgatectl audit public-key\n"
 		"       medgatectl audit export --since TIME [--until TIME] [--out FILE]\n"
+		"                                   [--format json|syslog|atna]\n"
+		"       medgatectl audit status\n"
 		"       medgatectl audit patient --tenant NAME --patient ID\n"
 		"TIME is RFC 3339, e.g. 2026-01-31T00:00:00Z\n");
 	return 2;
@@ -163,23 +169,59 @@ static int audit_public_key(struct cli *cli)
 	return 0;
 }
 
+enum export_format { EXPORT_JSON, EXPORT_SYSLOG, EXPORT_ATNA };
+
 struct export_walk {
 	FILE *out;
 	int64_t count;
+	enum export_format format;
+	struct mg_syslog_origin origin;	/* syslog and atna */
 };
 
+/* One record per line in every format: JSON, an RFC 5424 message as the
+ * exporter sends it (without the RFC 5425 length), or a DICOM audit
+ * message (the XML is written on one line). */
 static int export_record(const struct mg_audit_record *rec, void *arg)
 {
+	static char line[MG_SYSLOG_MESSAGE_MAX + 1];
 	struct export_walk *w = arg;
-	char line[MG_AUDIT_JSON_MAX];
+	struct mg_atna_source src = { w->origin.hostname, w->origin.site_id };
+	size_t len;
 	int r;
 
-	if ((r = mg_audit_record_json(rec, line, sizeof(line))) != 0)
+	switch (w->format) {
+	case EXPORT_JSON:
+		r = mg_audit_record_json(rec, line, sizeof(line));
+		break;
+	case EXPORT_SYSLOG:
+		r = mg_syslog_format(rec, &w->origin, line, sizeof(line), &len);
+		break;
+	case EXPORT_ATNA:
+		r = mg_atna_format(rec, &src, true, line, sizeof(line), &len);
+		break;
+	default:
+		r = MG_ERR_INVALID;
+		break;
+	}
+	if (r != 0)
 		return r;
 	if (fprintf(w->out, "%s\n", line) < 0)
 		return MG_ERR_IO;
 	w->count++;
 	return 0;
+}
+
+static int export_format_parse(const char *text, enum export_format *out)
+{
+	static const char *const names[] = { "json", "syslog", "atna" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*out = (enum export_format)i;
+			return 0;
+		}
+	}
+	return MG_ERR_INVALID;
 }
 
 /* Out file: created new, 0600 (the trail names accounts and addresses). */
@@ -199,7 +241,7 @@ static FILE *export_open(const char *path)
 
 static int audit_export(struct cli *cli, int argc, char **argv)
 {
-	static const char *const names[] = { "--since", "--until", "--out", NULL };
+	static const char *const names[] = { "--since", "--until", "--out", "--format", NULL };
 	struct mg_audit_filter f = { 0 };
 	struct export_walk w = { 0 };
 	struct mg_audit_event e = cli_event("audit.export", "audit");
@@ -207,11 +249,16 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 	const char *since = option(argc, argv, "--since", &bad);
 	const char *until = option(argc, argv, "--until", &bad);
 	const char *path = option(argc, argv, "--out", &bad);
-	char details[128];
+	const char *format = option(argc, argv, "--format", &bad);
+	char details[160];
 	int r;
 
 	if (bad || since == NULL || !options_known(argc, argv, names))
 		return audit_usage();
+	if (format != NULL && export_format_parse(format, &w.format) != 0) {
+		fprintf(stderr, "medgatectl: --format is json, syslog or atna\n");
+		return 2;
+	}
 	if (mg_time_parse(since, &f.since_ms) != 0 ||
 	    (until != NULL && mg_time_parse(until, &f.until_ms) != 0)) {
 		fprintf(stderr, "medgatectl: --since and --until want RFC 3339 times\n");
@@ -221,8 +268,10 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 		f.since_ms = 1;	/* 0 means "no bound" to the store; the same here */
 	if (cli_open(cli, true) != 0)
 		return 1;
-	snprintf(details, sizeof(details), "{\"since_ms\":%lld,\"until_ms\":%lld}",
-		 (long long)f.since_ms, (long long)f.until_ms);
+	snprintf(details, sizeof(details),
+		 "{\"since_ms\":%lld,\"until_ms\":%lld,\"format\":\"%s\"}", (long long)f.since_ms,
+		 (long long)f.until_ms, format != NULL ? format : "json");
+	mg_audit_export_origin(&cli->cfg, cli->store, &w.origin);
 	e.details = details;
 	/* Recorded before anything leaves. */
 	if ((r = mg_audit_append(cli->store, cli->master, &e)) != 0) {
@@ -241,6 +290,47 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "%lld audit records exported\n", (long long)w.count);
+	return 0;
+}
+
+struct status_walk {
+	int64_t head, after;
+};
+
+static int status_record(const struct mg_audit_record *rec, void *arg)
+{
+	struct status_walk *w = arg;
+
+	w->head = rec->seq;
+	w->after++;
+	return 0;
+}
+
+/* How far the syslog export is: the head of the trail, the position the
+ * collector is known to have, and the backlog between them. */
+static int audit_status(struct cli *cli)
+{
+	struct status_walk w = { 0 };
+	struct mg_audit_filter f = { 0 };
+	int64_t sent = 0;
+	int r;
+
+	if (cli_open(cli, false) != 0)
+		return 1;
+	if ((r = mg_audit_export_position(cli->store, &sent)) != 0) {
+		fprintf(stderr, "medgatectl: cannot read the export position: %s\n", mg_strerror(r));
+		return 1;
+	}
+	f.after_seq = sent;
+	if ((r = cli->store->audit_list(cli->store, &f, status_record, &w)) != 0) {
+		fprintf(stderr, "medgatectl: cannot read the audit trail: %s\n", mg_strerror(r));
+		return 1;
+	}
+	printf("syslog collector: %s\n", cli->cfg.syslog_address[0] != '\0'
+						  ? cli->cfg.syslog_address : "none ([syslog] address)");
+	printf("exported up to seq: %lld\n", (long long)sent);
+	printf("head seq: %lld\n", (long long)(w.after > 0 ? w.head : sent));
+	printf("backlog: %lld\n", (long long)w.after);
 	return 0;
 }
 
@@ -322,6 +412,8 @@ int cli_audit(struct cli *cli, int argc, char **argv)
 		return audit_checkpoint(cli);
 	if (argc == 2 && strcmp(argv[1], "public-key") == 0)
 		return audit_public_key(cli);
+	if (argc == 2 && strcmp(argv[1], "status") == 0)
+		return audit_status(cli);
 	if (argc >= 2 && strcmp(argv[1], "export") == 0)
 		return audit_export(cli, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "patient") == 0) {

@@ -165,6 +165,22 @@ static const struct key keys[] = {
 	  "Seconds between scans for stale EMR queues and silent devices." },
 	LISTENER("mllp", mllp, "2575",
 		 "Serve HL7 v2 (IHE PCD-01 ORU^R01) from devices over MLLP inside mutual TLS."),
+	{ "syslog", "address", KEY_STRING, FIELD(syslog_address), "", 0, 0, NULL,
+	  "host:port of a syslog collector that receives every audit record as it "
+	  "happens (RFC 5424, DICOM audit message form); empty sends none." },
+	{ "syslog", "tls", KEY_BOOL, FIELD(syslog_tls), "on", 0, 0, NULL,
+	  "Send over TLS (RFC 5425) and check the collector's certificate; off sends "
+	  "plain TCP (only for a collector on the same host)." },
+	{ "syslog", "ca", KEY_STRING, FIELD(syslog_ca), "", 0, 0, NULL,
+	  "CA certificate to check the collector with; empty uses the system's." },
+	{ "syslog", "cert", KEY_STRING, FIELD(syslog_cert), "", 0, 0, NULL,
+	  "Client certificate to present if the collector asks for one; empty uses "
+	  "[tls] server_cert and server_key." },
+	{ "syslog", "key", KEY_STRING, FIELD(syslog_key), "", 0, 0, NULL,
+	  "Private key of the client certificate (mode 0600)." },
+	{ "syslog", "facility", KEY_STRING, FIELD(syslog_facility), "authpriv", 0, 0,
+	  "authpriv|auth|audit|local0|local1|local2|local3|local4|local5|local6|local7",
+	  "Syslog facility of the messages (authpriv is 10, audit 13, local0-7 16-23)." },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -401,9 +417,18 @@ static int check_lines(const char *text, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
-/* What one key cannot say alone: each destination names its receiver. */
+/* What one key cannot say alone: each destination names its receiver,
+ * the syslog collector has a port, a client key goes with its certificate. */
 static int emr_check(const struct mg_config *cfg, char *err, size_t errlen)
 {
+	if (cfg->syslog_address[0] != '\0' && strrchr(cfg->syslog_address, ':') == NULL) {
+		snprintf(err, errlen, "[syslog] address: host:port required");
+		return MG_ERR_CONFIG;
+	}
+	if ((cfg->syslog_cert[0] == '\0') != (cfg->syslog_key[0] == '\0')) {
+		snprintf(err, errlen, "[syslog] cert and key go together");
+		return MG_ERR_CONFIG;
+	}
 	for (size_t i = 0; i < cfg->nemr; i++) {
 		const struct mg_emr_config *d = &cfg->emr[i];
 

@@ -104,6 +104,14 @@ struct mg_config {
 	unsigned detect_audit_verify_interval;	/* seconds; 0 = off */
 	unsigned detect_scan_interval;		/* seconds */
 
+	/* [syslog]: the audit trail to a collector (RFC 5424 over RFC 5425) */
+	char syslog_address[256];	/* host:port; "" = no export */
+	bool syslog_tls;
+	char syslog_ca[MG_PATH_MAX];	/* "" = the system's CAs */
+	char syslog_cert[MG_PATH_MAX];	/* "" = [tls] server_cert */
+	char syslog_key[MG_PATH_MAX];
+	char syslog_facility[16];
+
 	size_t nemr;
 	struct mg_emr_config emr[MG_EMR_MAX];
 };

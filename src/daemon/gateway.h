@@ -15,6 +15,7 @@ struct mg_ca;
 struct mg_server;
 struct mg_mllp_listener;
 struct mg_detector;
+struct mg_audit_exporter;
 
 struct gateway {
 	const struct mg_config *cfg;
@@ -33,6 +34,7 @@ struct gateway {
 	struct mg_outbox *outbox;	/* EMR forwarding */
 	struct mg_mllp_listener *mllp;	/* the inbound HL7 port, or NULL */
 	struct mg_detector *detector;	/* detection rules and alerts (NULL: none) */
+	struct mg_audit_exporter *exporter;	/* audit to syslog, or NULL */
 	atomic_long inflight;		/* device requests begun, not completed */
 	atomic_uint switches_off;	/* interfaces switched off (daemon/switches.h) */
 	atomic_llong switches_read_ms;	/* when they were last read, monotonic */

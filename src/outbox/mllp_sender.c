@@ -479,45 +479,6 @@ static const struct mg_sender_ops mllp_ops = {
 
 /* ---- construction ---- */
 
-/* Split "host:port" or "[v6 address]:port". Returns 0 or MG_ERR_CONFIG. */
-static int address_split(const char *address, char *host, size_t hostlen, char *port,
-			 size_t portlen, char *err, size_t errlen)
-{
-	const char *colon = strrchr(address, ':'), *h = address;
-	size_t n;
-	unsigned long p = 0;
-
-	if (colon == NULL)
-		goto bad;
-	n = (size_t)(colon - address);
-	if (address[0] == '[') {
-		if (n < 3 || address[n - 1] != ']')
-			goto bad;
-		h = address + 1;
-		n -= 2;
-	} else if (memchr(address, ':', n) != NULL) {
-		snprintf(err, errlen, "address %s: write an IPv6 address in brackets, "
-				      "[2001:db8::1]:2575", address);
-		return MG_ERR_CONFIG;
-	}
-	if (n == 0 || n >= hostlen)
-		goto bad;
-	for (const char *c = colon + 1; *c != '\0'; c++) {
-		if (*c < '0' || *c > '9' || p > 65535)
-			goto bad;
-		p = p * 10 + (unsigned long)(*c - '0');
-	}
-	if (p == 0 || p > 65535)
-		goto bad;
-	memcpy(host, h, n);
-	host[n] = '\0';
-	snprintf(port, portlen, "%lu", p);
-	return 0;
-bad:
-	snprintf(err, errlen, "address %s: host:port expected (port 1 to 65535)", address);
-	return MG_ERR_CONFIG;
-}
-
 static int config_file(const struct mg_config *cfg, const char *path, char *out, size_t outlen,
 		       char *err, size_t errlen)
 {
@@ -569,7 +530,7 @@ int mg_mllp_sender_new(const struct mg_config *cfg, const struct mg_emr_config *
 	s->nslots = d->connections;
 	s->timeout_s = d->timeout;
 	snprintf(s->name, sizeof(s->name), "%s", d->name);
-	if ((r = address_split(d->address, s->host, sizeof(s->host), s->port, sizeof(s->port),
+	if ((r = mg_tls_address_split(d->address, s->host, sizeof(s->host), s->port, sizeof(s->port),
 			       err, errlen)) != 0 ||
 	    (d->tls && (r = sender_tls(s, cfg, d, err, errlen)) != 0))
 		goto out;

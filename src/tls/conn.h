@@ -35,6 +35,12 @@ int mg_tls_client_new(const char *host, const char *ca_path, const char *cert_pa
 /* Free c. Connections made with it must be freed first. NULL is a no-op. */
 void mg_tls_client_free(struct mg_tls_client *c);
 
+/* Split a configured "host:port" or "[v6 address]:port" into host and
+ * port (1 to 65535, as digits). Returns 0 or MG_ERR_CONFIG with a reason
+ * naming the address in err. */
+int mg_tls_address_split(const char *address, char *host, size_t hostlen, char *port,
+			 size_t portlen, char *err, size_t errlen);
+
 struct mg_tls_conn;
 
 /* Resolve host and port (numeric or names, IPv4 and IPv6) with

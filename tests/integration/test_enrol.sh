@@ -44,7 +44,7 @@ assert_eq 401 "$(enrol "" "$T/d2")" "empty token"
 ok "a token works once; wrong and empty tokens are refused"
 
 t2=$(mg_ctl device token --tenant default --name exp 2>/dev/null)
-sqlite3 "$INST/data/medgate.db" "UPDATE enrol_tokens SET expires_ms = 1 WHERE used_ms IS NULL"
+sqlite3 -cmd ".timeout 10000" "$INST/data/medgate.db" "UPDATE enrol_tokens SET expires_ms = 1 WHERE used_ms IS NULL"
 assert_eq 401 "$(enrol "$t2" "$T/d3")" "expired token"
 ok "an expired token is refused"
 

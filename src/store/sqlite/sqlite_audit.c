@@ -25,8 +25,12 @@ static const char head_sql[] = "SELECT seq, hash FROM audit_log ORDER BY seq DES
 static const char insert_sql[] =
 	"INSERT INTO audit_log (" AUDIT_COLUMNS ") VALUES"
 	" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+/* The seq bound is a range on the primary key (after_seq 0: from the
+ * lowest, also a renumbered seq < 1), so the audit exporter's poll for
+ * new records seeks instead of scanning the whole trail. */
 static const char list_sql[] =
-	"SELECT " AUDIT_COLUMNS " FROM audit_log WHERE (?1 = 0 OR seq > ?1)"
+	"SELECT " AUDIT_COLUMNS " FROM audit_log"
+	" WHERE seq >= (CASE WHEN ?1 = 0 THEN -9223372036854775808 ELSE ?1 + 1 END)"
 	" AND (?2 = 0 OR time_ms >= ?2) AND (?3 = 0 OR time_ms < ?3)"
 	" AND (?4 = 0 OR tenant_id = ?4) AND (?5 IS NULL OR object = ?5)"
 	" ORDER BY seq";
