@@ -4,7 +4,7 @@
 # CA, a revoked device, a flood from one device, a 30 % jump in a
 # patient's body weight, a role change. Every new alert reaches the
 # security contacts by e-mail through a real SMTP server (aiosmtpd,
-# STARTTLS); an incident then blocks the device and switches the device
+# STARTTLS) and a real rsyslog over TLS; an incident then blocks the device and switches the device
 # interface off. No alert, e-mail, log line or audit record carries a
 # patient id of the test.
 . "$(dirname "$0")/lib.sh"
@@ -12,6 +12,7 @@
 TOOLS=$MG_SOURCE_DIR/tests/integration/tools
 
 mg_init
+. "$(dirname "$0")/rsyslog.sh"
 PAT=PAT-DETECT-40417
 PAT2=PAT-DETECT-77301
 
@@ -33,11 +34,14 @@ for _ in $(seq 100); do [ -s "$T/smtp/port" ] && break; sleep 0.1; done
 mg_conf_set smtp url "smtp://localhost:$(cat "$T/smtp/port")"
 mg_conf_set smtp ca_cert "$T/smtp/ca.pem"
 mg_conf_set alerts email "security@hospital.test, dpo@hospital.test"
+mg_conf_set syslog address "127.0.0.1:$SYSLOG_PORT"
+mg_conf_set syslog ca "$PKI/syslog-ca.pem"
 mg_conf_set detect device_rate 20
 mg_conf_set detect weight_jump_percent 20
 
 printf 'Tq7-vortex-lantern-88\n' > "$T/pw1"
 mg_ctl user add nurse.ada --role clinician --tenant default --password-file "$T/pw1" >/dev/null
+rsyslog_start
 mg_start
 
 dc() { python3 "$TOOLS/detect_client.py" "$1" --port "$WEB_PORT" --ca "$CA" --state "$T/st.json" \
@@ -153,6 +157,30 @@ assert sorted(kinds) == sorted(want), kinds
 PY
 ok "11 alert e-mails over STARTTLS to both contacts (each alert, and at 10 and 100 repeats), no patient id"
 
+# Every alert reached the syslog collector over TLS as an alert.raised
+# record (RFC 5424, ATNA), with the severity of the alert in its PRI.
+wait_received 20 'sum(1 for m in msgids if m == "alert.raised") >= 1' "alert records at rsyslog"
+python3 - "$RECEIVED" "$T/alerts.json" <<'PY' || fail "alerts at the syslog collector"
+import base64, json, re, sys, time
+want = {a["kind"]: a["severity"] for a in json.load(open(sys.argv[2]))}
+sev = {"critical": 2, "high": 3, "medium": 4, "low": 5}
+for _ in range(80):
+    got = {}
+    for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+        m = re.search(r"<(\d+)>1 \S+ \S+ \S+ \S+ alert\.raised ", line)
+        d = re.search(r'<ParticipantObjectDetail type="details" value="([^"]*)"', line)
+        if m and d:
+            details = json.loads(base64.b64decode(d.group(1)))
+            got[details["kind"]] = int(m.group(1)) % 8
+    if set(got) == set(want):
+        break
+    time.sleep(0.25)
+assert set(got) == set(want), (sorted(got), sorted(want))
+for kind, s in want.items():
+    assert got[kind] == sev[s], (kind, got[kind], s)
+PY
+ok "each alert reached rsyslog over TLS as alert.raised with its severity"
+
 # An incident from the revoked-device alert: block the flooding device,
 # switch the device interface off; devices then get 503 and keep their data.
 inc=$(dc incident --kind device.revoked --device "$fid" | tail -1)
@@ -176,7 +204,7 @@ for a in alert.raised incident.open incident.action interface.switch device.bloc
 done
 mg_stop
 for p in "$PAT" "$PAT2"; do
-	for f in "$T/alerts.json" "$T/export.jsonl" "$INST/log/medgated.log"; do
+	for f in "$T/alerts.json" "$T/export.jsonl" "$INST/log/medgated.log" "$RECEIVED"; do
 		if grep -q "$p" "$f"; then fail "patient id found in $f"; fi
 	done
 done
