@@ -20,6 +20,7 @@ enum MHD_Result api_totp_remove(struct api_request *rq);
 
 /* api_patients.c */
 enum MHD_Result api_patient_measurements(struct api_request *rq);
+enum MHD_Result api_patient_accesses(struct api_request *rq);
 
 /* api_users.c */
 enum MHD_Result api_users_list(struct api_request *rq);

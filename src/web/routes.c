@@ -30,6 +30,9 @@ static const struct mg_route routes[] = {
 	  api_password_reset_confirm, "set a new password with a reset link's token" },
 	{ MG_GET, "/api/v1/patients/{patient}/measurements", MG_ACTION_PATIENT_READ, 0,
 	  api_patient_measurements, "a patient's measurements (clinicians of its tenant)" },
+	{ MG_GET, "/api/v1/patients/{patient}/accesses", MG_ACTION_PATIENT_READ, 0,
+	  api_patient_accesses,
+	  "who accessed a patient's data, from the audit trail (clinicians of its tenant)" },
 
 	{ MG_GET, "/api/v1/users", MG_ACTION_USER_READ, 0, api_users_list, "list accounts" },
 	{ MG_POST, "/api/v1/users", MG_ACTION_USER_WRITE, 0, api_users_create,

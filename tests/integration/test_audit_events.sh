@@ -26,6 +26,20 @@ curl -s --max-time 20 -b "$T/jar" -c "$T/jar" --cacert "$CA" -H 'Content-Type: a
 code=$(curl -s --max-time 20 -b "$T/jar" --cacert "$CA" -o "$T/read" -w '%{http_code}' \
 	"$W/api/v1/patients/AUDIT-PAT-7/measurements")
 assert_eq 200 "$code" "patient read"
+# "Who accessed my data" through the API: the clinician's read is listed.
+code=$(curl -s --max-time 20 -b "$T/jar" --cacert "$CA" -o "$T/accesses" -w '%{http_code}' \
+	"$W/api/v1/patients/AUDIT-PAT-7/accesses")
+assert_eq 200 "$code" "accesses"
+python3 - "$T/accesses" <<'PY' || fail "accesses: $(cat "$T/accesses")"
+import json, sys
+a = json.load(open(sys.argv[1]))["accesses"]
+reads = [x for x in a if x["action"] == "patient.read"]
+assert len(reads) == 1 and reads[0]["actor"] == "doc.a" and reads[0]["roles"] == "clinician", a
+PY
+code=$(curl -s --max-time 20 -b "$T/jar" --cacert "$CA" -o /dev/null -w '%{http_code}' \
+	"$W/api/v1/patients/AUDIT-PAT-NOBODY/accesses")
+assert_eq 404 "$code" "accesses of an unknown patient"
+ok "who accessed my data, through the API: the clinician's read is listed"
 # A certificate from nowhere is refused and recorded.
 curl -s --max-time 20 -o /dev/null --cacert "$CA" -H 'Content-Type: application/json' \
 	--data-binary "$(mg_body m-2 X)" "$DEVICE_URL/device/v1/measurements" || true
