@@ -11,6 +11,18 @@ if(CMOCKA_FOUND)
 		set_tests_properties(unit/${name} PROPERTIES TIMEOUT 120
 			ENVIRONMENT "MG_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 	endforeach()
+	# One storage suite, both back ends: the store suites run a second
+	# time against a private PostgreSQL server that pg-run.sh starts and
+	# stops around them (store_fixture.h reads MG_TEST_PG_CONNINFO).
+	file(GLOB MG_STORE_SUITES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_store*.c)
+	list(APPEND MG_STORE_SUITES ${CMAKE_SOURCE_DIR}/tests/unit/test_audit.c)
+	foreach(src ${MG_STORE_SUITES})
+		get_filename_component(name ${src} NAME_WE)
+		add_test(NAME unit-pg/${name}
+			COMMAND bash ${CMAKE_SOURCE_DIR}/tests/pg/pg-run.sh $<TARGET_FILE:${name}>)
+		set_tests_properties(unit-pg/${name} PROPERTIES TIMEOUT 300
+			ENVIRONMENT "MG_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+	endforeach()
 endif()
 
 set(MG_TEST_ENV
