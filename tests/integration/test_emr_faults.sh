@@ -173,7 +173,7 @@ python3 "$TOOLS/durability_client.py" check --log "$LOG" --list "$T/list.json" -
 ok "every measurement acknowledged to a device is stored, exactly once"
 
 python3 - "$PLOG" "$T/list.json" "$restarted" "$INST/data/medgate.db" <<'PY' ||
-import json, re, sqlite3, sys
+import json, os, re, sqlite3, sys
 plog, listing, restarted, db = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 events = [json.loads(l) for l in open(plog) if l.strip()]
 stored = {json.loads(l)["id"] for l in open(listing) if l.strip()}
@@ -267,6 +267,8 @@ for sid in suspects:
         if e.get("id") == sid or e["ev"] in ("peer-killed", "gateway-killed", "peer-stopped", "listen"):
             brief = {k: v for k, v in e.items() if k not in ("raw", "msh", "obx", "obr", "segments")}
             print(f"  line {i + 1}: {json.dumps(brief)}")
+    if not os.path.exists(db):
+        continue  # PostgreSQL: medgatectl outbox shows the rows
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     for row in con.execute("SELECT id, state, attempts, created_ms, delivered_ms, last_error"
                            " FROM outbox WHERE measurement_id = ?", (int(sid.rsplit("-", 1)[1]),)):

@@ -147,3 +147,15 @@ int mg_store_postgres_open(const char *conninfo, struct mg_store **out, char *er
 	*out = &s->base;
 	return 0;
 }
+
+bool mg_conninfo_has_password(const char *conninfo)
+{
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	bool found = false;
+
+	for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL && o->val[0] != '\0')
+			found = true;
+	PQconninfoFree(opts);
+	return found;
+}

@@ -2,6 +2,7 @@
 #ifndef MG_STORE_POSTGRES_H
 #define MG_STORE_POSTGRES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct mg_store;
@@ -11,5 +12,9 @@ struct mg_store;
  * or < 0 with the reason in err (never the password). */
 int mg_store_postgres_open(const char *conninfo, struct mg_store **out, char *err,
 			   size_t errlen);
+
+/* Whether conninfo parses and names a password (which then sits in the
+ * configuration file; libpq's passfile keeps it out). */
+bool mg_conninfo_has_password(const char *conninfo);
 
 #endif
