@@ -53,6 +53,12 @@ foreach(name ${MG_PG_INTEGRATION_TESTS})
 	set_tests_properties(integration-pg/test_${name} PROPERTIES TIMEOUT 600
 		ENVIRONMENT "${MG_TEST_ENV};MG_TEST_STORAGE=postgresql")
 endforeach()
+# Two gateways behind HAProxy, one killed at random moments.
+add_test(NAME integration-pg/test_pg_haproxy
+	COMMAND bash ${CMAKE_SOURCE_DIR}/tests/pg/pg-run.sh
+		bash ${CMAKE_SOURCE_DIR}/tests/integration/test_pg_haproxy.sh)
+set_tests_properties(integration-pg/test_pg_haproxy PROPERTIES TIMEOUT 600
+	ENVIRONMENT "${MG_TEST_ENV};MG_TEST_STORAGE=postgresql")
 # Each tampering reloads the trail through psql: fewer of them on PostgreSQL.
 set_property(TEST integration-pg/test_audit_tamper APPEND PROPERTY ENVIRONMENT
 	"MG_AUDIT_TAMPER_COUNT=300")

@@ -43,6 +43,7 @@ int pg_connect(struct pg_store *s, struct pg_conn *c, char *err, size_t errlen)
 	/* Our SQL and byte strings assume these; a role's defaults could
 	 * have changed them. */
 	res = PQexec(c->db, "SET client_encoding = 'UTF8'; SET bytea_output = 'hex';"
+			    " SET client_min_messages = warning;"
 			    " SET standard_conforming_strings = on; SET search_path = public");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		snprintf(err, errlen, "postgresql: cannot set up the session");
