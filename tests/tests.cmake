@@ -59,6 +59,13 @@ add_test(NAME integration-pg/test_pg_haproxy
 		bash ${CMAKE_SOURCE_DIR}/tests/integration/test_pg_haproxy.sh)
 set_tests_properties(integration-pg/test_pg_haproxy PROPERTIES TIMEOUT 600
 	ENVIRONMENT "${MG_TEST_ENV};MG_TEST_STORAGE=postgresql")
+# TLS to the database: the private server requires it, the gateway checks
+# its certificate (sslmode=verify-full).
+add_test(NAME integration-pg/test_ingest_tls
+	COMMAND bash ${CMAKE_SOURCE_DIR}/tests/pg/pg-run.sh
+		bash ${CMAKE_SOURCE_DIR}/tests/integration/test_ingest.sh)
+set_tests_properties(integration-pg/test_ingest_tls PROPERTIES TIMEOUT 600
+	ENVIRONMENT "${MG_TEST_ENV};MG_TEST_STORAGE=postgresql;MG_TEST_PG_TLS=1")
 # Each tampering reloads the trail through psql: fewer of them on PostgreSQL.
 set_property(TEST integration-pg/test_audit_tamper APPEND PROPERTY ENVIRONMENT
 	"MG_AUDIT_TAMPER_COUNT=300")
