@@ -25,7 +25,7 @@ static const char previous_sql[] =
 static const char lease_sql[] =
 	"INSERT INTO leases AS l (name, holder, until_ms) VALUES ($1, $2, $3 + $4)"
 	" ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms"
-	" WHERE l.holder = excluded.holder OR l.until_ms <= $3";
+	" WHERE l.holder = excluded.holder OR l.until_ms < $3";
 
 static int pg_user_address_seen(struct mg_store *s, int64_t id, const char *address,
 				int64_t now_ms, bool *new_out, unsigned *known_out)
@@ -92,10 +92,10 @@ static int pg_lease_acquire(struct mg_store *s, const char *name, const char *ho
 {
 	int r;
 
-	if (name == NULL || holder == NULL || name[0] == '\0' || ttl_ms < 0)
+	/* As on SQLite: a lease needs a name, a holder and a time to run. */
+	if (name == NULL || holder == NULL || ttl_ms <= 0 || !pg_text_fits(name, MG_NAME_MAX) ||
+	    !pg_text_fits(holder, MG_NAME_MAX))
 		return MG_ERR_INVALID;
-	if (!pg_text_fits(name, MG_NAME_MAX) || !pg_text_fits(holder, MG_NAME_MAX))
-		return MG_ERR_LIMIT;
 	r = pg_store_write(s, lease_sql,
 			   PG_PARAMS(PG_TEXT(name), PG_TEXT(holder), PG_INT(now_ms), PG_INT(ttl_ms)),
 			   true);
