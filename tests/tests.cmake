@@ -11,6 +11,18 @@ if(CMOCKA_FOUND)
 		set_tests_properties(unit/${name} PROPERTIES TIMEOUT 120
 			ENVIRONMENT "MG_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 	endforeach()
+	# One storage suite, both back ends: the store suites run a second
+	# time against a private PostgreSQL server that pg-run.sh starts and
+	# stops around them (store_fixture.h reads MG_TEST_PG_CONNINFO).
+	file(GLOB MG_STORE_SUITES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_store*.c)
+	list(APPEND MG_STORE_SUITES ${CMAKE_SOURCE_DIR}/tests/unit/test_audit.c)
+	foreach(src ${MG_STORE_SUITES})
+		get_filename_component(name ${src} NAME_WE)
+		add_test(NAME unit-pg/${name}
+			COMMAND bash ${CMAKE_SOURCE_DIR}/tests/pg/pg-run.sh $<TARGET_FILE:${name}>)
+		set_tests_properties(unit-pg/${name} PROPERTIES TIMEOUT 300
+			ENVIRONMENT "MG_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+	endforeach()
 endif()
 
 set(MG_TEST_ENV
@@ -21,12 +33,42 @@ set(MG_TEST_ENV
 
 file(GLOB MG_INTEGRATION_TESTS CONFIGURE_DEPENDS
 	${CMAKE_SOURCE_DIR}/tests/integration/test_*.sh)
+list(FILTER MG_INTEGRATION_TESTS EXCLUDE REGEX "/test_pg_[^/]*\\.sh$")
 foreach(script ${MG_INTEGRATION_TESTS})
 	get_filename_component(name ${script} NAME_WE)
 	add_test(NAME integration/${name} COMMAND bash ${script})
 	set_tests_properties(integration/${name} PROPERTIES TIMEOUT 600
 		ENVIRONMENT "${MG_TEST_ENV}")
 endforeach()
+
+# The storage-heavy scripts again, on PostgreSQL: lib.sh's mg_init makes
+# each instance a database of its own on the private server pg-run.sh
+# starts around the script. test_pg_*.sh need the server anyway.
+set(MG_PG_INTEGRATION_TESTS ingest durability access permissions audit_events audit_tamper
+	emr_faults enrol password_reset device_e2e)
+foreach(name ${MG_PG_INTEGRATION_TESTS})
+	add_test(NAME integration-pg/test_${name}
+		COMMAND bash ${CMAKE_SOURCE_DIR}/tests/pg/pg-run.sh
+			bash ${CMAKE_SOURCE_DIR}/tests/integration/test_${name}.sh)
+	set_tests_properties(integration-pg/test_${name} PROPERTIES TIMEOUT 600
+		ENVIRONMENT "${MG_TEST_ENV};MG_TEST_STORAGE=postgresql")
+endforeach()
+# Two gateways behind HAProxy, one killed at random moments.
+add_test(NAME integration-pg/test_pg_haproxy
+	COMMAND bash ${CMAKE_SOURCE_DIR}/tests/pg/pg-run.sh
+		bash ${CMAKE_SOURCE_DIR}/tests/integration/test_pg_haproxy.sh)
+set_tests_properties(integration-pg/test_pg_haproxy PROPERTIES TIMEOUT 600
+	ENVIRONMENT "${MG_TEST_ENV};MG_TEST_STORAGE=postgresql")
+# TLS to the database: the private server requires it, the gateway checks
+# its certificate (sslmode=verify-full).
+add_test(NAME integration-pg/test_ingest_tls
+	COMMAND bash ${CMAKE_SOURCE_DIR}/tests/pg/pg-run.sh
+		bash ${CMAKE_SOURCE_DIR}/tests/integration/test_ingest.sh)
+set_tests_properties(integration-pg/test_ingest_tls PROPERTIES TIMEOUT 600
+	ENVIRONMENT "${MG_TEST_ENV};MG_TEST_STORAGE=postgresql;MG_TEST_PG_TLS=1")
+# Each tampering reloads the trail through psql: fewer of them on PostgreSQL.
+set_property(TEST integration-pg/test_audit_tamper APPEND PROPERTY ENVIRONMENT
+	"MG_AUDIT_TAMPER_COUNT=300")
 
 if(MG_FUZZ)
 	file(GLOB MG_FUZZERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/fuzz/fuzz_*.c)

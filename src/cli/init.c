@@ -15,6 +15,7 @@
 #include "common/file.h"
 #include "crypto/password.h"
 #include "daemon/privileges.h"
+#include "store/postgres/postgres.h"
 #include "tls/ca.h"
 
 #define CA_DAYS 3650
@@ -27,13 +28,17 @@ struct init_options {
 	const char *user;
 	const char *password_file;
 	unsigned web_port, device_port, mllp_port;
+	const char *storage;	/* "sqlite" (default) or "postgresql" */
+	const char *conninfo;	/* libpq connection string for postgresql */
 };
 
 static int init_usage(void)
 {
 	fprintf(stderr, "usage: medgatectl init DIR [--web-port N] [--device-port N] "
 			"[--mllp-port N]\n"
-			"                      [--admin-password-file FILE] [--user ACCOUNT]\n");
+			"                      [--admin-password-file FILE] [--user ACCOUNT]\n"
+			"                      [--storage sqlite|postgresql --conninfo \"host=... "
+			"dbname=... user=...\"]\n");
 	return 2;
 }
 
@@ -142,6 +147,11 @@ static int write_config(struct cli *cli, const struct init_options *o, const cha
 	cli->cfg.web.port = o->web_port;
 	cli->cfg.device.port = o->device_port;
 	cli->cfg.mllp.port = o->mllp_port;
+	if (o->conninfo != NULL) {
+		snprintf(cli->cfg.storage_backend, sizeof(cli->cfg.storage_backend), "postgresql");
+		snprintf(cli->cfg.storage_conninfo, sizeof(cli->cfg.storage_conninfo), "%s",
+			 o->conninfo);
+	}
 	if ((f = open_memstream(&text, &len)) == NULL)
 		return MG_ERR_NOMEM;
 	r = mg_config_write(&cli->cfg, f);
@@ -182,6 +192,38 @@ static int make_store(struct cli *cli, const char *password)
 	return r;
 }
 
+/* --storage postgresql needs --conninfo and nothing else does. A
+ * password in the conninfo would sit in medgate.conf: point to a libpq
+ * password file instead (passfile=..., mode 0600). */
+static int storage_options_check(struct init_options *o)
+{
+	const char *storage = o->storage != NULL ? o->storage : "sqlite";
+	struct mg_config probe;
+
+	if (strcmp(storage, "sqlite") != 0 && strcmp(storage, "postgresql") != 0) {
+		fprintf(stderr, "medgatectl: --storage %s: expected sqlite or postgresql\n", storage);
+		return MG_ERR_INVALID;
+	}
+	if ((strcmp(storage, "postgresql") == 0) != (o->conninfo != NULL)) {
+		fprintf(stderr, "medgatectl: --conninfo goes with --storage postgresql, and "
+				"--storage postgresql needs --conninfo\n");
+		return MG_ERR_INVALID;
+	}
+	if (o->conninfo == NULL)
+		return 0;
+	if (o->conninfo[0] == '\0' || strlen(o->conninfo) >= sizeof(probe.storage_conninfo) ||
+	    strpbrk(o->conninfo, "\n\r") != NULL) {
+		fprintf(stderr, "medgatectl: --conninfo must be one line of 1 to %zu characters\n",
+			sizeof(probe.storage_conninfo) - 1);
+		return MG_ERR_INVALID;
+	}
+	if (mg_conninfo_has_password(o->conninfo))
+		fprintf(stderr, "medgatectl: warning: the conninfo holds a password, which will "
+				"be written to medgate.conf; prefer passfile=FILE (mode 0600, "
+				"owned by the daemon's account)\n");
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct init_options *o)
 {
 	static const struct option options[] = {
@@ -190,6 +232,8 @@ static int parse_options(int argc, char **argv, struct init_options *o)
 		{ "mllp-port", required_argument, NULL, 'm' },
 		{ "admin-password-file", required_argument, NULL, 'p' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "storage", required_argument, NULL, 's' },
+		{ "conninfo", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long long port;
@@ -211,9 +255,13 @@ static int parse_options(int argc, char **argv, struct init_options *o)
 			break;
 		case 'p': o->password_file = optarg; break;
 		case 'u': o->user = optarg; break;
+		case 's': o->storage = optarg; break;
+		case 'c': o->conninfo = optarg; break;
 		default: return init_usage();
 		}
 	}
+	if (storage_options_check(o) != 0)
+		return 2;
 	if (optind + 1 != argc)
 		return init_usage();
 	o->dir = argv[optind];
@@ -275,6 +323,7 @@ int cli_init(struct cli *cli, int argc, char **argv)
 	}
 	printf("instance created in %s\n", o.dir);
 	printf("  configuration:        %s/medgate.conf\n", o.dir);
+	printf("  store:                %s\n", o.conninfo ? "postgresql" : "sqlite");
 	printf("  instance CA (trust it to reach the gateway): %s/certs/ca.pem\n", o.dir);
 	printf("  web and API:          https://localhost:%u/\n", o.web_port);
 	printf("  devices:              https://localhost:%u/ (mutual TLS, EST enrolment)\n",

@@ -56,7 +56,9 @@ static const struct key keys[] = {
 	{ "storage", "path", KEY_STRING, FIELD(storage_path), "data/medgate.db", 0, 0, NULL,
 	  "SQLite database file (backend = sqlite)." },
 	{ "storage", "conninfo", KEY_STRING, FIELD(storage_conninfo), "", 0, 0, NULL,
-	  "libpq connection string (backend = postgresql)." },
+	  "libpq connection string (backend = postgresql), e.g. \"host=db port=5432"
+	  " dbname=medgate user=medgate sslmode=verify-full sslrootcert=FILE passfile=FILE\";"
+	  " keep passwords in a passfile, not here (docs/postgresql.md)." },
 
 	{ "keys", "master", KEY_STRING, FIELD(master_key), "keys/master.key", 0, 0, NULL,
 	  "Master key file (mode 0600) that wraps every tenant's data key." },

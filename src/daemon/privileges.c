@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -79,6 +80,13 @@ int mg_privileges_drop(const char *user, char *err, size_t errlen)
 	if (setuid(0) == 0 || seteuid(0) == 0) {
 		snprintf(err, errlen, "root privileges could be regained after the switch");
 		return MG_ERR_DENIED;
+	}
+	/* Libraries look for the account's files under HOME (libpq: its
+	 * ~/.postgresql/ certificates and ~/.pgpass); root's home is closed
+	 * to the account, which libpq treats as an error, not as "none". */
+	if (setenv("HOME", pw->pw_dir, 1) != 0) {
+		snprintf(err, errlen, "cannot set HOME for user %s", user);
+		return MG_ERR_NOMEM;
 	}
 	return 0;
 }

@@ -10,5 +10,7 @@ struct mg_migration {
 
 extern const struct mg_migration mg_sqlite_migrations[];
 extern const unsigned mg_sqlite_migrations_count;
+extern const struct mg_migration mg_postgres_migrations[];
+extern const unsigned mg_postgres_migrations_count;
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "store/postgres/postgres.h"
 #include "store/sqlite/sqlite.h"
 
 int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **out,
@@ -19,6 +20,10 @@ int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **ou
 		}
 		return mg_store_sqlite_open(path, create, out, err, errlen);
 	}
+	/* The database must exist: making one is the administrator's (or
+	 * tests/pg/pg-server.sh's) job, with the owner and locale it needs. */
+	if (strcmp(cfg->storage_backend, "postgresql") == 0)
+		return mg_store_postgres_open(cfg->storage_conninfo, out, err, errlen);
 	snprintf(err, errlen, "[storage] backend %s is not available in this build",
 		 cfg->storage_backend);
 	return MG_ERR_CONFIG;

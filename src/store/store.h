@@ -1,5 +1,5 @@
 /* The store: one interface, chosen by name, with a back end per database
- * (SQLite now; PostgreSQL to come). Nothing outside src/store/ includes a
+ * (SQLite and PostgreSQL). Nothing outside src/store/ includes a
  * database header. Every function is safe to call from any thread and
  * returns 0 or a negative MG_ERR_*. Patient identifiers reach the store
  * only sealed and as a blind index: the store never sees clear text. */

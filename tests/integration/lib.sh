@@ -54,11 +54,55 @@ MLLP_PORT=$(free_port)
 CA=$INST/certs/ca.pem
 DEVICE_URL=https://localhost:$DEVICE_PORT
 
-# Make the instance. Extra args go to medgatectl init.
+# The store back end of the instances mg_init makes: sqlite (default) or
+# postgresql, which needs the private server of tests/pg/pg-run.sh around
+# the test (ctest registers the storage-heavy tests a second time so).
+MG_TEST_STORAGE=${MG_TEST_STORAGE:-sqlite}
+MG_PG_DB=
+if [ "$MG_TEST_STORAGE" = postgresql ]; then
+	: "${MG_TEST_PG_CONNINFO:?MG_TEST_STORAGE=postgresql needs tests/pg/pg-run.sh around the test}"
+fi
+
+# A new, empty database on the test's PostgreSQL server; prints its name.
+mg_pg_createdb() {
+	local name
+	name=mg_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+	("$MG_PG_BIN/createdb" -h "$MG_TEST_PG_HOST" -p "$MG_TEST_PG_PORT" \
+		-U medgate "$name")
+	echo "$name"
+}
+
+# Make the instance. Extra args go to medgatectl init. On PostgreSQL each
+# instance gets a database of its own.
 mg_init() {
+	local storage=()
 	echo "correct horse battery staple 1" > "$T/admin-password"
+	if [ "$MG_TEST_STORAGE" = postgresql ]; then
+		MG_PG_DB=$(mg_pg_createdb)
+		storage=(--storage postgresql
+			--conninfo "${MG_TEST_PG_CONNINFO/dbname=medgate_test/dbname=$MG_PG_DB}")
+	fi
 	"$MEDGATECTL" init "$INST" --web-port "$WEB_PORT" --device-port "$DEVICE_PORT" \
-		--mllp-port "$MLLP_PORT" --admin-password-file "$T/admin-password" "$@" > "$T/init.out"
+		--mllp-port "$MLLP_PORT" --admin-password-file "$T/admin-password" \
+		"${storage[@]}" "$@" > "$T/init.out"
+}
+
+# Run SQL on the instance's store behind medgate's back, whichever back
+# end it is: prints the rows, columns separated by "|". Text both
+# databases understand (blobs: compare hex(...) on SQLite and
+# encode(..., 'hex') on PostgreSQL; see mg_sql_hex).
+mg_sql() { # sql
+	if [ "$MG_TEST_STORAGE" = postgresql ]; then
+		"$MG_PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 \
+			"${MG_TEST_PG_CONNINFO/dbname=medgate_test/dbname=$MG_PG_DB}" -c "$1"
+	else
+		sqlite3 -batch -cmd ".timeout 10000" "$INST/data/medgate.db" "$1"
+	fi
+}
+
+# The SQL expression of column COL's bytes as hex text (case may differ).
+mg_sql_hex() { # col
+	if [ "$MG_TEST_STORAGE" = postgresql ]; then echo "encode($1, 'hex')"; else echo "hex($1)"; fi
 }
 
 # Set KEY in [SECTION] of the configuration to VALUE.

@@ -39,7 +39,10 @@ pw["admin"] = admin_pw
 json.dump({"passwords": pw, "patient_a": "PAT-A-66120", "patient_b": "PAT-B-31877",
            "values_a": [71.125, 72.25, 73.375, 74.5], "count_b": 2}, open(path, "w"))
 PY
-export MG_CONF=$CONF MG_CTL=$MEDGATECTL MG_DB=$INST/data/medgate.db
+export MG_CONF=$CONF MG_CTL=$MEDGATECTL MG_DB=$INST/data/medgate.db MG_SQL_CONNINFO=
+if [ "$MG_TEST_STORAGE" = postgresql ]; then
+	MG_SQL_CONNINFO=${MG_TEST_PG_CONNINFO/dbname=medgate_test/dbname=$MG_PG_DB}
+fi
 acc() {
 	local start=$SECONDS
 	python3 "$TOOLS/access.py" "$1" --port "$WEB_PORT" --ca "$CA" --state "$T/state.json" ||

@@ -60,7 +60,7 @@ grep -q "patient.read" "$T/who" || fail "who accessed: no read listed"
 ok "who accessed my data: the clinician's read is listed"
 
 # Tampering with a real record is found.
-sqlite3 "$INST/data/medgate.db" "UPDATE audit_log SET outcome = 'success' WHERE action = 'login.failure'"
+mg_sql "UPDATE audit_log SET outcome = 'success' WHERE action = 'login.failure'"
 if mg_ctl audit verify > "$T/verify2" 2>&1; then fail "a changed record was not found"; fi
 assert_contains "$(cat "$T/verify2")" "first bad record" "verify names the record"
 ok "a changed record is found by audit verify"

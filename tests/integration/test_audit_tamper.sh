@@ -2,7 +2,8 @@
 # The audit trail's fixed point: `medgatectl audit verify` exits 0 on an
 # intact trail and 1 naming the first bad record after any tampering.
 # 1,000 random tamperings (change, delete, insert, swap, renumber) made
-# directly in the SQLite store, each verified by the real medgatectl.
+# directly in the store (SQLite, or PostgreSQL through psql), each verified
+# by the real medgatectl.
 # MG_AUDIT_TAMPER_COUNT and MG_AUDIT_TAMPER_SEED override count and seed.
 source "$(dirname "$0")/lib.sh"
 TOOLS=$(dirname "$0")/tools
@@ -33,12 +34,24 @@ status=0; mg_ctl audit verify --checkpoint "$T/bad-checkpoint" > /dev/null 2>&1 
 assert_eq 2 "$status" "verify with a forged checkpoint"
 ok "a checkpoint with a bad signature is refused"
 
-cp "$DB" "$T/pristine.db"
+if [ "$MG_TEST_STORAGE" = postgresql ]; then
+	conninfo=$(sed -n 's/^conninfo = //p' "$CONF")
+	python3 "$TOOLS/audit_tamper.py" --pg-dump "$conninfo" "$T/pristine.db"
+else
+	cp "$DB" "$T/pristine.db"
+fi
 chmod 644 "$T/pristine.db"
 workers=()
 for i in $(seq 1 $WORKERS); do
 	cp -a "$INST" "$T/worker$i"
 	workers+=("$T/worker$i")
+	if [ "$MG_TEST_STORAGE" = postgresql ]; then
+		# Each worker its own copy of the database (nothing is connected
+		# to the instance's now, as CREATE DATABASE ... TEMPLATE needs).
+		"$MG_PG_BIN/createdb" -h "$MG_TEST_PG_HOST" -p "$MG_TEST_PG_PORT" -U medgate \
+			-T "$MG_PG_DB" "${MG_PG_DB}_w$i"
+		sed -i "s/dbname=$MG_PG_DB /dbname=${MG_PG_DB}_w$i /" "$T/worker$i/medgate.conf"
+	fi
 done
 
 start=$(date +%s)

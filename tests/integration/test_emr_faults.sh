@@ -22,52 +22,11 @@
 # Rerun a failure with MG_SEED=<seed printed first>.
 . "$(dirname "$0")/lib.sh"
 
-TOOLS=$(cd "$(dirname "$0")/tools" && pwd)
-SIMPLE_HL7_VERSION=3.3.0
-NODE_DIR=$MG_BIN/test-node/simple-hl7-$SIMPLE_HL7_VERSION
-SIMPLE_HL7=$NODE_DIR/node_modules/simple-hl7
+. "$(dirname "$0")/emr_peer.sh"
 PEER_KILLS=${MG_PEER_KILLS:-3}
 SEED=${MG_SEED:-$RANDOM}
 RANDOM=$SEED
 echo "# seed $SEED (rerun with MG_SEED=$SEED)"
-
-for tool in node npm python3; do
-	command -v "$tool" >/dev/null || fail "$tool is missing (scripts/install-deps.sh installs it)"
-done
-mkdir -p "$NODE_DIR"
-(
-	flock -w 300 9 || fail "waited too long for $NODE_DIR.lock"
-	if [ ! -f "$SIMPLE_HL7/package.json" ]; then
-		timeout 300 npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error \
-			"simple-hl7@$SIMPLE_HL7_VERSION" >"$T/npm.log" 2>&1 ||
-			{ cat "$T/npm.log"; fail "npm install simple-hl7"; }
-	fi
-) 9>"$NODE_DIR.lock"
-
-PLOG=$T/peer.log
-PEER_PID='' PEER_PORT=0
-mark() { # event: a line of our own in the peer's log (O_APPEND, as the peer writes)
-	printf '{"ev":"%s","t":%s}\n' "$1" "$(date +%s%3N)" >>"$PLOG"
-}
-peer_start() {
-	rm -f "$T/peer.port"
-	node "$TOOLS/emr_hl7_peer.js" --lib "$SIMPLE_HL7" --log "$PLOG" --port "$PEER_PORT" \
-		--port-file "$T/peer.port" >>"$T/peer.out" 2>&1 &
-	PEER_PID=$!
-	MG_BACKGROUND+=("$!")
-	for _ in $(seq 1 100); do
-		[ -s "$T/peer.port" ] && break
-		kill -0 "$PEER_PID" 2>/dev/null || { cat "$T/peer.out"; fail "EMR peer exited"; }
-		sleep 0.1
-	done
-	[ -s "$T/peer.port" ] || fail "EMR peer did not listen within 10 s"
-	PEER_PORT=$(cat "$T/peer.port")
-}
-peer_signal() { # signal: stop the peer and wait until it is gone (it exits within 0.3 s of TERM)
-	kill -"$1" "$PEER_PID"
-	wait "$PEER_PID" 2>/dev/null || true	# at once: no "Killed" notice from bash
-}
-received() { grep -c '"ev":"recv"' "$PLOG" || true; }
 
 LOG=$T/sends.log
 : >"$LOG"
@@ -173,7 +132,7 @@ python3 "$TOOLS/durability_client.py" check --log "$LOG" --list "$T/list.json" -
 ok "every measurement acknowledged to a device is stored, exactly once"
 
 python3 - "$PLOG" "$T/list.json" "$restarted" "$INST/data/medgate.db" <<'PY' ||
-import json, re, sqlite3, sys
+import json, os, re, sqlite3, sys
 plog, listing, restarted, db = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 events = [json.loads(l) for l in open(plog) if l.strip()]
 stored = {json.loads(l)["id"] for l in open(listing) if l.strip()}
@@ -267,6 +226,8 @@ for sid in suspects:
         if e.get("id") == sid or e["ev"] in ("peer-killed", "gateway-killed", "peer-stopped", "listen"):
             brief = {k: v for k, v in e.items() if k not in ("raw", "msh", "obx", "obr", "segments")}
             print(f"  line {i + 1}: {json.dumps(brief)}")
+    if not os.path.exists(db):
+        continue  # PostgreSQL: medgatectl outbox shows the rows
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     for row in con.execute("SELECT id, state, attempts, created_ms, delivered_ms, last_error"
                            " FROM outbox WHERE measurement_id = ?", (int(sid.rsplit("-", 1)[1]),)):

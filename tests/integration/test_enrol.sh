@@ -15,7 +15,7 @@ ok "GET cacerts answers the device CA as PKCS#7 certs-only"
 
 token=$(mg_ctl device token --tenant default --name "Scale ward 3" 2>/dev/null)
 [ "$(printf '%s' "$token" | wc -l)" = 0 ] && [ "${#token}" -ge 40 ] || fail "token output: $token"
-sqlite3 "$INST/data/medgate.db" "SELECT hex(token_hash) FROM enrol_tokens" | grep -qi "$token" &&
+mg_sql "SELECT $(mg_sql_hex token_hash) FROM enrol_tokens" | grep -qi "$token" &&
 	fail "token stored in clear"
 ok "device token prints a one-time token alone; only its hash is stored"
 
@@ -44,7 +44,7 @@ assert_eq 401 "$(enrol "" "$T/d2")" "empty token"
 ok "a token works once; wrong and empty tokens are refused"
 
 t2=$(mg_ctl device token --tenant default --name exp 2>/dev/null)
-sqlite3 -cmd ".timeout 10000" "$INST/data/medgate.db" "UPDATE enrol_tokens SET expires_ms = 1 WHERE used_ms IS NULL"
+mg_sql "UPDATE enrol_tokens SET expires_ms = 1 WHERE used_ms IS NULL"
 assert_eq 401 "$(enrol "$t2" "$T/d3")" "expired token"
 ok "an expired token is refused"
 

@@ -86,13 +86,13 @@ api POST /api/v1/password-reset '{"user":"nurse.joy"}' >/dev/null
 for _ in $(seq 100); do [ "$(mails)" -ge 2 ] && break; sleep 0.1; done
 mail=$(ls -t "$T/mail"/*.json | head -1)
 token2=$(python3 -c 'import json,re,sys; print(re.search(r"#reset=([A-Za-z0-9_-]+)", json.load(open(sys.argv[1]))["parsed"]["body"]).group(1))' "$mail")
-sqlite3 "$INST/data/medgate.db" "UPDATE password_resets SET expires_ms = 1 WHERE used_ms IS NULL"
+mg_sql "UPDATE password_resets SET expires_ms = 1 WHERE used_ms IS NULL"
 assert_eq 400 "$(api POST /api/v1/password-reset/confirm "{\"token\":\"$token2\",\"new\":\"Another-quilt-meadow-418\"}")" "expired token"
 assert_eq 400 "$(api POST /api/v1/password-reset/confirm '{"token":"forged-token","new":"Another-quilt-meadow-418"}')" "forged token"
 ok "expired and forged links are refused"
 
 # Stored only as a hash; the log names no token.
-if sqlite3 "$INST/data/medgate.db" "SELECT hex(token_hash) FROM password_resets" | grep -qi "$token"; then
+if mg_sql "SELECT $(mg_sql_hex token_hash) FROM password_resets" | grep -qi "$token"; then
 	fail "reset token stored in clear"
 fi
 if grep -q "$token" "$INST/log/medgated.log"; then fail "reset token in the log"; fi

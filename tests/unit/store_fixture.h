@@ -1,9 +1,15 @@
 /* A fresh store per test for the store suites (test_store_access.c,
- * test_store_tenants.c): an empty database in its own directory, migrated,
- * with two tenants. Include after cmocka.h. */
+ * test_store_tenants.c, ...): an empty database, migrated, with two
+ * tenants. Include after cmocka.h.
+ *
+ * One suite, both back ends: by default a SQLite file in a new folder;
+ * with MG_TEST_PG_CONNINFO set (tests/pg/pg-run.sh sets it, and ctest
+ * registers every store suite a second time under it) the PostgreSQL
+ * database it names, its schema emptied before each test. */
 #ifndef MG_TEST_STORE_FIXTURE_H
 #define MG_TEST_STORE_FIXTURE_H
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +29,49 @@ struct store_fixture {
 	int64_t tenant, tenant2;	/* "north" and "south" */
 };
 
+/* The test's PostgreSQL database, or NULL when the suite runs on SQLite. */
+static inline const char *store_test_conninfo(void)
+{
+	const char *c = getenv("MG_TEST_PG_CONNINFO");
+
+	return c != NULL && c[0] != '\0' ? c : NULL;
+}
+
+/* Run sql (several statements allowed) on the PostgreSQL test database
+ * through a connection of the test's own. Returns 0 or -1. */
+static inline int store_test_pg_exec(const char *sql)
+{
+	PGconn *db = PQconnectdb(store_test_conninfo());
+	PGresult *res;
+	int r = -1;
+
+	if (PQstatus(db) == CONNECTION_OK) {
+		res = PQexec(db, sql);
+		r = PQresultStatus(res) == PGRES_COMMAND_OK ||
+		    PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
+		if (r != 0)
+			fprintf(stderr, "store test SQL failed: %s", PQerrorMessage(db));
+		PQclear(res);
+	}
+	PQfinish(db);
+	return r;
+}
+
+/* Point cfg at an empty store for a test in folder dir (made already). */
+static inline int store_test_config(struct mg_config *cfg, const char *dir)
+{
+	mg_config_defaults(cfg);
+	snprintf(cfg->dir, sizeof(cfg->dir), "%s", dir);
+	snprintf(cfg->storage_path, sizeof(cfg->storage_path), "test.db");
+	if (store_test_conninfo() == NULL)
+		return 0;
+	snprintf(cfg->storage_backend, sizeof(cfg->storage_backend), "postgresql");
+	snprintf(cfg->storage_conninfo, sizeof(cfg->storage_conninfo), "%s",
+		 store_test_conninfo());
+	return store_test_pg_exec("SET client_min_messages = warning;"
+				  " DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;");
+}
+
 static inline int store_fixture_setup(void **state)
 {
 	struct store_fixture *f = calloc(1, sizeof(*f));
@@ -35,11 +84,9 @@ static inline int store_fixture_setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/medgate-store-XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
-	mg_config_defaults(&f->cfg);
-	snprintf(f->cfg.dir, sizeof(f->cfg.dir), "%s", f->dir);
-	snprintf(f->cfg.storage_path, sizeof(f->cfg.storage_path), "test.db");
 	memset(wrapped, 1, sizeof(wrapped));
-	if (mg_store_open(&f->cfg, true, &f->store, err, sizeof(err)) != 0 ||
+	if (store_test_config(&f->cfg, f->dir) != 0 ||
+	    mg_store_open(&f->cfg, true, &f->store, err, sizeof(err)) != 0 ||
 	    f->store->migrate(f->store, &version) != 0 || version < 2 ||
 	    f->store->tenant_create(f->store, "north", wrapped, &f->tenant) != 0 ||
 	    f->store->tenant_create(f->store, "south", wrapped, &f->tenant2) != 0)
@@ -110,15 +157,50 @@ static inline bool store_on_sqlite(const struct store_fixture *f)
 	return strcmp(f->store->name, "sqlite") == 0;
 }
 
-/* Run sql with ?1 = arg on the SQLite file through a connection of the
- * test's own: the first column of its first row, or the rows it changed. */
+/* Run sql with ?1 = arg on the store through a connection of the test's
+ * own (SQL both databases understand; "?" or "?1" is the one parameter):
+ * the first column of its first row, or the rows it changed. */
 static inline int64_t store_sql_count(const struct store_fixture *f, const char *sql,
 				      int64_t arg)
 {
+	int64_t n = 0;
+
+	if (store_test_conninfo() != NULL) {
+		char pgsql[1024], text[32];
+		const char *values[1] = { text };
+		size_t o = 0;
+		int nparams = 0;
+		PGconn *db = PQconnectdb(store_test_conninfo());
+		PGresult *res;
+
+		for (const char *p = sql; *p != '\0' && o + 3 < sizeof(pgsql); p++) {
+			if (*p == '?') {
+				pgsql[o++] = '$';
+				pgsql[o++] = '1';
+				nparams = 1;
+				if (p[1] == '1')
+					p++;
+			} else {
+				pgsql[o++] = *p;
+			}
+		}
+		pgsql[o] = '\0';
+		snprintf(text, sizeof(text), "%lld", (long long)arg);
+		assert_int_equal(PQstatus(db), CONNECTION_OK);
+		res = PQexecParams(db, pgsql, nparams, NULL, values, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
+			n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		else if (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK)
+			n = strtoll(PQcmdTuples(res), NULL, 10);
+		else
+			fail_msg("%s: %s", pgsql, PQerrorMessage(db));
+		PQclear(res);
+		PQfinish(db);
+		return n;
+	}
 	char path[128];
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	int64_t n;
 
 	snprintf(path, sizeof(path), "%s/test.db", f->dir);
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);

@@ -207,10 +207,61 @@ static const struct {
 	{ "renumber past end", "UPDATE audit_log SET seq = 40 WHERE seq = 6", MG_AUDIT_MISSING, 6 },
 };
 
+/* SQLite's functions in the tamperings above, as PostgreSQL writes them;
+ * a blob literal x'..' becomes '\x..'::bytea. */
+static const char *const pg_spelling[][2] = {
+	{ "hex(zeroblob(600))", "repeat('00', 600)" },
+	{ "zeroblob(32)", "decode(repeat('00', 32), 'hex')" },
+	{ "randomblob(32)", "decode(md5(random()::text) || md5(random()::text), 'hex')" },
+};
+
+static void run_sql_pg(const char *sql)
+{
+	char out[2048];
+	size_t o = 0;
+
+	for (const char *start = sql; *sql != '\0';) {
+		size_t i;
+
+		if (sql[0] == 'x' && sql[1] == '\'' && (sql == start || strchr(" =(,", sql[-1]) != NULL)) {
+			const char *end = strchr(sql + 2, '\'');
+
+			assert_non_null(end);
+			assert_true(o + (size_t)(end - sql) + 16 < sizeof(out));
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "'\\x%.*s'::bytea",
+					      (int)(end - sql - 2), sql + 2);
+			sql = end + 1;
+			continue;
+		}
+
+		for (i = 0; i < sizeof(pg_spelling) / sizeof(pg_spelling[0]); i++)
+			if (strncmp(sql, pg_spelling[i][0], strlen(pg_spelling[i][0])) == 0)
+				break;
+		if (i < sizeof(pg_spelling) / sizeof(pg_spelling[0])) {
+			size_t n = strlen(pg_spelling[i][1]);
+
+			assert_true(o + n < sizeof(out));
+			memcpy(out + o, pg_spelling[i][1], n);
+			o += n;
+			sql += strlen(pg_spelling[i][0]);
+		} else {
+			assert_true(o + 1 < sizeof(out));
+			out[o++] = *sql++;
+		}
+	}
+	out[o] = '\0';
+	assert_int_equal(store_test_pg_exec(out), 0);
+}
+
 static void run_sql(struct audit_fixture *f, const char *sql)
 {
 	char path[128];
 	sqlite3 *db = NULL;
+
+	if (store_test_conninfo() != NULL) {
+		run_sql_pg(sql);
+		return;
+	}
 
 	snprintf(path, sizeof(path), "%s/test.db", f->store->dir);
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);

@@ -1,5 +1,5 @@
 /* The store interface, through whatever back end the configuration names
- * (MG_TEST_STORE_BACKEND; SQLite by default): tenants, tokens, devices,
+ * (SQLite, or PostgreSQL under MG_TEST_PG_CONNINFO: store_fixture.h): tenants, tokens, devices,
  * the group-commit batch with duplicates, listing; and the writer. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include "common/timefmt.h"
 #include "ingest/writer.h"
 #include "store/store.h"
+#include "store_fixture.h"
 
 struct fixture {
 	char dir[64];
@@ -39,10 +40,8 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/medgate-store-XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
-	mg_config_defaults(&f->cfg);
-	snprintf(f->cfg.dir, sizeof(f->cfg.dir), "%s", f->dir);
-	snprintf(f->cfg.storage_path, sizeof(f->cfg.storage_path), "test.db");
-	if (mg_store_open(&f->cfg, true, &f->store, err, sizeof(err)) != 0 ||
+	if (store_test_config(&f->cfg, f->dir) != 0 ||
+	    mg_store_open(&f->cfg, true, &f->store, err, sizeof(err)) != 0 ||
 	    f->store->migrate(f->store, &version) != 0 || version < 1 ||
 	    f->store->tenant_create(f->store, "default", wrapped, &f->tenant) != 0 ||
 	    f->store->token_create(f->store, f->tenant, "scale", hash, mg_now_ms() + 60000,

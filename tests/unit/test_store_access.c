@@ -491,8 +491,6 @@ static void test_user_delete(void **state)
 	assert_int_equal(db->tenant_usage(db, f->tenant, &usage), 0);
 	assert_int_equal(usage.members, 0);
 	assert_int_equal(db->user_delete(db, id), MG_ERR_NOT_FOUND);
-	if (!store_on_sqlite(f))
-		return;
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		char sql[96];
 
@@ -511,8 +509,6 @@ static void test_unknown_role(void **state)
 	struct seen seen = { 0 };
 	struct mg_user u;
 
-	if (!store_on_sqlite(f))
-		skip();
 	assert_int_equal(store_sql_count(f, "INSERT INTO user_roles VALUES (?, 'superuser')", id),
 			 1);
 	assert_int_equal(db->user_by_id(db, id, &u), MG_ERR_STORE);

@@ -8,7 +8,8 @@ Client addresses: 127.0.0.1 for the legitimate users, 127.0.0.2 for the
 password spray, 127.0.0.3 for the lockout tests, 127.0.0.4 for bad input,
 so that each scenario's failures count against its own address only.
 
-Environment: MG_CONF, MG_CTL (medgatectl), MG_DB (the SQLite file).
+Environment: MG_CONF, MG_CTL (medgatectl), MG_DB (the SQLite file), or
+MG_SQL_CONNINFO (the PostgreSQL database, with MG_PG_BIN for psql).
 """
 import argparse
 import json
@@ -59,6 +60,13 @@ def user_state(name):
 def sql(query):
     """Run SQL on the live database, as the account that owns it (the
     daemon's, once it dropped root), so no file it needs becomes root's."""
+    conninfo = os.environ.get("MG_SQL_CONNINFO")
+    if conninfo:
+        cmd = [os.path.join(os.environ["MG_PG_BIN"], "psql"), "-X", "-q", "-A", "-t",
+               "-v", "ON_ERROR_STOP=1", conninfo, "-c", query]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, "psql %r: %s" % (query, r.stderr))
+        return r.stdout.strip()
     db = os.environ["MG_DB"]
     cmd = ["sqlite3", "-batch", "-cmd", ".timeout 10000", db, query]
     owner = os.stat(db).st_uid
@@ -70,7 +78,9 @@ def sql(query):
     return r.stdout.strip()
 
 
-NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+NOW_MS = ("CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)"
+          if os.environ.get("MG_SQL_CONNINFO") else
+          "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)")
 
 
 def user_id_sql(name):

@@ -3,6 +3,7 @@
 verify` names the first bad record every time.
 
 usage: audit_tamper.py MEDGATECTL PRISTINE_DB CHECKPOINT COUNT SEED INSTANCE...
+       audit_tamper.py --pg-dump CONNINFO PRISTINE_DB
 
 Each case copies PRISTINE_DB over one worker instance's database, applies
 one random tampering with the sqlite3 module (change a field, delete rows,
@@ -12,6 +13,11 @@ exits 1 and names the expected first bad record. The workers (one per
 INSTANCE, copies of one instance) run in parallel. The pristine trail is
 seq 1..n with the checkpoint signed at n; a tampering only at the tail is
 invisible to the chain alone, so those cases verify with the checkpoint.
+
+On PostgreSQL (MG_PG_BIN set, each INSTANCE's medgate.conf naming a
+database of its own) the same tamperings are made on a SQLite copy of the
+trail (--pg-dump makes PRISTINE_DB from the database), and the tampered
+rows then replace the worker database's audit_log in one transaction.
 """
 import concurrent.futures
 import os
@@ -108,12 +114,75 @@ def tamper(db, rng, n):
     return f"move {k} to {new}", new, False
 
 
+SCHEMA = ("CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL,"
+          " actor_id INTEGER NOT NULL, tenant_id INTEGER NOT NULL, actor TEXT NOT NULL,"
+          " roles TEXT NOT NULL, address TEXT NOT NULL, action TEXT NOT NULL,"
+          " object TEXT NOT NULL, outcome TEXT NOT NULL, details TEXT NOT NULL,"
+          " prev_hash BLOB NOT NULL, hash BLOB NOT NULL) STRICT")
+COLUMNS = ["seq"] + CONTENT
+COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def psql(conninfo, *args, stdin=None):
+    cmd = [os.path.join(os.environ["MG_PG_BIN"], "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+           conninfo] + list(args)
+    p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise RuntimeError("psql: " + p.stderr.strip())
+    return p.stdout
+
+
+def copy_unescape(field):
+    return re.sub(r"\\(.)", lambda m: {"t": "\t", "n": "\n", "r": "\r"}.get(m.group(1),
+                                                                            m.group(1)), field)
+
+
+def pg_dump(conninfo, out):
+    """The database's audit_log into a new SQLite file out (same columns)."""
+    text = psql(conninfo, "-c", f"COPY audit_log ({', '.join(COLUMNS)}) TO STDOUT")
+    db = sqlite3.connect(out)
+    db.execute(SCHEMA)
+    for line in text.splitlines():
+        f = [copy_unescape(v) for v in line.split("\t")]
+        row = [int(v) for v in f[:4]] + f[4:11] + [bytes.fromhex(v[2:]) for v in f[11:13]]
+        db.execute(f"INSERT INTO audit_log ({', '.join(COLUMNS)}) VALUES"
+                   f" ({', '.join('?' * len(COLUMNS))})", row)
+    db.commit()
+    db.close()
+
+
+def copy_field(v):
+    if isinstance(v, bytes):
+        return "\\\\x" + v.hex()
+    if isinstance(v, int):
+        return str(v)
+    return "".join(COPY_ESCAPES.get(ch, ch) for ch in v)
+
+
+def pg_load(db, conninfo):
+    """Replace the database's audit_log by the rows of SQLite db."""
+    lines = ["\t".join(copy_field(v) for v in row) for row in
+             db.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY seq")]
+    psql(conninfo, "-c", "BEGIN", "-c", "TRUNCATE audit_log",
+         "-c", f"COPY audit_log ({', '.join(COLUMNS)}) FROM STDIN", "-c", "COMMIT",
+         stdin="\n".join(lines) + "\n\\.\n")
+
+
+def instance_conninfo(instance):
+    for line in open(os.path.join(instance, "medgate.conf")):
+        m = re.match(r"conninfo\s*=\s*(.*\S)", line)
+        if m:
+            return m.group(1)
+    return None
+
+
 FIRST_BAD = re.compile(r"first bad record (-?\d+) \(")
 
 
 def run_case(ctl, pristine, checkpoint, instance, seed, n):
     rng = random.Random(seed)
-    db_path = os.path.join(instance, "data", "medgate.db")
+    conninfo = instance_conninfo(instance) if os.environ.get("MG_PG_BIN") else None
+    db_path = os.path.join(instance, "data", "tamper.db" if conninfo else "medgate.db")
     for suffix in ("-wal", "-shm", "-journal"):
         if os.path.exists(db_path + suffix):
             os.unlink(db_path + suffix)
@@ -122,6 +191,8 @@ def run_case(ctl, pristine, checkpoint, instance, seed, n):
     db.execute("BEGIN")
     what, expected, tail_only = tamper(db, rng, n)
     db.execute("COMMIT")
+    if conninfo:
+        pg_load(db, conninfo)
     db.close()
     use_checkpoint = tail_only or rng.random() < 0.5
     cmd = [ctl, "-c", os.path.join(instance, "medgate.conf"), "audit", "verify"]
@@ -138,6 +209,9 @@ def run_case(ctl, pristine, checkpoint, instance, seed, n):
 
 
 def main():
+    if sys.argv[1] == "--pg-dump":
+        pg_dump(sys.argv[2], sys.argv[3])
+        return
     ctl, pristine, checkpoint, count, seed = sys.argv[1:6]
     instances = sys.argv[6:]
     count, seed = int(count), int(seed)

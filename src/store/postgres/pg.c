@@ -1,0 +1,162 @@
+/* PostgreSQL back end: a pool of libpq connections, each guarded by a
+ * mutex and holding its prepared statements, opened when first needed.
+ * Several gateways share one database: whatever must happen once is one
+ * statement, a row lock (FOR UPDATE, SKIP LOCKED for the outbox) or a
+ * table lock held for one transaction, never state kept in a process.
+ * COMMIT returns once the server has flushed the transaction to its WAL
+ * (synchronous_commit = on, or remote_apply with a synchronous standby),
+ * which is what a measurement's acknowledgement waits for. */
+#include "store/postgres/pg_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+
+int pg_connect(struct pg_store *s, struct pg_conn *c, char *err, size_t errlen)
+{
+	/* Ours first: the configured conninfo (expanded from "dbname")
+	 * overrides them. A gateway must not hang forever on a dead host,
+	 * and TCP keepalives find a link that died silently. */
+	static const char *const keys[] = {
+		"connect_timeout", "application_name", "keepalives_idle", "dbname", NULL,
+	};
+	const char *values[] = { "10", "medgated", "30", s->conninfo, NULL };
+	PGresult *res;
+
+	c->nprepared = 0;
+	c->db = PQconnectdbParams(keys, values, 1);
+	if (c->db == NULL || PQstatus(c->db) != CONNECTION_OK) {
+		const char *why = c->db ? PQerrorMessage(c->db) : "out of memory";
+		size_t n;
+
+		snprintf(err, errlen, "postgresql: %s", why);
+		n = strlen(err);
+		while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+			err[--n] = '\0';
+		PQfinish(c->db);
+		c->db = NULL;
+		return MG_ERR_UNAVAILABLE;
+	}
+	/* Our SQL and byte strings assume these; a role's defaults could
+	 * have changed them. */
+	res = PQexec(c->db, "SET client_encoding = 'UTF8'; SET bytea_output = 'hex';"
+			    " SET client_min_messages = warning;"
+			    " SET standard_conforming_strings = on; SET search_path = public");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		snprintf(err, errlen, "postgresql: cannot set up the session");
+		PQclear(res);
+		PQfinish(c->db);
+		c->db = NULL;
+		return MG_ERR_STORE;
+	}
+	PQclear(res);
+	return 0;
+}
+
+static struct pg_conn *conn_ready(struct pg_store *s, struct pg_conn *c)
+{
+	char err[512];
+
+	if (c->db == NULL && pg_connect(s, c, err, sizeof(err)) != 0)
+		mg_log_error("%s", err);	/* pg_run then fails with MG_ERR_STORE */
+	return c;
+}
+
+struct pg_conn *pg_acquire(struct pg_store *s)
+{
+	unsigned start = atomic_fetch_add(&s->next, 1);
+
+	for (unsigned i = 0; i < PG_CONNS; i++) {
+		struct pg_conn *c = &s->conns[(start + i) % PG_CONNS];
+
+		/* Connected ones first: a new connection costs a round trip
+		 * and a server process. */
+		if (c->db != NULL && pthread_mutex_trylock(&c->lock) == 0)
+			return c;
+	}
+	for (unsigned i = 0; i < PG_CONNS; i++) {
+		struct pg_conn *c = &s->conns[(start + i) % PG_CONNS];
+
+		if (pthread_mutex_trylock(&c->lock) == 0)
+			return conn_ready(s, c);
+	}
+	pthread_mutex_lock(&s->conns[start % PG_CONNS].lock);
+	return conn_ready(s, &s->conns[start % PG_CONNS]);
+}
+
+void pg_release(struct pg_conn *c)
+{
+	if (c->db != NULL && PQtransactionStatus(c->db) != PQTRANS_IDLE) {
+		mg_log_warning("postgresql: a transaction was left open; rolling it back");
+		pg_exec(c, "ROLLBACK");
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void pg_close(struct mg_store *base)
+{
+	struct pg_store *s = (struct pg_store *)base;
+
+	for (unsigned i = 0; i < PG_CONNS; i++) {
+		PQfinish(s->conns[i].db);
+		pthread_mutex_destroy(&s->conns[i].lock);
+	}
+	free(s->conninfo);
+	free(s);
+}
+
+int mg_store_postgres_open(const char *conninfo, struct mg_store **out, char *err,
+			   size_t errlen)
+{
+	struct pg_store *s;
+	char *parse_err = NULL;
+	PQconninfoOption *opts;
+	int r;
+
+	*out = NULL;
+	if (conninfo == NULL || conninfo[0] == '\0') {
+		snprintf(err, errlen, "[storage] conninfo is empty: name the database, e.g."
+				      " \"host=db.example port=5432 dbname=medgate user=medgate\"");
+		return MG_ERR_CONFIG;
+	}
+	/* Check the syntax here, so the error names the setting. */
+	if ((opts = PQconninfoParse(conninfo, &parse_err)) == NULL) {
+		snprintf(err, errlen, "[storage] conninfo: %s",
+			 parse_err ? parse_err : "cannot be parsed");
+		PQfreemem(parse_err);
+		return MG_ERR_CONFIG;
+	}
+	PQconninfoFree(opts);
+	if ((s = calloc(1, sizeof(*s))) == NULL || (s->conninfo = strdup(conninfo)) == NULL) {
+		free(s);
+		return MG_ERR_NOMEM;
+	}
+	for (unsigned i = 0; i < PG_CONNS; i++)
+		pthread_mutex_init(&s->conns[i].lock, NULL);
+	pg_ops_init(&s->base);
+	s->base.name = "postgresql";
+	s->base.migrate = pg_migrate;
+	s->base.close = pg_close;
+	/* One connection now, so a wrong conninfo fails at start. */
+	if ((r = pg_connect(s, &s->conns[0], err, errlen)) != 0) {
+		pg_close(&s->base);
+		return r;
+	}
+	*out = &s->base;
+	return 0;
+}
+
+bool mg_conninfo_has_password(const char *conninfo)
+{
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	bool found = false;
+
+	for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL && o->val[0] != '\0')
+			found = true;
+	PQconninfoFree(opts);
+	return found;
+}

@@ -1,0 +1,111 @@
+/* Detection state on PostgreSQL: the addresses each account signed in
+ * from, a patient's previous value of a quantity, and leases that let one
+ * gateway of several run a job at a time. */
+#include "store/postgres/pg_internal.h"
+
+#include "common/err.h"
+
+/* Counted under the account's row lock, so two sign-ins from new
+ * addresses at once each see the other one's row or wait for it. */
+static const char user_lock_sql[] = "SELECT 1 FROM users WHERE id = $1 FOR UPDATE";
+static const char address_known_sql[] =
+	"SELECT count(*) FILTER (WHERE address <> $2), count(*) FILTER (WHERE address = $2)"
+	" FROM user_addresses WHERE user_id = $1";
+static const char address_upsert_sql[] =
+	"INSERT INTO user_addresses AS u (user_id, address, first_ms, last_ms)"
+	" VALUES ($1, $2, $3, $3) ON CONFLICT (user_id, address) DO UPDATE SET"
+	" last_ms = greatest(u.last_ms, excluded.last_ms)";
+static const char previous_sql[] =
+	"SELECT v.value, p.measured_ms FROM measurements m"
+	" JOIN measurements p ON p.patient_id = m.patient_id AND p.id <> m.id"
+	" JOIN measurement_values v ON v.measurement_id = p.id AND v.quantity = $2"
+	" WHERE m.id = $1 AND p.measured_ms <= m.measured_ms"
+	" AND p.measured_ms >= m.measured_ms - $3"
+	" ORDER BY p.measured_ms DESC, p.id DESC, v.position LIMIT 1";
+static const char lease_sql[] =
+	"INSERT INTO leases AS l (name, holder, until_ms) VALUES ($1, $2, $3 + $4)"
+	" ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms"
+	" WHERE l.holder = excluded.holder OR l.until_ms < $3";
+
+static int pg_user_address_seen(struct mg_store *s, int64_t id, const char *address,
+				int64_t now_ms, bool *new_out, unsigned *known_out)
+{
+	struct pg_conn *c;
+	PGresult *res;
+	bool fresh = false;
+	unsigned known = 0;
+	int r;
+
+	*new_out = false;
+	*known_out = 0;
+	if (address == NULL)
+		return MG_ERR_INVALID;
+	if (!pg_text_fits(address, MG_ADDRESS_TEXT_MAX))
+		return MG_ERR_LIMIT;
+	c = PG_ACQUIRE(s);
+	if ((r = pg_begin(c)) != 0)
+		goto out;
+	if ((r = pg_write(c, user_lock_sql, PG_PARAMS(PG_INT(id)), true, NULL)) == 0 &&
+	    (r = pg_query(c, address_known_sql, PG_PARAMS(PG_INT(id), PG_TEXT(address)),
+			  &res)) == 0) {
+		known = pg_col_unsigned(res, 0, 0);
+		fresh = pg_col_int(res, 0, 1) == 0;
+		PQclear(res);
+		r = pg_write(c, address_upsert_sql,
+			     PG_PARAMS(PG_INT(id), PG_TEXT(address), PG_INT(now_ms)), false, NULL);
+	}
+	if ((r = pg_end(c, r)) == 0) {
+		*new_out = fresh;
+		*known_out = known;
+	}
+out:
+	pg_release(c);
+	return r;
+}
+
+static int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity,
+					 int64_t window_ms, double *value_out,
+					 int64_t *measured_ms_out)
+{
+	struct pg_conn *c;
+	PGresult *res;
+	int r;
+
+	*value_out = 0;
+	*measured_ms_out = 0;
+	if (quantity == NULL || window_ms < 0)
+		return MG_ERR_INVALID;
+	c = PG_ACQUIRE(s);
+	r = pg_query(c, previous_sql, PG_PARAMS(PG_INT(id), PG_TEXT(quantity), PG_INT(window_ms)),
+		     &res);
+	if (r == 0) {
+		*value_out = pg_col_real(res, 0, 0);
+		*measured_ms_out = pg_col_int(res, 0, 1);
+		PQclear(res);
+	}
+	pg_release(c);
+	return r;
+}
+
+static int pg_lease_acquire(struct mg_store *s, const char *name, const char *holder,
+			    int64_t now_ms, int64_t ttl_ms)
+{
+	int r;
+
+	/* As on SQLite: a lease needs a name, a holder and a time to run. */
+	if (name == NULL || holder == NULL || ttl_ms <= 0 || !pg_text_fits(name, MG_NAME_MAX) ||
+	    !pg_text_fits(holder, MG_NAME_MAX))
+		return MG_ERR_INVALID;
+	r = pg_store_write(s, lease_sql,
+			   PG_PARAMS(PG_TEXT(name), PG_TEXT(holder), PG_INT(now_ms), PG_INT(ttl_ms)),
+			   true);
+	/* No row written: another holder's lease runs. */
+	return r == MG_ERR_NOT_FOUND ? MG_ERR_BUSY : r;
+}
+
+void pg_detect_ops_init(struct mg_store *base)
+{
+	base->user_address_seen = pg_user_address_seen;
+	base->measurement_previous_value = pg_measurement_previous_value;
+	base->lease_acquire = pg_lease_acquire;
+}

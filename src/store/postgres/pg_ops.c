@@ -1,0 +1,260 @@
+/* The store operations on PostgreSQL: tenants, enrolment tokens, devices. */
+#include "store/postgres/pg_internal.h"
+
+#include <string.h>
+
+#include "common/err.h"
+#include "common/timefmt.h"
+
+#define DEVICE_COLUMNS \
+	"id, tenant_id, name, cert_fingerprint, cert_serial, cert_not_after_ms, status," \
+	" created_ms, coalesce(last_seen_ms, 0)"
+
+static const char tenant_insert_sql[] =
+	"INSERT INTO tenants (name, wrapped_key, created_ms) VALUES ($1, $2, $3) RETURNING id";
+static const char tenant_by_name_sql[] =
+	"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE name = $1";
+static const char tenant_by_id_sql[] =
+	"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE id = $1";
+static const char token_insert_sql[] =
+	"INSERT INTO enrol_tokens (tenant_id, device_name, token_hash, created_ms, expires_ms)"
+	" VALUES ($1, $2, $3, $4, $5) RETURNING id";
+static const char token_find_sql[] =
+	"SELECT id, tenant_id, device_name, expires_ms FROM enrol_tokens"
+	" WHERE token_hash = $1 AND used_ms IS NULL AND expires_ms > $2";
+static const char token_use_sql[] =
+	"UPDATE enrol_tokens SET used_ms = $1 WHERE id = $2 AND used_ms IS NULL AND expires_ms > $1";
+static const char device_insert_sql[] =
+	"INSERT INTO devices (tenant_id, name, cert_fingerprint, cert_serial, cert_not_after_ms,"
+	" status, created_ms) VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING id";
+static const char device_by_fingerprint_sql[] =
+	"SELECT " DEVICE_COLUMNS " FROM devices WHERE cert_fingerprint = $1";
+static const char device_by_id_sql[] = "SELECT " DEVICE_COLUMNS " FROM devices WHERE id = $1";
+static const char device_set_status_sql[] =
+	"UPDATE devices SET status = $1 WHERE id = $2 AND status <> 'revoked'";
+static const char device_list_sql[] =
+	"SELECT " DEVICE_COLUMNS " FROM devices WHERE $1 = 0 OR tenant_id = $1 ORDER BY id";
+
+/* Insert with RETURNING id: *id_out gets it. */
+static int insert_id(struct mg_store *s, const char *sql, const struct pg_param *params,
+		     int64_t *id_out)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	PGresult *res;
+	int r;
+
+	*id_out = 0;
+	if ((r = pg_query(c, sql, params, &res)) == 0) {
+		*id_out = pg_col_int(res, 0, 0);
+		PQclear(res);
+	}
+	pg_release(c);
+	return r;
+}
+
+static int pg_tenant_create(struct mg_store *s, const char *name,
+			    const unsigned char *wrapped_key, int64_t *id_out)
+{
+	return insert_id(s, tenant_insert_sql,
+			 PG_PARAMS(PG_TEXT(name), PG_BLOB(wrapped_key, MG_WRAPPED_KEY_BYTES),
+				   PG_INT(mg_now_ms())),
+			 id_out);
+}
+
+int pg_tenant_read(const PGresult *res, int row, struct mg_tenant *out)
+{
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	out->id = pg_col_int(res, row, 0);
+	if (pg_col_text(res, row, 1, out->name, sizeof(out->name)) != 0 ||
+	    pg_col_blob(res, row, 2, out->wrapped_key, sizeof(out->wrapped_key), &n) != 0 ||
+	    n != MG_WRAPPED_KEY_BYTES)
+		return MG_ERR_STORE;
+	out->created_ms = pg_col_int(res, row, 3);
+	return 0;
+}
+
+static int tenant_get(struct mg_store *s, const char *sql, const struct pg_param *key,
+		      struct mg_tenant *out)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	PGresult *res;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = pg_query(c, sql, key, &res)) == 0) {
+		r = pg_tenant_read(res, 0, out);
+		PQclear(res);
+	}
+	pg_release(c);
+	return r;
+}
+
+static int pg_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out)
+{
+	return tenant_get(s, tenant_by_name_sql, PG_PARAMS(PG_TEXT(name)), out);
+}
+
+static int pg_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
+{
+	return tenant_get(s, tenant_by_id_sql, PG_PARAMS(PG_INT(id)), out);
+}
+
+static int pg_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
+			   const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
+			   int64_t *id_out)
+{
+	return insert_id(s, token_insert_sql,
+			 PG_PARAMS(PG_INT(tenant_id), PG_TEXT(device_name),
+				   PG_BLOB(hash, MG_TOKEN_HASH_BYTES), PG_INT(mg_now_ms()),
+				   PG_INT(expires_ms)),
+			 id_out);
+}
+
+static int pg_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			 int64_t now_ms, struct mg_enrol_token *out)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	PGresult *res;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = pg_query(c, token_find_sql,
+		     PG_PARAMS(PG_BLOB(hash, MG_TOKEN_HASH_BYTES), PG_INT(now_ms)), &res);
+	if (r == 0) {
+		out->id = pg_col_int(res, 0, 0);
+		out->tenant_id = pg_col_int(res, 0, 1);
+		r = pg_col_text(res, 0, 2, out->device_name, sizeof(out->device_name));
+		out->expires_ms = pg_col_int(res, 0, 3);
+		PQclear(res);
+	}
+	pg_release(c);
+	return r;
+}
+
+/* The token's UPDATE holds its row until COMMIT: of two gateways enrolling
+ * with one token, the second waits, then finds it used. */
+static int pg_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
+			   struct mg_device *d)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	PGresult *res = NULL;
+	int64_t id = 0;
+	int r;
+
+	if ((r = pg_begin(c)) != 0)
+		goto out;
+	r = pg_write(c, token_use_sql, PG_PARAMS(PG_INT(now_ms), PG_INT(token_id)), true, NULL);
+	if (r == 0)
+		r = pg_query(c, device_insert_sql,
+			     PG_PARAMS(PG_INT(d->tenant_id), PG_TEXT(d->name),
+				       PG_TEXT(d->cert_fingerprint), PG_TEXT(d->cert_serial),
+				       PG_INT(d->cert_not_after_ms), PG_INT(now_ms)),
+			     &res);
+	if (r == 0) {
+		id = pg_col_int(res, 0, 0);
+		PQclear(res);
+	}
+	if ((r = pg_end(c, r)) == 0) {
+		d->id = id;
+		d->status = MG_DEVICE_ACTIVE;
+		d->created_ms = now_ms;
+	}
+out:
+	pg_release(c);
+	return r;
+}
+
+static int device_read(const PGresult *res, int row, struct mg_device *d)
+{
+	char status[16];
+
+	memset(d, 0, sizeof(*d));
+	d->id = pg_col_int(res, row, 0);
+	d->tenant_id = pg_col_int(res, row, 1);
+	if (pg_col_text(res, row, 2, d->name, sizeof(d->name)) != 0 ||
+	    pg_col_text(res, row, 3, d->cert_fingerprint, sizeof(d->cert_fingerprint)) != 0 ||
+	    pg_col_text(res, row, 4, d->cert_serial, sizeof(d->cert_serial)) != 0 ||
+	    pg_col_text(res, row, 6, status, sizeof(status)) != 0 ||
+	    mg_device_status_parse(status, &d->status) != 0)
+		return MG_ERR_STORE;
+	d->cert_not_after_ms = pg_col_int(res, row, 5);
+	d->created_ms = pg_col_int(res, row, 7);
+	d->last_seen_ms = pg_col_int(res, row, 8);
+	return 0;
+}
+
+static int device_get(struct mg_store *s, const char *sql, const struct pg_param *key,
+		      struct mg_device *out)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	PGresult *res;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = pg_query(c, sql, key, &res)) == 0) {
+		r = device_read(res, 0, out);
+		PQclear(res);
+	}
+	pg_release(c);
+	return r;
+}
+
+static int pg_device_by_fingerprint(struct mg_store *s, const char *fp, struct mg_device *out)
+{
+	return device_get(s, device_by_fingerprint_sql, PG_PARAMS(PG_TEXT(fp)), out);
+}
+
+static int pg_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out)
+{
+	return device_get(s, device_by_id_sql, PG_PARAMS(PG_INT(id)), out);
+}
+
+/* A revoked device stays revoked: its certificate is burnt. */
+static int pg_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status status)
+{
+	return pg_store_write(s, device_set_status_sql,
+			      PG_PARAMS(PG_TEXT(mg_device_status_name(status)), PG_INT(id)), true);
+}
+
+static int pg_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	struct mg_device d;
+	PGresult *res;
+	int r;
+
+	if ((r = pg_run(c, device_list_sql, PG_PARAMS(PG_INT(tenant_id)), &res)) == 0) {
+		for (int i = 0; r == 0 && i < PQntuples(res); i++)
+			if ((r = device_read(res, i, &d)) == 0)
+				r = cb(&d, arg);
+		PQclear(res);
+	}
+	pg_release(c);
+	return r;
+}
+
+void pg_ops_init(struct mg_store *base)
+{
+	base->tenant_create = pg_tenant_create;
+	base->tenant_by_name = pg_tenant_by_name;
+	base->tenant_by_id = pg_tenant_by_id;
+	base->token_create = pg_token_create;
+	base->token_find = pg_token_find;
+	base->device_enrol = pg_device_enrol;
+	base->device_by_fingerprint = pg_device_by_fingerprint;
+	base->device_by_id = pg_device_by_id;
+	base->device_set_status = pg_device_set_status;
+	base->device_list = pg_device_list;
+	pg_measurement_ops_init(base);
+	pg_tenant_ops_init(base);
+	pg_user_ops_init(base);
+	pg_second_factor_ops_init(base);
+	pg_session_ops_init(base);
+	pg_outbox_ops_init(base);
+	pg_audit_ops_init(base);
+	pg_alert_ops_init(base);
+	pg_incident_ops_init(base);
+	pg_detect_ops_init(base);
+}

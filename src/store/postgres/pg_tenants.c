@@ -1,0 +1,178 @@
+/* Tenants beyond create and look-up, moving devices between tenants, and
+ * a patient's measurements, on PostgreSQL.
+ *
+ * Deleting a tenant is refused while anything refers to it: the tenant's
+ * row is locked first (FOR UPDATE), which every insert that refers to it
+ * must wait for (its foreign key check takes FOR KEY SHARE), so nothing
+ * can start to refer to it between the count and the delete. Its row
+ * holds the only copy of its wrapped data key; VACUUM afterwards frees the
+ * dead row in the table, but the server's WAL, its standbys and backups
+ * keep their copies until they are recycled (docs/postgresql.md). */
+#include "store/postgres/pg_internal.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+
+static const char tenant_list_sql[] =
+	"SELECT id, name, wrapped_key, created_ms FROM tenants ORDER BY id";
+static const char tenant_rename_sql[] = "UPDATE tenants SET name = $2 WHERE id = $1";
+static const char tenant_lock_sql[] = "SELECT id FROM tenants WHERE id = $1 FOR UPDATE";
+/* Only unused tokens that could still enrol a device count. */
+static const char tenant_usage_sql[] =
+	"SELECT (SELECT count(*) FROM devices WHERE tenant_id = $1),"
+	" (SELECT count(*) FROM measurements WHERE tenant_id = $1),"
+	" (SELECT count(*) FROM patients WHERE tenant_id = $1),"
+	" (SELECT count(*) FROM user_tenants WHERE tenant_id = $1),"
+	" (SELECT count(*) FROM enrol_tokens WHERE tenant_id = $1 AND used_ms IS NULL"
+	" AND expires_ms > $2)"
+	" FROM tenants WHERE id = $1";
+static const char tenant_tokens_delete_sql[] = "DELETE FROM enrol_tokens WHERE tenant_id = $1";
+static const char tenant_delete_sql[] = "DELETE FROM tenants WHERE id = $1";
+static const char device_set_tenant_sql[] = "UPDATE devices SET tenant_id = $2 WHERE id = $1";
+static const char patient_find_sql[] =
+	"SELECT id FROM patients WHERE tenant_id = $1 AND blind_index = $2";
+static const char patient_measurements_sql[] =
+	"SELECT m.id, m.tenant_id, m.device_id, d.name, m.device_mid, m.measured_ms,"
+	" m.received_ms FROM measurements m JOIN devices d ON d.id = m.device_id"
+	" WHERE m.patient_id = $1 ORDER BY m.measured_ms, m.id LIMIT $2";
+
+static int pg_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	struct mg_tenant t;
+	PGresult *res;
+	int r;
+
+	if ((r = pg_run(c, tenant_list_sql, PG_NO_PARAMS, &res)) == 0) {
+		for (int i = 0; r == 0 && i < PQntuples(res); i++)
+			if ((r = pg_tenant_read(res, i, &t)) == 0)
+				r = cb(&t, arg);
+		PQclear(res);
+	}
+	pg_release(c);
+	return r;
+}
+
+static int pg_tenant_rename(struct mg_store *s, int64_t id, const char *name)
+{
+	if (name == NULL || name[0] == '\0')
+		return MG_ERR_INVALID;
+	if (!pg_text_fits(name, MG_NAME_MAX))
+		return MG_ERR_LIMIT;
+	/* A taken name fails the UNIQUE constraint: MG_ERR_EXISTS. */
+	return pg_store_write(s, tenant_rename_sql, PG_PARAMS(PG_INT(id), PG_TEXT(name)), true);
+}
+
+static int usage_read(struct pg_conn *c, int64_t id, struct mg_tenant_usage *out)
+{
+	PGresult *res;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = pg_query(c, tenant_usage_sql, PG_PARAMS(PG_INT(id), PG_INT(mg_now_ms())),
+			  &res)) != 0)
+		return r;
+	out->devices = pg_col_int(res, 0, 0);
+	out->measurements = pg_col_int(res, 0, 1);
+	out->patients = pg_col_int(res, 0, 2);
+	out->members = pg_col_int(res, 0, 3);
+	out->tokens = pg_col_int(res, 0, 4);
+	PQclear(res);
+	return 0;
+}
+
+static int pg_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	int r = usage_read(c, id, out);
+
+	pg_release(c);
+	return r;
+}
+
+static bool usage_any(const struct mg_tenant_usage *u)
+{
+	return u->devices > 0 || u->measurements > 0 || u->patients > 0 || u->members > 0 ||
+	       u->tokens > 0;
+}
+
+static int pg_tenant_delete(struct mg_store *s, int64_t id)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	struct mg_tenant_usage usage;
+	int r;
+
+	if ((r = pg_begin(c)) != 0)
+		goto out;
+	if ((r = pg_write(c, tenant_lock_sql, PG_PARAMS(PG_INT(id)), true, NULL)) == 0 &&
+	    (r = usage_read(c, id, &usage)) == 0 && usage_any(&usage))
+		r = MG_ERR_BUSY;
+	if (r == 0)
+		r = pg_write(c, tenant_tokens_delete_sql, PG_PARAMS(PG_INT(id)), false, NULL);
+	if (r == 0)
+		r = pg_write(c, tenant_delete_sql, PG_PARAMS(PG_INT(id)), true, NULL);
+	if ((r = pg_end(c, r)) != 0)
+		goto out;
+	/* Outside the transaction: free the dead row holding the key. */
+	if (pg_exec(c, "VACUUM tenants") != 0)
+		mg_log_warning("tenant %lld deleted, but VACUUM of tenants failed: its wrapped"
+			       " key stays in a dead row until autovacuum", (long long)id);
+out:
+	pg_release(c);
+	return r;
+}
+
+static int pg_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id)
+{
+	return pg_store_write(s, device_set_tenant_sql, PG_PARAMS(PG_INT(id), PG_INT(tenant_id)),
+			      true);
+}
+
+static int pg_patient_find(struct mg_store *s, int64_t tenant_id,
+			   const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	PGresult *res;
+	int r;
+
+	*id_out = 0;
+	r = pg_query(c, patient_find_sql,
+		     PG_PARAMS(PG_INT(tenant_id), PG_BLOB(blind_index, MG_BLIND_INDEX_BYTES)), &res);
+	if (r == 0) {
+		*id_out = pg_col_int(res, 0, 0);
+		PQclear(res);
+	}
+	pg_release(c);
+	return r;
+}
+
+static int pg_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
+				   mg_measurement_cb cb, void *arg)
+{
+	struct pg_conn *c;
+	int64_t max = limit > INT64_MAX ? INT64_MAX : (int64_t)limit;
+	int r;
+
+	if (limit == 0)
+		return 0;
+	c = PG_ACQUIRE(s);
+	r = pg_rows_walk(c, patient_measurements_sql, PG_PARAMS(PG_INT(patient_id), PG_INT(max)),
+			 cb, arg);
+	pg_release(c);
+	return r;
+}
+
+void pg_tenant_ops_init(struct mg_store *base)
+{
+	base->tenant_list = pg_tenant_list;
+	base->tenant_rename = pg_tenant_rename;
+	base->tenant_usage = pg_tenant_usage;
+	base->tenant_delete = pg_tenant_delete;
+	base->device_set_tenant = pg_device_set_tenant;
+	base->patient_find = pg_patient_find;
+	base->patient_measurements = pg_patient_measurements;
+}

@@ -1,0 +1,20 @@
+/* The PostgreSQL back end of the store (libpq). */
+#ifndef MG_STORE_POSTGRES_H
+#define MG_STORE_POSTGRES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct mg_store;
+
+/* Connect to the database that conninfo (a libpq connection string or
+ * URI: host, port, dbname, user, sslmode, passfile, ...) names. Returns 0
+ * or < 0 with the reason in err (never the password). */
+int mg_store_postgres_open(const char *conninfo, struct mg_store **out, char *err,
+			   size_t errlen);
+
+/* Whether conninfo parses and names a password (which then sits in the
+ * configuration file; libpq's passfile keeps it out). */
+bool mg_conninfo_has_password(const char *conninfo);
+
+#endif
