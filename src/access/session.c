@@ -1,9 +1,12 @@
 #include "access/session.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "common/err.h"
+#include "common/log.h"
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
 
@@ -94,6 +97,11 @@ int mg_session_resume(struct gateway *gw, const char *token, struct mg_session_s
 	mg_token_hash(mk, token, MG_SESSION_TOKEN_LEN, out->hash);
 	r = gw->store->session_get(gw->store, out->hash, mg_now_ms(),
 				   (int64_t)gw->cfg->session_idle_timeout * 1000, &out->session);
+	if (r == MG_ERR_EXPIRED) {
+		mg_session_audit_timeout(gw, out->session.user_id, out->session.address, "expired");
+		memset(out, 0, sizeof(*out));
+		return MG_ERR_NOT_FOUND;	/* to the client: no session */
+	}
 	if (r != 0)
 		return r;
 	if ((r = gw->store->user_by_id(gw->store, out->session.user_id, &u)) == MG_ERR_NOT_FOUND ||
@@ -116,4 +124,29 @@ int mg_session_end(struct gateway *gw, const unsigned char hash[MG_TOKEN_HASH_BY
 int mg_session_end_all(struct gateway *gw, int64_t user_id)
 {
 	return gw->store->session_delete_user(gw->store, user_id);
+}
+
+void mg_session_audit_timeout(struct gateway *gw, int64_t user_id, const char *address,
+			      const char *reason)
+{
+	char object[48], details[48];
+	struct mg_audit_event e;
+	struct mg_user u;
+	int r;
+
+	if (gw->store->user_by_id(gw->store, user_id, &u) != 0)
+		snprintf(u.name, sizeof(u.name), "user:%lld", (long long)user_id);
+	mg_audit_object("user", user_id, object, sizeof(object));
+	snprintf(details, sizeof(details), "{\"reason\":\"%s\"}", reason);
+	memset(&e, 0, sizeof(e));
+	e.actor_id = user_id;
+	e.actor = u.name;
+	e.address = address[0] ? address : "unknown";
+	e.action = "session.timeout";
+	e.object = object;
+	e.outcome = MG_AUDIT_SUCCESS;
+	e.details = details;
+	if ((r = mg_audit_append(gw->store, mg_keyring_master(gw->keys), &e)) != 0)
+		mg_log_error("audit: cannot record a session timeout: %s", mg_strerror(r));
+	sodium_memzero(&u, sizeof(u));
 }

@@ -34,6 +34,11 @@ int mg_session_resume(struct gateway *gw, const char *token, struct mg_session_s
 int mg_session_end(struct gateway *gw, const unsigned char hash[MG_TOKEN_HASH_BYTES]);
 int mg_session_end_all(struct gateway *gw, int64_t user_id);
 
+/* Record that a session of user_id from address ended by timeout: reason
+ * "idle", "lifetime", or "expired" (seen expired, either). */
+void mg_session_audit_timeout(struct gateway *gw, int64_t user_id, const char *address,
+			      const char *reason);
+
 /* The principal of account u (roles, tenants, consent). */
 void mg_principal_of(const struct mg_user *u, struct mg_principal *out);
 

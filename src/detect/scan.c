@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "access/session.h"
 #include "audit/audit.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -57,10 +58,19 @@ static int silent_device(const struct mg_device *dev, void *arg)
 	return 0;
 }
 
+static void session_gone(int64_t user_id, const char *address, bool idle, void *arg)
+{
+	mg_session_audit_timeout(arg, user_id, address, idle ? "idle" : "lifetime");
+}
+
 void detect_scan(struct mg_detector *d, int64_t now_ms)
 {
 	struct silent_walk w = { d, now_ms, (int64_t)d->gw->cfg->detect_device_silent * 1000 };
 
+	/* Sessions nobody came back to end here, on the trail like the rest. */
+	d->gw->store->session_sweep(d->gw->store, now_ms,
+				    (int64_t)d->gw->cfg->session_idle_timeout * 1000, session_gone,
+				    d->gw);
 	scan_outbox(d, now_ms);
 	if (w.limit_ms > 0)
 		d->gw->store->device_list(d->gw->store, 0, silent_device, &w);

@@ -220,6 +220,16 @@ typedef int (*mg_incident_cb)(const struct mg_incident *inc, void *arg);
 typedef int (*mg_incident_entry_cb)(const struct mg_incident_entry *e, void *arg);
 
 typedef int (*mg_device_cb)(const struct mg_device *d, void *arg);
+typedef void (*mg_session_expired_cb)(int64_t user_id, const char *address, bool idle,
+				      void *arg);
+
+/* A session session_sweep removed; at most MG_SESSION_SWEEP_MAX a call. */
+#define MG_SESSION_SWEEP_MAX 256
+struct mg_session_expired {
+	int64_t user_id;
+	char address[MG_ADDRESS_TEXT_MAX + 1];
+	bool idle;
+};
 typedef int (*mg_user_cb)(const struct mg_user *u, void *arg);
 typedef int (*mg_tenant_cb)(const struct mg_tenant *t, void *arg);
 typedef int (*mg_measurement_cb)(const struct mg_measurement_row *row, void *arg);
@@ -285,13 +295,19 @@ struct mg_store {
 	int (*recovery_codes_left)(struct mg_store *s, int64_t id, unsigned *left_out);
 
 	/* Sessions, known by a keyed hash of the cookie value. session_get
-	 * answers MG_ERR_NOT_FOUND for a session past expires_ms or idle
-	 * since before now_ms - idle_ms (and deletes it), else fills out and
-	 * sets its last_seen to now_ms. */
+	 * fills out and sets its last_seen to now_ms; for a session past
+	 * expires_ms or idle since before now_ms - idle_ms it deletes it and
+	 * answers MG_ERR_EXPIRED with only out->user_id and out->address set
+	 * (so the timeout can be audited); MG_ERR_NOT_FOUND for an unknown
+	 * one. session_sweep deletes up to MG_SESSION_SWEEP_MAX expired
+	 * sessions and then calls cb for each (idle: it timed out for
+	 * inactivity, else its lifetime ended); cb may use the store. */
 	int (*session_create)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			      const struct mg_session *session);
 	int (*session_get)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			   int64_t now_ms, int64_t idle_ms, struct mg_session *out);
+	int (*session_sweep)(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
+			     mg_session_expired_cb cb, void *arg);
 	int (*session_delete)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES]);
 	int (*session_delete_user)(struct mg_store *s, int64_t user_id);
 

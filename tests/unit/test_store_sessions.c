@@ -30,11 +30,11 @@ static void test_session_expiry(void **state)
 	} cases[] = {
 		{ "fresh", T0, T0 + 3600000, T0 + 1000, idle, 0 },
 		{ "idle, last ms", T0, T0 + 3600000, T0 + idle - 1, idle, 0 },
-		{ "idle, at the limit", T0, T0 + 3600000, T0 + idle, idle, MG_ERR_NOT_FOUND },
+		{ "idle, at the limit", T0, T0 + 3600000, T0 + idle, idle, MG_ERR_EXPIRED },
 		{ "absolute, last ms", T0, T0 + 1001, T0 + 1000, idle, 0 },
-		{ "absolute, at the limit", T0, T0 + 1000, T0 + 1000, idle, MG_ERR_NOT_FOUND },
-		{ "both past", T0, T0 + 1000, T0 + 2 * idle, idle, MG_ERR_NOT_FOUND },
-		{ "no idle time", T0, T0 + 3600000, T0, 0, MG_ERR_NOT_FOUND },
+		{ "absolute, at the limit", T0, T0 + 1000, T0 + 1000, idle, MG_ERR_EXPIRED },
+		{ "both past", T0, T0 + 1000, T0 + 2 * idle, idle, MG_ERR_EXPIRED },
+		{ "no idle time", T0, T0 + 3600000, T0, 0, MG_ERR_EXPIRED },
 	};
 	int64_t user = store_user(f, "jan", 0, NULL, 0);
 	unsigned char hash[MG_TOKEN_HASH_BYTES];
@@ -55,9 +55,13 @@ static void test_session_expiry(void **state)
 			assert_int_equal(out.expires_ms, cases[i].expires);
 			assert_int_equal(out.last_seen_ms, cases[i].now);
 		} else {
-			assert_int_equal(out.user_id, 0);
+			/* Whose it was, for the audit of the timeout; then gone. */
+			assert_int_equal(out.user_id, user);
+			assert_string_equal(out.address, s.address);
+			assert_string_equal(out.csrf, "");
 			assert_int_equal(db->session_get(db, hash, T0, idle, &out),
 					 MG_ERR_NOT_FOUND);
+			assert_int_equal(out.user_id, 0);
 		}
 	}
 	/* Each use moves the idle limit. */
@@ -66,9 +70,55 @@ static void test_session_expiry(void **state)
 	assert_int_equal(db->session_create(db, hash, &s), 0);
 	assert_int_equal(db->session_get(db, hash, T0 + idle - 1, idle, &out), 0);
 	assert_int_equal(db->session_get(db, hash, T0 + 2 * idle - 2, idle, &out), 0);
-	assert_int_equal(db->session_get(db, hash, T0 + 3 * idle, idle, &out), MG_ERR_NOT_FOUND);
+	assert_int_equal(db->session_get(db, hash, T0 + 3 * idle, idle, &out), MG_ERR_EXPIRED);
 	assert_int_equal(db->session_get(db, hash, T0 + 1, idle, &out), MG_ERR_NOT_FOUND);
 	assert_int_equal(db->session_get(db, hash, T0, -1, &out), MG_ERR_INVALID);
+}
+
+struct swept {
+	int n, idle;
+	int64_t user;
+};
+
+static void on_swept(int64_t user_id, const char *address, bool idle, void *arg)
+{
+	struct swept *w = arg;
+
+	assert_string_equal(address, "2001:db8::1");
+	w->n++;
+	w->idle += idle;
+	w->user = user_id;
+}
+
+/* The sweep removes exactly the expired sessions and says why each went. */
+static void test_session_sweep(void **state)
+{
+	struct store_fixture *f = *state;
+	struct mg_store *db = f->store;
+	const int64_t idle = 900000;
+	int64_t user = store_user(f, "sam", 0, NULL, 0);
+	unsigned char hash[MG_TOKEN_HASH_BYTES];
+	struct mg_session s, out;
+	struct swept w = { 0 };
+
+	store_hash(hash, 1);	/* idle too long */
+	s = store_session(user, T0, T0, T0 + 10 * idle);
+	assert_int_equal(db->session_create(db, hash, &s), 0);
+	store_hash(hash, 2);	/* lifetime over */
+	s = store_session(user, T0, T0 + 2 * idle - 10, T0 + 2 * idle - 5);
+	assert_int_equal(db->session_create(db, hash, &s), 0);
+	store_hash(hash, 3);	/* alive */
+	s = store_session(user, T0, T0 + 2 * idle - 10, T0 + 10 * idle);
+	assert_int_equal(db->session_create(db, hash, &s), 0);
+	assert_int_equal(db->session_sweep(db, T0 + 2 * idle, idle, on_swept, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.idle, 1);
+	assert_int_equal(w.user, user);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(db->session_sweep(db, T0 + 2 * idle, idle, on_swept, &w), 0);
+	assert_int_equal(w.n, 0);
+	assert_int_equal(db->session_get(db, hash, T0 + 2 * idle, idle, &out), 0);
+	assert_int_equal(db->session_sweep(db, T0, -1, on_swept, &w), MG_ERR_INVALID);
 }
 
 static void test_session_create_delete(void **state)
@@ -295,6 +345,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, store_fixture_setup, store_fixture_teardown)
 		T(test_session_expiry),
+		T(test_session_sweep),
 		T(test_session_create_delete),
 		T(test_session_get_concurrent),
 		T(test_address_failures),

@@ -7,6 +7,7 @@
  * in its earlier state. */
 #include "store/postgres/pg_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -22,7 +23,12 @@ static const char session_touch_sql[] =
 	" WHERE id_hash = $1 AND expires_ms > $2 AND last_seen_ms > $2 - $3"
 	" RETURNING user_id, csrf, address, created_ms, last_seen_ms, expires_ms";
 static const char session_expire_sql[] =
-	"DELETE FROM sessions WHERE id_hash = $1 AND (expires_ms <= $2 OR last_seen_ms <= $2 - $3)";
+	"DELETE FROM sessions WHERE id_hash = $1 AND (expires_ms <= $2 OR last_seen_ms <= $2 - $3)"
+	" RETURNING user_id, address";
+static const char session_sweep_sql[] =
+	"DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions"
+	" WHERE expires_ms <= $1 OR last_seen_ms <= $1 - $2 LIMIT $3 FOR UPDATE SKIP LOCKED)"
+	" RETURNING user_id, address, (expires_ms > $1)::int";
 static const char session_delete_sql[] = "DELETE FROM sessions WHERE id_hash = $1";
 static const char session_delete_user_sql[] = "DELETE FROM sessions WHERE user_id = $1";
 static const char address_prune_sql[] =
@@ -115,11 +121,52 @@ static int pg_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_
 		PQclear(res);
 		if (r != 0)
 			memset(out, 0, sizeof(*out));
-	} else if (r == MG_ERR_NOT_FOUND) {
-		/* Unknown or expired: the answer is the same either way. */
-		pg_write(c, session_expire_sql, params, false, NULL);
+	} else if (r == MG_ERR_NOT_FOUND && pg_query(c, session_expire_sql, params, &res) == 0) {
+		/* It existed and has expired: say so, with whose it was. */
+		out->user_id = pg_col_int(res, 0, 0);
+		if (pg_col_text(res, 0, 1, out->address, sizeof(out->address)) != 0)
+			out->address[0] = '\0';
+		PQclear(res);
+		r = MG_ERR_EXPIRED;
 	}
 	pg_release(c);
+	return r;
+}
+
+/* The rows are reported after the statement: cb may use the store. */
+static int pg_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
+			    mg_session_expired_cb cb, void *arg)
+{
+	struct mg_session_expired *gone;
+	struct pg_conn *c;
+	PGresult *res;
+	int n = 0, r;
+
+	if (idle_ms < 0)
+		return MG_ERR_INVALID;
+	if ((gone = calloc(MG_SESSION_SWEEP_MAX, sizeof(*gone))) == NULL)
+		return MG_ERR_NOMEM;
+	c = PG_ACQUIRE(s);
+	r = pg_query(c, session_sweep_sql,
+		     PG_PARAMS(PG_INT(now_ms), PG_INT(idle_ms), PG_INT(MG_SESSION_SWEEP_MAX)), &res);
+	if (r == MG_ERR_NOT_FOUND) {
+		r = 0;
+	} else if (r == 0) {
+		n = PQntuples(res);
+		if (n > MG_SESSION_SWEEP_MAX)
+			n = MG_SESSION_SWEEP_MAX;
+		for (int i = 0; i < n; i++) {
+			gone[i].user_id = pg_col_int(res, i, 0);
+			if (pg_col_text(res, i, 1, gone[i].address, sizeof(gone[i].address)) != 0)
+				gone[i].address[0] = '\0';
+			gone[i].idle = pg_col_int(res, i, 2) != 0;
+		}
+		PQclear(res);
+	}
+	pg_release(c);
+	for (int i = 0; r == 0 && i < n; i++)
+		cb(gone[i].user_id, gone[i].address, gone[i].idle, arg);
+	free(gone);
 	return r;
 }
 
@@ -263,6 +310,7 @@ void pg_session_ops_init(struct mg_store *base)
 {
 	base->session_create = pg_session_create;
 	base->session_get = pg_session_get;
+	base->session_sweep = pg_session_sweep;
 	base->session_delete = pg_session_delete;
 	base->session_delete_user = pg_session_delete_user;
 	base->address_failed = pg_address_failed;

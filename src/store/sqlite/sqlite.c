@@ -157,7 +157,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		" RETURNING user_id, csrf, address, created_ms, last_seen_ms, expires_ms",
 	[STMT_SESSION_EXPIRE] =
 		"DELETE FROM sessions WHERE id_hash = ?1"
-		" AND (expires_ms <= ?2 OR last_seen_ms <= ?2 - ?3)",
+		" AND (expires_ms <= ?2 OR last_seen_ms <= ?2 - ?3) RETURNING user_id, address",
 	[STMT_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = ?1",
 	[STMT_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
 	[STMT_ADDRESS_PRUNE] = "DELETE FROM address_failures WHERE window_start_ms <= ?1 - ?2",

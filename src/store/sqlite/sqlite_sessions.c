@@ -6,6 +6,7 @@
  * session, code or link cannot both see it in its earlier state. */
 #include "store/sqlite/sqlite_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -88,10 +89,14 @@ static int sq_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_
 			r = rf;	/* the touch did not commit */
 		if (r != 0)
 			memset(out, 0, sizeof(*out));
-	} else if (r == MG_ERR_NOT_FOUND) {
-		/* Unknown or expired: the answer is the same either way, and a
+	} else if (r == MG_ERR_NOT_FOUND &&
+		   sq_query(c, STMT_SESSION_EXPIRE, params, &st) == 0) {
+		/* It existed and has expired: say so, with whose it was. A
 		 * row this fails to delete now goes at the next attempt. */
-		sq_write(c, STMT_SESSION_EXPIRE, params, false);
+		out->user_id = sqlite3_column_int64(st, 0);
+		if (sq_copy_text(st, 1, out->address, sizeof(out->address)) != 0)
+			out->address[0] = '\0';
+		r = sq_finish(c, st) == 0 ? MG_ERR_EXPIRED : MG_ERR_STORE;
 	}
 	sq_release(c);
 	return r;
@@ -107,6 +112,47 @@ static int sq_session_delete(struct mg_store *s, const unsigned char hash[MG_TOK
 static int sq_session_delete_user(struct mg_store *s, int64_t user_id)
 {
 	return sq_store_write(s, STMT_SESSION_DELETE_USER, SQ_PARAMS(SQ_INT(user_id)), false);
+}
+
+/* Rarely run (the detector's scan), so prepared per call. The rows are
+ * collected first and reported after the statement is done: cb may write
+ * to the store (the audit trail) and must not wait for this write. */
+static int sq_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
+			    mg_session_expired_cb cb, void *arg)
+{
+	struct mg_session_expired *gone;
+	struct sq_conn *c;
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int r;
+
+	if (idle_ms < 0)
+		return MG_ERR_INVALID;
+	if ((gone = calloc(MG_SESSION_SWEEP_MAX, sizeof(*gone))) == NULL)
+		return MG_ERR_NOMEM;
+	c = SQ_ACQUIRE(s);
+	r = sq_run(c,
+		   "DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions"
+		   " WHERE expires_ms <= ?1 OR last_seen_ms <= ?1 - ?2 LIMIT ?3)"
+		   " RETURNING user_id, address, expires_ms > ?1",
+		   SQ_PARAMS(SQ_INT(now_ms), SQ_INT(idle_ms), SQ_INT(MG_SESSION_SWEEP_MAX)), &st);
+	if (r == MG_ERR_NOT_FOUND) {
+		r = 0;
+	} else if (r == 0) {
+		do {
+			gone[n].user_id = sqlite3_column_int64(st, 0);
+			if (sq_copy_text(st, 1, gone[n].address, sizeof(gone[n].address)) != 0)
+				gone[n].address[0] = '\0';
+			gone[n].idle = sqlite3_column_int(st, 2) != 0;
+			n++;
+		} while (n < MG_SESSION_SWEEP_MAX && sqlite3_step(st) == SQLITE_ROW);
+		r = sq_step_done(c, st);
+	}
+	sq_release(c);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		cb(gone[i].user_id, gone[i].address, gone[i].idle, arg);
+	free(gone);
+	return r;
 }
 
 /* One upsert counts the failure or restarts the window. Windows that have
@@ -247,6 +293,7 @@ void sq_session_ops_init(struct mg_store *base)
 {
 	base->session_create = sq_session_create;
 	base->session_get = sq_session_get;
+	base->session_sweep = sq_session_sweep;
 	base->session_delete = sq_session_delete;
 	base->session_delete_user = sq_session_delete_user;
 	base->address_failed = sq_address_failed;
