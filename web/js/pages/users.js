@@ -90,6 +90,7 @@ export async function render(main) {
 		tenants = tr.ok ? tr.data.tenants : [];
 		if (closeEditor) editBox.replaceChildren();
 		show(listBox, table('Accounts', [
+			{ label: 'Id', cell: (u) => String(u.id) },
 			{ label: 'Account', cell: (u) => u.name },
 			{ label: 'Name', cell: (u) => u.display_name },
 			{ label: 'E-mail', cell: (u) => u.email },
