@@ -52,6 +52,7 @@ ok "playwright-core $PLAYWRIGHT_VERSION, axe-core $AXE_VERSION, otplib $OTPLIB_V
 mg_init
 mg_conf_set access lockout_threshold "$LOCKOUT_THRESHOLD"
 mg_conf_set access lockout_seconds 300
+mg_conf_set detect login_failures_account "$LOCKOUT_THRESHOLD"
 mg_start
 BASE=https://localhost:$WEB_PORT
 

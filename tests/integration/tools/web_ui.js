@@ -106,6 +106,61 @@ async function apiStatus(page, method, url) {
 	return page.evaluate(async ([m, u]) => (await fetch(u, { method: m })).status, [method, url]);
 }
 
+/* The lockout raised an alert: open an incident from it, write in its
+ * timeline, acknowledge the alert; filter the audit trail. */
+async function securityOfficer(page) {
+	const alertRow = page.locator('tr', { hasText: 'login.failures.account' });
+	for (let i = 0; i < 20 && !(await alertRow.count()); i++) {
+		await page.goto(`${base}/#/alerts`);
+		await heading(page, 'Alerts');
+		await page.waitForLoadState('networkidle');
+		if (!(await alertRow.count())) await page.waitForTimeout(500);
+	}
+	assert(await alertRow.count() === 1, 'the lockout raised one login.failures.account alert');
+	await axe(page, 'Alerts');
+	await shot(page, '07-alerts');
+	await alertRow.getByRole('checkbox').check();
+	await page.getByLabel('Incident title').fill('Password guessing on locky');
+	await page.getByLabel('Severity').selectOption('high');
+	await page.getByRole('button', { name: 'Open incident from selected alerts' }).click();
+	await heading(page, 'Incidents');
+	await page.getByRole('button', { name: /Open incident \d+/ }).first().click();
+	await page.getByRole('heading', { name: /Password guessing on locky/ }).waitFor();
+	await page.locator('table', { hasText: 'login.failures.account' }).waitFor();
+	await page.getByRole('textbox', { name: 'Note', exact: true }).fill('Called the ward: nobody there tried to sign in as locky.');
+	await page.getByRole('button', { name: 'Add note' }).click();
+	await page.locator('td', { hasText: 'Called the ward' }).waitFor();
+	await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('responding');
+	await page.getByRole('button', { name: 'Change status' }).click();
+	await page.locator('dd', { hasText: 'responding' }).waitFor();
+	await page.getByRole('textbox', { name: 'Target', exact: true }).fill('999999');
+	await page.getByRole('button', { name: 'Carry out' }).click();
+	await page.locator('[data-error-for="target"]', { hasText: 'no such account' }).waitFor();
+	assert(await page.getByRole('textbox', { name: 'Target', exact: true }).inputValue() === '999999', 'target kept after a refused action');
+	await axe(page, 'Incident');
+	await shot(page, '08-incident');
+	ok('incident opened from the alert, note and status in its timeline, a bad response target refused at the field');
+	await page.goto(`${base}/#/alerts`);
+	await heading(page, 'Alerts');
+	await alertRow.getByRole('button', { name: 'Acknowledge' }).click();
+	await page.getByText(/Alert \d+ acknowledged/).waitFor();
+	await page.getByRole('combobox', { name: 'State', exact: true }).selectOption('acknowledged');
+	await alertRow.waitFor();
+	ok('alert acknowledged');
+	await page.goto(`${base}/#/audit`);
+	await heading(page, 'Audit trail');
+	await page.getByRole('textbox', { name: 'Action', exact: true }).fill('login.lockout');
+	await page.getByRole('button', { name: 'Show records' }).click();
+	await page.getByRole('table', { name: /^1 records/ }).waitFor();
+	await page.getByRole('textbox', { name: 'Action', exact: true }).fill('');
+	await page.getByLabel('From', { exact: true }).fill('2026-13-45T99:99');
+	await page.getByRole('spinbutton', { name: 'At most' }).fill('5000');
+	await page.getByRole('button', { name: 'Show records' }).click();
+	await page.locator('[data-error-for="limit"]').filter({ hasText: /./ }).waitFor();
+	await page.getByRole('spinbutton', { name: 'At most' }).fill('200');
+	ok('audit trail filtered by action; a bad limit is refused at the field');
+}
+
 async function mainPhase(browser) {
 	const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
 	const page = await ctx.newPage();
@@ -174,8 +229,9 @@ async function mainPhase(browser) {
 	await page.locator('table td', { hasText: 'nurse.new' }).first().waitFor();
 	ok('admin created the account nurse.new');
 
-	for (const [hash, title, file] of [['settings', 'Settings', '06-settings'], ['alerts', 'Alerts', '07-alerts'],
-		['incidents', 'Incidents', '08-incidents'], ['audit', 'Audit trail', '09-audit'], ['health', 'Health', '10-health']]) {
+	await securityOfficer(page);
+	for (const [hash, title, file] of [['settings', 'Settings', '06-settings'], ['audit', 'Audit trail', '09-audit'],
+		['health', 'Health', '10-health']]) {
 		await page.goto(`${base}/#/${hash}`);
 		await heading(page, title);
 		await page.waitForLoadState('networkidle');

@@ -30,8 +30,9 @@ export async function render(main) {
 				{ label: 'Address', cell: (r) => r.address },
 				{ label: 'Action', cell: (r) => r.action },
 				{ label: 'Object', cell: (r) => r.object },
-				{ label: 'Tenant', cell: (r) => (r.tenant ? String(r.tenant) : '') },
-				{ label: 'Outcome', cell: (r) => h('span', { class: `outcome outcome-${r.outcome}` }, r.outcome) },
+				{ label: 'Tenant', cell: (r) => (r.tenant_id ? String(r.tenant_id) : '') },
+				{ label: 'Outcome', cell: (r) => (r.malformed ? h('span', { class: 'bad' }, 'malformed record')
+					: h('span', { class: `outcome outcome-${r.outcome}` }, r.outcome)) },
 				{ label: 'Details', cell: (r) => (r.details ? h('code', {}, typeof r.details === 'string' ? r.details : JSON.stringify(r.details)) : '') },
 			], res.data.records, 'No records match.'));
 		}

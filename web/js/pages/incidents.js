@@ -6,9 +6,9 @@ import { h, show, notice, table, when } from '../dom.js';
 import { form } from '../forms.js';
 import { notYet, severities } from './alerts.js';
 
-const statuses = ['open', 'investigating', 'contained', 'resolved', 'closed'].map((s) => ({ value: s, label: s }));
+const statuses = ['open', 'responding', 'recovering', 'closed'].map((s) => ({ value: s, label: s }));
 const actions = [
-	{ value: 'lock_user', label: 'Lock an account (account name)' },
+	{ value: 'lock_user', label: 'Lock an account (account id)' },
 	{ value: 'block_device', label: 'Block a device (device id)' },
 	{ value: 'interface_off', label: 'Switch an interface off (device, enrolment, mllp, emr)' },
 ];
@@ -23,7 +23,7 @@ async function detail(box, id, reloadList) {
 		{ name: 'status', label: 'Status', type: 'select', options: statuses, value: inc.status },
 		{ name: 'note', label: 'Why', type: 'textarea', maxlength: 2000 },
 	], async (v) => {
-		const r = await api('PATCH', `/api/v1/incidents/${id}`, v);
+		const r = await api('PATCH', `/api/v1/incidents/${id}`, v.note ? v : { status: v.status });
 		if (r.ok) { again(); reloadList(); }
 		return r;
 	}, { submitLabel: 'Change status', label: 'Change status' });
@@ -36,7 +36,7 @@ async function detail(box, id, reloadList) {
 		{ name: 'action', label: 'Response', type: 'select', options: actions },
 		{ name: 'target', label: 'Target', required: true, maxlength: 128 },
 	], async (v) => {
-		const target = v.action === 'block_device' && /^[0-9]+$/.test(v.target) ? Number(v.target) : v.target;
+		const target = v.action !== 'interface_off' && /^[0-9]+$/.test(v.target) ? Number(v.target) : v.target;
 		const r = await api('POST', `/api/v1/incidents/${id}/actions`, { action: v.action, target });
 		if (r.ok) { show(status, notice('Done; the timeline records it.')); again(); }
 		return r;
@@ -56,7 +56,7 @@ async function detail(box, id, reloadList) {
 		], inc.alerts || [], 'No alerts attached.'),
 		table('Timeline', [
 			{ label: 'Time', cell: (e) => when(e.time) },
-			{ label: 'Who', cell: (e) => e.user },
+			{ label: 'Who (account id)', cell: (e) => (e.user === null || e.user === undefined ? 'system' : String(e.user)) },
 			{ label: 'What', cell: (e) => e.kind },
 			{ label: 'Text', cell: (e) => e.text },
 		], inc.timeline || [], 'Nothing recorded yet.'),
