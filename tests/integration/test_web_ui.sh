@@ -143,8 +143,20 @@ timeout 240 node "$TOOLS/web_ui.js" "$MODULES" "$T/state.json" "$OUT" main || fa
 mg_alive || fail "medgated died during the browser scenarios"
 
 # The idle timeout, short for this part only.
+# Fresh ports: parallel tests may have taken the old ones meanwhile.
 mg_stop
+WEB_PORT=$(free_port)
+DEVICE_PORT=$(free_port)
+DEVICE_URL=https://localhost:$DEVICE_PORT
+mg_conf_set web port "$WEB_PORT"
+mg_conf_set device port "$DEVICE_PORT"
 mg_conf_set access session_idle_timeout "$IDLE_TIMEOUT"
+python3 - "$T/state.json" "https://localhost:$WEB_PORT" <<'PY'
+import json, sys
+state = json.load(open(sys.argv[1]))
+state["base"] = sys.argv[2]
+json.dump(state, open(sys.argv[1], "w"))
+PY
 mg_start
 timeout 120 node "$TOOLS/web_ui.js" "$MODULES" "$T/state.json" "$OUT" idle || fail "idle timeout"
 echo "# browser: $((SECONDS - start)) s"
