@@ -96,7 +96,7 @@ static const struct key keys[] = {
 	{ "access", "password_classes", KEY_UINT, FIELD(password_classes), "0", 0, 4, NULL,
 	  "Character classes (lower, upper, digit, other) a password must mix; 0 sets no "
 	  "composition rule, as NIST recommends." },
-	{ "access", "session_idle_timeout", KEY_UINT, FIELD(session_idle_timeout), "900", 60,
+	{ "access", "session_idle_timeout", KEY_UINT, FIELD(session_idle_timeout), "900", 10,
 	  86400, NULL, "Seconds without activity after which a session ends." },
 	{ "access", "session_lifetime", KEY_UINT, FIELD(session_lifetime), "43200", 300,
 	  7 * 86400, NULL, "Seconds after sign-in at which a session ends regardless." },

@@ -22,6 +22,10 @@ enum MHD_Result mg_http_bytes(struct MHD_Connection *c, unsigned status, const c
 /* Add the security headers every medgate response carries. */
 void mg_http_security_headers(struct MHD_Response *r);
 
+/* The same security headers for a file the browser may keep if it
+ * revalidates it first (Cache-Control: no-cache, with an ETag). */
+void mg_http_security_headers_cached(struct MHD_Response *r);
+
 /* Whether the request's Content-Type is mime (parameters such as charset
  * are allowed after ';'). */
 bool mg_http_content_type_is(struct MHD_Connection *c, const char *mime);

@@ -1,5 +1,5 @@
 /* The web port: the JSON API under /api/v1/ (src/web/api.c routes it) and
- * a landing page. The web interface's static files arrive with the UI. */
+ * the web interface's files (src/web/assets.c) at every other path. */
 #include "web/web_api.h"
 
 #include <stdlib.h>
@@ -7,29 +7,11 @@
 
 #include "daemon/gateway.h"
 #include "web/api.h"
+#include "web/assets.h"
 #include "web/http.h"
 
-static const char landing_page[] =
-	"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	"<title>medgate</title></head><body><main><h1>medgate</h1>"
-	"<p>This gateway is running. Devices enrol and send measurements on the device "
-	"port; the JSON API is under <code>/api/v1/</code>; operators use "
-	"<code>medgatectl</code>.</p></main></body></html>\n";
-
-/* A request that is not for the API: only the landing page exists. */
+/* A request that is not for the API: a file of the web interface. */
 static int other_marker;
-
-static enum MHD_Result other_request(struct MHD_Connection *c, const char *url,
-				     const char *method)
-{
-	if (strcmp(url, "/") != 0)
-		return mg_http_error(c, MHD_HTTP_NOT_FOUND, "no such resource");
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return mg_http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
-	return mg_http_bytes(c, MHD_HTTP_OK, "text/html; charset=utf-8", landing_page,
-			     sizeof(landing_page) - 1);
-}
 
 enum MHD_Result mg_web_handler(void *cls, struct MHD_Connection *c, const char *url,
 			       const char *method, const char *version, const char *upload_data,
@@ -52,7 +34,7 @@ enum MHD_Result mg_web_handler(void *cls, struct MHD_Connection *c, const char *
 		}
 		if (strncmp(url, "/api/", 5) != 0) {
 			*con_cls = &other_marker;
-			return other_request(c, url, method);
+			return mg_web_asset_serve(c, url, method);
 		}
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;

@@ -1,0 +1,63 @@
+# Writes OUT: a C file with every file of the web interface (FILES, paths
+# under ROOT) as a table of {path, content type, ETag, bytes, length}, so
+# the daemon serves exactly what it was built with: an installed daemon
+# cannot serve stale or tampered files, and a path that is not in the
+# table does not exist (no file system look-up, no directory traversal).
+#   cmake -DROOT=web -DFILES="a|b" -DOUT=generated/web_assets.c -P embed-web.cmake
+foreach(var ROOT FILES OUT)
+	if(NOT DEFINED ${var})
+		message(FATAL_ERROR "embed-web.cmake: ${var} is not set")
+	endif()
+endforeach()
+string(REPLACE "|" ";" FILES "${FILES}")
+list(SORT FILES)
+set(body "")
+set(entries "")
+set(count 0)
+foreach(f ${FILES})
+	file(RELATIVE_PATH rel ${ROOT} ${f})
+	if(NOT rel MATCHES "^[A-Za-z0-9_./-]+$" OR rel MATCHES "\\.\\.")
+		message(FATAL_ERROR "embed-web.cmake: ${rel}: only letters, digits, . _ - / in names")
+	endif()
+	get_filename_component(ext ${f} LAST_EXT)
+	if(ext STREQUAL ".html")
+		set(type "text/html@SEMI@ charset=utf-8")
+	elseif(ext STREQUAL ".css")
+		set(type "text/css@SEMI@ charset=utf-8")
+	elseif(ext STREQUAL ".js")
+		set(type "text/javascript@SEMI@ charset=utf-8")
+	elseif(ext STREQUAL ".svg")
+		set(type "image/svg+xml")
+	elseif(ext STREQUAL ".png")
+		set(type "image/png")
+	elseif(ext STREQUAL ".ico")
+		set(type "image/x-icon")
+	elseif(ext STREQUAL ".txt")
+		set(type "text/plain@SEMI@ charset=utf-8")
+	else()
+		message(FATAL_ERROR "embed-web.cmake: ${rel}: no content type for '${ext}'")
+	endif()
+	file(SHA256 ${f} sum)
+	string(SUBSTRING ${sum} 0 32 etag)
+	file(SIZE ${f} size)
+	file(READ ${f} hex HEX)
+	string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+	string(REPEAT "0x..," 16 line)
+	string(REGEX REPLACE "(${line})" "\\1\n\t" hex "${hex}")
+	string(APPEND body "/* ${rel} */\nstatic const unsigned char a${count}[] = {\n\t${hex}0\n};\n")
+	list(APPEND entries "{ \"/${rel}\", \"${type}\", \"\\\"${etag}\\\"\", a${count}, ${size} }")
+	math(EXPR count "${count} + 1")
+endforeach()
+string(JOIN ",\n\t" table ${entries})
+# The types' "; charset" would have split the list: put back here.
+string(REPLACE "@SEMI@" ";" table "${table}")
+file(WRITE ${OUT}.tmp "/* Generated from web/ by scripts/embed-web.cmake; do not edit. */\n"
+	"#include \"web/assets.h\"\n\n${body}\n"
+	"const struct mg_web_asset mg_web_assets[] = {\n\t${table}\n};\n"
+	"const size_t mg_web_assets_count = ${count};\n")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT}
+	RESULT_VARIABLE failed)
+file(REMOVE ${OUT}.tmp)
+if(failed)
+	message(FATAL_ERROR "embed-web.cmake: cannot write ${OUT}")
+endif()

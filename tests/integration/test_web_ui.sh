@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# The web interface on the real daemon: first its files over HTTPS with
+# curl (security headers, content types, ETag revalidation, unknown paths,
+# traversal attempts), then in a real browser — Debian's chromium driven
+# by playwright-core (tools/web_ui.js): sign-in with and without TOTP
+# (codes from otplib), the lockout message, an administrator creating an
+# account that then signs in, a clinician finding a patient and its chart,
+# a clinician kept out of an admin page and its API, the idle timeout,
+# axe-core on every page, and no Content-Security-Policy violation.
+# Screenshots and the printed patient report land in
+# $MG_BIN/test-output/web/.
+#
+# Needs node, npm and /usr/bin/chromium; playwright-core, axe-core and
+# otplib are installed once into $MG_BIN/test-node (the npm registry is
+# the only network use).
+. "$(dirname "$0")/lib.sh"
+TOOLS=$(cd "$(dirname "$0")/tools" && pwd)
+
+PLAYWRIGHT_VERSION=1.65.1
+AXE_VERSION=4.14.1
+OTPLIB_VERSION=12.0.1
+NODE_DIR=$MG_BIN/test-node/web-ui-$PLAYWRIGHT_VERSION-$AXE_VERSION-$OTPLIB_VERSION
+MODULES=$NODE_DIR/node_modules
+OUT=$MG_BIN/test-output/web
+IDLE_TIMEOUT=12
+LOCKOUT_THRESHOLD=3
+
+for tool in node npm /usr/bin/chromium; do
+	command -v "$tool" >/dev/null || fail "$tool is missing (scripts/install-deps.sh installs it)"
+done
+have_all() {
+	[ -f "$MODULES/playwright-core/package.json" ] && [ -f "$MODULES/axe-core/axe.min.js" ] &&
+		[ -f "$MODULES/otplib/package.json" ]
+}
+mkdir -p "$NODE_DIR"
+(
+	flock -w 300 9 || fail "waited too long for $NODE_DIR.lock"
+	if ! have_all; then
+		timeout 300 npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error \
+			"playwright-core@$PLAYWRIGHT_VERSION" "axe-core@$AXE_VERSION" "otplib@$OTPLIB_VERSION" \
+			>"$T/npm.log" 2>&1 || { cat "$T/npm.log"; fail "npm install"; }
+	fi
+) 9>"$NODE_DIR.lock"
+have_all || fail "npm did not install playwright-core, axe-core and otplib"
+for pkg in "playwright-core $PLAYWRIGHT_VERSION" "axe-core $AXE_VERSION" "otplib $OTPLIB_VERSION"; do
+	set -- $pkg
+	got=$(node -p "require('$MODULES/$1/package.json').version")
+	assert_eq "$2" "$got" "$1 version"
+done
+ok "playwright-core $PLAYWRIGHT_VERSION, axe-core $AXE_VERSION, otplib $OTPLIB_VERSION"
+
+mg_init
+mg_conf_set access lockout_threshold "$LOCKOUT_THRESHOLD"
+mg_conf_set access lockout_seconds 300
+mg_conf_set detect login_failures_account "$LOCKOUT_THRESHOLD"
+mg_start
+BASE=https://localhost:$WEB_PORT
+
+# ---- the files, over HTTPS ----
+get() { # path [curl args]: prints the status; headers in $T/h, body in $T/b
+	local p=$1; shift
+	curl -s --path-as-is --cacert "$CA" -D "$T/h" -o "$T/b" -w '%{http_code}' "$@" "$BASE$p"
+}
+header() { grep -i "^$1:" "$T/h" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+
+assert_eq 200 "$(get /)" "GET /"
+assert_eq "text/html; charset=utf-8" "$(header Content-Type)" "type of /"
+assert_contains "$(cat "$T/b")" '<script type="module" src="/js/app.js">' "index.html"
+assert_eq "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'" \
+	"$(header Content-Security-Policy)" "CSP of /"
+assert_eq nosniff "$(header X-Content-Type-Options)" "nosniff"
+assert_eq no-referrer "$(header Referrer-Policy)" "Referrer-Policy"
+assert_contains "$(header Strict-Transport-Security)" "max-age=" "HSTS"
+assert_eq DENY "$(header X-Frame-Options)" "X-Frame-Options"
+assert_eq no-cache "$(header Cache-Control)" "Cache-Control of an asset"
+etag=$(header ETag)
+[[ $etag =~ ^\"[0-9a-f]{32}\"$ ]] || fail "ETag of / is '$etag'"
+assert_eq 304 "$(get / -H "If-None-Match: $etag")" "revalidation with the ETag"
+assert_eq 200 "$(get / -H 'If-None-Match: "0000"')" "a stale ETag"
+ok "/ is index.html with the security headers, an ETag and 304 on revalidation"
+
+assert_eq 200 "$(get /js/app.js)" "GET /js/app.js"
+assert_eq "text/javascript; charset=utf-8" "$(header Content-Type)" "type of app.js"
+assert_eq 200 "$(get /css/app.css)" "GET /css/app.css"
+assert_eq "text/css; charset=utf-8" "$(header Content-Type)" "type of app.css"
+assert_eq 200 "$(get /favicon.svg)" "GET /favicon.svg"
+assert_eq "image/svg+xml" "$(header Content-Type)" "type of favicon.svg"
+for p in /nope.js /index.htm /js/ /js /../etc/passwd /js/../../etc/passwd /%2e%2e/etc/passwd \
+	/js/%2e%2e/index.html "/index.html%00.js" /.git/config /CMakeLists.txt; do
+	code=$(get "$p")
+	assert_eq 404 "$code" "GET $p"
+	assert_contains "$(header Content-Security-Policy)" "default-src 'self'" "CSP on the 404 of $p"
+done
+ok "unknown paths and traversal attempts answer 404, with the security headers"
+assert_eq 405 "$(get / -X POST -H 'Content-Type: text/plain' --data x)" "POST /"
+assert_eq 405 "$(get /js/app.js -X DELETE)" "DELETE /js/app.js"
+assert_eq 200 "$(get /api/v1/health)" "GET /api/v1/health"
+assert_eq no-store "$(header Cache-Control)" "Cache-Control of the API"
+ok "other methods answer 405; API answers stay no-store"
+
+# ---- accounts, a device and a patient's measurements ----
+echo "Tq7-vortex-lantern-88" > "$T/pw0"
+add() { mg_ctl user add "$@" --password-file "$T/pw0" > /dev/null; }
+add locky --role clinician --tenant default
+add clin --role clinician --tenant default
+add tenants --role tenant-admin
+add devices --role device-admin
+ok "accounts made with medgatectl"
+
+mg_enrol scale-1
+weights=(92.4 91.6 90.9 90.1 89.3 88.6)
+fats=(31.5 31.1 30.8 30.2 29.9 29.4)
+for i in "${!weights[@]}"; do
+	body=$(printf '{"id":"w-%d","time":"2026-11-%02dT07:30:00Z","patient":{"id":"P-1001"},"values":[{"type":"body_weight","value":%s,"unit":"kg"},{"type":"body_height","value":180.0,"unit":"cm"},{"type":"body_fat","value":%s,"unit":"%%"}]}' \
+		"$i" $((10 + i)) "${weights[$i]}" "${fats[$i]}")
+	answer=$(mg_send scale-1 "$body")
+	[ "${answer%% *}" = 201 ] || fail "measurement $i: $answer"
+done
+ok "${#weights[@]} measurements of patient P-1001 stored"
+
+python3 - "$T/state.json" "$BASE" "$(cat "$T/admin-password")" "$IDLE_TIMEOUT" "$LOCKOUT_THRESHOLD" \
+	"${weights[@]}" <<'PY'
+import json, sys
+path, base, admin_pw, idle, lockout, *weights = sys.argv[1:]
+users = ["locky", "clin", "tenants", "devices", "nurse.new"]
+pw = {u: "Tq7-vortex-lantern-88" for u in users}
+pw["admin"] = admin_pw
+words = ["heron", "quartz", "tundra", "saffron", "glacier", "meadow"]
+new = {u: f"Kp4-marble-{words[i]}-orbit-93" for i, u in enumerate(users + ["admin"])}
+bmi = float(weights[-1]) / 1.8 ** 2
+json.dump({"base": base, "passwords": pw, "new_passwords": new, "patient": "P-1001",
+           "weights": [float(w) for w in weights], "idle_timeout": int(idle),
+           "lockout_threshold": int(lockout),
+           "expected_category": "Pre-obese" if 25 <= bmi < 30 else "unexpected"},
+          open(path, "w"))
+PY
+
+# ---- the browser ----
+rm -rf "$OUT"
+mkdir -p "$OUT"
+start=$SECONDS
+timeout 240 node "$TOOLS/web_ui.js" "$MODULES" "$T/state.json" "$OUT" main || fail "browser scenarios"
+mg_alive || fail "medgated died during the browser scenarios"
+
+# The idle timeout, short for this part only.
+# Fresh ports: parallel tests may have taken the old ones meanwhile.
+mg_stop
+WEB_PORT=$(free_port)
+DEVICE_PORT=$(free_port)
+DEVICE_URL=https://localhost:$DEVICE_PORT
+mg_conf_set web port "$WEB_PORT"
+mg_conf_set device port "$DEVICE_PORT"
+mg_conf_set access session_idle_timeout "$IDLE_TIMEOUT"
+python3 - "$T/state.json" "https://localhost:$WEB_PORT" <<'PY'
+import json, sys
+state = json.load(open(sys.argv[1]))
+state["base"] = sys.argv[2]
+json.dump(state, open(sys.argv[1], "w"))
+PY
+mg_start
+timeout 120 node "$TOOLS/web_ui.js" "$MODULES" "$T/state.json" "$OUT" idle || fail "idle timeout"
+echo "# browser: $((SECONDS - start)) s"
+
+# What the browser did is on the audit trail as the server saw it.
+mg_ctl audit export --since 2000-01-01T00:00:00Z > "$T/audit.jsonl" || fail "audit export"
+grep -q '"user.create"' "$T/audit.jsonl" || fail "no user.create on the audit trail"
+grep -q '"patient.read"' "$T/audit.jsonl" || fail "no patient.read on the audit trail"
+grep -q '"totp.enrol"' "$T/audit.jsonl" || fail "no totp.enrol on the audit trail"
+ok "the audit trail holds what the browser did: account creation, patient read, TOTP enrolment"
+mg_stop
+echo "# screenshots and the printed report: $OUT"
+ls "$OUT"

@@ -1,0 +1,405 @@
+'use strict';
+// The web interface in a real browser: Debian's chromium driven by
+// playwright-core against the real medgated that test_web_ui.sh started.
+// Every page is checked with axe-core (no serious or critical violation),
+// every Content-Security-Policy violation the browser reports fails the
+// run, and screenshots of the main pages go to the output folder.
+//
+//   node web_ui.js MODULES STATE.json OUTDIR PHASE
+// PHASE "main" runs the scenarios, "idle" the idle timeout (the daemon is
+// restarted with a short session_idle_timeout in between).
+const fs = require('fs');
+const path = require('path');
+
+const [modules, statePath, outDir, phase] = process.argv.slice(2);
+const { chromium } = require(path.join(modules, 'playwright-core'));
+const axeSource = fs.readFileSync(path.join(modules, 'axe-core', 'axe.min.js'), 'utf8');
+const { authenticator } = require(path.join(modules, 'otplib'));
+const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+const base = state.base;
+
+const csp = [];
+const errors = [];
+let checked = 0;
+let current = null; // the page in use, for a screenshot when a step fails
+let shots = 0;
+const started = Date.now();
+
+function ok(what) {
+	console.log(`ok - ${what}`);
+}
+
+function assert(cond, what) {
+	if (!cond) throw new Error(`assertion failed: ${what}`);
+}
+
+async function watch(page) {
+	current = page;
+	// Violations reach the page as events; the console carries them too.
+	await page.addInitScript(() => {
+		window.__csp = [];
+		document.addEventListener('securitypolicyviolation', (e) => {
+			window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+		});
+	});
+	page.on('console', (m) => {
+		if (/Content Security Policy/i.test(m.text())) csp.push(m.text());
+	});
+	page.on('pageerror', (e) => errors.push(String(e)));
+}
+
+async function cspEvents(page) {
+	const list = await page.evaluate(() => window.__csp || []);
+	csp.push(...list);
+}
+
+/* axe-core on the page as it is now: no serious or critical violation. */
+async function axe(page, name) {
+	await page.evaluate(axeSource); // through the debugger: not an inline script
+	const result = await page.evaluate(() => window.axe.run(document, {
+		runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+	}));
+	const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+	for (const v of bad) {
+		console.log(`  axe ${name}: ${v.impact} ${v.id}: ${v.help}`);
+		for (const n of v.nodes.slice(0, 3)) console.log(`    ${n.target.join(' ')}: ${n.failureSummary}`);
+	}
+	assert(bad.length === 0, `axe-core: ${bad.length} serious/critical violations on ${name}`);
+	checked += 1;
+	await cspEvents(page);
+	ok(`axe-core: ${name} has no serious or critical violation (${result.passes.length} rules pass)`);
+}
+
+async function shot(page, name, opts = {}) {
+	await page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true, ...opts });
+	shots += 1;
+}
+
+async function heading(page, text) {
+	await page.locator('main h1', { hasText: text }).first().waitFor({ timeout: 10000 });
+}
+
+/* Sign in through the form; answers once the next page shows. */
+async function signIn(page, user, password, expectHeading) {
+	await page.goto(`${base}/#/signin`);
+	await heading(page, 'Sign in');
+	await page.getByLabel('Account name').fill(user);
+	await page.getByLabel('Password', { exact: true }).fill(password);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	if (expectHeading) await heading(page, expectHeading);
+}
+
+async function signOut(page) {
+	await page.getByRole('button', { name: 'Sign out' }).click();
+	await heading(page, 'Sign in');
+}
+
+async function changePassword(page, oldPw, newPw) {
+	await heading(page, 'Choose a new password');
+	await page.getByLabel('Current password').fill(oldPw);
+	await page.getByLabel('New password', { exact: true }).fill(newPw);
+	await page.getByLabel('New password again').fill(newPw);
+	await page.getByRole('button', { name: 'Change password' }).click();
+}
+
+async function apiStatus(page, method, url) {
+	return page.evaluate(async ([m, u]) => (await fetch(u, { method: m })).status, [method, url]);
+}
+
+/* The lockout raised an alert: open an incident from it, write in its
+ * timeline, acknowledge the alert; filter the audit trail. */
+async function securityOfficer(page) {
+	const alertRow = page.locator('tr', { hasText: 'login.failures.account' });
+	for (let i = 0; i < 20 && !(await alertRow.count()); i++) {
+		await page.goto(`${base}/#/alerts`);
+		await heading(page, 'Alerts');
+		await page.waitForLoadState('networkidle');
+		if (!(await alertRow.count())) await page.waitForTimeout(500);
+	}
+	assert(await alertRow.count() === 1, 'the lockout raised one login.failures.account alert');
+	await axe(page, 'Alerts');
+	await shot(page, '07-alerts');
+	await alertRow.getByRole('checkbox').check();
+	await page.getByLabel('Incident title').fill('Password guessing on locky');
+	await page.getByLabel('Severity').selectOption('high');
+	await page.getByRole('button', { name: 'Open incident from selected alerts' }).click();
+	await heading(page, 'Incidents');
+	await page.getByRole('button', { name: /Open incident \d+/ }).first().click();
+	await page.getByRole('heading', { name: /Password guessing on locky/ }).waitFor();
+	await page.locator('table', { hasText: 'login.failures.account' }).waitFor();
+	await page.getByRole('textbox', { name: 'Note', exact: true }).fill('Called the ward: nobody there tried to sign in as locky.');
+	await page.getByRole('button', { name: 'Add note' }).click();
+	await page.locator('td', { hasText: 'Called the ward' }).waitFor();
+	await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('responding');
+	await page.getByRole('button', { name: 'Change status' }).click();
+	await page.locator('dd', { hasText: 'responding' }).waitFor();
+	await page.getByRole('textbox', { name: 'Target', exact: true }).fill('999999');
+	await page.getByRole('button', { name: 'Carry out' }).click();
+	await page.locator('[data-error-for="target"]', { hasText: 'no such account' }).waitFor();
+	assert(await page.getByRole('textbox', { name: 'Target', exact: true }).inputValue() === '999999', 'target kept after a refused action');
+	await axe(page, 'Incident');
+	await shot(page, '08-incident');
+	ok('incident opened from the alert, note and status in its timeline, a bad response target refused at the field');
+	await page.goto(`${base}/#/alerts`);
+	await heading(page, 'Alerts');
+	await alertRow.getByRole('button', { name: 'Acknowledge' }).click();
+	await page.getByText(/Alert \d+ acknowledged/).waitFor();
+	await page.getByRole('combobox', { name: 'State', exact: true }).selectOption('acknowledged');
+	await alertRow.waitFor();
+	ok('alert acknowledged');
+	await page.goto(`${base}/#/audit`);
+	await heading(page, 'Audit trail');
+	await page.getByRole('textbox', { name: 'Action', exact: true }).fill('login.lockout');
+	await page.getByRole('button', { name: 'Show records' }).click();
+	await page.getByRole('table', { name: /^1 records/ }).waitFor();
+	await page.getByRole('textbox', { name: 'Action', exact: true }).fill('');
+	await page.getByLabel('From', { exact: true }).fill('2026-13-45T99:99');
+	await page.getByRole('spinbutton', { name: 'At most' }).fill('5000');
+	await page.getByRole('button', { name: 'Show records' }).click();
+	await page.locator('[data-error-for="limit"]').filter({ hasText: /./ }).waitFor();
+	await page.getByRole('spinbutton', { name: 'At most' }).fill('200');
+	ok('audit trail filtered by action; a bad limit is refused at the field');
+}
+
+async function mainPhase(browser) {
+	const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+	const page = await ctx.newPage();
+	await watch(page);
+
+	// Security headers on the page itself.
+	const res = await page.goto(`${base}/`);
+	const hdr = res.headers();
+	assert(/script-src 'self'/.test(hdr['content-security-policy'] || ''), 'CSP header on /');
+	assert(hdr['x-content-type-options'] === 'nosniff', 'nosniff on /');
+	await heading(page, 'Sign in');
+	assert(!(await page.getByLabel(/Code from your authenticator/).isVisible()), 'no code field before the password');
+	await axe(page, 'sign-in');
+	await shot(page, '01-sign-in');
+
+	await page.getByRole('link', { name: 'Forgot your password?' }).click();
+	await heading(page, 'Forgot password');
+	await axe(page, 'forgot password');
+	await page.getByLabel('Account name').fill('nobody-here');
+	await page.getByRole('button', { name: 'Send reset link' }).click();
+	await page.getByText('If the account exists').waitFor();
+	ok('forgot password answers the same text for any account');
+
+	// Lockout: the server's one message for every failure, shown on the form.
+	for (let i = 0; i < state.lockout_threshold; i++) {
+		await signIn(page, 'locky', 'not-the-password-at-all');
+		await page.locator('.form-error', { hasText: 'invalid credentials or locked' }).waitFor();
+	}
+	await signIn(page, 'locky', state.passwords.locky);
+	await page.locator('.form-error', { hasText: 'invalid credentials or locked' }).waitFor();
+	assert(await page.getByLabel('Account name').inputValue() === 'locky', 'account name kept after a failure');
+	await shot(page, '02-lockout');
+	ok(`lockout: after ${state.lockout_threshold} failures even the right password shows "invalid credentials or locked"`);
+
+	// The first administrator: forced password change, then the admin pages.
+	await signIn(page, 'admin', state.passwords.admin);
+	await changePassword(page, 'wrong-current-password', state.new_passwords.admin);
+	await page.locator('[data-error-for="old"]', { hasText: 'current password is wrong' }).waitFor();
+	assert(await page.getByLabel('New password', { exact: true }).inputValue() === state.new_passwords.admin,
+		'the new password is kept after a failed submit');
+	ok('password change: the server\'s error is shown next to the field, input kept');
+	await axe(page, 'forced password change');
+	await shot(page, '03-password-change');
+	await page.getByLabel('Current password').fill(state.passwords.admin);
+	await page.getByRole('button', { name: 'Change password' }).click();
+	await heading(page, 'Users');
+	await axe(page, 'users');
+	await shot(page, '04-users');
+
+	// Create a user: first with a bad password (error at the field, form kept).
+	const form = page.locator('form[aria-label="Create an account"]');
+	await form.getByLabel('Account name').fill('nurse.new');
+	await form.getByLabel('Display name').fill('Nurse New');
+	await form.getByLabel('clinician').check();
+	await form.getByLabel('default').check();
+	await form.getByLabel('One-time password').fill('password');
+	await form.getByRole('button', { name: 'Create account' }).click();
+	await form.locator('[data-error-for="password"]').filter({ hasText: /./ }).waitFor();
+	assert(await form.getByLabel('Account name').inputValue() === 'nurse.new', 'name kept after a refused create');
+	assert(await form.getByLabel('clinician').isChecked(), 'role kept after a refused create');
+	await shot(page, '05-user-create-error');
+	ok('create user: weak password refused next to the field, the form keeps its input');
+	await form.getByLabel('One-time password').fill(state.passwords['nurse.new']);
+	await form.getByRole('button', { name: 'Create account' }).click();
+	await page.getByText('Account nurse.new created.').waitFor();
+	await page.locator('table td', { hasText: 'nurse.new' }).first().waitFor();
+	ok('admin created the account nurse.new');
+
+	await securityOfficer(page);
+	for (const [hash, title, file] of [['settings', 'Settings', '06-settings'], ['audit', 'Audit trail', '09-audit'],
+		['health', 'Health', '10-health']]) {
+		await page.goto(`${base}/#/${hash}`);
+		await heading(page, title);
+		await page.waitForLoadState('networkidle');
+		await axe(page, title);
+		await shot(page, file);
+	}
+	await signOut(page);
+
+	// The new account signs in, must choose its own password, then works.
+	await signIn(page, 'nurse.new', state.passwords['nurse.new']);
+	await changePassword(page, state.passwords['nurse.new'], state.new_passwords['nurse.new']);
+	await heading(page, 'Patients');
+	ok('the new account signed in, changed its password and reached the patients page');
+	await signOut(page);
+
+	// A clinician finds a patient: table, charts, BMI and its category.
+	await signIn(page, 'clin', state.passwords.clin);
+	await changePassword(page, state.passwords.clin, state.new_passwords.clin);
+	await heading(page, 'Patients');
+	await axe(page, 'patients (empty)');
+	await page.getByLabel('Patient id').fill('NO-SUCH-PATIENT');
+	await page.getByRole('button', { name: 'Find patient' }).click();
+	await page.locator('[data-error-for="patient"]', { hasText: 'no patient with this id' }).waitFor();
+	ok('unknown patient: the error is shown next to the field');
+	await page.getByLabel('Patient id').fill(state.patient);
+	await page.getByRole('button', { name: 'Find patient' }).click();
+	await page.locator('figure.chart').first().waitFor();
+	const points = await page.locator('figure.chart').first().locator('circle.point').count();
+	assert(points === state.weights.length, `weight chart has ${points} points, expected ${state.weights.length}`);
+	const figures = await page.locator('figure.chart').count();
+	assert(figures === 3, `expected weight, BMI and body-fat charts, got ${figures}`);
+	const rows = await page.locator('.measurements tbody tr').count();
+	assert(rows === state.weights.length, `table has ${rows} rows`);
+	const category = await page.locator('.who-category').first().getAttribute('data-bmi-category');
+	assert(category === state.expected_category, `WHO category ${category}, expected ${state.expected_category}`);
+	await page.getByText('Body composition').waitFor();
+	ok(`patient found: weight chart with ${points} points, ${figures} charts, ${rows} rows, BMI category "${category}"`);
+	await axe(page, 'patient report');
+	await shot(page, '11-patient');
+	await page.setViewportSize({ width: 768, height: 1024 });
+	await shot(page, '12-patient-tablet');
+	await page.setViewportSize({ width: 1280, height: 900 });
+	await page.emulateMedia({ media: 'print' });
+	await shot(page, '13-patient-print');
+	await page.pdf({ path: path.join(outDir, 'patient-report.pdf'), format: 'A4', printBackground: false });
+	await page.emulateMedia({ media: 'screen' });
+	ok('print view and PDF of the patient report written');
+
+	// A clinician cannot open an admin page, and the API refuses it too.
+	await page.goto(`${base}/#/users`);
+	await heading(page, 'Not allowed');
+	assert(await page.locator('nav a', { hasText: 'Users' }).count() === 0, 'no Users link for a clinician');
+	const st = await apiStatus(page, 'GET', '/api/v1/users');
+	assert(st === 403, `GET /api/v1/users answered ${st} to a clinician`);
+	await axe(page, 'not allowed');
+	ok('clinician: admin page not offered, API answers 403');
+
+	// Second factor: enrol with the QR code's secret, then sign in with it.
+	await page.goto(`${base}/#/account`);
+	await heading(page, 'My account');
+	await page.getByRole('button', { name: 'Set up a second factor' }).click();
+	await page.locator('img.qr').waitFor();
+	const secret = (await page.locator('code.secret').textContent()).trim();
+	await axe(page, 'TOTP enrolment');
+	await shot(page, '14-totp-enrol');
+	await page.getByLabel('Code shown by the app').fill('000000');
+	await page.getByRole('button', { name: 'Activate' }).click();
+	await page.locator('[data-error-for="code"]').filter({ hasText: /./ }).waitFor();
+	await page.getByLabel('Code shown by the app').fill(authenticator.generate(secret));
+	await page.getByRole('button', { name: 'Activate' }).click();
+	await page.getByRole('heading', { name: 'Recovery codes' }).waitFor();
+	assert(await page.locator('ul.codes li').count() === 10, 'ten recovery codes');
+	ok('TOTP enrolled with a code from otplib; ten recovery codes shown');
+	await page.getByRole('button', { name: /continue/ }).click();
+	await signOut(page);
+	await signIn(page, 'clin', state.new_passwords.clin);
+	const code = page.getByLabel(/Code from your authenticator/);
+	await code.waitFor();
+	await code.fill('123456');
+	await page.getByRole('button', { name: 'Verify' }).click();
+	await page.locator('[data-error-for="totp"]', { hasText: 'invalid credentials' }).waitFor();
+	await axe(page, 'second-factor step');
+	await shot(page, '15-second-factor');
+	// The next time step: the one used to enrol is spent.
+	const next = authenticator.clone({ epoch: Date.now() + 30000 }).generate(secret);
+	await code.fill(next);
+	await page.getByRole('button', { name: 'Verify' }).click();
+	await heading(page, 'Patients');
+	ok('signed in with password and a TOTP code; a wrong code was refused at the field');
+	await signOut(page);
+
+	// Tenant and device administrators.
+	await signIn(page, 'tenants', state.passwords.tenants);
+	await changePassword(page, state.passwords.tenants, state.new_passwords.tenants);
+	await heading(page, 'Tenants');
+	await page.getByRole('button', { name: 'Members' }).first().click();
+	await page.getByRole('heading', { name: /Members of/ }).first().waitFor();
+	await page.waitForLoadState('networkidle');
+	await axe(page, 'tenants');
+	await shot(page, '16-tenants');
+	await signOut(page);
+	await signIn(page, 'devices', state.passwords.devices);
+	await changePassword(page, state.passwords.devices, state.new_passwords.devices);
+	await heading(page, 'Devices');
+	await page.locator('table td', { hasText: 'scale-1' }).first().waitFor();
+	await page.getByLabel('Device name').fill('Scale ward 4');
+	await page.getByRole('button', { name: 'Make token' }).click();
+	await page.getByText('Enrolment token made').waitFor();
+	await axe(page, 'devices');
+	await shot(page, '17-devices');
+	ok('device admin sees the enrolled device and made an enrolment token');
+	await signOut(page);
+	await cspEvents(page);
+	await ctx.close();
+}
+
+async function idlePhase(browser) {
+	const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+	const page = await ctx.newPage();
+	await watch(page);
+	await signIn(page, 'nurse.new', state.new_passwords['nurse.new'], 'Patients');
+	const t0 = Date.now();
+	const warning = page.locator('#idle-warning');
+	await warning.waitFor({ state: 'visible', timeout: (state.idle_timeout + 5) * 1000 });
+	const warnedAfter = (Date.now() - t0) / 1000;
+	assert(/signed out in \d+ s/.test(await warning.textContent()), 'the warning counts down');
+	await axe(page, 'idle warning');
+	await shot(page, '18-idle-warning');
+	await heading(page, 'Sign in');
+	const outAfter = (Date.now() - t0) / 1000;
+	await page.getByText('signed out after a period of inactivity').waitFor();
+	const st = await apiStatus(page, 'GET', '/api/v1/session');
+	assert(st === 401, `the session still answers ${st} after the idle timeout`);
+	await shot(page, '19-idle-signed-out');
+	ok(`idle timeout ${state.idle_timeout} s: warning after ${warnedAfter.toFixed(1)} s, ` +
+		`back to sign-in after ${outAfter.toFixed(1)} s, session gone on the server`);
+	await cspEvents(page);
+	await ctx.close();
+}
+
+(async () => {
+	const browser = await chromium.launch({
+		executablePath: '/usr/bin/chromium', headless: true,
+		args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+	});
+	let failed = null;
+	try {
+		if (phase === 'idle') await idlePhase(browser);
+		else await mainPhase(browser);
+	} catch (e) {
+		failed = e;
+		if (current) {
+			await current.screenshot({ path: path.join(outDir, 'failure.png'), fullPage: true }).catch(() => {});
+			console.log(`# the page at the failure: ${path.join(outDir, 'failure.png')}, ${current.url()}`);
+		}
+	} finally {
+		await browser.close();
+	}
+	if (errors.length) console.log(`page errors:\n  ${errors.join('\n  ')}`);
+	if (csp.length) console.log(`CSP violations:\n  ${csp.join('\n  ')}`);
+	console.log(`# ${phase}: ${checked} pages checked with axe-core, ${shots} screenshots, ` +
+		`${csp.length} CSP violations, ${errors.length} page errors, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+	if (failed) {
+		console.log(`FAIL: ${failed.stack || failed}`);
+		process.exit(1);
+	}
+	if (csp.length || errors.length) {
+		console.log('FAIL: CSP violations or page errors');
+		process.exit(1);
+	}
+})();
