@@ -7,6 +7,9 @@
 mg_init
 printf 'Tq7-vortex-lantern-88\n' > "$T/pw"
 mg_ctl user add doc.a --role clinician --tenant default --password-file "$T/pw" >/dev/null
+# Short idle sessions and frequent scans, so a timeout happens within the test.
+mg_conf_set access session_idle_timeout 10
+mg_conf_set detect scan_interval 1
 mg_start
 mg_enrol scale1
 assert_contains "$(mg_send scale1 "$(mg_body m-1 AUDIT-PAT-7)")" "201 " "measurement"
@@ -40,6 +43,19 @@ code=$(curl -s --max-time 20 -b "$T/jar" --cacert "$CA" -o /dev/null -w '%{http_
 	"$W/api/v1/patients/AUDIT-PAT-NOBODY/accesses")
 assert_eq 404 "$code" "accesses of an unknown patient"
 ok "who accessed my data, through the API: the clinician's read is listed"
+# The clinician walks away: the session times out and that is on the trail.
+for _ in $(seq 100); do
+	mg_ctl audit export --since 2000-01-01T00:00:00Z 2>/dev/null | grep -q '"action":"session.timeout"' && break
+	sleep 0.25
+done
+mg_ctl audit export --since 2000-01-01T00:00:00Z | grep '"action":"session.timeout"' > "$T/timeout" ||
+	fail "no session.timeout record within 25 s"
+assert_contains "$(cat "$T/timeout")" '"actor":"doc.a"' "timeout names the account"
+assert_contains "$(cat "$T/timeout")" '"reason":"idle"' "timeout reason"
+code=$(curl -s --max-time 20 -b "$T/jar" --cacert "$CA" -o /dev/null -w '%{http_code}' \
+	"$W/api/v1/session")
+assert_eq 401 "$code" "the timed-out session"
+ok "an idle session ends after [access] session_idle_timeout and is recorded as session.timeout"
 # A certificate from nowhere is refused and recorded.
 curl -s --max-time 20 -o /dev/null --cacert "$CA" -H 'Content-Type: application/json' \
 	--data-binary "$(mg_body m-2 X)" "$DEVICE_URL/device/v1/measurements" || true
