@@ -279,6 +279,12 @@ async function mainPhase(browser) {
 	await page.pdf({ path: path.join(outDir, 'patient-report.pdf'), format: 'A4', printBackground: false });
 	await page.emulateMedia({ media: 'screen' });
 	ok('print view and PDF of the patient report written');
+	await page.getByRole('button', { name: 'Who accessed this data' }).click();
+	await page.locator('.accesses tbody tr').first().waitFor();
+	const reads = await page.locator('.accesses tbody tr', { hasText: 'patient.read' }).count();
+	assert(reads === 1, `who accessed: ${reads} patient.read rows, expected the one search`);
+	await axe(page, 'who accessed');
+	ok(`who accessed this data: ${reads} reads listed`);
 
 	// A clinician cannot open an admin page, and the API refuses it too.
 	await page.goto(`${base}/#/users`);

@@ -73,16 +73,41 @@ function measurementTable(rows) {
 		table(`${rows.length} measurements, oldest first`, columns, rows));
 }
 
+// "Who accessed my data": the audit trail's records about this patient,
+// for the clinician to hand to the patient. Asking is itself recorded.
+async function accesses(box, pid) {
+	const res = await api('GET', `/api/v1/patients/${encodeURIComponent(pid)}/accesses`);
+	if (!res.ok) {
+		show(box, h('p', { role: 'alert' }, res.data && res.data.error ? res.data.error : 'Could not load the accesses.'));
+		return;
+	}
+	const columns = [
+		{ label: 'Time', cell: (a) => new Date(a.time).toLocaleString() },
+		{ label: 'Who', cell: (a) => a.actor },
+		{ label: 'Roles', cell: (a) => a.roles },
+		{ label: 'From', cell: (a) => a.address },
+		{ label: 'What', cell: (a) => a.action },
+		{ label: 'Outcome', cell: (a) => a.outcome },
+	];
+	show(box, h('h2', { tabindex: '-1' }, 'Who accessed this patient\'s data'),
+		table(`${res.data.accesses.length} accesses, oldest first`, columns, res.data.accesses));
+	box.querySelector('h2').focus();
+}
+
 function report(box, pid, rows) {
 	const printed = new Date().toLocaleString();
+	const accessBox = h('section', { class: 'accesses', 'aria-live': 'polite' });
 	show(box,
 		h('header', { class: 'report-head' },
 			h('h2', { tabindex: '-1' }, `Patient ${pid}`),
 			h('p', { class: 'print-only' }, `medgate patient report, printed ${printed}`),
-			h('button', { type: 'button', class: 'no-print', onclick: () => window.print() }, 'Print report')),
+			h('button', { type: 'button', class: 'no-print', onclick: () => window.print() }, 'Print report'),
+			h('button', { type: 'button', class: 'no-print', onclick: () => accesses(accessBox, pid) },
+				'Who accessed this data')),
 		rows.length === 0 ? h('p', {}, 'No measurements yet.') : [
 			summary(rows), compositionBlock(rows), charts(rows), measurementTable(rows),
-		]);
+		],
+		accessBox);
 	box.querySelector('h2').focus();
 }
 
