@@ -90,9 +90,9 @@ static int print_device(const struct mg_device *d, void *arg)
 	if (d->last_seen_ms != 0)
 		mg_time_format(d->last_seen_ms, seen, sizeof(seen));
 	mg_time_format(d->cert_not_after_ms, expiry, sizeof(expiry));
-	printf("%-6lld %-8lld %-8s %-25s %-25s %.16s  %s\n", (long long)d->id,
+	printf("%-6lld %-8lld %-8s %-25s %-25s %.16s  %-12s %s\n", (long long)d->id,
 	       (long long)d->tenant_id, mg_device_status_name(d->status), seen, expiry,
-	       d->cert_fingerprint, d->name);
+	       d->cert_fingerprint, d->firmware[0] ? d->firmware : "-", d->name);
 	return 0;
 }
 
@@ -105,8 +105,8 @@ static int device_list(struct cli *cli, int argc, char **argv)
 		return device_usage();
 	if (cli_open(cli, false) != 0 || (argc == 3 && cli_tenant_id(cli, argv[2], &tenant_id) != 0))
 		return 1;
-	printf("%-6s %-8s %-8s %-25s %-25s %-17s %s\n", "ID", "TENANT", "STATUS", "LAST SEEN",
-	       "CERTIFICATE EXPIRES", "FINGERPRINT", "NAME");
+	printf("%-6s %-8s %-8s %-25s %-25s %-17s %-12s %s\n", "ID", "TENANT", "STATUS",
+	       "LAST SEEN", "CERTIFICATE EXPIRES", "FINGERPRINT", "FIRMWARE", "NAME");
 	if ((r = cli->store->device_list(cli->store, tenant_id, print_device, NULL)) != 0) {
 		fprintf(stderr, "medgatectl: cannot list devices: %s\n", mg_strerror(r));
 		return 1;

@@ -36,6 +36,7 @@ struct mg_device {
 	enum mg_device_status status;
 	int64_t created_ms;
 	int64_t last_seen_ms;	/* 0 if never */
+	char firmware[MG_FIRMWARE_MAX + 1];	/* as the device last said; "" unknown */
 };
 
 /* An unused, unexpired enrolment token. */
@@ -348,6 +349,8 @@ struct mg_store {
 				     struct mg_device *out);
 	int (*device_by_id)(struct mg_store *s, int64_t id, struct mg_device *out);
 	int (*device_set_status)(struct mg_store *s, int64_t id, enum mg_device_status st);
+	/* Record the firmware version the device reports (MG_FIRMWARE_MAX). */
+	int (*device_set_firmware)(struct mg_store *s, int64_t id, const char *firmware);
 	/* Move a device to another tenant (its future measurements go there). */
 	int (*device_set_tenant)(struct mg_store *s, int64_t id, int64_t tenant_id);
 	/* Every device of tenant_id (0 = all), in id order. A callback

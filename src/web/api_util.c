@@ -200,7 +200,8 @@ json_t *api_user_json(const struct mg_user *u)
 
 json_t *api_device_json(const struct mg_device *d)
 {
-	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)d->id,
+	return json_pack("{s:o, s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o}", "firmware",
+			 d->firmware[0] ? json_string(d->firmware) : json_null(), "id", (json_int_t)d->id,
 			 "tenant", (json_int_t)d->tenant_id, "name", d->name, "status",
 			 mg_device_status_name(d->status), "certificate_fingerprint",
 			 d->cert_fingerprint, "certificate_expires", api_time_json(d->cert_not_after_ms),

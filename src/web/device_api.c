@@ -243,6 +243,31 @@ static enum MHD_Result measurement_answer(struct device_request *rq)
 				      p->duplicate));
 }
 
+/* The firmware version the device names in X-Device-Firmware, recorded
+ * when it changes (a rare write). Returns 0, or -1 for a malformed one. */
+static int firmware_note(struct device_request *rq)
+{
+	const char *fw = MHD_lookup_connection_value(rq->connection, MHD_HEADER_KIND,
+						     "X-Device-Firmware");
+	size_t n;
+	int r;
+
+	if (fw == NULL)
+		return 0;
+	n = strnlen(fw, MG_FIRMWARE_MAX + 1);
+	if (n == 0 || n > MG_FIRMWARE_MAX || strspn(fw, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+						  "nopqrstuvwxyz0123456789._+-()") != n)
+		return -1;
+	if (strcmp(fw, rq->device.firmware) == 0)
+		return 0;
+	if ((r = rq->gw->store->device_set_firmware(rq->gw->store, rq->device.id, fw)) != 0)
+		mg_log_error("device port: cannot record the firmware of device %lld: %s",
+			     (long long)rq->device.id, mg_strerror(r));
+	else
+		mg_log_info("device %lld reports firmware %s", (long long)rq->device.id, fw);
+	return 0;
+}
+
 static enum MHD_Result measurement_submit(struct device_request *rq)
 {
 	struct mg_measurement *m = &rq->job.measurement;
@@ -252,6 +277,9 @@ static enum MHD_Result measurement_submit(struct device_request *rq)
 	size_t idlen;
 	int r;
 
+	if (firmware_note(rq) != 0)
+		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST,
+				     "X-Device-Firmware: 1 to 64 characters of A-Z a-z 0-9 . _ + - ( )");
 	mg_detect_device_request(rq->gw->detector, rq->device.id, rq->device.tenant_id,
 				 mg_now_ms());
 	r = mg_measurement_parse(rq->body ? rq->body : "", rq->len, mg_now_ms(), m, err,

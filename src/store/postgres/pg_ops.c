@@ -8,7 +8,7 @@
 
 #define DEVICE_COLUMNS \
 	"id, tenant_id, name, cert_fingerprint, cert_serial, cert_not_after_ms, status," \
-	" created_ms, coalesce(last_seen_ms, 0)"
+	" created_ms, coalesce(last_seen_ms, 0), firmware"
 
 static const char tenant_insert_sql[] =
 	"INSERT INTO tenants (name, wrapped_key, created_ms) VALUES ($1, $2, $3) RETURNING id";
@@ -182,6 +182,8 @@ static int device_read(const PGresult *res, int row, struct mg_device *d)
 	d->cert_not_after_ms = pg_col_int(res, row, 5);
 	d->created_ms = pg_col_int(res, row, 7);
 	d->last_seen_ms = pg_col_int(res, row, 8);
+	if (pg_col_text(res, row, 9, d->firmware, sizeof(d->firmware)) != 0)
+		d->firmware[0] = '\0';	/* altered behind our back: unknown */
 	return 0;
 }
 
@@ -209,6 +211,14 @@ static int pg_device_by_fingerprint(struct mg_store *s, const char *fp, struct m
 static int pg_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out)
 {
 	return device_get(s, device_by_id_sql, PG_PARAMS(PG_INT(id)), out);
+}
+
+static int pg_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
+{
+	if (firmware == NULL || strlen(firmware) > MG_FIRMWARE_MAX)
+		return MG_ERR_INVALID;
+	return pg_store_write(s, "UPDATE devices SET firmware = $2 WHERE id = $1",
+			      PG_PARAMS(PG_INT(id), PG_TEXT(firmware)), true);
 }
 
 /* A revoked device stays revoked: its certificate is burnt. */
@@ -246,6 +256,7 @@ void pg_ops_init(struct mg_store *base)
 	base->device_by_fingerprint = pg_device_by_fingerprint;
 	base->device_by_id = pg_device_by_id;
 	base->device_set_status = pg_device_set_status;
+	base->device_set_firmware = pg_device_set_firmware;
 	base->device_list = pg_device_list;
 	pg_measurement_ops_init(base);
 	pg_tenant_ops_init(base);

@@ -15,7 +15,7 @@
 
 #define DEVICE_COLUMNS \
 	"id, tenant_id, name, cert_fingerprint, cert_serial, cert_not_after_ms, status," \
-	" created_ms, coalesce(last_seen_ms, 0)"
+	" created_ms, coalesce(last_seen_ms, 0), firmware"
 
 #define TENANT_COLUMNS "id, name, wrapped_key, created_ms"
 

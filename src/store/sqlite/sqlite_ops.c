@@ -198,6 +198,8 @@ static int device_read(sqlite3_stmt *st, struct mg_device *d)
 	d->cert_not_after_ms = sqlite3_column_int64(st, 5);
 	d->created_ms = sqlite3_column_int64(st, 7);
 	d->last_seen_ms = sqlite3_column_int64(st, 8);
+	if (sq_copy_text(st, 9, d->firmware, sizeof(d->firmware)) != 0)
+		d->firmware[0] = '\0';	/* altered behind our back: unknown */
 	return 0;
 }
 
@@ -231,6 +233,20 @@ static int sq_device_by_fingerprint(struct mg_store *s, const char *fp, struct m
 static int sq_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out)
 {
 	return device_get(s, STMT_DEVICE_BY_ID, NULL, id, out);
+}
+
+static int sq_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
+{
+	struct sq_conn *c;
+	int r;
+
+	if (firmware == NULL || !sq_text_fits(firmware, MG_FIRMWARE_MAX))
+		return MG_ERR_INVALID;
+	c = SQ_ACQUIRE(s);
+	r = sq_run_write(c, "UPDATE devices SET firmware = ?2 WHERE id = ?1",
+			 SQ_PARAMS(SQ_INT(id), SQ_TEXT(firmware)), true);
+	sq_release(c);
+	return r;
 }
 
 static int sq_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status status)
@@ -286,6 +302,7 @@ void sq_ops_init(struct mg_store *base)
 	base->device_by_fingerprint = sq_device_by_fingerprint;
 	base->device_by_id = sq_device_by_id;
 	base->device_set_status = sq_device_set_status;
+	base->device_set_firmware = sq_device_set_firmware;
 	base->device_list = sq_device_list;
 	sq_measurement_ops_init(base);
 	sq_outbox_ops_init(base);

@@ -59,7 +59,7 @@ export async function render(main) {
 			{ label: 'Name', cell: (d) => d.name },
 			{ label: 'Tenant', cell: (d) => tenantName(d.tenant) },
 			{ label: 'Status', cell: (d) => h('span', { class: `status status-${d.status}` }, d.status) },
-			{ label: 'Firmware', cell: (d) => d.firmware },
+			{ label: 'Firmware', cell: (d) => d.firmware || 'not reported' },
 			{ label: 'Last seen', cell: (d) => when(d.last_seen) },
 			{ label: 'Certificate expires', cell: (d) => expiry(d.certificate_expires) },
 			{ label: 'Actions', cell: (d) => h('button', { type: 'button', class: 'secondary',
