@@ -150,8 +150,14 @@ void *detect_mailer(void *arg)
 	for (;;) {
 		while (d->mail_n == 0 && !d->stopping)
 			pthread_cond_wait(&d->mail_wake, &d->lock);
-		if (d->mail_n == 0)
-			break;	/* stopping, and nothing left */
+		if (d->stopping) {
+			/* Each send may take MG_MAIL_TIMEOUT s: a shutdown does not
+			 * wait for a slow server. The alerts stay in the store and
+			 * on the trail. */
+			d->mail_dropped += d->mail_n;
+			d->mail_n = 0;
+			break;
+		}
 		m = d->mails[d->mail_head];
 		d->mail_head = (d->mail_head + 1) % MAILS_MAX;
 		d->mail_n--;

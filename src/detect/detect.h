@@ -32,7 +32,8 @@ struct mg_detector;
  * [detect] admin_hours or [alerts] email), MG_ERR_NOMEM. */
 int mg_detector_start(struct gateway *gw, struct mg_detector **out, char *err, size_t errlen);
 
-/* Stop the threads, sending the e-mails still queued (bounded time). */
+/* Stop the threads; e-mails still queued are not sent (logged; the
+ * alerts stay in the store and the audit trail). */
 void mg_detector_stop(struct mg_detector *d);
 
 /* Raise an alert: group, record, notify. summary is printf-like and must
