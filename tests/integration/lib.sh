@@ -43,9 +43,10 @@ assert_contains() { # haystack needle what
 	case "$1" in *"$2"*) ;; *) fail "$3: '$2' not in '$1'" ;; esac
 }
 
-# A free TCP port on the loopback interface.
+# A free TCP port on the loopback interface, from outside the ephemeral
+# range that parallel tests' outgoing connections draw from (free_port.py).
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	python3 "$(dirname "${BASH_SOURCE[0]}")/../free_port.py"
 }
 
 WEB_PORT=$(free_port)

@@ -46,7 +46,7 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(python3 "$(dirname "$0")/../free_port.py")
 cd "$dir"
 "${as[@]}" "$PG_BIN/initdb" -D "$dir/data" -U medgate --auth=trust --locale=C -E UTF8 \
 	>"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
