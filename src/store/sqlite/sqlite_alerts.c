@@ -103,32 +103,38 @@ static int sq_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out)
 	return r;
 }
 
+/* The caller's callback for a walk of rows (sq_run_each). */
+struct walk {
+	union {
+		mg_alert_cb alert;
+		mg_incident_cb incident;
+		mg_incident_entry_cb entry;
+	} cb;
+	void *arg;
+};
+
+static int alert_row(sqlite3_stmt *st, void *arg)
+{
+	struct walk *w = arg;
+	struct mg_alert a;
+	int r = alert_read(st, &a);
+
+	return r != 0 ? r : w->cb.alert(&a, w->arg);
+}
+
 static int sq_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb,
 			 void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
-	struct mg_alert a;
-	sqlite3_stmt *st;
-	int r, rc;
+	struct walk w = { .cb.alert = cb, .arg = arg };
+	int r = sq_run_each(c,
+			    "SELECT " ALERT_COLUMNS " FROM alerts WHERE (?1 < 0 OR state = ?1)"
+			    " AND last_ms >= ?2 AND (?3 = 0 OR incident_id = ?3)"
+			    " ORDER BY last_ms DESC, id DESC LIMIT ?4",
+			    SQ_PARAMS(SQ_INT(f->state), SQ_INT(f->since_ms), SQ_INT(f->incident_id),
+				      SQ_INT(f->limit == 0 ? -1 : (int64_t)f->limit)),
+			    alert_row, &w);
 
-	r = sq_run(c,
-		   "SELECT " ALERT_COLUMNS " FROM alerts WHERE (?1 < 0 OR state = ?1)"
-		   " AND last_ms >= ?2 AND (?3 = 0 OR incident_id = ?3)"
-		   " ORDER BY last_ms DESC, id DESC LIMIT ?4",
-		   SQ_PARAMS(SQ_INT(f->state), SQ_INT(f->since_ms), SQ_INT(f->incident_id),
-			     SQ_INT(f->limit == 0 ? -1 : (int64_t)f->limit)),
-		   &st);
-	if (r == MG_ERR_NOT_FOUND)
-		r = 0;
-	else if (r == 0) {
-		do {
-			if ((r = alert_read(st, &a)) != 0 || (r = cb(&a, arg)) != 0)
-				break;
-		} while ((rc = sqlite3_step(st)) == SQLITE_ROW);
-		if (r == 0 && rc != SQLITE_DONE)
-			r = sq_step_error(c);
-		sqlite3_finalize(st);
-	}
 	sq_release(c);
 	return r;
 }
@@ -264,26 +270,22 @@ static int sq_incident_get(struct mg_store *s, int64_t id, struct mg_incident *o
 	return r;
 }
 
+static int incident_row(sqlite3_stmt *st, void *arg)
+{
+	struct walk *w = arg;
+	struct mg_incident inc;
+	int r = incident_read(st, &inc);
+
+	return r != 0 ? r : w->cb.incident(&inc, w->arg);
+}
+
 static int sq_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
-	struct mg_incident inc;
-	sqlite3_stmt *st;
-	int r, rc = SQLITE_DONE;
+	struct walk w = { .cb.incident = cb, .arg = arg };
+	int r = sq_run_each(c, "SELECT " INCIDENT_COLUMNS " FROM incidents ORDER BY id DESC",
+			    SQ_NO_PARAMS, incident_row, &w);
 
-	r = sq_run(c, "SELECT " INCIDENT_COLUMNS " FROM incidents ORDER BY id DESC",
-		   SQ_NO_PARAMS, &st);
-	if (r == MG_ERR_NOT_FOUND)
-		r = 0;
-	else if (r == 0) {
-		do {
-			if ((r = incident_read(st, &inc)) != 0 || (r = cb(&inc, arg)) != 0)
-				break;
-		} while ((rc = sqlite3_step(st)) == SQLITE_ROW);
-		if (r == 0 && rc != SQLITE_DONE)
-			r = sq_step_error(c);
-		sqlite3_finalize(st);
-	}
 	sq_release(c);
 	return r;
 }
@@ -354,39 +356,32 @@ out:
 	return r;
 }
 
+static int entry_row(sqlite3_stmt *st, void *arg)
+{
+	struct walk *w = arg;
+	struct mg_incident_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.id = sqlite3_column_int64(st, 0);
+	e.incident_id = sqlite3_column_int64(st, 1);
+	e.time_ms = sqlite3_column_int64(st, 2);
+	e.user_id = sqlite3_column_int64(st, 3);
+	if (sq_copy_text(st, 4, e.kind, sizeof(e.kind)) != 0 ||
+	    sq_copy_text(st, 5, e.text, sizeof(e.text)) != 0)
+		return MG_ERR_STORE;
+	return w->cb.entry(&e, w->arg);
+}
+
 static int sq_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb,
 			       void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
-	struct mg_incident_entry e;
-	sqlite3_stmt *st;
-	int r, rc = SQLITE_DONE;
+	struct walk w = { .cb.entry = cb, .arg = arg };
+	int r = sq_run_each(c,
+			    "SELECT id, incident_id, time_ms, user_id, kind, text FROM incident_entries"
+			    " WHERE incident_id = ?1 ORDER BY time_ms, id",
+			    SQ_PARAMS(SQ_INT(id)), entry_row, &w);
 
-	r = sq_run(c,
-		   "SELECT id, incident_id, time_ms, user_id, kind, text FROM incident_entries"
-		   " WHERE incident_id = ?1 ORDER BY time_ms, id",
-		   SQ_PARAMS(SQ_INT(id)), &st);
-	if (r == MG_ERR_NOT_FOUND)
-		r = 0;
-	else if (r == 0) {
-		do {
-			memset(&e, 0, sizeof(e));
-			e.id = sqlite3_column_int64(st, 0);
-			e.incident_id = sqlite3_column_int64(st, 1);
-			e.time_ms = sqlite3_column_int64(st, 2);
-			e.user_id = sqlite3_column_int64(st, 3);
-			if (sq_copy_text(st, 4, e.kind, sizeof(e.kind)) != 0 ||
-			    sq_copy_text(st, 5, e.text, sizeof(e.text)) != 0) {
-				r = MG_ERR_STORE;
-				break;
-			}
-			if ((r = cb(&e, arg)) != 0)
-				break;
-		} while ((rc = sqlite3_step(st)) == SQLITE_ROW);
-		if (r == 0 && rc != SQLITE_DONE)
-			r = sq_step_error(c);
-		sqlite3_finalize(st);
-	}
 	sq_release(c);
 	return r;
 }

@@ -33,6 +33,26 @@ int sq_run(struct sq_conn *c, const char *sql, const struct sq_param *params,
 	return r;
 }
 
+int sq_run_each(struct sq_conn *c, const char *sql, const struct sq_param *params,
+		int (*row)(sqlite3_stmt *st, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int r = sq_run(c, sql, params, &st), rc = SQLITE_DONE;
+
+	if (r == MG_ERR_NOT_FOUND)
+		return 0;	/* no rows */
+	if (r != 0)
+		return r;
+	do {
+		if ((r = row(st, arg)) != 0)
+			break;
+	} while ((rc = sqlite3_step(st)) == SQLITE_ROW);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sq_step_error(c);
+	sqlite3_finalize(st);
+	return r;
+}
+
 int sq_step_done(struct sq_conn *c, sqlite3_stmt *st)
 {
 	int rc;

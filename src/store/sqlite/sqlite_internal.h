@@ -209,6 +209,10 @@ void sq_alert_ops_init(struct mg_store *base);	/* sqlite_alerts.c */
 int sq_run(struct sq_conn *c, const char *sql, const struct sq_param *params,
 	   sqlite3_stmt **st_out);
 int sq_step_done(struct sq_conn *c, sqlite3_stmt *st);
+/* sq_run calling row(st, arg) for each row (0 rows: 0); a non-zero
+ * answer from row stops the walk and is returned. */
+int sq_run_each(struct sq_conn *c, const char *sql, const struct sq_param *params,
+		int (*row)(sqlite3_stmt *st, void *arg), void *arg);
 int sq_run_write(struct sq_conn *c, const char *sql, const struct sq_param *params,
 		 bool must_change);
 
