@@ -19,8 +19,8 @@
 #include "hl7/ack.h"
 #include "hl7/hl7.h"
 #include "hl7/pcd01.h"
-#include "ingest/measurement.h"
-#include "ingest/quantity.h"
+#include "model/measurement.h"
+#include "model/quantity.h"
 
 #define FUZZ_NOW_MS	INT64_C(1795341900000)	/* 2026-11-22T10:05:00Z */
 #define TIME_MIN_MS	INT64_C(946684800000)	/* 2000-01-01T00:00:00Z */

@@ -10,8 +10,8 @@
 
 #include "common/err.h"
 #include "common/limits.h"
-#include "ingest/measurement.h"
-#include "ingest/quantity.h"
+#include "ingest/measurement_json.h"
+#include "model/quantity.h"
 
 #define FUZZ_NOW_MS	INT64_C(1795341900000)	/* 2026-11-22T10:05:00Z */
 #define TIME_MIN_MS	INT64_C(946684800000)	/* 2000-01-01T00:00:00Z */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "access/roles.h"
+#include "model/roles.h"
 #include "common/limits.h"
 
 enum mg_action {

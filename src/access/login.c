@@ -58,19 +58,19 @@ static int count_failure(struct gateway *gw, struct mg_login_result *out, const 
 	unsigned failures, n;
 	int r;
 
-	if ((r = gw->store->address_failed(gw->store, address, now,
+	if ((r = mg_store_address_failed(gw->store, address, now,
 					   (int64_t)gw->cfg->address_window * 1000, &n)) != 0)
 		return r;
 	/* Guesses at a locked account count against the address only: they
 	 * must not stretch the lock without end. */
 	if (out->user.id == 0 || out->user.locked_until_ms > now)
 		return 0;
-	if ((r = gw->store->user_login_failed(gw->store, out->user.id, &failures)) != 0)
+	if ((r = mg_store_user_login_failed(gw->store, out->user.id, &failures)) != 0)
 		return r;
 	if (failures >= gw->cfg->lockout_threshold) {
 		int64_t until = now + lockout_ms(gw->cfg, out->user.lockouts);
 
-		if ((r = gw->store->user_set_lock(gw->store, out->user.id, until,
+		if ((r = mg_store_user_set_lock(gw->store, out->user.id, until,
 						  out->user.lockouts + 1)) != 0)
 			return r;
 		out->failure = MG_LOGIN_FAILURE_LOCKED_NOW;
@@ -100,13 +100,13 @@ static int second_factor_ok(struct gateway *gw, const struct mg_user *u, const c
 	sodium_memzero(secret, sizeof(secret));
 	if (r == 0) {
 		/* Accept each time step once: a seen code is a replayed code. */
-		r = gw->store->totp_use_step(gw->store, u->id, step);
+		r = mg_store_totp_use_step(gw->store, u->id, step);
 		*ok = r == 0;
 		return r == MG_ERR_DENIED ? 0 : r;
 	}
 	if (mg_recovery_code_hash(mk, code, hash) != 0)
 		return 0;
-	r = gw->store->recovery_code_use(gw->store, u->id, hash, now);
+	r = mg_store_recovery_code_use(gw->store, u->id, hash, now);
 	*ok = r == 0;
 	return r == MG_ERR_NOT_FOUND ? 0 : r;
 }
@@ -121,7 +121,7 @@ int mg_login(struct gateway *gw, const char *name, const char *password, size_t 
 
 	memset(out, 0, sizeof(*out));
 	out->outcome = MG_LOGIN_FAILED;
-	if ((r = gw->store->address_failures(gw->store, address, now,
+	if ((r = mg_store_address_failures(gw->store, address, now,
 					     (int64_t)gw->cfg->address_window * 1000,
 					     &throttled)) != 0)
 		return r;
@@ -130,7 +130,7 @@ int mg_login(struct gateway *gw, const char *name, const char *password, size_t 
 		out->failure = MG_LOGIN_FAILURE_THROTTLED;
 		return 0;
 	}
-	r = gw->store->user_by_name(gw->store, name, &out->user);
+	r = mg_store_user_by_name(gw->store, name, &out->user);
 	if (r != 0 && r != MG_ERR_NOT_FOUND)
 		return r;
 	/* Unknown accounts take as long as known ones. */
@@ -164,7 +164,7 @@ int mg_login(struct gateway *gw, const char *name, const char *password, size_t 
 			return count_failure(gw, out, address, now);
 		}
 	}
-	if ((r = gw->store->user_login_succeeded(gw->store, out->user.id)) != 0)
+	if ((r = mg_store_user_login_succeeded(gw->store, out->user.id)) != 0)
 		return r;
 	out->outcome = MG_LOGIN_OK;
 	return 0;
@@ -179,7 +179,7 @@ int mg_login_reverify(struct gateway *gw, int64_t user_id, const char *password,
 	int r;
 
 	*ok = false;
-	if ((r = gw->store->address_failures(gw->store, address, now,
+	if ((r = mg_store_address_failures(gw->store, address, now,
 					     (int64_t)gw->cfg->address_window * 1000,
 					     &throttled)) != 0)
 		return r;
@@ -187,7 +187,7 @@ int mg_login_reverify(struct gateway *gw, int64_t user_id, const char *password,
 		return 0;
 	if ((res = calloc(1, sizeof(*res))) == NULL)
 		return MG_ERR_NOMEM;
-	if ((r = gw->store->user_by_id(gw->store, user_id, &res->user)) != 0)
+	if ((r = mg_store_user_by_id(gw->store, user_id, &res->user)) != 0)
 		goto out;
 	if (res->user.locked_until_ms > now) {
 		r = 0;
@@ -195,7 +195,7 @@ int mg_login_reverify(struct gateway *gw, int64_t user_id, const char *password,
 	}
 	if (mg_password_verify(res->user.password_hash, password, len) == 0) {
 		*ok = true;
-		r = gw->store->user_login_succeeded(gw->store, user_id);
+		r = mg_store_user_login_succeeded(gw->store, user_id);
 		goto out;
 	}
 	res->failure = MG_LOGIN_FAILURE_PASSWORD;

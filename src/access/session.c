@@ -30,7 +30,7 @@ unsigned mg_totp_required_roles(struct gateway *gw)
 	char value[MG_SETTING_VALUE_MAX], *save = NULL, *name;
 	unsigned roles = 0, role;
 
-	if (gw->store->setting_get(gw->store, SETTING_TOTP_ROLES, value, sizeof(value)) != 0)
+	if (mg_store_setting_get(gw->store, SETTING_TOTP_ROLES, value, sizeof(value)) != 0)
 		return 0;
 	for (name = strtok_r(value, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		if (mg_role_parse(name, &role) == 0)
@@ -77,7 +77,7 @@ int mg_session_begin(struct gateway *gw, const struct mg_user *u, const char *ad
 	snprintf(out->session.address, sizeof(out->session.address), "%s", address);
 	out->session.created_ms = out->session.last_seen_ms = now;
 	out->session.expires_ms = now + (int64_t)gw->cfg->session_lifetime * 1000;
-	if ((r = gw->store->session_create(gw->store, out->hash, &out->session)) != 0) {
+	if ((r = mg_store_session_create(gw->store, out->hash, &out->session)) != 0) {
 		sodium_memzero(token, tokenlen);
 		return r;
 	}
@@ -95,7 +95,7 @@ int mg_session_resume(struct gateway *gw, const char *token, struct mg_session_s
 	if (strlen(token) != MG_SESSION_TOKEN_LEN)
 		return MG_ERR_INVALID;
 	mg_token_hash(mk, token, MG_SESSION_TOKEN_LEN, out->hash);
-	r = gw->store->session_get(gw->store, out->hash, mg_now_ms(),
+	r = mg_store_session_get(gw->store, out->hash, mg_now_ms(),
 				   (int64_t)gw->cfg->session_idle_timeout * 1000, &out->session);
 	if (r == MG_ERR_EXPIRED) {
 		mg_session_audit_timeout(gw, out->session.user_id, out->session.address, "expired");
@@ -104,9 +104,9 @@ int mg_session_resume(struct gateway *gw, const char *token, struct mg_session_s
 	}
 	if (r != 0)
 		return r;
-	if ((r = gw->store->user_by_id(gw->store, out->session.user_id, &u)) == MG_ERR_NOT_FOUND ||
+	if ((r = mg_store_user_by_id(gw->store, out->session.user_id, &u)) == MG_ERR_NOT_FOUND ||
 	    (r == 0 && u.disabled)) {
-		gw->store->session_delete(gw->store, out->hash);
+		mg_store_session_delete(gw->store, out->hash);
 		return MG_ERR_DENIED;
 	}
 	if (r != 0)
@@ -118,12 +118,12 @@ int mg_session_resume(struct gateway *gw, const char *token, struct mg_session_s
 
 int mg_session_end(struct gateway *gw, const unsigned char hash[MG_TOKEN_HASH_BYTES])
 {
-	return gw->store->session_delete(gw->store, hash);
+	return mg_store_session_delete(gw->store, hash);
 }
 
 int mg_session_end_all(struct gateway *gw, int64_t user_id)
 {
-	return gw->store->session_delete_user(gw->store, user_id);
+	return mg_store_session_delete_user(gw->store, user_id);
 }
 
 void mg_session_audit_timeout(struct gateway *gw, int64_t user_id, const char *address,
@@ -134,7 +134,7 @@ void mg_session_audit_timeout(struct gateway *gw, int64_t user_id, const char *a
 	struct mg_user u;
 	int r;
 
-	if (gw->store->user_by_id(gw->store, user_id, &u) != 0)
+	if (mg_store_user_by_id(gw->store, user_id, &u) != 0)
 		snprintf(u.name, sizeof(u.name), "user:%lld", (long long)user_id);
 	mg_audit_object("user", user_id, object, sizeof(object));
 	snprintf(details, sizeof(details), "{\"reason\":\"%s\"}", reason);

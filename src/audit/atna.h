@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "audit/record.h"
+#include "model/audit_record.h"
 
 /* Who sends: AuditSourceID (the host name) and AuditEnterpriseSiteID (the
  * instance id; "" leaves it out). */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "access/roles.h"
+#include "model/roles.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timefmt.h"
@@ -197,7 +197,7 @@ int mg_audit_append_record(struct mg_store *s, const struct mg_master_key *mk,
 
 	if ((r = record_from_event(e, out)) != 0)
 		return r;
-	if ((r = s->audit_append(s, out, record_hash_cb, key.p)) != 0)
+	if ((r = mg_store_audit_append(s, out, record_hash_cb, key.p)) != 0)
 		memset(out, 0, sizeof(*out));
 	return r;
 }

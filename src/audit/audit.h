@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "audit/record.h"
+#include "model/audit_record.h"
 #include "crypto/keys.h"
 #include "store/store.h"
 

@@ -35,7 +35,7 @@ void mg_audit_export_origin(const struct mg_config *cfg, struct mg_store *s,
 	if (mg_syslog_facility(cfg->syslog_facility, &facility) != 0)
 		facility = 10;
 	/* The instance id the outbox keeps; absent before the first start. */
-	if (s->setting_get(s, "instance_id", site, sizeof(site)) != 0)
+	if (mg_store_setting_get(s, "instance_id", site, sizeof(site)) != 0)
 		site[0] = '\0';
 	mg_syslog_origin_init(o, facility, site);
 }
@@ -47,7 +47,7 @@ int mg_audit_export_position(struct mg_store *s, int64_t *seq_out)
 	int r;
 
 	*seq_out = 0;
-	r = s->setting_get(s, MG_AUDIT_EXPORT_SETTING, value, sizeof(value));
+	r = mg_store_setting_get(s, MG_AUDIT_EXPORT_SETTING, value, sizeof(value));
 	if (r == MG_ERR_NOT_FOUND)
 		return 0;
 	if (r != 0)
@@ -69,7 +69,7 @@ static void position_store(struct mg_audit_exporter *x, int64_t seq)
 	int r;
 
 	snprintf(value, sizeof(value), "%lld", (long long)seq);
-	if ((r = s->setting_set(s, MG_AUDIT_EXPORT_SETTING, value)) != 0) {
+	if ((r = mg_store_setting_set(s, MG_AUDIT_EXPORT_SETTING, value)) != 0) {
 		mg_log_error("audit export: cannot store the position (seq %lld): %s",
 			     (long long)seq, mg_strerror(r));
 		return;
@@ -114,7 +114,7 @@ static int batch_read(struct mg_audit_exporter *x)
 	int r;
 
 	x->nbatch = 0;
-	r = s->audit_list(s, &f, collect, x);
+	r = mg_store_audit_list(s, &f, collect, x);
 	return r == BATCH_FULL ? 0 : r;
 }
 
@@ -161,7 +161,7 @@ static bool lease_held(struct mg_audit_exporter *x)
 		return true;
 	if (x->lease_known && now < x->lease_renew_ms)
 		return x->leased;
-	r = s->lease_acquire(s, MG_AUDIT_EXPORT_LEASE, x->holder, mg_now_ms(),
+	r = mg_store_lease_acquire(s, MG_AUDIT_EXPORT_LEASE, x->holder, mg_now_ms(),
 			     EXPORT_LEASE_TTL_MS);
 	x->lease_renew_ms = now + EXPORT_LEASE_RENEW_MS;
 	if (r != 0 && r != MG_ERR_BUSY)

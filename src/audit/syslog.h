@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "audit/record.h"
+#include "model/audit_record.h"
 
 /* RFC 5424 field bounds (section 6) and ours. */
 #define MG_SYSLOG_HOSTNAME_MAX	255

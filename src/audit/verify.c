@@ -112,7 +112,7 @@ int mg_audit_verify(struct mg_store *s, const struct mg_master_key *mk,
 
 	memset(out, 0, sizeof(*out));
 	memset(w.prev, 0, sizeof(w.prev));	/* the first record links to zeros */
-	r = s->audit_list(s, NULL, walk_record, &w);
+	r = mg_store_audit_list(s, NULL, walk_record, &w);
 	if (r == WALK_STOP)
 		return 0;
 	if (r != 0) {

@@ -282,7 +282,7 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "medgatectl: %s: cannot create (exists?)\n", path);
 		return 1;
 	}
-	r = cli->store->audit_list(cli->store, &f, export_record, &w);
+	r = mg_store_audit_list(cli->store, &f, export_record, &w);
 	if ((w.out != stdout && fclose(w.out) != 0) || (w.out == stdout && fflush(stdout) != 0))
 		r = r != 0 ? r : MG_ERR_IO;
 	if (r != 0) {
@@ -322,7 +322,7 @@ static int audit_status(struct cli *cli)
 		return 1;
 	}
 	f.after_seq = sent;
-	if ((r = cli->store->audit_list(cli->store, &f, status_record, &w)) != 0) {
+	if ((r = mg_store_audit_list(cli->store, &f, status_record, &w)) != 0) {
 		fprintf(stderr, "medgatectl: cannot read the audit trail: %s\n", mg_strerror(r));
 		return 1;
 	}
@@ -368,7 +368,7 @@ static int audit_patient(struct cli *cli, const char *tenant, const char *patien
 	}
 	if (cli_open(cli, true) != 0)
 		return 1;
-	if ((r = cli->store->tenant_by_name(cli->store, tenant, &t)) != 0 ||
+	if ((r = mg_store_tenant_by_name(cli->store, tenant, &t)) != 0 ||
 	    (r = mg_tenant_key_open(cli->master, t.wrapped_key, sizeof(t.wrapped_key), &tk)) != 0) {
 		fprintf(stderr, "medgatectl: tenant %s: %s\n", tenant,
 			r == MG_ERR_NOT_FOUND ? "no such tenant" : mg_strerror(r));
@@ -376,7 +376,7 @@ static int audit_patient(struct cli *cli, const char *tenant, const char *patien
 	}
 	mg_patient_blind_index(tk, patient, len, blind);
 	mg_tenant_key_free(tk);
-	r = cli->store->patient_find(cli->store, t.id, blind, &id);
+	r = mg_store_patient_find(cli->store, t.id, blind, &id);
 	sodium_memzero(blind, sizeof(blind));
 	if (r == MG_ERR_NOT_FOUND) {
 		printf("patient %s: no data in tenant %s, so no accesses\n", patient, tenant);
@@ -397,7 +397,7 @@ static int audit_patient(struct cli *cli, const char *tenant, const char *patien
 	       "ACTION", "OUTCOME");
 	f.object = object;
 	f.tenant_id = t.id;
-	if ((r = cli->store->audit_list(cli->store, &f, patient_record, NULL)) != 0) {
+	if ((r = mg_store_audit_list(cli->store, &f, patient_record, NULL)) != 0) {
 		fprintf(stderr, "medgatectl: %s\n", mg_strerror(r));
 		return 1;
 	}

@@ -69,7 +69,7 @@ static int device_token(struct cli *cli, int argc, char **argv)
 	if (ttl < 0)
 		ttl = cli->cfg.enrol_token_ttl;
 	if ((r = mg_token_new(cli->master, token, sizeof(token), hash)) != 0 ||
-	    (r = cli->store->token_create(cli->store, tenant_id, name, hash,
+	    (r = mg_store_token_create(cli->store, tenant_id, name, hash,
 					  mg_now_ms() + ttl * 1000, &id)) != 0) {
 		fprintf(stderr, "medgatectl: cannot create a token: %s\n", mg_strerror(r));
 		return 1;
@@ -107,7 +107,7 @@ static int device_list(struct cli *cli, int argc, char **argv)
 		return 1;
 	printf("%-6s %-8s %-8s %-25s %-25s %-17s %-12s %s\n", "ID", "TENANT", "STATUS",
 	       "LAST SEEN", "CERTIFICATE EXPIRES", "FINGERPRINT", "FIRMWARE", "NAME");
-	if ((r = cli->store->device_list(cli->store, tenant_id, print_device, NULL)) != 0) {
+	if ((r = mg_store_device_list(cli->store, tenant_id, print_device, NULL)) != 0) {
 		fprintf(stderr, "medgatectl: cannot list devices: %s\n", mg_strerror(r));
 		return 1;
 	}
@@ -124,13 +124,13 @@ static int device_set(struct cli *cli, int argc, char **argv, enum mg_device_sta
 		return device_usage();
 	if (cli_open(cli, true) != 0)
 		return 1;
-	if ((r = cli->store->device_by_id(cli->store, id, &d)) == 0 &&
+	if ((r = mg_store_device_by_id(cli->store, id, &d)) == 0 &&
 	    d.status == MG_DEVICE_REVOKED && status != MG_DEVICE_REVOKED) {
 		fprintf(stderr, "medgatectl: device %lld is revoked for good; enrol it anew\n", id);
 		return 1;
 	}
 	if (r == 0)
-		r = cli->store->device_set_status(cli->store, id, status);
+		r = mg_store_device_set_status(cli->store, id, status);
 	if (r != 0) {
 		fprintf(stderr, "medgatectl: device %lld: %s\n", id,
 			r == MG_ERR_NOT_FOUND ? "no such device (or revoked already)" : mg_strerror(r));

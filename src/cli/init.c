@@ -183,11 +183,11 @@ static int make_store(struct cli *cli, const char *password)
 		fprintf(stderr, "medgatectl: cannot create the store: %s\n", err);
 		return r;
 	}
-	if ((r = cli->store->migrate(cli->store, &version)) != 0 ||
+	if ((r = mg_store_migrate(cli->store, &version)) != 0 ||
 	    (r = mg_tenant_key_new(cli->master, wrapped)) != 0 ||
-	    (r = cli->store->tenant_create(cli->store, "default", wrapped, &id)) != 0 ||
+	    (r = mg_store_tenant_create(cli->store, "default", wrapped, &id)) != 0 ||
 	    (r = mg_password_hash(password, strlen(password), hash, sizeof(hash))) != 0 ||
-	    (r = cli->store->user_create(cli->store, &admin, &id)) != 0)
+	    (r = mg_store_user_create(cli->store, &admin, &id)) != 0)
 		fprintf(stderr, "medgatectl: cannot fill the store: %s\n", mg_strerror(r));
 	return r;
 }

@@ -81,7 +81,7 @@ int cli_open(struct cli *cli, bool need_master)
 		fprintf(stderr, "medgatectl: cannot open the store: %s\n", err);
 		return r;
 	}
-	if ((r = cli->store->migrate(cli->store, &version)) != 0) {
+	if ((r = mg_store_migrate(cli->store, &version)) != 0) {
 		fprintf(stderr, "medgatectl: cannot bring the store schema up to date\n");
 		return r;
 	}
@@ -130,7 +130,7 @@ int cli_tenant_id(struct cli *cli, const char *name, int64_t *id_out)
 	int r;
 
 	*id_out = 0;
-	if ((r = cli->store->tenant_by_name(cli->store, name, &t)) != 0) {
+	if ((r = mg_store_tenant_by_name(cli->store, name, &t)) != 0) {
 		fprintf(stderr, "medgatectl: tenant %s: %s\n", name,
 			r == MG_ERR_NOT_FOUND ? "no such tenant" : mg_strerror(r));
 		return r;

@@ -98,7 +98,7 @@ static int measurement_list(struct cli *cli, int argc, char **argv, bool count_o
 	if (cli_open(cli, false) != 0 || (tenant != NULL && cli_tenant_id(cli, tenant, &tenant_id) != 0))
 		return 1;
 	if (count_only) {
-		if ((r = cli->store->measurement_count(cli->store, tenant_id, &n)) != 0) {
+		if ((r = mg_store_measurement_count(cli->store, tenant_id, &n)) != 0) {
 			fprintf(stderr, "medgatectl: cannot count measurements: %s\n", mg_strerror(r));
 			return 1;
 		}
@@ -109,7 +109,7 @@ static int measurement_list(struct cli *cli, int argc, char **argv, bool count_o
 	if (!ls.json)
 		printf("%-8s %-24s %-24s %-6s %-20s %s\n", "ID", "MEASURED", "RECEIVED", "DEVICE",
 		       "DEVICE'S ID", "VALUES");
-	r = cli->store->measurement_list(cli->store, tenant_id, after, (size_t)limit, print_row,
+	r = mg_store_measurement_list(cli->store, tenant_id, after, (size_t)limit, print_row,
 					 &ls);
 	if (r != 0) {
 		fprintf(stderr, "medgatectl: cannot list measurements: %s\n", mg_strerror(r));

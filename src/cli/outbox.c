@@ -28,7 +28,7 @@ static int outbox_status(struct cli *cli)
 		const struct mg_emr_config *d = &cli->cfg.emr[i];
 		char age[32] = "-";
 
-		if ((r = cli->store->outbox_stats(cli->store, d->name, &st)) != 0) {
+		if ((r = mg_store_outbox_stats(cli->store, d->name, &st)) != 0) {
 			fprintf(stderr, "medgatectl: [emr.%s]: %s\n", d->name, mg_strerror(r));
 			return 1;
 		}
@@ -61,7 +61,7 @@ static int outbox_resend(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "medgatectl: no [emr.%s] in the configuration\n", argv[1]);
 		return 1;
 	}
-	if ((r = cli->store->outbox_resend(cli->store, argv[1], id, mg_now_ms(), &count)) != 0) {
+	if ((r = mg_store_outbox_resend(cli->store, argv[1], id, mg_now_ms(), &count)) != 0) {
 		fprintf(stderr, "medgatectl: %s\n", mg_strerror(r));
 		return 1;
 	}

@@ -115,7 +115,7 @@ static int user_add(struct cli *cli, int argc, char **argv)
 	u.must_change_password = true;
 	u.tenants = tenants;
 	u.ntenants = ntenants;
-	r = cli->store->user_create(cli->store, &u, &id);
+	r = mg_store_user_create(cli->store, &u, &id);
 	sodium_memzero(hash, sizeof(hash));
 	if (r != 0) {
 		fprintf(stderr, "medgatectl: cannot create %s: %s\n", u.name,
@@ -159,7 +159,7 @@ static int user_list(struct cli *cli, int argc)
 		return 1;
 	printf("%-6s %-20s %-9s %-4s %-6s %-36s %s\n", "ID", "NAME", "STATE", "2FA", "CHANGE",
 	       "ROLES", "TENANTS");
-	if ((r = cli->store->user_list(cli->store, print_user, NULL)) != 0) {
+	if ((r = mg_store_user_list(cli->store, print_user, NULL)) != 0) {
 		fprintf(stderr, "medgatectl: cannot list accounts: %s\n", mg_strerror(r));
 		return 1;
 	}
@@ -178,26 +178,26 @@ static int user_change(struct cli *cli, int argc, char **argv)
 		return user_usage();
 	if (cli_open(cli, true) != 0)
 		return 1;
-	if ((r = cli->store->user_by_name(cli->store, argv[1], &u)) != 0) {
+	if ((r = mg_store_user_by_name(cli->store, argv[1], &u)) != 0) {
 		fprintf(stderr, "medgatectl: %s: %s\n", argv[1],
 			r == MG_ERR_NOT_FOUND ? "no such account" : mg_strerror(r));
 		return 1;
 	}
 	if (strcmp(what, "disable") == 0 || strcmp(what, "enable") == 0) {
-		r = cli->store->user_update_profile(cli->store, u.id, u.display_name, u.email,
+		r = mg_store_user_update_profile(cli->store, u.id, u.display_name, u.email,
 						    strcmp(what, "disable") == 0);
 		if (r == 0 && strcmp(what, "disable") == 0)
-			r = cli->store->session_delete_user(cli->store, u.id);
+			r = mg_store_session_delete_user(cli->store, u.id);
 	} else if (strcmp(what, "unlock") == 0) {
-		if ((r = cli->store->user_set_lock(cli->store, u.id, 0, 0)) == 0)
-			r = cli->store->user_login_succeeded(cli->store, u.id);
+		if ((r = mg_store_user_set_lock(cli->store, u.id, 0, 0)) == 0)
+			r = mg_store_user_login_succeeded(cli->store, u.id);
 	} else {
 		if (password_from_file(cli, argv[3], u.name, hash, sizeof(hash)) != 0)
 			return 1;
-		r = cli->store->user_set_password(cli->store, u.id, hash, true, mg_now_ms());
+		r = mg_store_user_set_password(cli->store, u.id, hash, true, mg_now_ms());
 		sodium_memzero(hash, sizeof(hash));
 		if (r == 0)
-			r = cli->store->session_delete_user(cli->store, u.id);
+			r = mg_store_session_delete_user(cli->store, u.id);
 	}
 	if (r != 0) {
 		fprintf(stderr, "medgatectl: %s %s: %s\n", what, u.name, mg_strerror(r));

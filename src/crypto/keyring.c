@@ -81,7 +81,7 @@ int mg_keyring_tenant(struct mg_keyring *kr, int64_t tenant_id,
 		kr->entries = e;
 		kr->cap = cap;
 	}
-	if ((r = kr->store->tenant_by_id(kr->store, tenant_id, &tenant)) != 0 ||
+	if ((r = mg_store_tenant_by_id(kr->store, tenant_id, &tenant)) != 0 ||
 	    (r = mg_tenant_key_open(kr->master, tenant.wrapped_key, sizeof(tenant.wrapped_key),
 				    &tk)) != 0)
 		goto out;

@@ -166,7 +166,7 @@ static int open_runtime(struct gateway *gw)
 		fprintf(stderr, "medgated: cannot open the store: %s\n", err);
 		return r;
 	}
-	if ((r = gw->store->migrate(gw->store, &version)) != 0) {
+	if ((r = mg_store_migrate(gw->store, &version)) != 0) {
 		mg_log_error("cannot bring the store schema up to date: %s", mg_strerror(r));
 		fprintf(stderr, "medgated: cannot bring the store schema up to date\n");
 		return r;

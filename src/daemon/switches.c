@@ -40,7 +40,7 @@ static void refresh(struct gateway *gw, int64_t now)
 		int r;
 
 		setting_name((enum mg_interface)i, name, sizeof(name));
-		r = gw->store->setting_get(gw->store, name, value, sizeof(value));
+		r = mg_store_setting_get(gw->store, name, value, sizeof(value));
 		if (r == 0 && strcmp(value, "off") == 0)
 			off |= 1u << i;
 		else if (r == 0 || r == MG_ERR_NOT_FOUND)
@@ -71,7 +71,7 @@ int mg_interface_set(struct gateway *gw, enum mg_interface i, bool on)
 	if ((unsigned)i >= MG_IF_COUNT)
 		return MG_ERR_INVALID;
 	setting_name(i, name, sizeof(name));
-	if ((r = gw->store->setting_set(gw->store, name, on ? "on" : "off")) != 0)
+	if ((r = mg_store_setting_set(gw->store, name, on ? "on" : "off")) != 0)
 		return r;
 	refresh(gw, mg_monotonic_ms());
 	return 0;

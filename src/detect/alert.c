@@ -118,7 +118,7 @@ int mg_alert_raise(struct mg_detector *d, const char *kind, enum mg_alert_severi
 			       a.summary);
 		return 0;
 	}
-	r = d->gw->store->alert_raise(d->gw->store, &a,
+	r = mg_store_alert_raise(d->gw->store, &a,
 				      a.last_ms - (int64_t)d->gw->cfg->alerts_group_window * 1000,
 				      &id, &count);
 	if (r != 0) {

@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "audit/record.h"
+#include "model/audit_record.h"
 #include "store/store.h"
 
 struct gateway;

@@ -15,7 +15,7 @@
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "daemon/gateway.h"
-#include "ingest/quantity.h"
+#include "model/quantity.h"
 
 #define LEASE_NAME	"detect"
 #define LEASE_TTL_MS	15000
@@ -163,7 +163,7 @@ static void follow_trail(struct mg_detector *d, int64_t started_ms)
 	int64_t before;
 
 	memset(&f, 0, sizeof(f));
-	if (s->setting_get(s, SETTING_CURSOR, text, sizeof(text)) == 0) {
+	if (mg_store_setting_get(s, SETTING_CURSOR, text, sizeof(text)) == 0) {
 		d->cursor = strtoll(text, NULL, 10);
 		f.after_seq = d->cursor;
 	} else {
@@ -171,10 +171,10 @@ static void follow_trail(struct mg_detector *d, int64_t started_ms)
 		f.since_ms = started_ms;
 	}
 	before = d->cursor;
-	s->audit_list(s, &f, judge, &w);
+	mg_store_audit_list(s, &f, judge, &w);
 	if (d->cursor != before) {
 		snprintf(text, sizeof(text), "%lld", (long long)d->cursor);
-		if (s->setting_set(s, SETTING_CURSOR, text) != 0)
+		if (mg_store_setting_set(s, SETTING_CURSOR, text) != 0)
 			mg_log_error("detect: cannot save the audit position");
 	}
 }
@@ -221,7 +221,7 @@ static void *detector_main(void *arg)
 		/* Renew (or try to take over) a third into the lease, not every
 		 * tick: each try is a durable write. */
 		if (now >= renew_ms) {
-			r = d->gw->store->lease_acquire(d->gw->store, LEASE_NAME, d->holder, now,
+			r = mg_store_lease_acquire(d->gw->store, LEASE_NAME, d->holder, now,
 							LEASE_TTL_MS);
 			if (r == 0 && !held)
 				mg_log_info("detect: this gateway runs the detection rules");

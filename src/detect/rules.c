@@ -97,7 +97,7 @@ static void admin_login(struct mg_detector *d, const struct mg_audit_record *rec
 	unsigned known = 0;
 	bool fresh = false;
 
-	if (s->user_address_seen(s, rec->actor_id, rec->address, rec->time_ms, &fresh, &known) !=
+	if (mg_store_user_address_seen(s, rec->actor_id, rec->address, rec->time_ms, &fresh, &known) !=
 	    0)
 		return;
 	if (fresh && known > 0)

@@ -25,7 +25,7 @@ static void scan_outbox(struct mg_detector *d, int64_t now_ms)
 	for (size_t i = 0; i < cfg->nemr; i++) {
 		const char *name = cfg->emr[i].name;
 
-		if (d->gw->store->outbox_stats(d->gw->store, name, &st) != 0 ||
+		if (mg_store_outbox_stats(d->gw->store, name, &st) != 0 ||
 		    st.oldest_pending_ms == 0 || now_ms - st.oldest_pending_ms < limit)
 			continue;
 		snprintf(subject, sizeof(subject), "emr:%s", name);
@@ -68,12 +68,12 @@ void detect_scan(struct mg_detector *d, int64_t now_ms)
 	struct silent_walk w = { d, now_ms, (int64_t)d->gw->cfg->detect_device_silent * 1000 };
 
 	/* Sessions nobody came back to end here, on the trail like the rest. */
-	d->gw->store->session_sweep(d->gw->store, now_ms,
+	mg_store_session_sweep(d->gw->store, now_ms,
 				    (int64_t)d->gw->cfg->session_idle_timeout * 1000, session_gone,
 				    d->gw);
 	scan_outbox(d, now_ms);
 	if (w.limit_ms > 0)
-		d->gw->store->device_list(d->gw->store, 0, silent_device, &w);
+		mg_store_device_list(d->gw->store, 0, silent_device, &w);
 }
 
 void detect_verify(struct mg_detector *d)
@@ -101,7 +101,7 @@ void detect_jump(struct mg_detector *d, const struct stored *m)
 	int64_t prev_ms;
 	char subject[32];
 
-	if (d->gw->store->measurement_previous_value(d->gw->store, m->measurement_id,
+	if (mg_store_measurement_previous_value(d->gw->store, m->measurement_id,
 						     "body_weight",
 						     (int64_t)cfg->detect_jump_window * 1000, &prev,
 						     &prev_ms) != 0 ||

@@ -9,7 +9,7 @@
 
 #include "common/err.h"
 #include "fhir/fhir_internal.h"
-#include "ingest/quantity.h"
+#include "model/quantity.h"
 
 /* The dump keeps jansson's insertion order; 15 significant digits is what
  * a double holds of a decimal, so "72.4" stays "72.4". */

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "outbox/outbound.h"
+#include "model/outbound.h"
 
 /* What the forwarder sends and asks for (POST to the server's base URL). */
 #define MG_FHIR_CONTENT_TYPE	"application/fhir+json"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fhir/fhir_internal.h"
-#include "ingest/quantity.h"
+#include "model/quantity.h"
 
 /* The specific R4 vital-signs profile of a LOINC code, or the base one.
  * The R4 profiles fix these codes (observation-vitalsigns.html); the other

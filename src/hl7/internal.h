@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "hl7/hl7.h"
-#include "ingest/measurement.h"
+#include "model/measurement.h"
 
 /* The five encoding characters of a message (MSH-1 and MSH-2). */
 struct hl7_delimiters {
@@ -86,10 +86,10 @@ struct hl7_reading {
 	double value[MG_VALUES_MAX + 1];
 };
 
-/* Run the validator's rules (mg_measurement_parse) on r into *out.
+/* Run the model's rules (mg_measurement_check) on r into *out.
  * Returns 0, MG_ERR_INVALID with err "path: message" in the validator's
  * terms (path "id", "time", "patient.id", "values", "values[i].value",
- * ...; "encoding" if a text is not UTF-8), or MG_ERR_NOMEM. */
+ * ...), MG_ERR_RANGE for a value out of its range, or MG_ERR_NOMEM. */
 int hl7_reading_validate(const struct hl7_reading *r, int64_t now_ms,
 			 struct mg_measurement *out, char *err, size_t errlen);
 

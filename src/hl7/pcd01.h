@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "hl7/hl7.h"
-#include "ingest/measurement.h"
-#include "outbox/outbound.h"
+#include "model/measurement.h"
+#include "model/outbound.h"
 
 #define MG_HL7_SENDING_APPLICATION	"MEDGATE"
 
@@ -43,7 +43,7 @@ int mg_hl7_encode_oru(const struct mg_outbound *o, const struct mg_hl7_party *pa
  * OBX whose OBX-3 is a known MDC code with a matching unit in OBX-6 gives
  * a value; rows without OBX-2 (the device hierarchy) and of other value
  * types are skipped. The result passes the same rules as
- * mg_measurement_parse. Returns 0, MG_ERR_INVALID with *error saying what
+ * mg_measurement_check. Returns 0, MG_ERR_INVALID with *error saying what
  * and where (whether that is answered AE or AR is the caller's policy), or
  * MG_ERR_NOMEM. On error *out is all zero. device_id and tenant_id are
  * left 0 for the caller. */

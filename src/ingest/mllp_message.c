@@ -113,7 +113,7 @@ int mllp_device_check(struct mllp_conn *c)
 	struct mg_device d;
 	int r;
 
-	r = store->device_by_fingerprint(store, c->fingerprint, &d);
+	r = mg_store_device_by_fingerprint(store, c->fingerprint, &d);
 	if (r == MG_ERR_NOT_FOUND) {
 		mg_log_warning("mllp: refused connection from %s: certificate %.16s... belongs "
 			       "to no enrolled device", c->peer, c->fingerprint);

@@ -35,7 +35,7 @@ static void writer_commit(struct mg_writer *w, struct mg_write_job *batch)
 
 	for (job = batch; job != NULL; job = job->next)
 		items[n++] = &job->put;
-	r = w->store->measurement_put_batch(w->store, items, n);
+	r = mg_store_measurement_put_batch(w->store, items, n);
 	if (r != 0) {
 		mg_log_error("store: batch of %zu measurements failed: %s", n, mg_strerror(r));
 		/* Whatever the back end left there: none of them is stored. */

@@ -6,7 +6,7 @@
 #ifndef MG_INGEST_WRITER_H
 #define MG_INGEST_WRITER_H
 
-#include "ingest/measurement.h"
+#include "model/measurement.h"
 #include "store/store.h"
 
 struct mg_write_job;

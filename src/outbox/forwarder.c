@@ -147,12 +147,12 @@ static void send_done(void *arg, const struct mg_send_result *res)
 		scrub(why, sizeof(why), fl->patient_id);
 	switch (res->verdict) {
 	case MG_SEND_DELIVERED:
-		r = store->outbox_delivered(store, res->item_id, now);
+		r = mg_store_outbox_delivered(store, res->item_id, now);
 		f->failures_in_row = 0;
 		f->pause_until_ms = 0;
 		break;
 	case MG_SEND_RETRY:
-		r = store->outbox_retry(store, res->item_id,
+		r = mg_store_outbox_retry(store, res->item_id,
 					now + mg_forward_backoff_ms(attempts, f->d->retry_max), why);
 		/* The EMR is down or unwell: slow down for every message. */
 		f->pause_until_ms = now + mg_forward_backoff_ms(f->failures_in_row++, f->d->retry_max);
@@ -160,7 +160,7 @@ static void send_done(void *arg, const struct mg_send_result *res)
 			       f->d->name, (long long)res->item_id, why);
 		break;
 	case MG_SEND_REJECTED:
-		r = store->outbox_dead(store, res->item_id, now, why);
+		r = mg_store_outbox_dead(store, res->item_id, now, why);
 		mg_log_error("outbox: [emr.%s] outbox row %lld rejected for good, kept as a dead "
 			     "letter: %s", f->d->name, (long long)res->item_id, why);
 		break;
@@ -186,7 +186,7 @@ static size_t fill_slots(struct mg_forwarder *f)
 		return 0;	/* switched off: the queue waits, nothing is lost */
 	if (free_slots > SLOTS_MAX)
 		free_slots = SLOTS_MAX;
-	if ((r = store->outbox_claim(store, f->d->name, now, lease, f->items, free_slots, &n)) != 0) {
+	if ((r = mg_store_outbox_claim(store, f->d->name, now, lease, f->items, free_slots, &n)) != 0) {
 		mg_log_error("outbox: [emr.%s] cannot claim rows: %s", f->d->name, mg_strerror(r));
 		return 0;
 	}
@@ -200,12 +200,12 @@ static size_t fill_slots(struct mg_forwarder *f)
 		    (r = encode(f, &o, &msg, &len)) != 0) {
 			mg_log_error("outbox: [emr.%s] outbox row %lld cannot be encoded: %s",
 				     f->d->name, (long long)it->id, mg_strerror(r));
-			store->outbox_dead(store, it->id, now, "cannot be encoded");
+			mg_store_outbox_dead(store, it->id, now, "cannot be encoded");
 		} else if (fl == NULL ||
 			   f->sender->ops->submit(f->sender, it->id, msg, len, o.message_id,
 						  o.patient_id) != 0) {
 			/* No slot after all: the lease runs out, it comes again. */
-			store->outbox_retry(store, it->id, now, "no free connection");
+			mg_store_outbox_retry(store, it->id, now, "no free connection");
 		} else {
 			fl->item_id = it->id;
 			fl->attempts = it->attempts;
@@ -299,7 +299,7 @@ void mg_forwarder_stop(struct mg_forwarder *f)
 	 * lease runs out; it is sent again with the same message id. */
 	for (size_t i = 0; i < SLOTS_MAX; i++) {
 		if (f->flights[i].item_id != 0)
-			f->gw->store->outbox_retry(f->gw->store, f->flights[i].item_id, mg_now_ms(),
+			mg_store_outbox_retry(f->gw->store, f->flights[i].item_id, mg_now_ms(),
 						   "interrupted by a stop");
 	}
 	sodium_memzero(f->flights, sizeof(f->flights));

@@ -5,7 +5,7 @@
 #define MG_OUTBOX_FORWARDER_H
 
 #include "common/config.h"
-#include "outbox/outbound.h"
+#include "model/outbound.h"
 #include "store/store.h"
 
 struct gateway;

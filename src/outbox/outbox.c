@@ -41,17 +41,17 @@ static int instance_id(struct gateway *gw, char out[17])
 	unsigned char raw[8];
 	int r;
 
-	r = gw->store->setting_get(gw->store, SETTING_INSTANCE_ID, out, 17);
+	r = mg_store_setting_get(gw->store, SETTING_INSTANCE_ID, out, 17);
 	if (r == 0 && strlen(out) == 16)
 		return 0;
 	if (r != 0 && r != MG_ERR_NOT_FOUND)
 		return r;
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(out, 17, raw, sizeof(raw));
-	if ((r = gw->store->setting_set(gw->store, SETTING_INSTANCE_ID, out)) != 0)
+	if ((r = mg_store_setting_set(gw->store, SETTING_INSTANCE_ID, out)) != 0)
 		return r;
 	/* Another gateway may have set it first: read back what won. */
-	return gw->store->setting_get(gw->store, SETTING_INSTANCE_ID, out, 17);
+	return mg_store_setting_get(gw->store, SETTING_INSTANCE_ID, out, 17);
 }
 
 static int route_resolve(struct gateway *gw, const struct mg_emr_config *d, struct route *rt)
@@ -71,7 +71,7 @@ static int route_resolve(struct gateway *gw, const struct mg_emr_config *d, stru
 			name++;
 		for (size_t n = strlen(name); n > 0 && name[n - 1] == ' '; n--)
 			name[n - 1] = '\0';
-		if ((r = gw->store->tenant_by_name(gw->store, name, &t)) == MG_ERR_NOT_FOUND) {
+		if ((r = mg_store_tenant_by_name(gw->store, name, &t)) == MG_ERR_NOT_FOUND) {
 			mg_log_warning("outbox: [emr.%s] tenants: no tenant %s (names are read at "
 				       "start)", d->name, name);
 			continue;

@@ -10,12 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "access/roles.h"
-#include "audit/record.h"
+#include "model/roles.h"
+#include "model/audit_record.h"
 #include "common/config.h"
 #include "common/limits.h"
 #include "crypto/keys.h"
-#include "ingest/measurement.h"
+#include "model/measurement.h"
 
 struct mg_tenant {
 	int64_t id;
@@ -468,6 +468,125 @@ struct mg_store {
 
 	void (*close)(struct mg_store *s);
 };
+
+/* The front: every caller goes through these; each validates its
+ * arguments once, then calls the back end. Contracts: the ops above. */
+int mg_store_migrate(struct mg_store *s, int *version_out);
+int mg_store_tenant_create(struct mg_store *s, const char *name,
+			   const unsigned char *wrapped_key, int64_t *id_out);
+int mg_store_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out);
+int mg_store_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out);
+int mg_store_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg);
+int mg_store_tenant_rename(struct mg_store *s, int64_t id, const char *name);
+int mg_store_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
+int mg_store_tenant_delete(struct mg_store *s, int64_t id);
+int mg_store_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);
+int mg_store_user_by_name(struct mg_store *s, const char *name, struct mg_user *out);
+int mg_store_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out);
+int mg_store_user_list(struct mg_store *s, mg_user_cb cb, void *arg);
+int mg_store_user_update_profile(struct mg_store *s, int64_t id, const char *display_name,
+				 const char *email, bool disabled);
+int mg_store_user_set_access(struct mg_store *s, int64_t id, unsigned roles,
+			     const int64_t *tenants, size_t ntenants);
+int mg_store_user_set_password(struct mg_store *s, int64_t id, const char *hash,
+			       bool must_change, int64_t now_ms);
+int mg_store_user_delete(struct mg_store *s, int64_t id);
+int mg_store_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out);
+int mg_store_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms,
+			   unsigned lockouts);
+int mg_store_user_login_succeeded(struct mg_store *s, int64_t id);
+int mg_store_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed,
+			      size_t len);
+int mg_store_totp_activate(struct mg_store *s, int64_t id, int64_t step);
+int mg_store_totp_clear(struct mg_store *s, int64_t id);
+int mg_store_totp_use_step(struct mg_store *s, int64_t id, int64_t step);
+int mg_store_recovery_codes_set(struct mg_store *s, int64_t id,
+				const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n);
+int mg_store_recovery_code_use(struct mg_store *s, int64_t id,
+			       const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms);
+int mg_store_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_out);
+int mg_store_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			    const struct mg_session *session);
+int mg_store_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			 int64_t now_ms, int64_t idle_ms, struct mg_session *out);
+int mg_store_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
+			   mg_session_expired_cb cb, void *arg);
+int mg_store_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES]);
+int mg_store_session_delete_user(struct mg_store *s, int64_t user_id);
+int mg_store_address_failed(struct mg_store *s, const char *address, int64_t now_ms,
+			    int64_t window_ms, unsigned *count_out);
+int mg_store_address_failures(struct mg_store *s, const char *address, int64_t now_ms,
+			      int64_t window_ms, unsigned *count_out);
+int mg_store_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			  int64_t user_id, int64_t now_ms, int64_t expires_ms);
+int mg_store_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			   int64_t now_ms, int64_t *user_id_out);
+int mg_store_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen);
+int mg_store_setting_set(struct mg_store *s, const char *name, const char *value);
+int mg_store_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
+			  const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
+			  int64_t *id_out);
+int mg_store_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+			int64_t now_ms, struct mg_enrol_token *out);
+int mg_store_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
+			  struct mg_device *d);
+int mg_store_device_by_fingerprint(struct mg_store *s, const char *fingerprint,
+				   struct mg_device *out);
+int mg_store_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out);
+int mg_store_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status st);
+int mg_store_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware);
+int mg_store_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id);
+int mg_store_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg);
+int mg_store_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items,
+				   size_t n);
+int mg_store_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id,
+			      size_t limit, mg_measurement_cb cb, void *arg);
+int mg_store_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out);
+int mg_store_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms,
+			  int64_t lease_ms, struct mg_outbox_item *items, size_t max,
+			  size_t *n);
+int mg_store_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms);
+int mg_store_outbox_retry(struct mg_store *s, int64_t id, int64_t next_ms, const char *error);
+int mg_store_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const char *error);
+int mg_store_outbox_resend(struct mg_store *s, const char *destination, int64_t id,
+			   int64_t now_ms, int64_t *count_out);
+int mg_store_outbox_stats(struct mg_store *s, const char *destination,
+			  struct mg_outbox_stats *out);
+int mg_store_patient_find(struct mg_store *s, int64_t tenant_id,
+			  const unsigned char blind_index[MG_BLIND_INDEX_BYTES],
+			  int64_t *id_out);
+int mg_store_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
+				  mg_measurement_cb cb, void *arg);
+int mg_store_audit_append(struct mg_store *s, struct mg_audit_record *rec,
+			  mg_audit_hash_fn hash_fn, void *arg);
+int mg_store_audit_list(struct mg_store *s, const struct mg_audit_filter *f,
+			mg_audit_record_cb cb, void *arg);
+int mg_store_user_address_seen(struct mg_store *s, int64_t id, const char *address,
+			       int64_t now_ms, bool *new_out, unsigned *known_out);
+int mg_store_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity,
+					int64_t window_ms, double *value_out,
+					int64_t *measured_ms_out);
+int mg_store_lease_acquire(struct mg_store *s, const char *name, const char *holder,
+			   int64_t now_ms, int64_t ttl_ms);
+int mg_store_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms,
+			 int64_t *id_out, int64_t *count_out);
+int mg_store_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out);
+int mg_store_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb,
+			void *arg);
+int mg_store_alert_acknowledge(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms);
+int mg_store_incident_create(struct mg_store *s, const char *title,
+			     enum mg_alert_severity severity, int64_t user_id, int64_t now_ms,
+			     const int64_t *alert_ids, size_t nalerts, int64_t *id_out);
+int mg_store_incident_get(struct mg_store *s, int64_t id, struct mg_incident *out);
+int mg_store_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg);
+int mg_store_incident_link_alert(struct mg_store *s, int64_t id, int64_t alert_id,
+				 int64_t user_id, int64_t now_ms);
+int mg_store_incident_set_status(struct mg_store *s, int64_t id, enum mg_incident_status st,
+				 int64_t user_id, int64_t now_ms, const char *text);
+int mg_store_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms,
+				const char *kind, const char *text);
+int mg_store_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb,
+			      void *arg);
 
 /* Open the back end that cfg names (creating an empty database file for
  * SQLite if create is set). *out is the caller's (mg_store_close).

@@ -15,7 +15,7 @@ enum MHD_Result api_outbox_status(struct api_request *rq)
 
 	for (size_t i = 0; i < cfg->nemr; i++) {
 		struct mg_outbox_stats st;
-		int r = rq->gw->store->outbox_stats(rq->gw->store, cfg->emr[i].name, &st);
+		int r = mg_store_outbox_stats(rq->gw->store, cfg->emr[i].name, &st);
 
 		if (r != 0) {
 			json_decref(list);
@@ -50,7 +50,7 @@ enum MHD_Result api_outbox_resend(struct api_request *rq)
 		return api_not_found(rq);
 	if (id != NULL && (!json_is_integer(id) || json_integer_value(id) <= 0))
 		return api_field_error(rq, "id", "an outbox row id");
-	if ((r = rq->gw->store->outbox_resend(rq->gw->store, name, id ? json_integer_value(id) : 0,
+	if ((r = mg_store_outbox_resend(rq->gw->store, name, id ? json_integer_value(id) : 0,
 					      mg_now_ms(), &count)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("outbox: %lld dead letters of [emr.%s] queued again by account %lld",

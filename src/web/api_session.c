@@ -136,7 +136,7 @@ enum MHD_Result api_session_get(struct api_request *rq)
 	struct mg_user u;
 	int r;
 
-	if ((r = rq->gw->store->user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
+	if ((r = mg_store_user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
 		return api_store_error(rq, r);
 	memset(&st, 0, sizeof(st));
 	st.session = rq->session;
@@ -178,7 +178,7 @@ static int set_password(struct api_request *rq, int64_t user_id, const char *pas
 
 	if ((r = mg_password_hash(password, len, hash, sizeof(hash))) != 0)
 		return r;
-	return rq->gw->store->user_set_password(rq->gw->store, user_id, hash, must_change,
+	return mg_store_user_set_password(rq->gw->store, user_id, hash, must_change,
 						mg_now_ms());
 }
 
@@ -203,7 +203,7 @@ enum MHD_Result api_session_password(struct api_request *rq)
 			  "{\"reason\":\"wrong current password\"}");
 		return api_field_error(rq, "old", "the current password is wrong, or the account is locked");
 	}
-	if ((r = rq->gw->store->user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
+	if ((r = mg_store_user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
 		return api_store_error(rq, r);
 	if (json_string_length(new) == json_string_length(old) &&
 	    sodium_memcmp(json_string_value(new), json_string_value(old),
@@ -266,11 +266,11 @@ enum MHD_Result api_password_reset_request(struct api_request *rq)
 	/* The same answer whether or not the account exists. */
 	if (api_string(rq, "user", true, 1, MG_NAME_MAX, &name) != 0)
 		return MHD_YES;
-	if ((r = rq->gw->store->user_by_name(rq->gw->store, name, &u)) != 0 || u.disabled ||
+	if ((r = mg_store_user_by_name(rq->gw->store, name, &u)) != 0 || u.disabled ||
 	    u.email[0] == '\0' || rq->gw->cfg->smtp_url[0] == '\0')
 		goto answer;
 	if (mg_token_new(mk, token, sizeof(token), hash) != 0 ||
-	    rq->gw->store->reset_create(rq->gw->store, hash, u.id, now,
+	    mg_store_reset_create(rq->gw->store, hash, u.id, now,
 					now + (int64_t)rq->gw->cfg->reset_token_ttl * 1000) != 0 ||
 	    (m = calloc(1, sizeof(*m))) == NULL)
 		goto answer;
@@ -317,10 +317,10 @@ enum MHD_Result api_password_reset_confirm(struct api_request *rq)
 	if (policy_ok(rq, "new", "", json_string_value(new), json_string_length(new)) != 0)
 		return MHD_YES;
 	mg_token_hash(mk, token, strlen(token), hash);
-	r = rq->gw->store->reset_consume(rq->gw->store, hash, mg_now_ms(), &user_id);
+	r = mg_store_reset_consume(rq->gw->store, hash, mg_now_ms(), &user_id);
 	if (r == MG_ERR_NOT_FOUND)
 		return api_field_error(rq, "token", "reset link invalid, used or expired");
-	if (r != 0 || (r = rq->gw->store->user_by_id(rq->gw->store, user_id, &u)) != 0)
+	if (r != 0 || (r = mg_store_user_by_id(rq->gw->store, user_id, &u)) != 0)
 		return api_store_error(rq, r);
 	if (policy_ok(rq, "new", u.name, json_string_value(new), json_string_length(new)) != 0)
 		return MHD_YES;

@@ -35,7 +35,7 @@ enum MHD_Result api_totp_begin(struct api_request *rq)
 	    (r = mg_totp_uri(rq->gw->cfg->totp_issuer, rq->who.name, base32, uri, sizeof(uri))) != 0 ||
 	    (r = mg_qr_svg(uri, &svg)) != 0 ||
 	    (r = mg_secret_seal(mk, context, secret, sizeof(secret), sealed, sizeof(sealed))) != 0 ||
-	    (r = rq->gw->store->totp_set_pending(rq->gw->store, rq->who.user_id, sealed,
+	    (r = mg_store_totp_set_pending(rq->gw->store, rq->who.user_id, sealed,
 						 sizeof(sealed))) != 0) {
 		ret = api_store_error(rq, r);
 		goto out;
@@ -67,7 +67,7 @@ enum MHD_Result api_totp_confirm(struct api_request *rq)
 
 	if (api_string(rq, "code", true, 6, 16, &code) != 0)
 		return MHD_YES;
-	if ((r = rq->gw->store->user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
+	if ((r = mg_store_user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
 		return api_store_error(rq, r);
 	if (u.totp_pending_len == 0)
 		return api_error(rq, MHD_HTTP_CONFLICT, "no second-factor enrolment in progress");
@@ -80,9 +80,9 @@ enum MHD_Result api_totp_confirm(struct api_request *rq)
 	if (r != 0)
 		return api_field_error(rq, "code", "the code does not match; check the clock of "
 						   "the authenticator");
-	if ((r = rq->gw->store->totp_activate(rq->gw->store, u.id, step)) != 0 ||
+	if ((r = mg_store_totp_activate(rq->gw->store, u.id, step)) != 0 ||
 	    (r = mg_recovery_codes_new(mk, MG_RECOVERY_CODES, codes, hashes)) != 0 ||
-	    (r = rq->gw->store->recovery_codes_set(rq->gw->store, u.id,
+	    (r = mg_store_recovery_codes_set(rq->gw->store, u.id,
 						   (const unsigned char (*)[MG_TOKEN_HASH_BYTES])hashes,
 						   MG_RECOVERY_CODES)) != 0)
 		return api_store_error(rq, r);
@@ -109,12 +109,12 @@ enum MHD_Result api_totp_remove(struct api_request *rq)
 		return api_store_error(rq, r);
 	if (!ok)
 		return api_field_error(rq, "password", "the password is wrong, or the account is locked");
-	if ((r = rq->gw->store->user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
+	if ((r = mg_store_user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
 		return api_store_error(rq, r);
 	if (u.roles & mg_totp_required_roles(rq->gw))
 		return api_error(rq, MHD_HTTP_CONFLICT,
 				 "a second factor is required for one of your roles");
-	if ((r = rq->gw->store->totp_clear(rq->gw->store, u.id)) != 0)
+	if ((r = mg_store_totp_clear(rq->gw->store, u.id)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("login: account %lld removed its second factor", (long long)u.id);
 	api_audit(rq, "totp.remove", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);

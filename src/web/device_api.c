@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "daemon/switches.h"
 #include "detect/detect.h"
+#include "ingest/measurement_json.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "audit/audit.h"
@@ -113,7 +114,7 @@ static enum MHD_Result device_authenticate(struct device_request *rq)
 		rq->answered = true;
 		return mg_http_error(rq->connection, MHD_HTTP_UNAUTHORIZED, why);
 	}
-	r = rq->gw->store->device_by_fingerprint(rq->gw->store, dc->fingerprint, &rq->device);
+	r = mg_store_device_by_fingerprint(rq->gw->store, dc->fingerprint, &rq->device);
 	if (r == 0 && rq->device.status == MG_DEVICE_ACTIVE)
 		return MHD_YES;
 	rq->answered = true;
@@ -260,7 +261,7 @@ static int firmware_note(struct device_request *rq)
 		return -1;
 	if (strcmp(fw, rq->device.firmware) == 0)
 		return 0;
-	if ((r = rq->gw->store->device_set_firmware(rq->gw->store, rq->device.id, fw)) != 0)
+	if ((r = mg_store_device_set_firmware(rq->gw->store, rq->device.id, fw)) != 0)
 		mg_log_error("device port: cannot record the firmware of device %lld: %s",
 			     (long long)rq->device.id, mg_strerror(r));
 	else

@@ -117,7 +117,7 @@ enum MHD_Result mg_est_simpleenroll(struct device_request *rq)
 
 	memset(&cert, 0, sizeof(cert));
 	if (token_from_request(rq, hash) != 0 ||
-	    (r = gw->store->token_find(gw->store, hash, now, &token)) == MG_ERR_NOT_FOUND)
+	    (r = mg_store_token_find(gw->store, hash, now, &token)) == MG_ERR_NOT_FOUND)
 		return refuse_token(rq);
 	if (r != 0)
 		return mg_http_error(rq->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -141,7 +141,7 @@ enum MHD_Result mg_est_simpleenroll(struct device_request *rq)
 	memcpy(d.cert_fingerprint, cert.fingerprint, sizeof(d.cert_fingerprint));
 	memcpy(d.cert_serial, cert.serial, sizeof(d.cert_serial));
 	d.cert_not_after_ms = cert.not_after_ms;
-	if ((r = gw->store->device_enrol(gw->store, token.id, now, &d)) == MG_ERR_NOT_FOUND) {
+	if ((r = mg_store_device_enrol(gw->store, token.id, now, &d)) == MG_ERR_NOT_FOUND) {
 		ret = refuse_token(rq);	/* used by a concurrent request */
 		goto out;
 	}

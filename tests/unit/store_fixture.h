@@ -87,9 +87,9 @@ static inline int store_fixture_setup(void **state)
 	memset(wrapped, 1, sizeof(wrapped));
 	if (store_test_config(&f->cfg, f->dir) != 0 ||
 	    mg_store_open(&f->cfg, true, &f->store, err, sizeof(err)) != 0 ||
-	    f->store->migrate(f->store, &version) != 0 || version < 2 ||
-	    f->store->tenant_create(f->store, "north", wrapped, &f->tenant) != 0 ||
-	    f->store->tenant_create(f->store, "south", wrapped, &f->tenant2) != 0)
+	    mg_store_migrate(f->store, &version) != 0 || version < 2 ||
+	    mg_store_tenant_create(f->store, "north", wrapped, &f->tenant) != 0 ||
+	    mg_store_tenant_create(f->store, "south", wrapped, &f->tenant2) != 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -127,7 +127,7 @@ static inline int64_t store_user(struct store_fixture *f, const char *name, unsi
 	};
 	int64_t id = 0;
 
-	assert_int_equal(f->store->user_create(f->store, &u, &id), 0);
+	assert_int_equal(mg_store_user_create(f->store, &u, &id), 0);
 	assert_true(id > 0);
 	return id;
 }
@@ -140,7 +140,7 @@ static inline int64_t store_device(struct store_fixture *f, int64_t tenant, unsi
 	int64_t token;
 
 	store_hash(hash, 1000 + number);
-	assert_int_equal(f->store->token_create(f->store, tenant, "scale", hash,
+	assert_int_equal(mg_store_token_create(f->store, tenant, "scale", hash,
 						mg_now_ms() + 60000, &token), 0);
 	memset(&d, 0, sizeof(d));
 	d.tenant_id = tenant;
@@ -148,7 +148,7 @@ static inline int64_t store_device(struct store_fixture *f, int64_t tenant, unsi
 	snprintf(d.cert_fingerprint, sizeof(d.cert_fingerprint), "%064u", number);
 	snprintf(d.cert_serial, sizeof(d.cert_serial), "%02x", number);
 	d.cert_not_after_ms = mg_now_ms() + 86400000;
-	assert_int_equal(f->store->device_enrol(f->store, token, mg_now_ms(), &d), 0);
+	assert_int_equal(mg_store_device_enrol(f->store, token, mg_now_ms(), &d), 0);
 	return d.id;
 }
 

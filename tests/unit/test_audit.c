@@ -419,7 +419,7 @@ static void test_patient_filter(void **state)
 	int n = 0;
 
 	append_many(f, 120);
-	assert_int_equal(f->store->store->audit_list(f->store->store, &filter, count_record, &n), 0);
+	assert_int_equal(mg_store_audit_list(f->store->store, &filter, count_record, &n), 0);
 	/* append_nth: patient objects at i % 6 == 2, id i % 7, tenant i % 3. */
 	int expected = 0;
 	for (unsigned i = 0; i < 120; i++)
@@ -429,7 +429,7 @@ static void test_patient_filter(void **state)
 	/* Time bounds: [since, until). */
 	filter = (struct mg_audit_filter){ .since_ms = STORE_T0 + 10000, .until_ms = STORE_T0 + 20000 };
 	n = 0;
-	assert_int_equal(f->store->store->audit_list(f->store->store, &filter, count_time, &n), 0);
+	assert_int_equal(mg_store_audit_list(f->store->store, &filter, count_time, &n), 0);
 	assert_int_equal(n, 10);
 }
 
@@ -448,7 +448,7 @@ static int append_to_instance(const char *config, const char *count)
 	    mg_config_path(&cfg, cfg.master_key, path, sizeof(path)) != 0 ||
 	    mg_master_key_load(path, &mk) != 0 ||
 	    mg_store_open(&cfg, false, &s, err, sizeof(err)) != 0 ||
-	    s->migrate(s, &version) != 0) {
+	    mg_store_migrate(s, &version) != 0) {
 		fprintf(stderr, "cannot open the instance %s\n", config);
 		return 1;
 	}

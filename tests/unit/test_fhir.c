@@ -24,7 +24,7 @@
 #include "common/json.h"
 #include "fhir/fhir.h"
 #include "fhir/fhir_internal.h"
-#include "ingest/quantity.h"
+#include "model/quantity.h"
 
 #define T_MEASURED INT64_C(1795341600123)	/* 2026-11-22T10:00:00.123Z */
 #define T_RECEIVED INT64_C(1795341602000)	/* 2026-11-22T10:00:02.000Z */

@@ -23,7 +23,7 @@
 #include "hl7/hl7.h"
 #include "hl7/mllp.h"
 #include "hl7/pcd01.h"
-#include "ingest/quantity.h"
+#include "model/quantity.h"
 
 struct parse_case {
 	const char *name;

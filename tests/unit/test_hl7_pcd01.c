@@ -17,7 +17,7 @@
 #include "hl7/ack.h"
 #include "hl7/hl7.h"
 #include "hl7/pcd01.h"
-#include "ingest/quantity.h"
+#include "model/quantity.h"
 
 #define MEASURED_MS	INT64_C(1795341600000)	/* 2026-11-22T10:00:00Z */
 #define NOW_MS		INT64_C(1795341900000)	/* 2026-11-22T10:05:00Z */
@@ -298,7 +298,7 @@ static const struct variant variants[] = {
 	{ "control id with space", "|SCALE-0001-42|P|", "|SCALE 42|P|", MG_ERR_INVALID,
 	  MG_HL7_DATA_TYPE_ERROR, "MSH", 1, 10, "not printable ASCII", 0, NULL, NULL },
 	{ "control id not UTF-8", "|SCALE-0001-42|P|", "|SCALE\xff|P|", MG_ERR_INVALID,
-	  MG_HL7_DATA_TYPE_ERROR, "MSH", 1, 10, "UTF-8", 0, NULL, NULL },
+	  MG_HL7_DATA_TYPE_ERROR, "MSH", 1, 10, "not printable ASCII", 0, NULL, NULL },
 	{ "no PID", "PID|||PAT-0042^^^HOSP^MR||^^^^^^U\r", "", MG_ERR_INVALID,
 	  MG_HL7_SEGMENT_SEQUENCE_ERROR, "OBR", 1, 0, "PID", 0, NULL, NULL },
 	{ "two PIDs", "PV1||O\r", "PID|||OTHER\r", MG_ERR_INVALID,

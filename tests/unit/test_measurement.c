@@ -16,7 +16,7 @@
 
 #include "common/err.h"
 #include "common/limits.h"
-#include "ingest/measurement.h"
+#include "ingest/measurement_json.h"
 
 #define NOW_MS INT64_C(1795341900000)	/* 2026-11-22T10:05:00Z */
 

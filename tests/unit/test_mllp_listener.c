@@ -115,7 +115,7 @@ static void identity_enrol(struct identity *id, const char *name, unsigned numbe
 	int64_t token;
 
 	memset(hash, (int)number, sizeof(hash));
-	assert_int_equal(s->token_create(s, fx->tenant, name, hash, mg_now_ms() + 60000, &token),
+	assert_int_equal(mg_store_token_create(s, fx->tenant, name, hash, mg_now_ms() + 60000, &token),
 			 0);
 	memset(&d, 0, sizeof(d));
 	d.tenant_id = fx->tenant;
@@ -123,7 +123,7 @@ static void identity_enrol(struct identity *id, const char *name, unsigned numbe
 	memcpy(d.cert_fingerprint, id->fingerprint, sizeof(d.cert_fingerprint));
 	snprintf(d.cert_serial, sizeof(d.cert_serial), "%02x", number);
 	d.cert_not_after_ms = mg_now_ms() + 86400000;
-	assert_int_equal(s->device_enrol(s, token, mg_now_ms(), &d), 0);
+	assert_int_equal(mg_store_device_enrol(s, token, mg_now_ms(), &d), 0);
 	id->device_id = d.id;
 }
 
@@ -166,14 +166,14 @@ static int group_setup(void **state)
 	fx->gw.web_fd = fx->gw.device_fd = -1;
 	fx->gw.tls_priorities = mg_tls_priorities(NULL);
 	if (mg_store_open(&fx->cfg, true, &fx->gw.store, err, sizeof(err)) != 0 ||
-	    fx->gw.store->migrate(fx->gw.store, &version) != 0)
+	    mg_store_migrate(fx->gw.store, &version) != 0)
 		return -1;
 	fx->real_put = fx->gw.store->measurement_put_batch;
 	snprintf(path, sizeof(path), "%s/master.key", fx->dir);
 	if (mg_master_key_create(path) != 0 || mg_master_key_load(path, &mk) != 0 ||
 	    mg_keyring_new(mk, fx->gw.store, &fx->gw.keys) != 0 ||
 	    mg_tenant_key_new(mg_keyring_master(fx->gw.keys), wrapped) != 0 ||
-	    fx->gw.store->tenant_create(fx->gw.store, "default", wrapped, &fx->tenant) != 0 ||
+	    mg_store_tenant_create(fx->gw.store, "default", wrapped, &fx->tenant) != 0 ||
 	    mg_writer_new(fx->gw.store, &fx->gw.writer) != 0)
 		return -1;
 	/* The device CA, an instance CA with its server certificate, and a
@@ -202,7 +202,7 @@ static int group_setup(void **state)
 	identity_enrol(&fx->good, "scale", 1);
 	identity_enrol(&fx->other, "monitor", 2);
 	identity_enrol(&fx->revoked, "stolen", 3);
-	assert_int_equal(fx->gw.store->device_set_status(fx->gw.store, fx->revoked.device_id,
+	assert_int_equal(mg_store_device_set_status(fx->gw.store, fx->revoked.device_id,
 							 MG_DEVICE_REVOKED), 0);
 	return 0;
 }
@@ -437,7 +437,7 @@ static int64_t stored_count(void)
 {
 	int64_t n = -1;
 
-	assert_int_equal(fx->gw.store->measurement_count(fx->gw.store, 0, &n), 0);
+	assert_int_equal(mg_store_measurement_count(fx->gw.store, 0, &n), 0);
 	return n;
 }
 
@@ -638,12 +638,12 @@ static void test_blocked_on_open_connection(void **state)
 	assert_int_equal(client_open(&c, &fx->other), 0);
 	exchange(&c, oru("B-1", "188736", "72.4"), "AA", "B-1", NULL);
 	before = stored_count();
-	assert_int_equal(s->device_set_status(s, fx->other.device_id, MG_DEVICE_BLOCKED), 0);
+	assert_int_equal(mg_store_device_set_status(s, fx->other.device_id, MG_DEVICE_BLOCKED), 0);
 	client_send_framed(&c, oru("B-2", "188736", "72.4"));
 	assert_true(client_sees_close(&c));
 	client_close(&c);
 	assert_int_equal(stored_count(), before);
-	assert_int_equal(s->device_set_status(s, fx->other.device_id, MG_DEVICE_ACTIVE), 0);
+	assert_int_equal(mg_store_device_set_status(s, fx->other.device_id, MG_DEVICE_ACTIVE), 0);
 }
 
 /* A store whose transaction fails, as a back end reports it. */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common/limits.h"
-#include "ingest/quantity.h"
+#include "model/quantity.h"
 
 /* The verified facts, written out once more so that a change to the table
  * has to be made twice, knowingly. */

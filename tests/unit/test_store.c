@@ -42,9 +42,9 @@ static int setup(void **state)
 		return -1;
 	if (store_test_config(&f->cfg, f->dir) != 0 ||
 	    mg_store_open(&f->cfg, true, &f->store, err, sizeof(err)) != 0 ||
-	    f->store->migrate(f->store, &version) != 0 || version < 1 ||
-	    f->store->tenant_create(f->store, "default", wrapped, &f->tenant) != 0 ||
-	    f->store->token_create(f->store, f->tenant, "scale", hash, mg_now_ms() + 60000,
+	    mg_store_migrate(f->store, &version) != 0 || version < 1 ||
+	    mg_store_tenant_create(f->store, "default", wrapped, &f->tenant) != 0 ||
+	    mg_store_token_create(f->store, f->tenant, "scale", hash, mg_now_ms() + 60000,
 				   &tok.id) != 0)
 		return -1;
 	memset(&d, 0, sizeof(d));
@@ -53,7 +53,7 @@ static int setup(void **state)
 	snprintf(d.cert_fingerprint, sizeof(d.cert_fingerprint), "%064d", 1);
 	snprintf(d.cert_serial, sizeof(d.cert_serial), "01");
 	d.cert_not_after_ms = mg_now_ms() + 86400000;
-	if (f->store->device_enrol(f->store, tok.id, mg_now_ms(), &d) != 0)
+	if (mg_store_device_enrol(f->store, tok.id, mg_now_ms(), &d) != 0)
 		return -1;
 	f->device = d.id;
 	*state = f;
@@ -80,15 +80,15 @@ static void test_tenants(void **state)
 	struct mg_tenant t;
 	int64_t id;
 
-	assert_int_equal(f->store->tenant_by_name(f->store, "default", &t), 0);
+	assert_int_equal(mg_store_tenant_by_name(f->store, "default", &t), 0);
 	assert_int_equal(t.id, f->tenant);
 	assert_int_equal(t.wrapped_key[0], 1);
-	assert_int_equal(f->store->tenant_create(f->store, "default", wrapped, &id), MG_ERR_EXISTS);
-	assert_int_equal(f->store->tenant_by_name(f->store, "nope", &t), MG_ERR_NOT_FOUND);
-	assert_int_equal(f->store->tenant_by_id(f->store, 999, &t), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_tenant_create(f->store, "default", wrapped, &id), MG_ERR_EXISTS);
+	assert_int_equal(mg_store_tenant_by_name(f->store, "nope", &t), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_tenant_by_id(f->store, 999, &t), MG_ERR_NOT_FOUND);
 	/* SQL metacharacters are data, never code. */
-	assert_int_equal(f->store->tenant_create(f->store, "x'); DROP TABLE tenants;--", wrapped, &id), 0);
-	assert_int_equal(f->store->tenant_by_name(f->store, "x'); DROP TABLE tenants;--", &t), 0);
+	assert_int_equal(mg_store_tenant_create(f->store, "x'); DROP TABLE tenants;--", wrapped, &id), 0);
+	assert_int_equal(mg_store_tenant_by_name(f->store, "x'); DROP TABLE tenants;--", &t), 0);
 }
 
 static void test_tokens(void **state)
@@ -99,24 +99,24 @@ static void test_tokens(void **state)
 	struct mg_device d;
 	int64_t now = mg_now_ms(), id;
 
-	assert_int_equal(f->store->token_create(f->store, f->tenant, "bp", hash, now + 60000, &id), 0);
-	assert_int_equal(f->store->token_find(f->store, hash, now, &tok), 0);
+	assert_int_equal(mg_store_token_create(f->store, f->tenant, "bp", hash, now + 60000, &id), 0);
+	assert_int_equal(mg_store_token_find(f->store, hash, now, &tok), 0);
 	assert_string_equal(tok.device_name, "bp");
-	assert_int_equal(f->store->token_create(f->store, f->tenant, "old", expired, now - 1, &id), 0);
-	assert_int_equal(f->store->token_find(f->store, expired, now, &tok), MG_ERR_NOT_FOUND);
-	assert_int_equal(f->store->device_enrol(f->store, id, now, &d), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_token_create(f->store, f->tenant, "old", expired, now - 1, &id), 0);
+	assert_int_equal(mg_store_token_find(f->store, expired, now, &tok), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_device_enrol(f->store, id, now, &d), MG_ERR_NOT_FOUND);
 
 	memset(&d, 0, sizeof(d));
 	d.tenant_id = f->tenant;
 	snprintf(d.name, sizeof(d.name), "bp");
 	snprintf(d.cert_fingerprint, sizeof(d.cert_fingerprint), "%064d", 2);
 	snprintf(d.cert_serial, sizeof(d.cert_serial), "02");
-	assert_int_equal(f->store->token_find(f->store, hash, now, &tok), 0);
-	assert_int_equal(f->store->device_enrol(f->store, tok.id, now, &d), 0);
+	assert_int_equal(mg_store_token_find(f->store, hash, now, &tok), 0);
+	assert_int_equal(mg_store_device_enrol(f->store, tok.id, now, &d), 0);
 	assert_int_equal(d.status, MG_DEVICE_ACTIVE);
 	/* Used once: gone for the next one. */
-	assert_int_equal(f->store->token_find(f->store, hash, now, &tok), MG_ERR_NOT_FOUND);
-	assert_int_equal(f->store->device_enrol(f->store, tok.id, now, &d), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_token_find(f->store, hash, now, &tok), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_device_enrol(f->store, tok.id, now, &d), MG_ERR_NOT_FOUND);
 }
 
 static void test_device_status(void **state)
@@ -126,14 +126,14 @@ static void test_device_status(void **state)
 	char fp[65];
 
 	snprintf(fp, sizeof(fp), "%064d", 1);
-	assert_int_equal(f->store->device_by_fingerprint(f->store, fp, &d), 0);
+	assert_int_equal(mg_store_device_by_fingerprint(f->store, fp, &d), 0);
 	assert_int_equal(d.id, f->device);
-	assert_int_equal(f->store->device_set_status(f->store, d.id, MG_DEVICE_BLOCKED), 0);
-	assert_int_equal(f->store->device_by_id(f->store, d.id, &d), 0);
+	assert_int_equal(mg_store_device_set_status(f->store, d.id, MG_DEVICE_BLOCKED), 0);
+	assert_int_equal(mg_store_device_by_id(f->store, d.id, &d), 0);
 	assert_int_equal(d.status, MG_DEVICE_BLOCKED);
-	assert_int_equal(f->store->device_set_status(f->store, d.id, MG_DEVICE_ACTIVE), 0);
-	assert_int_equal(f->store->device_set_status(f->store, 999, MG_DEVICE_ACTIVE), MG_ERR_NOT_FOUND);
-	assert_int_equal(f->store->device_by_fingerprint(f->store, "00", &d), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_device_set_status(f->store, d.id, MG_DEVICE_ACTIVE), 0);
+	assert_int_equal(mg_store_device_set_status(f->store, 999, MG_DEVICE_ACTIVE), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_device_by_fingerprint(f->store, "00", &d), MG_ERR_NOT_FOUND);
 }
 
 static void fill(struct mg_measurement *m, struct mg_measurement_put *p, int64_t device,
@@ -188,7 +188,7 @@ static void test_batch(void **state)
 	fill(&m[1], &p[1], f->device, f->tenant, "b-2", 1);
 	fill(&m[2], &p[2], f->device, f->tenant, "b-1", 2);	/* same id in one batch */
 	fill(&m[3], &p[3], 999, f->tenant, "b-3", 1);		/* no such device */
-	assert_int_equal(f->store->measurement_put_batch(f->store, items, 4), 0);
+	assert_int_equal(mg_store_measurement_put_batch(f->store, items, 4), 0);
 	assert_int_equal(p[0].result, 0);
 	assert_false(p[0].duplicate);
 	assert_int_equal(p[1].result, 0);
@@ -197,23 +197,23 @@ static void test_batch(void **state)
 	assert_int_equal(p[2].id, p[0].id);
 	/* A bad item fails alone; the rest of the batch is stored. */
 	assert_int_not_equal(p[3].result, 0);
-	assert_int_equal(f->store->measurement_count(f->store, f->tenant, &count), 0);
+	assert_int_equal(mg_store_measurement_count(f->store, f->tenant, &count), 0);
 	assert_int_equal(count, 2);
 	/* Resent later: same id, nothing new. */
 	fill(&m[0], &p[0], f->device, f->tenant, "b-2", 1);
-	assert_int_equal(f->store->measurement_put_batch(f->store, items, 1), 0);
+	assert_int_equal(mg_store_measurement_put_batch(f->store, items, 1), 0);
 	assert_true(p[0].duplicate);
 	assert_int_equal(p[0].id, p[1].id);
-	assert_int_equal(f->store->measurement_list(f->store, f->tenant, 0, 10, collect_row, &c), 0);
+	assert_int_equal(mg_store_measurement_list(f->store, f->tenant, 0, 10, collect_row, &c), 0);
 	assert_int_equal(c.n, 2);
 	assert_string_equal(c.mids[0], "b-1");
 	assert_string_equal(c.mids[1], "b-2");
 	c.n = 0;
-	assert_int_equal(f->store->measurement_list(f->store, f->tenant, c.ids[0] ? p[1].id - 1 : 0,
+	assert_int_equal(mg_store_measurement_list(f->store, f->tenant, c.ids[0] ? p[1].id - 1 : 0,
 						    1, collect_row, &c), 0);
 	assert_int_equal(c.n, 1);
 	c.n = 0;
-	assert_int_equal(f->store->measurement_list(f->store, 999, 0, 10, collect_row, &c), 0);
+	assert_int_equal(mg_store_measurement_list(f->store, 999, 0, 10, collect_row, &c), 0);
 	assert_int_equal(c.n, 0);
 }
 
@@ -275,7 +275,7 @@ static void test_writer_group_commit(void **state)
 	struct mg_writer *w = NULL;
 	int64_t before, after;
 
-	assert_int_equal(f->store->measurement_count(f->store, 0, &before), 0);
+	assert_int_equal(mg_store_measurement_count(f->store, 0, &before), 0);
 	assert_int_equal(mg_writer_new(f->store, &w), 0);
 	for (int i = 0; i < WRITER_THREADS; i++) {
 		memset(&s[i], 0, sizeof(s[i]));
@@ -292,7 +292,7 @@ static void test_writer_group_commit(void **state)
 	}
 	mg_writer_stats(w, &stats);
 	mg_writer_free(w);
-	assert_int_equal(f->store->measurement_count(f->store, 0, &after), 0);
+	assert_int_equal(mg_store_measurement_count(f->store, 0, &after), 0);
 	assert_int_equal(after - before, WRITER_THREADS * WRITER_EACH);
 	assert_int_equal(stats.measurements, WRITER_THREADS * WRITER_EACH);
 	assert_true(stats.batches < stats.measurements);

@@ -30,8 +30,8 @@ static void test_user_create_and_read(void **state)
 	struct mg_user u, v;
 	int64_t id, id2, before = mg_now_ms();
 
-	assert_int_equal(db->user_create(db, &nu, &id), 0);
-	assert_int_equal(db->user_by_name(db, "alice", &u), 0);
+	assert_int_equal(mg_store_user_create(db, &nu, &id), 0);
+	assert_int_equal(mg_store_user_by_name(db, "alice", &u), 0);
 	assert_int_equal(u.id, id);
 	assert_string_equal(u.name, "alice");
 	assert_string_equal(u.display_name, "Alice A.");
@@ -48,23 +48,23 @@ static void test_user_create_and_read(void **state)
 	assert_int_equal(u.totp_last_step, 0);
 	assert_true(u.created_ms >= before && u.created_ms <= mg_now_ms());
 	assert_int_equal(u.password_changed_ms, u.created_ms);
-	assert_int_equal(db->user_by_id(db, id, &v), 0);
+	assert_int_equal(mg_store_user_by_id(db, id, &v), 0);
 	assert_memory_equal(&u, &v, sizeof(u));
 
-	assert_int_equal(db->user_create(db, &nu, &id2), MG_ERR_EXISTS);
+	assert_int_equal(mg_store_user_create(db, &nu, &id2), MG_ERR_EXISTS);
 	assert_int_equal(id2, 0);
 	/* No roles, no tenants, no profile. */
 	nu = (struct mg_user_new){ .name = "bare", .password_hash = HASH };
-	assert_int_equal(db->user_create(db, &nu, &id2), 0);
-	assert_int_equal(db->user_by_id(db, id2, &u), 0);
+	assert_int_equal(mg_store_user_create(db, &nu, &id2), 0);
+	assert_int_equal(mg_store_user_by_id(db, id2, &u), 0);
 	assert_string_equal(u.display_name, "");
 	assert_int_equal(u.roles, 0);
 	assert_int_equal(u.ntenants, 0);
 	assert_false(u.must_change_password);
 
-	assert_int_equal(db->user_by_name(db, "nobody", &u), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_user_by_name(db, "nobody", &u), MG_ERR_NOT_FOUND);
 	assert_int_equal(u.id, 0);
-	assert_int_equal(db->user_by_id(db, 999, &u), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_user_by_id(db, 999, &u), MG_ERR_NOT_FOUND);
 }
 
 static void test_user_create_refused(void **state)
@@ -108,17 +108,17 @@ static void test_user_create_refused(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		id = -1;
 		print_message("case %zu\n", i);
-		assert_int_equal(db->user_create(db, &cases[i].u, &id),
+		assert_int_equal(mg_store_user_create(db, &cases[i].u, &id),
 				 cases[i].expect);
 		assert_int_equal(id, 0);
 		if (cases[i].u.name != NULL && cases[i].u.name[0] != '\0')
-			assert_int_equal(db->user_by_name(db, cases[i].u.name, &u),
+			assert_int_equal(mg_store_user_by_name(db, cases[i].u.name, &u),
 					 MG_ERR_NOT_FOUND);	/* nothing left behind */
 	}
 	/* The longest allowed name fits, and reads back whole. */
 	long_name[MG_NAME_MAX] = '\0';
 	store_user(f, long_name, 0, NULL, 0);
-	assert_int_equal(db->user_by_name(db, long_name, &u), 0);
+	assert_int_equal(mg_store_user_by_name(db, long_name, &u), 0);
 	assert_string_equal(u.name, long_name);
 }
 
@@ -144,12 +144,12 @@ static void test_user_list(void **state)
 	struct mg_store *db = f->store;
 	struct seen s = { 0 };
 
-	assert_int_equal(db->user_list(db, see_user, &s), 0);
+	assert_int_equal(mg_store_user_list(db, see_user, &s), 0);
 	assert_int_equal(s.n, 0);
 	store_user(f, "zed", MG_ROLE_ADMIN, NULL, 0);
 	store_user(f, "amy", MG_ROLE_CLINICIAN, &f->tenant, 1);
 	store_user(f, "kim", 0, NULL, 0);
-	assert_int_equal(db->user_list(db, see_user, &s), 0);
+	assert_int_equal(mg_store_user_list(db, see_user, &s), 0);
 	assert_int_equal(s.n, 3);
 	assert_string_equal(s.names[0], "zed");	/* id order */
 	assert_string_equal(s.names[1], "amy");
@@ -157,7 +157,7 @@ static void test_user_list(void **state)
 	memset(&s, 0, sizeof(s));
 	s.stop_after = 2;
 	s.stop_with = 42;
-	assert_int_equal(db->user_list(db, see_user, &s), 42);
+	assert_int_equal(mg_store_user_list(db, see_user, &s), 42);
 	assert_int_equal(s.n, 2);
 }
 
@@ -169,20 +169,20 @@ static void test_user_profile(void **state)
 	int64_t id = store_user(f, "bob", 0, NULL, 0);
 	struct mg_user u;
 
-	assert_int_equal(db->user_update_profile(db, id, "Bob B.", "bob@example.org", true), 0);
-	assert_int_equal(db->user_by_id(db, id, &u), 0);
+	assert_int_equal(mg_store_user_update_profile(db, id, "Bob B.", "bob@example.org", true), 0);
+	assert_int_equal(mg_store_user_by_id(db, id, &u), 0);
 	assert_string_equal(u.display_name, "Bob B.");
 	assert_string_equal(u.email, "bob@example.org");
 	assert_true(u.disabled);
 	memset(long_email, 'e', sizeof(long_email) - 1);
 	long_email[sizeof(long_email) - 1] = '\0';
-	assert_int_equal(db->user_update_profile(db, id, "", long_email, false), MG_ERR_LIMIT);
-	assert_int_equal(db->user_update_profile(db, id, NULL, "", false), MG_ERR_INVALID);
-	assert_int_equal(db->user_update_profile(db, 999, "", "", false), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->user_by_id(db, id, &u), 0);
+	assert_int_equal(mg_store_user_update_profile(db, id, "", long_email, false), MG_ERR_LIMIT);
+	assert_int_equal(mg_store_user_update_profile(db, id, NULL, "", false), MG_ERR_INVALID);
+	assert_int_equal(mg_store_user_update_profile(db, 999, "", "", false), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_user_by_id(db, id, &u), 0);
 	assert_string_equal(u.email, "bob@example.org");	/* unchanged */
-	assert_int_equal(db->user_update_profile(db, id, "", "", false), 0);
-	assert_int_equal(db->user_by_id(db, id, &u), 0);
+	assert_int_equal(mg_store_user_update_profile(db, id, "", "", false), 0);
+	assert_int_equal(mg_store_user_by_id(db, id, &u), 0);
 	assert_string_equal(u.email, "");
 	assert_false(u.disabled);
 }
@@ -217,17 +217,17 @@ static void test_user_set_access(void **state)
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		print_message("step %zu\n", i);
-		assert_int_equal(db->user_set_access(db, id, steps[i].roles, steps[i].tenants,
+		assert_int_equal(mg_store_user_set_access(db, id, steps[i].roles, steps[i].tenants,
 						     steps[i].ntenants),
 				 steps[i].expect);
-		assert_int_equal(db->user_by_id(db, id, &u), 0);
+		assert_int_equal(mg_store_user_by_id(db, id, &u), 0);
 		assert_int_equal(u.roles, steps[i].roles_after);
 		assert_int_equal(u.ntenants, steps[i].ntenants_after);
 		for (size_t j = 0; j < u.ntenants; j++)
 			assert_int_equal(u.tenants[j], steps[i].tenants_after[j]);
 	}
-	assert_int_equal(db->user_set_access(db, 999, 0, NULL, 0), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->user_set_access(db, id, 0, many, MG_USER_TENANTS_MAX + 1),
+	assert_int_equal(mg_store_user_set_access(db, 999, 0, NULL, 0), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_user_set_access(db, id, 0, many, MG_USER_TENANTS_MAX + 1),
 			 MG_ERR_LIMIT);
 }
 
@@ -241,22 +241,22 @@ static void test_user_password_and_lockout(void **state)
 	unsigned n;
 
 	for (unsigned i = 1; i <= 3; i++) {
-		assert_int_equal(db->user_login_failed(db, id, &n), 0);
+		assert_int_equal(mg_store_user_login_failed(db, id, &n), 0);
 		assert_int_equal(n, i);
 	}
-	assert_int_equal(db->user_set_lock(db, id, T0, 2), 0);
-	assert_int_equal(db->user_by_id(db, id, &u), 0);
+	assert_int_equal(mg_store_user_set_lock(db, id, T0, 2), 0);
+	assert_int_equal(mg_store_user_by_id(db, id, &u), 0);
 	assert_int_equal(u.failed_logins, 3);
 	assert_int_equal(u.lockouts, 2);
 	assert_int_equal(u.locked_until_ms, T0);
-	assert_int_equal(db->user_login_succeeded(db, id), 0);
-	assert_int_equal(db->user_by_id(db, id, &u), 0);
+	assert_int_equal(mg_store_user_login_succeeded(db, id), 0);
+	assert_int_equal(mg_store_user_by_id(db, id, &u), 0);
 	assert_int_equal(u.failed_logins + u.lockouts, 0);
 
-	assert_int_equal(db->user_login_failed(db, id, &n), 0);
-	assert_int_equal(db->user_set_lock(db, id, T0 + 1, 1), 0);
-	assert_int_equal(db->user_set_password(db, id, "$new", false, T0 + 5), 0);
-	assert_int_equal(db->user_by_id(db, id, &u), 0);
+	assert_int_equal(mg_store_user_login_failed(db, id, &n), 0);
+	assert_int_equal(mg_store_user_set_lock(db, id, T0 + 1, 1), 0);
+	assert_int_equal(mg_store_user_set_password(db, id, "$new", false, T0 + 5), 0);
+	assert_int_equal(mg_store_user_by_id(db, id, &u), 0);
 	assert_string_equal(u.password_hash, "$new");
 	assert_false(u.must_change_password);
 	assert_int_equal(u.failed_logins + u.lockouts, 0);
@@ -265,14 +265,14 @@ static void test_user_password_and_lockout(void **state)
 
 	memset(long_hash, 'h', sizeof(long_hash) - 1);
 	long_hash[sizeof(long_hash) - 1] = '\0';
-	assert_int_equal(db->user_set_password(db, id, long_hash, true, T0), MG_ERR_LIMIT);
-	assert_int_equal(db->user_set_password(db, id, NULL, true, T0), MG_ERR_INVALID);
-	assert_int_equal(db->user_set_password(db, 999, "$x", true, T0), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_user_set_password(db, id, long_hash, true, T0), MG_ERR_LIMIT);
+	assert_int_equal(mg_store_user_set_password(db, id, NULL, true, T0), MG_ERR_INVALID);
+	assert_int_equal(mg_store_user_set_password(db, 999, "$x", true, T0), MG_ERR_NOT_FOUND);
 	n = 7;
-	assert_int_equal(db->user_login_failed(db, 999, &n), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_user_login_failed(db, 999, &n), MG_ERR_NOT_FOUND);
 	assert_int_equal(n, 0);
-	assert_int_equal(db->user_set_lock(db, 999, T0, 1), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->user_login_succeeded(db, 999), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_user_set_lock(db, 999, T0, 1), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_user_login_succeeded(db, 999), MG_ERR_NOT_FOUND);
 }
 
 #define THREADS 8
@@ -291,7 +291,7 @@ static void *fail_logins(void *arg)
 	unsigned n;
 
 	for (int i = 0; i < EACH; i++) {
-		if (r->f->store->user_login_failed(r->f->store, r->user, &n) != 0 ||
+		if (mg_store_user_login_failed(r->f->store, r->user, &n) != 0 ||
 		    n > THREADS * EACH)
 			atomic_fetch_add(&r->failures, 1);
 		else
@@ -305,7 +305,7 @@ static void *use_steps(void *arg)
 	struct race *r = arg;
 
 	for (int step = 1; step <= THREADS * EACH; step++) {
-		int rc = r->f->store->totp_use_step(r->f->store, r->user, step);
+		int rc = mg_store_totp_use_step(r->f->store, r->user, step);
 
 		if (rc == 0)
 			atomic_fetch_add(&r->wins[step], 1);
@@ -338,7 +338,7 @@ static void test_login_failed_concurrent(void **state)
 	run_threads(r, fail_logins);
 	for (int n = 1; n <= THREADS * EACH; n++)
 		assert_int_equal(atomic_load(&r->wins[n]), 1);
-	assert_int_equal(r->f->store->user_by_id(r->f->store, r->user, &u), 0);
+	assert_int_equal(mg_store_user_by_id(r->f->store, r->user, &u), 0);
 	assert_int_equal(u.failed_logins, THREADS * EACH);
 	free(r);
 }
@@ -361,40 +361,40 @@ static void test_totp(void **state)
 	unsigned left;
 
 	memset(sealed, 0x5a, sizeof(sealed));
-	assert_int_equal(db->totp_activate(db, id, 1000), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->totp_set_pending(db, id, sealed, sizeof(sealed)), 0);
-	assert_int_equal(db->user_by_id(db, id, &u), 0);
+	assert_int_equal(mg_store_totp_activate(db, id, 1000), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_totp_set_pending(db, id, sealed, sizeof(sealed)), 0);
+	assert_int_equal(mg_store_user_by_id(db, id, &u), 0);
 	assert_int_equal(u.totp_pending_len, sizeof(sealed));
 	assert_memory_equal(u.totp_pending, sealed, sizeof(sealed));
 	assert_int_equal(u.totp_len, 0);
-	assert_int_equal(db->totp_set_pending(db, id, sealed, 0), MG_ERR_INVALID);
-	assert_int_equal(db->totp_set_pending(db, id, big, sizeof(big)), MG_ERR_LIMIT);
-	assert_int_equal(db->totp_set_pending(db, 999, sealed, 8), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_totp_set_pending(db, id, sealed, 0), MG_ERR_INVALID);
+	assert_int_equal(mg_store_totp_set_pending(db, id, big, sizeof(big)), MG_ERR_LIMIT);
+	assert_int_equal(mg_store_totp_set_pending(db, 999, sealed, 8), MG_ERR_NOT_FOUND);
 
-	assert_int_equal(db->totp_activate(db, id, 1000), 0);
-	assert_int_equal(db->user_by_id(db, id, &u), 0);
+	assert_int_equal(mg_store_totp_activate(db, id, 1000), 0);
+	assert_int_equal(mg_store_user_by_id(db, id, &u), 0);
 	assert_int_equal(u.totp_len, sizeof(sealed));
 	assert_memory_equal(u.totp_sealed, sealed, sizeof(sealed));
 	assert_int_equal(u.totp_pending_len, 0);
 	assert_int_equal(u.totp_last_step, 1000);
-	assert_int_equal(db->totp_activate(db, id, 1001), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_totp_activate(db, id, 1001), MG_ERR_NOT_FOUND);
 	/* A step is accepted once, and never one before the last accepted. */
 	for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
-		assert_int_equal(db->totp_use_step(db, id, uses[i].step),
+		assert_int_equal(mg_store_totp_use_step(db, id, uses[i].step),
 				 uses[i].expect);
-	assert_int_equal(db->totp_use_step(db, 999, 5000), MG_ERR_DENIED);
+	assert_int_equal(mg_store_totp_use_step(db, 999, 5000), MG_ERR_DENIED);
 
 	for (unsigned i = 0; i < 3; i++)
 		store_hash(codes[i], i);
-	assert_int_equal(db->recovery_codes_set(db, id,
+	assert_int_equal(mg_store_recovery_codes_set(db, id,
 						(const unsigned char (*)[MG_TOKEN_HASH_BYTES])codes,
 						3), 0);
-	assert_int_equal(db->totp_clear(db, id), 0);
-	assert_int_equal(db->user_by_id(db, id, &u), 0);
+	assert_int_equal(mg_store_totp_clear(db, id), 0);
+	assert_int_equal(mg_store_user_by_id(db, id, &u), 0);
 	assert_int_equal(u.totp_len + u.totp_pending_len, 0);
-	assert_int_equal(db->recovery_codes_left(db, id, &left), 0);
+	assert_int_equal(mg_store_recovery_codes_left(db, id, &left), 0);
 	assert_int_equal(left, 0);
-	assert_int_equal(db->totp_clear(db, 999), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_totp_clear(db, 999), MG_ERR_NOT_FOUND);
 }
 
 /* Threads race for the same steps: each step is accepted at most once. */
@@ -429,34 +429,34 @@ static void test_recovery_codes(void **state)
 	for (unsigned i = 0; i <= MG_RECOVERY_CODES; i++)
 		store_hash(codes[i], 10 + i);
 	store_hash(other, 99);
-	assert_int_equal(db->recovery_codes_set(db, id, list, MG_RECOVERY_CODES), 0);
-	assert_int_equal(db->recovery_codes_left(db, id, &left), 0);
+	assert_int_equal(mg_store_recovery_codes_set(db, id, list, MG_RECOVERY_CODES), 0);
+	assert_int_equal(mg_store_recovery_codes_left(db, id, &left), 0);
 	assert_int_equal(left, MG_RECOVERY_CODES);
-	assert_int_equal(db->recovery_code_use(db, id, codes[3], T0), 0);
-	assert_int_equal(db->recovery_code_use(db, id, codes[3], T0), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->recovery_code_use(db, id, other, T0), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->recovery_code_use(db, id2, codes[4], T0),
+	assert_int_equal(mg_store_recovery_code_use(db, id, codes[3], T0), 0);
+	assert_int_equal(mg_store_recovery_code_use(db, id, codes[3], T0), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_recovery_code_use(db, id, other, T0), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_recovery_code_use(db, id2, codes[4], T0),
 			 MG_ERR_NOT_FOUND);	/* another account's code */
-	assert_int_equal(db->recovery_codes_left(db, id, &left), 0);
+	assert_int_equal(mg_store_recovery_codes_left(db, id, &left), 0);
 	assert_int_equal(left, MG_RECOVERY_CODES - 1);
 
 	/* A new set replaces the old one. */
-	assert_int_equal(db->recovery_codes_set(db, id, list + 8, 2), 0);
-	assert_int_equal(db->recovery_codes_left(db, id, &left), 0);
+	assert_int_equal(mg_store_recovery_codes_set(db, id, list + 8, 2), 0);
+	assert_int_equal(mg_store_recovery_codes_left(db, id, &left), 0);
 	assert_int_equal(left, 2);
-	assert_int_equal(db->recovery_code_use(db, id, codes[5], T0), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_recovery_code_use(db, id, codes[5], T0), MG_ERR_NOT_FOUND);
 	/* Refused sets change nothing. */
-	assert_int_equal(db->recovery_codes_set(db, id, list, MG_RECOVERY_CODES + 1), MG_ERR_LIMIT);
+	assert_int_equal(mg_store_recovery_codes_set(db, id, list, MG_RECOVERY_CODES + 1), MG_ERR_LIMIT);
 	memcpy(codes[1], codes[0], MG_TOKEN_HASH_BYTES);
-	assert_int_equal(db->recovery_codes_set(db, id, list, 2), MG_ERR_EXISTS);
-	assert_int_equal(db->recovery_codes_left(db, id, &left), 0);
+	assert_int_equal(mg_store_recovery_codes_set(db, id, list, 2), MG_ERR_EXISTS);
+	assert_int_equal(mg_store_recovery_codes_left(db, id, &left), 0);
 	assert_int_equal(left, 2);
-	assert_int_equal(db->recovery_code_use(db, id, codes[9], T0), 0);
+	assert_int_equal(mg_store_recovery_code_use(db, id, codes[9], T0), 0);
 
-	assert_int_equal(db->recovery_codes_set(db, 999, list, 1), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->recovery_codes_left(db, 999, &left), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->recovery_codes_set(db, id, NULL, 0), 0);
-	assert_int_equal(db->recovery_codes_left(db, id, &left), 0);
+	assert_int_equal(mg_store_recovery_codes_set(db, 999, list, 1), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_recovery_codes_left(db, 999, &left), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_recovery_codes_set(db, id, NULL, 0), 0);
+	assert_int_equal(mg_store_recovery_codes_left(db, id, &left), 0);
 	assert_int_equal(left, 0);
 }
 
@@ -476,21 +476,21 @@ static void test_user_delete(void **state)
 
 	store_hash(h[0], 500);
 	store_hash(h[1], 501);
-	assert_int_equal(db->session_create(db, h[0], &s), 0);
-	assert_int_equal(db->recovery_codes_set(db, id,
+	assert_int_equal(mg_store_session_create(db, h[0], &s), 0);
+	assert_int_equal(mg_store_recovery_codes_set(db, id,
 						(const unsigned char (*)[MG_TOKEN_HASH_BYTES])h, 2),
 			 0);
-	assert_int_equal(db->reset_create(db, h[1], id, T0, T0 + 1000), 0);
-	assert_int_equal(db->user_delete(db, id), 0);
+	assert_int_equal(mg_store_reset_create(db, h[1], id, T0, T0 + 1000), 0);
+	assert_int_equal(mg_store_user_delete(db, id), 0);
 
-	assert_int_equal(db->user_by_id(db, id, &u), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->user_by_name(db, "oli", &u), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->session_get(db, h[0], T0, 60000, &out), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->reset_consume(db, h[1], T0, &user), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->recovery_codes_left(db, id, &left), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->tenant_usage(db, f->tenant, &usage), 0);
+	assert_int_equal(mg_store_user_by_id(db, id, &u), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_user_by_name(db, "oli", &u), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_session_get(db, h[0], T0, 60000, &out), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_reset_consume(db, h[1], T0, &user), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_recovery_codes_left(db, id, &left), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_tenant_usage(db, f->tenant, &usage), 0);
 	assert_int_equal(usage.members, 0);
-	assert_int_equal(db->user_delete(db, id), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_user_delete(db, id), MG_ERR_NOT_FOUND);
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		char sql[96];
 
@@ -511,10 +511,10 @@ static void test_unknown_role(void **state)
 
 	assert_int_equal(store_sql_count(f, "INSERT INTO user_roles VALUES (?, 'superuser')", id),
 			 1);
-	assert_int_equal(db->user_by_id(db, id, &u), MG_ERR_STORE);
+	assert_int_equal(mg_store_user_by_id(db, id, &u), MG_ERR_STORE);
 	assert_int_equal(u.id, 0);
 	assert_string_equal(u.password_hash, "");
-	assert_int_equal(db->user_list(db, see_user, &seen), MG_ERR_STORE);
+	assert_int_equal(mg_store_user_list(db, see_user, &seen), MG_ERR_STORE);
 }
 
 /* Names are data: quotes, comment markers and the like reach SQLite only
@@ -536,20 +536,20 @@ static void test_metacharacters(void **state)
 	for (size_t i = 0; i < n; i++) {
 		int64_t id = store_user(f, names[i], 0, NULL, 0);
 
-		assert_int_equal(db->user_by_name(db, names[i], &u), 0);
+		assert_int_equal(mg_store_user_by_name(db, names[i], &u), 0);
 		assert_int_equal(u.id, id);
 		assert_string_equal(u.name, names[i]);
-		assert_int_equal(db->setting_set(db, names[i], names[i]), 0);
-		assert_int_equal(db->setting_get(db, names[i], value, sizeof(value)),
+		assert_int_equal(mg_store_setting_set(db, names[i], names[i]), 0);
+		assert_int_equal(mg_store_setting_get(db, names[i], value, sizeof(value)),
 				 0);
 		assert_string_equal(value, names[i]);
-		assert_int_equal(db->address_failed(db, names[i], T0, 1000, &count), 0);
+		assert_int_equal(mg_store_address_failed(db, names[i], T0, 1000, &count), 0);
 		assert_int_equal(count, 1);
 	}
-	assert_int_equal(db->user_by_name(db, "a", &u), 0);
-	assert_int_equal(db->user_by_name(db, "x' OR 'x'='x", &u), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->user_by_name(db, "%", &u), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->user_list(db, see_user, &seen), 0);
+	assert_int_equal(mg_store_user_by_name(db, "a", &u), 0);
+	assert_int_equal(mg_store_user_by_name(db, "x' OR 'x'='x", &u), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_user_by_name(db, "%", &u), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_user_list(db, see_user, &seen), 0);
 	assert_int_equal(seen.n, n);
 }
 

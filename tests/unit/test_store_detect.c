@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <pthread.h>
 
-#include "ingest/quantity.h"
+#include "model/quantity.h"
 #include "store_fixture.h"
 
 #define T0 STORE_T0
@@ -51,13 +51,13 @@ static void test_alert_grouping(void **state)
 	int64_t id, id2, id3, id4, count;
 
 	a = alert_of("login.failures.address", "address:127.0.0.2", MG_SEVERITY_HIGH, T0);
-	assert_int_equal(db->alert_raise(db, &a, T0 - HOUR, &id, &count), 0);
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 - HOUR, &id, &count), 0);
 	assert_int_equal(count, 1);
 	a = alert_of("login.failures.address", "address:127.0.0.2", MG_SEVERITY_LOW, T0 + 1000);
-	assert_int_equal(db->alert_raise(db, &a, T0 + 1000 - HOUR, &id2, &count), 0);
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 + 1000 - HOUR, &id2, &count), 0);
 	assert_int_equal(id2, id);
 	assert_int_equal(count, 2);
-	assert_int_equal(db->alert_get(db, id, &got), 0);
+	assert_int_equal(mg_store_alert_get(db, id, &got), 0);
 	assert_int_equal(got.count, 2);
 	assert_int_equal(got.first_ms, T0);
 	assert_int_equal(got.last_ms, T0 + 1000);
@@ -66,45 +66,43 @@ static void test_alert_grouping(void **state)
 	assert_int_equal(got.state, MG_ALERT_OPEN);
 
 	a = alert_of("login.failures.address", "address:127.0.0.3", MG_SEVERITY_HIGH, T0 + 2000);
-	assert_int_equal(db->alert_raise(db, &a, T0 - HOUR, &id3, &count), 0);
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 - HOUR, &id3, &count), 0);
 	assert_true(id3 != id);
 	assert_int_equal(count, 1);
 
 	/* Past the window: a new alert. */
 	a = alert_of("login.failures.address", "address:127.0.0.2", MG_SEVERITY_HIGH,
 		     T0 + 3 * HOUR);
-	assert_int_equal(db->alert_raise(db, &a, T0 + 2 * HOUR, &id4, &count), 0);
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 + 2 * HOUR, &id4, &count), 0);
 	assert_true(id4 != id && id4 != id3);
 
 	/* Acknowledged: the next one is new too. */
-	assert_int_equal(db->alert_acknowledge(db, id4, 7, T0 + 3 * HOUR + 5), 0);
-	assert_int_equal(db->alert_acknowledge(db, id4, 8, T0 + 3 * HOUR + 9), 0);
-	assert_int_equal(db->alert_get(db, id4, &got), 0);
+	assert_int_equal(mg_store_alert_acknowledge(db, id4, 7, T0 + 3 * HOUR + 5), 0);
+	assert_int_equal(mg_store_alert_acknowledge(db, id4, 8, T0 + 3 * HOUR + 9), 0);
+	assert_int_equal(mg_store_alert_get(db, id4, &got), 0);
 	assert_int_equal(got.state, MG_ALERT_ACKNOWLEDGED);
 	assert_int_equal(got.acknowledged_by, 7);	/* the first acknowledgement stays */
 	assert_int_equal(got.acknowledged_ms, T0 + 3 * HOUR + 5);
 	a.last_ms += 10;
-	assert_int_equal(db->alert_raise(db, &a, T0 + 2 * HOUR, &id2, &count), 0);
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 + 2 * HOUR, &id2, &count), 0);
 	assert_true(id2 != id4);
-	assert_int_equal(db->alert_acknowledge(db, 999, 7, T0), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->alert_get(db, 999, &got), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_alert_acknowledge(db, 999, 7, T0), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_alert_get(db, 999, &got), MG_ERR_NOT_FOUND);
 
 	/* Lists: newest first, by state, since, limit. */
 	memset(list, 0, sizeof(list));
-	assert_int_equal(db->alert_list(db, &(struct mg_alert_filter){ .state = -1 },
+	assert_int_equal(mg_store_alert_list(db, &(struct mg_alert_filter){ .state = -1 },
 					collect_alert, list), 0);
 	assert_int_equal(list[0].id, id2);
 	assert_int_equal(list[1].id, id4);
 	assert_int_equal(list[4].id, 0);
 	memset(list, 0, sizeof(list));
-	assert_int_equal(db->alert_list(db,
-					&(struct mg_alert_filter){ .state = MG_ALERT_ACKNOWLEDGED },
+	assert_int_equal(mg_store_alert_list(db, &(struct mg_alert_filter){ .state = MG_ALERT_ACKNOWLEDGED },
 					collect_alert, list), 0);
 	assert_int_equal(list[0].id, id4);
 	assert_int_equal(list[1].id, 0);
 	memset(list, 0, sizeof(list));
-	assert_int_equal(db->alert_list(db,
-					&(struct mg_alert_filter){ .state = MG_ALERT_OPEN,
+	assert_int_equal(mg_store_alert_list(db, &(struct mg_alert_filter){ .state = MG_ALERT_OPEN,
 								   .since_ms = T0 + 1500, .limit = 1 },
 					collect_alert, list), 0);
 	assert_int_equal(list[0].id, id2);
@@ -112,9 +110,9 @@ static void test_alert_grouping(void **state)
 
 	/* Bad input changes nothing. */
 	a = alert_of("", "x", MG_SEVERITY_LOW, T0);
-	assert_int_equal(db->alert_raise(db, &a, 0, &id, &count), MG_ERR_INVALID);
+	assert_int_equal(mg_store_alert_raise(db, &a, 0, &id, &count), MG_ERR_INVALID);
 	a = alert_of("k", "x", (enum mg_alert_severity)9, T0);
-	assert_int_equal(db->alert_raise(db, &a, 0, &id, &count), MG_ERR_INVALID);
+	assert_int_equal(mg_store_alert_raise(db, &a, 0, &id, &count), MG_ERR_INVALID);
 	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM alerts", 0), 4);
 }
 
@@ -130,7 +128,7 @@ static void *raise_many(void *arg)
 	int64_t id, count;
 
 	for (int i = 0; i < 50; i++)
-		if (r->db->alert_raise(r->db, &a, T0 - HOUR, &id, &count) != 0)
+		if (mg_store_alert_raise(r->db, &a, T0 - HOUR, &id, &count) != 0)
 			r->failures++;
 	return NULL;
 }
@@ -183,52 +181,52 @@ static void test_incidents(void **state)
 	int64_t a1, a2, id, id2, count;
 	int n = 0;
 
-	assert_int_equal(db->alert_raise(db, &a, 0, &a1, &count), 0);
+	assert_int_equal(mg_store_alert_raise(db, &a, 0, &a1, &count), 0);
 	a = alert_of("device.rate", "device:4", MG_SEVERITY_MEDIUM, T0);
-	assert_int_equal(db->alert_raise(db, &a, 0, &a2, &count), 0);
+	assert_int_equal(mg_store_alert_raise(db, &a, 0, &a2, &count), 0);
 
 	/* An unknown alert: nothing is made. */
-	assert_int_equal(db->incident_create(db, "Probe", MG_SEVERITY_HIGH, 3, T0,
+	assert_int_equal(mg_store_incident_create(db, "Probe", MG_SEVERITY_HIGH, 3, T0,
 					     (int64_t[]){ a1, 999 }, 2, &id),
 			 MG_ERR_NOT_FOUND);
 	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM incidents", 0), 0);
-	assert_int_equal(db->alert_get(db, a1, &got), 0);
+	assert_int_equal(mg_store_alert_get(db, a1, &got), 0);
 	assert_int_equal(got.incident_id, 0);
 
-	assert_int_equal(db->incident_create(db, "Probe from 10.0.0.9", MG_SEVERITY_HIGH, 3, T0,
+	assert_int_equal(mg_store_incident_create(db, "Probe from 10.0.0.9", MG_SEVERITY_HIGH, 3, T0,
 					     (int64_t[]){ a1 }, 1, &id), 0);
-	assert_int_equal(db->incident_get(db, id, &inc), 0);
+	assert_int_equal(mg_store_incident_get(db, id, &inc), 0);
 	assert_string_equal(inc.title, "Probe from 10.0.0.9");
 	assert_int_equal(inc.status, MG_INCIDENT_OPEN);
 	assert_int_equal(inc.opened_by, 3);
-	assert_int_equal(db->alert_get(db, a1, &got), 0);
+	assert_int_equal(mg_store_alert_get(db, a1, &got), 0);
 	assert_int_equal(got.incident_id, id);
 
 	/* An alert belongs to one incident. */
-	assert_int_equal(db->incident_create(db, "Other", MG_SEVERITY_LOW, 3, T0,
+	assert_int_equal(mg_store_incident_create(db, "Other", MG_SEVERITY_LOW, 3, T0,
 					     (int64_t[]){ a1 }, 1, &id2), MG_ERR_EXISTS);
-	assert_int_equal(db->incident_link_alert(db, id, a2, 3, T0 + 10), 0);
-	assert_int_equal(db->incident_link_alert(db, 999, a2, 3, T0 + 10), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_incident_link_alert(db, id, a2, 3, T0 + 10), 0);
+	assert_int_equal(mg_store_incident_link_alert(db, 999, a2, 3, T0 + 10), MG_ERR_NOT_FOUND);
 
-	assert_int_equal(db->incident_add_entry(db, id, 3, T0 + 20, "action",
+	assert_int_equal(mg_store_incident_add_entry(db, id, 3, T0 + 20, "action",
 						"device 4 blocked"), 0);
-	assert_int_equal(db->incident_add_entry(db, 999, 3, T0 + 20, "note", "x"),
+	assert_int_equal(mg_store_incident_add_entry(db, 999, 3, T0 + 20, "note", "x"),
 			 MG_ERR_NOT_FOUND);
-	assert_int_equal(db->incident_set_status(db, id, MG_INCIDENT_CLOSED, 3, T0 + 30,
+	assert_int_equal(mg_store_incident_set_status(db, id, MG_INCIDENT_CLOSED, 3, T0 + 30,
 						 "contained"), 0);
-	assert_int_equal(db->incident_get(db, id, &inc), 0);
+	assert_int_equal(mg_store_incident_get(db, id, &inc), 0);
 	assert_int_equal(inc.status, MG_INCIDENT_CLOSED);
 	assert_int_equal(inc.closed_ms, T0 + 30);
 	assert_int_equal(inc.updated_ms, T0 + 30);
-	assert_int_equal(db->incident_set_status(db, id, MG_INCIDENT_RESPONDING, 3, T0 + 40,
+	assert_int_equal(mg_store_incident_set_status(db, id, MG_INCIDENT_RESPONDING, 3, T0 + 40,
 						 "reopened"), 0);
-	assert_int_equal(db->incident_get(db, id, &inc), 0);
+	assert_int_equal(mg_store_incident_get(db, id, &inc), 0);
 	assert_int_equal(inc.closed_ms, 0);
-	assert_int_equal(db->incident_set_status(db, 999, MG_INCIDENT_CLOSED, 3, T0, "x"),
+	assert_int_equal(mg_store_incident_set_status(db, 999, MG_INCIDENT_CLOSED, 3, T0, "x"),
 			 MG_ERR_NOT_FOUND);
 
 	memset(entries, 0, sizeof(entries));
-	assert_int_equal(db->incident_entries(db, id, collect_entry, entries), 0);
+	assert_int_equal(mg_store_incident_entries(db, id, collect_entry, entries), 0);
 	assert_string_equal(entries[0].kind, "opened");
 	assert_string_equal(entries[1].kind, "alert");
 	assert_string_equal(entries[2].kind, "action");
@@ -237,9 +235,9 @@ static void test_incidents(void **state)
 	assert_string_equal(entries[4].text, "reopened");
 	assert_int_equal(entries[5].id, 0);
 
-	assert_int_equal(db->incident_list(db, count_incident, &n), 0);
+	assert_int_equal(mg_store_incident_list(db, count_incident, &n), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(db->incident_create(db, "", MG_SEVERITY_LOW, 3, T0, NULL, 0, &id2),
+	assert_int_equal(mg_store_incident_create(db, "", MG_SEVERITY_LOW, 3, T0, NULL, 0, &id2),
 			 MG_ERR_INVALID);
 }
 
@@ -251,16 +249,16 @@ static void test_user_addresses(void **state)
 	unsigned known;
 	bool fresh;
 
-	assert_int_equal(db->user_address_seen(db, user, "127.0.0.1", T0, &fresh, &known), 0);
+	assert_int_equal(mg_store_user_address_seen(db, user, "127.0.0.1", T0, &fresh, &known), 0);
 	assert_true(fresh);
 	assert_int_equal(known, 0);
-	assert_int_equal(db->user_address_seen(db, user, "127.0.0.1", T0 + 1, &fresh, &known), 0);
+	assert_int_equal(mg_store_user_address_seen(db, user, "127.0.0.1", T0 + 1, &fresh, &known), 0);
 	assert_false(fresh);
 	assert_int_equal(known, 0);
-	assert_int_equal(db->user_address_seen(db, user, "::1", T0 + 2, &fresh, &known), 0);
+	assert_int_equal(mg_store_user_address_seen(db, user, "::1", T0 + 2, &fresh, &known), 0);
 	assert_true(fresh);
 	assert_int_equal(known, 1);
-	assert_int_equal(db->user_address_seen(db, user, "127.0.0.1", T0 + 3, &fresh, &known), 0);
+	assert_int_equal(mg_store_user_address_seen(db, user, "127.0.0.1", T0 + 3, &fresh, &known), 0);
 	assert_false(fresh);
 	assert_int_equal(known, 1);
 }
@@ -284,7 +282,7 @@ static int64_t put_weight(struct store_fixture *f, int64_t device, const char *m
 	memset(p.blind_index, patient[0], sizeof(p.blind_index));
 	p.sealed_len = 8;
 	p.received_ms = at;
-	assert_int_equal(f->store->measurement_put_batch(f->store, items, 1), 0);
+	assert_int_equal(mg_store_measurement_put_batch(f->store, items, 1), 0);
 	assert_int_equal(p.result, 0);
 	return p.id;
 }
@@ -302,17 +300,17 @@ static void test_previous_value(void **state)
 	second = put_weight(f, device, "m3", "A", T0 + 2000, 91.0);
 	late = put_weight(f, device, "m4", "A", T0 + 30 * HOUR, 90.0);
 
-	assert_int_equal(db->measurement_previous_value(db, second, "body_weight", 24 * HOUR,
+	assert_int_equal(mg_store_measurement_previous_value(db, second, "body_weight", 24 * HOUR,
 							&v, &at), 0);
 	assert_true(v == 70.0);
 	assert_int_equal(at, T0);
-	assert_int_equal(db->measurement_previous_value(db, first, "body_weight", 24 * HOUR,
+	assert_int_equal(mg_store_measurement_previous_value(db, first, "body_weight", 24 * HOUR,
 							&v, &at), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->measurement_previous_value(db, other, "body_weight", 24 * HOUR,
+	assert_int_equal(mg_store_measurement_previous_value(db, other, "body_weight", 24 * HOUR,
 							&v, &at), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->measurement_previous_value(db, late, "body_weight", 24 * HOUR,
+	assert_int_equal(mg_store_measurement_previous_value(db, late, "body_weight", 24 * HOUR,
 							&v, &at), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->measurement_previous_value(db, second, "body_height", 24 * HOUR,
+	assert_int_equal(mg_store_measurement_previous_value(db, second, "body_height", 24 * HOUR,
 							&v, &at), MG_ERR_NOT_FOUND);
 }
 
@@ -321,18 +319,18 @@ static void test_leases(void **state)
 	struct store_fixture *f = *state;
 	struct mg_store *db = f->store;
 
-	assert_int_equal(db->lease_acquire(db, "audit.syslog", "gw-a", T0, 10000), 0);
-	assert_int_equal(db->lease_acquire(db, "audit.syslog", "gw-b", T0 + 5000, 10000),
+	assert_int_equal(mg_store_lease_acquire(db, "audit.syslog", "gw-a", T0, 10000), 0);
+	assert_int_equal(mg_store_lease_acquire(db, "audit.syslog", "gw-b", T0 + 5000, 10000),
 			 MG_ERR_BUSY);
-	assert_int_equal(db->lease_acquire(db, "audit.syslog", "gw-a", T0 + 5000, 10000), 0);
-	assert_int_equal(db->lease_acquire(db, "detect.scan", "gw-b", T0 + 5000, 10000), 0);
+	assert_int_equal(mg_store_lease_acquire(db, "audit.syslog", "gw-a", T0 + 5000, 10000), 0);
+	assert_int_equal(mg_store_lease_acquire(db, "detect.scan", "gw-b", T0 + 5000, 10000), 0);
 	/* gw-a renewed until T0 + 15000. */
-	assert_int_equal(db->lease_acquire(db, "audit.syslog", "gw-b", T0 + 14000, 10000),
+	assert_int_equal(mg_store_lease_acquire(db, "audit.syslog", "gw-b", T0 + 14000, 10000),
 			 MG_ERR_BUSY);
-	assert_int_equal(db->lease_acquire(db, "audit.syslog", "gw-b", T0 + 15001, 10000), 0);
-	assert_int_equal(db->lease_acquire(db, "audit.syslog", "gw-a", T0 + 15002, 10000),
+	assert_int_equal(mg_store_lease_acquire(db, "audit.syslog", "gw-b", T0 + 15001, 10000), 0);
+	assert_int_equal(mg_store_lease_acquire(db, "audit.syslog", "gw-a", T0 + 15002, 10000),
 			 MG_ERR_BUSY);
-	assert_int_equal(db->lease_acquire(db, "x", "gw-a", T0, 0), MG_ERR_INVALID);
+	assert_int_equal(mg_store_lease_acquire(db, "x", "gw-a", T0, 0), MG_ERR_INVALID);
 }
 
 int main(void)

@@ -44,8 +44,8 @@ static void test_session_expiry(void **state)
 		print_message("%s\n", cases[i].what);
 		store_hash(hash, (unsigned)i);
 		s = store_session(user, T0, cases[i].last_seen, cases[i].expires);
-		assert_int_equal(db->session_create(db, hash, &s), 0);
-		assert_int_equal(db->session_get(db, hash, cases[i].now, cases[i].idle, &out),
+		assert_int_equal(mg_store_session_create(db, hash, &s), 0);
+		assert_int_equal(mg_store_session_get(db, hash, cases[i].now, cases[i].idle, &out),
 				 cases[i].expect);
 		if (cases[i].expect == 0) {
 			assert_int_equal(out.user_id, user);
@@ -59,7 +59,7 @@ static void test_session_expiry(void **state)
 			assert_int_equal(out.user_id, user);
 			assert_string_equal(out.address, s.address);
 			assert_string_equal(out.csrf, "");
-			assert_int_equal(db->session_get(db, hash, T0, idle, &out),
+			assert_int_equal(mg_store_session_get(db, hash, T0, idle, &out),
 					 MG_ERR_NOT_FOUND);
 			assert_int_equal(out.user_id, 0);
 		}
@@ -67,12 +67,12 @@ static void test_session_expiry(void **state)
 	/* Each use moves the idle limit. */
 	store_hash(hash, 100);
 	s = store_session(user, T0, T0, T0 + 10 * idle);
-	assert_int_equal(db->session_create(db, hash, &s), 0);
-	assert_int_equal(db->session_get(db, hash, T0 + idle - 1, idle, &out), 0);
-	assert_int_equal(db->session_get(db, hash, T0 + 2 * idle - 2, idle, &out), 0);
-	assert_int_equal(db->session_get(db, hash, T0 + 3 * idle, idle, &out), MG_ERR_EXPIRED);
-	assert_int_equal(db->session_get(db, hash, T0 + 1, idle, &out), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->session_get(db, hash, T0, -1, &out), MG_ERR_INVALID);
+	assert_int_equal(mg_store_session_create(db, hash, &s), 0);
+	assert_int_equal(mg_store_session_get(db, hash, T0 + idle - 1, idle, &out), 0);
+	assert_int_equal(mg_store_session_get(db, hash, T0 + 2 * idle - 2, idle, &out), 0);
+	assert_int_equal(mg_store_session_get(db, hash, T0 + 3 * idle, idle, &out), MG_ERR_EXPIRED);
+	assert_int_equal(mg_store_session_get(db, hash, T0 + 1, idle, &out), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_session_get(db, hash, T0, -1, &out), MG_ERR_INVALID);
 }
 
 struct swept {
@@ -103,22 +103,22 @@ static void test_session_sweep(void **state)
 
 	store_hash(hash, 1);	/* idle too long */
 	s = store_session(user, T0, T0, T0 + 10 * idle);
-	assert_int_equal(db->session_create(db, hash, &s), 0);
+	assert_int_equal(mg_store_session_create(db, hash, &s), 0);
 	store_hash(hash, 2);	/* lifetime over */
 	s = store_session(user, T0, T0 + 2 * idle - 10, T0 + 2 * idle - 5);
-	assert_int_equal(db->session_create(db, hash, &s), 0);
+	assert_int_equal(mg_store_session_create(db, hash, &s), 0);
 	store_hash(hash, 3);	/* alive */
 	s = store_session(user, T0, T0 + 2 * idle - 10, T0 + 10 * idle);
-	assert_int_equal(db->session_create(db, hash, &s), 0);
-	assert_int_equal(db->session_sweep(db, T0 + 2 * idle, idle, on_swept, &w), 0);
+	assert_int_equal(mg_store_session_create(db, hash, &s), 0);
+	assert_int_equal(mg_store_session_sweep(db, T0 + 2 * idle, idle, on_swept, &w), 0);
 	assert_int_equal(w.n, 2);
 	assert_int_equal(w.idle, 1);
 	assert_int_equal(w.user, user);
 	memset(&w, 0, sizeof(w));
-	assert_int_equal(db->session_sweep(db, T0 + 2 * idle, idle, on_swept, &w), 0);
+	assert_int_equal(mg_store_session_sweep(db, T0 + 2 * idle, idle, on_swept, &w), 0);
 	assert_int_equal(w.n, 0);
-	assert_int_equal(db->session_get(db, hash, T0 + 2 * idle, idle, &out), 0);
-	assert_int_equal(db->session_sweep(db, T0, -1, on_swept, &w), MG_ERR_INVALID);
+	assert_int_equal(mg_store_session_get(db, hash, T0 + 2 * idle, idle, &out), 0);
+	assert_int_equal(mg_store_session_sweep(db, T0, -1, on_swept, &w), MG_ERR_INVALID);
 }
 
 static void test_session_create_delete(void **state)
@@ -132,30 +132,30 @@ static void test_session_create_delete(void **state)
 	for (unsigned i = 0; i < 5; i++)
 		store_hash(h[i], 200 + i);
 	for (unsigned i = 0; i < 3; i++)
-		assert_int_equal(db->session_create(db, h[i], &s), 0);
+		assert_int_equal(mg_store_session_create(db, h[i], &s), 0);
 	s.user_id = b;
-	assert_int_equal(db->session_create(db, h[3], &s), 0);
-	assert_int_equal(db->session_create(db, h[3], &s), MG_ERR_EXISTS);
+	assert_int_equal(mg_store_session_create(db, h[3], &s), 0);
+	assert_int_equal(mg_store_session_create(db, h[3], &s), MG_ERR_EXISTS);
 	s.user_id = 999;
-	assert_int_equal(db->session_create(db, h[4], &s), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_session_create(db, h[4], &s), MG_ERR_NOT_FOUND);
 	s.user_id = b;
 	memset(s.csrf, 'c', sizeof(s.csrf));	/* no NUL */
-	assert_int_equal(db->session_create(db, h[4], &s), MG_ERR_INVALID);
+	assert_int_equal(mg_store_session_create(db, h[4], &s), MG_ERR_INVALID);
 
-	assert_int_equal(db->session_delete(db, h[0]), 0);
-	assert_int_equal(db->session_get(db, h[0], T0, 60000, &out), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->session_delete(db, h[0]), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->session_delete_user(db, a), 0);
-	assert_int_equal(db->session_get(db, h[1], T0, 60000, &out), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->session_get(db, h[2], T0, 60000, &out), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->session_get(db, h[3], T0, 60000, &out), 0);
-	assert_int_equal(db->session_delete_user(db, a), 0);	/* none left */
+	assert_int_equal(mg_store_session_delete(db, h[0]), 0);
+	assert_int_equal(mg_store_session_get(db, h[0], T0, 60000, &out), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_session_delete(db, h[0]), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_session_delete_user(db, a), 0);
+	assert_int_equal(mg_store_session_get(db, h[1], T0, 60000, &out), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_session_get(db, h[2], T0, 60000, &out), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_session_get(db, h[3], T0, 60000, &out), 0);
+	assert_int_equal(mg_store_session_delete_user(db, a), 0);	/* none left */
 
 	/* A new session of b drops b's sessions past their absolute expiry. */
 	s = store_session(b, T0, T0, T0 + 10);
-	assert_int_equal(db->session_create(db, h[0], &s), 0);
+	assert_int_equal(mg_store_session_create(db, h[0], &s), 0);
 	s = store_session(b, T0 + 20, T0 + 20, T0 + 3600000);
-	assert_int_equal(db->session_create(db, h[1], &s), 0);
+	assert_int_equal(mg_store_session_create(db, h[1], &s), 0);
 	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM sessions WHERE user_id = ?", b),
 			 2);
 }
@@ -174,7 +174,7 @@ static void *get_session(void *arg)
 	struct mg_session out;
 
 	for (int i = 0; i < EACH; i++) {
-		if (g->f->store->session_get(g->f->store, g->hash, T0 + 1 + i * THREADS + index,
+		if (mg_store_session_get(g->f->store, g->hash, T0 + 1 + i * THREADS + index,
 					     60000, &out) != 0)
 			atomic_fetch_add(&g->failures, 1);
 	}
@@ -198,14 +198,14 @@ static void test_session_get_concurrent(void **state)
 		g[i].index = i;
 		atomic_init(&g[i].failures, 0);
 	}
-	assert_int_equal(db->session_create(db, g[0].hash, &s), 0);
+	assert_int_equal(mg_store_session_create(db, g[0].hash, &s), 0);
 	for (int i = 0; i < THREADS; i++)
 		assert_int_equal(pthread_create(&threads[i], NULL, get_session, &g[i]), 0);
 	for (int i = 0; i < THREADS; i++) {
 		pthread_join(threads[i], NULL);
 		assert_int_equal(atomic_load(&g[i].failures), 0);
 	}
-	assert_int_equal(db->session_get(db, g[0].hash, T0, 60000, &out), 0);
+	assert_int_equal(mg_store_session_get(db, g[0].hash, T0, 60000, &out), 0);
 	assert_int_equal(out.last_seen_ms, T0 + 1 + (EACH - 1) * THREADS + THREADS - 1);
 }
 
@@ -243,19 +243,19 @@ static void test_address_failures(void **state)
 		print_message("step %zu\n", i);
 		n = 99;
 		if (steps[i].count)
-			assert_int_equal(db->address_failed(db, steps[i].address, steps[i].now,
+			assert_int_equal(mg_store_address_failed(db, steps[i].address, steps[i].now,
 							    window, &n), 0);
 		else
-			assert_int_equal(db->address_failures(db, steps[i].address, steps[i].now,
+			assert_int_equal(mg_store_address_failures(db, steps[i].address, steps[i].now,
 							      window, &n), 0);
 		assert_int_equal(n, steps[i].expect);
 	}
 	memset(long_address, '1', sizeof(long_address) - 1);
 	long_address[sizeof(long_address) - 1] = '\0';
-	assert_int_equal(db->address_failed(db, long_address, T0, window, &n), MG_ERR_LIMIT);
-	assert_int_equal(db->address_failures(db, NULL, T0, window, &n), MG_ERR_INVALID);
+	assert_int_equal(mg_store_address_failed(db, long_address, T0, window, &n), MG_ERR_LIMIT);
+	assert_int_equal(mg_store_address_failures(db, NULL, T0, window, &n), MG_ERR_INVALID);
 	/* Windows that ran out are dropped when another failure is counted. */
-	assert_int_equal(db->address_failed(db, b, T0 + 10 * window, window, &n), 0);
+	assert_int_equal(mg_store_address_failed(db, b, T0 + 10 * window, window, &n), 0);
 	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM address_failures", 0), 1);
 }
 
@@ -269,7 +269,7 @@ static void *consume(void *arg)
 {
 	struct consumer *c = arg;
 	int64_t user;
-	int r = c->f->store->reset_consume(c->f->store, c->hash, T0 + 1, &user);
+	int r = mg_store_reset_consume(c->f->store, c->hash, T0 + 1, &user);
 
 	if (r == 0)
 		atomic_fetch_add(&c->wins, 1);
@@ -289,19 +289,19 @@ static void test_resets(void **state)
 
 	for (unsigned i = 0; i < 4; i++)
 		store_hash(h[i], 400 + i);
-	assert_int_equal(db->reset_create(db, h[0], id, T0, T0 + 1000), 0);
-	assert_int_equal(db->reset_consume(db, h[0], T0 + 999, &user), 0);
+	assert_int_equal(mg_store_reset_create(db, h[0], id, T0, T0 + 1000), 0);
+	assert_int_equal(mg_store_reset_consume(db, h[0], T0 + 999, &user), 0);
 	assert_int_equal(user, id);
-	assert_int_equal(db->reset_consume(db, h[0], T0 + 999, &user),
+	assert_int_equal(mg_store_reset_consume(db, h[0], T0 + 999, &user),
 			 MG_ERR_NOT_FOUND);	/* used */
 	assert_int_equal(user, 0);
-	assert_int_equal(db->reset_create(db, h[1], id, T0, T0 + 1000), 0);
-	assert_int_equal(db->reset_consume(db, h[1], T0 + 1000, &user),
+	assert_int_equal(mg_store_reset_create(db, h[1], id, T0, T0 + 1000), 0);
+	assert_int_equal(mg_store_reset_consume(db, h[1], T0 + 1000, &user),
 			 MG_ERR_NOT_FOUND);	/* expired */
-	assert_int_equal(db->reset_consume(db, h[2], T0, &user), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->reset_create(db, h[2], id, T0, T0 + 1000), 0);
-	assert_int_equal(db->reset_create(db, h[2], id, T0, T0 + 1000), MG_ERR_EXISTS);
-	assert_int_equal(db->reset_create(db, h[3], 999, T0, T0 + 1000), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_reset_consume(db, h[2], T0, &user), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_reset_create(db, h[2], id, T0, T0 + 1000), 0);
+	assert_int_equal(mg_store_reset_create(db, h[2], id, T0, T0 + 1000), MG_ERR_EXISTS);
+	assert_int_equal(mg_store_reset_create(db, h[3], 999, T0, T0 + 1000), MG_ERR_NOT_FOUND);
 	/* One link, many tries at once: one wins. */
 	memcpy(c.hash, h[2], sizeof(c.hash));
 	for (int i = 0; i < THREADS; i++)
@@ -318,26 +318,26 @@ static void test_settings(void **state)
 	struct mg_store *db = f->store;
 	char value[MG_SETTING_VALUE_MAX + 2], small[4];
 
-	assert_int_equal(db->setting_get(db, "totp_roles", value, sizeof(value)), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_setting_get(db, "totp_roles", value, sizeof(value)), MG_ERR_NOT_FOUND);
 	assert_string_equal(value, "");
-	assert_int_equal(db->setting_set(db, "totp_roles", "admin,clinician"), 0);
-	assert_int_equal(db->setting_get(db, "totp_roles", value, sizeof(value)), 0);
+	assert_int_equal(mg_store_setting_set(db, "totp_roles", "admin,clinician"), 0);
+	assert_int_equal(mg_store_setting_get(db, "totp_roles", value, sizeof(value)), 0);
 	assert_string_equal(value, "admin,clinician");
-	assert_int_equal(db->setting_set(db, "totp_roles", "admin"), 0);
-	assert_int_equal(db->setting_get(db, "totp_roles", value, sizeof(value)), 0);
+	assert_int_equal(mg_store_setting_set(db, "totp_roles", "admin"), 0);
+	assert_int_equal(mg_store_setting_get(db, "totp_roles", value, sizeof(value)), 0);
 	assert_string_equal(value, "admin");
-	assert_int_equal(db->setting_get(db, "totp_roles", small, sizeof(small)), MG_ERR_LIMIT);
+	assert_int_equal(mg_store_setting_get(db, "totp_roles", small, sizeof(small)), MG_ERR_LIMIT);
 	assert_string_equal(small, "");
 
 	memset(value, 'v', MG_SETTING_VALUE_MAX);
 	value[MG_SETTING_VALUE_MAX] = '\0';
-	assert_int_equal(db->setting_set(db, "long", value), 0);
+	assert_int_equal(mg_store_setting_set(db, "long", value), 0);
 	value[MG_SETTING_VALUE_MAX] = 'v';
 	value[MG_SETTING_VALUE_MAX + 1] = '\0';
-	assert_int_equal(db->setting_set(db, "long", value), MG_ERR_LIMIT);
-	assert_int_equal(db->setting_get(db, "long", value, sizeof(value)), 0);
+	assert_int_equal(mg_store_setting_set(db, "long", value), MG_ERR_LIMIT);
+	assert_int_equal(mg_store_setting_get(db, "long", value, sizeof(value)), 0);
 	assert_int_equal(strlen(value), MG_SETTING_VALUE_MAX);
-	assert_int_equal(db->setting_set(db, NULL, "x"), MG_ERR_INVALID);
+	assert_int_equal(mg_store_setting_set(db, NULL, "x"), MG_ERR_INVALID);
 }
 
 int main(void)

@@ -35,33 +35,33 @@ static void test_tenant_list_rename(void **state)
 	struct seen s = { 0 };
 	struct mg_tenant t;
 
-	assert_int_equal(db->tenant_list(db, see_tenant, &s), 0);
+	assert_int_equal(mg_store_tenant_list(db, see_tenant, &s), 0);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.ids[0], f->tenant);
 	assert_string_equal(s.names[1], "south");
 	memset(&s, 0, sizeof(s));
 	s.stop_after = 1;
 	s.stop_with = 7;
-	assert_int_equal(db->tenant_list(db, see_tenant, &s), 7);
+	assert_int_equal(mg_store_tenant_list(db, see_tenant, &s), 7);
 	assert_int_equal(s.n, 1);
 
-	assert_int_equal(db->tenant_rename(db, f->tenant, "east"), 0);
-	assert_int_equal(db->tenant_by_name(db, "east", &t), 0);
+	assert_int_equal(mg_store_tenant_rename(db, f->tenant, "east"), 0);
+	assert_int_equal(mg_store_tenant_by_name(db, "east", &t), 0);
 	assert_int_equal(t.id, f->tenant);
 	assert_int_equal(t.wrapped_key[0], 1);	/* the key stays */
-	assert_int_equal(db->tenant_by_name(db, "north", &t), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->tenant_rename(db, f->tenant2, "east"), MG_ERR_EXISTS);
-	assert_int_equal(db->tenant_rename(db, f->tenant, "east"), 0);	/* itself */
-	assert_int_equal(db->tenant_rename(db, 999, "west"), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->tenant_rename(db, f->tenant, ""), MG_ERR_INVALID);
+	assert_int_equal(mg_store_tenant_by_name(db, "north", &t), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_tenant_rename(db, f->tenant2, "east"), MG_ERR_EXISTS);
+	assert_int_equal(mg_store_tenant_rename(db, f->tenant, "east"), 0);	/* itself */
+	assert_int_equal(mg_store_tenant_rename(db, 999, "west"), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_tenant_rename(db, f->tenant, ""), MG_ERR_INVALID);
 	memset(long_name, 'n', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = '\0';
-	assert_int_equal(db->tenant_rename(db, f->tenant, long_name), MG_ERR_LIMIT);
-	assert_int_equal(db->tenant_rename(db, f->tenant2, evil), 0);
-	assert_int_equal(db->tenant_by_name(db, evil, &t), 0);
+	assert_int_equal(mg_store_tenant_rename(db, f->tenant, long_name), MG_ERR_LIMIT);
+	assert_int_equal(mg_store_tenant_rename(db, f->tenant2, evil), 0);
+	assert_int_equal(mg_store_tenant_by_name(db, evil, &t), 0);
 	assert_int_equal(t.id, f->tenant2);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(db->tenant_list(db, see_tenant, &s), 0);
+	assert_int_equal(mg_store_tenant_list(db, see_tenant, &s), 0);
 	assert_int_equal(s.n, 2);
 }
 
@@ -93,7 +93,7 @@ static void put_one(struct store_fixture *f, int64_t device, int64_t tenant, con
 	struct mg_measurement_put p, *items[1] = { &p };
 
 	fill(&m, &p, device, tenant, mid, patient, time_ms);
-	assert_int_equal(f->store->measurement_put_batch(f->store, items, 1), 0);
+	assert_int_equal(mg_store_measurement_put_batch(f->store, items, 1), 0);
 	assert_int_equal(p.result, 0);
 	if (id_out != NULL)
 		*id_out = p.id;
@@ -104,7 +104,7 @@ static void expect_usage(struct store_fixture *f, int64_t tenant, int64_t device
 {
 	struct mg_tenant_usage u;
 
-	assert_int_equal(f->store->tenant_usage(f->store, tenant, &u), 0);
+	assert_int_equal(mg_store_tenant_usage(f->store, tenant, &u), 0);
 	assert_int_equal(u.devices, devices);
 	assert_int_equal(u.measurements, measurements);
 	assert_int_equal(u.patients, patients);
@@ -118,13 +118,13 @@ static int64_t enrol(struct store_fixture *f, const unsigned char *hash, unsigne
 	struct mg_enrol_token tok;
 	struct mg_device d;
 
-	assert_int_equal(f->store->token_find(f->store, hash, mg_now_ms(), &tok), 0);
+	assert_int_equal(mg_store_token_find(f->store, hash, mg_now_ms(), &tok), 0);
 	memset(&d, 0, sizeof(d));
 	d.tenant_id = tok.tenant_id;
 	snprintf(d.name, sizeof(d.name), "%s", tok.device_name);
 	snprintf(d.cert_fingerprint, sizeof(d.cert_fingerprint), "%064u", number);
 	snprintf(d.cert_serial, sizeof(d.cert_serial), "%02x", number);
-	assert_int_equal(f->store->device_enrol(f->store, tok.id, mg_now_ms(), &d), 0);
+	assert_int_equal(mg_store_device_enrol(f->store, tok.id, mg_now_ms(), &d), 0);
 	return d.id;
 }
 
@@ -138,44 +138,44 @@ static void test_tenant_delete(void **state)
 	struct mg_tenant t;
 	int64_t west, token, device, device2, user;
 
-	assert_int_equal(db->tenant_usage(db, 999, &usage), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->tenant_delete(db, 999), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->tenant_create(db, "west", wrapped, &west), 0);
+	assert_int_equal(mg_store_tenant_usage(db, 999, &usage), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_tenant_delete(db, 999), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_tenant_create(db, "west", wrapped, &west), 0);
 	expect_usage(f, west, 0, 0, 0, 0, 0);
 
 	/* An unused token waits to enrol a device; an expired one never will. */
 	store_hash(hash, 1);
-	assert_int_equal(db->token_create(db, west, "bp", hash, mg_now_ms() + 60000, &token), 0);
+	assert_int_equal(mg_store_token_create(db, west, "bp", hash, mg_now_ms() + 60000, &token), 0);
 	store_hash(hash, 2);
-	assert_int_equal(db->token_create(db, west, "old", hash, mg_now_ms() - 1, &token), 0);
+	assert_int_equal(mg_store_token_create(db, west, "old", hash, mg_now_ms() - 1, &token), 0);
 	expect_usage(f, west, 0, 0, 0, 0, 1);
-	assert_int_equal(db->tenant_delete(db, west), MG_ERR_BUSY);
+	assert_int_equal(mg_store_tenant_delete(db, west), MG_ERR_BUSY);
 
 	device = store_device(f, west, 1);	/* uses a token of its own */
 	user = store_user(f, "quinn", MG_ROLE_CLINICIAN, &west, 1);
 	expect_usage(f, west, 1, 0, 0, 1, 1);
-	assert_int_equal(db->tenant_delete(db, west), MG_ERR_BUSY);
-	assert_int_equal(db->device_set_tenant(db, device, f->tenant), 0);
-	assert_int_equal(db->user_set_access(db, user, MG_ROLE_CLINICIAN, NULL, 0), 0);
+	assert_int_equal(mg_store_tenant_delete(db, west), MG_ERR_BUSY);
+	assert_int_equal(mg_store_device_set_tenant(db, device, f->tenant), 0);
+	assert_int_equal(mg_store_user_set_access(db, user, MG_ROLE_CLINICIAN, NULL, 0), 0);
 	expect_usage(f, west, 0, 0, 0, 0, 1);
-	assert_int_equal(db->tenant_delete(db, west), MG_ERR_BUSY);
+	assert_int_equal(mg_store_tenant_delete(db, west), MG_ERR_BUSY);
 	store_hash(hash, 1);
 	device2 = enrol(f, hash, 77);
-	assert_int_equal(db->device_set_tenant(db, device2, f->tenant2), 0);
+	assert_int_equal(mg_store_device_set_tenant(db, device2, f->tenant2), 0);
 	/* Only used and expired tokens are left: they go with the tenant. */
 	expect_usage(f, west, 0, 0, 0, 0, 0);
-	assert_int_equal(db->tenant_delete(db, west), 0);
-	assert_int_equal(db->tenant_by_id(db, west, &t), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->tenant_delete(db, west), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->device_by_id(db, device, &(struct mg_device){ 0 }), 0);
+	assert_int_equal(mg_store_tenant_delete(db, west), 0);
+	assert_int_equal(mg_store_tenant_by_id(db, west, &t), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_tenant_delete(db, west), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_device_by_id(db, device, &(struct mg_device){ 0 }), 0);
 
 	/* Measurements and patients stay with the tenant they were taken in. */
 	device = store_device(f, f->tenant2, 2);
 	put_one(f, device, f->tenant2, "m-1", 9, 1700000000000, NULL);
-	assert_int_equal(db->device_set_tenant(db, device, f->tenant), 0);
+	assert_int_equal(mg_store_device_set_tenant(db, device, f->tenant), 0);
 	expect_usage(f, f->tenant2, 1, 1, 1, 0, 0);	/* device2 is there now */
-	assert_int_equal(db->tenant_delete(db, f->tenant2), MG_ERR_BUSY);
-	assert_int_equal(db->tenant_by_id(db, f->tenant2, &t), 0);
+	assert_int_equal(mg_store_tenant_delete(db, f->tenant2), MG_ERR_BUSY);
+	assert_int_equal(mg_store_tenant_by_id(db, f->tenant2, &t), 0);
 }
 
 /* Whether the file at path holds the bytes pat. */
@@ -223,10 +223,10 @@ static void test_tenant_crypto_erase(void **state)
 		skip();
 	for (size_t i = 0; i < sizeof(wrapped); i++)
 		wrapped[i] = (unsigned char)(0xa5 ^ (i * 7));
-	assert_int_equal(db->tenant_create(db, "doomed", wrapped, &id), 0);
-	assert_int_equal(db->tenant_rename(db, id, "doomed-2"), 0);	/* a 2nd copy */
+	assert_int_equal(mg_store_tenant_create(db, "doomed", wrapped, &id), 0);
+	assert_int_equal(mg_store_tenant_rename(db, id, "doomed-2"), 0);	/* a 2nd copy */
 	assert_true(store_holds(f, wrapped, sizeof(wrapped)));
-	assert_int_equal(db->tenant_delete(db, id), 0);
+	assert_int_equal(mg_store_tenant_delete(db, id), 0);
 	assert_false(store_holds(f, wrapped, sizeof(wrapped)));
 }
 
@@ -237,13 +237,13 @@ static void test_device_set_tenant(void **state)
 	int64_t device = store_device(f, f->tenant, 1);
 	struct mg_device d;
 
-	assert_int_equal(db->device_set_tenant(db, device, f->tenant2), 0);
-	assert_int_equal(db->device_by_id(db, device, &d), 0);
+	assert_int_equal(mg_store_device_set_tenant(db, device, f->tenant2), 0);
+	assert_int_equal(mg_store_device_by_id(db, device, &d), 0);
 	assert_int_equal(d.tenant_id, f->tenant2);
-	assert_int_equal(db->device_set_tenant(db, device, 999), MG_ERR_NOT_FOUND);
-	assert_int_equal(db->device_by_id(db, device, &d), 0);
+	assert_int_equal(mg_store_device_set_tenant(db, device, 999), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_device_by_id(db, device, &d), 0);
 	assert_int_equal(d.tenant_id, f->tenant2);
-	assert_int_equal(db->device_set_tenant(db, 999, f->tenant), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_device_set_tenant(db, 999, f->tenant), MG_ERR_NOT_FOUND);
 }
 
 struct rows {
@@ -284,34 +284,34 @@ static void test_patient_measurements(void **state)
 	}
 	put_one(f, device, f->tenant, "q-1", 0x22, 50, NULL);
 	memset(blind, 0x11, sizeof(blind));
-	assert_int_equal(db->patient_find(db, f->tenant, blind, &patient), 0);
-	assert_int_equal(db->patient_find(db, f->tenant2, blind, &other), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_patient_find(db, f->tenant, blind, &patient), 0);
+	assert_int_equal(mg_store_patient_find(db, f->tenant2, blind, &other), MG_ERR_NOT_FOUND);
 	assert_int_equal(other, 0);
 	memset(blind, 0x22, sizeof(blind));
-	assert_int_equal(db->patient_find(db, f->tenant, blind, &other), 0);
+	assert_int_equal(mg_store_patient_find(db, f->tenant, blind, &other), 0);
 	assert_int_not_equal(other, patient);
 
-	assert_int_equal(db->patient_measurements(db, patient, 10, see_row, &r), 0);
+	assert_int_equal(mg_store_patient_measurements(db, patient, 10, see_row, &r), 0);
 	assert_int_equal(r.n, 4);
 	for (size_t i = 0; i < 4; i++) {
 		assert_int_equal(r.ids[i], ids[expect[i]]);
 		assert_int_equal(r.measured[i], times[expect[i]]);
 	}
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(db->patient_measurements(db, patient, 2, see_row, &r), 0);
+	assert_int_equal(mg_store_patient_measurements(db, patient, 2, see_row, &r), 0);
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.ids[1], ids[3]);
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(db->patient_measurements(db, patient, 0, see_row, &r), 0);
+	assert_int_equal(mg_store_patient_measurements(db, patient, 0, see_row, &r), 0);
 	assert_int_equal(r.n, 0);
 	r.stop_after = 3;
 	r.stop_with = 5;
-	assert_int_equal(db->patient_measurements(db, patient, 10, see_row, &r), 5);
+	assert_int_equal(mg_store_patient_measurements(db, patient, 10, see_row, &r), 5);
 	assert_int_equal(r.n, 3);
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(db->patient_measurements(db, 999, 10, see_row, &r), 0);
+	assert_int_equal(mg_store_patient_measurements(db, 999, 10, see_row, &r), 0);
 	assert_int_equal(r.n, 0);
-	assert_int_equal(db->patient_measurements(db, other, SIZE_MAX, see_row, &r), 0);
+	assert_int_equal(mg_store_patient_measurements(db, other, SIZE_MAX, see_row, &r), 0);
 	assert_int_equal(r.n, 1);
 }
 

@@ -1,14 +1,14 @@
 /* A stored measurement on its way to an EMR: everything an encoder (HL7
  * v2 or FHIR) needs, with the patient identifier opened for sending. It
  * lives in memory only and is wiped after use. */
-#ifndef MG_OUTBOX_OUTBOUND_H
-#define MG_OUTBOX_OUTBOUND_H
+#ifndef MG_MODEL_OUTBOUND_H
+#define MG_MODEL_OUTBOUND_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/limits.h"
-#include "ingest/measurement.h"
+#include "model/measurement.h"
 
 #define MG_MESSAGE_ID_MAX 64
 

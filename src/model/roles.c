@@ -1,4 +1,4 @@
-#include "access/roles.h"
+#include "model/roles.h"
 
 #include <string.h>
 

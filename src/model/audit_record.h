@@ -1,8 +1,8 @@
 /* One record of the audit trail as the store keeps it. Shared by the audit
  * module (src/audit/audit.h) and the store back ends, which copy records
  * in and out without knowing how their hashes are made. */
-#ifndef MG_AUDIT_RECORD_H
-#define MG_AUDIT_RECORD_H
+#ifndef MG_MODEL_AUDIT_RECORD_H
+#define MG_MODEL_AUDIT_RECORD_H
 
 #include <stdbool.h>
 #include <stdint.h>

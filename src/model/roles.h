@@ -1,6 +1,6 @@
 /* The roles of the white paper's user groups. An account may hold several. */
-#ifndef MG_ACCESS_ROLES_H
-#define MG_ACCESS_ROLES_H
+#ifndef MG_MODEL_ROLES_H
+#define MG_MODEL_ROLES_H
 
 enum mg_role {
 	MG_ROLE_CLINICIAN = 1u << 0,	/* sees patients of its tenants */

@@ -1,4 +1,6 @@
-/* Validation of the measurement body a device sends (docs/internals/ingest.md).
+/* The measurement body a device sends over HTTPS, as JSON, into a struct
+ * mg_measurement (docs/internals/ingest.md). The rules themselves are the
+ * model's (model/measurement.c); this file reads the JSON shape.
  *
  * The body is untrusted. It is parsed with jansson into a tree, then every
  * field is checked against one rule at a time; the first rule that fails
@@ -6,22 +8,18 @@
  * are built from fixed text, numbers, and names that are plain identifiers
  * (object keys, quantity names); they never contain a device or patient
  * identifier, a time stamp, or any text jansson saw near an error. */
+#include "ingest/measurement_json.h"
+
 #include <jansson.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/timefmt.h"
-#include "ingest/measurement.h"
 
-#define MEASUREMENT_TIME_MIN_MS	INT64_C(946684800000)	/* 2000-01-01T00:00:00Z */
 #define ECHO_NAME_MAX		32	/* longest key or type name a message repeats */
-#define NUMBER_TEXT_MAX		32	/* "%.17g" of any double fits */
 
 /* JSON_DECODE_ANY lets "[]" or "42" reach our own "expected an object" message;
  * integers become doubles so that a 30-digit integer is "out of range" rather
@@ -33,25 +31,7 @@ static const char *const top_level_keys[] = { "id", "time", "patient", "values",
 static const char *const patient_keys[] = { "id", NULL };
 static const char *const value_keys[] = { "type", "value", "unit", NULL };
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	r = vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	if (r < 0) {
-		(void)snprintf(err, errlen, "invalid measurement");
-		return;
-	}
-	/* A cut message says so rather than ending mid-word unnoticed. */
-	if ((size_t)r >= errlen && errlen > 4)
-		memcpy(err + errlen - 4, "...", 4);
-}
+#define set_err mg_measurement_error
 
 /* True if s may be repeated in a message: a short plain identifier, so
  * that no identifier or free text a device put in a key or type can leak. */
@@ -69,32 +49,6 @@ static bool is_echo_safe(const char *s)
 			return false;
 	}
 	return true;
-}
-
-/* Device measurement ids: printable ASCII without space. */
-static bool is_mid_char(unsigned char c)
-{
-	return c >= 0x21 && c <= 0x7e;
-}
-
-/* Patient ids: letters, digits and - . _ : / (no HL7 delimiters, no space). */
-static bool is_patient_id_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-	       c == ':' || c == '/';
-}
-
-/* The shortest "%.Ng" text, 15 <= N <= 17, that reads back as d. */
-static void format_number(double d, char *buf, size_t buflen)
-{
-	for (int precision = 15; precision <= 17; precision++) {
-		int r = snprintf(buf, buflen, "%.*g", precision, d);
-
-		if (r > 0 && (size_t)r < buflen && strtod(buf, NULL) == d)
-			return;
-	}
-	(void)snprintf(buf, buflen, "%.17g", d);
 }
 
 /* jansson's error text is "<message> near '<input text>'": keep only the
@@ -188,26 +142,14 @@ static int parse_device_mid(json_t *root, struct mg_measurement *m,
 	json_t *v = get_string(root, "id", "id", err, errlen);
 	const char *s;
 	size_t len;
+	int r;
 
 	if (v == NULL)
 		return MG_ERR_INVALID;
 	s = json_string_value(v);
 	len = json_string_length(v);
-	if (len == 0) {
-		set_err(err, errlen, "id: empty");
-		return MG_ERR_INVALID;
-	}
-	if (len > MG_DEVICE_MID_MAX) {
-		set_err(err, errlen, "id: longer than %d bytes", MG_DEVICE_MID_MAX);
-		return MG_ERR_INVALID;
-	}
-	for (size_t i = 0; i < len; i++) {
-		if (!is_mid_char((unsigned char)s[i])) {
-			set_err(err, errlen, "id: byte %zu is not printable ASCII "
-				"(space, control and non-ASCII are not allowed)", i);
-			return MG_ERR_INVALID;
-		}
-	}
+	if ((r = mg_device_mid_check(s, len, err, errlen)) != 0)
+		return r;
 	memcpy(m->device_mid, s, len);
 	m->device_mid[len] = '\0';
 	return 0;
@@ -217,7 +159,8 @@ static int parse_time(json_t *root, int64_t now_ms, struct mg_measurement *m,
 		      char *err, size_t errlen)
 {
 	json_t *v = get_string(root, "time", "time", err, errlen);
-	int64_t t, latest;
+	int64_t t;
+	int r;
 
 	if (v == NULL)
 		return MG_ERR_INVALID;
@@ -230,17 +173,8 @@ static int parse_time(json_t *root, int64_t now_ms, struct mg_measurement *m,
 			"(YYYY-MM-DDTHH:MM:SS[.fff] then Z or +HH:MM or -HH:MM)");
 		return MG_ERR_INVALID;
 	}
-	if (t < MEASUREMENT_TIME_MIN_MS) {
-		set_err(err, errlen, "time: before 2000-01-01T00:00:00Z");
-		return MG_ERR_INVALID;
-	}
-	latest = now_ms > INT64_MAX - MG_MEASUREMENT_FUTURE_SKEW_MS ?
-		 INT64_MAX : now_ms + MG_MEASUREMENT_FUTURE_SKEW_MS;
-	if (t > latest) {
-		set_err(err, errlen, "time: more than %lld s in the future",
-			(long long)(MG_MEASUREMENT_FUTURE_SKEW_MS / 1000));
-		return MG_ERR_INVALID;
-	}
+	if ((r = mg_measurement_time_check(t, now_ms, err, errlen)) != 0)
+		return r;
 	m->time_ms = t;
 	return 0;
 }
@@ -267,21 +201,8 @@ static int parse_patient(json_t *root, struct mg_measurement *m,
 		return MG_ERR_INVALID;
 	s = json_string_value(v);
 	len = json_string_length(v);
-	if (len == 0) {
-		set_err(err, errlen, "patient.id: empty");
-		return MG_ERR_INVALID;
-	}
-	if (len > MG_PATIENT_ID_MAX) {
-		set_err(err, errlen, "patient.id: longer than %d bytes", MG_PATIENT_ID_MAX);
-		return MG_ERR_INVALID;
-	}
-	for (size_t i = 0; i < len; i++) {
-		if (!is_patient_id_char((unsigned char)s[i])) {
-			set_err(err, errlen, "patient.id: byte %zu is not allowed "
-				"(only A-Z a-z 0-9 - . _ : /)", i);
-			return MG_ERR_INVALID;
-		}
-	}
+	if ((r = mg_patient_id_check(s, len, err, errlen)) != 0)
+		return r;
 	memcpy(m->patient_id, s, len);
 	m->patient_id[len] = '\0';
 	return 0;
@@ -322,8 +243,7 @@ static int parse_value_type(json_t *item, size_t i, const struct mg_measurement 
 static int parse_value(json_t *item, size_t i, struct mg_measurement *m,
 		       char *err, size_t errlen)
 {
-	char where[32], path[48], number[NUMBER_TEXT_MAX], min[NUMBER_TEXT_MAX],
-	     max[NUMBER_TEXT_MAX];
+	char where[32], path[48];
 	const struct mg_quantity *q;
 	json_t *v;
 	double d;
@@ -359,19 +279,8 @@ static int parse_value(json_t *item, size_t i, struct mg_measurement *m,
 		return MG_ERR_INVALID;
 	}
 	d = json_number_value(v);
-	if (!isfinite(d)) {
-		set_err(err, errlen, "%s: not a finite number", path);
-		return MG_ERR_INVALID;
-	}
-	if (d < q->min || d > q->max) {
-		/* A measured value is not an identifier; it may be repeated. */
-		format_number(d, number, sizeof(number));
-		format_number(q->min, min, sizeof(min));
-		format_number(q->max, max, sizeof(max));
-		set_err(err, errlen, "%s: %s out of range %s..%s for %s", path,
-			number, min, max, q->name);
-		return MG_ERR_RANGE;	/* detection tells implausible values apart */
-	}
+	if ((r = mg_value_check(i, q, d, err, errlen)) != 0)
+		return r;	/* MG_ERR_RANGE: detection tells implausible values apart */
 	m->values[m->nvalues].quantity = q;
 	m->values[m->nvalues].value = d;
 	m->nvalues++;

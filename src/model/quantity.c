@@ -5,7 +5,7 @@
  * table here and in docs/quantities.md together. */
 #include <string.h>
 
-#include "ingest/quantity.h"
+#include "model/quantity.h"
 
 /* IEEE 11073-10101 codes are (partition << 16) + term code. */
 #define MDC_PART_SCADA	2u

@@ -1,8 +1,8 @@
 /* The one table of measured quantities: name, unit, plausible range and the
  * codes each standard uses for it (docs/quantities.md is generated from the
  * same facts). Extend the table in quantity.c; never scatter codes. */
-#ifndef MG_INGEST_QUANTITY_H
-#define MG_INGEST_QUANTITY_H
+#ifndef MG_MODEL_QUANTITY_H
+#define MG_MODEL_QUANTITY_H
 
 #include <stddef.h>
 #include <stdint.h>
