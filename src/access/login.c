@@ -15,19 +15,39 @@
 /* Service accounts may sign in only while a local administrator's
  * maintenance consent is active; consent grants come with remote
  * maintenance, so until then there is none. */
-static bool service_consent_active(struct gateway *gw)
+static bool service_consent_active(struct mg_access *ax)
 {
-	(void)gw;
+	(void)ax;
 	return false;
 }
 
-int mg_login_init(struct gateway *gw)
+int mg_access_new(const struct mg_config *cfg, struct mg_store *store, struct mg_keyring *keys,
+		  struct mg_access **out)
 {
+	struct mg_access *ax;
 	char password[32];
+	int r;
 
-	if (mg_password_random(password, sizeof(password)) != 0)
+	*out = NULL;
+	if ((ax = calloc(1, sizeof(*ax))) == NULL)
+		return MG_ERR_NOMEM;
+	ax->cfg = cfg;
+	ax->store = store;
+	ax->keys = keys;
+	if (mg_password_random(password, sizeof(password)) != 0 ||
+	    (r = mg_password_hash(password, strlen(password), ax->dummy_hash,
+				  sizeof(ax->dummy_hash))) != 0) {
+		free(ax);
 		return MG_ERR_CRYPTO;
-	return mg_password_hash(password, strlen(password), gw->dummy_hash, sizeof(gw->dummy_hash));
+	}
+	sodium_memzero(password, sizeof(password));
+	*out = ax;
+	return 0;
+}
+
+void mg_access_free(struct mg_access *ax)
+{
+	free(ax);
 }
 
 const char *mg_login_failure_name(enum mg_login_failure f)
@@ -52,25 +72,25 @@ static int64_t lockout_ms(const struct mg_config *cfg, unsigned lockouts)
 	return ms < max ? ms : max;
 }
 
-static int count_failure(struct gateway *gw, struct mg_login_result *out, const char *address,
+static int count_failure(struct mg_access *ax, struct mg_login_result *out, const char *address,
 			 int64_t now)
 {
 	unsigned failures, n;
 	int r;
 
-	if ((r = mg_store_address_failed(gw->store, address, now,
-					   (int64_t)gw->cfg->address_window * 1000, &n)) != 0)
+	if ((r = mg_store_address_failed(ax->store, address, now,
+					   (int64_t)ax->cfg->address_window * 1000, &n)) != 0)
 		return r;
 	/* Guesses at a locked account count against the address only: they
 	 * must not stretch the lock without end. */
 	if (out->user.id == 0 || out->user.locked_until_ms > now)
 		return 0;
-	if ((r = mg_store_user_login_failed(gw->store, out->user.id, &failures)) != 0)
+	if ((r = mg_store_user_login_failed(ax->store, out->user.id, &failures)) != 0)
 		return r;
-	if (failures >= gw->cfg->lockout_threshold) {
-		int64_t until = now + lockout_ms(gw->cfg, out->user.lockouts);
+	if (failures >= ax->cfg->lockout_threshold) {
+		int64_t until = now + lockout_ms(ax->cfg, out->user.lockouts);
 
-		if ((r = mg_store_user_set_lock(gw->store, out->user.id, until,
+		if ((r = mg_store_user_set_lock(ax->store, out->user.id, until,
 						  out->user.lockouts + 1)) != 0)
 			return r;
 		out->failure = MG_LOGIN_FAILURE_LOCKED_NOW;
@@ -81,10 +101,10 @@ static int count_failure(struct gateway *gw, struct mg_login_result *out, const 
 }
 
 /* Check code as a TOTP code, else as a recovery code. */
-static int second_factor_ok(struct gateway *gw, const struct mg_user *u, const char *code,
+static int second_factor_ok(struct mg_access *ax, const struct mg_user *u, const char *code,
 			    int64_t now, bool *ok)
 {
-	const struct mg_master_key *mk = mg_keyring_master(gw->keys);
+	const struct mg_master_key *mk = mg_keyring_master(ax->keys);
 	unsigned char secret[64], hash[MG_TOKEN_HASH_BYTES];
 	char context[32];
 	size_t len;
@@ -100,18 +120,18 @@ static int second_factor_ok(struct gateway *gw, const struct mg_user *u, const c
 	sodium_memzero(secret, sizeof(secret));
 	if (r == 0) {
 		/* Accept each time step once: a seen code is a replayed code. */
-		r = mg_store_totp_use_step(gw->store, u->id, step);
+		r = mg_store_totp_use_step(ax->store, u->id, step);
 		*ok = r == 0;
 		return r == MG_ERR_DENIED ? 0 : r;
 	}
 	if (mg_recovery_code_hash(mk, code, hash) != 0)
 		return 0;
-	r = mg_store_recovery_code_use(gw->store, u->id, hash, now);
+	r = mg_store_recovery_code_use(ax->store, u->id, hash, now);
 	*ok = r == 0;
 	return r == MG_ERR_NOT_FOUND ? 0 : r;
 }
 
-int mg_login(struct gateway *gw, const char *name, const char *password, size_t password_len,
+int mg_login(struct mg_access *ax, const char *name, const char *password, size_t password_len,
 	     const char *code, const char *address, struct mg_login_result *out)
 {
 	int64_t now = mg_now_ms();
@@ -121,20 +141,20 @@ int mg_login(struct gateway *gw, const char *name, const char *password, size_t 
 
 	memset(out, 0, sizeof(*out));
 	out->outcome = MG_LOGIN_FAILED;
-	if ((r = mg_store_address_failures(gw->store, address, now,
-					     (int64_t)gw->cfg->address_window * 1000,
+	if ((r = mg_store_address_failures(ax->store, address, now,
+					     (int64_t)ax->cfg->address_window * 1000,
 					     &throttled)) != 0)
 		return r;
-	if (throttled >= gw->cfg->address_failures_max) {
+	if (throttled >= ax->cfg->address_failures_max) {
 		/* No hashing for a throttled address: it costs us, not them. */
 		out->failure = MG_LOGIN_FAILURE_THROTTLED;
 		return 0;
 	}
-	r = mg_store_user_by_name(gw->store, name, &out->user);
+	r = mg_store_user_by_name(ax->store, name, &out->user);
 	if (r != 0 && r != MG_ERR_NOT_FOUND)
 		return r;
 	/* Unknown accounts take as long as known ones. */
-	password_ok = mg_password_verify(r == 0 ? out->user.password_hash : gw->dummy_hash,
+	password_ok = mg_password_verify(r == 0 ? out->user.password_hash : ax->dummy_hash,
 					 password, password_len) == 0 && r == 0;
 	if (r == MG_ERR_NOT_FOUND)
 		out->failure = MG_LOGIN_FAILURE_UNKNOWN_USER;
@@ -144,12 +164,12 @@ int mg_login(struct gateway *gw, const char *name, const char *password, size_t 
 		out->failure = MG_LOGIN_FAILURE_LOCKED;
 	else if (!password_ok)
 		out->failure = MG_LOGIN_FAILURE_PASSWORD;
-	else if ((out->user.roles & MG_ROLE_SERVICE) && !service_consent_active(gw))
+	else if ((out->user.roles & MG_ROLE_SERVICE) && !service_consent_active(ax))
 		out->failure = MG_LOGIN_FAILURE_SERVICE_NO_CONSENT;
 	if (out->failure != MG_LOGIN_FAILURE_NONE) {
 		/* A locked account's right password is not counted against it. */
 		if (out->failure != MG_LOGIN_FAILURE_LOCKED || !password_ok)
-			return count_failure(gw, out, address, now);
+			return count_failure(ax, out, address, now);
 		return 0;
 	}
 	if (out->user.totp_len > 0) {
@@ -157,20 +177,20 @@ int mg_login(struct gateway *gw, const char *name, const char *password, size_t 
 			out->outcome = MG_LOGIN_SECOND_FACTOR;
 			return 0;
 		}
-		if ((r = second_factor_ok(gw, &out->user, code, now, &factor_ok)) != 0)
+		if ((r = second_factor_ok(ax, &out->user, code, now, &factor_ok)) != 0)
 			return r;
 		if (!factor_ok) {
 			out->failure = MG_LOGIN_FAILURE_SECOND_FACTOR;
-			return count_failure(gw, out, address, now);
+			return count_failure(ax, out, address, now);
 		}
 	}
-	if ((r = mg_store_user_login_succeeded(gw->store, out->user.id)) != 0)
+	if ((r = mg_store_user_login_succeeded(ax->store, out->user.id)) != 0)
 		return r;
 	out->outcome = MG_LOGIN_OK;
 	return 0;
 }
 
-int mg_login_reverify(struct gateway *gw, int64_t user_id, const char *password, size_t len,
+int mg_login_reverify(struct mg_access *ax, int64_t user_id, const char *password, size_t len,
 		      const char *address, bool *ok)
 {
 	struct mg_login_result *res;
@@ -179,15 +199,15 @@ int mg_login_reverify(struct gateway *gw, int64_t user_id, const char *password,
 	int r;
 
 	*ok = false;
-	if ((r = mg_store_address_failures(gw->store, address, now,
-					     (int64_t)gw->cfg->address_window * 1000,
+	if ((r = mg_store_address_failures(ax->store, address, now,
+					     (int64_t)ax->cfg->address_window * 1000,
 					     &throttled)) != 0)
 		return r;
-	if (throttled >= gw->cfg->address_failures_max)
+	if (throttled >= ax->cfg->address_failures_max)
 		return 0;
 	if ((res = calloc(1, sizeof(*res))) == NULL)
 		return MG_ERR_NOMEM;
-	if ((r = mg_store_user_by_id(gw->store, user_id, &res->user)) != 0)
+	if ((r = mg_store_user_by_id(ax->store, user_id, &res->user)) != 0)
 		goto out;
 	if (res->user.locked_until_ms > now) {
 		r = 0;
@@ -195,11 +215,11 @@ int mg_login_reverify(struct gateway *gw, int64_t user_id, const char *password,
 	}
 	if (mg_password_verify(res->user.password_hash, password, len) == 0) {
 		*ok = true;
-		r = mg_store_user_login_succeeded(gw->store, user_id);
+		r = mg_store_user_login_succeeded(ax->store, user_id);
 		goto out;
 	}
 	res->failure = MG_LOGIN_FAILURE_PASSWORD;
-	r = count_failure(gw, res, address, now);
+	r = count_failure(ax, res, address, now);
 out:
 	sodium_memzero(res, sizeof(*res));
 	free(res);

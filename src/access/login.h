@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "daemon/gateway.h"
+#include "access/access.h"
 #include "store/store.h"
 
 enum mg_login_outcome {
@@ -41,7 +41,7 @@ struct mg_login_result {
  * has a second factor, code (TOTP or recovery code; NULL or "" if not
  * given). Returns 0 with the outcome in *out, or < 0 if the store
  * failed. */
-int mg_login(struct gateway *gw, const char *name, const char *password, size_t password_len,
+int mg_login(struct mg_access *ax, const char *name, const char *password, size_t password_len,
 	     const char *code, const char *address, struct mg_login_result *out);
 
 /* Check the password of a signed-in account again (before changing the
@@ -49,7 +49,7 @@ int mg_login(struct gateway *gw, const char *name, const char *password, size_t 
  * address throttling as a sign-in, so a stolen session cannot guess it.
  * *ok is true only for the right password of an unlocked account.
  * Returns 0 or < 0 if the store failed. */
-int mg_login_reverify(struct gateway *gw, int64_t user_id, const char *password, size_t len,
+int mg_login_reverify(struct mg_access *ax, int64_t user_id, const char *password, size_t len,
 		      const char *address, bool *ok);
 
 /* The fields of a sign-in body {"user", "password", "totp"}, pointing
@@ -70,9 +70,5 @@ bool mg_login_request_read(const json_t *body, struct mg_login_request *out);
 
 /* The failure's name for logs. */
 const char *mg_login_failure_name(enum mg_login_failure f);
-
-/* Prepare the hash that unknown accounts are checked against, so that
- * they take as long as known ones. Returns 0 or < 0. */
-int mg_login_init(struct gateway *gw);
 
 #endif

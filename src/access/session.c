@@ -25,12 +25,12 @@ void mg_principal_of(const struct mg_user *u, struct mg_principal *out)
 	out->service_consent = false;
 }
 
-unsigned mg_totp_required_roles(struct gateway *gw)
+unsigned mg_totp_required_roles(struct mg_access *ax)
 {
 	char value[MG_SETTING_VALUE_MAX], *save = NULL, *name;
 	unsigned roles = 0, role;
 
-	if (mg_store_setting_get(gw->store, SETTING_TOTP_ROLES, value, sizeof(value)) != 0)
+	if (mg_store_setting_get(ax->store, SETTING_TOTP_ROLES, value, sizeof(value)) != 0)
 		return 0;
 	for (name = strtok_r(value, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		if (mg_role_parse(name, &role) == 0)
@@ -39,16 +39,16 @@ unsigned mg_totp_required_roles(struct gateway *gw)
 	return roles;
 }
 
-bool mg_session_totp_due(struct gateway *gw, const struct mg_user *u)
+bool mg_session_totp_due(struct mg_access *ax, const struct mg_user *u)
 {
-	return u->totp_len == 0 && (u->roles & mg_totp_required_roles(gw)) != 0;
+	return u->totp_len == 0 && (u->roles & mg_totp_required_roles(ax)) != 0;
 }
 
-static void state_fill(struct gateway *gw, const struct mg_user *u, struct mg_session_state *st)
+static void state_fill(struct mg_access *ax, const struct mg_user *u, struct mg_session_state *st)
 {
 	mg_principal_of(u, &st->who);
 	st->must_change_password = u->must_change_password;
-	st->must_enrol_totp = mg_session_totp_due(gw, u);
+	st->must_enrol_totp = mg_session_totp_due(ax, u);
 }
 
 static void random_text(char *out, size_t outlen)
@@ -60,10 +60,10 @@ static void random_text(char *out, size_t outlen)
 	sodium_memzero(raw, sizeof(raw));
 }
 
-int mg_session_begin(struct gateway *gw, const struct mg_user *u, const char *address,
+int mg_session_begin(struct mg_access *ax, const struct mg_user *u, const char *address,
 		     char *token, size_t tokenlen, struct mg_session_state *out)
 {
-	const struct mg_master_key *mk = mg_keyring_master(gw->keys);
+	const struct mg_master_key *mk = mg_keyring_master(ax->keys);
 	int64_t now = mg_now_ms();
 	int r;
 
@@ -76,18 +76,18 @@ int mg_session_begin(struct gateway *gw, const struct mg_user *u, const char *ad
 	out->session.user_id = u->id;
 	snprintf(out->session.address, sizeof(out->session.address), "%s", address);
 	out->session.created_ms = out->session.last_seen_ms = now;
-	out->session.expires_ms = now + (int64_t)gw->cfg->session_lifetime * 1000;
-	if ((r = mg_store_session_create(gw->store, out->hash, &out->session)) != 0) {
+	out->session.expires_ms = now + (int64_t)ax->cfg->session_lifetime * 1000;
+	if ((r = mg_store_session_create(ax->store, out->hash, &out->session)) != 0) {
 		sodium_memzero(token, tokenlen);
 		return r;
 	}
-	state_fill(gw, u, out);
+	state_fill(ax, u, out);
 	return 0;
 }
 
-int mg_session_resume(struct gateway *gw, const char *token, struct mg_session_state *out)
+int mg_session_resume(struct mg_access *ax, const char *token, struct mg_session_state *out)
 {
-	const struct mg_master_key *mk = mg_keyring_master(gw->keys);
+	const struct mg_master_key *mk = mg_keyring_master(ax->keys);
 	struct mg_user u;
 	int r;
 
@@ -95,46 +95,46 @@ int mg_session_resume(struct gateway *gw, const char *token, struct mg_session_s
 	if (strlen(token) != MG_SESSION_TOKEN_LEN)
 		return MG_ERR_INVALID;
 	mg_token_hash(mk, token, MG_SESSION_TOKEN_LEN, out->hash);
-	r = mg_store_session_get(gw->store, out->hash, mg_now_ms(),
-				   (int64_t)gw->cfg->session_idle_timeout * 1000, &out->session);
+	r = mg_store_session_get(ax->store, out->hash, mg_now_ms(),
+				   (int64_t)ax->cfg->session_idle_timeout * 1000, &out->session);
 	if (r == MG_ERR_EXPIRED) {
-		mg_session_audit_timeout(gw, out->session.user_id, out->session.address, "expired");
+		mg_session_audit_timeout(ax->store, ax->keys, out->session.user_id, out->session.address, "expired");
 		memset(out, 0, sizeof(*out));
 		return MG_ERR_NOT_FOUND;	/* to the client: no session */
 	}
 	if (r != 0)
 		return r;
-	if ((r = mg_store_user_by_id(gw->store, out->session.user_id, &u)) == MG_ERR_NOT_FOUND ||
+	if ((r = mg_store_user_by_id(ax->store, out->session.user_id, &u)) == MG_ERR_NOT_FOUND ||
 	    (r == 0 && u.disabled)) {
-		mg_store_session_delete(gw->store, out->hash);
+		mg_store_session_delete(ax->store, out->hash);
 		return MG_ERR_DENIED;
 	}
 	if (r != 0)
 		return r;
-	state_fill(gw, &u, out);
+	state_fill(ax, &u, out);
 	sodium_memzero(&u, sizeof(u));
 	return 0;
 }
 
-int mg_session_end(struct gateway *gw, const unsigned char hash[MG_TOKEN_HASH_BYTES])
+int mg_session_end(struct mg_access *ax, const unsigned char hash[MG_TOKEN_HASH_BYTES])
 {
-	return mg_store_session_delete(gw->store, hash);
+	return mg_store_session_delete(ax->store, hash);
 }
 
-int mg_session_end_all(struct gateway *gw, int64_t user_id)
+int mg_session_end_all(struct mg_access *ax, int64_t user_id)
 {
-	return mg_store_session_delete_user(gw->store, user_id);
+	return mg_store_session_delete_user(ax->store, user_id);
 }
 
-void mg_session_audit_timeout(struct gateway *gw, int64_t user_id, const char *address,
-			      const char *reason)
+void mg_session_audit_timeout(struct mg_store *store, struct mg_keyring *keys, int64_t user_id,
+			      const char *address, const char *reason)
 {
 	char object[48], details[48];
 	struct mg_audit_event e;
 	struct mg_user u;
 	int r;
 
-	if (mg_store_user_by_id(gw->store, user_id, &u) != 0)
+	if (mg_store_user_by_id(store, user_id, &u) != 0)
 		snprintf(u.name, sizeof(u.name), "user:%lld", (long long)user_id);
 	mg_audit_object("user", user_id, object, sizeof(object));
 	snprintf(details, sizeof(details), "{\"reason\":\"%s\"}", reason);
@@ -146,7 +146,7 @@ void mg_session_audit_timeout(struct gateway *gw, int64_t user_id, const char *a
 	e.object = object;
 	e.outcome = MG_AUDIT_SUCCESS;
 	e.details = details;
-	if ((r = mg_audit_append(gw->store, mg_keyring_master(gw->keys), &e)) != 0)
+	if ((r = mg_audit_append(store, mg_keyring_master(keys), &e)) != 0)
 		mg_log_error("audit: cannot record a session timeout: %s", mg_strerror(r));
 	sodium_memzero(&u, sizeof(u));
 }

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "access/authz.h"
-#include "daemon/gateway.h"
+#include "access/access.h"
 #include "store/store.h"
 
 #define MG_SESSION_TOKEN_LEN MG_TOKEN_TEXT_LEN	/* base64url of 32 bytes */
@@ -22,31 +22,32 @@ struct mg_session_state {
 
 /* Start a session for u from address: token gets the cookie value
  * (MG_SESSION_TOKEN_LEN + 1 bytes), out the state. Returns 0 or < 0. */
-int mg_session_begin(struct gateway *gw, const struct mg_user *u, const char *address,
+int mg_session_begin(struct mg_access *ax, const struct mg_user *u, const char *address,
 		     char *token, size_t tokenlen, struct mg_session_state *out);
 
 /* Resume the session of a cookie value. MG_ERR_NOT_FOUND if unknown,
  * expired or idle too long, MG_ERR_INVALID for a malformed value,
  * MG_ERR_DENIED if its account is disabled or gone. */
-int mg_session_resume(struct gateway *gw, const char *token, struct mg_session_state *out);
+int mg_session_resume(struct mg_access *ax, const char *token, struct mg_session_state *out);
 
 /* End one session / every session of an account. */
-int mg_session_end(struct gateway *gw, const unsigned char hash[MG_TOKEN_HASH_BYTES]);
-int mg_session_end_all(struct gateway *gw, int64_t user_id);
+int mg_session_end(struct mg_access *ax, const unsigned char hash[MG_TOKEN_HASH_BYTES]);
+int mg_session_end_all(struct mg_access *ax, int64_t user_id);
 
-/* Record that a session of user_id from address ended by timeout: reason
+/* Record on store's trail (keys' master key) that a session of user_id
+ * from address ended by timeout: reason
  * "idle", "lifetime", or "expired" (seen expired, either). */
-void mg_session_audit_timeout(struct gateway *gw, int64_t user_id, const char *address,
-			      const char *reason);
+void mg_session_audit_timeout(struct mg_store *store, struct mg_keyring *keys, int64_t user_id,
+			      const char *address, const char *reason);
 
 /* The principal of account u (roles, tenants, consent). */
 void mg_principal_of(const struct mg_user *u, struct mg_principal *out);
 
 /* Whether one of u's roles must use a second factor it has not enrolled
  * (the setting "require_2fa_roles"). */
-bool mg_session_totp_due(struct gateway *gw, const struct mg_user *u);
+bool mg_session_totp_due(struct mg_access *ax, const struct mg_user *u);
 
 /* The roles that must use a second factor, from the store's settings. */
-unsigned mg_totp_required_roles(struct gateway *gw);
+unsigned mg_totp_required_roles(struct mg_access *ax);
 
 #endif

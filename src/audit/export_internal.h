@@ -22,7 +22,8 @@
 #define EXPORT_LEASE_RENEW_MS	5000
 
 struct mg_audit_exporter {
-	struct gateway *gw;
+	const struct mg_config *cfg;
+	struct mg_store *store;
 	char address[sizeof(((struct mg_config *)0)->syslog_address)];
 	char host[MG_TLS_HOST_MAX + 1], port[6];
 	struct mg_tls_client *tls;		/* NULL: plain TCP */

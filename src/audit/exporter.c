@@ -21,7 +21,6 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timefmt.h"
-#include "daemon/gateway.h"
 #include "tls/conn.h"
 
 #define BATCH_FULL		1	/* collect's "stop walking" */
@@ -64,7 +63,7 @@ int mg_audit_export_position(struct mg_store *s, int64_t *seq_out)
 
 static void position_store(struct mg_audit_exporter *x, int64_t seq)
 {
-	struct mg_store *s = x->gw->store;
+	struct mg_store *s = x->store;
 	char value[32];
 	int r;
 
@@ -109,7 +108,7 @@ static int collect(const struct mg_audit_record *rec, void *arg)
 
 static int batch_read(struct mg_audit_exporter *x)
 {
-	struct mg_store *s = x->gw->store;
+	struct mg_store *s = x->store;
 	struct mg_audit_filter f = { .after_seq = x->sent_seq };
 	int r;
 
@@ -153,7 +152,7 @@ static void batch_send(struct mg_audit_exporter *x)
  * (one gateway) always grants it. */
 static bool lease_held(struct mg_audit_exporter *x)
 {
-	struct mg_store *s = x->gw->store;
+	struct mg_store *s = x->store;
 	int64_t now = mg_monotonic_ms(), seq;
 	int r;
 
@@ -246,9 +245,9 @@ static void exporter_free(struct mg_audit_exporter *x)
 	free(x);
 }
 
-int mg_audit_exporter_start(struct gateway *gw, struct mg_audit_exporter **out)
+int mg_audit_exporter_start(const struct mg_config *cfg, struct mg_store *store,
+			    const char *tls_priorities, struct mg_audit_exporter **out)
 {
-	const struct mg_config *cfg = gw->cfg;
 	struct mg_audit_exporter *x;
 	char err[512], holder[MG_SYSLOG_HOSTNAME_MAX + MG_PATH_MAX + 2];
 	size_t n;
@@ -259,25 +258,26 @@ int mg_audit_exporter_start(struct gateway *gw, struct mg_audit_exporter **out)
 		return 0;
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return MG_ERR_NOMEM;
-	x->gw = gw;
+	x->cfg = cfg;
+	x->store = store;
 	x->wake_fd = -1;
 	memcpy(x->address, cfg->syslog_address, sizeof(x->address));
 	if ((r = mg_tls_address_split(cfg->syslog_address, x->host, sizeof(x->host), x->port,
 				      sizeof(x->port), err, sizeof(err))) != 0 ||
-	    (cfg->syslog_tls && (r = exporter_tls(x, cfg, gw->tls_priorities, err,
+	    (cfg->syslog_tls && (r = exporter_tls(x, cfg, tls_priorities, err,
 						  sizeof(err))) != 0)) {
 		mg_log_error("[syslog] %s", err);
 		exporter_free(x);
 		return r;
 	}
-	mg_audit_export_origin(cfg, gw->store, &x->origin);
+	mg_audit_export_origin(cfg, store, &x->origin);
 	/* Stable across restarts, so a restarted gateway keeps its own lease;
 	 * cut to what the store takes. */
 	snprintf(holder, sizeof(holder), "%s:%s", x->origin.hostname, cfg->path);
 	n = strnlen(holder, sizeof(x->holder) - 1);
 	memcpy(x->holder, holder, n);
 	x->holder[n] = '\0';
-	if ((r = mg_audit_export_position(gw->store, &x->safe_seq)) != 0) {
+	if ((r = mg_audit_export_position(store, &x->safe_seq)) != 0) {
 		mg_log_error("audit export: cannot read the position: %s", mg_strerror(r));
 		exporter_free(x);
 		return r;

@@ -13,7 +13,6 @@
 #include "common/config.h"
 #include "store/store.h"
 
-struct gateway;
 struct mg_audit_exporter;
 
 /* The store setting that holds the seq up to which the collector has the
@@ -32,9 +31,11 @@ int mg_audit_export_position(struct mg_store *s, int64_t *seq_out);
 
 /* Start exporting if [syslog] address is set (*out stays NULL if not).
  * Returns 0, or MG_ERR_CONFIG / the TLS client's error, logged with the
- * reason (a CA file that cannot be read, a bad address). *out is the
- * caller's (mg_audit_exporter_stop). */
-int mg_audit_exporter_start(struct gateway *gw, struct mg_audit_exporter **out);
+ * reason (a CA file that cannot be read, a bad address). cfg's [syslog]
+ * and store must outlive the exporter; tls_priorities is the TLS
+ * profile's GnuTLS string. *out is the caller's (mg_audit_exporter_stop). */
+int mg_audit_exporter_start(const struct mg_config *cfg, struct mg_store *store,
+			    const char *tls_priorities, struct mg_audit_exporter **out);
 
 /* Stop the thread and free x; NULL is a no-op. */
 void mg_audit_exporter_stop(struct mg_audit_exporter *x);

@@ -14,7 +14,7 @@
 #include "common/err.h"
 #include "common/file.h"
 #include "crypto/password.h"
-#include "daemon/privileges.h"
+#include "common/privileges.h"
 #include "store/postgres/postgres.h"
 #include "tls/ca.h"
 

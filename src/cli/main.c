@@ -12,7 +12,7 @@
 #include "audit/audit.h"
 #include "common/err.h"
 #include "common/log.h"
-#include "daemon/privileges.h"
+#include "common/privileges.h"
 
 static const struct {
 	const char *name;

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include "common/err.h"
-#include "store/store.h"
 
 struct entry {
 	int64_t tenant_id;
@@ -13,13 +12,14 @@ struct entry {
 
 struct mg_keyring {
 	struct mg_master_key *master;
-	struct mg_store *store;
+	mg_wrapped_key_fn source;
+	void *source_arg;
 	pthread_mutex_t lock;
 	struct entry *entries;
 	size_t n, cap;
 };
 
-int mg_keyring_new(struct mg_master_key *mk, struct mg_store *store, struct mg_keyring **out)
+int mg_keyring_new(struct mg_master_key *mk, struct mg_keyring **out)
 {
 	struct mg_keyring *kr;
 
@@ -27,7 +27,6 @@ int mg_keyring_new(struct mg_master_key *mk, struct mg_store *store, struct mg_k
 	if ((kr = calloc(1, sizeof(*kr))) == NULL)
 		return MG_ERR_NOMEM;
 	kr->master = mk;
-	kr->store = store;
 	pthread_mutex_init(&kr->lock, NULL);
 	*out = kr;
 	return 0;
@@ -45,9 +44,12 @@ void mg_keyring_free(struct mg_keyring *kr)
 	free(kr);
 }
 
-void mg_keyring_set_store(struct mg_keyring *kr, struct mg_store *store)
+void mg_keyring_set_source(struct mg_keyring *kr, mg_wrapped_key_fn fn, void *arg)
 {
-	kr->store = store;
+	pthread_mutex_lock(&kr->lock);
+	kr->source = fn;
+	kr->source_arg = arg;
+	pthread_mutex_unlock(&kr->lock);
 }
 
 const struct mg_master_key *mg_keyring_master(const struct mg_keyring *kr)
@@ -58,7 +60,7 @@ const struct mg_master_key *mg_keyring_master(const struct mg_keyring *kr)
 int mg_keyring_tenant(struct mg_keyring *kr, int64_t tenant_id,
 		      const struct mg_tenant_key **out)
 {
-	struct mg_tenant tenant;
+	unsigned char wrapped[MG_WRAPPED_KEY_BYTES];
 	struct mg_tenant_key *tk = NULL;
 	int r = 0;
 
@@ -81,9 +83,12 @@ int mg_keyring_tenant(struct mg_keyring *kr, int64_t tenant_id,
 		kr->entries = e;
 		kr->cap = cap;
 	}
-	if ((r = mg_store_tenant_by_id(kr->store, tenant_id, &tenant)) != 0 ||
-	    (r = mg_tenant_key_open(kr->master, tenant.wrapped_key, sizeof(tenant.wrapped_key),
-				    &tk)) != 0)
+	if (kr->source == NULL) {
+		r = MG_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((r = kr->source(kr->source_arg, tenant_id, wrapped, sizeof(wrapped))) != 0 ||
+	    (r = mg_tenant_key_open(kr->master, wrapped, sizeof(wrapped), &tk)) != 0)
 		goto out;
 	kr->entries[kr->n].tenant_id = tenant_id;
 	kr->entries[kr->n].key = tk;

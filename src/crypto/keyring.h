@@ -6,16 +6,23 @@
 
 #include "crypto/keys.h"
 
-struct mg_store;
 struct mg_keyring;
 
-/* A keyring over mk (taken over: freed with the keyring) reading wrapped
- * tenant keys from store. *out is the caller's (mg_keyring_free). */
-int mg_keyring_new(struct mg_master_key *mk, struct mg_store *store, struct mg_keyring **out);
+/* Where wrapped tenant keys come from (the store, which sits above
+ * crypto/): fill wrapped (len = MG_WRAPPED_KEY_BYTES) with tenant_id's.
+ * Returns 0, MG_ERR_NOT_FOUND or another MG_ERR_*. */
+typedef int (*mg_wrapped_key_fn)(void *arg, int64_t tenant_id, unsigned char *wrapped,
+				 size_t len);
+
+/* A keyring over mk (taken over: freed with the keyring). *out is the
+ * caller's (mg_keyring_free). */
+int mg_keyring_new(struct mg_master_key *mk, struct mg_keyring **out);
 void mg_keyring_free(struct mg_keyring *kr);
 
-/* Set the store wrapped keys are read from (when it opens after the keys). */
-void mg_keyring_set_store(struct mg_keyring *kr, struct mg_store *store);
+/* Read wrapped tenant keys through fn(arg, ...) from now on (set once,
+ * when the store opens after the keys were loaded, before any thread asks
+ * for a tenant key). Without it, mg_keyring_tenant answers MG_ERR_NOT_FOUND. */
+void mg_keyring_set_source(struct mg_keyring *kr, mg_wrapped_key_fn fn, void *arg);
 
 const struct mg_master_key *mg_keyring_master(const struct mg_keyring *kr);
 

@@ -1,44 +1,53 @@
-/* struct gateway: everything the running daemon holds, passed down to
- * every module. There is no other global mutable state (but the log). */
+/* struct gateway: what the running daemon holds, in src/daemon/ only. It
+ * wires the modules together: each gets the narrow dependencies it needs
+ * through its own _new() or _start(), never this struct. There is no
+ * other global mutable state (but the log). docs/internals/threads.md
+ * says which thread each module runs and who starts and joins it. */
 #ifndef MG_DAEMON_GATEWAY_H
 #define MG_DAEMON_GATEWAY_H
 
-#include <stdatomic.h>
-#include <stddef.h>
-
+#include "access/access.h"
+#include "access/switches.h"
+#include "audit/exporter.h"
 #include "common/config.h"
 #include "crypto/keyring.h"
+#include "detect/detect.h"
+#include "http/listener.h"
+#include "ingest/device_port.h"
+#include "ingest/mllp_listener.h"
+#include "ingest/pipeline.h"
 #include "ingest/writer.h"
+#include "notify/mailer.h"
+#include "outbox/outbox.h"
 #include "store/store.h"
-
-struct mg_ca;
-struct mg_server;
-struct mg_mllp_listener;
-struct mg_detector;
-struct mg_audit_exporter;
+#include "tls/ca.h"
+#include "web/web.h"
 
 struct gateway {
 	const struct mg_config *cfg;
-	struct mg_store *store;
+	/* Loaded as root, before the switch to the service account. */
 	struct mg_keyring *keys;
-	struct mg_writer *writer;
 	struct mg_ca *device_ca;	/* signs devices at enrolment */
 	char *server_cert_pem;		/* for the TLS listeners */
 	char *server_key_pem;
 	char *device_ca_pem;		/* trust for client certificates */
-	char *est_cacerts;		/* base64 PKCS#7 of the device CA */
-	size_t est_cacerts_len;
-	const char *tls_priorities;
+	struct mg_http_tls tls;		/* the three above with the profile */
 	int web_fd, device_fd, mllp_fd;	/* bound listening sockets, or -1 */
-	struct mg_server *server;
+	/* Made after the switch, in this order; freed in reverse. */
+	struct mg_store *store;
+	struct mg_switches *switches;
+	struct mg_mailer *mailer;
+	struct mg_writer *writer;
 	struct mg_outbox *outbox;	/* EMR forwarding */
-	struct mg_mllp_listener *mllp;	/* the inbound HL7 port, or NULL */
-	struct mg_detector *detector;	/* detection rules and alerts (NULL: none) */
 	struct mg_audit_exporter *exporter;	/* audit to syslog, or NULL */
-	atomic_long inflight;		/* device requests begun, not completed */
-	atomic_uint switches_off;	/* interfaces switched off (daemon/switches.h) */
-	atomic_llong switches_read_ms;	/* when they were last read, monotonic */
-	char dummy_hash[128];		/* unknown accounts are checked against it */
+	struct mg_detector *detector;	/* detection rules and alerts */
+	struct mg_access *access;	/* sign-in and sessions */
+	struct mg_ingest *ingest;	/* the one submit pipeline */
+	struct mg_web web;		/* the web port's modules */
+	/* Serving. */
+	struct mg_http_listener *web_port;
+	struct mg_device_port *device_port;
+	struct mg_mllp_listener *mllp;	/* the inbound HL7 port, or NULL */
 };
 
 #endif

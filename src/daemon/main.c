@@ -14,25 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/config.h"
+#include "audit/audit.h"
 #include "common/err.h"
 #include "common/file.h"
 #include "common/json.h"
 #include "common/log.h"
-#include "access/login.h"
-#include "audit/audit.h"
-#include "audit/exporter.h"
-#include "crypto/keyring.h"
+#include "common/privileges.h"
 #include "daemon/gateway.h"
-#include "daemon/privileges.h"
-#include "ingest/mllp_listener.h"
-#include "detect/detect.h"
-#include "ingest/writer.h"
-#include "outbox/outbox.h"
-#include "store/store.h"
-#include "tls/ca.h"
 #include "tls/profile.h"
-#include "web/server.h"
+#include "web/web_api.h"
 
 #define SHUTDOWN_GRACE_MS 10000	/* longest wait for requests in flight */
 
@@ -104,14 +94,16 @@ static int load_secrets(struct gateway *gw)
 		fprintf(stderr, "medgated: cannot load the master key: %s\n", mg_strerror(r));
 		return r;
 	}
-	if ((r = mg_keyring_new(mk, NULL, &gw->keys)) != 0) {
+	if ((r = mg_keyring_new(mk, &gw->keys)) != 0) {
 		mg_master_key_free(mk);
 		return r;
 	}
-	if ((gw->tls_priorities = mg_tls_priorities(cfg->tls_profile)) == NULL) {
+	if ((gw->tls.priorities = mg_tls_priorities(cfg->tls_profile)) == NULL) {
 		fprintf(stderr, "medgated: unknown [tls] profile %s\n", cfg->tls_profile);
 		return MG_ERR_CONFIG;
 	}
+	gw->tls.cert_pem = gw->server_cert_pem;
+	gw->tls.key_pem = gw->server_key_pem;
 	return 0;
 }
 
@@ -146,22 +138,33 @@ static void wake_forwarders(void *arg)
 	mg_outbox_wake(((struct gateway *)arg)->outbox);
 }
 
-/* After the switch: the log, the store, the writer, the forwarders. */
-static int open_runtime(struct gateway *gw)
+/* The keyring reads wrapped tenant keys from the store (crypto/ is below
+ * store/ and never includes it). */
+static int wrapped_key(void *arg, int64_t tenant_id, unsigned char *wrapped, size_t len)
 {
-	const struct mg_config *cfg = gw->cfg;
-	char path[MG_PATH_MAX], err[512];
+	struct mg_tenant t;
+	int r;
+
+	if (len != sizeof(t.wrapped_key))
+		return MG_ERR_INVALID;
+	if ((r = mg_store_tenant_by_id(arg, tenant_id, &t)) == 0)
+		memcpy(wrapped, t.wrapped_key, len);
+	return r;
+}
+
+/* Where a tenant's measurements go: the outbox's routing, handed to the
+ * ingest pipeline so that ingest never calls up into the outbox. */
+static size_t route(void *arg, int64_t tenant_id, const char **out, size_t max)
+{
+	return mg_outbox_destinations(arg, tenant_id, out, max);
+}
+
+static int open_store(struct gateway *gw)
+{
+	char err[512];
 	int r, version;
 
-	if (cfg->log_file[0] != '\0') {
-		if ((r = mg_config_path(cfg, cfg->log_file, path, sizeof(path))) != 0 ||
-		    (r = mg_log_open("medgated", path, cfg->log_level)) != 0) {
-			fprintf(stderr, "medgated: cannot open log file %s: %s\n", path,
-				strerror(errno));
-			return r;
-		}
-	}
-	if ((r = mg_store_open(cfg, false, &gw->store, err, sizeof(err))) != 0) {
+	if ((r = mg_store_open(gw->cfg, false, &gw->store, err, sizeof(err))) != 0) {
 		mg_log_error("cannot open the store: %s", err);
 		fprintf(stderr, "medgated: cannot open the store: %s\n", err);
 		return r;
@@ -171,20 +174,57 @@ static int open_runtime(struct gateway *gw)
 		fprintf(stderr, "medgated: cannot bring the store schema up to date\n");
 		return r;
 	}
-	mg_keyring_set_store(gw->keys, gw->store);
-	if ((r = mg_login_init(gw)) != 0)
+	mg_log_info("store %s at schema version %d", mg_store_name(gw->store), version);
+	mg_keyring_set_source(gw->keys, wrapped_key, gw->store);
+	return 0;
+}
+
+/* After the switch: the log, the store, then each module with what it
+ * needs, in the order they depend on each other. */
+static int open_runtime(struct gateway *gw)
+{
+	const struct mg_config *cfg = gw->cfg;
+	char path[MG_PATH_MAX], err[512];
+	int r;
+
+	if (cfg->log_file[0] != '\0') {
+		if ((r = mg_config_path(cfg, cfg->log_file, path, sizeof(path))) != 0 ||
+		    (r = mg_log_open("medgated", path, cfg->log_level)) != 0) {
+			fprintf(stderr, "medgated: cannot open log file %s: %s\n", path,
+				strerror(errno));
+			return r;
+		}
+	}
+	if ((r = open_store(gw)) != 0)
 		return r;
-	if ((r = mg_writer_new(gw->store, &gw->writer)) != 0 ||
-	    (r = mg_outbox_start(gw, &gw->outbox)) != 0 ||
-	    (r = mg_audit_exporter_start(gw, &gw->exporter)) != 0)
+	if ((r = mg_switches_new(gw->store, &gw->switches)) != 0 ||
+	    (r = mg_mailer_new(cfg, &gw->mailer)) != 0 ||
+	    (r = mg_access_new(cfg, gw->store, gw->keys, &gw->access)) != 0 ||
+	    (r = mg_writer_new(gw->store, &gw->writer)) != 0)
+		return r;
+	const struct mg_outbox_deps outbox = {
+		.cfg = cfg, .store = gw->store, .keys = gw->keys, .switches = gw->switches,
+	};
+	if ((r = mg_outbox_start(&outbox, &gw->outbox)) != 0 ||
+	    (r = mg_audit_exporter_start(cfg, gw->store, gw->tls.priorities, &gw->exporter)) != 0)
 		return r;
 	mg_writer_set_hook(gw->writer, wake_forwarders, gw);
-	if ((r = mg_detector_start(gw, &gw->detector, err, sizeof(err))) != 0) {
+	if ((r = mg_detector_start(cfg, gw->store, gw->keys, gw->mailer, &gw->detector, err,
+				   sizeof(err))) != 0) {
 		mg_log_error("cannot start detection: %s", err);
 		fprintf(stderr, "medgated: cannot start detection: %s\n", err);
 		return r;
 	}
-	mg_log_info("store %s at schema version %d", gw->store->name, version);
+	const struct mg_ingest_deps ingest = {
+		.keys = gw->keys, .writer = gw->writer, .detector = gw->detector,
+		.route = route, .route_arg = gw->outbox,
+	};
+	if ((r = mg_ingest_new(&ingest, &gw->ingest)) != 0)
+		return r;
+	gw->web = (struct mg_web){
+		.cfg = cfg, .store = gw->store, .keys = gw->keys, .access = gw->access,
+		.switches = gw->switches, .detector = gw->detector, .mailer = gw->mailer,
+	};
 	return 0;
 }
 
@@ -192,7 +232,8 @@ static void wait_inflight(struct gateway *gw)
 {
 	struct timespec tick = { 0, 20 * 1000 * 1000 };
 
-	for (int waited = 0; atomic_load(&gw->inflight) > 0 && waited < SHUTDOWN_GRACE_MS;
+	for (int waited = 0; mg_device_port_inflight(gw->device_port) > 0 &&
+			     waited < SHUTDOWN_GRACE_MS;
 	     waited += 20)
 		nanosleep(&tick, NULL);
 }
@@ -212,12 +253,34 @@ static int serve(struct gateway *gw, const sigset_t *signals)
 {
 	int sig, r;
 
-	if ((r = mg_server_start(gw, &gw->server)) != 0)
-		return r;
-	if (gw->mllp_fd >= 0) {
-		if ((r = mg_mllp_listener_start(gw, gw->mllp_fd, &gw->mllp)) != 0)
+	const struct mg_device_port_deps device = {
+		.cfg = gw->cfg, .store = gw->store, .keys = gw->keys, .device_ca = gw->device_ca,
+		.device_ca_pem = gw->device_ca_pem, .ingest = gw->ingest,
+		.switches = gw->switches,
+	};
+	const struct mg_mllp_deps mllp = {
+		.limits = &gw->cfg->mllp, .store = gw->store, .keys = gw->keys,
+		.ingest = gw->ingest, .switches = gw->switches, .cert_pem = gw->server_cert_pem,
+		.key_pem = gw->server_key_pem, .ca_pem = gw->device_ca_pem,
+		.priorities = gw->tls.priorities,
+	};
+
+	/* Each listener owns its socket once it runs. */
+	if (gw->web_fd >= 0) {
+		if ((r = mg_web_port_start(&gw->web, gw->web_fd, &gw->tls, &gw->web_port)) != 0)
 			return r;
-		gw->mllp_fd = -1;	/* the listener's now */
+		gw->web_fd = -1;
+	}
+	if (gw->device_fd >= 0) {
+		if ((r = mg_device_port_start(&device, gw->device_fd, &gw->tls,
+					      &gw->device_port)) != 0)
+			return r;
+		gw->device_fd = -1;
+	}
+	if (gw->mllp_fd >= 0) {
+		if ((r = mg_mllp_listener_start(&mllp, gw->mllp_fd, &gw->mllp)) != 0)
+			return r;
+		gw->mllp_fd = -1;
 	}
 	mg_log_info("medgated %s started: web %s%u, device %s%u, mllp %s%u", MG_VERSION,
 		    gw->cfg->web.enabled ? "port " : "off ", gw->cfg->web.port,
@@ -237,9 +300,8 @@ static int serve(struct gateway *gw, const sigset_t *signals)
 	}
 	mg_log_info("signal %d: stopping; finishing requests in flight", sig);
 	record_activity(gw, "daemon.stop");
-	mg_server_quiesce(gw->server);
-	/* The listening sockets went with the quiesce. */
-	gw->web_fd = gw->device_fd = -1;
+	mg_http_listener_quiesce(gw->web_port);
+	mg_device_port_quiesce(gw->device_port);
 	mg_mllp_listener_quiesce(gw->mllp);
 	wait_inflight(gw);
 	mg_mllp_listener_stop(gw->mllp);
@@ -254,8 +316,13 @@ static void gateway_close(struct gateway *gw)
 	mg_writer_free(gw->writer);
 	mg_outbox_stop(gw->outbox);
 	mg_audit_exporter_stop(gw->exporter);
-	mg_server_stop(gw->server);
+	mg_http_listener_stop(gw->web_port);
+	mg_device_port_free(gw->device_port);
+	mg_ingest_free(gw->ingest);
 	mg_detector_stop(gw->detector);	/* request threads raise alerts too */
+	mg_access_free(gw->access);
+	mg_mailer_free(gw->mailer);	/* after everything that mails */
+	mg_switches_free(gw->switches);
 	mg_store_close(gw->store);
 	mg_keyring_free(gw->keys);
 	mg_ca_free(gw->device_ca);

@@ -1,6 +1,6 @@
 /* Raising an alert: group it in the store, record it in the audit trail
  * (which carries it to syslog), and queue an e-mail for the security
- * contacts. E-mail goes out on its own thread, so a slow or absent mail
+ * contacts on the mailer (notify/mailer.h), so a slow or absent mail
  * server never holds up a request or the detector. */
 #include "detect/internal.h"
 
@@ -12,7 +12,7 @@
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
-#include "daemon/gateway.h"
+#include "notify/mailer.h"
 
 bool detect_count_told(int64_t n)
 {
@@ -24,24 +24,17 @@ bool detect_count_told(int64_t n)
 static void mail_queue(struct mg_detector *d, const struct mg_alert *a, int64_t id,
 		       int64_t count)
 {
-	struct mail *m;
-	char when[40] = "";
+	const char *to[MG_MAIL_RECIPIENTS_MAX];
+	char subject[MG_MAIL_SUBJECT_MAX], body[MAIL_BODY_MAX], when[40] = "";
 
-	if (d->nrecipients == 0 || d->gw->cfg->smtp_url[0] == '\0')
+	if (d->mailer == NULL || d->nrecipients == 0 || d->cfg->smtp_url[0] == '\0')
 		return;
+	for (size_t i = 0; i < d->nrecipients; i++)
+		to[i] = d->recipients[i];
 	mg_time_format(a->last_ms, when, sizeof(when));
-	pthread_mutex_lock(&d->lock);
-	if (d->mail_n == MAILS_MAX) {
-		d->mail_dropped++;
-		pthread_mutex_unlock(&d->lock);
-		mg_log_warning("alerts: e-mail queue full; alert %lld not mailed", (long long)id);
-		return;
-	}
-	m = &d->mails[(d->mail_head + d->mail_n) % MAILS_MAX];
-	d->mail_n++;
-	snprintf(m->subject, sizeof(m->subject), "[medgate] %s alert: %s%s",
+	snprintf(subject, sizeof(subject), "[medgate] %s alert: %s%s",
 		 mg_severity_name(a->severity), a->kind, count > 1 ? " (repeated)" : "");
-	snprintf(m->body, sizeof(m->body),
+	snprintf(body, sizeof(body),
 		 "medgate raised an alert.\n\n"
 		 "Alert:    %lld\n"
 		 "Kind:     %s\n"
@@ -52,9 +45,9 @@ static void mail_queue(struct mg_detector *d, const struct mg_alert *a, int64_t 
 		 "%s\n\n"
 		 "Acknowledge it or open an incident in the web interface:\n%s\n",
 		 (long long)id, a->kind, mg_severity_name(a->severity), a->subject,
-		 (long long)count, when, a->summary, d->gw->cfg->public_url);
-	pthread_cond_signal(&d->mail_wake);
-	pthread_mutex_unlock(&d->lock);
+		 (long long)count, when, a->summary, d->cfg->public_url);
+	if (mg_mailer_queue(d->mailer, "alerts", to, d->nrecipients, subject, body) != 0)
+		mg_log_warning("alerts: alert %lld not mailed", (long long)id);
 }
 
 static void audit_alert(struct mg_detector *d, const struct mg_alert *a, int64_t id,
@@ -77,7 +70,7 @@ static void audit_alert(struct mg_detector *d, const struct mg_alert *a, int64_t
 	e.tenant_id = a->tenant_id;
 	e.outcome = MG_AUDIT_SUCCESS;
 	e.details = details;
-	if ((r = mg_audit_append(d->gw->store, mg_keyring_master(d->gw->keys), &e)) != 0)
+	if ((r = mg_audit_append(d->store, mg_keyring_master(d->keys), &e)) != 0)
 		mg_log_error("alerts: cannot record alert %lld: %s", (long long)id, mg_strerror(r));
 }
 
@@ -118,8 +111,8 @@ int mg_alert_raise(struct mg_detector *d, const char *kind, enum mg_alert_severi
 			       a.summary);
 		return 0;
 	}
-	r = mg_store_alert_raise(d->gw->store, &a,
-				      a.last_ms - (int64_t)d->gw->cfg->alerts_group_window * 1000,
+	r = mg_store_alert_raise(d->store, &a,
+				      a.last_ms - (int64_t)d->cfg->alerts_group_window * 1000,
 				      &id, &count);
 	if (r != 0) {
 		mg_log_error("alerts: cannot store alert %s on %s: %s", a.kind, a.subject,
@@ -134,43 +127,4 @@ int mg_alert_raise(struct mg_detector *d, const char *kind, enum mg_alert_severi
 	audit_alert(d, &a, id, count);
 	mail_queue(d, &a, id, count);
 	return 0;
-}
-
-void *detect_mailer(void *arg)
-{
-	struct mg_detector *d = arg;
-	const char *to[MG_MAIL_RECIPIENTS_MAX];
-	struct mail m;
-	char err[256];
-	int r;
-
-	for (size_t i = 0; i < d->nrecipients; i++)
-		to[i] = d->recipients[i];
-	pthread_mutex_lock(&d->lock);
-	for (;;) {
-		while (d->mail_n == 0 && !d->stopping)
-			pthread_cond_wait(&d->mail_wake, &d->lock);
-		if (d->stopping) {
-			/* Each send may take MG_MAIL_TIMEOUT s: a shutdown does not
-			 * wait for a slow server. The alerts stay in the store and
-			 * on the trail. */
-			d->mail_dropped += d->mail_n;
-			d->mail_n = 0;
-			break;
-		}
-		m = d->mails[d->mail_head];
-		d->mail_head = (d->mail_head + 1) % MAILS_MAX;
-		d->mail_n--;
-		pthread_mutex_unlock(&d->lock);
-		r = mg_mail_send(d->gw->cfg, to, d->nrecipients, m.subject, m.body, err,
-				 sizeof(err));
-		if (r != 0)
-			mg_log_error("alerts: e-mail not sent: %s", err);
-		else
-			mg_log_info("alerts: e-mail sent to %zu contact%s", d->nrecipients,
-				    d->nrecipients == 1 ? "" : "s");
-		pthread_mutex_lock(&d->lock);
-	}
-	pthread_mutex_unlock(&d->lock);
-	return NULL;
 }

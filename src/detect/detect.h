@@ -24,16 +24,21 @@
 #include "model/audit_record.h"
 #include "store/store.h"
 
-struct gateway;
+struct mg_config;
 struct mg_detector;
+struct mg_keyring;
+struct mg_mailer;
 
-/* Start the detector's threads for gw (its store, keys, configuration).
+/* Start the detector's thread on store, with keys for the audit trail,
+ * cfg's [detect] and [alerts] and mailer for the security contacts
+ * (mailer may be NULL: no e-mail). All must outlive the detector.
  * Returns 0 or MG_ERR_CONFIG (with a reason in err: a bad
  * [detect] admin_hours or [alerts] email), MG_ERR_NOMEM. */
-int mg_detector_start(struct gateway *gw, struct mg_detector **out, char *err, size_t errlen);
+int mg_detector_start(const struct mg_config *cfg, struct mg_store *store,
+		      struct mg_keyring *keys, struct mg_mailer *mailer, struct mg_detector **out,
+		      char *err, size_t errlen);
 
-/* Stop the threads; e-mails still queued are not sent (logged; the
- * alerts stay in the store and the audit trail). */
+/* Stop the thread and free (before the mailer it uses). NULL does nothing. */
 void mg_detector_stop(struct mg_detector *d);
 
 /* Raise an alert: group, record, notify. summary is printf-like and must

@@ -14,7 +14,6 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timefmt.h"
-#include "daemon/gateway.h"
 #include "model/quantity.h"
 
 #define LEASE_NAME	"detect"
@@ -52,7 +51,7 @@ bool mg_detect_outside_hours(unsigned minute, unsigned from, unsigned to)
 /* "a@b, c@d" into the recipient list. */
 static int recipients_parse(struct mg_detector *d, const char *text, char *err, size_t errlen)
 {
-	char copy[sizeof(d->gw->cfg->alerts_email)], *save = NULL;
+	char copy[sizeof(d->cfg->alerts_email)], *save = NULL;
 
 	snprintf(copy, sizeof(copy), "%s", text);
 	for (char *t = strtok_r(copy, ", ", &save); t != NULL; t = strtok_r(NULL, ", ", &save)) {
@@ -73,7 +72,7 @@ static int recipients_parse(struct mg_detector *d, const char *text, char *err, 
 void mg_detect_device_request(struct mg_detector *d, int64_t device_id, int64_t tenant_id,
 			      int64_t now_ms)
 {
-	const unsigned limit = d ? d->gw->cfg->detect_device_rate : 0;
+	const unsigned limit = d ? d->cfg->detect_device_rate : 0;
 	struct rate_slot *slot;
 	bool over = false;
 	unsigned count = 0;
@@ -117,7 +116,7 @@ void mg_detect_stored(struct mg_detector *d, int64_t measurement_id,
 	const struct mg_quantity *weight = mg_quantity_find("body_weight");
 	struct stored *s;
 
-	if (d == NULL || d->gw->cfg->detect_weight_jump_percent == 0)
+	if (d == NULL || d->cfg->detect_weight_jump_percent == 0)
 		return;
 	for (size_t i = 0; i < m->nvalues; i++) {
 		if (m->values[i].quantity != weight)
@@ -156,7 +155,7 @@ static int judge(const struct mg_audit_record *rec, void *arg)
  * history is not judged again. */
 static void follow_trail(struct mg_detector *d, int64_t started_ms)
 {
-	struct mg_store *s = d->gw->store;
+	struct mg_store *s = d->store;
 	struct walk w = { d, 0 };
 	struct mg_audit_filter f;
 	char text[32];
@@ -200,7 +199,7 @@ static void judge_stored(struct mg_detector *d)
 static void *detector_main(void *arg)
 {
 	struct mg_detector *d = arg;
-	const struct mg_config *cfg = d->gw->cfg;
+	const struct mg_config *cfg = d->cfg;
 	const int64_t started_ms = mg_now_ms();
 	struct timespec until;
 	bool held = false;
@@ -221,7 +220,7 @@ static void *detector_main(void *arg)
 		/* Renew (or try to take over) a third into the lease, not every
 		 * tick: each try is a durable write. */
 		if (now >= renew_ms) {
-			r = mg_store_lease_acquire(d->gw->store, LEASE_NAME, d->holder, now,
+			r = mg_store_lease_acquire(d->store, LEASE_NAME, d->holder, now,
 							LEASE_TTL_MS);
 			if (r == 0 && !held)
 				mg_log_info("detect: this gateway runs the detection rules");
@@ -256,7 +255,9 @@ static void *detector_main(void *arg)
 	return NULL;
 }
 
-int mg_detector_start(struct gateway *gw, struct mg_detector **out, char *err, size_t errlen)
+int mg_detector_start(const struct mg_config *cfg, struct mg_store *store,
+		      struct mg_keyring *keys, struct mg_mailer *mailer, struct mg_detector **out,
+		      char *err, size_t errlen)
 {
 	struct mg_detector *d;
 	char host[64] = "gateway";
@@ -265,15 +266,18 @@ int mg_detector_start(struct gateway *gw, struct mg_detector **out, char *err, s
 	*out = NULL;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return MG_ERR_NOMEM;
-	d->gw = gw;
-	if (mg_detect_hours_parse(gw->cfg->detect_admin_hours, &d->hours_from, &d->hours_to) !=
+	d->cfg = cfg;
+	d->store = store;
+	d->keys = keys;
+	d->mailer = mailer;
+	if (mg_detect_hours_parse(cfg->detect_admin_hours, &d->hours_from, &d->hours_to) !=
 	    0) {
 		snprintf(err, errlen, "[detect] admin_hours: \"%s\" is not HH:MM-HH:MM",
-			 gw->cfg->detect_admin_hours);
+			 cfg->detect_admin_hours);
 		free(d);
 		return MG_ERR_CONFIG;
 	}
-	if ((r = recipients_parse(d, gw->cfg->alerts_email, err, errlen)) != 0) {
+	if ((r = recipients_parse(d, cfg->alerts_email, err, errlen)) != 0) {
 		free(d);
 		return r;
 	}
@@ -283,17 +287,13 @@ int mg_detector_start(struct gateway *gw, struct mg_detector **out, char *err, s
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_init(&d->rate_lock, NULL);
 	pthread_cond_init(&d->wake, NULL);
-	pthread_cond_init(&d->mail_wake, NULL);
-	if (pthread_create(&d->mailer, NULL, detect_mailer, d) != 0)
-		goto fail;
-	d->mailer_started = true;
 	if (pthread_create(&d->thread, NULL, detector_main, d) != 0)
 		goto fail;
 	d->started = true;
 	*out = d;
 	return 0;
 fail:
-	snprintf(err, errlen, "cannot start the detector's threads");
+	snprintf(err, errlen, "cannot start the detector's thread");
 	mg_detector_stop(d);
 	return MG_ERR_NOMEM;
 }
@@ -305,17 +305,13 @@ void mg_detector_stop(struct mg_detector *d)
 	pthread_mutex_lock(&d->lock);
 	d->stopping = true;
 	pthread_cond_broadcast(&d->wake);
-	pthread_cond_broadcast(&d->mail_wake);
 	pthread_mutex_unlock(&d->lock);
 	if (d->started)
 		pthread_join(d->thread, NULL);
-	if (d->mailer_started)
-		pthread_join(d->mailer, NULL);
-	if (d->stored_dropped > 0 || d->mail_dropped > 0)
-		mg_log_warning("detect: %lu measurements not judged, %lu e-mails not sent (queues "
-			       "full)", d->stored_dropped, d->mail_dropped);
+	if (d->stored_dropped > 0)
+		mg_log_warning("detect: %lu measurements not judged (queue full)",
+			       d->stored_dropped);
 	pthread_cond_destroy(&d->wake);
-	pthread_cond_destroy(&d->mail_wake);
 	pthread_mutex_destroy(&d->rate_lock);
 	pthread_mutex_destroy(&d->lock);
 	free(d);

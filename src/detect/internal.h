@@ -13,8 +13,7 @@
 #define COUNTERS	1024	/* failed-login windows kept per kind */
 #define RATE_SLOTS	4096	/* devices tracked for the rate rule */
 #define STORED_MAX	4096	/* measurements waiting for the jump rule */
-#define MAILS_MAX	64	/* e-mails waiting to be sent */
-#define MAIL_BODY_MAX	1024
+#define MAIL_BODY_MAX	1024	/* an alert's e-mail */
 
 /* Failures of one key (an account, an address) in a fixed window. */
 struct counter {
@@ -34,31 +33,25 @@ struct stored {
 	double weight;		/* body_weight in kg */
 };
 
-struct mail {
-	char subject[MG_MAIL_SUBJECT_MAX];
-	char body[MAIL_BODY_MAX];
-};
-
 struct mg_detector {
-	struct gateway *gw;
+	const struct mg_config *cfg;
+	struct mg_store *store;
+	struct mg_keyring *keys;
+	struct mg_mailer *mailer;	/* NULL: no e-mail */
 	unsigned hours_from, hours_to;		/* [detect] admin_hours */
 	char recipients[MG_MAIL_RECIPIENTS_MAX][MG_MAIL_ADDRESS_MAX + 1];
 	size_t nrecipients;
 	char holder[96];			/* this process, for leases */
 
 	pthread_mutex_t lock;			/* everything below it */
-	pthread_cond_t wake, mail_wake;
+	pthread_cond_t wake;
 	bool stopping;
-	bool started, mailer_started;
-	pthread_t thread, mailer;
+	bool started;
+	pthread_t thread;
 
 	struct stored stored[STORED_MAX];	/* a ring */
 	size_t stored_head, stored_n;
 	unsigned long stored_dropped;
-
-	struct mail mails[MAILS_MAX];		/* a ring */
-	size_t mail_head, mail_n;
-	unsigned long mail_dropped;
 
 	pthread_mutex_t rate_lock;
 	struct rate_slot rates[RATE_SLOTS];
@@ -76,9 +69,6 @@ void detect_record(struct mg_detector *d, const struct mg_audit_record *rec);
 void detect_scan(struct mg_detector *d, int64_t now_ms);
 void detect_verify(struct mg_detector *d);
 void detect_jump(struct mg_detector *d, const struct stored *m);
-
-/* The mailer thread (alert.c). */
-void *detect_mailer(void *arg);
 
 /* Whether n is 1, 10, 100, 1000, ...: the counts that are told. */
 bool detect_count_told(int64_t n);

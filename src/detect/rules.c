@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "daemon/gateway.h"
 
 /* The counter of key, started afresh when its window has passed; a new
  * key takes a free slot or the one with the oldest window. */
@@ -70,7 +69,7 @@ static void detail(const struct mg_audit_record *rec, const char *name, char *ou
 
 static void login_failure(struct mg_detector *d, const struct mg_audit_record *rec)
 {
-	const struct mg_config *cfg = d->gw->cfg;
+	const struct mg_config *cfg = d->cfg;
 	const int64_t window = (int64_t)cfg->detect_login_window * 1000;
 	char key[COUNTER_KEY_MAX + 16];
 	struct counter *c;
@@ -93,7 +92,7 @@ static void login_failure(struct mg_detector *d, const struct mg_audit_record *r
 
 static void admin_login(struct mg_detector *d, const struct mg_audit_record *rec)
 {
-	struct mg_store *s = d->gw->store;
+	struct mg_store *s = d->store;
 	unsigned known = 0;
 	bool fresh = false;
 
@@ -120,7 +119,7 @@ static void off_hours(struct mg_detector *d, const struct mg_audit_record *rec)
 	mg_alert_raise(d, "activity.off_hours", MG_SEVERITY_MEDIUM, subject, 0,
 		       "administrator account %lld acted (%s) at %02d:%02d, outside %s",
 		       (long long)rec->actor_id, rec->action, tm.tm_hour, tm.tm_min,
-		       d->gw->cfg->detect_admin_hours);
+		       d->cfg->detect_admin_hours);
 }
 
 static void device_refused(struct mg_detector *d, const struct mg_audit_record *rec)

@@ -11,11 +11,10 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "crypto/keyring.h"
-#include "daemon/gateway.h"
 
 static void scan_outbox(struct mg_detector *d, int64_t now_ms)
 {
-	const struct mg_config *cfg = d->gw->cfg;
+	const struct mg_config *cfg = d->cfg;
 	const int64_t limit = (int64_t)cfg->detect_emr_queue_age * 1000;
 	struct mg_outbox_stats st;
 	char subject[MG_NAME_MAX + 8];
@@ -25,7 +24,7 @@ static void scan_outbox(struct mg_detector *d, int64_t now_ms)
 	for (size_t i = 0; i < cfg->nemr; i++) {
 		const char *name = cfg->emr[i].name;
 
-		if (mg_store_outbox_stats(d->gw->store, name, &st) != 0 ||
+		if (mg_store_outbox_stats(d->store, name, &st) != 0 ||
 		    st.oldest_pending_ms == 0 || now_ms - st.oldest_pending_ms < limit)
 			continue;
 		snprintf(subject, sizeof(subject), "emr:%s", name);
@@ -60,26 +59,27 @@ static int silent_device(const struct mg_device *dev, void *arg)
 
 static void session_gone(int64_t user_id, const char *address, bool idle, void *arg)
 {
-	mg_session_audit_timeout(arg, user_id, address, idle ? "idle" : "lifetime");
+	struct mg_detector *d = arg;
+
+	mg_session_audit_timeout(d->store, d->keys, user_id, address, idle ? "idle" : "lifetime");
 }
 
 void detect_scan(struct mg_detector *d, int64_t now_ms)
 {
-	struct silent_walk w = { d, now_ms, (int64_t)d->gw->cfg->detect_device_silent * 1000 };
+	struct silent_walk w = { d, now_ms, (int64_t)d->cfg->detect_device_silent * 1000 };
 
 	/* Sessions nobody came back to end here, on the trail like the rest. */
-	mg_store_session_sweep(d->gw->store, now_ms,
-				    (int64_t)d->gw->cfg->session_idle_timeout * 1000, session_gone,
-				    d->gw);
+	mg_store_session_sweep(d->store, now_ms,
+				    (int64_t)d->cfg->session_idle_timeout * 1000, session_gone, d);
 	scan_outbox(d, now_ms);
 	if (w.limit_ms > 0)
-		mg_store_device_list(d->gw->store, 0, silent_device, &w);
+		mg_store_device_list(d->store, 0, silent_device, &w);
 }
 
 void detect_verify(struct mg_detector *d)
 {
 	struct mg_audit_verdict v;
-	int r = mg_audit_verify(d->gw->store, mg_keyring_master(d->gw->keys), NULL, &v);
+	int r = mg_audit_verify(d->store, mg_keyring_master(d->keys), NULL, &v);
 
 	if (r != 0) {
 		mg_log_error("detect: cannot verify the audit trail: %s", mg_strerror(r));
@@ -96,12 +96,12 @@ void detect_verify(struct mg_detector *d)
 
 void detect_jump(struct mg_detector *d, const struct stored *m)
 {
-	const struct mg_config *cfg = d->gw->cfg;
+	const struct mg_config *cfg = d->cfg;
 	double prev, change;
 	int64_t prev_ms;
 	char subject[32];
 
-	if (mg_store_measurement_previous_value(d->gw->store, m->measurement_id,
+	if (mg_store_measurement_previous_value(d->store, m->measurement_id,
 						     "body_weight",
 						     (int64_t)cfg->detect_jump_window * 1000, &prev,
 						     &prev_ms) != 0 ||

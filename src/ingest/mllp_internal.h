@@ -15,7 +15,6 @@
 
 #include <gnutls/gnutls.h>
 
-#include "daemon/gateway.h"
 #include "ingest/mllp_listener.h"
 #include "ingest/writer.h"
 #include "store/store.h"
@@ -96,8 +95,8 @@ struct mllp_address_count {
 };
 
 struct mg_mllp_listener {
-	struct gateway *gw;
-	const struct mg_listener_config *cfg;
+	struct mg_mllp_deps deps;
+	const struct mg_listener_config *cfg;	/* deps.limits */
 	gnutls_certificate_credentials_t credentials;
 	gnutls_priority_t priorities;
 	int listen_fd, epoll_fd, stop_fd;

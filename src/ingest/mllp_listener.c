@@ -20,7 +20,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
-#include "daemon/switches.h"
+#include "access/switches.h"
 #include "detect/detect.h"
 #include "common/timefmt.h"
 #include "ingest/mllp_internal.h"
@@ -216,7 +216,7 @@ static void listener_accept(struct mg_mllp_listener *l)
 			return;
 		}
 		address_of(&ss, &a, peer, sizeof(peer));
-		if (!mg_interface_on(l->gw, MG_IF_MLLP)) {
+		if (!mg_interface_on(l->deps.switches, MG_IF_MLLP)) {
 			refusal_log(l, peer, "the MLLP interface is switched off");
 			close(fd);
 			continue;
@@ -261,8 +261,7 @@ static void listener_completions(struct mg_mllp_listener *l)
 		struct mllp_conn *c = job->conn;
 
 		next = job->next;
-		if (job->write.put.result == 0 && !job->write.put.duplicate)
-			mg_detect_stored(l->gw->detector, job->write.put.id, &job->write.measurement);
+		mg_ingest_stored(l->deps.ingest, &job->write);
 		if (c != NULL) {
 			c->job = NULL;
 			mllp_conn_stored(c, &job->write.put);
@@ -361,13 +360,12 @@ static void *listener_main(void *arg)
 
 static int listener_tls(struct mg_mllp_listener *l)
 {
-	const struct gateway *gw = l->gw;
-	gnutls_datum_t cert = { (unsigned char *)gw->server_cert_pem,
-				(unsigned)strlen(gw->server_cert_pem) };
-	gnutls_datum_t key = { (unsigned char *)gw->server_key_pem,
-			       (unsigned)strlen(gw->server_key_pem) };
-	gnutls_datum_t ca = { (unsigned char *)gw->device_ca_pem,
-			      (unsigned)strlen(gw->device_ca_pem) };
+	const struct mg_mllp_deps *d = &l->deps;
+	gnutls_datum_t cert = { (unsigned char *)(uintptr_t)d->cert_pem,
+				(unsigned)strlen(d->cert_pem) };
+	gnutls_datum_t key = { (unsigned char *)(uintptr_t)d->key_pem,
+			       (unsigned)strlen(d->key_pem) };
+	gnutls_datum_t ca = { (unsigned char *)(uintptr_t)d->ca_pem, (unsigned)strlen(d->ca_pem) };
 	const char *where = NULL;
 	int r;
 
@@ -386,7 +384,7 @@ static int listener_tls(struct mg_mllp_listener *l)
 			     r < 0 ? gnutls_strerror(r) : "no certificate");
 		return MG_ERR_TLS;
 	}
-	if ((r = gnutls_priority_init2(&l->priorities, gw->tls_priorities, &where, 0)) < 0) {
+	if ((r = gnutls_priority_init2(&l->priorities, d->priorities, &where, 0)) < 0) {
 		l->priorities = NULL;
 		mg_log_error("mllp: TLS priorities: %s", gnutls_strerror(r));
 		return MG_ERR_TLS;
@@ -432,7 +430,8 @@ static void listener_free(struct mg_mllp_listener *l)
 	free(l);
 }
 
-int mg_mllp_listener_start(struct gateway *gw, int listen_fd, struct mg_mllp_listener **out)
+int mg_mllp_listener_start(const struct mg_mllp_deps *deps, int listen_fd,
+			   struct mg_mllp_listener **out)
 {
 	struct mg_mllp_listener *l;
 	int r;
@@ -440,8 +439,8 @@ int mg_mllp_listener_start(struct gateway *gw, int listen_fd, struct mg_mllp_lis
 	*out = NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return MG_ERR_NOMEM;
-	l->gw = gw;
-	l->cfg = &gw->cfg->mllp;
+	l->deps = *deps;
+	l->cfg = deps->limits;
 	l->listen_fd = -1;
 	l->epoll_fd = -1;
 	l->stop_fd = -1;

@@ -13,18 +13,33 @@
 #define MG_MLLP_HANDSHAKE_TIMEOUT_S	10	/* TLS handshake, at most; less if connection_timeout is */
 #define MG_MLLP_STOP_GRACE_MS		5000	/* stop: longest wait for answers in flight */
 
-struct gateway;
+#include "access/switches.h"
+#include "common/config.h"
+#include "crypto/keyring.h"
+#include "ingest/pipeline.h"
+#include "store/store.h"
+
 struct mg_mllp_listener;
 
-/* Serve the bound, listening socket listen_fd (mg_listen_tcp) for gw,
- * with the limits of gw->cfg->mllp, the server certificate and key, the
- * device CA as trust and gw->tls_priorities. gw->store, gw->keys and
- * gw->writer must exist and outlive the listener (gw->outbox may be
- * NULL: no EMR destinations). On success the listener owns listen_fd and
+/* What the port needs; every member must outlive the listener. */
+struct mg_mllp_deps {
+	const struct mg_listener_config *limits;	/* [mllp] */
+	struct mg_store *store;		/* device look-ups */
+	struct mg_keyring *keys;	/* the audit trail */
+	struct mg_ingest *ingest;	/* where messages go */
+	struct mg_switches *switches;	/* may be NULL: always on */
+	const char *cert_pem, *key_pem;	/* the server's */
+	const char *ca_pem;		/* the device CA: trust for clients */
+	const char *priorities;		/* the TLS profile's GnuTLS priorities */
+};
+
+/* Serve the bound, listening socket listen_fd (mg_listen_tcp) with deps
+ * (copied). On success the listener owns listen_fd and
  * *out is the caller's (mg_mllp_listener_stop); on failure the error is
  * logged and listen_fd is still the caller's. Returns 0, MG_ERR_TLS
  * (credentials), MG_ERR_IO or MG_ERR_NOMEM. */
-int mg_mllp_listener_start(struct gateway *gw, int listen_fd, struct mg_mllp_listener **out);
+int mg_mllp_listener_start(const struct mg_mllp_deps *deps, int listen_fd,
+			   struct mg_mllp_listener **out);
 
 /* Begin stopping without waiting: close the listening socket, drop idle
  * connections, and let messages in flight get their answers. Optional
@@ -34,7 +49,8 @@ void mg_mllp_listener_quiesce(struct mg_mllp_listener *l);
 
 /* Stop: quiesce, wait up to MG_MLLP_STOP_GRACE_MS for messages in flight
  * to be stored and answered, close every connection, join the thread and
- * free. Must run before gw->writer is freed. NULL does nothing. */
+ * free. Must run before the writer behind deps->ingest is freed. NULL does
+ * nothing. */
 void mg_mllp_listener_stop(struct mg_mllp_listener *l);
 
 #endif

@@ -20,15 +20,12 @@
 #include "common/timefmt.h"
 #include "audit/audit.h"
 #include "crypto/keyring.h"
-#include "detect/detect.h"
 #include "hl7/ack.h"
 #include "hl7/hl7.h"
 #include "hl7/pcd01.h"
 #include "ingest/mllp_internal.h"
-#include "outbox/outbox.h"
 
 #define TEXT_RETRY_STORE	"measurement not stored, retry later"
-#define TEXT_RETRY_STOPPING	"gateway stopping, retry later"
 #define TEXT_RETRY_MEMORY	"out of memory, retry later"
 
 static void error_set(struct mg_hl7_error *e, unsigned code, const char *text)
@@ -104,12 +101,12 @@ void mllp_refused(struct mllp_conn *c, int64_t device_id, int64_t tenant_id,
 		.tenant_id = tenant_id, .outcome = MG_AUDIT_DENIED, .reason = reason,
 	};
 
-	mg_audit_device(c->l->gw->store, mg_keyring_master(c->l->gw->keys), &e);
+	mg_audit_device(c->l->deps.store, mg_keyring_master(c->l->deps.keys), &e);
 }
 
 int mllp_device_check(struct mllp_conn *c)
 {
-	struct mg_store *store = c->l->gw->store;
+	struct mg_store *store = c->l->deps.store;
 	struct mg_device d;
 	int r;
 
@@ -134,53 +131,27 @@ int mllp_device_check(struct mllp_conn *c)
 	return 0;
 }
 
-/* Seal the patient identifier, name the EMR destinations and hand the
- * job to the writer: what device_api.c does for an HTTPS measurement.
- * Returns 0 (the writer has it), or the text of an AE. */
-static const char *message_submit(struct mllp_conn *c, struct mllp_job *job)
+/* Hand the measurement to the ingest pipeline, which answers on the
+ * writer's thread through mllp_job_done. Returns 0 (the writer has it), or
+ * < 0 with the text of an AE in why. */
+static int message_submit(struct mllp_conn *c, struct mllp_job *job, char *why, size_t whylen)
 {
-	struct gateway *gw = c->l->gw;
-	struct mg_measurement *m = &job->write.measurement;
-	struct mg_measurement_put *p = &job->write.put;
 	struct mllp_completions *q = c->l->completions;
-	const struct mg_tenant_key *tk;
-	size_t idlen;
 	int r;
 
-	m->device_id = c->device.id;
-	m->tenant_id = c->device.tenant_id;
-	if ((r = mg_keyring_tenant(gw->keys, m->tenant_id, &tk)) != 0) {
-		mg_log_error("mllp: key of tenant %lld unavailable: %s", (long long)m->tenant_id,
-			     mg_strerror(r));
-		return TEXT_RETRY_STORE;
-	}
-	idlen = strlen(m->patient_id);
-	mg_patient_blind_index(tk, m->patient_id, idlen, p->blind_index);
-	if (mg_patient_seal(tk, m->patient_id, idlen, p->sealed_patient,
-			    sizeof(p->sealed_patient)) != 0) {
-		mg_log_error("mllp: cannot seal a patient identifier of device %lld",
-			     (long long)c->device.id);
-		return TEXT_RETRY_STORE;
-	}
-	p->sealed_len = idlen + MG_SEAL_OVERHEAD;
-	p->received_ms = mg_now_ms();
-	p->ndestinations = mg_outbox_destinations(gw->outbox, m->tenant_id,
-						  job->write.destinations, MG_EMR_MAX);
-	p->destinations = job->write.destinations;
-	job->write.done = mllp_job_done;
-	job->write.done_arg = job;
 	job->queue = q;
 	job->conn = c;
 	pthread_mutex_lock(&q->lock);
 	q->refs++;		/* the job's, until its done call */
 	pthread_mutex_unlock(&q->lock);
-	if (mg_writer_submit(gw->writer, &job->write) != 0) {
+	r = mg_ingest_submit(c->l->deps.ingest, &c->device, &job->write, mllp_job_done, job, why,
+			     whylen);
+	if (r != 0) {
 		pthread_mutex_lock(&q->lock);
 		q->refs--;	/* never the last: the listener holds one */
 		pthread_mutex_unlock(&q->lock);
-		return TEXT_RETRY_STOPPING;
 	}
-	return NULL;
+	return r;
 }
 
 void mllp_message_handle(struct mllp_conn *c, const char *buf, size_t len)
@@ -188,7 +159,7 @@ void mllp_message_handle(struct mllp_conn *c, const char *buf, size_t len)
 	struct mg_hl7_error error;
 	struct mg_hl7_msg *msg = NULL;
 	struct mllp_job *job = NULL;
-	const char *retry;
+	char retry[256];
 	int device, r;
 
 	memset(&error, 0, sizeof(error));
@@ -209,20 +180,18 @@ void mllp_message_handle(struct mllp_conn *c, const char *buf, size_t len)
 		message_retry(c, msg, TEXT_RETRY_MEMORY);
 		goto out;
 	}
-	mg_detect_device_request(c->l->gw->detector, c->device.id, c->device.tenant_id,
-				 mg_now_ms());
+	mg_ingest_request(c->l->deps.ingest, &c->device);
 	r = mg_hl7_oru_to_measurement(msg, mg_now_ms(), &job->write.measurement, &error);
 	if (r == MG_ERR_NOMEM) {
 		message_retry(c, msg, TEXT_RETRY_MEMORY);
 		goto out;
 	}
-	if (r == MG_ERR_RANGE)
-		mg_detect_implausible(c->l->gw->detector, c->device.id, c->device.tenant_id, NULL);
 	if (r != 0) {
+		mg_ingest_refused(c->l->deps.ingest, &c->device, r, NULL);
 		message_reject(c, msg, &error);
 		goto out;
 	}
-	if ((retry = message_submit(c, job)) != NULL) {
+	if (message_submit(c, job, retry, sizeof(retry)) != 0) {
 		message_retry(c, msg, retry);
 		goto out;
 	}

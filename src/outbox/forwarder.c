@@ -8,11 +8,10 @@
 #include <string.h>
 
 #include "common/err.h"
-#include "daemon/switches.h"
+#include "access/switches.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
-#include "daemon/gateway.h"
 #include "fhir/fhir.h"
 #include "hl7/hl7.h"
 #include "hl7/pcd01.h"
@@ -30,7 +29,7 @@ struct flight {
 };
 
 struct mg_forwarder {
-	struct gateway *gw;
+	const struct mg_outbox_deps *deps;
 	const struct mg_emr_config *d;
 	const char *instance_id;
 	bool hl7;
@@ -54,7 +53,7 @@ int64_t mg_forward_backoff_ms(int64_t attempts, unsigned max_s)
 	return ms + (int64_t)randombytes_uniform((uint32_t)(ms / 5 + 1));
 }
 
-int mg_outbound_from_item(struct gateway *gw, const char *instance_id,
+int mg_outbound_from_item(struct mg_keyring *keys, const char *instance_id,
 			  const struct mg_outbox_item *it, struct mg_outbound *o)
 {
 	const struct mg_tenant_key *tk;
@@ -84,7 +83,7 @@ int mg_outbound_from_item(struct gateway *gw, const char *instance_id,
 		o->values[o->nvalues].value = it->row.values[i].value;
 		o->nvalues++;
 	}
-	if ((r = mg_keyring_tenant(gw->keys, it->row.tenant_id, &tk)) != 0)
+	if ((r = mg_keyring_tenant(keys, it->row.tenant_id, &tk)) != 0)
 		return r;
 	return mg_patient_open(tk, it->sealed_patient, it->sealed_len, o->patient_id,
 			       sizeof(o->patient_id));
@@ -136,7 +135,7 @@ static void scrub(char *why, size_t whylen, const char *patient_id)
 static void send_done(void *arg, const struct mg_send_result *res)
 {
 	struct mg_forwarder *f = arg;
-	struct mg_store *store = f->gw->store;
+	struct mg_store *store = f->deps->store;
 	struct flight *fl = flight_of(f, res->item_id);
 	char why[MG_OUTBOX_ERROR_MAX];
 	int64_t now = mg_now_ms(), attempts = fl ? fl->attempts : 0;
@@ -176,13 +175,13 @@ static void send_done(void *arg, const struct mg_send_result *res)
 /* Claim what free slots can take and submit it. Returns how many. */
 static size_t fill_slots(struct mg_forwarder *f)
 {
-	struct mg_store *store = f->gw->store;
+	struct mg_store *store = f->deps->store;
 	size_t free_slots = f->sender->ops->free_slots(f->sender), n = 0, sent = 0;
 	int64_t now = mg_now_ms(), lease = ((int64_t)f->d->timeout + 5) * 1000;
 	struct mg_outbound o;
 	int r;
 
-	if (free_slots == 0 || now < f->pause_until_ms || !mg_interface_on(f->gw, MG_IF_EMR))
+	if (free_slots == 0 || now < f->pause_until_ms || !mg_interface_on(f->deps->switches, MG_IF_EMR))
 		return 0;	/* switched off: the queue waits, nothing is lost */
 	if (free_slots > SLOTS_MAX)
 		free_slots = SLOTS_MAX;
@@ -196,7 +195,7 @@ static size_t fill_slots(struct mg_forwarder *f)
 		char *msg = NULL;
 		size_t len = 0;
 
-		if ((r = mg_outbound_from_item(f->gw, f->instance_id, it, &o)) != 0 ||
+		if ((r = mg_outbound_from_item(f->deps->keys, f->instance_id, it, &o)) != 0 ||
 		    (r = encode(f, &o, &msg, &len)) != 0) {
 			mg_log_error("outbox: [emr.%s] outbox row %lld cannot be encoded: %s",
 				     f->d->name, (long long)it->id, mg_strerror(r));
@@ -243,7 +242,7 @@ static void *forwarder_main(void *arg)
 	return NULL;
 }
 
-int mg_forwarder_start(struct gateway *gw, const struct mg_emr_config *d,
+int mg_forwarder_start(const struct mg_outbox_deps *deps, const struct mg_emr_config *d,
 		       const char *instance_id, struct mg_forwarder **out)
 {
 	struct mg_forwarder *f;
@@ -253,7 +252,7 @@ int mg_forwarder_start(struct gateway *gw, const struct mg_emr_config *d,
 	*out = NULL;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return MG_ERR_NOMEM;
-	f->gw = gw;
+	f->deps = deps;
 	f->d = d;
 	f->instance_id = instance_id;
 	f->hl7 = strcmp(d->protocol, "hl7-mllp") == 0;
@@ -266,8 +265,8 @@ int mg_forwarder_start(struct gateway *gw, const struct mg_emr_config *d,
 			return MG_ERR_CONFIG;
 		}
 	}
-	r = f->hl7 ? mg_mllp_sender_new(gw->cfg, d, &f->sender, err, sizeof(err))
-		   : mg_fhir_sender_new(gw->cfg, d, &f->sender, err, sizeof(err));
+	r = f->hl7 ? mg_mllp_sender_new(deps->cfg, d, &f->sender, err, sizeof(err))
+		   : mg_fhir_sender_new(deps->cfg, d, &f->sender, err, sizeof(err));
 	if (r != 0) {
 		mg_log_error("outbox: [emr.%s]: %s", d->name, err);
 		free(f);
@@ -299,7 +298,7 @@ void mg_forwarder_stop(struct mg_forwarder *f)
 	 * lease runs out; it is sent again with the same message id. */
 	for (size_t i = 0; i < SLOTS_MAX; i++) {
 		if (f->flights[i].item_id != 0)
-			mg_store_outbox_retry(f->gw->store, f->flights[i].item_id, mg_now_ms(),
+			mg_store_outbox_retry(f->deps->store, f->flights[i].item_id, mg_now_ms(),
 						   "interrupted by a stop");
 	}
 	sodium_memzero(f->flights, sizeof(f->flights));

@@ -9,7 +9,6 @@
 
 #include "common/err.h"
 #include "common/log.h"
-#include "daemon/gateway.h"
 #include "outbox/forwarder.h"
 
 #define SETTING_INSTANCE_ID "instance_id"
@@ -21,7 +20,7 @@ struct route {
 };
 
 struct mg_outbox {
-	struct gateway *gw;
+	struct mg_outbox_deps deps;
 	char instance_id[17];
 	struct route routes[MG_EMR_MAX];
 	size_t nforwarders;
@@ -36,25 +35,25 @@ void mg_outbox_message_id(const char *instance_id, int64_t measurement_id, char 
 
 /* The instance id, made once and kept in the store, so every gateway of
  * one store (and every restart) gives a measurement the same message id. */
-static int instance_id(struct gateway *gw, char out[17])
+static int instance_id(struct mg_store *store, char out[17])
 {
 	unsigned char raw[8];
 	int r;
 
-	r = mg_store_setting_get(gw->store, SETTING_INSTANCE_ID, out, 17);
+	r = mg_store_setting_get(store, SETTING_INSTANCE_ID, out, 17);
 	if (r == 0 && strlen(out) == 16)
 		return 0;
 	if (r != 0 && r != MG_ERR_NOT_FOUND)
 		return r;
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(out, 17, raw, sizeof(raw));
-	if ((r = mg_store_setting_set(gw->store, SETTING_INSTANCE_ID, out)) != 0)
+	if ((r = mg_store_setting_set(store, SETTING_INSTANCE_ID, out)) != 0)
 		return r;
 	/* Another gateway may have set it first: read back what won. */
-	return mg_store_setting_get(gw->store, SETTING_INSTANCE_ID, out, 17);
+	return mg_store_setting_get(store, SETTING_INSTANCE_ID, out, 17);
 }
 
-static int route_resolve(struct gateway *gw, const struct mg_emr_config *d, struct route *rt)
+static int route_resolve(struct mg_store *store, const struct mg_emr_config *d, struct route *rt)
 {
 	char names[sizeof(d->tenants)], *save = NULL, *name;
 	struct mg_tenant t;
@@ -71,7 +70,7 @@ static int route_resolve(struct gateway *gw, const struct mg_emr_config *d, stru
 			name++;
 		for (size_t n = strlen(name); n > 0 && name[n - 1] == ' '; n--)
 			name[n - 1] = '\0';
-		if ((r = mg_store_tenant_by_name(gw->store, name, &t)) == MG_ERR_NOT_FOUND) {
+		if ((r = mg_store_tenant_by_name(store, name, &t)) == MG_ERR_NOT_FOUND) {
 			mg_log_warning("outbox: [emr.%s] tenants: no tenant %s (names are read at "
 				       "start)", d->name, name);
 			continue;
@@ -84,22 +83,22 @@ static int route_resolve(struct gateway *gw, const struct mg_emr_config *d, stru
 	return 0;
 }
 
-int mg_outbox_start(struct gateway *gw, struct mg_outbox **out)
+int mg_outbox_start(const struct mg_outbox_deps *deps, struct mg_outbox **out)
 {
-	const struct mg_config *cfg = gw->cfg;
+	const struct mg_config *cfg = deps->cfg;
 	struct mg_outbox *ob;
 	int r;
 
 	*out = NULL;
 	if ((ob = calloc(1, sizeof(*ob))) == NULL)
 		return MG_ERR_NOMEM;
-	ob->gw = gw;
-	if ((r = instance_id(gw, ob->instance_id)) != 0) {
+	ob->deps = *deps;
+	if ((r = instance_id(deps->store, ob->instance_id)) != 0) {
 		mg_log_error("outbox: cannot read or make the instance id: %s", mg_strerror(r));
 		goto fail;
 	}
 	for (size_t i = 0; i < cfg->nemr; i++) {
-		if ((r = route_resolve(gw, &cfg->emr[i], &ob->routes[i])) != 0)
+		if ((r = route_resolve(deps->store, &cfg->emr[i], &ob->routes[i])) != 0)
 			goto fail;
 	}
 	for (size_t i = 0; i < cfg->nemr; i++) {
@@ -107,7 +106,7 @@ int mg_outbox_start(struct gateway *gw, struct mg_outbox **out)
 			mg_log_info("outbox: [emr.%s] is off; its rows wait", cfg->emr[i].name);
 			continue;
 		}
-		if ((r = mg_forwarder_start(gw, &cfg->emr[i], ob->instance_id,
+		if ((r = mg_forwarder_start(&ob->deps, &cfg->emr[i], ob->instance_id,
 					    &ob->forwarders[ob->nforwarders])) != 0)
 			goto fail;
 		ob->nforwarders++;
@@ -127,7 +126,7 @@ size_t mg_outbox_destinations(const struct mg_outbox *ob, int64_t tenant_id, con
 
 	if (ob == NULL)
 		return 0;
-	cfg = ob->gw->cfg;
+	cfg = ob->deps.cfg;
 	for (size_t i = 0; i < cfg->nemr && n < max; i++) {
 		const struct route *rt = &ob->routes[i];
 		bool match = rt->all;

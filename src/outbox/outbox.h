@@ -7,14 +7,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access/switches.h"
 #include "common/config.h"
+#include "crypto/keyring.h"
+#include "store/store.h"
 
-struct gateway;
 struct mg_outbox;
 
+/* What forwarding needs; every member must outlive the outbox. */
+struct mg_outbox_deps {
+	const struct mg_config *cfg;	/* the [emr.NAME] sections */
+	struct mg_store *store;
+	struct mg_keyring *keys;	/* tenant keys open the patient ids */
+	struct mg_switches *switches;	/* may be NULL: always on */
+};
+
 /* Resolve each destination's tenants (names, at start) and start the
- * forwarders of the enabled ones. Returns 0 or < 0 (logged). */
-int mg_outbox_start(struct gateway *gw, struct mg_outbox **out);
+ * forwarders of the enabled ones (deps copied). Returns 0 or < 0 (logged). */
+int mg_outbox_start(const struct mg_outbox_deps *deps, struct mg_outbox **out);
 
 /* The destinations a measurement of tenant_id goes to: names (pointing
  * into the configuration, valid for the daemon's life) into names. */

@@ -29,6 +29,11 @@ int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **ou
 	return MG_ERR_CONFIG;
 }
 
+const char *mg_store_name(const struct mg_store *s)
+{
+	return s->name;
+}
+
 void mg_store_close(struct mg_store *s)
 {
 	if (s != NULL)

@@ -595,6 +595,9 @@ int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **ou
 		  char *err, size_t errlen);
 void mg_store_close(struct mg_store *s);
 
+/* The back end's name: "sqlite" or "postgresql". */
+const char *mg_store_name(const struct mg_store *s);
+
 const char *mg_device_status_name(enum mg_device_status st);
 /* "low", "medium", "high", "critical"; parse answers MG_ERR_INVALID. */
 const char *mg_severity_name(enum mg_alert_severity sev);

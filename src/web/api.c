@@ -9,7 +9,7 @@
 #include "access/session.h"
 #include "common/err.h"
 #include "common/log.h"
-#include "web/http.h"
+#include "http/http.h"
 
 #define SESSION_COOKIE "__Host-mg_session"
 
@@ -97,7 +97,7 @@ static enum MHD_Result authenticate(struct api_request *rq, bool *done)
 	*done = false;
 	if (cookie == NULL)
 		return MHD_YES;
-	r = mg_session_resume(rq->gw, cookie, &st);
+	r = mg_session_resume(rq->web->access, cookie, &st);
 	if (r == MG_ERR_NOT_FOUND || r == MG_ERR_INVALID || r == MG_ERR_DENIED)
 		return MHD_YES;	/* as if no cookie: public routes still work */
 	if (r != 0) {

@@ -11,7 +11,7 @@
 
 #include "access/authz.h"
 #include "audit/audit.h"
-#include "daemon/gateway.h"
+#include "web/web.h"
 #include "store/store.h"
 
 #define MG_API_BODY_MAX		(64 * 1024)	/* JSON request bodies */
@@ -37,7 +37,7 @@ struct mg_route {
 };
 
 struct api_request {
-	struct gateway *gw;
+	struct mg_web *web;
 	struct MHD_Connection *conn;
 	const struct mg_route *route;
 	enum mg_http_method method;

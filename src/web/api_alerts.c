@@ -83,7 +83,7 @@ enum MHD_Result api_alerts_list(struct api_request *rq)
 			return api_field_error(rq, "state", "open or acknowledged");
 	}
 	list = json_array();
-	if ((r = mg_store_alert_list(rq->gw->store, &f, add_alert, list)) != 0) {
+	if ((r = mg_store_alert_list(rq->web->store, &f, add_alert, list)) != 0) {
 		json_decref(list);
 		return api_store_error(rq, r);
 	}
@@ -98,9 +98,9 @@ enum MHD_Result api_alerts_acknowledge(struct api_request *rq)
 
 	if (id < 0)
 		return MHD_YES;
-	if ((r = mg_store_alert_acknowledge(rq->gw->store, id, rq->who.user_id,
+	if ((r = mg_store_alert_acknowledge(rq->web->store, id, rq->who.user_id,
 						  mg_now_ms())) != 0 ||
-	    (r = mg_store_alert_get(rq->gw->store, id, &a)) != 0)
+	    (r = mg_store_alert_get(rq->web->store, id, &a)) != 0)
 		return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
 	api_audit(rq, "alert.acknowledge", "alert", id, a.tenant_id, MG_AUDIT_SUCCESS, NULL);
 	return api_json(rq, MHD_HTTP_OK, api_alert_json(&a));
@@ -156,7 +156,7 @@ enum MHD_Result api_audit_list(struct api_request *rq)
 	w.limit = (size_t)limit;
 	if ((w.ring = calloc(w.limit, sizeof(*w.ring))) == NULL)
 		return api_store_error(rq, MG_ERR_NOMEM);
-	r = mg_store_audit_list(rq->gw->store, &f, keep_record, &w);
+	r = mg_store_audit_list(rq->web->store, &f, keep_record, &w);
 	list = json_array();
 	for (size_t i = 0; i < w.n; i++) {	/* newest first */
 		size_t at = (w.next + w.limit - 1 - i) % w.limit;

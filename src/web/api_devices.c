@@ -18,7 +18,7 @@ enum MHD_Result api_devices_list(struct api_request *rq)
 	json_t *list = json_array();
 	int r;
 
-	if ((r = mg_store_device_list(rq->gw->store, 0, add_device, list)) != 0) {
+	if ((r = mg_store_device_list(rq->web->store, 0, add_device, list)) != 0) {
 		json_decref(list);
 		return api_store_error(rq, r);
 	}
@@ -32,7 +32,7 @@ static int device_of_path(struct api_request *rq, struct mg_device *d)
 
 	if (id < 0)
 		return -1;
-	if ((r = mg_store_device_by_id(rq->gw->store, id, d)) != 0) {
+	if ((r = mg_store_device_by_id(rq->web->store, id, d)) != 0) {
 		api_store_error(rq, r);
 		return -1;
 	}
@@ -67,13 +67,13 @@ enum MHD_Result api_devices_update(struct api_request *rq)
 	if (tenant != NULL) {
 		if (!json_is_integer(tenant) || json_integer_value(tenant) <= 0)
 			return api_field_error(rq, "tenant", "a tenant id");
-		if (mg_store_tenant_by_id(rq->gw->store, json_integer_value(tenant), &t) != 0)
+		if (mg_store_tenant_by_id(rq->web->store, json_integer_value(tenant), &t) != 0)
 			return api_field_error(rq, "tenant", "no such tenant");
-		if ((r = mg_store_device_set_tenant(rq->gw->store, d.id, t.id)) != 0)
+		if ((r = mg_store_device_set_tenant(rq->web->store, d.id, t.id)) != 0)
 			return api_store_error(rq, r);
 	}
 	if (status_text != NULL && status != d.status &&
-	    (r = mg_store_device_set_status(rq->gw->store, d.id, status)) != 0)
+	    (r = mg_store_device_set_status(rq->web->store, d.id, status)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("devices: device %lld changed by account %lld%s%s", (long long)d.id,
 		    (long long)rq->who.user_id, status_text ? ", status " : "",
@@ -88,7 +88,7 @@ enum MHD_Result api_devices_update(struct api_request *rq)
 									: "device.update",
 			  "device", d.id, d.tenant_id, MG_AUDIT_SUCCESS, details);
 	}
-	if ((r = mg_store_device_by_id(rq->gw->store, d.id, &d)) != 0)
+	if ((r = mg_store_device_by_id(rq->web->store, d.id, &d)) != 0)
 		return api_store_error(rq, r);
 	return api_json(rq, MHD_HTTP_OK, api_device_json(&d));
 }
@@ -106,11 +106,11 @@ enum MHD_Result api_devices_token(struct api_request *rq)
 	if (api_string(rq, "name", true, 1, MG_NAME_MAX, &name) != 0)
 		return MHD_YES;
 	if (!json_is_integer(tenant) ||
-	    mg_store_tenant_by_id(rq->gw->store, json_integer_value(tenant), &t) != 0)
+	    mg_store_tenant_by_id(rq->web->store, json_integer_value(tenant), &t) != 0)
 		return api_field_error(rq, "tenant", "an existing tenant's id");
-	until = mg_now_ms() + (int64_t)rq->gw->cfg->enrol_token_ttl * 1000;
-	if ((r = mg_token_new(mg_keyring_master(rq->gw->keys), token, sizeof(token), hash)) != 0 ||
-	    (r = mg_store_token_create(rq->gw->store, t.id, name, hash, until, &id)) != 0)
+	until = mg_now_ms() + (int64_t)rq->web->cfg->enrol_token_ttl * 1000;
+	if ((r = mg_token_new(mg_keyring_master(rq->web->keys), token, sizeof(token), hash)) != 0 ||
+	    (r = mg_store_token_create(rq->web->store, t.id, name, hash, until, &id)) != 0)
 		return api_store_error(rq, r);
 	mg_time_format(until, expires, sizeof(expires));
 	mg_log_info("devices: enrolment token %lld for tenant %lld made by account %lld",

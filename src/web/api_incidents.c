@@ -9,7 +9,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timefmt.h"
-#include "daemon/switches.h"
+#include "access/switches.h"
 #include "web/api_handlers.h"
 
 #define INCIDENT_ALERTS_MAX 64
@@ -50,7 +50,7 @@ enum MHD_Result api_incidents_list(struct api_request *rq)
 	json_t *list = json_array();
 	int r;
 
-	if ((r = mg_store_incident_list(rq->gw->store, add_incident, list)) != 0) {
+	if ((r = mg_store_incident_list(rq->web->store, add_incident, list)) != 0) {
 		json_decref(list);
 		return api_store_error(rq, r);
 	}
@@ -60,7 +60,7 @@ enum MHD_Result api_incidents_list(struct api_request *rq)
 /* The incident with its alerts and timeline. */
 static enum MHD_Result incident_answer(struct api_request *rq, int64_t id, unsigned status)
 {
-	struct mg_store *s = rq->gw->store;
+	struct mg_store *s = rq->web->store;
 	struct mg_alert_filter f = { .state = -1, .incident_id = id };
 	struct mg_incident inc;
 	json_t *alerts, *timeline, *body;
@@ -113,7 +113,7 @@ enum MHD_Result api_incidents_create(struct api_request *rq)
 			ids[n++] = json_integer_value(v);
 		}
 	}
-	r = mg_store_incident_create(rq->gw->store, title, sev, rq->who.user_id, mg_now_ms(),
+	r = mg_store_incident_create(rq->web->store, title, sev, rq->who.user_id, mg_now_ms(),
 					   ids, n, &id);
 	if (r == MG_ERR_NOT_FOUND)
 		return api_field_error(rq, "alerts", "no such alert");
@@ -146,7 +146,7 @@ enum MHD_Result api_incidents_update(struct api_request *rq)
 	if (alert != NULL && (!json_is_integer(alert) || json_integer_value(alert) <= 0))
 		return api_field_error(rq, "alert", "an alert id");
 	if (alert != NULL) {
-		r = mg_store_incident_link_alert(rq->gw->store, id, json_integer_value(alert),
+		r = mg_store_incident_link_alert(rq->web->store, id, json_integer_value(alert),
 						       rq->who.user_id, mg_now_ms());
 		if (r == MG_ERR_EXISTS)
 			return api_field_error(rq, "alert", "the alert belongs to another incident");
@@ -154,7 +154,7 @@ enum MHD_Result api_incidents_update(struct api_request *rq)
 			return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
 	}
 	if (status != NULL &&
-	    (r = mg_store_incident_set_status(rq->gw->store, id, st, rq->who.user_id,
+	    (r = mg_store_incident_set_status(rq->web->store, id, st, rq->who.user_id,
 						    mg_now_ms(), note[0] ? note : status)) != 0)
 		return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
 	snprintf(details, sizeof(details), "{\"status\":\"%s\"}", status ? status : "");
@@ -170,7 +170,7 @@ enum MHD_Result api_incidents_note(struct api_request *rq)
 
 	if (id < 0 || api_string(rq, "text", true, 1, MG_INCIDENT_TEXT_MAX, &text) < 0)
 		return MHD_YES;
-	r = mg_store_incident_add_entry(rq->gw->store, id, rq->who.user_id, mg_now_ms(),
+	r = mg_store_incident_add_entry(rq->web->store, id, rq->who.user_id, mg_now_ms(),
 					      "note", text);
 	if (r != 0)
 		return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
@@ -186,14 +186,14 @@ static int act_lock_user(struct api_request *rq, int64_t target, char *text, siz
 	struct mg_user u;
 	int r;
 
-	if ((r = mg_store_user_by_id(rq->gw->store, target, &u)) != 0)
+	if ((r = mg_store_user_by_id(rq->web->store, target, &u)) != 0)
 		return api_field_error(rq, "target", "no such account"), -1;
 	if (u.id == rq->who.user_id)
 		return api_field_error(rq, "target", "you cannot lock yourself out"), -1;
-	if ((r = mg_store_user_update_profile(rq->gw->store, u.id, u.display_name, u.email,
+	if ((r = mg_store_user_update_profile(rq->web->store, u.id, u.display_name, u.email,
 						    true)) != 0)
 		return api_store_error(rq, r), -1;
-	mg_session_end_all(rq->gw, u.id);
+	mg_session_end_all(rq->web->access, u.id);
 	api_audit(rq, "user.update", "user", u.id, 0, MG_AUDIT_SUCCESS, "{\"disabled\":true}");
 	snprintf(text, len, "account %lld disabled and signed out", (long long)u.id);
 	return 0;
@@ -204,10 +204,10 @@ static int act_block_device(struct api_request *rq, int64_t target, char *text, 
 	struct mg_device d;
 	int r;
 
-	if ((r = mg_store_device_by_id(rq->gw->store, target, &d)) != 0)
+	if ((r = mg_store_device_by_id(rq->web->store, target, &d)) != 0)
 		return api_field_error(rq, "target", "no such device"), -1;
 	if (d.status == MG_DEVICE_ACTIVE &&
-	    (r = mg_store_device_set_status(rq->gw->store, d.id, MG_DEVICE_BLOCKED)) != 0)
+	    (r = mg_store_device_set_status(rq->web->store, d.id, MG_DEVICE_BLOCKED)) != 0)
 		return api_store_error(rq, r), -1;
 	api_audit(rq, "device.block", "device", d.id, d.tenant_id, MG_AUDIT_SUCCESS, NULL);
 	snprintf(text, len, "device %lld blocked", (long long)d.id);
@@ -223,7 +223,7 @@ static int act_interface_off(struct api_request *rq, const char *target, char *t
 
 	if (target == NULL || mg_interface_parse(target, &i) != 0)
 		return api_field_error(rq, "target", "device, enrolment, mllp or emr"), -1;
-	if ((r = mg_interface_set(rq->gw, i, false)) != 0)
+	if ((r = mg_interface_set(rq->web->switches, i, false)) != 0)
 		return api_store_error(rq, r), -1;
 	snprintf(details, sizeof(details), "{\"interface\":\"%s\",\"on\":false}",
 		 mg_interface_name(i));
@@ -243,7 +243,7 @@ enum MHD_Result api_incidents_action(struct api_request *rq)
 
 	if (id < 0 || api_string(rq, "action", true, 1, 32, &action) < 0)
 		return MHD_YES;
-	if ((r = mg_store_incident_get(rq->gw->store, id, &inc)) != 0)
+	if ((r = mg_store_incident_get(rq->web->store, id, &inc)) != 0)
 		return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
 	if (strcmp(action, "interface_off") == 0) {
 		r = act_interface_off(rq, json_string_value(target), text, sizeof(text));
@@ -258,7 +258,7 @@ enum MHD_Result api_incidents_action(struct api_request *rq)
 	}
 	if (r != 0)
 		return MHD_YES;
-	if ((r = mg_store_incident_add_entry(rq->gw->store, id, rq->who.user_id, mg_now_ms(),
+	if ((r = mg_store_incident_add_entry(rq->web->store, id, rq->who.user_id, mg_now_ms(),
 						   "action", text)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("incidents: incident %lld: %s by account %lld", (long long)id, text,

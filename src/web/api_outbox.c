@@ -9,13 +9,13 @@
 
 enum MHD_Result api_outbox_status(struct api_request *rq)
 {
-	const struct mg_config *cfg = rq->gw->cfg;
+	const struct mg_config *cfg = rq->web->cfg;
 	json_t *list = json_array();
 	int64_t now = mg_now_ms();
 
 	for (size_t i = 0; i < cfg->nemr; i++) {
 		struct mg_outbox_stats st;
-		int r = mg_store_outbox_stats(rq->gw->store, cfg->emr[i].name, &st);
+		int r = mg_store_outbox_stats(rq->web->store, cfg->emr[i].name, &st);
 
 		if (r != 0) {
 			json_decref(list);
@@ -37,7 +37,7 @@ enum MHD_Result api_outbox_status(struct api_request *rq)
 
 enum MHD_Result api_outbox_resend(struct api_request *rq)
 {
-	const struct mg_config *cfg = rq->gw->cfg;
+	const struct mg_config *cfg = rq->web->cfg;
 	const char *name = rq->params[0];
 	json_t *id = rq->json ? json_object_get(rq->json, "id") : NULL;
 	int64_t count;
@@ -50,7 +50,7 @@ enum MHD_Result api_outbox_resend(struct api_request *rq)
 		return api_not_found(rq);
 	if (id != NULL && (!json_is_integer(id) || json_integer_value(id) <= 0))
 		return api_field_error(rq, "id", "an outbox row id");
-	if ((r = mg_store_outbox_resend(rq->gw->store, name, id ? json_integer_value(id) : 0,
+	if ((r = mg_store_outbox_resend(rq->web->store, name, id ? json_integer_value(id) : 0,
 					      mg_now_ms(), &count)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("outbox: %lld dead letters of [emr.%s] queued again by account %lld",

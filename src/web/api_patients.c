@@ -68,10 +68,10 @@ static int64_t patient_of_path(struct api_request *rq, int64_t *tenant_out)
 	for (size_t i = 0; i < rq->who.ntenants && patient == 0; i++) {
 		if (!mg_authz_allows(&rq->who, MG_ACTION_PATIENT_READ, rq->who.tenants[i]))
 			continue;
-		if ((r = mg_keyring_tenant(rq->gw->keys, rq->who.tenants[i], &tk)) != 0)
+		if ((r = mg_keyring_tenant(rq->web->keys, rq->who.tenants[i], &tk)) != 0)
 			return api_store_error(rq, r), 0;
 		mg_patient_blind_index(tk, pid, strlen(pid), index);
-		r = mg_store_patient_find(rq->gw->store, rq->who.tenants[i], index, &patient);
+		r = mg_store_patient_find(rq->web->store, rq->who.tenants[i], index, &patient);
 		if (r == 0)
 			tenant = rq->who.tenants[i];
 		else if (r != MG_ERR_NOT_FOUND)
@@ -97,7 +97,7 @@ enum MHD_Result api_patient_measurements(struct api_request *rq)
 		return api_store_error(rq, MG_ERR_STORE);
 	if ((list = json_array()) == NULL)
 		return MHD_NO;
-	r = mg_store_patient_measurements(rq->gw->store, patient, PATIENT_MEASUREMENTS_MAX,
+	r = mg_store_patient_measurements(rq->web->store, patient, PATIENT_MEASUREMENTS_MAX,
 						add_row, list);
 	if (r != 0) {
 		json_decref(list);
@@ -145,7 +145,7 @@ enum MHD_Result api_patient_accesses(struct api_request *rq)
 	f.object = object;
 	if ((list = json_array()) == NULL)
 		return MHD_NO;
-	if ((r = mg_store_audit_list(rq->gw->store, &f, add_access, list)) != 0) {
+	if ((r = mg_store_audit_list(rq->web->store, &f, add_access, list)) != 0) {
 		json_decref(list);
 		return api_store_error(rq, r);
 	}

@@ -1,5 +1,4 @@
 /* Sign-in, sign-out, the own session and password, password reset. */
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +12,9 @@
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
 #include "crypto/password.h"
-#include "notify/mail.h"
+#include "notify/mailer.h"
 #include "web/api_handlers.h"
-#include "web/http.h"
+#include "http/http.h"
 
 #define SESSION_COOKIE "__Host-mg_session"
 #define LOGIN_FAILED "invalid credentials or locked"
@@ -42,7 +41,7 @@ static json_t *session_json(struct api_request *rq, const struct mg_session_stat
 	return json_pack("{s:s, s:b, s:b, s:o, s:I, s:s}", "csrf", st->session.csrf,
 			 "must_change_password", st->must_change_password,
 			 "must_enrol_second_factor", st->must_enrol_totp, "user", api_user_json(u),
-			 "idle_timeout", (json_int_t)rq->gw->cfg->session_idle_timeout, "expires",
+			 "idle_timeout", (json_int_t)rq->web->cfg->session_idle_timeout, "expires",
 			 expires);
 }
 
@@ -89,7 +88,7 @@ enum MHD_Result api_session_create(struct api_request *rq)
 	}
 	if ((res = calloc(1, sizeof(*res))) == NULL)
 		return MHD_NO;
-	if ((r = mg_login(rq->gw, in.user, in.password, in.password_len, in.code, rq->peer,
+	if ((r = mg_login(rq->web->access, in.user, in.password, in.password_len, in.code, rq->peer,
 			  res)) != 0) {
 		ret = api_store_error(rq, r);
 		goto out;
@@ -113,7 +112,7 @@ enum MHD_Result api_session_create(struct api_request *rq)
 		ret = api_json(rq, MHD_HTTP_OK, json_pack("{s:b}", "second_factor_required", 1));
 		goto out;
 	}
-	if ((r = mg_session_begin(rq->gw, &res->user, rq->peer, token, sizeof(token), &st)) != 0) {
+	if ((r = mg_session_begin(rq->web->access, &res->user, rq->peer, token, sizeof(token), &st)) != 0) {
 		ret = api_store_error(rq, r);
 		goto out;
 	}
@@ -122,7 +121,7 @@ enum MHD_Result api_session_create(struct api_request *rq)
 	api_audit(rq, "login.success", "user", res->user.id, 0, MG_AUDIT_SUCCESS,
 		  res->user.totp_len ? "{\"second_factor\":true}" : "{\"second_factor\":false}");
 	ret = with_cookie(rq, MHD_HTTP_OK, session_json(rq, &st, &res->user), token,
-			  rq->gw->cfg->session_lifetime);
+			  rq->web->cfg->session_lifetime);
 	sodium_memzero(token, sizeof(token));
 out:
 	sodium_memzero(res, sizeof(*res));
@@ -136,7 +135,7 @@ enum MHD_Result api_session_get(struct api_request *rq)
 	struct mg_user u;
 	int r;
 
-	if ((r = mg_store_user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
+	if ((r = mg_store_user_by_id(rq->web->store, rq->who.user_id, &u)) != 0)
 		return api_store_error(rq, r);
 	memset(&st, 0, sizeof(st));
 	st.session = rq->session;
@@ -147,7 +146,7 @@ enum MHD_Result api_session_get(struct api_request *rq)
 
 enum MHD_Result api_session_delete(struct api_request *rq)
 {
-	int r = mg_session_end(rq->gw, rq->session_hash);
+	int r = mg_session_end(rq->web->access, rq->session_hash);
 
 	if (r != 0 && r != MG_ERR_NOT_FOUND)
 		return api_store_error(rq, r);
@@ -163,7 +162,7 @@ static int policy_ok(struct api_request *rq, const char *field, const char *name
 	struct mg_password_policy policy;
 	char why[128];
 
-	mg_password_policy_from_config(rq->gw->cfg, &policy);
+	mg_password_policy_from_config(rq->web->cfg, &policy);
 	if (mg_password_check(&policy, name, password, len, why, sizeof(why)) == 0)
 		return 0;
 	api_field_error(rq, field, why);
@@ -178,7 +177,7 @@ static int set_password(struct api_request *rq, int64_t user_id, const char *pas
 
 	if ((r = mg_password_hash(password, len, hash, sizeof(hash))) != 0)
 		return r;
-	return mg_store_user_set_password(rq->gw->store, user_id, hash, must_change,
+	return mg_store_user_set_password(rq->web->store, user_id, hash, must_change,
 						mg_now_ms());
 }
 
@@ -194,7 +193,7 @@ enum MHD_Result api_session_password(struct api_request *rq)
 		return api_field_error(rq, "old", "required");
 	if (!json_is_string(new) || json_string_length(new) > PASSWORD_MAX_BYTES)
 		return api_field_error(rq, "new", "required, at most 4096 bytes");
-	if ((r = mg_login_reverify(rq->gw, rq->who.user_id, json_string_value(old),
+	if ((r = mg_login_reverify(rq->web->access, rq->who.user_id, json_string_value(old),
 				   json_string_length(old), rq->peer, &ok)) != 0)
 		return api_store_error(rq, r);
 	if (!ok) {
@@ -203,7 +202,7 @@ enum MHD_Result api_session_password(struct api_request *rq)
 			  "{\"reason\":\"wrong current password\"}");
 		return api_field_error(rq, "old", "the current password is wrong, or the account is locked");
 	}
-	if ((r = mg_store_user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
+	if ((r = mg_store_user_by_id(rq->web->store, rq->who.user_id, &u)) != 0)
 		return api_store_error(rq, r);
 	if (json_string_length(new) == json_string_length(old) &&
 	    sodium_memcmp(json_string_value(new), json_string_value(old),
@@ -214,83 +213,58 @@ enum MHD_Result api_session_password(struct api_request *rq)
 	if ((r = set_password(rq, u.id, json_string_value(new), json_string_length(new), false)) != 0)
 		return api_store_error(rq, r);
 	/* Other sessions of the account end; this one goes on. */
-	mg_session_end_all(rq->gw, u.id);
+	mg_session_end_all(rq->web->access, u.id);
 	{
 		struct mg_session_state st;
 		char token[MG_SESSION_TOKEN_LEN + 1];
 		enum MHD_Result ret;
 
 		u.must_change_password = false;
-		if ((r = mg_session_begin(rq->gw, &u, rq->peer, token, sizeof(token), &st)) != 0)
+		if ((r = mg_session_begin(rq->web->access, &u, rq->peer, token, sizeof(token), &st)) != 0)
 			return api_store_error(rq, r);
 		mg_log_info("login: account %lld changed its password", (long long)u.id);
 		api_audit(rq, "password.change", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 		ret = with_cookie(rq, MHD_HTTP_OK, session_json(rq, &st, &u), token,
-				  rq->gw->cfg->session_lifetime);
+				  rq->web->cfg->session_lifetime);
 		sodium_memzero(token, sizeof(token));
 		return ret;
 	}
 }
 
-struct reset_mail {
-	const struct mg_config *cfg;
-	char to[MG_EMAIL_MAX + 1];
-	char body[1024];
-};
-
-static void *send_reset_mail(void *arg)
-{
-	struct reset_mail *m = arg;
-	const char *to[1] = { m->to };
-	char err[256];
-
-	if (mg_mail_send(m->cfg, to, 1, "medgate password reset", m->body, err, sizeof(err)) != 0)
-		mg_log_warning("password reset: e-mail not sent: %s", err);
-	sodium_memzero(m, sizeof(*m));
-	free(m);
-	return NULL;
-}
-
 enum MHD_Result api_password_reset_request(struct api_request *rq)
 {
-	const struct mg_master_key *mk = mg_keyring_master(rq->gw->keys);
+	const struct mg_master_key *mk = mg_keyring_master(rq->web->keys);
 	unsigned char hash[MG_TOKEN_HASH_BYTES];
 	char token[MG_TOKEN_TEXT_LEN + 1];
-	const char *name = NULL;
-	struct reset_mail *m;
+	const char *name = NULL, *to[1];
+	char body[1024];
 	struct mg_user u;
-	pthread_t thread;
 	int64_t now = mg_now_ms();
 	int r;
 
 	/* The same answer whether or not the account exists. */
 	if (api_string(rq, "user", true, 1, MG_NAME_MAX, &name) != 0)
 		return MHD_YES;
-	if ((r = mg_store_user_by_name(rq->gw->store, name, &u)) != 0 || u.disabled ||
-	    u.email[0] == '\0' || rq->gw->cfg->smtp_url[0] == '\0')
+	if ((r = mg_store_user_by_name(rq->web->store, name, &u)) != 0 || u.disabled ||
+	    u.email[0] == '\0' || rq->web->cfg->smtp_url[0] == '\0' || rq->web->mailer == NULL)
 		goto answer;
 	if (mg_token_new(mk, token, sizeof(token), hash) != 0 ||
-	    mg_store_reset_create(rq->gw->store, hash, u.id, now,
-					now + (int64_t)rq->gw->cfg->reset_token_ttl * 1000) != 0 ||
-	    (m = calloc(1, sizeof(*m))) == NULL)
+	    mg_store_reset_create(rq->web->store, hash, u.id, now,
+				  now + (int64_t)rq->web->cfg->reset_token_ttl * 1000) != 0)
 		goto answer;
-	m->cfg = rq->gw->cfg;
-	snprintf(m->to, sizeof(m->to), "%s", u.email);
-	snprintf(m->body, sizeof(m->body),
+	snprintf(body, sizeof(body),
 		 "Someone asked to reset the medgate password of account %s.\n\n"
 		 "To choose a new password, open this link within %u minutes:\n\n"
 		 "%s/#reset=%s\n\n"
 		 "If it was not you, ignore this message; your password stays as it is.\n",
-		 u.name, rq->gw->cfg->reset_token_ttl / 60, rq->gw->cfg->public_url, token);
+		 u.name, rq->web->cfg->reset_token_ttl / 60, rq->web->cfg->public_url, token);
 	sodium_memzero(token, sizeof(token));
-	/* Sending takes as long as the mail server wants: not on this thread,
-	 * and not in the answer's timing. */
-	if (pthread_create(&thread, NULL, send_reset_mail, m) != 0) {
-		sodium_memzero(m, sizeof(*m));
-		free(m);
-	} else {
-		pthread_detach(thread);
-	}
+	/* Sending takes as long as the mail server wants: the mailer's
+	 * thread does it, not this one, and not in the answer's timing. */
+	to[0] = u.email;
+	(void)mg_mailer_queue(rq->web->mailer, "password reset", to, 1, "medgate password reset",
+			      body);
+	sodium_memzero(body, sizeof(body));
 	mg_log_info("password reset: link issued for account %lld", (long long)u.id);
 	api_audit(rq, "password.reset_request", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 answer:
@@ -301,7 +275,7 @@ answer:
 
 enum MHD_Result api_password_reset_confirm(struct api_request *rq)
 {
-	const struct mg_master_key *mk = mg_keyring_master(rq->gw->keys);
+	const struct mg_master_key *mk = mg_keyring_master(rq->web->keys);
 	unsigned char hash[MG_TOKEN_HASH_BYTES];
 	const char *token = NULL;
 	struct mg_user u;
@@ -317,16 +291,16 @@ enum MHD_Result api_password_reset_confirm(struct api_request *rq)
 	if (policy_ok(rq, "new", "", json_string_value(new), json_string_length(new)) != 0)
 		return MHD_YES;
 	mg_token_hash(mk, token, strlen(token), hash);
-	r = mg_store_reset_consume(rq->gw->store, hash, mg_now_ms(), &user_id);
+	r = mg_store_reset_consume(rq->web->store, hash, mg_now_ms(), &user_id);
 	if (r == MG_ERR_NOT_FOUND)
 		return api_field_error(rq, "token", "reset link invalid, used or expired");
-	if (r != 0 || (r = mg_store_user_by_id(rq->gw->store, user_id, &u)) != 0)
+	if (r != 0 || (r = mg_store_user_by_id(rq->web->store, user_id, &u)) != 0)
 		return api_store_error(rq, r);
 	if (policy_ok(rq, "new", u.name, json_string_value(new), json_string_length(new)) != 0)
 		return MHD_YES;
 	if ((r = set_password(rq, u.id, json_string_value(new), json_string_length(new), false)) != 0)
 		return api_store_error(rq, r);
-	mg_session_end_all(rq->gw, u.id);
+	mg_session_end_all(rq->web->access, u.id);
 	mg_log_info("password reset: account %lld set a new password", (long long)u.id);
 	api_audit(rq, "password.reset", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);

@@ -9,12 +9,12 @@
 #include "access/session.h"
 #include "common/err.h"
 #include "common/log.h"
-#include "daemon/switches.h"
+#include "access/switches.h"
 #include "web/api_handlers.h"
 
 enum MHD_Result api_settings_get(struct api_request *rq)
 {
-	unsigned roles = mg_totp_required_roles(rq->gw);
+	unsigned roles = mg_totp_required_roles(rq->web->access);
 	json_t *list = json_array(), *interfaces = json_object();
 
 	for (unsigned i = 0; i < MG_ROLE_COUNT; i++) {
@@ -23,7 +23,7 @@ enum MHD_Result api_settings_get(struct api_request *rq)
 	}
 	for (unsigned i = 0; i < MG_IF_COUNT; i++)
 		json_object_set_new(interfaces, mg_interface_name((enum mg_interface)i),
-				    json_boolean(mg_interface_on(rq->gw, (enum mg_interface)i)));
+				    json_boolean(mg_interface_on(rq->web->switches, (enum mg_interface)i)));
 	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "require_2fa_roles", list,
 						   "interfaces", interfaces));
 }
@@ -62,7 +62,7 @@ static int roles_save(struct api_request *rq, unsigned roles)
 			len += (size_t)snprintf(value + len, sizeof(value) - len, "%s%s",
 						len ? "," : "", mg_role_name(mg_role_at(i)));
 	}
-	if ((r = mg_store_setting_set(rq->gw->store, "require_2fa_roles", value)) != 0)
+	if ((r = mg_store_setting_set(rq->web->store, "require_2fa_roles", value)) != 0)
 		return r;
 	mg_log_info("settings: roles requiring a second factor set to \"%s\" by account %lld",
 		    value, (long long)rq->who.user_id);
@@ -90,9 +90,9 @@ enum MHD_Result api_settings_update(struct api_request *rq)
 		enum mg_interface itf = (enum mg_interface)i;
 		bool want = (on >> i) & 1u;
 
-		if (!((set >> i) & 1u) || mg_interface_on(rq->gw, itf) == want)
+		if (!((set >> i) & 1u) || mg_interface_on(rq->web->switches, itf) == want)
 			continue;
-		if ((r = mg_interface_set(rq->gw, itf, want)) != 0)
+		if ((r = mg_interface_set(rq->web->switches, itf, want)) != 0)
 			return api_store_error(rq, r);
 		mg_log_info("settings: interface %s switched %s by account %lld",
 			    mg_interface_name(itf), want ? "on" : "off",

@@ -27,7 +27,7 @@ enum MHD_Result api_tenants_list(struct api_request *rq)
 	json_t *list = json_array();
 	int r;
 
-	if ((r = mg_store_tenant_list(rq->gw->store, add_tenant, list)) != 0) {
+	if ((r = mg_store_tenant_list(rq->web->store, add_tenant, list)) != 0) {
 		json_decref(list);
 		return api_store_error(rq, r);
 	}
@@ -55,12 +55,12 @@ enum MHD_Result api_tenants_create(struct api_request *rq)
 		return MHD_YES;
 	if (!tenant_name_ok(name))
 		return api_field_error(rq, "name", "no leading or trailing spaces");
-	if ((r = mg_tenant_key_new(mg_keyring_master(rq->gw->keys), wrapped)) != 0)
+	if ((r = mg_tenant_key_new(mg_keyring_master(rq->web->keys), wrapped)) != 0)
 		return api_store_error(rq, r);
-	r = mg_store_tenant_create(rq->gw->store, name, wrapped, &id);
+	r = mg_store_tenant_create(rq->web->store, name, wrapped, &id);
 	if (r == MG_ERR_EXISTS)
 		return api_field_error(rq, "name", "a tenant of this name exists");
-	if (r != 0 || (r = mg_store_tenant_by_id(rq->gw->store, id, &t)) != 0)
+	if (r != 0 || (r = mg_store_tenant_by_id(rq->web->store, id, &t)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("tenants: tenant %lld created by account %lld", (long long)id,
 		    (long long)rq->who.user_id);
@@ -75,7 +75,7 @@ static int tenant_of_path(struct api_request *rq, struct mg_tenant *t)
 
 	if (id < 0)
 		return -1;
-	if ((r = mg_store_tenant_by_id(rq->gw->store, id, t)) != 0) {
+	if ((r = mg_store_tenant_by_id(rq->web->store, id, t)) != 0) {
 		api_store_error(rq, r);
 		return -1;
 	}
@@ -92,10 +92,10 @@ enum MHD_Result api_tenants_rename(struct api_request *rq)
 		return MHD_YES;
 	if (!tenant_name_ok(name))
 		return api_field_error(rq, "name", "no leading or trailing spaces");
-	r = mg_store_tenant_rename(rq->gw->store, t.id, name);
+	r = mg_store_tenant_rename(rq->web->store, t.id, name);
 	if (r == MG_ERR_EXISTS)
 		return api_field_error(rq, "name", "a tenant of this name exists");
-	if (r != 0 || (r = mg_store_tenant_by_id(rq->gw->store, t.id, &t)) != 0)
+	if (r != 0 || (r = mg_store_tenant_by_id(rq->web->store, t.id, &t)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("tenants: tenant %lld renamed by account %lld", (long long)t.id,
 		    (long long)rq->who.user_id);
@@ -112,7 +112,7 @@ enum MHD_Result api_tenants_delete(struct api_request *rq)
 
 	if (tenant_of_path(rq, &t) != 0)
 		return MHD_YES;
-	if ((r = mg_store_tenant_usage(rq->gw->store, t.id, &use)) != 0)
+	if ((r = mg_store_tenant_usage(rq->web->store, t.id, &use)) != 0)
 		return api_store_error(rq, r);
 	if (use.devices || use.measurements || use.patients || use.members || use.tokens) {
 		snprintf(why, sizeof(why),
@@ -127,7 +127,7 @@ enum MHD_Result api_tenants_delete(struct api_request *rq)
 					  (json_int_t)use.patients, "members", (json_int_t)use.members,
 					  "tokens", (json_int_t)use.tokens));
 	}
-	if ((r = mg_store_tenant_delete(rq->gw->store, t.id)) != 0)
+	if ((r = mg_store_tenant_delete(rq->web->store, t.id)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("tenants: tenant %lld deleted by account %lld", (long long)t.id,
 		    (long long)rq->who.user_id);
@@ -166,7 +166,7 @@ enum MHD_Result api_tenant_members(struct api_request *rq)
 		return MHD_YES;
 	m.tenant = t.id;
 	m.list = json_array();
-	if ((r = mg_store_user_list(rq->gw->store, add_member, &m)) != 0) {
+	if ((r = mg_store_user_list(rq->web->store, add_member, &m)) != 0) {
 		json_decref(m.list);
 		return api_store_error(rq, r);
 	}
@@ -184,7 +184,7 @@ static enum MHD_Result member_change(struct api_request *rq, bool add)
 
 	if (tenant_of_path(rq, &t) != 0 || (user_id = api_param_id(rq, 1)) < 0)
 		return MHD_YES;
-	if ((r = mg_store_user_by_id(rq->gw->store, user_id, &u)) != 0)
+	if ((r = mg_store_user_by_id(rq->web->store, user_id, &u)) != 0)
 		return api_store_error(rq, r);
 	for (size_t i = 0; i < u.ntenants; i++) {
 		if (u.tenants[i] != t.id)
@@ -195,7 +195,7 @@ static enum MHD_Result member_change(struct api_request *rq, bool add)
 			return api_error(rq, MHD_HTTP_CONFLICT, "the account is in too many tenants");
 		tenants[n++] = t.id;
 	}
-	if ((r = mg_store_user_set_access(rq->gw->store, u.id, u.roles, tenants, n)) != 0)
+	if ((r = mg_store_user_set_access(rq->web->store, u.id, u.roles, tenants, n)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("tenants: account %lld %s tenant %lld by account %lld", (long long)u.id,
 		    add ? "added to" : "removed from", (long long)t.id, (long long)rq->who.user_id);

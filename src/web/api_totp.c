@@ -22,7 +22,7 @@ static void totp_context(int64_t user_id, char *out, size_t outlen)
 
 enum MHD_Result api_totp_begin(struct api_request *rq)
 {
-	const struct mg_master_key *mk = mg_keyring_master(rq->gw->keys);
+	const struct mg_master_key *mk = mg_keyring_master(rq->web->keys);
 	unsigned char secret[MG_TOTP_SECRET_BYTES], sealed[MG_TOTP_SECRET_BYTES + MG_SEAL_OVERHEAD];
 	char base32[MG_TOTP_BASE32_MAX], uri[MG_TOTP_URI_MAX], context[32];
 	char *svg = NULL;
@@ -32,10 +32,10 @@ enum MHD_Result api_totp_begin(struct api_request *rq)
 	totp_context(rq->who.user_id, context, sizeof(context));
 	if ((r = mg_totp_secret_new(secret)) != 0 ||
 	    (r = mg_totp_base32(secret, sizeof(secret), base32, sizeof(base32))) != 0 ||
-	    (r = mg_totp_uri(rq->gw->cfg->totp_issuer, rq->who.name, base32, uri, sizeof(uri))) != 0 ||
+	    (r = mg_totp_uri(rq->web->cfg->totp_issuer, rq->who.name, base32, uri, sizeof(uri))) != 0 ||
 	    (r = mg_qr_svg(uri, &svg)) != 0 ||
 	    (r = mg_secret_seal(mk, context, secret, sizeof(secret), sealed, sizeof(sealed))) != 0 ||
-	    (r = mg_store_totp_set_pending(rq->gw->store, rq->who.user_id, sealed,
+	    (r = mg_store_totp_set_pending(rq->web->store, rq->who.user_id, sealed,
 						 sizeof(sealed))) != 0) {
 		ret = api_store_error(rq, r);
 		goto out;
@@ -55,7 +55,7 @@ out:
 
 enum MHD_Result api_totp_confirm(struct api_request *rq)
 {
-	const struct mg_master_key *mk = mg_keyring_master(rq->gw->keys);
+	const struct mg_master_key *mk = mg_keyring_master(rq->web->keys);
 	char codes[MG_RECOVERY_CODES][MG_RECOVERY_CODE_LEN + 1], context[32];
 	unsigned char hashes[MG_RECOVERY_CODES][MG_TOKEN_HASH_BYTES], secret[64];
 	const char *code = NULL;
@@ -67,7 +67,7 @@ enum MHD_Result api_totp_confirm(struct api_request *rq)
 
 	if (api_string(rq, "code", true, 6, 16, &code) != 0)
 		return MHD_YES;
-	if ((r = mg_store_user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
+	if ((r = mg_store_user_by_id(rq->web->store, rq->who.user_id, &u)) != 0)
 		return api_store_error(rq, r);
 	if (u.totp_pending_len == 0)
 		return api_error(rq, MHD_HTTP_CONFLICT, "no second-factor enrolment in progress");
@@ -80,9 +80,9 @@ enum MHD_Result api_totp_confirm(struct api_request *rq)
 	if (r != 0)
 		return api_field_error(rq, "code", "the code does not match; check the clock of "
 						   "the authenticator");
-	if ((r = mg_store_totp_activate(rq->gw->store, u.id, step)) != 0 ||
+	if ((r = mg_store_totp_activate(rq->web->store, u.id, step)) != 0 ||
 	    (r = mg_recovery_codes_new(mk, MG_RECOVERY_CODES, codes, hashes)) != 0 ||
-	    (r = mg_store_recovery_codes_set(rq->gw->store, u.id,
+	    (r = mg_store_recovery_codes_set(rq->web->store, u.id,
 						   (const unsigned char (*)[MG_TOKEN_HASH_BYTES])hashes,
 						   MG_RECOVERY_CODES)) != 0)
 		return api_store_error(rq, r);
@@ -104,17 +104,17 @@ enum MHD_Result api_totp_remove(struct api_request *rq)
 
 	if (!json_is_string(password))
 		return api_field_error(rq, "password", "required");
-	if ((r = mg_login_reverify(rq->gw, rq->who.user_id, json_string_value(password),
+	if ((r = mg_login_reverify(rq->web->access, rq->who.user_id, json_string_value(password),
 				   json_string_length(password), rq->peer, &ok)) != 0)
 		return api_store_error(rq, r);
 	if (!ok)
 		return api_field_error(rq, "password", "the password is wrong, or the account is locked");
-	if ((r = mg_store_user_by_id(rq->gw->store, rq->who.user_id, &u)) != 0)
+	if ((r = mg_store_user_by_id(rq->web->store, rq->who.user_id, &u)) != 0)
 		return api_store_error(rq, r);
-	if (u.roles & mg_totp_required_roles(rq->gw))
+	if (u.roles & mg_totp_required_roles(rq->web->access))
 		return api_error(rq, MHD_HTTP_CONFLICT,
 				 "a second factor is required for one of your roles");
-	if ((r = mg_store_totp_clear(rq->gw->store, u.id)) != 0)
+	if ((r = mg_store_totp_clear(rq->web->store, u.id)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("login: account %lld removed its second factor", (long long)u.id);
 	api_audit(rq, "totp.remove", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);

@@ -25,7 +25,7 @@ enum MHD_Result api_users_list(struct api_request *rq)
 	json_t *list = json_array();
 	int r;
 
-	if ((r = mg_store_user_list(rq->gw->store, add_user, list)) != 0) {
+	if ((r = mg_store_user_list(rq->web->store, add_user, list)) != 0) {
 		json_decref(list);
 		return api_store_error(rq, r);
 	}
@@ -64,7 +64,7 @@ static int admin_password(struct api_request *rq, const char *user, char *hash, 
 		api_field_error(rq, "password", "required, at most 4096 bytes");
 		return -1;
 	}
-	mg_password_policy_from_config(rq->gw->cfg, &policy);
+	mg_password_policy_from_config(rq->web->cfg, &policy);
 	if (mg_password_check(&policy, user, json_string_value(pw), json_string_length(pw), why,
 			      sizeof(why)) != 0) {
 		api_field_error(rq, "password", why);
@@ -105,13 +105,13 @@ enum MHD_Result api_users_create(struct api_request *rq)
 	u.tenants = tenants;
 	u.password_hash = hash;
 	u.must_change_password = true;	/* a password someone else knows */
-	r = mg_store_user_create(rq->gw->store, &u, &id);
+	r = mg_store_user_create(rq->web->store, &u, &id);
 	sodium_memzero(hash, sizeof(hash));
 	if (r == MG_ERR_EXISTS)
 		return api_field_error(rq, "name", "an account of this name exists");
 	if (r == MG_ERR_NOT_FOUND)
 		return api_field_error(rq, "tenants", "no such tenant");
-	if (r != 0 || (r = mg_store_user_by_id(rq->gw->store, id, &created)) != 0)
+	if (r != 0 || (r = mg_store_user_by_id(rq->web->store, id, &created)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("users: account %lld created by account %lld", (long long)id,
 		    (long long)rq->who.user_id);
@@ -129,7 +129,7 @@ static int user_of_path(struct api_request *rq, struct mg_user *u)
 
 	if (id < 0)
 		return -1;
-	if ((r = mg_store_user_by_id(rq->gw->store, id, u)) != 0) {
+	if ((r = mg_store_user_by_id(rq->web->store, id, u)) != 0) {
 		api_store_error(rq, r);
 		return -1;
 	}
@@ -177,7 +177,7 @@ enum MHD_Result api_users_update(struct api_request *rq)
 		struct mg_tenant t;
 
 		/* Check first, so a bad tenant changes nothing at all. */
-		if ((r = mg_store_tenant_by_id(rq->gw->store, tenants[i], &t)) != 0)
+		if ((r = mg_store_tenant_by_id(rq->web->store, tenants[i], &t)) != 0)
 			return r == MG_ERR_NOT_FOUND ? api_field_error(rq, "tenants", "no such tenant")
 						     : api_store_error(rq, r);
 	}
@@ -188,15 +188,15 @@ enum MHD_Result api_users_update(struct api_request *rq)
 		return api_error(rq, MHD_HTTP_CONFLICT,
 				 "you cannot disable yourself or change your own roles or tenants; "
 				 "another administrator must");
-	if ((r = mg_store_user_update_profile(rq->gw->store, u.id, display_name, email,
+	if ((r = mg_store_user_update_profile(rq->web->store, u.id, display_name, email,
 						    disabled)) != 0)
 		return api_store_error(rq, r);
 	if ((has_roles == 0 || has_tenants == 0) &&
-	    (r = mg_store_user_set_access(rq->gw->store, u.id, roles, tenants, ntenants)) != 0)
+	    (r = mg_store_user_set_access(rq->web->store, u.id, roles, tenants, ntenants)) != 0)
 		return r == MG_ERR_NOT_FOUND ? api_field_error(rq, "tenants", "no such tenant")
 					     : api_store_error(rq, r);
 	if (disabled)
-		mg_session_end_all(rq->gw, u.id);
+		mg_session_end_all(rq->web->access, u.id);
 	mg_log_info("users: account %lld changed by account %lld", (long long)u.id,
 		    (long long)rq->who.user_id);
 	if (roles != u.roles) {
@@ -211,7 +211,7 @@ enum MHD_Result api_users_update(struct api_request *rq)
 	} else {
 		api_audit(rq, "user.update", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	}
-	if ((r = mg_store_user_by_id(rq->gw->store, u.id, &u)) != 0)
+	if ((r = mg_store_user_by_id(rq->web->store, u.id, &u)) != 0)
 		return api_store_error(rq, r);
 	return api_json(rq, MHD_HTTP_OK, api_user_json(&u));
 }
@@ -225,7 +225,7 @@ enum MHD_Result api_users_delete(struct api_request *rq)
 		return MHD_YES;
 	if (u.id == rq->who.user_id)
 		return api_error(rq, MHD_HTTP_CONFLICT, "you cannot delete your own account");
-	if ((r = mg_store_user_delete(rq->gw->store, u.id)) != 0)
+	if ((r = mg_store_user_delete(rq->web->store, u.id)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("users: account %lld deleted by account %lld", (long long)u.id,
 		    (long long)rq->who.user_id);
@@ -242,11 +242,11 @@ enum MHD_Result api_users_password(struct api_request *rq)
 	if (user_of_path(rq, &u) != 0 || admin_password(rq, u.name, hash, sizeof(hash)) != 0)
 		return MHD_YES;
 	/* Reset by someone else: the owner must choose a new one at sign-in. */
-	r = mg_store_user_set_password(rq->gw->store, u.id, hash, true, mg_now_ms());
+	r = mg_store_user_set_password(rq->web->store, u.id, hash, true, mg_now_ms());
 	sodium_memzero(hash, sizeof(hash));
 	if (r != 0)
 		return api_store_error(rq, r);
-	mg_session_end_all(rq->gw, u.id);
+	mg_session_end_all(rq->web->access, u.id);
 	mg_log_info("users: password of account %lld reset by account %lld", (long long)u.id,
 		    (long long)rq->who.user_id);
 	api_audit(rq, "user.password_reset", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
@@ -260,8 +260,8 @@ enum MHD_Result api_users_unlock(struct api_request *rq)
 
 	if (user_of_path(rq, &u) != 0)
 		return MHD_YES;
-	if ((r = mg_store_user_set_lock(rq->gw->store, u.id, 0, 0)) != 0 ||
-	    (r = mg_store_user_login_succeeded(rq->gw->store, u.id)) != 0)
+	if ((r = mg_store_user_set_lock(rq->web->store, u.id, 0, 0)) != 0 ||
+	    (r = mg_store_user_login_succeeded(rq->web->store, u.id)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("users: account %lld unlocked by account %lld", (long long)u.id,
 		    (long long)rq->who.user_id);
@@ -276,9 +276,9 @@ enum MHD_Result api_users_totp_remove(struct api_request *rq)
 
 	if (user_of_path(rq, &u) != 0)
 		return MHD_YES;
-	if ((r = mg_store_totp_clear(rq->gw->store, u.id)) != 0)
+	if ((r = mg_store_totp_clear(rq->web->store, u.id)) != 0)
 		return api_store_error(rq, r);
-	mg_session_end_all(rq->gw, u.id);
+	mg_session_end_all(rq->web->access, u.id);
 	mg_log_info("users: second factor of account %lld removed by account %lld",
 		    (long long)u.id, (long long)rq->who.user_id);
 	api_audit(rq, "user.totp_remove", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);

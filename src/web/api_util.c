@@ -8,7 +8,7 @@
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "web/api.h"
-#include "web/http.h"
+#include "http/http.h"
 
 enum MHD_Result api_json(struct api_request *rq, unsigned status, json_t *body)
 {
@@ -229,7 +229,7 @@ int api_audit(struct api_request *rq, const char *action, const char *object_typ
 	e.tenant_id = tenant_id;
 	e.outcome = outcome;
 	e.details = details;
-	if ((r = mg_audit_append(rq->gw->store, mg_keyring_master(rq->gw->keys), &e)) != 0)
+	if ((r = mg_audit_append(rq->web->store, mg_keyring_master(rq->web->keys), &e)) != 0)
 		mg_log_error("audit: cannot record %s: %s", action, mg_strerror(r));
 	return r;
 }

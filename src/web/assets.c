@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "web/http.h"
+#include "http/http.h"
 
 const struct mg_web_asset *mg_web_asset_find(const char *path)
 {

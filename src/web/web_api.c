@@ -5,15 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/gateway.h"
+#include "http/http.h"
 #include "web/api.h"
 #include "web/assets.h"
-#include "web/http.h"
+
+/* Memory libmicrohttpd gives each connection for headers and buffers. */
+#define WEB_CONNECTION_MEMORY (64 * 1024)
 
 /* A request that is not for the API: a file of the web interface. */
 static int other_marker;
 
-enum MHD_Result mg_web_handler(void *cls, struct MHD_Connection *c, const char *url,
+static enum MHD_Result web_handler(void *cls, struct MHD_Connection *c, const char *url,
 			       const char *method, const char *version, const char *upload_data,
 			       size_t *upload_data_size, void **con_cls)
 {
@@ -38,7 +40,7 @@ enum MHD_Result mg_web_handler(void *cls, struct MHD_Connection *c, const char *
 		}
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;
-		rq->gw = cls;
+		rq->web = cls;
 		rq->conn = c;
 		mg_http_peer_address(c, rq->peer, sizeof(rq->peer));
 		*con_cls = rq;
@@ -66,7 +68,7 @@ enum MHD_Result mg_web_handler(void *cls, struct MHD_Connection *c, const char *
 	return mg_api_dispatch(rq);
 }
 
-void mg_web_request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+static void web_request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			      enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
@@ -75,4 +77,22 @@ void mg_web_request_completed(void *cls, struct MHD_Connection *c, void **con_cl
 	if (*con_cls != &other_marker)
 		mg_api_request_free(*con_cls);
 	*con_cls = NULL;
+}
+
+int mg_web_port_start(struct mg_web *web, int fd, const struct mg_http_tls *tls,
+		      struct mg_http_listener **out)
+{
+	const struct mg_http_listener_params p = {
+		.name = "web",
+		.fd = fd,
+		.limits = &web->cfg->web,
+		.threads = web->cfg->threads,
+		.connection_memory = WEB_CONNECTION_MEMORY,
+		.tls = tls,
+		.handler = web_handler,
+		.handler_cls = web,
+		.completed = web_request_completed,
+	};
+
+	return mg_http_listener_start(&p, out);
 }

@@ -1,13 +1,15 @@
-/* The web port's libmicrohttpd callbacks (cls is the struct gateway). */
+/* The web port: the JSON API and the web interface's files on one HTTPS
+ * listener. */
 #ifndef MG_WEB_WEB_API_H
 #define MG_WEB_WEB_API_H
 
-#include <microhttpd.h>
+#include "http/listener.h"
+#include "web/web.h"
 
-enum MHD_Result mg_web_handler(void *cls, struct MHD_Connection *c, const char *url,
-			       const char *method, const char *version, const char *upload_data,
-			       size_t *upload_data_size, void **con_cls);
-void mg_web_request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-			      enum MHD_RequestTerminationCode toe);
+/* Start the web port on fd (bound and listening; the listener's from now
+ * on) with web's modules, which must outlive it. Returns 0 or < 0 (logged).
+ * *out is the caller's (mg_http_listener_stop). */
+int mg_web_port_start(struct mg_web *web, int fd, const struct mg_http_tls *tls,
+		      struct mg_http_listener **out);
 
 #endif

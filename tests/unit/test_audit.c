@@ -15,7 +15,7 @@
 
 #include "audit/audit.h"
 #include "common/config.h"
-#include "daemon/privileges.h"
+#include "common/privileges.h"
 #include "store_fixture.h"
 
 struct audit_fixture {

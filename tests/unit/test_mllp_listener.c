@@ -33,8 +33,8 @@
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
 #include "crypto/keys.h"
-#include "daemon/gateway.h"
-#include "daemon/privileges.h"
+#include "ingest/pipeline.h"
+#include "common/privileges.h"
 #include "hl7/hl7.h"
 #include "ingest/mllp_listener.h"
 #include "ingest/writer.h"
@@ -56,7 +56,15 @@ struct identity {
 struct fixture {
 	char dir[64];
 	struct mg_config cfg;
-	struct gateway gw;
+	struct {	/* what the daemon would hand the listener */
+		const struct mg_config *cfg;
+		struct mg_store *store;
+		struct mg_keyring *keys;
+		struct mg_writer *writer;
+		struct mg_ingest *ingest;
+		char *server_cert_pem, *server_key_pem, *device_ca_pem;
+		const char *tls_priorities;
+	} gw;
 	struct mg_ca *device_ca, *instance_ca, *foreign_ca;
 	gnutls_x509_crt_t instance_crt;
 	int64_t tenant;
@@ -136,6 +144,17 @@ static char *read_text_file(const char *path)
 	return text;
 }
 
+/* The keyring's source of wrapped tenant keys, as the daemon wires it. */
+static int wrapped_key(void *arg, int64_t tenant_id, unsigned char *wrapped, size_t len)
+{
+	struct mg_tenant t;
+	int r;
+
+	if ((r = mg_store_tenant_by_id(arg, tenant_id, &t)) == 0)
+		memcpy(wrapped, t.wrapped_key, len);
+	return r;
+}
+
 static int group_setup(void **state)
 {
 	static const char *const dns[] = { "localhost" };
@@ -163,7 +182,6 @@ static int group_setup(void **state)
 	fx->cfg.mllp.enabled = true;
 	fx->cfg.mllp.connection_timeout = TIMEOUT_S;
 	fx->gw.cfg = &fx->cfg;
-	fx->gw.web_fd = fx->gw.device_fd = -1;
 	fx->gw.tls_priorities = mg_tls_priorities(NULL);
 	if (mg_store_open(&fx->cfg, true, &fx->gw.store, err, sizeof(err)) != 0 ||
 	    mg_store_migrate(fx->gw.store, &version) != 0)
@@ -171,10 +189,14 @@ static int group_setup(void **state)
 	fx->real_put = fx->gw.store->measurement_put_batch;
 	snprintf(path, sizeof(path), "%s/master.key", fx->dir);
 	if (mg_master_key_create(path) != 0 || mg_master_key_load(path, &mk) != 0 ||
-	    mg_keyring_new(mk, fx->gw.store, &fx->gw.keys) != 0 ||
+	    mg_keyring_new(mk, &fx->gw.keys) != 0 ||
 	    mg_tenant_key_new(mg_keyring_master(fx->gw.keys), wrapped) != 0 ||
 	    mg_store_tenant_create(fx->gw.store, "default", wrapped, &fx->tenant) != 0 ||
 	    mg_writer_new(fx->gw.store, &fx->gw.writer) != 0)
+		return -1;
+	mg_keyring_set_source(fx->gw.keys, wrapped_key, fx->gw.store);
+	const struct mg_ingest_deps ingest = { .keys = fx->gw.keys, .writer = fx->gw.writer };
+	if (mg_ingest_new(&ingest, &fx->gw.ingest) != 0)
 		return -1;
 	/* The device CA, an instance CA with its server certificate, and a
 	 * CA nobody trusts. */
@@ -217,6 +239,7 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	mg_writer_free(fx->gw.writer);
+	mg_ingest_free(fx->gw.ingest);
 	mg_keyring_free(fx->gw.keys);
 	mg_store_close(fx->gw.store);
 	identity_free(&fx->good);
@@ -247,7 +270,14 @@ static void listener_start(void)
 	assert_int_equal(mg_listen_tcp("127.0.0.1", 0, &fd, err, sizeof(err)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	fx->port = ntohs(sin.sin_port);
-	assert_int_equal(mg_mllp_listener_start(&fx->gw, fd, &fx->listener), 0);
+	const struct mg_mllp_deps deps = {
+		.limits = &fx->cfg.mllp, .store = fx->gw.store, .keys = fx->gw.keys,
+		.ingest = fx->gw.ingest, .cert_pem = fx->gw.server_cert_pem,
+		.key_pem = fx->gw.server_key_pem, .ca_pem = fx->gw.device_ca_pem,
+		.priorities = fx->gw.tls_priorities,
+	};
+
+	assert_int_equal(mg_mllp_listener_start(&deps, fd, &fx->listener), 0);
 }
 
 static int test_setup(void **state)

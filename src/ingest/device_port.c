@@ -1,25 +1,24 @@
-/* The device port: EST enrolment without a client certificate, everything
- * else only for a device whose certificate the device CA signed and that
- * is neither blocked nor revoked. Measurements are handed to the writer
- * and the connection is suspended until their transaction is durable, so
- * waiting for the disk holds no thread. */
-#include "web/device_api.h"
+/* The device port (ingest/device_port.h): EST enrolment without a client
+ * certificate, everything else only for a device whose certificate the
+ * device CA signed and that is neither blocked nor revoked. Measurements go
+ * to the ingest pipeline and the connection is suspended until their
+ * transaction is durable, so waiting for the disk holds no thread. */
+#include "ingest/device_port.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
-#include "daemon/switches.h"
-#include "detect/detect.h"
+#include "access/switches.h"
 #include "ingest/measurement_json.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "audit/audit.h"
 #include "crypto/keyring.h"
-#include "outbox/outbox.h"
 #include "tls/peer.h"
-#include "web/device_internal.h"
-#include "web/http.h"
+#include "http/http.h"
+#include "ingest/device_internal.h"
 
 static enum device_route route_of(const char *method, const char *url)
 {
@@ -32,7 +31,7 @@ static enum device_route route_of(const char *method, const char *url)
 	return ROUTE_NONE;
 }
 
-void mg_device_connection_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+static void connection_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 				 enum MHD_ConnectionNotificationCode code)
 {
 	(void)cls;
@@ -45,7 +44,7 @@ void mg_device_connection_notify(void *cls, struct MHD_Connection *c, void **soc
 	}
 }
 
-void mg_device_request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 				 enum MHD_RequestTerminationCode toe)
 {
 	struct device_request *rq = *con_cls;
@@ -55,7 +54,7 @@ void mg_device_request_completed(void *cls, struct MHD_Connection *c, void **con
 	(void)toe;
 	if (rq == NULL)
 		return;
-	atomic_fetch_sub(&rq->gw->inflight, 1);
+	atomic_fetch_sub(&rq->dp->inflight, 1);
 	free(rq->body);
 	free(rq);
 	*con_cls = NULL;
@@ -70,7 +69,7 @@ void device_audit(struct device_request *rq, const char *action, const char *obj
 		.outcome = (enum mg_audit_outcome)outcome, .reason = reason,
 	};
 
-	mg_audit_device(rq->gw->store, mg_keyring_master(rq->gw->keys), &e);
+	mg_audit_device(rq->dp->deps.store, mg_keyring_master(rq->dp->deps.keys), &e);
 }
 
 /* Check the connection's client certificate once; later requests on the
@@ -114,7 +113,7 @@ static enum MHD_Result device_authenticate(struct device_request *rq)
 		rq->answered = true;
 		return mg_http_error(rq->connection, MHD_HTTP_UNAUTHORIZED, why);
 	}
-	r = mg_store_device_by_fingerprint(rq->gw->store, dc->fingerprint, &rq->device);
+	r = mg_store_device_by_fingerprint(rq->dp->deps.store, dc->fingerprint, &rq->device);
 	if (r == 0 && rq->device.status == MG_DEVICE_ACTIVE)
 		return MHD_YES;
 	rq->answered = true;
@@ -155,7 +154,7 @@ static enum MHD_Result request_begin(struct device_request *rq)
 		return mg_http_error(c, status, why);
 	}
 	if (rq->route != ROUTE_NONE &&
-	    !mg_interface_on(rq->gw, rq->route == ROUTE_MEASUREMENTS ? MG_IF_DEVICE
+	    !mg_interface_on(rq->dp->deps.switches, rq->route == ROUTE_MEASUREMENTS ? MG_IF_DEVICE
 								    : MG_IF_ENROLMENT)) {
 		rq->answered = true;
 		return mg_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -178,7 +177,7 @@ static enum MHD_Result request_begin(struct device_request *rq)
 		}
 		break;
 	case ROUTE_MEASUREMENTS:
-		rq->max = rq->gw->cfg->device_body_max;
+		rq->max = rq->dp->deps.cfg->device_body_max;
 		ret = device_authenticate(rq);
 		if (rq->answered)
 			return ret;
@@ -231,14 +230,15 @@ static enum MHD_Result measurement_answer(struct device_request *rq)
 	const struct mg_measurement_put *p = &rq->job.put;
 	struct MHD_Connection *c = rq->connection;
 
+	if (p->result == MG_ERR_INVALID || p->result == MG_ERR_RANGE)
+		return mg_http_error(c, MHD_HTTP_BAD_REQUEST, rq->error);
 	if (p->result != 0) {
 		mg_log_error("device port: measurement of device %lld not stored: %s",
 			     (long long)rq->device.id, mg_strerror(p->result));
 		return mg_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "measurement not stored, retry later");
 	}
-	if (!p->duplicate)
-		mg_detect_stored(rq->gw->detector, p->id, &rq->job.measurement);
+	mg_ingest_stored(rq->dp->deps.ingest, &rq->job);
 	return mg_http_json(c, p->duplicate ? MHD_HTTP_OK : MHD_HTTP_CREATED,
 			    json_pack("{s:I, s:b}", "id", (json_int_t)p->id, "duplicate",
 				      p->duplicate));
@@ -261,7 +261,7 @@ static int firmware_note(struct device_request *rq)
 		return -1;
 	if (strcmp(fw, rq->device.firmware) == 0)
 		return 0;
-	if ((r = mg_store_device_set_firmware(rq->gw->store, rq->device.id, fw)) != 0)
+	if ((r = mg_store_device_set_firmware(rq->dp->deps.store, rq->device.id, fw)) != 0)
 		mg_log_error("device port: cannot record the firmware of device %lld: %s",
 			     (long long)rq->device.id, mg_strerror(r));
 	else
@@ -271,57 +271,32 @@ static int firmware_note(struct device_request *rq)
 
 static enum MHD_Result measurement_submit(struct device_request *rq)
 {
-	struct mg_measurement *m = &rq->job.measurement;
-	struct mg_measurement_put *p = &rq->job.put;
-	const struct mg_tenant_key *tk;
+	struct mg_ingest *in = rq->dp->deps.ingest;
 	char err[256];
-	size_t idlen;
 	int r;
 
 	if (firmware_note(rq) != 0)
 		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST,
 				     "X-Device-Firmware: 1 to 64 characters of A-Z a-z 0-9 . _ + - ( )");
-	mg_detect_device_request(rq->gw->detector, rq->device.id, rq->device.tenant_id,
-				 mg_now_ms());
-	r = mg_measurement_parse(rq->body ? rq->body : "", rq->len, mg_now_ms(), m, err,
-				 sizeof(err));
+	mg_ingest_request(in, &rq->device);
+	r = mg_measurement_parse(rq->body ? rq->body : "", rq->len, mg_now_ms(),
+				 &rq->job.measurement, err, sizeof(err));
 	if (r == MG_ERR_NOMEM)
 		return mg_http_error(rq->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "out of memory, retry later");
-	if (r == MG_ERR_RANGE) {
+	if (r != 0) {
 		const char *q = strrchr(err, ' ');	/* "... for body_weight" */
 
-		mg_detect_implausible(rq->gw->detector, rq->device.id, rq->device.tenant_id,
-				      q ? q + 1 : "");
-	}
-	if (r != 0)
+		mg_ingest_refused(in, &rq->device, r, r == MG_ERR_RANGE && q ? q + 1 : NULL);
 		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST, err);
-	m->device_id = rq->device.id;
-	m->tenant_id = rq->device.tenant_id;
-	if ((r = mg_keyring_tenant(rq->gw->keys, m->tenant_id, &tk)) != 0) {
-		mg_log_error("device port: key of tenant %lld unavailable: %s",
-			     (long long)m->tenant_id, mg_strerror(r));
-		return mg_http_error(rq->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
-				     "measurement not stored, retry later");
 	}
-	idlen = strlen(m->patient_id);
-	mg_patient_blind_index(tk, m->patient_id, idlen, p->blind_index);
-	if (mg_patient_seal(tk, m->patient_id, idlen, p->sealed_patient,
-			    sizeof(p->sealed_patient)) != 0)
-		return mg_http_error(rq->connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				     "cannot seal patient identifier");
-	p->sealed_len = idlen + MG_SEAL_OVERHEAD;
-	p->received_ms = mg_now_ms();
-	p->ndestinations = mg_outbox_destinations(rq->gw->outbox, m->tenant_id,
-						  rq->job.destinations, MG_EMR_MAX);
-	p->destinations = rq->job.destinations;
-	rq->job.done = measurement_stored;
-	rq->job.done_arg = rq;
 	/* Suspend before submitting: the writer may answer at once. */
 	MHD_suspend_connection(rq->connection);
 	rq->submitted = true;
-	if (mg_writer_submit(rq->gw->writer, &rq->job) != 0) {
-		p->result = MG_ERR_UNAVAILABLE;
+	r = mg_ingest_submit(in, &rq->device, &rq->job, measurement_stored, rq, rq->error,
+			     sizeof(rq->error));
+	if (r != 0) {
+		rq->job.put.result = r;
 		rq->done = true;
 		MHD_resume_connection(rq->connection);
 	}
@@ -347,7 +322,7 @@ static enum MHD_Result request_end(struct device_request *rq)
 	return MHD_NO;
 }
 
-enum MHD_Result mg_device_handler(void *cls, struct MHD_Connection *c, const char *url,
+static enum MHD_Result device_handler(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
 				  void **con_cls)
@@ -358,8 +333,8 @@ enum MHD_Result mg_device_handler(void *cls, struct MHD_Connection *c, const cha
 	if (rq == NULL) {
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;
-		rq->gw = cls;
-		atomic_fetch_add(&rq->gw->inflight, 1);
+		rq->dp = cls;
+		atomic_fetch_add(&rq->dp->inflight, 1);
 		rq->connection = c;
 		rq->route = route_of(method, url);
 		mg_http_peer_address(c, rq->peer, sizeof(rq->peer));
@@ -377,4 +352,65 @@ enum MHD_Result mg_device_handler(void *cls, struct MHD_Connection *c, const cha
 		return ret;
 	}
 	return request_end(rq);
+}
+
+/* Memory libmicrohttpd gives each connection for headers and buffers: a
+ * device request's headers are small, and 10,000 idle devices must fit. */
+#define DEVICE_CONNECTION_MEMORY (16 * 1024)
+
+int mg_device_port_start(const struct mg_device_port_deps *deps, int fd,
+			 const struct mg_http_tls *tls, struct mg_device_port **out)
+{
+	struct mg_device_port *dp;
+	int r;
+
+	*out = NULL;
+	if ((dp = calloc(1, sizeof(*dp))) == NULL)
+		return MG_ERR_NOMEM;
+	dp->deps = *deps;
+	atomic_init(&dp->inflight, 0);
+	if ((r = mg_est_prepare(dp)) != 0) {
+		mg_log_error("cannot encode the device CA for EST: %s", mg_strerror(r));
+		goto fail;
+	}
+	const struct mg_http_listener_params p = {
+		.name = "device",
+		.fd = fd,
+		.limits = &deps->cfg->device,
+		.threads = deps->cfg->threads,
+		.connection_memory = DEVICE_CONNECTION_MEMORY,
+		.tls = tls,
+		.trust_pem = deps->device_ca_pem,
+		.handler = device_handler,
+		.handler_cls = dp,
+		.completed = request_completed,
+		.notify_connection = connection_notify,
+	};
+	if ((r = mg_http_listener_start(&p, &dp->listener)) != 0)
+		goto fail;
+	*out = dp;
+	return 0;
+fail:
+	mg_device_port_free(dp);
+	return r;
+}
+
+void mg_device_port_quiesce(struct mg_device_port *dp)
+{
+	if (dp != NULL)
+		mg_http_listener_quiesce(dp->listener);
+}
+
+long mg_device_port_inflight(struct mg_device_port *dp)
+{
+	return dp != NULL ? atomic_load(&dp->inflight) : 0;
+}
+
+void mg_device_port_free(struct mg_device_port *dp)
+{
+	if (dp == NULL)
+		return;
+	mg_http_listener_stop(dp->listener);
+	mg_est_release(dp);
+	free(dp);
 }

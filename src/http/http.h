@@ -1,6 +1,7 @@
-/* Response helpers shared by the HTTP handlers of both ports. */
-#ifndef MG_WEB_HTTP_H
-#define MG_WEB_HTTP_H
+/* Response and request helpers shared by the HTTP handlers of both ports
+ * (the web port in src/web/, the device port in src/ingest/). */
+#ifndef MG_HTTP_HTTP_H
+#define MG_HTTP_HTTP_H
 
 #include <jansson.h>
 #include <microhttpd.h>

@@ -5,12 +5,13 @@
  * MG_SWITCH_CACHE_MS. A switched-off interface refuses new work with a
  * clear answer (devices keep their measurements queued and retry; the EMR
  * queue keeps growing and catches up when switched on). */
-#ifndef MG_DAEMON_SWITCHES_H
-#define MG_DAEMON_SWITCHES_H
+#ifndef MG_ACCESS_SWITCHES_H
+#define MG_ACCESS_SWITCHES_H
 
 #include <stdbool.h>
 
-struct gateway;
+struct mg_store;
+struct mg_switches;
 
 enum mg_interface { MG_IF_DEVICE, MG_IF_ENROLMENT, MG_IF_MLLP, MG_IF_EMR, MG_IF_COUNT };
 
@@ -20,12 +21,17 @@ enum mg_interface { MG_IF_DEVICE, MG_IF_ENROLMENT, MG_IF_MLLP, MG_IF_EMR, MG_IF_
 const char *mg_interface_name(enum mg_interface i);
 int mg_interface_parse(const char *text, enum mg_interface *out);
 
+/* The switches of this gateway, read from store (which must outlive them).
+ * Returns 0 or MG_ERR_NOMEM; *out is the caller's (mg_switches_free). */
+int mg_switches_new(struct mg_store *store, struct mg_switches **out);
+void mg_switches_free(struct mg_switches *sw);
+
 /* Whether i is on (it is unless switched off); read from the store at most
- * once per MG_SWITCH_CACHE_MS per gateway. A store error keeps the last
- * known state. */
-bool mg_interface_on(struct gateway *gw, enum mg_interface i);
+ * once per MG_SWITCH_CACHE_MS. A store error keeps the last known state.
+ * sw may be NULL (everything on). Thread-safe. */
+bool mg_interface_on(struct mg_switches *sw, enum mg_interface i);
 
 /* Switch i on or off for every gateway. Returns 0 or the store's error. */
-int mg_interface_set(struct gateway *gw, enum mg_interface i, bool on);
+int mg_interface_set(struct mg_switches *sw, enum mg_interface i, bool on);
 
 #endif

@@ -1,6 +1,6 @@
 /* Listening sockets and dropping root privileges (bind first, then drop). */
-#ifndef MG_DAEMON_PRIVILEGES_H
-#define MG_DAEMON_PRIVILEGES_H
+#ifndef MG_COMMON_PRIVILEGES_H
+#define MG_COMMON_PRIVILEGES_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-#include "web/http.h"
+#include "http/http.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

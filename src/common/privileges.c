@@ -1,4 +1,4 @@
-#include "daemon/privileges.h"
+#include "common/privileges.h"
 
 #include <errno.h>
 #include <fcntl.h>

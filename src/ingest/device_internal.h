@@ -1,14 +1,23 @@
-/* Shared by the handlers of the device port (device_api.c, est_api.c). */
-#ifndef MG_WEB_DEVICE_INTERNAL_H
-#define MG_WEB_DEVICE_INTERNAL_H
+/* Shared by the handlers of the device port (device_port.c, est_port.c). */
+#ifndef MG_INGEST_DEVICE_INTERNAL_H
+#define MG_INGEST_DEVICE_INTERNAL_H
 
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
-#include "daemon/gateway.h"
+#include "ingest/device_port.h"
 #include "ingest/writer.h"
 #include "store/store.h"
 #include "tls/ca.h"
+
+struct mg_device_port {
+	struct mg_device_port_deps deps;
+	char *est_cacerts;		/* base64 PKCS#7 of the device CA */
+	size_t est_cacerts_len;
+	atomic_long inflight;		/* requests begun, not completed */
+	struct mg_http_listener *listener;
+};
 
 enum device_route {
 	ROUTE_NONE,
@@ -27,7 +36,7 @@ struct device_conn {
 
 /* One request on the device port, from its headers to its answer. */
 struct device_request {
-	struct gateway *gw;
+	struct mg_device_port *dp;
 	struct MHD_Connection *connection;
 	enum device_route route;
 	char peer[64];		/* client address, for logs */
@@ -39,6 +48,7 @@ struct device_request {
 	bool done;		/* the writer answered */
 	struct mg_device device;	/* the authenticated device */
 	struct mg_write_job job;
+	char error[256];	/* why the pipeline refused it, for the answer */
 };
 
 /* Record an audit event about this device request ("device:<id>" as the
@@ -51,8 +61,8 @@ enum MHD_Result mg_est_cacerts(struct device_request *rq);
 enum MHD_Result mg_est_simpleenroll(struct device_request *rq);
 
 /* Build the base64 PKCS#7 of the device CA that cacerts serves into
- * gw->est_cacerts (freed by mg_est_release). Returns 0 or < 0. */
-int mg_est_prepare(struct gateway *gw);
-void mg_est_release(struct gateway *gw);
+ * dp->est_cacerts (freed by mg_est_release). Returns 0 or < 0. */
+int mg_est_prepare(struct mg_device_port *dp);
+void mg_est_release(struct mg_device_port *dp);
 
 #endif

@@ -11,30 +11,30 @@
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
 #include "tls/est.h"
-#include "web/device_internal.h"
-#include "web/http.h"
+#include "http/http.h"
+#include "ingest/device_internal.h"
 
 #define EST_REALM "medgate EST"
 #define PKCS7_CERTS_ONLY "application/pkcs7-mime; smime-type=certs-only"
 
-int mg_est_prepare(struct gateway *gw)
+int mg_est_prepare(struct mg_device_port *dp)
 {
 	unsigned char *der = NULL;
 	size_t len = 0;
 	int r;
 
-	if ((r = mg_ca_cert_der(gw->device_ca, &der, &len)) != 0)
+	if ((r = mg_ca_cert_der(dp->deps.device_ca, &der, &len)) != 0)
 		return r;
-	r = mg_est_certs_only((const unsigned char *const *)&der, &len, 1, &gw->est_cacerts,
-			      &gw->est_cacerts_len);
+	r = mg_est_certs_only((const unsigned char *const *)&der, &len, 1, &dp->est_cacerts,
+			      &dp->est_cacerts_len);
 	free(der);
 	return r;
 }
 
-void mg_est_release(struct gateway *gw)
+void mg_est_release(struct mg_device_port *dp)
 {
-	free(gw->est_cacerts);
-	gw->est_cacerts = NULL;
+	free(dp->est_cacerts);
+	dp->est_cacerts = NULL;
 }
 
 static enum MHD_Result pkcs7_answer(struct MHD_Connection *c, const char *b64, size_t len)
@@ -55,7 +55,7 @@ static enum MHD_Result pkcs7_answer(struct MHD_Connection *c, const char *b64, s
 
 enum MHD_Result mg_est_cacerts(struct device_request *rq)
 {
-	return pkcs7_answer(rq->connection, rq->gw->est_cacerts, rq->gw->est_cacerts_len);
+	return pkcs7_answer(rq->connection, rq->dp->est_cacerts, rq->dp->est_cacerts_len);
 }
 
 static enum MHD_Result refuse_token(struct device_request *rq)
@@ -88,7 +88,7 @@ static int token_from_request(struct device_request *rq, unsigned char hash[MG_T
 
 	user = MHD_basic_auth_get_username_password(rq->connection, &password);
 	if (password != NULL && (len = strlen(password)) > 0 && len <= MG_TOKEN_TEXT_MAX) {
-		mg_token_hash(mg_keyring_master(rq->gw->keys), password, len, hash);
+		mg_token_hash(mg_keyring_master(rq->dp->deps.keys), password, len, hash);
 		r = 0;
 	}
 	if (password != NULL) {
@@ -102,7 +102,7 @@ static int token_from_request(struct device_request *rq, unsigned char hash[MG_T
 
 enum MHD_Result mg_est_simpleenroll(struct device_request *rq)
 {
-	struct gateway *gw = rq->gw;
+	const struct mg_device_port_deps *deps = &rq->dp->deps;
 	unsigned char hash[MG_TOKEN_HASH_BYTES];
 	struct mg_enrol_token token;
 	struct mg_issued_cert cert;
@@ -117,7 +117,7 @@ enum MHD_Result mg_est_simpleenroll(struct device_request *rq)
 
 	memset(&cert, 0, sizeof(cert));
 	if (token_from_request(rq, hash) != 0 ||
-	    (r = mg_store_token_find(gw->store, hash, now, &token)) == MG_ERR_NOT_FOUND)
+	    (r = mg_store_token_find(deps->store, hash, now, &token)) == MG_ERR_NOT_FOUND)
 		return refuse_token(rq);
 	if (r != 0)
 		return mg_http_error(rq->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -127,8 +127,8 @@ enum MHD_Result mg_est_simpleenroll(struct device_request *rq)
 				    "body is not a base64 PKCS#10 certificate request");
 		goto out;
 	}
-	if ((r = mg_ca_sign_client_csr(gw->device_ca, csr, csr_len, token.device_name,
-				       gw->cfg->device_cert_days, &cert)) != 0) {
+	if ((r = mg_ca_sign_client_csr(deps->device_ca, csr, csr_len, token.device_name,
+				       deps->cfg->device_cert_days, &cert)) != 0) {
 		ret = mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST,
 				    r == MG_ERR_INVALID
 					    ? "certificate request invalid: bad signature or key type"
@@ -141,7 +141,7 @@ enum MHD_Result mg_est_simpleenroll(struct device_request *rq)
 	memcpy(d.cert_fingerprint, cert.fingerprint, sizeof(d.cert_fingerprint));
 	memcpy(d.cert_serial, cert.serial, sizeof(d.cert_serial));
 	d.cert_not_after_ms = cert.not_after_ms;
-	if ((r = mg_store_device_enrol(gw->store, token.id, now, &d)) == MG_ERR_NOT_FOUND) {
+	if ((r = mg_store_device_enrol(deps->store, token.id, now, &d)) == MG_ERR_NOT_FOUND) {
 		ret = refuse_token(rq);	/* used by a concurrent request */
 		goto out;
 	}

@@ -1,0 +1,49 @@
+/* One HTTPS listener: a libmicrohttpd daemon with an epoll thread pool on
+ * a socket bound earlier (before privileges were dropped). The web port
+ * (src/web/) and the device port (src/ingest/) are each one of these, with
+ * their own handler, limits and, for devices, client-certificate trust. */
+#ifndef MG_HTTP_LISTENER_H
+#define MG_HTTP_LISTENER_H
+
+#include <microhttpd.h>
+#include <stddef.h>
+
+#include "common/config.h"
+
+/* The server's TLS material, PEM text owned by the caller (it must outlive
+ * the listener), and the GnuTLS priority string of the TLS profile. */
+struct mg_http_tls {
+	const char *cert_pem;
+	const char *key_pem;
+	const char *priorities;
+};
+
+struct mg_http_listener_params {
+	const char *name;			/* "web", "device": for the log */
+	int fd;					/* bound, listening; the listener's now */
+	const struct mg_listener_config *limits;
+	unsigned threads;			/* 0: one per core */
+	size_t connection_memory;		/* bytes libmicrohttpd gives a connection */
+	const struct mg_http_tls *tls;
+	const char *trust_pem;			/* client-certificate CA, or NULL */
+	MHD_AccessHandlerCallback handler;
+	void *handler_cls;
+	MHD_RequestCompletedCallback completed;	/* may be NULL */
+	MHD_NotifyConnectionCallback notify_connection;	/* may be NULL */
+};
+
+struct mg_http_listener;
+
+/* Start serving on p->fd. Returns 0 or MG_ERR_IO (logged). *out is the
+ * caller's (mg_http_listener_stop). */
+int mg_http_listener_start(const struct mg_http_listener_params *p,
+			   struct mg_http_listener **out);
+
+/* Stop accepting connections and close the listening socket, so its port
+ * is free; requests in flight go on. NULL does nothing. */
+void mg_http_listener_quiesce(struct mg_http_listener *l);
+
+/* Close every connection, stop the threads and free. NULL does nothing. */
+void mg_http_listener_stop(struct mg_http_listener *l);
+
+#endif

@@ -1,0 +1,114 @@
+/* The ingest pipeline (ingest/pipeline.h). */
+#include "ingest/pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "crypto/keyring.h"
+#include "detect/detect.h"
+
+struct mg_ingest {
+	struct mg_ingest_deps deps;
+};
+
+int mg_ingest_new(const struct mg_ingest_deps *deps, struct mg_ingest **out)
+{
+	struct mg_ingest *in;
+
+	*out = NULL;
+	if (deps->keys == NULL || deps->writer == NULL)
+		return MG_ERR_INVALID;
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		return MG_ERR_NOMEM;
+	in->deps = *deps;
+	*out = in;
+	return 0;
+}
+
+void mg_ingest_free(struct mg_ingest *in)
+{
+	free(in);
+}
+
+void mg_ingest_request(struct mg_ingest *in, const struct mg_device *d)
+{
+	mg_detect_device_request(in->deps.detector, d->id, d->tenant_id, mg_now_ms());
+}
+
+void mg_ingest_refused(struct mg_ingest *in, const struct mg_device *d, int r,
+		       const char *quantity)
+{
+	if (r == MG_ERR_RANGE)
+		mg_detect_implausible(in->deps.detector, d->id, d->tenant_id,
+				      quantity != NULL ? quantity : "");
+}
+
+/* Seal the patient identifier under the tenant's key, with its blind
+ * index. Returns 0 or MG_ERR_UNAVAILABLE (logged, without the id). */
+static int seal_patient(struct mg_ingest *in, const struct mg_measurement *m,
+			struct mg_measurement_put *p)
+{
+	const struct mg_tenant_key *tk;
+	size_t idlen = strlen(m->patient_id);
+	int r;
+
+	if ((r = mg_keyring_tenant(in->deps.keys, m->tenant_id, &tk)) != 0) {
+		mg_log_error("ingest: key of tenant %lld unavailable: %s", (long long)m->tenant_id,
+			     mg_strerror(r));
+		return MG_ERR_UNAVAILABLE;
+	}
+	mg_patient_blind_index(tk, m->patient_id, idlen, p->blind_index);
+	if (mg_patient_seal(tk, m->patient_id, idlen, p->sealed_patient,
+			    sizeof(p->sealed_patient)) != 0) {
+		mg_log_error("ingest: cannot seal a patient identifier of device %lld",
+			     (long long)m->device_id);
+		return MG_ERR_UNAVAILABLE;
+	}
+	p->sealed_len = idlen + MG_SEAL_OVERHEAD;
+	return 0;
+}
+
+int mg_ingest_submit(struct mg_ingest *in, const struct mg_device *d, struct mg_write_job *job,
+		     mg_write_done_fn done, void *arg, char *err, size_t errlen)
+{
+	struct mg_measurement *m = &job->measurement;
+	struct mg_measurement_put *p = &job->put;
+	int64_t now = mg_now_ms();
+	int r;
+
+	/* Whatever the transport checked, nothing unchecked reaches the store. */
+	if ((r = mg_measurement_check(m, now, err, errlen)) != 0) {
+		mg_ingest_refused(in, d, r, NULL);
+		return r;
+	}
+	m->device_id = d->id;
+	m->tenant_id = d->tenant_id;
+	memset(p, 0, sizeof(*p));
+	p->m = m;
+	if ((r = seal_patient(in, m, p)) != 0) {
+		mg_measurement_error(err, errlen, "measurement not stored, retry later");
+		return r;
+	}
+	p->received_ms = now;
+	p->ndestinations = in->deps.route != NULL
+				   ? in->deps.route(in->deps.route_arg, m->tenant_id,
+						    job->destinations, MG_EMR_MAX)
+				   : 0;
+	p->destinations = job->destinations;
+	job->done = done;
+	job->done_arg = arg;
+	if (mg_writer_submit(in->deps.writer, job) != 0) {
+		mg_measurement_error(err, errlen, "gateway stopping, retry later");
+		return MG_ERR_UNAVAILABLE;
+	}
+	return 0;
+}
+
+void mg_ingest_stored(struct mg_ingest *in, const struct mg_write_job *job)
+{
+	if (job->put.result == 0 && !job->put.duplicate)
+		mg_detect_stored(in->deps.detector, job->put.id, &job->measurement);
+}
