@@ -101,6 +101,11 @@ endif()
 add_test(NAME source/banned-functions
 	COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/check-banned.sh ${CMAKE_SOURCE_DIR})
 
+# No file under src/ includes a header from a layer above its own
+# (docs/internals/layers.md).
+add_test(NAME source/layers
+	COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/check-layers.py ${CMAKE_SOURCE_DIR})
+
 # docs/configuration.md is generated from the key table; it must match.
 add_test(NAME source/configuration-doc-current
 	COMMAND bash -c "diff -u '${CMAKE_SOURCE_DIR}/docs/configuration.md' <('$<TARGET_FILE:medgatectl>' config-reference)")
