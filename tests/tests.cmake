@@ -3,9 +3,21 @@
 
 if(CMOCKA_FOUND)
 	file(GLOB MG_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
+	# A suite split over several programs keeps what they share in
+	# tests/unit/NAME_fixture.c, linked into test_NAME.c and every
+	# test_NAME_*.c (tls_fixture.c into test_tls.c, test_tls_est.c, ...).
+	file(GLOB MG_UNIT_FIXTURES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/*_fixture.c)
 	foreach(src ${MG_UNIT_TESTS})
 		get_filename_component(name ${src} NAME_WE)
-		add_executable(${name} ${src})
+		set(fixtures "")
+		foreach(fixture ${MG_UNIT_FIXTURES})
+			get_filename_component(suite ${fixture} NAME_WE)
+			string(REGEX REPLACE "_fixture$" "" suite ${suite})
+			if(name MATCHES "^test_${suite}(_|$)")
+				list(APPEND fixtures ${fixture})
+			endif()
+		endforeach()
+		add_executable(${name} ${src} ${fixtures})
 		target_link_libraries(${name} PRIVATE mgcore PkgConfig::CMOCKA)
 		add_test(NAME unit/${name} COMMAND ${name})
 		set_tests_properties(unit/${name} PROPERTIES TIMEOUT 120
@@ -88,6 +100,11 @@ endif()
 
 add_test(NAME source/banned-functions
 	COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/check-banned.sh ${CMAKE_SOURCE_DIR})
+
+# No file under src/ includes a header from a layer above its own
+# (docs/internals/layers.md).
+add_test(NAME source/layers
+	COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/check-layers.py ${CMAKE_SOURCE_DIR})
 
 # docs/configuration.md is generated from the key table; it must match.
 add_test(NAME source/configuration-doc-current
