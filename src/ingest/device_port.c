@@ -32,7 +32,7 @@ static enum device_route route_of(const char *method, const char *url)
 }
 
 static void connection_notify(void *cls, struct MHD_Connection *c, void **socket_context,
-				 enum MHD_ConnectionNotificationCode code)
+			      enum MHD_ConnectionNotificationCode code)
 {
 	(void)cls;
 	(void)c;
@@ -45,7 +45,7 @@ static void connection_notify(void *cls, struct MHD_Connection *c, void **socket
 }
 
 static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-				 enum MHD_RequestTerminationCode toe)
+			      enum MHD_RequestTerminationCode toe)
 {
 	struct device_request *rq = *con_cls;
 
@@ -323,9 +323,9 @@ static enum MHD_Result request_end(struct device_request *rq)
 }
 
 static enum MHD_Result device_handler(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size,
-				  void **con_cls)
+				      const char *method, const char *version,
+				      const char *upload_data, size_t *upload_data_size,
+				      void **con_cls)
 {
 	struct device_request *rq = *con_cls;
 

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "notify/mail.h"
+
 struct mg_config;
 struct mg_mailer;
 

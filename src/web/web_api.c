@@ -16,8 +16,8 @@
 static int other_marker;
 
 static enum MHD_Result web_handler(void *cls, struct MHD_Connection *c, const char *url,
-			       const char *method, const char *version, const char *upload_data,
-			       size_t *upload_data_size, void **con_cls)
+				   const char *method, const char *version, const char *upload_data,
+				   size_t *upload_data_size, void **con_cls)
 {
 	struct api_request *rq = *con_cls;
 	const char *why;
@@ -69,7 +69,7 @@ static enum MHD_Result web_handler(void *cls, struct MHD_Connection *c, const ch
 }
 
 static void web_request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-			      enum MHD_RequestTerminationCode toe)
+				  enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
 	(void)c;
