@@ -35,6 +35,10 @@ struct key {
 	  "TCP port." },                                                                    \
 	{ section, "connection_timeout", KEY_UINT, FIELD(member.connection_timeout), "30",  \
 	  1, 3600, NULL, "Seconds a connection may stay without progress before it is closed." }, \
+	{ section, "request_timeout", KEY_UINT, FIELD(member.request_timeout), "30", 1, 3600,   \
+	  NULL, "Seconds a request may take to arrive whole, from its first line (MLLP: its"   \
+	  " first byte) to the end of its body, however slowly its bytes trickle in; on"      \
+	  " HTTPS the first line must come within connection_timeout + request_timeout." },   \
 	{ section, "connections_per_address", KEY_UINT,                                      \
 	  FIELD(member.connections_per_address), "256", 1, 100000, NULL,                     \
 	  "Concurrent connections allowed from one client address." },                      \

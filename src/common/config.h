@@ -16,6 +16,7 @@ struct mg_listener_config {
 	char address[64];	/* "" = all addresses, IPv6 and IPv4 */
 	unsigned port;
 	unsigned connection_timeout;	/* seconds without progress */
+	unsigned request_timeout;	/* seconds from a request's first line to its end */
 	unsigned connections_per_address;
 	unsigned max_connections;
 };

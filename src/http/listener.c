@@ -1,19 +1,52 @@
 #include "http/listener.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/err.h"
 #include "common/log.h"
+#include "common/timefmt.h"
 #include "http/http.h"
 
+#define REAPER_TICK_MS 250
+
+/* Where a connection is in its current request. */
+enum phase {
+	PHASE_WAITING,		/* for a request's first line (or the handshake) */
+	PHASE_RECEIVING,	/* the first line came: headers and body must follow */
+	PHASE_ANSWERING,	/* the request is whole: no deadline */
+	PHASE_SHUT,		/* past its deadline, shut down */
+};
+
+/* One open connection, in the listener's list. */
+struct watch {
+	struct watch *prev, *next;
+	int fd;
+	enum phase phase;
+	int64_t since_ms;	/* when the phase began, monotonic */
+	unsigned calls;		/* handler calls for the current request */
+	void *user;		/* the params' socket context */
+};
+
 struct mg_http_listener {
+	struct mg_http_listener_params p;
+	struct mg_listener_config limits;
 	struct MHD_Daemon *daemon;
 	int fd;			/* the listening socket until quiesced, then -1 */
+	pthread_mutex_t lock;	/* the list, the phases, stopping */
+	pthread_cond_t wake;
+	struct watch *watches;
+	bool stopping, reaper_started;
+	unsigned long timeouts;
+	pthread_t reaper;
 };
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -38,35 +71,213 @@ static unsigned threads_or_cores(unsigned threads)
 	return n < 1 ? 1 : (unsigned)n;
 }
 
+static struct watch *watch_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+void *mg_http_socket_context(struct MHD_Connection *c)
+{
+	struct watch *w = watch_of(c);
+
+	return w != NULL ? w->user : NULL;
+}
+
+static void phase_set(struct mg_http_listener *l, struct watch *w, enum phase phase)
+{
+	pthread_mutex_lock(&l->lock);
+	if (w->phase != PHASE_SHUT) {
+		w->phase = phase;
+		w->since_ms = mg_monotonic_ms();
+	}
+	pthread_mutex_unlock(&l->lock);
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			      enum MHD_ConnectionNotificationCode code)
+{
+	struct mg_http_listener *l = cls;
+	struct watch *w = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		if ((w = calloc(1, sizeof(*w))) == NULL)
+			return;	/* unwatched: libmicrohttpd's own timeout still holds */
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		w->fd = ci != NULL ? ci->connect_fd : -1;
+		w->phase = PHASE_WAITING;
+		w->since_ms = mg_monotonic_ms();
+		if (l->p.notify_connection != NULL)
+			l->p.notify_connection(l->p.handler_cls, c, &w->user, code);
+		pthread_mutex_lock(&l->lock);
+		if ((w->next = l->watches) != NULL)
+			w->next->prev = w;
+		l->watches = w;
+		pthread_mutex_unlock(&l->lock);
+		*socket_context = w;
+		return;
+	}
+	if (code != MHD_CONNECTION_NOTIFY_CLOSED || w == NULL)
+		return;
+	/* Called before libmicrohttpd closes the socket: once w is out of the
+	 * list, the reaper can no longer touch this descriptor number. */
+	pthread_mutex_lock(&l->lock);
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		l->watches = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	pthread_mutex_unlock(&l->lock);
+	if (l->p.notify_connection != NULL)
+		l->p.notify_connection(l->p.handler_cls, c, &w->user, code);
+	free(w);
+	*socket_context = NULL;
+}
+
+/* libmicrohttpd has read a request's first line. */
+static void *request_line(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct watch *w = watch_of(c);
+
+	(void)uri;
+	if (w != NULL) {
+		w->calls = 0;
+		phase_set(cls, w, PHASE_RECEIVING);
+	}
+	return NULL;	/* the handler's *con_cls starts empty */
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+			       const char *method, const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **con_cls)
+{
+	struct mg_http_listener *l = cls;
+	struct watch *w = watch_of(c);
+
+	/* The call after the body (or the second call of a request without
+	 * one) has the request whole: from then on the answer may take as
+	 * long as the store needs. */
+	if (w != NULL && w->calls++ > 0 && *upload_data_size == 0)
+		phase_set(l, w, PHASE_ANSWERING);
+	return l->p.handler(l->p.handler_cls, c, url, method, version, upload_data,
+			    upload_data_size, con_cls);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct mg_http_listener *l = cls;
+	struct watch *w = watch_of(c);
+
+	if (l->p.completed != NULL)
+		l->p.completed(l->p.handler_cls, c, con_cls, toe);
+	if (w != NULL)
+		phase_set(l, w, PHASE_WAITING);
+}
+
+/* Shut down every connection past its deadline; libmicrohttpd then sees
+ * the end of the stream and closes it as usual. */
+static void reap(struct mg_http_listener *l, int64_t now)
+{
+	/* An idle connection is libmicrohttpd's to close (connection_timeout
+	 * without progress); one that trickles its first line gets as long
+	 * again as a whole request may take. */
+	const int64_t receiving = (int64_t)l->limits.request_timeout * 1000;
+	const int64_t waiting = (int64_t)l->limits.connection_timeout * 1000 + receiving;
+	unsigned shut = 0;
+
+	for (struct watch *w = l->watches; w != NULL; w = w->next) {
+		int64_t limit = w->phase == PHASE_WAITING ? waiting
+				: w->phase == PHASE_RECEIVING ? receiving : 0;
+
+		if (limit == 0 || w->fd < 0 || now - w->since_ms < limit)
+			continue;
+		shutdown(w->fd, SHUT_RDWR);
+		w->phase = PHASE_SHUT;
+		shut++;
+	}
+	if (shut > 0) {
+		l->timeouts += shut;
+		mg_log_warning("%s port: closed %u connection%s that sent no whole request in time "
+			       "(request_timeout %u s)", l->p.name, shut, shut == 1 ? "" : "s",
+			       l->limits.request_timeout);
+	}
+}
+
+static void *reaper_main(void *arg)
+{
+	struct mg_http_listener *l = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&l->lock);
+	while (!l->stopping) {
+		reap(l, mg_monotonic_ms());
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += REAPER_TICK_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&l->wake, &l->lock, &until);
+	}
+	pthread_mutex_unlock(&l->lock);
+	return NULL;
+}
+
+static void listener_free(struct mg_http_listener *l)
+{
+	if (l->reaper_started) {
+		pthread_mutex_lock(&l->lock);
+		l->stopping = true;
+		pthread_cond_signal(&l->wake);
+		pthread_mutex_unlock(&l->lock);
+		pthread_join(l->reaper, NULL);
+	}
+	pthread_cond_destroy(&l->wake);
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
+
 int mg_http_listener_start(const struct mg_http_listener_params *p,
 			   struct mg_http_listener **out)
 {
 	const unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD |
 			       MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-	struct MHD_OptionItem extra[4];
+	struct MHD_OptionItem extra[2];
 	struct mg_http_listener *l;
 	size_t n = 0;
 
 	*out = NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return MG_ERR_NOMEM;
+	l->p = *p;
+	l->limits = *p->limits;
+	l->p.limits = &l->limits;
+	l->fd = p->fd;
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->wake, NULL);
 	/* libmicrohttpd asks for a client certificate when it has a trust. */
 	if (p->trust_pem != NULL)
 		extra[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0,
 						      (void *)(uintptr_t)p->trust_pem };
-	if (p->notify_connection != NULL)
-		extra[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
-						      (intptr_t)p->notify_connection, NULL };
-	if (p->completed != NULL)
-		extra[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
-						      (intptr_t)p->completed, NULL };
 	extra[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-	l->fd = p->fd;
+	if (pthread_create(&l->reaper, NULL, reaper_main, l) != 0) {
+		listener_free(l);
+		return MG_ERR_NOMEM;
+	}
+	l->reaper_started = true;
 	l->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, p->handler, p->handler_cls,
+		flags, 0, NULL, NULL, handler, l,
 		MHD_OPTION_LISTEN_SOCKET, p->fd,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_UNESCAPE_CALLBACK, mg_http_unescape, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, notify_connection, l,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, l,
+		MHD_OPTION_URI_LOG_CALLBACK, request_line, l,
 		MHD_OPTION_HTTPS_MEM_KEY, p->tls->key_pem,
 		MHD_OPTION_HTTPS_MEM_CERT, p->tls->cert_pem,
 		MHD_OPTION_HTTPS_PRIORITIES, p->tls->priorities,
@@ -79,7 +290,7 @@ int mg_http_listener_start(const struct mg_http_listener_params *p,
 		MHD_OPTION_END);
 	if (l->daemon == NULL) {
 		mg_log_error("cannot start the %s port %u", p->name, p->limits->port);
-		free(l);
+		listener_free(l);
 		return MG_ERR_IO;
 	}
 	*out = l;
@@ -98,10 +309,20 @@ void mg_http_listener_quiesce(struct mg_http_listener *l)
 	l->fd = -1;
 }
 
+unsigned long mg_http_listener_timeouts(struct mg_http_listener *l)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&l->lock);
+	n = l->timeouts;
+	pthread_mutex_unlock(&l->lock);
+	return n;
+}
+
 void mg_http_listener_stop(struct mg_http_listener *l)
 {
 	if (l == NULL)
 		return;
-	MHD_stop_daemon(l->daemon);
-	free(l);
+	MHD_stop_daemon(l->daemon);	/* closes every connection: the list empties */
+	listener_free(l);
 }

@@ -1,7 +1,17 @@
 /* One HTTPS listener: a libmicrohttpd daemon with an epoll thread pool on
  * a socket bound earlier (before privileges were dropped). The web port
  * (src/web/) and the device port (src/ingest/) are each one of these, with
- * their own handler, limits and, for devices, client-certificate trust. */
+ * their own handler, limits and, for devices, client-certificate trust.
+ *
+ * libmicrohttpd closes a connection only after connection_timeout without
+ * any progress, so a client that trickles one header byte every few
+ * seconds would keep it forever. The listener therefore watches every
+ * connection: the first line of a request must come within
+ * connection_timeout + request_timeout of the connection's start or the
+ * previous answer (an idle connection is closed after connection_timeout
+ * anyway), and the whole request (headers and body) within request_timeout
+ * of that line; a connection past its deadline is shut down. Waiting for an answer
+ * (a suspended request) has no deadline. */
 #ifndef MG_HTTP_LISTENER_H
 #define MG_HTTP_LISTENER_H
 
@@ -45,5 +55,12 @@ void mg_http_listener_quiesce(struct mg_http_listener *l);
 
 /* Close every connection, stop the threads and free. NULL does nothing. */
 void mg_http_listener_stop(struct mg_http_listener *l);
+
+/* The socket context the params' notify_connection set for c's
+ * connection (libmicrohttpd's own slot holds the listener's watch). */
+void *mg_http_socket_context(struct MHD_Connection *c);
+
+/* Connections shut down for missing a deadline since the start. */
+unsigned long mg_http_listener_timeouts(struct mg_http_listener *l);
 
 #endif

@@ -80,8 +80,7 @@ static struct device_conn *conn_verify(struct MHD_Connection *c)
 	struct device_conn *dc;
 	int64_t not_after;
 
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (ci == NULL || (dc = ci->socket_context) == NULL)
+	if ((dc = mg_http_socket_context(c)) == NULL)
 		return NULL;
 	if (dc->checked)
 		return dc;

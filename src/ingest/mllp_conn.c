@@ -27,6 +27,11 @@ static int64_t timeout_ms(const struct mllp_conn *c)
 	return (int64_t)c->l->cfg->connection_timeout * 1000;
 }
 
+static int64_t message_timeout_ms(const struct mllp_conn *c)
+{
+	return (int64_t)c->l->cfg->request_timeout * 1000;
+}
+
 static int64_t handshake_timeout_ms(const struct mllp_conn *c)
 {
 	unsigned s = c->l->cfg->connection_timeout;
@@ -186,8 +191,8 @@ static bool conn_handshake(struct mllp_conn *c)
 }
 
 /* Progress while reading: an idle connection gets the full timeout again;
- * a message, once begun, must end within the timeout of its first byte
- * however slowly its bytes trickle in. */
+ * a message, once begun, must end within request_timeout of its first
+ * byte however slowly its bytes trickle in. */
 static void conn_reading_deadline(struct mllp_conn *c)
 {
 	int64_t now = mllp_now();
@@ -195,7 +200,7 @@ static void conn_reading_deadline(struct mllp_conn *c)
 	if (c->framer != NULL && mg_mllp_framer_pending(c->framer)) {
 		if (c->message_started_ms == 0)
 			c->message_started_ms = now;
-		c->deadline_ms = c->message_started_ms + timeout_ms(c);
+		c->deadline_ms = c->message_started_ms + message_timeout_ms(c);
 	} else {
 		c->message_started_ms = 0;
 		c->deadline_ms = now + timeout_ms(c);
@@ -420,7 +425,8 @@ void mllp_conn_timeout(struct mllp_conn *c)
 	case MLLP_READING:
 		if (c->message_started_ms != 0)
 			mg_log_warning("mllp: closed connection from %s: message not complete "
-				       "within %u s (no end block)", c->peer, s);
+				       "within %u s (no end block)", c->peer,
+				       c->l->cfg->request_timeout);
 		else
 			mg_log_info("mllp: closed connection from %s: idle for %u s", c->peer, s);
 		break;

@@ -21,6 +21,7 @@ must_store() { # mid what [curl args]
 mg_init
 DEVCERT=$T/dev/scale1/cert.pem
 DEVKEY=$T/dev/scale1/key.pem
+LOG=$INST/log/medgated.log
 
 # --- a) connections without progress -----------------------------------
 mg_conf_set device connection_timeout 2
@@ -32,6 +33,33 @@ alive "slow connections"
 must_store slow-after "a device after the slow connections"
 ok "connections without progress are closed within connection_timeout + 2 s"
 mg_stop
+
+# --- a2) requests that trickle in ---------------------------------------
+# One byte a second is progress, so connection_timeout never fires: the
+# request line must come within connection_timeout + request_timeout, the
+# rest of the request within request_timeout of it, on both HTTPS ports.
+mg_conf_set device connection_timeout 6
+mg_conf_set device request_timeout 3
+mg_conf_set web connection_timeout 6
+mg_conf_set web request_timeout 3
+mg_start
+limits trickle --cert "$DEVCERT" --key "$DEVKEY" --limit 3 --idle-limit 9 ||
+	fail "a request trickling into the device port outlived its deadline"
+python3 "$TOOLS/limits_client.py" --port "$WEB_PORT" --ca "$CA" trickle \
+	--path /api/v1/session --limit 3 --idle-limit 9 ||
+	fail "a request trickling into the web port outlived its deadline"
+alive "trickling requests"
+must_store trickle-after "a device after the trickling requests"
+grep -q "device port: closed 1 connection that sent no whole request in time" "$LOG" ||
+	fail "device port: the closed trickle is not logged"
+grep -q "web port: closed 1 connection that sent no whole request in time" "$LOG" ||
+	fail "web port: the closed trickle is not logged"
+ok "requests dripped 1 byte a second are cut at their deadlines on both ports"
+mg_stop
+mg_conf_set device connection_timeout 30
+mg_conf_set device request_timeout 30
+mg_conf_set web connection_timeout 30
+mg_conf_set web request_timeout 30
 
 # --- b) 2,000 connections from one address -----------------------------
 mg_conf_set device connection_timeout 30

@@ -36,6 +36,7 @@ assert_eq "$SIMPLE_HL7_VERSION" "$got" "simple-hl7 version"
 mg_init
 mg_conf_set mllp enabled on
 mg_conf_set mllp connection_timeout 2
+mg_conf_set mllp request_timeout 2
 mg_start
 mg_enrol scale1
 LOG=$INST/log/medgated.log
@@ -110,7 +111,7 @@ out=$(raw_send scale1 no-end-block)
 secs=${out#CLOSED }
 [ "$out" != "$secs" ] || fail "no end block: expected the connection closed, got $out"
 python3 -c "import sys; s=float(sys.argv[1]); sys.exit(0 if 1.5 <= s <= 6 else 1)" "$secs" ||
-	fail "no end block: closed after $secs s, expected about 2 (connection_timeout)"
+	fail "no end block: closed after $secs s, expected about 2 (request_timeout)"
 grep -q "message not complete within 2 s (no end block)" "$LOG" || fail "timeout not logged"
 ok "a message without its end block is closed at the timeout (${secs} s)"
 assert_eq $((before + 8)) "$(mg_count)" "rows after the refusals"

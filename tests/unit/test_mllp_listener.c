@@ -42,7 +42,7 @@
 #include "tls/ca.h"
 #include "tls/profile.h"
 
-#define TIMEOUT_S	2	/* [mllp] connection_timeout in these tests */
+#define TIMEOUT_S	2	/* [mllp] connection_timeout and request_timeout in these tests */
 #define CLIENT_WAIT_MS	5000	/* longest a client waits for an answer */
 
 /* A client identity: key and certificate. */
@@ -181,6 +181,7 @@ static int group_setup(void **state)
 	snprintf(fx->cfg.storage_path, sizeof(fx->cfg.storage_path), "test.db");
 	fx->cfg.mllp.enabled = true;
 	fx->cfg.mllp.connection_timeout = TIMEOUT_S;
+	fx->cfg.mllp.request_timeout = TIMEOUT_S;
 	fx->gw.cfg = &fx->cfg;
 	fx->gw.tls_priorities = mg_tls_priorities(NULL);
 	if (mg_store_open(&fx->cfg, true, &fx->gw.store, err, sizeof(err)) != 0 ||

@@ -179,6 +179,60 @@ def cmd_slow(args):
     return 1 if failed else 0
 
 
+# --- trickle ------------------------------------------------------------
+
+def trickle_one(args, ctx, what):
+    """Send a request one byte every args.every seconds (progress each
+    time, so an idle timeout never fires); seconds from the request's first
+    byte until the server closed, or None if it outlived args.max_seconds."""
+    head = (b"POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 64\r\nX-Padding: %s\r\n\r\n" % (args.path.encode(), b"x" * 200))
+    s = ctx.wrap_socket(socket.create_connection((args.host, args.port), timeout=5),
+                        server_hostname="localhost")
+    line_end = head.index(b"\r\n") + 2
+    if what == "body":
+        s.sendall(head)	# headers whole at once, then the body trickles
+        data = b"{" * 64
+    elif what == "headers":
+        s.sendall(head[:line_end])	# the request line at once
+        data = head[line_end:]
+    else:
+        data = head	# from the first byte of the request line
+    start = time.monotonic()
+    try:
+        for b in data:
+            if time.monotonic() - start > args.max_seconds:
+                return None
+            s.sendall(bytes([b]))
+            s.settimeout(args.every)
+            try:
+                if not s.recv(4096):
+                    return time.monotonic() - start
+            except (socket.timeout, ssl.SSLWantReadError):
+                pass
+    except (ConnectionError, ssl.SSLError, OSError):
+        return time.monotonic() - start
+    finally:
+        s.close()
+    return None
+
+
+def cmd_trickle(args):
+    ctx = tls_context(args.ca, args.cert, args.key)
+    failed = 0
+    for what in ("line", "headers", "body"):
+        took = trickle_one(args, ctx, what)
+        bound = (args.idle_limit if what == "line" else args.limit) + args.slack
+        if took is not None and took <= bound:
+            print(f"ok - {what} dripped 1 byte / {args.every} s: closed after {took:.1f} s")
+        else:
+            failed += 1
+            print(f"FAIL: {what} dripped 1 byte / {args.every} s: " +
+                  ("still open after %.0f s" % args.max_seconds if took is None
+                   else "closed only after %.1f s" % took) + f" (bound {bound:.1f} s)")
+    return 1 if failed else 0
+
+
 # --- flood --------------------------------------------------------------
 
 def raise_nofile(n):
@@ -506,6 +560,16 @@ def main():
     s.add_argument("--key", required=True)
     s.add_argument("--timeout", type=float, required=True, help="the server's connection_timeout")
     s.add_argument("--slack", type=float, default=2.0)
+    t = sub.add_parser("trickle")
+    t.add_argument("--cert")
+    t.add_argument("--key")
+    t.add_argument("--path", default="/device/v1/measurements")
+    t.add_argument("--every", type=float, default=1.0, help="seconds between bytes")
+    t.add_argument("--limit", type=float, required=True, help="the server's request_timeout")
+    t.add_argument("--idle-limit", type=float, required=True,
+                   help="the server's connection_timeout (bounds the request line)")
+    t.add_argument("--slack", type=float, default=2.5)
+    t.add_argument("--max-seconds", type=float, default=40.0)
     f = sub.add_parser("flood")
     f.add_argument("--src", default="127.0.0.2")
     f.add_argument("-n", type=int, default=2000)
@@ -530,7 +594,7 @@ def main():
     r.add_argument("--wait", type=float, default=5)
     args = p.parse_args()
     sys.exit({"slow": cmd_slow, "flood": cmd_flood, "garbage": cmd_garbage,
-              "request": cmd_request}[args.cmd](args))
+              "request": cmd_request, "trickle": cmd_trickle}[args.cmd](args))
 
 
 if __name__ == "__main__":
