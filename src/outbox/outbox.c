@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 #include "common/log.h"
 #include "daemon/gateway.h"
 #include "outbox/forwarder.h"
@@ -47,7 +48,8 @@ static int instance_id(struct gateway *gw, char out[17])
 	if (r != 0 && r != MG_ERR_NOT_FOUND)
 		return r;
 	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(out, 17, raw, sizeof(raw));
+	if ((r = mg_hex_encode(raw, sizeof(raw), MG_HEX_LOWER, out, 17)) != 0)
+		return r;
 	if ((r = mg_store_setting_set(gw->store, SETTING_INSTANCE_ID, out)) != 0)
 		return r;
 	/* Another gateway may have set it first: read back what won. */
