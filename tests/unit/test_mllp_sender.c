@@ -31,6 +31,7 @@
 #include "common/config.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/timefmt.h"
 #include "hl7/hl7.h"
 #include "outbox/mllp_ack.h"
 #include "outbox/sender.h"
@@ -453,21 +454,13 @@ static void on_done(void *arg, const struct mg_send_result *res)
 	o->r[o->n++] = *res;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Poll until n sends have finished in all, failing after max_ms. */
 static void run_until(struct mg_sender *s, struct outcome *o, size_t n, int max_ms)
 {
-	int64_t end = now_ms() + max_ms;
+	int64_t end = mg_monotonic_ms() + max_ms;
 
 	while (o->n < n) {
-		assert_true(now_ms() < end);
+		assert_true(mg_monotonic_ms() < end);
 		assert_int_equal(s->ops->poll(s, 100, on_done, o), 0);
 	}
 }
@@ -582,7 +575,7 @@ static void verdicts(bool tls)
 		struct outcome o = { 0 };
 		struct mg_sender *s;
 		struct dest dt;
-		int64_t start = now_ms();
+		int64_t start = mg_monotonic_ms();
 
 		print_message("case %zu%s\n", i, tls ? " (TLS)" : "");
 		dest_init(&dt, "127.0.0.1", srv, tls);
@@ -590,7 +583,7 @@ static void verdicts(bool tls)
 		s = sender_new(&dt);
 		expect_one(s, c->verdict, c->why, 5000);
 		if (c->how == ANSWER_NOTHING)
-			assert_true(now_ms() - start >= 900);
+			assert_true(mg_monotonic_ms() - start >= 900);
 		/* Whatever happened, the next message goes through: on the
 		 * same connection after a clean answer, on a new one else. */
 		submit(s, 42, "MSG-42");
@@ -961,22 +954,22 @@ static void test_wake(void **state)
 	for (int round = 0; round < 2; round++) {
 		if (round == 1)
 			submit(s, 1, "W-1");
-		start = now_ms();
+		start = mg_monotonic_ms();
 		assert_int_equal(pthread_create(&t, NULL, wake_later, s), 0);
 		assert_int_equal(s->ops->poll(s, 4000, on_done, &o), 0);
-		assert_true(now_ms() - start < 1000);
-		assert_true(now_ms() - start >= 50);
+		assert_true(mg_monotonic_ms() - start < 1000);
+		assert_true(mg_monotonic_ms() - start >= 50);
 		pthread_join(t, NULL);
 	}
 	/* A wake before the poll is not lost. */
 	s->ops->wake(s);
-	start = now_ms();
+	start = mg_monotonic_ms();
 	assert_int_equal(s->ops->poll(s, 4000, on_done, &o), 0);
-	assert_true(now_ms() - start < 500);
+	assert_true(mg_monotonic_ms() - start < 500);
 	/* poll(0) returns at once. */
-	start = now_ms();
+	start = mg_monotonic_ms();
 	assert_int_equal(s->ops->poll(s, 0, on_done, &o), 0);
-	assert_true(now_ms() - start < 100);
+	assert_true(mg_monotonic_ms() - start < 100);
 	assert_int_equal(o.n, 0);
 	s->ops->free(s);
 	server_stop(srv);
