@@ -43,7 +43,7 @@ void mg_session_audit_timeout(struct gateway *gw, int64_t user_id, const char *a
 void mg_principal_of(const struct mg_user *u, struct mg_principal *out);
 
 /* Whether one of u's roles must use a second factor it has not enrolled
- * (the setting "require_2fa_roles"). */
+ * (the setting MG_SETTING_REQUIRE_2FA_ROLES, model/settings.h). */
 bool mg_session_totp_due(struct gateway *gw, const struct mg_user *u);
 
 /* The roles that must use a second factor, from the store's settings. */

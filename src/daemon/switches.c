@@ -1,11 +1,11 @@
 #include "daemon/switches.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "common/err.h"
 #include "common/timefmt.h"
 #include "daemon/gateway.h"
+#include "model/settings.h"
 
 static const char *const names[MG_IF_COUNT] = { "device", "enrolment", "mllp", "emr" };
 
@@ -25,23 +25,22 @@ int mg_interface_parse(const char *text, enum mg_interface *out)
 	return MG_ERR_INVALID;
 }
 
-static void setting_name(enum mg_interface i, char *buf, size_t buflen)
-{
-	snprintf(buf, buflen, "interface.%s", names[i]);
-}
+static const char *const setting_names[MG_IF_COUNT] = {
+	MG_SETTING_INTERFACE_DEVICE, MG_SETTING_INTERFACE_ENROLMENT, MG_SETTING_INTERFACE_MLLP,
+	MG_SETTING_INTERFACE_EMR,
+};
 
 /* Read every switch into the cache. */
 static void refresh(struct gateway *gw, int64_t now)
 {
-	char name[32], value[8];
+	char value[8];
 	unsigned off = atomic_load(&gw->switches_off);
 
 	for (unsigned i = 0; i < MG_IF_COUNT; i++) {
 		int r;
 
-		setting_name((enum mg_interface)i, name, sizeof(name));
-		r = mg_store_setting_get(gw->store, name, value, sizeof(value));
-		if (r == 0 && strcmp(value, "off") == 0)
+		r = mg_store_setting_get(gw->store, setting_names[i], value, sizeof(value));
+		if (r == 0 && strcmp(value, MG_SETTING_OFF) == 0)
 			off |= 1u << i;
 		else if (r == 0 || r == MG_ERR_NOT_FOUND)
 			off &= ~(1u << i);
@@ -65,13 +64,12 @@ bool mg_interface_on(struct gateway *gw, enum mg_interface i)
 
 int mg_interface_set(struct gateway *gw, enum mg_interface i, bool on)
 {
-	char name[32];
 	int r;
 
 	if ((unsigned)i >= MG_IF_COUNT)
 		return MG_ERR_INVALID;
-	setting_name(i, name, sizeof(name));
-	if ((r = mg_store_setting_set(gw->store, name, on ? "on" : "off")) != 0)
+	if ((r = mg_store_setting_set(gw->store, setting_names[i],
+				      on ? MG_SETTING_ON : MG_SETTING_OFF)) != 0)
 		return r;
 	refresh(gw, mg_monotonic_ms());
 	return 0;
