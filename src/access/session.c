@@ -9,8 +9,8 @@
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
+#include "model/settings.h"
 
-#define SETTING_TOTP_ROLES "require_2fa_roles"
 
 void mg_principal_of(const struct mg_user *u, struct mg_principal *out)
 {
@@ -30,7 +30,7 @@ unsigned mg_totp_required_roles(struct mg_access *ax)
 	char value[MG_SETTING_VALUE_MAX], *save = NULL, *name;
 	unsigned roles = 0, role;
 
-	if (mg_store_setting_get(ax->store, SETTING_TOTP_ROLES, value, sizeof(value)) != 0)
+	if (mg_store_setting_get(ax->store, MG_SETTING_REQUIRE_2FA_ROLES, value, sizeof(value)) != 0)
 		return 0;
 	for (name = strtok_r(value, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		if (mg_role_parse(name, &role) == 0)

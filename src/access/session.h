@@ -44,7 +44,7 @@ void mg_session_audit_timeout(struct mg_store *store, struct mg_keyring *keys, i
 void mg_principal_of(const struct mg_user *u, struct mg_principal *out);
 
 /* Whether one of u's roles must use a second factor it has not enrolled
- * (the setting "require_2fa_roles"). */
+ * (the setting MG_SETTING_REQUIRE_2FA_ROLES, model/settings.h). */
 bool mg_session_totp_due(struct mg_access *ax, const struct mg_user *u);
 
 /* The roles that must use a second factor, from the store's settings. */

@@ -2,12 +2,12 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
 #include "common/timefmt.h"
+#include "model/settings.h"
 #include "store/store.h"
 
 struct mg_switches {
@@ -34,10 +34,10 @@ int mg_interface_parse(const char *text, enum mg_interface *out)
 	return MG_ERR_INVALID;
 }
 
-static void setting_name(enum mg_interface i, char *buf, size_t buflen)
-{
-	snprintf(buf, buflen, "interface.%s", names[i]);
-}
+static const char *const setting_names[MG_IF_COUNT] = {
+	MG_SETTING_INTERFACE_DEVICE, MG_SETTING_INTERFACE_ENROLMENT, MG_SETTING_INTERFACE_MLLP,
+	MG_SETTING_INTERFACE_EMR,
+};
 
 int mg_switches_new(struct mg_store *store, struct mg_switches **out)
 {
@@ -61,15 +61,14 @@ void mg_switches_free(struct mg_switches *sw)
 /* Read every switch into the cache. */
 static void refresh(struct mg_switches *sw, int64_t now)
 {
-	char name[32], value[8];
+	char value[8];
 	unsigned off = atomic_load(&sw->off);
 
 	for (unsigned i = 0; i < MG_IF_COUNT; i++) {
 		int r;
 
-		setting_name((enum mg_interface)i, name, sizeof(name));
-		r = mg_store_setting_get(sw->store, name, value, sizeof(value));
-		if (r == 0 && strcmp(value, "off") == 0)
+		r = mg_store_setting_get(sw->store, setting_names[i], value, sizeof(value));
+		if (r == 0 && strcmp(value, MG_SETTING_OFF) == 0)
 			off |= 1u << i;
 		else if (r == 0 || r == MG_ERR_NOT_FOUND)
 			off &= ~(1u << i);
@@ -93,13 +92,12 @@ bool mg_interface_on(struct mg_switches *sw, enum mg_interface i)
 
 int mg_interface_set(struct mg_switches *sw, enum mg_interface i, bool on)
 {
-	char name[32];
 	int r;
 
 	if (sw == NULL || (unsigned)i >= MG_IF_COUNT)
 		return MG_ERR_INVALID;
-	setting_name(i, name, sizeof(name));
-	if ((r = mg_store_setting_set(sw->store, name, on ? "on" : "off")) != 0)
+	if ((r = mg_store_setting_set(sw->store, setting_names[i],
+				      on ? MG_SETTING_ON : MG_SETTING_OFF)) != 0)
 		return r;
 	refresh(sw, mg_monotonic_ms());
 	return 0;

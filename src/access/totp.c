@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 
 #define CODE_TYPED_MAX	32	/* a typed TOTP code, spaces included */
 #define RECOVERY_TYPED_MAX 64	/* a typed recovery code, separators included */
@@ -157,15 +158,17 @@ static void out_printf(struct text_out *o, const char *fmt, ...)
 /* Percent-encode s (RFC 3986: everything but unreserved characters). */
 static void out_percent(struct text_out *o, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *c;
+	char hex[2];
 
 	for (c = (const unsigned char *)s; *c != '\0'; c++) {
 		if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
 		    (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_' || *c == '~')
 			out_printf(o, "%c", *c);
-		else
-			out_printf(o, "%%%c%c", hex[*c >> 4], hex[*c & 15]);
+		else {
+			mg_hex_byte(*c, MG_HEX_UPPER, hex);
+			out_printf(o, "%%%.2s", hex);
+		}
 	}
 }
 

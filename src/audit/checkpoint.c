@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 #include "common/timefmt.h"
 
 static const char signed_tag[] = "medgate audit checkpoint v1";
@@ -59,9 +60,11 @@ int mg_audit_checkpoint_make(struct mg_store *s, const struct mg_master_key *mk,
 	return 0;
 }
 
-static char *hex(char *buf, size_t buflen, const unsigned char *bin, size_t len)
+/* bin as lowercase hex in buf, for json_pack; NULL (which json_pack
+ * refuses) if buf is too small. */
+static const char *hex(char *buf, size_t buflen, const unsigned char *bin, size_t len)
 {
-	return sodium_bin2hex(buf, buflen, bin, len);
+	return mg_hex_encode(bin, len, MG_HEX_LOWER, buf, buflen) == 0 ? buf : NULL;
 }
 
 /* Dump j compactly into buf and free it. */
@@ -103,8 +106,8 @@ static bool unhex(const char *text, unsigned char *bin, size_t len)
 {
 	size_t got = 0;
 
-	return text != NULL && strlen(text) == 2 * len &&
-	       sodium_hex2bin(bin, len, text, 2 * len, NULL, &got, NULL) == 0 && got == len;
+	return text != NULL && mg_hex_decode(text, strlen(text), bin, len, &got) == 0 &&
+	       got == len;
 }
 
 int mg_audit_checkpoint_parse(const char *text, size_t len, const unsigned char *public_key,

@@ -5,14 +5,14 @@
 #include <sys/ioctl.h>
 
 #include "audit/export_internal.h"
+#include "common/backoff.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timefmt.h"
-#include "outbox/forwarder.h"
 
 void export_unreachable(struct mg_audit_exporter *x, const char *why)
 {
-	x->retry_ms = mg_monotonic_ms() + mg_forward_backoff_ms(x->failures++, EXPORT_RETRY_MAX_S);
+	x->retry_ms = mg_monotonic_ms() + mg_backoff_ms(x->failures++, EXPORT_RETRY_MAX_S * 1000);
 	if (!x->down)
 		mg_log_warning("audit export: syslog collector %s unreachable: %s; records wait in "
 			       "the store and follow when it is back", x->address, why);

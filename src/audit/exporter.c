@@ -7,7 +7,6 @@
 #include "audit/exporter.h"
 #include "audit/export_internal.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,6 +20,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timefmt.h"
+#include "model/settings.h"
 #include "tls/conn.h"
 
 #define BATCH_FULL		1	/* collect's "stop walking" */
@@ -34,29 +34,23 @@ void mg_audit_export_origin(const struct mg_config *cfg, struct mg_store *s,
 	if (mg_syslog_facility(cfg->syslog_facility, &facility) != 0)
 		facility = 10;
 	/* The instance id the outbox keeps; absent before the first start. */
-	if (mg_store_setting_get(s, "instance_id", site, sizeof(site)) != 0)
+	if (mg_store_setting_get(s, MG_SETTING_INSTANCE_ID, site, sizeof(site)) != 0)
 		site[0] = '\0';
 	mg_syslog_origin_init(o, facility, site);
 }
 
 int mg_audit_export_position(struct mg_store *s, int64_t *seq_out)
 {
-	char value[32], *end;
-	long long seq;
+	char value[32];
 	int r;
 
 	*seq_out = 0;
-	r = mg_store_setting_get(s, MG_AUDIT_EXPORT_SETTING, value, sizeof(value));
+	r = mg_store_setting_get(s, MG_SETTING_SYSLOG_SENT_SEQ, value, sizeof(value));
 	if (r == MG_ERR_NOT_FOUND)
 		return 0;
 	if (r != 0)
 		return r;
-	errno = 0;
-	seq = strtoll(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0' || seq < 0)
-		return MG_ERR_INVALID;
-	*seq_out = seq;
-	return 0;
+	return mg_setting_seq_parse(value, seq_out);
 }
 
 /* ---- the position ---- */
@@ -68,7 +62,7 @@ static void position_store(struct mg_audit_exporter *x, int64_t seq)
 	int r;
 
 	snprintf(value, sizeof(value), "%lld", (long long)seq);
-	if ((r = mg_store_setting_set(s, MG_AUDIT_EXPORT_SETTING, value)) != 0) {
+	if ((r = mg_store_setting_set(s, MG_SETTING_SYSLOG_SENT_SEQ, value)) != 0) {
 		mg_log_error("audit export: cannot store the position (seq %lld): %s",
 			     (long long)seq, mg_strerror(r));
 		return;

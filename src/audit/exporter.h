@@ -15,9 +15,8 @@
 
 struct mg_audit_exporter;
 
-/* The store setting that holds the seq up to which the collector has the
- * trail, and the lease that lets one gateway of several export. */
-#define MG_AUDIT_EXPORT_SETTING	"syslog.sent_seq"
+/* The lease that lets one gateway of several export (the position it keeps
+ * is the setting MG_SETTING_SYSLOG_SENT_SEQ). */
 #define MG_AUDIT_EXPORT_LEASE	"audit.syslog"
 
 /* The origin of this instance's messages: facility from cfg, the host

@@ -5,13 +5,13 @@
 #include "audit/syslog.h"
 
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "audit/atna.h"
 #include "common/err.h"
+#include "common/hex.h"
 #include "common/textbuf.h"
 #include "common/timefmt.h"
 
@@ -98,12 +98,12 @@ int mg_syslog_param_escape(const char *in, char *out, size_t outlen)
 static void header(struct mg_textbuf *t, const struct mg_audit_record *rec,
 		   const struct mg_syslog_origin *o, bool truncated)
 {
-	char time[MG_TIME_TEXT_LEN], hash[2 * MG_AUDIT_HASH_BYTES + 1];
+	char time[MG_TIME_TEXT_LEN], hash[MG_HEX_TEXT_LEN(MG_AUDIT_HASH_BYTES)];
 	size_t msgid = strnlen(rec->action, MG_SYSLOG_MSGID_MAX);
 
 	if (mg_time_format(rec->time_ms, time, sizeof(time)) != 0)
 		memcpy(time, "-", 2);
-	sodium_bin2hex(hash, sizeof(hash), rec->hash, sizeof(rec->hash));
+	(void)mg_hex_encode(rec->hash, sizeof(rec->hash), MG_HEX_LOWER, hash, sizeof(hash));
 	mg_textbuf_printf(t, "<%d>1 %s %s medgate %s ", o->facility * 8 + mg_syslog_severity(rec),
 			  time, o->hostname, o->procid);
 	/* MSGID: the action (a-z 0-9 . _ -), cut to 32 characters. */

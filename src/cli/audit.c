@@ -18,6 +18,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/file.h"
+#include "common/hex.h"
 #include "common/timefmt.h"
 
 /* Exit statuses of audit verify: 0 intact, 1 broken, 2 could not check. */
@@ -117,8 +118,7 @@ static int audit_verify(struct cli *cli, int argc, char **argv)
 	/* The auditor's copy of the public key if given, else the instance's. */
 	if (pk_hex == NULL)
 		mg_audit_public_key(cli->master, pk);
-	else if (strlen(pk_hex) != 2 * sizeof(pk) ||
-		 sodium_hex2bin(pk, sizeof(pk), pk_hex, strlen(pk_hex), NULL, &got, NULL) != 0 ||
+	else if (mg_hex_decode(pk_hex, strlen(pk_hex), pk, sizeof(pk), &got) != 0 ||
 		 got != sizeof(pk)) {
 		fprintf(stderr, "medgatectl: --public-key wants %zu hex digits\n", 2 * sizeof(pk));
 		return EXIT_TROUBLE;
@@ -160,12 +160,13 @@ static int audit_checkpoint(struct cli *cli)
 static int audit_public_key(struct cli *cli)
 {
 	unsigned char pk[MG_AUDIT_PUBLIC_KEY_BYTES];
-	char text[2 * MG_AUDIT_PUBLIC_KEY_BYTES + 1];
+	char text[MG_HEX_TEXT_LEN(MG_AUDIT_PUBLIC_KEY_BYTES)];
 
 	if (cli_open(cli, true) != 0)
 		return 1;
 	mg_audit_public_key(cli->master, pk);
-	printf("%s\n", sodium_bin2hex(text, sizeof(text), pk, sizeof(pk)));
+	(void)mg_hex_encode(pk, sizeof(pk), MG_HEX_LOWER, text, sizeof(text));
+	printf("%s\n", text);
 	return 0;
 }
 

@@ -15,12 +15,12 @@
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "model/quantity.h"
+#include "model/settings.h"
 
 #define LEASE_NAME	"detect"
 #define LEASE_TTL_MS	15000
 #define TICK_MS		250
 #define RECORDS_PER_TICK 1000
-#define SETTING_CURSOR	"detect.audit_seq"
 
 int mg_detect_hours_parse(const char *text, unsigned *from, unsigned *to)
 {
@@ -162,7 +162,7 @@ static void follow_trail(struct mg_detector *d, int64_t started_ms)
 	int64_t before;
 
 	memset(&f, 0, sizeof(f));
-	if (mg_store_setting_get(s, SETTING_CURSOR, text, sizeof(text)) == 0) {
+	if (mg_store_setting_get(s, MG_SETTING_DETECT_AUDIT_SEQ, text, sizeof(text)) == 0) {
 		d->cursor = strtoll(text, NULL, 10);
 		f.after_seq = d->cursor;
 	} else {
@@ -173,7 +173,7 @@ static void follow_trail(struct mg_detector *d, int64_t started_ms)
 	mg_store_audit_list(s, &f, judge, &w);
 	if (d->cursor != before) {
 		snprintf(text, sizeof(text), "%lld", (long long)d->cursor);
-		if (mg_store_setting_set(s, SETTING_CURSOR, text) != 0)
+		if (mg_store_setting_set(s, MG_SETTING_DETECT_AUDIT_SEQ, text) != 0)
 			mg_log_error("detect: cannot save the audit position");
 	}
 }

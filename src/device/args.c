@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/utf8.h"
 #include "device/state.h"
 
 int mg_device_parse_number(const char *text, double min, double max, double *out)
@@ -105,43 +106,6 @@ int mg_device_parse_value(const char *spec, struct mg_device_value *v, char *err
 	return 0;
 }
 
-/* 1 if s is well-formed UTF-8 (no overlong forms, surrogates or code
- * points past U+10FFFF), as JSON text must be. */
-static int is_utf8(const unsigned char *s)
-{
-	unsigned long cp;
-	size_t n, k;
-
-	while (*s != '\0') {
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if (*s >= 0xc2 && *s <= 0xdf) {
-			n = 1;
-			cp = *s & 0x1f;
-		} else if (*s >= 0xe0 && *s <= 0xef) {
-			n = 2;
-			cp = *s & 0x0f;
-		} else if (*s >= 0xf0 && *s <= 0xf4) {
-			n = 3;
-			cp = *s & 0x07;
-		} else {
-			return 0;
-		}
-		for (k = 1; k <= n; k++) {
-			if ((s[k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		s += n + 1;
-	}
-	return 1;
-}
-
 int mg_device_check_patient(const char *id)
 {
 	size_t len = strlen(id);
@@ -154,7 +118,8 @@ int mg_device_check_patient(const char *id)
 	for (i = 0; i < len; i++)
 		if ((unsigned char)id[i] < 0x20 || (unsigned char)id[i] == 0x7f)
 			return MG_ERR_INVALID;
-	return is_utf8((const unsigned char *)id) ? 0 : MG_ERR_INVALID;
+	/* Well-formed, as JSON text must be. */
+	return mg_utf8_valid(id, len) ? 0 : MG_ERR_INVALID;
 }
 
 int mg_device_check_name(const char *name)

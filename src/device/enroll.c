@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 #include "common/timefmt.h"
 #include "device/args.h"
 #include "device/device.h"
@@ -88,7 +89,6 @@ static int prefix_choose(const char *dir, char *prefix, size_t prefixlen)
 	struct mg_device_state old;
 	unsigned char rnd[MG_DEVICE_PREFIX_LEN / 2];
 	char ignored[128];
-	size_t i;
 
 	if (prefixlen < MG_DEVICE_PREFIX_LEN + 1)
 		return MG_ERR_LIMIT;
@@ -96,9 +96,7 @@ static int prefix_choose(const char *dir, char *prefix, size_t prefixlen)
 		return mg_device_copy_text(prefix, prefixlen, old.id_prefix);
 	if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd)) < 0)
 		return MG_ERR_CRYPTO;
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(prefix + 2 * i, 3, "%02x", rnd[i]);
-	return 0;
+	return mg_hex_encode(rnd, sizeof(rnd), MG_HEX_LOWER, prefix, prefixlen);
 }
 
 /* Write everything enrolment produced; the certificate last, so that a

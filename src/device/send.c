@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/backoff.h"
 #include "common/err.h"
 #include "common/timefmt.h"
 #include "device/agent.h"
@@ -19,7 +20,6 @@
 #include "device/options.h"
 
 #define DELIVERY_LOCK_WAIT_MS	5000
-#define BACKOFF_FIRST_MS	1000
 #define BACKOFF_MAX_MS		60000
 
 /* What the queue's body builder needs. */
@@ -155,7 +155,7 @@ static int send_once(struct mg_device_agent *a, const struct mg_device_send_opti
 static int send_every(struct mg_device_agent *a, const struct mg_device_send_options *o,
 		      struct mg_device_scale *scale)
 {
-	int64_t now, next_measure, next_deliver, backoff = 0, wake;
+	int64_t now, next_measure, next_deliver, backoff, failures = 0, wake;
 	size_t rejected = 0, left = 0;
 	long long made = 0;
 	int stop = 0, r;
@@ -184,14 +184,12 @@ static int send_every(struct mg_device_agent *a, const struct mg_device_send_opt
 			if (stop_requested())
 				break;
 			if (left > 0) {
-				backoff = backoff == 0 ? BACKOFF_FIRST_MS : backoff * 2;
-				if (backoff > BACKOFF_MAX_MS)
-					backoff = BACKOFF_MAX_MS;
+				backoff = mg_backoff_ms(failures++, BACKOFF_MAX_MS);
 				next_deliver = now + backoff;
 				fprintf(stderr, MG_DEVICE_PROGRAM ": next try in %lld s\n",
 					(long long)(backoff / 1000));
 			} else {
-				backoff = 0;
+				failures = 0;
 				next_deliver = next_measure;
 			}
 		}

@@ -8,17 +8,13 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 #include "fhir/fhir_internal.h"
 #include "model/quantity.h"
 
 /* The dump keeps jansson's insertion order; 15 significant digits is what
  * a double holds of a decimal, so "72.4" stays "72.4". */
 #define BUNDLE_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
-
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
-}
 
 /* 16 hex digits as "00-1B-C5-0C-00-00-00-01" (the PHD IG's form, upper
  * case), "" for no EUI-64; MG_ERR_INVALID for anything else. */
@@ -34,7 +30,7 @@ static int eui64_text(const char *eui, char *out)
 	for (size_t i = 0; i < 16; i++) {
 		char c = eui[i];
 
-		if (!is_hex(c))
+		if (mg_hex_digit(c) < 0)
 			return MG_ERR_INVALID;
 		if (i > 0 && i % 2 == 0)
 			out[pos++] = '-';

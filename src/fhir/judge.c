@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "common/hex.h"
 #include "fhir/fhir.h"
 
 #define SCRUBBED "***"
@@ -37,7 +38,6 @@ static bool is_unreserved(unsigned char c)
 
 static void why_init(struct why *w, char *buf, size_t size, const char *scrub)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t pos = 0;
 	bool differs = false;
 
@@ -56,8 +56,8 @@ static void why_init(struct why *w, char *buf, size_t size, const char *scrub)
 			w->scrub_encoded[pos++] = (char)*p;
 		} else {
 			w->scrub_encoded[pos++] = '%';
-			w->scrub_encoded[pos++] = hex[*p >> 4];
-			w->scrub_encoded[pos++] = hex[*p & 0x0f];
+			mg_hex_byte(*p, MG_HEX_UPPER, w->scrub_encoded + pos);
+			pos += 2;
 			differs = true;
 		}
 	}

@@ -8,6 +8,7 @@
 #include <gnutls/gnutls.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 #include "common/utf8.h"
 #include "fhir/fhir_internal.h"
 
@@ -66,7 +67,6 @@ static const unsigned char namespace_url[16] = {
 
 int fhir_uuid5_urn(const char *name, char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char buf[sizeof(namespace_url) + UUID_NAME_MAX];
 	unsigned char digest[20];
 	size_t len = strlen(name), pos;
@@ -84,8 +84,8 @@ int fhir_uuid5_urn(const char *name, char *out, size_t outlen)
 	for (size_t i = 0; i < 16; i++) {
 		if (i == 4 || i == 6 || i == 8 || i == 10)
 			out[pos++] = '-';
-		out[pos++] = hex[digest[i] >> 4];
-		out[pos++] = hex[digest[i] & 0x0f];
+		mg_hex_byte(digest[i], MG_HEX_LOWER, out + pos);
+		pos += 2;
 	}
 	out[pos] = '\0';
 	return 0;
@@ -100,8 +100,6 @@ static bool query_literal(unsigned char c)
 /* Append s with FHIR search escapes and percent-encoding at out + pos. */
 static size_t query_append(char *out, size_t pos, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
 		unsigned char escaped[2];
 		size_t n = 0;
@@ -114,8 +112,8 @@ static size_t query_append(char *out, size_t pos, const char *s)
 				out[pos++] = (char)escaped[i];
 			} else {
 				out[pos++] = '%';
-				out[pos++] = hex[escaped[i] >> 4];
-				out[pos++] = hex[escaped[i] & 0x0f];
+				mg_hex_byte(escaped[i], MG_HEX_UPPER, out + pos);
+				pos += 2;
 			}
 		}
 	}

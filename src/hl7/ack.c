@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 #include "hl7/ack.h"
 #include "hl7/internal.h"
 #include "hl7/pcd01.h"
@@ -54,7 +55,7 @@ fallback:
 static void put_msh(struct hl7_out *out, const struct mg_hl7_msg *m, const char *now)
 {
 	unsigned char random[ACK_ID_RANDOM_BYTES];
-	char event[8], processing[4], version[16];
+	char id[MG_HEX_TEXT_LEN(ACK_ID_RANDOM_BYTES)], event[8], processing[4], version[16];
 
 	hl7_out_str(out, "MSH|^~\\&|");
 	if (m != NULL) {
@@ -78,8 +79,8 @@ static void put_msh(struct hl7_out *out, const struct mg_hl7_msg *m, const char 
 	hl7_out_printf(out, "|%s||ACK%s%s%s|MG", now, event[0] ? "^" : "", event,
 		       event[0] ? "^ACK" : "");
 	randombytes_buf(random, sizeof(random));
-	for (size_t i = 0; i < sizeof(random); i++)
-		hl7_out_printf(out, "%02X", random[i]);
+	(void)mg_hex_encode(random, sizeof(random), MG_HEX_UPPER, id, sizeof(id));
+	hl7_out_str(out, id);
 	hl7_out_printf(out, "|%s|%s\r", processing, version);
 }
 

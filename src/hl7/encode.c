@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 #include "hl7/internal.h"
 
 #define OUT_INITIAL	1024
@@ -66,7 +67,7 @@ void hl7_out_str(struct hl7_out *o, const char *s)
 void hl7_out_text(struct hl7_out *o, const char *s)
 {
 	const struct hl7_delimiters *d = &hl7_standard_delimiters;
-	char hex[8];
+	char hex[] = "\\X00\\";
 
 	for (; *s != '\0'; s++) {
 		char c = *s;
@@ -83,7 +84,7 @@ void hl7_out_text(struct hl7_out *o, const char *s)
 		else if (c == d->escape)
 			esc = "\\E\\";
 		else if ((unsigned char)c < 0x20 || c == 0x7f) {
-			(void)snprintf(hex, sizeof(hex), "\\X%02X\\", (unsigned char)c);
+			mg_hex_byte((unsigned char)c, MG_HEX_UPPER, hex + 2);
 			esc = hex;
 		}
 		if (esc != NULL)
@@ -147,17 +148,6 @@ void mg_hl7_buffer_free(char *buf, size_t len)
 	free(buf);
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Append the meaning of the escape sequence seq[0..n) (between the two
  * escape characters) to out at *o. */
 static int unescape_one(const struct hl7_delimiters *d, const char *seq, size_t n,
@@ -182,7 +172,7 @@ static int unescape_one(const struct hl7_delimiters *d, const char *seq, size_t 
 	}
 	if (n >= 3 && seq[0] == 'X' && (n - 1) % 2 == 0) {
 		for (size_t i = 1; i < n; i += 2) {
-			int hi = hex_value(seq[i]), lo = hex_value(seq[i + 1]);
+			int hi = mg_hex_digit(seq[i]), lo = mg_hex_digit(seq[i + 1]);
 
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return MG_ERR_INVALID;	/* NUL would cut the text */

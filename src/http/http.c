@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/hex.h"
+
 /* The Content-Security-Policy allows only this origin's own scripts,
  * styles and connections: no inline script or style, no third party, no
  * framing. The web interface is written to need nothing more. */
@@ -161,17 +163,6 @@ unsigned mg_http_framing_check(struct MHD_Connection *c, const char **why)
 	return 0;
 }
 
-static int hex_value(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 size_t mg_http_unescape(void *cls, struct MHD_Connection *c, char *uri)
 {
 	char *out = uri;
@@ -182,7 +173,8 @@ size_t mg_http_unescape(void *cls, struct MHD_Connection *c, char *uri)
 	while (*in != '\0') {
 		int hi, lo;
 
-		if (in[0] == '%' && (hi = hex_value(in[1])) >= 0 && (lo = hex_value(in[2])) >= 0) {
+		if (in[0] == '%' && (hi = mg_hex_digit(in[1])) >= 0 &&
+		    (lo = mg_hex_digit(in[2])) >= 0) {
 			char ch = (char)(hi * 16 + lo);
 
 			*out++ = ch == '\0' ? '\x7f' : ch;

@@ -16,6 +16,7 @@
 #include "common/err.h"
 #include "common/utf8.h"
 #include "common/file.h"
+#include "common/hex.h"
 #include "common/limits.h"
 
 #define LINE_SHOULD_MAX		78	/* RFC 5322 2.1.1: lines should stay within */
@@ -222,11 +223,11 @@ static void headers_write(FILE *f, const char *from, const char *const *to, size
 			  const char *subject, const char *date)
 {
 	unsigned char id[16];
-	char idhex[2 * sizeof(id) + 1];
+	char idhex[MG_HEX_TEXT_LEN(sizeof(id))];
 	size_t i, len = strlen(subject);
 
 	randombytes_buf(id, sizeof(id));
-	sodium_bin2hex(idhex, sizeof(idhex), id, sizeof(id));
+	(void)mg_hex_encode(id, sizeof(id), MG_HEX_LOWER, idhex, sizeof(idhex));
 	fprintf(f, "Date: %s\r\nFrom: medgate <%s>\r\nTo: ", date, from);
 	for (i = 0; i < nto; i++)
 		fprintf(f, "%s%s", i == 0 ? "" : ",\r\n ", to[i]);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/backoff.h"
 #include "common/err.h"
 #include "access/switches.h"
 #include "common/log.h"
@@ -41,17 +42,6 @@ struct mg_forwarder {
 	struct flight flights[SLOTS_MAX];
 	struct mg_outbox_item items[SLOTS_MAX];
 };
-
-int64_t mg_forward_backoff_ms(int64_t attempts, unsigned max_s)
-{
-	int64_t ms = 1000, max = (int64_t)max_s * 1000;
-
-	for (int64_t i = 0; i < attempts && ms < max; i++)
-		ms *= 2;
-	if (ms > max)
-		ms = max;
-	return ms + (int64_t)randombytes_uniform((uint32_t)(ms / 5 + 1));
-}
 
 int mg_outbound_from_item(struct mg_keyring *keys, const char *instance_id,
 			  const struct mg_outbox_item *it, struct mg_outbound *o)
@@ -139,6 +129,7 @@ static void send_done(void *arg, const struct mg_send_result *res)
 	struct flight *fl = flight_of(f, res->item_id);
 	char why[MG_OUTBOX_ERROR_MAX];
 	int64_t now = mg_now_ms(), attempts = fl ? fl->attempts : 0;
+	int64_t retry_max_ms = (int64_t)f->d->retry_max * 1000;
 	int r = 0;
 
 	snprintf(why, sizeof(why), "%s", res->why);
@@ -152,9 +143,9 @@ static void send_done(void *arg, const struct mg_send_result *res)
 		break;
 	case MG_SEND_RETRY:
 		r = mg_store_outbox_retry(store, res->item_id,
-					now + mg_forward_backoff_ms(attempts, f->d->retry_max), why);
+					  now + mg_backoff_ms(attempts, retry_max_ms), why);
 		/* The EMR is down or unwell: slow down for every message. */
-		f->pause_until_ms = now + mg_forward_backoff_ms(f->failures_in_row++, f->d->retry_max);
+		f->pause_until_ms = now + mg_backoff_ms(f->failures_in_row++, retry_max_ms);
 		mg_log_warning("outbox: [emr.%s] outbox row %lld not delivered, will retry: %s",
 			       f->d->name, (long long)res->item_id, why);
 		break;

@@ -24,8 +24,4 @@ void mg_forwarder_stop(struct mg_forwarder *f);
 int mg_outbound_from_item(struct mg_keyring *keys, const char *instance_id,
 			  const struct mg_outbox_item *it, struct mg_outbound *o);
 
-/* The wait before try number attempts + 1: 1 s doubling, capped at
- * max_s, with up to a fifth more at random so senders spread out. */
-int64_t mg_forward_backoff_ms(int64_t attempts, unsigned max_s);
-
 #endif

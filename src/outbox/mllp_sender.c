@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/err.h"
 #include "common/log.h"
+#include "common/timefmt.h"
 #include "hl7/hl7.h"
 #include "hl7/mllp.h"
 #include "outbox/mllp_ack.h"
@@ -61,14 +61,6 @@ struct mllp_sender {
 	size_t nslots;
 	struct mllp_slot slots[MLLP_SLOTS_MAX];
 };
-
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static size_t slot_index(const struct mllp_sender *s, const struct mllp_slot *sl)
 {
@@ -338,7 +330,7 @@ static int mllp_submit(struct mg_sender *base, int64_t item_id, const char *mess
 	sl->written = 0;
 	sl->resent = false;
 	sl->answered = false;
-	sl->deadline_ms = monotonic_ms() + (int64_t)s->timeout_s * 1000;
+	sl->deadline_ms = mg_monotonic_ms() + (int64_t)s->timeout_s * 1000;
 	if (sl->conn != NULL) {
 		sl->reused = true;
 		sl->state = SLOT_SENDING;
@@ -401,7 +393,7 @@ static int mllp_poll(struct mg_sender *base, int timeout_ms, mg_send_done_fn don
 	struct mllp_sender *s = (struct mllp_sender *)base;
 	struct pollfd pfd[MLLP_SLOTS_MAX + 1];
 	size_t map[MLLP_SLOTS_MAX + 1];
-	int64_t now = monotonic_ms(), end = now + (timeout_ms > 0 ? timeout_ms : 0);
+	int64_t now = mg_monotonic_ms(), end = now + (timeout_ms > 0 ? timeout_ms : 0);
 	bool woken = false;
 	uint64_t count;
 
@@ -433,7 +425,7 @@ static int mllp_poll(struct mg_sender *base, int timeout_ms, mg_send_done_fn don
 			else
 				slot_advance(s, sl);
 		}
-		now = monotonic_ms();
+		now = mg_monotonic_ms();
 		for (size_t i = 0; i < s->nslots; i++)
 			slot_check_deadline(s, &s->slots[i], now);
 		if (report_done(s, done, arg) > 0 || woken)

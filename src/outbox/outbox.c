@@ -8,10 +8,11 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 #include "common/log.h"
+#include "model/settings.h"
 #include "outbox/forwarder.h"
 
-#define SETTING_INSTANCE_ID "instance_id"
 
 struct route {
 	bool all;		/* tenants = "" */
@@ -21,7 +22,7 @@ struct route {
 
 struct mg_outbox {
 	struct mg_outbox_deps deps;
-	char instance_id[17];
+	char instance_id[MG_SETTING_INSTANCE_ID_LEN + 1];
 	struct route routes[MG_EMR_MAX];
 	size_t nforwarders;
 	struct mg_forwarder *forwarders[MG_EMR_MAX];
@@ -35,22 +36,24 @@ void mg_outbox_message_id(const char *instance_id, int64_t measurement_id, char 
 
 /* The instance id, made once and kept in the store, so every gateway of
  * one store (and every restart) gives a measurement the same message id. */
-static int instance_id(struct mg_store *store, char out[17])
+static int instance_id(struct mg_store *store, char out[MG_SETTING_INSTANCE_ID_LEN + 1])
 {
-	unsigned char raw[8];
+	unsigned char raw[MG_SETTING_INSTANCE_ID_LEN / 2];
+	const size_t outlen = MG_SETTING_INSTANCE_ID_LEN + 1;
 	int r;
 
-	r = mg_store_setting_get(store, SETTING_INSTANCE_ID, out, 17);
-	if (r == 0 && strlen(out) == 16)
+	r = mg_store_setting_get(store, MG_SETTING_INSTANCE_ID, out, outlen);
+	if (r == 0 && mg_setting_check(MG_SETTING_INSTANCE_ID, out) == 0)
 		return 0;
 	if (r != 0 && r != MG_ERR_NOT_FOUND)
 		return r;
 	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(out, 17, raw, sizeof(raw));
-	if ((r = mg_store_setting_set(store, SETTING_INSTANCE_ID, out)) != 0)
+	if ((r = mg_hex_encode(raw, sizeof(raw), MG_HEX_LOWER, out, outlen)) != 0)
+		return r;
+	if ((r = mg_store_setting_set(store, MG_SETTING_INSTANCE_ID, out)) != 0)
 		return r;
 	/* Another gateway may have set it first: read back what won. */
-	return mg_store_setting_get(store, SETTING_INSTANCE_ID, out, 17);
+	return mg_store_setting_get(store, MG_SETTING_INSTANCE_ID, out, outlen);
 }
 
 static int route_resolve(struct mg_store *store, const struct mg_emr_config *d, struct route *rt)

@@ -10,6 +10,7 @@
 #include <gnutls/x509.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 #include "tls/certutil.h"
 
 static struct mg_ca *ca_new(void)
@@ -199,5 +200,5 @@ int mg_cert_fingerprint_der(const unsigned char *der, size_t len,
 		return MG_ERR_INVALID;
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, der, len, digest) < 0)
 		return MG_ERR_TLS;
-	return tls_hex(digest, sizeof(digest), hex, MG_CERT_FINGERPRINT_LEN);
+	return mg_hex_encode(digest, sizeof(digest), MG_HEX_LOWER, hex, MG_CERT_FINGERPRINT_LEN);
 }

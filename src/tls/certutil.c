@@ -112,24 +112,6 @@ out:
 	return r;
 }
 
-int tls_hex(const unsigned char *bin, size_t len, char *hex, size_t hexlen)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	if (hexlen == 0)
-		return MG_ERR_LIMIT;
-	hex[0] = '\0';
-	if (len > (hexlen - 1) / 2)
-		return MG_ERR_LIMIT;
-	for (i = 0; i < len; i++) {
-		hex[2 * i] = digits[bin[i] >> 4];
-		hex[2 * i + 1] = digits[bin[i] & 0x0f];
-	}
-	hex[2 * len] = '\0';
-	return 0;
-}
-
 int tls_check_common_name(const char *cn)
 {
 	size_t i, len;

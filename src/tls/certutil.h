@@ -42,10 +42,6 @@ int tls_file_write_new(const char *path, const void *data, size_t len, mode_t mo
  * Returns 0, MG_ERR_NOT_FOUND, MG_ERR_LIMIT, MG_ERR_IO or MG_ERR_NOMEM. */
 int tls_file_read(const char *path, size_t max, int secret, gnutls_datum_t *out);
 
-/* Write len bytes as lowercase hex plus NUL into hex of hexlen bytes.
- * Returns 0 or MG_ERR_LIMIT if hexlen < 2 * len + 1. */
-int tls_hex(const unsigned char *bin, size_t len, char *hex, size_t hexlen);
-
 /* Check a subject common name we are asked to put into a certificate:
  * 1..TLS_CN_MAX bytes, no control characters. Returns 0 or MG_ERR_INVALID. */
 int tls_check_common_name(const char *cn);

@@ -11,6 +11,7 @@
 #include <gnutls/x509.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 #include "common/limits.h"
 #include "tls/ca.h"
 #include "tls/certutil.h"
@@ -205,7 +206,7 @@ static int issue_describe(gnutls_x509_crt_t crt, struct mg_issued_cert *out)
 	    (r = mg_cert_fingerprint_der(out->der, out->der_len, out->fingerprint)) != 0)
 		return r;
 	if (gnutls_x509_crt_get_serial(crt, serial, &serial_len) < 0 ||
-	    tls_hex(serial, serial_len, out->serial, sizeof(out->serial)) != 0)
+	    mg_hex_encode(serial, serial_len, MG_HEX_LOWER, out->serial, sizeof(out->serial)) != 0)
 		return MG_ERR_TLS;
 	if ((not_after = gnutls_x509_crt_get_expiration_time(crt)) == (time_t)-1)
 		return MG_ERR_TLS;

@@ -10,6 +10,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "access/switches.h"
+#include "model/settings.h"
 #include "web/api_handlers.h"
 
 enum MHD_Result api_settings_get(struct api_request *rq)
@@ -62,7 +63,7 @@ static int roles_save(struct api_request *rq, unsigned roles)
 			len += (size_t)snprintf(value + len, sizeof(value) - len, "%s%s",
 						len ? "," : "", mg_role_name(mg_role_at(i)));
 	}
-	if ((r = mg_store_setting_set(rq->web->store, "require_2fa_roles", value)) != 0)
+	if ((r = mg_store_setting_set(rq->web->store, MG_SETTING_REQUIRE_2FA_ROLES, value)) != 0)
 		return r;
 	mg_log_info("settings: roles requiring a second factor set to \"%s\" by account %lld",
 		    value, (long long)rq->who.user_id);

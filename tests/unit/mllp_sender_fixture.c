@@ -371,21 +371,13 @@ void on_done(void *arg, const struct mg_send_result *res)
 	o->r[o->n++] = *res;
 }
 
-int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Poll until n sends have finished in all, failing after max_ms. */
 void run_until(struct mg_sender *s, struct outcome *o, size_t n, int max_ms)
 {
-	int64_t end = now_ms() + max_ms;
+	int64_t end = mg_monotonic_ms() + max_ms;
 
 	while (o->n < n) {
-		assert_true(now_ms() < end);
+		assert_true(mg_monotonic_ms() < end);
 		assert_int_equal(s->ops->poll(s, 100, on_done, o), 0);
 	}
 }

@@ -34,6 +34,7 @@
 #include "common/config.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/timefmt.h"
 #include "hl7/hl7.h"
 #include "outbox/mllp_ack.h"
 #include "outbox/sender.h"
@@ -109,7 +110,6 @@ struct outcome {
 };
 
 void on_done(void *arg, const struct mg_send_result *res);
-int64_t now_ms(void);	/* monotonic */
 /* Poll until n sends have finished in all, failing after max_ms. */
 void run_until(struct mg_sender *s, struct outcome *o, size_t n, int max_ms);
 

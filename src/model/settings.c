@@ -1,0 +1,103 @@
+#include "model/settings.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/hex.h"
+#include "model/roles.h"
+
+static int check_instance_id(const char *value)
+{
+	unsigned char bin[MG_SETTING_INSTANCE_ID_LEN / 2];
+	size_t len = strlen(value);
+
+	if (len != MG_SETTING_INSTANCE_ID_LEN)
+		return MG_ERR_INVALID;
+	return mg_hex_decode(value, len, bin, sizeof(bin), NULL) == 0 ? 0 : MG_ERR_INVALID;
+}
+
+/* "" (no role) or role names joined by commas, each known. */
+static int check_roles(const char *value)
+{
+	const char *p = value;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		char name[32];
+		unsigned role;
+
+		if (n == 0 || n >= sizeof(name))
+			return MG_ERR_INVALID;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (mg_role_parse(name, &role) != 0)
+			return MG_ERR_INVALID;
+		p += n;
+		if (*p == ',' && *++p == '\0')
+			return MG_ERR_INVALID; /* a trailing comma */
+	}
+	return 0;
+}
+
+static int check_seq(const char *value)
+{
+	int64_t seq;
+
+	return mg_setting_seq_parse(value, &seq);
+}
+
+static int check_switch(const char *value)
+{
+	return strcmp(value, MG_SETTING_ON) == 0 || strcmp(value, MG_SETTING_OFF) == 0
+		   ? 0
+		   : MG_ERR_INVALID;
+}
+
+const struct mg_setting mg_settings[] = {
+    {MG_SETTING_INSTANCE_ID, "this installation's id, 16 hex digits", check_instance_id},
+    {MG_SETTING_REQUIRE_2FA_ROLES, "roles that must use a second factor", check_roles},
+    {MG_SETTING_DETECT_AUDIT_SEQ, "audit seq detection has judged up to", check_seq},
+    {MG_SETTING_SYSLOG_SENT_SEQ, "audit seq the syslog collector has up to", check_seq},
+    {MG_SETTING_INTERFACE_DEVICE, "device port switch", check_switch},
+    {MG_SETTING_INTERFACE_ENROLMENT, "enrolment switch", check_switch},
+    {MG_SETTING_INTERFACE_MLLP, "inbound MLLP port switch", check_switch},
+    {MG_SETTING_INTERFACE_EMR, "forwarding to the EMR switch", check_switch},
+};
+const size_t mg_settings_count = sizeof(mg_settings) / sizeof(mg_settings[0]);
+
+const struct mg_setting *mg_setting_find(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < mg_settings_count; i++)
+		if (strcmp(mg_settings[i].name, name) == 0)
+			return &mg_settings[i];
+	return NULL;
+}
+
+int mg_setting_check(const char *name, const char *value)
+{
+	const struct mg_setting *s = mg_setting_find(name);
+
+	if (s == NULL)
+		return MG_ERR_NOT_FOUND;
+	if (value == NULL)
+		return MG_ERR_INVALID;
+	return s->check(value);
+}
+
+int mg_setting_seq_parse(const char *value, int64_t *seq_out)
+{
+	char *end;
+	long long seq;
+
+	*seq_out = 0;
+	if (value[0] < '0' || value[0] > '9')
+		return MG_ERR_INVALID; /* strtoll would take space and a sign */
+	errno = 0;
+	seq = strtoll(value, &end, 10);
+	if (errno != 0 || *end != '\0' || seq < 0)
+		return MG_ERR_INVALID;
+	*seq_out = seq;
+	return 0;
+}

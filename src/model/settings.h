@@ -1,0 +1,53 @@
+/* The run-time settings the store keeps (mg_store_setting_get/set): every
+ * name once, with what it holds and how a value is checked. A module that
+ * reads or writes a setting uses the constant here, never the literal. */
+#ifndef MG_MODEL_SETTINGS_H
+#define MG_MODEL_SETTINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 16 hex digits naming this installation: message ids, syslog origin. */
+#define MG_SETTING_INSTANCE_ID     "instance_id"
+#define MG_SETTING_INSTANCE_ID_LEN 16
+
+/* Comma-separated role names whose accounts must use a second factor. */
+#define MG_SETTING_REQUIRE_2FA_ROLES "require_2fa_roles"
+
+/* Audit seq up to which detection has judged the trail. */
+#define MG_SETTING_DETECT_AUDIT_SEQ "detect.audit_seq"
+
+/* Audit seq up to which the syslog collector has the trail. */
+#define MG_SETTING_SYSLOG_SENT_SEQ "syslog.sent_seq"
+
+/* Interface switches, MG_SETTING_ON or MG_SETTING_OFF; absent means on. */
+#define MG_SETTING_INTERFACE_DEVICE    "interface.device"
+#define MG_SETTING_INTERFACE_ENROLMENT "interface.enrolment"
+#define MG_SETTING_INTERFACE_MLLP      "interface.mllp"
+#define MG_SETTING_INTERFACE_EMR       "interface.emr"
+#define MG_SETTING_ON                  "on"
+#define MG_SETTING_OFF                 "off"
+
+struct mg_setting {
+	const char *name;
+	const char *holds; /* for people: docs, diagnostics */
+	/* 0 if value is well formed for this setting, else MG_ERR_INVALID. */
+	int (*check)(const char *value);
+};
+
+/* The registry, mg_settings_count entries. */
+extern const struct mg_setting mg_settings[];
+extern const size_t mg_settings_count;
+
+/* The entry for name, or NULL if name is no setting. */
+const struct mg_setting *mg_setting_find(const char *name);
+
+/* Whether value suits the setting name: 0, MG_ERR_INVALID for a malformed
+ * value, or MG_ERR_NOT_FOUND for a name that is not in the registry. */
+int mg_setting_check(const char *name, const char *value);
+
+/* Parse a seq setting (decimal, 0 or more, nothing else) into *seq_out.
+ * Returns 0, or MG_ERR_INVALID with *seq_out 0. */
+int mg_setting_seq_parse(const char *value, int64_t *seq_out);
+
+#endif
