@@ -88,6 +88,27 @@ static bool csrf_ok(struct api_request *rq)
 	       sodium_memcmp(token, rq->session.csrf, MG_CSRF_TEXT_LEN) == 0;
 }
 
+/* A state change must come from a page of this gateway. Browsers say
+ * where a request comes from (Sec-Fetch-Site, Origin); a cross-site
+ * request is refused whatever its cookie and token, so a stolen CSRF token
+ * alone is not enough. Clients that send neither header (curl, scripts)
+ * are not browsers and cannot carry a victim's cookie. */
+static const char *cross_site(struct api_request *rq)
+{
+	const char *site = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *origin = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Host");
+
+	if (site != NULL && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+		return "cross-site request refused (Sec-Fetch-Site)";
+	if (origin == NULL)
+		return NULL;
+	/* The page's own origin is https:// and the Host it was served by. */
+	if (host == NULL || strncmp(origin, "https://", 8) != 0 || strcmp(origin + 8, host) != 0)
+		return "cross-site request refused (Origin)";
+	return NULL;
+}
+
 static enum MHD_Result authenticate(struct api_request *rq, bool *done)
 {
 	struct mg_session_state st;
@@ -119,8 +140,12 @@ enum MHD_Result mg_api_dispatch(struct api_request *rq)
 	bool done;
 	enum MHD_Result ret;
 
+	const char *why;
+
 	if (rq->too_large)
 		return api_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "request body larger than the limit");
+	if (rq->method != MG_GET && (why = cross_site(rq)) != NULL)
+		return api_error(rq, MHD_HTTP_FORBIDDEN, why);
 	ret = authenticate(rq, &done);
 	if (done)
 		return ret;
