@@ -3,6 +3,7 @@
  * checkpoint public key, export records (JSON lines, RFC 5424 syslog
  * lines or DICOM audit messages), show how far the syslog export is, and
  * list who accessed one patient's data. docs/audit.md is the user's page. */
+#include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -77,24 +78,18 @@ static bool options_known(int argc, char **argv, const char *const *names)
 	return true;
 }
 
-static int checkpoint_load(const char *path, const unsigned char *public_key,
-			   struct mg_audit_checkpoint *cp)
+/* Parse and check a checkpoint read from path (text, len). */
+static int checkpoint_parse(const char *path, const char *text, size_t len,
+			    const unsigned char *public_key, struct mg_audit_checkpoint *cp)
 {
-	char *text = NULL;
-	size_t len = 0;
 	int r;
 
-	if ((r = mg_file_read(path, MG_AUDIT_CHECKPOINT_TEXT_MAX + 64, &text, &len)) != 0) {
-		fprintf(stderr, "medgatectl: checkpoint %s: %s\n", path, mg_strerror(r));
-		return r;
-	}
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+	while (len > 0 && text[len - 1] == ' ')
 		len--;
 	if ((r = mg_audit_checkpoint_parse(text, len, public_key, cp)) != 0)
 		fprintf(stderr, "medgatectl: checkpoint %s: %s\n", path,
 			r == MG_ERR_CRYPTO ? "signature does not verify with the public key"
 					   : "not a medgate audit checkpoint");
-	free(text);
 	return r;
 }
 
@@ -107,13 +102,18 @@ static int audit_verify(struct cli *cli, int argc, char **argv)
 	bool bad = false;
 	const char *cp_path = option(argc, argv, "--checkpoint", &bad);
 	const char *pk_hex = option(argc, argv, "--public-key", &bad);
-	size_t got = 0;
-	int r;
+	char *cp_text = NULL;
+	size_t got = 0, cp_len = 0;
+	int r, status = EXIT_TROUBLE;
 
 	if (bad || !options_known(argc, argv, names))
 		return audit_usage();
-	if (cli_open(cli, true) != 0)
+	/* Read while still the caller (root may switch accounts in cli_open). */
+	if (cp_path != NULL &&
+	    cli_file_read(cp_path, MG_AUDIT_CHECKPOINT_TEXT_MAX + 64, &cp_text, &cp_len) != 0)
 		return EXIT_TROUBLE;
+	if (cli_open(cli, true) != 0)
+		goto out;
 	/* The auditor's copy of the public key if given, else the instance's. */
 	if (pk_hex == NULL)
 		mg_audit_public_key(cli->master, pk);
@@ -121,22 +121,26 @@ static int audit_verify(struct cli *cli, int argc, char **argv)
 		 sodium_hex2bin(pk, sizeof(pk), pk_hex, strlen(pk_hex), NULL, &got, NULL) != 0 ||
 		 got != sizeof(pk)) {
 		fprintf(stderr, "medgatectl: --public-key wants %zu hex digits\n", 2 * sizeof(pk));
-		return EXIT_TROUBLE;
+		goto out;
 	}
-	if (cp_path != NULL && checkpoint_load(cp_path, pk, &cp) != 0)
-		return EXIT_TROUBLE;
+	if (cp_path != NULL && checkpoint_parse(cp_path, cp_text, cp_len, pk, &cp) != 0)
+		goto out;
 	if ((r = mg_audit_verify(cli->store, cli->master, cp_path ? &cp : NULL, &v)) != 0) {
 		fprintf(stderr, "medgatectl: cannot read the audit trail: %s\n", mg_strerror(r));
-		return EXIT_TROUBLE;
+		goto out;
 	}
 	if (v.fault == MG_AUDIT_INTACT) {
 		printf("audit trail intact: %lld records%s\n", (long long)v.records,
 		       cp_path ? ", checkpoint matches" : "");
-		return 0;
+		status = 0;
+	} else {
+		printf("audit trail BROKEN: first bad record %lld (%s): %s\n",
+		       (long long)v.first_bad, mg_audit_fault_name(v.fault), v.reason);
+		status = EXIT_BROKEN;
 	}
-	printf("audit trail BROKEN: first bad record %lld (%s): %s\n", (long long)v.first_bad,
-	       mg_audit_fault_name(v.fault), v.reason);
-	return EXIT_BROKEN;
+out:
+	free(cp_text);
+	return status;
 }
 
 static int audit_checkpoint(struct cli *cli)
@@ -239,6 +243,15 @@ static FILE *export_open(const char *path)
 	return f;
 }
 
+/* Close and remove an export file nothing was written to. */
+static void export_abandon(FILE *out, const char *path)
+{
+	if (out != stdout) {
+		fclose(out);
+		unlink(path);
+	}
+}
+
 static int audit_export(struct cli *cli, int argc, char **argv)
 {
 	static const char *const names[] = { "--since", "--until", "--out", "--format", NULL };
@@ -266,8 +279,16 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 	}
 	if (f.since_ms == 0)
 		f.since_ms = 1;	/* 0 means "no bound" to the store; the same here */
-	if (cli_open(cli, true) != 0)
+	/* Created while still the caller (root may switch accounts in
+	 * cli_open), removed again if the export cannot be recorded. */
+	if ((w.out = export_open(path)) == NULL) {
+		fprintf(stderr, "medgatectl: %s: cannot create: %s\n", path, strerror(errno));
 		return 1;
+	}
+	if (cli_open(cli, true) != 0) {
+		export_abandon(w.out, path);
+		return 1;
+	}
 	snprintf(details, sizeof(details),
 		 "{\"since_ms\":%lld,\"until_ms\":%lld,\"format\":\"%s\"}", (long long)f.since_ms,
 		 (long long)f.until_ms, format != NULL ? format : "json");
@@ -276,10 +297,7 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 	/* Recorded before anything leaves. */
 	if ((r = mg_audit_append(cli->store, cli->master, &e)) != 0) {
 		fprintf(stderr, "medgatectl: cannot record the export: %s\n", mg_strerror(r));
-		return 1;
-	}
-	if ((w.out = export_open(path)) == NULL) {
-		fprintf(stderr, "medgatectl: %s: cannot create (exists?)\n", path);
+		export_abandon(w.out, path);
 		return 1;
 	}
 	r = mg_store_audit_list(cli->store, &f, export_record, &w);

@@ -27,6 +27,13 @@ void cli_close(struct cli *cli);
 void cli_record(struct cli *cli, const char *action, const char *object_type, int64_t object_id,
 	       int64_t tenant_id, const char *details);
 
+/* Read a file named on the command line (a password, a checkpoint) into
+ * *text, NUL-terminated, trailing newlines cut; the caller wipes and frees
+ * it. Call it before cli_open: run as root, medgatectl reads with the
+ * rights of whoever called it, before switching to the instance's account,
+ * as init does. Prints why it cannot (naming the file) and returns < 0. */
+int cli_file_read(const char *file, size_t max, char **text, size_t *len);
+
 /* Resolve a tenant name to its id; prints the reason on failure. */
 int cli_tenant_id(struct cli *cli, const char *name, int64_t *id_out);
 

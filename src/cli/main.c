@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "audit/audit.h"
 #include "common/err.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "daemon/privileges.h"
 
@@ -48,6 +49,21 @@ int cli_parse_int(const char *text, long long min, long long max, long long *out
 	if (text[0] == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
 		return MG_ERR_INVALID;
 	*out = v;
+	return 0;
+}
+
+int cli_file_read(const char *file, size_t max, char **text, size_t *len)
+{
+	int r;
+
+	if ((r = mg_file_read(file, max, text, len)) != 0) {
+		fprintf(stderr, "medgatectl: %s: %s\n", file,
+			r == MG_ERR_LIMIT ? "file too large" : r == MG_ERR_NOMEM ? "out of memory"
+			: errno == EINVAL ? "not a regular file" : strerror(errno));
+		return r;
+	}
+	while (*len > 0 && ((*text)[*len - 1] == '\n' || (*text)[*len - 1] == '\r'))
+		(*text)[--*len] = '\0';
 	return 0;
 }
 
