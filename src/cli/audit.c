@@ -32,7 +32,7 @@ static int audit_usage(void)
 		"       medgatectl audit checkpoint\n"
 		"       medgatectl audit public-key\n"
 		"       medgatectl audit export --since TIME [--until TIME] [--out FILE]\n"
-		"                                   [--format json|syslog|atna]\n"
+		"                                   [--format jsonl|json|syslog|atna]\n"
 		"       medgatectl audit status\n"
 		"       medgatectl audit patient --tenant NAME --patient ID\n"
 		"TIME is RFC 3339, e.g. 2026-01-31T00:00:00Z\n");
@@ -173,7 +173,9 @@ static int audit_public_key(struct cli *cli)
 	return 0;
 }
 
-enum export_format { EXPORT_JSON, EXPORT_SYSLOG, EXPORT_ATNA };
+/* jsonl (the default): one JSON object a line; json: one JSON document,
+ * an array of them; syslog and atna: one message a line. */
+enum export_format { EXPORT_JSONL, EXPORT_JSON, EXPORT_SYSLOG, EXPORT_ATNA };
 
 struct export_walk {
 	FILE *out;
@@ -194,6 +196,7 @@ static int export_record(const struct mg_audit_record *rec, void *arg)
 	int r;
 
 	switch (w->format) {
+	case EXPORT_JSONL:
 	case EXPORT_JSON:
 		r = mg_audit_record_json(rec, line, sizeof(line));
 		break;
@@ -209,7 +212,8 @@ static int export_record(const struct mg_audit_record *rec, void *arg)
 	}
 	if (r != 0)
 		return r;
-	if (fprintf(w->out, "%s\n", line) < 0)
+	if (fprintf(w->out, "%s%s\n", w->format == EXPORT_JSON && w->count > 0 ? "," : "",
+		    line) < 0)
 		return MG_ERR_IO;
 	w->count++;
 	return 0;
@@ -217,7 +221,7 @@ static int export_record(const struct mg_audit_record *rec, void *arg)
 
 static int export_format_parse(const char *text, enum export_format *out)
 {
-	static const char *const names[] = { "json", "syslog", "atna" };
+	static const char *const names[] = { "jsonl", "json", "syslog", "atna" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strcmp(text, names[i]) == 0) {
@@ -269,7 +273,7 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 	if (bad || since == NULL || !options_known(argc, argv, names))
 		return audit_usage();
 	if (format != NULL && export_format_parse(format, &w.format) != 0) {
-		fprintf(stderr, "medgatectl: --format is json, syslog or atna\n");
+		fprintf(stderr, "medgatectl: --format is jsonl, json, syslog or atna\n");
 		return 2;
 	}
 	if (mg_time_parse(since, &f.since_ms) != 0 ||
@@ -291,7 +295,7 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 	}
 	snprintf(details, sizeof(details),
 		 "{\"since_ms\":%lld,\"until_ms\":%lld,\"format\":\"%s\"}", (long long)f.since_ms,
-		 (long long)f.until_ms, format != NULL ? format : "json");
+		 (long long)f.until_ms, format != NULL ? format : "jsonl");
 	mg_audit_export_origin(&cli->cfg, cli->store, &w.origin);
 	e.details = details;
 	/* Recorded before anything leaves. */
@@ -300,7 +304,12 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 		export_abandon(w.out, path);
 		return 1;
 	}
-	r = mg_store_audit_list(cli->store, &f, export_record, &w);
+	if (w.format == EXPORT_JSON && fprintf(w.out, "[\n") < 0)
+		r = MG_ERR_IO;
+	else
+		r = mg_store_audit_list(cli->store, &f, export_record, &w);
+	if (r == 0 && w.format == EXPORT_JSON && fprintf(w.out, "]\n") < 0)
+		r = MG_ERR_IO;
 	if ((w.out != stdout && fclose(w.out) != 0) || (w.out == stdout && fflush(stdout) != 0))
 		r = r != 0 ? r : MG_ERR_IO;
 	if (r != 0) {
