@@ -39,14 +39,6 @@ static int audit_usage(void)
 	return 2;
 }
 
-/* The CLI's own events: actor medgatectl, from the local machine. */
-static struct mg_audit_event cli_event(const char *action, const char *object)
-{
-	return (struct mg_audit_event){ .actor = "medgatectl", .address = "local",
-					.action = action, .object = object,
-					.outcome = MG_AUDIT_SUCCESS };
-}
-
 /* Option NAME's value in argv[1..]: NULL if absent; *bad if given twice
  * or without a value. */
 static const char *option(int argc, char **argv, const char *name, bool *bad)
@@ -145,14 +137,15 @@ out:
 
 static int audit_checkpoint(struct cli *cli)
 {
-	struct mg_audit_event e = cli_event("audit.checkpoint", "audit");
+	struct mg_audit_event e;
 	struct mg_audit_checkpoint cp;
-	char text[MG_AUDIT_CHECKPOINT_TEXT_MAX];
+	char text[MG_AUDIT_CHECKPOINT_TEXT_MAX], buf[MG_AUDIT_DETAILS_MAX + 1];
 	int r;
 
 	if (cli_open(cli, true) != 0)
 		return 1;
-	if ((r = mg_audit_checkpoint_make(cli->store, cli->master, &e, &cp)) != 0 ||
+	if ((r = cli_event(cli, &e, "audit.checkpoint", "audit", NULL, buf, sizeof(buf))) != 0 ||
+	    (r = mg_audit_checkpoint_make(cli->store, cli->master, &e, &cp)) != 0 ||
 	    (r = mg_audit_checkpoint_format(&cp, text, sizeof(text))) != 0) {
 		fprintf(stderr, "medgatectl: checkpoint: %s\n", mg_strerror(r));
 		return 1;
@@ -261,13 +254,13 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 	static const char *const names[] = { "--since", "--until", "--out", "--format", NULL };
 	struct mg_audit_filter f = { 0 };
 	struct export_walk w = { 0 };
-	struct mg_audit_event e = cli_event("audit.export", "audit");
+	struct mg_audit_event e;
 	bool bad = false;
 	const char *since = option(argc, argv, "--since", &bad);
 	const char *until = option(argc, argv, "--until", &bad);
 	const char *path = option(argc, argv, "--out", &bad);
 	const char *format = option(argc, argv, "--format", &bad);
-	char details[160];
+	char details[160], buf[MG_AUDIT_DETAILS_MAX + 1];
 	int r;
 
 	if (bad || since == NULL || !options_known(argc, argv, names))
@@ -297,9 +290,9 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 		 "{\"since_ms\":%lld,\"until_ms\":%lld,\"format\":\"%s\"}", (long long)f.since_ms,
 		 (long long)f.until_ms, format != NULL ? format : "jsonl");
 	mg_audit_export_origin(&cli->cfg, cli->store, &w.origin);
-	e.details = details;
 	/* Recorded before anything leaves. */
-	if ((r = mg_audit_append(cli->store, cli->master, &e)) != 0) {
+	if ((r = cli_event(cli, &e, "audit.export", "audit", details, buf, sizeof(buf))) != 0 ||
+	    (r = mg_audit_append(cli->store, cli->master, &e)) != 0) {
 		fprintf(stderr, "medgatectl: cannot record the export: %s\n", mg_strerror(r));
 		export_abandon(w.out, path);
 		return 1;
@@ -382,7 +375,7 @@ static int audit_patient(struct cli *cli, const char *tenant, const char *patien
 	unsigned char blind[MG_BLIND_INDEX_BYTES];
 	struct mg_tenant_key *tk = NULL;
 	struct mg_audit_filter f = { 0 };
-	char object[MG_AUDIT_OBJECT_MAX + 1];
+	char object[MG_AUDIT_OBJECT_MAX + 1], buf[MG_AUDIT_DETAILS_MAX + 1];
 	struct mg_audit_event e;
 	struct mg_tenant t;
 	int64_t id = 0;
@@ -413,9 +406,11 @@ static int audit_patient(struct cli *cli, const char *tenant, const char *patien
 		fprintf(stderr, "medgatectl: %s\n", mg_strerror(r));
 		return 1;
 	}
-	e = cli_event("audit.patient_report", object);
-	e.tenant_id = t.id;
-	if ((r = mg_audit_append(cli->store, cli->master, &e)) != 0) {
+	if ((r = cli_event(cli, &e, "audit.patient_report", object, NULL, buf, sizeof(buf))) == 0) {
+		e.tenant_id = t.id;
+		r = mg_audit_append(cli->store, cli->master, &e);
+	}
+	if (r != 0) {
 		fprintf(stderr, "medgatectl: cannot record the report: %s\n", mg_strerror(r));
 		return 1;
 	}

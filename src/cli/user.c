@@ -67,7 +67,7 @@ static int user_add(struct cli *cli, int argc, char **argv)
 	struct mg_user_new u;
 	int64_t tenants[MG_USER_TENANTS_MAX], id;
 	size_t ntenants = 0, len = 0;
-	char *text = NULL;
+	char *text = NULL, details[MG_NAME_MAX + 48];
 	unsigned role;
 	int opt, r;
 
@@ -119,16 +119,27 @@ static int user_add(struct cli *cli, int argc, char **argv)
 	u.must_change_password = true;
 	u.tenants = tenants;
 	u.ntenants = ntenants;
-	r = mg_store_user_create(cli->store, &u, &id);
-	sodium_memzero(hash, sizeof(hash));
-	if (r != 0) {
+	/* The name is checked above: letters, digits and . _ - @ only. */
+	snprintf(details, sizeof(details), "{\"name\":\"%s\",\"roles\":%u}", u.name, u.roles);
+	/* Recorded first: an account the trail cannot account for is not made. */
+	if ((r = cli_record(cli, "user.create", NULL, 0, 0, MG_AUDIT_SUCCESS, details)) == 0 &&
+	    (r = mg_store_user_create(cli->store, &u, &id)) != 0) {
 		fprintf(stderr, "medgatectl: cannot create %s: %s\n", u.name,
 			r == MG_ERR_EXISTS ? "an account of this name exists" : mg_strerror(r));
-		return 1;
+		cli_record(cli, "user.create", NULL, 0, 0, MG_AUDIT_FAILURE, details);
 	}
-	cli_record(cli, "user.create", "user", id, 0, NULL);
+	sodium_memzero(hash, sizeof(hash));
+	if (r != 0)
+		return 1;
 	printf("account %s created (id %lld); the password must be changed at first sign-in\n",
 	       u.name, (long long)id);
+	if (u.roles & MG_ROLE_SERVICE)
+		printf("service account %s: without a maintenance grant it can do nothing but ask "
+		       "a local administrator for one; every sign-in is refused until an "
+		       "administrator on site grants maintenance consent (time-boxed, audited). "
+		       "This version has no grant yet (it arrives with remote maintenance), so "
+		       "its sign-ins are refused for now (audit: login.failure, \"service account "
+		       "without consent\").\n", u.name);
 	return 0;
 }
 
@@ -173,7 +184,12 @@ static int user_list(struct cli *cli, int argc)
 static int user_change(struct cli *cli, int argc, char **argv)
 {
 	const char *what = argv[0];
-	char hash[MG_PASSWORD_HASH_MAX], *text = NULL;
+	const char *action = strcmp(what, "disable") == 0 || strcmp(what, "enable") == 0
+				     ? "user.update"
+			     : strcmp(what, "unlock") == 0 ? "user.unlock" : "user.password_reset";
+	const char *details = strcmp(what, "disable") == 0  ? "{\"disabled\":true}"
+			      : strcmp(what, "enable") == 0 ? "{\"disabled\":false}" : NULL;
+	char hash[MG_PASSWORD_HASH_MAX] = "", *text = NULL;
 	size_t len = 0;
 	struct mg_user u;
 	int r;
@@ -193,6 +209,17 @@ static int user_change(struct cli *cli, int argc, char **argv)
 			r == MG_ERR_NOT_FOUND ? "no such account" : mg_strerror(r));
 		return 1;
 	}
+	if (strcmp(what, "reset-password") == 0) {
+		r = password_check_hash(cli, text, len, u.name, hash, sizeof(hash));
+		password_free(text, len);
+		if (r != 0)
+			return 1;
+	}
+	/* Recorded first: an action the trail cannot hold does not happen. */
+	if (cli_record(cli, action, "user", u.id, 0, MG_AUDIT_SUCCESS, details) != 0) {
+		sodium_memzero(hash, sizeof(hash));
+		return 1;
+	}
 	if (strcmp(what, "disable") == 0 || strcmp(what, "enable") == 0) {
 		r = mg_store_user_update_profile(cli->store, u.id, u.display_name, u.email,
 						    strcmp(what, "disable") == 0);
@@ -202,10 +229,6 @@ static int user_change(struct cli *cli, int argc, char **argv)
 		if ((r = mg_store_user_set_lock(cli->store, u.id, 0, 0)) == 0)
 			r = mg_store_user_login_succeeded(cli->store, u.id);
 	} else {
-		r = password_check_hash(cli, text, len, u.name, hash, sizeof(hash));
-		password_free(text, len);
-		if (r != 0)
-			return 1;
 		r = mg_store_user_set_password(cli->store, u.id, hash, true, mg_now_ms());
 		sodium_memzero(hash, sizeof(hash));
 		if (r == 0)
@@ -213,11 +236,9 @@ static int user_change(struct cli *cli, int argc, char **argv)
 	}
 	if (r != 0) {
 		fprintf(stderr, "medgatectl: %s %s: %s\n", what, u.name, mg_strerror(r));
+		cli_record(cli, action, "user", u.id, 0, MG_AUDIT_FAILURE, details);
 		return 1;
 	}
-	cli_record(cli, strcmp(what, "disable") == 0 || strcmp(what, "enable") == 0 ? "user.update"
-		       : strcmp(what, "unlock") == 0 ? "user.unlock" : "user.password_reset",
-		  "user", u.id, 0, NULL);
 	printf("account %s: %s done\n", u.name, what);
 	return 0;
 }
