@@ -224,6 +224,9 @@ static const struct key emr_keys[] = {
 	  "EMR", 0, 0, NULL, "HL7 MSH-5, the receiving application." },
 	{ "emr.NAME", "receiving_facility", KEY_STRING, EMR_FIELD(receiving_facility), "", 0, 0,
 	  NULL, "HL7 MSH-6, the receiving facility." },
+	{ "emr.NAME", "patient_id_authority", KEY_STRING, EMR_FIELD(patient_id_authority), "", 0,
+	  0, NULL, "HL7 PID-3.4, the assigning authority of patient ids (the EMR's MRN "
+	  "namespace, e.g. HOSP); empty sends none." },
 	{ "emr.NAME", "patient_system", KEY_STRING, EMR_FIELD(patient_system),
 	  "urn:medgate:patient-id", 0, 0, NULL,
 	  "FHIR: the identifier system of patient ids (the EMR's MRN system URI)." },
