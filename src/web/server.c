@@ -8,6 +8,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "tls/profile.h"
 #include "daemon/gateway.h"
 #include "web/device_api.h"
 #include "web/device_internal.h"
@@ -40,6 +41,24 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	mg_log_debug("http: %s", line);
 }
 
+/* Every TLS session libmicrohttpd makes gets the rest of the profile
+ * (tls/profile.h) before its handshake; the device port's own
+ * bookkeeping follows (cls marks it). */
+static char device_port;	/* only its address is used */
+
+static void connection_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+			      enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED &&
+	    (ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION)) != NULL &&
+	    ci->tls_session != NULL)
+		mg_tls_session_profile((gnutls_session_t)ci->tls_session);
+	if (cls == &device_port)
+		mg_device_connection_notify(NULL, c, socket_context, code);
+}
+
 static unsigned threads_for(const struct mg_config *cfg)
 {
 	long n = cfg->threads ? (long)cfg->threads : sysconf(_SC_NPROCESSORS_ONLN);
@@ -54,12 +73,13 @@ static struct MHD_Daemon *start_one(struct gateway *gw, const struct mg_listener
 			       MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls_trust[] = {
 		{ MHD_OPTION_HTTPS_MEM_TRUST, 0, gw->device_ca_pem },
-		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)mg_device_connection_notify, NULL },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_notify, (void *)&device_port },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mg_device_request_completed, NULL },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	struct MHD_OptionItem web_extra[] = {
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mg_web_request_completed, NULL },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_notify, NULL },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 
