@@ -114,3 +114,7 @@ add_test(NAME source/configuration-doc-current
 add_test(NAME source/openapi-routes
 	COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/check-openapi.py $<TARGET_FILE:medgatectl>
 		${CMAKE_SOURCE_DIR}/docs/openapi.yaml)
+
+# README.md and docs/ stand on their own: links resolve inside the tree.
+add_test(NAME source/docs-self-contained
+	COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/check-doc-links.py ${CMAKE_SOURCE_DIR})

@@ -3,6 +3,7 @@
  * checkpoint public key, export records (JSON lines, RFC 5424 syslog
  * lines or DICOM audit messages), show how far the syslog export is, and
  * list who accessed one patient's data. docs/audit.md is the user's page. */
+#include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -32,19 +33,11 @@ static int audit_usage(void)
 		"       medgatectl audit checkpoint\n"
 		"       medgatectl audit public-key\n"
 		"       medgatectl audit export --since TIME [--until TIME] [--out FILE]\n"
-		"                                   [--format json|syslog|atna]\n"
+		"                                   [--format jsonl|json|syslog|atna]\n"
 		"       medgatectl audit status\n"
 		"       medgatectl audit patient --tenant NAME --patient ID\n"
 		"TIME is RFC 3339, e.g. 2026-01-31T00:00:00Z\n");
 	return 2;
-}
-
-/* The CLI's own events: actor medgatectl, from the local machine. */
-static struct mg_audit_event cli_event(const char *action, const char *object)
-{
-	return (struct mg_audit_event){ .actor = "medgatectl", .address = "local",
-					.action = action, .object = object,
-					.outcome = MG_AUDIT_SUCCESS };
 }
 
 /* Option NAME's value in argv[1..]: NULL if absent; *bad if given twice
@@ -78,24 +71,18 @@ static bool options_known(int argc, char **argv, const char *const *names)
 	return true;
 }
 
-static int checkpoint_load(const char *path, const unsigned char *public_key,
-			   struct mg_audit_checkpoint *cp)
+/* Parse and check a checkpoint read from path (text, len). */
+static int checkpoint_parse(const char *path, const char *text, size_t len,
+			    const unsigned char *public_key, struct mg_audit_checkpoint *cp)
 {
-	char *text = NULL;
-	size_t len = 0;
 	int r;
 
-	if ((r = mg_file_read(path, MG_AUDIT_CHECKPOINT_TEXT_MAX + 64, &text, &len)) != 0) {
-		fprintf(stderr, "medgatectl: checkpoint %s: %s\n", path, mg_strerror(r));
-		return r;
-	}
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+	while (len > 0 && text[len - 1] == ' ')
 		len--;
 	if ((r = mg_audit_checkpoint_parse(text, len, public_key, cp)) != 0)
 		fprintf(stderr, "medgatectl: checkpoint %s: %s\n", path,
 			r == MG_ERR_CRYPTO ? "signature does not verify with the public key"
 					   : "not a medgate audit checkpoint");
-	free(text);
 	return r;
 }
 
@@ -108,47 +95,57 @@ static int audit_verify(struct cli *cli, int argc, char **argv)
 	bool bad = false;
 	const char *cp_path = option(argc, argv, "--checkpoint", &bad);
 	const char *pk_hex = option(argc, argv, "--public-key", &bad);
-	size_t got = 0;
-	int r;
+	char *cp_text = NULL;
+	size_t got = 0, cp_len = 0;
+	int r, status = EXIT_TROUBLE;
 
 	if (bad || !options_known(argc, argv, names))
 		return audit_usage();
-	if (cli_open(cli, true) != 0)
+	/* Read while still the caller (root may switch accounts in cli_open). */
+	if (cp_path != NULL &&
+	    cli_file_read(cp_path, MG_AUDIT_CHECKPOINT_TEXT_MAX + 64, &cp_text, &cp_len) != 0)
 		return EXIT_TROUBLE;
+	if (cli_open(cli, true) != 0)
+		goto out;
 	/* The auditor's copy of the public key if given, else the instance's. */
 	if (pk_hex == NULL)
 		mg_audit_public_key(cli->master, pk);
 	else if (mg_hex_decode(pk_hex, strlen(pk_hex), pk, sizeof(pk), &got) != 0 ||
 		 got != sizeof(pk)) {
 		fprintf(stderr, "medgatectl: --public-key wants %zu hex digits\n", 2 * sizeof(pk));
-		return EXIT_TROUBLE;
+		goto out;
 	}
-	if (cp_path != NULL && checkpoint_load(cp_path, pk, &cp) != 0)
-		return EXIT_TROUBLE;
+	if (cp_path != NULL && checkpoint_parse(cp_path, cp_text, cp_len, pk, &cp) != 0)
+		goto out;
 	if ((r = mg_audit_verify(cli->store, cli->master, cp_path ? &cp : NULL, &v)) != 0) {
 		fprintf(stderr, "medgatectl: cannot read the audit trail: %s\n", mg_strerror(r));
-		return EXIT_TROUBLE;
+		goto out;
 	}
 	if (v.fault == MG_AUDIT_INTACT) {
 		printf("audit trail intact: %lld records%s\n", (long long)v.records,
 		       cp_path ? ", checkpoint matches" : "");
-		return 0;
+		status = 0;
+	} else {
+		printf("audit trail BROKEN: first bad record %lld (%s): %s\n",
+		       (long long)v.first_bad, mg_audit_fault_name(v.fault), v.reason);
+		status = EXIT_BROKEN;
 	}
-	printf("audit trail BROKEN: first bad record %lld (%s): %s\n", (long long)v.first_bad,
-	       mg_audit_fault_name(v.fault), v.reason);
-	return EXIT_BROKEN;
+out:
+	free(cp_text);
+	return status;
 }
 
 static int audit_checkpoint(struct cli *cli)
 {
-	struct mg_audit_event e = cli_event("audit.checkpoint", "audit");
+	struct mg_audit_event e;
 	struct mg_audit_checkpoint cp;
-	char text[MG_AUDIT_CHECKPOINT_TEXT_MAX];
+	char text[MG_AUDIT_CHECKPOINT_TEXT_MAX], buf[MG_AUDIT_DETAILS_MAX + 1];
 	int r;
 
 	if (cli_open(cli, true) != 0)
 		return 1;
-	if ((r = mg_audit_checkpoint_make(cli->store, cli->master, &e, &cp)) != 0 ||
+	if ((r = cli_event(cli, &e, "audit.checkpoint", "audit", NULL, buf, sizeof(buf))) != 0 ||
+	    (r = mg_audit_checkpoint_make(cli->store, cli->master, &e, &cp)) != 0 ||
 	    (r = mg_audit_checkpoint_format(&cp, text, sizeof(text))) != 0) {
 		fprintf(stderr, "medgatectl: checkpoint: %s\n", mg_strerror(r));
 		return 1;
@@ -170,7 +167,9 @@ static int audit_public_key(struct cli *cli)
 	return 0;
 }
 
-enum export_format { EXPORT_JSON, EXPORT_SYSLOG, EXPORT_ATNA };
+/* jsonl (the default): one JSON object a line; json: one JSON document,
+ * an array of them; syslog and atna: one message a line. */
+enum export_format { EXPORT_JSONL, EXPORT_JSON, EXPORT_SYSLOG, EXPORT_ATNA };
 
 struct export_walk {
 	FILE *out;
@@ -191,6 +190,7 @@ static int export_record(const struct mg_audit_record *rec, void *arg)
 	int r;
 
 	switch (w->format) {
+	case EXPORT_JSONL:
 	case EXPORT_JSON:
 		r = mg_audit_record_json(rec, line, sizeof(line));
 		break;
@@ -206,7 +206,8 @@ static int export_record(const struct mg_audit_record *rec, void *arg)
 	}
 	if (r != 0)
 		return r;
-	if (fprintf(w->out, "%s\n", line) < 0)
+	if (fprintf(w->out, "%s%s\n", w->format == EXPORT_JSON && w->count > 0 ? "," : "",
+		    line) < 0)
 		return MG_ERR_IO;
 	w->count++;
 	return 0;
@@ -214,7 +215,7 @@ static int export_record(const struct mg_audit_record *rec, void *arg)
 
 static int export_format_parse(const char *text, enum export_format *out)
 {
-	static const char *const names[] = { "json", "syslog", "atna" };
+	static const char *const names[] = { "jsonl", "json", "syslog", "atna" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strcmp(text, names[i]) == 0) {
@@ -240,24 +241,33 @@ static FILE *export_open(const char *path)
 	return f;
 }
 
+/* Close and remove an export file nothing was written to. */
+static void export_abandon(FILE *out, const char *path)
+{
+	if (out != stdout) {
+		fclose(out);
+		unlink(path);
+	}
+}
+
 static int audit_export(struct cli *cli, int argc, char **argv)
 {
 	static const char *const names[] = { "--since", "--until", "--out", "--format", NULL };
 	struct mg_audit_filter f = { 0 };
 	struct export_walk w = { 0 };
-	struct mg_audit_event e = cli_event("audit.export", "audit");
+	struct mg_audit_event e;
 	bool bad = false;
 	const char *since = option(argc, argv, "--since", &bad);
 	const char *until = option(argc, argv, "--until", &bad);
 	const char *path = option(argc, argv, "--out", &bad);
 	const char *format = option(argc, argv, "--format", &bad);
-	char details[160];
+	char details[160], buf[MG_AUDIT_DETAILS_MAX + 1];
 	int r;
 
 	if (bad || since == NULL || !options_known(argc, argv, names))
 		return audit_usage();
 	if (format != NULL && export_format_parse(format, &w.format) != 0) {
-		fprintf(stderr, "medgatectl: --format is json, syslog or atna\n");
+		fprintf(stderr, "medgatectl: --format is jsonl, json, syslog or atna\n");
 		return 2;
 	}
 	if (mg_time_parse(since, &f.since_ms) != 0 ||
@@ -267,23 +277,33 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 	}
 	if (f.since_ms == 0)
 		f.since_ms = 1;	/* 0 means "no bound" to the store; the same here */
-	if (cli_open(cli, true) != 0)
+	/* Created while still the caller (root may switch accounts in
+	 * cli_open), removed again if the export cannot be recorded. */
+	if ((w.out = export_open(path)) == NULL) {
+		fprintf(stderr, "medgatectl: %s: cannot create: %s\n", path, strerror(errno));
 		return 1;
+	}
+	if (cli_open(cli, true) != 0) {
+		export_abandon(w.out, path);
+		return 1;
+	}
 	snprintf(details, sizeof(details),
 		 "{\"since_ms\":%lld,\"until_ms\":%lld,\"format\":\"%s\"}", (long long)f.since_ms,
-		 (long long)f.until_ms, format != NULL ? format : "json");
+		 (long long)f.until_ms, format != NULL ? format : "jsonl");
 	mg_audit_export_origin(&cli->cfg, cli->store, &w.origin);
-	e.details = details;
 	/* Recorded before anything leaves. */
-	if ((r = mg_audit_append(cli->store, cli->master, &e)) != 0) {
+	if ((r = cli_event(cli, &e, "audit.export", "audit", details, buf, sizeof(buf))) != 0 ||
+	    (r = mg_audit_append(cli->store, cli->master, &e)) != 0) {
 		fprintf(stderr, "medgatectl: cannot record the export: %s\n", mg_strerror(r));
+		export_abandon(w.out, path);
 		return 1;
 	}
-	if ((w.out = export_open(path)) == NULL) {
-		fprintf(stderr, "medgatectl: %s: cannot create (exists?)\n", path);
-		return 1;
-	}
-	r = mg_store_audit_list(cli->store, &f, export_record, &w);
+	if (w.format == EXPORT_JSON && fprintf(w.out, "[\n") < 0)
+		r = MG_ERR_IO;
+	else
+		r = mg_store_audit_list(cli->store, &f, export_record, &w);
+	if (r == 0 && w.format == EXPORT_JSON && fprintf(w.out, "]\n") < 0)
+		r = MG_ERR_IO;
 	if ((w.out != stdout && fclose(w.out) != 0) || (w.out == stdout && fflush(stdout) != 0))
 		r = r != 0 ? r : MG_ERR_IO;
 	if (r != 0) {
@@ -356,7 +376,7 @@ static int audit_patient(struct cli *cli, const char *tenant, const char *patien
 	unsigned char blind[MG_BLIND_INDEX_BYTES];
 	struct mg_tenant_key *tk = NULL;
 	struct mg_audit_filter f = { 0 };
-	char object[MG_AUDIT_OBJECT_MAX + 1];
+	char object[MG_AUDIT_OBJECT_MAX + 1], buf[MG_AUDIT_DETAILS_MAX + 1];
 	struct mg_audit_event e;
 	struct mg_tenant t;
 	int64_t id = 0;
@@ -387,9 +407,11 @@ static int audit_patient(struct cli *cli, const char *tenant, const char *patien
 		fprintf(stderr, "medgatectl: %s\n", mg_strerror(r));
 		return 1;
 	}
-	e = cli_event("audit.patient_report", object);
-	e.tenant_id = t.id;
-	if ((r = mg_audit_append(cli->store, cli->master, &e)) != 0) {
+	if ((r = cli_event(cli, &e, "audit.patient_report", object, NULL, buf, sizeof(buf))) == 0) {
+		e.tenant_id = t.id;
+		r = mg_audit_append(cli->store, cli->master, &e);
+	}
+	if (r != 0) {
 		fprintf(stderr, "medgatectl: cannot record the report: %s\n", mg_strerror(r));
 		return 1;
 	}

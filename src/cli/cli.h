@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "audit/audit.h"
 #include "common/config.h"
 #include "crypto/keys.h"
 #include "store/store.h"
@@ -13,7 +14,17 @@ struct cli {
 	struct mg_config cfg;
 	struct mg_store *store;
 	struct mg_master_key *master;
+	/* Who runs medgatectl, fixed at start (cli_operator_init), before
+	 * cli_open may switch accounts: "operator:<login of the real uid>",
+	 * and the sudo caller if checked (else ""). */
+	char actor[MG_NAME_MAX + 16];
+	char sudo_user[33];
 };
+
+/* Fix cli->actor from the real uid and cli->sudo_user from SUDO_USER, the
+ * latter only if it is a plain user name of an existing account whose uid
+ * is SUDO_UID: the environment is the caller's to forge. */
+void cli_operator_init(struct cli *cli);
 
 /* Load the configuration, switch to the instance's account when run as
  * root (so files stay the daemon's), open the store and, if need_master,
@@ -21,11 +32,27 @@ struct cli {
 int cli_open(struct cli *cli, bool need_master);
 void cli_close(struct cli *cli);
 
-/* Record an operator's action on the audit trail (actor "operator:<login
- * name>", address "local"); needs the master key (cli_open(cli, true)).
- * Prints a warning if it cannot. */
-void cli_record(struct cli *cli, const char *action, const char *object_type, int64_t object_id,
-	       int64_t tenant_id, const char *details);
+/* Fill e as an event of the operator: actor cli->actor, role "operator",
+ * address "local", details the JSON object given (or none) with
+ * "via":"medgatectl" (the host's break-glass path) and the checked
+ * "sudo_user" added, written into buf. Returns 0 or MG_ERR_LIMIT /
+ * MG_ERR_INVALID (details not a JSON object, or too long). */
+int cli_event(struct cli *cli, struct mg_audit_event *e, const char *action, const char *object,
+	      const char *details, char *buf, size_t buflen);
+
+/* Record an operator's action on the audit trail; needs the master key
+ * (cli_open(cli, true)). Fail closed: call it before the action, and do
+ * not act unless it returns 0 (it prints why it could not). After a
+ * recorded action failed, record it again with MG_AUDIT_FAILURE. */
+int cli_record(struct cli *cli, const char *action, const char *object_type, int64_t object_id,
+	       int64_t tenant_id, enum mg_audit_outcome outcome, const char *details);
+
+/* Read a file named on the command line (a password, a checkpoint) into
+ * *text, NUL-terminated, trailing newlines cut; the caller wipes and frees
+ * it. Call it before cli_open: run as root, medgatectl reads with the
+ * rights of whoever called it, before switching to the instance's account,
+ * as init does. Prints why it cannot (naming the file) and returns < 0. */
+int cli_file_read(const char *file, size_t max, char **text, size_t *len);
 
 /* Resolve a tenant name to its id; prints the reason on failure. */
 int cli_tenant_id(struct cli *cli, const char *name, int64_t *id_out);

@@ -1,6 +1,8 @@
 /* medgatectl device: enrolment tokens, listing, blocking and revoking. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -41,6 +43,8 @@ static int device_token(struct cli *cli, int argc, char **argv)
 	unsigned char hash[MG_TOKEN_HASH_BYTES];
 	char token[MG_TOKEN_TEXT_LEN + 1];
 	long long ttl = -1;
+	char *details;
+	json_t *o;
 	int64_t tenant_id, id;
 	int opt, r;
 
@@ -68,13 +72,26 @@ static int device_token(struct cli *cli, int argc, char **argv)
 		return 1;
 	if (ttl < 0)
 		ttl = cli->cfg.enrol_token_ttl;
+	o = json_pack("{s:s, s:I}", "device_name", name, "ttl", (json_int_t)ttl);
+	details = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (details == NULL)
+		return 1;
+	/* Recorded first: a token nobody can account for is never made. */
+	r = cli_record(cli, "device.token", NULL, 0, tenant_id, MG_AUDIT_SUCCESS, details);
+	if (r != 0) {
+		free(details);
+		return 1;
+	}
 	if ((r = mg_token_new(cli->master, token, sizeof(token), hash)) != 0 ||
 	    (r = mg_store_token_create(cli->store, tenant_id, name, hash,
 					  mg_now_ms() + ttl * 1000, &id)) != 0) {
 		fprintf(stderr, "medgatectl: cannot create a token: %s\n", mg_strerror(r));
+		cli_record(cli, "device.token", NULL, 0, tenant_id, MG_AUDIT_FAILURE, details);
+		free(details);
 		return 1;
 	}
-	cli_record(cli, "device.token", "token", id, tenant_id, NULL);
+	free(details);
 	/* The token alone on stdout, so scripts can take it as it is. */
 	printf("%s\n", token);
 	fprintf(stderr, "one-time enrolment token for \"%s\" in tenant %s, valid %lld s\n", name,
@@ -116,6 +133,10 @@ static int device_list(struct cli *cli, int argc, char **argv)
 
 static int device_set(struct cli *cli, int argc, char **argv, enum mg_device_status status)
 {
+	const char *action = status == MG_DEVICE_REVOKED ? "device.revoke" : "device.update";
+	const char *details = status == MG_DEVICE_BLOCKED ? "{\"status\":\"blocked\"}"
+			      : status == MG_DEVICE_ACTIVE ? "{\"status\":\"active\"}"
+							   : "{\"status\":\"revoked\"}";
 	struct mg_device d;
 	long long id;
 	int r;
@@ -129,17 +150,20 @@ static int device_set(struct cli *cli, int argc, char **argv, enum mg_device_sta
 		fprintf(stderr, "medgatectl: device %lld is revoked for good; enrol it anew\n", id);
 		return 1;
 	}
-	if (r == 0)
-		r = mg_store_device_set_status(cli->store, id, status);
 	if (r != 0) {
 		fprintf(stderr, "medgatectl: device %lld: %s\n", id,
 			r == MG_ERR_NOT_FOUND ? "no such device (or revoked already)" : mg_strerror(r));
 		return 1;
 	}
-	cli_record(cli, status == MG_DEVICE_REVOKED ? "device.revoke" : "device.update", "device", id,
-		  d.tenant_id, status == MG_DEVICE_BLOCKED ? "{\"status\":\"blocked\"}"
-			       : status == MG_DEVICE_ACTIVE ? "{\"status\":\"active\"}"
-							    : "{\"status\":\"revoked\"}");
+	/* Recorded first: an action the trail cannot hold does not happen. */
+	if (cli_record(cli, action, "device", id, d.tenant_id, MG_AUDIT_SUCCESS, details) != 0)
+		return 1;
+	if ((r = mg_store_device_set_status(cli->store, id, status)) != 0) {
+		fprintf(stderr, "medgatectl: device %lld: %s\n", id,
+			r == MG_ERR_NOT_FOUND ? "no such device (or revoked already)" : mg_strerror(r));
+		cli_record(cli, action, "device", id, d.tenant_id, MG_AUDIT_FAILURE, details);
+		return 1;
+	}
 	printf("device %lld %s\n", id, mg_device_status_name(status));
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* medgatectl init DIR: a new instance with its keys, CAs, server
  * certificate, configuration, store, default tenant and administrator. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
@@ -28,6 +29,7 @@ struct init_options {
 	const char *user;
 	const char *password_file;
 	unsigned web_port, device_port, mllp_port;
+	const char *listen;	/* numeric address of every listener; "::" = all */
 	const char *storage;	/* "sqlite" (default) or "postgresql" */
 	const char *conninfo;	/* libpq connection string for postgresql */
 };
@@ -36,6 +38,7 @@ static int init_usage(void)
 {
 	fprintf(stderr, "usage: medgatectl init DIR [--web-port N] [--device-port N] "
 			"[--mllp-port N]\n"
+			"                      [--listen ADDRESS]"
 			"                      [--admin-password-file FILE] [--user ACCOUNT]\n"
 			"                      [--storage sqlite|postgresql --conninfo \"host=... "
 			"dbname=... user=...\"]\n");
@@ -147,6 +150,13 @@ static int write_config(struct cli *cli, const struct init_options *o, const cha
 	cli->cfg.web.port = o->web_port;
 	cli->cfg.device.port = o->device_port;
 	cli->cfg.mllp.port = o->mllp_port;
+	/* Written out, so nobody has to know that empty means every address. */
+	snprintf(cli->cfg.web.address, sizeof(cli->cfg.web.address), "%s", o->listen);
+	snprintf(cli->cfg.device.address, sizeof(cli->cfg.device.address), "%s", o->listen);
+	snprintf(cli->cfg.mllp.address, sizeof(cli->cfg.mllp.address), "%s", o->listen);
+	/* Reset links in e-mails must reach the port the web listens on. */
+	snprintf(cli->cfg.public_url, sizeof(cli->cfg.public_url), "https://localhost:%u",
+		 o->web_port);
 	if (o->conninfo != NULL) {
 		snprintf(cli->cfg.storage_backend, sizeof(cli->cfg.storage_backend), "postgresql");
 		snprintf(cli->cfg.storage_conninfo, sizeof(cli->cfg.storage_conninfo), "%s",
@@ -224,6 +234,16 @@ static int storage_options_check(struct init_options *o)
 	return 0;
 }
 
+/* A listener address as the daemon binds it: a numeric IPv4 or IPv6
+ * address, no host name (that would depend on name resolution at start). */
+static bool address_numeric(const char *text)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return strlen(text) < sizeof(((struct mg_listener_config *)0)->address) &&
+	       (inet_pton(AF_INET, text, buf) == 1 || inet_pton(AF_INET6, text, buf) == 1);
+}
+
 static int parse_options(int argc, char **argv, struct init_options *o)
 {
 	static const struct option options[] = {
@@ -234,6 +254,7 @@ static int parse_options(int argc, char **argv, struct init_options *o)
 		{ "user", required_argument, NULL, 'u' },
 		{ "storage", required_argument, NULL, 's' },
 		{ "conninfo", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long long port;
@@ -242,6 +263,7 @@ static int parse_options(int argc, char **argv, struct init_options *o)
 	o->web_port = 8443;
 	o->device_port = 8444;
 	o->mllp_port = 2575;
+	o->listen = "::";
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
@@ -257,6 +279,14 @@ static int parse_options(int argc, char **argv, struct init_options *o)
 		case 'u': o->user = optarg; break;
 		case 's': o->storage = optarg; break;
 		case 'c': o->conninfo = optarg; break;
+		case 'l':
+			if (!address_numeric(optarg)) {
+				fprintf(stderr, "medgatectl: --listen %s: expected a numeric IPv4 or "
+						"IPv6 address (:: for every address)\n", optarg);
+				return 2;
+			}
+			o->listen = optarg;
+			break;
 		default: return init_usage();
 		}
 	}
@@ -272,10 +302,17 @@ static int parse_options(int argc, char **argv, struct init_options *o)
 	return 0;
 }
 
+/* "[::]:8443" or "127.0.0.1:8443", as people write an address and port. */
+static const char *listen_text(const char *address, unsigned port, char *out, size_t outlen)
+{
+	snprintf(out, outlen, strchr(address, ':') ? "[%s]:%u" : "%s:%u", address, port);
+	return out;
+}
+
 int cli_init(struct cli *cli, int argc, char **argv)
 {
 	struct init_options o = { 0 };
-	char path[MG_PATH_MAX], password[ADMIN_PASSWORD_MAX + 1], err[256];
+	char path[MG_PATH_MAX], password[ADMIN_PASSWORD_MAX + 1], err[256], a[80];
 	const struct passwd *pw = NULL;
 	const char *user = "";
 	int r;
@@ -325,9 +362,15 @@ int cli_init(struct cli *cli, int argc, char **argv)
 	printf("  configuration:        %s/medgate.conf\n", o.dir);
 	printf("  store:                %s\n", o.conninfo ? "postgresql" : "sqlite");
 	printf("  instance CA (trust it to reach the gateway): %s/certs/ca.pem\n", o.dir);
-	printf("  web and API:          https://localhost:%u/\n", o.web_port);
-	printf("  devices:              https://localhost:%u/ (mutual TLS, EST enrolment)\n",
-	       o.device_port);
+	printf("  web and API:          https://localhost:%u/ (listening on %s)\n", o.web_port,
+	       listen_text(o.listen, o.web_port, a, sizeof(a)));
+	printf("  devices:              https://localhost:%u/ (mutual TLS, EST enrolment; "
+	       "listening on %s)\n", o.device_port, listen_text(o.listen, o.device_port, a, sizeof(a)));
+	printf("  device HL7 (MLLP/TLS): listening on %s\n",
+	       listen_text(o.listen, o.mllp_port, a, sizeof(a)));
+	if (strcmp(o.listen, "::") == 0)
+		printf("  every address of this host, IPv6 and IPv4: use --listen (or [web] address "
+		       "etc.) to narrow it\n");
 	if (o.password_file == NULL)
 		printf("  administrator admin, one-time password (shown once): %s\n", password);
 	else

@@ -1,6 +1,8 @@
 /* medgatectl: what an operator does from a shell. */
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "cli/cli.h"
 #include "audit/audit.h"
 #include "common/err.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/privileges.h"
 
@@ -48,6 +51,21 @@ int cli_parse_int(const char *text, long long min, long long max, long long *out
 	if (text[0] == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
 		return MG_ERR_INVALID;
 	*out = v;
+	return 0;
+}
+
+int cli_file_read(const char *file, size_t max, char **text, size_t *len)
+{
+	int r;
+
+	if ((r = mg_file_read(file, max, text, len)) != 0) {
+		fprintf(stderr, "medgatectl: %s: %s\n", file,
+			r == MG_ERR_LIMIT ? "file too large" : r == MG_ERR_NOMEM ? "out of memory"
+			: errno == EINVAL ? "not a regular file" : strerror(errno));
+		return r;
+	}
+	while (*len > 0 && ((*text)[*len - 1] == '\n' || (*text)[*len - 1] == '\r'))
+		(*text)[--*len] = '\0';
 	return 0;
 }
 
@@ -96,32 +114,82 @@ void cli_close(struct cli *cli)
 	cli->master = NULL;
 }
 
-void cli_record(struct cli *cli, const char *action, const char *object_type, int64_t object_id,
-	       int64_t tenant_id, const char *details)
+/* A plain login name: what useradd accepts by default, nothing to escape. */
+static bool login_name_plain(const char *name)
 {
-	char actor[MG_NAME_MAX], object[64] = "";
+	size_t n = strlen(name);
+
+	return n > 0 && n <= 32 && name[0] != '-' &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+void cli_operator_init(struct cli *cli)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *sudo_user = getenv("SUDO_USER"), *sudo_uid = getenv("SUDO_UID");
+	long long uid;
+
+	if (pw != NULL && login_name_plain(pw->pw_name))
+		snprintf(cli->actor, sizeof(cli->actor), "operator:%s", pw->pw_name);
+	else
+		snprintf(cli->actor, sizeof(cli->actor), "operator:uid-%lu", (unsigned long)getuid());
+	cli->sudo_user[0] = '\0';
+	if (sudo_user == NULL || sudo_uid == NULL || !login_name_plain(sudo_user) ||
+	    cli_parse_int(sudo_uid, 0, UINT32_MAX, &uid) != 0 ||
+	    (pw = getpwnam(sudo_user)) == NULL || (long long)pw->pw_uid != uid)
+		return;
+	snprintf(cli->sudo_user, sizeof(cli->sudo_user), "%s", sudo_user);
+}
+
+int cli_event(struct cli *cli, struct mg_audit_event *e, const char *action, const char *object,
+	      const char *details, char *buf, size_t buflen)
+{
+	json_t *o = details != NULL ? json_loads(details, 0, NULL) : json_object();
+	size_t n;
+	int r = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (!json_is_object(o) ||
+	    json_object_set_new(o, "via", json_string("medgatectl")) != 0 ||
+	    (cli->sudo_user[0] != '\0' &&
+	     json_object_set_new(o, "sudo_user", json_string(cli->sudo_user)) != 0))
+		r = MG_ERR_INVALID;
+	else if ((n = json_dumpb(o, buf, buflen, JSON_COMPACT)) == 0 || n >= buflen ||
+		 n > MG_AUDIT_DETAILS_MAX)
+		r = MG_ERR_LIMIT;
+	else
+		buf[n] = '\0';
+	json_decref(o);
+	e->actor = cli->actor;
+	e->roles = "operator";
+	e->address = "local";
+	e->action = action;
+	e->object = object;
+	e->outcome = MG_AUDIT_SUCCESS;
+	e->details = r == 0 ? buf : NULL;
+	return r;
+}
+
+int cli_record(struct cli *cli, const char *action, const char *object_type, int64_t object_id,
+	       int64_t tenant_id, enum mg_audit_outcome outcome, const char *details)
+{
+	char object[64] = "", buf[MG_AUDIT_DETAILS_MAX + 1];
 	struct mg_audit_event e;
-	const struct passwd *pw;
-	const char *login = getenv("SUDO_USER");
 	int r;
 
-	/* Who ran it: the person behind sudo, else the account itself. */
-	if (login == NULL && (pw = getpwuid(getuid())) != NULL)
-		login = pw->pw_name;
-	snprintf(actor, sizeof(actor), "operator:%s", login ? login : "unknown");
-	if (object_type != NULL)
-		mg_audit_object(object_type, object_id, object, sizeof(object));
-	memset(&e, 0, sizeof(e));
-	e.actor = actor;
-	e.roles = "operator";
-	e.address = "local";
-	e.action = action;
-	e.object = object;
+	if (object_type != NULL && (r = mg_audit_object(object_type, object_id, object,
+							  sizeof(object))) != 0)
+		goto out;
+	if ((r = cli_event(cli, &e, action, object, details, buf, sizeof(buf))) != 0)
+		goto out;
 	e.tenant_id = tenant_id;
-	e.outcome = MG_AUDIT_SUCCESS;
-	e.details = details;
-	if (cli->master == NULL || (r = mg_audit_append(cli->store, cli->master, &e)) != 0)
-		fprintf(stderr, "medgatectl: warning: %s not recorded on the audit trail\n", action);
+	e.outcome = outcome;
+	r = cli->master != NULL ? mg_audit_append(cli->store, cli->master, &e) : MG_ERR_INVALID;
+out:
+	if (r != 0)
+		fprintf(stderr, "medgatectl: cannot record %s on the audit trail (%s)%s\n", action,
+			mg_strerror(r), outcome == MG_AUDIT_SUCCESS ? "; nothing done" : "");
+	return r;
 }
 
 int cli_tenant_id(struct cli *cli, const char *name, int64_t *id_out)
@@ -145,6 +213,7 @@ int main(int argc, char **argv)
 	int i = 1, status;
 
 	memset(&cli, 0, sizeof(cli));
+	cli_operator_init(&cli);
 	cli.config_path = getenv("MEDGATE_CONFIG");
 	umask(077);
 	while (i < argc && argv[i][0] == '-') {

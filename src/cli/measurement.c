@@ -12,13 +12,16 @@
 static int measurement_usage(void)
 {
 	fprintf(stderr, "usage: medgatectl measurement list [--tenant TENANT] [--after ID] "
-			"[--limit N] [--json]\n"
+			"[--limit N] [--json|--jsonl]\n"
 			"       medgatectl measurement count [--tenant TENANT]\n");
 	return 2;
 }
 
+/* --json prints one JSON document (an array); --jsonl one object a line. */
+enum list_format { LIST_TEXT, LIST_JSON, LIST_JSONL };
+
 struct list_state {
-	bool json;
+	enum list_format format;
 	size_t rows;
 };
 
@@ -29,8 +32,7 @@ static int print_row(const struct mg_measurement_row *row, void *arg)
 
 	mg_time_format(row->measured_ms, measured, sizeof(measured));
 	mg_time_format(row->received_ms, received, sizeof(received));
-	ls->rows++;
-	if (ls->json) {
+	if (ls->format != LIST_TEXT) {
 		json_t *values = json_array(), *o;
 		char *text;
 
@@ -48,11 +50,13 @@ static int print_row(const struct mg_measurement_row *row, void *arg)
 			json_decref(o);
 			return MG_ERR_NOMEM;
 		}
-		printf("%s\n", text);
+		printf("%s%s\n", ls->format == LIST_JSON && ls->rows > 0 ? "," : "", text);
+		ls->rows++;
 		free(text);
 		json_decref(o);
 		return 0;
 	}
+	ls->rows++;
 	printf("%-8lld %-24s %-24s %-6lld %-20s", (long long)row->id, measured, received,
 	       (long long)row->device_id, row->device_mid);
 	for (size_t i = 0; i < row->nvalues; i++)
@@ -69,9 +73,10 @@ static int measurement_list(struct cli *cli, int argc, char **argv, bool count_o
 		{ "after", required_argument, NULL, 'a' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "jsonl", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct list_state ls = { false, 0 };
+	struct list_state ls = { LIST_TEXT, 0 };
 	const char *tenant = NULL;
 	long long after = 0, limit = 1000, count;
 	int64_t tenant_id = 0, n;
@@ -89,7 +94,8 @@ static int measurement_list(struct cli *cli, int argc, char **argv, bool count_o
 			if (cli_parse_int(optarg, 1, 1000000, &limit) != 0)
 				return measurement_usage();
 			break;
-		case 'j': ls.json = true; break;
+		case 'j': ls.format = LIST_JSON; break;
+		case 'J': ls.format = LIST_JSONL; break;
 		default: return measurement_usage();
 		}
 	}
@@ -106,11 +112,15 @@ static int measurement_list(struct cli *cli, int argc, char **argv, bool count_o
 		printf("%lld\n", count);
 		return 0;
 	}
-	if (!ls.json)
+	if (ls.format == LIST_JSON)
+		printf("[\n");
+	else if (ls.format == LIST_TEXT)
 		printf("%-8s %-24s %-24s %-6s %-20s %s\n", "ID", "MEASURED", "RECEIVED", "DEVICE",
 		       "DEVICE'S ID", "VALUES");
 	r = mg_store_measurement_list(cli->store, tenant_id, after, (size_t)limit, print_row,
 					 &ls);
+	if (r == 0 && ls.format == LIST_JSON)
+		printf("]\n");
 	if (r != 0) {
 		fprintf(stderr, "medgatectl: cannot list measurements: %s\n", mg_strerror(r));
 		return 1;

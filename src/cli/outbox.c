@@ -45,6 +45,7 @@ static int outbox_status(struct cli *cli)
 
 static int outbox_resend(struct cli *cli, int argc, char **argv)
 {
+	char details[MG_EMR_NAME_MAX + 64];
 	long long id = 0;
 	int64_t count;
 	bool known = false;
@@ -61,16 +62,14 @@ static int outbox_resend(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "medgatectl: no [emr.%s] in the configuration\n", argv[1]);
 		return 1;
 	}
+	/* The name is a configured [emr.NAME]: a-z 0-9 - _ only. */
+	snprintf(details, sizeof(details), "{\"destination\":\"%s\",\"id\":%lld}", argv[1], id);
+	if (cli_record(cli, "outbox.resend", NULL, 0, 0, MG_AUDIT_SUCCESS, details) != 0)
+		return 1;
 	if ((r = mg_store_outbox_resend(cli->store, argv[1], id, mg_now_ms(), &count)) != 0) {
 		fprintf(stderr, "medgatectl: %s\n", mg_strerror(r));
+		cli_record(cli, "outbox.resend", NULL, 0, 0, MG_AUDIT_FAILURE, details);
 		return 1;
-	}
-	{
-		char details[MG_PATH_MAX + 64];
-
-		snprintf(details, sizeof(details), "{\"destination\":\"%s\",\"requeued\":%lld}",
-			 argv[1], (long long)count);
-		cli_record(cli, "outbox.resend", NULL, 0, 0, details);
 	}
 	printf("%lld dead letters of [emr.%s] queued again\n", (long long)count, argv[1]);
 	return 0;

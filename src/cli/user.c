@@ -14,6 +14,8 @@
 #include "crypto/password.h"
 #include "web/api.h"
 
+#define PASSWORD_FILE_MAX 8192
+
 static int user_usage(void)
 {
 	fprintf(stderr,
@@ -26,30 +28,28 @@ static int user_usage(void)
 	return 2;
 }
 
-/* Read a password from file (one line) and check it against the policy
- * for account name; hash it into hash. Prints the reason on failure. */
-static int password_from_file(struct cli *cli, const char *file, const char *name, char *hash,
-			      size_t hashlen)
+/* Check the password read from a file (text, len) against the policy for
+ * account name; hash it into hash. Prints the reason on failure. */
+static int password_check_hash(struct cli *cli, const char *text, size_t len, const char *name,
+			       char *hash, size_t hashlen)
 {
 	struct mg_password_policy policy;
-	char *text = NULL, why[128];
-	size_t len = 0;
+	char why[128];
 	int r;
 
-	if ((r = mg_file_read(file, 8192, &text, &len)) != 0) {
-		fprintf(stderr, "medgatectl: %s: cannot read it\n", file);
-		return r;
-	}
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-		text[--len] = '\0';
 	mg_password_policy_from_config(&cli->cfg, &policy);
 	if ((r = mg_password_check(&policy, name, text, len, why, sizeof(why))) != 0)
 		fprintf(stderr, "medgatectl: password refused: %s\n", why);
 	else if ((r = mg_password_hash(text, len, hash, hashlen)) != 0)
 		fprintf(stderr, "medgatectl: cannot hash the password\n");
-	sodium_memzero(text, len);
-	free(text);
 	return r;
+}
+
+static void password_free(char *text, size_t len)
+{
+	if (text != NULL)
+		sodium_memzero(text, len);
+	free(text);
 }
 
 static int user_add(struct cli *cli, int argc, char **argv)
@@ -66,7 +66,8 @@ static int user_add(struct cli *cli, int argc, char **argv)
 	char hash[MG_PASSWORD_HASH_MAX];
 	struct mg_user_new u;
 	int64_t tenants[MG_USER_TENANTS_MAX], id;
-	size_t ntenants = 0;
+	size_t ntenants = 0, len = 0;
+	char *text = NULL, details[MG_NAME_MAX + 48];
 	unsigned role;
 	int opt, r;
 
@@ -103,28 +104,42 @@ static int user_add(struct cli *cli, int argc, char **argv)
 			MG_NAME_MAX);
 		return 2;
 	}
-	if (cli_open(cli, true) != 0)
+	/* Read while still the caller (root may switch accounts in cli_open). */
+	if (cli_file_read(file, PASSWORD_FILE_MAX, &text, &len) != 0)
 		return 1;
-	for (size_t i = 0; i < ntenants; i++) {
-		if (cli_tenant_id(cli, tenant_names[i], &tenants[i]) != 0)
-			return 1;
-	}
-	if (password_from_file(cli, file, u.name, hash, sizeof(hash)) != 0)
+	r = cli_open(cli, true);
+	for (size_t i = 0; r == 0 && i < ntenants; i++)
+		r = cli_tenant_id(cli, tenant_names[i], &tenants[i]);
+	if (r == 0)
+		r = password_check_hash(cli, text, len, u.name, hash, sizeof(hash));
+	password_free(text, len);
+	if (r != 0)
 		return 1;
 	u.password_hash = hash;
 	u.must_change_password = true;
 	u.tenants = tenants;
 	u.ntenants = ntenants;
-	r = mg_store_user_create(cli->store, &u, &id);
-	sodium_memzero(hash, sizeof(hash));
-	if (r != 0) {
+	/* The name is checked above: letters, digits and . _ - @ only. */
+	snprintf(details, sizeof(details), "{\"name\":\"%s\",\"roles\":%u}", u.name, u.roles);
+	/* Recorded first: an account the trail cannot account for is not made. */
+	if ((r = cli_record(cli, "user.create", NULL, 0, 0, MG_AUDIT_SUCCESS, details)) == 0 &&
+	    (r = mg_store_user_create(cli->store, &u, &id)) != 0) {
 		fprintf(stderr, "medgatectl: cannot create %s: %s\n", u.name,
 			r == MG_ERR_EXISTS ? "an account of this name exists" : mg_strerror(r));
-		return 1;
+		cli_record(cli, "user.create", NULL, 0, 0, MG_AUDIT_FAILURE, details);
 	}
-	cli_record(cli, "user.create", "user", id, 0, NULL);
+	sodium_memzero(hash, sizeof(hash));
+	if (r != 0)
+		return 1;
 	printf("account %s created (id %lld); the password must be changed at first sign-in\n",
 	       u.name, (long long)id);
+	if (u.roles & MG_ROLE_SERVICE)
+		printf("service account %s: without a maintenance grant it can do nothing but ask "
+		       "a local administrator for one; every sign-in is refused until an "
+		       "administrator on site grants maintenance consent (time-boxed, audited). "
+		       "This version has no grant yet (it arrives with remote maintenance), so "
+		       "its sign-ins are refused for now (audit: login.failure, \"service account "
+		       "without consent\").\n", u.name);
 	return 0;
 }
 
@@ -169,18 +184,40 @@ static int user_list(struct cli *cli, int argc)
 static int user_change(struct cli *cli, int argc, char **argv)
 {
 	const char *what = argv[0];
-	char hash[MG_PASSWORD_HASH_MAX];
+	const char *action = strcmp(what, "disable") == 0 || strcmp(what, "enable") == 0
+				     ? "user.update"
+			     : strcmp(what, "unlock") == 0 ? "user.unlock" : "user.password_reset";
+	const char *details = strcmp(what, "disable") == 0  ? "{\"disabled\":true}"
+			      : strcmp(what, "enable") == 0 ? "{\"disabled\":false}" : NULL;
+	char hash[MG_PASSWORD_HASH_MAX] = "", *text = NULL;
+	size_t len = 0;
 	struct mg_user u;
 	int r;
 
 	if (strcmp(what, "reset-password") == 0 ?
 		    (argc != 4 || strcmp(argv[2], "--password-file") != 0) : argc != 2)
 		return user_usage();
-	if (cli_open(cli, true) != 0)
+	if (argc == 4 && cli_file_read(argv[3], PASSWORD_FILE_MAX, &text, &len) != 0)
 		return 1;
+	if (cli_open(cli, true) != 0) {
+		password_free(text, len);
+		return 1;
+	}
 	if ((r = mg_store_user_by_name(cli->store, argv[1], &u)) != 0) {
+		password_free(text, len);
 		fprintf(stderr, "medgatectl: %s: %s\n", argv[1],
 			r == MG_ERR_NOT_FOUND ? "no such account" : mg_strerror(r));
+		return 1;
+	}
+	if (strcmp(what, "reset-password") == 0) {
+		r = password_check_hash(cli, text, len, u.name, hash, sizeof(hash));
+		password_free(text, len);
+		if (r != 0)
+			return 1;
+	}
+	/* Recorded first: an action the trail cannot hold does not happen. */
+	if (cli_record(cli, action, "user", u.id, 0, MG_AUDIT_SUCCESS, details) != 0) {
+		sodium_memzero(hash, sizeof(hash));
 		return 1;
 	}
 	if (strcmp(what, "disable") == 0 || strcmp(what, "enable") == 0) {
@@ -192,8 +229,6 @@ static int user_change(struct cli *cli, int argc, char **argv)
 		if ((r = mg_store_user_set_lock(cli->store, u.id, 0, 0)) == 0)
 			r = mg_store_user_login_succeeded(cli->store, u.id);
 	} else {
-		if (password_from_file(cli, argv[3], u.name, hash, sizeof(hash)) != 0)
-			return 1;
 		r = mg_store_user_set_password(cli->store, u.id, hash, true, mg_now_ms());
 		sodium_memzero(hash, sizeof(hash));
 		if (r == 0)
@@ -201,11 +236,9 @@ static int user_change(struct cli *cli, int argc, char **argv)
 	}
 	if (r != 0) {
 		fprintf(stderr, "medgatectl: %s %s: %s\n", what, u.name, mg_strerror(r));
+		cli_record(cli, action, "user", u.id, 0, MG_AUDIT_FAILURE, details);
 		return 1;
 	}
-	cli_record(cli, strcmp(what, "disable") == 0 || strcmp(what, "enable") == 0 ? "user.update"
-		       : strcmp(what, "unlock") == 0 ? "user.unlock" : "user.password_reset",
-		  "user", u.id, 0, NULL);
 	printf("account %s: %s done\n", u.name, what);
 	return 0;
 }

@@ -30,7 +30,8 @@ struct key {
 #define LISTENER(section, member, default_port, doc_on)                                          \
 	{ section, "enabled", KEY_BOOL, FIELD(member.enabled), "on", 0, 0, NULL, doc_on }, \
 	{ section, "address", KEY_STRING, FIELD(member.address), "", 0, 0, NULL,          \
-	  "Address to listen on; empty listens on every address (IPv6 and IPv4)." },      \
+	  "Numeric address to listen on; :: (as medgatectl init writes) or empty listens " \
+	  "on every address, IPv6 and IPv4; 127.0.0.1 or ::1 on this host only." },      \
 	{ section, "port", KEY_UINT, FIELD(member.port), default_port, 1, 65535, NULL,             \
 	  "TCP port." },                                                                    \
 	{ section, "connection_timeout", KEY_UINT, FIELD(member.connection_timeout), "30",  \
@@ -85,14 +86,14 @@ static const struct key keys[] = {
 	  "Validity of device certificates issued at enrolment, in days." },
 
 	LISTENER("web", web, "8443", "Serve the web interface and JSON API (server TLS)."),
+	{ "web", "public_url", KEY_STRING, FIELD(public_url), "https://localhost:8443", 0, 0, NULL,
+	  "Address people use to reach the web port; links in e-mails start with it." },
 	LISTENER("device", device, "8444",
 		 "Serve devices: EST enrolment and measurements (mutual TLS)."),
 	{ "device", "body_max", KEY_UINT, FIELD(device_body_max), "65536", 256,
 	  MG_DEVICE_BODY_MAX_CEILING, NULL, "Largest measurement request body, in bytes." },
 	{ "device", "enrol_token_ttl", KEY_UINT, FIELD(enrol_token_ttl), "86400", 60,
 	  30 * 86400, NULL, "Seconds an enrolment token stays valid." },
-	{ "web", "public_url", KEY_STRING, FIELD(public_url), "https://localhost:8443", 0, 0, NULL,
-	  "Address people use to reach the web port; links in e-mails start with it." },
 	{ "access", "password_min_length", KEY_UINT, FIELD(password_min_length), "12", 8, 128,
 	  NULL, "Shortest password accepted (NIST SP 800-63B; 15 where no second factor)." },
 	{ "access", "password_max_length", KEY_UINT, FIELD(password_max_length), "256", 128,
@@ -227,6 +228,9 @@ static const struct key emr_keys[] = {
 	  "EMR", 0, 0, NULL, "HL7 MSH-5, the receiving application." },
 	{ "emr.NAME", "receiving_facility", KEY_STRING, EMR_FIELD(receiving_facility), "", 0, 0,
 	  NULL, "HL7 MSH-6, the receiving facility." },
+	{ "emr.NAME", "patient_id_authority", KEY_STRING, EMR_FIELD(patient_id_authority), "", 0,
+	  0, NULL, "HL7 PID-3.4, the assigning authority of patient ids (the EMR's MRN "
+	  "namespace, e.g. HOSP); empty sends none." },
 	{ "emr.NAME", "patient_system", KEY_STRING, EMR_FIELD(patient_system),
 	  "urn:medgate:patient-id", 0, 0, NULL,
 	  "FHIR: the identifier system of patient ids (the EMR's MRN system URI)." },

@@ -43,6 +43,7 @@ struct mg_emr_config {
 	char sending_facility[64];	/* MSH-4 */
 	char receiving_application[64];	/* MSH-5 */
 	char receiving_facility[64];	/* MSH-6 */
+	char patient_id_authority[64];	/* PID-3.4 assigning authority; "" = none */
 	char patient_system[256];	/* FHIR subject.identifier.system */
 	char identifier_system[256];	/* FHIR identifier system of our ids */
 };

@@ -34,8 +34,8 @@ int mg_listen_tcp(const char *address, unsigned port, int *fd_out, char *err, si
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	/* The default address serves IPv4 clients too, as mapped addresses. */
-	if (ai->ai_family == AF_INET6 && address[0] == '\0')
+	/* Every address ("" or "::") serves IPv4 clients too, as mapped addresses. */
+	if (ai->ai_family == AF_INET6 && (address[0] == '\0' || strcmp(address, "::") == 0))
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0)
 		goto fail;

@@ -49,19 +49,3 @@ void hl7_error_set(struct mg_hl7_error *error, unsigned code, const char *segmen
 		if (*p < 0x20 || *p > 0x7e)
 			*p = '?';
 }
-
-int hl7_echo_safe(const char *s)
-{
-	size_t len = strnlen(s, 33);
-
-	if (len == 0 || len > 32)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
-			return 0;
-	}
-	return 1;
-}

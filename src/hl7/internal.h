@@ -93,8 +93,5 @@ struct hl7_reading {
 int hl7_reading_validate(const struct hl7_reading *r, int64_t now_ms,
 			 struct mg_measurement *out, char *err, size_t errlen);
 
-/* True if s is a short plain token ([A-Za-z0-9_.-], 1..32 bytes) that an
- * error text may repeat. */
-int hl7_echo_safe(const char *s);
 
 #endif

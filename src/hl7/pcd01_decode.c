@@ -7,7 +7,8 @@
  * quantity once) are the validator's, applied by hl7_reading_validate;
  * its messages are rewritten from JSON paths to HL7 locations. Error
  * texts never repeat an identifier or free text from the message: only
- * codes and plain tokens (hl7_echo_safe). */
+ * numbers that identify nobody (an unknown MDC code, a value out of range;
+ * docs/hl7.md, ERR-8). */
 #include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -81,8 +82,7 @@ static int check_header(struct reader *r)
 		return rc;
 	if (strcmp(text, "ORU") != 0)
 		return fail(r, MG_HL7_UNSUPPORTED_MESSAGE_TYPE, "MSH", 1, 9,
-			    "message type %s is not supported (only ORU^R01)",
-			    hl7_echo_safe(text) ? text : "(not shown)");
+			    "message type is not supported (only ORU^R01)");
 	if ((rc = read_text(r, 0, 1, 9, 2, text, sizeof(text))) != 0)
 		return rc;
 	if (strcmp(text, "R01") != 0)

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "http/http.h"
+#include "tls/profile.h"
 
 #define REAPER_TICK_MS 250
 
@@ -104,6 +105,11 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
 	const union MHD_ConnectionInfo *ci;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		/* Every TLS session gets the rest of the profile (tls/profile.h:
+		 * extended master secret required) before its handshake. */
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		if (ci != NULL && ci->tls_session != NULL)
+			mg_tls_session_profile((gnutls_session_t)ci->tls_session);
 		if ((w = calloc(1, sizeof(*w))) == NULL)
 			return;	/* unwatched: libmicrohttpd's own timeout still holds */
 		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);

@@ -19,6 +19,7 @@
 #include "ingest/mllp_internal.h"
 #include "tls/conn.h"
 #include "tls/peer.h"
+#include "tls/profile.h"
 
 #define WHY_MAX 160
 
@@ -72,6 +73,7 @@ int mllp_conn_open(struct mg_mllp_listener *l, int fd, const struct mllp_address
 	/* The chain is checked after the handshake (tls/peer.h), where a
 	 * refusal can be logged with its reason. */
 	gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
+	mg_tls_session_profile(session);
 	if ((r = mg_tls_conn_wrap(fd, session, &c->tls)) != 0) {	/* frees both on error */
 		mg_log_error("mllp: connection from %s: %s", peer, mg_strerror(r));
 		free(c);

@@ -87,7 +87,7 @@ static int encode(struct mg_forwarder *f, const struct mg_outbound *o, char **ms
 			.sending_facility = f->d->sending_facility,
 			.receiving_application = f->d->receiving_application,
 			.receiving_facility = f->d->receiving_facility,
-			.patient_id_authority = "",
+			.patient_id_authority = f->d->patient_id_authority,
 			.patient_id_type = "MR",
 			.processing_id = 'P',
 		};

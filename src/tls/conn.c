@@ -26,6 +26,7 @@
 
 #include "common/err.h"
 #include "common/file.h"
+#include "tls/profile.h"
 
 struct mg_tls_client {
 	gnutls_certificate_credentials_t creds;
@@ -360,6 +361,7 @@ static int client_session(struct mg_tls_conn *c, char *why, size_t whylen)
 		say(why, whylen, "TLS session setup failed");
 		return MG_ERR_NOMEM;
 	}
+	mg_tls_session_profile(c->session);
 	if (gnutls_priority_set(c->session, t->priority) < 0 ||
 	    gnutls_credentials_set(c->session, GNUTLS_CRD_CERTIFICATE, t->creds) < 0 ||
 	    (!t->host_is_ip &&

@@ -25,8 +25,9 @@
  * no session tickets (devices do not resume, and issuing a ticket costs a
  * third of a handshake, DESIGN.md section 7). The extended master secret
  * (RFC 7627) is always offered and accepted by GnuTLS 3.7; it cannot be
- * required in a priority string there, so mg_tls_peer_verify refuses TLS 1.2
- * sessions without it. */
+ * required in a priority string there (3.8 has only the system-wide
+ * tls-session-hash setting), so mg_tls_session_profile makes every session
+ * abort a TLS 1.2 handshake without it. */
 #define PROFILE_COMMON \
 	"+VERS-TLS1.3:+VERS-TLS1.2:+ECDHE-ECDSA:+ECDHE-RSA:+AEAD:" \
 	"+COMP-NULL:+CTYPE-X509:" PROFILE_SIGNATURES ":" \
@@ -62,6 +63,27 @@ const char *mg_tls_priorities(const char *profile)
 		if (strcmp(profiles[i].name, profile) == 0)
 			return profiles[i].priorities;
 	return NULL;
+}
+
+/* After the ServerHello is sent (server) or received (client) both the
+ * version and whether the extended master secret was agreed are known. */
+static int require_ems(gnutls_session_t session, unsigned int htype, unsigned when,
+		       unsigned int incoming, const gnutls_datum_t *msg)
+{
+	(void)htype;
+	(void)when;
+	(void)incoming;
+	(void)msg;
+	if (gnutls_protocol_get_version(session) == GNUTLS_TLS1_2 &&
+	    !gnutls_session_ext_master_secret_status(session))
+		return GNUTLS_E_INSUFFICIENT_SECURITY;
+	return 0;
+}
+
+void mg_tls_session_profile(gnutls_session_t session)
+{
+	gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_SERVER_HELLO,
+					   GNUTLS_HOOK_POST, require_ems);
 }
 
 const char *const *mg_tls_profile_names(void)

@@ -4,6 +4,8 @@
 #ifndef MG_TLS_PROFILE_H
 #define MG_TLS_PROFILE_H
 
+#include <gnutls/gnutls.h>
+
 #define MG_TLS_PROFILE_DEFAULT "bsi"
 
 /* The GnuTLS priority string of a named profile: "bsi" (BSI TR-02102-2:
@@ -11,6 +13,12 @@
  * "mozilla-intermediate" (adds ChaCha20-Poly1305 and X25519). NULL profile
  * means the default. Returns a static string, or NULL for an unknown name. */
 const char *mg_tls_priorities(const char *profile);
+
+/* The part of the profile a priority string cannot say in GnuTLS 3.7:
+ * a TLS 1.2 handshake without the extended master secret (RFC 7627) is
+ * aborted once the hello messages are exchanged. Call it on every session
+ * (server or client) right after gnutls_init, before the handshake. */
+void mg_tls_session_profile(gnutls_session_t session);
 
 /* The profile names, NULL-terminated, for help texts and config checks. */
 const char *const *mg_tls_profile_names(void);

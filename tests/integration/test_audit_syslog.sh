@@ -144,7 +144,7 @@ mg_ctl audit export --since 2000-01-01T00:00:00Z --format atna >"$T/export.atna"
 if mg_ctl audit export --since 2000-01-01T00:00:00Z --format xml >/dev/null 2>"$T/bad-format"; then
 	fail "an unknown --format was accepted"
 fi
-assert_contains "$(cat "$T/bad-format")" "--format is json, syslog or atna" "bad --format"
+assert_contains "$(cat "$T/bad-format")" "--format is jsonl, json, syslog or atna" "bad --format"
 python3 - "$RECEIVED" "$T/export.syslog" "$T/export.atna" <<'PY' || fail "exports differ from what was sent"
 import re, sys, xml.etree.ElementTree as ET
 def body(line):  # the message after PROCID: MSGID, structured data, XML

@@ -29,7 +29,7 @@ mg_start
 assert_eq 7 "$(mg_count)" "stored after flush"
 assert_eq 0 "$(ls "$S/queue" | grep -vc '^\.' || true)" "queue after flush"
 # In order: the gateway's ids grow with the device's sequence.
-mg_ctl measurement list --json | python3 -c '
+mg_ctl measurement list --jsonl | python3 -c '
 import json, sys
 rows = [json.loads(l) for l in sys.stdin]
 seq = [int(r["device_measurement_id"].rsplit("-", 1)[1]) for r in rows]
@@ -54,7 +54,7 @@ wait "$agent" || fail "agent did not exit cleanly on SIGTERM"
 "$MEDGATE_DEVICE" flush --state "$S" >/dev/null
 made=$(($(mg_count) - 7))
 [ "$made" -ge 8 ] || fail "only $made measurements from the interval run"
-mg_ctl measurement list --json | python3 -c '
+mg_ctl measurement list --jsonl | python3 -c '
 import json, sys
 mids = [json.loads(l)["device_measurement_id"] for l in sys.stdin]
 assert len(mids) == len(set(mids)), "duplicate stored"

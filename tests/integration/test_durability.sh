@@ -61,7 +61,7 @@ wait "$SENDERS" || status=$?
 cat "$T/senders.out"
 [ "$status" -eq 0 ] || fail "senders did not stop cleanly"
 
-mg_ctl measurement list --json --limit 1000000 > "$T/list.json"
+mg_ctl measurement list --jsonl --limit 1000000 > "$T/list.json"
 mg_count > "$T/count"
 python3 "$TOOLS/durability_client.py" check --log "$LOG" --list "$T/list.json" \
 	--count "$T/count" --before-kill "$T/before-kill" ||

@@ -125,7 +125,7 @@ done
 mg_ctl outbox status
 echo "# outbox empty $((drained - stopped)) s after the senders stopped"
 
-mg_ctl measurement list --json --limit 1000000 >"$T/list.json"
+mg_ctl measurement list --jsonl --limit 1000000 >"$T/list.json"
 mg_count >"$T/count"
 python3 "$TOOLS/durability_client.py" check --log "$LOG" --list "$T/list.json" --count "$T/count" ||
 	fail "stored measurements do not match the acknowledgements"

@@ -58,7 +58,7 @@ raw_send() { # name case
 before=$(mg_count)
 assert_eq "ACK MLLP-1 AA MLLP-1 -" "$(hl7_send scale1 wait MLLP-1)" "first message"
 assert_eq $((before + 1)) "$(mg_count)" "rows after AA"
-stored=$(mg_ctl measurement list --json | python3 -c '
+stored=$(mg_ctl measurement list --jsonl | python3 -c '
 import json, sys
 for line in sys.stdin:
     row = json.loads(line)

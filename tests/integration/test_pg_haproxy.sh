@@ -173,7 +173,7 @@ while [ "$SECONDS" -lt "$deadline" ]; do
 done
 [ -n "$drained" ] || { mg_ctl outbox status; fail "outbox not empty 150 s after the senders stopped"; }
 
-mg_ctl measurement list --json --limit 1000000 >"$T/list.json"
+mg_ctl measurement list --jsonl --limit 1000000 >"$T/list.json"
 mg_count >"$T/count"
 python3 "$TOOLS/durability_client.py" check --log "$LOG" --list "$T/list.json" --count "$T/count" ||
 	fail "stored measurements do not match the acknowledgements"

@@ -17,7 +17,7 @@ done
 # A bad request carrying a patient id must not log it either.
 mg_send scale1 '{"id":"bad","time":"2026-11-22T10:00:00Z","patient":{"id":"PATIENT-ZX0001Q"},"values":[{"type":"body_weight","value":9999,"unit":"kg"}]}' >/dev/null
 mg_ctl measurement list > "$T/list.txt"
-mg_ctl measurement list --json > "$T/list.json"
+mg_ctl measurement list --jsonl > "$T/list.json"
 assert_eq 20 "$(wc -l < "$T/list.json")" "listed measurements"
 
 check_files() { # when

@@ -14,7 +14,7 @@ buffers does. Every event is one line appended to --out:
 
 The shell appends "KILL" lines to the same file before each kill -9.
 
-check: compares that log with `medgatectl measurement list --json`.
+check: compares that log with `medgatectl measurement list --jsonl`.
 Standard library only.
 """
 import argparse
