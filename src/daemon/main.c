@@ -184,7 +184,7 @@ static int open_runtime(struct gateway *gw)
 		fprintf(stderr, "medgated: cannot start detection: %s\n", err);
 		return r;
 	}
-	mg_log_info("store %s at schema version %d", gw->store->name, version);
+	mg_log_info("store %s at schema version %d", mg_store_name(gw->store), version);
 	return 0;
 }
 

@@ -52,7 +52,7 @@ static int insert_id(struct mg_store *s, const char *sql, const struct pg_param 
 	return r;
 }
 
-static int pg_tenant_create(struct mg_store *s, const char *name,
+int pg_tenant_create(struct mg_store *s, const char *name,
 			    const unsigned char *wrapped_key, int64_t *id_out)
 {
 	return insert_id(s, tenant_insert_sql,
@@ -91,17 +91,17 @@ static int tenant_get(struct mg_store *s, const char *sql, const struct pg_param
 	return r;
 }
 
-static int pg_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out)
+int pg_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out)
 {
 	return tenant_get(s, tenant_by_name_sql, PG_PARAMS(PG_TEXT(name)), out);
 }
 
-static int pg_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
+int pg_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
 {
 	return tenant_get(s, tenant_by_id_sql, PG_PARAMS(PG_INT(id)), out);
 }
 
-static int pg_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
+int pg_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
 			   const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
 			   int64_t *id_out)
 {
@@ -112,7 +112,7 @@ static int pg_token_create(struct mg_store *s, int64_t tenant_id, const char *de
 			 id_out);
 }
 
-static int pg_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+int pg_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			 int64_t now_ms, struct mg_enrol_token *out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
@@ -135,7 +135,7 @@ static int pg_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_H
 
 /* The token's UPDATE holds its row until COMMIT: of two gateways enrolling
  * with one token, the second waits, then finds it used. */
-static int pg_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
+int pg_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
 			   struct mg_device *d)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
@@ -203,32 +203,30 @@ static int device_get(struct mg_store *s, const char *sql, const struct pg_param
 	return r;
 }
 
-static int pg_device_by_fingerprint(struct mg_store *s, const char *fp, struct mg_device *out)
+int pg_device_by_fingerprint(struct mg_store *s, const char *fp, struct mg_device *out)
 {
 	return device_get(s, device_by_fingerprint_sql, PG_PARAMS(PG_TEXT(fp)), out);
 }
 
-static int pg_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out)
+int pg_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out)
 {
 	return device_get(s, device_by_id_sql, PG_PARAMS(PG_INT(id)), out);
 }
 
-static int pg_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
+int pg_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
 {
-	if (firmware == NULL || strlen(firmware) > MG_FIRMWARE_MAX)
-		return MG_ERR_INVALID;
 	return pg_store_write(s, "UPDATE devices SET firmware = $2 WHERE id = $1",
 			      PG_PARAMS(PG_INT(id), PG_TEXT(firmware)), true);
 }
 
 /* A revoked device stays revoked: its certificate is burnt. */
-static int pg_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status status)
+int pg_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status status)
 {
 	return pg_store_write(s, device_set_status_sql,
 			      PG_PARAMS(PG_TEXT(mg_device_status_name(status)), PG_INT(id)), true);
 }
 
-static int pg_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg)
+int pg_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	struct mg_device d;
@@ -243,29 +241,4 @@ static int pg_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb
 	}
 	pg_release(c);
 	return r;
-}
-
-void pg_ops_init(struct mg_store *base)
-{
-	base->tenant_create = pg_tenant_create;
-	base->tenant_by_name = pg_tenant_by_name;
-	base->tenant_by_id = pg_tenant_by_id;
-	base->token_create = pg_token_create;
-	base->token_find = pg_token_find;
-	base->device_enrol = pg_device_enrol;
-	base->device_by_fingerprint = pg_device_by_fingerprint;
-	base->device_by_id = pg_device_by_id;
-	base->device_set_status = pg_device_set_status;
-	base->device_set_firmware = pg_device_set_firmware;
-	base->device_list = pg_device_list;
-	pg_measurement_ops_init(base);
-	pg_tenant_ops_init(base);
-	pg_user_ops_init(base);
-	pg_second_factor_ops_init(base);
-	pg_session_ops_init(base);
-	pg_outbox_ops_init(base);
-	pg_audit_ops_init(base);
-	pg_alert_ops_init(base);
-	pg_incident_ops_init(base);
-	pg_detect_ops_init(base);
 }

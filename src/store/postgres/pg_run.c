@@ -20,11 +20,6 @@
 #define OID_TEXT 25
 #define OID_FLOAT8 701
 
-bool pg_text_fits(const char *text, size_t max)
-{
-	return strnlen(text, max + 1) <= max;
-}
-
 /* A broken link (server restart, fail-over): drop the connection so the
  * next pg_acquire makes a new one, with its statements prepared again. */
 static void conn_check(struct pg_conn *c)

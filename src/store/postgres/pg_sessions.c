@@ -56,28 +56,12 @@ static const char setting_set_sql[] =
 	"INSERT INTO settings (name, value) VALUES ($1, $2)"
 	" ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
-static bool text_ends(const char *text, size_t size)
-{
-	return memchr(text, '\0', size) != NULL;
-}
-
-static int address_check(const char *address, int64_t window_ms)
-{
-	if (address == NULL || window_ms < 0)
-		return MG_ERR_INVALID;
-	return pg_text_fits(address, MG_ADDRESS_TEXT_MAX) ? 0 : MG_ERR_LIMIT;
-}
-
-static int pg_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+int pg_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			     const struct mg_session *session)
 {
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	int r;
 
-	if (!text_ends(session->csrf, sizeof(session->csrf)) ||
-	    !text_ends(session->address, sizeof(session->address)))
-		return MG_ERR_INVALID;
-	c = PG_ACQUIRE(s);
 	if ((r = pg_begin(c)) != 0)
 		goto out;
 	r = pg_write(c, session_prune_user_sql,
@@ -97,19 +81,15 @@ out:
 	return r;
 }
 
-static int pg_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+int pg_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			  int64_t now_ms, int64_t idle_ms, struct mg_session *out)
 {
 	const struct pg_param *params =
 		PG_PARAMS(PG_BLOB(hash, MG_TOKEN_HASH_BYTES), PG_INT(now_ms), PG_INT(idle_ms));
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
 	int r;
 
-	memset(out, 0, sizeof(*out));
-	if (idle_ms < 0)
-		return MG_ERR_INVALID;
-	c = PG_ACQUIRE(s);
 	if ((r = pg_query(c, session_touch_sql, params, &res)) == 0) {
 		out->user_id = pg_col_int(res, 0, 0);
 		if (pg_col_text(res, 0, 1, out->csrf, sizeof(out->csrf)) != 0 ||
@@ -134,7 +114,7 @@ static int pg_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_
 }
 
 /* The rows are reported after the statement: cb may use the store. */
-static int pg_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
+int pg_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
 			    mg_session_expired_cb cb, void *arg)
 {
 	struct mg_session_expired *gone;
@@ -142,8 +122,6 @@ static int pg_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
 	PGresult *res;
 	int n = 0, r;
 
-	if (idle_ms < 0)
-		return MG_ERR_INVALID;
 	if ((gone = calloc(MG_SESSION_SWEEP_MAX, sizeof(*gone))) == NULL)
 		return MG_ERR_NOMEM;
 	c = PG_ACQUIRE(s);
@@ -170,18 +148,18 @@ static int pg_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
 	return r;
 }
 
-static int pg_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES])
+int pg_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES])
 {
 	return pg_store_write(s, session_delete_sql, PG_PARAMS(PG_BLOB(hash, MG_TOKEN_HASH_BYTES)),
 			      true);
 }
 
-static int pg_session_delete_user(struct mg_store *s, int64_t user_id)
+int pg_session_delete_user(struct mg_store *s, int64_t user_id)
 {
 	return pg_store_write(s, session_delete_user_sql, PG_PARAMS(PG_INT(user_id)), false);
 }
 
-static int pg_address_failed(struct mg_store *s, const char *address, int64_t now_ms,
+int pg_address_failed(struct mg_store *s, const char *address, int64_t now_ms,
 			     int64_t window_ms, unsigned *count_out)
 {
 	struct pg_conn *c;
@@ -189,9 +167,6 @@ static int pg_address_failed(struct mg_store *s, const char *address, int64_t no
 	unsigned count = 0;
 	int r;
 
-	*count_out = 0;
-	if ((r = address_check(address, window_ms)) != 0)
-		return r;
 	c = PG_ACQUIRE(s);
 	if ((r = pg_begin(c)) != 0)
 		goto out;
@@ -210,16 +185,13 @@ out:
 	return r;
 }
 
-static int pg_address_failures(struct mg_store *s, const char *address, int64_t now_ms,
+int pg_address_failures(struct mg_store *s, const char *address, int64_t now_ms,
 			       int64_t window_ms, unsigned *count_out)
 {
 	struct pg_conn *c;
 	PGresult *res;
 	int r;
 
-	*count_out = 0;
-	if ((r = address_check(address, window_ms)) != 0)
-		return r;
 	c = PG_ACQUIRE(s);
 	r = pg_query(c, address_failures_sql,
 		     PG_PARAMS(PG_TEXT(address), PG_INT(now_ms), PG_INT(window_ms)), &res);
@@ -233,7 +205,7 @@ static int pg_address_failures(struct mg_store *s, const char *address, int64_t 
 	return r;
 }
 
-static int pg_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+int pg_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			   int64_t user_id, int64_t now_ms, int64_t expires_ms)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
@@ -254,7 +226,7 @@ out:
 	return r;
 }
 
-static int pg_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+int pg_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			    int64_t now_ms, int64_t *user_id_out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
@@ -272,18 +244,12 @@ static int pg_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKE
 	return r;
 }
 
-static int pg_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen)
+int pg_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen)
 {
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
 	int r;
 
-	if (valuelen == 0)
-		return MG_ERR_LIMIT;
-	value[0] = '\0';
-	if (name == NULL)
-		return MG_ERR_INVALID;
-	c = PG_ACQUIRE(s);
 	if ((r = pg_query(c, setting_get_sql, PG_PARAMS(PG_TEXT(name)), &res)) == 0) {
 		if ((size_t)PQgetlength(res, 0, 0) >= valuelen)
 			r = MG_ERR_LIMIT;
@@ -297,26 +263,7 @@ static int pg_setting_get(struct mg_store *s, const char *name, char *value, siz
 	return r;
 }
 
-static int pg_setting_set(struct mg_store *s, const char *name, const char *value)
+int pg_setting_set(struct mg_store *s, const char *name, const char *value)
 {
-	if (name == NULL || value == NULL)
-		return MG_ERR_INVALID;
-	if (!pg_text_fits(name, MG_NAME_MAX) || !pg_text_fits(value, MG_SETTING_VALUE_MAX))
-		return MG_ERR_LIMIT;
 	return pg_store_write(s, setting_set_sql, PG_PARAMS(PG_TEXT(name), PG_TEXT(value)), false);
-}
-
-void pg_session_ops_init(struct mg_store *base)
-{
-	base->session_create = pg_session_create;
-	base->session_get = pg_session_get;
-	base->session_sweep = pg_session_sweep;
-	base->session_delete = pg_session_delete;
-	base->session_delete_user = pg_session_delete_user;
-	base->address_failed = pg_address_failed;
-	base->address_failures = pg_address_failures;
-	base->reset_create = pg_reset_create;
-	base->reset_consume = pg_reset_consume;
-	base->setting_get = pg_setting_get;
-	base->setting_set = pg_setting_set;
 }

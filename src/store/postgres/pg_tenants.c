@@ -40,7 +40,7 @@ static const char patient_measurements_sql[] =
 	" m.received_ms FROM measurements m JOIN devices d ON d.id = m.device_id"
 	" WHERE m.patient_id = $1 ORDER BY m.measured_ms, m.id LIMIT $2";
 
-static int pg_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
+int pg_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	struct mg_tenant t;
@@ -57,12 +57,8 @@ static int pg_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
 	return r;
 }
 
-static int pg_tenant_rename(struct mg_store *s, int64_t id, const char *name)
+int pg_tenant_rename(struct mg_store *s, int64_t id, const char *name)
 {
-	if (name == NULL || name[0] == '\0')
-		return MG_ERR_INVALID;
-	if (!pg_text_fits(name, MG_NAME_MAX))
-		return MG_ERR_LIMIT;
 	/* A taken name fails the UNIQUE constraint: MG_ERR_EXISTS. */
 	return pg_store_write(s, tenant_rename_sql, PG_PARAMS(PG_INT(id), PG_TEXT(name)), true);
 }
@@ -85,7 +81,7 @@ static int usage_read(struct pg_conn *c, int64_t id, struct mg_tenant_usage *out
 	return 0;
 }
 
-static int pg_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out)
+int pg_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int r = usage_read(c, id, out);
@@ -100,7 +96,7 @@ static bool usage_any(const struct mg_tenant_usage *u)
 	       u->tokens > 0;
 }
 
-static int pg_tenant_delete(struct mg_store *s, int64_t id)
+int pg_tenant_delete(struct mg_store *s, int64_t id)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	struct mg_tenant_usage usage;
@@ -126,13 +122,13 @@ out:
 	return r;
 }
 
-static int pg_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id)
+int pg_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id)
 {
 	return pg_store_write(s, device_set_tenant_sql, PG_PARAMS(PG_INT(id), PG_INT(tenant_id)),
 			      true);
 }
 
-static int pg_patient_find(struct mg_store *s, int64_t tenant_id,
+int pg_patient_find(struct mg_store *s, int64_t tenant_id,
 			   const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
@@ -150,7 +146,7 @@ static int pg_patient_find(struct mg_store *s, int64_t tenant_id,
 	return r;
 }
 
-static int pg_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
+int pg_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
 				   mg_measurement_cb cb, void *arg)
 {
 	struct pg_conn *c;
@@ -164,15 +160,4 @@ static int pg_patient_measurements(struct mg_store *s, int64_t patient_id, size_
 			 cb, arg);
 	pg_release(c);
 	return r;
-}
-
-void pg_tenant_ops_init(struct mg_store *base)
-{
-	base->tenant_list = pg_tenant_list;
-	base->tenant_rename = pg_tenant_rename;
-	base->tenant_usage = pg_tenant_usage;
-	base->tenant_delete = pg_tenant_delete;
-	base->device_set_tenant = pg_device_set_tenant;
-	base->patient_find = pg_patient_find;
-	base->patient_measurements = pg_patient_measurements;
 }

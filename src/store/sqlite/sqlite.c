@@ -365,10 +365,7 @@ int mg_store_sqlite_open(const char *path, bool create, struct mg_store **out, c
 		return MG_ERR_NOMEM;
 	for (unsigned i = 0; i < SQ_CONNS; i++)
 		pthread_mutex_init(&s->conns[i].lock, NULL);
-	sq_ops_init(&s->base);
-	s->base.name = "sqlite";
-	s->base.migrate = sq_migrate;
-	s->base.close = sq_close;
+	s->base.ops = &mg_store_sqlite_ops;
 	/* The first connection creates the file and switches it to WAL. */
 	for (unsigned i = 0; i < SQ_CONNS; i++) {
 		if ((r = conn_open(&s->conns[i], path, create && i == 0, err, errlen)) != 0) {
@@ -379,3 +376,81 @@ int mg_store_sqlite_open(const char *path, bool create, struct mg_store **out, c
 	*out = &s->base;
 	return 0;
 }
+
+const struct mg_store_ops mg_store_sqlite_ops = {
+	.name = "sqlite",
+	.migrate = sq_migrate,
+	.tenant_create = sq_tenant_create,
+	.tenant_by_name = sq_tenant_by_name,
+	.tenant_by_id = sq_tenant_by_id,
+	.tenant_list = sq_tenant_list,
+	.tenant_rename = sq_tenant_rename,
+	.tenant_usage = sq_tenant_usage,
+	.tenant_delete = sq_tenant_delete,
+	.user_create = sq_user_create,
+	.user_by_name = sq_user_by_name,
+	.user_by_id = sq_user_by_id,
+	.user_list = sq_user_list,
+	.user_update_profile = sq_user_update_profile,
+	.user_set_access = sq_user_set_access,
+	.user_set_password = sq_user_set_password,
+	.user_delete = sq_user_delete,
+	.user_login_failed = sq_user_login_failed,
+	.user_set_lock = sq_user_set_lock,
+	.user_login_succeeded = sq_user_login_succeeded,
+	.totp_set_pending = sq_totp_set_pending,
+	.totp_activate = sq_totp_activate,
+	.totp_clear = sq_totp_clear,
+	.totp_use_step = sq_totp_use_step,
+	.recovery_codes_set = sq_recovery_codes_set,
+	.recovery_code_use = sq_recovery_code_use,
+	.recovery_codes_left = sq_recovery_codes_left,
+	.session_create = sq_session_create,
+	.session_get = sq_session_get,
+	.session_sweep = sq_session_sweep,
+	.session_delete = sq_session_delete,
+	.session_delete_user = sq_session_delete_user,
+	.address_failed = sq_address_failed,
+	.address_failures = sq_address_failures,
+	.reset_create = sq_reset_create,
+	.reset_consume = sq_reset_consume,
+	.setting_get = sq_setting_get,
+	.setting_set = sq_setting_set,
+	.token_create = sq_token_create,
+	.token_find = sq_token_find,
+	.device_enrol = sq_device_enrol,
+	.device_by_fingerprint = sq_device_by_fingerprint,
+	.device_by_id = sq_device_by_id,
+	.device_set_status = sq_device_set_status,
+	.device_set_firmware = sq_device_set_firmware,
+	.device_set_tenant = sq_device_set_tenant,
+	.device_list = sq_device_list,
+	.measurement_put_batch = sq_measurement_put_batch,
+	.measurement_list = sq_measurement_list,
+	.measurement_count = sq_measurement_count,
+	.outbox_claim = sq_outbox_claim,
+	.outbox_delivered = sq_outbox_delivered,
+	.outbox_retry = sq_outbox_retry,
+	.outbox_dead = sq_outbox_dead,
+	.outbox_resend = sq_outbox_resend,
+	.outbox_stats = sq_outbox_stats,
+	.patient_find = sq_patient_find,
+	.patient_measurements = sq_patient_measurements,
+	.audit_append = sq_audit_append,
+	.audit_list = sq_audit_list,
+	.user_address_seen = sq_user_address_seen,
+	.measurement_previous_value = sq_measurement_previous_value,
+	.lease_acquire = sq_lease_acquire,
+	.alert_raise = sq_alert_raise,
+	.alert_get = sq_alert_get,
+	.alert_list = sq_alert_list,
+	.alert_acknowledge = sq_alert_acknowledge,
+	.incident_create = sq_incident_create,
+	.incident_get = sq_incident_get,
+	.incident_list = sq_incident_list,
+	.incident_link_alert = sq_incident_link_alert,
+	.incident_set_status = sq_incident_set_status,
+	.incident_add_entry = sq_incident_add_entry,
+	.incident_entries = sq_incident_entries,
+	.close = sq_close,
+};

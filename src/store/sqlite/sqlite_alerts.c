@@ -41,20 +41,13 @@ static int alert_read(sqlite3_stmt *st, struct mg_alert *a)
 	return severity_ok(a->severity) ? 0 : MG_ERR_STORE;
 }
 
-static int sq_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms,
+int sq_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms,
 			  int64_t *id_out, int64_t *count_out)
 {
 	struct sq_conn *c;
 	sqlite3_stmt *st;
 	int r;
 
-	*id_out = 0;
-	*count_out = 0;
-	if (!severity_ok(a->severity) || a->kind[0] == '\0' ||
-	    !sq_text_fits(a->kind, MG_ALERT_KIND_MAX) ||
-	    !sq_text_fits(a->subject, MG_ALERT_SUBJECT_MAX) ||
-	    !sq_text_fits(a->summary, MG_ALERT_SUMMARY_MAX))
-		return MG_ERR_INVALID;
 	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
@@ -88,7 +81,7 @@ out:
 	return r;
 }
 
-static int sq_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out)
+int sq_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
@@ -122,7 +115,7 @@ static int alert_row(sqlite3_stmt *st, void *arg)
 	return r != 0 ? r : w->cb.alert(&a, w->arg);
 }
 
-static int sq_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb,
+int sq_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb,
 			 void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -139,7 +132,7 @@ static int sq_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg
 	return r;
 }
 
-static int sq_alert_acknowledge(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms)
+int sq_alert_acknowledge(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
@@ -193,13 +186,7 @@ static int link_alert(struct sq_conn *c, int64_t id, int64_t alert_id)
 			    SQ_PARAMS(SQ_INT(alert_id), SQ_INT(id)), true);
 }
 
-static bool entry_ok(const char *kind, const char *text)
-{
-	return kind != NULL && text != NULL && kind[0] != '\0' &&
-	       sq_text_fits(kind, MG_INCIDENT_KIND_MAX) && sq_text_fits(text, MG_INCIDENT_TEXT_MAX);
-}
-
-static int sq_incident_create(struct mg_store *s, const char *title,
+int sq_incident_create(struct mg_store *s, const char *title,
 			      enum mg_alert_severity severity, int64_t user_id, int64_t now_ms,
 			      const int64_t *alert_ids, size_t nalerts, int64_t *id_out)
 {
@@ -208,10 +195,6 @@ static int sq_incident_create(struct mg_store *s, const char *title,
 	int64_t id = 0;
 	int r;
 
-	*id_out = 0;
-	if (title == NULL || title[0] == '\0' || !sq_text_fits(title, MG_INCIDENT_TITLE_MAX) ||
-	    !severity_ok(severity))
-		return MG_ERR_INVALID;
 	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
@@ -255,7 +238,7 @@ static int incident_read(sqlite3_stmt *st, struct mg_incident *inc)
 	return 0;
 }
 
-static int sq_incident_get(struct mg_store *s, int64_t id, struct mg_incident *out)
+int sq_incident_get(struct mg_store *s, int64_t id, struct mg_incident *out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
@@ -279,7 +262,7 @@ static int incident_row(sqlite3_stmt *st, void *arg)
 	return r != 0 ? r : w->cb.incident(&inc, w->arg);
 }
 
-static int sq_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg)
+int sq_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	struct walk w = { .cb.incident = cb, .arg = arg };
@@ -290,7 +273,7 @@ static int sq_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg)
 	return r;
 }
 
-static int sq_incident_link_alert(struct mg_store *s, int64_t id, int64_t alert_id,
+int sq_incident_link_alert(struct mg_store *s, int64_t id, int64_t alert_id,
 				  int64_t user_id, int64_t now_ms)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -314,15 +297,12 @@ out:
 	return r;
 }
 
-static int sq_incident_set_status(struct mg_store *s, int64_t id, enum mg_incident_status st,
+int sq_incident_set_status(struct mg_store *s, int64_t id, enum mg_incident_status st,
 				  int64_t user_id, int64_t now_ms, const char *text)
 {
-	struct sq_conn *c;
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	int r;
 
-	if ((unsigned)st > MG_INCIDENT_CLOSED || !entry_ok("status", text))
-		return MG_ERR_INVALID;
-	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
 	r = sq_run_write(c,
@@ -337,15 +317,12 @@ out:
 	return r;
 }
 
-static int sq_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id,
+int sq_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id,
 				 int64_t now_ms, const char *kind, const char *text)
 {
-	struct sq_conn *c;
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	int r;
 
-	if (!entry_ok(kind, text))
-		return MG_ERR_INVALID;
-	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
 	/* The entry's foreign key fails for an unknown incident. */
@@ -372,7 +349,7 @@ static int entry_row(sqlite3_stmt *st, void *arg)
 	return w->cb.entry(&e, w->arg);
 }
 
-static int sq_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb,
+int sq_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb,
 			       void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -384,19 +361,4 @@ static int sq_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry
 
 	sq_release(c);
 	return r;
-}
-
-void sq_alert_ops_init(struct mg_store *base)
-{
-	base->alert_raise = sq_alert_raise;
-	base->alert_get = sq_alert_get;
-	base->alert_list = sq_alert_list;
-	base->alert_acknowledge = sq_alert_acknowledge;
-	base->incident_create = sq_incident_create;
-	base->incident_get = sq_incident_get;
-	base->incident_list = sq_incident_list;
-	base->incident_link_alert = sq_incident_link_alert;
-	base->incident_set_status = sq_incident_set_status;
-	base->incident_add_entry = sq_incident_add_entry;
-	base->incident_entries = sq_incident_entries;
 }

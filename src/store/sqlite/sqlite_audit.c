@@ -84,7 +84,7 @@ static int record_insert(struct sq_conn *c, const struct mg_audit_record *rec)
 	return r;
 }
 
-static int sq_audit_append(struct mg_store *s, struct mg_audit_record *rec,
+int sq_audit_append(struct mg_store *s, struct mg_audit_record *rec,
 			   mg_audit_hash_fn hash_fn, void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -149,7 +149,7 @@ static void record_read(sqlite3_stmt *st, struct mg_audit_record *rec)
 	rec->malformed = !ok;
 }
 
-static int sq_audit_list(struct mg_store *s, const struct mg_audit_filter *f,
+int sq_audit_list(struct mg_store *s, const struct mg_audit_filter *f,
 			 mg_audit_record_cb cb, void *arg)
 {
 	static const struct mg_audit_filter all;
@@ -176,10 +176,4 @@ out:
 	sqlite3_finalize(st);
 	sq_release(c);
 	return r;
-}
-
-void sq_audit_ops_init(struct mg_store *base)
-{
-	base->audit_append = sq_audit_append;
-	base->audit_list = sq_audit_list;
 }

@@ -81,17 +81,13 @@ int sq_run_write(struct sq_conn *c, const char *sql, const struct sq_param *para
 }
 
 /* One transaction: is the pair known, how many are, then insert or touch. */
-static int sq_user_address_seen(struct mg_store *s, int64_t id, const char *address,
+int sq_user_address_seen(struct mg_store *s, int64_t id, const char *address,
 				int64_t now_ms, bool *new_out, unsigned *known_out)
 {
 	struct sq_conn *c;
 	sqlite3_stmt *st;
 	int r;
 
-	*new_out = false;
-	*known_out = 0;
-	if (address == NULL || !sq_text_fits(address, MG_ADDRESS_TEXT_MAX))
-		return MG_ERR_INVALID;
 	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
@@ -121,19 +117,14 @@ out:
 	return r;
 }
 
-static int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity,
+int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity,
 					 int64_t window_ms, double *value_out,
 					 int64_t *measured_ms_out)
 {
-	struct sq_conn *c;
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
 	int r;
 
-	*value_out = 0;
-	*measured_ms_out = 0;
-	if (quantity == NULL || window_ms < 0 || !sq_text_fits(quantity, MG_QUANTITY_NAME_MAX))
-		return MG_ERR_INVALID;
-	c = SQ_ACQUIRE(s);
 	r = sq_run(c,
 		   "SELECT v.value, p.measured_ms FROM measurements m"
 		   " JOIN measurements p ON p.patient_id = m.patient_id AND p.id <> m.id"
@@ -152,17 +143,11 @@ static int sq_measurement_previous_value(struct mg_store *s, int64_t id, const c
 
 /* One upsert that only takes over a lease that has run out or is the
  * holder's own; no row changed means another holder has it. */
-static int sq_lease_acquire(struct mg_store *s, const char *name, const char *holder,
+int sq_lease_acquire(struct mg_store *s, const char *name, const char *holder,
 			    int64_t now_ms, int64_t ttl_ms)
 {
-	struct sq_conn *c;
-	int r;
-
-	if (name == NULL || holder == NULL || ttl_ms <= 0 || !sq_text_fits(name, MG_NAME_MAX) ||
-	    !sq_text_fits(holder, MG_NAME_MAX))
-		return MG_ERR_INVALID;
-	c = SQ_ACQUIRE(s);
-	r = sq_run_write(c,
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	int r = sq_run_write(c,
 			 "INSERT INTO leases (name, holder, until_ms) VALUES (?1, ?2, ?3 + ?4)"
 			 " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
 			 " until_ms = excluded.until_ms"
@@ -171,12 +156,4 @@ static int sq_lease_acquire(struct mg_store *s, const char *name, const char *ho
 			 true);
 	sq_release(c);
 	return r == MG_ERR_NOT_FOUND ? MG_ERR_BUSY : r;
-}
-
-void sq_detect_ops_init(struct mg_store *base)
-{
-	base->user_address_seen = sq_user_address_seen;
-	base->measurement_previous_value = sq_measurement_previous_value;
-	base->lease_acquire = sq_lease_acquire;
-	sq_alert_ops_init(base);
 }

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "store/sqlite/sqlite.h"
-#include "store/store.h"
+#include "store/ops.h"
 
 #define SQ_CONNS 8
 
@@ -127,9 +127,6 @@ int sq_exec(struct sq_conn *c, const char *sql);
 /* Copy a text column into out. Returns 0 or MG_ERR_LIMIT. */
 int sq_copy_text(sqlite3_stmt *st, int col, char *out, size_t outlen);
 
-/* Whether text is at most max bytes long (without its NUL). */
-bool sq_text_fits(const char *text, size_t max);
-
 /* An integer column as unsigned, clamped to 0..UINT_MAX. */
 unsigned sq_column_unsigned(sqlite3_stmt *st, int col);
 
@@ -190,17 +187,99 @@ int sq_store_write(struct mg_store *s, enum stmt_id id, const struct sq_param *p
  * or the error of a COMMIT that failed (the transaction is then rolled back). */
 int sq_end(struct sq_conn *c, int r);
 
-/* Fill in each file's operations; sq_ops_init calls the others. */
-void sq_ops_init(struct mg_store *base);
-void sq_measurement_ops_init(struct mg_store *base);
-void sq_access_ops_init(struct mg_store *base);	/* sqlite_users.c; calls the three below */
-void sq_tenant_ops_init(struct mg_store *base);	/* sqlite_tenants.c */
-void sq_second_factor_ops_init(struct mg_store *base);	/* sqlite_second_factor.c */
-void sq_session_ops_init(struct mg_store *base);	/* sqlite_sessions.c */
-void sq_outbox_ops_init(struct mg_store *base);	/* sqlite_outbox.c */
-void sq_audit_ops_init(struct mg_store *base);	/* sqlite_audit.c */
-void sq_detect_ops_init(struct mg_store *base);	/* sqlite_detect.c; calls the one below */
-void sq_alert_ops_init(struct mg_store *base);	/* sqlite_alerts.c */
+/* The ops of mg_store_sqlite_ops (ops.h), one per member and in its order;
+ * sq_<op> lives in the file named after its domain. They rely on the
+ * checks of the front (front.c) and do not repeat them. */
+/* Tenants */
+int sq_tenant_create(struct mg_store *s, const char *name, const unsigned char *wrapped_key, int64_t *id_out);
+int sq_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out);
+int sq_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out);
+int sq_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg);
+int sq_tenant_rename(struct mg_store *s, int64_t id, const char *name);
+int sq_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
+int sq_tenant_delete(struct mg_store *s, int64_t id);
+/* Accounts */
+int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);
+int sq_user_by_name(struct mg_store *s, const char *name, struct mg_user *out);
+int sq_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out);
+int sq_user_list(struct mg_store *s, mg_user_cb cb, void *arg);
+int sq_user_update_profile(struct mg_store *s, int64_t id, const char *display_name, const char *email, bool disabled);
+int sq_user_set_access(struct mg_store *s, int64_t id, unsigned roles, const int64_t *tenants, size_t ntenants);
+int sq_user_set_password(struct mg_store *s, int64_t id, const char *hash, bool must_change, int64_t now_ms);
+int sq_user_delete(struct mg_store *s, int64_t id);
+int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out);
+int sq_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms, unsigned lockouts);
+int sq_user_login_succeeded(struct mg_store *s, int64_t id);
+/* Second factor */
+int sq_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed, size_t len);
+int sq_totp_activate(struct mg_store *s, int64_t id, int64_t step);
+int sq_totp_clear(struct mg_store *s, int64_t id);
+int sq_totp_use_step(struct mg_store *s, int64_t id, int64_t step);
+int sq_recovery_codes_set(struct mg_store *s, int64_t id, const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n);
+int sq_recovery_code_use(struct mg_store *s, int64_t id, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms);
+int sq_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_out);
+/* Sessions */
+int sq_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], const struct mg_session *session);
+int sq_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, int64_t idle_ms, struct mg_session *out);
+int sq_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms, mg_session_expired_cb cb, void *arg);
+int sq_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES]);
+int sq_session_delete_user(struct mg_store *s, int64_t user_id);
+/* Failed sign-ins per address */
+int sq_address_failed(struct mg_store *s, const char *address, int64_t now_ms, int64_t window_ms, unsigned *count_out);
+int sq_address_failures(struct mg_store *s, const char *address, int64_t now_ms, int64_t window_ms, unsigned *count_out);
+/* Password reset links */
+int sq_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t user_id, int64_t now_ms, int64_t expires_ms);
+int sq_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, int64_t *user_id_out);
+/* Settings */
+int sq_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen);
+int sq_setting_set(struct mg_store *s, const char *name, const char *value);
+/* Enrolment tokens */
+int sq_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms, int64_t *id_out);
+int sq_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, struct mg_enrol_token *out);
+/* Devices */
+int sq_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms, struct mg_device *d);
+int sq_device_by_fingerprint(struct mg_store *s, const char *fingerprint, struct mg_device *out);
+int sq_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out);
+int sq_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status st);
+int sq_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware);
+int sq_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id);
+int sq_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg);
+/* Measurements */
+int sq_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items, size_t n);
+int sq_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit, mg_measurement_cb cb, void *arg);
+int sq_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out);
+/* Outbox */
+int sq_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms, int64_t lease_ms, struct mg_outbox_item *items, size_t max, size_t *n);
+int sq_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms);
+int sq_outbox_retry(struct mg_store *s, int64_t id, int64_t next_ms, const char *error);
+int sq_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const char *error);
+int sq_outbox_resend(struct mg_store *s, const char *destination, int64_t id, int64_t now_ms, int64_t *count_out);
+int sq_outbox_stats(struct mg_store *s, const char *destination, struct mg_outbox_stats *out);
+/* Patients */
+int sq_patient_find(struct mg_store *s, int64_t tenant_id, const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out);
+int sq_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit, mg_measurement_cb cb, void *arg);
+/* Audit trail */
+int sq_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn, void *arg);
+int sq_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_record_cb cb, void *arg);
+/* Detection state */
+int sq_user_address_seen(struct mg_store *s, int64_t id, const char *address, int64_t now_ms, bool *new_out, unsigned *known_out);
+int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
+/* Leases */
+int sq_lease_acquire(struct mg_store *s, const char *name, const char *holder, int64_t now_ms, int64_t ttl_ms);
+/* Alerts */
+int sq_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms, int64_t *id_out, int64_t *count_out);
+int sq_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out);
+int sq_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb, void *arg);
+int sq_alert_acknowledge(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms);
+/* Incidents */
+int sq_incident_create(struct mg_store *s, const char *title, enum mg_alert_severity severity, int64_t user_id, int64_t now_ms, const int64_t *alert_ids, size_t nalerts, int64_t *id_out);
+int sq_incident_get(struct mg_store *s, int64_t id, struct mg_incident *out);
+int sq_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg);
+int sq_incident_link_alert(struct mg_store *s, int64_t id, int64_t alert_id, int64_t user_id, int64_t now_ms);
+int sq_incident_set_status(struct mg_store *s, int64_t id, enum mg_incident_status st, int64_t user_id, int64_t now_ms, const char *text);
+int sq_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms, const char *kind, const char *text);
+int sq_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb, void *arg);
+
 
 /* For statements run rarely, prepared per call (sqlite_detect.c): like
  * sq_query, on a fresh statement the caller finalizes after reading its

@@ -113,7 +113,7 @@ static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 	return rc == SQLITE_DONE ? 0 : sq_step_error(c);
 }
 
-static int sq_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items,
+int sq_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items,
 				    size_t n)
 {
 	struct sq_conn *c = sq_acquire((struct sq_store *)s);
@@ -180,7 +180,7 @@ static int row_values(struct sq_conn *c, struct mg_measurement_row *row)
 	return r;
 }
 
-static int sq_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id,
+int sq_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id,
 			       size_t limit, mg_measurement_cb cb, void *arg)
 {
 	struct sq_conn *c = sq_acquire((struct sq_store *)s);
@@ -218,7 +218,7 @@ out:
 	return r;
 }
 
-static int sq_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out)
+int sq_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out)
 {
 	struct sq_conn *c = sq_acquire((struct sq_store *)s);
 	sqlite3_stmt *st = sq_stmt(c, STMT_MEASUREMENT_COUNT);
@@ -237,11 +237,4 @@ static int sq_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *
 	sq_done(st);
 	sq_release(c);
 	return r;
-}
-
-void sq_measurement_ops_init(struct mg_store *base)
-{
-	base->measurement_put_batch = sq_measurement_put_batch;
-	base->measurement_list = sq_measurement_list;
-	base->measurement_count = sq_measurement_count;
 }

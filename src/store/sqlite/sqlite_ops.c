@@ -33,7 +33,7 @@ static int tenant_read(sqlite3_stmt *st, struct mg_tenant *out)
 	return 0;
 }
 
-static int sq_tenant_create(struct mg_store *s, const char *name,
+int sq_tenant_create(struct mg_store *s, const char *name,
 			    const unsigned char *wrapped_key, int64_t *id_out)
 {
 	SQ_BEGIN(s, c);
@@ -76,17 +76,17 @@ static int tenant_get(struct mg_store *s, enum stmt_id id, const char *name, int
 	return r;
 }
 
-static int sq_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out)
+int sq_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out)
 {
 	return tenant_get(s, STMT_TENANT_BY_NAME, name, 0, out);
 }
 
-static int sq_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
+int sq_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
 {
 	return tenant_get(s, STMT_TENANT_BY_ID, NULL, id, out);
 }
 
-static int sq_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
+int sq_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
 			   const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
 			   int64_t *id_out)
 {
@@ -110,7 +110,7 @@ static int sq_token_create(struct mg_store *s, int64_t tenant_id, const char *de
 	return r;
 }
 
-static int sq_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+int sq_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			 int64_t now_ms, struct mg_enrol_token *out)
 {
 	SQ_BEGIN(s, c);
@@ -136,7 +136,7 @@ static int sq_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_H
 	return r;
 }
 
-static int sq_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
+int sq_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
 			   struct mg_device *d)
 {
 	SQ_BEGIN(s, c);
@@ -225,31 +225,26 @@ static int device_get(struct mg_store *s, enum stmt_id id, const char *fp, int64
 	return r;
 }
 
-static int sq_device_by_fingerprint(struct mg_store *s, const char *fp, struct mg_device *out)
+int sq_device_by_fingerprint(struct mg_store *s, const char *fp, struct mg_device *out)
 {
 	return device_get(s, STMT_DEVICE_BY_FINGERPRINT, fp, 0, out);
 }
 
-static int sq_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out)
+int sq_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out)
 {
 	return device_get(s, STMT_DEVICE_BY_ID, NULL, id, out);
 }
 
-static int sq_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
+int sq_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
 {
-	struct sq_conn *c;
-	int r;
-
-	if (firmware == NULL || !sq_text_fits(firmware, MG_FIRMWARE_MAX))
-		return MG_ERR_INVALID;
-	c = SQ_ACQUIRE(s);
-	r = sq_run_write(c, "UPDATE devices SET firmware = ?2 WHERE id = ?1",
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	int r = sq_run_write(c, "UPDATE devices SET firmware = ?2 WHERE id = ?1",
 			 SQ_PARAMS(SQ_INT(id), SQ_TEXT(firmware)), true);
 	sq_release(c);
 	return r;
 }
 
-static int sq_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status status)
+int sq_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status status)
 {
 	SQ_BEGIN(s, c);
 	sqlite3_stmt *st = sq_stmt(c, STMT_DEVICE_SET_STATUS);
@@ -268,7 +263,7 @@ static int sq_device_set_status(struct mg_store *s, int64_t id, enum mg_device_s
 	return r;
 }
 
-static int sq_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg)
+int sq_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg)
 {
 	SQ_BEGIN(s, c);
 	sqlite3_stmt *st = sq_stmt(c, STMT_DEVICE_LIST);
@@ -289,24 +284,4 @@ static int sq_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb
 	sq_done(st);
 	sq_release(c);
 	return r;
-}
-
-void sq_ops_init(struct mg_store *base)
-{
-	base->tenant_create = sq_tenant_create;
-	base->tenant_by_name = sq_tenant_by_name;
-	base->tenant_by_id = sq_tenant_by_id;
-	base->token_create = sq_token_create;
-	base->token_find = sq_token_find;
-	base->device_enrol = sq_device_enrol;
-	base->device_by_fingerprint = sq_device_by_fingerprint;
-	base->device_by_id = sq_device_by_id;
-	base->device_set_status = sq_device_set_status;
-	base->device_set_firmware = sq_device_set_firmware;
-	base->device_list = sq_device_list;
-	sq_measurement_ops_init(base);
-	sq_outbox_ops_init(base);
-	sq_access_ops_init(base);
-	sq_audit_ops_init(base);
-	sq_detect_ops_init(base);
 }

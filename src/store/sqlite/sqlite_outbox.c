@@ -101,7 +101,7 @@ static int item_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_outbox_item 
 	return item_values(c, it);
 }
 
-static int sq_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms,
+int sq_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms,
 			   int64_t lease_ms, struct mg_outbox_item *items, size_t max, size_t *n)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -151,7 +151,7 @@ static int settle(struct mg_store *s, const char *sql, const struct sq_param *pa
 	return r;
 }
 
-static int sq_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms)
+int sq_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms)
 {
 	return settle(s, "UPDATE outbox SET state = 'delivered', delivered_ms = ?2,"
 			 " attempts = attempts + 1, claimed_until_ms = 0, last_error = ''"
@@ -159,7 +159,7 @@ static int sq_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms)
 		      SQ_PARAMS(SQ_INT(id), SQ_INT(now_ms)));
 }
 
-static int sq_outbox_retry(struct mg_store *s, int64_t id, int64_t next_ms, const char *error)
+int sq_outbox_retry(struct mg_store *s, int64_t id, int64_t next_ms, const char *error)
 {
 	return settle(s, "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?2,"
 			 " claimed_until_ms = 0, last_error = substr(?3, 1, 256)"
@@ -167,7 +167,7 @@ static int sq_outbox_retry(struct mg_store *s, int64_t id, int64_t next_ms, cons
 		      SQ_PARAMS(SQ_INT(id), SQ_INT(next_ms), SQ_TEXT(error)));
 }
 
-static int sq_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const char *error)
+int sq_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const char *error)
 {
 	return settle(s, "UPDATE outbox SET state = 'dead', attempts = attempts + 1,"
 			 " claimed_until_ms = 0, delivered_ms = ?2, last_error = substr(?3, 1, 256)"
@@ -175,7 +175,7 @@ static int sq_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const 
 		      SQ_PARAMS(SQ_INT(id), SQ_INT(now_ms), SQ_TEXT(error)));
 }
 
-static int sq_outbox_resend(struct mg_store *s, const char *destination, int64_t id,
+int sq_outbox_resend(struct mg_store *s, const char *destination, int64_t id,
 			    int64_t now_ms, int64_t *count_out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -190,7 +190,7 @@ static int sq_outbox_resend(struct mg_store *s, const char *destination, int64_t
 	return r;
 }
 
-static int sq_outbox_stats(struct mg_store *s, const char *destination,
+int sq_outbox_stats(struct mg_store *s, const char *destination,
 			   struct mg_outbox_stats *out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -217,14 +217,4 @@ static int sq_outbox_stats(struct mg_store *s, const char *destination,
 	}
 	sq_release(c);
 	return r;
-}
-
-void sq_outbox_ops_init(struct mg_store *base)
-{
-	base->outbox_claim = sq_outbox_claim;
-	base->outbox_delivered = sq_outbox_delivered;
-	base->outbox_retry = sq_outbox_retry;
-	base->outbox_dead = sq_outbox_dead;
-	base->outbox_resend = sq_outbox_resend;
-	base->outbox_stats = sq_outbox_stats;
 }

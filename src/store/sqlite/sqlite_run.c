@@ -8,11 +8,6 @@
 
 #include "common/err.h"
 
-bool sq_text_fits(const char *text, size_t max)
-{
-	return strnlen(text, max + 1) <= max;
-}
-
 unsigned sq_column_unsigned(sqlite3_stmt *st, int col)
 {
 	int64_t v = sqlite3_column_int64(st, col);

@@ -6,25 +6,21 @@
 
 #include "common/err.h"
 
-static int sq_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed,
+int sq_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed,
 			       size_t len)
 {
-	if (sealed == NULL || len == 0)
-		return MG_ERR_INVALID;
-	if (len > MG_TOTP_SEALED_MAX)
-		return MG_ERR_LIMIT;
 	return sq_store_write(s, STMT_TOTP_SET_PENDING, SQ_PARAMS(SQ_INT(id), SQ_BLOB(sealed, len)),
 			      true);
 }
 
 /* MG_ERR_NOT_FOUND if no account id or nothing pending (also for the
  * second of two concurrent activations). */
-static int sq_totp_activate(struct mg_store *s, int64_t id, int64_t step)
+int sq_totp_activate(struct mg_store *s, int64_t id, int64_t step)
 {
 	return sq_store_write(s, STMT_TOTP_ACTIVATE, SQ_PARAMS(SQ_INT(id), SQ_INT(step)), true);
 }
 
-static int sq_totp_clear(struct mg_store *s, int64_t id)
+int sq_totp_clear(struct mg_store *s, int64_t id)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	int r;
@@ -38,7 +34,7 @@ static int sq_totp_clear(struct mg_store *s, int64_t id)
 	return r;
 }
 
-static int sq_totp_use_step(struct mg_store *s, int64_t id, int64_t step)
+int sq_totp_use_step(struct mg_store *s, int64_t id, int64_t step)
 {
 	int r = sq_store_write(s, STMT_TOTP_USE_STEP, SQ_PARAMS(SQ_INT(id), SQ_INT(step)), true);
 
@@ -47,18 +43,13 @@ static int sq_totp_use_step(struct mg_store *s, int64_t id, int64_t step)
 	return r == MG_ERR_NOT_FOUND ? MG_ERR_DENIED : r;
 }
 
-static int sq_recovery_codes_set(struct mg_store *s, int64_t id,
+int sq_recovery_codes_set(struct mg_store *s, int64_t id,
 				 const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n)
 {
-	struct sq_conn *c;
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
 	int r;
 
-	if (n > 0 && hashes == NULL)
-		return MG_ERR_INVALID;
-	if (n > MG_RECOVERY_CODES)
-		return MG_ERR_LIMIT;
-	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
 	if ((r = sq_query(c, STMT_USER_EXISTS, SQ_PARAMS(SQ_INT(id)), &st)) == 0)
@@ -75,7 +66,7 @@ out:
 	return r;
 }
 
-static int sq_recovery_code_use(struct mg_store *s, int64_t id,
+int sq_recovery_code_use(struct mg_store *s, int64_t id,
 				const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms)
 {
 	const struct sq_param *params =
@@ -85,7 +76,7 @@ static int sq_recovery_code_use(struct mg_store *s, int64_t id,
 }
 
 /* MG_ERR_NOT_FOUND if there is no account id. */
-static int sq_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_out)
+int sq_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
@@ -100,15 +91,4 @@ static int sq_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left
 	}
 	sq_release(c);
 	return r;
-}
-
-void sq_second_factor_ops_init(struct mg_store *base)
-{
-	base->totp_set_pending = sq_totp_set_pending;
-	base->totp_activate = sq_totp_activate;
-	base->totp_clear = sq_totp_clear;
-	base->totp_use_step = sq_totp_use_step;
-	base->recovery_codes_set = sq_recovery_codes_set;
-	base->recovery_code_use = sq_recovery_code_use;
-	base->recovery_codes_left = sq_recovery_codes_left;
 }

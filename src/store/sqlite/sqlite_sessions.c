@@ -11,31 +11,14 @@
 
 #include "common/err.h"
 
-/* Whether a NUL ends text within size bytes. */
-static bool text_ends(const char *text, size_t size)
-{
-	return memchr(text, '\0', size) != NULL;
-}
-
-static int address_check(const char *address, int64_t window_ms)
-{
-	if (address == NULL || window_ms < 0)
-		return MG_ERR_INVALID;
-	return sq_text_fits(address, MG_ADDRESS_TEXT_MAX) ? 0 : MG_ERR_LIMIT;
-}
-
 /* Sessions past their absolute expiry are of no use to anyone; dropping
  * the user's old ones here keeps abandoned sessions from piling up. */
-static int sq_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+int sq_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			     const struct mg_session *session)
 {
-	struct sq_conn *c;
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	int r;
 
-	if (!text_ends(session->csrf, sizeof(session->csrf)) ||
-	    !text_ends(session->address, sizeof(session->address)))
-		return MG_ERR_INVALID;
-	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
 	r = sq_write(c, STMT_SESSION_PRUNE_USER,
@@ -70,19 +53,15 @@ static int session_read(sqlite3_stmt *st, struct mg_session *out)
 /* Touch the session if it is still valid at now_ms, in one statement; if
  * it is not, delete it with a second one that checks the same conditions
  * again, so a concurrent touch can never lose a live session. */
-static int sq_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+int sq_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			  int64_t now_ms, int64_t idle_ms, struct mg_session *out)
 {
 	const struct sq_param *params =
 		SQ_PARAMS(SQ_BLOB(hash, MG_TOKEN_HASH_BYTES), SQ_INT(now_ms), SQ_INT(idle_ms));
-	struct sq_conn *c;
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
 	int r, rf;
 
-	memset(out, 0, sizeof(*out));
-	if (idle_ms < 0)
-		return MG_ERR_INVALID;
-	c = SQ_ACQUIRE(s);
 	if ((r = sq_query(c, STMT_SESSION_TOUCH, params, &st)) == 0) {
 		r = session_read(st, out);
 		if ((rf = sq_finish(c, st)) != 0)
@@ -102,14 +81,14 @@ static int sq_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_
 	return r;
 }
 
-static int sq_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES])
+int sq_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES])
 {
 	return sq_store_write(s, STMT_SESSION_DELETE,
 			      SQ_PARAMS(SQ_BLOB(hash, MG_TOKEN_HASH_BYTES)), true);
 }
 
 /* 0 also when the user had no session. */
-static int sq_session_delete_user(struct mg_store *s, int64_t user_id)
+int sq_session_delete_user(struct mg_store *s, int64_t user_id)
 {
 	return sq_store_write(s, STMT_SESSION_DELETE_USER, SQ_PARAMS(SQ_INT(user_id)), false);
 }
@@ -117,7 +96,7 @@ static int sq_session_delete_user(struct mg_store *s, int64_t user_id)
 /* Rarely run (the detector's scan), so prepared per call. The rows are
  * collected first and reported after the statement is done: cb may write
  * to the store (the audit trail) and must not wait for this write. */
-static int sq_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
+int sq_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
 			    mg_session_expired_cb cb, void *arg)
 {
 	struct mg_session_expired *gone;
@@ -126,8 +105,6 @@ static int sq_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
 	size_t n = 0;
 	int r;
 
-	if (idle_ms < 0)
-		return MG_ERR_INVALID;
 	if ((gone = calloc(MG_SESSION_SWEEP_MAX, sizeof(*gone))) == NULL)
 		return MG_ERR_NOMEM;
 	c = SQ_ACQUIRE(s);
@@ -158,7 +135,7 @@ static int sq_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
 /* One upsert counts the failure or restarts the window. Windows that have
  * run out are dropped first: they count as nothing anyway, and without
  * that every address ever seen would stay. */
-static int sq_address_failed(struct mg_store *s, const char *address, int64_t now_ms,
+int sq_address_failed(struct mg_store *s, const char *address, int64_t now_ms,
 			     int64_t window_ms, unsigned *count_out)
 {
 	struct sq_conn *c;
@@ -166,9 +143,6 @@ static int sq_address_failed(struct mg_store *s, const char *address, int64_t no
 	unsigned count = 0;
 	int r;
 
-	*count_out = 0;
-	if ((r = address_check(address, window_ms)) != 0)
-		return r;
 	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
@@ -188,7 +162,7 @@ out:
 }
 
 /* 0 with *count_out 0 for an address without failures in the window. */
-static int sq_address_failures(struct mg_store *s, const char *address, int64_t now_ms,
+int sq_address_failures(struct mg_store *s, const char *address, int64_t now_ms,
 			       int64_t window_ms, unsigned *count_out)
 {
 	struct sq_conn *c;
@@ -196,9 +170,6 @@ static int sq_address_failures(struct mg_store *s, const char *address, int64_t 
 	unsigned count = 0;
 	int r;
 
-	*count_out = 0;
-	if ((r = address_check(address, window_ms)) != 0)
-		return r;
 	c = SQ_ACQUIRE(s);
 	r = sq_query(c, STMT_ADDRESS_FAILURES,
 		     SQ_PARAMS(SQ_TEXT(address), SQ_INT(now_ms), SQ_INT(window_ms)), &st);
@@ -214,7 +185,7 @@ static int sq_address_failures(struct mg_store *s, const char *address, int64_t 
 }
 
 /* The user's used and expired links go first; they can never work again. */
-static int sq_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+int sq_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			   int64_t user_id, int64_t now_ms, int64_t expires_ms)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -236,7 +207,7 @@ out:
 
 /* Mark used and read the user in one statement: of two concurrent
  * attempts with one link, only one gets a user. */
-static int sq_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+int sq_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			    int64_t now_ms, int64_t *user_id_out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -257,18 +228,12 @@ static int sq_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKE
 }
 
 /* MG_ERR_LIMIT if the value does not fit valuelen (value is then ""). */
-static int sq_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen)
+int sq_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen)
 {
-	struct sq_conn *c;
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
 	int r, rf;
 
-	if (valuelen == 0)
-		return MG_ERR_LIMIT;
-	value[0] = '\0';
-	if (name == NULL)
-		return MG_ERR_INVALID;
-	c = SQ_ACQUIRE(s);
 	if ((r = sq_query(c, STMT_SETTING_GET, SQ_PARAMS(SQ_TEXT(name)), &st)) == 0) {
 		r = sq_copy_text(st, 0, value, valuelen);
 		if ((rf = sq_finish(c, st)) != 0 && r == 0)
@@ -280,26 +245,7 @@ static int sq_setting_get(struct mg_store *s, const char *name, char *value, siz
 	return r;
 }
 
-static int sq_setting_set(struct mg_store *s, const char *name, const char *value)
+int sq_setting_set(struct mg_store *s, const char *name, const char *value)
 {
-	if (name == NULL || value == NULL)
-		return MG_ERR_INVALID;
-	if (!sq_text_fits(name, MG_NAME_MAX) || !sq_text_fits(value, MG_SETTING_VALUE_MAX))
-		return MG_ERR_LIMIT;
 	return sq_store_write(s, STMT_SETTING_SET, SQ_PARAMS(SQ_TEXT(name), SQ_TEXT(value)), false);
-}
-
-void sq_session_ops_init(struct mg_store *base)
-{
-	base->session_create = sq_session_create;
-	base->session_get = sq_session_get;
-	base->session_sweep = sq_session_sweep;
-	base->session_delete = sq_session_delete;
-	base->session_delete_user = sq_session_delete_user;
-	base->address_failed = sq_address_failed;
-	base->address_failures = sq_address_failures;
-	base->reset_create = sq_reset_create;
-	base->reset_consume = sq_reset_consume;
-	base->setting_get = sq_setting_get;
-	base->setting_set = sq_setting_set;
 }

@@ -27,7 +27,7 @@ static int tenant_read(sqlite3_stmt *st, struct mg_tenant *out)
 	return 0;
 }
 
-static int sq_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
+int sq_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	struct mg_tenant t;
@@ -45,12 +45,8 @@ static int sq_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
 	return r;
 }
 
-static int sq_tenant_rename(struct mg_store *s, int64_t id, const char *name)
+int sq_tenant_rename(struct mg_store *s, int64_t id, const char *name)
 {
-	if (name == NULL || name[0] == '\0')
-		return MG_ERR_INVALID;
-	if (!sq_text_fits(name, MG_NAME_MAX))
-		return MG_ERR_LIMIT;
 	/* A taken name fails the UNIQUE constraint: MG_ERR_EXISTS. */
 	return sq_store_write(s, STMT_TENANT_RENAME, SQ_PARAMS(SQ_INT(id), SQ_TEXT(name)), true);
 }
@@ -78,7 +74,7 @@ static int usage_read(struct sq_conn *c, int64_t id, struct mg_tenant_usage *out
 
 /* tokens counts unused enrolment tokens that have not expired: an expired
  * one can never enrol a device, and nothing else removes it. */
-static int sq_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out)
+int sq_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	int r = usage_read(c, id, out);
@@ -96,7 +92,7 @@ static bool usage_any(const struct mg_tenant_usage *u)
 /* Counted and deleted in one write transaction, so nothing can start to
  * refer to the tenant in between. Used and expired enrolment tokens go
  * with it. */
-static int sq_tenant_delete(struct mg_store *s, int64_t id)
+int sq_tenant_delete(struct mg_store *s, int64_t id)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	struct mg_tenant_usage usage;
@@ -129,13 +125,13 @@ out:
 
 /* An unknown tenant fails the foreign key: MG_ERR_NOT_FOUND, like an
  * unknown device. */
-static int sq_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id)
+int sq_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id)
 {
 	return sq_store_write(s, STMT_DEVICE_SET_TENANT, SQ_PARAMS(SQ_INT(id), SQ_INT(tenant_id)),
 			      true);
 }
 
-static int sq_patient_find(struct mg_store *s, int64_t tenant_id,
+int sq_patient_find(struct mg_store *s, int64_t tenant_id,
 			   const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -195,7 +191,7 @@ static int row_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_measurement_r
 	return row_values(c, row);
 }
 
-static int sq_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
+int sq_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
 				   mg_measurement_cb cb, void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -220,15 +216,4 @@ static int sq_patient_measurements(struct mg_store *s, int64_t patient_id, size_
 out:
 	sq_release(c);
 	return r;
-}
-
-void sq_tenant_ops_init(struct mg_store *base)
-{
-	base->tenant_list = sq_tenant_list;
-	base->tenant_rename = sq_tenant_rename;
-	base->tenant_usage = sq_tenant_usage;
-	base->tenant_delete = sq_tenant_delete;
-	base->device_set_tenant = sq_device_set_tenant;
-	base->patient_find = sq_patient_find;
-	base->patient_measurements = sq_patient_measurements;
 }

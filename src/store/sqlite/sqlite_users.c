@@ -108,21 +108,17 @@ out:
 	return r;
 }
 
-static int sq_user_by_name(struct mg_store *s, const char *name, struct mg_user *out)
+int sq_user_by_name(struct mg_store *s, const char *name, struct mg_user *out)
 {
-	if (name == NULL) {
-		memset(out, 0, sizeof(*out));
-		return MG_ERR_INVALID;
-	}
 	return user_get(s, STMT_USER_BY_NAME, SQ_PARAMS(SQ_TEXT(name)), out);
 }
 
-static int sq_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out)
+int sq_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out)
 {
 	return user_get(s, STMT_USER_BY_ID, SQ_PARAMS(SQ_INT(id)), out);
 }
 
-static int sq_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
+int sq_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	struct mg_user u;
@@ -143,14 +139,6 @@ static int sq_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
 out:
 	sq_release(c);
 	return r;
-}
-
-/* Roles must be known bits; tenants at most MG_USER_TENANTS_MAX. */
-static int access_check(unsigned roles, const int64_t *tenants, size_t ntenants)
-{
-	if ((roles & ~MG_ROLES_ALL) != 0 || (ntenants > 0 && tenants == NULL))
-		return MG_ERR_INVALID;
-	return ntenants > MG_USER_TENANTS_MAX ? MG_ERR_LIMIT : 0;
 }
 
 /* Replace the roles and tenants of user id, inside a transaction on c. */
@@ -175,36 +163,17 @@ static int access_write(struct sq_conn *c, int64_t id, unsigned roles,
 	return r;
 }
 
-static int profile_check(const char *display_name, const char *email)
+int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out)
 {
-	if (!sq_text_fits(display_name, MG_NAME_MAX) || !sq_text_fits(email, MG_EMAIL_MAX))
-		return MG_ERR_LIMIT;
-	return 0;
-}
-
-static int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out)
-{
-	const char *display_name = u->display_name != NULL ? u->display_name : "";
-	const char *email = u->email != NULL ? u->email : "";
-	struct sq_conn *c;
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	int64_t id;
 	int r;
 
-	*id_out = 0;
-	if (u->name == NULL || u->name[0] == '\0' || u->password_hash == NULL)
-		return MG_ERR_INVALID;
-	if (!sq_text_fits(u->name, MG_NAME_MAX) ||
-	    !sq_text_fits(u->password_hash, MG_PASSWORD_HASH_TEXT - 1))
-		return MG_ERR_LIMIT;
-	if ((r = profile_check(display_name, email)) != 0 ||
-	    (r = access_check(u->roles, u->tenants, u->ntenants)) != 0)
-		return r;
-	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
 	/* A taken name fails the UNIQUE constraint: MG_ERR_EXISTS. */
 	r = sq_write(c, STMT_USER_INSERT,
-		     SQ_PARAMS(SQ_TEXT(u->name), SQ_TEXT(display_name), SQ_TEXT(email),
+		     SQ_PARAMS(SQ_TEXT(u->name), SQ_TEXT(u->display_name), SQ_TEXT(u->email),
 			       SQ_TEXT(u->password_hash), SQ_INT(u->must_change_password),
 			       SQ_INT(mg_now_ms())),
 		     false);
@@ -218,31 +187,22 @@ out:
 	return r;
 }
 
-static int sq_user_update_profile(struct mg_store *s, int64_t id, const char *display_name,
+int sq_user_update_profile(struct mg_store *s, int64_t id, const char *display_name,
 				  const char *email, bool disabled)
 {
-	int r;
-
-	if (display_name == NULL || email == NULL)
-		return MG_ERR_INVALID;	/* "" clears; there is no "unchanged" */
-	if ((r = profile_check(display_name, email)) != 0)
-		return r;
 	return sq_store_write(s, STMT_USER_UPDATE_PROFILE,
 			      SQ_PARAMS(SQ_INT(id), SQ_TEXT(display_name), SQ_TEXT(email),
 					SQ_INT(disabled)),
 			      true);
 }
 
-static int sq_user_set_access(struct mg_store *s, int64_t id, unsigned roles,
+int sq_user_set_access(struct mg_store *s, int64_t id, unsigned roles,
 			      const int64_t *tenants, size_t ntenants)
 {
-	struct sq_conn *c;
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = access_check(roles, tenants, ntenants)) != 0)
-		return r;
-	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
 	if ((r = sq_query(c, STMT_USER_EXISTS, SQ_PARAMS(SQ_INT(id)), &st)) == 0)
@@ -255,13 +215,9 @@ out:
 	return r;
 }
 
-static int sq_user_set_password(struct mg_store *s, int64_t id, const char *hash,
+int sq_user_set_password(struct mg_store *s, int64_t id, const char *hash,
 				bool must_change, int64_t now_ms)
 {
-	if (hash == NULL || hash[0] == '\0')
-		return MG_ERR_INVALID;
-	if (!sq_text_fits(hash, MG_PASSWORD_HASH_TEXT - 1))
-		return MG_ERR_LIMIT;
 	return sq_store_write(s, STMT_USER_SET_PASSWORD,
 			      SQ_PARAMS(SQ_INT(id), SQ_TEXT(hash), SQ_INT(must_change),
 					SQ_INT(now_ms)),
@@ -271,12 +227,12 @@ static int sq_user_set_password(struct mg_store *s, int64_t id, const char *hash
 /* Roles, memberships, sessions, recovery codes and reset links go with the
  * row: their foreign keys cascade (foreign_keys is on for every
  * connection), and secure_delete overwrites what they held. */
-static int sq_user_delete(struct mg_store *s, int64_t id)
+int sq_user_delete(struct mg_store *s, int64_t id)
 {
 	return sq_store_write(s, STMT_USER_DELETE, SQ_PARAMS(SQ_INT(id)), true);
 }
 
-static int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out)
+int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
@@ -295,7 +251,7 @@ static int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failur
 	return r;
 }
 
-static int sq_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms,
+int sq_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms,
 			    unsigned lockouts)
 {
 	return sq_store_write(s, STMT_USER_SET_LOCK,
@@ -303,25 +259,7 @@ static int sq_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until
 			      true);
 }
 
-static int sq_user_login_succeeded(struct mg_store *s, int64_t id)
+int sq_user_login_succeeded(struct mg_store *s, int64_t id)
 {
 	return sq_store_write(s, STMT_USER_LOGIN_SUCCEEDED, SQ_PARAMS(SQ_INT(id)), true);
-}
-
-void sq_access_ops_init(struct mg_store *base)
-{
-	base->user_create = sq_user_create;
-	base->user_by_name = sq_user_by_name;
-	base->user_by_id = sq_user_by_id;
-	base->user_list = sq_user_list;
-	base->user_update_profile = sq_user_update_profile;
-	base->user_set_access = sq_user_set_access;
-	base->user_set_password = sq_user_set_password;
-	base->user_delete = sq_user_delete;
-	base->user_login_failed = sq_user_login_failed;
-	base->user_set_lock = sq_user_set_lock;
-	base->user_login_succeeded = sq_user_login_succeeded;
-	sq_tenant_ops_init(base);
-	sq_second_factor_ops_init(base);
-	sq_session_ops_init(base);
 }
