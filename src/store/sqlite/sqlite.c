@@ -4,6 +4,7 @@
  * returns, which is what a measurement's acknowledgement waits for. */
 #include "store/sqlite/sqlite_internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,188 +13,27 @@
 #include "common/timefmt.h"
 #include "store/migration.h"
 
-static const char *const stmt_sql[STMT_COUNT] = {
-	[STMT_TENANT_INSERT] =
-		"INSERT INTO tenants (name, wrapped_key, created_ms) VALUES (?, ?, ?)",
-	[STMT_TENANT_BY_NAME] =
-		"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE name = ?",
-	[STMT_TENANT_BY_ID] =
-		"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE id = ?",
-	[STMT_TOKEN_INSERT] =
-		"INSERT INTO enrol_tokens (tenant_id, device_name, token_hash, created_ms,"
-		" expires_ms) VALUES (?, ?, ?, ?, ?)",
-	[STMT_TOKEN_FIND] =
-		"SELECT id, tenant_id, device_name, expires_ms FROM enrol_tokens"
-		" WHERE token_hash = ? AND used_ms IS NULL AND expires_ms > ?",
-	[STMT_TOKEN_USE] =
-		"UPDATE enrol_tokens SET used_ms = ?1"
-		" WHERE id = ?2 AND used_ms IS NULL AND expires_ms > ?1",
-	[STMT_DEVICE_INSERT] =
-		"INSERT INTO devices (tenant_id, name, cert_fingerprint, cert_serial,"
-		" cert_not_after_ms, status, created_ms) VALUES (?, ?, ?, ?, ?, 'active', ?)",
-	[STMT_DEVICE_BY_FINGERPRINT] =
-		"SELECT " DEVICE_COLUMNS " FROM devices WHERE cert_fingerprint = ?",
-	[STMT_DEVICE_BY_ID] = "SELECT " DEVICE_COLUMNS " FROM devices WHERE id = ?",
-	[STMT_DEVICE_SET_STATUS] =
-		"UPDATE devices SET status = ? WHERE id = ? AND status <> 'revoked'",
-	[STMT_DEVICE_LIST] =
-		"SELECT " DEVICE_COLUMNS " FROM devices WHERE ?1 = 0 OR tenant_id = ?1"
-		" ORDER BY id",
-	[STMT_DEVICE_TOUCH] = "UPDATE devices SET last_seen_ms = ? WHERE id = ?",
-	[STMT_MEASUREMENT_FIND] =
-		"SELECT id FROM measurements WHERE device_id = ? AND device_mid = ?",
-	[STMT_PATIENT_UPSERT] =
-		"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms)"
-		" VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, blind_index) DO NOTHING",
-	[STMT_PATIENT_FIND] =
-		"SELECT id FROM patients WHERE tenant_id = ? AND blind_index = ?",
-	[STMT_MEASUREMENT_INSERT] =
-		"INSERT INTO measurements (tenant_id, device_id, device_mid, patient_id,"
-		" measured_ms, received_ms) VALUES (?, ?, ?, ?, ?, ?)",
-	[STMT_OUTBOX_INSERT] =
-		"INSERT INTO outbox (destination, measurement_id, patient_id, next_attempt_ms,"
-		" created_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
-	[STMT_VALUE_INSERT] =
-		"INSERT INTO measurement_values (measurement_id, position, quantity, value,"
-		" unit) VALUES (?, ?, ?, ?, ?)",
-	[STMT_MEASUREMENT_LIST] =
-		"SELECT m.id, m.tenant_id, m.device_id, d.name, m.device_mid, m.measured_ms,"
-		" m.received_ms FROM measurements m JOIN devices d ON d.id = m.device_id"
-		" WHERE (?1 = 0 OR m.tenant_id = ?1) AND m.id > ?2 ORDER BY m.id LIMIT ?3",
-	[STMT_VALUE_LIST] =
-		"SELECT quantity, value, unit FROM measurement_values"
-		" WHERE measurement_id = ? ORDER BY position",
-	[STMT_MEASUREMENT_COUNT] =
-		"SELECT count(*) FROM measurements WHERE ?1 = 0 OR tenant_id = ?1",
-
-	/* sqlite_tenants.c */
-	[STMT_TENANT_LIST] = "SELECT " TENANT_COLUMNS " FROM tenants ORDER BY id",
-	[STMT_TENANT_RENAME] = "UPDATE tenants SET name = ?2 WHERE id = ?1",
-	/* Only unused tokens that could still enrol a device count: an expired
-	 * one can never be used, and nothing else could ever remove it. */
-	[STMT_TENANT_USAGE] =
-		"SELECT (SELECT count(*) FROM devices WHERE tenant_id = ?1),"
-		" (SELECT count(*) FROM measurements WHERE tenant_id = ?1),"
-		" (SELECT count(*) FROM patients WHERE tenant_id = ?1),"
-		" (SELECT count(*) FROM user_tenants WHERE tenant_id = ?1),"
-		" (SELECT count(*) FROM enrol_tokens WHERE tenant_id = ?1 AND used_ms IS NULL"
-		" AND expires_ms > ?2)"
-		" FROM tenants WHERE id = ?1",
-	[STMT_TENANT_TOKENS_DELETE] = "DELETE FROM enrol_tokens WHERE tenant_id = ?1",
-	[STMT_TENANT_DELETE] = "DELETE FROM tenants WHERE id = ?1",
-	[STMT_DEVICE_SET_TENANT] = "UPDATE devices SET tenant_id = ?2 WHERE id = ?1",
-	[STMT_PATIENT_MEASUREMENTS] =
-		"SELECT m.id, m.tenant_id, m.device_id, d.name, m.device_mid, m.measured_ms,"
-		" m.received_ms FROM measurements m JOIN devices d ON d.id = m.device_id"
-		" WHERE m.patient_id = ?1 ORDER BY m.measured_ms, m.id LIMIT ?2",
-
-	/* sqlite_users.c */
-	[STMT_USER_INSERT] =
-		"INSERT INTO users (name, display_name, email, password_hash,"
-		" must_change_password, created_ms, password_changed_ms)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-	[STMT_USER_BY_NAME] = "SELECT " USER_COLUMNS " FROM users WHERE name = ?1",
-	[STMT_USER_BY_ID] = "SELECT " USER_COLUMNS " FROM users WHERE id = ?1",
-	[STMT_USER_LIST] = "SELECT " USER_COLUMNS " FROM users ORDER BY id",
-	[STMT_USER_EXISTS] = "SELECT 1 FROM users WHERE id = ?1",
-	[STMT_USER_ROLES] = "SELECT role FROM user_roles WHERE user_id = ?1",
-	[STMT_USER_TENANTS] =
-		"SELECT tenant_id FROM user_tenants WHERE user_id = ?1 ORDER BY tenant_id",
-	[STMT_USER_ROLES_CLEAR] = "DELETE FROM user_roles WHERE user_id = ?1",
-	[STMT_USER_TENANTS_CLEAR] = "DELETE FROM user_tenants WHERE user_id = ?1",
-	[STMT_USER_ROLE_INSERT] = "INSERT INTO user_roles (user_id, role) VALUES (?1, ?2)",
-	/* A tenant given twice is one membership; an unknown one fails the
-	 * foreign key (ON CONFLICT does not cover foreign keys). */
-	[STMT_USER_TENANT_INSERT] =
-		"INSERT INTO user_tenants (user_id, tenant_id) VALUES (?1, ?2)"
-		" ON CONFLICT DO NOTHING",
-	[STMT_USER_UPDATE_PROFILE] =
-		"UPDATE users SET display_name = ?2, email = ?3, disabled = ?4 WHERE id = ?1",
-	[STMT_USER_SET_PASSWORD] =
-		"UPDATE users SET password_hash = ?2, must_change_password = ?3,"
-		" failed_logins = 0, lockouts = 0, locked_until_ms = 0,"
-		" password_changed_ms = ?4 WHERE id = ?1",
-	[STMT_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
-	[STMT_USER_LOGIN_FAILED] =
-		"UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?1"
-		" RETURNING failed_logins",
-	[STMT_USER_SET_LOCK] =
-		"UPDATE users SET locked_until_ms = ?2, lockouts = ?3 WHERE id = ?1",
-	[STMT_USER_LOGIN_SUCCEEDED] =
-		"UPDATE users SET failed_logins = 0, lockouts = 0 WHERE id = ?1",
-
-	/* sqlite_second_factor.c */
-	[STMT_TOTP_SET_PENDING] = "UPDATE users SET totp_pending_sealed = ?2 WHERE id = ?1",
-	[STMT_TOTP_ACTIVATE] =
-		"UPDATE users SET totp_sealed = totp_pending_sealed, totp_pending_sealed = NULL,"
-		" totp_last_step = ?2 WHERE id = ?1 AND totp_pending_sealed IS NOT NULL",
-	[STMT_TOTP_CLEAR] =
-		"UPDATE users SET totp_sealed = NULL, totp_pending_sealed = NULL WHERE id = ?1",
-	/* One statement, so two gateways on one database cannot both accept a
-	 * step: the second finds totp_last_step already there. */
-	[STMT_TOTP_USE_STEP] =
-		"UPDATE users SET totp_last_step = ?2 WHERE id = ?1 AND totp_last_step < ?2",
-	[STMT_RECOVERY_CLEAR] = "DELETE FROM recovery_codes WHERE user_id = ?1",
-	[STMT_RECOVERY_INSERT] =
-		"INSERT INTO recovery_codes (user_id, code_hash) VALUES (?1, ?2)",
-	[STMT_RECOVERY_USE] =
-		"UPDATE recovery_codes SET used_ms = ?3"
-		" WHERE user_id = ?1 AND code_hash = ?2 AND used_ms IS NULL",
-	[STMT_RECOVERY_LEFT] =
-		"SELECT (SELECT count(*) FROM recovery_codes WHERE user_id = ?1"
-		" AND used_ms IS NULL) FROM users WHERE id = ?1",
-
-	/* sqlite_sessions.c */
-	[STMT_SESSION_PRUNE_USER] =
-		"DELETE FROM sessions WHERE user_id = ?1 AND expires_ms <= ?2",
-	[STMT_SESSION_INSERT] =
-		"INSERT INTO sessions (id_hash, user_id, csrf, address, created_ms,"
-		" last_seen_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	/* Check and touch in one statement; last_seen never moves back (two
-	 * gateways' clocks may differ a little). */
-	[STMT_SESSION_TOUCH] =
-		"UPDATE sessions SET last_seen_ms = max(last_seen_ms, ?2)"
-		" WHERE id_hash = ?1 AND expires_ms > ?2 AND last_seen_ms > ?2 - ?3"
-		" RETURNING user_id, csrf, address, created_ms, last_seen_ms, expires_ms",
-	[STMT_SESSION_EXPIRE] =
-		"DELETE FROM sessions WHERE id_hash = ?1"
-		" AND (expires_ms <= ?2 OR last_seen_ms <= ?2 - ?3) RETURNING user_id, address",
-	[STMT_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = ?1",
-	[STMT_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
-	[STMT_ADDRESS_PRUNE] = "DELETE FROM address_failures WHERE window_start_ms <= ?1 - ?2",
-	[STMT_ADDRESS_FAILED] =
-		"INSERT INTO address_failures (address, failures, window_start_ms)"
-		" VALUES (?1, 1, ?2) ON CONFLICT (address) DO UPDATE SET"
-		" failures = CASE WHEN window_start_ms <= ?2 - ?3 THEN 1 ELSE failures + 1 END,"
-		" window_start_ms = CASE WHEN window_start_ms <= ?2 - ?3 THEN ?2"
-		" ELSE window_start_ms END"
-		" RETURNING failures",
-	[STMT_ADDRESS_FAILURES] =
-		"SELECT CASE WHEN window_start_ms <= ?2 - ?3 THEN 0 ELSE failures END"
-		" FROM address_failures WHERE address = ?1",
-	[STMT_RESET_PRUNE_USER] =
-		"DELETE FROM password_resets WHERE user_id = ?1"
-		" AND (used_ms IS NOT NULL OR expires_ms <= ?2)",
-	[STMT_RESET_INSERT] =
-		"INSERT INTO password_resets (token_hash, user_id, created_ms, expires_ms)"
-		" VALUES (?1, ?2, ?3, ?4)",
-	[STMT_RESET_CONSUME] =
-		"UPDATE password_resets SET used_ms = ?2"
-		" WHERE token_hash = ?1 AND used_ms IS NULL AND expires_ms > ?2"
-		" RETURNING user_id",
-	[STMT_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
-	[STMT_SETTING_SET] =
-		"INSERT INTO settings (name, value) VALUES (?1, ?2)"
-		" ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-};
-
-sqlite3_stmt *sq_stmt(struct sq_conn *c, enum stmt_id id)
+sqlite3_stmt *sq_stmt(struct sq_conn *c, const struct sq_sql *sql)
 {
-	if (c->stmts[id] == NULL &&
-	    sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-			       &c->stmts[id], NULL) != SQLITE_OK)
+	size_t i = ((uintptr_t)sql / sizeof(*sql)) % SQ_STMTS_SLOTS;
+	struct sq_cached *slot;
+
+	/* Linear probing: the descriptors of one file sit side by side in
+	 * memory, so they mostly land in slots of their own. */
+	while ((slot = &c->stmts[i])->sql != NULL && slot->sql != sql)
+		i = (i + 1) % SQ_STMTS_SLOTS;
+	if (slot->sql == sql)
+		return slot->st;
+	if (c->nstmts >= SQ_STMTS_SLOTS / 4 * 3 ||
+	    sqlite3_prepare_v3(c->db, sql->text, -1, SQLITE_PREPARE_PERSISTENT, &slot->st,
+			       NULL) != SQLITE_OK) {
+		sqlite3_finalize(slot->st);
+		slot->st = NULL;
 		return NULL;
-	return c->stmts[id];
+	}
+	slot->sql = sql;
+	c->nstmts++;
+	return slot->st;
 }
 
 void sq_done(sqlite3_stmt *st)
@@ -278,8 +118,8 @@ static void sq_close(struct mg_store *base)
 	for (unsigned i = 0; i < SQ_CONNS; i++) {
 		struct sq_conn *c = &s->conns[i];
 
-		for (unsigned j = 0; j < STMT_COUNT; j++)
-			sqlite3_finalize(c->stmts[j]);
+		for (unsigned j = 0; j < SQ_STMTS_SLOTS; j++)
+			sqlite3_finalize(c->stmts[j].st);
 		sqlite3_close_v2(c->db);
 		pthread_mutex_destroy(&c->lock);
 	}

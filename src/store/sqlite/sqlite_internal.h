@@ -24,85 +24,33 @@
 	" failed_logins, lockouts, locked_until_ms, totp_sealed, totp_pending_sealed," \
 	" totp_last_step, created_ms, password_changed_ms"
 
-enum stmt_id {
-	STMT_TENANT_INSERT,
-	STMT_TENANT_BY_NAME,
-	STMT_TENANT_BY_ID,
-	STMT_TOKEN_INSERT,
-	STMT_TOKEN_FIND,
-	STMT_TOKEN_USE,
-	STMT_DEVICE_INSERT,
-	STMT_DEVICE_BY_FINGERPRINT,
-	STMT_DEVICE_BY_ID,
-	STMT_DEVICE_SET_STATUS,
-	STMT_DEVICE_LIST,
-	STMT_DEVICE_TOUCH,
-	STMT_MEASUREMENT_FIND,
-	STMT_PATIENT_UPSERT,
-	STMT_PATIENT_FIND,
-	STMT_MEASUREMENT_INSERT,
-	STMT_VALUE_INSERT,
-	STMT_OUTBOX_INSERT,
-	STMT_MEASUREMENT_LIST,
-	STMT_VALUE_LIST,
-	STMT_MEASUREMENT_COUNT,
-	/* sqlite_tenants.c */
-	STMT_TENANT_LIST,
-	STMT_TENANT_RENAME,
-	STMT_TENANT_USAGE,
-	STMT_TENANT_TOKENS_DELETE,
-	STMT_TENANT_DELETE,
-	STMT_DEVICE_SET_TENANT,
-	STMT_PATIENT_MEASUREMENTS,
-	/* sqlite_users.c */
-	STMT_USER_INSERT,
-	STMT_USER_BY_NAME,
-	STMT_USER_BY_ID,
-	STMT_USER_LIST,
-	STMT_USER_EXISTS,
-	STMT_USER_ROLES,
-	STMT_USER_TENANTS,
-	STMT_USER_ROLES_CLEAR,
-	STMT_USER_TENANTS_CLEAR,
-	STMT_USER_ROLE_INSERT,
-	STMT_USER_TENANT_INSERT,
-	STMT_USER_UPDATE_PROFILE,
-	STMT_USER_SET_PASSWORD,
-	STMT_USER_DELETE,
-	STMT_USER_LOGIN_FAILED,
-	STMT_USER_SET_LOCK,
-	STMT_USER_LOGIN_SUCCEEDED,
-	/* sqlite_second_factor.c */
-	STMT_TOTP_SET_PENDING,
-	STMT_TOTP_ACTIVATE,
-	STMT_TOTP_CLEAR,
-	STMT_TOTP_USE_STEP,
-	STMT_RECOVERY_CLEAR,
-	STMT_RECOVERY_INSERT,
-	STMT_RECOVERY_USE,
-	STMT_RECOVERY_LEFT,
-	/* sqlite_sessions.c */
-	STMT_SESSION_PRUNE_USER,
-	STMT_SESSION_INSERT,
-	STMT_SESSION_TOUCH,
-	STMT_SESSION_EXPIRE,
-	STMT_SESSION_DELETE,
-	STMT_SESSION_DELETE_USER,
-	STMT_ADDRESS_PRUNE,
-	STMT_ADDRESS_FAILED,
-	STMT_ADDRESS_FAILURES,
-	STMT_RESET_PRUNE_USER,
-	STMT_RESET_INSERT,
-	STMT_RESET_CONSUME,
-	STMT_SETTING_GET,
-	STMT_SETTING_SET,
-	STMT_COUNT
+/* The SQL of a statement, declared next to the function that runs it:
+ *	static const struct sq_sql tenant_rename_sql = {
+ *		"UPDATE tenants SET name = ?2 WHERE id = ?1"
+ *	};
+ * Each connection prepares it on first use and finds it again by the
+ * descriptor's address (sq_stmt), as the PostgreSQL back end does with
+ * its SQL strings. */
+struct sq_sql {
+	const char *text;
+};
+
+/* Statements cached per connection: an open-addressing table keyed by
+ * descriptor address, at most three quarters full (about 70 statements
+ * exist). One beyond that is refused (MG_ERR_STORE): raise this when
+ * adding many. */
+#define SQ_STMTS_SLOTS 256
+
+struct sq_cached {
+	const struct sq_sql *sql;	/* NULL: a free slot */
+	sqlite3_stmt *st;
 };
 
 struct sq_conn {
 	pthread_mutex_t lock;
 	sqlite3 *db;
-	sqlite3_stmt *stmts[STMT_COUNT];
+	struct sq_cached stmts[SQ_STMTS_SLOTS];
+	unsigned nstmts;	/* slots in use */
 };
 
 struct sq_store {
@@ -116,9 +64,9 @@ struct sq_conn *sq_acquire(struct sq_store *s);
 #define SQ_ACQUIRE(store) sq_acquire((struct sq_store *)(store))
 void sq_release(struct sq_conn *c);
 
-/* The prepared statement id on c (prepared on first use), or NULL. Reset it
- * with sq_done after use. */
-sqlite3_stmt *sq_stmt(struct sq_conn *c, enum stmt_id id);
+/* The prepared statement of sql on c (prepared on first use), or NULL.
+ * Reset it with sq_done after use. */
+sqlite3_stmt *sq_stmt(struct sq_conn *c, const struct sq_sql *sql);
 void sq_done(sqlite3_stmt *st);
 
 /* Run sql without results. Returns 0 or MG_ERR_STORE. */
@@ -152,17 +100,17 @@ struct sq_param {
  * MG_ERR_LIMIT for a value too long for SQLite, or MG_ERR_STORE. */
 int sq_bind(sqlite3_stmt *st, const struct sq_param *params);
 
-/* Run statement id with params and step to its first row. Returns 0 with
+/* Run statement sql with params and step to its first row. Returns 0 with
  * *st_out on that row (read its columns, then sq_finish), or the statement
  * is reset and the result is MG_ERR_NOT_FOUND if it gave no row, or another
  * MG_ERR_* (and *st_out is NULL). */
-int sq_query(struct sq_conn *c, enum stmt_id id, const struct sq_param *params,
+int sq_query(struct sq_conn *c, const struct sq_sql *sql, const struct sq_param *params,
 	     sqlite3_stmt **st_out);
 
 /* Step st, from sq_query, to its next row. Returns 0 on a row,
  * MG_ERR_NOT_FOUND after the last one, or another MG_ERR_*. Reset it with
  * sq_done after the walk:
- *	for (rc = sq_query(c, id, params, &st); rc == 0; rc = sq_next(c, st))
+ *	for (rc = sq_query(c, &x_sql, params, &st); rc == 0; rc = sq_next(c, st))
  *		if ((r = use_row(st)) != 0)
  *			break;
  *	sq_done(st);
@@ -173,14 +121,14 @@ int sq_next(struct sq_conn *c, sqlite3_stmt *st);
  * then) and reset it. Returns 0 or the MG_ERR_* of a failed step. */
 int sq_finish(struct sq_conn *c, sqlite3_stmt *st);
 
-/* Run statement id, which gives no rows, with params. Returns 0,
+/* Run statement sql, which gives no rows, with params. Returns 0,
  * MG_ERR_NOT_FOUND if must_change is set and no row changed, or the MG_ERR_*
  * of the failure (sq_step_error). */
-int sq_write(struct sq_conn *c, enum stmt_id id, const struct sq_param *params,
+int sq_write(struct sq_conn *c, const struct sq_sql *sql, const struct sq_param *params,
 	     bool must_change);
 
 /* sq_write on a connection of the pool for the time of one statement. */
-int sq_store_write(struct mg_store *s, enum stmt_id id, const struct sq_param *params,
+int sq_store_write(struct mg_store *s, const struct sq_sql *sql, const struct sq_param *params,
 		   bool must_change);
 
 /* End the transaction open on c: COMMIT if r is 0, else ROLLBACK. Returns r,

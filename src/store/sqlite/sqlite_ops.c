@@ -33,11 +33,15 @@ static int tenant_read(sqlite3_stmt *st, struct mg_tenant *out)
 	return 0;
 }
 
+static const struct sq_sql tenant_insert_sql = {
+	"INSERT INTO tenants (name, wrapped_key, created_ms) VALUES (?, ?, ?)"
+};
+
 int sq_tenant_create(struct mg_store *s, const char *name,
 			    const unsigned char *wrapped_key, int64_t *id_out)
 {
 	SQ_BEGIN(s, c);
-	sqlite3_stmt *st = sq_stmt(c, STMT_TENANT_INSERT);
+	sqlite3_stmt *st = sq_stmt(c, &tenant_insert_sql);
 	int r = MG_ERR_STORE;
 
 	*id_out = 0;
@@ -54,11 +58,11 @@ int sq_tenant_create(struct mg_store *s, const char *name,
 	return r;
 }
 
-static int tenant_get(struct mg_store *s, enum stmt_id id, const char *name, int64_t key,
+static int tenant_get(struct mg_store *s, const struct sq_sql *sql, const char *name, int64_t key,
 		      struct mg_tenant *out)
 {
 	SQ_BEGIN(s, c);
-	sqlite3_stmt *st = sq_stmt(c, id);
+	sqlite3_stmt *st = sq_stmt(c, sql);
 	int r = MG_ERR_STORE, rc;
 
 	memset(out, 0, sizeof(*out));
@@ -76,22 +80,35 @@ static int tenant_get(struct mg_store *s, enum stmt_id id, const char *name, int
 	return r;
 }
 
+static const struct sq_sql tenant_by_name_sql = {
+	"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE name = ?"
+};
+
 int sq_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out)
 {
-	return tenant_get(s, STMT_TENANT_BY_NAME, name, 0, out);
+	return tenant_get(s, &tenant_by_name_sql, name, 0, out);
 }
+
+static const struct sq_sql tenant_by_id_sql = {
+	"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE id = ?"
+};
 
 int sq_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
 {
-	return tenant_get(s, STMT_TENANT_BY_ID, NULL, id, out);
+	return tenant_get(s, &tenant_by_id_sql, NULL, id, out);
 }
+
+static const struct sq_sql token_insert_sql = {
+	"INSERT INTO enrol_tokens (tenant_id, device_name, token_hash, created_ms,"
+	" expires_ms) VALUES (?, ?, ?, ?, ?)"
+};
 
 int sq_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
 			   const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
 			   int64_t *id_out)
 {
 	SQ_BEGIN(s, c);
-	sqlite3_stmt *st = sq_stmt(c, STMT_TOKEN_INSERT);
+	sqlite3_stmt *st = sq_stmt(c, &token_insert_sql);
 	int r = MG_ERR_STORE;
 
 	*id_out = 0;
@@ -110,11 +127,16 @@ int sq_token_create(struct mg_store *s, int64_t tenant_id, const char *device_na
 	return r;
 }
 
+static const struct sq_sql token_find_sql = {
+	"SELECT id, tenant_id, device_name, expires_ms FROM enrol_tokens"
+	" WHERE token_hash = ? AND used_ms IS NULL AND expires_ms > ?"
+};
+
 int sq_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			 int64_t now_ms, struct mg_enrol_token *out)
 {
 	SQ_BEGIN(s, c);
-	sqlite3_stmt *st = sq_stmt(c, STMT_TOKEN_FIND);
+	sqlite3_stmt *st = sq_stmt(c, &token_find_sql);
 	int r = MG_ERR_STORE, rc;
 
 	memset(out, 0, sizeof(*out));
@@ -136,6 +158,16 @@ int sq_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYT
 	return r;
 }
 
+static const struct sq_sql token_use_sql = {
+	"UPDATE enrol_tokens SET used_ms = ?1"
+	" WHERE id = ?2 AND used_ms IS NULL AND expires_ms > ?1"
+};
+
+static const struct sq_sql device_insert_sql = {
+	"INSERT INTO devices (tenant_id, name, cert_fingerprint, cert_serial,"
+	" cert_not_after_ms, status, created_ms) VALUES (?, ?, ?, ?, ?, 'active', ?)"
+};
+
 int sq_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
 			   struct mg_device *d)
 {
@@ -145,7 +177,7 @@ int sq_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
 
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
-	if ((st = sq_stmt(c, STMT_TOKEN_USE)) == NULL) {
+	if ((st = sq_stmt(c, &token_use_sql)) == NULL) {
 		r = MG_ERR_STORE;
 		goto rollback;
 	}
@@ -157,7 +189,7 @@ int sq_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
 	sq_done(st);
 	if (r != 0)
 		goto rollback;
-	if ((st = sq_stmt(c, STMT_DEVICE_INSERT)) == NULL) {
+	if ((st = sq_stmt(c, &device_insert_sql)) == NULL) {
 		r = MG_ERR_STORE;
 		goto rollback;
 	}
@@ -203,11 +235,11 @@ static int device_read(sqlite3_stmt *st, struct mg_device *d)
 	return 0;
 }
 
-static int device_get(struct mg_store *s, enum stmt_id id, const char *fp, int64_t key,
+static int device_get(struct mg_store *s, const struct sq_sql *sql, const char *fp, int64_t key,
 		      struct mg_device *out)
 {
 	SQ_BEGIN(s, c);
-	sqlite3_stmt *st = sq_stmt(c, id);
+	sqlite3_stmt *st = sq_stmt(c, sql);
 	int r = MG_ERR_STORE, rc;
 
 	memset(out, 0, sizeof(*out));
@@ -225,14 +257,22 @@ static int device_get(struct mg_store *s, enum stmt_id id, const char *fp, int64
 	return r;
 }
 
+static const struct sq_sql device_by_fingerprint_sql = {
+	"SELECT " DEVICE_COLUMNS " FROM devices WHERE cert_fingerprint = ?"
+};
+
 int sq_device_by_fingerprint(struct mg_store *s, const char *fp, struct mg_device *out)
 {
-	return device_get(s, STMT_DEVICE_BY_FINGERPRINT, fp, 0, out);
+	return device_get(s, &device_by_fingerprint_sql, fp, 0, out);
 }
+
+static const struct sq_sql device_by_id_sql = {
+	"SELECT " DEVICE_COLUMNS " FROM devices WHERE id = ?"
+};
 
 int sq_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out)
 {
-	return device_get(s, STMT_DEVICE_BY_ID, NULL, id, out);
+	return device_get(s, &device_by_id_sql, NULL, id, out);
 }
 
 int sq_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
@@ -244,10 +284,14 @@ int sq_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
 	return r;
 }
 
+static const struct sq_sql device_set_status_sql = {
+	"UPDATE devices SET status = ? WHERE id = ? AND status <> 'revoked'"
+};
+
 int sq_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status status)
 {
 	SQ_BEGIN(s, c);
-	sqlite3_stmt *st = sq_stmt(c, STMT_DEVICE_SET_STATUS);
+	sqlite3_stmt *st = sq_stmt(c, &device_set_status_sql);
 	int r = MG_ERR_STORE;
 
 	if (st != NULL) {
@@ -263,10 +307,15 @@ int sq_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status s
 	return r;
 }
 
+static const struct sq_sql device_list_sql = {
+	"SELECT " DEVICE_COLUMNS " FROM devices WHERE ?1 = 0 OR tenant_id = ?1"
+	" ORDER BY id"
+};
+
 int sq_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg)
 {
 	SQ_BEGIN(s, c);
-	sqlite3_stmt *st = sq_stmt(c, STMT_DEVICE_LIST);
+	sqlite3_stmt *st = sq_stmt(c, &device_list_sql);
 	struct mg_device d;
 	int r = MG_ERR_STORE, rc;
 

@@ -39,13 +39,18 @@ static int run(struct sq_conn *c, const char *sql, const struct sq_param *params
 	return r;
 }
 
+static const struct sq_sql outbox_insert_sql = {
+	"INSERT INTO outbox (destination, measurement_id, patient_id, next_attempt_ms,"
+	" created_ms) VALUES (?1, ?2, ?3, ?4, ?4)"
+};
+
 int sq_outbox_insert(struct sq_conn *c, const struct mg_measurement_put *p, int64_t patient_id)
 {
 	int r = 0;
 
 	/* On the ingest path: a cached statement, not a prepare per row. */
 	for (size_t i = 0; r == 0 && i < p->ndestinations; i++)
-		r = sq_write(c, STMT_OUTBOX_INSERT,
+		r = sq_write(c, &outbox_insert_sql,
 			     SQ_PARAMS(SQ_TEXT(p->destinations[i]), SQ_INT(p->id),
 				       SQ_INT(patient_id), SQ_INT(p->received_ms)),
 			     false);

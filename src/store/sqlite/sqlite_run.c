@@ -43,10 +43,10 @@ int sq_bind(sqlite3_stmt *st, const struct sq_param *params)
 	return rc == SQLITE_OK ? 0 : MG_ERR_STORE;
 }
 
-int sq_query(struct sq_conn *c, enum stmt_id id, const struct sq_param *params,
+int sq_query(struct sq_conn *c, const struct sq_sql *sql, const struct sq_param *params,
 	     sqlite3_stmt **st_out)
 {
-	sqlite3_stmt *st = sq_stmt(c, id);
+	sqlite3_stmt *st = sq_stmt(c, sql);
 	int r, rc;
 
 	*st_out = NULL;
@@ -89,10 +89,10 @@ int sq_finish(struct sq_conn *c, sqlite3_stmt *st)
 	return r;
 }
 
-int sq_write(struct sq_conn *c, enum stmt_id id, const struct sq_param *params,
+int sq_write(struct sq_conn *c, const struct sq_sql *sql, const struct sq_param *params,
 	     bool must_change)
 {
-	sqlite3_stmt *st = sq_stmt(c, id);
+	sqlite3_stmt *st = sq_stmt(c, sql);
 	int r;
 
 	if (st == NULL)
@@ -104,11 +104,11 @@ int sq_write(struct sq_conn *c, enum stmt_id id, const struct sq_param *params,
 	return r;
 }
 
-int sq_store_write(struct mg_store *s, enum stmt_id id, const struct sq_param *params,
+int sq_store_write(struct mg_store *s, const struct sq_sql *sql, const struct sq_param *params,
 		   bool must_change)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
-	int r = sq_write(c, id, params, must_change);
+	int r = sq_write(c, sql, params, must_change);
 
 	sq_release(c);
 	return r;

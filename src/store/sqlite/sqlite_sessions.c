@@ -11,6 +11,15 @@
 
 #include "common/err.h"
 
+static const struct sq_sql session_prune_user_sql = {
+	"DELETE FROM sessions WHERE user_id = ?1 AND expires_ms <= ?2"
+};
+
+static const struct sq_sql session_insert_sql = {
+	"INSERT INTO sessions (id_hash, user_id, csrf, address, created_ms,"
+	" last_seen_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+};
+
 /* Sessions past their absolute expiry are of no use to anyone; dropping
  * the user's old ones here keeps abandoned sessions from piling up. */
 int sq_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
@@ -21,12 +30,12 @@ int sq_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH
 
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
-	r = sq_write(c, STMT_SESSION_PRUNE_USER,
+	r = sq_write(c, &session_prune_user_sql,
 		     SQ_PARAMS(SQ_INT(session->user_id), SQ_INT(session->created_ms)), false);
 	/* An unknown user fails the foreign key (MG_ERR_NOT_FOUND), a hash in
 	 * use the primary key (MG_ERR_EXISTS). */
 	if (r == 0)
-		r = sq_write(c, STMT_SESSION_INSERT,
+		r = sq_write(c, &session_insert_sql,
 			     SQ_PARAMS(SQ_BLOB(hash, MG_TOKEN_HASH_BYTES), SQ_INT(session->user_id),
 				       SQ_TEXT(session->csrf), SQ_TEXT(session->address),
 				       SQ_INT(session->created_ms), SQ_INT(session->last_seen_ms),
@@ -50,6 +59,19 @@ static int session_read(sqlite3_stmt *st, struct mg_session *out)
 	return 0;
 }
 
+/* Check and touch in one statement; last_seen never moves back (two
+ * gateways' clocks may differ a little). */
+static const struct sq_sql session_touch_sql = {
+	"UPDATE sessions SET last_seen_ms = max(last_seen_ms, ?2)"
+	" WHERE id_hash = ?1 AND expires_ms > ?2 AND last_seen_ms > ?2 - ?3"
+	" RETURNING user_id, csrf, address, created_ms, last_seen_ms, expires_ms"
+};
+
+static const struct sq_sql session_expire_sql = {
+	"DELETE FROM sessions WHERE id_hash = ?1"
+	" AND (expires_ms <= ?2 OR last_seen_ms <= ?2 - ?3) RETURNING user_id, address"
+};
+
 /* Touch the session if it is still valid at now_ms, in one statement; if
  * it is not, delete it with a second one that checks the same conditions
  * again, so a concurrent touch can never lose a live session. */
@@ -62,14 +84,14 @@ int sq_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BY
 	sqlite3_stmt *st;
 	int r, rf;
 
-	if ((r = sq_query(c, STMT_SESSION_TOUCH, params, &st)) == 0) {
+	if ((r = sq_query(c, &session_touch_sql, params, &st)) == 0) {
 		r = session_read(st, out);
 		if ((rf = sq_finish(c, st)) != 0)
 			r = rf;	/* the touch did not commit */
 		if (r != 0)
 			memset(out, 0, sizeof(*out));
 	} else if (r == MG_ERR_NOT_FOUND &&
-		   sq_query(c, STMT_SESSION_EXPIRE, params, &st) == 0) {
+		   sq_query(c, &session_expire_sql, params, &st) == 0) {
 		/* It existed and has expired: say so, with whose it was. A
 		 * row this fails to delete now goes at the next attempt. */
 		out->user_id = sqlite3_column_int64(st, 0);
@@ -81,16 +103,24 @@ int sq_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BY
 	return r;
 }
 
+static const struct sq_sql session_delete_sql = {
+	"DELETE FROM sessions WHERE id_hash = ?1"
+};
+
 int sq_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES])
 {
-	return sq_store_write(s, STMT_SESSION_DELETE,
+	return sq_store_write(s, &session_delete_sql,
 			      SQ_PARAMS(SQ_BLOB(hash, MG_TOKEN_HASH_BYTES)), true);
 }
+
+static const struct sq_sql session_delete_user_sql = {
+	"DELETE FROM sessions WHERE user_id = ?1"
+};
 
 /* 0 also when the user had no session. */
 int sq_session_delete_user(struct mg_store *s, int64_t user_id)
 {
-	return sq_store_write(s, STMT_SESSION_DELETE_USER, SQ_PARAMS(SQ_INT(user_id)), false);
+	return sq_store_write(s, &session_delete_user_sql, SQ_PARAMS(SQ_INT(user_id)), false);
 }
 
 /* Rarely run (the detector's scan), so prepared per call. The rows are
@@ -132,6 +162,19 @@ int sq_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
 	return r;
 }
 
+static const struct sq_sql address_prune_sql = {
+	"DELETE FROM address_failures WHERE window_start_ms <= ?1 - ?2"
+};
+
+static const struct sq_sql address_failed_sql = {
+	"INSERT INTO address_failures (address, failures, window_start_ms)"
+	" VALUES (?1, 1, ?2) ON CONFLICT (address) DO UPDATE SET"
+	" failures = CASE WHEN window_start_ms <= ?2 - ?3 THEN 1 ELSE failures + 1 END,"
+	" window_start_ms = CASE WHEN window_start_ms <= ?2 - ?3 THEN ?2"
+	" ELSE window_start_ms END"
+	" RETURNING failures"
+};
+
 /* One upsert counts the failure or restarts the window. Windows that have
  * run out are dropped first: they count as nothing anyway, and without
  * that every address ever seen would stay. */
@@ -146,9 +189,9 @@ int sq_address_failed(struct mg_store *s, const char *address, int64_t now_ms,
 	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
-	r = sq_write(c, STMT_ADDRESS_PRUNE, SQ_PARAMS(SQ_INT(now_ms), SQ_INT(window_ms)), false);
+	r = sq_write(c, &address_prune_sql, SQ_PARAMS(SQ_INT(now_ms), SQ_INT(window_ms)), false);
 	if (r == 0)
-		r = sq_query(c, STMT_ADDRESS_FAILED,
+		r = sq_query(c, &address_failed_sql,
 			     SQ_PARAMS(SQ_TEXT(address), SQ_INT(now_ms), SQ_INT(window_ms)), &st);
 	if (r == 0) {
 		count = sq_column_unsigned(st, 0);
@@ -161,6 +204,11 @@ out:
 	return r;
 }
 
+static const struct sq_sql address_failures_sql = {
+	"SELECT CASE WHEN window_start_ms <= ?2 - ?3 THEN 0 ELSE failures END"
+	" FROM address_failures WHERE address = ?1"
+};
+
 /* 0 with *count_out 0 for an address without failures in the window. */
 int sq_address_failures(struct mg_store *s, const char *address, int64_t now_ms,
 			       int64_t window_ms, unsigned *count_out)
@@ -171,7 +219,7 @@ int sq_address_failures(struct mg_store *s, const char *address, int64_t now_ms,
 	int r;
 
 	c = SQ_ACQUIRE(s);
-	r = sq_query(c, STMT_ADDRESS_FAILURES,
+	r = sq_query(c, &address_failures_sql,
 		     SQ_PARAMS(SQ_TEXT(address), SQ_INT(now_ms), SQ_INT(window_ms)), &st);
 	if (r == 0) {
 		count = sq_column_unsigned(st, 0);
@@ -184,6 +232,16 @@ int sq_address_failures(struct mg_store *s, const char *address, int64_t now_ms,
 	return r;
 }
 
+static const struct sq_sql reset_prune_user_sql = {
+	"DELETE FROM password_resets WHERE user_id = ?1"
+	" AND (used_ms IS NOT NULL OR expires_ms <= ?2)"
+};
+
+static const struct sq_sql reset_insert_sql = {
+	"INSERT INTO password_resets (token_hash, user_id, created_ms, expires_ms)"
+	" VALUES (?1, ?2, ?3, ?4)"
+};
+
 /* The user's used and expired links go first; they can never work again. */
 int sq_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			   int64_t user_id, int64_t now_ms, int64_t expires_ms)
@@ -193,9 +251,9 @@ int sq_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_B
 
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
-	r = sq_write(c, STMT_RESET_PRUNE_USER, SQ_PARAMS(SQ_INT(user_id), SQ_INT(now_ms)), false);
+	r = sq_write(c, &reset_prune_user_sql, SQ_PARAMS(SQ_INT(user_id), SQ_INT(now_ms)), false);
 	if (r == 0)
-		r = sq_write(c, STMT_RESET_INSERT,
+		r = sq_write(c, &reset_insert_sql,
 			     SQ_PARAMS(SQ_BLOB(hash, MG_TOKEN_HASH_BYTES), SQ_INT(user_id),
 				       SQ_INT(now_ms), SQ_INT(expires_ms)),
 			     false);
@@ -204,6 +262,12 @@ out:
 	sq_release(c);
 	return r;
 }
+
+static const struct sq_sql reset_consume_sql = {
+	"UPDATE password_resets SET used_ms = ?2"
+	" WHERE token_hash = ?1 AND used_ms IS NULL AND expires_ms > ?2"
+	" RETURNING user_id"
+};
 
 /* Mark used and read the user in one statement: of two concurrent
  * attempts with one link, only one gets a user. */
@@ -216,7 +280,7 @@ int sq_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_
 	int r;
 
 	*user_id_out = 0;
-	r = sq_query(c, STMT_RESET_CONSUME,
+	r = sq_query(c, &reset_consume_sql,
 		     SQ_PARAMS(SQ_BLOB(hash, MG_TOKEN_HASH_BYTES), SQ_INT(now_ms)), &st);
 	if (r == 0) {
 		user_id = sqlite3_column_int64(st, 0);
@@ -227,6 +291,10 @@ int sq_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_
 	return r;
 }
 
+static const struct sq_sql setting_get_sql = {
+	"SELECT value FROM settings WHERE name = ?1"
+};
+
 /* MG_ERR_LIMIT if the value does not fit valuelen (value is then ""). */
 int sq_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen)
 {
@@ -234,7 +302,7 @@ int sq_setting_get(struct mg_store *s, const char *name, char *value, size_t val
 	sqlite3_stmt *st;
 	int r, rf;
 
-	if ((r = sq_query(c, STMT_SETTING_GET, SQ_PARAMS(SQ_TEXT(name)), &st)) == 0) {
+	if ((r = sq_query(c, &setting_get_sql, SQ_PARAMS(SQ_TEXT(name)), &st)) == 0) {
 		r = sq_copy_text(st, 0, value, valuelen);
 		if ((rf = sq_finish(c, st)) != 0 && r == 0)
 			r = rf;
@@ -245,7 +313,12 @@ int sq_setting_get(struct mg_store *s, const char *name, char *value, size_t val
 	return r;
 }
 
+static const struct sq_sql setting_set_sql = {
+	"INSERT INTO settings (name, value) VALUES (?1, ?2)"
+	" ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+};
+
 int sq_setting_set(struct mg_store *s, const char *name, const char *value)
 {
-	return sq_store_write(s, STMT_SETTING_SET, SQ_PARAMS(SQ_TEXT(name), SQ_TEXT(value)), false);
+	return sq_store_write(s, &setting_set_sql, SQ_PARAMS(SQ_TEXT(name), SQ_TEXT(value)), false);
 }

@@ -27,6 +27,10 @@ static int tenant_read(sqlite3_stmt *st, struct mg_tenant *out)
 	return 0;
 }
 
+static const struct sq_sql tenant_list_sql = {
+	"SELECT " TENANT_COLUMNS " FROM tenants ORDER BY id"
+};
+
 int sq_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -34,7 +38,7 @@ int sq_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
 	sqlite3_stmt *st;
 	int r = 0, rc;
 
-	for (rc = sq_query(c, STMT_TENANT_LIST, SQ_NO_PARAMS, &st); rc == 0; rc = sq_next(c, st)) {
+	for (rc = sq_query(c, &tenant_list_sql, SQ_NO_PARAMS, &st); rc == 0; rc = sq_next(c, st)) {
 		if ((r = tenant_read(st, &t)) != 0 || (r = cb(&t, arg)) != 0)
 			break;
 	}
@@ -45,11 +49,27 @@ int sq_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
 	return r;
 }
 
+static const struct sq_sql tenant_rename_sql = {
+	"UPDATE tenants SET name = ?2 WHERE id = ?1"
+};
+
 int sq_tenant_rename(struct mg_store *s, int64_t id, const char *name)
 {
 	/* A taken name fails the UNIQUE constraint: MG_ERR_EXISTS. */
-	return sq_store_write(s, STMT_TENANT_RENAME, SQ_PARAMS(SQ_INT(id), SQ_TEXT(name)), true);
+	return sq_store_write(s, &tenant_rename_sql, SQ_PARAMS(SQ_INT(id), SQ_TEXT(name)), true);
 }
+
+/* Only unused tokens that could still enrol a device count: an expired
+ * one can never be used, and nothing else could ever remove it. */
+static const struct sq_sql tenant_usage_sql = {
+	"SELECT (SELECT count(*) FROM devices WHERE tenant_id = ?1),"
+	" (SELECT count(*) FROM measurements WHERE tenant_id = ?1),"
+	" (SELECT count(*) FROM patients WHERE tenant_id = ?1),"
+	" (SELECT count(*) FROM user_tenants WHERE tenant_id = ?1),"
+	" (SELECT count(*) FROM enrol_tokens WHERE tenant_id = ?1 AND used_ms IS NULL"
+	" AND expires_ms > ?2)"
+	" FROM tenants WHERE id = ?1"
+};
 
 /* The usage counts of tenant id, on c (inside a transaction if the caller
  * acts on them). MG_ERR_NOT_FOUND if there is no such tenant. */
@@ -59,7 +79,7 @@ static int usage_read(struct sq_conn *c, int64_t id, struct mg_tenant_usage *out
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = sq_query(c, STMT_TENANT_USAGE, SQ_PARAMS(SQ_INT(id), SQ_INT(mg_now_ms())),
+	if ((r = sq_query(c, &tenant_usage_sql, SQ_PARAMS(SQ_INT(id), SQ_INT(mg_now_ms())),
 			  &st)) != 0)
 		return r;
 	out->devices = sqlite3_column_int64(st, 0);
@@ -89,6 +109,14 @@ static bool usage_any(const struct mg_tenant_usage *u)
 	       u->tokens > 0;
 }
 
+static const struct sq_sql tenant_tokens_delete_sql = {
+	"DELETE FROM enrol_tokens WHERE tenant_id = ?1"
+};
+
+static const struct sq_sql tenant_delete_sql = {
+	"DELETE FROM tenants WHERE id = ?1"
+};
+
 /* Counted and deleted in one write transaction, so nothing can start to
  * refer to the tenant in between. Used and expired enrolment tokens go
  * with it. */
@@ -103,9 +131,9 @@ int sq_tenant_delete(struct mg_store *s, int64_t id)
 	if ((r = usage_read(c, id, &usage)) == 0 && usage_any(&usage))
 		r = MG_ERR_BUSY;
 	if (r == 0)
-		r = sq_write(c, STMT_TENANT_TOKENS_DELETE, SQ_PARAMS(SQ_INT(id)), false);
+		r = sq_write(c, &tenant_tokens_delete_sql, SQ_PARAMS(SQ_INT(id)), false);
 	if (r == 0)
-		r = sq_write(c, STMT_TENANT_DELETE, SQ_PARAMS(SQ_INT(id)), true);
+		r = sq_write(c, &tenant_delete_sql, SQ_PARAMS(SQ_INT(id)), true);
 	if ((r = sq_end(c, r)) != 0)
 		goto out;
 	/* Copy the zeroed pages into the database file and empty the WAL,
@@ -123,13 +151,21 @@ out:
 	return r;
 }
 
+static const struct sq_sql device_set_tenant_sql = {
+	"UPDATE devices SET tenant_id = ?2 WHERE id = ?1"
+};
+
 /* An unknown tenant fails the foreign key: MG_ERR_NOT_FOUND, like an
  * unknown device. */
 int sq_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id)
 {
-	return sq_store_write(s, STMT_DEVICE_SET_TENANT, SQ_PARAMS(SQ_INT(id), SQ_INT(tenant_id)),
+	return sq_store_write(s, &device_set_tenant_sql, SQ_PARAMS(SQ_INT(id), SQ_INT(tenant_id)),
 			      true);
 }
+
+static const struct sq_sql patient_find_sql = {
+	"SELECT id FROM patients WHERE tenant_id = ? AND blind_index = ?"
+};
 
 int sq_patient_find(struct mg_store *s, int64_t tenant_id,
 			   const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out)
@@ -140,7 +176,7 @@ int sq_patient_find(struct mg_store *s, int64_t tenant_id,
 	int r;
 
 	*id_out = 0;
-	r = sq_query(c, STMT_PATIENT_FIND,
+	r = sq_query(c, &patient_find_sql,
 		     SQ_PARAMS(SQ_INT(tenant_id), SQ_BLOB(blind_index, MG_BLIND_INDEX_BYTES)), &st);
 	if (r == 0) {
 		id = sqlite3_column_int64(st, 0);
@@ -151,6 +187,11 @@ int sq_patient_find(struct mg_store *s, int64_t tenant_id,
 	return r;
 }
 
+static const struct sq_sql value_list_sql = {
+	"SELECT quantity, value, unit FROM measurement_values"
+	" WHERE measurement_id = ? ORDER BY position"
+};
+
 /* The values of row->id, in their order. */
 static int row_values(struct sq_conn *c, struct mg_measurement_row *row)
 {
@@ -158,7 +199,7 @@ static int row_values(struct sq_conn *c, struct mg_measurement_row *row)
 	int r = 0, rc;
 
 	row->nvalues = 0;
-	for (rc = sq_query(c, STMT_VALUE_LIST, SQ_PARAMS(SQ_INT(row->id)), &st); rc == 0;
+	for (rc = sq_query(c, &value_list_sql, SQ_PARAMS(SQ_INT(row->id)), &st); rc == 0;
 	     rc = sq_next(c, st)) {
 		size_t i = row->nvalues;
 
@@ -191,6 +232,12 @@ static int row_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_measurement_r
 	return row_values(c, row);
 }
 
+static const struct sq_sql patient_measurements_sql = {
+	"SELECT m.id, m.tenant_id, m.device_id, d.name, m.device_mid, m.measured_ms,"
+	" m.received_ms FROM measurements m JOIN devices d ON d.id = m.device_id"
+	" WHERE m.patient_id = ?1 ORDER BY m.measured_ms, m.id LIMIT ?2"
+};
+
 int sq_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
 				   mg_measurement_cb cb, void *arg)
 {
@@ -203,7 +250,7 @@ int sq_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit
 	/* One read transaction so the value rows match their measurements. */
 	if (limit == 0 || (r = sq_exec(c, "BEGIN")) != 0)
 		goto out;
-	for (rc = sq_query(c, STMT_PATIENT_MEASUREMENTS, SQ_PARAMS(SQ_INT(patient_id), SQ_INT(max)),
+	for (rc = sq_query(c, &patient_measurements_sql, SQ_PARAMS(SQ_INT(patient_id), SQ_INT(max)),
 			   &st);
 	     rc == 0; rc = sq_next(c, st)) {
 		if ((r = row_read(c, st, &row)) != 0 || (r = cb(&row, arg)) != 0)

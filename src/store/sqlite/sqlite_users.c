@@ -27,6 +27,14 @@ static int column_blob(sqlite3_stmt *st, int col, unsigned char *out, size_t out
 	return 0;
 }
 
+static const struct sq_sql user_roles_sql = {
+	"SELECT role FROM user_roles WHERE user_id = ?1"
+};
+
+static const struct sq_sql user_tenants_sql = {
+	"SELECT tenant_id FROM user_tenants WHERE user_id = ?1 ORDER BY tenant_id"
+};
+
 /* The roles and tenants of user u->id, read on c. */
 static int user_read_access(struct sq_conn *c, struct mg_user *u)
 {
@@ -34,7 +42,7 @@ static int user_read_access(struct sq_conn *c, struct mg_user *u)
 	unsigned role;
 	int r = 0, rc;
 
-	for (rc = sq_query(c, STMT_USER_ROLES, SQ_PARAMS(SQ_INT(u->id)), &st); rc == 0;
+	for (rc = sq_query(c, &user_roles_sql, SQ_PARAMS(SQ_INT(u->id)), &st); rc == 0;
 	     rc = sq_next(c, st)) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 
@@ -47,7 +55,7 @@ static int user_read_access(struct sq_conn *c, struct mg_user *u)
 	sq_done(st);
 	if (r != 0 || (rc != 0 && rc != MG_ERR_NOT_FOUND))
 		return r != 0 ? r : rc;
-	for (rc = sq_query(c, STMT_USER_TENANTS, SQ_PARAMS(SQ_INT(u->id)), &st); rc == 0;
+	for (rc = sq_query(c, &user_tenants_sql, SQ_PARAMS(SQ_INT(u->id)), &st); rc == 0;
 	     rc = sq_next(c, st)) {
 		if (u->ntenants == MG_USER_TENANTS_MAX) {
 			r = MG_ERR_STORE;
@@ -85,7 +93,7 @@ static int user_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_user *u)
 	return user_read_access(c, u);
 }
 
-static int user_get(struct mg_store *s, enum stmt_id id, const struct sq_param *key,
+static int user_get(struct mg_store *s, const struct sq_sql *sql, const struct sq_param *key,
 		    struct mg_user *out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -96,7 +104,7 @@ static int user_get(struct mg_store *s, enum stmt_id id, const struct sq_param *
 	/* One read transaction: the row, its roles and its tenants agree. */
 	if ((r = sq_exec(c, "BEGIN")) != 0)
 		goto out;
-	if ((r = sq_query(c, id, key, &st)) == 0) {
+	if ((r = sq_query(c, sql, key, &st)) == 0) {
 		r = user_read(c, st, out);
 		sq_done(st);
 	}
@@ -108,15 +116,27 @@ out:
 	return r;
 }
 
+static const struct sq_sql user_by_name_sql = {
+	"SELECT " USER_COLUMNS " FROM users WHERE name = ?1"
+};
+
 int sq_user_by_name(struct mg_store *s, const char *name, struct mg_user *out)
 {
-	return user_get(s, STMT_USER_BY_NAME, SQ_PARAMS(SQ_TEXT(name)), out);
+	return user_get(s, &user_by_name_sql, SQ_PARAMS(SQ_TEXT(name)), out);
 }
+
+static const struct sq_sql user_by_id_sql = {
+	"SELECT " USER_COLUMNS " FROM users WHERE id = ?1"
+};
 
 int sq_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out)
 {
-	return user_get(s, STMT_USER_BY_ID, SQ_PARAMS(SQ_INT(id)), out);
+	return user_get(s, &user_by_id_sql, SQ_PARAMS(SQ_INT(id)), out);
 }
+
+static const struct sq_sql user_list_sql = {
+	"SELECT " USER_COLUMNS " FROM users ORDER BY id"
+};
 
 int sq_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
 {
@@ -127,7 +147,7 @@ int sq_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
 
 	if ((r = sq_exec(c, "BEGIN")) != 0)
 		goto out;
-	for (rc = sq_query(c, STMT_USER_LIST, SQ_NO_PARAMS, &st); rc == 0; rc = sq_next(c, st)) {
+	for (rc = sq_query(c, &user_list_sql, SQ_NO_PARAMS, &st); rc == 0; rc = sq_next(c, st)) {
 		if ((r = user_read(c, st, &u)) != 0 || (r = cb(&u, arg)) != 0)
 			break;
 	}
@@ -141,27 +161,52 @@ out:
 	return r;
 }
 
+static const struct sq_sql user_roles_clear_sql = {
+	"DELETE FROM user_roles WHERE user_id = ?1"
+};
+
+static const struct sq_sql user_tenants_clear_sql = {
+	"DELETE FROM user_tenants WHERE user_id = ?1"
+};
+
+static const struct sq_sql user_role_insert_sql = {
+	"INSERT INTO user_roles (user_id, role) VALUES (?1, ?2)"
+};
+
+/* A tenant given twice is one membership; an unknown one fails the
+ * foreign key (ON CONFLICT does not cover foreign keys). */
+static const struct sq_sql user_tenant_insert_sql = {
+	"INSERT INTO user_tenants (user_id, tenant_id) VALUES (?1, ?2)"
+	" ON CONFLICT DO NOTHING"
+};
+
 /* Replace the roles and tenants of user id, inside a transaction on c. */
 static int access_write(struct sq_conn *c, int64_t id, unsigned roles,
 			const int64_t *tenants, size_t ntenants)
 {
 	int r;
 
-	if ((r = sq_write(c, STMT_USER_ROLES_CLEAR, SQ_PARAMS(SQ_INT(id)), false)) != 0 ||
-	    (r = sq_write(c, STMT_USER_TENANTS_CLEAR, SQ_PARAMS(SQ_INT(id)), false)) != 0)
+	if ((r = sq_write(c, &user_roles_clear_sql, SQ_PARAMS(SQ_INT(id)), false)) != 0 ||
+	    (r = sq_write(c, &user_tenants_clear_sql, SQ_PARAMS(SQ_INT(id)), false)) != 0)
 		return r;
 	for (unsigned i = 0; r == 0 && i < MG_ROLE_COUNT; i++) {
 		if (roles & mg_role_at(i))
-			r = sq_write(c, STMT_USER_ROLE_INSERT,
+			r = sq_write(c, &user_role_insert_sql,
 				     SQ_PARAMS(SQ_INT(id), SQ_TEXT(mg_role_name(mg_role_at(i)))),
 				     false);
 	}
 	/* An unknown tenant fails its foreign key: MG_ERR_NOT_FOUND. */
 	for (size_t i = 0; r == 0 && i < ntenants; i++)
-		r = sq_write(c, STMT_USER_TENANT_INSERT,
+		r = sq_write(c, &user_tenant_insert_sql,
 			     SQ_PARAMS(SQ_INT(id), SQ_INT(tenants[i])), false);
 	return r;
 }
+
+static const struct sq_sql user_insert_sql = {
+	"INSERT INTO users (name, display_name, email, password_hash,"
+	" must_change_password, created_ms, password_changed_ms)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+};
 
 int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out)
 {
@@ -172,7 +217,7 @@ int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
 	/* A taken name fails the UNIQUE constraint: MG_ERR_EXISTS. */
-	r = sq_write(c, STMT_USER_INSERT,
+	r = sq_write(c, &user_insert_sql,
 		     SQ_PARAMS(SQ_TEXT(u->name), SQ_TEXT(u->display_name), SQ_TEXT(u->email),
 			       SQ_TEXT(u->password_hash), SQ_INT(u->must_change_password),
 			       SQ_INT(mg_now_ms())),
@@ -187,14 +232,22 @@ out:
 	return r;
 }
 
+static const struct sq_sql user_update_profile_sql = {
+	"UPDATE users SET display_name = ?2, email = ?3, disabled = ?4 WHERE id = ?1"
+};
+
 int sq_user_update_profile(struct mg_store *s, int64_t id, const char *display_name,
 				  const char *email, bool disabled)
 {
-	return sq_store_write(s, STMT_USER_UPDATE_PROFILE,
+	return sq_store_write(s, &user_update_profile_sql,
 			      SQ_PARAMS(SQ_INT(id), SQ_TEXT(display_name), SQ_TEXT(email),
 					SQ_INT(disabled)),
 			      true);
 }
+
+static const struct sq_sql user_exists_sql = {
+	"SELECT 1 FROM users WHERE id = ?1"
+};
 
 int sq_user_set_access(struct mg_store *s, int64_t id, unsigned roles,
 			      const int64_t *tenants, size_t ntenants)
@@ -205,7 +258,7 @@ int sq_user_set_access(struct mg_store *s, int64_t id, unsigned roles,
 
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
-	if ((r = sq_query(c, STMT_USER_EXISTS, SQ_PARAMS(SQ_INT(id)), &st)) == 0)
+	if ((r = sq_query(c, &user_exists_sql, SQ_PARAMS(SQ_INT(id)), &st)) == 0)
 		r = sq_finish(c, st);
 	if (r == 0)
 		r = access_write(c, id, roles, tenants, ntenants);
@@ -215,22 +268,37 @@ out:
 	return r;
 }
 
+static const struct sq_sql user_set_password_sql = {
+	"UPDATE users SET password_hash = ?2, must_change_password = ?3,"
+	" failed_logins = 0, lockouts = 0, locked_until_ms = 0,"
+	" password_changed_ms = ?4 WHERE id = ?1"
+};
+
 int sq_user_set_password(struct mg_store *s, int64_t id, const char *hash,
 				bool must_change, int64_t now_ms)
 {
-	return sq_store_write(s, STMT_USER_SET_PASSWORD,
+	return sq_store_write(s, &user_set_password_sql,
 			      SQ_PARAMS(SQ_INT(id), SQ_TEXT(hash), SQ_INT(must_change),
 					SQ_INT(now_ms)),
 			      true);
 }
+
+static const struct sq_sql user_delete_sql = {
+	"DELETE FROM users WHERE id = ?1"
+};
 
 /* Roles, memberships, sessions, recovery codes and reset links go with the
  * row: their foreign keys cascade (foreign_keys is on for every
  * connection), and secure_delete overwrites what they held. */
 int sq_user_delete(struct mg_store *s, int64_t id)
 {
-	return sq_store_write(s, STMT_USER_DELETE, SQ_PARAMS(SQ_INT(id)), true);
+	return sq_store_write(s, &user_delete_sql, SQ_PARAMS(SQ_INT(id)), true);
 }
+
+static const struct sq_sql user_login_failed_sql = {
+	"UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?1"
+	" RETURNING failed_logins"
+};
 
 int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out)
 {
@@ -242,7 +310,7 @@ int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out)
 	*failures_out = 0;
 	/* Count and read back in one statement: concurrent failures each
 	 * see their own count. */
-	if ((r = sq_query(c, STMT_USER_LOGIN_FAILED, SQ_PARAMS(SQ_INT(id)), &st)) == 0) {
+	if ((r = sq_query(c, &user_login_failed_sql, SQ_PARAMS(SQ_INT(id)), &st)) == 0) {
 		failures = sq_column_unsigned(st, 0);
 		if ((r = sq_finish(c, st)) == 0)
 			*failures_out = failures;
@@ -251,15 +319,23 @@ int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out)
 	return r;
 }
 
+static const struct sq_sql user_set_lock_sql = {
+	"UPDATE users SET locked_until_ms = ?2, lockouts = ?3 WHERE id = ?1"
+};
+
 int sq_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms,
 			    unsigned lockouts)
 {
-	return sq_store_write(s, STMT_USER_SET_LOCK,
+	return sq_store_write(s, &user_set_lock_sql,
 			      SQ_PARAMS(SQ_INT(id), SQ_INT(locked_until_ms), SQ_INT(lockouts)),
 			      true);
 }
 
+static const struct sq_sql user_login_succeeded_sql = {
+	"UPDATE users SET failed_logins = 0, lockouts = 0 WHERE id = ?1"
+};
+
 int sq_user_login_succeeded(struct mg_store *s, int64_t id)
 {
-	return sq_store_write(s, STMT_USER_LOGIN_SUCCEEDED, SQ_PARAMS(SQ_INT(id)), true);
+	return sq_store_write(s, &user_login_succeeded_sql, SQ_PARAMS(SQ_INT(id)), true);
 }
