@@ -179,8 +179,8 @@ struct mg_store {
 	const struct mg_store_ops *ops;
 };
 
-extern const struct mg_store_ops mg_store_sqlite_ops;	/* in sqlite/ */
-extern const struct mg_store_ops mg_store_postgres_ops; /* in postgres/ */
+extern const struct mg_store_ops mg_store_sqlite_ops;	/* sqlite/sq_store.c */
+extern const struct mg_store_ops mg_store_postgres_ops; /* postgres/pg_store.c */
 
 /* Every op of struct mg_store_ops by name and offset, in declaration
  * order (ops.c). A compile-time check makes the list as long as the

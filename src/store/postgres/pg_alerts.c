@@ -35,7 +35,7 @@ static const char acknowledge_sql[] =
 static const char exists_sql[] = "SELECT 1 FROM alerts WHERE id = $1";
 
 int pg_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms,
-			  int64_t *id_out, int64_t *count_out)
+		   int64_t *id_out, int64_t *count_out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res = NULL;
@@ -120,8 +120,7 @@ int pg_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out)
 	return r;
 }
 
-int pg_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb,
-			 void *arg)
+int pg_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb, void *arg)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	struct mg_alert a;

@@ -1,6 +1,6 @@
 /* Detection state on PostgreSQL: the addresses each account signed in
- * from, a patient's previous value of a quantity, and leases that let one
- * gateway of several run a job at a time. */
+ * from and a patient's previous value of a quantity (leases:
+ * pg_leases.c). */
 #include "store/postgres/pg_internal.h"
 
 #include "common/err.h"
@@ -22,13 +22,9 @@ static const char previous_sql[] =
 	" WHERE m.id = $1 AND p.measured_ms <= m.measured_ms"
 	" AND p.measured_ms >= m.measured_ms - $3"
 	" ORDER BY p.measured_ms DESC, p.id DESC, v.position LIMIT 1";
-static const char lease_sql[] =
-	"INSERT INTO leases AS l (name, holder, until_ms) VALUES ($1, $2, $3 + $4)"
-	" ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms"
-	" WHERE l.holder = excluded.holder OR l.until_ms < $3";
 
-int pg_user_address_seen(struct mg_store *s, int64_t id, const char *address,
-				int64_t now_ms, bool *new_out, unsigned *known_out)
+int pg_user_address_seen(struct mg_store *s, int64_t id, const char *address, int64_t now_ms,
+			 bool *new_out, unsigned *known_out)
 {
 	struct pg_conn *c;
 	PGresult *res;
@@ -58,8 +54,7 @@ out:
 }
 
 int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity,
-					 int64_t window_ms, double *value_out,
-					 int64_t *measured_ms_out)
+				  int64_t window_ms, double *value_out, int64_t *measured_ms_out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
@@ -74,14 +69,4 @@ int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *qu
 	}
 	pg_release(c);
 	return r;
-}
-
-int pg_lease_acquire(struct mg_store *s, const char *name, const char *holder,
-			    int64_t now_ms, int64_t ttl_ms)
-{
-	int r = pg_store_write(s, lease_sql,
-			   PG_PARAMS(PG_TEXT(name), PG_TEXT(holder), PG_INT(now_ms), PG_INT(ttl_ms)),
-			   true);
-	/* No row written: another holder's lease runs. */
-	return r == MG_ERR_NOT_FOUND ? MG_ERR_BUSY : r;
 }

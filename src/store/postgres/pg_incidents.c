@@ -62,9 +62,9 @@ static int entry_add(struct pg_conn *c, int64_t id, int64_t user_id, int64_t now
 	return pg_write(c, touch_sql, PG_PARAMS(PG_INT(id), PG_INT(now_ms)), true, NULL);
 }
 
-int pg_incident_create(struct mg_store *s, const char *title,
-			      enum mg_alert_severity severity, int64_t user_id, int64_t now_ms,
-			      const int64_t *alert_ids, size_t nalerts, int64_t *id_out)
+int pg_incident_create(struct mg_store *s, const char *title, enum mg_alert_severity severity,
+		       int64_t user_id, int64_t now_ms, const int64_t *alert_ids, size_t nalerts,
+		       int64_t *id_out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
@@ -141,8 +141,8 @@ int pg_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg)
 	return r;
 }
 
-int pg_incident_link_alert(struct mg_store *s, int64_t id, int64_t alert_id,
-				  int64_t user_id, int64_t now_ms)
+int pg_incident_link_alert(struct mg_store *s, int64_t id, int64_t alert_id, int64_t user_id,
+			   int64_t now_ms)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
@@ -164,7 +164,7 @@ out:
 }
 
 int pg_incident_set_status(struct mg_store *s, int64_t id, enum mg_incident_status st,
-				  int64_t user_id, int64_t now_ms, const char *text)
+			   int64_t user_id, int64_t now_ms, const char *text)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int r;
@@ -180,8 +180,8 @@ out:
 	return r;
 }
 
-int pg_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id,
-				 int64_t now_ms, const char *kind, const char *text)
+int pg_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms,
+			  const char *kind, const char *text)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int r;
@@ -192,8 +192,7 @@ int pg_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id,
 	return r;
 }
 
-int pg_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb,
-			       void *arg)
+int pg_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb, void *arg)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	struct mg_incident_entry e;

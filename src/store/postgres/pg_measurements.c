@@ -216,8 +216,7 @@ static int batch_once(struct pg_conn *c, struct mg_measurement_put *const *items
 	return r;
 }
 
-int pg_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items,
-				    size_t n)
+int pg_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items, size_t n)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int r = MG_ERR_BUSY;
@@ -286,8 +285,8 @@ int pg_rows_walk(struct pg_conn *c, const char *sql, const struct pg_param *para
 	return r;
 }
 
-int pg_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id,
-			       size_t limit, mg_measurement_cb cb, void *arg)
+int pg_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			mg_measurement_cb cb, void *arg)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int64_t max = limit > INT64_MAX ? INT64_MAX : (int64_t)limit;

@@ -65,8 +65,8 @@ static int item_read(struct pg_conn *c, const PGresult *res, int i, struct mg_ou
 	return pg_row_values(c, &it->row);
 }
 
-int pg_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms,
-			   int64_t lease_ms, struct mg_outbox_item *items, size_t max, size_t *n)
+int pg_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms, int64_t lease_ms,
+		    struct mg_outbox_item *items, size_t max, size_t *n)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res = NULL;
@@ -108,8 +108,8 @@ int pg_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const char *e
 			      true);
 }
 
-int pg_outbox_resend(struct mg_store *s, const char *destination, int64_t id,
-			    int64_t now_ms, int64_t *count_out)
+int pg_outbox_resend(struct mg_store *s, const char *destination, int64_t id, int64_t now_ms,
+		     int64_t *count_out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int r = pg_write(c, resend_sql, PG_PARAMS(PG_TEXT(destination), PG_INT(id), PG_INT(now_ms)),
@@ -119,8 +119,7 @@ int pg_outbox_resend(struct mg_store *s, const char *destination, int64_t id,
 	return r;
 }
 
-int pg_outbox_stats(struct mg_store *s, const char *destination,
-			   struct mg_outbox_stats *out)
+int pg_outbox_stats(struct mg_store *s, const char *destination, struct mg_outbox_stats *out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;

@@ -84,8 +84,7 @@ static bool prepared_name(struct pg_conn *c, const char *sql, int nparams, const
 	return true;
 }
 
-int pg_run(struct pg_conn *c, const char *sql, const struct pg_param *params,
-	   PGresult **res_out)
+int pg_run(struct pg_conn *c, const char *sql, const struct pg_param *params, PGresult **res_out)
 {
 	char text[PG_PARAMS_MAX][32], name[16];
 	const char *values[PG_PARAMS_MAX];
@@ -150,8 +149,7 @@ int pg_run(struct pg_conn *c, const char *sql, const struct pg_param *params,
 	return 0;
 }
 
-int pg_query(struct pg_conn *c, const char *sql, const struct pg_param *params,
-	     PGresult **res_out)
+int pg_query(struct pg_conn *c, const char *sql, const struct pg_param *params, PGresult **res_out)
 {
 	int r = pg_run(c, sql, params, res_out);
 
@@ -163,8 +161,8 @@ int pg_query(struct pg_conn *c, const char *sql, const struct pg_param *params,
 	return r;
 }
 
-int pg_write(struct pg_conn *c, const char *sql, const struct pg_param *params,
-	     bool must_change, int64_t *changed_out)
+int pg_write(struct pg_conn *c, const char *sql, const struct pg_param *params, bool must_change,
+	     int64_t *changed_out)
 {
 	PGresult *res;
 	int64_t changed;

@@ -27,8 +27,7 @@ static const char recovery_left_sql[] =
 	" FROM users WHERE id = $1";
 static const char user_lock_sql[] = "SELECT 1 FROM users WHERE id = $1 FOR UPDATE";
 
-int pg_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed,
-			       size_t len)
+int pg_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed, size_t len)
 {
 	return pg_store_write(s, totp_set_pending_sql, PG_PARAMS(PG_INT(id), PG_BLOB(sealed, len)),
 			      true);
@@ -61,7 +60,7 @@ int pg_totp_use_step(struct mg_store *s, int64_t id, int64_t step)
 }
 
 int pg_recovery_codes_set(struct mg_store *s, int64_t id,
-				 const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n)
+			  const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int r;
@@ -83,7 +82,7 @@ out:
 }
 
 int pg_recovery_code_use(struct mg_store *s, int64_t id,
-				const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms)
+			 const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms)
 {
 	return pg_store_write(s, recovery_use_sql,
 			      PG_PARAMS(PG_INT(id), PG_BLOB(hash, MG_TOKEN_HASH_BYTES),

@@ -198,7 +198,7 @@ out:
 }
 
 int pg_user_update_profile(struct mg_store *s, int64_t id, const char *display_name,
-				  const char *email, bool disabled)
+			   const char *email, bool disabled)
 {
 	return pg_store_write(s, user_update_profile_sql,
 			      PG_PARAMS(PG_INT(id), PG_TEXT(display_name), PG_TEXT(email),
@@ -206,8 +206,8 @@ int pg_user_update_profile(struct mg_store *s, int64_t id, const char *display_n
 			      true);
 }
 
-int pg_user_set_access(struct mg_store *s, int64_t id, unsigned roles,
-			      const int64_t *tenants, size_t ntenants)
+int pg_user_set_access(struct mg_store *s, int64_t id, unsigned roles, const int64_t *tenants,
+		       size_t ntenants)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int r;
@@ -224,8 +224,8 @@ out:
 }
 
 /* The trigger of 0002_access.sql voids the account's reset links. */
-int pg_user_set_password(struct mg_store *s, int64_t id, const char *hash,
-				bool must_change, int64_t now_ms)
+int pg_user_set_password(struct mg_store *s, int64_t id, const char *hash, bool must_change,
+			 int64_t now_ms)
 {
 	return pg_store_write(s, user_set_password_sql,
 			      PG_PARAMS(PG_INT(id), PG_TEXT(hash), PG_INT(must_change),
@@ -255,8 +255,7 @@ int pg_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out)
 	return r;
 }
 
-int pg_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms,
-			    unsigned lockouts)
+int pg_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms, unsigned lockouts)
 {
 	return pg_store_write(s, user_set_lock_sql,
 			      PG_PARAMS(PG_INT(id), PG_INT(locked_until_ms), PG_INT(lockouts)), true);

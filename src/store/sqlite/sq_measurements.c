@@ -1,5 +1,5 @@
 /* Measurements on SQLite: the group-commit batch insert and the lists. */
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sqlite/sq_internal.h"
 
 #include <string.h>
 
@@ -140,8 +140,7 @@ static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 	return rc == SQLITE_DONE ? 0 : sq_step_error(c);
 }
 
-int sq_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items,
-				    size_t n)
+int sq_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items, size_t n)
 {
 	struct sq_conn *c = sq_acquire((struct sq_store *)s);
 	int r;
@@ -218,8 +217,8 @@ static const struct sq_sql measurement_list_sql = {
 	" WHERE (?1 = 0 OR m.tenant_id = ?1) AND m.id > ?2 ORDER BY m.id LIMIT ?3"
 };
 
-int sq_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id,
-			       size_t limit, mg_measurement_cb cb, void *arg)
+int sq_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			mg_measurement_cb cb, void *arg)
 {
 	struct sq_conn *c = sq_acquire((struct sq_store *)s);
 	sqlite3_stmt *st = sq_stmt(c, &measurement_list_sql);

@@ -1,4 +1,6 @@
-/* The store operations on PostgreSQL: tenants, enrolment tokens, devices. */
+/* Devices on PostgreSQL: enrolment (token used and device made in one
+ * transaction), look-ups, status, firmware, moving to another tenant and
+ * the list. */
 #include "store/postgres/pg_internal.h"
 
 #include <string.h>
@@ -10,18 +12,6 @@
 	"id, tenant_id, name, cert_fingerprint, cert_serial, cert_not_after_ms, status," \
 	" created_ms, coalesce(last_seen_ms, 0), firmware"
 
-static const char tenant_insert_sql[] =
-	"INSERT INTO tenants (name, wrapped_key, created_ms) VALUES ($1, $2, $3) RETURNING id";
-static const char tenant_by_name_sql[] =
-	"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE name = $1";
-static const char tenant_by_id_sql[] =
-	"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE id = $1";
-static const char token_insert_sql[] =
-	"INSERT INTO enrol_tokens (tenant_id, device_name, token_hash, created_ms, expires_ms)"
-	" VALUES ($1, $2, $3, $4, $5) RETURNING id";
-static const char token_find_sql[] =
-	"SELECT id, tenant_id, device_name, expires_ms FROM enrol_tokens"
-	" WHERE token_hash = $1 AND used_ms IS NULL AND expires_ms > $2";
 static const char token_use_sql[] =
 	"UPDATE enrol_tokens SET used_ms = $1 WHERE id = $2 AND used_ms IS NULL AND expires_ms > $1";
 static const char device_insert_sql[] =
@@ -34,109 +24,11 @@ static const char device_set_status_sql[] =
 	"UPDATE devices SET status = $1 WHERE id = $2 AND status <> 'revoked'";
 static const char device_list_sql[] =
 	"SELECT " DEVICE_COLUMNS " FROM devices WHERE $1 = 0 OR tenant_id = $1 ORDER BY id";
-
-/* Insert with RETURNING id: *id_out gets it. */
-static int insert_id(struct mg_store *s, const char *sql, const struct pg_param *params,
-		     int64_t *id_out)
-{
-	struct pg_conn *c = PG_ACQUIRE(s);
-	PGresult *res;
-	int r;
-
-	*id_out = 0;
-	if ((r = pg_query(c, sql, params, &res)) == 0) {
-		*id_out = pg_col_int(res, 0, 0);
-		PQclear(res);
-	}
-	pg_release(c);
-	return r;
-}
-
-int pg_tenant_create(struct mg_store *s, const char *name,
-			    const unsigned char *wrapped_key, int64_t *id_out)
-{
-	return insert_id(s, tenant_insert_sql,
-			 PG_PARAMS(PG_TEXT(name), PG_BLOB(wrapped_key, MG_WRAPPED_KEY_BYTES),
-				   PG_INT(mg_now_ms())),
-			 id_out);
-}
-
-int pg_tenant_read(const PGresult *res, int row, struct mg_tenant *out)
-{
-	size_t n;
-
-	memset(out, 0, sizeof(*out));
-	out->id = pg_col_int(res, row, 0);
-	if (pg_col_text(res, row, 1, out->name, sizeof(out->name)) != 0 ||
-	    pg_col_blob(res, row, 2, out->wrapped_key, sizeof(out->wrapped_key), &n) != 0 ||
-	    n != MG_WRAPPED_KEY_BYTES)
-		return MG_ERR_STORE;
-	out->created_ms = pg_col_int(res, row, 3);
-	return 0;
-}
-
-static int tenant_get(struct mg_store *s, const char *sql, const struct pg_param *key,
-		      struct mg_tenant *out)
-{
-	struct pg_conn *c = PG_ACQUIRE(s);
-	PGresult *res;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if ((r = pg_query(c, sql, key, &res)) == 0) {
-		r = pg_tenant_read(res, 0, out);
-		PQclear(res);
-	}
-	pg_release(c);
-	return r;
-}
-
-int pg_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out)
-{
-	return tenant_get(s, tenant_by_name_sql, PG_PARAMS(PG_TEXT(name)), out);
-}
-
-int pg_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
-{
-	return tenant_get(s, tenant_by_id_sql, PG_PARAMS(PG_INT(id)), out);
-}
-
-int pg_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
-			   const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
-			   int64_t *id_out)
-{
-	return insert_id(s, token_insert_sql,
-			 PG_PARAMS(PG_INT(tenant_id), PG_TEXT(device_name),
-				   PG_BLOB(hash, MG_TOKEN_HASH_BYTES), PG_INT(mg_now_ms()),
-				   PG_INT(expires_ms)),
-			 id_out);
-}
-
-int pg_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			 int64_t now_ms, struct mg_enrol_token *out)
-{
-	struct pg_conn *c = PG_ACQUIRE(s);
-	PGresult *res;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	r = pg_query(c, token_find_sql,
-		     PG_PARAMS(PG_BLOB(hash, MG_TOKEN_HASH_BYTES), PG_INT(now_ms)), &res);
-	if (r == 0) {
-		out->id = pg_col_int(res, 0, 0);
-		out->tenant_id = pg_col_int(res, 0, 1);
-		r = pg_col_text(res, 0, 2, out->device_name, sizeof(out->device_name));
-		out->expires_ms = pg_col_int(res, 0, 3);
-		PQclear(res);
-	}
-	pg_release(c);
-	return r;
-}
+static const char device_set_tenant_sql[] = "UPDATE devices SET tenant_id = $2 WHERE id = $1";
 
 /* The token's UPDATE holds its row until COMMIT: of two gateways enrolling
  * with one token, the second waits, then finds it used. */
-int pg_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
-			   struct mg_device *d)
+int pg_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms, struct mg_device *d)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res = NULL;
@@ -241,4 +133,10 @@ int pg_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void 
 	}
 	pg_release(c);
 	return r;
+}
+
+int pg_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id)
+{
+	return pg_store_write(s, device_set_tenant_sql, PG_PARAMS(PG_INT(id), PG_INT(tenant_id)),
+			      true);
 }

@@ -1,6 +1,6 @@
 /* The outbox on SQLite: rows are inserted with their measurement (see
  * sqlite_measurements.c); here forwarders claim, settle and count them. */
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sqlite/sq_internal.h"
 
 #include <string.h>
 
@@ -106,8 +106,8 @@ static int item_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_outbox_item 
 	return item_values(c, it);
 }
 
-int sq_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms,
-			   int64_t lease_ms, struct mg_outbox_item *items, size_t max, size_t *n)
+int sq_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms, int64_t lease_ms,
+		    struct mg_outbox_item *items, size_t max, size_t *n)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st = NULL;
@@ -180,8 +180,8 @@ int sq_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const char *e
 		      SQ_PARAMS(SQ_INT(id), SQ_INT(now_ms), SQ_TEXT(error)));
 }
 
-int sq_outbox_resend(struct mg_store *s, const char *destination, int64_t id,
-			    int64_t now_ms, int64_t *count_out)
+int sq_outbox_resend(struct mg_store *s, const char *destination, int64_t id, int64_t now_ms,
+		     int64_t *count_out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	int r;
@@ -195,8 +195,7 @@ int sq_outbox_resend(struct mg_store *s, const char *destination, int64_t id,
 	return r;
 }
 
-int sq_outbox_stats(struct mg_store *s, const char *destination,
-			   struct mg_outbox_stats *out)
+int sq_outbox_stats(struct mg_store *s, const char *destination, struct mg_outbox_stats *out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;

@@ -2,7 +2,7 @@
  * account, pending until its first code, and single-use recovery codes
  * stored as keyed hashes. Whatever must happen once is one UPDATE whose
  * WHERE clause still holds only for the first caller. */
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sqlite/sq_internal.h"
 
 #include "common/err.h"
 
@@ -10,8 +10,7 @@ static const struct sq_sql totp_set_pending_sql = {
 	"UPDATE users SET totp_pending_sealed = ?2 WHERE id = ?1"
 };
 
-int sq_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed,
-			       size_t len)
+int sq_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed, size_t len)
 {
 	return sq_store_write(s, &totp_set_pending_sql, SQ_PARAMS(SQ_INT(id), SQ_BLOB(sealed, len)),
 			      true);
@@ -75,7 +74,7 @@ static const struct sq_sql recovery_insert_sql = {
 };
 
 int sq_recovery_codes_set(struct mg_store *s, int64_t id,
-				 const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n)
+			  const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
@@ -103,7 +102,7 @@ static const struct sq_sql recovery_use_sql = {
 };
 
 int sq_recovery_code_use(struct mg_store *s, int64_t id,
-				const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms)
+			 const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms)
 {
 	const struct sq_param *params =
 		SQ_PARAMS(SQ_INT(id), SQ_BLOB(hash, MG_TOKEN_HASH_BYTES), SQ_INT(now_ms));

@@ -135,6 +135,9 @@ int sq_store_write(struct mg_store *s, const struct sq_sql *sql, const struct sq
  * or the error of a COMMIT that failed (the transaction is then rolled back). */
 int sq_end(struct sq_conn *c, int r);
 
+/* sq_migrate.c: the migrate op (the close op is sq_store.c's own). */
+int sq_migrate(struct mg_store *base, int *version_out);
+
 /* The ops of mg_store_sqlite_ops (ops.h), one per member and in its order;
  * sq_<op> lives in the file named after its domain. They rely on the
  * checks of the front (front.c) and do not repeat them. */
@@ -229,7 +232,7 @@ int sq_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id, int64
 int sq_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb, void *arg);
 
 
-/* For statements run rarely, prepared per call (sqlite_detect.c): like
+/* For statements run rarely, prepared per call (sq_run.c): like
  * sq_query, on a fresh statement the caller finalizes after reading its
  * row; sq_step_done steps it to the end and finalizes it; sq_run_write
  * runs a write (MG_ERR_NOT_FOUND if must_change and no row changed). */

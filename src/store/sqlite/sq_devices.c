@@ -1,162 +1,12 @@
-/* The store operations on SQLite: tenants, users, tokens, devices. */
-#include "store/sqlite/sqlite_internal.h"
+/* Devices on SQLite: enrolment (token used and device made in one
+ * transaction), look-ups, status, firmware, moving to another tenant and
+ * the list. */
+#include "store/sqlite/sq_internal.h"
 
 #include <string.h>
 
 #include "common/err.h"
 #include "common/timefmt.h"
-
-#define SQ_BEGIN(s, c) struct sq_conn *c = sq_acquire((struct sq_store *)(s))
-
-int sq_step_error(struct sq_conn *c)
-{
-	int code = sqlite3_extended_errcode(c->db);
-
-	if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
-		return MG_ERR_EXISTS;
-	if (code == SQLITE_CONSTRAINT_FOREIGNKEY)
-		return MG_ERR_NOT_FOUND;
-	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-		return MG_ERR_BUSY;
-	return MG_ERR_STORE;
-}
-
-static int tenant_read(sqlite3_stmt *st, struct mg_tenant *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->id = sqlite3_column_int64(st, 0);
-	if (sq_copy_text(st, 1, out->name, sizeof(out->name)) != 0 ||
-	    sqlite3_column_bytes(st, 2) != MG_WRAPPED_KEY_BYTES)
-		return MG_ERR_STORE;
-	memcpy(out->wrapped_key, sqlite3_column_blob(st, 2), MG_WRAPPED_KEY_BYTES);
-	out->created_ms = sqlite3_column_int64(st, 3);
-	return 0;
-}
-
-static const struct sq_sql tenant_insert_sql = {
-	"INSERT INTO tenants (name, wrapped_key, created_ms) VALUES (?, ?, ?)"
-};
-
-int sq_tenant_create(struct mg_store *s, const char *name,
-			    const unsigned char *wrapped_key, int64_t *id_out)
-{
-	SQ_BEGIN(s, c);
-	sqlite3_stmt *st = sq_stmt(c, &tenant_insert_sql);
-	int r = MG_ERR_STORE;
-
-	*id_out = 0;
-	if (st != NULL) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, wrapped_key, MG_WRAPPED_KEY_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, mg_now_ms());
-		r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
-		if (r == 0)
-			*id_out = sqlite3_last_insert_rowid(c->db);
-	}
-	sq_done(st);
-	sq_release(c);
-	return r;
-}
-
-static int tenant_get(struct mg_store *s, const struct sq_sql *sql, const char *name, int64_t key,
-		      struct mg_tenant *out)
-{
-	SQ_BEGIN(s, c);
-	sqlite3_stmt *st = sq_stmt(c, sql);
-	int r = MG_ERR_STORE, rc;
-
-	memset(out, 0, sizeof(*out));
-	if (st != NULL) {
-		if (name != NULL)
-			sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_int64(st, 1, key);
-		rc = sqlite3_step(st);
-		r = rc == SQLITE_ROW ? tenant_read(st, out)
-		    : rc == SQLITE_DONE ? MG_ERR_NOT_FOUND : sq_step_error(c);
-	}
-	sq_done(st);
-	sq_release(c);
-	return r;
-}
-
-static const struct sq_sql tenant_by_name_sql = {
-	"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE name = ?"
-};
-
-int sq_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out)
-{
-	return tenant_get(s, &tenant_by_name_sql, name, 0, out);
-}
-
-static const struct sq_sql tenant_by_id_sql = {
-	"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE id = ?"
-};
-
-int sq_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
-{
-	return tenant_get(s, &tenant_by_id_sql, NULL, id, out);
-}
-
-static const struct sq_sql token_insert_sql = {
-	"INSERT INTO enrol_tokens (tenant_id, device_name, token_hash, created_ms,"
-	" expires_ms) VALUES (?, ?, ?, ?, ?)"
-};
-
-int sq_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
-			   const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
-			   int64_t *id_out)
-{
-	SQ_BEGIN(s, c);
-	sqlite3_stmt *st = sq_stmt(c, &token_insert_sql);
-	int r = MG_ERR_STORE;
-
-	*id_out = 0;
-	if (st != NULL) {
-		sqlite3_bind_int64(st, 1, tenant_id);
-		sqlite3_bind_text(st, 2, device_name, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 3, hash, MG_TOKEN_HASH_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, mg_now_ms());
-		sqlite3_bind_int64(st, 5, expires_ms);
-		r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
-		if (r == 0)
-			*id_out = sqlite3_last_insert_rowid(c->db);
-	}
-	sq_done(st);
-	sq_release(c);
-	return r;
-}
-
-static const struct sq_sql token_find_sql = {
-	"SELECT id, tenant_id, device_name, expires_ms FROM enrol_tokens"
-	" WHERE token_hash = ? AND used_ms IS NULL AND expires_ms > ?"
-};
-
-int sq_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			 int64_t now_ms, struct mg_enrol_token *out)
-{
-	SQ_BEGIN(s, c);
-	sqlite3_stmt *st = sq_stmt(c, &token_find_sql);
-	int r = MG_ERR_STORE, rc;
-
-	memset(out, 0, sizeof(*out));
-	if (st != NULL) {
-		sqlite3_bind_blob(st, 1, hash, MG_TOKEN_HASH_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, now_ms);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			out->id = sqlite3_column_int64(st, 0);
-			out->tenant_id = sqlite3_column_int64(st, 1);
-			r = sq_copy_text(st, 2, out->device_name, sizeof(out->device_name));
-			out->expires_ms = sqlite3_column_int64(st, 3);
-		} else {
-			r = rc == SQLITE_DONE ? MG_ERR_NOT_FOUND : sq_step_error(c);
-		}
-	}
-	sq_done(st);
-	sq_release(c);
-	return r;
-}
 
 static const struct sq_sql token_use_sql = {
 	"UPDATE enrol_tokens SET used_ms = ?1"
@@ -168,10 +18,9 @@ static const struct sq_sql device_insert_sql = {
 	" cert_not_after_ms, status, created_ms) VALUES (?, ?, ?, ?, ?, 'active', ?)"
 };
 
-int sq_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
-			   struct mg_device *d)
+int sq_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms, struct mg_device *d)
 {
-	SQ_BEGIN(s, c);
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
 	int r;
 
@@ -238,7 +87,7 @@ static int device_read(sqlite3_stmt *st, struct mg_device *d)
 static int device_get(struct mg_store *s, const struct sq_sql *sql, const char *fp, int64_t key,
 		      struct mg_device *out)
 {
-	SQ_BEGIN(s, c);
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st = sq_stmt(c, sql);
 	int r = MG_ERR_STORE, rc;
 
@@ -290,7 +139,7 @@ static const struct sq_sql device_set_status_sql = {
 
 int sq_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status status)
 {
-	SQ_BEGIN(s, c);
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st = sq_stmt(c, &device_set_status_sql);
 	int r = MG_ERR_STORE;
 
@@ -314,7 +163,7 @@ static const struct sq_sql device_list_sql = {
 
 int sq_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg)
 {
-	SQ_BEGIN(s, c);
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st = sq_stmt(c, &device_list_sql);
 	struct mg_device d;
 	int r = MG_ERR_STORE, rc;
@@ -333,4 +182,16 @@ int sq_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void 
 	sq_done(st);
 	sq_release(c);
 	return r;
+}
+
+static const struct sq_sql device_set_tenant_sql = {
+	"UPDATE devices SET tenant_id = ?2 WHERE id = ?1"
+};
+
+/* An unknown tenant fails the foreign key: MG_ERR_NOT_FOUND, like an
+ * unknown device. */
+int sq_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id)
+{
+	return sq_store_write(s, &device_set_tenant_sql, SQ_PARAMS(SQ_INT(id), SQ_INT(tenant_id)),
+			      true);
 }

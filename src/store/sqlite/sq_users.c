@@ -3,7 +3,7 @@
  * Reading an account is one read transaction, so its roles and tenants
  * match its row; changing roles and tenants together is one write
  * transaction. */
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sqlite/sq_internal.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -237,7 +237,7 @@ static const struct sq_sql user_update_profile_sql = {
 };
 
 int sq_user_update_profile(struct mg_store *s, int64_t id, const char *display_name,
-				  const char *email, bool disabled)
+			   const char *email, bool disabled)
 {
 	return sq_store_write(s, &user_update_profile_sql,
 			      SQ_PARAMS(SQ_INT(id), SQ_TEXT(display_name), SQ_TEXT(email),
@@ -249,8 +249,8 @@ static const struct sq_sql user_exists_sql = {
 	"SELECT 1 FROM users WHERE id = ?1"
 };
 
-int sq_user_set_access(struct mg_store *s, int64_t id, unsigned roles,
-			      const int64_t *tenants, size_t ntenants)
+int sq_user_set_access(struct mg_store *s, int64_t id, unsigned roles, const int64_t *tenants,
+		       size_t ntenants)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
@@ -274,8 +274,8 @@ static const struct sq_sql user_set_password_sql = {
 	" password_changed_ms = ?4 WHERE id = ?1"
 };
 
-int sq_user_set_password(struct mg_store *s, int64_t id, const char *hash,
-				bool must_change, int64_t now_ms)
+int sq_user_set_password(struct mg_store *s, int64_t id, const char *hash, bool must_change,
+			 int64_t now_ms)
 {
 	return sq_store_write(s, &user_set_password_sql,
 			      SQ_PARAMS(SQ_INT(id), SQ_TEXT(hash), SQ_INT(must_change),
@@ -323,8 +323,7 @@ static const struct sq_sql user_set_lock_sql = {
 	"UPDATE users SET locked_until_ms = ?2, lockouts = ?3 WHERE id = ?1"
 };
 
-int sq_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms,
-			    unsigned lockouts)
+int sq_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms, unsigned lockouts)
 {
 	return sq_store_write(s, &user_set_lock_sql,
 			      SQ_PARAMS(SQ_INT(id), SQ_INT(locked_until_ms), SQ_INT(lockouts)),
