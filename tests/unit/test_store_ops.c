@@ -18,8 +18,8 @@ static const struct {
 	const char *name;
 	const struct mg_store_ops *ops;
 } tables[] = {
-    {"sqlite", &mg_store_sqlite_ops},
-    {"postgresql", &mg_store_postgres_ops},
+	{ "sqlite", &mg_store_sqlite_ops },
+	{ "postgresql", &mg_store_postgres_ops },
 };
 
 static void test_tables_complete(void **state)

@@ -78,7 +78,7 @@ int sq_copy_text(sqlite3_stmt *st, int col, char *out, size_t outlen);
 /* An integer column as unsigned, clamped to 0..UINT_MAX. */
 unsigned sq_column_unsigned(sqlite3_stmt *st, int col);
 
-/* Statement parameters as data (sqlite_run.c): SQ_PARAMS(SQ_INT(id),
+/* Statement parameters as data (sq_run.c): SQ_PARAMS(SQ_INT(id),
  * SQ_TEXT(name)) binds id to ?1 and name to ?2. Text and blobs are bound
  * without copying, so they must outlive the statement's use. */
 enum sq_param_type { SQ_PARAM_END, SQ_PARAM_INT, SQ_PARAM_TEXT, SQ_PARAM_BLOB };

@@ -1,5 +1,5 @@
 /* The outbox on SQLite: rows are inserted with their measurement (see
- * sqlite_measurements.c); here forwarders claim, settle and count them. */
+ * sq_measurements.c); here forwarders claim, settle and count them. */
 #include "store/sqlite/sq_internal.h"
 
 #include <string.h>
