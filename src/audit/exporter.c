@@ -142,16 +142,13 @@ static void batch_send(struct mg_audit_exporter *x)
 /* ---- the thread ---- */
 
 /* With several gateways on one database, one exports: the one holding
- * the lease, renewed well before it runs out. A store without leases
- * (one gateway) always grants it. */
+ * the lease, renewed well before it runs out. */
 static bool lease_held(struct mg_audit_exporter *x)
 {
 	struct mg_store *s = x->store;
 	int64_t now = mg_monotonic_ms(), seq;
 	int r;
 
-	if (s->lease_acquire == NULL)
-		return true;
 	if (x->lease_known && now < x->lease_renew_ms)
 		return x->leased;
 	r = mg_store_lease_acquire(s, MG_AUDIT_EXPORT_LEASE, x->holder, mg_now_ms(),

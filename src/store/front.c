@@ -1,406 +1,715 @@
-/* The store front (store.h): the one way in for callers. */
-#include "store/store.h"
+/* The store front (store.h): the one way in for callers. Each function
+ * checks its arguments once, by the convention at the top of store.h,
+ * then calls the back end's op of the same name (ops.h). The back ends
+ * rely on these checks and do not repeat them, so they cannot disagree
+ * about what is valid. */
+#include "store/ops.h"
+
+#include <string.h>
+
+#include "common/err.h"
+
+/* The first error of a check chain, MG_ERR_INVALID before any other:
+ * r = first_error(first_error(a, b), c). */
+static int first_error(int r, int next)
+{
+	if (r == MG_ERR_INVALID || next == 0)
+		return r;
+	return r == 0 || next == MG_ERR_INVALID ? next : r;
+}
+
+/* A text argument: MG_ERR_INVALID if NULL (or empty when it must not
+ * be), MG_ERR_LIMIT if longer than max bytes. */
+static int text_check(const char *text, bool nonempty, size_t max)
+{
+	if (text == NULL || (nonempty && text[0] == '\0'))
+		return MG_ERR_INVALID;
+	return strnlen(text, max + 1) <= max ? 0 : MG_ERR_LIMIT;
+}
+
+/* A look-up key: MG_ERR_INVALID if NULL, MG_ERR_NOT_FOUND if longer than
+ * any stored key can be. */
+static int key_check(const char *key, size_t max)
+{
+	if (key == NULL)
+		return MG_ERR_INVALID;
+	return strnlen(key, max + 1) <= max ? 0 : MG_ERR_NOT_FOUND;
+}
+
+/* A text in a fixed array must end inside it. */
+static bool text_ends(const char *text, size_t size)
+{
+	return memchr(text, '\0', size) != NULL;
+}
+
+const char *mg_store_name(const struct mg_store *s)
+{
+	return s->ops->name;
+}
 
 int mg_store_migrate(struct mg_store *s, int *version_out)
 {
-	return s->migrate(s, version_out);
+	*version_out = 0;
+	return s->ops->migrate(s, version_out);
 }
+
+/* Tenants */
 
 int mg_store_tenant_create(struct mg_store *s, const char *name, const unsigned char *wrapped_key,
 			   int64_t *id_out)
 {
-	return s->tenant_create(s, name, wrapped_key, id_out);
+	int r = text_check(name, true, MG_NAME_MAX);
+
+	*id_out = 0;
+	if (wrapped_key == NULL)
+		r = MG_ERR_INVALID;
+	return r != 0 ? r : s->ops->tenant_create(s, name, wrapped_key, id_out);
 }
 
 int mg_store_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out)
 {
-	return s->tenant_by_name(s, name, out);
+	int r = key_check(name, MG_NAME_MAX);
+
+	memset(out, 0, sizeof(*out));
+	return r != 0 ? r : s->ops->tenant_by_name(s, name, out);
 }
 
 int mg_store_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
 {
-	return s->tenant_by_id(s, id, out);
+	memset(out, 0, sizeof(*out));
+	return s->ops->tenant_by_id(s, id, out);
 }
 
 int mg_store_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
 {
-	return s->tenant_list(s, cb, arg);
+	return cb == NULL ? MG_ERR_INVALID : s->ops->tenant_list(s, cb, arg);
 }
 
 int mg_store_tenant_rename(struct mg_store *s, int64_t id, const char *name)
 {
-	return s->tenant_rename(s, id, name);
+	int r = text_check(name, true, MG_NAME_MAX);
+
+	return r != 0 ? r : s->ops->tenant_rename(s, id, name);
 }
 
 int mg_store_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out)
 {
-	return s->tenant_usage(s, id, out);
+	memset(out, 0, sizeof(*out));
+	return s->ops->tenant_usage(s, id, out);
 }
 
 int mg_store_tenant_delete(struct mg_store *s, int64_t id)
 {
-	return s->tenant_delete(s, id);
+	return s->ops->tenant_delete(s, id);
+}
+
+/* Accounts */
+
+/* Roles must be known bits; tenants an array of at most
+ * MG_USER_TENANTS_MAX. */
+static int access_check(unsigned roles, const int64_t *tenants, size_t ntenants)
+{
+	if ((roles & ~MG_ROLES_ALL) != 0 || (ntenants > 0 && tenants == NULL))
+		return MG_ERR_INVALID;
+	return ntenants > MG_USER_TENANTS_MAX ? MG_ERR_LIMIT : 0;
+}
+
+static int profile_check(const char *display_name, const char *email)
+{
+	return first_error(text_check(display_name, false, MG_NAME_MAX),
+			   text_check(email, false, MG_EMAIL_MAX));
 }
 
 int mg_store_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out)
 {
-	return s->user_create(s, u, id_out);
+	struct mg_user_new checked;
+	int r;
+
+	*id_out = 0;
+	if (u == NULL)
+		return MG_ERR_INVALID;
+	/* No display name or e-mail address is "". */
+	checked = *u;
+	if (checked.display_name == NULL)
+		checked.display_name = "";
+	if (checked.email == NULL)
+		checked.email = "";
+	r = first_error(text_check(checked.name, true, MG_NAME_MAX),
+			text_check(checked.password_hash, true, MG_PASSWORD_HASH_TEXT - 1));
+	r = first_error(r, profile_check(checked.display_name, checked.email));
+	r = first_error(r, access_check(checked.roles, checked.tenants, checked.ntenants));
+	return r != 0 ? r : s->ops->user_create(s, &checked, id_out);
 }
 
 int mg_store_user_by_name(struct mg_store *s, const char *name, struct mg_user *out)
 {
-	return s->user_by_name(s, name, out);
+	int r = key_check(name, MG_NAME_MAX);
+
+	memset(out, 0, sizeof(*out));
+	return r != 0 ? r : s->ops->user_by_name(s, name, out);
 }
 
 int mg_store_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out)
 {
-	return s->user_by_id(s, id, out);
+	memset(out, 0, sizeof(*out));
+	return s->ops->user_by_id(s, id, out);
 }
 
 int mg_store_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
 {
-	return s->user_list(s, cb, arg);
+	return cb == NULL ? MG_ERR_INVALID : s->ops->user_list(s, cb, arg);
 }
 
 int mg_store_user_update_profile(struct mg_store *s, int64_t id, const char *display_name,
 				 const char *email, bool disabled)
 {
-	return s->user_update_profile(s, id, display_name, email, disabled);
+	int r = profile_check(display_name, email);
+
+	return r != 0 ? r : s->ops->user_update_profile(s, id, display_name, email, disabled);
 }
 
 int mg_store_user_set_access(struct mg_store *s, int64_t id, unsigned roles, const int64_t *tenants,
 			     size_t ntenants)
 {
-	return s->user_set_access(s, id, roles, tenants, ntenants);
+	int r = access_check(roles, tenants, ntenants);
+
+	return r != 0 ? r : s->ops->user_set_access(s, id, roles, tenants, ntenants);
 }
 
 int mg_store_user_set_password(struct mg_store *s, int64_t id, const char *hash, bool must_change,
 			       int64_t now_ms)
 {
-	return s->user_set_password(s, id, hash, must_change, now_ms);
+	int r = text_check(hash, true, MG_PASSWORD_HASH_TEXT - 1);
+
+	return r != 0 ? r : s->ops->user_set_password(s, id, hash, must_change, now_ms);
 }
 
 int mg_store_user_delete(struct mg_store *s, int64_t id)
 {
-	return s->user_delete(s, id);
+	return s->ops->user_delete(s, id);
 }
 
 int mg_store_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out)
 {
-	return s->user_login_failed(s, id, failures_out);
+	*failures_out = 0;
+	return s->ops->user_login_failed(s, id, failures_out);
 }
 
 int mg_store_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms,
 			   unsigned lockouts)
 {
-	return s->user_set_lock(s, id, locked_until_ms, lockouts);
+	return s->ops->user_set_lock(s, id, locked_until_ms, lockouts);
 }
 
 int mg_store_user_login_succeeded(struct mg_store *s, int64_t id)
 {
-	return s->user_login_succeeded(s, id);
+	return s->ops->user_login_succeeded(s, id);
 }
+
+/* Second factor */
 
 int mg_store_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed,
 			      size_t len)
 {
-	return s->totp_set_pending(s, id, sealed, len);
+	if (sealed == NULL || len == 0)
+		return MG_ERR_INVALID;
+	if (len > MG_TOTP_SEALED_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->totp_set_pending(s, id, sealed, len);
 }
 
 int mg_store_totp_activate(struct mg_store *s, int64_t id, int64_t step)
 {
-	return s->totp_activate(s, id, step);
+	return s->ops->totp_activate(s, id, step);
 }
 
 int mg_store_totp_clear(struct mg_store *s, int64_t id)
 {
-	return s->totp_clear(s, id);
+	return s->ops->totp_clear(s, id);
 }
 
 int mg_store_totp_use_step(struct mg_store *s, int64_t id, int64_t step)
 {
-	return s->totp_use_step(s, id, step);
+	return s->ops->totp_use_step(s, id, step);
 }
 
 int mg_store_recovery_codes_set(struct mg_store *s, int64_t id,
 				const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n)
 {
-	return s->recovery_codes_set(s, id, hashes, n);
+	if (n > 0 && hashes == NULL)
+		return MG_ERR_INVALID;
+	if (n > MG_RECOVERY_CODES)
+		return MG_ERR_LIMIT;
+	return s->ops->recovery_codes_set(s, id, hashes, n);
 }
 
 int mg_store_recovery_code_use(struct mg_store *s, int64_t id,
 			       const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms)
 {
-	return s->recovery_code_use(s, id, hash, now_ms);
+	return hash == NULL ? MG_ERR_INVALID : s->ops->recovery_code_use(s, id, hash, now_ms);
 }
 
 int mg_store_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_out)
 {
-	return s->recovery_codes_left(s, id, left_out);
+	*left_out = 0;
+	return s->ops->recovery_codes_left(s, id, left_out);
 }
+
+/* Sessions */
 
 int mg_store_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			    const struct mg_session *session)
 {
-	return s->session_create(s, hash, session);
+	if (hash == NULL || session == NULL || !text_ends(session->csrf, sizeof(session->csrf)) ||
+	    !text_ends(session->address, sizeof(session->address)))
+		return MG_ERR_INVALID;
+	return s->ops->session_create(s, hash, session);
 }
 
 int mg_store_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			 int64_t now_ms, int64_t idle_ms, struct mg_session *out)
 {
-	return s->session_get(s, hash, now_ms, idle_ms, out);
+	memset(out, 0, sizeof(*out));
+	if (hash == NULL || idle_ms < 0)
+		return MG_ERR_INVALID;
+	return s->ops->session_get(s, hash, now_ms, idle_ms, out);
 }
 
 int mg_store_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
 			   mg_session_expired_cb cb, void *arg)
 {
-	return s->session_sweep(s, now_ms, idle_ms, cb, arg);
+	if (cb == NULL || idle_ms < 0)
+		return MG_ERR_INVALID;
+	return s->ops->session_sweep(s, now_ms, idle_ms, cb, arg);
 }
 
 int mg_store_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES])
 {
-	return s->session_delete(s, hash);
+	return hash == NULL ? MG_ERR_INVALID : s->ops->session_delete(s, hash);
 }
 
 int mg_store_session_delete_user(struct mg_store *s, int64_t user_id)
 {
-	return s->session_delete_user(s, user_id);
+	return s->ops->session_delete_user(s, user_id);
+}
+
+/* Failed sign-ins per address */
+
+static int address_check(const char *address, int64_t window_ms)
+{
+	return first_error(window_ms < 0 ? MG_ERR_INVALID : 0,
+			   text_check(address, false, MG_ADDRESS_TEXT_MAX));
 }
 
 int mg_store_address_failed(struct mg_store *s, const char *address, int64_t now_ms,
 			    int64_t window_ms, unsigned *count_out)
 {
-	return s->address_failed(s, address, now_ms, window_ms, count_out);
+	int r = address_check(address, window_ms);
+
+	*count_out = 0;
+	return r != 0 ? r : s->ops->address_failed(s, address, now_ms, window_ms, count_out);
 }
 
 int mg_store_address_failures(struct mg_store *s, const char *address, int64_t now_ms,
 			      int64_t window_ms, unsigned *count_out)
 {
-	return s->address_failures(s, address, now_ms, window_ms, count_out);
+	int r = address_check(address, window_ms);
+
+	*count_out = 0;
+	return r != 0 ? r : s->ops->address_failures(s, address, now_ms, window_ms, count_out);
 }
+
+/* Password reset links */
 
 int mg_store_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			  int64_t user_id, int64_t now_ms, int64_t expires_ms)
 {
-	return s->reset_create(s, hash, user_id, now_ms, expires_ms);
+	return hash == NULL ? MG_ERR_INVALID
+			    : s->ops->reset_create(s, hash, user_id, now_ms, expires_ms);
 }
 
 int mg_store_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			   int64_t now_ms, int64_t *user_id_out)
 {
-	return s->reset_consume(s, hash, now_ms, user_id_out);
+	*user_id_out = 0;
+	return hash == NULL ? MG_ERR_INVALID : s->ops->reset_consume(s, hash, now_ms, user_id_out);
 }
+
+/* Settings */
 
 int mg_store_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen)
 {
-	return s->setting_get(s, name, value, valuelen);
+	int r;
+
+	if (value == NULL)
+		return MG_ERR_INVALID;
+	if (valuelen == 0)
+		return MG_ERR_LIMIT;
+	value[0] = '\0';
+	if ((r = key_check(name, MG_NAME_MAX)) != 0)
+		return r;
+	return s->ops->setting_get(s, name, value, valuelen);
 }
 
 int mg_store_setting_set(struct mg_store *s, const char *name, const char *value)
 {
-	return s->setting_set(s, name, value);
+	int r = first_error(text_check(name, true, MG_NAME_MAX),
+			    text_check(value, false, MG_SETTING_VALUE_MAX));
+
+	return r != 0 ? r : s->ops->setting_set(s, name, value);
 }
+
+/* Enrolment tokens */
 
 int mg_store_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
 			  const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
 			  int64_t *id_out)
 {
-	return s->token_create(s, tenant_id, device_name, hash, expires_ms, id_out);
+	int r = first_error(hash == NULL ? MG_ERR_INVALID : 0,
+			    text_check(device_name, true, MG_NAME_MAX));
+
+	*id_out = 0;
+	return r != 0 ? r
+		      : s->ops->token_create(s, tenant_id, device_name, hash, expires_ms, id_out);
 }
 
 int mg_store_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			int64_t now_ms, struct mg_enrol_token *out)
 {
-	return s->token_find(s, hash, now_ms, out);
+	memset(out, 0, sizeof(*out));
+	return hash == NULL ? MG_ERR_INVALID : s->ops->token_find(s, hash, now_ms, out);
 }
+
+/* Devices */
 
 int mg_store_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms, struct mg_device *d)
 {
-	return s->device_enrol(s, token_id, now_ms, d);
+	if (d == NULL || !text_ends(d->name, sizeof(d->name)) || d->name[0] == '\0' ||
+	    !text_ends(d->cert_fingerprint, sizeof(d->cert_fingerprint)) ||
+	    d->cert_fingerprint[0] == '\0' || !text_ends(d->cert_serial, sizeof(d->cert_serial)))
+		return MG_ERR_INVALID;
+	return s->ops->device_enrol(s, token_id, now_ms, d);
 }
 
 int mg_store_device_by_fingerprint(struct mg_store *s, const char *fingerprint,
 				   struct mg_device *out)
 {
-	return s->device_by_fingerprint(s, fingerprint, out);
+	int r = key_check(fingerprint, sizeof(out->cert_fingerprint) - 1);
+
+	memset(out, 0, sizeof(*out));
+	return r != 0 ? r : s->ops->device_by_fingerprint(s, fingerprint, out);
 }
 
 int mg_store_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out)
 {
-	return s->device_by_id(s, id, out);
+	memset(out, 0, sizeof(*out));
+	return s->ops->device_by_id(s, id, out);
 }
 
 int mg_store_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status st)
 {
-	return s->device_set_status(s, id, st);
+	if ((unsigned)st > MG_DEVICE_REVOKED)
+		return MG_ERR_INVALID;
+	return s->ops->device_set_status(s, id, st);
 }
 
 int mg_store_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
 {
-	return s->device_set_firmware(s, id, firmware);
+	int r = text_check(firmware, false, MG_FIRMWARE_MAX);
+
+	return r != 0 ? r : s->ops->device_set_firmware(s, id, firmware);
 }
 
 int mg_store_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id)
 {
-	return s->device_set_tenant(s, id, tenant_id);
+	return s->ops->device_set_tenant(s, id, tenant_id);
 }
 
 int mg_store_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg)
 {
-	return s->device_list(s, tenant_id, cb, arg);
+	return cb == NULL ? MG_ERR_INVALID : s->ops->device_list(s, tenant_id, cb, arg);
 }
 
+/* Measurements */
+
+static int put_check(const struct mg_measurement_put *p)
+{
+	if (p == NULL || p->m == NULL || (p->ndestinations > 0 && p->destinations == NULL) ||
+	    !text_ends(p->m->device_mid, sizeof(p->m->device_mid)))
+		return MG_ERR_INVALID;
+	for (size_t i = 0; i < p->ndestinations; i++)
+		if (p->destinations[i] == NULL)
+			return MG_ERR_INVALID;
+	if (p->sealed_len > sizeof(p->sealed_patient) || p->m->nvalues > MG_VALUES_MAX)
+		return MG_ERR_LIMIT;
+	return 0;
+}
+
+/* A batch with an item the back end could not read is refused whole,
+ * like a batch whose transaction fails: every item gets the error. */
 int mg_store_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items,
 				   size_t n)
 {
-	return s->measurement_put_batch(s, items, n);
+	int r = 0;
+
+	if (n > 0 && items == NULL)
+		return MG_ERR_INVALID;
+	for (size_t i = 0; i < n; i++)
+		r = first_error(r, put_check(items[i]));
+	if (r == 0)
+		return s->ops->measurement_put_batch(s, items, n);
+	for (size_t i = 0; i < n; i++) {
+		if (items[i] != NULL) {
+			items[i]->result = r;
+			items[i]->id = 0;
+			items[i]->duplicate = false;
+		}
+	}
+	return r;
 }
 
 int mg_store_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
 			      mg_measurement_cb cb, void *arg)
 {
-	return s->measurement_list(s, tenant_id, after_id, limit, cb, arg);
+	return cb == NULL ? MG_ERR_INVALID
+			  : s->ops->measurement_list(s, tenant_id, after_id, limit, cb, arg);
 }
 
 int mg_store_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out)
 {
-	return s->measurement_count(s, tenant_id, count_out);
+	*count_out = 0;
+	return s->ops->measurement_count(s, tenant_id, count_out);
+}
+
+/* Outbox */
+
+static int destination_check(const char *destination)
+{
+	return text_check(destination, true, MG_EMR_NAME_MAX);
 }
 
 int mg_store_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms,
 			  int64_t lease_ms, struct mg_outbox_item *items, size_t max, size_t *n)
 {
-	return s->outbox_claim(s, destination, now_ms, lease_ms, items, max, n);
+	int r = first_error(lease_ms < 0 || (max > 0 && items == NULL) ? MG_ERR_INVALID : 0,
+			    destination_check(destination));
+
+	*n = 0;
+	return r != 0 ? r : s->ops->outbox_claim(s, destination, now_ms, lease_ms, items, max, n);
 }
 
 int mg_store_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms)
 {
-	return s->outbox_delivered(s, id, now_ms);
+	return s->ops->outbox_delivered(s, id, now_ms);
 }
 
+/* Error texts longer than MG_OUTBOX_ERROR_MAX are cut there by the back
+ * end: they come from peers, and a retry must not fail for one. */
 int mg_store_outbox_retry(struct mg_store *s, int64_t id, int64_t next_ms, const char *error)
 {
-	return s->outbox_retry(s, id, next_ms, error);
+	return error == NULL ? MG_ERR_INVALID : s->ops->outbox_retry(s, id, next_ms, error);
 }
 
 int mg_store_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const char *error)
 {
-	return s->outbox_dead(s, id, now_ms, error);
+	return error == NULL ? MG_ERR_INVALID : s->ops->outbox_dead(s, id, now_ms, error);
 }
 
 int mg_store_outbox_resend(struct mg_store *s, const char *destination, int64_t id, int64_t now_ms,
 			   int64_t *count_out)
 {
-	return s->outbox_resend(s, destination, id, now_ms, count_out);
+	int r = destination_check(destination);
+
+	*count_out = 0;
+	return r != 0 ? r : s->ops->outbox_resend(s, destination, id, now_ms, count_out);
 }
 
 int mg_store_outbox_stats(struct mg_store *s, const char *destination, struct mg_outbox_stats *out)
 {
-	return s->outbox_stats(s, destination, out);
+	int r = destination_check(destination);
+
+	memset(out, 0, sizeof(*out));
+	return r != 0 ? r : s->ops->outbox_stats(s, destination, out);
 }
+
+/* Patients */
 
 int mg_store_patient_find(struct mg_store *s, int64_t tenant_id,
 			  const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out)
 {
-	return s->patient_find(s, tenant_id, blind_index, id_out);
+	*id_out = 0;
+	return blind_index == NULL ? MG_ERR_INVALID
+				   : s->ops->patient_find(s, tenant_id, blind_index, id_out);
 }
 
 int mg_store_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
 				  mg_measurement_cb cb, void *arg)
 {
-	return s->patient_measurements(s, patient_id, limit, cb, arg);
+	return cb == NULL ? MG_ERR_INVALID
+			  : s->ops->patient_measurements(s, patient_id, limit, cb, arg);
 }
+
+/* Audit trail */
 
 int mg_store_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn,
 			  void *arg)
 {
-	return s->audit_append(s, rec, hash_fn, arg);
+	if (rec == NULL || hash_fn == NULL || !text_ends(rec->actor, sizeof(rec->actor)) ||
+	    !text_ends(rec->roles, sizeof(rec->roles)) ||
+	    !text_ends(rec->address, sizeof(rec->address)) ||
+	    !text_ends(rec->action, sizeof(rec->action)) ||
+	    !text_ends(rec->object, sizeof(rec->object)) ||
+	    !text_ends(rec->outcome, sizeof(rec->outcome)) ||
+	    !text_ends(rec->details, sizeof(rec->details)))
+		return MG_ERR_INVALID;
+	return s->ops->audit_append(s, rec, hash_fn, arg);
 }
 
 int mg_store_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_record_cb cb,
 			void *arg)
 {
-	return s->audit_list(s, f, cb, arg);
+	return cb == NULL ? MG_ERR_INVALID : s->ops->audit_list(s, f, cb, arg);
 }
+
+/* Detection state */
 
 int mg_store_user_address_seen(struct mg_store *s, int64_t id, const char *address, int64_t now_ms,
 			       bool *new_out, unsigned *known_out)
 {
-	return s->user_address_seen(s, id, address, now_ms, new_out, known_out);
+	int r = text_check(address, false, MG_ADDRESS_TEXT_MAX);
+
+	*new_out = false;
+	*known_out = 0;
+	return r != 0 ? r : s->ops->user_address_seen(s, id, address, now_ms, new_out, known_out);
 }
 
 int mg_store_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity,
 					int64_t window_ms, double *value_out,
 					int64_t *measured_ms_out)
 {
-	return s->measurement_previous_value(s, id, quantity, window_ms, value_out,
-					     measured_ms_out);
+	int r = first_error(window_ms < 0 ? MG_ERR_INVALID : 0,
+			    text_check(quantity, true, MG_QUANTITY_NAME_MAX));
+
+	*value_out = 0;
+	*measured_ms_out = 0;
+	return r != 0 ? r
+		      : s->ops->measurement_previous_value(s, id, quantity, window_ms, value_out,
+							   measured_ms_out);
 }
+
+/* Leases */
 
 int mg_store_lease_acquire(struct mg_store *s, const char *name, const char *holder, int64_t now_ms,
 			   int64_t ttl_ms)
 {
-	return s->lease_acquire(s, name, holder, now_ms, ttl_ms);
+	int r = first_error(ttl_ms <= 0 ? MG_ERR_INVALID : 0, text_check(name, true, MG_NAME_MAX));
+
+	r = first_error(r, text_check(holder, true, MG_NAME_MAX));
+	return r != 0 ? r : s->ops->lease_acquire(s, name, holder, now_ms, ttl_ms);
+}
+
+/* Alerts */
+
+static bool severity_ok(enum mg_alert_severity severity)
+{
+	return (unsigned)severity <= MG_SEVERITY_CRITICAL;
 }
 
 int mg_store_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms,
 			 int64_t *id_out, int64_t *count_out)
 {
-	return s->alert_raise(s, a, group_since_ms, id_out, count_out);
+	*id_out = 0;
+	*count_out = 0;
+	/* Each array holds its limit and a NUL: a text that does not end
+	 * inside it is not a text. */
+	if (a == NULL || a->kind[0] == '\0' || !severity_ok(a->severity) ||
+	    !text_ends(a->kind, sizeof(a->kind)) || !text_ends(a->subject, sizeof(a->subject)) ||
+	    !text_ends(a->summary, sizeof(a->summary)))
+		return MG_ERR_INVALID;
+	return s->ops->alert_raise(s, a, group_since_ms, id_out, count_out);
 }
 
 int mg_store_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out)
 {
-	return s->alert_get(s, id, out);
+	memset(out, 0, sizeof(*out));
+	return s->ops->alert_get(s, id, out);
 }
 
+/* f NULL lists every alert. */
 int mg_store_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb,
 			void *arg)
 {
-	return s->alert_list(s, f, cb, arg);
+	static const struct mg_alert_filter all = {.state = -1};
+
+	if (f == NULL)
+		f = &all;
+	if (cb == NULL || f->state < -1 || f->state > MG_ALERT_ACKNOWLEDGED)
+		return MG_ERR_INVALID;
+	return s->ops->alert_list(s, f, cb, arg);
 }
 
 int mg_store_alert_acknowledge(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms)
 {
-	return s->alert_acknowledge(s, id, user_id, now_ms);
+	return s->ops->alert_acknowledge(s, id, user_id, now_ms);
+}
+
+/* Incidents */
+
+static int entry_check(const char *kind, const char *text)
+{
+	return first_error(text_check(kind, true, MG_INCIDENT_KIND_MAX),
+			   text_check(text, false, MG_INCIDENT_TEXT_MAX));
 }
 
 int mg_store_incident_create(struct mg_store *s, const char *title, enum mg_alert_severity severity,
 			     int64_t user_id, int64_t now_ms, const int64_t *alert_ids,
 			     size_t nalerts, int64_t *id_out)
 {
-	return s->incident_create(s, title, severity, user_id, now_ms, alert_ids, nalerts, id_out);
+	int r = first_error(
+	    !severity_ok(severity) || (nalerts > 0 && alert_ids == NULL) ? MG_ERR_INVALID : 0,
+	    text_check(title, true, MG_INCIDENT_TITLE_MAX));
+
+	*id_out = 0;
+	return r != 0 ? r
+		      : s->ops->incident_create(s, title, severity, user_id, now_ms, alert_ids,
+						nalerts, id_out);
 }
 
 int mg_store_incident_get(struct mg_store *s, int64_t id, struct mg_incident *out)
 {
-	return s->incident_get(s, id, out);
+	memset(out, 0, sizeof(*out));
+	return s->ops->incident_get(s, id, out);
 }
 
 int mg_store_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg)
 {
-	return s->incident_list(s, cb, arg);
+	return cb == NULL ? MG_ERR_INVALID : s->ops->incident_list(s, cb, arg);
 }
 
 int mg_store_incident_link_alert(struct mg_store *s, int64_t id, int64_t alert_id, int64_t user_id,
 				 int64_t now_ms)
 {
-	return s->incident_link_alert(s, id, alert_id, user_id, now_ms);
+	return s->ops->incident_link_alert(s, id, alert_id, user_id, now_ms);
 }
 
 int mg_store_incident_set_status(struct mg_store *s, int64_t id, enum mg_incident_status st,
 				 int64_t user_id, int64_t now_ms, const char *text)
 {
-	return s->incident_set_status(s, id, st, user_id, now_ms, text);
+	int r = first_error((unsigned)st > MG_INCIDENT_CLOSED ? MG_ERR_INVALID : 0,
+			    entry_check("status", text));
+
+	return r != 0 ? r : s->ops->incident_set_status(s, id, st, user_id, now_ms, text);
 }
 
 int mg_store_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms,
 				const char *kind, const char *text)
 {
-	return s->incident_add_entry(s, id, user_id, now_ms, kind, text);
+	int r = entry_check(kind, text);
+
+	return r != 0 ? r : s->ops->incident_add_entry(s, id, user_id, now_ms, kind, text);
 }
 
 int mg_store_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb, void *arg)
 {
-	return s->incident_entries(s, id, cb, arg);
+	return cb == NULL ? MG_ERR_INVALID : s->ops->incident_entries(s, id, cb, arg);
 }

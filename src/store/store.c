@@ -4,16 +4,33 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "store/ops.h"
 #include "store/postgres/postgres.h"
 #include "store/sqlite/sqlite.h"
 
-int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **out,
-		  char *err, size_t errlen)
+/* A back end whose table lacks an op is refused before it opens: better
+ * not to start than to crash on the first call of the missing op. */
+static int ops_ready(const struct mg_store_ops *ops, char *err, size_t errlen)
+{
+	const char *missing;
+	int r = mg_store_ops_check(ops, &missing);
+
+	if (r != 0)
+		snprintf(err, errlen, "[storage] back end %s lacks the store operation %s",
+			 ops->name != NULL ? ops->name : "(unnamed)", missing);
+	return r;
+}
+
+int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **out, char *err,
+		  size_t errlen)
 {
 	char path[MG_PATH_MAX];
+	int r;
 
 	*out = NULL;
 	if (strcmp(cfg->storage_backend, "sqlite") == 0) {
+		if ((r = ops_ready(&mg_store_sqlite_ops, err, errlen)) != 0)
+			return r;
 		if (mg_config_path(cfg, cfg->storage_path, path, sizeof(path)) != 0) {
 			snprintf(err, errlen, "[storage] path too long");
 			return MG_ERR_LIMIT;
@@ -22,25 +39,23 @@ int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **ou
 	}
 	/* The database must exist: making one is the administrator's (or
 	 * tests/pg/pg-server.sh's) job, with the owner and locale it needs. */
-	if (strcmp(cfg->storage_backend, "postgresql") == 0)
+	if (strcmp(cfg->storage_backend, "postgresql") == 0) {
+		if ((r = ops_ready(&mg_store_postgres_ops, err, errlen)) != 0)
+			return r;
 		return mg_store_postgres_open(cfg->storage_conninfo, out, err, errlen);
+	}
 	snprintf(err, errlen, "[storage] backend %s is not available in this build",
 		 cfg->storage_backend);
 	return MG_ERR_CONFIG;
 }
 
-const char *mg_store_name(const struct mg_store *s)
-{
-	return s->name;
-}
-
 void mg_store_close(struct mg_store *s)
 {
 	if (s != NULL)
-		s->close(s);
+		s->ops->close(s);
 }
 
-static const char *const status_names[] = { "active", "blocked", "revoked" };
+static const char *const status_names[] = {"active", "blocked", "revoked"};
 
 const char *mg_device_status_name(enum mg_device_status st)
 {
@@ -66,7 +81,7 @@ static int name_index(const char *const *names, unsigned n, const char *text)
 	return MG_ERR_INVALID;
 }
 
-static const char *const severity_names[] = { "low", "medium", "high", "critical" };
+static const char *const severity_names[] = {"low", "medium", "high", "critical"};
 
 const char *mg_severity_name(enum mg_alert_severity sev)
 {
@@ -85,11 +100,12 @@ int mg_severity_parse(const char *text, enum mg_alert_severity *out)
 
 const char *mg_alert_state_name(enum mg_alert_state st)
 {
-	return st == MG_ALERT_OPEN ? "open" : st == MG_ALERT_ACKNOWLEDGED ? "acknowledged"
-									   : "unknown";
+	return st == MG_ALERT_OPEN           ? "open"
+	       : st == MG_ALERT_ACKNOWLEDGED ? "acknowledged"
+					     : "unknown";
 }
 
-static const char *const incident_names[] = { "open", "responding", "recovering", "closed" };
+static const char *const incident_names[] = {"open", "responding", "recovering", "closed"};
 
 const char *mg_incident_status_name(enum mg_incident_status st)
 {

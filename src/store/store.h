@@ -1,8 +1,11 @@
 /* The store: one interface, chosen by name, with a back end per database
- * (SQLite and PostgreSQL). Nothing outside src/store/ includes a
- * database header. Every function is safe to call from any thread and
- * returns 0 or a negative MG_ERR_*. Patient identifiers reach the store
- * only sealed and as a blind index: the store never sees clear text. */
+ * (SQLite and PostgreSQL) behind the front functions mg_store_*() below,
+ * which check arguments once and call the back end's const ops table
+ * (store/ops.h, inside the store only). Nothing outside src/store/
+ * includes a database header. Every function is safe to call from any
+ * thread and returns 0 or a negative MG_ERR_*. Patient identifiers reach
+ * the store only sealed and as a blind index: the store never sees clear
+ * text. How it works: docs/internals/store.md. */
 #ifndef MG_STORE_STORE_H
 #define MG_STORE_STORE_H
 
@@ -235,243 +238,40 @@ typedef int (*mg_user_cb)(const struct mg_user *u, void *arg);
 typedef int (*mg_tenant_cb)(const struct mg_tenant *t, void *arg);
 typedef int (*mg_measurement_cb)(const struct mg_measurement_row *row, void *arg);
 
-struct mg_store {
-	const char *name;	/* "sqlite" or "postgresql" */
+/* A store (opaque): one back end behind the front functions below. */
+struct mg_store;
 
-	/* Bring the schema to the newest version; *version_out gets it. */
-	int (*migrate)(struct mg_store *s, int *version_out);
+/* The front: every caller goes through these. Each checks its arguments
+ * once, the same way for both back ends, then calls the back end.
+ *
+ * Errors, the one convention of the whole interface:
+ *   MG_ERR_INVALID  an argument that no size would make right: NULL where
+ *                   one is required, an empty name, kind or title, an enum
+ *                   out of range, unknown role bits, a negative window or
+ *                   time to live, a count > 0 with a NULL array, a text not
+ *                   ended within its array;
+ *   MG_ERR_LIMIT    right in kind but too big: a text longer than its
+ *                   MG_*_MAX, a count above its maximum, an output buffer
+ *                   too small for the value;
+ *   MG_ERR_NOT_FOUND also for a look-up by a key longer than such keys can
+ *                   be (nothing that long was ever stored).
+ * MG_ERR_INVALID is checked before MG_ERR_LIMIT. A refused call changes
+ * nothing and leaves its outputs cleared, as every call does on entry.
+ * Beyond these: MG_ERR_NOT_FOUND (no such row), MG_ERR_EXISTS (a unique
+ * name or key taken), MG_ERR_BUSY (in use, or a lock held elsewhere),
+ * MG_ERR_STORE (the database failed). */
 
-	int (*tenant_create)(struct mg_store *s, const char *name,
-			     const unsigned char *wrapped_key, int64_t *id_out);
-	int (*tenant_by_name)(struct mg_store *s, const char *name, struct mg_tenant *out);
-	int (*tenant_by_id)(struct mg_store *s, int64_t id, struct mg_tenant *out);
+/* "sqlite" or "postgresql". */
+const char *mg_store_name(const struct mg_store *s);
 
-	/* Tenants beyond create and look-up: list in id order, rename (a
-	 * taken name is MG_ERR_EXISTS), usage counts, delete (MG_ERR_BUSY
-	 * while anything still refers to it). */
-	int (*tenant_list)(struct mg_store *s, mg_tenant_cb cb, void *arg);
-	int (*tenant_rename)(struct mg_store *s, int64_t id, const char *name);
-	int (*tenant_usage)(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
-	int (*tenant_delete)(struct mg_store *s, int64_t id);
-
-	/* Accounts. A taken name is MG_ERR_EXISTS; tenant ids that do not
-	 * exist are MG_ERR_NOT_FOUND. */
-	int (*user_create)(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);
-	int (*user_by_name)(struct mg_store *s, const char *name, struct mg_user *out);
-	int (*user_by_id)(struct mg_store *s, int64_t id, struct mg_user *out);
-	int (*user_list)(struct mg_store *s, mg_user_cb cb, void *arg);
-	int (*user_update_profile)(struct mg_store *s, int64_t id, const char *display_name,
-				   const char *email, bool disabled);
-	/* Replace roles and tenant memberships in one transaction. */
-	int (*user_set_access)(struct mg_store *s, int64_t id, unsigned roles,
-			       const int64_t *tenants, size_t ntenants);
-	/* Set a new password hash; clears failures and the lock. */
-	int (*user_set_password)(struct mg_store *s, int64_t id, const char *hash,
-				 bool must_change, int64_t now_ms);
-	int (*user_delete)(struct mg_store *s, int64_t id);
-	/* Count a failed login atomically; *failures_out gets the new count. */
-	int (*user_login_failed)(struct mg_store *s, int64_t id, unsigned *failures_out);
-	/* Lock until locked_until_ms (0 unlocks), with lockouts in a row. */
-	int (*user_set_lock)(struct mg_store *s, int64_t id, int64_t locked_until_ms,
-			     unsigned lockouts);
-	/* A successful login: failures and lockouts back to 0. */
-	int (*user_login_succeeded)(struct mg_store *s, int64_t id);
-
-	/* Second factor. totp_set_pending stores a sealed secret awaiting its
-	 * first code; totp_activate moves it to active with that code's step;
-	 * totp_clear removes both and the recovery codes. totp_use_step
-	 * accepts step only if it is later than the last accepted one
-	 * (MG_ERR_DENIED otherwise), atomically, so a code works once. */
-	int (*totp_set_pending)(struct mg_store *s, int64_t id, const unsigned char *sealed,
-				size_t len);
-	int (*totp_activate)(struct mg_store *s, int64_t id, int64_t step);
-	int (*totp_clear)(struct mg_store *s, int64_t id);
-	int (*totp_use_step)(struct mg_store *s, int64_t id, int64_t step);
-	/* Replace the account's recovery codes by n keyed hashes. */
-	int (*recovery_codes_set)(struct mg_store *s, int64_t id,
-				  const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n);
-	/* Use one: 0, or MG_ERR_NOT_FOUND if unknown or used before. */
-	int (*recovery_code_use)(struct mg_store *s, int64_t id,
-				 const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms);
-	int (*recovery_codes_left)(struct mg_store *s, int64_t id, unsigned *left_out);
-
-	/* Sessions, known by a keyed hash of the cookie value. session_get
-	 * fills out and sets its last_seen to now_ms; for a session past
-	 * expires_ms or idle since before now_ms - idle_ms it deletes it and
-	 * answers MG_ERR_EXPIRED with only out->user_id and out->address set
-	 * (so the timeout can be audited); MG_ERR_NOT_FOUND for an unknown
-	 * one. session_sweep deletes up to MG_SESSION_SWEEP_MAX expired
-	 * sessions and then calls cb for each (idle: it timed out for
-	 * inactivity, else its lifetime ended); cb may use the store. */
-	int (*session_create)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			      const struct mg_session *session);
-	int (*session_get)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			   int64_t now_ms, int64_t idle_ms, struct mg_session *out);
-	int (*session_sweep)(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
-			     mg_session_expired_cb cb, void *arg);
-	int (*session_delete)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES]);
-	int (*session_delete_user)(struct mg_store *s, int64_t user_id);
-
-	/* Failed logins from one address within a window: count one more
-	 * (a window older than window_ms starts again) and return the count;
-	 * or just read it. */
-	int (*address_failed)(struct mg_store *s, const char *address, int64_t now_ms,
-			      int64_t window_ms, unsigned *count_out);
-	int (*address_failures)(struct mg_store *s, const char *address, int64_t now_ms,
-				int64_t window_ms, unsigned *count_out);
-
-	/* Password reset tokens: single use, MG_ERR_NOT_FOUND when unknown,
-	 * used or expired; reset_consume marks it used and gives the user. */
-	int (*reset_create)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			    int64_t user_id, int64_t now_ms, int64_t expires_ms);
-	int (*reset_consume)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			     int64_t now_ms, int64_t *user_id_out);
-
-	/* Run-time settings; MG_ERR_NOT_FOUND if never set. */
-	int (*setting_get)(struct mg_store *s, const char *name, char *value, size_t valuelen);
-	int (*setting_set)(struct mg_store *s, const char *name, const char *value);
-
-	int (*token_create)(struct mg_store *s, int64_t tenant_id, const char *device_name,
-			    const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
-			    int64_t *id_out);
-	/* The token with this hash if unused and unexpired at now_ms, else
-	 * MG_ERR_NOT_FOUND (also for used and expired ones: callers say the
-	 * same to the client in every case). */
-	int (*token_find)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			  int64_t now_ms, struct mg_enrol_token *out);
-	/* In one transaction: mark the token used (it must still be unused and
-	 * unexpired, else MG_ERR_NOT_FOUND) and create device d (id, status
-	 * and created_ms are set here). */
-	int (*device_enrol)(struct mg_store *s, int64_t token_id, int64_t now_ms,
-			    struct mg_device *d);
-
-	int (*device_by_fingerprint)(struct mg_store *s, const char *fingerprint,
-				     struct mg_device *out);
-	int (*device_by_id)(struct mg_store *s, int64_t id, struct mg_device *out);
-	int (*device_set_status)(struct mg_store *s, int64_t id, enum mg_device_status st);
-	/* Record the firmware version the device reports (MG_FIRMWARE_MAX). */
-	int (*device_set_firmware)(struct mg_store *s, int64_t id, const char *firmware);
-	/* Move a device to another tenant (its future measurements go there). */
-	int (*device_set_tenant)(struct mg_store *s, int64_t id, int64_t tenant_id);
-	/* Every device of tenant_id (0 = all), in id order. A callback
-	 * returning non-zero stops the walk and is returned. */
-	int (*device_list)(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg);
-
-	/* Store n measurements in one durable transaction (group commit).
-	 * Each item gets its own result; a measurement whose (device,
-	 * device_mid) exists is not stored again: its earlier id comes back
-	 * with duplicate set. Returns 0 if the transaction committed (then
-	 * every item with result 0 is durable), < 0 if it did not (then no
-	 * item is stored). */
-	int (*measurement_put_batch)(struct mg_store *s, struct mg_measurement_put *const *items,
-				     size_t n);
-	/* Measurements of tenant_id (0 = all) with id > after_id, oldest
-	 * first, at most limit of them. */
-	int (*measurement_list)(struct mg_store *s, int64_t tenant_id, int64_t after_id,
-				size_t limit, mg_measurement_cb cb, void *arg);
-	int (*measurement_count)(struct mg_store *s, int64_t tenant_id, int64_t *count_out);
-
-	/* The outbox. outbox_claim leases up to max claimable rows of
-	 * destination (pending, due at now_ms, not leased, and the oldest
-	 * pending row of their patient) until now_ms + lease_ms; *n gets the
-	 * count. The others settle a claimed row: delivered; retry at
-	 * next_ms with the error; dead (rejected for good). outbox_resend
-	 * makes dead rows (id 0: all of destination) pending again. */
-	int (*outbox_claim)(struct mg_store *s, const char *destination, int64_t now_ms,
-			    int64_t lease_ms, struct mg_outbox_item *items, size_t max, size_t *n);
-	int (*outbox_delivered)(struct mg_store *s, int64_t id, int64_t now_ms);
-	int (*outbox_retry)(struct mg_store *s, int64_t id, int64_t next_ms, const char *error);
-	int (*outbox_dead)(struct mg_store *s, int64_t id, int64_t now_ms, const char *error);
-	int (*outbox_resend)(struct mg_store *s, const char *destination, int64_t id,
-			     int64_t now_ms, int64_t *count_out);
-	int (*outbox_stats)(struct mg_store *s, const char *destination,
-			    struct mg_outbox_stats *out);
-
-	/* The patient of tenant_id with this blind index: its row id, or
-	 * MG_ERR_NOT_FOUND. */
-	int (*patient_find)(struct mg_store *s, int64_t tenant_id,
-			    const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out);
-	/* The measurements of one patient, oldest measured first, at most
-	 * limit. */
-	int (*patient_measurements)(struct mg_store *s, int64_t patient_id, size_t limit,
-				    mg_measurement_cb cb, void *arg);
-
-	/* The audit trail (src/audit/, records in audit/record.h). The store
-	 * stays crypto-free: audit_append takes the hash as a callback.
-	 * audit_append reads the chain's head (the highest seq and its hash)
-	 * and inserts rec as seq + 1 in ONE write transaction, calling
-	 * hash_fn(arg, rec) in between with rec->seq and rec->prev_hash set,
-	 * so concurrent appenders (threads, gateways sharing one database)
-	 * never fork the chain. On success rec holds seq, prev_hash, hash.
-	 * audit_list walks the records that f selects (NULL: all) in seq
-	 * order, reading altered rows as rec->malformed rather than failing. */
-	int (*audit_append)(struct mg_store *s, struct mg_audit_record *rec,
-			    mg_audit_hash_fn hash_fn, void *arg);
-	int (*audit_list)(struct mg_store *s, const struct mg_audit_filter *f,
-			  mg_audit_record_cb cb, void *arg);
-
-	/* Detection state. user_address_seen records that account id signed
-	 * in from address; *new_out says whether it had not before, and
-	 * *known_out how many addresses it had before this one.
-	 * measurement_previous_value finds, for the patient of measurement
-	 * id, the latest other measurement of quantity measured in the
-	 * window_ms before it: its value and measured time, or
-	 * MG_ERR_NOT_FOUND. */
-	int (*user_address_seen)(struct mg_store *s, int64_t id, const char *address,
-				 int64_t now_ms, bool *new_out, unsigned *known_out);
-	int (*measurement_previous_value)(struct mg_store *s, int64_t id, const char *quantity,
-					  int64_t window_ms, double *value_out,
-					  int64_t *measured_ms_out);
-
-	/* A lease on a named job (the audit exporter, the detector's scans),
-	 * so that of several gateways on one database one does it at a time:
-	 * 0 if holder holds it now, until now_ms + ttl_ms; MG_ERR_BUSY while
-	 * another holder's lease runs. */
-	int (*lease_acquire)(struct mg_store *s, const char *name, const char *holder,
-			     int64_t now_ms, int64_t ttl_ms);
-
-	/* Alerts. alert_raise groups: if an open alert of a->kind and
-	 * a->subject was last seen at or after group_since_ms, its count
-	 * grows by one, last_ms becomes a->last_ms, its summary a->summary
-	 * and its severity the higher of both; otherwise a new alert is made
-	 * (first_ms = last_ms = a->last_ms, count 1). *id_out and *count_out
-	 * (1: new) tell which. alert_acknowledge is MG_ERR_NOT_FOUND for an
-	 * unknown id and 0 (no change) for one acknowledged before. */
-	int (*alert_raise)(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms,
-			   int64_t *id_out, int64_t *count_out);
-	int (*alert_get)(struct mg_store *s, int64_t id, struct mg_alert *out);
-	int (*alert_list)(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb,
-			  void *arg);
-	int (*alert_acknowledge)(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms);
-
-	/* Incidents. incident_create makes one (status open) with the alerts
-	 * listed linked to it and an "opened" entry, in one transaction: an
-	 * unknown alert is MG_ERR_NOT_FOUND, one in another incident
-	 * MG_ERR_EXISTS, and then nothing is made. incident_link_alert adds
-	 * one later (same errors). incident_set_status changes the status
-	 * (closed_ms set when closed, cleared when reopened) and adds a
-	 * "status" entry with text; incident_add_entry adds any other entry.
-	 * Lists: incidents newest first; entries in time order. */
-	int (*incident_create)(struct mg_store *s, const char *title,
-			       enum mg_alert_severity severity, int64_t user_id, int64_t now_ms,
-			       const int64_t *alert_ids, size_t nalerts, int64_t *id_out);
-	int (*incident_get)(struct mg_store *s, int64_t id, struct mg_incident *out);
-	int (*incident_list)(struct mg_store *s, mg_incident_cb cb, void *arg);
-	int (*incident_link_alert)(struct mg_store *s, int64_t id, int64_t alert_id,
-				   int64_t user_id, int64_t now_ms);
-	int (*incident_set_status)(struct mg_store *s, int64_t id, enum mg_incident_status st,
-				   int64_t user_id, int64_t now_ms, const char *text);
-	int (*incident_add_entry)(struct mg_store *s, int64_t id, int64_t user_id,
-				  int64_t now_ms, const char *kind, const char *text);
-	int (*incident_entries)(struct mg_store *s, int64_t id, mg_incident_entry_cb cb,
-				void *arg);
-
-	void (*close)(struct mg_store *s);
-};
-
-/* The front: every caller goes through these; each validates its
- * arguments once, then calls the back end. Contracts: the ops above. */
+/* Bring the schema to the newest version; *version_out gets it. */
 int mg_store_migrate(struct mg_store *s, int *version_out);
+
+/* Tenants. name: 1 to MG_NAME_MAX bytes; a taken one is MG_ERR_EXISTS.
+ * wrapped_key: MG_WRAPPED_KEY_BYTES. tenant_list walks them in id order;
+ * a callback returning non-zero stops it and is returned (so for every
+ * walk below). tenant_usage counts what still refers to the tenant;
+ * tenant_delete is MG_ERR_BUSY while anything does. */
 int mg_store_tenant_create(struct mg_store *s, const char *name,
 			   const unsigned char *wrapped_key, int64_t *id_out);
 int mg_store_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out);
@@ -480,6 +280,19 @@ int mg_store_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg);
 int mg_store_tenant_rename(struct mg_store *s, int64_t id, const char *name);
 int mg_store_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
 int mg_store_tenant_delete(struct mg_store *s, int64_t id);
+
+/* Accounts. A taken name is MG_ERR_EXISTS; tenant ids that do not exist
+ * are MG_ERR_NOT_FOUND (and nothing changes). Names up to MG_NAME_MAX,
+ * display names MG_NAME_MAX, e-mail MG_EMAIL_MAX (NULL in user_create
+ * means ""; user_update_profile takes "" to clear, there is no
+ * "unchanged"), password hashes MG_PASSWORD_HASH_TEXT - 1 and not empty;
+ * roles are enum mg_role bits, at most MG_USER_TENANTS_MAX tenants.
+ * user_set_access replaces roles and tenant memberships in one
+ * transaction. user_set_password clears failures and the lock.
+ * user_login_failed counts a failed login atomically (*failures_out gets
+ * the new count); user_set_lock locks until locked_until_ms (0 unlocks)
+ * with lockouts in a row; user_login_succeeded sets failures and
+ * lockouts back to 0. */
 int mg_store_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);
 int mg_store_user_by_name(struct mg_store *s, const char *name, struct mg_user *out);
 int mg_store_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out);
@@ -495,6 +308,15 @@ int mg_store_user_login_failed(struct mg_store *s, int64_t id, unsigned *failure
 int mg_store_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms,
 			   unsigned lockouts);
 int mg_store_user_login_succeeded(struct mg_store *s, int64_t id);
+
+/* Second factor. totp_set_pending stores a sealed secret (1 to
+ * MG_TOTP_SEALED_MAX bytes) awaiting its first code; totp_activate moves
+ * it to active with that code's step; totp_clear removes both and the
+ * recovery codes. totp_use_step accepts step only if it is later than the
+ * last accepted one (MG_ERR_DENIED otherwise), atomically, so a code works
+ * once. recovery_codes_set replaces the account's recovery codes by n
+ * (at most MG_RECOVERY_CODES) keyed hashes; recovery_code_use uses one:
+ * 0, or MG_ERR_NOT_FOUND if unknown or used before. */
 int mg_store_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed,
 			      size_t len);
 int mg_store_totp_activate(struct mg_store *s, int64_t id, int64_t step);
@@ -505,6 +327,16 @@ int mg_store_recovery_codes_set(struct mg_store *s, int64_t id,
 int mg_store_recovery_code_use(struct mg_store *s, int64_t id,
 			       const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms);
 int mg_store_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_out);
+
+/* Sessions, known by a keyed hash of the cookie value. session_create
+ * needs csrf and address ended within their arrays. session_get fills
+ * out and sets its last_seen to now_ms; for a session past expires_ms or
+ * idle since before now_ms - idle_ms it deletes it and answers
+ * MG_ERR_EXPIRED with only out->user_id and out->address set (so the
+ * timeout can be audited); MG_ERR_NOT_FOUND for an unknown one.
+ * session_sweep deletes up to MG_SESSION_SWEEP_MAX expired sessions and
+ * then calls cb for each (idle: it timed out for inactivity, else its
+ * lifetime ended); cb may use the store. idle_ms must not be negative. */
 int mg_store_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			    const struct mg_session *session);
 int mg_store_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
@@ -513,21 +345,47 @@ int mg_store_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
 			   mg_session_expired_cb cb, void *arg);
 int mg_store_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES]);
 int mg_store_session_delete_user(struct mg_store *s, int64_t user_id);
+
+/* Failed logins from one address (MG_ADDRESS_TEXT_MAX) within a window:
+ * count one more (a window older than window_ms starts again) and return
+ * the count; or just read it (0 for an address without failures). */
 int mg_store_address_failed(struct mg_store *s, const char *address, int64_t now_ms,
 			    int64_t window_ms, unsigned *count_out);
 int mg_store_address_failures(struct mg_store *s, const char *address, int64_t now_ms,
 			      int64_t window_ms, unsigned *count_out);
+
+/* Password reset tokens: single use, MG_ERR_NOT_FOUND when unknown, used
+ * or expired; reset_consume marks it used and gives the user. */
 int mg_store_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			  int64_t user_id, int64_t now_ms, int64_t expires_ms);
 int mg_store_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			   int64_t now_ms, int64_t *user_id_out);
+
+/* Run-time settings: names up to MG_NAME_MAX, values up to
+ * MG_SETTING_VALUE_MAX. setting_get is MG_ERR_NOT_FOUND if never set and
+ * MG_ERR_LIMIT if the value does not fit valuelen (value is then ""). */
 int mg_store_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen);
 int mg_store_setting_set(struct mg_store *s, const char *name, const char *value);
+
+/* Enrolment tokens. token_create: device_name 1 to MG_NAME_MAX bytes.
+ * token_find gives the token with this hash if unused and unexpired at
+ * now_ms, else MG_ERR_NOT_FOUND (also for used and expired ones: callers
+ * say the same to the client in every case). */
 int mg_store_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
 			  const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
 			  int64_t *id_out);
 int mg_store_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			int64_t now_ms, struct mg_enrol_token *out);
+
+/* Devices. device_enrol, in one transaction, marks the token used (it
+ * must still be unused and unexpired, else MG_ERR_NOT_FOUND) and creates
+ * device d (its texts ended within their arrays, name and fingerprint not
+ * empty; id, status and created_ms are set here). device_set_status
+ * leaves a revoked device revoked (MG_ERR_NOT_FOUND). device_set_firmware
+ * records the version the device reports (MG_FIRMWARE_MAX).
+ * device_set_tenant moves a device to another tenant (its future
+ * measurements go there). device_list walks every device of tenant_id
+ * (0 = all) in id order. */
 int mg_store_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms,
 			  struct mg_device *d);
 int mg_store_device_by_fingerprint(struct mg_store *s, const char *fingerprint,
@@ -537,11 +395,27 @@ int mg_store_device_set_status(struct mg_store *s, int64_t id, enum mg_device_st
 int mg_store_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware);
 int mg_store_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id);
 int mg_store_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg);
+
+/* Measurements. put_batch stores n measurements in one durable
+ * transaction (group commit). Each item gets its own result; a
+ * measurement whose (device, device_mid) exists is not stored again: its
+ * earlier id comes back with duplicate set. Returns 0 if the transaction
+ * committed (then every item with result 0 is durable), < 0 if it did not
+ * (then no item is stored). measurement_list walks the measurements of
+ * tenant_id (0 = all) with id > after_id, oldest first, at most limit. */
 int mg_store_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items,
 				   size_t n);
 int mg_store_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id,
 			      size_t limit, mg_measurement_cb cb, void *arg);
 int mg_store_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out);
+
+/* The outbox. outbox_claim leases up to max claimable rows of
+ * destination (pending, due at now_ms, not leased, and the oldest pending
+ * row of their patient) until now_ms + lease_ms; *n gets the count. The
+ * others settle a claimed row: delivered; retry at next_ms with the error;
+ * dead (rejected for good); error texts are kept to MG_OUTBOX_ERROR_MAX.
+ * outbox_resend makes dead rows (id 0: all of destination) pending
+ * again. */
 int mg_store_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms,
 			  int64_t lease_ms, struct mg_outbox_item *items, size_t max,
 			  size_t *n);
@@ -552,28 +426,77 @@ int mg_store_outbox_resend(struct mg_store *s, const char *destination, int64_t 
 			   int64_t now_ms, int64_t *count_out);
 int mg_store_outbox_stats(struct mg_store *s, const char *destination,
 			  struct mg_outbox_stats *out);
+
+/* Patients. patient_find gives the row id of the patient of tenant_id
+ * with this blind index, or MG_ERR_NOT_FOUND. patient_measurements walks
+ * a patient's measurements, oldest measured first, at most limit. */
 int mg_store_patient_find(struct mg_store *s, int64_t tenant_id,
 			  const unsigned char blind_index[MG_BLIND_INDEX_BYTES],
 			  int64_t *id_out);
 int mg_store_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
 				  mg_measurement_cb cb, void *arg);
+
+/* The audit trail (src/audit/, records in model/audit_record.h). The
+ * store stays crypto-free: audit_append takes the hash as a callback. It
+ * reads the chain's head (the highest seq and its hash) and inserts rec as
+ * seq + 1 in ONE write transaction, calling hash_fn(arg, rec) in between
+ * with rec->seq and rec->prev_hash set, so concurrent appenders (threads,
+ * gateways sharing one database) never fork the chain. On success rec
+ * holds seq, prev_hash, hash. audit_list walks the records that f selects
+ * (NULL: all) in seq order, reading altered rows as rec->malformed rather
+ * than failing. */
 int mg_store_audit_append(struct mg_store *s, struct mg_audit_record *rec,
 			  mg_audit_hash_fn hash_fn, void *arg);
 int mg_store_audit_list(struct mg_store *s, const struct mg_audit_filter *f,
 			mg_audit_record_cb cb, void *arg);
+
+/* Detection state. user_address_seen records that account id signed in
+ * from address (MG_ADDRESS_TEXT_MAX); *new_out says whether it had not
+ * before, and *known_out how many addresses it had before this one.
+ * measurement_previous_value finds, for the patient of measurement id,
+ * the latest other measurement of quantity (MG_QUANTITY_NAME_MAX)
+ * measured in the window_ms before it: its value and measured time, or
+ * MG_ERR_NOT_FOUND. */
 int mg_store_user_address_seen(struct mg_store *s, int64_t id, const char *address,
 			       int64_t now_ms, bool *new_out, unsigned *known_out);
 int mg_store_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity,
 					int64_t window_ms, double *value_out,
 					int64_t *measured_ms_out);
+
+/* A lease on a named job (the audit exporter, the detector's scans), so
+ * that of several gateways on one database one does it at a time: 0 if
+ * holder holds it now, until now_ms + ttl_ms (> 0); MG_ERR_BUSY while
+ * another holder's lease runs. name and holder: 1 to MG_NAME_MAX bytes. */
 int mg_store_lease_acquire(struct mg_store *s, const char *name, const char *holder,
 			   int64_t now_ms, int64_t ttl_ms);
+
+/* Alerts. alert_raise groups: if an open alert of a->kind and a->subject
+ * was last seen at or after group_since_ms, its count grows by one,
+ * last_ms becomes a->last_ms, its summary a->summary and its severity the
+ * higher of both; otherwise a new alert is made (first_ms = last_ms =
+ * a->last_ms, count 1). *id_out and *count_out (1: new) tell which. The
+ * kind must not be empty; kind, subject and summary must end within
+ * MG_ALERT_KIND_MAX, MG_ALERT_SUBJECT_MAX, MG_ALERT_SUMMARY_MAX.
+ * alert_list walks the alerts f selects (NULL: all), newest last_ms
+ * first. alert_acknowledge is MG_ERR_NOT_FOUND for an unknown id and 0
+ * (no change) for one acknowledged before. */
 int mg_store_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms,
 			 int64_t *id_out, int64_t *count_out);
 int mg_store_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out);
 int mg_store_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb,
 			void *arg);
 int mg_store_alert_acknowledge(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms);
+
+/* Incidents. incident_create makes one (status open; title 1 to
+ * MG_INCIDENT_TITLE_MAX bytes) with the alerts listed linked to it and an
+ * "opened" entry, in one transaction: an unknown alert is
+ * MG_ERR_NOT_FOUND, one in another incident MG_ERR_EXISTS, and then
+ * nothing is made. incident_link_alert adds one later (same errors).
+ * incident_set_status changes the status (closed_ms set when closed,
+ * cleared when reopened) and adds a "status" entry with text;
+ * incident_add_entry adds any other entry (kind 1 to
+ * MG_INCIDENT_KIND_MAX, text up to MG_INCIDENT_TEXT_MAX bytes). Lists:
+ * incidents newest first; entries in time order. */
 int mg_store_incident_create(struct mg_store *s, const char *title,
 			     enum mg_alert_severity severity, int64_t user_id, int64_t now_ms,
 			     const int64_t *alert_ids, size_t nalerts, int64_t *id_out);
@@ -590,13 +513,11 @@ int mg_store_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_
 
 /* Open the back end that cfg names (creating an empty database file for
  * SQLite if create is set). *out is the caller's (mg_store_close).
- * On failure err names the reason. */
+ * On failure err names the reason; a back end whose ops table lacks an op
+ * is refused (MG_ERR_STORE, err naming the op). */
 int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **out,
 		  char *err, size_t errlen);
 void mg_store_close(struct mg_store *s);
-
-/* The back end's name: "sqlite" or "postgresql". */
-const char *mg_store_name(const struct mg_store *s);
 
 const char *mg_device_status_name(enum mg_device_status st);
 /* "low", "medium", "high", "critical"; parse answers MG_ERR_INVALID. */

@@ -154,7 +154,7 @@ static inline int64_t store_device(struct store_fixture *f, int64_t tenant, unsi
 
 static inline bool store_on_sqlite(const struct store_fixture *f)
 {
-	return strcmp(f->store->name, "sqlite") == 0;
+	return strcmp(mg_store_name(f->store), "sqlite") == 0;
 }
 
 /* Run sql with ?1 = arg on the store through a connection of the test's

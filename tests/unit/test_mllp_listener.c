@@ -38,6 +38,7 @@
 #include "hl7/hl7.h"
 #include "ingest/mllp_listener.h"
 #include "ingest/writer.h"
+#include "store/ops.h"
 #include "store/store.h"
 #include "tls/ca.h"
 #include "tls/profile.h"
@@ -72,9 +73,21 @@ struct fixture {
 	struct mg_mllp_listener *listener;
 	unsigned port;
 	int (*real_put)(struct mg_store *s, struct mg_measurement_put *const *items, size_t n);
+	const struct mg_store_ops *real_ops;
+	struct mg_store_ops faulty_ops;	/* the real table with another put */
 };
 
 static struct fixture *fx;
+
+/* Fault injection: the store's ops table with put instead of its
+ * measurement_put_batch (the real table is const), or the real one. */
+static void store_put_with(int (*put)(struct mg_store *s, struct mg_measurement_put *const *items,
+				      size_t n))
+{
+	fx->faulty_ops = *fx->real_ops;
+	fx->faulty_ops.measurement_put_batch = put;
+	fx->gw.store->ops = put == fx->real_put ? fx->real_ops : &fx->faulty_ops;
+}
 
 /* ---- set-up ---- */
 
@@ -187,7 +200,8 @@ static int group_setup(void **state)
 	if (mg_store_open(&fx->cfg, true, &fx->gw.store, err, sizeof(err)) != 0 ||
 	    mg_store_migrate(fx->gw.store, &version) != 0)
 		return -1;
-	fx->real_put = fx->gw.store->measurement_put_batch;
+	fx->real_ops = fx->gw.store->ops;
+	fx->real_put = fx->real_ops->measurement_put_batch;
 	snprintf(path, sizeof(path), "%s/master.key", fx->dir);
 	if (mg_master_key_create(path) != 0 || mg_master_key_load(path, &mk) != 0 ||
 	    mg_keyring_new(mk, &fx->gw.keys) != 0 ||
@@ -295,7 +309,7 @@ static int test_teardown(void **state)
 	(void)state;
 	mg_mllp_listener_stop(fx->listener);
 	fx->listener = NULL;
-	fx->gw.store->measurement_put_batch = fx->real_put;
+	store_put_with(fx->real_put);
 	return 0;
 }
 
@@ -692,10 +706,10 @@ static void test_store_failure_answers_ae(void **state)
 	int64_t before = stored_count();
 
 	(void)state;
-	fx->gw.store->measurement_put_batch = put_fails;
+	store_put_with(put_fails);
 	assert_int_equal(client_open(&c, &fx->good), 0);
 	exchange(&c, oru("E-1", "188736", "72.4"), "AE", "E-1", "207^");
-	fx->gw.store->measurement_put_batch = fx->real_put;
+	store_put_with(fx->real_put);
 	exchange(&c, oru("E-1", "188736", "72.4"), "AA", "E-1", NULL);
 	assert_int_equal(stored_count(), before + 1);
 	client_close(&c);
@@ -755,7 +769,7 @@ static void test_stop_answers_in_flight(void **state)
 	assert_int_equal(client_open(&idle, &fx->good), 0);
 	assert_int_equal(client_open(&c, &fx->good), 0);
 	atomic_store(&slow_puts, 0);
-	fx->gw.store->measurement_put_batch = put_slowly;
+	store_put_with(put_slowly);
 	client_send_framed(&c, oru("S-1", "188736", "72.4"));
 	/* Stop once the writer is committing the message. */
 	for (int i = 0; i < CLIENT_WAIT_MS / 5 && atomic_load(&slow_puts) == 0; i++)

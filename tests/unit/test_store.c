@@ -99,6 +99,11 @@ static void test_tokens(void **state)
 	struct mg_device d;
 	int64_t now = mg_now_ms(), id;
 
+	memset(&d, 0, sizeof(d));
+	d.tenant_id = f->tenant;
+	snprintf(d.name, sizeof(d.name), "bp");
+	snprintf(d.cert_fingerprint, sizeof(d.cert_fingerprint), "%064d", 2);
+	snprintf(d.cert_serial, sizeof(d.cert_serial), "02");
 	assert_int_equal(mg_store_token_create(f->store, f->tenant, "bp", hash, now + 60000, &id), 0);
 	assert_int_equal(mg_store_token_find(f->store, hash, now, &tok), 0);
 	assert_string_equal(tok.device_name, "bp");
@@ -106,11 +111,6 @@ static void test_tokens(void **state)
 	assert_int_equal(mg_store_token_find(f->store, expired, now, &tok), MG_ERR_NOT_FOUND);
 	assert_int_equal(mg_store_device_enrol(f->store, id, now, &d), MG_ERR_NOT_FOUND);
 
-	memset(&d, 0, sizeof(d));
-	d.tenant_id = f->tenant;
-	snprintf(d.name, sizeof(d.name), "bp");
-	snprintf(d.cert_fingerprint, sizeof(d.cert_fingerprint), "%064d", 2);
-	snprintf(d.cert_serial, sizeof(d.cert_serial), "02");
 	assert_int_equal(mg_store_token_find(f->store, hash, now, &tok), 0);
 	assert_int_equal(mg_store_device_enrol(f->store, tok.id, now, &d), 0);
 	assert_int_equal(d.status, MG_DEVICE_ACTIVE);

@@ -219,7 +219,7 @@ static void test_tenant_crypto_erase(void **state)
 	unsigned char wrapped[MG_WRAPPED_KEY_BYTES];
 	int64_t id;
 
-	if (strcmp(db->name, "sqlite") != 0)
+	if (!store_on_sqlite(f))
 		skip();
 	for (size_t i = 0; i < sizeof(wrapped); i++)
 		wrapped[i] = (unsigned char)(0xa5 ^ (i * 7));

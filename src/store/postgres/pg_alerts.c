@@ -34,30 +34,14 @@ static const char acknowledge_sql[] =
 	" WHERE id = $1 AND state = 0";
 static const char exists_sql[] = "SELECT 1 FROM alerts WHERE id = $1";
 
-static int alert_check(const struct mg_alert *a)
+int pg_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms,
+		   int64_t *id_out, int64_t *count_out)
 {
-	if (a->kind[0] == '\0' || (unsigned)a->severity > MG_SEVERITY_CRITICAL)
-		return MG_ERR_INVALID;
-	if (!pg_text_fits(a->kind, MG_ALERT_KIND_MAX) ||
-	    !pg_text_fits(a->subject, MG_ALERT_SUBJECT_MAX) ||
-	    !pg_text_fits(a->summary, MG_ALERT_SUMMARY_MAX))
-		return MG_ERR_LIMIT;
-	return 0;
-}
-
-static int pg_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms,
-			  int64_t *id_out, int64_t *count_out)
-{
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res = NULL;
 	int64_t id = 0, count = 0;
 	int r;
 
-	*id_out = 0;
-	*count_out = 0;
-	if ((r = alert_check(a)) != 0)
-		return r;
-	c = PG_ACQUIRE(s);
 	if ((r = pg_begin(c)) != 0)
 		goto out;
 	if ((r = pg_write(c, group_lock_sql, PG_PARAMS(PG_TEXT(a->kind), PG_TEXT(a->subject)),
@@ -121,7 +105,7 @@ static int alert_read(const PGresult *res, int i, struct mg_alert *a)
 	return 0;
 }
 
-static int pg_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out)
+int pg_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
@@ -136,18 +120,14 @@ static int pg_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out)
 	return r;
 }
 
-static int pg_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb,
-			 void *arg)
+int pg_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb, void *arg)
 {
-	static const struct mg_alert_filter all = { .state = -1 };
 	struct pg_conn *c = PG_ACQUIRE(s);
 	struct mg_alert a;
 	PGresult *res;
 	int64_t limit;
 	int r;
 
-	if (f == NULL)
-		f = &all;
 	limit = f->limit == 0 || f->limit > INT64_MAX ? INT64_MAX : (int64_t)f->limit;
 	r = pg_run(c, list_sql,
 		   PG_PARAMS(PG_INT(f->state), PG_INT(f->since_ms), PG_INT(f->incident_id),
@@ -163,7 +143,7 @@ static int pg_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg
 	return r;
 }
 
-static int pg_alert_acknowledge(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms)
+int pg_alert_acknowledge(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
@@ -176,12 +156,4 @@ static int pg_alert_acknowledge(struct mg_store *s, int64_t id, int64_t user_id,
 		PQclear(res);
 	pg_release(c);
 	return r;
-}
-
-void pg_alert_ops_init(struct mg_store *base)
-{
-	base->alert_raise = pg_alert_raise;
-	base->alert_get = pg_alert_get;
-	base->alert_list = pg_alert_list;
-	base->alert_acknowledge = pg_alert_acknowledge;
 }

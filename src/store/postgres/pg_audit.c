@@ -51,8 +51,8 @@ static int head_read(struct pg_conn *c, int64_t *seq_out, unsigned char hash[MG_
 	return 0;
 }
 
-static int pg_audit_append(struct mg_store *s, struct mg_audit_record *rec,
-			   mg_audit_hash_fn hash_fn, void *arg)
+int pg_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn,
+		    void *arg)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int64_t head = 0;
@@ -118,8 +118,8 @@ static void record_read(const PGresult *res, int i, struct mg_audit_record *rec)
 }
 
 /* A cursor, so a long trail is read in batches rather than all at once. */
-static int pg_audit_list(struct mg_store *s, const struct mg_audit_filter *f,
-			 mg_audit_record_cb cb, void *arg)
+int pg_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_record_cb cb,
+		  void *arg)
 {
 	static const struct mg_audit_filter all;
 	static const char fetch_sql[] = "FETCH 1000 FROM audit_walk";	/* LIST_BATCH */
@@ -152,10 +152,4 @@ end:
 out:
 	pg_release(c);
 	return r;
-}
-
-void pg_audit_ops_init(struct mg_store *base)
-{
-	base->audit_append = pg_audit_append;
-	base->audit_list = pg_audit_list;
 }

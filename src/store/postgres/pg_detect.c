@@ -1,6 +1,6 @@
 /* Detection state on PostgreSQL: the addresses each account signed in
- * from, a patient's previous value of a quantity, and leases that let one
- * gateway of several run a job at a time. */
+ * from and a patient's previous value of a quantity (leases:
+ * pg_leases.c). */
 #include "store/postgres/pg_internal.h"
 
 #include "common/err.h"
@@ -22,13 +22,9 @@ static const char previous_sql[] =
 	" WHERE m.id = $1 AND p.measured_ms <= m.measured_ms"
 	" AND p.measured_ms >= m.measured_ms - $3"
 	" ORDER BY p.measured_ms DESC, p.id DESC, v.position LIMIT 1";
-static const char lease_sql[] =
-	"INSERT INTO leases AS l (name, holder, until_ms) VALUES ($1, $2, $3 + $4)"
-	" ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms"
-	" WHERE l.holder = excluded.holder OR l.until_ms < $3";
 
-static int pg_user_address_seen(struct mg_store *s, int64_t id, const char *address,
-				int64_t now_ms, bool *new_out, unsigned *known_out)
+int pg_user_address_seen(struct mg_store *s, int64_t id, const char *address, int64_t now_ms,
+			 bool *new_out, unsigned *known_out)
 {
 	struct pg_conn *c;
 	PGresult *res;
@@ -36,12 +32,6 @@ static int pg_user_address_seen(struct mg_store *s, int64_t id, const char *addr
 	unsigned known = 0;
 	int r;
 
-	*new_out = false;
-	*known_out = 0;
-	if (address == NULL)
-		return MG_ERR_INVALID;
-	if (!pg_text_fits(address, MG_ADDRESS_TEXT_MAX))
-		return MG_ERR_LIMIT;
 	c = PG_ACQUIRE(s);
 	if ((r = pg_begin(c)) != 0)
 		goto out;
@@ -63,19 +53,13 @@ out:
 	return r;
 }
 
-static int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity,
-					 int64_t window_ms, double *value_out,
-					 int64_t *measured_ms_out)
+int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity,
+				  int64_t window_ms, double *value_out, int64_t *measured_ms_out)
 {
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
 	int r;
 
-	*value_out = 0;
-	*measured_ms_out = 0;
-	if (quantity == NULL || window_ms < 0)
-		return MG_ERR_INVALID;
-	c = PG_ACQUIRE(s);
 	r = pg_query(c, previous_sql, PG_PARAMS(PG_INT(id), PG_TEXT(quantity), PG_INT(window_ms)),
 		     &res);
 	if (r == 0) {
@@ -85,27 +69,4 @@ static int pg_measurement_previous_value(struct mg_store *s, int64_t id, const c
 	}
 	pg_release(c);
 	return r;
-}
-
-static int pg_lease_acquire(struct mg_store *s, const char *name, const char *holder,
-			    int64_t now_ms, int64_t ttl_ms)
-{
-	int r;
-
-	/* As on SQLite: a lease needs a name, a holder and a time to run. */
-	if (name == NULL || holder == NULL || ttl_ms <= 0 || !pg_text_fits(name, MG_NAME_MAX) ||
-	    !pg_text_fits(holder, MG_NAME_MAX))
-		return MG_ERR_INVALID;
-	r = pg_store_write(s, lease_sql,
-			   PG_PARAMS(PG_TEXT(name), PG_TEXT(holder), PG_INT(now_ms), PG_INT(ttl_ms)),
-			   true);
-	/* No row written: another holder's lease runs. */
-	return r == MG_ERR_NOT_FOUND ? MG_ERR_BUSY : r;
-}
-
-void pg_detect_ops_init(struct mg_store *base)
-{
-	base->user_address_seen = pg_user_address_seen;
-	base->measurement_previous_value = pg_measurement_previous_value;
-	base->lease_acquire = pg_lease_acquire;
 }

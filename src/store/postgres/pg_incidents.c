@@ -62,31 +62,15 @@ static int entry_add(struct pg_conn *c, int64_t id, int64_t user_id, int64_t now
 	return pg_write(c, touch_sql, PG_PARAMS(PG_INT(id), PG_INT(now_ms)), true, NULL);
 }
 
-static int text_check(const char *kind, const char *text)
+int pg_incident_create(struct mg_store *s, const char *title, enum mg_alert_severity severity,
+		       int64_t user_id, int64_t now_ms, const int64_t *alert_ids, size_t nalerts,
+		       int64_t *id_out)
 {
-	if (kind == NULL || kind[0] == '\0' || text == NULL)
-		return MG_ERR_INVALID;
-	if (!pg_text_fits(kind, MG_INCIDENT_KIND_MAX) || !pg_text_fits(text, MG_INCIDENT_TEXT_MAX))
-		return MG_ERR_LIMIT;
-	return 0;
-}
-
-static int pg_incident_create(struct mg_store *s, const char *title,
-			      enum mg_alert_severity severity, int64_t user_id, int64_t now_ms,
-			      const int64_t *alert_ids, size_t nalerts, int64_t *id_out)
-{
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
 	int64_t id = 0;
 	int r;
 
-	*id_out = 0;
-	if (title == NULL || title[0] == '\0' || (unsigned)severity > MG_SEVERITY_CRITICAL ||
-	    (nalerts > 0 && alert_ids == NULL))
-		return MG_ERR_INVALID;
-	if (!pg_text_fits(title, MG_INCIDENT_TITLE_MAX))
-		return MG_ERR_LIMIT;
-	c = PG_ACQUIRE(s);
 	if ((r = pg_begin(c)) != 0)
 		goto out;
 	r = pg_query(c, insert_sql,
@@ -125,7 +109,7 @@ static int incident_read(const PGresult *res, int i, struct mg_incident *inc)
 	return 0;
 }
 
-static int pg_incident_get(struct mg_store *s, int64_t id, struct mg_incident *out)
+int pg_incident_get(struct mg_store *s, int64_t id, struct mg_incident *out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
@@ -140,7 +124,7 @@ static int pg_incident_get(struct mg_store *s, int64_t id, struct mg_incident *o
 	return r;
 }
 
-static int pg_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg)
+int pg_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	struct mg_incident inc;
@@ -157,8 +141,8 @@ static int pg_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg)
 	return r;
 }
 
-static int pg_incident_link_alert(struct mg_store *s, int64_t id, int64_t alert_id,
-				  int64_t user_id, int64_t now_ms)
+int pg_incident_link_alert(struct mg_store *s, int64_t id, int64_t alert_id, int64_t user_id,
+			   int64_t now_ms)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
@@ -179,17 +163,12 @@ out:
 	return r;
 }
 
-static int pg_incident_set_status(struct mg_store *s, int64_t id, enum mg_incident_status st,
-				  int64_t user_id, int64_t now_ms, const char *text)
+int pg_incident_set_status(struct mg_store *s, int64_t id, enum mg_incident_status st,
+			   int64_t user_id, int64_t now_ms, const char *text)
 {
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	int r;
 
-	if ((unsigned)st > MG_INCIDENT_CLOSED)
-		return MG_ERR_INVALID;
-	if ((r = text_check("status", text)) != 0)
-		return r;
-	c = PG_ACQUIRE(s);
 	if ((r = pg_begin(c)) != 0)
 		goto out;
 	if ((r = pg_write(c, status_sql, PG_PARAMS(PG_INT(id), PG_INT(st), PG_INT(now_ms)), true,
@@ -201,23 +180,19 @@ out:
 	return r;
 }
 
-static int pg_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id,
-				 int64_t now_ms, const char *kind, const char *text)
+int pg_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms,
+			  const char *kind, const char *text)
 {
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	int r;
 
-	if ((r = text_check(kind, text)) != 0)
-		return r;
-	c = PG_ACQUIRE(s);
 	if ((r = pg_begin(c)) == 0)
 		r = pg_end(c, entry_add(c, id, user_id, now_ms, kind, text));
 	pg_release(c);
 	return r;
 }
 
-static int pg_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb,
-			       void *arg)
+int pg_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb, void *arg)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	struct mg_incident_entry e;
@@ -241,15 +216,4 @@ static int pg_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry
 	}
 	pg_release(c);
 	return r;
-}
-
-void pg_incident_ops_init(struct mg_store *base)
-{
-	base->incident_create = pg_incident_create;
-	base->incident_get = pg_incident_get;
-	base->incident_list = pg_incident_list;
-	base->incident_link_alert = pg_incident_link_alert;
-	base->incident_set_status = pg_incident_set_status;
-	base->incident_add_entry = pg_incident_add_entry;
-	base->incident_entries = pg_incident_entries;
 }

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "store/postgres/postgres.h"
-#include "store/store.h"
+#include "store/ops.h"
 
 #define PG_CONNS	8	/* connections per gateway (opened when first needed) */
 #define PG_PREPARED_MAX	192	/* statements prepared per connection */
@@ -108,21 +108,99 @@ int pg_col_text(const PGresult *res, int row, int col, char *out, size_t outlen)
 int pg_col_blob(const PGresult *res, int row, int col, unsigned char *out, size_t outlen,
 		size_t *len_out);
 
-/* Whether text is at most max bytes long (without its NUL). */
-bool pg_text_fits(const char *text, size_t max);
+/* The ops of mg_store_postgres_ops (ops.h), one per member and in its order;
+ * pg_<op> lives in the file named after its domain. They rely on the
+ * checks of the front (front.c) and do not repeat them. */
+/* Tenants */
+int pg_tenant_create(struct mg_store *s, const char *name, const unsigned char *wrapped_key, int64_t *id_out);
+int pg_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out);
+int pg_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out);
+int pg_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg);
+int pg_tenant_rename(struct mg_store *s, int64_t id, const char *name);
+int pg_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
+int pg_tenant_delete(struct mg_store *s, int64_t id);
+/* Accounts */
+int pg_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);
+int pg_user_by_name(struct mg_store *s, const char *name, struct mg_user *out);
+int pg_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out);
+int pg_user_list(struct mg_store *s, mg_user_cb cb, void *arg);
+int pg_user_update_profile(struct mg_store *s, int64_t id, const char *display_name, const char *email, bool disabled);
+int pg_user_set_access(struct mg_store *s, int64_t id, unsigned roles, const int64_t *tenants, size_t ntenants);
+int pg_user_set_password(struct mg_store *s, int64_t id, const char *hash, bool must_change, int64_t now_ms);
+int pg_user_delete(struct mg_store *s, int64_t id);
+int pg_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out);
+int pg_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms, unsigned lockouts);
+int pg_user_login_succeeded(struct mg_store *s, int64_t id);
+/* Second factor */
+int pg_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed, size_t len);
+int pg_totp_activate(struct mg_store *s, int64_t id, int64_t step);
+int pg_totp_clear(struct mg_store *s, int64_t id);
+int pg_totp_use_step(struct mg_store *s, int64_t id, int64_t step);
+int pg_recovery_codes_set(struct mg_store *s, int64_t id, const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n);
+int pg_recovery_code_use(struct mg_store *s, int64_t id, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms);
+int pg_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_out);
+/* Sessions */
+int pg_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], const struct mg_session *session);
+int pg_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, int64_t idle_ms, struct mg_session *out);
+int pg_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms, mg_session_expired_cb cb, void *arg);
+int pg_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES]);
+int pg_session_delete_user(struct mg_store *s, int64_t user_id);
+/* Failed sign-ins per address */
+int pg_address_failed(struct mg_store *s, const char *address, int64_t now_ms, int64_t window_ms, unsigned *count_out);
+int pg_address_failures(struct mg_store *s, const char *address, int64_t now_ms, int64_t window_ms, unsigned *count_out);
+/* Password reset links */
+int pg_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t user_id, int64_t now_ms, int64_t expires_ms);
+int pg_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, int64_t *user_id_out);
+/* Settings */
+int pg_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen);
+int pg_setting_set(struct mg_store *s, const char *name, const char *value);
+/* Enrolment tokens */
+int pg_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms, int64_t *id_out);
+int pg_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, struct mg_enrol_token *out);
+/* Devices */
+int pg_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms, struct mg_device *d);
+int pg_device_by_fingerprint(struct mg_store *s, const char *fingerprint, struct mg_device *out);
+int pg_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out);
+int pg_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status st);
+int pg_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware);
+int pg_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id);
+int pg_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg);
+/* Measurements */
+int pg_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items, size_t n);
+int pg_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit, mg_measurement_cb cb, void *arg);
+int pg_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out);
+/* Outbox */
+int pg_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms, int64_t lease_ms, struct mg_outbox_item *items, size_t max, size_t *n);
+int pg_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms);
+int pg_outbox_retry(struct mg_store *s, int64_t id, int64_t next_ms, const char *error);
+int pg_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const char *error);
+int pg_outbox_resend(struct mg_store *s, const char *destination, int64_t id, int64_t now_ms, int64_t *count_out);
+int pg_outbox_stats(struct mg_store *s, const char *destination, struct mg_outbox_stats *out);
+/* Patients */
+int pg_patient_find(struct mg_store *s, int64_t tenant_id, const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out);
+int pg_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit, mg_measurement_cb cb, void *arg);
+/* Audit trail */
+int pg_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn, void *arg);
+int pg_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_record_cb cb, void *arg);
+/* Detection state */
+int pg_user_address_seen(struct mg_store *s, int64_t id, const char *address, int64_t now_ms, bool *new_out, unsigned *known_out);
+int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
+/* Leases */
+int pg_lease_acquire(struct mg_store *s, const char *name, const char *holder, int64_t now_ms, int64_t ttl_ms);
+/* Alerts */
+int pg_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms, int64_t *id_out, int64_t *count_out);
+int pg_alert_get(struct mg_store *s, int64_t id, struct mg_alert *out);
+int pg_alert_list(struct mg_store *s, const struct mg_alert_filter *f, mg_alert_cb cb, void *arg);
+int pg_alert_acknowledge(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms);
+/* Incidents */
+int pg_incident_create(struct mg_store *s, const char *title, enum mg_alert_severity severity, int64_t user_id, int64_t now_ms, const int64_t *alert_ids, size_t nalerts, int64_t *id_out);
+int pg_incident_get(struct mg_store *s, int64_t id, struct mg_incident *out);
+int pg_incident_list(struct mg_store *s, mg_incident_cb cb, void *arg);
+int pg_incident_link_alert(struct mg_store *s, int64_t id, int64_t alert_id, int64_t user_id, int64_t now_ms);
+int pg_incident_set_status(struct mg_store *s, int64_t id, enum mg_incident_status st, int64_t user_id, int64_t now_ms, const char *text);
+int pg_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms, const char *kind, const char *text);
+int pg_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb, void *arg);
 
-/* Fill in each file's operations; pg_ops_init calls the others. */
-void pg_ops_init(struct mg_store *base);
-void pg_measurement_ops_init(struct mg_store *base);	/* pg_measurements.c */
-void pg_tenant_ops_init(struct mg_store *base);		/* pg_tenants.c */
-void pg_user_ops_init(struct mg_store *base);		/* pg_users.c */
-void pg_second_factor_ops_init(struct mg_store *base);	/* pg_second_factor.c */
-void pg_session_ops_init(struct mg_store *base);	/* pg_sessions.c */
-void pg_outbox_ops_init(struct mg_store *base);		/* pg_outbox.c */
-void pg_audit_ops_init(struct mg_store *base);		/* pg_audit.c */
-void pg_alert_ops_init(struct mg_store *base);		/* pg_alerts.c */
-void pg_incident_ops_init(struct mg_store *base);	/* pg_incidents.c */
-void pg_detect_ops_init(struct mg_store *base);		/* pg_detect.c */
 
 /* The tenant on row of res (id, name, wrapped_key, created_ms). */
 int pg_tenant_read(const PGresult *res, int row, struct mg_tenant *out);

@@ -216,8 +216,7 @@ static int batch_once(struct pg_conn *c, struct mg_measurement_put *const *items
 	return r;
 }
 
-static int pg_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items,
-				    size_t n)
+int pg_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items, size_t n)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int r = MG_ERR_BUSY;
@@ -286,8 +285,8 @@ int pg_rows_walk(struct pg_conn *c, const char *sql, const struct pg_param *para
 	return r;
 }
 
-static int pg_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id,
-			       size_t limit, mg_measurement_cb cb, void *arg)
+int pg_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			mg_measurement_cb cb, void *arg)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int64_t max = limit > INT64_MAX ? INT64_MAX : (int64_t)limit;
@@ -298,7 +297,7 @@ static int pg_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t af
 	return r;
 }
 
-static int pg_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out)
+int pg_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
@@ -311,11 +310,4 @@ static int pg_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *
 	}
 	pg_release(c);
 	return r;
-}
-
-void pg_measurement_ops_init(struct mg_store *base)
-{
-	base->measurement_put_batch = pg_measurement_put_batch;
-	base->measurement_list = pg_measurement_list;
-	base->measurement_count = pg_measurement_count;
 }

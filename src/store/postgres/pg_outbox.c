@@ -65,8 +65,8 @@ static int item_read(struct pg_conn *c, const PGresult *res, int i, struct mg_ou
 	return pg_row_values(c, &it->row);
 }
 
-static int pg_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms,
-			   int64_t lease_ms, struct mg_outbox_item *items, size_t max, size_t *n)
+int pg_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms, int64_t lease_ms,
+		    struct mg_outbox_item *items, size_t max, size_t *n)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res = NULL;
@@ -91,25 +91,25 @@ out:
 	return r;
 }
 
-static int pg_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms)
+int pg_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms)
 {
 	return pg_store_write(s, delivered_sql, PG_PARAMS(PG_INT(id), PG_INT(now_ms)), true);
 }
 
-static int pg_outbox_retry(struct mg_store *s, int64_t id, int64_t next_ms, const char *error)
+int pg_outbox_retry(struct mg_store *s, int64_t id, int64_t next_ms, const char *error)
 {
 	return pg_store_write(s, retry_sql, PG_PARAMS(PG_INT(id), PG_INT(next_ms), PG_TEXT(error)),
 			      true);
 }
 
-static int pg_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const char *error)
+int pg_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const char *error)
 {
 	return pg_store_write(s, dead_sql, PG_PARAMS(PG_INT(id), PG_INT(now_ms), PG_TEXT(error)),
 			      true);
 }
 
-static int pg_outbox_resend(struct mg_store *s, const char *destination, int64_t id,
-			    int64_t now_ms, int64_t *count_out)
+int pg_outbox_resend(struct mg_store *s, const char *destination, int64_t id, int64_t now_ms,
+		     int64_t *count_out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int r = pg_write(c, resend_sql, PG_PARAMS(PG_TEXT(destination), PG_INT(id), PG_INT(now_ms)),
@@ -119,8 +119,7 @@ static int pg_outbox_resend(struct mg_store *s, const char *destination, int64_t
 	return r;
 }
 
-static int pg_outbox_stats(struct mg_store *s, const char *destination,
-			   struct mg_outbox_stats *out)
+int pg_outbox_stats(struct mg_store *s, const char *destination, struct mg_outbox_stats *out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
@@ -136,14 +135,4 @@ static int pg_outbox_stats(struct mg_store *s, const char *destination,
 	}
 	pg_release(c);
 	return r;
-}
-
-void pg_outbox_ops_init(struct mg_store *base)
-{
-	base->outbox_claim = pg_outbox_claim;
-	base->outbox_delivered = pg_outbox_delivered;
-	base->outbox_retry = pg_outbox_retry;
-	base->outbox_dead = pg_outbox_dead;
-	base->outbox_resend = pg_outbox_resend;
-	base->outbox_stats = pg_outbox_stats;
 }

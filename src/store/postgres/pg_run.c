@@ -13,17 +13,13 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 #include "common/log.h"
 
 #define OID_BYTEA 17
 #define OID_INT8 20
 #define OID_TEXT 25
 #define OID_FLOAT8 701
-
-bool pg_text_fits(const char *text, size_t max)
-{
-	return strnlen(text, max + 1) <= max;
-}
 
 /* A broken link (server restart, fail-over): drop the connection so the
  * next pg_acquire makes a new one, with its statements prepared again. */
@@ -89,8 +85,7 @@ static bool prepared_name(struct pg_conn *c, const char *sql, int nparams, const
 	return true;
 }
 
-int pg_run(struct pg_conn *c, const char *sql, const struct pg_param *params,
-	   PGresult **res_out)
+int pg_run(struct pg_conn *c, const char *sql, const struct pg_param *params, PGresult **res_out)
 {
 	char text[PG_PARAMS_MAX][32], name[16];
 	const char *values[PG_PARAMS_MAX];
@@ -155,8 +150,7 @@ int pg_run(struct pg_conn *c, const char *sql, const struct pg_param *params,
 	return 0;
 }
 
-int pg_query(struct pg_conn *c, const char *sql, const struct pg_param *params,
-	     PGresult **res_out)
+int pg_query(struct pg_conn *c, const char *sql, const struct pg_param *params, PGresult **res_out)
 {
 	int r = pg_run(c, sql, params, res_out);
 
@@ -168,8 +162,8 @@ int pg_query(struct pg_conn *c, const char *sql, const struct pg_param *params,
 	return r;
 }
 
-int pg_write(struct pg_conn *c, const char *sql, const struct pg_param *params,
-	     bool must_change, int64_t *changed_out)
+int pg_write(struct pg_conn *c, const char *sql, const struct pg_param *params, bool must_change,
+	     int64_t *changed_out)
 {
 	PGresult *res;
 	int64_t changed;
@@ -260,17 +254,6 @@ int pg_col_text(const PGresult *res, int row, int col, char *out, size_t outlen)
 	return 0;
 }
 
-static int hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* bytea in text results is "\x" and two hex digits per byte (the default
  * bytea_output since PostgreSQL 9.0). */
 int pg_col_blob(const PGresult *res, int row, int col, unsigned char *out, size_t outlen,
@@ -282,17 +265,8 @@ int pg_col_blob(const PGresult *res, int row, int col, unsigned char *out, size_
 	*len_out = 0;
 	if (PQgetisnull(res, row, col))
 		return 0;
-	if (n < 2 || v[0] != '\\' || v[1] != 'x' || (n - 2) % 2 != 0)
+	if (n < 2 || v[0] != '\\' || v[1] != 'x' ||
+	    mg_hex_decode(v + 2, n - 2, out, outlen, len_out) != 0)
 		return MG_ERR_STORE;
-	if ((n - 2) / 2 > outlen)
-		return MG_ERR_STORE;
-	for (size_t i = 0; i < (n - 2) / 2; i++) {
-		int hi = hex_digit(v[2 + 2 * i]), lo = hex_digit(v[3 + 2 * i]);
-
-		if (hi < 0 || lo < 0)
-			return MG_ERR_STORE;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	*len_out = (n - 2) / 2;
 	return 0;
 }

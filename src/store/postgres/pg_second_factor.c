@@ -27,23 +27,18 @@ static const char recovery_left_sql[] =
 	" FROM users WHERE id = $1";
 static const char user_lock_sql[] = "SELECT 1 FROM users WHERE id = $1 FOR UPDATE";
 
-static int pg_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed,
-			       size_t len)
+int pg_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed, size_t len)
 {
-	if (sealed == NULL || len == 0)
-		return MG_ERR_INVALID;
-	if (len > MG_TOTP_SEALED_MAX)
-		return MG_ERR_LIMIT;
 	return pg_store_write(s, totp_set_pending_sql, PG_PARAMS(PG_INT(id), PG_BLOB(sealed, len)),
 			      true);
 }
 
-static int pg_totp_activate(struct mg_store *s, int64_t id, int64_t step)
+int pg_totp_activate(struct mg_store *s, int64_t id, int64_t step)
 {
 	return pg_store_write(s, totp_activate_sql, PG_PARAMS(PG_INT(id), PG_INT(step)), true);
 }
 
-static int pg_totp_clear(struct mg_store *s, int64_t id)
+int pg_totp_clear(struct mg_store *s, int64_t id)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int r;
@@ -57,24 +52,19 @@ static int pg_totp_clear(struct mg_store *s, int64_t id)
 	return r;
 }
 
-static int pg_totp_use_step(struct mg_store *s, int64_t id, int64_t step)
+int pg_totp_use_step(struct mg_store *s, int64_t id, int64_t step)
 {
 	int r = pg_store_write(s, totp_use_step_sql, PG_PARAMS(PG_INT(id), PG_INT(step)), true);
 
 	return r == MG_ERR_NOT_FOUND ? MG_ERR_DENIED : r;
 }
 
-static int pg_recovery_codes_set(struct mg_store *s, int64_t id,
-				 const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n)
+int pg_recovery_codes_set(struct mg_store *s, int64_t id,
+			  const unsigned char (*hashes)[MG_TOKEN_HASH_BYTES], size_t n)
 {
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	int r;
 
-	if (n > 0 && hashes == NULL)
-		return MG_ERR_INVALID;
-	if (n > MG_RECOVERY_CODES)
-		return MG_ERR_LIMIT;
-	c = PG_ACQUIRE(s);
 	if ((r = pg_begin(c)) != 0)
 		goto out;
 	r = pg_write(c, user_lock_sql, PG_PARAMS(PG_INT(id)), true, NULL);
@@ -91,8 +81,8 @@ out:
 	return r;
 }
 
-static int pg_recovery_code_use(struct mg_store *s, int64_t id,
-				const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms)
+int pg_recovery_code_use(struct mg_store *s, int64_t id,
+			 const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms)
 {
 	return pg_store_write(s, recovery_use_sql,
 			      PG_PARAMS(PG_INT(id), PG_BLOB(hash, MG_TOKEN_HASH_BYTES),
@@ -100,7 +90,7 @@ static int pg_recovery_code_use(struct mg_store *s, int64_t id,
 			      true);
 }
 
-static int pg_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_out)
+int pg_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
@@ -113,15 +103,4 @@ static int pg_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left
 	}
 	pg_release(c);
 	return r;
-}
-
-void pg_second_factor_ops_init(struct mg_store *base)
-{
-	base->totp_set_pending = pg_totp_set_pending;
-	base->totp_activate = pg_totp_activate;
-	base->totp_clear = pg_totp_clear;
-	base->totp_use_step = pg_totp_use_step;
-	base->recovery_codes_set = pg_recovery_codes_set;
-	base->recovery_code_use = pg_recovery_code_use;
-	base->recovery_codes_left = pg_recovery_codes_left;
 }

@@ -1,10 +1,8 @@
-/* Sessions, failed logins per address, password reset links and run-time
- * settings on PostgreSQL. Sessions and reset links are known by keyed
- * hashes of the values their holders carry. Each check-and-change is one
- * statement: PostgreSQL re-checks an UPDATE's WHERE clause on the newest
- * row after waiting for another writer, so two requests racing for the
- * same session, code or link (on one gateway or two) cannot both see it
- * in its earlier state. */
+/* Sessions on PostgreSQL, known by keyed hashes of the cookies their
+ * holders carry. Each check-and-change is one statement: PostgreSQL
+ * re-checks an UPDATE's WHERE clause on the newest row after waiting for
+ * another writer, so two requests racing for the same session (on one
+ * gateway or two) cannot both see it in its earlier state. */
 #include "store/postgres/pg_internal.h"
 
 #include <stdlib.h>
@@ -31,53 +29,13 @@ static const char session_sweep_sql[] =
 	" RETURNING user_id, address, (expires_ms > $1)::int";
 static const char session_delete_sql[] = "DELETE FROM sessions WHERE id_hash = $1";
 static const char session_delete_user_sql[] = "DELETE FROM sessions WHERE user_id = $1";
-static const char address_prune_sql[] =
-	"DELETE FROM address_failures WHERE window_start_ms <= $1 - $2";
-static const char address_failed_sql[] =
-	"INSERT INTO address_failures AS a (address, failures, window_start_ms)"
-	" VALUES ($1, 1, $2) ON CONFLICT (address) DO UPDATE SET"
-	" failures = CASE WHEN a.window_start_ms <= $2 - $3 THEN 1 ELSE a.failures + 1 END,"
-	" window_start_ms = CASE WHEN a.window_start_ms <= $2 - $3 THEN $2"
-	" ELSE a.window_start_ms END"
-	" RETURNING failures";
-static const char address_failures_sql[] =
-	"SELECT CASE WHEN window_start_ms <= $2 - $3 THEN 0 ELSE failures END"
-	" FROM address_failures WHERE address = $1";
-static const char reset_prune_user_sql[] =
-	"DELETE FROM password_resets WHERE user_id = $1 AND (used_ms IS NOT NULL OR expires_ms <= $2)";
-static const char reset_insert_sql[] =
-	"INSERT INTO password_resets (token_hash, user_id, created_ms, expires_ms)"
-	" VALUES ($1, $2, $3, $4)";
-static const char reset_consume_sql[] =
-	"UPDATE password_resets SET used_ms = $2"
-	" WHERE token_hash = $1 AND used_ms IS NULL AND expires_ms > $2 RETURNING user_id";
-static const char setting_get_sql[] = "SELECT value FROM settings WHERE name = $1";
-static const char setting_set_sql[] =
-	"INSERT INTO settings (name, value) VALUES ($1, $2)"
-	" ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
-static bool text_ends(const char *text, size_t size)
+int pg_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+		      const struct mg_session *session)
 {
-	return memchr(text, '\0', size) != NULL;
-}
-
-static int address_check(const char *address, int64_t window_ms)
-{
-	if (address == NULL || window_ms < 0)
-		return MG_ERR_INVALID;
-	return pg_text_fits(address, MG_ADDRESS_TEXT_MAX) ? 0 : MG_ERR_LIMIT;
-}
-
-static int pg_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			     const struct mg_session *session)
-{
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	int r;
 
-	if (!text_ends(session->csrf, sizeof(session->csrf)) ||
-	    !text_ends(session->address, sizeof(session->address)))
-		return MG_ERR_INVALID;
-	c = PG_ACQUIRE(s);
 	if ((r = pg_begin(c)) != 0)
 		goto out;
 	r = pg_write(c, session_prune_user_sql,
@@ -97,19 +55,15 @@ out:
 	return r;
 }
 
-static int pg_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			  int64_t now_ms, int64_t idle_ms, struct mg_session *out)
+int pg_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
+		   int64_t now_ms, int64_t idle_ms, struct mg_session *out)
 {
 	const struct pg_param *params =
 		PG_PARAMS(PG_BLOB(hash, MG_TOKEN_HASH_BYTES), PG_INT(now_ms), PG_INT(idle_ms));
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
 	int r;
 
-	memset(out, 0, sizeof(*out));
-	if (idle_ms < 0)
-		return MG_ERR_INVALID;
-	c = PG_ACQUIRE(s);
 	if ((r = pg_query(c, session_touch_sql, params, &res)) == 0) {
 		out->user_id = pg_col_int(res, 0, 0);
 		if (pg_col_text(res, 0, 1, out->csrf, sizeof(out->csrf)) != 0 ||
@@ -134,16 +88,14 @@ static int pg_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_
 }
 
 /* The rows are reported after the statement: cb may use the store. */
-static int pg_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
-			    mg_session_expired_cb cb, void *arg)
+int pg_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms, mg_session_expired_cb cb,
+		     void *arg)
 {
 	struct mg_session_expired *gone;
 	struct pg_conn *c;
 	PGresult *res;
 	int n = 0, r;
 
-	if (idle_ms < 0)
-		return MG_ERR_INVALID;
 	if ((gone = calloc(MG_SESSION_SWEEP_MAX, sizeof(*gone))) == NULL)
 		return MG_ERR_NOMEM;
 	c = PG_ACQUIRE(s);
@@ -170,153 +122,13 @@ static int pg_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
 	return r;
 }
 
-static int pg_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES])
+int pg_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES])
 {
 	return pg_store_write(s, session_delete_sql, PG_PARAMS(PG_BLOB(hash, MG_TOKEN_HASH_BYTES)),
 			      true);
 }
 
-static int pg_session_delete_user(struct mg_store *s, int64_t user_id)
+int pg_session_delete_user(struct mg_store *s, int64_t user_id)
 {
 	return pg_store_write(s, session_delete_user_sql, PG_PARAMS(PG_INT(user_id)), false);
-}
-
-static int pg_address_failed(struct mg_store *s, const char *address, int64_t now_ms,
-			     int64_t window_ms, unsigned *count_out)
-{
-	struct pg_conn *c;
-	PGresult *res;
-	unsigned count = 0;
-	int r;
-
-	*count_out = 0;
-	if ((r = address_check(address, window_ms)) != 0)
-		return r;
-	c = PG_ACQUIRE(s);
-	if ((r = pg_begin(c)) != 0)
-		goto out;
-	r = pg_write(c, address_prune_sql, PG_PARAMS(PG_INT(now_ms), PG_INT(window_ms)), false,
-		     NULL);
-	if (r == 0 && (r = pg_query(c, address_failed_sql,
-				    PG_PARAMS(PG_TEXT(address), PG_INT(now_ms), PG_INT(window_ms)),
-				    &res)) == 0) {
-		count = pg_col_unsigned(res, 0, 0);
-		PQclear(res);
-	}
-	if ((r = pg_end(c, r)) == 0)
-		*count_out = count;
-out:
-	pg_release(c);
-	return r;
-}
-
-static int pg_address_failures(struct mg_store *s, const char *address, int64_t now_ms,
-			       int64_t window_ms, unsigned *count_out)
-{
-	struct pg_conn *c;
-	PGresult *res;
-	int r;
-
-	*count_out = 0;
-	if ((r = address_check(address, window_ms)) != 0)
-		return r;
-	c = PG_ACQUIRE(s);
-	r = pg_query(c, address_failures_sql,
-		     PG_PARAMS(PG_TEXT(address), PG_INT(now_ms), PG_INT(window_ms)), &res);
-	if (r == 0) {
-		*count_out = pg_col_unsigned(res, 0, 0);
-		PQclear(res);
-	} else if (r == MG_ERR_NOT_FOUND) {
-		r = 0;
-	}
-	pg_release(c);
-	return r;
-}
-
-static int pg_reset_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			   int64_t user_id, int64_t now_ms, int64_t expires_ms)
-{
-	struct pg_conn *c = PG_ACQUIRE(s);
-	int r;
-
-	if ((r = pg_begin(c)) != 0)
-		goto out;
-	r = pg_write(c, reset_prune_user_sql, PG_PARAMS(PG_INT(user_id), PG_INT(now_ms)), false,
-		     NULL);
-	if (r == 0)
-		r = pg_write(c, reset_insert_sql,
-			     PG_PARAMS(PG_BLOB(hash, MG_TOKEN_HASH_BYTES), PG_INT(user_id),
-				       PG_INT(now_ms), PG_INT(expires_ms)),
-			     false, NULL);
-	r = pg_end(c, r);
-out:
-	pg_release(c);
-	return r;
-}
-
-static int pg_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			    int64_t now_ms, int64_t *user_id_out)
-{
-	struct pg_conn *c = PG_ACQUIRE(s);
-	PGresult *res;
-	int r;
-
-	*user_id_out = 0;
-	r = pg_query(c, reset_consume_sql,
-		     PG_PARAMS(PG_BLOB(hash, MG_TOKEN_HASH_BYTES), PG_INT(now_ms)), &res);
-	if (r == 0) {
-		*user_id_out = pg_col_int(res, 0, 0);
-		PQclear(res);
-	}
-	pg_release(c);
-	return r;
-}
-
-static int pg_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen)
-{
-	struct pg_conn *c;
-	PGresult *res;
-	int r;
-
-	if (valuelen == 0)
-		return MG_ERR_LIMIT;
-	value[0] = '\0';
-	if (name == NULL)
-		return MG_ERR_INVALID;
-	c = PG_ACQUIRE(s);
-	if ((r = pg_query(c, setting_get_sql, PG_PARAMS(PG_TEXT(name)), &res)) == 0) {
-		if ((size_t)PQgetlength(res, 0, 0) >= valuelen)
-			r = MG_ERR_LIMIT;
-		else
-			r = pg_col_text(res, 0, 0, value, valuelen);
-		PQclear(res);
-		if (r != 0)
-			value[0] = '\0';
-	}
-	pg_release(c);
-	return r;
-}
-
-static int pg_setting_set(struct mg_store *s, const char *name, const char *value)
-{
-	if (name == NULL || value == NULL)
-		return MG_ERR_INVALID;
-	if (!pg_text_fits(name, MG_NAME_MAX) || !pg_text_fits(value, MG_SETTING_VALUE_MAX))
-		return MG_ERR_LIMIT;
-	return pg_store_write(s, setting_set_sql, PG_PARAMS(PG_TEXT(name), PG_TEXT(value)), false);
-}
-
-void pg_session_ops_init(struct mg_store *base)
-{
-	base->session_create = pg_session_create;
-	base->session_get = pg_session_get;
-	base->session_sweep = pg_session_sweep;
-	base->session_delete = pg_session_delete;
-	base->session_delete_user = pg_session_delete_user;
-	base->address_failed = pg_address_failed;
-	base->address_failures = pg_address_failures;
-	base->reset_create = pg_reset_create;
-	base->reset_consume = pg_reset_consume;
-	base->setting_get = pg_setting_get;
-	base->setting_set = pg_setting_set;
 }

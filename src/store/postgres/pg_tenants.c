@@ -1,5 +1,4 @@
-/* Tenants beyond create and look-up, moving devices between tenants, and
- * a patient's measurements, on PostgreSQL.
+/* Tenants on PostgreSQL: create, look-up, list, rename, usage and delete.
  *
  * Deleting a tenant is refused while anything refers to it: the tenant's
  * row is locked first (FOR UPDATE), which every insert that refers to it
@@ -32,15 +31,14 @@ static const char tenant_usage_sql[] =
 	" FROM tenants WHERE id = $1";
 static const char tenant_tokens_delete_sql[] = "DELETE FROM enrol_tokens WHERE tenant_id = $1";
 static const char tenant_delete_sql[] = "DELETE FROM tenants WHERE id = $1";
-static const char device_set_tenant_sql[] = "UPDATE devices SET tenant_id = $2 WHERE id = $1";
-static const char patient_find_sql[] =
-	"SELECT id FROM patients WHERE tenant_id = $1 AND blind_index = $2";
-static const char patient_measurements_sql[] =
-	"SELECT m.id, m.tenant_id, m.device_id, d.name, m.device_mid, m.measured_ms,"
-	" m.received_ms FROM measurements m JOIN devices d ON d.id = m.device_id"
-	" WHERE m.patient_id = $1 ORDER BY m.measured_ms, m.id LIMIT $2";
+static const char tenant_insert_sql[] =
+	"INSERT INTO tenants (name, wrapped_key, created_ms) VALUES ($1, $2, $3) RETURNING id";
+static const char tenant_by_name_sql[] =
+	"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE name = $1";
+static const char tenant_by_id_sql[] =
+	"SELECT id, name, wrapped_key, created_ms FROM tenants WHERE id = $1";
 
-static int pg_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
+int pg_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	struct mg_tenant t;
@@ -57,12 +55,8 @@ static int pg_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg)
 	return r;
 }
 
-static int pg_tenant_rename(struct mg_store *s, int64_t id, const char *name)
+int pg_tenant_rename(struct mg_store *s, int64_t id, const char *name)
 {
-	if (name == NULL || name[0] == '\0')
-		return MG_ERR_INVALID;
-	if (!pg_text_fits(name, MG_NAME_MAX))
-		return MG_ERR_LIMIT;
 	/* A taken name fails the UNIQUE constraint: MG_ERR_EXISTS. */
 	return pg_store_write(s, tenant_rename_sql, PG_PARAMS(PG_INT(id), PG_TEXT(name)), true);
 }
@@ -85,7 +79,7 @@ static int usage_read(struct pg_conn *c, int64_t id, struct mg_tenant_usage *out
 	return 0;
 }
 
-static int pg_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out)
+int pg_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int r = usage_read(c, id, out);
@@ -100,7 +94,7 @@ static bool usage_any(const struct mg_tenant_usage *u)
 	       u->tokens > 0;
 }
 
-static int pg_tenant_delete(struct mg_store *s, int64_t id)
+int pg_tenant_delete(struct mg_store *s, int64_t id)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	struct mg_tenant_usage usage;
@@ -126,23 +120,16 @@ out:
 	return r;
 }
 
-static int pg_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id)
-{
-	return pg_store_write(s, device_set_tenant_sql, PG_PARAMS(PG_INT(id), PG_INT(tenant_id)),
-			      true);
-}
-
-static int pg_patient_find(struct mg_store *s, int64_t tenant_id,
-			   const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out)
+/* Insert with RETURNING id: *id_out gets it. */
+static int insert_id(struct mg_store *s, const char *sql, const struct pg_param *params,
+		     int64_t *id_out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
 	int r;
 
 	*id_out = 0;
-	r = pg_query(c, patient_find_sql,
-		     PG_PARAMS(PG_INT(tenant_id), PG_BLOB(blind_index, MG_BLIND_INDEX_BYTES)), &res);
-	if (r == 0) {
+	if ((r = pg_query(c, sql, params, &res)) == 0) {
 		*id_out = pg_col_int(res, 0, 0);
 		PQclear(res);
 	}
@@ -150,29 +137,51 @@ static int pg_patient_find(struct mg_store *s, int64_t tenant_id,
 	return r;
 }
 
-static int pg_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
-				   mg_measurement_cb cb, void *arg)
+int pg_tenant_create(struct mg_store *s, const char *name, const unsigned char *wrapped_key,
+		     int64_t *id_out)
 {
-	struct pg_conn *c;
-	int64_t max = limit > INT64_MAX ? INT64_MAX : (int64_t)limit;
+	return insert_id(s, tenant_insert_sql,
+			 PG_PARAMS(PG_TEXT(name), PG_BLOB(wrapped_key, MG_WRAPPED_KEY_BYTES),
+				   PG_INT(mg_now_ms())),
+			 id_out);
+}
+
+int pg_tenant_read(const PGresult *res, int row, struct mg_tenant *out)
+{
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	out->id = pg_col_int(res, row, 0);
+	if (pg_col_text(res, row, 1, out->name, sizeof(out->name)) != 0 ||
+	    pg_col_blob(res, row, 2, out->wrapped_key, sizeof(out->wrapped_key), &n) != 0 ||
+	    n != MG_WRAPPED_KEY_BYTES)
+		return MG_ERR_STORE;
+	out->created_ms = pg_col_int(res, row, 3);
+	return 0;
+}
+
+static int tenant_get(struct mg_store *s, const char *sql, const struct pg_param *key,
+		      struct mg_tenant *out)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	PGresult *res;
 	int r;
 
-	if (limit == 0)
-		return 0;
-	c = PG_ACQUIRE(s);
-	r = pg_rows_walk(c, patient_measurements_sql, PG_PARAMS(PG_INT(patient_id), PG_INT(max)),
-			 cb, arg);
+	memset(out, 0, sizeof(*out));
+	if ((r = pg_query(c, sql, key, &res)) == 0) {
+		r = pg_tenant_read(res, 0, out);
+		PQclear(res);
+	}
 	pg_release(c);
 	return r;
 }
 
-void pg_tenant_ops_init(struct mg_store *base)
+int pg_tenant_by_name(struct mg_store *s, const char *name, struct mg_tenant *out)
 {
-	base->tenant_list = pg_tenant_list;
-	base->tenant_rename = pg_tenant_rename;
-	base->tenant_usage = pg_tenant_usage;
-	base->tenant_delete = pg_tenant_delete;
-	base->device_set_tenant = pg_device_set_tenant;
-	base->patient_find = pg_patient_find;
-	base->patient_measurements = pg_patient_measurements;
+	return tenant_get(s, tenant_by_name_sql, PG_PARAMS(PG_TEXT(name)), out);
+}
+
+int pg_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
+{
+	return tenant_get(s, tenant_by_id_sql, PG_PARAMS(PG_INT(id)), out);
 }

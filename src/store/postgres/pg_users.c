@@ -120,20 +120,17 @@ out:
 	return r;
 }
 
-static int pg_user_by_name(struct mg_store *s, const char *name, struct mg_user *out)
+int pg_user_by_name(struct mg_store *s, const char *name, struct mg_user *out)
 {
 	int r;
 
-	memset(out, 0, sizeof(*out));
-	if (name == NULL)
-		return MG_ERR_INVALID;
 	if ((r = users_walk(s, user_by_name_sql, PG_PARAMS(PG_TEXT(name)), true, out, NULL,
 			    NULL)) != 0)
 		memset(out, 0, sizeof(*out));	/* no half-read account, no hash */
 	return r;
 }
 
-static int pg_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out)
+int pg_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out)
 {
 	int r;
 
@@ -143,20 +140,13 @@ static int pg_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out)
 	return r;
 }
 
-static int pg_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
+int pg_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
 {
 	struct mg_user u;
 	int r = users_walk(s, user_list_sql, PG_NO_PARAMS, false, &u, cb, arg);
 
 	sodium_memzero(&u, sizeof(u));	/* it held a password hash */
 	return r;
-}
-
-static int access_check(unsigned roles, const int64_t *tenants, size_t ntenants)
-{
-	if ((roles & ~MG_ROLES_ALL) != 0 || (ntenants > 0 && tenants == NULL))
-		return MG_ERR_INVALID;
-	return ntenants > MG_USER_TENANTS_MAX ? MG_ERR_LIMIT : 0;
 }
 
 static int access_write(struct pg_conn *c, int64_t id, unsigned roles, const int64_t *tenants,
@@ -180,37 +170,18 @@ static int access_write(struct pg_conn *c, int64_t id, unsigned roles, const int
 	return r;
 }
 
-static int profile_check(const char *display_name, const char *email)
+int pg_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out)
 {
-	if (!pg_text_fits(display_name, MG_NAME_MAX) || !pg_text_fits(email, MG_EMAIL_MAX))
-		return MG_ERR_LIMIT;
-	return 0;
-}
-
-static int pg_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out)
-{
-	const char *display_name = u->display_name != NULL ? u->display_name : "";
-	const char *email = u->email != NULL ? u->email : "";
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
 	int64_t id = 0;
 	int r;
 
-	*id_out = 0;
-	if (u->name == NULL || u->name[0] == '\0' || u->password_hash == NULL)
-		return MG_ERR_INVALID;
-	if (!pg_text_fits(u->name, MG_NAME_MAX) ||
-	    !pg_text_fits(u->password_hash, MG_PASSWORD_HASH_TEXT - 1))
-		return MG_ERR_LIMIT;
-	if ((r = profile_check(display_name, email)) != 0 ||
-	    (r = access_check(u->roles, u->tenants, u->ntenants)) != 0)
-		return r;
-	c = PG_ACQUIRE(s);
 	if ((r = pg_begin(c)) != 0)
 		goto out;
 	/* A taken name (in any case) fails a unique index: MG_ERR_EXISTS. */
 	r = pg_query(c, user_insert_sql,
-		     PG_PARAMS(PG_TEXT(u->name), PG_TEXT(display_name), PG_TEXT(email),
+		     PG_PARAMS(PG_TEXT(u->name), PG_TEXT(u->display_name), PG_TEXT(u->email),
 			       PG_TEXT(u->password_hash), PG_INT(u->must_change_password),
 			       PG_INT(mg_now_ms())),
 		     &res);
@@ -226,30 +197,21 @@ out:
 	return r;
 }
 
-static int pg_user_update_profile(struct mg_store *s, int64_t id, const char *display_name,
-				  const char *email, bool disabled)
+int pg_user_update_profile(struct mg_store *s, int64_t id, const char *display_name,
+			   const char *email, bool disabled)
 {
-	int r;
-
-	if (display_name == NULL || email == NULL)
-		return MG_ERR_INVALID;
-	if ((r = profile_check(display_name, email)) != 0)
-		return r;
 	return pg_store_write(s, user_update_profile_sql,
 			      PG_PARAMS(PG_INT(id), PG_TEXT(display_name), PG_TEXT(email),
 					PG_INT(disabled)),
 			      true);
 }
 
-static int pg_user_set_access(struct mg_store *s, int64_t id, unsigned roles,
-			      const int64_t *tenants, size_t ntenants)
+int pg_user_set_access(struct mg_store *s, int64_t id, unsigned roles, const int64_t *tenants,
+		       size_t ntenants)
 {
-	struct pg_conn *c;
+	struct pg_conn *c = PG_ACQUIRE(s);
 	int r;
 
-	if ((r = access_check(roles, tenants, ntenants)) != 0)
-		return r;
-	c = PG_ACQUIRE(s);
 	if ((r = pg_begin(c)) != 0)
 		goto out;
 	/* The row lock orders concurrent changes of one account. */
@@ -262,13 +224,9 @@ out:
 }
 
 /* The trigger of 0002_access.sql voids the account's reset links. */
-static int pg_user_set_password(struct mg_store *s, int64_t id, const char *hash,
-				bool must_change, int64_t now_ms)
+int pg_user_set_password(struct mg_store *s, int64_t id, const char *hash, bool must_change,
+			 int64_t now_ms)
 {
-	if (hash == NULL || hash[0] == '\0')
-		return MG_ERR_INVALID;
-	if (!pg_text_fits(hash, MG_PASSWORD_HASH_TEXT - 1))
-		return MG_ERR_LIMIT;
 	return pg_store_write(s, user_set_password_sql,
 			      PG_PARAMS(PG_INT(id), PG_TEXT(hash), PG_INT(must_change),
 					PG_INT(now_ms)),
@@ -277,12 +235,12 @@ static int pg_user_set_password(struct mg_store *s, int64_t id, const char *hash
 
 /* Roles, memberships, sessions, recovery codes and reset links go with the
  * row: their foreign keys cascade. */
-static int pg_user_delete(struct mg_store *s, int64_t id)
+int pg_user_delete(struct mg_store *s, int64_t id)
 {
 	return pg_store_write(s, user_delete_sql, PG_PARAMS(PG_INT(id)), true);
 }
 
-static int pg_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out)
+int pg_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
@@ -297,29 +255,13 @@ static int pg_user_login_failed(struct mg_store *s, int64_t id, unsigned *failur
 	return r;
 }
 
-static int pg_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms,
-			    unsigned lockouts)
+int pg_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms, unsigned lockouts)
 {
 	return pg_store_write(s, user_set_lock_sql,
 			      PG_PARAMS(PG_INT(id), PG_INT(locked_until_ms), PG_INT(lockouts)), true);
 }
 
-static int pg_user_login_succeeded(struct mg_store *s, int64_t id)
+int pg_user_login_succeeded(struct mg_store *s, int64_t id)
 {
 	return pg_store_write(s, user_login_succeeded_sql, PG_PARAMS(PG_INT(id)), true);
-}
-
-void pg_user_ops_init(struct mg_store *base)
-{
-	base->user_create = pg_user_create;
-	base->user_by_name = pg_user_by_name;
-	base->user_by_id = pg_user_by_id;
-	base->user_list = pg_user_list;
-	base->user_update_profile = pg_user_update_profile;
-	base->user_set_access = pg_user_set_access;
-	base->user_set_password = pg_user_set_password;
-	base->user_delete = pg_user_delete;
-	base->user_login_failed = pg_user_login_failed;
-	base->user_set_lock = pg_user_set_lock;
-	base->user_login_succeeded = pg_user_login_succeeded;
 }

@@ -136,10 +136,7 @@ int mg_store_postgres_open(const char *conninfo, struct mg_store **out, char *er
 	}
 	for (unsigned i = 0; i < PG_CONNS; i++)
 		pthread_mutex_init(&s->conns[i].lock, NULL);
-	pg_ops_init(&s->base);
-	s->base.name = "postgresql";
-	s->base.migrate = pg_migrate;
-	s->base.close = pg_close;
+	s->base.ops = &mg_store_postgres_ops;
 	/* One connection now, so a wrong conninfo fails at start. */
 	if ((r = pg_connect(s, &s->conns[0], err, errlen)) != 0) {
 		pg_close(&s->base);
@@ -148,6 +145,84 @@ int mg_store_postgres_open(const char *conninfo, struct mg_store **out, char *er
 	*out = &s->base;
 	return 0;
 }
+
+const struct mg_store_ops mg_store_postgres_ops = {
+	.name = "postgresql",
+	.migrate = pg_migrate,
+	.tenant_create = pg_tenant_create,
+	.tenant_by_name = pg_tenant_by_name,
+	.tenant_by_id = pg_tenant_by_id,
+	.tenant_list = pg_tenant_list,
+	.tenant_rename = pg_tenant_rename,
+	.tenant_usage = pg_tenant_usage,
+	.tenant_delete = pg_tenant_delete,
+	.user_create = pg_user_create,
+	.user_by_name = pg_user_by_name,
+	.user_by_id = pg_user_by_id,
+	.user_list = pg_user_list,
+	.user_update_profile = pg_user_update_profile,
+	.user_set_access = pg_user_set_access,
+	.user_set_password = pg_user_set_password,
+	.user_delete = pg_user_delete,
+	.user_login_failed = pg_user_login_failed,
+	.user_set_lock = pg_user_set_lock,
+	.user_login_succeeded = pg_user_login_succeeded,
+	.totp_set_pending = pg_totp_set_pending,
+	.totp_activate = pg_totp_activate,
+	.totp_clear = pg_totp_clear,
+	.totp_use_step = pg_totp_use_step,
+	.recovery_codes_set = pg_recovery_codes_set,
+	.recovery_code_use = pg_recovery_code_use,
+	.recovery_codes_left = pg_recovery_codes_left,
+	.session_create = pg_session_create,
+	.session_get = pg_session_get,
+	.session_sweep = pg_session_sweep,
+	.session_delete = pg_session_delete,
+	.session_delete_user = pg_session_delete_user,
+	.address_failed = pg_address_failed,
+	.address_failures = pg_address_failures,
+	.reset_create = pg_reset_create,
+	.reset_consume = pg_reset_consume,
+	.setting_get = pg_setting_get,
+	.setting_set = pg_setting_set,
+	.token_create = pg_token_create,
+	.token_find = pg_token_find,
+	.device_enrol = pg_device_enrol,
+	.device_by_fingerprint = pg_device_by_fingerprint,
+	.device_by_id = pg_device_by_id,
+	.device_set_status = pg_device_set_status,
+	.device_set_firmware = pg_device_set_firmware,
+	.device_set_tenant = pg_device_set_tenant,
+	.device_list = pg_device_list,
+	.measurement_put_batch = pg_measurement_put_batch,
+	.measurement_list = pg_measurement_list,
+	.measurement_count = pg_measurement_count,
+	.outbox_claim = pg_outbox_claim,
+	.outbox_delivered = pg_outbox_delivered,
+	.outbox_retry = pg_outbox_retry,
+	.outbox_dead = pg_outbox_dead,
+	.outbox_resend = pg_outbox_resend,
+	.outbox_stats = pg_outbox_stats,
+	.patient_find = pg_patient_find,
+	.patient_measurements = pg_patient_measurements,
+	.audit_append = pg_audit_append,
+	.audit_list = pg_audit_list,
+	.user_address_seen = pg_user_address_seen,
+	.measurement_previous_value = pg_measurement_previous_value,
+	.lease_acquire = pg_lease_acquire,
+	.alert_raise = pg_alert_raise,
+	.alert_get = pg_alert_get,
+	.alert_list = pg_alert_list,
+	.alert_acknowledge = pg_alert_acknowledge,
+	.incident_create = pg_incident_create,
+	.incident_get = pg_incident_get,
+	.incident_list = pg_incident_list,
+	.incident_link_alert = pg_incident_link_alert,
+	.incident_set_status = pg_incident_set_status,
+	.incident_add_entry = pg_incident_add_entry,
+	.incident_entries = pg_incident_entries,
+	.close = pg_close,
+};
 
 bool mg_conninfo_has_password(const char *conninfo)
 {

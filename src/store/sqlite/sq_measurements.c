@@ -1,14 +1,18 @@
 /* Measurements on SQLite: the group-commit batch insert and the lists. */
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sqlite/sq_internal.h"
 
 #include <string.h>
 
 #include "common/err.h"
 
+static const struct sq_sql measurement_find_sql = {
+	"SELECT id FROM measurements WHERE device_id = ? AND device_mid = ?"
+};
+
 /* Look up (device, device_mid); 0 with *id set if it exists. */
 static int find_existing(struct sq_conn *c, const struct mg_measurement *m, int64_t *id)
 {
-	sqlite3_stmt *st = sq_stmt(c, STMT_MEASUREMENT_FIND);
+	sqlite3_stmt *st = sq_stmt(c, &measurement_find_sql);
 	int rc, r;
 
 	*id = 0;
@@ -27,9 +31,18 @@ static int find_existing(struct sq_conn *c, const struct mg_measurement *m, int6
 	return r;
 }
 
+static const struct sq_sql patient_upsert_sql = {
+	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms)"
+	" VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, blind_index) DO NOTHING"
+};
+
+static const struct sq_sql patient_find_sql = {
+	"SELECT id FROM patients WHERE tenant_id = ? AND blind_index = ?"
+};
+
 static int patient_id(struct sq_conn *c, const struct mg_measurement_put *p, int64_t *id)
 {
-	sqlite3_stmt *st = sq_stmt(c, STMT_PATIENT_UPSERT);
+	sqlite3_stmt *st = sq_stmt(c, &patient_upsert_sql);
 	int rc, r;
 
 	if (st == NULL)
@@ -42,7 +55,7 @@ static int patient_id(struct sq_conn *c, const struct mg_measurement_put *p, int
 	sq_done(st);
 	if (rc != SQLITE_DONE)
 		return sq_step_error(c);
-	if ((st = sq_stmt(c, STMT_PATIENT_FIND)) == NULL)
+	if ((st = sq_stmt(c, &patient_find_sql)) == NULL)
 		return MG_ERR_STORE;
 	sqlite3_bind_int64(st, 1, p->m->tenant_id);
 	sqlite3_bind_blob(st, 2, p->blind_index, MG_BLIND_INDEX_BYTES, SQLITE_STATIC);
@@ -53,11 +66,16 @@ static int patient_id(struct sq_conn *c, const struct mg_measurement_put *p, int
 	return r;
 }
 
+static const struct sq_sql value_insert_sql = {
+	"INSERT INTO measurement_values (measurement_id, position, quantity, value,"
+	" unit) VALUES (?, ?, ?, ?, ?)"
+};
+
 static int insert_values(struct sq_conn *c, int64_t measurement_id,
 			 const struct mg_measurement *m)
 {
 	for (size_t i = 0; i < m->nvalues; i++) {
-		sqlite3_stmt *st = sq_stmt(c, STMT_VALUE_INSERT);
+		sqlite3_stmt *st = sq_stmt(c, &value_insert_sql);
 		int rc;
 
 		if (st == NULL)
@@ -75,6 +93,15 @@ static int insert_values(struct sq_conn *c, int64_t measurement_id,
 	return 0;
 }
 
+static const struct sq_sql measurement_insert_sql = {
+	"INSERT INTO measurements (tenant_id, device_id, device_mid, patient_id,"
+	" measured_ms, received_ms) VALUES (?, ?, ?, ?, ?, ?)"
+};
+
+static const struct sq_sql device_touch_sql = {
+	"UPDATE devices SET last_seen_ms = ? WHERE id = ?"
+};
+
 static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 {
 	const struct mg_measurement *m = p->m;
@@ -88,7 +115,7 @@ static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 	}
 	if (r != MG_ERR_NOT_FOUND || (r = patient_id(c, p, &pid)) != 0)
 		return r;
-	if ((st = sq_stmt(c, STMT_MEASUREMENT_INSERT)) == NULL)
+	if ((st = sq_stmt(c, &measurement_insert_sql)) == NULL)
 		return MG_ERR_STORE;
 	sqlite3_bind_int64(st, 1, m->tenant_id);
 	sqlite3_bind_int64(st, 2, m->device_id);
@@ -104,7 +131,7 @@ static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 	/* The outbox rows commit with the measurement, or neither does. */
 	if ((r = insert_values(c, p->id, m)) != 0 || (r = sq_outbox_insert(c, p, pid)) != 0)
 		return r;
-	if ((st = sq_stmt(c, STMT_DEVICE_TOUCH)) == NULL)
+	if ((st = sq_stmt(c, &device_touch_sql)) == NULL)
 		return MG_ERR_STORE;
 	sqlite3_bind_int64(st, 1, p->received_ms);
 	sqlite3_bind_int64(st, 2, m->device_id);
@@ -113,8 +140,7 @@ static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 	return rc == SQLITE_DONE ? 0 : sq_step_error(c);
 }
 
-static int sq_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items,
-				    size_t n)
+int sq_measurement_put_batch(struct mg_store *s, struct mg_measurement_put *const *items, size_t n)
 {
 	struct sq_conn *c = sq_acquire((struct sq_store *)s);
 	int r;
@@ -156,9 +182,14 @@ out:
 	return r;
 }
 
+static const struct sq_sql value_list_sql = {
+	"SELECT quantity, value, unit FROM measurement_values"
+	" WHERE measurement_id = ? ORDER BY position"
+};
+
 static int row_values(struct sq_conn *c, struct mg_measurement_row *row)
 {
-	sqlite3_stmt *st = sq_stmt(c, STMT_VALUE_LIST);
+	sqlite3_stmt *st = sq_stmt(c, &value_list_sql);
 	int rc, r = 0;
 
 	row->nvalues = 0;
@@ -180,11 +211,17 @@ static int row_values(struct sq_conn *c, struct mg_measurement_row *row)
 	return r;
 }
 
-static int sq_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id,
-			       size_t limit, mg_measurement_cb cb, void *arg)
+static const struct sq_sql measurement_list_sql = {
+	"SELECT m.id, m.tenant_id, m.device_id, d.name, m.device_mid, m.measured_ms,"
+	" m.received_ms FROM measurements m JOIN devices d ON d.id = m.device_id"
+	" WHERE (?1 = 0 OR m.tenant_id = ?1) AND m.id > ?2 ORDER BY m.id LIMIT ?3"
+};
+
+int sq_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			mg_measurement_cb cb, void *arg)
 {
 	struct sq_conn *c = sq_acquire((struct sq_store *)s);
-	sqlite3_stmt *st = sq_stmt(c, STMT_MEASUREMENT_LIST);
+	sqlite3_stmt *st = sq_stmt(c, &measurement_list_sql);
 	struct mg_measurement_row row;
 	int r = MG_ERR_STORE, rc = SQLITE_DONE;
 
@@ -218,10 +255,14 @@ out:
 	return r;
 }
 
-static int sq_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out)
+static const struct sq_sql measurement_count_sql = {
+	"SELECT count(*) FROM measurements WHERE ?1 = 0 OR tenant_id = ?1"
+};
+
+int sq_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out)
 {
 	struct sq_conn *c = sq_acquire((struct sq_store *)s);
-	sqlite3_stmt *st = sq_stmt(c, STMT_MEASUREMENT_COUNT);
+	sqlite3_stmt *st = sq_stmt(c, &measurement_count_sql);
 	int r = MG_ERR_STORE;
 
 	*count_out = 0;
@@ -237,11 +278,4 @@ static int sq_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *
 	sq_done(st);
 	sq_release(c);
 	return r;
-}
-
-void sq_measurement_ops_init(struct mg_store *base)
-{
-	base->measurement_put_batch = sq_measurement_put_batch;
-	base->measurement_list = sq_measurement_list;
-	base->measurement_count = sq_measurement_count;
 }

@@ -1,6 +1,6 @@
 /* The outbox on SQLite: rows are inserted with their measurement (see
- * sqlite_measurements.c); here forwarders claim, settle and count them. */
-#include "store/sqlite/sqlite_internal.h"
+ * sq_measurements.c); here forwarders claim, settle and count them. */
+#include "store/sqlite/sq_internal.h"
 
 #include <string.h>
 
@@ -39,13 +39,18 @@ static int run(struct sq_conn *c, const char *sql, const struct sq_param *params
 	return r;
 }
 
+static const struct sq_sql outbox_insert_sql = {
+	"INSERT INTO outbox (destination, measurement_id, patient_id, next_attempt_ms,"
+	" created_ms) VALUES (?1, ?2, ?3, ?4, ?4)"
+};
+
 int sq_outbox_insert(struct sq_conn *c, const struct mg_measurement_put *p, int64_t patient_id)
 {
 	int r = 0;
 
 	/* On the ingest path: a cached statement, not a prepare per row. */
 	for (size_t i = 0; r == 0 && i < p->ndestinations; i++)
-		r = sq_write(c, STMT_OUTBOX_INSERT,
+		r = sq_write(c, &outbox_insert_sql,
 			     SQ_PARAMS(SQ_TEXT(p->destinations[i]), SQ_INT(p->id),
 				       SQ_INT(patient_id), SQ_INT(p->received_ms)),
 			     false);
@@ -101,8 +106,8 @@ static int item_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_outbox_item 
 	return item_values(c, it);
 }
 
-static int sq_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms,
-			   int64_t lease_ms, struct mg_outbox_item *items, size_t max, size_t *n)
+int sq_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms, int64_t lease_ms,
+		    struct mg_outbox_item *items, size_t max, size_t *n)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st = NULL;
@@ -151,7 +156,7 @@ static int settle(struct mg_store *s, const char *sql, const struct sq_param *pa
 	return r;
 }
 
-static int sq_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms)
+int sq_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms)
 {
 	return settle(s, "UPDATE outbox SET state = 'delivered', delivered_ms = ?2,"
 			 " attempts = attempts + 1, claimed_until_ms = 0, last_error = ''"
@@ -159,7 +164,7 @@ static int sq_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms)
 		      SQ_PARAMS(SQ_INT(id), SQ_INT(now_ms)));
 }
 
-static int sq_outbox_retry(struct mg_store *s, int64_t id, int64_t next_ms, const char *error)
+int sq_outbox_retry(struct mg_store *s, int64_t id, int64_t next_ms, const char *error)
 {
 	return settle(s, "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?2,"
 			 " claimed_until_ms = 0, last_error = substr(?3, 1, 256)"
@@ -167,7 +172,7 @@ static int sq_outbox_retry(struct mg_store *s, int64_t id, int64_t next_ms, cons
 		      SQ_PARAMS(SQ_INT(id), SQ_INT(next_ms), SQ_TEXT(error)));
 }
 
-static int sq_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const char *error)
+int sq_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const char *error)
 {
 	return settle(s, "UPDATE outbox SET state = 'dead', attempts = attempts + 1,"
 			 " claimed_until_ms = 0, delivered_ms = ?2, last_error = substr(?3, 1, 256)"
@@ -175,8 +180,8 @@ static int sq_outbox_dead(struct mg_store *s, int64_t id, int64_t now_ms, const 
 		      SQ_PARAMS(SQ_INT(id), SQ_INT(now_ms), SQ_TEXT(error)));
 }
 
-static int sq_outbox_resend(struct mg_store *s, const char *destination, int64_t id,
-			    int64_t now_ms, int64_t *count_out)
+int sq_outbox_resend(struct mg_store *s, const char *destination, int64_t id, int64_t now_ms,
+		     int64_t *count_out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	int r;
@@ -190,8 +195,7 @@ static int sq_outbox_resend(struct mg_store *s, const char *destination, int64_t
 	return r;
 }
 
-static int sq_outbox_stats(struct mg_store *s, const char *destination,
-			   struct mg_outbox_stats *out)
+int sq_outbox_stats(struct mg_store *s, const char *destination, struct mg_outbox_stats *out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
@@ -217,14 +221,4 @@ static int sq_outbox_stats(struct mg_store *s, const char *destination,
 	}
 	sq_release(c);
 	return r;
-}
-
-void sq_outbox_ops_init(struct mg_store *base)
-{
-	base->outbox_claim = sq_outbox_claim;
-	base->outbox_delivered = sq_outbox_delivered;
-	base->outbox_retry = sq_outbox_retry;
-	base->outbox_dead = sq_outbox_dead;
-	base->outbox_resend = sq_outbox_resend;
-	base->outbox_stats = sq_outbox_stats;
 }

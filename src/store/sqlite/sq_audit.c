@@ -11,7 +11,7 @@
  * The statements are prepared per call, not cached with the connection's
  * others: appends are a few per request at most, and a walk prepares once
  * for any number of rows. */
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sqlite/sq_internal.h"
 
 #include <string.h>
 
@@ -84,8 +84,8 @@ static int record_insert(struct sq_conn *c, const struct mg_audit_record *rec)
 	return r;
 }
 
-static int sq_audit_append(struct mg_store *s, struct mg_audit_record *rec,
-			   mg_audit_hash_fn hash_fn, void *arg)
+int sq_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn,
+		    void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	int64_t head = 0;
@@ -149,8 +149,8 @@ static void record_read(sqlite3_stmt *st, struct mg_audit_record *rec)
 	rec->malformed = !ok;
 }
 
-static int sq_audit_list(struct mg_store *s, const struct mg_audit_filter *f,
-			 mg_audit_record_cb cb, void *arg)
+int sq_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_record_cb cb,
+		  void *arg)
 {
 	static const struct mg_audit_filter all;
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -176,10 +176,4 @@ out:
 	sqlite3_finalize(st);
 	sq_release(c);
 	return r;
-}
-
-void sq_audit_ops_init(struct mg_store *base)
-{
-	base->audit_append = sq_audit_append;
-	base->audit_list = sq_audit_list;
 }

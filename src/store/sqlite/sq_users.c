@@ -3,7 +3,7 @@
  * Reading an account is one read transaction, so its roles and tenants
  * match its row; changing roles and tenants together is one write
  * transaction. */
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sqlite/sq_internal.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -27,6 +27,14 @@ static int column_blob(sqlite3_stmt *st, int col, unsigned char *out, size_t out
 	return 0;
 }
 
+static const struct sq_sql user_roles_sql = {
+	"SELECT role FROM user_roles WHERE user_id = ?1"
+};
+
+static const struct sq_sql user_tenants_sql = {
+	"SELECT tenant_id FROM user_tenants WHERE user_id = ?1 ORDER BY tenant_id"
+};
+
 /* The roles and tenants of user u->id, read on c. */
 static int user_read_access(struct sq_conn *c, struct mg_user *u)
 {
@@ -34,7 +42,7 @@ static int user_read_access(struct sq_conn *c, struct mg_user *u)
 	unsigned role;
 	int r = 0, rc;
 
-	for (rc = sq_query(c, STMT_USER_ROLES, SQ_PARAMS(SQ_INT(u->id)), &st); rc == 0;
+	for (rc = sq_query(c, &user_roles_sql, SQ_PARAMS(SQ_INT(u->id)), &st); rc == 0;
 	     rc = sq_next(c, st)) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 
@@ -47,7 +55,7 @@ static int user_read_access(struct sq_conn *c, struct mg_user *u)
 	sq_done(st);
 	if (r != 0 || (rc != 0 && rc != MG_ERR_NOT_FOUND))
 		return r != 0 ? r : rc;
-	for (rc = sq_query(c, STMT_USER_TENANTS, SQ_PARAMS(SQ_INT(u->id)), &st); rc == 0;
+	for (rc = sq_query(c, &user_tenants_sql, SQ_PARAMS(SQ_INT(u->id)), &st); rc == 0;
 	     rc = sq_next(c, st)) {
 		if (u->ntenants == MG_USER_TENANTS_MAX) {
 			r = MG_ERR_STORE;
@@ -85,7 +93,7 @@ static int user_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_user *u)
 	return user_read_access(c, u);
 }
 
-static int user_get(struct mg_store *s, enum stmt_id id, const struct sq_param *key,
+static int user_get(struct mg_store *s, const struct sq_sql *sql, const struct sq_param *key,
 		    struct mg_user *out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
@@ -96,7 +104,7 @@ static int user_get(struct mg_store *s, enum stmt_id id, const struct sq_param *
 	/* One read transaction: the row, its roles and its tenants agree. */
 	if ((r = sq_exec(c, "BEGIN")) != 0)
 		goto out;
-	if ((r = sq_query(c, id, key, &st)) == 0) {
+	if ((r = sq_query(c, sql, key, &st)) == 0) {
 		r = user_read(c, st, out);
 		sq_done(st);
 	}
@@ -108,21 +116,29 @@ out:
 	return r;
 }
 
-static int sq_user_by_name(struct mg_store *s, const char *name, struct mg_user *out)
+static const struct sq_sql user_by_name_sql = {
+	"SELECT " USER_COLUMNS " FROM users WHERE name = ?1"
+};
+
+int sq_user_by_name(struct mg_store *s, const char *name, struct mg_user *out)
 {
-	if (name == NULL) {
-		memset(out, 0, sizeof(*out));
-		return MG_ERR_INVALID;
-	}
-	return user_get(s, STMT_USER_BY_NAME, SQ_PARAMS(SQ_TEXT(name)), out);
+	return user_get(s, &user_by_name_sql, SQ_PARAMS(SQ_TEXT(name)), out);
 }
 
-static int sq_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out)
+static const struct sq_sql user_by_id_sql = {
+	"SELECT " USER_COLUMNS " FROM users WHERE id = ?1"
+};
+
+int sq_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out)
 {
-	return user_get(s, STMT_USER_BY_ID, SQ_PARAMS(SQ_INT(id)), out);
+	return user_get(s, &user_by_id_sql, SQ_PARAMS(SQ_INT(id)), out);
 }
 
-static int sq_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
+static const struct sq_sql user_list_sql = {
+	"SELECT " USER_COLUMNS " FROM users ORDER BY id"
+};
+
+int sq_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	struct mg_user u;
@@ -131,7 +147,7 @@ static int sq_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
 
 	if ((r = sq_exec(c, "BEGIN")) != 0)
 		goto out;
-	for (rc = sq_query(c, STMT_USER_LIST, SQ_NO_PARAMS, &st); rc == 0; rc = sq_next(c, st)) {
+	for (rc = sq_query(c, &user_list_sql, SQ_NO_PARAMS, &st); rc == 0; rc = sq_next(c, st)) {
 		if ((r = user_read(c, st, &u)) != 0 || (r = cb(&u, arg)) != 0)
 			break;
 	}
@@ -145,13 +161,24 @@ out:
 	return r;
 }
 
-/* Roles must be known bits; tenants at most MG_USER_TENANTS_MAX. */
-static int access_check(unsigned roles, const int64_t *tenants, size_t ntenants)
-{
-	if ((roles & ~MG_ROLES_ALL) != 0 || (ntenants > 0 && tenants == NULL))
-		return MG_ERR_INVALID;
-	return ntenants > MG_USER_TENANTS_MAX ? MG_ERR_LIMIT : 0;
-}
+static const struct sq_sql user_roles_clear_sql = {
+	"DELETE FROM user_roles WHERE user_id = ?1"
+};
+
+static const struct sq_sql user_tenants_clear_sql = {
+	"DELETE FROM user_tenants WHERE user_id = ?1"
+};
+
+static const struct sq_sql user_role_insert_sql = {
+	"INSERT INTO user_roles (user_id, role) VALUES (?1, ?2)"
+};
+
+/* A tenant given twice is one membership; an unknown one fails the
+ * foreign key (ON CONFLICT does not cover foreign keys). */
+static const struct sq_sql user_tenant_insert_sql = {
+	"INSERT INTO user_tenants (user_id, tenant_id) VALUES (?1, ?2)"
+	" ON CONFLICT DO NOTHING"
+};
 
 /* Replace the roles and tenants of user id, inside a transaction on c. */
 static int access_write(struct sq_conn *c, int64_t id, unsigned roles,
@@ -159,52 +186,39 @@ static int access_write(struct sq_conn *c, int64_t id, unsigned roles,
 {
 	int r;
 
-	if ((r = sq_write(c, STMT_USER_ROLES_CLEAR, SQ_PARAMS(SQ_INT(id)), false)) != 0 ||
-	    (r = sq_write(c, STMT_USER_TENANTS_CLEAR, SQ_PARAMS(SQ_INT(id)), false)) != 0)
+	if ((r = sq_write(c, &user_roles_clear_sql, SQ_PARAMS(SQ_INT(id)), false)) != 0 ||
+	    (r = sq_write(c, &user_tenants_clear_sql, SQ_PARAMS(SQ_INT(id)), false)) != 0)
 		return r;
 	for (unsigned i = 0; r == 0 && i < MG_ROLE_COUNT; i++) {
 		if (roles & mg_role_at(i))
-			r = sq_write(c, STMT_USER_ROLE_INSERT,
+			r = sq_write(c, &user_role_insert_sql,
 				     SQ_PARAMS(SQ_INT(id), SQ_TEXT(mg_role_name(mg_role_at(i)))),
 				     false);
 	}
 	/* An unknown tenant fails its foreign key: MG_ERR_NOT_FOUND. */
 	for (size_t i = 0; r == 0 && i < ntenants; i++)
-		r = sq_write(c, STMT_USER_TENANT_INSERT,
+		r = sq_write(c, &user_tenant_insert_sql,
 			     SQ_PARAMS(SQ_INT(id), SQ_INT(tenants[i])), false);
 	return r;
 }
 
-static int profile_check(const char *display_name, const char *email)
-{
-	if (!sq_text_fits(display_name, MG_NAME_MAX) || !sq_text_fits(email, MG_EMAIL_MAX))
-		return MG_ERR_LIMIT;
-	return 0;
-}
+static const struct sq_sql user_insert_sql = {
+	"INSERT INTO users (name, display_name, email, password_hash,"
+	" must_change_password, created_ms, password_changed_ms)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+};
 
-static int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out)
+int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out)
 {
-	const char *display_name = u->display_name != NULL ? u->display_name : "";
-	const char *email = u->email != NULL ? u->email : "";
-	struct sq_conn *c;
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	int64_t id;
 	int r;
 
-	*id_out = 0;
-	if (u->name == NULL || u->name[0] == '\0' || u->password_hash == NULL)
-		return MG_ERR_INVALID;
-	if (!sq_text_fits(u->name, MG_NAME_MAX) ||
-	    !sq_text_fits(u->password_hash, MG_PASSWORD_HASH_TEXT - 1))
-		return MG_ERR_LIMIT;
-	if ((r = profile_check(display_name, email)) != 0 ||
-	    (r = access_check(u->roles, u->tenants, u->ntenants)) != 0)
-		return r;
-	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
 	/* A taken name fails the UNIQUE constraint: MG_ERR_EXISTS. */
-	r = sq_write(c, STMT_USER_INSERT,
-		     SQ_PARAMS(SQ_TEXT(u->name), SQ_TEXT(display_name), SQ_TEXT(email),
+	r = sq_write(c, &user_insert_sql,
+		     SQ_PARAMS(SQ_TEXT(u->name), SQ_TEXT(u->display_name), SQ_TEXT(u->email),
 			       SQ_TEXT(u->password_hash), SQ_INT(u->must_change_password),
 			       SQ_INT(mg_now_ms())),
 		     false);
@@ -218,34 +232,33 @@ out:
 	return r;
 }
 
-static int sq_user_update_profile(struct mg_store *s, int64_t id, const char *display_name,
-				  const char *email, bool disabled)
-{
-	int r;
+static const struct sq_sql user_update_profile_sql = {
+	"UPDATE users SET display_name = ?2, email = ?3, disabled = ?4 WHERE id = ?1"
+};
 
-	if (display_name == NULL || email == NULL)
-		return MG_ERR_INVALID;	/* "" clears; there is no "unchanged" */
-	if ((r = profile_check(display_name, email)) != 0)
-		return r;
-	return sq_store_write(s, STMT_USER_UPDATE_PROFILE,
+int sq_user_update_profile(struct mg_store *s, int64_t id, const char *display_name,
+			   const char *email, bool disabled)
+{
+	return sq_store_write(s, &user_update_profile_sql,
 			      SQ_PARAMS(SQ_INT(id), SQ_TEXT(display_name), SQ_TEXT(email),
 					SQ_INT(disabled)),
 			      true);
 }
 
-static int sq_user_set_access(struct mg_store *s, int64_t id, unsigned roles,
-			      const int64_t *tenants, size_t ntenants)
+static const struct sq_sql user_exists_sql = {
+	"SELECT 1 FROM users WHERE id = ?1"
+};
+
+int sq_user_set_access(struct mg_store *s, int64_t id, unsigned roles, const int64_t *tenants,
+		       size_t ntenants)
 {
-	struct sq_conn *c;
+	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = access_check(roles, tenants, ntenants)) != 0)
-		return r;
-	c = SQ_ACQUIRE(s);
 	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto out;
-	if ((r = sq_query(c, STMT_USER_EXISTS, SQ_PARAMS(SQ_INT(id)), &st)) == 0)
+	if ((r = sq_query(c, &user_exists_sql, SQ_PARAMS(SQ_INT(id)), &st)) == 0)
 		r = sq_finish(c, st);
 	if (r == 0)
 		r = access_write(c, id, roles, tenants, ntenants);
@@ -255,28 +268,39 @@ out:
 	return r;
 }
 
-static int sq_user_set_password(struct mg_store *s, int64_t id, const char *hash,
-				bool must_change, int64_t now_ms)
+static const struct sq_sql user_set_password_sql = {
+	"UPDATE users SET password_hash = ?2, must_change_password = ?3,"
+	" failed_logins = 0, lockouts = 0, locked_until_ms = 0,"
+	" password_changed_ms = ?4 WHERE id = ?1"
+};
+
+int sq_user_set_password(struct mg_store *s, int64_t id, const char *hash, bool must_change,
+			 int64_t now_ms)
 {
-	if (hash == NULL || hash[0] == '\0')
-		return MG_ERR_INVALID;
-	if (!sq_text_fits(hash, MG_PASSWORD_HASH_TEXT - 1))
-		return MG_ERR_LIMIT;
-	return sq_store_write(s, STMT_USER_SET_PASSWORD,
+	return sq_store_write(s, &user_set_password_sql,
 			      SQ_PARAMS(SQ_INT(id), SQ_TEXT(hash), SQ_INT(must_change),
 					SQ_INT(now_ms)),
 			      true);
 }
 
+static const struct sq_sql user_delete_sql = {
+	"DELETE FROM users WHERE id = ?1"
+};
+
 /* Roles, memberships, sessions, recovery codes and reset links go with the
  * row: their foreign keys cascade (foreign_keys is on for every
  * connection), and secure_delete overwrites what they held. */
-static int sq_user_delete(struct mg_store *s, int64_t id)
+int sq_user_delete(struct mg_store *s, int64_t id)
 {
-	return sq_store_write(s, STMT_USER_DELETE, SQ_PARAMS(SQ_INT(id)), true);
+	return sq_store_write(s, &user_delete_sql, SQ_PARAMS(SQ_INT(id)), true);
 }
 
-static int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out)
+static const struct sq_sql user_login_failed_sql = {
+	"UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?1"
+	" RETURNING failed_logins"
+};
+
+int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
@@ -286,7 +310,7 @@ static int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failur
 	*failures_out = 0;
 	/* Count and read back in one statement: concurrent failures each
 	 * see their own count. */
-	if ((r = sq_query(c, STMT_USER_LOGIN_FAILED, SQ_PARAMS(SQ_INT(id)), &st)) == 0) {
+	if ((r = sq_query(c, &user_login_failed_sql, SQ_PARAMS(SQ_INT(id)), &st)) == 0) {
 		failures = sq_column_unsigned(st, 0);
 		if ((r = sq_finish(c, st)) == 0)
 			*failures_out = failures;
@@ -295,33 +319,22 @@ static int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failur
 	return r;
 }
 
-static int sq_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms,
-			    unsigned lockouts)
+static const struct sq_sql user_set_lock_sql = {
+	"UPDATE users SET locked_until_ms = ?2, lockouts = ?3 WHERE id = ?1"
+};
+
+int sq_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms, unsigned lockouts)
 {
-	return sq_store_write(s, STMT_USER_SET_LOCK,
+	return sq_store_write(s, &user_set_lock_sql,
 			      SQ_PARAMS(SQ_INT(id), SQ_INT(locked_until_ms), SQ_INT(lockouts)),
 			      true);
 }
 
-static int sq_user_login_succeeded(struct mg_store *s, int64_t id)
-{
-	return sq_store_write(s, STMT_USER_LOGIN_SUCCEEDED, SQ_PARAMS(SQ_INT(id)), true);
-}
+static const struct sq_sql user_login_succeeded_sql = {
+	"UPDATE users SET failed_logins = 0, lockouts = 0 WHERE id = ?1"
+};
 
-void sq_access_ops_init(struct mg_store *base)
+int sq_user_login_succeeded(struct mg_store *s, int64_t id)
 {
-	base->user_create = sq_user_create;
-	base->user_by_name = sq_user_by_name;
-	base->user_by_id = sq_user_by_id;
-	base->user_list = sq_user_list;
-	base->user_update_profile = sq_user_update_profile;
-	base->user_set_access = sq_user_set_access;
-	base->user_set_password = sq_user_set_password;
-	base->user_delete = sq_user_delete;
-	base->user_login_failed = sq_user_login_failed;
-	base->user_set_lock = sq_user_set_lock;
-	base->user_login_succeeded = sq_user_login_succeeded;
-	sq_tenant_ops_init(base);
-	sq_second_factor_ops_init(base);
-	sq_session_ops_init(base);
+	return sq_store_write(s, &user_login_succeeded_sql, SQ_PARAMS(SQ_INT(id)), true);
 }
