@@ -4,12 +4,14 @@
 # Both are idempotent and safe to repeat.
 
 BUILD      ?= build
+PREFIX     ?= /usr
+DESTDIR    ?=
 TEST_BUILD ?= build-test
 JOBS       ?= $(shell nproc)
 DEMO_DIR   ?= $(if $(filter 0,$(shell id -u)),/var/lib/medgate/demo,$(CURDIR)/demo)
 export MG_FUZZ_SECONDS ?= 8
 
-.PHONY: all deps build run test test-only bench clean format
+.PHONY: all deps build run test test-only bench clean format install
 
 all: build
 
@@ -34,6 +36,16 @@ $(TEST_BUILD)/Makefile:
 test: build $(TEST_BUILD)/Makefile
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# Programs to PREFIX/sbin and PREFIX/bin, man pages, docs and the example
+# configuration to PREFIX/share, systemd units, and the empty folders
+# /etc/medgate and /var/lib/medgate (PREFIX/etc and PREFIX/var unless
+# PREFIX is /usr); DESTDIR stages it elsewhere. Makes no account: the
+# Debian package does (debian/), or see docs/install.md.
+install: build
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 bench: build
 	bash bench/ingest-compare.sh --gateway $(BUILD)

@@ -12,6 +12,7 @@ packages=(
 	curl openssl ca-certificates python3 python3-aiosmtpd nginx-light procps psmisc
 	zbar-tools librsvg2-bin
 	postgresql-15 haproxy rsyslog rsyslog-gnutls chromium fonts-dejavu-core
+	dpkg-dev debhelper fakeroot lintian mandoc systemd adduser
 )
 # Node.js runs the test peers from npm; a machine may have it from
 # elsewhere already (with npm inside), so only ask Debian when it lacks one.

@@ -118,3 +118,22 @@ add_test(NAME source/openapi-routes
 # README.md and docs/ stand on their own: links resolve inside the tree.
 add_test(NAME source/docs-self-contained
 	COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/check-doc-links.py ${CMAKE_SOURCE_DIR})
+
+# Packaging (docs/install.md): the man pages are lint-clean and name what
+# the programs do, the systemd units score 2.0 or better, the example
+# configuration is what init writes, and the Debian package is built,
+# installed, run, removed and purged on this machine (a release build:
+# minutes; it refuses to touch a machine with instances of its own).
+add_test(NAME package/man
+	COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/package/check_man.py ${CMAKE_SOURCE_DIR}
+		${CMAKE_BINARY_DIR})
+add_test(NAME package/systemd-security
+	COMMAND bash ${CMAKE_SOURCE_DIR}/tests/package/check_systemd_security.sh ${CMAKE_BINARY_DIR})
+add_test(NAME package/example-conf
+	COMMAND bash ${CMAKE_SOURCE_DIR}/tests/package/check_example_conf.sh ${CMAKE_SOURCE_DIR}
+		$<TARGET_FILE:medgatectl>)
+add_test(NAME package/deb
+	COMMAND bash ${CMAKE_SOURCE_DIR}/tests/package/test_deb.sh ${CMAKE_SOURCE_DIR})
+set_tests_properties(package/man package/systemd-security package/example-conf package/deb
+	PROPERTIES SKIP_RETURN_CODE 77)
+set_tests_properties(package/deb PROPERTIES TIMEOUT 900 RUN_SERIAL TRUE)
