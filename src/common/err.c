@@ -20,6 +20,7 @@ const char *mg_strerror(int err)
 	case MG_ERR_BUSY: return "busy";
 	case MG_ERR_UNAVAILABLE: return "unavailable";
 	case MG_ERR_RANGE: return "value out of plausible range";
+	case MG_ERR_CONFLICT: return "conflicting roles or state";
 	}
 	return "unknown error";
 }

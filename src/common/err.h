@@ -21,6 +21,7 @@ enum mg_err {
 	MG_ERR_BUSY = -14,	/* resource busy; retry later */
 	MG_ERR_UNAVAILABLE = -15, /* a peer cannot be reached */
 	MG_ERR_RANGE = -16,	/* a measured value outside its plausible range */
+	MG_ERR_CONFLICT = -17,	/* conflicts with a rule (roles held together, state) */
 };
 
 /* A short English description of err; never NULL. */

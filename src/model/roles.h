@@ -8,12 +8,13 @@ enum mg_role {
 	MG_ROLE_TENANT_ADMIN = 1u << 2,	/* tenants and members; no patient data */
 	MG_ROLE_DEVICE_ADMIN = 1u << 3,	/* devices and tokens; no patient data */
 	MG_ROLE_SERVICE = 1u << 4,	/* diagnostics under consent; no patient data */
+	MG_ROLE_SECURITY_OFFICER = 1u << 5, /* alerts and incidents; no patient data */
 };
-#define MG_ROLES_ALL 0x1fu
-#define MG_ROLE_COUNT 5
+#define MG_ROLES_ALL 0x3fu
+#define MG_ROLE_COUNT 6
 
 /* The role's name ("clinician", "admin", "tenant-admin", "device-admin",
- * "service"), or NULL if role is not exactly one role. */
+ * "service", "security-officer"), or NULL if role is not exactly one role. */
 const char *mg_role_name(unsigned role);
 
 /* Parse one role name. Returns 0 or MG_ERR_INVALID. */
@@ -21,5 +22,12 @@ int mg_role_parse(const char *name, unsigned *role_out);
 
 /* The i-th role (0 <= i < MG_ROLE_COUNT). */
 unsigned mg_role_at(unsigned i);
+
+/* Separation of duties: NULL if one account may hold the set roles, else
+ * a sentence naming the conflict ("clinician cannot be held together
+ * with admin"). Clinician never goes with an administrative role (admin,
+ * tenant-admin, device-admin, service, security-officer), nor admin with
+ * tenant-admin. Bits outside MG_ROLES_ALL are not looked at. */
+const char *mg_roles_conflict(unsigned roles);
 
 #endif

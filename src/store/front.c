@@ -105,13 +105,26 @@ int mg_store_tenant_delete(struct mg_store *s, int64_t id)
 
 /* Accounts */
 
-/* Roles must be known bits; tenants an array of at most
- * MG_USER_TENANTS_MAX. */
+/* Roles must be known bits that one account may hold together
+ * (separation of duties: MG_ERR_CONFLICT, after the other checks, as
+ * right in kind and size but against a rule). */
+static int roles_check(unsigned roles)
+{
+	if ((roles & ~MG_ROLES_ALL) != 0)
+		return MG_ERR_INVALID;
+	return mg_roles_conflict(roles) != NULL ? MG_ERR_CONFLICT : 0;
+}
+
+/* Roles as roles_check; tenants an array of at most MG_USER_TENANTS_MAX. */
 static int access_check(unsigned roles, const int64_t *tenants, size_t ntenants)
 {
-	if ((roles & ~MG_ROLES_ALL) != 0 || (ntenants > 0 && tenants == NULL))
+	int r;
+
+	if ((r = roles_check(roles)) == MG_ERR_INVALID || (ntenants > 0 && tenants == NULL))
 		return MG_ERR_INVALID;
-	return ntenants > MG_USER_TENANTS_MAX ? MG_ERR_LIMIT : 0;
+	if (ntenants > MG_USER_TENANTS_MAX)
+		return MG_ERR_LIMIT;
+	return r;
 }
 
 static int profile_check(const char *display_name, const char *email)
@@ -176,6 +189,13 @@ int mg_store_user_set_access(struct mg_store *s, int64_t id, unsigned roles, con
 	return r != 0 ? r : s->ops->user_set_access(s, id, roles, tenants, ntenants);
 }
 
+int mg_store_user_set_roles(struct mg_store *s, int64_t id, unsigned roles)
+{
+	int r = roles_check(roles);
+
+	return r != 0 ? r : s->ops->user_set_roles(s, id, roles);
+}
+
 int mg_store_user_set_password(struct mg_store *s, int64_t id, const char *hash, bool must_change,
 			       int64_t now_ms)
 {
@@ -204,6 +224,34 @@ int mg_store_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_
 int mg_store_user_login_succeeded(struct mg_store *s, int64_t id)
 {
 	return s->ops->user_login_succeeded(s, id);
+}
+
+/* Tenant memberships */
+
+int mg_store_membership_add(struct mg_store *s, int64_t user_id, int64_t tenant_id)
+{
+	return s->ops->membership_add(s, user_id, tenant_id);
+}
+
+int mg_store_membership_remove(struct mg_store *s, int64_t user_id, int64_t tenant_id)
+{
+	return s->ops->membership_remove(s, user_id, tenant_id);
+}
+
+int mg_store_membership_suspend_all(struct mg_store *s, int64_t user_id, size_t *count_out)
+{
+	*count_out = 0;
+	return s->ops->membership_suspend_all(s, user_id, count_out);
+}
+
+int mg_store_membership_confirm(struct mg_store *s, int64_t user_id, int64_t tenant_id)
+{
+	return s->ops->membership_confirm(s, user_id, tenant_id);
+}
+
+int mg_store_membership_confirm_all(struct mg_store *s, int64_t user_id)
+{
+	return s->ops->membership_confirm_all(s, user_id);
 }
 
 /* Second factor */

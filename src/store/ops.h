@@ -42,6 +42,7 @@ struct mg_store_ops {
 				   const char *email, bool disabled);
 	int (*user_set_access)(struct mg_store *s, int64_t id, unsigned roles,
 			       const int64_t *tenants, size_t ntenants);
+	int (*user_set_roles)(struct mg_store *s, int64_t id, unsigned roles);
 	int (*user_set_password)(struct mg_store *s, int64_t id, const char *hash, bool must_change,
 				 int64_t now_ms);
 	int (*user_delete)(struct mg_store *s, int64_t id);
@@ -49,6 +50,13 @@ struct mg_store_ops {
 	int (*user_set_lock)(struct mg_store *s, int64_t id, int64_t locked_until_ms,
 			     unsigned lockouts);
 	int (*user_login_succeeded)(struct mg_store *s, int64_t id);
+
+	/* Tenant memberships */
+	int (*membership_add)(struct mg_store *s, int64_t user_id, int64_t tenant_id);
+	int (*membership_remove)(struct mg_store *s, int64_t user_id, int64_t tenant_id);
+	int (*membership_suspend_all)(struct mg_store *s, int64_t user_id, size_t *count_out);
+	int (*membership_confirm)(struct mg_store *s, int64_t user_id, int64_t tenant_id);
+	int (*membership_confirm_all)(struct mg_store *s, int64_t user_id);
 
 	/* Second factor */
 	int (*totp_set_pending)(struct mg_store *s, int64_t id, const unsigned char *sealed,

@@ -68,8 +68,14 @@ struct mg_user {
 	bool must_change_password;
 	bool disabled;
 	unsigned roles;			/* enum mg_role bits */
+	/* Tenant memberships: the active ones give patient access (with the
+	 * clinician role); suspended ones wait for a tenant admin to confirm
+	 * them again (after an admin reset the password or second factor).
+	 * Together at most MG_USER_TENANTS_MAX. */
 	size_t ntenants;
-	int64_t tenants[MG_USER_TENANTS_MAX];	/* ascending */
+	int64_t tenants[MG_USER_TENANTS_MAX];	/* active, ascending */
+	size_t nsuspended;
+	int64_t suspended[MG_USER_TENANTS_MAX];	/* suspended, ascending */
 	unsigned failed_logins;		/* since the last success */
 	unsigned lockouts;		/* lockouts in a row: the next lasts longer */
 	int64_t locked_until_ms;	/* 0 = not locked */
@@ -255,11 +261,13 @@ struct mg_store;
  *                   too small for the value;
  *   MG_ERR_NOT_FOUND also for a look-up by a key longer than such keys can
  *                   be (nothing that long was ever stored).
- * MG_ERR_INVALID is checked before MG_ERR_LIMIT. A refused call changes
+ * MG_ERR_INVALID is checked before MG_ERR_LIMIT, both before
+ * MG_ERR_CONFLICT (roles: mg_roles_conflict). A refused call changes
  * nothing and leaves its outputs cleared, as every call does on entry.
  * Beyond these: MG_ERR_NOT_FOUND (no such row), MG_ERR_EXISTS (a unique
  * name or key taken), MG_ERR_BUSY (in use, or a lock held elsewhere),
- * MG_ERR_STORE (the database failed). */
+ * MG_ERR_CONFLICT (against a rule: roles one account may not hold
+ * together, mg_roles_conflict), MG_ERR_STORE (the database failed). */
 
 /* "sqlite" or "postgresql". */
 const char *mg_store_name(const struct mg_store *s);
@@ -286,9 +294,15 @@ int mg_store_tenant_delete(struct mg_store *s, int64_t id);
  * display names MG_NAME_MAX, e-mail MG_EMAIL_MAX (NULL in user_create
  * means ""; user_update_profile takes "" to clear, there is no
  * "unchanged"), password hashes MG_PASSWORD_HASH_TEXT - 1 and not empty;
- * roles are enum mg_role bits, at most MG_USER_TENANTS_MAX tenants.
- * user_set_access replaces roles and tenant memberships in one
- * transaction. user_set_password clears failures and the lock.
+ * roles are enum mg_role bits that mg_roles_conflict allows (else
+ * MG_ERR_CONFLICT), at most MG_USER_TENANTS_MAX tenants (user_create
+ * makes them active memberships). user_by_id, user_by_name and user_list
+ * fill both the active (tenants) and the suspended memberships.
+ * user_set_access (the host's break-glass path) replaces roles and
+ * memberships in one transaction: the tenants listed become active
+ * memberships, all others are removed. user_set_roles replaces only the
+ * roles (MG_ERR_NOT_FOUND for no such user); memberships stay as they
+ * are. user_set_password clears failures and the lock.
  * user_login_failed counts a failed login atomically (*failures_out gets
  * the new count); user_set_lock locks until locked_until_ms (0 unlocks)
  * with lockouts in a row; user_login_succeeded sets failures and
@@ -301,6 +315,7 @@ int mg_store_user_update_profile(struct mg_store *s, int64_t id, const char *dis
 				 const char *email, bool disabled);
 int mg_store_user_set_access(struct mg_store *s, int64_t id, unsigned roles,
 			     const int64_t *tenants, size_t ntenants);
+int mg_store_user_set_roles(struct mg_store *s, int64_t id, unsigned roles);
 int mg_store_user_set_password(struct mg_store *s, int64_t id, const char *hash,
 			       bool must_change, int64_t now_ms);
 int mg_store_user_delete(struct mg_store *s, int64_t id);
@@ -308,6 +323,28 @@ int mg_store_user_login_failed(struct mg_store *s, int64_t id, unsigned *failure
 int mg_store_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms,
 			   unsigned lockouts);
 int mg_store_user_login_succeeded(struct mg_store *s, int64_t id);
+
+/* Tenant memberships, one at a time (a tenant admin's work), each in
+ * one transaction.
+ * membership_add makes user_id an active member of tenant_id:
+ * MG_ERR_EXISTS if it is a member already (active or suspended),
+ * MG_ERR_NOT_FOUND for an unknown user or tenant, MG_ERR_LIMIT if it
+ * holds MG_USER_TENANTS_MAX memberships already.
+ * membership_remove ends one (active or suspended): MG_ERR_NOT_FOUND if
+ * not a member.
+ * membership_suspend_all suspends every active membership of user_id (an
+ * admin reset its password or second factor); *count_out gets how many
+ * were active before (0 for an unknown user too).
+ * membership_confirm makes a suspended membership active again:
+ * MG_ERR_NOT_FOUND if not a member, 0 without change if active already.
+ * membership_confirm_all makes all of user_id's suspended memberships
+ * active (the account completed a reset through its e-mailed link, which
+ * no admin sees); 0 also when there were none. */
+int mg_store_membership_add(struct mg_store *s, int64_t user_id, int64_t tenant_id);
+int mg_store_membership_remove(struct mg_store *s, int64_t user_id, int64_t tenant_id);
+int mg_store_membership_suspend_all(struct mg_store *s, int64_t user_id, size_t *count_out);
+int mg_store_membership_confirm(struct mg_store *s, int64_t user_id, int64_t tenant_id);
+int mg_store_membership_confirm_all(struct mg_store *s, int64_t user_id);
 
 /* Second factor. totp_set_pending stores a sealed secret (1 to
  * MG_TOTP_SEALED_MAX bytes) awaiting its first code; totp_activate moves

@@ -24,7 +24,7 @@ static void test_user_create_and_read(void **state)
 	struct mg_user_new nu = {
 		.name = "alice", .display_name = "Alice A.", .email = "alice@example.org",
 		.password_hash = HASH, .must_change_password = true,
-		.roles = MG_ROLE_CLINICIAN | MG_ROLE_DEVICE_ADMIN, .tenants = tenants,
+		.roles = MG_ROLE_TENANT_ADMIN | MG_ROLE_DEVICE_ADMIN, .tenants = tenants,
 		.ntenants = 2,
 	};
 	struct mg_user u, v;
@@ -39,9 +39,10 @@ static void test_user_create_and_read(void **state)
 	assert_string_equal(u.password_hash, HASH);
 	assert_true(u.must_change_password);
 	assert_false(u.disabled);
-	assert_int_equal(u.roles, MG_ROLE_CLINICIAN | MG_ROLE_DEVICE_ADMIN);
+	assert_int_equal(u.roles, MG_ROLE_TENANT_ADMIN | MG_ROLE_DEVICE_ADMIN);
 	assert_int_equal(u.ntenants, 2);
 	assert_true(u.tenants[0] == f->tenant && u.tenants[1] == f->tenant2);	/* ascending */
+	assert_int_equal(u.nsuspended, 0);
 	assert_int_equal(u.failed_logins + u.lockouts, 0);
 	assert_int_equal(u.locked_until_ms, 0);
 	assert_int_equal(u.totp_len + u.totp_pending_len, 0);
@@ -86,7 +87,12 @@ static void test_user_create_refused(void **state)
 		  MG_ERR_LIMIT },
 		{ { .name = "c-email", .email = long_email, .password_hash = HASH }, MG_ERR_LIMIT },
 		{ { .name = "c-hash", .password_hash = long_hash }, MG_ERR_LIMIT },
-		{ { .name = "c-role", .password_hash = HASH, .roles = 1u << 5 }, MG_ERR_INVALID },
+		{ { .name = "c-role", .password_hash = HASH, .roles = 1u << 6 }, MG_ERR_INVALID },
+		/* Separation of duties. */
+		{ { .name = "c-sod", .password_hash = HASH,
+		    .roles = MG_ROLE_CLINICIAN | MG_ROLE_DEVICE_ADMIN }, MG_ERR_CONFLICT },
+		{ { .name = "c-sod2", .password_hash = HASH,
+		    .roles = MG_ROLE_ADMIN | MG_ROLE_TENANT_ADMIN }, MG_ERR_CONFLICT },
 		{ { .name = "c-many", .password_hash = HASH, .tenants = many,
 		    .ntenants = MG_USER_TENANTS_MAX + 1 }, MG_ERR_LIMIT },
 		{ { .name = "c-null", .password_hash = HASH, .ntenants = 1 }, MG_ERR_INVALID },
@@ -187,6 +193,10 @@ static void test_user_profile(void **state)
 	assert_false(u.disabled);
 }
 
+/* Every administrative role one account may hold: all but tenant-admin. */
+#define ADMINISTRATIVE                                                                             \
+	(MG_ROLE_ADMIN | MG_ROLE_DEVICE_ADMIN | MG_ROLE_SERVICE | MG_ROLE_SECURITY_OFFICER)
+
 /* Each step replaces roles and tenants; a failing step changes nothing. */
 static void test_user_set_access(void **state)
 {
@@ -209,8 +219,10 @@ static void test_user_set_access(void **state)
 		  MG_ROLE_ADMIN | MG_ROLE_SERVICE, { t1, t2 }, 2 },
 		{ 1u << 7, { 0 }, 0, MG_ERR_INVALID,
 		  MG_ROLE_ADMIN | MG_ROLE_SERVICE, { t1, t2 }, 2 },
+		{ MG_ROLE_CLINICIAN | MG_ROLE_SERVICE, { t1 }, 1, MG_ERR_CONFLICT,
+		  MG_ROLE_ADMIN | MG_ROLE_SERVICE, { t1, t2 }, 2 },
 		{ 0, { 0 }, 0, 0, 0, { 0 }, 0 },
-		{ MG_ROLES_ALL, { t2, t2 }, 2, 0, MG_ROLES_ALL, { t2 }, 1 },
+		{ ADMINISTRATIVE, { t2, t2 }, 2, 0, ADMINISTRATIVE, { t2 }, 1 },
 	};
 	int64_t id = store_user(f, "carol", 0, NULL, 0), many[MG_USER_TENANTS_MAX + 1] = { 0 };
 	struct mg_user u;

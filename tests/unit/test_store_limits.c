@@ -242,6 +242,40 @@ static int outbox_destination_null(struct store_fixture *f)
 	return mg_store_outbox_stats(f->store, NULL, &st);
 }
 
+static int user_roles_conflict(struct store_fixture *f)
+{
+	const struct mg_user_new u = {.name = "u", .password_hash = "$h",
+				      .roles = MG_ROLE_CLINICIAN | MG_ROLE_SERVICE};
+	int64_t id;
+
+	return mg_store_user_create(f->store, &u, &id);
+}
+
+static int user_set_roles_conflict(struct store_fixture *f)
+{
+	return mg_store_user_set_roles(f->store, 1, MG_ROLE_ADMIN | MG_ROLE_TENANT_ADMIN);
+}
+
+static int user_set_roles_unknown(struct store_fixture *f)
+{
+	return mg_store_user_set_roles(f->store, 1, MG_ROLE_CLINICIAN | MG_ROLE_ADMIN | 1u << 9);
+}
+
+static int user_set_access_conflict(struct store_fixture *f)
+{
+	return mg_store_user_set_access(f->store, 1, MG_ROLE_CLINICIAN | MG_ROLE_SECURITY_OFFICER,
+					&f->tenant, 1);
+}
+
+/* Too many tenants and conflicting roles: the limit is named first. */
+static int user_set_access_many_conflict(struct store_fixture *f)
+{
+	static const int64_t many[MG_USER_TENANTS_MAX + 1];
+
+	return mg_store_user_set_access(f->store, 1, MG_ROLE_CLINICIAN | MG_ROLE_ADMIN, many,
+					MG_USER_TENANTS_MAX + 1);
+}
+
 static const struct bad_call bad_calls[] = {
     {"incident title too long", incident_title_long, MG_ERR_LIMIT},
     {"incident title empty", incident_title_empty, MG_ERR_INVALID},
@@ -257,6 +291,12 @@ static const struct bad_call bad_calls[] = {
     {"tenant look-up by too long a name", tenant_by_name_long, MG_ERR_NOT_FOUND},
     {"user name too long", user_name_long, MG_ERR_LIMIT},
     {"user look-up by too long a name", user_by_name_long, MG_ERR_NOT_FOUND},
+    {"user created with conflicting roles", user_roles_conflict, MG_ERR_CONFLICT},
+    {"user roles in conflict", user_set_roles_conflict, MG_ERR_CONFLICT},
+    {"user roles in conflict with an unknown bit", user_set_roles_unknown, MG_ERR_INVALID},
+    {"user access with conflicting roles", user_set_access_conflict, MG_ERR_CONFLICT},
+    {"user access: too many tenants, conflicting roles", user_set_access_many_conflict,
+     MG_ERR_LIMIT},
     {"token device name too long", token_device_name_long, MG_ERR_LIMIT},
     {"device firmware too long", device_firmware_long, MG_ERR_LIMIT},
     {"device status out of range", device_status_bad, MG_ERR_INVALID},

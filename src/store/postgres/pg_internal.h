@@ -126,11 +126,18 @@ int pg_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out);
 int pg_user_list(struct mg_store *s, mg_user_cb cb, void *arg);
 int pg_user_update_profile(struct mg_store *s, int64_t id, const char *display_name, const char *email, bool disabled);
 int pg_user_set_access(struct mg_store *s, int64_t id, unsigned roles, const int64_t *tenants, size_t ntenants);
+int pg_user_set_roles(struct mg_store *s, int64_t id, unsigned roles);
 int pg_user_set_password(struct mg_store *s, int64_t id, const char *hash, bool must_change, int64_t now_ms);
 int pg_user_delete(struct mg_store *s, int64_t id);
 int pg_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out);
 int pg_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms, unsigned lockouts);
 int pg_user_login_succeeded(struct mg_store *s, int64_t id);
+/* Tenant memberships */
+int pg_membership_add(struct mg_store *s, int64_t user_id, int64_t tenant_id);
+int pg_membership_remove(struct mg_store *s, int64_t user_id, int64_t tenant_id);
+int pg_membership_suspend_all(struct mg_store *s, int64_t user_id, size_t *count_out);
+int pg_membership_confirm(struct mg_store *s, int64_t user_id, int64_t tenant_id);
+int pg_membership_confirm_all(struct mg_store *s, int64_t user_id);
 /* Second factor */
 int pg_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed, size_t len);
 int pg_totp_activate(struct mg_store *s, int64_t id, int64_t step);

@@ -1,5 +1,6 @@
 /* Accounts on PostgreSQL: users with their roles (user_roles, by name) and
- * tenant memberships (user_tenants), profile, password and lockout state.
+ * tenant memberships (user_tenants, active or suspended; changed one at a
+ * time in pg_memberships.c), profile, password and lockout state.
  * Reading an account is one snapshot, so its roles and tenants match its
  * row; changing roles and tenants together is one transaction that locks
  * the account's row first. Counters change in one UPDATE each, so
@@ -26,7 +27,7 @@ static const char user_list_sql[] = "SELECT " USER_COLUMNS " FROM users ORDER BY
 static const char user_lock_sql[] = "SELECT 1 FROM users WHERE id = $1 FOR UPDATE";
 static const char user_roles_sql[] = "SELECT role FROM user_roles WHERE user_id = $1";
 static const char user_tenants_sql[] =
-	"SELECT tenant_id FROM user_tenants WHERE user_id = $1 ORDER BY tenant_id";
+	"SELECT tenant_id, suspended::int FROM user_tenants WHERE user_id = $1 ORDER BY tenant_id";
 static const char user_roles_clear_sql[] = "DELETE FROM user_roles WHERE user_id = $1";
 static const char user_tenants_clear_sql[] = "DELETE FROM user_tenants WHERE user_id = $1";
 static const char user_role_insert_sql[] =
@@ -66,8 +67,12 @@ static int user_read_access(struct pg_conn *c, struct mg_user *u)
 	if (r != 0 || (r = pg_run(c, user_tenants_sql, PG_PARAMS(PG_INT(u->id)), &res)) != 0)
 		return r;
 	for (int i = 0; r == 0 && i < PQntuples(res); i++) {
-		if (u->ntenants == MG_USER_TENANTS_MAX)
+		bool suspended = pg_col_int(res, i, 1) != 0;
+
+		if (u->ntenants + u->nsuspended == MG_USER_TENANTS_MAX)
 			r = MG_ERR_STORE;
+		else if (suspended)
+			u->suspended[u->nsuspended++] = pg_col_int(res, i, 0);
 		else
 			u->tenants[u->ntenants++] = pg_col_int(res, i, 0);
 	}
@@ -149,20 +154,28 @@ int pg_user_list(struct mg_store *s, mg_user_cb cb, void *arg)
 	return r;
 }
 
-static int access_write(struct pg_conn *c, int64_t id, unsigned roles, const int64_t *tenants,
-			size_t ntenants)
+static int roles_write(struct pg_conn *c, int64_t id, unsigned roles)
 {
-	int r;
+	int r = pg_write(c, user_roles_clear_sql, PG_PARAMS(PG_INT(id)), false, NULL);
 
-	if ((r = pg_write(c, user_roles_clear_sql, PG_PARAMS(PG_INT(id)), false, NULL)) != 0 ||
-	    (r = pg_write(c, user_tenants_clear_sql, PG_PARAMS(PG_INT(id)), false, NULL)) != 0)
-		return r;
 	for (unsigned i = 0; r == 0 && i < MG_ROLE_COUNT; i++) {
 		if (roles & mg_role_at(i))
 			r = pg_write(c, user_role_insert_sql,
 				     PG_PARAMS(PG_INT(id), PG_TEXT(mg_role_name(mg_role_at(i)))),
 				     false, NULL);
 	}
+	return r;
+}
+
+/* The tenants listed become active memberships, all others go. */
+static int access_write(struct pg_conn *c, int64_t id, unsigned roles, const int64_t *tenants,
+			size_t ntenants)
+{
+	int r;
+
+	if ((r = roles_write(c, id, roles)) != 0 ||
+	    (r = pg_write(c, user_tenants_clear_sql, PG_PARAMS(PG_INT(id)), false, NULL)) != 0)
+		return r;
 	/* An unknown tenant fails its foreign key: MG_ERR_NOT_FOUND. */
 	for (size_t i = 0; r == 0 && i < ntenants; i++)
 		r = pg_write(c, user_tenant_insert_sql, PG_PARAMS(PG_INT(id), PG_INT(tenants[i])),
@@ -218,6 +231,21 @@ int pg_user_set_access(struct mg_store *s, int64_t id, unsigned roles, const int
 	if ((r = pg_write(c, user_lock_sql, PG_PARAMS(PG_INT(id)), true, NULL)) == 0)
 		r = access_write(c, id, roles, tenants, ntenants);
 	r = pg_end(c, r);	/* an unknown tenant leaves everything as it was */
+out:
+	pg_release(c);
+	return r;
+}
+
+int pg_user_set_roles(struct mg_store *s, int64_t id, unsigned roles)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	int r;
+
+	if ((r = pg_begin(c)) != 0)
+		goto out;
+	if ((r = pg_write(c, user_lock_sql, PG_PARAMS(PG_INT(id)), true, NULL)) == 0)
+		r = roles_write(c, id, roles);
+	r = pg_end(c, r);
 out:
 	pg_release(c);
 	return r;

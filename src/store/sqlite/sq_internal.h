@@ -156,11 +156,18 @@ int sq_user_by_id(struct mg_store *s, int64_t id, struct mg_user *out);
 int sq_user_list(struct mg_store *s, mg_user_cb cb, void *arg);
 int sq_user_update_profile(struct mg_store *s, int64_t id, const char *display_name, const char *email, bool disabled);
 int sq_user_set_access(struct mg_store *s, int64_t id, unsigned roles, const int64_t *tenants, size_t ntenants);
+int sq_user_set_roles(struct mg_store *s, int64_t id, unsigned roles);
 int sq_user_set_password(struct mg_store *s, int64_t id, const char *hash, bool must_change, int64_t now_ms);
 int sq_user_delete(struct mg_store *s, int64_t id);
 int sq_user_login_failed(struct mg_store *s, int64_t id, unsigned *failures_out);
 int sq_user_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms, unsigned lockouts);
 int sq_user_login_succeeded(struct mg_store *s, int64_t id);
+/* Tenant memberships */
+int sq_membership_add(struct mg_store *s, int64_t user_id, int64_t tenant_id);
+int sq_membership_remove(struct mg_store *s, int64_t user_id, int64_t tenant_id);
+int sq_membership_suspend_all(struct mg_store *s, int64_t user_id, size_t *count_out);
+int sq_membership_confirm(struct mg_store *s, int64_t user_id, int64_t tenant_id);
+int sq_membership_confirm_all(struct mg_store *s, int64_t user_id);
 /* Second factor */
 int sq_totp_set_pending(struct mg_store *s, int64_t id, const unsigned char *sealed, size_t len);
 int sq_totp_activate(struct mg_store *s, int64_t id, int64_t step);

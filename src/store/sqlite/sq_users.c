@@ -1,5 +1,6 @@
 /* Accounts on SQLite: users with their roles (user_roles, by name) and
- * tenant memberships (user_tenants), profile, password and lockout state.
+ * tenant memberships (user_tenants, active or suspended; changed one at a
+ * time in sq_memberships.c), profile, password and lockout state.
  * Reading an account is one read transaction, so its roles and tenants
  * match its row; changing roles and tenants together is one write
  * transaction. */
@@ -32,10 +33,23 @@ static const struct sq_sql user_roles_sql = {
 };
 
 static const struct sq_sql user_tenants_sql = {
-	"SELECT tenant_id FROM user_tenants WHERE user_id = ?1 ORDER BY tenant_id"
+	"SELECT tenant_id, suspended FROM user_tenants WHERE user_id = ?1 ORDER BY tenant_id"
 };
 
-/* The roles and tenants of user u->id, read on c. */
+/* One membership into the active or the suspended list of u. */
+static int membership_read(sqlite3_stmt *st, struct mg_user *u)
+{
+	bool suspended = sqlite3_column_int64(st, 1) != 0;
+	size_t *n = suspended ? &u->nsuspended : &u->ntenants;
+	int64_t *list = suspended ? u->suspended : u->tenants;
+
+	if (u->ntenants + u->nsuspended == MG_USER_TENANTS_MAX)
+		return MG_ERR_STORE;
+	list[(*n)++] = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+/* The roles and tenant memberships of user u->id, read on c. */
 static int user_read_access(struct sq_conn *c, struct mg_user *u)
 {
 	sqlite3_stmt *st;
@@ -57,11 +71,8 @@ static int user_read_access(struct sq_conn *c, struct mg_user *u)
 		return r != 0 ? r : rc;
 	for (rc = sq_query(c, &user_tenants_sql, SQ_PARAMS(SQ_INT(u->id)), &st); rc == 0;
 	     rc = sq_next(c, st)) {
-		if (u->ntenants == MG_USER_TENANTS_MAX) {
-			r = MG_ERR_STORE;
+		if ((r = membership_read(st, u)) != 0)
 			break;
-		}
-		u->tenants[u->ntenants++] = sqlite3_column_int64(st, 0);
 	}
 	sq_done(st);
 	if (r == 0 && rc != MG_ERR_NOT_FOUND)
@@ -180,21 +191,30 @@ static const struct sq_sql user_tenant_insert_sql = {
 	" ON CONFLICT DO NOTHING"
 };
 
-/* Replace the roles and tenants of user id, inside a transaction on c. */
-static int access_write(struct sq_conn *c, int64_t id, unsigned roles,
-			const int64_t *tenants, size_t ntenants)
+/* Replace the roles of user id, inside a transaction on c. */
+static int roles_write(struct sq_conn *c, int64_t id, unsigned roles)
 {
-	int r;
+	int r = sq_write(c, &user_roles_clear_sql, SQ_PARAMS(SQ_INT(id)), false);
 
-	if ((r = sq_write(c, &user_roles_clear_sql, SQ_PARAMS(SQ_INT(id)), false)) != 0 ||
-	    (r = sq_write(c, &user_tenants_clear_sql, SQ_PARAMS(SQ_INT(id)), false)) != 0)
-		return r;
 	for (unsigned i = 0; r == 0 && i < MG_ROLE_COUNT; i++) {
 		if (roles & mg_role_at(i))
 			r = sq_write(c, &user_role_insert_sql,
 				     SQ_PARAMS(SQ_INT(id), SQ_TEXT(mg_role_name(mg_role_at(i)))),
 				     false);
 	}
+	return r;
+}
+
+/* Replace the roles and tenants of user id, inside a transaction on c:
+ * the tenants listed become active memberships, all others go. */
+static int access_write(struct sq_conn *c, int64_t id, unsigned roles,
+			const int64_t *tenants, size_t ntenants)
+{
+	int r;
+
+	if ((r = roles_write(c, id, roles)) != 0 ||
+	    (r = sq_write(c, &user_tenants_clear_sql, SQ_PARAMS(SQ_INT(id)), false)) != 0)
+		return r;
 	/* An unknown tenant fails its foreign key: MG_ERR_NOT_FOUND. */
 	for (size_t i = 0; r == 0 && i < ntenants; i++)
 		r = sq_write(c, &user_tenant_insert_sql,
@@ -263,6 +283,24 @@ int sq_user_set_access(struct mg_store *s, int64_t id, unsigned roles, const int
 	if (r == 0)
 		r = access_write(c, id, roles, tenants, ntenants);
 	r = sq_end(c, r);	/* an unknown tenant leaves everything as it was */
+out:
+	sq_release(c);
+	return r;
+}
+
+int sq_user_set_roles(struct mg_store *s, int64_t id, unsigned roles)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	if ((r = sq_query(c, &user_exists_sql, SQ_PARAMS(SQ_INT(id)), &st)) == 0)
+		r = sq_finish(c, st);
+	if (r == 0)
+		r = roles_write(c, id, roles);
+	r = sq_end(c, r);
 out:
 	sq_release(c);
 	return r;
