@@ -188,6 +188,7 @@ struct mg_alert {
 	int64_t acknowledged_by;	/* user id, 0 if open */
 	int64_t acknowledged_ms;
 	int64_t incident_id;		/* 0 if in none */
+	int64_t caused_by;		/* user whose own action it is about; 0 none */
 };
 
 /* Which alerts alert_list walks (newest last_ms first). */
@@ -510,10 +511,12 @@ int mg_store_lease_acquire(struct mg_store *s, const char *name, const char *hol
 /* Alerts. alert_raise groups: if an open alert of a->kind and a->subject
  * was last seen at or after group_since_ms, its count grows by one,
  * last_ms becomes a->last_ms, its summary a->summary and its severity the
- * higher of both; otherwise a new alert is made (first_ms = last_ms =
- * a->last_ms, count 1). *id_out and *count_out (1: new) tell which. The
- * kind must not be empty; kind, subject and summary must end within
- * MG_ALERT_KIND_MAX, MG_ALERT_SUBJECT_MAX, MG_ALERT_SUMMARY_MAX.
+ * higher of both, and its caused_by a->caused_by if it had none (the
+ * first account named stays); otherwise a new alert is made (first_ms =
+ * last_ms = a->last_ms, count 1, caused_by = a->caused_by). *id_out and
+ * *count_out (1: new) tell which. The kind must not be empty; kind,
+ * subject and summary must end within MG_ALERT_KIND_MAX,
+ * MG_ALERT_SUBJECT_MAX, MG_ALERT_SUMMARY_MAX.
  * alert_list walks the alerts f selects (NULL: all), newest last_ms
  * first. alert_acknowledge is MG_ERR_NOT_FOUND for an unknown id and 0
  * (no change) for one acknowledged before. */
