@@ -367,7 +367,11 @@ int mg_store_recovery_code_use(struct mg_store *s, int64_t id,
 int mg_store_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_out);
 
 /* Sessions, known by a keyed hash of the cookie value. session_create
- * needs csrf and address ended within their arrays. session_get fills
+ * needs csrf and address ended within their arrays; in the same
+ * transaction it drops the account's expired sessions and, if
+ * max_per_user is not 0, its oldest ones (by created_ms, then hash) so
+ * that at most max_per_user remain, the new one always among them.
+ * session_get fills
  * out and sets its last_seen to now_ms; for a session past expires_ms or
  * idle since before now_ms - idle_ms it deletes it and answers
  * MG_ERR_EXPIRED with only out->user_id and out->address set (so the
@@ -376,7 +380,7 @@ int mg_store_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_
  * then calls cb for each (idle: it timed out for inactivity, else its
  * lifetime ended); cb may use the store. idle_ms must not be negative. */
 int mg_store_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			    const struct mg_session *session);
+			    const struct mg_session *session, unsigned max_per_user);
 int mg_store_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			 int64_t now_ms, int64_t idle_ms, struct mg_session *out);
 int mg_store_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
