@@ -77,7 +77,8 @@ int mg_session_begin(struct mg_access *ax, const struct mg_user *u, const char *
 	snprintf(out->session.address, sizeof(out->session.address), "%s", address);
 	out->session.created_ms = out->session.last_seen_ms = now;
 	out->session.expires_ms = now + (int64_t)ax->cfg->session_lifetime * 1000;
-	if ((r = mg_store_session_create(ax->store, out->hash, &out->session)) != 0) {
+	if ((r = mg_store_session_create(ax->store, out->hash, &out->session,
+					   ax->cfg->sessions_per_user)) != 0) {
 		sodium_memzero(token, tokenlen);
 		return r;
 	}

@@ -105,6 +105,9 @@ static const struct key keys[] = {
 	  86400, NULL, "Seconds without activity after which a session ends." },
 	{ "access", "session_lifetime", KEY_UINT, FIELD(session_lifetime), "43200", 300,
 	  7 * 86400, NULL, "Seconds after sign-in at which a session ends regardless." },
+	{ "access", "sessions_per_user", KEY_UINT, FIELD(sessions_per_user), "5", 1, 100, NULL,
+	  "Sessions one account may hold at once; signing in once more ends its oldest "
+	  "session." },
 	{ "access", "lockout_threshold", KEY_UINT, FIELD(lockout_threshold), "5", 1, 100, NULL,
 	  "Failed logins in a row after which an account is locked." },
 	{ "access", "lockout_seconds", KEY_UINT, FIELD(lockout_seconds), "60", 1, 86400, NULL,

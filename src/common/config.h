@@ -78,6 +78,7 @@ struct mg_config {
 	/* [access]: passwords, sessions, lockout, second factor */
 	unsigned password_min_length, password_max_length, password_classes;
 	unsigned session_idle_timeout, session_lifetime;	/* seconds */
+	unsigned sessions_per_user;	/* concurrent sessions of one account */
 	unsigned lockout_threshold, lockout_seconds, lockout_max_seconds;
 	unsigned address_failures_max, address_window;		/* seconds */
 	unsigned reset_token_ttl;				/* seconds */

@@ -306,12 +306,12 @@ int mg_store_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_
 /* Sessions */
 
 int mg_store_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			    const struct mg_session *session)
+			    const struct mg_session *session, unsigned max_per_user)
 {
 	if (hash == NULL || session == NULL || !text_ends(session->csrf, sizeof(session->csrf)) ||
 	    !text_ends(session->address, sizeof(session->address)))
 		return MG_ERR_INVALID;
-	return s->ops->session_create(s, hash, session);
+	return s->ops->session_create(s, hash, session, max_per_user);
 }
 
 int mg_store_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],

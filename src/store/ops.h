@@ -72,7 +72,7 @@ struct mg_store_ops {
 
 	/* Sessions */
 	int (*session_create)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			      const struct mg_session *session);
+			      const struct mg_session *session, unsigned max_per_user);
 	int (*session_get)(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			   int64_t now_ms, int64_t idle_ms, struct mg_session *out);
 	int (*session_sweep)(struct mg_store *s, int64_t now_ms, int64_t idle_ms,

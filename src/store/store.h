@@ -188,6 +188,7 @@ struct mg_alert {
 	int64_t acknowledged_by;	/* user id, 0 if open */
 	int64_t acknowledged_ms;
 	int64_t incident_id;		/* 0 if in none */
+	int64_t caused_by;		/* user whose own action it is about; 0 none */
 };
 
 /* Which alerts alert_list walks (newest last_ms first). */
@@ -366,7 +367,11 @@ int mg_store_recovery_code_use(struct mg_store *s, int64_t id,
 int mg_store_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_out);
 
 /* Sessions, known by a keyed hash of the cookie value. session_create
- * needs csrf and address ended within their arrays. session_get fills
+ * needs csrf and address ended within their arrays; in the same
+ * transaction it drops the account's expired sessions and, if
+ * max_per_user is not 0, its oldest ones (by created_ms, then hash) so
+ * that at most max_per_user remain, the new one always among them.
+ * session_get fills
  * out and sets its last_seen to now_ms; for a session past expires_ms or
  * idle since before now_ms - idle_ms it deletes it and answers
  * MG_ERR_EXPIRED with only out->user_id and out->address set (so the
@@ -375,7 +380,7 @@ int mg_store_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_
  * then calls cb for each (idle: it timed out for inactivity, else its
  * lifetime ended); cb may use the store. idle_ms must not be negative. */
 int mg_store_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-			    const struct mg_session *session);
+			    const struct mg_session *session, unsigned max_per_user);
 int mg_store_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
 			 int64_t now_ms, int64_t idle_ms, struct mg_session *out);
 int mg_store_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms,
@@ -510,10 +515,12 @@ int mg_store_lease_acquire(struct mg_store *s, const char *name, const char *hol
 /* Alerts. alert_raise groups: if an open alert of a->kind and a->subject
  * was last seen at or after group_since_ms, its count grows by one,
  * last_ms becomes a->last_ms, its summary a->summary and its severity the
- * higher of both; otherwise a new alert is made (first_ms = last_ms =
- * a->last_ms, count 1). *id_out and *count_out (1: new) tell which. The
- * kind must not be empty; kind, subject and summary must end within
- * MG_ALERT_KIND_MAX, MG_ALERT_SUBJECT_MAX, MG_ALERT_SUMMARY_MAX.
+ * higher of both, and its caused_by a->caused_by if it had none (the
+ * first account named stays); otherwise a new alert is made (first_ms =
+ * last_ms = a->last_ms, count 1, caused_by = a->caused_by). *id_out and
+ * *count_out (1: new) tell which. The kind must not be empty; kind,
+ * subject and summary must end within MG_ALERT_KIND_MAX,
+ * MG_ALERT_SUBJECT_MAX, MG_ALERT_SUMMARY_MAX.
  * alert_list walks the alerts f selects (NULL: all), newest last_ms
  * first. alert_acknowledge is MG_ERR_NOT_FOUND for an unknown id and 0
  * (no change) for one acknowledged before. */

@@ -488,7 +488,7 @@ static void test_user_delete(void **state)
 
 	store_hash(h[0], 500);
 	store_hash(h[1], 501);
-	assert_int_equal(mg_store_session_create(db, h[0], &s), 0);
+	assert_int_equal(mg_store_session_create(db, h[0], &s, 0), 0);
 	assert_int_equal(mg_store_recovery_codes_set(db, id,
 						(const unsigned char (*)[MG_TOKEN_HASH_BYTES])h, 2),
 			 0);

@@ -116,6 +116,55 @@ static void test_alert_grouping(void **state)
 	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM alerts", 0), 4);
 }
 
+/* An alert names the account whose own action it is about; a grouped
+ * repeat keeps the first account named, or takes one if it had none. */
+static void test_alert_caused_by(void **state)
+{
+	struct store_fixture *f = *state;
+	struct mg_store *db = f->store;
+	struct mg_alert a, got, list[4];
+	int64_t id, id2, other, count;
+
+	a = alert_of("user.admin.self", "user:7", MG_SEVERITY_HIGH, T0);
+	a.caused_by = 7;
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 - HOUR, &id, &count), 0);
+	assert_int_equal(mg_store_alert_get(db, id, &got), 0);
+	assert_int_equal(got.caused_by, 7);
+	a.caused_by = 8;
+	a.last_ms = T0 + 1;
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 - HOUR, &id2, &count), 0);
+	assert_int_equal(id2, id);
+	assert_int_equal(count, 2);
+	assert_int_equal(mg_store_alert_get(db, id, &got), 0);
+	assert_int_equal(got.caused_by, 7);	/* the first stays */
+	a.caused_by = 0;
+	a.last_ms = T0 + 2;
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 - HOUR, &id2, &count), 0);
+	assert_int_equal(mg_store_alert_get(db, id, &got), 0);
+	assert_int_equal(got.caused_by, 7);	/* a repeat without one keeps it too */
+
+	/* None at first: a repeat that names one fills it in. */
+	a = alert_of("login.failures.address", "address:127.0.0.9", MG_SEVERITY_LOW, T0);
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 - HOUR, &other, &count), 0);
+	assert_int_equal(mg_store_alert_get(db, other, &got), 0);
+	assert_int_equal(got.caused_by, 0);
+	a.caused_by = 9;
+	a.last_ms = T0 + 3;
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 - HOUR, &id2, &count), 0);
+	assert_int_equal(id2, other);
+	assert_int_equal(mg_store_alert_get(db, other, &got), 0);
+	assert_int_equal(got.caused_by, 9);
+
+	/* Lists carry it too. */
+	memset(list, 0, sizeof(list));
+	assert_int_equal(mg_store_alert_list(db, NULL, collect_alert, list), 0);
+	assert_int_equal(list[0].id, other);	/* newest first */
+	assert_int_equal(list[0].caused_by, 9);
+	assert_int_equal(list[1].id, id);
+	assert_int_equal(list[1].caused_by, 7);
+	assert_int_equal(list[2].id, 0);
+}
+
 struct raiser {
 	struct mg_store *db;
 	int failures;
@@ -337,6 +386,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_alert_grouping, store_fixture_setup,
+						store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_alert_caused_by, store_fixture_setup,
 						store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_alert_concurrent, store_fixture_setup,
 						store_fixture_teardown),

@@ -44,7 +44,7 @@ static void test_session_expiry(void **state)
 		print_message("%s\n", cases[i].what);
 		store_hash(hash, (unsigned)i);
 		s = store_session(user, T0, cases[i].last_seen, cases[i].expires);
-		assert_int_equal(mg_store_session_create(db, hash, &s), 0);
+		assert_int_equal(mg_store_session_create(db, hash, &s, 0), 0);
 		assert_int_equal(mg_store_session_get(db, hash, cases[i].now, cases[i].idle, &out),
 				 cases[i].expect);
 		if (cases[i].expect == 0) {
@@ -67,7 +67,7 @@ static void test_session_expiry(void **state)
 	/* Each use moves the idle limit. */
 	store_hash(hash, 100);
 	s = store_session(user, T0, T0, T0 + 10 * idle);
-	assert_int_equal(mg_store_session_create(db, hash, &s), 0);
+	assert_int_equal(mg_store_session_create(db, hash, &s, 0), 0);
 	assert_int_equal(mg_store_session_get(db, hash, T0 + idle - 1, idle, &out), 0);
 	assert_int_equal(mg_store_session_get(db, hash, T0 + 2 * idle - 2, idle, &out), 0);
 	assert_int_equal(mg_store_session_get(db, hash, T0 + 3 * idle, idle, &out), MG_ERR_EXPIRED);
@@ -103,13 +103,13 @@ static void test_session_sweep(void **state)
 
 	store_hash(hash, 1);	/* idle too long */
 	s = store_session(user, T0, T0, T0 + 10 * idle);
-	assert_int_equal(mg_store_session_create(db, hash, &s), 0);
+	assert_int_equal(mg_store_session_create(db, hash, &s, 0), 0);
 	store_hash(hash, 2);	/* lifetime over */
 	s = store_session(user, T0, T0 + 2 * idle - 10, T0 + 2 * idle - 5);
-	assert_int_equal(mg_store_session_create(db, hash, &s), 0);
+	assert_int_equal(mg_store_session_create(db, hash, &s, 0), 0);
 	store_hash(hash, 3);	/* alive */
 	s = store_session(user, T0, T0 + 2 * idle - 10, T0 + 10 * idle);
-	assert_int_equal(mg_store_session_create(db, hash, &s), 0);
+	assert_int_equal(mg_store_session_create(db, hash, &s, 0), 0);
 	assert_int_equal(mg_store_session_sweep(db, T0 + 2 * idle, idle, on_swept, &w), 0);
 	assert_int_equal(w.n, 2);
 	assert_int_equal(w.idle, 1);
@@ -132,15 +132,15 @@ static void test_session_create_delete(void **state)
 	for (unsigned i = 0; i < 5; i++)
 		store_hash(h[i], 200 + i);
 	for (unsigned i = 0; i < 3; i++)
-		assert_int_equal(mg_store_session_create(db, h[i], &s), 0);
+		assert_int_equal(mg_store_session_create(db, h[i], &s, 0), 0);
 	s.user_id = b;
-	assert_int_equal(mg_store_session_create(db, h[3], &s), 0);
-	assert_int_equal(mg_store_session_create(db, h[3], &s), MG_ERR_EXISTS);
+	assert_int_equal(mg_store_session_create(db, h[3], &s, 0), 0);
+	assert_int_equal(mg_store_session_create(db, h[3], &s, 0), MG_ERR_EXISTS);
 	s.user_id = 999;
-	assert_int_equal(mg_store_session_create(db, h[4], &s), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_session_create(db, h[4], &s, 0), MG_ERR_NOT_FOUND);
 	s.user_id = b;
 	memset(s.csrf, 'c', sizeof(s.csrf));	/* no NUL */
-	assert_int_equal(mg_store_session_create(db, h[4], &s), MG_ERR_INVALID);
+	assert_int_equal(mg_store_session_create(db, h[4], &s, 0), MG_ERR_INVALID);
 
 	assert_int_equal(mg_store_session_delete(db, h[0]), 0);
 	assert_int_equal(mg_store_session_get(db, h[0], T0, 60000, &out), MG_ERR_NOT_FOUND);
@@ -153,11 +153,115 @@ static void test_session_create_delete(void **state)
 
 	/* A new session of b drops b's sessions past their absolute expiry. */
 	s = store_session(b, T0, T0, T0 + 10);
-	assert_int_equal(mg_store_session_create(db, h[0], &s), 0);
+	assert_int_equal(mg_store_session_create(db, h[0], &s, 0), 0);
 	s = store_session(b, T0 + 20, T0 + 20, T0 + 3600000);
-	assert_int_equal(mg_store_session_create(db, h[1], &s), 0);
+	assert_int_equal(mg_store_session_create(db, h[1], &s, 0), 0);
 	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM sessions WHERE user_id = ?", b),
 			 2);
+}
+
+/* Whether the session with hash v is still there (at T0). */
+static bool session_there(struct mg_store *db, unsigned v)
+{
+	unsigned char hash[MG_TOKEN_HASH_BYTES];
+	struct mg_session out;
+
+	store_hash(hash, v);
+	return mg_store_session_get(db, hash, T0, 60000, &out) == 0;
+}
+
+/* Sign in as user at created with the session of hash v, at most max. */
+static void sign_in(struct mg_store *db, int64_t user, int64_t created, unsigned v, unsigned max)
+{
+	unsigned char hash[MG_TOKEN_HASH_BYTES];
+	struct mg_session s = store_session(user, created, T0, T0 + 3600000);
+
+	store_hash(hash, v);
+	assert_int_equal(mg_store_session_create(db, hash, &s, max), 0);
+}
+
+/* At most max sessions per account: the 6th of 5 ends the oldest (by
+ * created_ms, then hash), the new one always stays, other accounts are
+ * untouched, and 0 sets no bound. */
+static void test_sessions_per_user(void **state)
+{
+	struct store_fixture *f = *state;
+	struct mg_store *db = f->store;
+	int64_t a = store_user(f, "nia", 0, NULL, 0), b = store_user(f, "ole", 0, NULL, 0);
+	const char *count_sql = "SELECT count(*) FROM sessions WHERE user_id = ?";
+
+	sign_in(db, b, T0 - 10, 500, 5);
+	sign_in(db, b, T0 - 5, 501, 5);
+	for (unsigned i = 0; i < 5; i++)
+		sign_in(db, a, T0 + i, 400 + i, 5);
+	assert_int_equal(store_sql_count(f, count_sql, a), 5);
+	sign_in(db, a, T0 + 5, 405, 5);
+	assert_int_equal(store_sql_count(f, count_sql, a), 5);
+	assert_false(session_there(db, 400));	/* the oldest */
+	for (unsigned i = 1; i <= 5; i++)
+		assert_true(session_there(db, 400 + i));
+	assert_int_equal(store_sql_count(f, count_sql, b), 2);
+	assert_true(session_there(db, 500) && session_there(db, 501));
+
+	/* A new session older than the others (another gateway's clock) still
+	 * stays; the oldest of the others go. */
+	sign_in(db, a, T0 - 100, 406, 3);
+	assert_int_equal(store_sql_count(f, count_sql, a), 3);
+	assert_true(session_there(db, 406) && session_there(db, 405) && session_there(db, 404));
+	/* One at a time; then no bound at all. */
+	sign_in(db, a, T0 + 6, 407, 1);
+	assert_int_equal(store_sql_count(f, count_sql, a), 1);
+	assert_true(session_there(db, 407));
+	for (unsigned i = 0; i < 3; i++)
+		sign_in(db, a, T0 + 7 + i, 408 + i, 0);
+	assert_int_equal(store_sql_count(f, count_sql, a), 4);
+	assert_int_equal(store_sql_count(f, count_sql, b), 2);
+}
+
+struct signer {
+	struct mg_store *db;
+	int64_t user;
+	unsigned index;
+	atomic_int failures;
+};
+
+static void *sign_in_often(void *arg)
+{
+	struct signer *g = arg;
+	unsigned char hash[MG_TOKEN_HASH_BYTES];
+
+	for (unsigned i = 0; i < EACH; i++) {
+		struct mg_session s = store_session(g->user, T0 + i, T0, T0 + 3600000);
+
+		store_hash(hash, 1000 + g->index * EACH + i);
+		if (mg_store_session_create(g->db, hash, &s, 3) != 0)
+			atomic_fetch_add(&g->failures, 1);
+	}
+	return NULL;
+}
+
+/* Sign-ins of one account racing on several connections never leave more
+ * than the bound. */
+static void test_sessions_per_user_concurrent(void **state)
+{
+	struct store_fixture *f = *state;
+	struct signer g[THREADS];
+	pthread_t threads[THREADS];
+	int64_t user = store_user(f, "pia", 0, NULL, 0);
+
+	for (unsigned i = 0; i < THREADS; i++) {
+		g[i].db = f->store;
+		g[i].user = user;
+		g[i].index = i;
+		atomic_init(&g[i].failures, 0);
+		assert_int_equal(pthread_create(&threads[i], NULL, sign_in_often, &g[i]), 0);
+	}
+	for (unsigned i = 0; i < THREADS; i++) {
+		pthread_join(threads[i], NULL);
+		assert_int_equal(atomic_load(&g[i].failures), 0);
+	}
+	assert_int_equal(
+	    store_sql_count(f, "SELECT count(*) FROM sessions WHERE user_id = ?", user), 3);
 }
 
 struct getter {
@@ -198,7 +302,7 @@ static void test_session_get_concurrent(void **state)
 		g[i].index = i;
 		atomic_init(&g[i].failures, 0);
 	}
-	assert_int_equal(mg_store_session_create(db, g[0].hash, &s), 0);
+	assert_int_equal(mg_store_session_create(db, g[0].hash, &s, 0), 0);
 	for (int i = 0; i < THREADS; i++)
 		assert_int_equal(pthread_create(&threads[i], NULL, get_session, &g[i]), 0);
 	for (int i = 0; i < THREADS; i++) {
@@ -347,6 +451,8 @@ int main(void)
 		T(test_session_expiry),
 		T(test_session_sweep),
 		T(test_session_create_delete),
+		T(test_sessions_per_user),
+		T(test_sessions_per_user_concurrent),
 		T(test_session_get_concurrent),
 		T(test_address_failures),
 		T(test_resets),

@@ -11,7 +11,7 @@
 
 #define ALERT_COLUMNS \
 	"id, kind, severity, subject, summary, tenant_id, first_ms, last_ms, count, state," \
-	" acknowledged_by, acknowledged_ms, incident_id"
+	" acknowledged_by, acknowledged_ms, incident_id, caused_by"
 
 /* "mgalert": the first key of the two-key advisory lock. */
 static const char group_lock_sql[] =
@@ -21,10 +21,12 @@ static const char group_find_sql[] =
 	" AND last_ms >= $3 ORDER BY last_ms DESC, id DESC LIMIT 1";
 static const char group_update_sql[] =
 	"UPDATE alerts SET count = count + 1, last_ms = $2, summary = $3,"
-	" severity = greatest(severity, $4) WHERE id = $1 RETURNING count";
+	" severity = greatest(severity, $4),"
+	" caused_by = CASE caused_by WHEN 0 THEN $5 ELSE caused_by END"
+	" WHERE id = $1 RETURNING count";
 static const char insert_sql[] =
-	"INSERT INTO alerts (kind, severity, subject, summary, tenant_id, first_ms, last_ms, count)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $6, 1) RETURNING id";
+	"INSERT INTO alerts (kind, severity, subject, summary, tenant_id, first_ms, last_ms, count,"
+	" caused_by) VALUES ($1, $2, $3, $4, $5, $6, $6, 1, $7) RETURNING id";
 static const char get_sql[] = "SELECT " ALERT_COLUMNS " FROM alerts WHERE id = $1";
 static const char list_sql[] =
 	"SELECT " ALERT_COLUMNS " FROM alerts WHERE ($1 < 0 OR state = $1) AND last_ms >= $2"
@@ -54,7 +56,7 @@ int pg_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_s
 		PQclear(res);
 		if ((r = pg_query(c, group_update_sql,
 				  PG_PARAMS(PG_INT(id), PG_INT(a->last_ms), PG_TEXT(a->summary),
-					    PG_INT(a->severity)),
+					    PG_INT(a->severity), PG_INT(a->caused_by)),
 				  &res)) == 0) {
 			count = pg_col_int(res, 0, 0);
 			PQclear(res);
@@ -63,7 +65,8 @@ int pg_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_s
 		if ((r = pg_query(c, insert_sql,
 				  PG_PARAMS(PG_TEXT(a->kind), PG_INT(a->severity),
 					    PG_TEXT(a->subject), PG_TEXT(a->summary),
-					    PG_INT(a->tenant_id), PG_INT(a->last_ms)),
+					    PG_INT(a->tenant_id), PG_INT(a->last_ms),
+					    PG_INT(a->caused_by)),
 				  &res)) == 0) {
 			id = pg_col_int(res, 0, 0);
 			count = 1;
@@ -102,6 +105,7 @@ static int alert_read(const PGresult *res, int i, struct mg_alert *a)
 	a->acknowledged_by = pg_col_int(res, i, 10);
 	a->acknowledged_ms = pg_col_int(res, i, 11);
 	a->incident_id = pg_col_int(res, i, 12);
+	a->caused_by = pg_col_int(res, i, 13);
 	return 0;
 }
 

@@ -12,6 +12,17 @@
 
 static const char session_prune_user_sql[] =
 	"DELETE FROM sessions WHERE user_id = $1 AND expires_ms <= $2";
+/* Orders one account's concurrent sign-ins (on any gateway), so the bound
+ * below counts every other session; an unknown account: MG_ERR_NOT_FOUND.
+ * NO KEY UPDATE leaves the foreign-key checks of other inserts free. */
+static const char session_user_lock_sql[] =
+	"SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE";
+/* The account's sessions past the newest max - 1 others ($3), oldest
+ * first by created_ms, then hash; never the new one ($2). */
+static const char session_bound_user_sql[] =
+	"DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2 AND id_hash NOT IN"
+	" (SELECT id_hash FROM sessions WHERE user_id = $1 AND id_hash <> $2"
+	"  ORDER BY created_ms DESC, id_hash DESC LIMIT $3)";
 static const char session_insert_sql[] =
 	"INSERT INTO sessions (id_hash, user_id, csrf, address, created_ms, last_seen_ms,"
 	" expires_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)";
@@ -31,15 +42,18 @@ static const char session_delete_sql[] = "DELETE FROM sessions WHERE id_hash = $
 static const char session_delete_user_sql[] = "DELETE FROM sessions WHERE user_id = $1";
 
 int pg_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-		      const struct mg_session *session)
+		      const struct mg_session *session, unsigned max_per_user)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	int r;
 
 	if ((r = pg_begin(c)) != 0)
 		goto out;
-	r = pg_write(c, session_prune_user_sql,
-		     PG_PARAMS(PG_INT(session->user_id), PG_INT(session->created_ms)), false, NULL);
+	r = pg_write(c, session_user_lock_sql, PG_PARAMS(PG_INT(session->user_id)), true, NULL);
+	if (r == 0)
+		r = pg_write(c, session_prune_user_sql,
+			     PG_PARAMS(PG_INT(session->user_id), PG_INT(session->created_ms)), false,
+			     NULL);
 	/* An unknown user fails the foreign key (MG_ERR_NOT_FOUND), a hash in
 	 * use the primary key (MG_ERR_EXISTS). */
 	if (r == 0)
@@ -48,6 +62,11 @@ int pg_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH
 				       PG_TEXT(session->csrf), PG_TEXT(session->address),
 				       PG_INT(session->created_ms), PG_INT(session->last_seen_ms),
 				       PG_INT(session->expires_ms)),
+			     false, NULL);
+	if (r == 0 && max_per_user > 0)
+		r = pg_write(c, session_bound_user_sql,
+			     PG_PARAMS(PG_INT(session->user_id), PG_BLOB(hash, MG_TOKEN_HASH_BYTES),
+				       PG_INT(max_per_user - 1)),
 			     false, NULL);
 	r = pg_end(c, r);
 out:

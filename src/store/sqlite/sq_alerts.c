@@ -11,7 +11,7 @@
 
 #define ALERT_COLUMNS \
 	"id, kind, severity, subject, summary, tenant_id, first_ms, last_ms, count, state," \
-	" acknowledged_by, acknowledged_ms, incident_id"
+	" acknowledged_by, acknowledged_ms, incident_id, caused_by"
 
 static bool severity_ok(enum mg_alert_severity sev)
 {
@@ -35,6 +35,7 @@ static int alert_read(sqlite3_stmt *st, struct mg_alert *a)
 	a->acknowledged_by = sqlite3_column_int64(st, 10);
 	a->acknowledged_ms = sqlite3_column_int64(st, 11);
 	a->incident_id = sqlite3_column_int64(st, 12);
+	a->caused_by = sqlite3_column_int64(st, 13);
 	return severity_ok(a->severity) ? 0 : MG_ERR_STORE;
 }
 
@@ -50,20 +51,23 @@ int sq_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_s
 		goto out;
 	r = sq_run(c,
 		   "UPDATE alerts SET count = count + 1, last_ms = max(last_ms, ?3),"
-		   " summary = ?4, severity = max(severity, ?5)"
+		   " summary = ?4, severity = max(severity, ?5),"
+		   " caused_by = CASE caused_by WHEN 0 THEN ?7 ELSE caused_by END"
 		   " WHERE id = (SELECT id FROM alerts WHERE kind = ?1 AND subject = ?2"
 		   "  AND state = 0 AND last_ms >= ?6 ORDER BY last_ms DESC LIMIT 1)"
 		   " RETURNING id, count",
 		   SQ_PARAMS(SQ_TEXT(a->kind), SQ_TEXT(a->subject), SQ_INT(a->last_ms),
-			     SQ_TEXT(a->summary), SQ_INT(a->severity), SQ_INT(group_since_ms)),
+			     SQ_TEXT(a->summary), SQ_INT(a->severity), SQ_INT(group_since_ms),
+			     SQ_INT(a->caused_by)),
 		   &st);
 	if (r == MG_ERR_NOT_FOUND)
 		r = sq_run(c,
 			   "INSERT INTO alerts (kind, severity, subject, summary, tenant_id,"
-			   " first_ms, last_ms, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1)"
-			   " RETURNING id, count",
+			   " first_ms, last_ms, count, caused_by)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1, ?7) RETURNING id, count",
 			   SQ_PARAMS(SQ_TEXT(a->kind), SQ_INT(a->severity), SQ_TEXT(a->subject),
-				     SQ_TEXT(a->summary), SQ_INT(a->tenant_id), SQ_INT(a->last_ms)),
+				     SQ_TEXT(a->summary), SQ_INT(a->tenant_id), SQ_INT(a->last_ms),
+				     SQ_INT(a->caused_by)),
 			   &st);
 	if (r == 0) {
 		*id_out = sqlite3_column_int64(st, 0);

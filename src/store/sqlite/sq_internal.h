@@ -177,7 +177,7 @@ int sq_recovery_codes_set(struct mg_store *s, int64_t id, const unsigned char (*
 int sq_recovery_code_use(struct mg_store *s, int64_t id, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms);
 int sq_recovery_codes_left(struct mg_store *s, int64_t id, unsigned *left_out);
 /* Sessions */
-int sq_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], const struct mg_session *session);
+int sq_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], const struct mg_session *session, unsigned max_per_user);
 int sq_session_get(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, int64_t idle_ms, struct mg_session *out);
 int sq_session_sweep(struct mg_store *s, int64_t now_ms, int64_t idle_ms, mg_session_expired_cb cb, void *arg);
 int sq_session_delete(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES]);

@@ -19,10 +19,20 @@ static const struct sq_sql session_insert_sql = {
 	" last_seen_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 };
 
+/* The account's sessions past the newest max - 1 others (?3), oldest
+ * first by created_ms, then hash; never the new one (?2). */
+static const struct sq_sql session_bound_user_sql = {
+	"DELETE FROM sessions WHERE user_id = ?1 AND id_hash <> ?2 AND id_hash NOT IN"
+	" (SELECT id_hash FROM sessions WHERE user_id = ?1 AND id_hash <> ?2"
+	"  ORDER BY created_ms DESC, id_hash DESC LIMIT ?3)"
+};
+
 /* Sessions past their absolute expiry are of no use to anyone; dropping
- * the user's old ones here keeps abandoned sessions from piling up. */
+ * the user's old ones here keeps abandoned sessions from piling up. Then
+ * the bound: BEGIN IMMEDIATE makes the insert and the count one step, so
+ * two sign-ins at once cannot both keep max_per_user others. */
 int sq_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES],
-		      const struct mg_session *session)
+		      const struct mg_session *session, unsigned max_per_user)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	int r;
@@ -39,6 +49,11 @@ int sq_session_create(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH
 				       SQ_TEXT(session->csrf), SQ_TEXT(session->address),
 				       SQ_INT(session->created_ms), SQ_INT(session->last_seen_ms),
 				       SQ_INT(session->expires_ms)),
+			     false);
+	if (r == 0 && max_per_user > 0)
+		r = sq_write(c, &session_bound_user_sql,
+			     SQ_PARAMS(SQ_INT(session->user_id), SQ_BLOB(hash, MG_TOKEN_HASH_BYTES),
+				       SQ_INT(max_per_user - 1)),
 			     false);
 	r = sq_end(c, r);
 out:
