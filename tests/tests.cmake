@@ -56,7 +56,7 @@ endforeach()
 # The storage-heavy scripts again, on PostgreSQL: lib.sh's mg_init makes
 # each instance a database of its own on the private server pg-run.sh
 # starts around the script. test_pg_*.sh need the server anyway.
-set(MG_PG_INTEGRATION_TESTS ingest durability access permissions audit_events audit_tamper
+set(MG_PG_INTEGRATION_TESTS ingest durability access permissions separation audit_events audit_tamper
 	emr_faults enrol password_reset device_e2e detect_attacks detect_rules audit_syslog)
 foreach(name ${MG_PG_INTEGRATION_TESTS})
 	add_test(NAME integration-pg/test_${name}

@@ -15,7 +15,7 @@ static const struct {
 	[MG_ACTION_DEVICE_READ] = { "device-read", "device-admin" },
 	[MG_ACTION_DEVICE_WRITE] = { "device-write", "device-admin" },
 	[MG_ACTION_DIAGNOSTICS] = { "diagnostics", "admin, or service under an active consent" },
-	[MG_ACTION_SECURITY] = { "security", "admin" },
+	[MG_ACTION_SECURITY] = { "security", "security-officer or admin" },
 };
 
 bool mg_principal_in_tenant(const struct mg_principal *p, int64_t tenant_id)
@@ -39,15 +39,19 @@ bool mg_authz_allows(const struct mg_principal *p, enum mg_action action, int64_
 	case MG_ACTION_SELF:
 		return true;
 	case MG_ACTION_PATIENT_READ:
-		/* Only clinicians, and only in their own tenants: no other role
-		 * ever reaches a patient's data. */
-		return (p->roles & MG_ROLE_CLINICIAN) &&
+		/* Only clinicians, only in the tenants a tenant admin made them
+		 * (and keeps them, not suspended) members of, and never an account
+		 * that also holds an administrative role (one the rules refuse,
+		 * left from before them): no other role ever reaches a
+		 * patient's data. */
+		return (p->roles & MG_ROLE_CLINICIAN) && mg_roles_conflict(p->roles) == NULL &&
 		       (tenant_id == 0 || mg_principal_in_tenant(p, tenant_id));
 	case MG_ACTION_USER_READ:
 	case MG_ACTION_USER_WRITE:
 	case MG_ACTION_SETTINGS:
-	case MG_ACTION_SECURITY:
 		return (p->roles & MG_ROLE_ADMIN) != 0;
+	case MG_ACTION_SECURITY:
+		return (p->roles & (MG_ROLE_SECURITY_OFFICER | MG_ROLE_ADMIN)) != 0;
 	case MG_ACTION_TENANT_READ:
 		return (p->roles & (MG_ROLE_TENANT_ADMIN | MG_ROLE_DEVICE_ADMIN | MG_ROLE_ADMIN)) != 0;
 	case MG_ACTION_TENANT_WRITE:

@@ -24,7 +24,7 @@ enum mg_action {
 	MG_ACTION_DEVICE_READ,	/* devices and tokens: device administrators */
 	MG_ACTION_DEVICE_WRITE,
 	MG_ACTION_DIAGNOSTICS,	/* health, versions, queues: admins; service with consent */
-	MG_ACTION_SECURITY,	/* alerts, incidents, the audit trail: administrators */
+	MG_ACTION_SECURITY,	/* alerts, incidents, the audit trail: security officers, admins */
 	MG_ACTION_COUNT
 };
 

@@ -56,6 +56,7 @@ const char *mg_login_failure_name(enum mg_login_failure f)
 		"none", "address throttled", "unknown user", "account disabled",
 		"account locked", "wrong password", "wrong second factor",
 		"service account without consent", "wrong password, account locked now",
+		"second-factor code used before",
 	};
 
 	return (unsigned)f < sizeof(names) / sizeof(names[0]) ? names[f] : "unknown";
@@ -102,7 +103,7 @@ static int count_failure(struct mg_access *ax, struct mg_login_result *out, cons
 
 /* Check code as a TOTP code, else as a recovery code. */
 static int second_factor_ok(struct mg_access *ax, const struct mg_user *u, const char *code,
-			    int64_t now, bool *ok)
+			    int64_t now, bool *ok, bool *reused)
 {
 	const struct mg_master_key *mk = mg_keyring_master(ax->keys);
 	unsigned char secret[64], hash[MG_TOKEN_HASH_BYTES];
@@ -111,7 +112,7 @@ static int second_factor_ok(struct mg_access *ax, const struct mg_user *u, const
 	int64_t step;
 	int r;
 
-	*ok = false;
+	*ok = *reused = false;
 	snprintf(context, sizeof(context), "totp:%lld", (long long)u->id);
 	if (mg_secret_open(mk, context, u->totp_sealed, u->totp_len, secret, sizeof(secret),
 			   &len) != 0)
@@ -122,6 +123,7 @@ static int second_factor_ok(struct mg_access *ax, const struct mg_user *u, const
 		/* Accept each time step once: a seen code is a replayed code. */
 		r = mg_store_totp_use_step(ax->store, u->id, step);
 		*ok = r == 0;
+		*reused = r == MG_ERR_DENIED;
 		return r == MG_ERR_DENIED ? 0 : r;
 	}
 	if (mg_recovery_code_hash(mk, code, hash) != 0)
@@ -136,7 +138,7 @@ int mg_login(struct mg_access *ax, const char *name, const char *password, size_
 {
 	int64_t now = mg_now_ms();
 	unsigned throttled;
-	bool password_ok, factor_ok;
+	bool password_ok, factor_ok, reused;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -177,10 +179,11 @@ int mg_login(struct mg_access *ax, const char *name, const char *password, size_
 			out->outcome = MG_LOGIN_SECOND_FACTOR;
 			return 0;
 		}
-		if ((r = second_factor_ok(ax, &out->user, code, now, &factor_ok)) != 0)
+		if ((r = second_factor_ok(ax, &out->user, code, now, &factor_ok, &reused)) != 0)
 			return r;
 		if (!factor_ok) {
-			out->failure = MG_LOGIN_FAILURE_SECOND_FACTOR;
+			out->failure = reused ? MG_LOGIN_FAILURE_CODE_REUSED
+					      : MG_LOGIN_FAILURE_SECOND_FACTOR;
 			return count_failure(ax, out, address, now);
 		}
 	}

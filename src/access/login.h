@@ -29,6 +29,8 @@ enum mg_login_failure {
 	MG_LOGIN_FAILURE_SECOND_FACTOR,
 	MG_LOGIN_FAILURE_SERVICE_NO_CONSENT,
 	MG_LOGIN_FAILURE_LOCKED_NOW,	/* this failure locked the account */
+	MG_LOGIN_FAILURE_CODE_REUSED,	/* password right, TOTP code right but used
+					 * before: the client may say so */
 };
 
 struct mg_login_result {

@@ -57,7 +57,7 @@ static const struct {
 	{ "update", 'U' }, { "change", 'U' }, { "rename", 'U' }, { "revoke", 'U' },
 	{ "block", 'U' }, { "unblock", 'U' }, { "unlock", 'U' }, { "disable", 'U' },
 	{ "enable", 'U' }, { "reset", 'U' }, { "password_reset", 'U' }, { "acknowledge", 'U' },
-	{ "switch", 'U' },
+	{ "switch", 'U' }, { "member_suspend", 'U' }, { "member_confirm", 'U' },
 	{ "delete", 'D' }, { "remove", 'D' }, { "member_remove", 'D' }, { "totp_remove", 'D' },
 	{ "erase", 'D' },
 };

@@ -24,7 +24,7 @@ static int user_usage(void)
 		"       medgatectl user list\n"
 		"       medgatectl user disable|enable|unlock NAME\n"
 		"       medgatectl user reset-password NAME --password-file F\n"
-		"roles: clinician, admin, tenant-admin, device-admin, service\n");
+		"roles: clinician, admin, tenant-admin, device-admin, service, security-officer\n");
 	return 2;
 }
 
@@ -96,6 +96,12 @@ static int user_add(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 != argc || u.roles == 0 || file == NULL)
 		return user_usage();
+	if (mg_roles_conflict(u.roles) != NULL) {
+		fprintf(stderr, "medgatectl: roles conflict: %s (separation of duties: a clinician "
+			"holds no administrative role, and admin and tenant-admin are two people)\n",
+			mg_roles_conflict(u.roles));
+		return 2;
+	}
 	u.name = argv[optind];
 	if (strlen(u.name) == 0 || strlen(u.name) > MG_NAME_MAX ||
 	    strspn(u.name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@") !=

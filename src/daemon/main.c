@@ -249,6 +249,42 @@ static void record_activity(struct gateway *gw, const char *action)
 		mg_log_error("cannot record %s on the audit trail: %s", action, mg_strerror(r));
 }
 
+/* What an operator should hear of at every start: an interface switched
+ * off at run time (it stays off across restarts), and accounts that break
+ * the separation of duties (made before the rule; they keep their roles,
+ * since nobody's access changes silently, but get no patient data). */
+static int role_conflict(const struct mg_user *u, void *arg)
+{
+	struct gateway *gw = arg;
+	const char *why = mg_roles_conflict(u->roles);
+	char subject[32];
+
+	if (why == NULL)
+		return 0;
+	snprintf(subject, sizeof(subject), "user:%lld", (long long)u->id);
+	mg_log_warning("access: account %lld breaks the separation of duties (%s): it gets no "
+		       "patient data until an administrator removes one of the roles",
+		       (long long)u->id, why);
+	mg_alert_raise(gw->detector, "access.role_conflict", MG_SEVERITY_HIGH, subject, 0,
+		       "account %lld holds conflicting roles (%s); remove one", (long long)u->id,
+		       why);
+	return 0;
+}
+
+static void startup_warnings(struct gateway *gw)
+{
+	static const enum mg_interface all[] = { MG_IF_DEVICE, MG_IF_ENROLMENT, MG_IF_MLLP,
+						 MG_IF_EMR };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!mg_interface_on(gw->switches, all[i]))
+			mg_log_warning("interface %s is switched off (at run time, it stays off "
+				       "across restarts); an administrator switches it on under "
+				       "Settings in the web interface (PUT /api/v1/settings)",
+				       mg_interface_name(all[i]));
+	mg_store_user_list(gw->store, role_conflict, gw);
+}
+
 static int serve(struct gateway *gw, const sigset_t *signals)
 {
 	int sig, r;
@@ -287,6 +323,7 @@ static int serve(struct gateway *gw, const sigset_t *signals)
 		    gw->cfg->device.enabled ? "port " : "off ", gw->cfg->device.port,
 		    gw->cfg->mllp.enabled ? "port " : "off ", gw->cfg->mllp.port);
 	record_activity(gw, "daemon.start");
+	startup_warnings(gw);
 	for (;;) {
 		if (sigwait(signals, &sig) != 0)
 			continue;

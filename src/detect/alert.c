@@ -84,21 +84,25 @@ static void word_clean(char *s)
 			*s = '_';
 }
 
-int mg_alert_raise(struct mg_detector *d, const char *kind, enum mg_alert_severity sev,
-		   const char *subject, int64_t tenant_id, const char *summary, ...)
+static int alert_raise(struct mg_detector *d, int64_t caused_by, const char *kind,
+		       enum mg_alert_severity sev, const char *subject, int64_t tenant_id,
+		       const char *summary, va_list ap)
+	__attribute__((format(printf, 7, 0)));
+
+static int alert_raise(struct mg_detector *d, int64_t caused_by, const char *kind,
+		       enum mg_alert_severity sev, const char *subject, int64_t tenant_id,
+		       const char *summary, va_list ap)
 {
 	struct mg_alert a;
 	int64_t id, count;
-	va_list ap;
 	int r;
 
 	memset(&a, 0, sizeof(a));
 	snprintf(a.kind, sizeof(a.kind), "%s", kind);
 	snprintf(a.subject, sizeof(a.subject), "%s", subject);
-	va_start(ap, summary);
 	vsnprintf(a.summary, sizeof(a.summary), summary, ap);
-	va_end(ap);
 	a.severity = sev;
+	a.caused_by = caused_by > 0 ? caused_by : 0;
 	a.tenant_id = tenant_id;
 	a.last_ms = mg_now_ms();
 	word_clean(a.kind);
@@ -127,4 +131,29 @@ int mg_alert_raise(struct mg_detector *d, const char *kind, enum mg_alert_severi
 	audit_alert(d, &a, id, count);
 	mail_queue(d, &a, id, count);
 	return 0;
+}
+
+int mg_alert_raise(struct mg_detector *d, const char *kind, enum mg_alert_severity sev,
+		   const char *subject, int64_t tenant_id, const char *summary, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, summary);
+	r = alert_raise(d, 0, kind, sev, subject, tenant_id, summary, ap);
+	va_end(ap);
+	return r;
+}
+
+int mg_alert_raise_by(struct mg_detector *d, int64_t caused_by, const char *kind,
+		      enum mg_alert_severity sev, const char *subject, int64_t tenant_id,
+		      const char *summary, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, summary);
+	r = alert_raise(d, caused_by, kind, sev, subject, tenant_id, summary, ap);
+	va_end(ap);
+	return r;
 }

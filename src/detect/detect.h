@@ -48,6 +48,12 @@ int mg_alert_raise(struct mg_detector *d, const char *kind, enum mg_alert_severi
 		   const char *subject, int64_t tenant_id, const char *summary, ...)
 	__attribute__((format(printf, 6, 7)));
 
+/* The same for an alert about an action of account caused_by, which that
+ * account may then neither acknowledge nor close. */
+int mg_alert_raise_by(struct mg_detector *d, int64_t caused_by, const char *kind,
+		      enum mg_alert_severity sev, const char *subject, int64_t tenant_id,
+		      const char *summary, ...) __attribute__((format(printf, 7, 8)));
+
 /* The ingest path's hooks; cheap and non-blocking. A request from device
  * at now_ms (rate rule); a measurement refused for a value outside the
  * range of quantity; a measurement stored as id (jump rule, checked on

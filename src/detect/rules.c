@@ -100,7 +100,8 @@ static void admin_login(struct mg_detector *d, const struct mg_audit_record *rec
 	    0)
 		return;
 	if (fresh && known > 0)
-		mg_alert_raise(d, "login.new_address", MG_SEVERITY_MEDIUM, rec->object, 0,
+		mg_alert_raise_by(d, rec->actor_id, "login.new_address", MG_SEVERITY_MEDIUM,
+				  rec->object, 0,
 			       "administrator account %lld signed in from %s, an address it has "
 			       "not used before", (long long)rec->actor_id, rec->address);
 }
@@ -116,7 +117,7 @@ static void off_hours(struct mg_detector *d, const struct mg_audit_record *rec)
 				     d->hours_to))
 		return;
 	snprintf(subject, sizeof(subject), "user:%lld", (long long)rec->actor_id);
-	mg_alert_raise(d, "activity.off_hours", MG_SEVERITY_MEDIUM, subject, 0,
+	mg_alert_raise_by(d, rec->actor_id, "activity.off_hours", MG_SEVERITY_MEDIUM, subject, 0,
 		       "administrator account %lld acted (%s) at %02d:%02d, outside %s",
 		       (long long)rec->actor_id, rec->action, tm.tm_hour, tm.tm_min,
 		       d->cfg->detect_admin_hours);
@@ -153,10 +154,39 @@ static void role_change(struct mg_detector *d, const struct mg_audit_record *rec
 	detail(rec, "roles_from", from, sizeof(from));
 	if (strcmp(rec->action, "user.create") == 0 && !has_admin_role(to))
 		return;		/* a new account without privileges */
-	mg_alert_raise(d, "role.change", MG_SEVERITY_MEDIUM, rec->object, 0,
+	mg_alert_raise_by(d, rec->actor_id, "role.change", MG_SEVERITY_MEDIUM, rec->object, 0,
 		       "roles of account %s set to %s%s%s by account %lld from %s",
 		       rec->object + 5, to[0] ? to : "none", from[0] ? " (were " : "",
 		       from[0] ? from : "", (long long)rec->actor_id, rec->address);
+}
+
+/* Patient access is granted in two steps by two people (an admin gives the
+ * clinician role, a tenant admin the membership): every step that grants,
+ * removes, suspends or confirms a membership is told to the security
+ * contacts. The texts name accounts and tenants by id, never a patient. */
+static void membership_change(struct mg_detector *d, const struct mg_audit_record *rec)
+{
+	static const struct {
+		const char *action, *what;
+	} kinds[] = {
+		{ "tenant.member_add", "made a member of tenant %lld" },
+		{ "tenant.member_remove", "removed from tenant %lld" },
+		{ "tenant.member_suspend", "suspended as a member of tenant %lld (password or second "
+					   "factor reset by an administrator)" },
+		{ "tenant.member_confirm", "confirmed again as a member of tenant %lld" },
+	};
+	char what[96];
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strcmp(rec->action, kinds[i].action) != 0)
+			continue;
+		snprintf(what, sizeof(what), kinds[i].what, (long long)rec->tenant_id);
+		mg_alert_raise_by(d, rec->actor_id, "access.membership", MG_SEVERITY_MEDIUM,
+				  rec->object, rec->tenant_id, "account %s was %s by account %lld "
+				  "from %s", rec->object + (strncmp(rec->object, "user:", 5) == 0 ? 5 : 0),
+				  what, (long long)rec->actor_id, rec->address);
+		return;
+	}
 }
 
 void detect_record(struct mg_detector *d, const struct mg_audit_record *rec)
@@ -181,10 +211,12 @@ void detect_record(struct mg_detector *d, const struct mg_audit_record *rec)
 			off_hours(d, rec);
 	}
 	if (strcmp(a, "config.change") == 0 || strcmp(a, "interface.switch") == 0)
-		mg_alert_raise(d, "config.change", MG_SEVERITY_MEDIUM, "config", 0,
+		mg_alert_raise_by(d, rec->actor_id, "config.change", MG_SEVERITY_MEDIUM, "config", 0,
 			       "configuration changed by account %lld from %s",
 			       (long long)rec->actor_id, rec->address);
 	else if ((strcmp(a, "user.update") == 0 || strcmp(a, "user.create") == 0) &&
 		 strncmp(rec->object, "user:", 5) == 0)
 		role_change(d, rec);
+	else if (strncmp(a, "tenant.member_", 14) == 0 && strcmp(rec->outcome, "success") == 0)
+		membership_change(d, rec);
 }

@@ -111,9 +111,12 @@ void detect_jump(struct mg_detector *d, const struct stored *m)
 	if (change <= (double)cfg->detect_weight_jump_percent)
 		return;
 	snprintf(subject, sizeof(subject), "device:%lld", (long long)m->device_id);
+	/* Administrators and security officers read this: what happened and
+	 * where, not the clinical fact (the clinician sees that with the
+	 * patient's measurements). */
 	mg_alert_raise(d, "measurement.jump", MG_SEVERITY_MEDIUM, subject, m->tenant_id,
-		       "body weight of one patient changed by %.0f %% within %u s (measurement "
-		       "%lld from device %lld): possible manipulation or mix-up",
-		       change, cfg->detect_jump_window, (long long)m->measurement_id,
-		       (long long)m->device_id);
+		       "implausible jump in a measured value on device %lld (measurement %lld, "
+		       "beyond the configured limit within %u s): possible manipulation or "
+		       "mix-up", (long long)m->device_id, (long long)m->measurement_id,
+		       cfg->detect_jump_window);
 }

@@ -512,12 +512,12 @@ int mg_store_measurement_previous_value(struct mg_store *s, int64_t id, const ch
 int mg_store_lease_acquire(struct mg_store *s, const char *name, const char *holder,
 			   int64_t now_ms, int64_t ttl_ms);
 
-/* Alerts. alert_raise groups: if an open alert of a->kind and a->subject
- * was last seen at or after group_since_ms, its count grows by one,
- * last_ms becomes a->last_ms, its summary a->summary and its severity the
- * higher of both, and its caused_by a->caused_by if it had none (the
- * first account named stays); otherwise a new alert is made (first_ms =
- * last_ms = a->last_ms, count 1, caused_by = a->caused_by). *id_out and
+/* Alerts. alert_raise groups: if an open alert of a->kind, a->subject and
+ * a->caused_by (another account's action is another alert) was last seen
+ * at or after group_since_ms, its count grows by one, last_ms becomes
+ * a->last_ms, its summary a->summary and its severity the higher of both;
+ * otherwise a new alert is made (first_ms = last_ms = a->last_ms, count 1,
+ * caused_by = a->caused_by). *id_out and
  * *count_out (1: new) tell which. The kind must not be empty; kind,
  * subject and summary must end within MG_ALERT_KIND_MAX,
  * MG_ALERT_SUBJECT_MAX, MG_ALERT_SUMMARY_MAX.

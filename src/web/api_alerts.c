@@ -15,7 +15,7 @@
 
 json_t *api_alert_json(const struct mg_alert *a)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:I, s:s, s:o, s:o, s:o}",
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:I, s:s, s:o, s:o, s:o, s:o}",
 			 "id", (json_int_t)a->id, "kind", a->kind, "severity",
 			 mg_severity_name(a->severity), "subject", a->subject, "summary",
 			 a->summary, "tenant", (json_int_t)a->tenant_id, "first",
@@ -23,7 +23,8 @@ json_t *api_alert_json(const struct mg_alert *a)
 			 (json_int_t)a->count, "state", mg_alert_state_name(a->state),
 			 "acknowledged", api_time_json(a->acknowledged_ms), "acknowledged_by",
 			 a->acknowledged_by ? json_integer(a->acknowledged_by) : json_null(),
-			 "incident", a->incident_id ? json_integer(a->incident_id) : json_null());
+			 "incident", a->incident_id ? json_integer(a->incident_id) : json_null(),
+			 "caused_by", a->caused_by ? json_integer(a->caused_by) : json_null());
 }
 
 static int add_alert(const struct mg_alert *a, void *arg)
@@ -98,6 +99,15 @@ enum MHD_Result api_alerts_acknowledge(struct api_request *rq)
 
 	if (id < 0)
 		return MHD_YES;
+	if ((r = mg_store_alert_get(rq->web->store, id, &a)) != 0)
+		return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
+	/* Nobody reviews their own actions. */
+	if (a.caused_by != 0 && a.caused_by == rq->who.user_id) {
+		api_audit(rq, "alert.acknowledge", "alert", id, a.tenant_id, MG_AUDIT_DENIED,
+			  "{\"reason\":\"own action\"}");
+		return api_error(rq, MHD_HTTP_FORBIDDEN, "this alert is about your own action: "
+				 "another security officer must acknowledge it");
+	}
 	if ((r = mg_store_alert_acknowledge(rq->web->store, id, rq->who.user_id,
 						  mg_now_ms())) != 0 ||
 	    (r = mg_store_alert_get(rq->web->store, id, &a)) != 0)

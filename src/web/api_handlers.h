@@ -42,6 +42,7 @@ enum MHD_Result api_tenants_delete(struct api_request *rq);
 enum MHD_Result api_tenant_members(struct api_request *rq);
 enum MHD_Result api_tenant_member_add(struct api_request *rq);
 enum MHD_Result api_tenant_member_remove(struct api_request *rq);
+enum MHD_Result api_tenant_member_confirm(struct api_request *rq);
 
 /* api_alerts.c */
 json_t *api_alert_json(const struct mg_alert *a);

@@ -127,6 +127,32 @@ enum MHD_Result api_incidents_create(struct api_request *rq)
 	return incident_answer(rq, id, MHD_HTTP_CREATED);
 }
 
+struct own_walk {
+	int64_t user_id;
+	bool found;
+};
+
+static int own_alert(const struct mg_alert *a, void *arg)
+{
+	struct own_walk *w = arg;
+
+	if (a->caused_by != 0 && a->caused_by == w->user_id)
+		w->found = true;
+	return 0;
+}
+
+/* Whether incident id holds an alert about an action of the caller (a
+ * store failure counts as yes: closing is refused rather than allowed). */
+static bool own_alert_in(struct api_request *rq, int64_t id)
+{
+	struct mg_alert_filter f = { .state = -1, .incident_id = id };
+	struct own_walk w = { rq->who.user_id, false };
+
+	if (mg_store_alert_list(rq->web->store, &f, own_alert, &w) != 0)
+		return true;
+	return w.found;
+}
+
 enum MHD_Result api_incidents_update(struct api_request *rq)
 {
 	int64_t id = api_param_id(rq, 0);
@@ -145,6 +171,12 @@ enum MHD_Result api_incidents_update(struct api_request *rq)
 		return api_field_error(rq, "status", "open, responding, recovering or closed");
 	if (alert != NULL && (!json_is_integer(alert) || json_integer_value(alert) <= 0))
 		return api_field_error(rq, "alert", "an alert id");
+	if (status != NULL && st == MG_INCIDENT_CLOSED && own_alert_in(rq, id)) {
+		api_audit(rq, "incident.update", "incident", id, 0, MG_AUDIT_DENIED,
+			  "{\"reason\":\"own action\"}");
+		return api_error(rq, MHD_HTTP_FORBIDDEN, "this incident holds an alert about your own "
+				 "action: another security officer must close it");
+	}
 	if (alert != NULL) {
 		r = mg_store_incident_link_alert(rq->web->store, id, json_integer_value(alert),
 						       rq->who.user_id, mg_now_ms());

@@ -105,7 +105,14 @@ enum MHD_Result api_session_create(struct api_request *rq)
 			  res->user.id ? "user" : NULL, res->user.id, 0,
 			  res->failure == MG_LOGIN_FAILURE_THROTTLED ? MG_AUDIT_DENIED
 								     : MG_AUDIT_FAILURE, details);
-		ret = login_failed(rq);
+		/* The one failure the client may be told apart: the password and
+		 * the code were right, but the code was used (for instance to
+		 * confirm the enrolment a moment ago). Wrong codes stay generic. */
+		ret = res->failure == MG_LOGIN_FAILURE_CODE_REUSED
+			      ? api_error(rq, MHD_HTTP_UNAUTHORIZED,
+					  "code already used: wait for the next one (a new code "
+					  "comes every 30 seconds)")
+			      : login_failed(rq);
 		goto out;
 	}
 	if (res->outcome == MG_LOGIN_SECOND_FACTOR) {
@@ -303,5 +310,11 @@ enum MHD_Result api_password_reset_confirm(struct api_request *rq)
 	mg_session_end_all(rq->web->access, u.id);
 	mg_log_info("password reset: account %lld set a new password", (long long)u.id);
 	api_audit(rq, "password.reset", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
+	/* The owner proved the mailbox with a link no administrator saw: the
+	 * memberships an administrator's reset suspended come back. */
+	if (u.nsuspended > 0 && mg_store_membership_confirm_all(rq->web->store, u.id) == 0)
+		for (size_t i = 0; i < u.nsuspended; i++)
+			api_audit(rq, "tenant.member_confirm", "user", u.id, u.suspended[i],
+				  MG_AUDIT_SUCCESS, "{\"reason\":\"reset through the e-mailed link\"}");
 	return api_no_content(rq);
 }

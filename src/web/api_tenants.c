@@ -140,19 +140,24 @@ struct members {
 	json_t *list;
 };
 
+static int member_json(struct members *m, const struct mg_user *u, bool suspended)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s, s:b}", "id", (json_int_t)u->id, "name", u->name,
+			      "display_name", u->display_name, "suspended", suspended);
+
+	return o != NULL && json_array_append_new(m->list, o) == 0 ? 0 : MG_ERR_NOMEM;
+}
+
 static int add_member(const struct mg_user *u, void *arg)
 {
 	struct members *m = arg;
 
-	for (size_t i = 0; i < u->ntenants; i++) {
+	for (size_t i = 0; i < u->ntenants; i++)
 		if (u->tenants[i] == m->tenant)
-			return json_array_append_new(
-				       m->list, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)u->id,
-							  "name", u->name, "display_name",
-							  u->display_name)) == 0
-				       ? 0
-				       : MG_ERR_NOMEM;
-	}
+			return member_json(m, u, false);
+	for (size_t i = 0; i < u->nsuspended; i++)
+		if (u->suspended[i] == m->tenant)
+			return member_json(m, u, true);
 	return 0;
 }
 
@@ -173,43 +178,56 @@ enum MHD_Result api_tenant_members(struct api_request *rq)
 	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "members", m.list));
 }
 
-/* Add (add = true) or remove the account of path parameter 1. */
-static enum MHD_Result member_change(struct api_request *rq, bool add)
+enum member_op { MEMBER_ADD, MEMBER_REMOVE, MEMBER_CONFIRM };
+
+/* Add, remove or confirm again the account of path parameter 1 as a
+ * member of the tenant of parameter 0: the tenant administrator's half of
+ * patient access (an administrator gives the clinician role). */
+static enum MHD_Result member_change(struct api_request *rq, enum member_op op)
 {
-	int64_t tenants[MG_USER_TENANTS_MAX], user_id;
+	static const char *const actions[] = { "tenant.member_add", "tenant.member_remove",
+					       "tenant.member_confirm" };
+	static const char *const done[] = { "added to", "removed from", "confirmed again in" };
 	struct mg_tenant t;
 	struct mg_user u;
-	size_t n = 0;
+	int64_t user_id;
 	int r;
 
 	if (tenant_of_path(rq, &t) != 0 || (user_id = api_param_id(rq, 1)) < 0)
 		return MHD_YES;
 	if ((r = mg_store_user_by_id(rq->web->store, user_id, &u)) != 0)
 		return api_store_error(rq, r);
-	for (size_t i = 0; i < u.ntenants; i++) {
-		if (u.tenants[i] != t.id)
-			tenants[n++] = u.tenants[i];
-	}
-	if (add) {
-		if (n == MG_USER_TENANTS_MAX)
-			return api_error(rq, MHD_HTTP_CONFLICT, "the account is in too many tenants");
-		tenants[n++] = t.id;
-	}
-	if ((r = mg_store_user_set_access(rq->web->store, u.id, u.roles, tenants, n)) != 0)
+	if (op == MEMBER_ADD && u.id == rq->who.user_id)
+		return api_error(rq, MHD_HTTP_CONFLICT, "you cannot make yourself a member of a "
+				 "tenant; another tenant administrator must");
+	r = op == MEMBER_ADD ? mg_store_membership_add(rq->web->store, u.id, t.id)
+	    : op == MEMBER_REMOVE ? mg_store_membership_remove(rq->web->store, u.id, t.id)
+				  : mg_store_membership_confirm(rq->web->store, u.id, t.id);
+	if (op == MEMBER_ADD && r == MG_ERR_EXISTS)
+		return api_no_content(rq);	/* a member already: nothing changes */
+	if (op == MEMBER_ADD && r == MG_ERR_LIMIT)
+		return api_error(rq, MHD_HTTP_CONFLICT, "the account is in too many tenants");
+	if (r == MG_ERR_NOT_FOUND && op != MEMBER_ADD)
+		return api_error(rq, MHD_HTTP_NOT_FOUND, "the account is not a member of this tenant");
+	if (r != 0)
 		return api_store_error(rq, r);
 	mg_log_info("tenants: account %lld %s tenant %lld by account %lld", (long long)u.id,
-		    add ? "added to" : "removed from", (long long)t.id, (long long)rq->who.user_id);
-	api_audit(rq, add ? "tenant.member_add" : "tenant.member_remove", "user", u.id, t.id,
-		  MG_AUDIT_SUCCESS, NULL);
+		    done[op], (long long)t.id, (long long)rq->who.user_id);
+	api_audit(rq, actions[op], "user", u.id, t.id, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }
 
 enum MHD_Result api_tenant_member_add(struct api_request *rq)
 {
-	return member_change(rq, true);
+	return member_change(rq, MEMBER_ADD);
 }
 
 enum MHD_Result api_tenant_member_remove(struct api_request *rq)
 {
-	return member_change(rq, false);
+	return member_change(rq, MEMBER_REMOVE);
+}
+
+enum MHD_Result api_tenant_member_confirm(struct api_request *rq)
+{
+	return member_change(rq, MEMBER_CONFIRM);
 }

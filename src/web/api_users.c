@@ -77,11 +77,36 @@ static int admin_password(struct api_request *rq, const char *user, char *hash, 
 	return 0;
 }
 
+/* Patient access takes two people: an administrator gives roles, a tenant
+ * administrator memberships (PUT /api/v1/tenants/{id}/members/{user}). A
+ * body that tries to set memberships here is refused whole. */
+static bool tenants_refused(struct api_request *rq)
+{
+	if (rq->json == NULL || json_object_get(rq->json, "tenants") == NULL)
+		return false;
+	api_error(rq, MHD_HTTP_FORBIDDEN, "tenant memberships are given by a tenant administrator "
+		  "(PUT /api/v1/tenants/{id}/members/{user}), not with the account");
+	return true;
+}
+
+/* A role set one account may not hold: 409 naming the conflict. */
+static bool roles_refused(struct api_request *rq, unsigned roles)
+{
+	const char *why = mg_roles_conflict(roles);
+	char text[160];
+
+	if (why == NULL)
+		return false;
+	snprintf(text, sizeof(text), "roles conflict: %s (separation of duties)", why);
+	api_error(rq, MHD_HTTP_CONFLICT, text);
+	return true;
+}
+
 enum MHD_Result api_users_create(struct api_request *rq)
 {
 	struct mg_user_new u;
 	char hash[MG_PASSWORD_HASH_MAX];
-	int64_t tenants[MG_USER_TENANTS_MAX], id;
+	int64_t id;
 	struct mg_user created;
 	char roles[96] = "", details[128];
 	int r;
@@ -91,8 +116,7 @@ enum MHD_Result api_users_create(struct api_request *rq)
 	if (api_string(rq, "name", true, 1, MG_NAME_MAX, &u.name) < 0 ||
 	    api_string(rq, "display_name", false, 0, MG_NAME_MAX, &u.display_name) < 0 ||
 	    api_string(rq, "email", false, 0, MG_EMAIL_MAX, &u.email) < 0 ||
-	    api_roles(rq, "roles", &u.roles) < 0 ||
-	    api_tenant_ids(rq, "tenants", tenants, &u.ntenants) < 0)
+	    api_roles(rq, "roles", &u.roles) < 0 || tenants_refused(rq))
 		return MHD_YES;
 	if (!name_ok(u.name))
 		return api_field_error(rq, "name", "letters, digits and . _ - @ only");
@@ -100,17 +124,14 @@ enum MHD_Result api_users_create(struct api_request *rq)
 		return api_field_error(rq, "email", "not an e-mail address");
 	if (u.roles == 0)
 		return api_field_error(rq, "roles", "at least one role");
-	if ((r = admin_password(rq, u.name, hash, sizeof(hash))) != 0)
+	if (roles_refused(rq, u.roles) || (r = admin_password(rq, u.name, hash, sizeof(hash))) != 0)
 		return MHD_YES;
-	u.tenants = tenants;
 	u.password_hash = hash;
 	u.must_change_password = true;	/* a password someone else knows */
 	r = mg_store_user_create(rq->web->store, &u, &id);
 	sodium_memzero(hash, sizeof(hash));
 	if (r == MG_ERR_EXISTS)
 		return api_field_error(rq, "name", "an account of this name exists");
-	if (r == MG_ERR_NOT_FOUND)
-		return api_field_error(rq, "tenants", "no such tenant");
 	if (r != 0 || (r = mg_store_user_by_id(rq->web->store, id, &created)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("users: account %lld created by account %lld", (long long)id,
@@ -149,11 +170,9 @@ enum MHD_Result api_users_update(struct api_request *rq)
 {
 	struct mg_user u;
 	const char *display_name, *email;
-	int64_t tenants[MG_USER_TENANTS_MAX];
 	unsigned roles;
-	size_t ntenants;
 	bool disabled;
-	int r, has_roles, has_tenants;
+	int r, has_roles;
 
 	if (user_of_path(rq, &u) != 0)
 		return MHD_YES;
@@ -161,40 +180,28 @@ enum MHD_Result api_users_update(struct api_request *rq)
 	email = u.email;
 	disabled = u.disabled;
 	roles = u.roles;
-	ntenants = u.ntenants;
-	memcpy(tenants, u.tenants, sizeof(tenants));
 	if (api_string(rq, "display_name", false, 0, MG_NAME_MAX, &display_name) < 0 ||
 	    api_string(rq, "email", false, 0, MG_EMAIL_MAX, &email) < 0 ||
 	    api_bool(rq, "disabled", &disabled) < 0 ||
-	    (has_roles = api_roles(rq, "roles", &roles)) < 0 ||
-	    (has_tenants = api_tenant_ids(rq, "tenants", tenants, &ntenants)) < 0)
+	    (has_roles = api_roles(rq, "roles", &roles)) < 0 || tenants_refused(rq))
 		return MHD_YES;
 	if (!email_ok(email))
 		return api_field_error(rq, "email", "not an e-mail address");
 	if (roles == 0)
 		return api_field_error(rq, "roles", "at least one role");
-	for (size_t i = 0; has_tenants == 0 && i < ntenants; i++) {
-		struct mg_tenant t;
-
-		/* Check first, so a bad tenant changes nothing at all. */
-		if ((r = mg_store_tenant_by_id(rq->web->store, tenants[i], &t)) != 0)
-			return r == MG_ERR_NOT_FOUND ? api_field_error(rq, "tenants", "no such tenant")
-						     : api_store_error(rq, r);
-	}
-	if (u.id == rq->who.user_id && (disabled || roles != u.roles ||
-					 (has_tenants == 0 && (ntenants != u.ntenants ||
-							       memcmp(tenants, u.tenants,
-								      ntenants * sizeof(tenants[0])) != 0))))
+	if (roles != u.roles && roles_refused(rq, roles))
+		return MHD_YES;
+	if (u.id == rq->who.user_id && (disabled || roles != u.roles))
 		return api_error(rq, MHD_HTTP_CONFLICT,
-				 "you cannot disable yourself or change your own roles or tenants; "
+				 "you cannot disable yourself or change your own roles; "
 				 "another administrator must");
 	if ((r = mg_store_user_update_profile(rq->web->store, u.id, display_name, email,
 						    disabled)) != 0)
 		return api_store_error(rq, r);
-	if ((has_roles == 0 || has_tenants == 0) &&
-	    (r = mg_store_user_set_access(rq->web->store, u.id, roles, tenants, ntenants)) != 0)
-		return r == MG_ERR_NOT_FOUND ? api_field_error(rq, "tenants", "no such tenant")
-					     : api_store_error(rq, r);
+	if (has_roles == 0 && roles != u.roles &&
+	    (r = mg_store_user_set_roles(rq->web->store, u.id, roles)) != 0)
+		return r == MG_ERR_CONFLICT ? (roles_refused(rq, roles), MHD_YES)
+					    : api_store_error(rq, r);
 	if (disabled)
 		mg_session_end_all(rq->web->access, u.id);
 	mg_log_info("users: account %lld changed by account %lld", (long long)u.id,
@@ -233,6 +240,28 @@ enum MHD_Result api_users_delete(struct api_request *rq)
 	return api_no_content(rq);
 }
 
+/* An administrator who reset an account's password or second factor knows
+ * how to sign in as it: its tenant memberships (its patient access) are
+ * suspended until a tenant administrator confirms them, or until the
+ * owner completes a reset through the e-mailed link. Returns 0 or the
+ * store's error. */
+static int suspend_memberships(struct api_request *rq, const struct mg_user *u)
+{
+	size_t n = 0;
+	int r;
+
+	if (u->ntenants == 0)
+		return 0;
+	if ((r = mg_store_membership_suspend_all(rq->web->store, u->id, &n)) != 0)
+		return r;
+	for (size_t i = 0; i < u->ntenants; i++)
+		api_audit(rq, "tenant.member_suspend", "user", u->id, u->tenants[i], MG_AUDIT_SUCCESS,
+			  "{\"reason\":\"reset by an administrator\"}");
+	mg_log_info("users: %zu tenant membership%s of account %lld suspended until a tenant "
+		    "administrator confirms", n, n == 1 ? "" : "s", (long long)u->id);
+	return 0;
+}
+
 enum MHD_Result api_users_password(struct api_request *rq)
 {
 	char hash[MG_PASSWORD_HASH_MAX];
@@ -250,6 +279,8 @@ enum MHD_Result api_users_password(struct api_request *rq)
 	mg_log_info("users: password of account %lld reset by account %lld", (long long)u.id,
 		    (long long)rq->who.user_id);
 	api_audit(rq, "user.password_reset", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
+	if ((r = suspend_memberships(rq, &u)) != 0)
+		return api_store_error(rq, r);
 	return api_no_content(rq);
 }
 
@@ -282,5 +313,7 @@ enum MHD_Result api_users_totp_remove(struct api_request *rq)
 	mg_log_info("users: second factor of account %lld removed by account %lld",
 		    (long long)u.id, (long long)rq->who.user_id);
 	api_audit(rq, "user.totp_remove", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
+	if ((r = suspend_memberships(rq, &u)) != 0)
+		return api_store_error(rq, r);
 	return api_no_content(rq);
 }

@@ -187,11 +187,16 @@ json_t *api_user_json(const struct mg_user *u)
 		if (u->roles & mg_role_at(i))
 			json_array_append_new(roles, json_string(mg_role_name(mg_role_at(i))));
 	}
+	json_t *suspended = json_array();
+
 	for (size_t i = 0; i < u->ntenants; i++)
 		json_array_append_new(tenants, json_integer(u->tenants[i]));
-	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:b, s:b, s:b, s:o, s:o}", "id",
+	for (size_t i = 0; i < u->nsuspended; i++)
+		json_array_append_new(suspended, json_integer(u->suspended[i]));
+	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o}", "id",
 			 (json_int_t)u->id, "name", u->name, "display_name", u->display_name,
-			 "email", u->email, "roles", roles, "tenants", tenants, "disabled",
+			 "email", u->email, "roles", roles, "tenants", tenants,
+			 "suspended_tenants", suspended, "disabled",
 			 u->disabled, "must_change_password", u->must_change_password,
 			 "second_factor", u->totp_len > 0, "locked_until",
 			 api_time_json(u->locked_until_ms > mg_now_ms() ? u->locked_until_ms : 0),

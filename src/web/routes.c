@@ -65,6 +65,10 @@ static const struct mg_route routes[] = {
 	  api_tenant_member_add, "add an account to a tenant" },
 	{ MG_DELETE, "/api/v1/tenants/{id}/members/{user}", MG_ACTION_TENANT_WRITE, 0,
 	  api_tenant_member_remove, "remove an account from a tenant" },
+	{ MG_POST, "/api/v1/tenants/{id}/members/{user}/confirm", MG_ACTION_TENANT_WRITE, 0,
+	  api_tenant_member_confirm,
+	  "confirm again a membership suspended when an administrator reset the account's "
+	  "password or second factor" },
 
 	{ MG_GET, "/api/v1/outbox", MG_ACTION_DIAGNOSTICS, 0, api_outbox_status,
 	  "EMR queues per destination: pending, delivered, dead letters, oldest pending" },

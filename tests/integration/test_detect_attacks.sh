@@ -128,7 +128,7 @@ expect "measurement.implausible device:$jid"
 wait_mails 10
 
 # 7. An administrator grants a role.
-out=$(dc api PATCH "/api/v1/users/$uid" '{"roles":["clinician","device-admin"]}')
+out=$(dc api PATCH "/api/v1/users/$uid" '{"roles":["device-admin"]}')
 assert_contains "$out" "200 " "role change"
 expect "role.change user:$uid"
 wait_mails 11

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The permission matrix: every route of `medgatectl api-routes`, called as
-# nobody, as each role (and an account holding two), as a clinician of
+# nobody, as each role (and accounts holding two and three), as a clinician of
 # another tenant, and without or with a wrong CSRF token; no administrator
 # ever receives a patient identifier or a measurement value. The expected
 # answers come from the policy table in tools/permissions.py, written
@@ -22,7 +22,8 @@ mg_ctl user add tdadmin --role tenant-admin --role device-admin --password-file 
 mg_ctl user add clin-a --role clinician --password-file "$T/pw0" > /dev/null
 mg_ctl user add clin-b --role clinician --password-file "$T/pw0" > /dev/null
 mg_ctl user add svc --role service --password-file "$T/pw0" > /dev/null
-mg_ctl user add mc-all --role clinician --role admin --role tenant-admin --role device-admin \
+mg_ctl user add secoff --role security-officer --password-file "$T/pw0" > /dev/null
+mg_ctl user add mc-all --role admin --role device-admin --role security-officer \
 	--password-file "$T/pw0" > /dev/null
 ok "fixture accounts made with medgatectl user add"
 
@@ -41,7 +42,8 @@ json.dump({
         "clin-a": acc("clin-a", ["clinician"]),
         "clin-b": acc("clin-b", ["clinician"]),
         "svc": acc("svc", ["service"]),
-        "mc-all": dict(acc("mc-all", ["clinician", "admin", "tenant-admin", "device-admin"]),
+        "secoff": acc("secoff", ["security-officer"]),
+        "mc-all": dict(acc("mc-all", ["admin", "device-admin", "security-officer"]),
                        keep_must_change=True),
     },
     "patients": {"A": pa, "B": pb},

@@ -17,12 +17,11 @@
 static const char group_lock_sql[] =
 	"SELECT pg_advisory_xact_lock(1835495777, hashtext($1 || chr(10) || $2))";
 static const char group_find_sql[] =
-	"SELECT id, severity FROM alerts WHERE kind = $1 AND subject = $2 AND state = 0"
-	" AND last_ms >= $3 ORDER BY last_ms DESC, id DESC LIMIT 1";
+	"SELECT id, severity FROM alerts WHERE kind = $1 AND subject = $2 AND caused_by = $4"
+	" AND state = 0 AND last_ms >= $3 ORDER BY last_ms DESC, id DESC LIMIT 1";
 static const char group_update_sql[] =
 	"UPDATE alerts SET count = count + 1, last_ms = $2, summary = $3,"
-	" severity = greatest(severity, $4),"
-	" caused_by = CASE caused_by WHEN 0 THEN $5 ELSE caused_by END"
+	" severity = greatest(severity, $4)"
 	" WHERE id = $1 RETURNING count";
 static const char insert_sql[] =
 	"INSERT INTO alerts (kind, severity, subject, summary, tenant_id, first_ms, last_ms, count,"
@@ -50,13 +49,14 @@ int pg_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_s
 			  false, NULL)) != 0)
 		goto end;
 	r = pg_query(c, group_find_sql,
-		     PG_PARAMS(PG_TEXT(a->kind), PG_TEXT(a->subject), PG_INT(group_since_ms)), &res);
+		     PG_PARAMS(PG_TEXT(a->kind), PG_TEXT(a->subject), PG_INT(group_since_ms),
+			       PG_INT(a->caused_by)), &res);
 	if (r == 0) {
 		id = pg_col_int(res, 0, 0);
 		PQclear(res);
 		if ((r = pg_query(c, group_update_sql,
 				  PG_PARAMS(PG_INT(id), PG_INT(a->last_ms), PG_TEXT(a->summary),
-					    PG_INT(a->severity), PG_INT(a->caused_by)),
+					    PG_INT(a->severity)),
 				  &res)) == 0) {
 			count = pg_col_int(res, 0, 0);
 			PQclear(res);

@@ -51,10 +51,10 @@ int sq_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_s
 		goto out;
 	r = sq_run(c,
 		   "UPDATE alerts SET count = count + 1, last_ms = max(last_ms, ?3),"
-		   " summary = ?4, severity = max(severity, ?5),"
-		   " caused_by = CASE caused_by WHEN 0 THEN ?7 ELSE caused_by END"
+		   " summary = ?4, severity = max(severity, ?5)"
 		   " WHERE id = (SELECT id FROM alerts WHERE kind = ?1 AND subject = ?2"
-		   "  AND state = 0 AND last_ms >= ?6 ORDER BY last_ms DESC LIMIT 1)"
+		   "  AND caused_by = ?7 AND state = 0 AND last_ms >= ?6"
+		   "  ORDER BY last_ms DESC LIMIT 1)"
 		   " RETURNING id, count",
 		   SQ_PARAMS(SQ_TEXT(a->kind), SQ_TEXT(a->subject), SQ_INT(a->last_ms),
 			     SQ_TEXT(a->summary), SQ_INT(a->severity), SQ_INT(group_since_ms),

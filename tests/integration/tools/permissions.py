@@ -33,7 +33,7 @@ from mgapi import (LOGIN_FAILED, Api, Session, TestFailure, check, main_guard,  
 # action (the ACTION column of `medgatectl api-routes`) -> roles allowed.
 # None: public, no account needed. "service" is listed where the issue
 # allows it; service accounts cannot sign in at all yet (no consent grants).
-ALL_ROLES = {"clinician", "admin", "tenant-admin", "device-admin", "service"}
+ALL_ROLES = {"clinician", "admin", "tenant-admin", "device-admin", "service", "security-officer"}
 ALLOWED = {
     "public": None,
     "self": ALL_ROLES,
@@ -46,7 +46,7 @@ ALLOWED = {
     "device-read": {"device-admin"},
     "device-write": {"device-admin"},
     "diagnostics": {"admin"},               # service only under consent: never yet
-    "security": {"admin"},
+    "security": {"admin", "security-officer"},
 }
 
 # The callers of the matrix: column name -> (account key, roles).
@@ -57,9 +57,11 @@ CALLERS = [
     ("tenant-admin", "tadmin", {"tenant-admin"}),
     ("device-admin", "dadmin", {"device-admin"}),
     ("tenant+device", "tdadmin", {"tenant-admin", "device-admin"}),
-    # Every role but service, clinician of tenant A, one-time password not
-    # changed yet: only the routes below may answer it, whatever its roles.
-    ("must-change", "mc-all", {"clinician", "admin", "tenant-admin", "device-admin"}),
+    ("security-officer", "secoff", {"security-officer"}),
+    # Three administrative roles (as many as the separation of duties lets
+    # one account hold), member of tenant A, one-time password not changed
+    # yet: only the routes below may answer it, whatever its roles.
+    ("must-change", "mc-all", {"admin", "device-admin", "security-officer"}),
 ]
 # What an account whose password must be changed may still do, besides
 # the public routes: see and end its session, change its password.
@@ -67,7 +69,7 @@ MUST_CHANGE_ALLOWED = {("GET", "/api/v1/session"), ("DELETE", "/api/v1/session")
                        ("POST", "/api/v1/session/password")}
 # Accounts whose answers must never carry patient data.
 NO_PATIENT_DATA = {"none", "admin", "tenant-admin", "device-admin", "tenant+device",
-                   "must-change"}
+                   "security-officer", "must-change"}
 
 # ------------------------------------------------------- request plans
 # Per state-changing route: the body, the statuses an allowed caller may
@@ -97,7 +99,9 @@ PLANS = {
     ("PATCH", "/api/v1/tenants/{id}"): dict(body={}, expect={400}),
     ("DELETE", "/api/v1/tenants/{id}"): dict(fresh="tenant", expect={204}),
     ("PUT", "/api/v1/tenants/{id}/members/{user}"): dict(tenant="members", expect={204}),
-    ("DELETE", "/api/v1/tenants/{id}/members/{user}"): dict(tenant="members", expect={204}),
+    ("DELETE", "/api/v1/tenants/{id}/members/{user}"): dict(tenant="members", expect={204, 404}),
+    ("POST", "/api/v1/tenants/{id}/members/{user}/confirm"): dict(tenant="members",
+                                                                  expect={204, 404}),
     ("PATCH", "/api/v1/devices/{id}"): dict(body={"status": "bogus"}, expect={400}),
     ("POST", "/api/v1/devices/tokens"): dict(body={"name": "matrix"}, expect={400}),
     ("POST", "/api/v1/outbox/{destination}/resend"): dict(body={"id": "x"}, expect={400}),

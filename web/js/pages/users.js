@@ -1,12 +1,15 @@
-// Administrators: accounts — create, change roles and tenants, disable,
-// reset the password, unlock, remove a lost second factor, delete. The
-// API never lets an administrator change the own roles or tenants.
+// Administrators: accounts — create, change roles, disable, reset the
+// password, unlock, remove a lost second factor, delete. Tenant
+// memberships (patient access) are a tenant administrator's to give: an
+// administrator sees them here but cannot set them, and the API never lets
+// an administrator change the own roles.
 import { api } from '../api.js';
 import { h, show, notice, table, when, confirmButton } from '../dom.js';
 import { form } from '../forms.js';
 import { session } from '../session.js';
 
-export const roleOptions = ['clinician', 'admin', 'tenant-admin', 'device-admin', 'service']
+export const roleOptions = ['clinician', 'admin', 'tenant-admin', 'device-admin', 'service',
+	'security-officer']
 	.map((r) => ({ value: r, label: r }));
 
 function state(u) {
@@ -18,26 +21,20 @@ function state(u) {
 	return s.join(', ');
 }
 
-function tenantIds(list) {
-	return list.map((x) => Number(x));
-}
-
-function editor(box, u, tenants, reload) {
-	const tenantOptions = tenants.map((t) => ({ value: String(t.id), label: t.name }));
+function editor(box, u, reload) {
 	const status = h('div', { role: 'status' });
 	const self = u.id === session.user.id;
 	const edit = form([
 		{ name: 'display_name', label: 'Display name', value: u.display_name, maxlength: 128 },
 		{ name: 'email', label: 'E-mail', type: 'email', value: u.email, maxlength: 254 },
 		...(self ? [] : [
-			{ name: 'roles', label: 'Roles', type: 'checkboxes', options: roleOptions, value: u.roles },
-			{ name: 'tenants', label: 'Tenants', type: 'checkboxes', options: tenantOptions,
-				value: u.tenants.map(String) },
+			{ name: 'roles', label: 'Roles', type: 'checkboxes', options: roleOptions, value: u.roles,
+				hint: 'Clinician cannot be combined with another role, nor admin with tenant-admin.' },
 			{ name: 'disabled', label: 'Disabled (cannot sign in)', type: 'checkbox', value: u.disabled },
 		]),
 	], async (v) => {
 		const patch = { display_name: v.display_name, email: v.email };
-		if (!self) Object.assign(patch, { roles: v.roles, tenants: tenantIds(v.tenants), disabled: v.disabled });
+		if (!self) Object.assign(patch, { roles: v.roles, disabled: v.disabled });
 		const res = await api('PATCH', `/api/v1/users/${u.id}`, patch);
 		if (res.ok) {
 			show(status, notice(`Account ${u.name} saved.`));
@@ -56,6 +53,8 @@ function editor(box, u, tenants, reload) {
 		}
 		return res;
 	}, { submitLabel: 'Reset password', label: `Reset password of ${u.name}` });
+	const suspends = u.tenants.length ? h('p', { class: 'hint' }, 'Resetting the password or the second ' +
+		'factor suspends this account\'s tenant memberships until a tenant administrator confirms them.') : null;
 	const act = async (method, path, done) => {
 		const res = await api(method, path);
 		show(status, res.ok ? notice(done) : notice(res.data.error, 'error'));
@@ -63,8 +62,8 @@ function editor(box, u, tenants, reload) {
 	};
 	show(box, h('section', { class: 'card', 'aria-labelledby': 'edit-title' },
 		h('h2', { id: 'edit-title', tabindex: '-1' }, `Account ${u.name}`), status, edit,
-		self ? h('p', { class: 'hint' }, 'Another administrator must change your own roles and tenants.') : null,
-		h('h3', {}, 'Password'), reset,
+		self ? h('p', { class: 'hint' }, 'Another administrator must change your own roles.') : null,
+		h('h3', {}, 'Password'), suspends, reset,
 		h('h3', {}, 'More'),
 		h('div', { class: 'actions' },
 			h('button', { type: 'button', onclick: () => act('POST', `/api/v1/users/${u.id}/unlock`, `${u.name} unlocked.`) }, 'Unlock'),
@@ -95,10 +94,11 @@ export async function render(main) {
 			{ label: 'Name', cell: (u) => u.display_name },
 			{ label: 'E-mail', cell: (u) => u.email },
 			{ label: 'Roles', cell: (u) => u.roles.join(', ') },
-			{ label: 'Tenants', cell: (u) => u.tenants.map(tenantName).join(', ') },
+			{ label: 'Tenants', cell: (u) => [...u.tenants.map(tenantName),
+				...(u.suspended_tenants || []).map((id) => `${tenantName(id)} (suspended)`)].join(', ') },
 			{ label: 'State', cell: state },
 			{ label: 'Actions', cell: (u) => h('button', { type: 'button', class: 'secondary',
-				'aria-label': `Edit ${u.name}`, onclick: () => editor(editBox, u, tenants, reload) }, 'Edit') },
+				'aria-label': `Edit ${u.name}`, onclick: () => editor(editBox, u, reload) }, 'Edit') },
 		], ur.data.users));
 		return null;
 	}
@@ -109,12 +109,10 @@ export async function render(main) {
 		{ name: 'display_name', label: 'Display name', maxlength: 128 },
 		{ name: 'email', label: 'E-mail (for password reset)', type: 'email', maxlength: 254 },
 		{ name: 'roles', label: 'Roles', type: 'checkboxes', options: roleOptions },
-		{ name: 'tenants', label: 'Tenants', type: 'checkboxes',
-			options: tenants.map((t) => ({ value: String(t.id), label: t.name })) },
 		{ name: 'password', label: 'One-time password', type: 'password', required: true,
 			autocomplete: 'new-password', hint: 'The new account must change it at its first sign-in.' },
 	], async (v, el) => {
-		const res = await api('POST', '/api/v1/users', { ...v, tenants: tenantIds(v.tenants) });
+		const res = await api('POST', '/api/v1/users', v);
 		if (res.ok) {
 			el.reset();
 			show(created, notice(`Account ${res.data.name} created.`));
@@ -124,5 +122,7 @@ export async function render(main) {
 	}, { submitLabel: 'Create account', label: 'Create an account' });
 	document.title = 'Users — medgate';
 	show(main, h('h1', {}, 'Users'), listBox, editBox,
-		h('section', { class: 'card' }, h('h2', {}, 'New account'), created, create));
+		h('section', { class: 'card' }, h('h2', {}, 'New account'), created,
+			h('p', { class: 'hint' }, 'A tenant administrator makes the account a member of a tenant; ' +
+				'only then does a clinician see that tenant\'s patients.'), create));
 }
