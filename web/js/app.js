@@ -26,9 +26,9 @@ const pages = [
 	{ path: 'settings', label: 'Settings', roles: ['admin'], page: settings },
 	{ path: 'tenants', label: 'Tenants', roles: ['tenant-admin'], page: tenants },
 	{ path: 'devices', label: 'Devices', roles: ['device-admin'], page: devices },
-	{ path: 'alerts', label: 'Alerts', roles: ['admin'], page: alerts },
-	{ path: 'incidents', label: 'Incidents', roles: ['admin'], page: incidents },
-	{ path: 'audit', label: 'Audit trail', roles: ['admin'], page: audit },
+	{ path: 'alerts', label: 'Alerts', roles: ['security-officer', 'admin'], page: alerts },
+	{ path: 'incidents', label: 'Incidents', roles: ['security-officer', 'admin'], page: incidents },
+	{ path: 'audit', label: 'Audit trail', roles: ['security-officer', 'admin'], page: audit },
 	{ path: 'health', label: 'Health', roles: ['admin'], page: health },
 	{ path: 'account', label: 'My account', roles: null, page: account },
 ];
