@@ -105,6 +105,9 @@ add locky --role clinician --tenant default
 add clin --role clinician --tenant default
 add tenants --role tenant-admin
 add devices --role device-admin
+# As if an administrator had reset locky's password: its membership waits
+# for the tenant administrator's confirmation on the tenants page.
+mg_sql "UPDATE user_tenants SET suspended = 1 WHERE user_id = (SELECT id FROM users WHERE name = 'locky')"
 ok "accounts made with medgatectl"
 
 mg_enrol scale-1

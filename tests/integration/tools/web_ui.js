@@ -338,8 +338,14 @@ async function mainPhase(browser) {
 	await page.getByRole('button', { name: 'Members' }).first().click();
 	await page.getByRole('heading', { name: /Members of/ }).first().waitFor();
 	await page.waitForLoadState('networkidle');
+	await page.locator('table td', { hasText: /^suspended/ }).first().waitFor();
 	await axe(page, 'tenants');
 	await shot(page, '16-tenants');
+	// The suspended member (an administrator reset it) is confirmed again.
+	await page.getByRole('button', { name: 'Confirm locky again' }).click();
+	await page.getByText('locky confirmed again in').waitFor();
+	await page.locator('table td', { hasText: /^suspended/ }).first().waitFor({ state: 'detached' });
+	ok('tenant administrator: a suspended member is shown as such and confirmed again');
 	await signOut(page);
 	await signIn(page, 'devices', state.passwords.devices);
 	await changePassword(page, state.passwords.devices, state.new_passwords.devices);

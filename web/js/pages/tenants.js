@@ -1,4 +1,6 @@
-// Tenant administrators: tenants (wards, practices) and their members.
+// Tenant administrators: tenants (wards, practices) and their members. A
+// member whose password or second factor an administrator reset is
+// suspended (no patient access) until confirmed here.
 import { api } from '../api.js';
 import { h, show, notice, table, when, confirmButton } from '../dom.js';
 import { form } from '../forms.js';
@@ -13,11 +15,21 @@ function members(box, t) {
 			{ label: 'Account id', cell: (m) => String(m.id) },
 			{ label: 'Account', cell: (m) => m.name },
 			{ label: 'Name', cell: (m) => m.display_name },
-			{ label: 'Actions', cell: (m) => confirmButton('Remove', 'Really remove?', async () => {
-				const r = await api('DELETE', `/api/v1/tenants/${t.id}/members/${m.id}`);
-				show(status, r.ok ? notice(`${m.name} removed from ${t.name}.`) : notice(r.data.error, 'error'));
-				reload();
-			}) },
+			{ label: 'State', cell: (m) => (m.suspended
+				? 'suspended: an administrator reset its password or second factor' : 'active') },
+			{ label: 'Actions', cell: (m) => h('div', { class: 'actions' },
+				m.suspended ? h('button', { type: 'button', 'aria-label': `Confirm ${m.name} again`,
+					onclick: async () => {
+						const r = await api('POST', `/api/v1/tenants/${t.id}/members/${m.id}/confirm`);
+						show(status, r.ok ? notice(`${m.name} confirmed again in ${t.name}.`)
+							: notice(r.data.error, 'error'));
+						reload();
+					} }, 'Confirm') : null,
+				confirmButton('Remove', 'Really remove?', async () => {
+					const r = await api('DELETE', `/api/v1/tenants/${t.id}/members/${m.id}`);
+					show(status, r.ok ? notice(`${m.name} removed from ${t.name}.`) : notice(r.data.error, 'error'));
+					reload();
+				})) },
 		], res.data.members, 'No members yet.'));
 	}
 	const add = form([
