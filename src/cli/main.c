@@ -91,7 +91,7 @@ int cli_open(struct cli *cli, bool need_master)
 		if ((r = mg_config_path(&cli->cfg, cli->cfg.master_key, path, sizeof(path))) != 0 ||
 		    (r = mg_master_key_load(path, &cli->master)) != 0) {
 			fprintf(stderr, "medgatectl: master key %s: %s%s\n", path, mg_strerror(r),
-				r == MG_ERR_DENIED ? " (readable by others? fix: chmod 600)" : "");
+				r == MG_ERR_DENIED ? " (not private; fix: " MG_FILE_PRIVATE_FIX ")" : "");
 			return r;
 		}
 	}
