@@ -27,6 +27,8 @@ static const struct {
 	{ "measurement", cli_measurement, "measurement list [options]   list stored measurements" },
 	{ "outbox", cli_outbox, "outbox status|resend     EMR queues and dead letters" },
 	{ "user", cli_user, "user add|list|disable|enable|unlock|reset-password   manage accounts" },
+	{ "maintenance", cli_maintenance,
+	  "maintenance list|grant|refuse|revoke   remote maintenance by service accounts" },
 	{ "audit", cli_audit, "audit verify|checkpoint|public-key|export|status|patient   the audit trail" },
 	{ "api-routes", cli_api_routes, "api-routes                print the API route table" },
 	{ "config-reference", cli_config_reference,
