@@ -9,6 +9,7 @@
 #include "access/session.h"
 #include "access/switches.h"
 #include "common/err.h"
+#include "model/settings.h"
 #include "web/api_handlers.h"
 
 /* Roles whose accounts must have a second factor, whatever the setting. */
@@ -88,6 +89,26 @@ static int open_alert(const struct mg_alert *al, void *arg)
 	return 0;
 }
 
+/* The emergency handbook: never printed, or printed from a configuration
+ * other than the one running (setting MG_SETTING_HANDBOOK). */
+static int handbook_finding(struct api_request *rq, json_t *findings)
+{
+	char value[MG_SETTING_VALUE_MAX];
+	int r = mg_store_setting_get(rq->web->store, MG_SETTING_HANDBOOK, value, sizeof(value));
+
+	if (r == MG_ERR_NOT_FOUND)
+		return finding(findings, "handbook.missing", "medium",
+			       "No emergency handbook was printed for this instance: medgatectl "
+			       "handbook --out FILE.html --pdf FILE.pdf, and keep it beside the host.");
+	if (r != 0)
+		return r;
+	if (strncmp(value, rq->web->cfg->sha256, 64) != 0)
+		return finding(findings, "handbook.stale", "medium",
+			       "Handbook out of date: the configuration changed since it was "
+			       "printed. Print it again (medgatectl handbook).");
+	return 0;
+}
+
 enum MHD_Result api_security_overview(struct api_request *rq)
 {
 	struct accounts acc = { mg_totp_required_roles(rq->web->access), 0, json_array() };
@@ -104,6 +125,8 @@ enum MHD_Result api_security_overview(struct api_request *rq)
 	}
 	if ((r = mg_store_user_list(rq->web->store, account, &acc)) != 0 ||
 	    (r = mg_store_alert_list(rq->web->store, &f, open_alert, &sev)) != 0)
+		goto fail;
+	if ((r = handbook_finding(rq, findings)) != 0)
 		goto fail;
 	if (acc.without > 0) {
 		snprintf(text, sizeof(text), "%zu account%s with an administrative role sign%s in "
