@@ -72,5 +72,6 @@ int cli_audit(struct cli *cli, int argc, char **argv);
 int cli_maintenance(struct cli *cli, int argc, char **argv);
 int cli_handbook(struct cli *cli, int argc, char **argv);
 int cli_status(struct cli *cli, int argc, char **argv);
+int cli_config_export(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -29,6 +29,8 @@ static const struct {
 	{ "user", cli_user, "user add|list|disable|enable|unlock|reset-password   manage accounts" },
 	{ "maintenance", cli_maintenance,
 	  "maintenance list|grant|refuse|revoke   remote maintenance by service accounts" },
+	{ "config", cli_config_export,
+	  "config export [--out FILE]  the configuration record, with inventory, no secrets" },
 	{ "status", cli_status, "status                    configuration, store, handbook up to date" },
 	{ "handbook", cli_handbook,
 	  "handbook --out FILE.html [--pdf FILE.pdf]   print the emergency handbook" },
