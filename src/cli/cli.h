@@ -69,5 +69,12 @@ int cli_user(struct cli *cli, int argc, char **argv);
 int cli_outbox(struct cli *cli, int argc, char **argv);
 int cli_api_routes(struct cli *cli, int argc, char **argv);
 int cli_audit(struct cli *cli, int argc, char **argv);
+int cli_sbom(struct cli *cli, int argc, char **argv);
+
+struct mg_sbom;
+/* The inventory of the programs named by "--binary PATH" options from
+ * argv[*argi] on (which it steps over), else of medgate's programs beside
+ * this medgatectl. Prints why it cannot; returns 0 or < 0. */
+int cli_sbom_collect(int *argi, int argc, char **argv, struct mg_sbom **out);
 
 #endif

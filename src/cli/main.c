@@ -28,6 +28,7 @@ static const struct {
 	{ "outbox", cli_outbox, "outbox status|resend     EMR queues and dead letters" },
 	{ "user", cli_user, "user add|list|disable|enable|unlock|reset-password   manage accounts" },
 	{ "audit", cli_audit, "audit verify|checkpoint|public-key|export|status|patient   the audit trail" },
+	{ "sbom", cli_sbom, "sbom [--binary PATH ...] [--out FILE]   CycloneDX bill of materials" },
 	{ "api-routes", cli_api_routes, "api-routes                print the API route table" },
 	{ "config-reference", cli_config_reference,
 	  "config-reference          print the configuration reference (Markdown)" },
