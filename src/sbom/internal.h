@@ -30,4 +30,8 @@ int sbom_run(char *const argv[], char **out, size_t *len);
  * "Files: *" (caller frees; "" when there is none), NULL when out of memory. */
 char *sbom_license(const char *package);
 
+/* A short text kept from a feed into out: control characters become
+ * spaces, cut at a character boundary, invalid UTF-8 ends it. */
+void sbom_text_keep(char *out, size_t outlen, const char *in);
+
 #endif

@@ -17,6 +17,8 @@
 
 #include <jansson.h>
 
+#include "model/advisory.h"
+
 #define MG_SBOM_SONAME_MAX	255		/* a DT_NEEDED name */
 #define MG_ELF_PHDR_MAX		512		/* program headers read */
 #define MG_ELF_NEEDED_MAX	256		/* DT_NEEDED entries of one object */
@@ -25,10 +27,6 @@
 #define MG_SBOM_FILE_MAX	(512u << 20)	/* an ELF file read */
 #define MG_SBOM_FIELD_MAX	512		/* a dpkg field kept */
 #define MG_ADVISORY_FEED_MAX	(128u << 20)	/* an advisory feed file */
-#define MG_ADVISORY_FINDINGS_MAX 4096		/* affected pairs kept */
-#define MG_ADVISORY_ID_MAX	64		/* "CVE-2024-12345", "DSA-5678-1" */
-#define MG_ADVISORY_SUMMARY_MAX	200		/* a summary kept, bytes */
-#define MG_DEB_VERSION_MAX	128		/* a Debian version string */
 #define MG_RELEASE_FEED_MAX	(1u << 20)	/* the release feed file */
 #define MG_RELEASE_FIXES_MAX	64		/* fixes listed for one release */
 
@@ -98,16 +96,6 @@ int mg_sbom_purl(const struct mg_sbom *sbom, const struct mg_sbom_package *p, ch
 json_t *mg_sbom_cyclonedx(const struct mg_sbom *sbom, const char *serial, int64_t time_ms);
 
 /* ---- Advisories ---- */
-
-/* One installed package an advisory names, at a version it affects. */
-struct mg_advisory_finding {
-	char id[MG_ADVISORY_ID_MAX + 1];	/* "CVE-2024-0553", "DSA-5678-1" */
-	char package[MG_SBOM_FIELD_MAX];	/* the binary package installed */
-	char source[MG_SBOM_FIELD_MAX];		/* its source package */
-	char installed[MG_DEB_VERSION_MAX + 1];
-	char fixed[MG_DEB_VERSION_MAX + 1];	/* "" when no fix is known */
-	char summary[MG_ADVISORY_SUMMARY_MAX + 1];
-};
 
 struct mg_advisory_result {
 	const char *format;		/* "osv" or "debian-tracker" */
