@@ -70,6 +70,8 @@ int cli_outbox(struct cli *cli, int argc, char **argv);
 int cli_api_routes(struct cli *cli, int argc, char **argv);
 int cli_audit(struct cli *cli, int argc, char **argv);
 int cli_sbom(struct cli *cli, int argc, char **argv);
+int cli_advisories(struct cli *cli, int argc, char **argv);
+int cli_update_check(struct cli *cli, int argc, char **argv);
 
 struct mg_sbom;
 /* The inventory of the programs named by "--binary PATH" options from

@@ -191,6 +191,9 @@ static const struct key keys[] = {
 	{ "syslog", "facility", KEY_STRING, FIELD(syslog_facility), "authpriv", 0, 0,
 	  "authpriv|auth|audit|local0|local1|local2|local3|local4|local5|local6|local7",
 	  "Syslog facility of the messages (authpriv is 10, audit 13, local0-7 16-23)." },
+	{ "updates", "release_key", KEY_STRING, FIELD(updates_release_key), "", 0, 0, NULL,
+	  "The maker's Ed25519 public key, 64 hex digits, that signs the release feed "
+	  "(medgatectl update-check); empty: no feed is trusted." },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

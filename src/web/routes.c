@@ -91,6 +91,8 @@ static const struct mg_route routes[] = {
 	  "add a note to an incident's timeline" },
 	{ MG_POST, "/api/v1/incidents/{id}/actions", MG_ACTION_SECURITY, 0, api_incidents_action,
 	  "respond: lock an account, block a device or switch an interface off" },
+	{ MG_GET, "/api/v1/advisories", MG_ACTION_SECURITY, 0, api_advisories_list,
+	  "installed components a known advisory affects, and whether a newer medgate exists" },
 	{ MG_GET, "/api/v1/audit", MG_ACTION_SECURITY, 0, api_audit_list,
 	  "audit records, newest first (?since=, ?until=, ?action= prefix, ?actor=, ?object=, "
 	  "?limit=)" },
