@@ -10,21 +10,42 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct mg_sbom_package packages[] = {
-	{ .name = "libssl3", .version = "3.0.11-1~deb12u2", .arch = "amd64", .source = "openssl",
-	  .source_version = "3.0.11-1~deb12u2", .maintainer = "", .license = "", .homepage = "",
-	  .owned = true },
-	{ .name = "libgmp10", .version = "2:6.2.1+dfsg1-1.1", .arch = "amd64", .source = "gmp",
-	  .source_version = "2:6.2.1+dfsg1-1.1", .maintainer = "", .license = "", .homepage = "",
-	  .owned = true },
-	{ .name = "libidn2-0", .version = "2.3.3-1+b1", .arch = "amd64", .source = "libidn2",
-	  .source_version = "2.3.3-1", .maintainer = "", .license = "", .homepage = "",
-	  .owned = true },
+    {.name = "libssl3",
+     .version = "3.0.11-1~deb12u2",
+     .arch = "amd64",
+     .source = "openssl",
+     .source_version = "3.0.11-1~deb12u2",
+     .maintainer = "",
+     .license = "",
+     .homepage = "",
+     .owned = true},
+    {.name = "libgmp10",
+     .version = "2:6.2.1+dfsg1-1.1",
+     .arch = "amd64",
+     .source = "gmp",
+     .source_version = "2:6.2.1+dfsg1-1.1",
+     .maintainer = "",
+     .license = "",
+     .homepage = "",
+     .owned = true},
+    {.name = "libidn2-0",
+     .version = "2.3.3-1+b1",
+     .arch = "amd64",
+     .source = "libidn2",
+     .source_version = "2.3.3-1",
+     .maintainer = "",
+     .license = "",
+     .homepage = "",
+     .owned = true},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct mg_sbom sbom = { .distro = "debian", .distro_version = "12", .codename = "bookworm",
-				.packages = packages, .npackages = 3 };
+	struct mg_sbom sbom = {.distro = "debian",
+			       .distro_version = "12",
+			       .codename = "bookworm",
+			       .packages = packages,
+			       .npackages = 3};
 	struct mg_advisory_result *res = NULL;
 	char err[256] = "";
 

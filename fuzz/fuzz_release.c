@@ -15,10 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool found;
 	int cmp;
 
-	if (mg_release_parse((const char *)data, size, "0.1.0", &rel, &found, err,
-			     sizeof(err)) != 0) {
+	if (mg_release_parse((const char *)data, size, "0.1.0", &rel, &found, err, sizeof(err)) !=
+	    0) {
 		if (found || err[0] == '\0')
-			__builtin_trap();	/* every refusal says why, and finds nothing */
+			__builtin_trap(); /* every refusal says why, and finds nothing */
 		return 0;
 	}
 	if (!found)

@@ -15,7 +15,7 @@
 #include "sbom/sbom.h"
 #include "web/advisories.h"
 
-#define NOTICE_MAX 480	/* of MG_SETTING_VALUE_MAX, with room to spare */
+#define NOTICE_MAX 480 /* of MG_SETTING_VALUE_MAX, with room to spare */
 
 static int advisories_usage(void)
 {
@@ -24,8 +24,8 @@ static int advisories_usage(void)
 	return 2;
 }
 
-static int import_record(struct cli *cli, const struct mg_advisory_result *res,
-			 size_t npackages, int64_t now)
+static int import_record(struct cli *cli, const struct mg_advisory_result *res, size_t npackages,
+			 int64_t now)
 {
 	char details[256], import[MG_SETTING_VALUE_MAX];
 	int r;
@@ -175,15 +175,18 @@ static int signature_read(const char *file, unsigned char sig[64])
 		memcpy(sig, text, 64);
 		r = 0;
 	} else {
-		while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+		while (len > 0 &&
+		       (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
 			text[--len] = '\0';
 		if ((len == 128 && mg_hex_decode(text, len, sig, 64, &n) == 0 && n == 64) ||
 		    (sodium_base642bin(sig, 64, text, len, NULL, &n, NULL,
-				       sodium_base64_VARIANT_ORIGINAL) == 0 && n == 64))
+				       sodium_base64_VARIANT_ORIGINAL) == 0 &&
+		     n == 64))
 			r = 0;
 	}
 	if (r != 0)
-		fprintf(stderr, "medgatectl: %s: not an Ed25519 signature (64 bytes, hex or base64)\n",
+		fprintf(stderr,
+			"medgatectl: %s: not an Ed25519 signature (64 bytes, hex or base64)\n",
 			file);
 	free(text);
 	return r;
@@ -193,8 +196,8 @@ static void notice_make(const struct mg_release *rel, bool found, int64_t now, c
 			size_t outlen)
 {
 	json_t *o = json_pack("{s:s, s:s, s:b, s:s, s:[], s:I}", "current", MG_VERSION, "latest",
-			      found ? rel->version : "", "security", found && rel->security,
-			      "date", found ? rel->date : "", "fixes", "checked_ms", (json_int_t)now);
+			      found ? rel->version : "", "security", found && rel->security, "date",
+			      found ? rel->date : "", "fixes", "checked_ms", (json_int_t)now);
 	json_t *fixes = json_object_get(o, "fixes");
 	char *text;
 
@@ -252,8 +255,9 @@ int cli_update_check(struct cli *cli, int argc, char **argv)
 		goto out;
 	if (strlen(cli->cfg.updates_release_key) != 64 ||
 	    mg_hex_decode(cli->cfg.updates_release_key, 64, pk, sizeof(pk), &n) != 0 || n != 32) {
-		fprintf(stderr, "medgatectl: [updates] release_key must be the maker's Ed25519 public "
-				"key, 64 hex digits\n");
+		fprintf(stderr,
+			"medgatectl: [updates] release_key must be the maker's Ed25519 public "
+			"key, 64 hex digits\n");
 		goto out;
 	}
 	r = mg_release_check((const unsigned char *)feed, len, sig, pk, MG_VERSION, &rel, &found,

@@ -23,8 +23,8 @@ static int sbom_usage(void)
  * medgate-device there or in ../bin (sbin and bin once installed). */
 static size_t programs_beside(char paths[][PATH_MAX], size_t max)
 {
-	static const char *const names[] = { "medgatectl", "medgated", "medgate-device",
-					     "../bin/medgate-device" };
+	static const char *const names[] = {"medgatectl", "medgated", "medgate-device",
+					    "../bin/medgate-device"};
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char *slash;
@@ -73,7 +73,8 @@ int cli_sbom_collect(int *argi, int argc, char **argv, struct mg_sbom **out)
 			paths[i] = found[i];
 	}
 	if (n == 0) {
-		fprintf(stderr, "medgatectl: cannot find medgate's programs; name them with --binary\n");
+		fprintf(stderr,
+			"medgatectl: cannot find medgate's programs; name them with --binary\n");
 		return MG_ERR_IO;
 	}
 	if ((r = mg_sbom_collect(paths, n, out, err, sizeof(err))) != 0)

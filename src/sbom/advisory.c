@@ -53,7 +53,8 @@ static bool id_ok(const char *id)
 	size_t n = id != NULL ? strlen(id) : 0;
 
 	return n > 0 && n <= MG_ADVISORY_ID_MAX &&
-	       strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:") == n;
+	       strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:") ==
+		   n;
 }
 
 static int finding_add(struct match *m, const char *id, const struct mg_sbom_package *p,
@@ -63,10 +64,12 @@ static int finding_add(struct match *m, const char *id, const struct mg_sbom_pac
 	struct mg_advisory_finding *f;
 
 	for (size_t i = 0; i < res->findings_count; i++)
-		if (strcmp(res->findings[i].id, id) == 0 && strcmp(res->findings[i].package, p->name) == 0)
+		if (strcmp(res->findings[i].id, id) == 0 &&
+		    strcmp(res->findings[i].package, p->name) == 0)
 			return 0;
 	if (res->findings_count >= MG_ADVISORY_FINDINGS_MAX) {
-		snprintf(m->err, m->errlen, "more than %d affected components", MG_ADVISORY_FINDINGS_MAX);
+		snprintf(m->err, m->errlen, "more than %d affected components",
+			 MG_ADVISORY_FINDINGS_MAX);
 		return MG_ERR_LIMIT;
 	}
 	if (res->findings_count == m->cap) {
@@ -79,7 +82,8 @@ static int finding_add(struct match *m, const char *id, const struct mg_sbom_pac
 		m->cap = cap;
 	}
 	if (strlen(p->name) > MG_ADVISORY_NAME_MAX || strlen(p->source) > MG_ADVISORY_NAME_MAX ||
-	    strlen(installed) > MG_DEB_VERSION_MAX || (fixed != NULL && strlen(fixed) > MG_DEB_VERSION_MAX)) {
+	    strlen(installed) > MG_DEB_VERSION_MAX ||
+	    (fixed != NULL && strlen(fixed) > MG_DEB_VERSION_MAX)) {
 		snprintf(m->err, m->errlen, "%s: a package name or version too long", id);
 		return MG_ERR_LIMIT;
 	}
@@ -130,7 +134,8 @@ static int osv_range(struct match *m, json_t *events, const char *v, bool *affec
 	int r, c;
 
 	*affected = false;
-	json_array_foreach(events, i, e) {
+	json_array_foreach(events, i, e)
+	{
 		const char *in = json_string_value(json_object_get(e, "introduced"));
 		const char *fx = json_string_value(json_object_get(e, "fixed"));
 		const char *la = json_string_value(json_object_get(e, "last_affected"));
@@ -141,7 +146,8 @@ static int osv_range(struct match *m, json_t *events, const char *v, bool *affec
 			continue; /* "limit" and unknown events decide nothing */
 		if ((r = vcmp(m, at, v, &c)) != 0)
 			return r;
-		if (fx != NULL && c > 0 && (*fixed_out == NULL || (vcmp(m, fx, *fixed_out, &c) == 0 && c < 0)))
+		if (fx != NULL && c > 0 &&
+		    (*fixed_out == NULL || (vcmp(m, fx, *fixed_out, &c) == 0 && c < 0)))
 			*fixed_out = fx;
 		if ((r = vcmp(m, at, v, &c)) != 0)
 			return r;
@@ -179,17 +185,20 @@ static int osv_affected(struct match *m, const char *id, const char *summary, js
 
 		if (!p->owned || (!by_source && strcmp(p->name, name) != 0))
 			continue;
-		json_array_foreach(ranges, i, x) {
+		json_array_foreach(ranges, i, x)
+		{
 			const char *type = json_string_value(json_object_get(x, "type"));
 			bool in_range;
 
 			if (type == NULL || strcmp(type, "ECOSYSTEM") != 0)
 				continue;
-			if ((r = osv_range(m, json_object_get(x, "events"), v, &in_range, &fixed)) != 0)
+			if ((r = osv_range(m, json_object_get(x, "events"), v, &in_range,
+					   &fixed)) != 0)
 				return r;
 			hit = hit || in_range;
 		}
-		json_array_foreach(versions, i, x) {
+		json_array_foreach(versions, i, x)
+		{
 			int c;
 
 			if (json_is_string(x) && (r = vcmp(m, json_string_value(x), v, &c)) != 0)
@@ -220,9 +229,7 @@ static int osv_vuln(struct match *m, json_t *vuln)
 		return 0;
 	if (summary == NULL)
 		summary = json_string_value(json_object_get(vuln, "details"));
-	json_array_foreach(affected, i, a)
-		if ((r = osv_affected(m, id, summary, a)) != 0)
-			return r;
+	json_array_foreach(affected, i, a) if ((r = osv_affected(m, id, summary, a)) != 0) return r;
 	return 0;
 }
 
@@ -265,12 +272,12 @@ static int tracker_match(struct match *m, json_t *root)
 		int r;
 
 		if (m->sbom->codename[0] == '\0') {
-			snprintf(m->err, m->errlen, "the release's code name is unknown (os-release)");
+			snprintf(m->err, m->errlen,
+				 "the release's code name is unknown (os-release)");
 			return MG_ERR_INVALID;
 		}
-		json_object_foreach(issues, id, issue)
-			if ((r = tracker_issue(m, p, id, issue)) != 0)
-				return r;
+		json_object_foreach(issues, id,
+				    issue) if ((r = tracker_issue(m, p, id, issue)) != 0) return r;
 	}
 	return 0;
 }
@@ -285,13 +292,14 @@ static bool is_tracker(json_t *root)
 	if (!json_is_object(root) || json_object_get(root, "id") != NULL ||
 	    json_object_get(root, "vulns") != NULL)
 		return false;
-	json_object_foreach(root, key, v) {
+	json_object_foreach(root, key, v)
+	{
 		const char *cve;
 
 		if (!json_is_object(v))
 			return false;
-		json_object_foreach(v, cve, issue)
-			return json_is_object(json_object_get(issue, "releases"));
+		json_object_foreach(v, cve, issue) return json_is_object(
+		    json_object_get(issue, "releases"));
 	}
 	return true; /* {}: a tracker feed with nothing in it */
 }
@@ -299,7 +307,7 @@ static bool is_tracker(json_t *root)
 int mg_advisory_match(const char *buf, size_t len, const struct mg_sbom *sbom,
 		      struct mg_advisory_result **out, char *err, size_t errlen)
 {
-	struct match m = { sbom, NULL, 0, err, errlen };
+	struct match m = {sbom, NULL, 0, err, errlen};
 	json_error_t jerr;
 	json_t *root = NULL, *list, *v;
 	size_t i;
@@ -327,9 +335,7 @@ int mg_advisory_match(const char *buf, size_t len, const struct mg_sbom *sbom,
 			snprintf(err, errlen, "neither OSV nor Debian security tracker JSON");
 			r = MG_ERR_INVALID;
 		}
-		json_array_foreach(list, i, v)
-			if (r == 0)
-				r = osv_vuln(&m, v);
+		json_array_foreach(list, i, v) if (r == 0) r = osv_vuln(&m, v);
 	}
 	json_decref(root);
 	if (r != 0) {

@@ -19,7 +19,8 @@ static void purl_part(struct mg_textbuf *t, const char *s)
 	for (; *s != '\0'; s++) {
 		char hex[2];
 
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_~", *s)) {
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_~",
+			   *s)) {
 			mg_textbuf_add(t, s, 1);
 			continue;
 		}
@@ -86,10 +87,10 @@ static json_t *supplier_of(const char *maintainer)
 	return json_pack("{s:s%, s:[o]}", "name", maintainer, n, "contact", contact);
 }
 
-static json_t *package_component(const struct mg_sbom_package *p,
-				 const char *ref)
+static json_t *package_component(const struct mg_sbom_package *p, const char *ref)
 {
-	json_t *c = json_pack("{s:s, s:s, s:s}", "type", "library", "bom-ref", ref, "name", p->name);
+	json_t *c =
+	    json_pack("{s:s, s:s, s:s}", "type", "library", "bom-ref", ref, "name", p->name);
 	json_t *props = json_array();
 
 	if (c == NULL || props == NULL) {
@@ -106,11 +107,13 @@ static json_t *package_component(const struct mg_sbom_package *p,
 				    json_pack("[{s:{s:s}}]", "license", "name", p->license));
 	json_object_set_new(c, "purl", json_string(ref));
 	if (p->homepage[0] != '\0')
-		json_object_set_new(c, "externalReferences",
-				    json_pack("[{s:s, s:s}]", "type", "website", "url", p->homepage));
+		json_object_set_new(
+		    c, "externalReferences",
+		    json_pack("[{s:s, s:s}]", "type", "website", "url", p->homepage));
 	if (p->source[0] != '\0')
-		json_array_append_new(props, json_pack("{s:s, s:s}", "name", "medgate:debian:source",
-						       "value", p->source));
+		json_array_append_new(
+		    props,
+		    json_pack("{s:s, s:s}", "name", "medgate:debian:source", "value", p->source));
 	if (p->source_version[0] != '\0')
 		json_array_append_new(props, json_pack("{s:s, s:s}", "name",
 						       "medgate:debian:source_version", "value",
@@ -150,11 +153,10 @@ json_t *mg_sbom_cyclonedx(const struct mg_sbom *sbom, const char *serial, int64_
 			goto fail;
 	self = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "application", "bom-ref", self_ref,
 			 "name", "medgate", "version", sbom->self_version, "purl", self_ref);
-	bom = json_pack("{s:s, s:s, s:s, s:i, s:{s:s, s:{s:[{s:s, s:s, s:s}]}, s:o}}",
-			"bomFormat", "CycloneDX", "specVersion", "1.5", "serialNumber", urn,
-			"version", 1, "metadata", "timestamp", when, "tools", "components", "type",
-			"application", "name", "medgatectl", "version", MG_VERSION, "component",
-			self);
+	bom = json_pack("{s:s, s:s, s:s, s:i, s:{s:s, s:{s:[{s:s, s:s, s:s}]}, s:o}}", "bomFormat",
+			"CycloneDX", "specVersion", "1.5", "serialNumber", urn, "version", 1,
+			"metadata", "timestamp", when, "tools", "components", "type", "application",
+			"name", "medgatectl", "version", MG_VERSION, "component", self);
 	components = json_array();
 	deps = json_array();
 	self_deps = json_array();
@@ -166,7 +168,8 @@ json_t *mg_sbom_cyclonedx(const struct mg_sbom *sbom, const char *serial, int64_
 	}
 	json_object_set_new(bom, "components", components);
 	json_object_set_new(bom, "dependencies", deps);
-	json_array_append_new(deps, json_pack("{s:s, s:o}", "ref", self_ref, "dependsOn", self_deps));
+	json_array_append_new(deps,
+			      json_pack("{s:s, s:o}", "ref", self_ref, "dependsOn", self_deps));
 	for (size_t i = 0; i < sbom->nbinaries; i++) {
 		const struct mg_sbom_binary *b = &sbom->binaries[i];
 		const char *base = strrchr(b->path, '/') ? strrchr(b->path, '/') + 1 : b->path;
@@ -174,8 +177,8 @@ json_t *mg_sbom_cyclonedx(const struct mg_sbom *sbom, const char *serial, int64_
 
 		snprintf(ref, sizeof(ref), "file:%s", b->path);
 		json_array_append_new(components,
-				      json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}]}", "type", "file",
-						"bom-ref", ref, "name", base, "version",
+				      json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}]}", "type",
+						"file", "bom-ref", ref, "name", base, "version",
 						sbom->self_version, "hashes", "alg", "SHA-256",
 						"content", b->sha256));
 		json_array_append_new(self_deps, json_string(ref));

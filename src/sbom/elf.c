@@ -57,8 +57,8 @@ static int phdr_read(const struct elf_view *v, uint64_t phoff, size_t i, size_t 
 }
 
 /* The file offset of address addr, through the PT_LOAD segment holding it. */
-static int addr_to_offset(const struct elf_view *v, uint64_t phoff, size_t phnum,
-			  size_t phentsize, uint64_t addr, uint64_t *off)
+static int addr_to_offset(const struct elf_view *v, uint64_t phoff, size_t phnum, size_t phentsize,
+			  uint64_t addr, uint64_t *off)
 {
 	struct segment s;
 
@@ -84,10 +84,10 @@ static bool needed_name_ok(const char *name, size_t n)
 	return true;
 }
 
-int mg_elf_needed(const unsigned char *buf, size_t len, unsigned *machine_out,
-		  mg_elf_needed_cb cb, void *arg)
+int mg_elf_needed(const unsigned char *buf, size_t len, unsigned *machine_out, mg_elf_needed_cb cb,
+		  void *arg)
 {
-	struct elf_view v = { buf, len, false };
+	struct elf_view v = {buf, len, false};
 	uint64_t phoff, dyn_off = 0, dyn_size = 0, strtab_addr = 0, strsz = 0, str_off;
 	size_t phnum, phentsize, dsize, ndyn, nneeded = 0;
 	struct segment s;
@@ -97,8 +97,8 @@ int mg_elf_needed(const unsigned char *buf, size_t len, unsigned *machine_out,
 	*machine_out = 0;
 	if (len < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG) != 0)
 		return MG_ERR_INVALID;
-	if (buf[EI_DATA] != ELFDATA2LSB || (buf[EI_CLASS] != ELFCLASS64 &&
-					    buf[EI_CLASS] != ELFCLASS32))
+	if (buf[EI_DATA] != ELFDATA2LSB ||
+	    (buf[EI_CLASS] != ELFCLASS64 && buf[EI_CLASS] != ELFCLASS32))
 		return MG_ERR_INVALID;
 	v.is64 = buf[EI_CLASS] == ELFCLASS64;
 	if (!in_range(&v, 0, v.is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))

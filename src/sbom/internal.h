@@ -5,7 +5,7 @@
 #include "common/limits.h"
 #include "sbom/sbom.h"
 
-#define SBOM_DIRS_MAX	64	/* library folders searched */
+#define SBOM_DIRS_MAX 64 /* library folders searched */
 
 struct sbom_dirs {
 	char dir[SBOM_DIRS_MAX][MG_PATH_MAX];

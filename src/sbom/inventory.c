@@ -17,11 +17,11 @@
 #include "common/hex.h"
 
 struct object {
-	char *path;	/* as the loader found it (real path) */
+	char *path; /* as the loader found it (real path) */
 	unsigned machine;
 	size_t needs[MG_ELF_NEEDED_MAX];
 	size_t nneeds;
-	long pkg;	/* index in packages, -1 none */
+	long pkg; /* index in packages, -1 none */
 };
 
 struct walk {
@@ -161,7 +161,8 @@ static int package_find_or_add(struct mg_sbom *sbom, const char *name, size_t n,
 	struct mg_sbom_package *more;
 
 	for (size_t i = 0; i < sbom->npackages; i++) {
-		if (strlen(sbom->packages[i].name) == n && memcmp(sbom->packages[i].name, name, n) == 0) {
+		if (strlen(sbom->packages[i].name) == n &&
+		    memcmp(sbom->packages[i].name, name, n) == 0) {
 			*index = (long)i;
 			return 0;
 		}
@@ -237,7 +238,8 @@ static int owners_find(struct walk *w, struct mg_sbom *sbom, long *self_pkg)
 				if (strcmp(mine[j], path) != 0 || w->obj[i].pkg >= 0)
 					continue;
 				if (i < sbom->nbinaries) {
-					if (*self_pkg < 0 && (sbom->self_package = strndup(line, pn)) != NULL)
+					if (*self_pkg < 0 &&
+					    (sbom->self_package = strndup(line, pn)) != NULL)
 						*self_pkg = 0;
 					continue;
 				}
@@ -269,8 +271,9 @@ static char *field_take(char **p)
 	return strndup(start, n < MG_SBOM_FIELD_MAX ? n : MG_SBOM_FIELD_MAX - 1);
 }
 
-#define DPKG_FORMAT "${binary:Package}\t${Version}\t${Architecture}\t${Maintainer}\t" \
-		    "${source:Package}\t${source:Version}\t${Homepage}\n"
+#define DPKG_FORMAT                                                                                \
+	"${binary:Package}\t${Version}\t${Architecture}\t${Maintainer}\t"                          \
+	"${source:Package}\t${source:Version}\t${Homepage}\n"
 
 /* dpkg-query -W for the owning packages (and medgate's own). */
 static int packages_describe(struct mg_sbom *sbom, char *err, size_t errlen)
@@ -363,8 +366,8 @@ static int unowned_name(struct walk *w, struct mg_sbom *sbom)
 	}
 	for (size_t i = 0; i < sbom->npackages; i++) {
 		struct mg_sbom_package *k = &sbom->packages[i];
-		char **f[] = { &k->version, &k->arch, &k->maintainer, &k->source,
-			       &k->source_version, &k->homepage, &k->license };
+		char **f[] = {&k->version,        &k->arch,     &k->maintainer, &k->source,
+			      &k->source_version, &k->homepage, &k->license};
 
 		for (size_t j = 0; j < sizeof(f) / sizeof(f[0]); j++)
 			if (*f[j] == NULL && (*f[j] = strdup("")) == NULL)
@@ -382,7 +385,8 @@ static int graph_build(struct walk *w, struct mg_sbom *sbom)
 			size_t to = (size_t)w->obj[w->obj[i].needs[j]].pkg;
 
 			if (i < sbom->nbinaries)
-				r = needs_add(&sbom->binaries[i].needs, &sbom->binaries[i].nneeds, to);
+				r = needs_add(&sbom->binaries[i].needs, &sbom->binaries[i].nneeds,
+					      to);
 			else if ((size_t)w->obj[i].pkg != to)
 				r = needs_add(&sbom->packages[w->obj[i].pkg].needs,
 					      &sbom->packages[w->obj[i].pkg].nneeds, to);
@@ -402,7 +406,8 @@ int mg_sbom_collect(const char *const *paths, size_t n, struct mg_sbom **out, ch
 	int r = 0;
 
 	*out = NULL;
-	if (sbom == NULL || w == NULL || (w->obj = calloc(MG_SBOM_OBJECTS_MAX, sizeof(*w->obj))) == NULL) {
+	if (sbom == NULL || w == NULL ||
+	    (w->obj = calloc(MG_SBOM_OBJECTS_MAX, sizeof(*w->obj))) == NULL) {
 		r = MG_ERR_NOMEM;
 		goto out;
 	}
@@ -437,7 +442,8 @@ int mg_sbom_collect(const char *const *paths, size_t n, struct mg_sbom **out, ch
 		r = unowned_name(w, sbom);
 	if (r == 0)
 		r = graph_build(w, sbom);
-	if (r == 0 && sbom->self_version == NULL && (sbom->self_version = strdup(MG_VERSION)) == NULL)
+	if (r == 0 && sbom->self_version == NULL &&
+	    (sbom->self_version = strdup(MG_VERSION)) == NULL)
 		r = MG_ERR_NOMEM;
 	if (r == 0) {
 		*out = sbom;

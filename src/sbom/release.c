@@ -10,8 +10,8 @@
 
 #include "common/err.h"
 
-int mg_release_parse(const char *feed, size_t len, const char *current,
-		     struct mg_release *newest, bool *found_out, char *err, size_t errlen)
+int mg_release_parse(const char *feed, size_t len, const char *current, struct mg_release *newest,
+		     bool *found_out, char *err, size_t errlen)
 {
 	json_error_t jerr;
 	json_t *root, *releases, *rel;
@@ -26,16 +26,19 @@ int mg_release_parse(const char *feed, size_t len, const char *current,
 		return MG_ERR_LIMIT;
 	}
 	if ((root = json_loadb(feed, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		snprintf(err, errlen, "release feed is not JSON: %s (line %d)", jerr.text, jerr.line);
+		snprintf(err, errlen, "release feed is not JSON: %s (line %d)", jerr.text,
+			 jerr.line);
 		return MG_ERR_INVALID;
 	}
 	product = json_string_value(json_object_get(root, "product"));
 	releases = json_object_get(root, "releases");
 	if (product == NULL || strcmp(product, "medgate") != 0 || !json_is_array(releases)) {
-		snprintf(err, errlen, "release feed: needs \"product\": \"medgate\" and \"releases\"");
+		snprintf(err, errlen,
+			 "release feed: needs \"product\": \"medgate\" and \"releases\"");
 		r = MG_ERR_INVALID;
 	}
-	json_array_foreach(releases, i, rel) {
+	json_array_foreach(releases, i, rel)
+	{
 		const char *version = json_string_value(json_object_get(rel, "version"));
 		const char *date = json_string_value(json_object_get(rel, "date"));
 		json_t *fixes = json_object_get(rel, "fixes"), *fix;
@@ -43,18 +46,22 @@ int mg_release_parse(const char *feed, size_t len, const char *current,
 
 		if (r != 0)
 			break;
-		if (version == NULL || (r = mg_deb_version_compare(version, current, &c, err, errlen)) != 0 ||
-		    (fixes != NULL && (!json_is_array(fixes) || json_array_size(fixes) > MG_RELEASE_FIXES_MAX))) {
+		if (version == NULL ||
+		    (r = mg_deb_version_compare(version, current, &c, err, errlen)) != 0 ||
+		    (fixes != NULL &&
+		     (!json_is_array(fixes) || json_array_size(fixes) > MG_RELEASE_FIXES_MAX))) {
 			if (r == 0)
-				snprintf(err, errlen, "release %zu: needs a \"version\" and at most %d "
-					 "\"fixes\"", i + 1, MG_RELEASE_FIXES_MAX);
+				snprintf(err, errlen,
+					 "release %zu: needs a \"version\" and at most %d "
+					 "\"fixes\"",
+					 i + 1, MG_RELEASE_FIXES_MAX);
 			r = MG_ERR_INVALID;
 			break;
 		}
 		if (c <= 0)
 			continue;
-		if (*found_out && (r = mg_deb_version_compare(version, newest->version, &c, err,
-							      errlen)) != 0)
+		if (*found_out &&
+		    (r = mg_deb_version_compare(version, newest->version, &c, err, errlen)) != 0)
 			break;
 		if (*found_out && c <= 0)
 			continue;
@@ -62,11 +69,13 @@ int mg_release_parse(const char *feed, size_t len, const char *current,
 		snprintf(newest->version, sizeof(newest->version), "%s", version);
 		sbom_text_keep(newest->date, 11 + 4, date);
 		newest->security = json_is_true(json_object_get(rel, "security"));
-		json_array_foreach(fixes, k, fix) {
+		json_array_foreach(fixes, k, fix)
+		{
 			const char *text = json_string_value(fix);
 
 			if (text == NULL) {
-				snprintf(err, errlen, "release %s: a fix that is not text", version);
+				snprintf(err, errlen, "release %s: a fix that is not text",
+					 version);
 				r = MG_ERR_INVALID;
 				break;
 			}
@@ -94,7 +103,8 @@ int mg_release_check(const unsigned char *feed, size_t len, const unsigned char 
 		return MG_ERR_LIMIT;
 	}
 	if (crypto_sign_verify_detached(sig, feed, len, pk) != 0) {
-		snprintf(err, errlen, "the release feed's signature does not match the maker's key");
+		snprintf(err, errlen,
+			 "the release feed's signature does not match the maker's key");
 		return MG_ERR_DENIED;
 	}
 	return mg_release_parse((const char *)feed, len, current, newest, found_out, err, errlen);

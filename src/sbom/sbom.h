@@ -19,16 +19,16 @@
 
 #include "model/advisory.h"
 
-#define MG_SBOM_SONAME_MAX	255		/* a DT_NEEDED name */
-#define MG_ELF_PHDR_MAX		512		/* program headers read */
-#define MG_ELF_NEEDED_MAX	256		/* DT_NEEDED entries of one object */
-#define MG_SBOM_OBJECTS_MAX	512		/* programs and libraries followed */
-#define MG_SBOM_BINARIES_MAX	16		/* programs named by the caller */
-#define MG_SBOM_FILE_MAX	(512u << 20)	/* an ELF file read */
-#define MG_SBOM_FIELD_MAX	512		/* a dpkg field kept */
-#define MG_ADVISORY_FEED_MAX	(128u << 20)	/* an advisory feed file */
-#define MG_RELEASE_FEED_MAX	(1u << 20)	/* the release feed file */
-#define MG_RELEASE_FIXES_MAX	64		/* fixes listed for one release */
+#define MG_SBOM_SONAME_MAX   255          /* a DT_NEEDED name */
+#define MG_ELF_PHDR_MAX      512          /* program headers read */
+#define MG_ELF_NEEDED_MAX    256          /* DT_NEEDED entries of one object */
+#define MG_SBOM_OBJECTS_MAX  512          /* programs and libraries followed */
+#define MG_SBOM_BINARIES_MAX 16           /* programs named by the caller */
+#define MG_SBOM_FILE_MAX     (512u << 20) /* an ELF file read */
+#define MG_SBOM_FIELD_MAX    512          /* a dpkg field kept */
+#define MG_ADVISORY_FEED_MAX (128u << 20) /* an advisory feed file */
+#define MG_RELEASE_FEED_MAX  (1u << 20)   /* the release feed file */
+#define MG_RELEASE_FIXES_MAX 64           /* fixes listed for one release */
 
 /* ---- ELF ---- */
 
@@ -40,8 +40,8 @@ typedef int (*mg_elf_needed_cb)(const char *name, void *arg);
  * at all). *machine_out gets e_machine. A static object calls cb never.
  * Returns 0, MG_ERR_INVALID for anything not a well-formed little-endian
  * ELF object, or cb's value. */
-int mg_elf_needed(const unsigned char *buf, size_t len, unsigned *machine_out,
-		  mg_elf_needed_cb cb, void *arg);
+int mg_elf_needed(const unsigned char *buf, size_t len, unsigned *machine_out, mg_elf_needed_cb cb,
+		  void *arg);
 
 /* ---- Debian versions (libdpkg) ---- */
 
@@ -55,8 +55,8 @@ int mg_deb_version_compare(const char *a, const char *b, int *cmp_out, char *err
 /* One installed package (or one file no package owns: version ""). */
 struct mg_sbom_package {
 	char *name, *version, *arch, *source, *source_version, *maintainer, *license, *homepage;
-	bool owned;		/* by a dpkg package */
-	size_t *needs;		/* indices in mg_sbom.packages it links */
+	bool owned;    /* by a dpkg package */
+	size_t *needs; /* indices in mg_sbom.packages it links */
 	size_t nneeds;
 };
 
@@ -64,14 +64,14 @@ struct mg_sbom_package {
 struct mg_sbom_binary {
 	char *path;
 	char sha256[65];
-	size_t *needs;		/* indices in mg_sbom.packages */
+	size_t *needs; /* indices in mg_sbom.packages */
 	size_t nneeds;
 };
 
 struct mg_sbom {
 	char distro[32], distro_version[32], codename[32];
-	char *self_version;	/* medgate's package version, else MG_VERSION */
-	char *self_package;	/* the dpkg package holding the programs, or NULL */
+	char *self_version; /* medgate's package version, else MG_VERSION */
+	char *self_package; /* the dpkg package holding the programs, or NULL */
 	struct mg_sbom_binary binaries[MG_SBOM_BINARIES_MAX];
 	size_t nbinaries;
 	struct mg_sbom_package *packages;
@@ -98,8 +98,8 @@ json_t *mg_sbom_cyclonedx(const struct mg_sbom *sbom, const char *serial, int64_
 /* ---- Advisories ---- */
 
 struct mg_advisory_result {
-	const char *format;		/* "osv" or "debian-tracker" */
-	size_t advisories;		/* advisories read */
+	const char *format; /* "osv" or "debian-tracker" */
+	size_t advisories;  /* advisories read */
 	size_t findings_count;
 	struct mg_advisory_finding *findings;
 };
@@ -135,7 +135,7 @@ int mg_release_check(const unsigned char *feed, size_t len, const unsigned char 
 		     bool *found_out, char *err, size_t errlen);
 
 /* The same without the signature check, for the fuzzer: read a feed. */
-int mg_release_parse(const char *feed, size_t len, const char *current,
-		     struct mg_release *newest, bool *found_out, char *err, size_t errlen);
+int mg_release_parse(const char *feed, size_t len, const char *current, struct mg_release *newest,
+		     bool *found_out, char *err, size_t errlen);
 
 #endif

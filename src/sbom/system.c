@@ -17,11 +17,11 @@
 #include "common/err.h"
 #include "common/file.h"
 
-#define OS_RELEASE_MAX	(64 * 1024)
-#define LDCONF_MAX	(64 * 1024)
-#define LDCONF_DEPTH	4
-#define COPYRIGHT_MAX	(4u << 20)
-#define DPKG_OUTPUT_MAX	(16u << 20)
+#define OS_RELEASE_MAX  (64 * 1024)
+#define LDCONF_MAX      (64 * 1024)
+#define LDCONF_DEPTH    4
+#define COPYRIGHT_MAX   (4u << 20)
+#define DPKG_OUTPUT_MAX (16u << 20)
 
 static void os_value(const char *line, const char *key, char *out, size_t outlen)
 {
@@ -48,7 +48,8 @@ void sbom_os_release(const char *path, struct mg_sbom *sbom)
 	snprintf(sbom->distro, sizeof(sbom->distro), "debian");
 	if (mg_file_read(path, OS_RELEASE_MAX, &text, &len) != 0)
 		return;
-	for (line = text; line != NULL && *line != '\0'; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	for (line = text; line != NULL && *line != '\0';
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		os_value(line, "ID", sbom->distro, sizeof(sbom->distro));
 		os_value(line, "VERSION_ID", sbom->distro_version, sizeof(sbom->distro_version));
 		os_value(line, "VERSION_CODENAME", sbom->codename, sizeof(sbom->codename));
@@ -94,7 +95,8 @@ static void ldconf_read(struct sbom_dirs *d, const char *path, int depth)
 			if (pat[0] == '/' || slash == NULL)
 				snprintf(pattern, sizeof(pattern), "%s", pat);
 			else
-				snprintf(pattern, sizeof(pattern), "%.*s/%s", (int)(slash - path), path, pat);
+				snprintf(pattern, sizeof(pattern), "%.*s/%s", (int)(slash - path),
+					 path, pat);
 			if (glob(pattern, 0, NULL, &g) == 0)
 				for (size_t i = 0; i < g.gl_pathc; i++)
 					ldconf_read(d, g.gl_pathv[i], depth + 1);
@@ -125,11 +127,11 @@ void sbom_loader_dirs(const char *ldconf, struct sbom_dirs *d)
 
 int sbom_run(char *const argv[], char **out, size_t *len)
 {
-	static char *const env[] = { "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	static char *const env[] = {"LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 	posix_spawn_file_actions_t fa;
 	size_t cap = 64 * 1024, n = 0;
 	char *buf = malloc(cap);
-	int fds[2] = { -1, -1 }, status = 0, r = MG_ERR_IO;
+	int fds[2] = {-1, -1}, status = 0, r = MG_ERR_IO;
 	pid_t pid = -1;
 	ssize_t got;
 
@@ -196,7 +198,8 @@ char *sbom_license(const char *package)
 	if (strchr(package, '/') != NULL || mg_file_read(path, COPYRIGHT_MAX, &text, &len) != 0)
 		return strdup("");
 	n = strcspn(text, "\n");
-	if (strncmp(text, "Format:", 7) != 0 || memmem(text, n, "copyright-format/1.0", 20) == NULL) {
+	if (strncmp(text, "Format:", 7) != 0 ||
+	    memmem(text, n, "copyright-format/1.0", 20) == NULL) {
 		free(text);
 		return strdup("");
 	}
@@ -221,7 +224,8 @@ char *sbom_license(const char *package)
 		line = next;
 	}
 	n = found != NULL ? strcspn(found, "\r") : 0;
-	result = strndup(found != NULL ? found : "", n < MG_SBOM_FIELD_MAX ? n : MG_SBOM_FIELD_MAX - 1);
+	result =
+	    strndup(found != NULL ? found : "", n < MG_SBOM_FIELD_MAX ? n : MG_SBOM_FIELD_MAX - 1);
 	free(text);
 	return result;
 }

@@ -12,8 +12,8 @@ static int add_finding(const struct mg_advisory_finding *a, void *arg)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "package", a->package,
 			      "source", a->source, "advisory", a->id, "installed", a->installed,
-			      "fixed", a->fixed[0] ? json_string(a->fixed) : json_null(),
-			      "summary", a->summary, "imported", api_time_json(a->imported_ms));
+			      "fixed", a->fixed[0] ? json_string(a->fixed) : json_null(), "summary",
+			      a->summary, "imported", api_time_json(a->imported_ms));
 
 	return json_array_append_new(arg, o) == 0 ? 0 : MG_ERR_NOMEM;
 }
@@ -51,8 +51,8 @@ int mg_advisory_report(struct mg_store *store, json_t **out)
 		json_decref(affected);
 		return r;
 	}
-	*out = json_pack("{s:o, s:o, s:o}", "import", import, "affected", affected, "update",
-			 update);
+	*out =
+	    json_pack("{s:o, s:o, s:o}", "import", import, "affected", affected, "update", update);
 	return *out != NULL ? 0 : MG_ERR_NOMEM;
 }
 

@@ -7,11 +7,11 @@
 #include "common/err.h"
 
 static const char advisory_insert_sql[] =
-	"INSERT INTO advisories (advisory, package, source, installed, fixed, summary,"
-	" imported_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    "INSERT INTO advisories (advisory, package, source, installed, fixed, summary,"
+    " imported_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 static const char advisory_list_sql[] =
-	"SELECT advisory, package, source, installed, fixed, summary, imported_ms"
-	" FROM advisories ORDER BY package, advisory LIMIT $1";
+    "SELECT advisory, package, source, installed, fixed, summary, imported_ms"
+    " FROM advisories ORDER BY package, advisory LIMIT $1";
 
 int pg_advisory_replace(struct mg_store *s, const struct mg_advisory_finding *rows, size_t n)
 {
@@ -26,8 +26,8 @@ int pg_advisory_replace(struct mg_store *s, const struct mg_advisory_finding *ro
 
 		r = pg_write(c, advisory_insert_sql,
 			     PG_PARAMS(PG_TEXT(a->id), PG_TEXT(a->package), PG_TEXT(a->source),
-				       PG_TEXT(a->installed), PG_TEXT(a->fixed), PG_TEXT(a->summary),
-				       PG_INT(a->imported_ms)),
+				       PG_TEXT(a->installed), PG_TEXT(a->fixed),
+				       PG_TEXT(a->summary), PG_INT(a->imported_ms)),
 			     false, NULL);
 	}
 	r = pg_end(c, r);

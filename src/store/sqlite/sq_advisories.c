@@ -7,9 +7,8 @@
 #include "common/err.h"
 
 static const struct sq_sql advisory_insert_sql = {
-	"INSERT INTO advisories (advisory, package, source, installed, fixed, summary,"
-	" imported_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-};
+    "INSERT INTO advisories (advisory, package, source, installed, fixed, summary,"
+    " imported_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"};
 
 int sq_advisory_replace(struct mg_store *s, const struct mg_advisory_finding *rows, size_t n)
 {
@@ -24,8 +23,8 @@ int sq_advisory_replace(struct mg_store *s, const struct mg_advisory_finding *ro
 
 		r = sq_write(c, &advisory_insert_sql,
 			     SQ_PARAMS(SQ_TEXT(a->id), SQ_TEXT(a->package), SQ_TEXT(a->source),
-				       SQ_TEXT(a->installed), SQ_TEXT(a->fixed), SQ_TEXT(a->summary),
-				       SQ_INT(a->imported_ms)),
+				       SQ_TEXT(a->installed), SQ_TEXT(a->fixed),
+				       SQ_TEXT(a->summary), SQ_INT(a->imported_ms)),
 			     false);
 	}
 	r = sq_end(c, r);
@@ -36,7 +35,10 @@ out:
 
 static int advisory_row(sqlite3_stmt *st, void *arg)
 {
-	struct { mg_advisory_cb cb; void *arg; } *w = arg;
+	struct {
+		mg_advisory_cb cb;
+		void *arg;
+	} *w = arg;
 	struct mg_advisory_finding a;
 
 	memset(&a, 0, sizeof(a));
@@ -54,11 +56,15 @@ static int advisory_row(sqlite3_stmt *st, void *arg)
 int sq_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
-	struct { mg_advisory_cb cb; void *arg; } w = { cb, arg };
-	int r = sq_run_each(c,
-			    "SELECT advisory, package, source, installed, fixed, summary, imported_ms"
-			    " FROM advisories ORDER BY package, advisory LIMIT ?1",
-			    SQ_PARAMS(SQ_INT(MG_ADVISORY_FINDINGS_MAX)), advisory_row, &w);
+	struct {
+		mg_advisory_cb cb;
+		void *arg;
+	} w = {cb, arg};
+	int r =
+	    sq_run_each(c,
+			"SELECT advisory, package, source, installed, fixed, summary, imported_ms"
+			" FROM advisories ORDER BY package, advisory LIMIT ?1",
+			SQ_PARAMS(SQ_INT(MG_ADVISORY_FINDINGS_MAX)), advisory_row, &w);
 
 	sq_release(c);
 	return r;
