@@ -201,7 +201,7 @@ static void components_known(struct mg_detector *d, const struct mg_audit_record
 
 	if (strcmp(rec->action, "advisories.import") == 0 && affected > 0)
 		mg_alert_raise(d, "sbom.advisory", MG_SEVERITY_HIGH, "components", 0,
-			       "%lld installed components are affected by known advisories (%s "
+			       "known advisories affect installed components (%lld findings, %s "
 			       "feed); see medgatectl advisories list", (long long)affected,
 			       format != NULL && strcmp(format, "osv") == 0 ? "OSV" : "Debian tracker");
 	else if (strcmp(rec->action, "update.check") == 0 && latest != NULL && latest[0] != '\0')
