@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,12 @@ static int object_add(struct walk *w, const char *real, unsigned machine, size_t
 			return 0;
 		}
 	}
+	/* Room for the "/usr" alias dpkg may know it by (aliases()). */
+	if (strlen(real) + 5 > MG_PATH_MAX) {
+		snprintf(w->err, w->errlen, "%.64s...: path longer than %d bytes", real,
+			 MG_PATH_MAX - 5);
+		return MG_ERR_LIMIT;
+	}
 	if (w->n >= MG_SBOM_OBJECTS_MAX) {
 		snprintf(w->err, w->errlen, "more than %d libraries", MG_SBOM_OBJECTS_MAX);
 		return MG_ERR_LIMIT;
@@ -101,7 +108,7 @@ static int needed_cb(const char *name, void *arg)
 {
 	struct walk *w = arg;
 	struct object *o = &w->obj[w->current];
-	char path[MG_PATH_MAX], real[MG_PATH_MAX];
+	char path[MG_PATH_MAX], real[PATH_MAX]; /* realpath needs PATH_MAX */
 	size_t index;
 	int r;
 
@@ -400,7 +407,7 @@ int mg_sbom_collect(const char *const *paths, size_t n, struct mg_sbom **out, ch
 {
 	struct mg_sbom *sbom = calloc(1, sizeof(*sbom));
 	struct walk *w = calloc(1, sizeof(*w));
-	char real[MG_PATH_MAX];
+	char real[PATH_MAX]; /* realpath needs PATH_MAX */
 	long self_pkg = -1;
 	size_t index;
 	int r = 0;
