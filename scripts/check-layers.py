@@ -29,6 +29,7 @@ LAYERS = [
     "audit",
     "access",
     "detect",
+    "sbom",     # inventory, CycloneDX, advisory and release feeds
     "hl7",      # codec
     "fhir",     # codec
     "http",     # libmicrohttpd listener and response helpers
@@ -46,6 +47,7 @@ ONLY = {
     "model": {"common"},
     "hl7": {"common", "model"},
     "fhir": {"common", "model"},
+    "sbom": {"common", "model"},
     "device": {"common", "model"},
 }
 

@@ -8,11 +8,11 @@ packages=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libmicrohttpd-dev libgnutls28-dev gnutls-bin libsodium-dev
 	libjansson-dev libsqlite3-dev sqlite3 libinih-dev libcmocka-dev
-	libcurl4-gnutls-dev liboath-dev libqrencode-dev libzxcvbn-dev libpq-dev
+	libcurl4-gnutls-dev liboath-dev libqrencode-dev libzxcvbn-dev libpq-dev libdpkg-dev
 	curl openssl ca-certificates python3 python3-aiosmtpd nginx-light procps psmisc
 	zbar-tools librsvg2-bin poppler-utils
 	postgresql-15 haproxy rsyslog rsyslog-gnutls chromium fonts-dejavu-core
-	dpkg-dev debhelper fakeroot lintian mandoc systemd adduser
+	dpkg-dev debhelper fakeroot lintian mandoc systemd adduser python3-jsonschema
 )
 # Node.js runs the test peers from npm; a machine may have it from
 # elsewhere already (with npm inside), so only ask Debian when it lacks one.

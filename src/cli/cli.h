@@ -73,5 +73,14 @@ int cli_maintenance(struct cli *cli, int argc, char **argv);
 int cli_handbook(struct cli *cli, int argc, char **argv);
 int cli_status(struct cli *cli, int argc, char **argv);
 int cli_config_export(struct cli *cli, int argc, char **argv);
+int cli_sbom(struct cli *cli, int argc, char **argv);
+int cli_advisories(struct cli *cli, int argc, char **argv);
+int cli_update_check(struct cli *cli, int argc, char **argv);
+
+struct mg_sbom;
+/* The inventory of the programs named by "--binary PATH" options from
+ * argv[*argi] on (which it steps over), else of medgate's programs beside
+ * this medgatectl. Prints why it cannot; returns 0 or < 0. */
+int cli_sbom_collect(int *argi, int argc, char **argv, struct mg_sbom **out);
 
 #endif

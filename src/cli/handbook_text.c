@@ -69,6 +69,14 @@ static const struct handbook_play plays[] = {
 	  "is lost: the queue is sent when the EMR is back." },
 	{ "device.silent", "low", "An active device has not been heard from for a long time.",
 	  "Check the device on site (power, network)." },
+	{ "sbom.advisory", "high",
+	  "A published advisory affects a component medgate is built from (an installed "
+	  "library at a version before its fix).",
+	  "{ctl} advisories list names the package and the fixed version; install the fixed "
+	  "Debian package (apt upgrade) with the IT service desk, then restart medgated." },
+	{ "sbom.update", "low (high for a security release)",
+	  "The maker released a newer medgate; the signed release feed says what it fixes.",
+	  "{ctl} update-check shows the fixes; plan the update with the maker's support." },
 	{ "maintenance", "low",
 	  "A service account asked for remote maintenance, or a grant was given, refused or "
 	  "ended.",

@@ -204,6 +204,9 @@ static const struct key keys[] = {
 	{ "handbook", "reporting", KEY_STRING, FIELD(handbook_reporting), "", 0, 0, NULL,
 	  "The reporting chain, in order, separated by ';' (e.g. \"security officer; data "
 	  "protection officer; management; authority within 72 hours\")." },
+	{ "updates", "release_key", KEY_STRING, FIELD(updates_release_key), "", 0, 0, NULL,
+	  "The maker's Ed25519 public key, 64 hex digits, that signs the release feed "
+	  "(medgatectl update-check); empty: no feed is trusted." },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -115,6 +115,7 @@ struct mg_config {
 	char syslog_cert[MG_PATH_MAX];	/* "" = [tls] server_cert */
 	char syslog_key[MG_PATH_MAX];
 	char syslog_facility[16];
+	char updates_release_key[65];	/* Ed25519 public key, hex; "" = none */
 
 	/* [handbook]: who to call, for the printed emergency handbook */
 	char handbook_organisation[256];

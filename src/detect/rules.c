@@ -205,6 +205,28 @@ static void maintenance_step(struct mg_detector *d, const struct mg_audit_record
 			  rec->address);
 }
 
+/* A component medgate links is affected by a known advisory (medgatectl
+ * advisories import), or the maker released a newer medgate (update-check):
+ * package names, versions and counts only. */
+static void components_known(struct mg_detector *d, const struct mg_audit_record *rec)
+{
+	json_t *root = json_loads(rec->details, 0, NULL);
+	json_int_t affected = json_integer_value(json_object_get(root, "affected"));
+	const char *latest = json_string_value(json_object_get(root, "latest"));
+	const char *format = json_string_value(json_object_get(root, "format"));
+
+	if (strcmp(rec->action, "advisories.import") == 0 && affected > 0)
+		mg_alert_raise(d, "sbom.advisory", MG_SEVERITY_HIGH, "components", 0,
+			       "known advisories affect installed components (%lld findings, %s "
+			       "feed); see medgatectl advisories list", (long long)affected,
+			       format != NULL && strcmp(format, "osv") == 0 ? "OSV" : "Debian tracker");
+	else if (strcmp(rec->action, "update.check") == 0 && latest != NULL && latest[0] != '\0')
+		mg_alert_raise(d, "sbom.update", json_is_true(json_object_get(root, "security"))
+				   ? MG_SEVERITY_HIGH : MG_SEVERITY_LOW, "medgate", 0,
+			       "a newer medgate is released; see medgatectl update-check");
+	json_decref(root);
+}
+
 void detect_record(struct mg_detector *d, const struct mg_audit_record *rec)
 {
 	const char *a = rec->action;
@@ -237,4 +259,7 @@ void detect_record(struct mg_detector *d, const struct mg_audit_record *rec)
 		membership_change(d, rec);
 	else if (strncmp(a, "maintenance.", 12) == 0)
 		maintenance_step(d, rec);
+	else if ((strcmp(a, "advisories.import") == 0 || strcmp(a, "update.check") == 0) &&
+		 strcmp(rec->outcome, "success") == 0)
+		components_known(d, rec);
 }

@@ -1,6 +1,7 @@
 #include "model/settings.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,16 @@ static int check_seq(const char *value)
 	return mg_setting_seq_parse(value, &seq);
 }
 
+/* A JSON object, compact, as medgatectl writes it. */
+static int check_json_object(const char *value)
+{
+	json_t *o = json_loads(value, JSON_REJECT_DUPLICATES, NULL);
+	int r = json_is_object(o) ? 0 : MG_ERR_INVALID;
+
+	json_decref(o);
+	return r;
+}
+
 static int check_switch(const char *value)
 {
 	return strcmp(value, MG_SETTING_ON) == 0 || strcmp(value, MG_SETTING_OFF) == 0
@@ -77,6 +88,8 @@ const struct mg_setting mg_settings[] = {
     {MG_SETTING_INTERFACE_MLLP, "inbound MLLP port switch", check_switch},
     {MG_SETTING_INTERFACE_EMR, "forwarding to the EMR switch", check_switch},
     {MG_SETTING_HANDBOOK, "configuration hash and time of the last handbook", check_handbook},
+    {MG_SETTING_ADVISORIES_IMPORT, "the last advisory import, JSON", check_json_object},
+    {MG_SETTING_UPDATE_NOTICE, "the last release feed check, JSON", check_json_object},
 };
 const size_t mg_settings_count = sizeof(mg_settings) / sizeof(mg_settings[0]);
 

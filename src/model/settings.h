@@ -32,6 +32,14 @@
  * hex digits> <time in ms>" (medgatectl handbook); the security overview
  * says when the running configuration differs. */
 #define MG_SETTING_HANDBOOK "handbook.printed"
+/* The last advisory import (medgatectl advisories import), a JSON object:
+ * {"format", "advisories", "affected", "packages", "imported_ms"}. */
+#define MG_SETTING_ADVISORIES_IMPORT "advisories.import"
+
+/* The last release feed check (medgatectl update-check), a JSON object:
+ * {"current", "latest" ("" when none is newer), "security", "date",
+ * "fixes" (the first ones, shortened to fit), "checked_ms"}. */
+#define MG_SETTING_UPDATE_NOTICE "update.notice"
 
 struct mg_setting {
 	const char *name;

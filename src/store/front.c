@@ -407,6 +407,35 @@ int mg_store_setting_set(struct mg_store *s, const char *name, const char *value
 	return r != 0 ? r : s->ops->setting_set(s, name, value);
 }
 
+/* Advisories */
+
+static bool advisory_row_ok(const struct mg_advisory_finding *a)
+{
+	return text_ends(a->id, sizeof(a->id)) && text_ends(a->package, sizeof(a->package)) &&
+	       text_ends(a->source, sizeof(a->source)) &&
+	       text_ends(a->installed, sizeof(a->installed)) &&
+	       text_ends(a->fixed, sizeof(a->fixed)) && text_ends(a->summary, sizeof(a->summary)) &&
+	       a->id[0] != '\0' && a->package[0] != '\0' && a->installed[0] != '\0';
+}
+
+int mg_store_advisory_replace(struct mg_store *s, const struct mg_advisory_finding *rows,
+			      size_t n)
+{
+	if (n > 0 && rows == NULL)
+		return MG_ERR_INVALID;
+	if (n > MG_ADVISORY_FINDINGS_MAX)
+		return MG_ERR_LIMIT;
+	for (size_t i = 0; i < n; i++)
+		if (!advisory_row_ok(&rows[i]))
+			return MG_ERR_INVALID;
+	return s->ops->advisory_replace(s, rows, n);
+}
+
+int mg_store_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg)
+{
+	return cb == NULL ? MG_ERR_INVALID : s->ops->advisory_list(s, cb, arg);
+}
+
 /* Enrolment tokens */
 
 int mg_store_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,

@@ -54,6 +54,8 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(reset_consume),
     OP(setting_get),
     OP(setting_set),
+    OP(advisory_replace),
+    OP(advisory_list),
     OP(token_create),
     OP(token_find),
     OP(device_enrol),

@@ -96,6 +96,11 @@ struct mg_store_ops {
 	int (*setting_get)(struct mg_store *s, const char *name, char *value, size_t valuelen);
 	int (*setting_set)(struct mg_store *s, const char *name, const char *value);
 
+	/* Advisories */
+	int (*advisory_replace)(struct mg_store *s, const struct mg_advisory_finding *rows,
+				size_t n);
+	int (*advisory_list)(struct mg_store *s, mg_advisory_cb cb, void *arg);
+
 	/* Enrolment tokens */
 	int (*token_create)(struct mg_store *s, int64_t tenant_id, const char *device_name,
 			    const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/advisory.h"
 #include "model/roles.h"
 #include "model/audit_record.h"
 #include "common/config.h"
@@ -409,6 +410,17 @@ int mg_store_reset_consume(struct mg_store *s, const unsigned char hash[MG_TOKEN
  * MG_ERR_LIMIT if the value does not fit valuelen (value is then ""). */
 int mg_store_setting_get(struct mg_store *s, const char *name, char *value, size_t valuelen);
 int mg_store_setting_set(struct mg_store *s, const char *name, const char *value);
+
+/* Advisories: the affected components the last advisory import found
+ * (medgatectl advisories import). advisory_replace swaps the whole list
+ * for rows[0..n) (n up to MG_ADVISORY_FINDINGS_MAX; each text ends inside
+ * its field, id, package and installed non-empty) in one transaction.
+ * advisory_list walks them by package, then id; a non-zero answer from
+ * cb stops it and is returned. */
+typedef int (*mg_advisory_cb)(const struct mg_advisory_finding *a, void *arg);
+int mg_store_advisory_replace(struct mg_store *s, const struct mg_advisory_finding *rows,
+			      size_t n);
+int mg_store_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg);
 
 /* Enrolment tokens. token_create: device_name 1 to MG_NAME_MAX bytes.
  * token_find gives the token with this hash if unused and unexpired at

@@ -47,6 +47,7 @@ enum MHD_Result api_tenant_member_confirm(struct api_request *rq);
 /* api_alerts.c */
 json_t *api_alert_json(const struct mg_alert *a);
 enum MHD_Result api_alerts_list(struct api_request *rq);
+enum MHD_Result api_advisories_list(struct api_request *rq);
 enum MHD_Result api_alerts_acknowledge(struct api_request *rq);
 enum MHD_Result api_audit_list(struct api_request *rq);
 

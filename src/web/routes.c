@@ -104,6 +104,8 @@ static const struct mg_route routes[] = {
 	{ MG_GET, "/api/v1/security", MG_ACTION_SECURITY, 0, api_security_overview,
 	  "security overview: listeners, accounts without a second factor, open alerts, "
 	  "findings" },
+	{ MG_GET, "/api/v1/advisories", MG_ACTION_SECURITY, 0, api_advisories_list,
+	  "installed components a known advisory affects, and whether a newer medgate exists" },
 	{ MG_GET, "/api/v1/audit", MG_ACTION_SECURITY, 0, api_audit_list,
 	  "audit records, newest first (?since=, ?until=, ?action= prefix, ?actor=, ?object=, "
 	  "?limit=)" },

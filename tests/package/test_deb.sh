@@ -95,7 +95,8 @@ for f in ./usr/sbin/medgated ./usr/sbin/medgatectl ./usr/sbin/medgate-instance \
 	./lib/systemd/system/medgated@.service ./usr/share/man/man5/medgate.conf.5.gz \
 	./usr/share/man/man8/medgated.8.gz ./usr/share/man/man8/medgatectl.8.gz \
 	./usr/share/man/man1/medgate-device.1.gz ./usr/share/doc/medgate/examples/medgate.conf \
-	./usr/share/doc/medgate/install.md ./etc/medgate/ ./var/lib/medgate/; do
+	./usr/share/doc/medgate/install.md ./usr/share/doc/medgate/sbom.cdx.json \
+	./etc/medgate/ ./var/lib/medgate/; do
 	# dh_compress gzips the larger documents.
 	grep -q -E " $f(\.gz)?\$" "$T/contents" || fail "$f not in the package"
 done
@@ -108,6 +109,22 @@ installed=yes
 id medgate >/dev/null || fail "postinst made no account medgate"
 [ "$(stat -c %U:%G:%a /etc/medgate)" = root:medgate:750 ] || fail "/etc/medgate: $(stat -c %U:%G:%a /etc/medgate)"
 ok "apt-get install: account medgate, /etc/medgate root:medgate 0750"
+
+# The SBOM of the build (uncompressed, CycloneDX 1.5; test_sbom.sh checks
+# the schema), and the installed medgatectl names its own package.
+python3 - /usr/share/doc/medgate/sbom.cdx.json "$version" <<'PY' || fail "the shipped SBOM"
+import json, subprocess, sys
+shipped = json.load(open(sys.argv[1]))
+assert shipped["specVersion"] == "1.5", shipped["specVersion"]
+names = {c["name"] for c in shipped["components"]}
+assert {"medgated", "medgatectl", "medgate-device", "libsodium23", "libc6"} <= names, names
+now = json.loads(subprocess.run(["/usr/sbin/medgatectl", "sbom"], capture_output=True,
+                                check=True, text=True).stdout)
+me = now["metadata"]["component"]
+assert me["version"] == sys.argv[2] and me["purl"].startswith("pkg:deb/debian/medgate@"), me
+print("ok - the package ships its build's SBOM (%d components); the installed medgatectl "
+      "names medgate %s" % (len(shipped["components"]), me["version"]))
+PY
 
 # mandoc -Tlint reads plain files; now the cross references are found.
 # (It also notes that the system's mandoc.db, which no trigger updates,

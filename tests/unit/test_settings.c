@@ -38,6 +38,11 @@ static const struct check_case check_cases[] = {
     {MG_SETTING_DETECT_AUDIT_SEQ, "+1", MG_ERR_INVALID},
     {MG_SETTING_DETECT_AUDIT_SEQ, " 1", MG_ERR_INVALID},
     {MG_SETTING_DETECT_AUDIT_SEQ, "1x", MG_ERR_INVALID},
+    {MG_SETTING_ADVISORIES_IMPORT, "{\"format\":\"osv\",\"affected\":1}", 0},
+    {MG_SETTING_ADVISORIES_IMPORT, "[1]", MG_ERR_INVALID},
+    {MG_SETTING_UPDATE_NOTICE, "{\"latest\":\"0.2.0\"}", 0},
+    {MG_SETTING_UPDATE_NOTICE, "{\"a\":1,\"a\":2}", MG_ERR_INVALID},	/* duplicate key */
+    {MG_SETTING_UPDATE_NOTICE, "", MG_ERR_INVALID},
     {MG_SETTING_SYSLOG_SENT_SEQ, "42", 0},
     {MG_SETTING_SYSLOG_SENT_SEQ, "", MG_ERR_INVALID},
     {MG_SETTING_INTERFACE_DEVICE, MG_SETTING_ON, 0},

@@ -374,6 +374,74 @@ static void test_leases(void **state)
 	assert_int_equal(mg_store_lease_acquire(db, "x", "gw-a", T0, 0), MG_ERR_INVALID);
 }
 
+static struct mg_advisory_finding finding_of(const char *id, const char *package,
+					     const char *fixed)
+{
+	struct mg_advisory_finding a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.id, sizeof(a.id), "%s", id);
+	snprintf(a.package, sizeof(a.package), "%s", package);
+	snprintf(a.source, sizeof(a.source), "src-%s", package);
+	snprintf(a.installed, sizeof(a.installed), "1:2.0-1~deb12u1");
+	snprintf(a.fixed, sizeof(a.fixed), "%s", fixed);
+	snprintf(a.summary, sizeof(a.summary), "flaw in %s", package);
+	a.imported_ms = T0;
+	return a;
+}
+
+static int collect_advisory(const struct mg_advisory_finding *a, void *arg)
+{
+	struct mg_advisory_finding *out = arg;
+	size_t i = 0;
+
+	while (out[i].id[0] != '\0')
+		i++;
+	out[i] = *a;
+	return 0;
+}
+
+/* An import replaces the whole list, in one transaction; a refused row
+ * leaves the previous import as it was. */
+static void test_advisories(void **state)
+{
+	struct store_fixture *f = *state;
+	struct mg_store *db = f->store;
+	struct mg_advisory_finding rows[3], got[4];
+
+	rows[0] = finding_of("CVE-2024-2", "libzlib", "");
+	rows[1] = finding_of("CVE-2024-1", "libabc", "2.0-2");
+	rows[2] = finding_of("DSA-5000-1", "libabc", "2.0-3");
+	assert_int_equal(mg_store_advisory_replace(db, rows, 3), 0);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(mg_store_advisory_list(db, collect_advisory, got), 0);
+	assert_string_equal(got[0].id, "CVE-2024-1");
+	assert_string_equal(got[0].package, "libabc");
+	assert_string_equal(got[0].source, "src-libabc");
+	assert_string_equal(got[0].installed, "1:2.0-1~deb12u1");
+	assert_string_equal(got[0].fixed, "2.0-2");
+	assert_int_equal(got[0].imported_ms, T0);
+	assert_string_equal(got[1].id, "DSA-5000-1");
+	assert_string_equal(got[2].package, "libzlib");
+	assert_string_equal(got[2].fixed, "");
+	assert_string_equal(got[3].id, "");
+
+	/* The same pair twice: refused whole, the earlier list stays. */
+	rows[1] = rows[0];
+	assert_int_equal(mg_store_advisory_replace(db, rows, 2), MG_ERR_EXISTS);
+	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM advisories", 0), 3);
+	rows[0].installed[0] = '\0';
+	assert_int_equal(mg_store_advisory_replace(db, rows, 1), MG_ERR_INVALID);
+	assert_int_equal(mg_store_advisory_replace(db, NULL, 1), MG_ERR_INVALID);
+	assert_int_equal(mg_store_advisory_replace(db, rows, MG_ADVISORY_FINDINGS_MAX + 1),
+			 MG_ERR_LIMIT);
+	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM advisories", 0), 3);
+
+	/* An import that found nothing empties the list. */
+	assert_int_equal(mg_store_advisory_replace(db, NULL, 0), 0);
+	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM advisories", 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +458,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_previous_value, store_fixture_setup,
 						store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_leases, store_fixture_setup,
+						store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_advisories, store_fixture_setup,
 						store_fixture_teardown),
 	};
 

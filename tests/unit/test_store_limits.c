@@ -227,6 +227,39 @@ static int alert_kind_unended(struct store_fixture *f)
 	return mg_store_alert_raise(f->store, &a, 0, &id, &count);
 }
 
+static struct mg_advisory_finding advisory_row(void)
+{
+	struct mg_advisory_finding a = {.imported_ms = STORE_T0};
+
+	snprintf(a.id, sizeof(a.id), "CVE-2024-1");
+	snprintf(a.package, sizeof(a.package), "libx1");
+	snprintf(a.installed, sizeof(a.installed), "1.0-1");
+	return a;
+}
+
+static int advisory_package_unended(struct store_fixture *f)
+{
+	struct mg_advisory_finding a = advisory_row();
+
+	memset(a.package, 'p', sizeof(a.package));
+	return mg_store_advisory_replace(f->store, &a, 1);
+}
+
+static int advisory_id_empty(struct store_fixture *f)
+{
+	struct mg_advisory_finding a = advisory_row();
+
+	a.id[0] = '\0';
+	return mg_store_advisory_replace(f->store, &a, 1);
+}
+
+static int advisory_too_many(struct store_fixture *f)
+{
+	struct mg_advisory_finding a = advisory_row();
+
+	return mg_store_advisory_replace(f->store, &a, MG_ADVISORY_FINDINGS_MAX + 1);
+}
+
 static int outbox_destination_long(struct store_fixture *f)
 {
 	struct mg_outbox_item items[1];
@@ -312,6 +345,9 @@ static const struct bad_call bad_calls[] = {
     {"lease holder too long", lease_holder_long, MG_ERR_LIMIT},
     {"lease without time to run", lease_ttl_zero, MG_ERR_INVALID},
     {"alert kind not ended in its array", alert_kind_unended, MG_ERR_INVALID},
+    {"advisory package not ended in its array", advisory_package_unended, MG_ERR_INVALID},
+    {"advisory id empty", advisory_id_empty, MG_ERR_INVALID},
+    {"advisories more than the findings limit", advisory_too_many, MG_ERR_LIMIT},
     {"outbox destination too long", outbox_destination_long, MG_ERR_LIMIT},
     {"outbox destination NULL", outbox_destination_null, MG_ERR_INVALID},
 };
@@ -337,6 +373,7 @@ static void test_bad_input_same_answer(void **state)
 	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM settings", 0), 0);
 	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM leases", 0), 0);
 	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM alerts", 0), 0);
+	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM advisories", 0), 0);
 }
 
 /* At the limit itself, texts are taken, on both back ends. */

@@ -12,6 +12,29 @@ export function notYet(box, title) {
 
 export const severities = ['low', 'medium', 'high', 'critical'].map((s) => ({ value: s, label: s }));
 
+// The components a known advisory affects (medgatectl advisories import)
+// and a newer medgate, if the signed release feed named one
+// (medgatectl update-check): GET /api/v1/advisories, docs/sbom.md.
+async function components() {
+	const res = await api('GET', '/api/v1/advisories');
+	if (!res.ok) return null;
+	const { update, affected } = res.data;
+	const updateLine = update && update.latest
+		? notice(`medgate ${update.latest}${update.date ? ` (${update.date})` : ''} is available; this gateway runs ${update.current}.`
+			+ `${update.security ? ' It is a security update.' : ''} Fixes: ${update.fixes.join('; ') || 'see the release notes'}.`,
+		update.security ? 'error' : 'warning')
+		: (update ? h('p', { id: 'update-status' }, `medgate ${update.current} is the newest release known.`) : null);
+	const list = res.data.import ? table('Installed components affected by known advisories', [
+		{ label: 'Package', cell: (a) => a.package },
+		{ label: 'Advisory', cell: (a) => a.advisory },
+		{ label: 'Installed', cell: (a) => a.installed },
+		{ label: 'Fixed in', cell: (a) => a.fixed || 'no fix released yet' },
+		{ label: 'Summary', cell: (a) => a.summary },
+	], affected, 'No installed component is affected by the last imported feed.')
+		: h('p', {}, 'No advisory feed imported yet (medgatectl advisories import FILE).');
+	return h('section', { class: 'card', id: 'components' }, h('h2', {}, 'Components and updates'), updateLine, list);
+}
+
 export async function render(main) {
 	document.title = 'Alerts — medgate';
 	const filter = h('select', { id: 'alert-state' },
@@ -55,6 +78,7 @@ export async function render(main) {
 	}, { submitLabel: 'Open incident from selected alerts', label: 'Open an incident' });
 	show(main, h('h1', {}, 'Alerts'), status,
 		h('div', { class: 'filters' }, h('label', { for: 'alert-state' }, 'State'), filter),
-		listBox, h('section', { class: 'card' }, h('h2', {}, 'Open an incident'), open));
+		listBox, h('section', { class: 'card' }, h('h2', {}, 'Open an incident'), open),
+		await components());
 	await reload();
 }
