@@ -13,6 +13,7 @@
 #include "common/err.h"
 #include "common/file.h"
 #include "common/hex.h"
+#include "common/timefmt.h"
 
 enum key_kind { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_LOG_LEVEL };
 
@@ -204,6 +205,15 @@ static const struct key keys[] = {
 	{ "handbook", "reporting", KEY_STRING, FIELD(handbook_reporting), "", 0, 0, NULL,
 	  "The reporting chain, in order, separated by ';' (e.g. \"security officer; data "
 	  "protection officer; management; authority within 72 hours\")." },
+	{ "disclosure", "contact", KEY_STRING, FIELD(disclosure_contact), "", 0, 0, NULL,
+	  "Where to report a vulnerability in this installation, as security.txt (RFC 9116) "
+	  "says: a mailto: or https: URI, several separated by ','; empty: no "
+	  "/.well-known/security.txt." },
+	{ "disclosure", "expires", KEY_STRING, FIELD(disclosure_expires), "", 0, 0, NULL,
+	  "When the security.txt contact is to be checked again, RFC 3339 (e.g. "
+	  "2027-12-31T00:00:00Z), less than a year ahead; required with contact." },
+	{ "disclosure", "policy", KEY_STRING, FIELD(disclosure_policy), "", 0, 0, NULL,
+	  "Optional https: URL of the disclosure policy (security.txt Policy)." },
 	{ "updates", "release_key", KEY_STRING, FIELD(updates_release_key), "", 0, 0, NULL,
 	  "The maker's Ed25519 public key, 64 hex digits, that signs the release feed "
 	  "(medgatectl update-check); empty: no feed is trusted." },
@@ -446,6 +456,40 @@ static int check_lines(const char *text, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+/* [disclosure]: each contact a mailto: or https: URI, an expiry in RFC
+ * 3339 with a contact, a policy an https: URL; no line breaks (the values
+ * become lines of security.txt). */
+static int disclosure_check(const struct mg_config *cfg, char *err, size_t errlen)
+{
+	const char *p = cfg->disclosure_contact;
+	int64_t ms;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		const char *c = p + strspn(p, " ");
+
+		if (!(strncmp(c, "mailto:", 7) == 0 || strncmp(c, "https://", 8) == 0) ||
+		    strcspn(c, " ,") < 9) {
+			snprintf(err, errlen, "[disclosure] contact: each a mailto: or https: URI");
+			return -1;
+		}
+		p += n + (p[n] == ',');
+	}
+	if (cfg->disclosure_contact[0] != '\0' &&
+	    mg_time_parse(cfg->disclosure_expires, &ms) != 0) {
+		snprintf(err, errlen, "[disclosure] expires: an RFC 3339 time is required with "
+			 "contact (e.g. 2027-12-31T00:00:00Z)");
+		return -1;
+	}
+	if (cfg->disclosure_policy[0] != '\0' &&
+	    (strncmp(cfg->disclosure_policy, "https://", 8) != 0 ||
+	     strpbrk(cfg->disclosure_policy, " \r\n") != NULL)) {
+		snprintf(err, errlen, "[disclosure] policy: an https: URL");
+		return -1;
+	}
+	return 0;
+}
+
 /* What one key cannot say alone: each destination names its receiver,
  * the syslog collector has a port, a client key goes with its certificate. */
 static int emr_check(const struct mg_config *cfg, char *err, size_t errlen)
@@ -458,6 +502,8 @@ static int emr_check(const struct mg_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "[syslog] cert and key go together");
 		return MG_ERR_CONFIG;
 	}
+	if (disclosure_check(cfg, err, errlen) != 0)
+		return MG_ERR_CONFIG;
 	for (size_t i = 0; i < cfg->nemr; i++) {
 		const struct mg_emr_config *d = &cfg->emr[i];
 

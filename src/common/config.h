@@ -124,6 +124,11 @@ struct mg_config {
 	char handbook_vendor_contact[256];
 	char handbook_reporting[512];
 
+	/* [disclosure]: /.well-known/security.txt (RFC 9116) */
+	char disclosure_contact[512];	/* "" = no security.txt */
+	char disclosure_expires[32];	/* RFC 3339 */
+	char disclosure_policy[512];
+
 	size_t nemr;
 	struct mg_emr_config emr[MG_EMR_MAX];
 };

@@ -8,6 +8,7 @@
 #include "http/http.h"
 #include "web/api.h"
 #include "web/assets.h"
+#include "web/security_txt.h"
 
 /* Memory libmicrohttpd gives each connection for headers and buffers. */
 #define WEB_CONNECTION_MEMORY (64 * 1024)
@@ -33,6 +34,10 @@ static enum MHD_Result web_handler(void *cls, struct MHD_Connection *c, const ch
 		if ((status = mg_http_framing_check(c, &why)) != 0) {
 			*con_cls = &other_marker;
 			return mg_http_error(c, status, why);
+		}
+		if (strcmp(url, "/.well-known/security.txt") == 0) {
+			*con_cls = &other_marker;
+			return mg_web_security_txt(c, method, ((struct mg_web *)cls)->cfg);
 		}
 		if (strncmp(url, "/api/", 5) != 0) {
 			*con_cls = &other_marker;

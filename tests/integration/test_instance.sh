@@ -75,6 +75,16 @@ grep -q "unknown key \[device\] bogus" "$T/start.err" || fail "unknown key messa
 head -n -2 "$CONF" > "$T/conf" && cat "$T/conf" > "$CONF"
 ok "configuration errors name the line and key"
 
+# security.txt (RFC 9116) from [disclosure]: a contact that is not a
+# mailto: or https: URI is refused at start, naming the key.
+mg_conf_set disclosure contact "ftp://example.org/report"
+mg_conf_set disclosure expires "2027-12-31T00:00:00Z"
+if "$MEDGATED" -c "$CONF" 2> "$T/start.err"; then fail "started with an ftp: contact"; fi
+assert_contains "$(cat "$T/start.err")" "[disclosure] contact: each a mailto: or https: URI" \
+	"disclosure refusal"
+mg_conf_set disclosure contact "mailto:security@example.org, https://example.org/report"
+mg_conf_set disclosure policy "https://example.org/disclosure"
+
 if [ "$(id -u)" -eq 0 ]; then
 	# A daemon that could change its own configuration or keys refuses to start.
 	chown medgate "$CONF"
@@ -110,6 +120,20 @@ assert_contains "$(cat "$T/health")" '"status":"ok"' "health"
 grep -qi "^strict-transport-security:" "$T/headers" || fail "no HSTS header"
 grep -qi "^content-security-policy:.*frame-ancestors 'none'" "$T/headers" || fail "no CSP header"
 ok "web port serves health with security headers"
+
+curl -sf -D "$T/sec.headers" -o "$T/security.txt" --cacert "$CA" \
+	"https://localhost:$WEB_PORT/.well-known/security.txt" || fail "no security.txt"
+cat > "$T/security.want" <<EOF2
+Contact: mailto:security@example.org
+Contact: https://example.org/report
+Expires: 2027-12-31T00:00:00Z
+Policy: https://example.org/disclosure
+Preferred-Languages: en, de
+Canonical: https://localhost:$WEB_PORT/.well-known/security.txt
+EOF2
+diff "$T/security.want" "$T/security.txt" || fail "security.txt differs"
+grep -qi "^content-type: text/plain; charset=utf-8" "$T/sec.headers" || fail "security.txt type"
+ok "/.well-known/security.txt (RFC 9116) carries the configured contacts, expiry and policy"
 
 # TLS profile: TLS 1.1 is refused, TLS 1.2 without ECDHE-AES-GCM is refused.
 if curl -s -o /dev/null --cacert "$CA" --tls-max 1.1 "https://localhost:$WEB_PORT/" 2>/dev/null; then
