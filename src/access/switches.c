@@ -16,7 +16,7 @@ struct mg_switches {
 	atomic_llong read_ms;		/* when last read, monotonic; 0 never */
 };
 
-static const char *const names[MG_IF_COUNT] = { "device", "enrolment", "mllp", "emr" };
+static const char *const names[MG_IF_COUNT] = { "device", "enrolment", "mllp", "emr", "web" };
 
 const char *mg_interface_name(enum mg_interface i)
 {
@@ -36,8 +36,13 @@ int mg_interface_parse(const char *text, enum mg_interface *out)
 
 static const char *const setting_names[MG_IF_COUNT] = {
 	MG_SETTING_INTERFACE_DEVICE, MG_SETTING_INTERFACE_ENROLMENT, MG_SETTING_INTERFACE_MLLP,
-	MG_SETTING_INTERFACE_EMR,
+	MG_SETTING_INTERFACE_EMR, MG_SETTING_INTERFACE_WEB,
 };
+
+bool mg_interface_web_switchable(enum mg_interface i)
+{
+	return (unsigned)i < MG_IF_COUNT && i != MG_IF_WEB;
+}
 
 int mg_switches_new(struct mg_store *store, struct mg_switches **out)
 {

@@ -69,5 +69,6 @@ int cli_user(struct cli *cli, int argc, char **argv);
 int cli_outbox(struct cli *cli, int argc, char **argv);
 int cli_api_routes(struct cli *cli, int argc, char **argv);
 int cli_audit(struct cli *cli, int argc, char **argv);
+int cli_interface(struct cli *cli, int argc, char **argv);
 
 #endif

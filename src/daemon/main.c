@@ -273,15 +273,16 @@ static int role_conflict(const struct mg_user *u, void *arg)
 
 static void startup_warnings(struct gateway *gw)
 {
-	static const enum mg_interface all[] = { MG_IF_DEVICE, MG_IF_ENROLMENT, MG_IF_MLLP,
-						 MG_IF_EMR };
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (!mg_interface_on(gw->switches, all[i]))
+	for (unsigned i = 0; i < MG_IF_COUNT; i++)
+		if (!mg_interface_on(gw->switches, (enum mg_interface)i))
 			mg_log_warning("interface %s is switched off (at run time, it stays off "
-				       "across restarts); an administrator switches it on under "
-				       "Settings in the web interface (PUT /api/v1/settings)",
-				       mg_interface_name(all[i]));
+				       "across restarts); %s", mg_interface_name((enum mg_interface)i),
+				       mg_interface_web_switchable((enum mg_interface)i)
+					       ? "an administrator switches it on under Settings in "
+						 "the web interface (PUT /api/v1/settings) or with "
+						 "medgatectl interface on"
+					       : "an operator switches it on with medgatectl "
+						 "interface on web");
 	mg_store_user_list(gw->store, role_conflict, gw);
 }
 

@@ -353,6 +353,13 @@ static enum MHD_Result device_handler(void *cls, struct MHD_Connection *c, const
 	return request_end(rq);
 }
 
+/* The port listens while the device interface is on; switched off, it
+ * closes (enrolment, on the same port, with it). */
+static bool device_enabled(void *arg)
+{
+	return mg_interface_on(((struct mg_device_port *)arg)->deps.switches, MG_IF_DEVICE);
+}
+
 /* Memory libmicrohttpd gives each connection for headers and buffers: a
  * device request's headers are small, and 10,000 idle devices must fit. */
 #define DEVICE_CONNECTION_MEMORY (16 * 1024)
@@ -384,6 +391,8 @@ int mg_device_port_start(const struct mg_device_port_deps *deps, int fd,
 		.handler_cls = dp,
 		.completed = request_completed,
 		.notify_connection = connection_notify,
+		.enabled = device_enabled,
+		.enabled_arg = dp,
 	};
 	if ((r = mg_http_listener_start(&p, &dp->listener)) != 0)
 		goto fail;

@@ -64,6 +64,7 @@ const struct mg_setting mg_settings[] = {
     {MG_SETTING_INTERFACE_ENROLMENT, "enrolment switch", check_switch},
     {MG_SETTING_INTERFACE_MLLP, "inbound MLLP port switch", check_switch},
     {MG_SETTING_INTERFACE_EMR, "forwarding to the EMR switch", check_switch},
+    {MG_SETTING_INTERFACE_WEB, "web port switch", check_switch},
 };
 const size_t mg_settings_count = sizeof(mg_settings) / sizeof(mg_settings[0]);
 

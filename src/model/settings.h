@@ -25,6 +25,7 @@
 #define MG_SETTING_INTERFACE_ENROLMENT "interface.enrolment"
 #define MG_SETTING_INTERFACE_MLLP      "interface.mllp"
 #define MG_SETTING_INTERFACE_EMR       "interface.emr"
+#define MG_SETTING_INTERFACE_WEB       "interface.web"
 #define MG_SETTING_ON                  "on"
 #define MG_SETTING_OFF                 "off"
 

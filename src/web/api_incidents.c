@@ -253,7 +253,8 @@ static int act_interface_off(struct api_request *rq, const char *target, char *t
 	char details[64];
 	int r;
 
-	if (target == NULL || mg_interface_parse(target, &i) != 0)
+	if (target == NULL || mg_interface_parse(target, &i) != 0 ||
+	    !mg_interface_web_switchable(i))
 		return api_field_error(rq, "target", "device, enrolment, mllp or emr"), -1;
 	if ((r = mg_interface_set(rq->web->switches, i, false)) != 0)
 		return api_store_error(rq, r), -1;

@@ -42,6 +42,10 @@ static int interfaces_read(struct api_request *rq, json_t *obj, unsigned *set, u
 		if (mg_interface_parse(key, &i) != 0)
 			return api_field_error(rq, "interfaces",
 					       "interfaces are device, enrolment, mllp and emr"), -1;
+		if (!mg_interface_web_switchable(i))
+			return api_field_error(rq, "interfaces",
+					       "the web port is switched only on the host: "
+					       "medgatectl interface off|on web"), -1;
 		if (!json_is_boolean(v))
 			return api_field_error(rq, "interfaces", "each interface is true or false"),
 			       -1;
