@@ -167,12 +167,16 @@ static const struct key keys[] = {
 	{ "detect", "device_silent", KEY_UINT, FIELD(detect_device_silent), "86400", 0,
 	  365 * 86400, NULL,
 	  "Seconds an active device may stay unseen before an alert; 0: no such rule." },
+	{ "detect", "certificate_expiry", KEY_UINT, FIELD(detect_certificate_expiry), "30", 0, 365,
+	  NULL, "Days before an active device's certificate expires that an alert asks for its "
+	  "renewal (EST simplereenroll, medgate-device reenroll); 0: no such rule." },
 	{ "detect", "audit_verify_interval", KEY_UINT, FIELD(detect_audit_verify_interval),
 	  "3600", 0, 30 * 86400, NULL,
 	  "Seconds between checks of the whole audit chain (a broken chain is a critical "
 	  "alert); 0: never." },
 	{ "detect", "scan_interval", KEY_UINT, FIELD(detect_scan_interval), "60", 1, 86400, NULL,
-	  "Seconds between scans for stale EMR queues and silent devices." },
+	  "Seconds between scans for stale EMR queues, silent devices and expiring device "
+	  "certificates." },
 	LISTENER("mllp", mllp, "2575",
 		 "Serve HL7 v2 (IHE PCD-01 ORU^R01) from devices over MLLP inside mutual TLS."),
 	{ "syslog", "address", KEY_STRING, FIELD(syslog_address), "", 0, 0, NULL,

@@ -104,6 +104,7 @@ struct mg_config {
 	unsigned detect_jump_window;		/* seconds */
 	unsigned detect_emr_queue_age;		/* seconds; 0 = off */
 	unsigned detect_device_silent;		/* seconds; 0 = off */
+	unsigned detect_certificate_expiry;	/* days; 0 = off */
 	unsigned detect_audit_verify_interval;	/* seconds; 0 = off */
 	unsigned detect_scan_interval;		/* seconds */
 

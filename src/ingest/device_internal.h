@@ -23,6 +23,7 @@ enum device_route {
 	ROUTE_NONE,
 	ROUTE_EST_CACERTS,
 	ROUTE_EST_SIMPLEENROLL,
+	ROUTE_EST_SIMPLEREENROLL,
 	ROUTE_MEASUREMENTS,
 };
 
@@ -59,6 +60,9 @@ void device_audit(struct device_request *rq, const char *action, const char *obj
 /* EST (RFC 7030) handlers, called on the final call of the request. */
 enum MHD_Result mg_est_cacerts(struct device_request *rq);
 enum MHD_Result mg_est_simpleenroll(struct device_request *rq);
+/* Renewal for the authenticated device rq->device (its current
+ * certificate): a new certificate for the same device id. */
+enum MHD_Result mg_est_simplereenroll(struct device_request *rq);
 
 /* Build the base64 PKCS#7 of the device CA that cacerts serves into
  * dp->est_cacerts (freed by mg_est_release). Returns 0 or < 0. */

@@ -26,6 +26,8 @@ static enum device_route route_of(const char *method, const char *url)
 		return ROUTE_EST_CACERTS;
 	if (strcmp(url, "/.well-known/est/simpleenroll") == 0 && strcmp(method, "POST") == 0)
 		return ROUTE_EST_SIMPLEENROLL;
+	if (strcmp(url, "/.well-known/est/simplereenroll") == 0 && strcmp(method, "POST") == 0)
+		return ROUTE_EST_SIMPLEREENROLL;
 	if (strcmp(url, "/device/v1/measurements") == 0 && strcmp(method, "POST") == 0)
 		return ROUTE_MEASUREMENTS;
 	return ROUTE_NONE;
@@ -168,7 +170,12 @@ static enum MHD_Result request_begin(struct device_request *rq)
 	case ROUTE_EST_CACERTS:
 		return MHD_YES;
 	case ROUTE_EST_SIMPLEENROLL:
+	case ROUTE_EST_SIMPLEREENROLL:
 		rq->max = MG_EST_BODY_MAX;
+		/* Renewal: only by the device's current, valid certificate. */
+		if (rq->route == ROUTE_EST_SIMPLEREENROLL &&
+		    (ret = device_authenticate(rq), rq->answered))
+			return ret;
 		if (!mg_http_content_type_is(c, "application/pkcs10")) {
 			rq->answered = true;
 			return mg_http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
@@ -312,6 +319,8 @@ static enum MHD_Result request_end(struct device_request *rq)
 		return mg_est_cacerts(rq);
 	case ROUTE_EST_SIMPLEENROLL:
 		return mg_est_simpleenroll(rq);
+	case ROUTE_EST_SIMPLEREENROLL:
+		return mg_est_simplereenroll(rq);
 	case ROUTE_MEASUREMENTS:
 		return rq->submitted ? (rq->done ? measurement_answer(rq) : MHD_YES)
 				     : measurement_submit(rq);

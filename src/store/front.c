@@ -461,6 +461,19 @@ int mg_store_device_set_status(struct mg_store *s, int64_t id, enum mg_device_st
 	return s->ops->device_set_status(s, id, st);
 }
 
+int mg_store_device_renew(struct mg_store *s, int64_t id, const char *old_fingerprint,
+			  const char *fingerprint, const char *serial, int64_t not_after_ms)
+{
+	int r;
+
+	if (not_after_ms <= 0)
+		return MG_ERR_INVALID;
+	if ((r = text_check(old_fingerprint, true, 64)) != 0 ||
+	    (r = text_check(fingerprint, true, 64)) != 0 || (r = text_check(serial, true, 40)) != 0)
+		return r;
+	return s->ops->device_renew(s, id, old_fingerprint, fingerprint, serial, not_after_ms);
+}
+
 int mg_store_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
 {
 	int r = text_check(firmware, false, MG_FIRMWARE_MAX);

@@ -111,6 +111,18 @@ int pg_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
 			      PG_PARAMS(PG_INT(id), PG_TEXT(firmware)), true);
 }
 
+/* The certificate changes only if the device is active and still holds
+ * old_fingerprint: a concurrent renewal or a revocation wins. */
+int pg_device_renew(struct mg_store *s, int64_t id, const char *old_fingerprint,
+		    const char *fingerprint, const char *serial, int64_t not_after_ms)
+{
+	return pg_store_write(s, "UPDATE devices SET cert_fingerprint = $3, cert_serial = $4, "
+				 "cert_not_after_ms = $5 WHERE id = $1 AND cert_fingerprint = $2 "
+				 "AND status = 'active'",
+			      PG_PARAMS(PG_INT(id), PG_TEXT(old_fingerprint), PG_TEXT(fingerprint),
+					PG_TEXT(serial), PG_INT(not_after_ms)), true);
+}
+
 /* A revoked device stays revoked: its certificate is burnt. */
 int pg_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status status)
 {

@@ -133,6 +133,21 @@ int sq_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
 	return r;
 }
 
+/* The certificate changes only if the device is active and still holds
+ * old_fingerprint: a concurrent renewal or a revocation wins. */
+int sq_device_renew(struct mg_store *s, int64_t id, const char *old_fingerprint,
+		    const char *fingerprint, const char *serial, int64_t not_after_ms)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	int r = sq_run_write(c, "UPDATE devices SET cert_fingerprint = ?3, cert_serial = ?4, "
+				"cert_not_after_ms = ?5 WHERE id = ?1 AND cert_fingerprint = ?2 "
+				"AND status = 'active'",
+			     SQ_PARAMS(SQ_INT(id), SQ_TEXT(old_fingerprint), SQ_TEXT(fingerprint),
+				       SQ_TEXT(serial), SQ_INT(not_after_ms)), true);
+	sq_release(c);
+	return r;
+}
+
 static const struct sq_sql device_set_status_sql = {
 	"UPDATE devices SET status = ? WHERE id = ? AND status <> 'revoked'"
 };
