@@ -94,6 +94,12 @@ static const struct key keys[] = {
 	  MG_DEVICE_BODY_MAX_CEILING, NULL, "Largest measurement request body, in bytes." },
 	{ "device", "enrol_token_ttl", KEY_UINT, FIELD(enrol_token_ttl), "86400", 60,
 	  30 * 86400, NULL, "Seconds an enrolment token stays valid." },
+	{ "devices", "models", KEY_STRING, FIELD(device_models), "", 0, 0, NULL,
+	  "Device models this gateway accepts, comma separated, each optionally with its "
+	  "minimum firmware after a colon (acme-s100:2.1.0, acme-rod); a device names its model "
+	  "in X-Device-Model. Enrolment of a model not listed (or of none) is refused; a device "
+	  "that later reports another model than it enrolled with is flagged and alerted. Empty "
+	  "accepts every model." },
 	{ "access", "password_min_length", KEY_UINT, FIELD(password_min_length), "12", 8, 128,
 	  NULL, "Shortest password accepted (NIST SP 800-63B; 15 where no second factor)." },
 	{ "access", "password_max_length", KEY_UINT, FIELD(password_max_length), "256", 128,

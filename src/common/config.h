@@ -74,6 +74,7 @@ struct mg_config {
 	char public_url[256];		/* how users reach the web port */
 	unsigned device_body_max;	/* bytes */
 	unsigned enrol_token_ttl;	/* seconds */
+	char device_models[2049];	/* [devices] models (model/device_model.h) */
 
 	/* [access]: passwords, sessions, lockout, second factor */
 	unsigned password_min_length, password_max_length, password_classes;

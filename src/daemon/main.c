@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/privileges.h"
 #include "daemon/gateway.h"
+#include "model/device_model.h"
 #include "tls/profile.h"
 #include "web/web_api.h"
 
@@ -185,6 +186,7 @@ static int open_runtime(struct gateway *gw)
 {
 	const struct mg_config *cfg = gw->cfg;
 	char path[MG_PATH_MAX], err[512];
+	struct mg_model_list models;	/* checked here; the device port keeps its own */
 	int r;
 
 	if (cfg->log_file[0] != '\0') {
@@ -197,6 +199,11 @@ static int open_runtime(struct gateway *gw)
 	}
 	if ((r = open_store(gw)) != 0)
 		return r;
+	if ((r = mg_model_list_parse(cfg->device_models, &models, err, sizeof(err))) != 0) {
+		mg_log_error("%s", err);
+		fprintf(stderr, "medgated: %s\n", err);
+		return MG_ERR_CONFIG;
+	}
 	if ((r = mg_switches_new(gw->store, &gw->switches)) != 0 ||
 	    (r = mg_mailer_new(cfg, &gw->mailer)) != 0 ||
 	    (r = mg_access_new(cfg, gw->store, gw->keys, &gw->access)) != 0 ||
@@ -293,7 +300,7 @@ static int serve(struct gateway *gw, const sigset_t *signals)
 	const struct mg_device_port_deps device = {
 		.cfg = gw->cfg, .store = gw->store, .keys = gw->keys, .device_ca = gw->device_ca,
 		.device_ca_pem = gw->device_ca_pem, .ingest = gw->ingest,
-		.switches = gw->switches,
+		.switches = gw->switches, .detector = gw->detector,
 	};
 	const struct mg_mllp_deps mllp = {
 		.limits = &gw->cfg->mllp, .store = gw->store, .keys = gw->keys,

@@ -153,13 +153,16 @@ static int enroll_run(const struct mg_device_enroll_options *o, const char *toke
 	if (mg_device_copy_text(st.dir, sizeof(st.dir), o->state_dir) != 0 ||
 	    mg_device_copy_text(st.server, sizeof(st.server), o->server) != 0 ||
 	    mg_device_copy_text(st.name, sizeof(st.name), cn) != 0 ||
+	    mg_device_copy_text(st.model, sizeof(st.model), o->model) != 0 ||
 	    url_join(url, sizeof(url), o->server, MG_DEVICE_EST_ENROLL_PATH) != 0 ||
 	    prefix_choose(o->state_dir, st.id_prefix, sizeof(st.id_prefix)) != 0) {
 		fprintf(stderr, MG_DEVICE_PROGRAM ": enrol: bad state folder or server URL\n");
 		goto out;
 	}
 	if ((r = mg_device_est_request_new(cn, &key, &csr)) != 0 ||
-	    (r = mg_device_http_new(o->ca_file, NULL, NULL, NULL, &h)) != 0) {
+	    (r = mg_device_http_new(o->ca_file, NULL, NULL, NULL, &h)) != 0 ||
+	    (o->model[0] != '\0' &&
+	     (r = mg_device_http_set_header(h, MG_DEVICE_MODEL_HEADER, o->model)) != 0)) {
 		fprintf(stderr, MG_DEVICE_PROGRAM ": enrol: %s\n", mg_strerror(r));
 		goto out;
 	}

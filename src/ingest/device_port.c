@@ -278,12 +278,16 @@ static int firmware_note(struct device_request *rq)
 static enum MHD_Result measurement_submit(struct device_request *rq)
 {
 	struct mg_ingest *in = rq->dp->deps.ingest;
-	char err[256];
+	char err[256], model[MG_MODEL_MAX + 1];
 	int r;
 
 	if (firmware_note(rq) != 0)
 		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST,
 				     "X-Device-Firmware: 1 to 64 characters of A-Z a-z 0-9 . _ + - ( )");
+	if (device_model_of(rq, model) != 0)
+		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST,
+				     "X-Device-Model: 1 to 64 characters of A-Z a-z 0-9 . _ + -");
+	device_model_note(rq, model);
 	mg_ingest_request(in, &rq->device);
 	r = mg_measurement_parse(rq->body ? rq->body : "", rq->len, mg_now_ms(),
 				 &rq->job.measurement, err, sizeof(err));
@@ -377,6 +381,7 @@ int mg_device_port_start(const struct mg_device_port_deps *deps, int fd,
 			 const struct mg_http_tls *tls, struct mg_device_port **out)
 {
 	struct mg_device_port *dp;
+	char err[256];
 	int r;
 
 	*out = NULL;
@@ -384,6 +389,11 @@ int mg_device_port_start(const struct mg_device_port_deps *deps, int fd,
 		return MG_ERR_NOMEM;
 	dp->deps = *deps;
 	atomic_init(&dp->inflight, 0);
+	if ((r = mg_model_list_parse(deps->cfg->device_models, &dp->models, err,
+				     sizeof(err))) != 0) {
+		mg_log_error("%s", err);
+		goto fail;
+	}
 	if ((r = mg_est_prepare(dp)) != 0) {
 		mg_log_error("cannot encode the device CA for EST: %s", mg_strerror(r));
 		goto fail;

@@ -111,13 +111,25 @@ enum MHD_Result mg_est_simpleenroll(struct device_request *rq)
 	struct mg_device d;
 	unsigned char *csr = NULL;
 	size_t csr_len = 0;
-	char *b64 = NULL;
+	char *b64 = NULL, model[MG_MODEL_MAX + 1], why[160];
 	size_t b64_len = 0;
 	enum MHD_Result ret;
 	int64_t now = mg_now_ms();
 	int r = 0;
 
 	memset(&cert, 0, sizeof(cert));
+	if (device_model_of(rq, model) != 0)
+		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST,
+				     "X-Device-Model: 1 to 64 characters of A-Z a-z 0-9 . _ + -");
+	/* Compatible products only, before the token is looked at (a refused
+	 * model does not use up the token). */
+	if (device_model_admit(rq->dp, model, why, sizeof(why)) != 0) {
+		mg_log_warning("device port: enrolment refused from %s: model %s not accepted",
+			       rq->peer, model[0] ? model : "(none named)");
+		device_audit(rq, "device.enrol", NULL, 0, 0, MG_AUDIT_DENIED,
+			     "device model not accepted");
+		return mg_http_error(rq->connection, MHD_HTTP_FORBIDDEN, why);
+	}
 	if (token_from_request(rq, hash) != 0 ||
 	    (r = mg_store_token_find(deps->store, hash, now, &token)) == MG_ERR_NOT_FOUND)
 		return refuse_token(rq);
@@ -143,6 +155,7 @@ enum MHD_Result mg_est_simpleenroll(struct device_request *rq)
 	memcpy(d.cert_fingerprint, cert.fingerprint, sizeof(d.cert_fingerprint));
 	memcpy(d.cert_serial, cert.serial, sizeof(d.cert_serial));
 	d.cert_not_after_ms = cert.not_after_ms;
+	memcpy(d.model, model, sizeof(d.model));
 	if ((r = mg_store_device_enrol(deps->store, token.id, now, &d)) == MG_ERR_NOT_FOUND) {
 		ret = refuse_token(rq);	/* used by a concurrent request */
 		goto out;

@@ -434,7 +434,8 @@ int mg_store_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms, 
 {
 	if (d == NULL || !text_ends(d->name, sizeof(d->name)) || d->name[0] == '\0' ||
 	    !text_ends(d->cert_fingerprint, sizeof(d->cert_fingerprint)) ||
-	    d->cert_fingerprint[0] == '\0' || !text_ends(d->cert_serial, sizeof(d->cert_serial)))
+	    d->cert_fingerprint[0] == '\0' || !text_ends(d->cert_serial, sizeof(d->cert_serial)) ||
+	    !text_ends(d->model, sizeof(d->model)))
 		return MG_ERR_INVALID;
 	return s->ops->device_enrol(s, token_id, now_ms, d);
 }
@@ -459,6 +460,13 @@ int mg_store_device_set_status(struct mg_store *s, int64_t id, enum mg_device_st
 	if ((unsigned)st > MG_DEVICE_REVOKED)
 		return MG_ERR_INVALID;
 	return s->ops->device_set_status(s, id, st);
+}
+
+int mg_store_device_set_reported_model(struct mg_store *s, int64_t id, const char *model)
+{
+	int r = text_check(model, false, MG_MODEL_MAX);
+
+	return r != 0 ? r : s->ops->device_set_reported_model(s, id, model);
 }
 
 int mg_store_device_renew(struct mg_store *s, int64_t id, const char *old_fingerprint,

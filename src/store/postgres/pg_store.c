@@ -198,6 +198,7 @@ const struct mg_store_ops mg_store_postgres_ops = {
 	.device_by_id = pg_device_by_id,
 	.device_set_status = pg_device_set_status,
 	.device_set_firmware = pg_device_set_firmware,
+	.device_set_reported_model = pg_device_set_reported_model,
 	.device_renew = pg_device_renew,
 	.device_set_tenant = pg_device_set_tenant,
 	.device_list = pg_device_list,

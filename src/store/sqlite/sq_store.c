@@ -199,6 +199,7 @@ const struct mg_store_ops mg_store_sqlite_ops = {
 	.device_by_id = sq_device_by_id,
 	.device_set_status = sq_device_set_status,
 	.device_set_firmware = sq_device_set_firmware,
+	.device_set_reported_model = sq_device_set_reported_model,
 	.device_renew = sq_device_renew,
 	.device_set_tenant = sq_device_set_tenant,
 	.device_list = sq_device_list,
