@@ -42,4 +42,13 @@ bool mg_interface_web_switchable(enum mg_interface i);
 /* Switch i on or off for every gateway. Returns 0 or the store's error. */
 int mg_interface_set(struct mg_switches *sw, enum mg_interface i, bool on);
 
+/* One EMR destination ([emr.NAME]) on its own: off holds its queue (nothing
+ * is lost, it catches up when on), beside the "emr" switch for all. Read
+ * like the others, at most once per MG_SWITCH_CACHE_MS per destination;
+ * names beyond MG_SWITCH_DESTINATIONS_MAX read the store each time.
+ * Thread-safe; sw NULL: on. */
+#define MG_SWITCH_DESTINATIONS_MAX 8
+bool mg_destination_on(struct mg_switches *sw, const char *name);
+int mg_destination_set(struct mg_switches *sw, const char *name, bool on);
+
 #endif

@@ -22,11 +22,18 @@ enum MHD_Result api_settings_get(struct api_request *rq)
 		if (roles & mg_role_at(i))
 			json_array_append_new(list, json_string(mg_role_name(mg_role_at(i))));
 	}
+	json_t *destinations = json_object();
+
 	for (unsigned i = 0; i < MG_IF_COUNT; i++)
 		json_object_set_new(interfaces, mg_interface_name((enum mg_interface)i),
 				    json_boolean(mg_interface_on(rq->web->switches, (enum mg_interface)i)));
-	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "require_2fa_roles", list,
-						   "interfaces", interfaces));
+	for (size_t i = 0; i < rq->web->cfg->nemr; i++)
+		json_object_set_new(destinations, rq->web->cfg->emr[i].name,
+				    json_boolean(mg_destination_on(rq->web->switches,
+								   rq->web->cfg->emr[i].name)));
+	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o, s:o}", "require_2fa_roles", list,
+						   "interfaces", interfaces, "destinations",
+						   destinations));
 }
 
 /* {"device": false, ...} into on/set bits; -1 after a 400. */
@@ -56,6 +63,54 @@ static int interfaces_read(struct api_request *rq, json_t *obj, unsigned *set, u
 	return 0;
 }
 
+/* {"records": false, ...}: every name a configured [emr.NAME]; -1 after a 400. */
+static int destinations_read(struct api_request *rq, json_t *obj)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return api_field_error(rq, "destinations", "an object of destination: true|false"),
+		       -1;
+	json_object_foreach(obj, key, v) {
+		size_t i;
+
+		for (i = 0; i < rq->web->cfg->nemr && strcmp(rq->web->cfg->emr[i].name, key); i++)
+			;
+		if (i == rq->web->cfg->nemr)
+			return api_field_error(rq, "destinations",
+					       "each name must be a configured [emr.NAME]"), -1;
+		if (!json_is_boolean(v))
+			return api_field_error(rq, "destinations",
+					       "each destination is true or false"), -1;
+	}
+	return 0;
+}
+
+/* Switch the named destinations; each change audited. */
+static int destinations_save(struct api_request *rq, json_t *obj)
+{
+	const char *key;
+	json_t *v;
+	char details[96];
+	int r;
+
+	json_object_foreach(obj, key, v) {
+		bool want = json_is_true(v);
+
+		if (mg_destination_on(rq->web->switches, key) == want)
+			continue;
+		if ((r = mg_destination_set(rq->web->switches, key, want)) != 0)
+			return r;
+		mg_log_info("settings: EMR destination %s switched %s by account %lld", key,
+			    want ? "on" : "off", (long long)rq->who.user_id);
+		snprintf(details, sizeof(details), "{\"destination\":\"%s\",\"on\":%s}", key,
+			 want ? "true" : "false");
+		api_audit(rq, "interface.switch", NULL, 0, 0, MG_AUDIT_SUCCESS, details);
+	}
+	return 0;
+}
+
 static int roles_save(struct api_request *rq, unsigned roles)
 {
 	char value[MG_SETTING_VALUE_MAX] = "", details[MG_SETTING_VALUE_MAX + 40];
@@ -79,16 +134,18 @@ static int roles_save(struct api_request *rq, unsigned roles)
 enum MHD_Result api_settings_update(struct api_request *rq)
 {
 	json_t *interfaces = rq->json ? json_object_get(rq->json, "interfaces") : NULL;
+	json_t *destinations = rq->json ? json_object_get(rq->json, "destinations") : NULL;
 	unsigned roles = 0, set = 0, on = 0;
 	char details[64];
 	int has_roles, r;
 
 	if ((has_roles = api_roles(rq, "require_2fa_roles", &roles)) < 0 ||
-	    (interfaces != NULL && interfaces_read(rq, interfaces, &set, &on) < 0))
+	    (interfaces != NULL && interfaces_read(rq, interfaces, &set, &on) < 0) ||
+	    (destinations != NULL && destinations_read(rq, destinations) < 0))
 		return MHD_YES;
-	if (has_roles == 1 && interfaces == NULL)
+	if (has_roles == 1 && interfaces == NULL && destinations == NULL)
 		return api_field_error(rq, "require_2fa_roles",
-				       "require_2fa_roles or interfaces is required");
+				       "require_2fa_roles, interfaces or destinations is required");
 	if (has_roles == 0 && (r = roles_save(rq, roles)) != 0)
 		return api_store_error(rq, r);
 	for (unsigned i = 0; i < MG_IF_COUNT; i++) {
@@ -106,5 +163,7 @@ enum MHD_Result api_settings_update(struct api_request *rq)
 			 mg_interface_name(itf), want ? "true" : "false");
 		api_audit(rq, "interface.switch", NULL, 0, 0, MG_AUDIT_SUCCESS, details);
 	}
+	if (destinations != NULL && (r = destinations_save(rq, destinations)) != 0)
+		return api_store_error(rq, r);
 	return api_settings_get(rq);
 }
