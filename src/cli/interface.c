@@ -1,6 +1,6 @@
 /* medgatectl interface: see and switch the interfaces of every gateway on
- * this store, and each EMR destination on its own (emr.NAME). The only way to switch the web port (the web interface
- * cannot, so that nobody locks the administrators out from a browser). A
+ * this store, and each EMR destination on its own (emr.NAME). The only way to switch the web port
+ * (the web interface cannot, so that nobody locks the administrators out from a browser). A
  * switched-off port closes its listening socket within about two seconds
  * and listens again when switched on. */
 #include <stdio.h>
@@ -12,16 +12,19 @@
 
 static int interface_usage(void)
 {
-	fprintf(stderr, "usage: medgatectl interface list\n"
-			"       medgatectl interface on|off device|enrolment|mllp|emr|web|emr.NAME\n");
+	fprintf(stderr,
+		"usage: medgatectl interface list\n"
+		"       medgatectl interface on|off device|enrolment|mllp|emr|web|emr.NAME\n");
 	return 2;
 }
 
 static int interface_list(struct cli *cli, struct mg_switches *sw)
 {
 	const struct mg_listener_config *ports[MG_IF_COUNT] = {
-		[MG_IF_DEVICE] = &cli->cfg.device, [MG_IF_ENROLMENT] = &cli->cfg.device,
-		[MG_IF_MLLP] = &cli->cfg.mllp, [MG_IF_WEB] = &cli->cfg.web,
+	    [MG_IF_DEVICE] = &cli->cfg.device,
+	    [MG_IF_ENROLMENT] = &cli->cfg.device,
+	    [MG_IF_MLLP] = &cli->cfg.mllp,
+	    [MG_IF_WEB] = &cli->cfg.web,
 	};
 
 	printf("%-10s %-4s %s\n", "INTERFACE", "RUN", "CONFIGURATION");

@@ -12,8 +12,8 @@
 
 int device_model_of(struct device_request *rq, char model[MG_MODEL_MAX + 1])
 {
-	const char *v = MHD_lookup_connection_value(rq->connection, MHD_HEADER_KIND,
-						    "X-Device-Model");
+	const char *v =
+	    MHD_lookup_connection_value(rq->connection, MHD_HEADER_KIND, "X-Device-Model");
 
 	model[0] = '\0';
 	if (v == NULL)
@@ -29,11 +29,14 @@ int device_model_admit(struct mg_device_port *dp, const char *model, char *why, 
 	if (dp->models.n == 0 || mg_model_list_find(&dp->models, model) != NULL)
 		return 0;
 	if (model[0] == '\0')
-		snprintf(why, whylen, "this gateway accepts only the device models it lists: "
+		snprintf(why, whylen,
+			 "this gateway accepts only the device models it lists: "
 			 "name the model in X-Device-Model");
 	else
-		snprintf(why, whylen, "device model %s is not accepted by this gateway "
-			 "(not in its list of compatible models)", model);
+		snprintf(why, whylen,
+			 "device model %s is not accepted by this gateway "
+			 "(not in its list of compatible models)",
+			 model);
 	return MG_ERR_DENIED;
 }
 
@@ -61,7 +64,8 @@ void device_model_note(struct device_request *rq, const char *model)
 		       d->model, model);
 	snprintf(subject, sizeof(subject), "device:%lld", (long long)d->id);
 	mg_alert_raise(rq->dp->deps.detector, "device.model_mismatch", MG_SEVERITY_HIGH, subject,
-		       d->tenant_id, "device %lld enrolled as model %s reports model %s: replaced "
+		       d->tenant_id,
+		       "device %lld enrolled as model %s reports model %s: replaced "
 		       "or tampered with? Check it before trusting its measurements",
 		       (long long)d->id, d->model, model);
 }

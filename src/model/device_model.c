@@ -31,15 +31,18 @@ static int item_parse(const char *p, size_t len, struct mg_model_rule *rule, cha
 	while (flen > 0 && (*fw == ' ' || *fw == '\t'))
 		fw++, flen--;
 	if (nlen == 0 || nlen > MG_MODEL_MAX || strspn(p, model_chars) < nlen) {
-		snprintf(err, errlen, "[devices] models: \"%.*s\" is not a model name (1 to %d of "
-			 "A-Z a-z 0-9 . _ + -)", (int)(len > 80 ? 80 : len), p, MG_MODEL_MAX);
+		snprintf(err, errlen,
+			 "[devices] models: \"%.*s\" is not a model name (1 to %d of "
+			 "A-Z a-z 0-9 . _ + -)",
+			 (int)(len > 80 ? 80 : len), p, MG_MODEL_MAX);
 		return MG_ERR_INVALID;
 	}
-	if (colon != NULL && (flen == 0 || flen > MG_FIRMWARE_MAX ||
-			      strspn(fw, firmware_chars) < flen)) {
-		snprintf(err, errlen, "[devices] models: \"%.*s\": the minimum firmware after ':' "
-			 "must be 1 to %d of A-Z a-z 0-9 . _ + - ( )", (int)(len > 80 ? 80 : len),
-			 p, MG_FIRMWARE_MAX);
+	if (colon != NULL &&
+	    (flen == 0 || flen > MG_FIRMWARE_MAX || strspn(fw, firmware_chars) < flen)) {
+		snprintf(err, errlen,
+			 "[devices] models: \"%.*s\": the minimum firmware after ':' "
+			 "must be 1 to %d of A-Z a-z 0-9 . _ + - ( )",
+			 (int)(len > 80 ? 80 : len), p, MG_FIRMWARE_MAX);
 		return MG_ERR_INVALID;
 	}
 	memcpy(rule->name, p, nlen);
@@ -69,13 +72,15 @@ int mg_model_list_parse(const char *text, struct mg_model_list *out, char *err, 
 			len--;
 		if (len == 0) {
 			if (end == NULL && !comma)
-				break;	/* an empty text: the empty list */
-			snprintf(err, errlen, "[devices] models: an empty item (a comma with no "
+				break; /* an empty text: the empty list */
+			snprintf(err, errlen,
+				 "[devices] models: an empty item (a comma with no "
 				 "model before or after it)");
 			return MG_ERR_INVALID;
 		}
 		if (out->n == MG_MODELS_MAX) {
-			snprintf(err, errlen, "[devices] models: more than %d models", MG_MODELS_MAX);
+			snprintf(err, errlen, "[devices] models: more than %d models",
+				 MG_MODELS_MAX);
 			return MG_ERR_LIMIT;
 		}
 		if ((r = item_parse(p, len, &out->rules[out->n], err, errlen)) != 0)

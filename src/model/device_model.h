@@ -10,16 +10,16 @@
 
 #include "common/limits.h"
 
-#define MG_MODELS_MAX		32	/* models in [devices] models */
-#define MG_MODELS_TEXT_MAX	2048	/* the whole key's value */
+#define MG_MODELS_MAX      32   /* models in [devices] models */
+#define MG_MODELS_TEXT_MAX 2048 /* the whole key's value */
 
 struct mg_model_rule {
 	char name[MG_MODEL_MAX + 1];
-	char min_firmware[MG_FIRMWARE_MAX + 1];	/* "" = any */
+	char min_firmware[MG_FIRMWARE_MAX + 1]; /* "" = any */
 };
 
 struct mg_model_list {
-	size_t n;	/* 0: every model is accepted */
+	size_t n; /* 0: every model is accepted */
 	struct mg_model_rule rules[MG_MODELS_MAX];
 };
 

@@ -19,11 +19,11 @@ static void test_parse_good(void **state)
 		size_t n;
 		const char *first, *first_min, *last, *last_min;
 	} cases[] = {
-		{ "", 0, NULL, NULL, NULL, NULL },
-		{ "   ", 0, NULL, NULL, NULL, NULL },
-		{ "acme-s100", 1, "acme-s100", "", "acme-s100", "" },
-		{ "acme-s100:2.1.0, rod_2", 2, "acme-s100", "2.1.0", "rod_2", "" },
-		{ " a.b+c : 1 ,\tX:7(b) ", 2, NULL, NULL, NULL, NULL },
+	    {"", 0, NULL, NULL, NULL, NULL},
+	    {"   ", 0, NULL, NULL, NULL, NULL},
+	    {"acme-s100", 1, "acme-s100", "", "acme-s100", ""},
+	    {"acme-s100:2.1.0, rod_2", 2, "acme-s100", "2.1.0", "rod_2", ""},
+	    {" a.b+c : 1 ,\tX:7(b) ", 2, NULL, NULL, NULL, NULL},
 	};
 	struct mg_model_list l;
 	char err[256];
@@ -55,14 +55,14 @@ static void test_parse_bad(void **state)
 		int r;
 		const char *says;
 	} cases[] = {
-		{ "a,", MG_ERR_INVALID, "an empty item" },
-		{ "a,,b", MG_ERR_INVALID, "an empty item" },
-		{ "bad model", MG_ERR_INVALID, "\"bad model\" is not a model name" },
-		{ "a:", MG_ERR_INVALID, "minimum firmware" },
-		{ ":1.0", MG_ERR_INVALID, "not a model name" },
-		{ "a:1 2", MG_ERR_INVALID, "minimum firmware" },
-		{ "a, a:2", MG_ERR_INVALID, "listed twice" },
-		{ "x;rm", MG_ERR_INVALID, "not a model name" },
+	    {"a,", MG_ERR_INVALID, "an empty item"},
+	    {"a,,b", MG_ERR_INVALID, "an empty item"},
+	    {"bad model", MG_ERR_INVALID, "\"bad model\" is not a model name"},
+	    {"a:", MG_ERR_INVALID, "minimum firmware"},
+	    {":1.0", MG_ERR_INVALID, "not a model name"},
+	    {"a:1 2", MG_ERR_INVALID, "minimum firmware"},
+	    {"a, a:2", MG_ERR_INVALID, "listed twice"},
+	    {"x;rm", MG_ERR_INVALID, "not a model name"},
 	};
 	struct mg_model_list l;
 	char err[256], many[40 * 4 + 1] = "", big[MG_MODELS_TEXT_MAX + 2];
@@ -95,9 +95,10 @@ static void test_firmware_order(void **state)
 		const char *a, *b;
 		int sign;
 	} cases[] = {
-		{ "2.10", "2.9", 1 }, { "1.0", "1.0.1", -1 }, { "1.0", "1.0", 0 },
-		{ "01.2", "1.2", 0 }, { "3.0-rc1", "3.0-rc2", -1 }, { "10", "9", 1 },
-		{ "1.2a", "1.2b", -1 }, { "", "0", -1 },
+	    {"2.10", "2.9", 1},         {"1.0", "1.0.1", -1},
+	    {"1.0", "1.0", 0},          {"01.2", "1.2", 0},
+	    {"3.0-rc1", "3.0-rc2", -1}, {"10", "9", 1},
+	    {"1.2a", "1.2b", -1},       {"", "0", -1},
 	};
 
 	(void)state;
@@ -113,9 +114,9 @@ static void test_firmware_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_good),
-		cmocka_unit_test(test_parse_bad),
-		cmocka_unit_test(test_firmware_order),
+	    cmocka_unit_test(test_parse_good),
+	    cmocka_unit_test(test_parse_bad),
+	    cmocka_unit_test(test_firmware_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
