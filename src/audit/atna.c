@@ -31,6 +31,7 @@ static const struct {
 	{ "alert.", "110113", "Security Alert", NULL, NULL },
 	{ "incident.", "110113", "Security Alert", NULL, NULL },
 	{ "device.enrol", "110113", "Security Alert", "110126", "Node Authentication" },
+	{ "device.reenrol", "110113", "Security Alert", "110126", "Node Authentication" },
 	{ "device.refused", "110113", "Security Alert", "110126", "Node Authentication" },
 	{ "device.", "110113", "Security Alert", "110130", "Hardware Configuration" },
 	{ "user.", "110113", "Security Alert", "110137", "User Security Attributes Changed" },
@@ -57,7 +58,7 @@ static const struct {
 	{ "update", 'U' }, { "change", 'U' }, { "rename", 'U' }, { "revoke", 'U' },
 	{ "block", 'U' }, { "unblock", 'U' }, { "unlock", 'U' }, { "disable", 'U' },
 	{ "enable", 'U' }, { "reset", 'U' }, { "password_reset", 'U' }, { "acknowledge", 'U' },
-	{ "switch", 'U' }, { "member_suspend", 'U' }, { "member_confirm", 'U' },
+	{ "switch", 'U' }, { "reenrol", 'U' }, { "member_suspend", 'U' }, { "member_confirm", 'U' },
 	{ "delete", 'D' }, { "remove", 'D' }, { "member_remove", 'D' }, { "totp_remove", 'D' },
 	{ "erase", 'D' },
 };

@@ -82,5 +82,6 @@ struct mg_sbom;
  * argv[*argi] on (which it steps over), else of medgate's programs beside
  * this medgatectl. Prints why it cannot; returns 0 or < 0. */
 int cli_sbom_collect(int *argi, int argc, char **argv, struct mg_sbom **out);
+int cli_interface(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -107,9 +107,15 @@ static int print_device(const struct mg_device *d, void *arg)
 	if (d->last_seen_ms != 0)
 		mg_time_format(d->last_seen_ms, seen, sizeof(seen));
 	mg_time_format(d->cert_not_after_ms, expiry, sizeof(expiry));
-	printf("%-6lld %-8lld %-8s %-25s %-25s %.16s  %-12s %s\n", (long long)d->id,
+	char model[2 * MG_MODEL_MAX + 4];
+
+	if (d->reported_model[0] != '\0')	/* flagged: reports another model */
+		snprintf(model, sizeof(model), "%s!%s", d->model, d->reported_model);
+	else
+		snprintf(model, sizeof(model), "%s", d->model[0] ? d->model : "-");
+	printf("%-6lld %-8lld %-8s %-25s %-25s %.16s  %-12s %-16s %s\n", (long long)d->id,
 	       (long long)d->tenant_id, mg_device_status_name(d->status), seen, expiry,
-	       d->cert_fingerprint, d->firmware[0] ? d->firmware : "-", d->name);
+	       d->cert_fingerprint, d->firmware[0] ? d->firmware : "-", model, d->name);
 	return 0;
 }
 
@@ -122,8 +128,8 @@ static int device_list(struct cli *cli, int argc, char **argv)
 		return device_usage();
 	if (cli_open(cli, false) != 0 || (argc == 3 && cli_tenant_id(cli, argv[2], &tenant_id) != 0))
 		return 1;
-	printf("%-6s %-8s %-8s %-25s %-25s %-17s %-12s %s\n", "ID", "TENANT", "STATUS",
-	       "LAST SEEN", "CERTIFICATE EXPIRES", "FINGERPRINT", "FIRMWARE", "NAME");
+	printf("%-6s %-8s %-8s %-25s %-25s %-17s %-12s %-16s %s\n", "ID", "TENANT", "STATUS",
+	       "LAST SEEN", "CERTIFICATE EXPIRES", "FINGERPRINT", "FIRMWARE", "MODEL", "NAME");
 	if ((r = mg_store_device_list(cli->store, tenant_id, print_device, NULL)) != 0) {
 		fprintf(stderr, "medgatectl: cannot list devices: %s\n", mg_strerror(r));
 		return 1;

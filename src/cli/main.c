@@ -25,6 +25,8 @@ static const struct {
 	{ "init", cli_init, "init DIR [options]        create an instance" },
 	{ "device", cli_device, "device token|list|revoke|block|unblock   manage devices" },
 	{ "measurement", cli_measurement, "measurement list [options]   list stored measurements" },
+	{ "interface", cli_interface,
+	  "interface list|on|off NAME   switch ports and forwarding (the web port only here)" },
 	{ "outbox", cli_outbox, "outbox status|resend     EMR queues and dead letters" },
 	{ "user", cli_user, "user add|list|disable|enable|unlock|reset-password   manage accounts" },
 	{ "maintenance", cli_maintenance,

@@ -97,6 +97,12 @@ static const struct key keys[] = {
 	  MG_DEVICE_BODY_MAX_CEILING, NULL, "Largest measurement request body, in bytes." },
 	{ "device", "enrol_token_ttl", KEY_UINT, FIELD(enrol_token_ttl), "86400", 60,
 	  30 * 86400, NULL, "Seconds an enrolment token stays valid." },
+	{ "devices", "models", KEY_STRING, FIELD(device_models), "", 0, 0, NULL,
+	  "Device models this gateway accepts, comma separated, each optionally with its "
+	  "minimum firmware after a colon (acme-s100:2.1.0, acme-rod); a device names its model "
+	  "in X-Device-Model. Enrolment of a model not listed (or of none) is refused; a device "
+	  "that later reports another model than it enrolled with is flagged and alerted. Empty "
+	  "accepts every model." },
 	{ "access", "password_min_length", KEY_UINT, FIELD(password_min_length), "12", 8, 128,
 	  NULL, "Shortest password accepted (NIST SP 800-63B; 15 where no second factor)." },
 	{ "access", "password_max_length", KEY_UINT, FIELD(password_max_length), "256", 128,
@@ -170,12 +176,16 @@ static const struct key keys[] = {
 	{ "detect", "device_silent", KEY_UINT, FIELD(detect_device_silent), "86400", 0,
 	  365 * 86400, NULL,
 	  "Seconds an active device may stay unseen before an alert; 0: no such rule." },
+	{ "detect", "certificate_expiry", KEY_UINT, FIELD(detect_certificate_expiry), "30", 0, 365,
+	  NULL, "Days before an active device's certificate expires that an alert asks for its "
+	  "renewal (EST simplereenroll, medgate-device reenroll); 0: no such rule." },
 	{ "detect", "audit_verify_interval", KEY_UINT, FIELD(detect_audit_verify_interval),
 	  "3600", 0, 30 * 86400, NULL,
 	  "Seconds between checks of the whole audit chain (a broken chain is a critical "
 	  "alert); 0: never." },
 	{ "detect", "scan_interval", KEY_UINT, FIELD(detect_scan_interval), "60", 1, 86400, NULL,
-	  "Seconds between scans for stale EMR queues and silent devices." },
+	  "Seconds between scans for stale EMR queues, silent devices and expiring device "
+	  "certificates." },
 	LISTENER("mllp", mllp, "2575",
 		 "Serve HL7 v2 (IHE PCD-01 ORU^R01) from devices over MLLP inside mutual TLS."),
 	{ "syslog", "address", KEY_STRING, FIELD(syslog_address), "", 0, 0, NULL,

@@ -75,6 +75,7 @@ struct mg_config {
 	char public_url[256];		/* how users reach the web port */
 	unsigned device_body_max;	/* bytes */
 	unsigned enrol_token_ttl;	/* seconds */
+	char device_models[2049];	/* [devices] models (model/device_model.h) */
 
 	/* [access]: passwords, sessions, lockout, second factor */
 	unsigned password_min_length, password_max_length, password_classes;
@@ -105,6 +106,7 @@ struct mg_config {
 	unsigned detect_jump_window;		/* seconds */
 	unsigned detect_emr_queue_age;		/* seconds; 0 = off */
 	unsigned detect_device_silent;		/* seconds; 0 = off */
+	unsigned detect_certificate_expiry;	/* days; 0 = off */
 	unsigned detect_audit_verify_interval;	/* seconds; 0 = off */
 	unsigned detect_scan_interval;		/* seconds */
 

@@ -9,6 +9,7 @@
 #define MG_EST_BODY_MAX			(16 * 1024)	/* base64 PKCS#10 request */
 #define MG_DEVICE_MID_MAX		64	/* device's own measurement id */
 #define MG_FIRMWARE_MAX			64	/* a device's firmware version text */
+#define MG_MODEL_MAX			64	/* a device model name */
 #define MG_PATIENT_ID_MAX		64	/* patient identifier */
 #define MG_VALUES_MAX			16	/* values in one measurement */
 #define MG_QUANTITY_NAME_MAX		32	/* "body_weight" */

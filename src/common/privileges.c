@@ -51,6 +51,20 @@ fail:
 	return MG_ERR_IO;
 }
 
+int mg_listen_close(int fd)
+{
+	struct sockaddr sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_family = AF_UNSPEC;
+	return connect(fd, &sa, sizeof(sa)) == 0 ? 0 : MG_ERR_IO;
+}
+
+int mg_listen_reopen(int fd)
+{
+	return listen(fd, SOMAXCONN) == 0 ? 0 : MG_ERR_IO;
+}
+
 int mg_privileges_drop(const char *user, char *err, size_t errlen)
 {
 	struct passwd *pw;

@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/privileges.h"
 #include "daemon/gateway.h"
+#include "model/device_model.h"
 #include "tls/profile.h"
 #include "web/web_api.h"
 
@@ -217,6 +218,7 @@ static int open_runtime(struct gateway *gw)
 {
 	const struct mg_config *cfg = gw->cfg;
 	char path[MG_PATH_MAX], err[512];
+	struct mg_model_list models;	/* checked here; the device port keeps its own */
 	int r;
 
 	if (cfg->log_file[0] != '\0') {
@@ -229,6 +231,11 @@ static int open_runtime(struct gateway *gw)
 	}
 	if ((r = open_store(gw)) != 0)
 		return r;
+	if ((r = mg_model_list_parse(cfg->device_models, &models, err, sizeof(err))) != 0) {
+		mg_log_error("%s", err);
+		fprintf(stderr, "medgated: %s\n", err);
+		return MG_ERR_CONFIG;
+	}
 	if ((r = mg_switches_new(gw->store, &gw->switches)) != 0 ||
 	    (r = mg_mailer_new(cfg, &gw->mailer)) != 0 ||
 	    (r = mg_access_new(cfg, gw->store, gw->keys, &gw->access)) != 0 ||
@@ -305,15 +312,16 @@ static int role_conflict(const struct mg_user *u, void *arg)
 
 static void startup_warnings(struct gateway *gw)
 {
-	static const enum mg_interface all[] = { MG_IF_DEVICE, MG_IF_ENROLMENT, MG_IF_MLLP,
-						 MG_IF_EMR };
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (!mg_interface_on(gw->switches, all[i]))
+	for (unsigned i = 0; i < MG_IF_COUNT; i++)
+		if (!mg_interface_on(gw->switches, (enum mg_interface)i))
 			mg_log_warning("interface %s is switched off (at run time, it stays off "
-				       "across restarts); an administrator switches it on under "
-				       "Settings in the web interface (PUT /api/v1/settings)",
-				       mg_interface_name(all[i]));
+				       "across restarts); %s", mg_interface_name((enum mg_interface)i),
+				       mg_interface_web_switchable((enum mg_interface)i)
+					       ? "an administrator switches it on under Settings in "
+						 "the web interface (PUT /api/v1/settings) or with "
+						 "medgatectl interface on"
+					       : "an operator switches it on with medgatectl "
+						 "interface on web");
 	mg_store_user_list(gw->store, role_conflict, gw);
 }
 
@@ -324,7 +332,7 @@ static int serve(struct gateway *gw, const sigset_t *signals)
 	const struct mg_device_port_deps device = {
 		.cfg = gw->cfg, .store = gw->store, .keys = gw->keys, .device_ca = gw->device_ca,
 		.device_ca_pem = gw->device_ca_pem, .ingest = gw->ingest,
-		.switches = gw->switches,
+		.switches = gw->switches, .detector = gw->detector,
 	};
 	const struct mg_mllp_deps mllp = {
 		.limits = &gw->cfg->mllp, .store = gw->store, .keys = gw->keys,

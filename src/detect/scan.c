@@ -1,5 +1,6 @@
-/* The periodic scans (stale EMR queues, silent devices, the audit chain)
- * and the jump rule for stored measurements. */
+/* The periodic scans (stale EMR queues, silent devices, device
+ * certificates close to expiry, the audit chain) and the jump rule for
+ * stored measurements. */
 #include "detect/internal.h"
 
 #include <math.h>
@@ -10,6 +11,7 @@
 #include "audit/audit.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/timefmt.h"
 #include "crypto/keyring.h"
 
 static void scan_outbox(struct mg_detector *d, int64_t now_ms)
@@ -36,24 +38,53 @@ static void scan_outbox(struct mg_detector *d, int64_t now_ms)
 	}
 }
 
-struct silent_walk {
+struct device_walk {
 	struct mg_detector *d;
-	int64_t now_ms, limit_ms;
+	int64_t now_ms, silent_ms, expiry_ms;	/* 0: that rule is off */
 };
 
-static int silent_device(const struct mg_device *dev, void *arg)
+static void silent_device(const struct device_walk *w, const struct mg_device *dev,
+			  const char *subject)
 {
-	struct silent_walk *w = arg;
 	int64_t seen = dev->last_seen_ms ? dev->last_seen_ms : dev->created_ms;
-	char subject[32];
 
-	if (dev->status != MG_DEVICE_ACTIVE || w->now_ms - seen < w->limit_ms)
-		return 0;
-	snprintf(subject, sizeof(subject), "device:%lld", (long long)dev->id);
+	if (w->silent_ms == 0 || w->now_ms - seen < w->silent_ms)
+		return;
 	mg_alert_raise(w->d, "device.silent", MG_SEVERITY_LOW, subject, dev->tenant_id,
 		       "device %lld has not been seen for %lld s (limit %lld s)",
 		       (long long)dev->id, (long long)((w->now_ms - seen) / 1000),
-		       (long long)(w->limit_ms / 1000));
+		       (long long)(w->silent_ms / 1000));
+}
+
+/* A certificate that expires within the configured days: the device must
+ * renew it (EST simplereenroll) or it can no longer deliver. */
+static void expiring_device(const struct device_walk *w, const struct mg_device *dev,
+			    const char *subject)
+{
+	int64_t left = dev->cert_not_after_ms - w->now_ms;
+	char when[MG_TIME_TEXT_LEN];
+
+	if (w->expiry_ms == 0 || left > w->expiry_ms)
+		return;
+	mg_time_format(dev->cert_not_after_ms, when, sizeof(when));
+	mg_alert_raise(w->d, "device.certificate_expiry",
+		       left <= 0 ? MG_SEVERITY_HIGH : MG_SEVERITY_MEDIUM, subject, dev->tenant_id,
+		       left <= 0 ? "the certificate of device %lld expired on %s: enrol it anew"
+				 : "the certificate of device %lld expires on %s: renew it "
+				   "(medgate-device reenroll, EST simplereenroll)",
+		       (long long)dev->id, when);
+}
+
+static int scan_device(const struct mg_device *dev, void *arg)
+{
+	struct device_walk *w = arg;
+	char subject[32];
+
+	if (dev->status != MG_DEVICE_ACTIVE)
+		return 0;
+	snprintf(subject, sizeof(subject), "device:%lld", (long long)dev->id);
+	silent_device(w, dev, subject);
+	expiring_device(w, dev, subject);
 	return 0;
 }
 
@@ -66,14 +97,15 @@ static void session_gone(int64_t user_id, const char *address, bool idle, void *
 
 void detect_scan(struct mg_detector *d, int64_t now_ms)
 {
-	struct silent_walk w = { d, now_ms, (int64_t)d->cfg->detect_device_silent * 1000 };
+	struct device_walk w = { d, now_ms, (int64_t)d->cfg->detect_device_silent * 1000,
+				 (int64_t)d->cfg->detect_certificate_expiry * 86400 * 1000 };
 
 	/* Sessions nobody came back to end here, on the trail like the rest. */
 	mg_store_session_sweep(d->store, now_ms,
 				    (int64_t)d->cfg->session_idle_timeout * 1000, session_gone, d);
 	scan_outbox(d, now_ms);
-	if (w.limit_ms > 0)
-		mg_store_device_list(d->store, 0, silent_device, &w);
+	if (w.silent_ms > 0 || w.expiry_ms > 0)
+		mg_store_device_list(d->store, 0, scan_device, &w);
 }
 
 void detect_verify(struct mg_detector *d)

@@ -55,6 +55,11 @@ int mg_device_agent_connect(struct mg_device_agent *a, mg_device_http_stop_fn st
 		snprintf(err, errlen, "cannot set up HTTPS: %s", mg_strerror(r));
 		return r;
 	}
+	if (a->state.model[0] != '\0' &&
+	    (r = mg_device_http_set_header(a->http, MG_DEVICE_MODEL_HEADER, a->state.model)) != 0) {
+		snprintf(err, errlen, "model %s: %s", a->state.model, mg_strerror(r));
+		return r;
+	}
 	return 0;
 }
 

@@ -18,6 +18,7 @@ enum mg_device_exit {
 /* Each command takes the arguments after its name (argv[0] is the command
  * name) and returns an enum mg_device_exit value. */
 int mg_device_cmd_enroll(int argc, char **argv);
+int mg_device_cmd_reenroll(int argc, char **argv);
 int mg_device_cmd_cacerts(int argc, char **argv);
 int mg_device_cmd_send(int argc, char **argv);
 int mg_device_cmd_flush(int argc, char **argv);

@@ -1,5 +1,6 @@
-/* `enroll` and `cacerts`: EST (RFC 7030) simpleenroll with a one-time
- * token, and fetching the server's CA certificates. */
+/* `enroll`, `reenroll` and `cacerts`: EST (RFC 7030) simpleenroll with a
+ * one-time token, simplereenroll with the current certificate, and
+ * fetching the server's CA certificates. */
 #include <getopt.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -118,7 +119,8 @@ static int state_write(const struct mg_device_state *st, const char *ca_pem, siz
 	return 0;
 }
 
-static void print_enrolled(const char *dir, const char *cert_pem, size_t cert_len)
+static void print_enrolled(const char *verb, const char *dir, const char *cert_pem,
+			   size_t cert_len)
 {
 	char subject[256], issuer[256], when[MG_TIME_TEXT_LEN];
 	long long expires;
@@ -126,10 +128,10 @@ static void print_enrolled(const char *dir, const char *cert_pem, size_t cert_le
 	if (mg_device_est_cert_info(cert_pem, cert_len, subject, sizeof(subject), issuer,
 				    sizeof(issuer), &expires) != 0 ||
 	    mg_time_format((int64_t)expires * 1000, when, sizeof(when)) != 0) {
-		printf("enrolled %s\n", dir);
+		printf("%s %s\n", verb, dir);
 		return;
 	}
-	printf("enrolled %s: %s, issued by %s, valid until %s\n", dir, subject, issuer, when);
+	printf("%s %s: %s, issued by %s, valid until %s\n", verb, dir, subject, issuer, when);
 }
 
 /* Everything after the options are checked: one POST, then the files. */
@@ -151,13 +153,16 @@ static int enroll_run(const struct mg_device_enroll_options *o, const char *toke
 	if (mg_device_copy_text(st.dir, sizeof(st.dir), o->state_dir) != 0 ||
 	    mg_device_copy_text(st.server, sizeof(st.server), o->server) != 0 ||
 	    mg_device_copy_text(st.name, sizeof(st.name), cn) != 0 ||
+	    mg_device_copy_text(st.model, sizeof(st.model), o->model) != 0 ||
 	    url_join(url, sizeof(url), o->server, MG_DEVICE_EST_ENROLL_PATH) != 0 ||
 	    prefix_choose(o->state_dir, st.id_prefix, sizeof(st.id_prefix)) != 0) {
 		fprintf(stderr, MG_DEVICE_PROGRAM ": enrol: bad state folder or server URL\n");
 		goto out;
 	}
 	if ((r = mg_device_est_request_new(cn, &key, &csr)) != 0 ||
-	    (r = mg_device_http_new(o->ca_file, NULL, NULL, NULL, &h)) != 0) {
+	    (r = mg_device_http_new(o->ca_file, NULL, NULL, NULL, &h)) != 0 ||
+	    (o->model[0] != '\0' &&
+	     (r = mg_device_http_set_header(h, MG_DEVICE_MODEL_HEADER, o->model)) != 0)) {
 		fprintf(stderr, MG_DEVICE_PROGRAM ": enrol: %s\n", mg_strerror(r));
 		goto out;
 	}
@@ -185,7 +190,7 @@ static int enroll_run(const struct mg_device_enroll_options *o, const char *toke
 			mg_strerror(r));
 		goto out;
 	}
-	print_enrolled(o->state_dir, cert_pem, cert_len);
+	print_enrolled("enrolled", o->state_dir, cert_pem, cert_len);
 	status = MG_DEVICE_EXIT_OK;
 out:
 	mg_device_est_secret_free(key_pem, key_len);
@@ -235,6 +240,98 @@ out:
 	gnutls_memset(o.token, 0, sizeof(o.token));
 	free(ca_pem);
 	return status;
+}
+
+/* One renewal: a new key, its request sent under the current certificate;
+ * the answer's certificate must be for the new key. */
+static int reenroll_run(const struct mg_device_state *st, const char *ca, const char *cert,
+			const char *key_file)
+{
+	struct mg_device_http *h = NULL;
+	struct mg_device_http_answer ans = { 0 };
+	gnutls_x509_privkey_t key = NULL;
+	char url[MG_DEVICE_URL_MAX + 64], err[512];
+	char *csr = NULL, *cert_pem = NULL, *key_pem = NULL;
+	size_t cert_len = 0, key_len = 0;
+	int status = MG_DEVICE_EXIT_ERROR, r;
+
+	if (url_join(url, sizeof(url), st->server, MG_DEVICE_EST_REENROLL_PATH) != 0 ||
+	    (r = mg_device_est_request_new(st->name, &key, &csr)) != 0 ||
+	    (r = mg_device_http_new(ca, cert, key_file, NULL, &h)) != 0) {
+		fprintf(stderr, MG_DEVICE_PROGRAM ": reenrol: cannot prepare the request\n");
+		goto out;
+	}
+	r = mg_device_http_request(h, url, "application/pkcs10", csr, strlen(csr), NULL, NULL,
+				   &ans, err, sizeof(err));
+	if (r != 0) {
+		fprintf(stderr, MG_DEVICE_PROGRAM ": reenrol: no answer from %s: %s\n", st->server,
+			err);
+		goto out;
+	}
+	if (ans.status != 200) {
+		mg_device_http_answer_error(&ans, err, sizeof(err));
+		fprintf(stderr, MG_DEVICE_PROGRAM ": renewal refused: %s\n", err);
+		goto out;
+	}
+	if (strncmp(ans.content_type, EST_CONTENT_TYPE, sizeof(EST_CONTENT_TYPE) - 1) != 0 ||
+	    mg_device_est_certs_pem(ans.body, ans.len, key, &cert_pem, &cert_len) != 0) {
+		fprintf(stderr, MG_DEVICE_PROGRAM ": reenrol: the answer holds no certificate for "
+			"our key\n");
+		goto out;
+	}
+	/* The gateway accepts only the new certificate from now on: the key
+	 * first, then the certificate, each replaced crash-safely. */
+	if ((r = mg_device_est_key_pem(key, &key_pem, &key_len)) != 0 ||
+	    (r = mg_device_file_write(st->dir, MG_DEVICE_KEY_FILE, key_pem, key_len, 0600)) != 0 ||
+	    (r = mg_device_file_write(st->dir, MG_DEVICE_CERT_FILE, cert_pem, cert_len, 0600)) != 0) {
+		fprintf(stderr, MG_DEVICE_PROGRAM ": reenrol: cannot write %s: %s\n", st->dir,
+			mg_strerror(r));
+		goto out;
+	}
+	print_enrolled("renewed", st->dir, cert_pem, cert_len);
+	status = MG_DEVICE_EXIT_OK;
+out:
+	mg_device_est_secret_free(key_pem, key_len);
+	free(cert_pem);
+	free(csr);
+	mg_device_http_answer_clear(&ans);
+	mg_device_http_free(h);
+	if (key != NULL)
+		gnutls_x509_privkey_deinit(key);
+	return status;
+}
+
+int mg_device_cmd_reenroll(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char ca[MG_PATH_MAX], cert[MG_PATH_MAX], key[MG_PATH_MAX], err[256];
+	struct mg_device_state st;
+	const char *dir = NULL;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1 && c == 's')
+		dir = optarg;
+	if (c != -1 || dir == NULL || optind != argc) {
+		fprintf(stderr, MG_DEVICE_PROGRAM " reenroll: give --state DIR (an enrolled "
+			"device)\n");
+		return MG_DEVICE_EXIT_USAGE;
+	}
+	if (mg_device_state_load(dir, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, MG_DEVICE_PROGRAM ": reenrol: %s\n", err);
+		return MG_DEVICE_EXIT_ERROR;
+	}
+	if (mg_device_state_path(dir, MG_DEVICE_CA_FILE, ca, sizeof(ca)) != 0 ||
+	    mg_device_state_path(dir, MG_DEVICE_CERT_FILE, cert, sizeof(cert)) != 0 ||
+	    mg_device_state_path(dir, MG_DEVICE_KEY_FILE, key, sizeof(key)) != 0) {
+		fprintf(stderr, MG_DEVICE_PROGRAM ": reenrol: state folder path too long\n");
+		return MG_DEVICE_EXIT_ERROR;
+	}
+	return reenroll_run(&st, ca, cert, key);
 }
 
 enum { OPT_CA_STATE = 256, OPT_CA_SERVER, OPT_CA_CA };

@@ -9,6 +9,7 @@
 #include <gnutls/x509.h>
 
 #define MG_DEVICE_EST_ENROLL_PATH	"/.well-known/est/simpleenroll"
+#define MG_DEVICE_EST_REENROLL_PATH	"/.well-known/est/simplereenroll"
 #define MG_DEVICE_EST_CACERTS_PATH	"/.well-known/est/cacerts"
 #define MG_DEVICE_EST_CERTS_MAX		16	/* certificates we accept in one answer */
 

@@ -19,6 +19,8 @@ struct mg_device_http {
 	char *buf;		/* answer body being received */
 	size_t len, cap;
 	int overflow;		/* the answer passed MG_DEVICE_ANSWER_MAX */
+	char headers[MG_DEVICE_HTTP_HEADERS_MAX][160];	/* "Name: value" on every request */
+	size_t nheaders;
 };
 
 int mg_device_http_global_init(void)
@@ -133,6 +135,29 @@ out:
 	return r;
 }
 
+int mg_device_http_set_header(struct mg_device_http *h, const char *name, const char *value)
+{
+	size_t nlen = strlen(name), i;
+	int n;
+
+	for (const char *p = value; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return MG_ERR_INVALID;
+	for (i = 0; i < h->nheaders; i++)
+		if (strncmp(h->headers[i], name, nlen) == 0 && h->headers[i][nlen] == ':')
+			break;
+	if (i == MG_DEVICE_HTTP_HEADERS_MAX)
+		return MG_ERR_LIMIT;
+	n = snprintf(h->headers[i], sizeof(h->headers[i]), "%s: %s", name, value);
+	if (n < 0 || (size_t)n >= sizeof(h->headers[i])) {
+		h->headers[i][0] = '\0';
+		return MG_ERR_LIMIT;
+	}
+	if (i == h->nheaders)
+		h->nheaders++;
+	return 0;
+}
+
 void mg_device_http_free(struct mg_device_http *h)
 {
 	if (h == NULL)
@@ -224,6 +249,13 @@ int mg_device_http_request(struct mg_device_http *h, const char *url, const char
 		goto out;
 	}
 	headers = more;
+	for (size_t i = 0; i < h->nheaders; i++) {
+		if ((more = curl_slist_append(headers, h->headers[i])) == NULL) {
+			r = MG_ERR_NOMEM;
+			goto out;
+		}
+		headers = more;
+	}
 	if ((e = request_setup(h, url, headers, body, len, user, password)) == CURLE_OK)
 		e = curl_easy_perform(h->curl);
 	if (e != CURLE_OK) {

@@ -35,6 +35,13 @@ void mg_device_http_global_cleanup(void);
 int mg_device_http_new(const char *ca_file, const char *cert_file, const char *key_file,
 		       mg_device_http_stop_fn stop, struct mg_device_http **out);
 
+#define MG_DEVICE_HTTP_HEADERS_MAX	4	/* headers sent with every request */
+
+/* Send "name: value" with every later request of h, replacing a header of
+ * that name set before. Returns 0, MG_ERR_LIMIT (too many or too long) or
+ * MG_ERR_INVALID (a control character). */
+int mg_device_http_set_header(struct mg_device_http *h, const char *name, const char *value);
+
 /* Close the connection and free h; NULL is a no-op. */
 void mg_device_http_free(struct mg_device_http *h);
 

@@ -17,6 +17,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 } commands[] = {
 	{ "enroll", mg_device_cmd_enroll },
+	{ "reenroll", mg_device_cmd_reenroll },
 	{ "send", mg_device_cmd_send },
 	{ "flush", mg_device_cmd_flush },
 	{ "status", mg_device_cmd_status },
@@ -30,9 +31,11 @@ static void usage(FILE *f)
 		"\n"
 		"  enroll  --server https://HOST:PORT --ca CA.pem --state DIR\n"
 		"          (--token TOKEN | --token-file FILE) [--name NAME] [--force]\n"
+		"          [--model MODEL]\n"
+		"  reenroll --state DIR   (a new key and certificate, same device)\n"
 		"  send    --state DIR --patient ID [--weight KG] [--height CM] [--bmi X]\n"
 		"          [--body-fat PCT] [--value TYPE=NUMBER:UNIT ...] [--count N]\n"
-		"          [--interval SECONDS] [--time RFC3339]\n"
+		"          [--interval SECONDS] [--time RFC3339] [--model MODEL]\n"
 		"  flush   --state DIR\n"
 		"  status  --state DIR\n"
 		"  cacerts (--state DIR | --server https://HOST:PORT --ca CA.pem)\n"

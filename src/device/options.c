@@ -7,13 +7,14 @@
 #include "common/err.h"
 #include "common/timefmt.h"
 #include "device/args.h"
+#include "model/device_model.h"
 
 #define TIME_MIN_MS 946684800000LL	/* 2000-01-01T00:00:00Z */
 
 enum {
 	OPT_STATE = 256, OPT_PATIENT, OPT_WEIGHT, OPT_HEIGHT, OPT_BMI, OPT_BODY_FAT,
 	OPT_VALUE, OPT_COUNT, OPT_INTERVAL, OPT_TIME, OPT_SERVER, OPT_CA, OPT_TOKEN,
-	OPT_TOKEN_FILE, OPT_NAME, OPT_FORCE,
+	OPT_TOKEN_FILE, OPT_NAME, OPT_FORCE, OPT_MODEL,
 };
 
 /* Named options of `send` and the value each one adds. */
@@ -50,6 +51,17 @@ static int set_text(char *dst, size_t dstlen, const char *src, const char *optio
 		return MG_ERR_INVALID;
 	}
 	return 0;
+}
+
+/* --model: the name the device gives its model (X-Device-Model). */
+static int set_model(char *model, size_t len, const char *arg, char *err, size_t errlen)
+{
+	if (!mg_model_name_valid(arg)) {
+		snprintf(err, errlen, "--model: 1 to %d characters of A-Z a-z 0-9 . _ + -",
+			 MG_MODEL_MAX);
+		return MG_ERR_INVALID;
+	}
+	return set_text(model, len, arg, "--model", err, errlen);
 }
 
 static int add_named_value(struct mg_device_send_options *o, int opt, const char *arg,
@@ -137,6 +149,7 @@ int mg_device_send_options_parse(int argc, char **argv, struct mg_device_send_op
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "time", required_argument, NULL, OPT_TIME },
+		{ "model", required_argument, NULL, OPT_MODEL },
 		{ NULL, 0, NULL, 0 },
 	};
 	long long count;
@@ -193,6 +206,10 @@ int mg_device_send_options_parse(int argc, char **argv, struct mg_device_send_op
 			}
 			o->interval_ms = (int64_t)(seconds * 1000.0 + 0.5);
 			break;
+		case OPT_MODEL:
+			if (set_model(o->model, sizeof(o->model), optarg, err, errlen) != 0)
+				return MG_ERR_INVALID;
+			break;
 		case OPT_TIME:
 			if (strlen(optarg) > MG_TIME_TEXT_MAX ||
 			    mg_time_parse(optarg, &o->time_ms) != 0 || o->time_ms < TIME_MIN_MS) {
@@ -239,6 +256,7 @@ int mg_device_enroll_options_parse(int argc, char **argv,
 		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "model", required_argument, NULL, OPT_MODEL },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, r = 0;
@@ -286,6 +304,9 @@ int mg_device_enroll_options_parse(int argc, char **argv,
 			break;
 		case OPT_FORCE:
 			o->force = 1;
+			break;
+		case OPT_MODEL:
+			r = set_model(o->model, sizeof(o->model), optarg, err, errlen);
 			break;
 		default:
 			bad_option(argc, argv, err, errlen);

@@ -22,6 +22,7 @@ struct mg_device_send_options {
 	long long count;		/* measurements to make; -1 = until stopped */
 	int64_t interval_ms;		/* 0: make all, deliver once, exit */
 	int64_t time_ms;		/* first measurement's time; 0 = at measuring */
+	char model[MG_MODEL_MAX + 1];	/* --model: sent instead of the enrolled one */
 };
 
 struct mg_device_enroll_options {
@@ -31,6 +32,7 @@ struct mg_device_enroll_options {
 	char token[MG_TOKEN_TEXT_MAX + 1];	/* from --token, or "" */
 	char token_file[MG_PATH_MAX];		/* from --token-file, or "" */
 	char name[MG_NAME_MAX + 1];		/* from --name, or "" */
+	char model[MG_MODEL_MAX + 1];		/* from --model, or "" */
 	int force;
 };
 

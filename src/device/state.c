@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "common/err.h"
+#include "model/device_model.h"
 #include "device/args.h"
 #include "device/file.h"
 
@@ -47,6 +48,11 @@ static int config_set(struct mg_device_state *st, const char *key, const char *v
 		r = mg_device_check_name(value);
 		if (r == 0)
 			r = mg_device_copy_text(st->name, sizeof(st->name), value);
+	} else if (strcmp(key, "model") == 0) {
+		bit = 8;
+		r = mg_model_name_valid(value) ? 0 : MG_ERR_INVALID;
+		if (r == 0)
+			r = mg_device_copy_text(st->model, sizeof(st->model), value);
 	} else if (strcmp(key, "id_prefix") == 0) {
 		bit = 4;
 		r = mg_device_prefix_valid(value) ? 0 : MG_ERR_INVALID;
@@ -78,7 +84,7 @@ int mg_device_config_parse(const char *text, size_t len, struct mg_device_state 
 
 	if (errlen > 0)
 		err[0] = '\0';
-	st->server[0] = st->name[0] = st->id_prefix[0] = '\0';
+	st->server[0] = st->name[0] = st->id_prefix[0] = st->model[0] = '\0';
 	while (p < end) {
 		lineno++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -113,7 +119,7 @@ int mg_device_config_parse(const char *text, size_t len, struct mg_device_state 
 		if ((r = config_set(st, key, value, &seen, err, errlen)) != 0)
 			return r;
 	}
-	if (seen != 7) {
+	if ((seen & 7) != 7) {
 		snprintf(err, errlen, "missing %s", !(seen & 1) ? "server" :
 			 !(seen & 2) ? "name" : "id_prefix");
 		return MG_ERR_INVALID;
@@ -129,8 +135,9 @@ int mg_device_config_format(const struct mg_device_state *st, char *buf, size_t 
 		     "# medgate-device state, written at enrolment\n"
 		     "server = %s\n"
 		     "name = %s\n"
-		     "id_prefix = %s\n",
-		     st->server, st->name, st->id_prefix);
+		     "id_prefix = %s\n%s%s%s",
+		     st->server, st->name, st->id_prefix, st->model[0] ? "model = " : "",
+		     st->model, st->model[0] ? "\n" : "");
 	if (n < 0 || (size_t)n >= buflen)
 		return MG_ERR_LIMIT;
 	return 0;

@@ -16,12 +16,14 @@
 #define MG_DEVICE_CERT_FILE_MAX	(64 * 1024)	/* PEM files we read */
 #define MG_DEVICE_DEFAULT_NAME	"medgate-device"
 #define MG_DEVICE_DEFAULT_USER	"device"
+#define MG_DEVICE_MODEL_HEADER	"X-Device-Model"	/* the model, at enrolment and after */
 
 struct mg_device_state {
 	char dir[MG_PATH_MAX];				/* the state folder */
 	char server[MG_DEVICE_URL_MAX + 1];		/* "https://host:8444" */
 	char name[MG_NAME_MAX + 1];			/* certificate CN */
 	char id_prefix[MG_DEVICE_PREFIX_LEN + 1];	/* random, hex, from enrolment */
+	char model[MG_MODEL_MAX + 1];			/* X-Device-Model; "" none */
 };
 
 /* Parse configuration text of len bytes into st (its dir is kept). Unknown

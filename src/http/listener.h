@@ -11,11 +11,19 @@
  * previous answer (an idle connection is closed after connection_timeout
  * anyway), and the whole request (headers and body) within request_timeout
  * of that line; a connection past its deadline is shut down. Waiting for an answer
- * (a suspended request) has no deadline. */
+ * (a suspended request) has no deadline.
+ *
+ * A listener can be switched off and on while it runs (params' enabled,
+ * asked every REAPER tick): off closes the listening socket, so a connect
+ * attempt is refused, while keeping its port bound (mg_listen_close); the
+ * libmicrohttpd daemon is quiesced, its idle connections are shut down
+ * and it is stopped once its last request is answered. On starts a new
+ * daemon on the reopened socket. */
 #ifndef MG_HTTP_LISTENER_H
 #define MG_HTTP_LISTENER_H
 
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/config.h"
@@ -40,12 +48,16 @@ struct mg_http_listener_params {
 	void *handler_cls;
 	MHD_RequestCompletedCallback completed;	/* may be NULL */
 	MHD_NotifyConnectionCallback notify_connection;	/* may be NULL */
+	/* Whether the port should be open now; NULL: always. Called from the
+	 * listener's own thread, a few times a second; must be cheap. */
+	bool (*enabled)(void *arg);
+	void *enabled_arg;
 };
 
 struct mg_http_listener;
 
-/* Start serving on p->fd. Returns 0 or MG_ERR_IO (logged). *out is the
- * caller's (mg_http_listener_stop). */
+/* Start serving on p->fd (closed at once if p->enabled says off). Returns 0
+ * or MG_ERR_IO (logged). *out is the caller's (mg_http_listener_stop). */
 int mg_http_listener_start(const struct mg_http_listener_params *p,
 			   struct mg_http_listener **out);
 
@@ -59,6 +71,9 @@ void mg_http_listener_stop(struct mg_http_listener *l);
 /* The socket context the params' notify_connection set for c's
  * connection (libmicrohttpd's own slot holds the listener's watch). */
 void *mg_http_socket_context(struct MHD_Connection *c);
+
+/* Whether the listening socket is open (not switched off, not quiesced). */
+bool mg_http_listener_open(struct mg_http_listener *l);
 
 /* Connections shut down for missing a deadline since the start. */
 unsigned long mg_http_listener_timeouts(struct mg_http_listener *l);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "ingest/device_port.h"
+#include "model/device_model.h"
 #include "ingest/writer.h"
 #include "store/store.h"
 #include "tls/ca.h"
@@ -16,6 +17,7 @@ struct mg_device_port {
 	char *est_cacerts;		/* base64 PKCS#7 of the device CA */
 	size_t est_cacerts_len;
 	atomic_long inflight;		/* requests begun, not completed */
+	struct mg_model_list models;	/* [devices] models; empty: any */
 	struct mg_http_listener *listener;
 };
 
@@ -23,6 +25,7 @@ enum device_route {
 	ROUTE_NONE,
 	ROUTE_EST_CACERTS,
 	ROUTE_EST_SIMPLEENROLL,
+	ROUTE_EST_SIMPLEREENROLL,
 	ROUTE_MEASUREMENTS,
 };
 
@@ -56,9 +59,24 @@ struct device_request {
 void device_audit(struct device_request *rq, const char *action, const char *object_type,
 		  int64_t object_id, int64_t tenant_id, int outcome, const char *reason);
 
+/* X-Device-Model of the request into model ("" if absent). Returns 0, or
+ * MG_ERR_INVALID for a malformed one. (device_models.c) */
+int device_model_of(struct device_request *rq, char model[MG_MODEL_MAX + 1]);
+
+/* Whether a device of model may enrol: 0, or MG_ERR_DENIED with the
+ * answer for it in why. */
+int device_model_admit(struct mg_device_port *dp, const char *model, char *why, size_t whylen);
+
+/* A measurement's X-Device-Model against the model rq->device enrolled
+ * with: another one is recorded and alerted once. */
+void device_model_note(struct device_request *rq, const char *model);
+
 /* EST (RFC 7030) handlers, called on the final call of the request. */
 enum MHD_Result mg_est_cacerts(struct device_request *rq);
 enum MHD_Result mg_est_simpleenroll(struct device_request *rq);
+/* Renewal for the authenticated device rq->device (its current
+ * certificate): a new certificate for the same device id. */
+enum MHD_Result mg_est_simplereenroll(struct device_request *rq);
 
 /* Build the base64 PKCS#7 of the device CA that cacerts serves into
  * dp->est_cacerts (freed by mg_est_release). Returns 0 or < 0. */

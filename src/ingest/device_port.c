@@ -26,6 +26,8 @@ static enum device_route route_of(const char *method, const char *url)
 		return ROUTE_EST_CACERTS;
 	if (strcmp(url, "/.well-known/est/simpleenroll") == 0 && strcmp(method, "POST") == 0)
 		return ROUTE_EST_SIMPLEENROLL;
+	if (strcmp(url, "/.well-known/est/simplereenroll") == 0 && strcmp(method, "POST") == 0)
+		return ROUTE_EST_SIMPLEREENROLL;
 	if (strcmp(url, "/device/v1/measurements") == 0 && strcmp(method, "POST") == 0)
 		return ROUTE_MEASUREMENTS;
 	return ROUTE_NONE;
@@ -168,7 +170,12 @@ static enum MHD_Result request_begin(struct device_request *rq)
 	case ROUTE_EST_CACERTS:
 		return MHD_YES;
 	case ROUTE_EST_SIMPLEENROLL:
+	case ROUTE_EST_SIMPLEREENROLL:
 		rq->max = MG_EST_BODY_MAX;
+		/* Renewal: only by the device's current, valid certificate. */
+		if (rq->route == ROUTE_EST_SIMPLEREENROLL &&
+		    (ret = device_authenticate(rq), rq->answered))
+			return ret;
 		if (!mg_http_content_type_is(c, "application/pkcs10")) {
 			rq->answered = true;
 			return mg_http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
@@ -271,12 +278,16 @@ static int firmware_note(struct device_request *rq)
 static enum MHD_Result measurement_submit(struct device_request *rq)
 {
 	struct mg_ingest *in = rq->dp->deps.ingest;
-	char err[256];
+	char err[256], model[MG_MODEL_MAX + 1];
 	int r;
 
 	if (firmware_note(rq) != 0)
 		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST,
 				     "X-Device-Firmware: 1 to 64 characters of A-Z a-z 0-9 . _ + - ( )");
+	if (device_model_of(rq, model) != 0)
+		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST,
+				     "X-Device-Model: 1 to 64 characters of A-Z a-z 0-9 . _ + -");
+	device_model_note(rq, model);
 	mg_ingest_request(in, &rq->device);
 	r = mg_measurement_parse(rq->body ? rq->body : "", rq->len, mg_now_ms(),
 				 &rq->job.measurement, err, sizeof(err));
@@ -312,6 +323,8 @@ static enum MHD_Result request_end(struct device_request *rq)
 		return mg_est_cacerts(rq);
 	case ROUTE_EST_SIMPLEENROLL:
 		return mg_est_simpleenroll(rq);
+	case ROUTE_EST_SIMPLEREENROLL:
+		return mg_est_simplereenroll(rq);
 	case ROUTE_MEASUREMENTS:
 		return rq->submitted ? (rq->done ? measurement_answer(rq) : MHD_YES)
 				     : measurement_submit(rq);
@@ -353,6 +366,13 @@ static enum MHD_Result device_handler(void *cls, struct MHD_Connection *c, const
 	return request_end(rq);
 }
 
+/* The port listens while the device interface is on; switched off, it
+ * closes (enrolment, on the same port, with it). */
+static bool device_enabled(void *arg)
+{
+	return mg_interface_on(((struct mg_device_port *)arg)->deps.switches, MG_IF_DEVICE);
+}
+
 /* Memory libmicrohttpd gives each connection for headers and buffers: a
  * device request's headers are small, and 10,000 idle devices must fit. */
 #define DEVICE_CONNECTION_MEMORY (16 * 1024)
@@ -361,6 +381,7 @@ int mg_device_port_start(const struct mg_device_port_deps *deps, int fd,
 			 const struct mg_http_tls *tls, struct mg_device_port **out)
 {
 	struct mg_device_port *dp;
+	char err[256];
 	int r;
 
 	*out = NULL;
@@ -368,6 +389,11 @@ int mg_device_port_start(const struct mg_device_port_deps *deps, int fd,
 		return MG_ERR_NOMEM;
 	dp->deps = *deps;
 	atomic_init(&dp->inflight, 0);
+	if ((r = mg_model_list_parse(deps->cfg->device_models, &dp->models, err,
+				     sizeof(err))) != 0) {
+		mg_log_error("%s", err);
+		goto fail;
+	}
 	if ((r = mg_est_prepare(dp)) != 0) {
 		mg_log_error("cannot encode the device CA for EST: %s", mg_strerror(r));
 		goto fail;
@@ -384,6 +410,8 @@ int mg_device_port_start(const struct mg_device_port_deps *deps, int fd,
 		.handler_cls = dp,
 		.completed = request_completed,
 		.notify_connection = connection_notify,
+		.enabled = device_enabled,
+		.enabled_arg = dp,
 	};
 	if ((r = mg_http_listener_start(&p, &dp->listener)) != 0)
 		goto fail;

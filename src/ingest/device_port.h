@@ -22,6 +22,7 @@ struct mg_device_port_deps {
 	const char *device_ca_pem;	/* trust for client certificates */
 	struct mg_ingest *ingest;
 	struct mg_switches *switches;
+	struct mg_detector *detector;	/* alerts: a device reporting another model */
 };
 
 struct mg_device_port;

@@ -109,6 +109,7 @@ struct mg_mllp_listener {
 	size_t nconns;
 	struct mllp_conn *closed;	/* closed this turn, freed at its end */
 	bool accept_paused;		/* out of descriptors: retried each tick */
+	bool switched_off;		/* the mllp switch is off: socket closed */
 	struct mllp_address_count *addresses[MLLP_ADDRESS_BUCKETS];
 	int64_t refusal_logged_ms;	/* limit refusals are logged once a second */
 	char read_buffer[MLLP_READ_CHUNK];

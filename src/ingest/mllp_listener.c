@@ -20,6 +20,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "common/privileges.h"
 #include "access/switches.h"
 #include "detect/detect.h"
 #include "common/timefmt.h"
@@ -216,11 +217,6 @@ static void listener_accept(struct mg_mllp_listener *l)
 			return;
 		}
 		address_of(&ss, &a, peer, sizeof(peer));
-		if (!mg_interface_on(l->deps.switches, MG_IF_MLLP)) {
-			refusal_log(l, peer, "the MLLP interface is switched off");
-			close(fd);
-			continue;
-		}
 		if (l->nconns >= l->cfg->max_connections) {
 			refusal_log(l, peer, "too many connections ([mllp] max_connections)");
 			close(fd);
@@ -243,7 +239,7 @@ static void listener_resume_accept(struct mg_mllp_listener *l)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &tag_listen };
 
-	if (!l->accept_paused || l->stopping)
+	if (!l->accept_paused || l->stopping || l->switched_off)
 		return;
 	if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, l->listen_fd, &ev) == 0)
 		l->accept_paused = false;
@@ -270,11 +266,48 @@ static void listener_completions(struct mg_mllp_listener *l)
 	}
 }
 
+/* Follow the mllp switch: off closes the listening socket (the port stays
+ * bound, connect attempts are refused) and idle connections; messages
+ * with the writer still get their answer. On listens again. */
+static void listener_switch(struct mg_mllp_listener *l)
+{
+	bool on = mg_interface_on(l->deps.switches, MG_IF_MLLP);
+	struct mllp_conn *c, *next;
+
+	if (l->stopping || on == !l->switched_off)
+		return;
+	if (on) {
+		if (mg_listen_reopen(l->listen_fd) != 0) {
+			mg_log_error("mllp: cannot listen again: %s", strerror(errno));
+			return;	/* tried again on the next tick */
+		}
+		l->switched_off = false;
+		l->accept_paused = true;	/* re-added to the loop below */
+		listener_resume_accept(l);
+		mg_log_info("mllp port %u switched on: listening", l->cfg->port);
+		return;
+	}
+	if (!l->accept_paused)
+		epoll_ctl(l->epoll_fd, EPOLL_CTL_DEL, l->listen_fd, NULL);
+	if (mg_listen_close(l->listen_fd) != 0)
+		mg_log_error("mllp: cannot close the listening socket: %s", strerror(errno));
+	l->switched_off = true;
+	l->accept_paused = false;
+	for (c = l->conns; c != NULL; c = next) {
+		next = c->next;
+		c->close_after_answer = true;
+		if (c->state != MLLP_STORING && c->state != MLLP_ANSWERING)
+			mllp_conn_close(c);
+	}
+	mg_log_info("mllp port %u switched off: listening socket closed", l->cfg->port);
+}
+
 /* Close what has passed its deadline. */
 static void listener_tick(struct mg_mllp_listener *l, int64_t now)
 {
 	struct mllp_conn *c, *next;
 
+	listener_switch(l);
 	listener_resume_accept(l);
 	for (c = l->conns; c != NULL; c = next) {
 		next = c->next;
@@ -292,7 +325,8 @@ static void listener_begin_stop(struct mg_mllp_listener *l, int64_t now)
 	l->stopping = true;
 	l->stop_deadline_ms = now + MG_MLLP_STOP_GRACE_MS;
 	if (l->listen_fd >= 0) {
-		epoll_ctl(l->epoll_fd, EPOLL_CTL_DEL, l->listen_fd, NULL);
+		if (!l->switched_off && !l->accept_paused)
+			epoll_ctl(l->epoll_fd, EPOLL_CTL_DEL, l->listen_fd, NULL);
 		close(l->listen_fd);
 		l->listen_fd = -1;
 	}
@@ -329,6 +363,7 @@ static void *listener_main(void *arg)
 	struct epoll_event events[EPOLL_BATCH];
 	int64_t now = mllp_now(), next_tick = now + MLLP_TICK_MS;
 
+	listener_switch(l);	/* switched off before this start: closed at once */
 	for (;;) {
 		int n, timeout = next_tick > now ? (int)(next_tick - now) : 0;
 

@@ -90,6 +90,7 @@ const struct mg_setting mg_settings[] = {
     {MG_SETTING_HANDBOOK, "configuration hash and time of the last handbook", check_handbook},
     {MG_SETTING_ADVISORIES_IMPORT, "the last advisory import, JSON", check_json_object},
     {MG_SETTING_UPDATE_NOTICE, "the last release feed check, JSON", check_json_object},
+    {MG_SETTING_INTERFACE_WEB, "web port switch", check_switch},
 };
 const size_t mg_settings_count = sizeof(mg_settings) / sizeof(mg_settings[0]);
 

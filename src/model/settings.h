@@ -25,6 +25,9 @@
 #define MG_SETTING_INTERFACE_ENROLMENT "interface.enrolment"
 #define MG_SETTING_INTERFACE_MLLP      "interface.mllp"
 #define MG_SETTING_INTERFACE_EMR       "interface.emr"
+#define MG_SETTING_INTERFACE_WEB       "interface.web"
+/* One EMR destination's switch: this prefix and the [emr.NAME] name. */
+#define MG_SETTING_DESTINATION_PREFIX  "interface.emr."
 #define MG_SETTING_ON                  "on"
 #define MG_SETTING_OFF                 "off"
 

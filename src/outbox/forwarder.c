@@ -172,7 +172,9 @@ static size_t fill_slots(struct mg_forwarder *f)
 	struct mg_outbound o;
 	int r;
 
-	if (free_slots == 0 || now < f->pause_until_ms || !mg_interface_on(f->deps->switches, MG_IF_EMR))
+	if (free_slots == 0 || now < f->pause_until_ms ||
+	    !mg_interface_on(f->deps->switches, MG_IF_EMR) ||
+	    !mg_destination_on(f->deps->switches, f->d->name))
 		return 0;	/* switched off: the queue waits, nothing is lost */
 	if (free_slots > SLOTS_MAX)
 		free_slots = SLOTS_MAX;

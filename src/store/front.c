@@ -463,7 +463,8 @@ int mg_store_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms, 
 {
 	if (d == NULL || !text_ends(d->name, sizeof(d->name)) || d->name[0] == '\0' ||
 	    !text_ends(d->cert_fingerprint, sizeof(d->cert_fingerprint)) ||
-	    d->cert_fingerprint[0] == '\0' || !text_ends(d->cert_serial, sizeof(d->cert_serial)))
+	    d->cert_fingerprint[0] == '\0' || !text_ends(d->cert_serial, sizeof(d->cert_serial)) ||
+	    !text_ends(d->model, sizeof(d->model)))
 		return MG_ERR_INVALID;
 	return s->ops->device_enrol(s, token_id, now_ms, d);
 }
@@ -488,6 +489,26 @@ int mg_store_device_set_status(struct mg_store *s, int64_t id, enum mg_device_st
 	if ((unsigned)st > MG_DEVICE_REVOKED)
 		return MG_ERR_INVALID;
 	return s->ops->device_set_status(s, id, st);
+}
+
+int mg_store_device_set_reported_model(struct mg_store *s, int64_t id, const char *model)
+{
+	int r = text_check(model, false, MG_MODEL_MAX);
+
+	return r != 0 ? r : s->ops->device_set_reported_model(s, id, model);
+}
+
+int mg_store_device_renew(struct mg_store *s, int64_t id, const char *old_fingerprint,
+			  const char *fingerprint, const char *serial, int64_t not_after_ms)
+{
+	int r;
+
+	if (not_after_ms <= 0)
+		return MG_ERR_INVALID;
+	if ((r = text_check(old_fingerprint, true, 64)) != 0 ||
+	    (r = text_check(fingerprint, true, 64)) != 0 || (r = text_check(serial, true, 40)) != 0)
+		return r;
+	return s->ops->device_renew(s, id, old_fingerprint, fingerprint, serial, not_after_ms);
 }
 
 int mg_store_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)

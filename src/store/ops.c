@@ -63,6 +63,8 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(device_by_id),
     OP(device_set_status),
     OP(device_set_firmware),
+    OP(device_set_reported_model),
+    OP(device_renew),
     OP(device_set_tenant),
     OP(device_list),
     OP(measurement_put_batch),

@@ -116,6 +116,9 @@ struct mg_store_ops {
 	int (*device_by_id)(struct mg_store *s, int64_t id, struct mg_device *out);
 	int (*device_set_status)(struct mg_store *s, int64_t id, enum mg_device_status st);
 	int (*device_set_firmware)(struct mg_store *s, int64_t id, const char *firmware);
+	int (*device_set_reported_model)(struct mg_store *s, int64_t id, const char *model);
+	int (*device_renew)(struct mg_store *s, int64_t id, const char *old_fingerprint,
+			    const char *fingerprint, const char *serial, int64_t not_after_ms);
 	int (*device_set_tenant)(struct mg_store *s, int64_t id, int64_t tenant_id);
 	int (*device_list)(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg);
 

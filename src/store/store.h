@@ -42,6 +42,8 @@ struct mg_device {
 	int64_t created_ms;
 	int64_t last_seen_ms;	/* 0 if never */
 	char firmware[MG_FIRMWARE_MAX + 1];	/* as the device last said; "" unknown */
+	char model[MG_MODEL_MAX + 1];		/* named at enrolment; "" unknown */
+	char reported_model[MG_MODEL_MAX + 1];	/* another model it reported later, or "" */
 };
 
 /* An unused, unexpired enrolment token. */
@@ -448,6 +450,15 @@ int mg_store_device_by_fingerprint(struct mg_store *s, const char *fingerprint,
 int mg_store_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out);
 int mg_store_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status st);
 int mg_store_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware);
+/* The model a device reports when it is not the one it enrolled with
+ * (MG_MODEL_MAX; "" clears the flag). */
+int mg_store_device_set_reported_model(struct mg_store *s, int64_t id, const char *model);
+/* Renewal (EST simplereenroll): device id gets the new certificate
+ * (fingerprint, serial, expiry) in place of old_fingerprint, keeping its id
+ * and history; from this moment the old certificate names no device.
+ * MG_ERR_NOT_FOUND unless the device is active and holds old_fingerprint. */
+int mg_store_device_renew(struct mg_store *s, int64_t id, const char *old_fingerprint,
+			  const char *fingerprint, const char *serial, int64_t not_after_ms);
 int mg_store_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id);
 int mg_store_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg);
 

@@ -271,7 +271,8 @@ static int act_interface_off(struct api_request *rq, const char *target, char *t
 	char details[64];
 	int r;
 
-	if (target == NULL || mg_interface_parse(target, &i) != 0)
+	if (target == NULL || mg_interface_parse(target, &i) != 0 ||
+	    !mg_interface_web_switchable(i))
 		return api_field_error(rq, "target", "device, enrolment, mllp or emr"), -1;
 	snprintf(details, sizeof(details), "{\"interface\":\"%s\",\"on\":false}",
 		 mg_interface_name(i));

@@ -22,11 +22,18 @@ enum MHD_Result api_settings_get(struct api_request *rq)
 		if (roles & mg_role_at(i))
 			json_array_append_new(list, json_string(mg_role_name(mg_role_at(i))));
 	}
+	json_t *destinations = json_object();
+
 	for (unsigned i = 0; i < MG_IF_COUNT; i++)
 		json_object_set_new(interfaces, mg_interface_name((enum mg_interface)i),
 				    json_boolean(mg_interface_on(rq->web->switches, (enum mg_interface)i)));
-	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "require_2fa_roles", list,
-						   "interfaces", interfaces));
+	for (size_t i = 0; i < rq->web->cfg->nemr; i++)
+		json_object_set_new(destinations, rq->web->cfg->emr[i].name,
+				    json_boolean(mg_destination_on(rq->web->switches,
+								   rq->web->cfg->emr[i].name)));
+	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o, s:o}", "require_2fa_roles", list,
+						   "interfaces", interfaces, "destinations",
+						   destinations));
 }
 
 /* {"device": false, ...} into on/set bits; -1 after a 400. */
@@ -42,12 +49,68 @@ static int interfaces_read(struct api_request *rq, json_t *obj, unsigned *set, u
 		if (mg_interface_parse(key, &i) != 0)
 			return api_field_error(rq, "interfaces",
 					       "interfaces are device, enrolment, mllp and emr"), -1;
+		if (!mg_interface_web_switchable(i))
+			return api_field_error(rq, "interfaces",
+					       "the web port is switched only on the host: "
+					       "medgatectl interface off|on web"), -1;
 		if (!json_is_boolean(v))
 			return api_field_error(rq, "interfaces", "each interface is true or false"),
 			       -1;
 		*set |= 1u << i;
 		if (json_is_true(v))
 			*on |= 1u << i;
+	}
+	return 0;
+}
+
+/* {"records": false, ...}: every name a configured [emr.NAME]; -1 after a 400. */
+static int destinations_read(struct api_request *rq, json_t *obj)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return api_field_error(rq, "destinations", "an object of destination: true|false"),
+		       -1;
+	json_object_foreach(obj, key, v) {
+		size_t i;
+
+		for (i = 0; i < rq->web->cfg->nemr && strcmp(rq->web->cfg->emr[i].name, key); i++)
+			;
+		if (i == rq->web->cfg->nemr)
+			return api_field_error(rq, "destinations",
+					       "each name must be a configured [emr.NAME]"), -1;
+		if (!json_is_boolean(v))
+			return api_field_error(rq, "destinations",
+					       "each destination is true or false"), -1;
+	}
+	return 0;
+}
+
+/* Switch the named destinations; each change recorded before it is made.
+ * Returns 0, or -1 after queuing an answer. */
+static int destinations_save(struct api_request *rq, json_t *obj)
+{
+	const char *key;
+	json_t *v;
+	char details[96];
+	int r;
+
+	json_object_foreach(obj, key, v) {
+		bool want = json_is_true(v);
+
+		if (mg_destination_on(rq->web->switches, key) == want)
+			continue;
+		snprintf(details, sizeof(details), "{\"destination\":\"%s\",\"on\":%s}", key,
+			 want ? "true" : "false");
+		if (api_audit_first(rq, "interface.switch", NULL, 0, 0, details) != 0)
+			return -1;
+		if ((r = mg_destination_set(rq->web->switches, key, want)) != 0) {
+			api_audit_act_failed(rq, "interface.switch", NULL, 0, 0, r);
+			return api_store_error(rq, r), -1;
+		}
+		mg_log_info("settings: EMR destination %s switched %s by account %lld", key,
+			    want ? "on" : "off", (long long)rq->who.user_id);
 	}
 	return 0;
 }
@@ -78,16 +141,18 @@ static int roles_save(struct api_request *rq, unsigned roles)
 enum MHD_Result api_settings_update(struct api_request *rq)
 {
 	json_t *interfaces = rq->json ? json_object_get(rq->json, "interfaces") : NULL;
+	json_t *destinations = rq->json ? json_object_get(rq->json, "destinations") : NULL;
 	unsigned roles = 0, set = 0, on = 0;
 	char details[64];
 	int has_roles, r;
 
 	if ((has_roles = api_roles(rq, "require_2fa_roles", &roles)) < 0 ||
-	    (interfaces != NULL && interfaces_read(rq, interfaces, &set, &on) < 0))
+	    (interfaces != NULL && interfaces_read(rq, interfaces, &set, &on) < 0) ||
+	    (destinations != NULL && destinations_read(rq, destinations) < 0))
 		return MHD_YES;
-	if (has_roles == 1 && interfaces == NULL)
+	if (has_roles == 1 && interfaces == NULL && destinations == NULL)
 		return api_field_error(rq, "require_2fa_roles",
-				       "require_2fa_roles or interfaces is required");
+				       "require_2fa_roles, interfaces or destinations is required");
 	if (has_roles == 0 && roles_save(rq, roles) != 0)
 		return MHD_YES;
 	for (unsigned i = 0; i < MG_IF_COUNT; i++) {
@@ -108,5 +173,7 @@ enum MHD_Result api_settings_update(struct api_request *rq)
 			    mg_interface_name(itf), want ? "on" : "off",
 			    (long long)rq->who.user_id);
 	}
+	if (destinations != NULL && destinations_save(rq, destinations) != 0)
+		return MHD_YES;
 	return api_settings_get(rq);
 }

@@ -205,12 +205,15 @@ json_t *api_user_json(const struct mg_user *u)
 
 json_t *api_device_json(const struct mg_device *d)
 {
-	return json_pack("{s:o, s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o}", "firmware",
-			 d->firmware[0] ? json_string(d->firmware) : json_null(), "id", (json_int_t)d->id,
-			 "tenant", (json_int_t)d->tenant_id, "name", d->name, "status",
-			 mg_device_status_name(d->status), "certificate_fingerprint",
+	return json_pack("{s:o, s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:b}",
+			 "firmware", d->firmware[0] ? json_string(d->firmware) : json_null(), "id",
+			 (json_int_t)d->id, "tenant", (json_int_t)d->tenant_id, "name", d->name,
+			 "status", mg_device_status_name(d->status), "certificate_fingerprint",
 			 d->cert_fingerprint, "certificate_expires", api_time_json(d->cert_not_after_ms),
-			 "last_seen", api_time_json(d->last_seen_ms), "enrolled", api_time_json(d->created_ms));
+			 "last_seen", api_time_json(d->last_seen_ms), "enrolled", api_time_json(d->created_ms),
+			 "model", d->model[0] ? json_string(d->model) : json_null(), "reported_model",
+			 d->reported_model[0] ? json_string(d->reported_model) : json_null(),
+			 "model_mismatch", d->reported_model[0] != '\0');
 }
 
 int api_audit(struct api_request *rq, const char *action, const char *object_type,

@@ -84,6 +84,12 @@ static void web_request_completed(void *cls, struct MHD_Connection *c, void **co
 	*con_cls = NULL;
 }
 
+/* The web port listens while its switch is on (medgatectl interface). */
+static bool web_enabled(void *arg)
+{
+	return mg_interface_on(((struct mg_web *)arg)->switches, MG_IF_WEB);
+}
+
 int mg_web_port_start(struct mg_web *web, int fd, const struct mg_http_tls *tls,
 		      struct mg_http_listener **out)
 {
@@ -97,6 +103,8 @@ int mg_web_port_start(struct mg_web *web, int fd, const struct mg_http_tls *tls,
 		.handler = web_handler,
 		.handler_cls = web,
 		.completed = web_request_completed,
+		.enabled = web_enabled,
+		.enabled_arg = web,
 	};
 
 	return mg_http_listener_start(&p, out);

@@ -59,6 +59,7 @@ static const struct family_case families[] = {
 	{ "incident.note", "success", "110113", NULL, 'C', 0 },
 	{ "device.refused", "denied", "110113", "110126", 'E', 8 },
 	{ "device.enrol", "success", "110113", "110126", 'C', 0 },
+	{ "device.reenrol", "success", "110113", "110126", 'U', 0 },
 	/* security administration */
 	{ "user.create", "success", "110113", "110137", 'C', 0 },
 	{ "user.update", "success", "110113", "110137", 'U', 0 },

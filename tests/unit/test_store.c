@@ -136,6 +136,71 @@ static void test_device_status(void **state)
 	assert_int_equal(mg_store_device_by_fingerprint(f->store, "00", &d), MG_ERR_NOT_FOUND);
 }
 
+/* Renewal swaps the certificate of the same device: the old fingerprint
+ * names nothing from then on; a stale, wrong or revoked one changes nothing. */
+static void test_device_renew(void **state)
+{
+	struct fixture *f = *state;
+	int64_t until = mg_now_ms() + 2 * 86400000LL;
+	struct mg_device d;
+	char old[65], fresh[65], other[65];
+
+	snprintf(old, sizeof(old), "%064d", 1);
+	snprintf(fresh, sizeof(fresh), "%064d", 7);
+	snprintf(other, sizeof(other), "%064d", 8);
+	assert_int_equal(mg_store_device_renew(f->store, f->device, old, fresh, "0a", until), 0);
+	assert_int_equal(mg_store_device_by_fingerprint(f->store, old, &d), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_device_by_fingerprint(f->store, fresh, &d), 0);
+	assert_int_equal(d.id, f->device);
+	assert_string_equal(d.cert_serial, "0a");
+	assert_true(d.cert_not_after_ms == until);
+	/* The old certificate cannot renew again (it names no device now). */
+	assert_int_equal(mg_store_device_renew(f->store, f->device, old, other, "0b", until),
+			 MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_device_renew(f->store, 999, fresh, other, "0b", until),
+			 MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_device_renew(f->store, f->device, fresh, "", "0b", until),
+			 MG_ERR_INVALID);
+	assert_int_equal(mg_store_device_renew(f->store, f->device, fresh, other, "0b", 0),
+			 MG_ERR_INVALID);
+	assert_int_equal(mg_store_device_set_status(f->store, f->device, MG_DEVICE_REVOKED), 0);
+	assert_int_equal(mg_store_device_renew(f->store, f->device, fresh, other, "0b", until),
+			 MG_ERR_NOT_FOUND);
+}
+
+/* The model named at enrolment is kept; another one reported later is
+ * recorded beside it (and cleared again). */
+static void test_device_model(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char hash[MG_TOKEN_HASH_BYTES] = { 11 };
+	struct mg_enrol_token tok;
+	struct mg_device d;
+	int64_t now = mg_now_ms();
+
+	memset(&d, 0, sizeof(d));
+	d.tenant_id = f->tenant;
+	snprintf(d.name, sizeof(d.name), "rod");
+	snprintf(d.cert_fingerprint, sizeof(d.cert_fingerprint), "%064d", 3);
+	snprintf(d.cert_serial, sizeof(d.cert_serial), "03");
+	snprintf(d.model, sizeof(d.model), "acme-rod");
+	d.cert_not_after_ms = now + 86400000;
+	assert_int_equal(mg_store_token_create(f->store, f->tenant, "rod", hash, now + 60000,
+					       &tok.id), 0);
+	assert_int_equal(mg_store_device_enrol(f->store, tok.id, now, &d), 0);
+	assert_int_equal(mg_store_device_by_id(f->store, d.id, &d), 0);
+	assert_string_equal(d.model, "acme-rod");
+	assert_string_equal(d.reported_model, "");
+	assert_int_equal(mg_store_device_set_reported_model(f->store, d.id, "acme-s100"), 0);
+	assert_int_equal(mg_store_device_by_id(f->store, d.id, &d), 0);
+	assert_string_equal(d.model, "acme-rod");
+	assert_string_equal(d.reported_model, "acme-s100");
+	assert_int_equal(mg_store_device_set_reported_model(f->store, d.id, ""), 0);
+	assert_int_equal(mg_store_device_by_id(f->store, d.id, &d), 0);
+	assert_string_equal(d.reported_model, "");
+	assert_int_equal(mg_store_device_set_reported_model(f->store, 999, "x"), MG_ERR_NOT_FOUND);
+}
+
 static void fill(struct mg_measurement *m, struct mg_measurement_put *p, int64_t device,
 		 int64_t tenant, const char *mid, unsigned char patient)
 {
@@ -307,6 +372,8 @@ int main(void)
 		cmocka_unit_test(test_tenants),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_device_status),
+		cmocka_unit_test_setup_teardown(test_device_renew, setup, teardown),
+		cmocka_unit_test(test_device_model),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_writer_group_commit),
 	};

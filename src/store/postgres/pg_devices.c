@@ -10,13 +10,13 @@
 
 #define DEVICE_COLUMNS \
 	"id, tenant_id, name, cert_fingerprint, cert_serial, cert_not_after_ms, status," \
-	" created_ms, coalesce(last_seen_ms, 0), firmware"
+	" created_ms, coalesce(last_seen_ms, 0), firmware, model, reported_model"
 
 static const char token_use_sql[] =
 	"UPDATE enrol_tokens SET used_ms = $1 WHERE id = $2 AND used_ms IS NULL AND expires_ms > $1";
 static const char device_insert_sql[] =
 	"INSERT INTO devices (tenant_id, name, cert_fingerprint, cert_serial, cert_not_after_ms,"
-	" status, created_ms) VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING id";
+	" status, created_ms, model) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) RETURNING id";
 static const char device_by_fingerprint_sql[] =
 	"SELECT " DEVICE_COLUMNS " FROM devices WHERE cert_fingerprint = $1";
 static const char device_by_id_sql[] = "SELECT " DEVICE_COLUMNS " FROM devices WHERE id = $1";
@@ -42,7 +42,7 @@ int pg_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms, struct
 		r = pg_query(c, device_insert_sql,
 			     PG_PARAMS(PG_INT(d->tenant_id), PG_TEXT(d->name),
 				       PG_TEXT(d->cert_fingerprint), PG_TEXT(d->cert_serial),
-				       PG_INT(d->cert_not_after_ms), PG_INT(now_ms)),
+				       PG_INT(d->cert_not_after_ms), PG_INT(now_ms), PG_TEXT(d->model)),
 			     &res);
 	if (r == 0) {
 		id = pg_col_int(res, 0, 0);
@@ -76,6 +76,10 @@ static int device_read(const PGresult *res, int row, struct mg_device *d)
 	d->last_seen_ms = pg_col_int(res, row, 8);
 	if (pg_col_text(res, row, 9, d->firmware, sizeof(d->firmware)) != 0)
 		d->firmware[0] = '\0';	/* altered behind our back: unknown */
+	if (pg_col_text(res, row, 10, d->model, sizeof(d->model)) != 0)
+		d->model[0] = '\0';
+	if (pg_col_text(res, row, 11, d->reported_model, sizeof(d->reported_model)) != 0)
+		d->reported_model[0] = '\0';
 	return 0;
 }
 
@@ -109,6 +113,24 @@ int pg_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
 {
 	return pg_store_write(s, "UPDATE devices SET firmware = $2 WHERE id = $1",
 			      PG_PARAMS(PG_INT(id), PG_TEXT(firmware)), true);
+}
+
+int pg_device_set_reported_model(struct mg_store *s, int64_t id, const char *model)
+{
+	return pg_store_write(s, "UPDATE devices SET reported_model = $2 WHERE id = $1",
+			      PG_PARAMS(PG_INT(id), PG_TEXT(model)), true);
+}
+
+/* The certificate changes only if the device is active and still holds
+ * old_fingerprint: a concurrent renewal or a revocation wins. */
+int pg_device_renew(struct mg_store *s, int64_t id, const char *old_fingerprint,
+		    const char *fingerprint, const char *serial, int64_t not_after_ms)
+{
+	return pg_store_write(s, "UPDATE devices SET cert_fingerprint = $3, cert_serial = $4, "
+				 "cert_not_after_ms = $5 WHERE id = $1 AND cert_fingerprint = $2 "
+				 "AND status = 'active'",
+			      PG_PARAMS(PG_INT(id), PG_TEXT(old_fingerprint), PG_TEXT(fingerprint),
+					PG_TEXT(serial), PG_INT(not_after_ms)), true);
 }
 
 /* A revoked device stays revoked: its certificate is burnt. */

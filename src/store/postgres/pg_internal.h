@@ -172,6 +172,9 @@ int pg_device_by_fingerprint(struct mg_store *s, const char *fingerprint, struct
 int pg_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out);
 int pg_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status st);
 int pg_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware);
+int pg_device_set_reported_model(struct mg_store *s, int64_t id, const char *model);
+int pg_device_renew(struct mg_store *s, int64_t id, const char *old_fingerprint,
+		    const char *fingerprint, const char *serial, int64_t not_after_ms);
 int pg_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id);
 int pg_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg);
 /* Measurements */

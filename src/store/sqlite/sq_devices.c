@@ -15,7 +15,7 @@ static const struct sq_sql token_use_sql = {
 
 static const struct sq_sql device_insert_sql = {
 	"INSERT INTO devices (tenant_id, name, cert_fingerprint, cert_serial,"
-	" cert_not_after_ms, status, created_ms) VALUES (?, ?, ?, ?, ?, 'active', ?)"
+	" cert_not_after_ms, status, created_ms, model) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)"
 };
 
 int sq_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms, struct mg_device *d)
@@ -48,6 +48,7 @@ int sq_device_enrol(struct mg_store *s, int64_t token_id, int64_t now_ms, struct
 	sqlite3_bind_text(st, 4, d->cert_serial, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, d->cert_not_after_ms);
 	sqlite3_bind_int64(st, 6, now_ms);
+	sqlite3_bind_text(st, 7, d->model, -1, SQLITE_STATIC);
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_step_error(c);
 	d->id = sqlite3_last_insert_rowid(c->db);
 	sq_done(st);
@@ -81,6 +82,10 @@ static int device_read(sqlite3_stmt *st, struct mg_device *d)
 	d->last_seen_ms = sqlite3_column_int64(st, 8);
 	if (sq_copy_text(st, 9, d->firmware, sizeof(d->firmware)) != 0)
 		d->firmware[0] = '\0';	/* altered behind our back: unknown */
+	if (sq_copy_text(st, 10, d->model, sizeof(d->model)) != 0)
+		d->model[0] = '\0';
+	if (sq_copy_text(st, 11, d->reported_model, sizeof(d->reported_model)) != 0)
+		d->reported_model[0] = '\0';
 	return 0;
 }
 
@@ -129,6 +134,30 @@ int sq_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware)
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	int r = sq_run_write(c, "UPDATE devices SET firmware = ?2 WHERE id = ?1",
 			 SQ_PARAMS(SQ_INT(id), SQ_TEXT(firmware)), true);
+	sq_release(c);
+	return r;
+}
+
+int sq_device_set_reported_model(struct mg_store *s, int64_t id, const char *model)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	int r = sq_run_write(c, "UPDATE devices SET reported_model = ?2 WHERE id = ?1",
+			     SQ_PARAMS(SQ_INT(id), SQ_TEXT(model)), true);
+	sq_release(c);
+	return r;
+}
+
+/* The certificate changes only if the device is active and still holds
+ * old_fingerprint: a concurrent renewal or a revocation wins. */
+int sq_device_renew(struct mg_store *s, int64_t id, const char *old_fingerprint,
+		    const char *fingerprint, const char *serial, int64_t not_after_ms)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	int r = sq_run_write(c, "UPDATE devices SET cert_fingerprint = ?3, cert_serial = ?4, "
+				"cert_not_after_ms = ?5 WHERE id = ?1 AND cert_fingerprint = ?2 "
+				"AND status = 'active'",
+			     SQ_PARAMS(SQ_INT(id), SQ_TEXT(old_fingerprint), SQ_TEXT(fingerprint),
+				       SQ_TEXT(serial), SQ_INT(not_after_ms)), true);
 	sq_release(c);
 	return r;
 }

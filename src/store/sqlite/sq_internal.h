@@ -15,7 +15,7 @@
 
 #define DEVICE_COLUMNS \
 	"id, tenant_id, name, cert_fingerprint, cert_serial, cert_not_after_ms, status," \
-	" created_ms, coalesce(last_seen_ms, 0), firmware"
+	" created_ms, coalesce(last_seen_ms, 0), firmware, model, reported_model"
 
 #define TENANT_COLUMNS "id, name, wrapped_key, created_ms"
 
@@ -202,6 +202,9 @@ int sq_device_by_fingerprint(struct mg_store *s, const char *fingerprint, struct
 int sq_device_by_id(struct mg_store *s, int64_t id, struct mg_device *out);
 int sq_device_set_status(struct mg_store *s, int64_t id, enum mg_device_status st);
 int sq_device_set_firmware(struct mg_store *s, int64_t id, const char *firmware);
+int sq_device_set_reported_model(struct mg_store *s, int64_t id, const char *model);
+int sq_device_renew(struct mg_store *s, int64_t id, const char *old_fingerprint,
+		    const char *fingerprint, const char *serial, int64_t not_after_ms);
 int sq_device_set_tenant(struct mg_store *s, int64_t id, int64_t tenant_id);
 int sq_device_list(struct mg_store *s, int64_t tenant_id, mg_device_cb cb, void *arg);
 /* Measurements */

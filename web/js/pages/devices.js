@@ -5,6 +5,13 @@ import { api } from '../api.js';
 import { h, show, notice, table, when, confirmButton } from '../dom.js';
 import { form } from '../forms.js';
 
+// The enrolled model, and a warning when the device reports another one.
+function model(d) {
+	if (!d.model) return 'not named';
+	if (!d.model_mismatch) return d.model;
+	return h('span', { class: 'bad' }, `${d.model} (now reports ${d.reported_model})`);
+}
+
 function expiry(text) {
 	if (!text) return '—';
 	const days = Math.floor((new Date(text) - Date.now()) / 86400e3);
@@ -59,6 +66,7 @@ export async function render(main) {
 			{ label: 'Name', cell: (d) => d.name },
 			{ label: 'Tenant', cell: (d) => tenantName(d.tenant) },
 			{ label: 'Status', cell: (d) => h('span', { class: `status status-${d.status}` }, d.status) },
+			{ label: 'Model', cell: model },
 			{ label: 'Firmware', cell: (d) => d.firmware || 'not reported' },
 			{ label: 'Last seen', cell: (d) => when(d.last_seen) },
 			{ label: 'Certificate expires', cell: (d) => expiry(d.certificate_expires) },

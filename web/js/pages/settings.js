@@ -18,7 +18,9 @@ export async function render(main) {
 	if (!res.ok) return show(main, h('h1', {}, 'Settings'), notice(res.data.error, 'error'));
 	const saved = h('div', { role: 'status' });
 	const hasInterfaces = res.data.interfaces && typeof res.data.interfaces === 'object';
-	const names = hasInterfaces ? Object.keys(res.data.interfaces) : [];
+	// The web port is switched only on the host (medgatectl interface):
+	// switching it off here would lock everyone out.
+	const names = hasInterfaces ? Object.keys(res.data.interfaces).filter((n) => n !== 'web') : [];
 	const specs = [
 		{ name: 'require_2fa_roles', label: 'Roles that must use a second factor', type: 'checkboxes',
 			options: roleOptions, value: res.data.require_2fa_roles },
@@ -27,7 +29,7 @@ export async function render(main) {
 		specs.push({ name: 'interfaces', label: 'Interfaces that are on', type: 'checkboxes',
 			options: names.map((n) => ({ value: n, label: interfaceLabels[n] || n })),
 			value: names.filter((n) => res.data.interfaces[n]),
-			hint: 'An interface that is off has no listening socket.' });
+			hint: 'A port that is off closes its listening socket: connection attempts are refused. The web port is switched only on the host: medgatectl interface off|on web.' });
 	}
 	const f = form(specs, async (v) => {
 		const put = { require_2fa_roles: v.require_2fa_roles };
