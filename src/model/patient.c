@@ -72,19 +72,6 @@ static bool text_ok(const char *s, size_t max)
 	return true;
 }
 
-int mg_birth_date_ms(const char *date, int64_t *ms_out)
-{
-	char text[MG_BIRTH_DATE_LEN + 16];
-
-	*ms_out = MG_TIME_UNKNOWN;
-	if (date[0] == '\0')
-		return 0;
-	if (strlen(date) != MG_BIRTH_DATE_LEN)
-		return MG_ERR_INVALID;
-	snprintf(text, sizeof(text), "%sT00:00:00Z", date);
-	return mg_time_parse(text, ms_out) == 0 ? 0 : MG_ERR_INVALID;
-}
-
 static bool digits(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -94,11 +81,46 @@ static bool digits(const char *s, size_t n)
 	return true;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil), for any year, so birth dates before 1970 work. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int mg_birth_date_ms(const char *date, int64_t *ms_out)
+{
+	static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	unsigned y, m, d;
+
+	*ms_out = MG_TIME_UNKNOWN;
+	if (date[0] == '\0')
+		return 0;
+	if (strlen(date) != MG_BIRTH_DATE_LEN || !digits(date, 4) || date[4] != '-' ||
+	    !digits(date + 5, 2) || date[7] != '-' || !digits(date + 8, 2))
+		return MG_ERR_INVALID;
+	y = (unsigned)((date[0] - '0') * 1000 + (date[1] - '0') * 100 + (date[2] - '0') * 10 +
+		       (date[3] - '0'));
+	m = (unsigned)((date[5] - '0') * 10 + (date[6] - '0'));
+	d = (unsigned)((date[8] - '0') * 10 + (date[9] - '0'));
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+	    (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+		return MG_ERR_INVALID;
+	*ms_out = days_from_civil(y, m, d) * 86400000LL;
+	return 0;
+}
+
 int mg_date_normalise(const char *text, char out[MG_BIRTH_DATE_LEN + 1])
 {
 	size_t n = strnlen(text, MG_BIRTH_DATE_LEN + 1);
 	int64_t ms;
-	char back[MG_TIME_TEXT_MAX];
 
 	out[0] = '\0';
 	if (n != MG_BIRTH_DATE_LEN)
@@ -111,9 +133,8 @@ int mg_date_normalise(const char *text, char out[MG_BIRTH_DATE_LEN + 1])
 		snprintf(out, MG_BIRTH_DATE_LEN + 1, "%.4s-%.2s-%.2s", text + 6, text + 3, text);
 	else
 		return MG_ERR_INVALID;
-	/* A real calendar date: it must format back to itself (no 02-30). */
-	if (mg_birth_date_ms(out, &ms) != 0 || mg_time_format(ms, back, sizeof(back)) != 0 ||
-	    strncmp(back, out, MG_BIRTH_DATE_LEN) != 0) {
+	/* A real calendar date (no 02-30). */
+	if (mg_birth_date_ms(out, &ms) != 0) {
 		out[0] = '\0';
 		return MG_ERR_INVALID;
 	}
