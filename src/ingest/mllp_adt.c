@@ -39,7 +39,6 @@ static int adt_apply(struct mg_write_job *wj, struct mg_store *store)
 void mllp_adt_handle(struct mllp_conn *c, struct mg_hl7_msg *msg)
 {
 	struct mg_hl7_error error;
-	struct mllp_completions *q = c->l->completions;
 	struct mllp_job *job = NULL;
 	struct mg_adt adt;
 	int r;
@@ -75,23 +74,14 @@ void mllp_adt_handle(struct mllp_conn *c, struct mg_hl7_msg *msg)
 		goto out;
 	}
 	job->write.apply = adt_apply;
-	job->queue = q;
-	job->conn = c;
-	pthread_mutex_lock(&q->lock);
-	q->refs++;	/* the job's, until its done call */
-	pthread_mutex_unlock(&q->lock);
+	mllp_job_hold(c, job);
 	if (mg_ingest_apply(c->l->deps.ingest, &job->write, mllp_job_done, job) != 0) {
-		pthread_mutex_lock(&q->lock);
-		q->refs--;	/* never the last: the listener holds one */
-		pthread_mutex_unlock(&q->lock);
+		mllp_job_unhold(job);
 		adt_refuse(c, msg, "AE", MG_HL7_APPLICATION_INTERNAL_ERROR,
 			   "gateway stopping, retry later");
 		goto out;
 	}
-	c->job = job;
-	c->msg = msg;
-	c->state = MLLP_STORING;
-	c->deadline_ms = 0;
+	mllp_message_storing(c, job, msg);
 	return;
 out:
 	mllp_job_free(job);

@@ -155,6 +155,13 @@ void mllp_message_handle(struct mllp_conn *c, const char *buf, size_t len);
 void mllp_message_answer(struct mllp_conn *c, const struct mg_hl7_msg *received,
 			 const char *code, const struct mg_hl7_error *error);
 
+/* A job given to the writer holds the completion queue until its done
+ * call (hold); unhold if the writer did not take it. storing: c waits for
+ * job's answer to msg (kept for the ACK). */
+void mllp_job_hold(struct mllp_conn *c, struct mllp_job *job);
+void mllp_job_unhold(struct mllp_job *job);
+void mllp_message_storing(struct mllp_conn *c, struct mllp_job *job, struct mg_hl7_msg *msg);
+
 /* ---- mllp_adt.c ---- */
 
 /* Handle an ADT message of c (msg taken over): refuse it (AR, not an ADT

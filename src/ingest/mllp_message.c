@@ -131,26 +131,44 @@ int mllp_device_check(struct mllp_conn *c)
 	return 0;
 }
 
-/* Hand the measurement to the ingest pipeline, which answers on the
- * writer's thread through mllp_job_done. Returns 0 (the writer has it), or
- * < 0 with the text of an AE in why. */
-static int message_submit(struct mllp_conn *c, struct mllp_job *job, char *why, size_t whylen)
+void mllp_job_hold(struct mllp_conn *c, struct mllp_job *job)
 {
 	struct mllp_completions *q = c->l->completions;
-	int r;
 
 	job->queue = q;
 	job->conn = c;
 	pthread_mutex_lock(&q->lock);
 	q->refs++;		/* the job's, until its done call */
 	pthread_mutex_unlock(&q->lock);
+}
+
+void mllp_job_unhold(struct mllp_job *job)
+{
+	pthread_mutex_lock(&job->queue->lock);
+	job->queue->refs--;	/* never the last: the listener holds one */
+	pthread_mutex_unlock(&job->queue->lock);
+}
+
+void mllp_message_storing(struct mllp_conn *c, struct mllp_job *job, struct mg_hl7_msg *msg)
+{
+	c->job = job;
+	c->msg = msg;
+	c->state = MLLP_STORING;
+	c->deadline_ms = 0;
+}
+
+/* Hand the measurement to the ingest pipeline, which answers on the
+ * writer's thread through mllp_job_done. Returns 0 (the writer has it), or
+ * < 0 with the text of an AE in why. */
+static int message_submit(struct mllp_conn *c, struct mllp_job *job, char *why, size_t whylen)
+{
+	int r;
+
+	mllp_job_hold(c, job);
 	r = mg_ingest_submit(c->l->deps.ingest, &c->device, &job->write, mllp_job_done, job, why,
 			     whylen);
-	if (r != 0) {
-		pthread_mutex_lock(&q->lock);
-		q->refs--;	/* never the last: the listener holds one */
-		pthread_mutex_unlock(&q->lock);
-	}
+	if (r != 0)
+		mllp_job_unhold(job);
 	return r;
 }
 
@@ -200,10 +218,7 @@ void mllp_message_handle(struct mllp_conn *c, const char *buf, size_t len)
 		goto out;
 	}
 	/* The writer has the job; keep the message for its ACK. */
-	c->job = job;
-	c->msg = msg;
-	c->state = MLLP_STORING;
-	c->deadline_ms = 0;
+	mllp_message_storing(c, job, msg);
 	return;
 out:
 	mllp_job_free(job);

@@ -15,8 +15,7 @@
 const fs = require('fs');
 const tls = require('tls');
 
-const VT = '\x0b', FS = '\x1c', CR = '\r';
-const WAIT_MS = 10000;
+const { answers, VT, FS, CR } = require('./mllp_frames.js');
 const TIME = '20261122100000+0000';
 
 const [moduleDir, port, ca, cert, key, file] = process.argv.slice(2);
@@ -46,39 +45,6 @@ function adt(m) {
 	return VT + msg.toString() + FS + CR;
 }
 
-function reader(socket) {
-	let buffer = '', ended = null;
-	const waiting = [];
-	const deliver = () => {
-		while (waiting.length > 0) {
-			const end = buffer.indexOf(FS + CR);
-			if (end >= 0) {
-				const frame = buffer.slice(0, end);
-				buffer = buffer.slice(end + 2);
-				waiting.shift()(frame.startsWith(VT) ? frame.slice(1) : frame);
-			} else if (ended !== null) {
-				waiting.shift()(null);
-			} else {
-				return;
-			}
-		}
-	};
-	socket.setEncoding('latin1');
-	socket.on('data', (d) => { buffer += d; deliver(); });
-	const end = (why) => { if (ended === null) ended = why; deliver(); };
-	socket.on('end', () => end('closed by the gateway'));
-	socket.on('close', () => end('closed'));
-	socket.on('error', (e) => end(e.code || e.message));
-	return {
-		next: () => new Promise((resolve) => {
-			const timer = setTimeout(() => end('no answer in time'), WAIT_MS);
-			waiting.push((a) => { clearTimeout(timer); resolve(a); });
-			deliver();
-		}),
-		why: () => ended,
-	};
-}
-
 async function main() {
 	const socket = tls.connect({ host: '127.0.0.1', port: Number(port), ca: fs.readFileSync(ca),
 		servername: 'localhost', cert: fs.readFileSync(cert), key: fs.readFileSync(key) });
@@ -86,7 +52,7 @@ async function main() {
 		socket.once('secureConnect', resolve);
 		socket.once('error', reject);
 	});
-	const r = reader(socket);
+	const r = answers(socket);
 	for (const m of messages) {
 		socket.write(adt(m), m.charset === 'latin1' ? 'latin1' : 'utf8');
 		const ack = await r.next();
