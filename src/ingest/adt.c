@@ -1,6 +1,7 @@
 /* ADT messages applied to the store (ingest/adt.h). */
 #include "ingest/adt.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,11 +42,11 @@ int mg_adt_prepare(struct mg_keyring *keys, const struct mg_device *d, const cha
 	out->event_ms = adt->event_ms != 0 ? adt->event_ms : now_ms;
 	out->mk = mg_keyring_master(keys);
 	snprintf(out->address, sizeof(out->address), "%s", address);
-	if (adt->has_identity)
-		r = mg_patients_seal(keys, d->tenant_id, adt->patient_id, &adt->identity, now_ms,
-				     &out->put);
-	else
-		r = mg_patients_index(keys, d->tenant_id, adt->patient_id, out->put.blind_index);
+	out->keys = keys;
+	memcpy(out->pid, adt->patient_id, sizeof(out->pid));
+	out->identity = adt->identity;
+	out->put.now_ms = now_ms;
+	r = mg_patients_index(keys, d->tenant_id, adt->patient_id, out->put.blind_index);
 	if (r == 0 && adt->event == MG_ADT_A40)
 		r = mg_patients_index(keys, d->tenant_id, adt->prior_id, out->prior_index);
 	return r;
@@ -63,16 +64,53 @@ static void record(struct mg_store *store, const struct mg_adt_change *c, const 
 	mg_audit_device(store, c->mk, &e);
 }
 
+/* The fields the message left empty from the stored identity, if any. */
+static int keep_stored(struct mg_store *store, struct mg_adt_change *c)
+{
+	struct mg_patient_identity old;
+	struct mg_patient_row row;
+	char pid[MG_PATIENT_ID_MAX + 1];
+	struct mg_patient_identity *p = &c->identity;
+	int64_t id;
+	bool has = false;
+	int r;
+
+	r = mg_store_patient_find(store, c->tenant_id, c->put.blind_index, &id);
+	if (r == MG_ERR_NOT_FOUND)
+		return 0;
+	if (r != 0 || (r = mg_store_patient_get(store, id, &row)) != 0 ||
+	    (r = mg_patients_open(c->keys, &row, pid, sizeof(pid), &old, &has)) != 0)
+		return r;
+	if (has) {
+		if (p->given[0] == '\0')
+			memcpy(p->given, old.given, sizeof(p->given));
+		if (p->birth_date[0] == '\0')
+			memcpy(p->birth_date, old.birth_date, sizeof(p->birth_date));
+		if (p->sex == MG_ADMIN_SEX_UNKNOWN)
+			p->sex = old.sex;
+		if (p->case_number[0] == '\0')
+			memcpy(p->case_number, old.case_number, sizeof(p->case_number));
+		if (p->ward[0] == '\0')
+			memcpy(p->ward, old.ward, sizeof(p->ward));
+	}
+	sodium_memzero(&old, sizeof(old));
+	return 0;
+}
+
 int mg_adt_apply(struct mg_store *store, struct mg_adt_change *c)
 {
 	char reason[96];
-	int64_t from = 0;
+	int64_t from = 0, now = c->put.now_ms;
 	bool created = false;
 	int r;
 
-	if (c->has_identity)
+	if (c->has_identity) {
+		if ((r = keep_stored(store, c)) != 0 ||
+		    (r = mg_patients_seal(c->keys, c->tenant_id, c->pid, &c->identity, now,
+					  &c->put)) != 0)
+			return r;
 		r = mg_store_patient_put(store, &c->put, &c->patient_id, &created);
-	else
+	} else
 		r = mg_store_patient_find(store, c->tenant_id, c->put.blind_index, &c->patient_id);
 	if (r == MG_ERR_NOT_FOUND && !c->has_identity)
 		return 0;	/* a discharge of nobody medgate knows */

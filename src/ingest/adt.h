@@ -17,7 +17,10 @@ struct mg_adt_change {
 	enum mg_adt_event event;
 	int64_t tenant_id, device_id;
 	bool has_identity;
-	struct mg_patient_put put;	/* the identity; blind_index always set */
+	struct mg_keyring *keys;	/* sealing, on the writer's thread */
+	char pid[MG_PATIENT_ID_MAX + 1];	/* clear, memory only */
+	struct mg_patient_identity identity;	/* clear, memory only */
+	struct mg_patient_put put;	/* sealed for the store; blind_index always set */
 	unsigned char prior_index[MG_BLIND_INDEX_BYTES];	/* A40 */
 	int64_t event_ms;		/* discharge time (A03) */
 	const struct mg_master_key *mk;	/* the audit trail */
@@ -34,7 +37,9 @@ bool mg_adt_sender_allowed(const char *senders, const char *device_name);
 int mg_adt_prepare(struct mg_keyring *keys, const struct mg_device *d, const char *address,
 		   const struct mg_adt *adt, int64_t now_ms, struct mg_adt_change *out);
 
-/* Apply c: create or update the identity; admit (A01, A04) clears a
+/* Apply c: create or update the identity (fields the message leaves
+ * empty keep their stored value, as HL7 v2 reads an empty field: no
+ * change); admit (A01, A04) clears a
  * discharge, A03 sets it; A40 moves the prior id's measurements to the
  * patient. A discharge or merge of a patient medgate does not know
  * changes nothing and succeeds. Records "patient.adt" or "patient.merge"
