@@ -42,13 +42,11 @@ static void test_tokens(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char joined[256] = "";
-		size_t n = mg_name_tokens(cases[i].text, t, 8);
+		size_t n = mg_name_tokens(cases[i].text, t, 8), used = 0;
 
-		for (size_t j = 0; j < n; j++) {
-			if (j > 0)
-				strcat(joined, " ");	/* test code, bounded by the table */
-			strcat(joined, t[j]);
-		}
+		for (size_t j = 0; j < n; j++)
+			used += (size_t)snprintf(joined + used, sizeof(joined) - used, "%s%s",
+						 j > 0 ? " " : "", t[j]);
 		assert_string_equal(joined, cases[i].expect);
 	}
 	/* At most max tokens; each at most MG_PATIENT_TOKEN_MAX bytes. */
@@ -91,11 +89,11 @@ static void test_identity_check(void **state)
 
 	(void)state;
 	memset(&p, 0, sizeof(p));
-	strcpy(p.family, "Müller");
-	strcpy(p.given, "Lena");
-	strcpy(p.birth_date, "2019-03-14");
+	snprintf(p.family, sizeof(p.family), "%s", "Müller");
+	snprintf(p.given, sizeof(p.given), "%s", "Lena");
+	snprintf(p.birth_date, sizeof(p.birth_date), "%s", "2019-03-14");
 	p.sex = MG_ADMIN_SEX_FEMALE;
-	strcpy(p.ward, "Kinder 2");
+	snprintf(p.ward, sizeof(p.ward), "%s", "Kinder 2");
 	assert_int_equal(mg_patient_identity_check(&p, NOW_MS, err, sizeof(err)), 0);
 	assert_int_equal(mg_patient_identity_encode(&p, buf, sizeof(buf), &len), 0);
 	assert_int_equal(mg_patient_identity_parse(buf, len, &back), 0);
@@ -105,16 +103,16 @@ static void test_identity_check(void **state)
 	back.family[0] = '\0';
 	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, err, sizeof(err)), MG_ERR_INVALID);
 	assert_string_equal(err, "family_name: required");
-	strcpy(back.family, "X\tY");
+	snprintf(back.family, sizeof(back.family), "%s", "X\tY");
 	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, err, sizeof(err)), MG_ERR_INVALID);
 	assert_non_null(strstr(err, "family_name"));
-	strcpy(back.family, "X");
-	strcpy(back.birth_date, "2027-01-01");	/* after now */
+	snprintf(back.family, sizeof(back.family), "%s", "X");
+	snprintf(back.birth_date, sizeof(back.birth_date), "%s", "2027-01-01");	/* after now */
 	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, err, sizeof(err)), MG_ERR_INVALID);
 	assert_non_null(strstr(err, "birth_date"));
-	strcpy(back.birth_date, "1879-12-31");
+	snprintf(back.birth_date, sizeof(back.birth_date), "%s", "1879-12-31");
 	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, err, sizeof(err)), MG_ERR_INVALID);
-	strcpy(back.birth_date, "");
+	snprintf(back.birth_date, sizeof(back.birth_date), "%s", "");
 	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, NULL, 0), 0);
 	assert_int_equal(mg_patient_identity_parse("{\"family\": 1}", 13, &back), MG_ERR_INVALID);
 	assert_int_equal(mg_patient_identity_parse("not json", 8, &back), MG_ERR_INVALID);
