@@ -10,7 +10,7 @@ packages=(
 	libjansson-dev libsqlite3-dev sqlite3 libinih-dev libcmocka-dev
 	libcurl4-gnutls-dev liboath-dev libqrencode-dev libzxcvbn-dev libpq-dev
 	curl openssl ca-certificates python3 python3-aiosmtpd nginx-light procps psmisc
-	zbar-tools librsvg2-bin
+	zbar-tools librsvg2-bin poppler-utils
 	postgresql-15 haproxy rsyslog rsyslog-gnutls chromium fonts-dejavu-core
 	dpkg-dev debhelper fakeroot lintian mandoc systemd adduser
 )

@@ -1,5 +1,7 @@
 #include "access/authz.h"
 
+#include "model/maintenance.h"
+
 static const struct {
 	const char *name;
 	const char *roles;
@@ -13,10 +15,14 @@ static const struct {
 	[MG_ACTION_SETTINGS] = { "settings", "admin" },
 	[MG_ACTION_TENANT_READ] = { "tenant-read", "tenant-admin, device-admin or admin" },
 	[MG_ACTION_TENANT_WRITE] = { "tenant-write", "tenant-admin" },
-	[MG_ACTION_DEVICE_READ] = { "device-read", "device-admin" },
+	[MG_ACTION_DEVICE_READ] = { "device-read", "device-admin, or service in a grant of scope devices" },
 	[MG_ACTION_DEVICE_WRITE] = { "device-write", "device-admin" },
-	[MG_ACTION_DIAGNOSTICS] = { "diagnostics", "admin, or service under an active consent" },
+	[MG_ACTION_DIAGNOSTICS] = { "diagnostics",
+				    "admin, or service in a grant of scope diagnostics" },
 	[MG_ACTION_SECURITY] = { "security", "security-officer or admin" },
+	[MG_ACTION_MAINTENANCE_ASK] = { "maintenance-ask", "service" },
+	[MG_ACTION_MAINTENANCE_VIEW] = { "maintenance-view", "admin, or service (its own)" },
+	[MG_ACTION_MAINTENANCE_GRANT] = { "maintenance-grant", "admin" },
 };
 
 bool mg_principal_in_tenant(const struct mg_principal *p, int64_t tenant_id)
@@ -26,6 +32,13 @@ bool mg_principal_in_tenant(const struct mg_principal *p, int64_t tenant_id)
 			return true;
 	}
 	return false;
+}
+
+/* A service account inside an active grant whose scope holds what. */
+static bool in_grant(const struct mg_principal *p, unsigned what)
+{
+	return (p->roles & MG_ROLE_SERVICE) && p->maintenance_id > 0 &&
+	       (p->maintenance_scope & what) != 0;
 }
 
 bool mg_authz_allows(const struct mg_principal *p, enum mg_action action, int64_t tenant_id)
@@ -59,11 +72,17 @@ bool mg_authz_allows(const struct mg_principal *p, enum mg_action action, int64_
 	case MG_ACTION_TENANT_WRITE:
 		return (p->roles & MG_ROLE_TENANT_ADMIN) != 0;
 	case MG_ACTION_DEVICE_READ:
+		return (p->roles & MG_ROLE_DEVICE_ADMIN) || in_grant(p, MG_MAINT_DEVICES);
 	case MG_ACTION_DEVICE_WRITE:
 		return (p->roles & MG_ROLE_DEVICE_ADMIN) != 0;
 	case MG_ACTION_DIAGNOSTICS:
-		return (p->roles & MG_ROLE_ADMIN) ||
-		       ((p->roles & MG_ROLE_SERVICE) && p->service_consent);
+		return (p->roles & MG_ROLE_ADMIN) || in_grant(p, MG_MAINT_DIAGNOSTICS);
+	case MG_ACTION_MAINTENANCE_ASK:
+		return (p->roles & MG_ROLE_SERVICE) != 0;
+	case MG_ACTION_MAINTENANCE_VIEW:
+		return (p->roles & (MG_ROLE_ADMIN | MG_ROLE_SERVICE)) != 0;
+	case MG_ACTION_MAINTENANCE_GRANT:
+		return (p->roles & MG_ROLE_ADMIN) != 0;
 	case MG_ACTION_PUBLIC:
 	case MG_ACTION_COUNT:
 		break;

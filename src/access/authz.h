@@ -24,8 +24,11 @@ enum mg_action {
 	MG_ACTION_TENANT_WRITE,	/* tenants and members: tenant administrators */
 	MG_ACTION_DEVICE_READ,	/* devices and tokens: device administrators */
 	MG_ACTION_DEVICE_WRITE,
-	MG_ACTION_DIAGNOSTICS,	/* health, versions, queues: admins; service with consent */
+	MG_ACTION_DIAGNOSTICS,	/* health, versions, queues: admins; service in a grant */
 	MG_ACTION_SECURITY,	/* alerts, incidents, the audit trail: security officers, admins */
+	MG_ACTION_MAINTENANCE_ASK,	/* ask for remote maintenance: service accounts */
+	MG_ACTION_MAINTENANCE_VIEW,	/* see requests: admins all, service its own */
+	MG_ACTION_MAINTENANCE_GRANT,	/* grant, refuse, end: administrators */
 	MG_ACTION_COUNT
 };
 
@@ -37,7 +40,10 @@ struct mg_principal {
 	unsigned roles;
 	size_t ntenants;
 	int64_t tenants[MG_PRINCIPAL_TENANTS_MAX];
-	bool service_consent;		/* a maintenance consent grant is active */
+	/* A service account's active maintenance grant (0: none) and what its
+	 * scope allows (enum mg_maintenance_scope bits). */
+	int64_t maintenance_id;
+	unsigned maintenance_scope;
 };
 
 /* Whether p may do action; tenant_id is the tenant of the object, or 0

@@ -12,15 +12,6 @@
 #include "crypto/keyring.h"
 #include "crypto/password.h"
 
-/* Service accounts may sign in only while a local administrator's
- * maintenance consent is active; consent grants come with remote
- * maintenance, so until then there is none. */
-static bool service_consent_active(struct mg_access *ax)
-{
-	(void)ax;
-	return false;
-}
-
 int mg_access_new(const struct mg_config *cfg, struct mg_store *store, struct mg_keyring *keys,
 		  struct mg_access **out)
 {
@@ -55,7 +46,7 @@ const char *mg_login_failure_name(enum mg_login_failure f)
 	static const char *const names[] = {
 		"none", "address throttled", "unknown user", "account disabled",
 		"account locked", "wrong password", "wrong second factor",
-		"service account without consent", "wrong password, account locked now",
+		"wrong password, account locked now",
 		"second-factor code used before",
 	};
 
@@ -166,8 +157,6 @@ int mg_login(struct mg_access *ax, const char *name, const char *password, size_
 		out->failure = MG_LOGIN_FAILURE_LOCKED;
 	else if (!password_ok)
 		out->failure = MG_LOGIN_FAILURE_PASSWORD;
-	else if ((out->user.roles & MG_ROLE_SERVICE) && !service_consent_active(ax))
-		out->failure = MG_LOGIN_FAILURE_SERVICE_NO_CONSENT;
 	if (out->failure != MG_LOGIN_FAILURE_NONE) {
 		/* A locked account's right password is not counted against it. */
 		if (out->failure != MG_LOGIN_FAILURE_LOCKED || !password_ok)

@@ -27,7 +27,6 @@ enum mg_login_failure {
 	MG_LOGIN_FAILURE_LOCKED,
 	MG_LOGIN_FAILURE_PASSWORD,
 	MG_LOGIN_FAILURE_SECOND_FACTOR,
-	MG_LOGIN_FAILURE_SERVICE_NO_CONSENT,
 	MG_LOGIN_FAILURE_LOCKED_NOW,	/* this failure locked the account */
 	MG_LOGIN_FAILURE_CODE_REUSED,	/* password right, TOTP code right but used
 					 * before: the client may say so */

@@ -21,8 +21,19 @@ void mg_principal_of(const struct mg_user *u, struct mg_principal *out)
 	out->ntenants = u->ntenants < MG_PRINCIPAL_TENANTS_MAX ? u->ntenants
 							       : MG_PRINCIPAL_TENANTS_MAX;
 	memcpy(out->tenants, u->tenants, out->ntenants * sizeof(out->tenants[0]));
-	/* Maintenance consent grants arrive with remote maintenance. */
-	out->service_consent = false;
+}
+
+/* A service account's grant, looked up on every request: a grant that ran
+ * out or was ended stops counting at once. A store error gives no grant. */
+static void maintenance_of(struct mg_access *ax, struct mg_principal *who)
+{
+	struct mg_maintenance m;
+
+	if (!(who->roles & MG_ROLE_SERVICE) ||
+	    mg_store_maintenance_active(ax->store, who->user_id, mg_now_ms(), &m) != 0)
+		return;
+	who->maintenance_id = m.id;
+	who->maintenance_scope = m.scope;
 }
 
 unsigned mg_totp_required_roles(struct mg_access *ax)
@@ -47,6 +58,7 @@ bool mg_session_totp_due(struct mg_access *ax, const struct mg_user *u)
 static void state_fill(struct mg_access *ax, const struct mg_user *u, struct mg_session_state *st)
 {
 	mg_principal_of(u, &st->who);
+	maintenance_of(ax, &st->who);
 	st->must_change_password = u->must_change_password;
 	st->must_enrol_totp = mg_session_totp_due(ax, u);
 }

@@ -69,5 +69,8 @@ int cli_user(struct cli *cli, int argc, char **argv);
 int cli_outbox(struct cli *cli, int argc, char **argv);
 int cli_api_routes(struct cli *cli, int argc, char **argv);
 int cli_audit(struct cli *cli, int argc, char **argv);
+int cli_maintenance(struct cli *cli, int argc, char **argv);
+int cli_handbook(struct cli *cli, int argc, char **argv);
+int cli_status(struct cli *cli, int argc, char **argv);
 
 #endif

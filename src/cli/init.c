@@ -52,10 +52,16 @@ static int path_in(const char *dir, const char *name, char *out, size_t outlen)
 	return n >= 0 && (size_t)n < outlen ? 0 : MG_ERR_LIMIT;
 }
 
+/* The instance's folders. Made by root for a service account (pw), the
+ * folder itself, keys/ and certs/ are root's and only readable by the
+ * service group, so the daemon cannot change its keys, certificates or
+ * configuration; data/ and log/ are the service account's. Made by
+ * anyone else, everything is theirs. */
 static int make_dirs(const struct init_options *o, const struct passwd *pw)
 {
-	static const struct { const char *name; mode_t mode; } dirs[] = {
-		{ "", 0750 }, { "keys", 0700 }, { "certs", 0755 }, { "data", 0700 }, { "log", 0750 },
+	static const struct { const char *name; mode_t mode; bool service_owns; } dirs[] = {
+		{ "", 0750, false }, { "keys", 0750, false }, { "certs", 0755, false },
+		{ "data", 0700, true }, { "log", 0750, true },
 	};
 	char path[MG_PATH_MAX];
 
@@ -67,7 +73,8 @@ static int make_dirs(const struct init_options *o, const struct passwd *pw)
 			return MG_ERR_IO;
 		}
 		if (chmod(path, dirs[i].mode) != 0 ||
-		    (pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) != 0)) {
+		    (pw != NULL && chown(path, dirs[i].service_owns ? pw->pw_uid : 0,
+					 pw->pw_gid) != 0)) {
 			fprintf(stderr, "medgatectl: cannot set owner or mode of %s: %s\n", path,
 				strerror(errno));
 			return MG_ERR_IO;
@@ -101,6 +108,35 @@ static int read_admin_password(const char *file, char *out, size_t outlen)
 	sodium_memzero(text, len);
 	free(text);
 	return r;
+}
+
+/* Made by root for a service account: the keys the daemon reads (master,
+ * server, device CA) and the configuration become root:GROUP 0640, the
+ * instance CA's key (used by init alone) stays root's 0600, certificates
+ * root:GROUP 0644. */
+static int share_with_service(const char *dir, const struct passwd *pw)
+{
+	static const struct { const char *name; mode_t mode; } files[] = {
+		{ "keys/master.key", 0640 }, { "keys/server.key", 0640 },
+		{ "keys/device-ca.key", 0640 }, { "keys/ca.key", 0600 },
+		{ "certs/ca.pem", 0644 }, { "certs/device-ca.pem", 0644 },
+		{ "certs/server.pem", 0644 }, { "medgate.conf", 0640 },
+	};
+	char path[MG_PATH_MAX];
+
+	if (pw == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (path_in(dir, files[i].name, path, sizeof(path)) != 0)
+			return MG_ERR_LIMIT;
+		if (chown(path, 0, files[i].mode == 0600 ? 0 : pw->pw_gid) != 0 ||
+		    chmod(path, files[i].mode) != 0) {
+			fprintf(stderr, "medgatectl: cannot set owner or mode of %s: %s\n", path,
+				strerror(errno));
+			return MG_ERR_IO;
+		}
+	}
+	return 0;
 }
 
 static int make_pki(const char *dir)
@@ -339,21 +375,23 @@ int cli_init(struct cli *cli, int argc, char **argv)
 	} else if (mg_password_random(password, sizeof(password)) != 0) {
 		return 1;
 	}
-	if (make_dirs(&o, pw) != 0)
+	if (make_dirs(&o, pw) != 0 || make_pki(o.dir) != 0 || write_config(cli, &o, user) != 0 ||
+	    share_with_service(o.dir, pw) != 0) {
+		sodium_memzero(password, sizeof(password));
 		return 1;
-	/* From here on, everything is made by and for the daemon's account. */
+	}
+	/* The store is made by and for the daemon's account. */
 	if (pw != NULL && mg_privileges_drop(user, err, sizeof(err)) != 0) {
 		fprintf(stderr, "medgatectl: %s\n", err);
 		return 1;
 	}
-	if (access(o.dir, R_OK | W_OK | X_OK) != 0) {
+	if (path_in(o.dir, "data", path, sizeof(path)) != 0 || access(path, R_OK | W_OK | X_OK) != 0) {
 		fprintf(stderr, "medgatectl: %s is not reachable by account %s (%s); a parent "
 				"folder is closed to it: choose a folder such as /var/lib/medgate/NAME\n",
 			o.dir, pw ? user : "running this command", strerror(errno));
 		return 1;
 	}
-	if (make_pki(o.dir) != 0 || write_config(cli, &o, user) != 0 ||
-	    mg_config_path(&cli->cfg, cli->cfg.master_key, path, sizeof(path)) != 0 ||
+	if (mg_config_path(&cli->cfg, cli->cfg.master_key, path, sizeof(path)) != 0 ||
 	    mg_master_key_load(path, &cli->master) != 0 || make_store(cli, password) != 0) {
 		sodium_memzero(password, sizeof(password));
 		return 1;

@@ -27,6 +27,11 @@ static const struct {
 	{ "measurement", cli_measurement, "measurement list [options]   list stored measurements" },
 	{ "outbox", cli_outbox, "outbox status|resend     EMR queues and dead letters" },
 	{ "user", cli_user, "user add|list|disable|enable|unlock|reset-password   manage accounts" },
+	{ "maintenance", cli_maintenance,
+	  "maintenance list|grant|refuse|revoke   remote maintenance by service accounts" },
+	{ "status", cli_status, "status                    configuration, store, handbook up to date" },
+	{ "handbook", cli_handbook,
+	  "handbook --out FILE.html [--pdf FILE.pdf]   print the emergency handbook" },
 	{ "audit", cli_audit, "audit verify|checkpoint|public-key|export|status|patient   the audit trail" },
 	{ "api-routes", cli_api_routes, "api-routes                print the API route table" },
 	{ "config-reference", cli_config_reference,
@@ -91,7 +96,7 @@ int cli_open(struct cli *cli, bool need_master)
 		if ((r = mg_config_path(&cli->cfg, cli->cfg.master_key, path, sizeof(path))) != 0 ||
 		    (r = mg_master_key_load(path, &cli->master)) != 0) {
 			fprintf(stderr, "medgatectl: master key %s: %s%s\n", path, mg_strerror(r),
-				r == MG_ERR_DENIED ? " (readable by others? fix: chmod 600)" : "");
+				r == MG_ERR_DENIED ? " (not private; fix: " MG_FILE_PRIVATE_FIX ")" : "");
 			return r;
 		}
 	}

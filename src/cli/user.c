@@ -140,12 +140,11 @@ static int user_add(struct cli *cli, int argc, char **argv)
 	printf("account %s created (id %lld); the password must be changed at first sign-in\n",
 	       u.name, (long long)id);
 	if (u.roles & MG_ROLE_SERVICE)
-		printf("service account %s: without a maintenance grant it can do nothing but ask "
-		       "a local administrator for one; every sign-in is refused until an "
-		       "administrator on site grants maintenance consent (time-boxed, audited). "
-		       "This version has no grant yet (it arrives with remote maintenance), so "
-		       "its sign-ins are refused for now (audit: login.failure, \"service account "
-		       "without consent\").\n", u.name);
+		printf("service account %s: it signs in, but without a maintenance grant it can "
+		       "do nothing but ask for one (Maintenance page, POST /api/v1/maintenance); "
+		       "a local administrator grants it for a time and a scope (web interface, "
+		       "or medgatectl maintenance grant --request ID), and can end it at once "
+		       "(maintenance revoke). Every step is audited.\n", u.name);
 	return 0;
 }
 

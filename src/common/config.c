@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "common/err.h"
 #include "common/file.h"
+#include "common/hex.h"
 
 enum key_kind { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_LOG_LEVEL };
 
@@ -198,6 +200,17 @@ static const struct key keys[] = {
 	{ "syslog", "facility", KEY_STRING, FIELD(syslog_facility), "authpriv", 0, 0,
 	  "authpriv|auth|audit|local0|local1|local2|local3|local4|local5|local6|local7",
 	  "Syslog facility of the messages (authpriv is 10, audit 13, local0-7 16-23)." },
+	{ "handbook", "organisation", KEY_STRING, FIELD(handbook_organisation), "", 0, 0, NULL,
+	  "Hospital or practice, and the site, as the emergency handbook names it." },
+	{ "handbook", "security_contact", KEY_STRING, FIELD(handbook_security_contact), "", 0, 0,
+	  NULL, "Who to call first about a security incident: name, telephone, e-mail." },
+	{ "handbook", "it_contact", KEY_STRING, FIELD(handbook_it_contact), "", 0, 0, NULL,
+	  "The IT service desk that runs this host: name, telephone, e-mail." },
+	{ "handbook", "vendor_contact", KEY_STRING, FIELD(handbook_vendor_contact), "", 0, 0, NULL,
+	  "The maker's or integrator's support: name, telephone, e-mail." },
+	{ "handbook", "reporting", KEY_STRING, FIELD(handbook_reporting), "", 0, 0, NULL,
+	  "The reporting chain, in order, separated by ';' (e.g. \"security officer; data "
+	  "protection officer; management; authority within 72 hours\")." },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -535,6 +548,14 @@ int mg_config_load(const char *path, struct mg_config *cfg, char *err, size_t er
 		return r;
 	}
 	r = mg_config_parse(text, len, cfg, reason, sizeof(reason));
+	{
+		/* Which configuration this is: the handbook records it and
+		 * says when it no longer matches (medgatectl handbook). */
+		unsigned char digest[crypto_hash_sha256_BYTES];
+
+		crypto_hash_sha256(digest, (const unsigned char *)text, len);
+		mg_hex_encode(digest, sizeof(digest), MG_HEX_LOWER, cfg->sha256, sizeof(cfg->sha256));
+	}
 	free(text);
 	if (r != 0)
 		snprintf(err, errlen, "%s: %s", path, reason);

@@ -51,6 +51,7 @@ struct mg_emr_config {
 struct mg_config {
 	char path[MG_PATH_MAX];		/* the file it was read from */
 	char dir[MG_PATH_MAX];		/* relative paths start here */
+	char sha256[65];		/* of the file's bytes, hex; "" if not from a file */
 
 	char user[64];			/* drop to this account when root */
 	char log_file[MG_PATH_MAX];	/* "" = stderr */
@@ -118,6 +119,13 @@ struct mg_config {
 	char syslog_cert[MG_PATH_MAX];	/* "" = [tls] server_cert */
 	char syslog_key[MG_PATH_MAX];
 	char syslog_facility[16];
+
+	/* [handbook]: who to call, for the printed emergency handbook */
+	char handbook_organisation[256];
+	char handbook_security_contact[256];
+	char handbook_it_contact[256];
+	char handbook_vendor_contact[256];
+	char handbook_reporting[512];
 
 	size_t nemr;
 	struct mg_emr_config emr[MG_EMR_MAX];

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -129,5 +130,41 @@ int mg_file_check_private(const char *path, mode_t *mode_out)
 	if (stat(path, &st) != 0)
 		return MG_ERR_IO;
 	*mode_out = st.st_mode & 07777;
-	return (st.st_mode & 077) != 0 ? MG_ERR_DENIED : 0;
+	return mg_file_stat_private(&st);
+}
+
+int mg_file_stat_private(const struct stat *st)
+{
+	if ((st->st_mode & 0037) != 0)
+		return MG_ERR_DENIED;
+	return (st->st_mode & 0040) != 0 && st->st_uid != 0 ? MG_ERR_DENIED : 0;
+}
+
+int mg_file_changeable(const char *path, char *why, size_t whylen)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (access(path, F_OK) != 0)
+		return MG_ERR_IO;
+	if (access(path, W_OK) == 0) {
+		snprintf(why, whylen, "%s is writable", path);
+		return 1;
+	}
+	n = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return MG_ERR_IO;
+	memcpy(dir, slash == NULL ? "." : path, n);
+	dir[n] = '\0';
+	/* A folder one may write lets one replace the file (unless sticky). */
+	if (access(dir, W_OK) == 0) {
+		struct stat st;
+
+		if (stat(dir, &st) == 0 && (st.st_mode & S_ISVTX) == 0) {
+			snprintf(why, whylen, "its folder %s is writable", dir);
+			return 1;
+		}
+	}
+	return 0;
 }

@@ -46,8 +46,8 @@ static int check_key_file(const struct mg_config *cfg, const char *configured)
 		return MG_ERR_LIMIT;
 	r = mg_file_check_private(path, &mode);
 	if (r == MG_ERR_DENIED)
-		fprintf(stderr, "medgated: key file %s is readable by others (mode %04o); "
-				"fix: chmod 600 %s\n", path, (unsigned)mode, path);
+		fprintf(stderr, "medgated: key file %s is not private (mode %04o); fix: "
+				MG_FILE_PRIVATE_FIX "\n", path, (unsigned)mode);
 	else if (r != 0)
 		fprintf(stderr, "medgated: key file %s: %s\n", path, strerror(errno));
 	return r;
@@ -65,6 +65,38 @@ static int read_pem(const struct mg_config *cfg, const char *configured, char **
 		fprintf(stderr, "medgated: %s: %s\n", path,
 			r == MG_ERR_LIMIT ? "file too large" : strerror(errno));
 	return r;
+}
+
+/* After the switch to the service account: it must not be able to change
+ * its own configuration, keys or certificates (a compromised daemon would
+ * otherwise keep its foothold across restarts). An instance with a service
+ * account (`user` set, made by root) refuses to start; one made by an
+ * ordinary account for itself (no `user`) owns its files, and is told. */
+static int check_own_files(const struct mg_config *cfg, const char *config_path)
+{
+	const char *const files[] = { config_path, cfg->master_key, cfg->server_key,
+				      cfg->server_cert, cfg->device_ca_key, cfg->device_ca_cert,
+				      cfg->ca_cert };
+	char path[MG_PATH_MAX], why[MG_PATH_MAX + 64];
+	int r, bad = 0;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (files[i][0] == '\0' || mg_config_path(cfg, files[i], path, sizeof(path)) != 0 ||
+		    (r = mg_file_changeable(i == 0 ? files[i] : path, why, sizeof(why))) <= 0)
+			continue;
+		if (cfg->user[0] == '\0') {
+			mg_log_warning("the account medgated runs as can change its own configuration and "
+				    "keys (%s): fine for a personal test instance; for service, make the "
+				    "instance as root with a service account (medgatectl init --user)",
+				    why);
+			return 0;
+		}
+		fprintf(stderr, "medgated: account %s could change its own files: %s; fix: chown "
+				"root:%s and chmod 640 (0644 for certificates) the file, and make its "
+				"folder root's (chmod 750)\n", cfg->user, why, cfg->user);
+		bad = 1;
+	}
+	return bad ? MG_ERR_DENIED : 0;
 }
 
 /* Everything that needs root or must happen before the switch. */
@@ -433,6 +465,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "medgated: %s\n", err);
 		goto out;
 	}
+	if ((r = check_own_files(&cfg, config)) != 0)
+		goto out;
 	if ((r = open_runtime(&gw)) != 0)
 		goto out;
 	r = serve(&gw, &signals);

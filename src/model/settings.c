@@ -55,6 +55,18 @@ static int check_switch(const char *value)
 		   : MG_ERR_INVALID;
 }
 
+/* 64 hex digits, a space, a time in ms. */
+static int check_handbook(const char *value)
+{
+	unsigned char bin[32];
+	int64_t ms;
+
+	if (strlen(value) < 66 || value[64] != ' ' ||
+	    mg_hex_decode(value, 64, bin, sizeof(bin), NULL) != 0)
+		return MG_ERR_INVALID;
+	return mg_setting_seq_parse(value + 65, &ms);
+}
+
 const struct mg_setting mg_settings[] = {
     {MG_SETTING_INSTANCE_ID, "this installation's id, 16 hex digits", check_instance_id},
     {MG_SETTING_REQUIRE_2FA_ROLES, "roles that must use a second factor", check_roles},
@@ -64,6 +76,7 @@ const struct mg_setting mg_settings[] = {
     {MG_SETTING_INTERFACE_ENROLMENT, "enrolment switch", check_switch},
     {MG_SETTING_INTERFACE_MLLP, "inbound MLLP port switch", check_switch},
     {MG_SETTING_INTERFACE_EMR, "forwarding to the EMR switch", check_switch},
+    {MG_SETTING_HANDBOOK, "configuration hash and time of the last handbook", check_handbook},
 };
 const size_t mg_settings_count = sizeof(mg_settings) / sizeof(mg_settings[0]);
 

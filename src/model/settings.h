@@ -28,6 +28,11 @@
 #define MG_SETTING_ON                  "on"
 #define MG_SETTING_OFF                 "off"
 
+/* The emergency handbook last printed: "<SHA-256 of the configuration, 64
+ * hex digits> <time in ms>" (medgatectl handbook); the security overview
+ * says when the running configuration differs. */
+#define MG_SETTING_HANDBOOK "handbook.printed"
+
 struct mg_setting {
 	const char *name;
 	const char *holds; /* for people: docs, diagnostics */

@@ -207,7 +207,8 @@ static int bearer_header(const struct mg_config *cfg, const struct mg_emr_config
 	    (r = mg_file_check_private(path, &mode)) != 0 ||
 	    (r = mg_file_read(path, BEARER_MAX, &token, &len)) != 0) {
 		snprintf(err, errlen, "bearer_token_file %s: %s", path,
-			 r == MG_ERR_DENIED ? "readable by others (chmod 600)" : "cannot read it");
+			 r == MG_ERR_DENIED ? "not private (" MG_FILE_PRIVATE_FIX ")"
+					    : "cannot read it");
 		return r;
 	}
 	while (len > 0 && (token[len - 1] == '\n' || token[len - 1] == '\r'))

@@ -816,3 +816,53 @@ int mg_store_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_
 {
 	return cb == NULL ? MG_ERR_INVALID : s->ops->incident_entries(s, id, cb, arg);
 }
+
+int mg_store_maintenance_request(struct mg_store *s, const struct mg_maintenance *m,
+				 int64_t *id_out)
+{
+	int r;
+
+	*id_out = 0;
+	if (m == NULL || m->user_id <= 0 || m->scope == 0 || (m->scope & ~MG_MAINT_SCOPE_ALL) ||
+	    (m->state != MG_MAINT_REQUESTED && m->state != MG_MAINT_GRANTED) ||
+	    m->minutes == 0 || m->requested_ms <= 0 ||
+	    (m->state == MG_MAINT_GRANTED && m->ends_ms <= m->requested_ms))
+		return MG_ERR_INVALID;
+	if ((r = text_check(m->reason, true, MG_MAINT_REASON_MAX)) != 0)
+		return r;
+	if (m->minutes > MG_MAINT_MINUTES_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->maintenance_request(s, m, id_out);
+}
+
+int mg_store_maintenance_get(struct mg_store *s, int64_t id, struct mg_maintenance *out)
+{
+	memset(out, 0, sizeof(*out));
+	return s->ops->maintenance_get(s, id, out);
+}
+
+int mg_store_maintenance_list(struct mg_store *s, int64_t user_id, size_t limit,
+			      mg_maintenance_cb cb, void *arg)
+{
+	if (cb == NULL || user_id < 0 || limit == 0)
+		return MG_ERR_INVALID;
+	if (limit > MG_MAINT_LIST_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->maintenance_list(s, user_id, limit, cb, arg);
+}
+
+int mg_store_maintenance_decide(struct mg_store *s, int64_t id, enum mg_maintenance_state to,
+				int64_t decided_by, int64_t now_ms, int64_t ends_ms)
+{
+	if ((to != MG_MAINT_GRANTED && to != MG_MAINT_REFUSED && to != MG_MAINT_ENDED) ||
+	    decided_by < 0 || now_ms <= 0 || (to == MG_MAINT_GRANTED && ends_ms <= now_ms))
+		return MG_ERR_INVALID;
+	return s->ops->maintenance_decide(s, id, to, decided_by, now_ms, ends_ms);
+}
+
+int mg_store_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now_ms,
+				struct mg_maintenance *out)
+{
+	memset(out, 0, sizeof(*out));
+	return user_id <= 0 ? MG_ERR_INVALID : s->ops->maintenance_active(s, user_id, now_ms, out);
+}

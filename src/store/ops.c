@@ -95,6 +95,11 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(incident_set_status),
     OP(incident_add_entry),
     OP(incident_entries),
+    OP(maintenance_request),
+    OP(maintenance_get),
+    OP(maintenance_list),
+    OP(maintenance_decide),
+    OP(maintenance_active),
     OP(close),
 };
 

@@ -187,6 +187,17 @@ struct mg_store_ops {
 				  const char *kind, const char *text);
 	int (*incident_entries)(struct mg_store *s, int64_t id, mg_incident_entry_cb cb, void *arg);
 
+	/* Remote maintenance */
+	int (*maintenance_request)(struct mg_store *s, const struct mg_maintenance *m,
+				   int64_t *id_out);
+	int (*maintenance_get)(struct mg_store *s, int64_t id, struct mg_maintenance *out);
+	int (*maintenance_list)(struct mg_store *s, int64_t user_id, size_t limit,
+				mg_maintenance_cb cb, void *arg);
+	int (*maintenance_decide)(struct mg_store *s, int64_t id, enum mg_maintenance_state to,
+				  int64_t decided_by, int64_t now_ms, int64_t ends_ms);
+	int (*maintenance_active)(struct mg_store *s, int64_t user_id, int64_t now_ms,
+				  struct mg_maintenance *out);
+
 	/* Closing */
 	void (*close)(struct mg_store *s);
 };

@@ -18,6 +18,7 @@
 #include "common/config.h"
 #include "common/limits.h"
 #include "crypto/keys.h"
+#include "model/maintenance.h"
 #include "model/measurement.h"
 #include "model/patient.h"
 
@@ -623,6 +624,30 @@ int mg_store_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id,
 				const char *kind, const char *text);
 int mg_store_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb,
 			      void *arg);
+
+/* Remote maintenance (src/model/maintenance.h). maintenance_request stores
+ * m as asked for (state MG_MAINT_REQUESTED), or as an administrator's
+ * direct grant (MG_MAINT_GRANTED, with decided_by, decided_ms and ends_ms
+ * after requested_ms): scope within MG_MAINT_SCOPE_ALL and not empty,
+ * reason up to MG_MAINT_REASON_MAX bytes, minutes 1 to
+ * MG_MAINT_MINUTES_MAX. maintenance_decide moves a request to granted
+ * (until ends_ms, after now_ms) or refused, or an active grant to ended
+ * (ends_ms becomes now_ms): MG_ERR_CONFLICT for any other move,
+ * MG_ERR_NOT_FOUND for no such row. maintenance_active finds the account's
+ * grant active at now_ms (MG_ERR_NOT_FOUND if none). maintenance_list
+ * walks one account's (user_id > 0) or everyone's (0), newest first, at
+ * most limit (1 to MG_MAINT_LIST_MAX). */
+#define MG_MAINT_LIST_MAX 500
+typedef int (*mg_maintenance_cb)(const struct mg_maintenance *m, void *arg);
+int mg_store_maintenance_request(struct mg_store *s, const struct mg_maintenance *m,
+				 int64_t *id_out);
+int mg_store_maintenance_get(struct mg_store *s, int64_t id, struct mg_maintenance *out);
+int mg_store_maintenance_list(struct mg_store *s, int64_t user_id, size_t limit,
+			      mg_maintenance_cb cb, void *arg);
+int mg_store_maintenance_decide(struct mg_store *s, int64_t id, enum mg_maintenance_state to,
+				int64_t decided_by, int64_t now_ms, int64_t ends_ms);
+int mg_store_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now_ms,
+				struct mg_maintenance *out);
 
 /* Open the back end that cfg names (creating an empty database file for
  * SQLite if create is set). *out is the caller's (mg_store_close).

@@ -11,6 +11,7 @@
 #include <gnutls/crypto.h>
 
 #include "common/err.h"
+#include "common/file.h"
 
 int tls_map_error(int gnutls_rc, int fallback)
 {
@@ -67,10 +68,8 @@ int tls_file_read(const char *path, size_t max, int secret, gnutls_datum_t *out)
 		r = MG_ERR_IO;
 		goto out;
 	}
-	if (secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		r = MG_ERR_DENIED;
+	if (secret && (r = mg_file_stat_private(&st)) != 0)
 		goto out;
-	}
 	if (st.st_size < 0 || (uint64_t)st.st_size > max) {
 		r = MG_ERR_LIMIT;
 		goto out;

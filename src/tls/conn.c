@@ -107,8 +107,8 @@ static int client_identity(struct mg_tls_client *c, const char *cert_path, const
 	}
 	if ((r = mg_file_check_private(key_path, &mode)) != 0) {
 		if (r == MG_ERR_DENIED)
-			say(err, errlen, "client_key %s: mode %03o, group or others may access it "
-				    "(chmod 600)", key_path, (unsigned)mode);
+			say(err, errlen, "client_key %s: mode %03o, not private (" MG_FILE_PRIVATE_FIX
+				    ")", key_path, (unsigned)mode);
 		else
 			say(err, errlen, "client_key %s: cannot be read", key_path);
 		return r == MG_ERR_DENIED ? r : MG_ERR_NOT_FOUND;

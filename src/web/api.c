@@ -133,6 +133,27 @@ static enum MHD_Result authenticate(struct api_request *rq, bool *done)
 	rq->must_enrol_totp = st.must_enrol_totp;
 	return MHD_YES;
 }
+/* What a service account does inside its grant beyond its own session and
+ * its requests: each is recorded, with the grant's id, before it is done. */
+static bool maintenance_action(const struct mg_route *route)
+{
+	return route->action != MG_ACTION_PUBLIC && route->action != MG_ACTION_SELF &&
+	       route->action != MG_ACTION_MAINTENANCE_ASK &&
+	       route->action != MG_ACTION_MAINTENANCE_VIEW;
+}
+
+static int maintenance_record(struct api_request *rq, const struct mg_route *route)
+{
+	char details[192];	/* route patterns are short, plain ASCII */
+
+	if (!(rq->who.roles & MG_ROLE_SERVICE) || rq->who.maintenance_id == 0)
+		return 0;
+	snprintf(details, sizeof(details), "{\"method\":\"%s\",\"route\":\"%s\"}",
+		 mg_http_method_name(rq->method), route->pattern);
+	return api_audit_first(rq, "maintenance.action", "maintenance", rq->who.maintenance_id, 0,
+			       details);
+}
+
 
 enum MHD_Result mg_api_dispatch(struct api_request *rq)
 {
@@ -163,6 +184,8 @@ enum MHD_Result mg_api_dispatch(struct api_request *rq)
 		return api_error(rq, MHD_HTTP_FORBIDDEN, "second factor enrolment required");
 	if (!mg_authz_allows(&rq->who, route->action, 0))
 		return api_error(rq, MHD_HTTP_FORBIDDEN, "not allowed for your roles");
+	if (maintenance_action(route) && maintenance_record(rq, route) != 0)
+		return MHD_YES;
 	if (rq->len > 0) {
 		json_error_t jerr;
 

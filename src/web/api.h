@@ -103,6 +103,24 @@ int api_audit(struct api_request *rq, const char *action, const char *object_typ
 	      int64_t object_id, int64_t tenant_id, enum mg_audit_outcome outcome,
 	      const char *details);
 
+/* Fail closed: record action as done before doing it (outcome success).
+ * Returns 0; or, when the trail cannot be written, queues 503 "cannot
+ * record this action on the audit trail; nothing done" and returns < 0,
+ * and the handler must not act. */
+int api_audit_first(struct api_request *rq, const char *action, const char *object_type,
+		    int64_t object_id, int64_t tenant_id, const char *details);
+
+/* Queues that 503 answer (for a created object whose record failed and
+ * which the handler removed again). */
+enum MHD_Result api_audit_unrecorded(struct api_request *rq);
+
+/* After api_audit_first, the act itself failed with err: a failure record
+ * for the same action and object follows the first one (details
+ * {"act_failed": "<error>"}), so the trail never claims what did not
+ * happen. Best effort: a trail that cannot be written is logged. */
+void api_audit_act_failed(struct api_request *rq, const char *action, const char *object_type,
+			  int64_t object_id, int64_t tenant_id, int err);
+
 /* A time as RFC 3339 UTC text, or null for 0. */
 json_t *api_time_json(int64_t ms);
 

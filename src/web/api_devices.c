@@ -55,6 +55,8 @@ enum MHD_Result api_devices_update(struct api_request *rq)
 	enum mg_device_status status;
 	struct mg_tenant t;
 	struct mg_device d;
+	const char *action;
+	char details[96];
 	int r;
 
 	if (device_of_path(rq, &d) != 0 ||
@@ -69,25 +71,23 @@ enum MHD_Result api_devices_update(struct api_request *rq)
 			return api_field_error(rq, "tenant", "a tenant id");
 		if (mg_store_tenant_by_id(rq->web->store, json_integer_value(tenant), &t) != 0)
 			return api_field_error(rq, "tenant", "no such tenant");
-		if ((r = mg_store_device_set_tenant(rq->web->store, d.id, t.id)) != 0)
-			return api_store_error(rq, r);
 	}
-	if (status_text != NULL && status != d.status &&
-	    (r = mg_store_device_set_status(rq->web->store, d.id, status)) != 0)
+	action = status_text && status == MG_DEVICE_REVOKED ? "device.revoke" : "device.update";
+	snprintf(details, sizeof(details), "{\"status\":\"%s\",\"tenant\":%lld}",
+		 status_text ? status_text : mg_device_status_name(d.status),
+		 (long long)(tenant ? t.id : d.tenant_id));
+	if (api_audit_first(rq, action, "device", d.id, d.tenant_id, details) != 0)
+		return MHD_YES;
+	r = tenant != NULL ? mg_store_device_set_tenant(rq->web->store, d.id, t.id) : 0;
+	if (r == 0 && status_text != NULL && status != d.status)
+		r = mg_store_device_set_status(rq->web->store, d.id, status);
+	if (r != 0) {
+		api_audit_act_failed(rq, action, "device", d.id, d.tenant_id, r);
 		return api_store_error(rq, r);
+	}
 	mg_log_info("devices: device %lld changed by account %lld%s%s", (long long)d.id,
 		    (long long)rq->who.user_id, status_text ? ", status " : "",
 		    status_text ? status_text : "");
-	{
-		char details[96];
-
-		snprintf(details, sizeof(details), "{\"status\":\"%s\",\"tenant\":%lld}",
-			 status_text ? status_text : mg_device_status_name(d.status),
-			 (long long)(tenant ? json_integer_value(tenant) : d.tenant_id));
-		api_audit(rq, status_text && status == MG_DEVICE_REVOKED ? "device.revoke"
-									: "device.update",
-			  "device", d.id, d.tenant_id, MG_AUDIT_SUCCESS, details);
-	}
 	if ((r = mg_store_device_by_id(rq->web->store, d.id, &d)) != 0)
 		return api_store_error(rq, r);
 	return api_json(rq, MHD_HTTP_OK, api_device_json(&d));
@@ -108,14 +108,19 @@ enum MHD_Result api_devices_token(struct api_request *rq)
 	if (!json_is_integer(tenant) ||
 	    mg_store_tenant_by_id(rq->web->store, json_integer_value(tenant), &t) != 0)
 		return api_field_error(rq, "tenant", "an existing tenant's id");
+	/* Recorded first (fail closed); the token's row id is not known yet,
+	 * the record names its tenant. */
+	if (api_audit_first(rq, "device.token", NULL, 0, t.id, NULL) != 0)
+		return MHD_YES;
 	until = mg_now_ms() + (int64_t)rq->web->cfg->enrol_token_ttl * 1000;
 	if ((r = mg_token_new(mg_keyring_master(rq->web->keys), token, sizeof(token), hash)) != 0 ||
-	    (r = mg_store_token_create(rq->web->store, t.id, name, hash, until, &id)) != 0)
+	    (r = mg_store_token_create(rq->web->store, t.id, name, hash, until, &id)) != 0) {
+		api_audit_act_failed(rq, "device.token", NULL, 0, t.id, r);
 		return api_store_error(rq, r);
+	}
 	mg_time_format(until, expires, sizeof(expires));
 	mg_log_info("devices: enrolment token %lld for tenant %lld made by account %lld",
 		    (long long)id, (long long)t.id, (long long)rq->who.user_id);
-	api_audit(rq, "device.token", "token", id, t.id, MG_AUDIT_SUCCESS, NULL);
 	return api_json(rq, MHD_HTTP_CREATED, json_pack("{s:s, s:s, s:I, s:s}", "token", token,
 							"name", name, "tenant",
 							(json_int_t)t.id, "expires", expires));

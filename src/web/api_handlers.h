@@ -81,4 +81,14 @@ enum MHD_Result api_devices_get(struct api_request *rq);
 enum MHD_Result api_devices_update(struct api_request *rq);
 enum MHD_Result api_devices_token(struct api_request *rq);
 
+/* api_maintenance.c */
+enum MHD_Result api_maintenance_list(struct api_request *rq);
+enum MHD_Result api_maintenance_ask(struct api_request *rq);
+enum MHD_Result api_maintenance_grant(struct api_request *rq);
+enum MHD_Result api_maintenance_refuse(struct api_request *rq);
+enum MHD_Result api_maintenance_end(struct api_request *rq);
+
+/* api_security.c */
+enum MHD_Result api_security_overview(struct api_request *rq);
+
 #endif

@@ -96,6 +96,7 @@ enum MHD_Result api_incidents_create(struct api_request *rq)
 	int64_t ids[INCIDENT_ALERTS_MAX], id;
 	json_t *alerts = rq->json ? json_object_get(rq->json, "alerts") : NULL;
 	size_t n = 0, i;
+	char details[96];
 	json_t *v;
 	int r;
 
@@ -113,8 +114,16 @@ enum MHD_Result api_incidents_create(struct api_request *rq)
 			ids[n++] = json_integer_value(v);
 		}
 	}
+	/* Recorded first (fail closed); the new incident's id is not known yet,
+	 * the record names its severity and alert count. */
+	snprintf(details, sizeof(details), "{\"severity\":\"%s\",\"alerts\":%zu}",
+		 mg_severity_name(sev), n);
+	if (api_audit_first(rq, "incident.open", NULL, 0, 0, details) != 0)
+		return MHD_YES;
 	r = mg_store_incident_create(rq->web->store, title, sev, rq->who.user_id, mg_now_ms(),
 					   ids, n, &id);
+	if (r != 0)
+		api_audit_act_failed(rq, "incident.open", NULL, 0, 0, r);
 	if (r == MG_ERR_NOT_FOUND)
 		return api_field_error(rq, "alerts", "no such alert");
 	if (r == MG_ERR_EXISTS)
@@ -123,7 +132,6 @@ enum MHD_Result api_incidents_create(struct api_request *rq)
 		return api_store_error(rq, r);
 	mg_log_info("incidents: incident %lld opened by account %lld with %zu alert%s",
 		    (long long)id, (long long)rq->who.user_id, n, n == 1 ? "" : "s");
-	api_audit(rq, "incident.open", "incident", id, 0, MG_AUDIT_SUCCESS, NULL);
 	return incident_answer(rq, id, MHD_HTTP_CREATED);
 }
 
@@ -159,7 +167,7 @@ enum MHD_Result api_incidents_update(struct api_request *rq)
 	const char *status = NULL, *note = "";
 	enum mg_incident_status st;
 	json_t *alert = rq->json ? json_object_get(rq->json, "alert") : NULL;
-	char details[64];
+	char details[96];
 	int r;
 
 	if (id < 0 || api_string(rq, "status", false, 1, 16, &status) < 0 ||
@@ -177,20 +185,22 @@ enum MHD_Result api_incidents_update(struct api_request *rq)
 		return api_error(rq, MHD_HTTP_FORBIDDEN, "this incident holds an alert about your own "
 				 "action: another security officer must close it");
 	}
-	if (alert != NULL) {
-		r = mg_store_incident_link_alert(rq->web->store, id, json_integer_value(alert),
-						       rq->who.user_id, mg_now_ms());
+	snprintf(details, sizeof(details), "{\"status\":\"%s\",\"alert\":%lld}",
+		 status ? status : "", (long long)(alert ? json_integer_value(alert) : 0));
+	if (api_audit_first(rq, "incident.update", "incident", id, 0, details) != 0)
+		return MHD_YES;
+	r = alert == NULL ? 0
+			  : mg_store_incident_link_alert(rq->web->store, id, json_integer_value(alert),
+							rq->who.user_id, mg_now_ms());
+	if (r == 0 && status != NULL)
+		r = mg_store_incident_set_status(rq->web->store, id, st, rq->who.user_id,
+						 mg_now_ms(), note[0] ? note : status);
+	if (r != 0) {
+		api_audit_act_failed(rq, "incident.update", "incident", id, 0, r);
 		if (r == MG_ERR_EXISTS)
 			return api_field_error(rq, "alert", "the alert belongs to another incident");
-		if (r != 0)
-			return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
-	}
-	if (status != NULL &&
-	    (r = mg_store_incident_set_status(rq->web->store, id, st, rq->who.user_id,
-						    mg_now_ms(), note[0] ? note : status)) != 0)
 		return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
-	snprintf(details, sizeof(details), "{\"status\":\"%s\"}", status ? status : "");
-	api_audit(rq, "incident.update", "incident", id, 0, MG_AUDIT_SUCCESS, details);
+	}
 	return incident_answer(rq, id, MHD_HTTP_OK);
 }
 
@@ -200,13 +210,15 @@ enum MHD_Result api_incidents_note(struct api_request *rq)
 	const char *text = NULL;
 	int r;
 
-	if (id < 0 || api_string(rq, "text", true, 1, MG_INCIDENT_TEXT_MAX, &text) < 0)
+	if (id < 0 || api_string(rq, "text", true, 1, MG_INCIDENT_TEXT_MAX, &text) < 0 ||
+	    api_audit_first(rq, "incident.note", "incident", id, 0, NULL) != 0)
 		return MHD_YES;
 	r = mg_store_incident_add_entry(rq->web->store, id, rq->who.user_id, mg_now_ms(),
 					      "note", text);
-	if (r != 0)
+	if (r != 0) {
+		api_audit_act_failed(rq, "incident.note", "incident", id, 0, r);
 		return r == MG_ERR_NOT_FOUND ? api_not_found(rq) : api_store_error(rq, r);
-	api_audit(rq, "incident.note", "incident", id, 0, MG_AUDIT_SUCCESS, NULL);
+	}
 	return incident_answer(rq, id, MHD_HTTP_OK);
 }
 
@@ -222,11 +234,14 @@ static int act_lock_user(struct api_request *rq, int64_t target, char *text, siz
 		return api_field_error(rq, "target", "no such account"), -1;
 	if (u.id == rq->who.user_id)
 		return api_field_error(rq, "target", "you cannot lock yourself out"), -1;
+	if (api_audit_first(rq, "user.update", "user", u.id, 0, "{\"disabled\":true}") != 0)
+		return -1;
 	if ((r = mg_store_user_update_profile(rq->web->store, u.id, u.display_name, u.email,
-						    true)) != 0)
+						    true)) != 0) {
+		api_audit_act_failed(rq, "user.update", "user", u.id, 0, r);
 		return api_store_error(rq, r), -1;
+	}
 	mg_session_end_all(rq->web->access, u.id);
-	api_audit(rq, "user.update", "user", u.id, 0, MG_AUDIT_SUCCESS, "{\"disabled\":true}");
 	snprintf(text, len, "account %lld disabled and signed out", (long long)u.id);
 	return 0;
 }
@@ -238,10 +253,13 @@ static int act_block_device(struct api_request *rq, int64_t target, char *text, 
 
 	if ((r = mg_store_device_by_id(rq->web->store, target, &d)) != 0)
 		return api_field_error(rq, "target", "no such device"), -1;
+	if (api_audit_first(rq, "device.block", "device", d.id, d.tenant_id, NULL) != 0)
+		return -1;
 	if (d.status == MG_DEVICE_ACTIVE &&
-	    (r = mg_store_device_set_status(rq->web->store, d.id, MG_DEVICE_BLOCKED)) != 0)
+	    (r = mg_store_device_set_status(rq->web->store, d.id, MG_DEVICE_BLOCKED)) != 0) {
+		api_audit_act_failed(rq, "device.block", "device", d.id, d.tenant_id, r);
 		return api_store_error(rq, r), -1;
-	api_audit(rq, "device.block", "device", d.id, d.tenant_id, MG_AUDIT_SUCCESS, NULL);
+	}
 	snprintf(text, len, "device %lld blocked", (long long)d.id);
 	return 0;
 }
@@ -255,11 +273,14 @@ static int act_interface_off(struct api_request *rq, const char *target, char *t
 
 	if (target == NULL || mg_interface_parse(target, &i) != 0)
 		return api_field_error(rq, "target", "device, enrolment, mllp or emr"), -1;
-	if ((r = mg_interface_set(rq->web->switches, i, false)) != 0)
-		return api_store_error(rq, r), -1;
 	snprintf(details, sizeof(details), "{\"interface\":\"%s\",\"on\":false}",
 		 mg_interface_name(i));
-	api_audit(rq, "interface.switch", NULL, 0, 0, MG_AUDIT_SUCCESS, details);
+	if (api_audit_first(rq, "interface.switch", NULL, 0, 0, details) != 0)
+		return -1;
+	if ((r = mg_interface_set(rq->web->switches, i, false)) != 0) {
+		api_audit_act_failed(rq, "interface.switch", NULL, 0, 0, r);
+		return api_store_error(rq, r), -1;
+	}
 	snprintf(text, len, "interface %s switched off", mg_interface_name(i));
 	return 0;
 }
@@ -290,12 +311,14 @@ enum MHD_Result api_incidents_action(struct api_request *rq)
 	}
 	if (r != 0)
 		return MHD_YES;
+	/* The act itself is on the trail already (recorded before it was done);
+	 * this record ties it to the incident. */
+	snprintf(details, sizeof(details), "{\"action\":\"%s\"}", action);
+	api_audit(rq, "incident.action", "incident", id, 0, MG_AUDIT_SUCCESS, details);
 	if ((r = mg_store_incident_add_entry(rq->web->store, id, rq->who.user_id, mg_now_ms(),
 						   "action", text)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("incidents: incident %lld: %s by account %lld", (long long)id, text,
 		    (long long)rq->who.user_id);
-	snprintf(details, sizeof(details), "{\"action\":\"%s\"}", action);
-	api_audit(rq, "incident.action", "incident", id, 0, MG_AUDIT_SUCCESS, details);
 	return incident_answer(rq, id, MHD_HTTP_OK);
 }

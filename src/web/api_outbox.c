@@ -40,6 +40,7 @@ enum MHD_Result api_outbox_resend(struct api_request *rq)
 	const struct mg_config *cfg = rq->web->cfg;
 	const char *name = rq->params[0];
 	json_t *id = rq->json ? json_object_get(rq->json, "id") : NULL;
+	char details[MG_EMR_NAME_MAX + 64];
 	int64_t count;
 	bool known = false;
 	int r;
@@ -50,17 +51,16 @@ enum MHD_Result api_outbox_resend(struct api_request *rq)
 		return api_not_found(rq);
 	if (id != NULL && (!json_is_integer(id) || json_integer_value(id) <= 0))
 		return api_field_error(rq, "id", "an outbox row id");
+	snprintf(details, sizeof(details), "{\"destination\":\"%s\",\"id\":%lld}", name,
+		 (long long)(id ? json_integer_value(id) : 0));
+	if (api_audit_first(rq, "outbox.resend", NULL, 0, 0, details) != 0)
+		return MHD_YES;
 	if ((r = mg_store_outbox_resend(rq->web->store, name, id ? json_integer_value(id) : 0,
-					      mg_now_ms(), &count)) != 0)
+					      mg_now_ms(), &count)) != 0) {
+		api_audit_act_failed(rq, "outbox.resend", NULL, 0, 0, r);
 		return api_store_error(rq, r);
+	}
 	mg_log_info("outbox: %lld dead letters of [emr.%s] queued again by account %lld",
 		    (long long)count, name, (long long)rq->who.user_id);
-	{
-		char details[MG_EMR_NAME_MAX + MG_ROUTE_PARAM_MAX + 64];
-
-		snprintf(details, sizeof(details), "{\"destination\":\"%s\",\"requeued\":%lld}",
-			 name, (long long)count);
-		api_audit(rq, "outbox.resend", NULL, 0, 0, MG_AUDIT_SUCCESS, details);
-	}
 	return api_json(rq, MHD_HTTP_OK, json_pack("{s:I}", "requeued", (json_int_t)count));
 }

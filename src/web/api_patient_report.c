@@ -209,8 +209,8 @@ enum MHD_Result api_patient_measurements(struct api_request *rq)
 		return MHD_YES;
 	/* Every read of a patient's data is on the trail before it is answered;
 	 * no trail, no answer. */
-	if (api_audit(rq, "patient.read", "patient", patient, tenant, MG_AUDIT_SUCCESS, NULL) != 0)
-		return api_store_error(rq, MG_ERR_STORE);
+	if (api_audit_first(rq, "patient.read", "patient", patient, tenant, NULL) != 0)
+		return MHD_YES;
 	memset(&rp, 0, sizeof(rp));
 	rp.birth_ms = MG_TIME_UNKNOWN;
 	rp.adult_age = rq->web->cfg->bmi_adult_age;
@@ -269,9 +269,8 @@ enum MHD_Result api_patient_accesses(struct api_request *rq)
 
 	if (patient == 0)
 		return MHD_YES;
-	if (api_audit(rq, "audit.patient_report", "patient", patient, tenant, MG_AUDIT_SUCCESS,
-		      NULL) != 0)
-		return api_store_error(rq, MG_ERR_STORE);
+	if (api_audit_first(rq, "audit.patient_report", "patient", patient, tenant, NULL) != 0)
+		return MHD_YES;
 	mg_audit_object("patient", patient, object, sizeof(object));
 	memset(&f, 0, sizeof(f));
 	f.tenant_id = tenant;

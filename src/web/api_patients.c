@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/log.h"
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
 #include "ingest/patients.h"
@@ -146,8 +147,8 @@ enum MHD_Result api_patients_search(struct api_request *rq)
 		return api_field_error(rq, "q", "a name, a birth date or an identifier (1 to 200 "
 					       "bytes)");
 	/* Searching reads names: on the trail first (without the search text). */
-	if (api_audit(rq, "patient.search", NULL, 0, 0, MG_AUDIT_SUCCESS, NULL) != 0)
-		return api_store_error(rq, MG_ERR_STORE);
+	if (api_audit_first(rq, "patient.search", NULL, 0, 0, NULL) != 0)
+		return MHD_YES;
 	if ((s.list = json_array()) == NULL)
 		return MHD_NO;
 	for (size_t i = 0; i < rq->who.ntenants && r == 0; i++) {
@@ -207,10 +208,12 @@ static int identity_from_body(struct api_request *rq, struct mg_patient_identity
 	return 0;
 }
 
-/* Seal and store; answer 201/200 with the patient. */
-static enum MHD_Result identity_store(struct api_request *rq, int64_t tenant, const char *pid,
-				      const struct mg_patient_identity *p, bool must_be_new,
-				      const char *action)
+/* Seal and store; answer 201/200 with the patient. The action is on the
+ * trail before it is done (patient, the row id when known: 0 for a new
+ * one), and a failure record follows if it fails. */
+static enum MHD_Result identity_store(struct api_request *rq, int64_t tenant, int64_t known,
+				      const char *pid, const struct mg_patient_identity *p,
+				      bool must_be_new, const char *action)
 {
 	struct mg_patient_put put;
 	struct mg_patient_row row;
@@ -218,19 +221,26 @@ static enum MHD_Result identity_store(struct api_request *rq, int64_t tenant, co
 	bool created = false;
 	int r;
 
+	if (api_audit_first(rq, action, "patient", known, tenant, NULL) != 0)
+		return MHD_YES;
 	r = mg_patients_seal(rq->web->keys, tenant, pid, p, mg_now_ms(), &put);
 	if (r == 0) {
 		put.must_be_new = must_be_new;
 		r = mg_store_patient_put(rq->web->store, &put, &id, &created);
 	}
 	sodium_memzero(&put, sizeof(put));
+	if (r != 0)
+		api_audit_act_failed(rq, action, "patient", known, tenant, r);
 	if (r == MG_ERR_EXISTS)
 		return api_error(rq, MHD_HTTP_CONFLICT, "a patient with this id exists in the tenant");
 	if (r != 0)
 		return api_store_error(rq, r);
-	if (api_audit(rq, action, "patient", id, tenant, MG_AUDIT_SUCCESS, NULL) != 0 ||
-	    (r = mg_store_patient_get(rq->web->store, id, &row)) != 0)
-		return api_store_error(rq, MG_ERR_STORE);
+	/* A new patient's row id, for "who accessed my data". */
+	if (known == 0 && api_audit(rq, "patient.created", "patient", id, tenant,
+				    MG_AUDIT_SUCCESS, NULL) != 0)
+		mg_log_error("api: patient %lld created, its record not written", (long long)id);
+	if ((r = mg_store_patient_get(rq->web->store, id, &row)) != 0)
+		return api_store_error(rq, r);
 	return api_json(rq, must_be_new ? MHD_HTTP_CREATED : MHD_HTTP_OK,
 			api_patient_json(&row, pid, p, true));
 }
@@ -258,7 +268,7 @@ enum MHD_Result api_patients_create(struct api_request *rq)
 		return api_field_error(rq, "tenant", "not one of your tenants");
 	if (identity_from_body(rq, &p) != 0)
 		return MHD_YES;
-	return identity_store(rq, tenant, pid, &p, true, "patient.create");
+	return identity_store(rq, tenant, 0, pid, &p, true, "patient.create");
 }
 
 enum MHD_Result api_patient_get(struct api_request *rq)
@@ -270,8 +280,8 @@ enum MHD_Result api_patient_get(struct api_request *rq)
 
 	if (patient == 0)
 		return MHD_YES;
-	if (api_audit(rq, "patient.read", "patient", patient, tenant, MG_AUDIT_SUCCESS, NULL) != 0)
-		return api_store_error(rq, MG_ERR_STORE);
+	if (api_audit_first(rq, "patient.read", "patient", patient, tenant, NULL) != 0)
+		return MHD_YES;
 	if ((r = mg_store_patient_get(rq->web->store, patient, &row)) != 0)
 		return api_store_error(rq, r);
 	if ((o = row_json(rq, &row)) == NULL)
@@ -298,5 +308,5 @@ enum MHD_Result api_patient_update(struct api_request *rq)
 	if (identity_from_body(rq, &p) != 0)
 		return MHD_YES;
 	/* The identifier as stored (a merged id finds its survivor). */
-	return identity_store(rq, tenant, pid, &p, false, "patient.update");
+	return identity_store(rq, tenant, patient, pid, &p, false, "patient.update");
 }

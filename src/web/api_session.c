@@ -119,14 +119,23 @@ enum MHD_Result api_session_create(struct api_request *rq)
 		ret = api_json(rq, MHD_HTTP_OK, json_pack("{s:b}", "second_factor_required", 1));
 		goto out;
 	}
+	/* No session the trail does not know of (fail closed). */
+	rq->who.user_id = res->user.id;
+	snprintf(rq->who.name, sizeof(rq->who.name), "%s", res->user.name);
+	rq->who.roles = res->user.roles;
+	if (api_audit_first(rq, "login.success", "user", res->user.id, 0,
+			    res->user.totp_len ? "{\"second_factor\":true}"
+					       : "{\"second_factor\":false}") != 0) {
+		ret = MHD_YES;
+		goto out;
+	}
 	if ((r = mg_session_begin(rq->web->access, &res->user, rq->peer, token, sizeof(token), &st)) != 0) {
+		api_audit_act_failed(rq, "login.success", "user", res->user.id, 0, r);
 		ret = api_store_error(rq, r);
 		goto out;
 	}
 	mg_log_info("login: account %lld signed in from %s", (long long)res->user.id, rq->peer);
 	rq->who = st.who;
-	api_audit(rq, "login.success", "user", res->user.id, 0, MG_AUDIT_SUCCESS,
-		  res->user.totp_len ? "{\"second_factor\":true}" : "{\"second_factor\":false}");
 	ret = with_cookie(rq, MHD_HTTP_OK, session_json(rq, &st, &res->user), token,
 			  rq->web->cfg->session_lifetime);
 	sodium_memzero(token, sizeof(token));
@@ -158,6 +167,7 @@ enum MHD_Result api_session_delete(struct api_request *rq)
 	if (r != 0 && r != MG_ERR_NOT_FOUND)
 		return api_store_error(rq, r);
 	mg_log_info("login: account %lld signed out", (long long)rq->who.user_id);
+	/* Signing out is never refused, recorded or not. */
 	api_audit(rq, "session.logout", "user", rq->who.user_id, 0, MG_AUDIT_SUCCESS, NULL);
 	return with_cookie(rq, MHD_HTTP_OK, json_pack("{s:b}", "signed_out", 1), "", 0);
 }
@@ -215,10 +225,13 @@ enum MHD_Result api_session_password(struct api_request *rq)
 	    sodium_memcmp(json_string_value(new), json_string_value(old),
 			  json_string_length(new)) == 0)
 		return api_field_error(rq, "new", "must differ from the current password");
-	if (policy_ok(rq, "new", u.name, json_string_value(new), json_string_length(new)) != 0)
+	if (policy_ok(rq, "new", u.name, json_string_value(new), json_string_length(new)) != 0 ||
+	    api_audit_first(rq, "password.change", "user", u.id, 0, NULL) != 0)
 		return MHD_YES;
-	if ((r = set_password(rq, u.id, json_string_value(new), json_string_length(new), false)) != 0)
+	if ((r = set_password(rq, u.id, json_string_value(new), json_string_length(new), false)) != 0) {
+		api_audit_act_failed(rq, "password.change", "user", u.id, 0, r);
 		return api_store_error(rq, r);
+	}
 	/* Other sessions of the account end; this one goes on. */
 	mg_session_end_all(rq->web->access, u.id);
 	{
@@ -230,7 +243,6 @@ enum MHD_Result api_session_password(struct api_request *rq)
 		if ((r = mg_session_begin(rq->web->access, &u, rq->peer, token, sizeof(token), &st)) != 0)
 			return api_store_error(rq, r);
 		mg_log_info("login: account %lld changed its password", (long long)u.id);
-		api_audit(rq, "password.change", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 		ret = with_cookie(rq, MHD_HTTP_OK, session_json(rq, &st, &u), token,
 				  rq->web->cfg->session_lifetime);
 		sodium_memzero(token, sizeof(token));
@@ -255,6 +267,10 @@ enum MHD_Result api_password_reset_request(struct api_request *rq)
 	if ((r = mg_store_user_by_name(rq->web->store, name, &u)) != 0 || u.disabled ||
 	    u.email[0] == '\0' || rq->web->cfg->smtp_url[0] == '\0' || rq->web->mailer == NULL)
 		goto answer;
+	/* Recorded first: no link goes out that the trail does not know of (the
+	 * answer stays the same, so nobody learns whether an account exists). */
+	if (api_audit(rq, "password.reset_request", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL) != 0)
+		goto answer;
 	if (mg_token_new(mk, token, sizeof(token), hash) != 0 ||
 	    mg_store_reset_create(rq->web->store, hash, u.id, now,
 				  now + (int64_t)rq->web->cfg->reset_token_ttl * 1000) != 0)
@@ -273,7 +289,6 @@ enum MHD_Result api_password_reset_request(struct api_request *rq)
 			      body);
 	sodium_memzero(body, sizeof(body));
 	mg_log_info("password reset: link issued for account %lld", (long long)u.id);
-	api_audit(rq, "password.reset_request", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 answer:
 	return api_json(rq, MHD_HTTP_ACCEPTED,
 			json_pack("{s:s}", "status",
@@ -303,18 +318,25 @@ enum MHD_Result api_password_reset_confirm(struct api_request *rq)
 		return api_field_error(rq, "token", "reset link invalid, used or expired");
 	if (r != 0 || (r = mg_store_user_by_id(rq->web->store, user_id, &u)) != 0)
 		return api_store_error(rq, r);
-	if (policy_ok(rq, "new", u.name, json_string_value(new), json_string_length(new)) != 0)
+	if (policy_ok(rq, "new", u.name, json_string_value(new), json_string_length(new)) != 0 ||
+	    api_audit_first(rq, "password.reset", "user", u.id, 0, NULL) != 0)
 		return MHD_YES;
-	if ((r = set_password(rq, u.id, json_string_value(new), json_string_length(new), false)) != 0)
+	if ((r = set_password(rq, u.id, json_string_value(new), json_string_length(new), false)) != 0) {
+		api_audit_act_failed(rq, "password.reset", "user", u.id, 0, r);
 		return api_store_error(rq, r);
+	}
 	mg_session_end_all(rq->web->access, u.id);
 	mg_log_info("password reset: account %lld set a new password", (long long)u.id);
-	api_audit(rq, "password.reset", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	/* The owner proved the mailbox with a link no administrator saw: the
-	 * memberships an administrator's reset suspended come back. */
-	if (u.nsuspended > 0 && mg_store_membership_confirm_all(rq->web->store, u.id) == 0)
-		for (size_t i = 0; i < u.nsuspended; i++)
-			api_audit(rq, "tenant.member_confirm", "user", u.id, u.suspended[i],
-				  MG_AUDIT_SUCCESS, "{\"reason\":\"reset through the e-mailed link\"}");
+	 * memberships an administrator's reset suspended come back (each
+	 * recorded first; one that cannot be stays suspended). */
+	for (size_t i = 0; i < u.nsuspended; i++) {
+		if (api_audit(rq, "tenant.member_confirm", "user", u.id, u.suspended[i],
+			      MG_AUDIT_SUCCESS,
+			      "{\"reason\":\"reset through the e-mailed link\"}") != 0)
+			return api_no_content(rq);
+	}
+	if (u.nsuspended > 0 && (r = mg_store_membership_confirm_all(rq->web->store, u.id)) != 0)
+		api_audit_act_failed(rq, "tenant.member_confirm", "user", u.id, 0, r);
 	return api_no_content(rq);
 }

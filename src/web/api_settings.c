@@ -63,12 +63,15 @@ static int roles_save(struct api_request *rq, unsigned roles)
 			len += (size_t)snprintf(value + len, sizeof(value) - len, "%s%s",
 						len ? "," : "", mg_role_name(mg_role_at(i)));
 	}
-	if ((r = mg_store_setting_set(rq->web->store, MG_SETTING_REQUIRE_2FA_ROLES, value)) != 0)
-		return r;
+	snprintf(details, sizeof(details), "{\"require_2fa_roles\":\"%s\"}", value);
+	if (api_audit_first(rq, "config.change", NULL, 0, 0, details) != 0)
+		return -1;
+	if ((r = mg_store_setting_set(rq->web->store, MG_SETTING_REQUIRE_2FA_ROLES, value)) != 0) {
+		api_audit_act_failed(rq, "config.change", NULL, 0, 0, r);
+		return api_store_error(rq, r), -1;
+	}
 	mg_log_info("settings: roles requiring a second factor set to \"%s\" by account %lld",
 		    value, (long long)rq->who.user_id);
-	snprintf(details, sizeof(details), "{\"require_2fa_roles\":\"%s\"}", value);
-	api_audit(rq, "config.change", NULL, 0, 0, MG_AUDIT_SUCCESS, details);
 	return 0;
 }
 
@@ -85,22 +88,25 @@ enum MHD_Result api_settings_update(struct api_request *rq)
 	if (has_roles == 1 && interfaces == NULL)
 		return api_field_error(rq, "require_2fa_roles",
 				       "require_2fa_roles or interfaces is required");
-	if (has_roles == 0 && (r = roles_save(rq, roles)) != 0)
-		return api_store_error(rq, r);
+	if (has_roles == 0 && roles_save(rq, roles) != 0)
+		return MHD_YES;
 	for (unsigned i = 0; i < MG_IF_COUNT; i++) {
 		enum mg_interface itf = (enum mg_interface)i;
 		bool want = (on >> i) & 1u;
 
 		if (!((set >> i) & 1u) || mg_interface_on(rq->web->switches, itf) == want)
 			continue;
-		if ((r = mg_interface_set(rq->web->switches, itf, want)) != 0)
+		snprintf(details, sizeof(details), "{\"interface\":\"%s\",\"on\":%s}",
+			 mg_interface_name(itf), want ? "true" : "false");
+		if (api_audit_first(rq, "interface.switch", NULL, 0, 0, details) != 0)
+			return MHD_YES;
+		if ((r = mg_interface_set(rq->web->switches, itf, want)) != 0) {
+			api_audit_act_failed(rq, "interface.switch", NULL, 0, 0, r);
 			return api_store_error(rq, r);
+		}
 		mg_log_info("settings: interface %s switched %s by account %lld",
 			    mg_interface_name(itf), want ? "on" : "off",
 			    (long long)rq->who.user_id);
-		snprintf(details, sizeof(details), "{\"interface\":\"%s\",\"on\":%s}",
-			 mg_interface_name(itf), want ? "true" : "false");
-		api_audit(rq, "interface.switch", NULL, 0, 0, MG_AUDIT_SUCCESS, details);
 	}
 	return api_settings_get(rq);
 }

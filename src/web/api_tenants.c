@@ -62,9 +62,15 @@ enum MHD_Result api_tenants_create(struct api_request *rq)
 		return api_field_error(rq, "name", "a tenant of this name exists");
 	if (r != 0 || (r = mg_store_tenant_by_id(rq->web->store, id, &t)) != 0)
 		return api_store_error(rq, r);
+	if (api_audit(rq, "tenant.create", "tenant", id, id, MG_AUDIT_SUCCESS, NULL) != 0) {
+		/* Fail closed: a tenant the trail does not know does not stay. */
+		if ((r = mg_store_tenant_delete(rq->web->store, id)) != 0)
+			mg_log_error("tenants: tenant %lld neither recorded nor removed: %s",
+				     (long long)id, mg_strerror(r));
+		return api_audit_unrecorded(rq);
+	}
 	mg_log_info("tenants: tenant %lld created by account %lld", (long long)id,
 		    (long long)rq->who.user_id);
-	api_audit(rq, "tenant.create", "tenant", id, id, MG_AUDIT_SUCCESS, NULL);
 	return api_json(rq, MHD_HTTP_CREATED, tenant_json(&t));
 }
 
@@ -92,14 +98,17 @@ enum MHD_Result api_tenants_rename(struct api_request *rq)
 		return MHD_YES;
 	if (!tenant_name_ok(name))
 		return api_field_error(rq, "name", "no leading or trailing spaces");
+	if (api_audit_first(rq, "tenant.rename", "tenant", t.id, t.id, NULL) != 0)
+		return MHD_YES;
 	r = mg_store_tenant_rename(rq->web->store, t.id, name);
+	if (r != 0)
+		api_audit_act_failed(rq, "tenant.rename", "tenant", t.id, t.id, r);
 	if (r == MG_ERR_EXISTS)
 		return api_field_error(rq, "name", "a tenant of this name exists");
 	if (r != 0 || (r = mg_store_tenant_by_id(rq->web->store, t.id, &t)) != 0)
 		return api_store_error(rq, r);
 	mg_log_info("tenants: tenant %lld renamed by account %lld", (long long)t.id,
 		    (long long)rq->who.user_id);
-	api_audit(rq, "tenant.rename", "tenant", t.id, t.id, MG_AUDIT_SUCCESS, NULL);
 	return api_json(rq, MHD_HTTP_OK, tenant_json(&t));
 }
 
@@ -127,11 +136,14 @@ enum MHD_Result api_tenants_delete(struct api_request *rq)
 					  (json_int_t)use.patients, "members", (json_int_t)use.members,
 					  "tokens", (json_int_t)use.tokens));
 	}
-	if ((r = mg_store_tenant_delete(rq->web->store, t.id)) != 0)
+	if (api_audit_first(rq, "tenant.delete", "tenant", t.id, t.id, NULL) != 0)
+		return MHD_YES;
+	if ((r = mg_store_tenant_delete(rq->web->store, t.id)) != 0) {
+		api_audit_act_failed(rq, "tenant.delete", "tenant", t.id, t.id, r);
 		return api_store_error(rq, r);
+	}
 	mg_log_info("tenants: tenant %lld deleted by account %lld", (long long)t.id,
 		    (long long)rq->who.user_id);
-	api_audit(rq, "tenant.delete", "tenant", t.id, t.id, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }
 
@@ -179,6 +191,18 @@ enum MHD_Result api_tenant_members(struct api_request *rq)
 }
 
 enum member_op { MEMBER_ADD, MEMBER_REMOVE, MEMBER_CONFIRM };
+enum member_state { NOT_MEMBER, MEMBER, SUSPENDED };
+
+static enum member_state member_state(const struct mg_user *u, int64_t tenant)
+{
+	for (size_t i = 0; i < u->ntenants; i++)
+		if (u->tenants[i] == tenant)
+			return MEMBER;
+	for (size_t i = 0; i < u->nsuspended; i++)
+		if (u->suspended[i] == tenant)
+			return SUSPENDED;
+	return NOT_MEMBER;
+}
 
 /* Add, remove or confirm again the account of path parameter 1 as a
  * member of the tenant of parameter 0: the tenant administrator's half of
@@ -200,11 +224,19 @@ static enum MHD_Result member_change(struct api_request *rq, enum member_op op)
 	if (op == MEMBER_ADD && u.id == rq->who.user_id)
 		return api_error(rq, MHD_HTTP_CONFLICT, "you cannot make yourself a member of a "
 				 "tenant; another tenant administrator must");
+	if (op == MEMBER_ADD && member_state(&u, t.id) != NOT_MEMBER)
+		return api_no_content(rq);	/* a member already: nothing changes */
+	if (op != MEMBER_ADD && member_state(&u, t.id) == NOT_MEMBER)
+		return api_error(rq, MHD_HTTP_NOT_FOUND, "the account is not a member of this tenant");
+	if (api_audit_first(rq, actions[op], "user", u.id, t.id, NULL) != 0)
+		return MHD_YES;
 	r = op == MEMBER_ADD ? mg_store_membership_add(rq->web->store, u.id, t.id)
 	    : op == MEMBER_REMOVE ? mg_store_membership_remove(rq->web->store, u.id, t.id)
 				  : mg_store_membership_confirm(rq->web->store, u.id, t.id);
+	if (r != 0)
+		api_audit_act_failed(rq, actions[op], "user", u.id, t.id, r);
 	if (op == MEMBER_ADD && r == MG_ERR_EXISTS)
-		return api_no_content(rq);	/* a member already: nothing changes */
+		return api_no_content(rq);
 	if (op == MEMBER_ADD && r == MG_ERR_LIMIT)
 		return api_error(rq, MHD_HTTP_CONFLICT, "the account is in too many tenants");
 	if (r == MG_ERR_NOT_FOUND && op != MEMBER_ADD)
@@ -213,7 +245,6 @@ static enum MHD_Result member_change(struct api_request *rq, enum member_op op)
 		return api_store_error(rq, r);
 	mg_log_info("tenants: account %lld %s tenant %lld by account %lld", (long long)u.id,
 		    done[op], (long long)t.id, (long long)rq->who.user_id);
-	api_audit(rq, actions[op], "user", u.id, t.id, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }
 

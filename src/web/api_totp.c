@@ -80,18 +80,21 @@ enum MHD_Result api_totp_confirm(struct api_request *rq)
 	if (r != 0)
 		return api_field_error(rq, "code", "the code does not match; check the clock of "
 						   "the authenticator");
+	if (api_audit_first(rq, "totp.enrol", "user", u.id, 0, NULL) != 0)
+		return MHD_YES;
 	if ((r = mg_store_totp_activate(rq->web->store, u.id, step)) != 0 ||
 	    (r = mg_recovery_codes_new(mk, MG_RECOVERY_CODES, codes, hashes)) != 0 ||
 	    (r = mg_store_recovery_codes_set(rq->web->store, u.id,
 						   (const unsigned char (*)[MG_TOKEN_HASH_BYTES])hashes,
-						   MG_RECOVERY_CODES)) != 0)
+						   MG_RECOVERY_CODES)) != 0) {
+		api_audit_act_failed(rq, "totp.enrol", "user", u.id, 0, r);
 		return api_store_error(rq, r);
+	}
 	list = json_array();
 	for (size_t i = 0; i < MG_RECOVERY_CODES; i++)
 		json_array_append_new(list, json_string(codes[i]));
 	sodium_memzero(codes, sizeof(codes));
 	mg_log_info("login: account %lld enrolled a second factor", (long long)u.id);
-	api_audit(rq, "totp.enrol", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "recovery_codes", list));
 }
 
@@ -114,9 +117,12 @@ enum MHD_Result api_totp_remove(struct api_request *rq)
 	if (u.roles & mg_totp_required_roles(rq->web->access))
 		return api_error(rq, MHD_HTTP_CONFLICT,
 				 "a second factor is required for one of your roles");
-	if ((r = mg_store_totp_clear(rq->web->store, u.id)) != 0)
+	if (api_audit_first(rq, "totp.remove", "user", u.id, 0, NULL) != 0)
+		return MHD_YES;
+	if ((r = mg_store_totp_clear(rq->web->store, u.id)) != 0) {
+		api_audit_act_failed(rq, "totp.remove", "user", u.id, 0, r);
 		return api_store_error(rq, r);
+	}
 	mg_log_info("login: account %lld removed its second factor", (long long)u.id);
-	api_audit(rq, "totp.remove", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }

@@ -134,11 +134,17 @@ enum MHD_Result api_users_create(struct api_request *rq)
 		return api_field_error(rq, "name", "an account of this name exists");
 	if (r != 0 || (r = mg_store_user_by_id(rq->web->store, id, &created)) != 0)
 		return api_store_error(rq, r);
-	mg_log_info("users: account %lld created by account %lld", (long long)id,
-		    (long long)rq->who.user_id);
 	mg_audit_roles_text(u.roles, roles, sizeof(roles));
 	snprintf(details, sizeof(details), "{\"roles_to\":\"%s\"}", roles);
-	api_audit(rq, "user.create", "user", id, 0, MG_AUDIT_SUCCESS, details);
+	if (api_audit(rq, "user.create", "user", id, 0, MG_AUDIT_SUCCESS, details) != 0) {
+		/* Fail closed: an account the trail does not know does not stay. */
+		if ((r = mg_store_user_delete(rq->web->store, id)) != 0)
+			mg_log_error("users: account %lld neither recorded nor removed: %s",
+				     (long long)id, mg_strerror(r));
+		return api_audit_unrecorded(rq);
+	}
+	mg_log_info("users: account %lld created by account %lld", (long long)id,
+		    (long long)rq->who.user_id);
 	return api_json(rq, MHD_HTTP_CREATED, api_user_json(&created));
 }
 
@@ -172,6 +178,7 @@ enum MHD_Result api_users_update(struct api_request *rq)
 	const char *display_name, *email;
 	unsigned roles;
 	bool disabled;
+	char details[240];
 	int r, has_roles;
 
 	if (user_of_path(rq, &u) != 0)
@@ -195,29 +202,30 @@ enum MHD_Result api_users_update(struct api_request *rq)
 		return api_error(rq, MHD_HTTP_CONFLICT,
 				 "you cannot disable yourself or change your own roles; "
 				 "another administrator must");
-	if ((r = mg_store_user_update_profile(rq->web->store, u.id, display_name, email,
-						    disabled)) != 0)
-		return api_store_error(rq, r);
-	if (has_roles == 0 && roles != u.roles &&
-	    (r = mg_store_user_set_roles(rq->web->store, u.id, roles)) != 0)
-		return r == MG_ERR_CONFLICT ? (roles_refused(rq, roles), MHD_YES)
-					    : api_store_error(rq, r);
-	if (disabled)
-		mg_session_end_all(rq->web->access, u.id);
-	mg_log_info("users: account %lld changed by account %lld", (long long)u.id,
-		    (long long)rq->who.user_id);
 	if (roles != u.roles) {
 		/* A role change is what detection looks for (src/detect/rules.c). */
-		char from[96] = "", to[96] = "", details[240];
+		char from[96] = "", to[96] = "";
 
 		mg_audit_roles_text(u.roles, from, sizeof(from));
 		mg_audit_roles_text(roles, to, sizeof(to));
 		snprintf(details, sizeof(details), "{\"roles_from\":\"%s\",\"roles_to\":\"%s\"}",
 			 from, to);
-		api_audit(rq, "user.update", "user", u.id, 0, MG_AUDIT_SUCCESS, details);
-	} else {
-		api_audit(rq, "user.update", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	}
+	if (api_audit_first(rq, "user.update", "user", u.id, 0,
+			    roles != u.roles ? details : NULL) != 0)
+		return MHD_YES;
+	r = mg_store_user_update_profile(rq->web->store, u.id, display_name, email, disabled);
+	if (r == 0 && has_roles == 0 && roles != u.roles)
+		r = mg_store_user_set_roles(rq->web->store, u.id, roles);
+	if (r != 0) {
+		api_audit_act_failed(rq, "user.update", "user", u.id, 0, r);
+		return r == MG_ERR_CONFLICT ? (roles_refused(rq, roles), MHD_YES)
+					    : api_store_error(rq, r);
+	}
+	if (disabled)
+		mg_session_end_all(rq->web->access, u.id);
+	mg_log_info("users: account %lld changed by account %lld", (long long)u.id,
+		    (long long)rq->who.user_id);
 	if ((r = mg_store_user_by_id(rq->web->store, u.id, &u)) != 0)
 		return api_store_error(rq, r);
 	return api_json(rq, MHD_HTTP_OK, api_user_json(&u));
@@ -232,19 +240,23 @@ enum MHD_Result api_users_delete(struct api_request *rq)
 		return MHD_YES;
 	if (u.id == rq->who.user_id)
 		return api_error(rq, MHD_HTTP_CONFLICT, "you cannot delete your own account");
-	if ((r = mg_store_user_delete(rq->web->store, u.id)) != 0)
+	if (api_audit_first(rq, "user.delete", "user", u.id, 0, NULL) != 0)
+		return MHD_YES;
+	if ((r = mg_store_user_delete(rq->web->store, u.id)) != 0) {
+		api_audit_act_failed(rq, "user.delete", "user", u.id, 0, r);
 		return api_store_error(rq, r);
+	}
 	mg_log_info("users: account %lld deleted by account %lld", (long long)u.id,
 		    (long long)rq->who.user_id);
-	api_audit(rq, "user.delete", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }
 
 /* An administrator who reset an account's password or second factor knows
  * how to sign in as it: its tenant memberships (its patient access) are
- * suspended until a tenant administrator confirms them, or until the
- * owner completes a reset through the e-mailed link. Returns 0 or the
- * store's error. */
+ * suspended, before the reset takes effect, until a tenant administrator
+ * confirms them, or until the owner completes a reset through the e-mailed
+ * link. Each suspension is recorded first. Returns 0 or the error
+ * (MG_ERR_STORE also when the trail could not be written). */
 static int suspend_memberships(struct api_request *rq, const struct mg_user *u)
 {
 	size_t n = 0;
@@ -252,36 +264,67 @@ static int suspend_memberships(struct api_request *rq, const struct mg_user *u)
 
 	if (u->ntenants == 0)
 		return 0;
-	if ((r = mg_store_membership_suspend_all(rq->web->store, u->id, &n)) != 0)
+	for (size_t i = 0; i < u->ntenants; i++) {
+		if (api_audit(rq, "tenant.member_suspend", "user", u->id, u->tenants[i],
+			      MG_AUDIT_SUCCESS, "{\"reason\":\"reset by an administrator\"}") != 0)
+			return MG_ERR_STORE;
+	}
+	if ((r = mg_store_membership_suspend_all(rq->web->store, u->id, &n)) != 0) {
+		api_audit_act_failed(rq, "tenant.member_suspend", "user", u->id, 0, r);
 		return r;
-	for (size_t i = 0; i < u->ntenants; i++)
-		api_audit(rq, "tenant.member_suspend", "user", u->id, u->tenants[i], MG_AUDIT_SUCCESS,
-			  "{\"reason\":\"reset by an administrator\"}");
+	}
 	mg_log_info("users: %zu tenant membership%s of account %lld suspended until a tenant "
 		    "administrator confirms", n, n == 1 ? "" : "s", (long long)u->id);
 	return 0;
+}
+
+/* A reset by an administrator (action "user.password_reset" or
+ * "user.totp_remove"): recorded, memberships suspended, then done by
+ * reset(); every session of the account ends. Answers the request. */
+static enum MHD_Result admin_reset(struct api_request *rq, const struct mg_user *u,
+				   const char *action, int (*reset)(struct api_request *,
+								    const struct mg_user *, void *),
+				   void *arg)
+{
+	int r;
+
+	if (api_audit_first(rq, action, "user", u->id, 0, NULL) != 0)
+		return MHD_YES;
+	if ((r = suspend_memberships(rq, u)) != 0 || (r = reset(rq, u, arg)) != 0) {
+		api_audit_act_failed(rq, action, "user", u->id, 0, r);
+		return api_store_error(rq, r);
+	}
+	mg_session_end_all(rq->web->access, u->id);
+	mg_log_info("users: %s of account %lld by account %lld",
+		    strcmp(action, "user.password_reset") == 0 ? "password reset"
+							       : "second factor removed",
+		    (long long)u->id, (long long)rq->who.user_id);
+	return api_no_content(rq);
+}
+
+static int set_password(struct api_request *rq, const struct mg_user *u, void *hash)
+{
+	/* Reset by someone else: the owner must choose a new one at sign-in. */
+	return mg_store_user_set_password(rq->web->store, u->id, hash, true, mg_now_ms());
+}
+
+static int clear_totp(struct api_request *rq, const struct mg_user *u, void *unused)
+{
+	(void)unused;
+	return mg_store_totp_clear(rq->web->store, u->id);
 }
 
 enum MHD_Result api_users_password(struct api_request *rq)
 {
 	char hash[MG_PASSWORD_HASH_MAX];
 	struct mg_user u;
-	int r;
+	enum MHD_Result ret;
 
 	if (user_of_path(rq, &u) != 0 || admin_password(rq, u.name, hash, sizeof(hash)) != 0)
 		return MHD_YES;
-	/* Reset by someone else: the owner must choose a new one at sign-in. */
-	r = mg_store_user_set_password(rq->web->store, u.id, hash, true, mg_now_ms());
+	ret = admin_reset(rq, &u, "user.password_reset", set_password, hash);
 	sodium_memzero(hash, sizeof(hash));
-	if (r != 0)
-		return api_store_error(rq, r);
-	mg_session_end_all(rq->web->access, u.id);
-	mg_log_info("users: password of account %lld reset by account %lld", (long long)u.id,
-		    (long long)rq->who.user_id);
-	api_audit(rq, "user.password_reset", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
-	if ((r = suspend_memberships(rq, &u)) != 0)
-		return api_store_error(rq, r);
-	return api_no_content(rq);
+	return ret;
 }
 
 enum MHD_Result api_users_unlock(struct api_request *rq)
@@ -289,31 +332,24 @@ enum MHD_Result api_users_unlock(struct api_request *rq)
 	struct mg_user u;
 	int r;
 
-	if (user_of_path(rq, &u) != 0)
+	if (user_of_path(rq, &u) != 0 ||
+	    api_audit_first(rq, "user.unlock", "user", u.id, 0, NULL) != 0)
 		return MHD_YES;
 	if ((r = mg_store_user_set_lock(rq->web->store, u.id, 0, 0)) != 0 ||
-	    (r = mg_store_user_login_succeeded(rq->web->store, u.id)) != 0)
+	    (r = mg_store_user_login_succeeded(rq->web->store, u.id)) != 0) {
+		api_audit_act_failed(rq, "user.unlock", "user", u.id, 0, r);
 		return api_store_error(rq, r);
+	}
 	mg_log_info("users: account %lld unlocked by account %lld", (long long)u.id,
 		    (long long)rq->who.user_id);
-	api_audit(rq, "user.unlock", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
 	return api_no_content(rq);
 }
 
 enum MHD_Result api_users_totp_remove(struct api_request *rq)
 {
 	struct mg_user u;
-	int r;
 
 	if (user_of_path(rq, &u) != 0)
 		return MHD_YES;
-	if ((r = mg_store_totp_clear(rq->web->store, u.id)) != 0)
-		return api_store_error(rq, r);
-	mg_session_end_all(rq->web->access, u.id);
-	mg_log_info("users: second factor of account %lld removed by account %lld",
-		    (long long)u.id, (long long)rq->who.user_id);
-	api_audit(rq, "user.totp_remove", "user", u.id, 0, MG_AUDIT_SUCCESS, NULL);
-	if ((r = suspend_memberships(rq, &u)) != 0)
-		return api_store_error(rq, r);
-	return api_no_content(rq);
+	return admin_reset(rq, &u, "user.totp_remove", clear_totp, NULL);
 }

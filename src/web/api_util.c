@@ -239,6 +239,31 @@ int api_audit(struct api_request *rq, const char *action, const char *object_typ
 	return r;
 }
 
+int api_audit_first(struct api_request *rq, const char *action, const char *object_type,
+		    int64_t object_id, int64_t tenant_id, const char *details)
+{
+	int r = api_audit(rq, action, object_type, object_id, tenant_id, MG_AUDIT_SUCCESS, details);
+
+	if (r != 0)
+		api_audit_unrecorded(rq);
+	return r;
+}
+
+enum MHD_Result api_audit_unrecorded(struct api_request *rq)
+{
+	return api_error(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+			 "cannot record this action on the audit trail; nothing done");
+}
+
+void api_audit_act_failed(struct api_request *rq, const char *action, const char *object_type,
+			  int64_t object_id, int64_t tenant_id, int err)
+{
+	char details[96];
+
+	snprintf(details, sizeof(details), "{\"act_failed\":\"%s\"}", mg_strerror(err));
+	api_audit(rq, action, object_type, object_id, tenant_id, MG_AUDIT_FAILURE, details);
+}
+
 const char *api_query(struct api_request *rq, const char *name)
 {
 	const char *v = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);

@@ -39,7 +39,7 @@ ok "an unreadable file named on the command line says why"
 echo "correct horse battery staple 7" > "$T/tech-pw"
 mg_ctl user add tech --role service --password-file "$T/tech-pw" > "$T/service.out" ||
 	fail "user add --role service"
-assert_contains "$(cat "$T/service.out")" "without a maintenance grant it can do nothing but ask a local administrator for one" \
+assert_contains "$(cat "$T/service.out")" "but without a maintenance grant it can do nothing but ask for one" \
 	"service account notice"
 mg_ctl user add nurse --role clinician --password-file "$T/tech-pw" > "$T/nurse.out"
 if grep -q "maintenance grant" "$T/nurse.out"; then fail "the service notice was given to a clinician"; fi

@@ -193,8 +193,10 @@ slog() { python3 "$T/slog.py" "$SLOG" "$@"; }
 mg_init
 server_start
 echo "$TOKEN" >"$INST/keys/fhir.token"
-chown --reference="$INST/keys" "$INST/keys/fhir.token"
-chmod 600 "$INST/keys/fhir.token"
+# As the master key: root's and readable by the service group (made by
+# root), or the owner's alone.
+chown --reference="$INST/keys/master.key" "$INST/keys/fhir.token"
+chmod --reference="$INST/keys/master.key" "$INST/keys/fhir.token"
 PATIENT_SYSTEM=urn:oid:1.2.276.0.76.4.8
 ID_SYSTEM=https://medgate.hospital.example/message-id
 cat >>"$CONF" <<EOF

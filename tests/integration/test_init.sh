@@ -24,8 +24,27 @@ assert_contains "$(cat "$T/init.out")" "listening on [::]:$MLLP_PORT" "MLLP list
 mg_start
 curl -sf -o /dev/null --cacert "$CA" "https://127.0.0.1:$WEB_PORT/api/v1/health" ||
 	fail "address :: does not serve IPv4 clients"
-mg_stop
 ok "init writes and prints the listening addresses (:: serves IPv6 and IPv4)"
+
+# The security overview flags each listener on every address, and stops
+# once each names one.
+overview() {
+	python3 "$(dirname "$0")/tools/security_overview.py" "$WEB_PORT" "$CA" "$T/admin-password" |
+		python3 -c 'import json, sys; d = json.load(sys.stdin)
+print(" ".join(sorted(f["kind"] + ":" + f["text"].split(" (")[0] for f in d["findings"]
+                      if f["kind"] == "listener.all_addresses")))'
+}
+found=$(overview) || fail "security overview"
+for what in "web and API port" "device port" "MLLP port"; do
+	assert_contains "$found" "listener.all_addresses:The $what" "overview flags the $what on every address"
+done
+mg_stop
+for s in web device mllp; do mg_conf_set "$s" address 127.0.0.1; done
+mg_start
+found=$(overview) || fail "security overview"
+assert_eq "" "$found" "no listener finding once each names one address"
+mg_stop
+ok "the security overview flags listeners on every address, and no longer once each names one"
 
 other=$T/loopback
 "$MEDGATECTL" init "$other" --listen 127.0.0.1 --web-port "$(free_port)" \

@@ -5,9 +5,34 @@
 
 mg_init
 mode() { stat -c %a "$1"; }
-for f in keys/master.key keys/device-ca.key keys/ca.key keys/server.key; do
-	assert_eq 600 "$(mode "$INST/$f")" "mode of $f"
-done
+owner() { stat -c %U:%G "$1"; }
+if [ "$(id -u)" -eq 0 ]; then
+	# Made by root for the service account: it reads what it needs and
+	# changes none of it; the instance CA's key is root's alone.
+	for f in keys/master.key keys/device-ca.key keys/server.key medgate.conf; do
+		assert_eq "640 root:medgate" "$(mode "$INST/$f") $(owner "$INST/$f")" "mode of $f"
+	done
+	assert_eq "600 root:root" "$(mode "$INST/keys/ca.key") $(owner "$INST/keys/ca.key")" \
+		"the instance CA key"
+	for d in . keys certs; do
+		assert_eq root "$(stat -c %U "$INST/$d")" "owner of folder $d"
+	done
+	assert_eq "medgate medgate" "$(stat -c %U "$INST/data") $(stat -c %U "$INST/log")" \
+		"owners of data/ and log/"
+	if runuser -u medgate -- cat "$INST/keys/ca.key" > /dev/null 2>&1; then
+		fail "the service account reads the instance CA key"
+	fi
+	for f in medgate.conf keys/master.key certs/server.pem; do
+		if runuser -u medgate -- sh -c ": >> '$INST/$f'" 2> /dev/null; then
+			fail "the service account can write $f"
+		fi
+	done
+	ok "keys and configuration are root's, read-only to the service account; the CA key is not readable"
+else
+	for f in keys/master.key keys/device-ca.key keys/ca.key keys/server.key; do
+		assert_eq 600 "$(mode "$INST/$f")" "mode of $f"
+	done
+fi
 for f in certs/ca.pem certs/device-ca.pem certs/server.pem medgate.conf data/medgate.db; do
 	[ -s "$INST/$f" ] || fail "$f missing"
 done
@@ -34,7 +59,7 @@ ok "init prints a random one-time password once"
 
 chmod 644 "$INST/keys/master.key"
 if "$MEDGATED" -c "$CONF" 2> "$T/start.err"; then fail "started with a readable master key"; fi
-grep -q "keys/master.key is readable by others (mode 0644); fix: chmod 600" "$T/start.err" ||
+grep -q "keys/master.key is not private (mode 0644); fix: chmod 600, or chown root:SERVICE-GROUP and chmod 640" "$T/start.err" ||
 	fail "key refusal message: $(cat "$T/start.err")"
 chmod 600 "$INST/keys/master.key"
 ok "medgated refuses a key file readable by others, naming file and fix"
@@ -49,6 +74,21 @@ if "$MEDGATED" -c "$CONF" 2> "$T/start.err"; then fail "started with an unknown 
 grep -q "unknown key \[device\] bogus" "$T/start.err" || fail "unknown key message"
 head -n -2 "$CONF" > "$T/conf" && cat "$T/conf" > "$CONF"
 ok "configuration errors name the line and key"
+
+if [ "$(id -u)" -eq 0 ]; then
+	# A daemon that could change its own configuration or keys refuses to start.
+	chown medgate "$CONF"
+	if "$MEDGATED" -c "$CONF" 2> "$T/start.err"; then fail "started with a configuration it can write"; fi
+	assert_contains "$(cat "$T/start.err")" "account medgate could change its own files: $CONF is writable" \
+		"refusal names the writable configuration"
+	chown root "$CONF"
+	chown medgate "$INST/keys"
+	if "$MEDGATED" -c "$CONF" 2> "$T/start.err"; then fail "started with a key folder it owns"; fi
+	assert_contains "$(cat "$T/start.err")" "its folder $INST/keys is writable" \
+		"refusal names the writable key folder"
+	chown root "$INST/keys"
+	ok "medgated refuses to start when it could change its configuration or keys"
+fi
 
 mg_start
 if [ "$(id -u)" -eq 0 ]; then

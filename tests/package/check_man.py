@@ -75,7 +75,10 @@ def help_text(program):
     exe = os.path.join(build, program)
     texts = [run([exe, "--help"]).stdout]
     if program == "medgatectl":
-        for group in ("init", "device", "measurement", "outbox", "user", "audit"):
+        # Every command --help lists ("  NAME ..." under "commands:").
+        listed = texts[0].split("commands:", 1)[-1]
+        groups = [m.group(1) for m in re.finditer(r"^  ([a-z][a-z-]*)\b", listed, re.M)]
+        for group in groups:
             r = run([exe, group, "--help"], env=dict(os.environ, MEDGATE_CONFIG=""))
             texts.append(r.stdout + r.stderr)
     return "\n".join(texts)

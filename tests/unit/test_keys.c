@@ -60,7 +60,21 @@ static void test_master_key_file(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(st.st_size, MG_KEY_BYTES);
 	assert_int_equal(mg_master_key_create(path), MG_ERR_EXISTS);
+	/* Group-readable only when root owns it (root:medgate 0640); never
+	 * group-writable, nothing for others. */
 	chmod(path, 0640);
+	assert_int_equal(mg_master_key_load(path, &mk), geteuid() == 0 ? 0 : MG_ERR_DENIED);
+	mg_master_key_free(mk);
+	mk = NULL;
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 1, 1), 0);
+		assert_int_equal(mg_master_key_load(path, &mk), MG_ERR_DENIED);
+		assert_null(mk);
+		assert_int_equal(chown(path, 0, 0), 0);
+	}
+	chmod(path, 0660);
+	assert_int_equal(mg_master_key_load(path, &mk), MG_ERR_DENIED);
+	chmod(path, 0604);
 	assert_int_equal(mg_master_key_load(path, &mk), MG_ERR_DENIED);
 	assert_null(mk);
 	chmod(path, 0600);

@@ -16,6 +16,8 @@ import * as alerts from './pages/alerts.js';
 import * as incidents from './pages/incidents.js';
 import * as audit from './pages/audit.js';
 import * as health from './pages/health.js';
+import * as security from './pages/security.js';
+import * as maintenance from './pages/maintenance.js';
 
 // Pages of a signed-in account: who may see each. The API enforces the
 // same roles; a page listed here for a role the API refuses would only
@@ -26,10 +28,12 @@ const pages = [
 	{ path: 'settings', label: 'Settings', roles: ['admin'], page: settings },
 	{ path: 'tenants', label: 'Tenants', roles: ['tenant-admin'], page: tenants },
 	{ path: 'devices', label: 'Devices', roles: ['device-admin'], page: devices },
+	{ path: 'security', label: 'Security', roles: ['security-officer', 'admin'], page: security },
 	{ path: 'alerts', label: 'Alerts', roles: ['security-officer', 'admin'], page: alerts },
 	{ path: 'incidents', label: 'Incidents', roles: ['security-officer', 'admin'], page: incidents },
 	{ path: 'audit', label: 'Audit trail', roles: ['security-officer', 'admin'], page: audit },
 	{ path: 'health', label: 'Health', roles: ['admin'], page: health },
+	{ path: 'maintenance', label: 'Maintenance', roles: ['service', 'admin'], page: maintenance },
 	{ path: 'account', label: 'My account', roles: null, page: account },
 ];
 

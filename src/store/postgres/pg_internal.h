@@ -213,6 +213,12 @@ int pg_incident_set_status(struct mg_store *s, int64_t id, enum mg_incident_stat
 int pg_incident_add_entry(struct mg_store *s, int64_t id, int64_t user_id, int64_t now_ms, const char *kind, const char *text);
 int pg_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_cb cb, void *arg);
 
+int pg_maintenance_request(struct mg_store *s, const struct mg_maintenance *m, int64_t *id_out);
+int pg_maintenance_get(struct mg_store *s, int64_t id, struct mg_maintenance *out);
+int pg_maintenance_list(struct mg_store *s, int64_t user_id, size_t limit, mg_maintenance_cb cb, void *arg);
+int pg_maintenance_decide(struct mg_store *s, int64_t id, enum mg_maintenance_state to, int64_t decided_by, int64_t now_ms, int64_t ends_ms);
+int pg_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now_ms, struct mg_maintenance *out);
+
 
 /* The tenant on row of res (id, name, wrapped_key, created_ms). */
 int pg_tenant_read(const PGresult *res, int row, struct mg_tenant *out);

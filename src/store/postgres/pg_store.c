@@ -232,6 +232,11 @@ const struct mg_store_ops mg_store_postgres_ops = {
 	.incident_set_status = pg_incident_set_status,
 	.incident_add_entry = pg_incident_add_entry,
 	.incident_entries = pg_incident_entries,
+	.maintenance_request = pg_maintenance_request,
+	.maintenance_get = pg_maintenance_get,
+	.maintenance_list = pg_maintenance_list,
+	.maintenance_decide = pg_maintenance_decide,
+	.maintenance_active = pg_maintenance_active,
 	.close = pg_close,
 };
 

@@ -233,5 +233,10 @@ const struct mg_store_ops mg_store_sqlite_ops = {
 	.incident_set_status = sq_incident_set_status,
 	.incident_add_entry = sq_incident_add_entry,
 	.incident_entries = sq_incident_entries,
+	.maintenance_request = sq_maintenance_request,
+	.maintenance_get = sq_maintenance_get,
+	.maintenance_list = sq_maintenance_list,
+	.maintenance_decide = sq_maintenance_decide,
+	.maintenance_active = sq_maintenance_active,
 	.close = sq_close,
 };

@@ -32,8 +32,9 @@ from mgapi import (LOGIN_FAILED, Api, Session, TestFailure, check, main_guard,  
 
 # ---------------------------------------------------------------- policy
 # action (the ACTION column of `medgatectl api-routes`) -> roles allowed.
-# None: public, no account needed. "service" is listed where the issue
-# allows it; service accounts cannot sign in at all yet (no consent grants).
+# None: public, no account needed. The service caller has no maintenance
+# grant (test_maintenance.sh tests inside one): it may ask, see its own
+# requests and its session, nothing else.
 ALL_ROLES = {"clinician", "admin", "tenant-admin", "device-admin", "service", "security-officer"}
 ALLOWED = {
     "public": None,
@@ -45,10 +46,13 @@ ALLOWED = {
     "settings": {"admin"},
     "tenant-read": {"tenant-admin", "device-admin", "admin"},
     "tenant-write": {"tenant-admin"},
-    "device-read": {"device-admin"},
+    "device-read": {"device-admin"},       # service only inside a grant
     "device-write": {"device-admin"},
-    "diagnostics": {"admin"},               # service only under consent: never yet
+    "diagnostics": {"admin"},               # service only inside a grant
     "security": {"admin", "security-officer"},
+    "maintenance-ask": {"service"},
+    "maintenance-view": {"admin", "service"},
+    "maintenance-grant": {"admin"},
 }
 
 # The callers of the matrix: column name -> (account key, roles).
@@ -60,6 +64,7 @@ CALLERS = [
     ("device-admin", "dadmin", {"device-admin"}),
     ("tenant+device", "tdadmin", {"tenant-admin", "device-admin"}),
     ("security-officer", "secoff", {"security-officer"}),
+    ("service", "svc", {"service"}),
     # Three administrative roles (as many as the separation of duties lets
     # one account hold), member of tenant A, one-time password not changed
     # yet: only the routes below may answer it, whatever its roles.
@@ -71,7 +76,7 @@ MUST_CHANGE_ALLOWED = {("GET", "/api/v1/session"), ("DELETE", "/api/v1/session")
                        ("POST", "/api/v1/session/password")}
 # Accounts whose answers must never carry patient data.
 NO_PATIENT_DATA = {"none", "admin", "tenant-admin", "device-admin", "tenant+device",
-                   "security-officer", "must-change"}
+                   "security-officer", "service", "must-change"}
 
 # ------------------------------------------------------- request plans
 # Per state-changing route: the body, the statuses an allowed caller may
@@ -119,6 +124,10 @@ PLANS = {
     ("POST", "/api/v1/incidents/{id}/notes"): dict(body={"text": "x"}, expect={404}),
     ("POST", "/api/v1/incidents/{id}/actions"): dict(body={"action": "lock_user", "target": 1},
                                                     expect={404}),
+    ("POST", "/api/v1/maintenance"): dict(body={"scope": []}, expect={400}),
+    ("POST", "/api/v1/maintenance/{id}/grant"): dict(expect={404}),
+    ("POST", "/api/v1/maintenance/{id}/refuse"): dict(expect={404}),
+    ("POST", "/api/v1/maintenance/{id}/end"): dict(expect={404}),
 }
 # Public routes that change state without a CSRF token, by design: there
 # is no session yet whose token could be sent.
@@ -175,7 +184,7 @@ def prepare(args):
     state = load(args.state)
     accounts = state["accounts"]
     for key, acc in accounts.items():
-        if "service" in acc["roles"] or acc.get("keep_must_change"):
+        if acc.get("keep_must_change"):
             continue
         s = Session(api, acc["user"], acc["password"]).login()
         check(s.info["must_change_password"] is True,
@@ -280,7 +289,7 @@ class Matrix:
                 v = st["tenants"][plan.get("tenant", "A")]
             elif name == "id" and base == "devices":
                 v = st["device_a"]
-            elif name == "id" and base in ("alerts", "incidents"):
+            elif name == "id" and base in ("alerts", "incidents", "maintenance"):
                 v = 999999      # none: an allowed caller gets 404, others 403
             else:
                 raise TestFailure("route %s %s: no id for path parameter {%s} after /%s/; "
@@ -330,7 +339,7 @@ class Matrix:
         ok("%d routes from medgatectl api-routes, every action known to the policy table"
            % len(routes))
 
-        self.service_refused()
+        self.service_signs_in()
         a = self.sessions["device-admin"].call("GET", "/api/v1/devices")
         check(a.status == 200, "device list: %r" % a)
         devs = [d for d in a.json["devices"] if d["tenant"] == self.state["tenants"]["A"]]
@@ -351,15 +360,14 @@ class Matrix:
                               (len(self.failures), "\n  ".join(self.failures)))
         ok("every route answered every caller as the policy table says")
 
-    def service_refused(self):
-        acc = self.state["accounts"]["svc"]
-        a = self.api.login(acc["user"], acc["password"])
-        wrong = self.api.login(acc["user"], acc["password"] + "-wrong")
-        check(a.status == 401 and a.json == LOGIN_FAILED,
-              "service account signed in without a consent grant: %r" % a)
-        check(wrong.status == 401 and wrong.body == a.body,
-              "service refusal differs from a wrong password: %r vs %r" % (a, wrong))
-        ok("service account cannot sign in (no consent grant), same answer as a wrong password")
+    def service_signs_in(self):
+        s = self.sessions["service"]
+        a = s.call("GET", "/api/v1/maintenance")
+        check(a.status == 200 and a.json["active"] == 0,
+              "a service account without a grant sees its (no) requests: %r" % a)
+        a = s.call("GET", "/api/v1/outbox")
+        check(a.status == 403, "a service account without a grant read the queues: %r" % a)
+        ok("a service account signs in; without a grant it may only ask for maintenance")
 
     def allowed(self, action, roles):
         allowed = ALLOWED[action]

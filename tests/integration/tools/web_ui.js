@@ -109,6 +109,16 @@ async function apiStatus(page, method, url) {
 /* The lockout raised an alert: open an incident from it, write in its
  * timeline, acknowledge the alert; filter the audit trail. */
 async function securityOfficer(page) {
+	// The overview first: this instance listens on every address (init's
+	// default) and its accounts have no second factor yet.
+	await page.goto(`${base}/#/security`);
+	await heading(page, 'Security');
+	await page.getByText('listens on every address of this host').first().waitFor();
+	assert(await page.getByText('listens on every address of this host').count() === 3,
+		'the overview flags the web, device and MLLP listeners on every address');
+	await axe(page, 'Security');
+	await shot(page, '06b-security');
+	ok('security overview: findings with what to do, listeners, accounts, open alerts');
 	const alertRow = page.locator('tr', { hasText: 'login.failures.account' });
 	for (let i = 0; i < 20 && !(await alertRow.count()); i++) {
 		await page.goto(`${base}/#/alerts`);
@@ -233,7 +243,7 @@ async function mainPhase(browser) {
 
 	await securityOfficer(page);
 	for (const [hash, title, file] of [['settings', 'Settings', '06-settings'], ['audit', 'Audit trail', '09-audit'],
-		['health', 'Health', '10-health']]) {
+		['health', 'Health', '10-health'], ['maintenance', 'Maintenance', '10b-maintenance']]) {
 		await page.goto(`${base}/#/${hash}`);
 		await heading(page, title);
 		await page.waitForLoadState('networkidle');

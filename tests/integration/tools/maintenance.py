@@ -1,0 +1,158 @@
+"""Remote maintenance on the real daemon (docs/maintenance.md), run by
+test_maintenance.sh: a service account signs in and can only ask; an
+administrator grants, and inside the grant the service account does what
+the scope names and nothing else (no patient data); ending or expiry
+stops it at once; the host's operator grants and revokes with medgatectl;
+every step is on the audit trail with the grant's id and alerted.
+
+Arguments: port, CA, state file. Environment: MG_CTL, MG_CONF, MG_SQL (a
+script running one SQL statement on the instance's store).
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mgapi import Api, Session, check, main_guard, ok  # noqa: E402
+
+
+def ctl(*args):
+    return subprocess.run([os.environ["MG_CTL"], "-c", os.environ["MG_CONF"]] + list(args),
+                          capture_output=True, text=True, timeout=60)
+
+
+def sql(statement):
+    out = subprocess.run(["bash", os.environ["MG_SQL"], statement], capture_output=True,
+                         text=True, timeout=60, check=True)
+    return out.stdout.strip()
+
+
+def signed_in(api, user, password):
+    s = Session(api, user, password).login()
+    if s.info.get("must_change_password"):
+        s.change_password(password + "-2")
+    return s
+
+
+def no_patient_data(answer, st, what):
+    check(st["patient"] not in answer.text(), "%s: the patient id is in %r" % (what, answer))
+
+
+def main():
+    port, ca, state_path = sys.argv[1:]
+    st = json.load(open(state_path))
+    api = Api(int(port), ca)
+    svc = signed_in(api, "svc", st["password"])
+    admin = signed_in(api, "admin", st["admin_password"])
+    ok("a service account signs in (it could not before maintenance existed)")
+
+    # Without a grant: only ask.
+    for path in ("/api/v1/outbox", "/api/v1/devices", "/api/v1/users", "/api/v1/audit"):
+        a = svc.call("GET", path)
+        check(a.status == 403, "without a grant %s answered %r" % (path, a))
+    a = svc.call("POST", "/api/v1/maintenance", {"scope": ["patients"], "reason": "x",
+                                                   "minutes": 30})
+    check(a.status == 400 and a.json.get("field") == "scope", "unknown scope: %r" % a)
+    a = svc.call("POST", "/api/v1/maintenance", {"scope": ["diagnostics"],
+                                                   "reason": "EMR queue stuck, ticket 4711",
+                                                   "minutes": 30})
+    check(a.status == 201 and a.json["state"] == "requested", "asking: %r" % a)
+    req = a.json["id"]
+    check(svc.call("GET", "/api/v1/outbox").status == 403, "a request alone grants nothing")
+    a = svc.call("POST", "/api/v1/maintenance/%d/grant" % req)
+    check(a.status == 403, "the service account granted itself: %r" % a)
+    ok("without a grant a service account can only ask (scope, reason, minutes)")
+
+    # Granted: inside the scope yes, outside no, never patient data.
+    a = admin.call("POST", "/api/v1/maintenance/%d/grant" % req, {"minutes": 15})
+    check(a.status == 200 and a.json["state"] == "granted", "grant: %r" % a)
+    check(admin.call("POST", "/api/v1/maintenance/%d/grant" % req).status == 409,
+          "a request granted twice")
+    a = svc.call("GET", "/api/v1/outbox")
+    check(a.status == 200, "inside a diagnostics grant the queues: %r" % a)
+    a = svc.call("GET", "/api/v1/maintenance")
+    check(a.status == 200 and a.json["active"] == req, "the active grant is shown: %r" % a)
+    for path in ("/api/v1/devices", "/api/v1/users", "/api/v1/audit",
+                 "/api/v1/patients/%s/measurements" % st["patient"]):
+        a = svc.call("GET", path)
+        check(a.status == 403, "outside the scope %s answered %r" % (path, a))
+        no_patient_data(a, st, path)
+    n = int(sql("SELECT count(*) FROM audit_log WHERE action = 'maintenance.action'"
+                " AND object = 'maintenance:%d'" % req))
+    check(n == 1, "the action inside the grant is recorded with its id once: %d" % n)
+    ok("inside a grant: what the scope names (queues), nothing outside it, no patient data; "
+       "each action recorded with the grant's id")
+
+    # Ended by the administrator: refused at once.
+    a = admin.call("POST", "/api/v1/maintenance/%d/end" % req)
+    check(a.status == 200 and a.json["state"] == "ended", "end: %r" % a)
+    check(svc.call("GET", "/api/v1/outbox").status == 403, "still allowed after the end")
+    check(admin.call("POST", "/api/v1/maintenance/%d/end" % req).status == 409, "ended twice")
+    ok("an administrator ends a grant; the next request is refused")
+
+    # Refused requests grant nothing.
+    a = svc.call("POST", "/api/v1/maintenance", {"scope": ["devices"], "reason": "inventory",
+                                                   "minutes": 5})
+    other = a.json["id"]
+    a = admin.call("POST", "/api/v1/maintenance/%d/refuse" % other)
+    check(a.status == 200 and a.json["state"] == "refused", "refuse: %r" % a)
+    check(admin.call("POST", "/api/v1/maintenance/%d/grant" % other).status == 409,
+          "a refused request granted")
+    check(svc.call("GET", "/api/v1/devices").status == 403, "refused, yet allowed")
+    ok("a refused request cannot be granted afterwards")
+
+    # The host's operator: a direct grant of scope devices, then revoke.
+    r = ctl("maintenance", "grant", "--user", "svc", "--scope", "devices", "--minutes", "10",
+            "--reason", "device inventory check")
+    check(r.returncode == 0, "medgatectl maintenance grant: %s" % r.stderr)
+    grant = int(r.stdout.split()[1])
+    a = svc.call("GET", "/api/v1/devices")
+    check(a.status == 200 and a.json["devices"], "devices inside a devices grant: %r" % a)
+    no_patient_data(a, st, "device inventory")
+    check(svc.call("GET", "/api/v1/outbox").status == 403, "a devices grant reads queues")
+    r = ctl("maintenance", "revoke", "--grant", str(grant))
+    check(r.returncode == 0, "medgatectl maintenance revoke: %s" % r.stderr)
+    check(svc.call("GET", "/api/v1/devices").status == 403, "allowed after revoke")
+    r = ctl("maintenance", "revoke", "--grant", str(grant))
+    check(r.returncode == 1 and "not active" in r.stderr, "revoked twice: %r" % r.stderr)
+    r = ctl("maintenance", "grant", "--user", "admin", "--scope", "devices", "--minutes", "10",
+            "--reason", "x")
+    check(r.returncode == 1 and "not a service account" in r.stderr, "grant to admin: %r"
+          % r.stderr)
+    ok("medgatectl maintenance grant (direct) and revoke act at once; only service accounts")
+
+    # A grant runs out by itself (its end moved near, behind the daemon's back).
+    r = ctl("maintenance", "grant", "--user", "svc", "--scope", "diagnostics", "--minutes", "10",
+            "--reason", "short")
+    grant = int(r.stdout.split()[1])
+    check(svc.call("GET", "/api/v1/outbox").status == 200, "fresh grant")
+    sql("UPDATE maintenance SET ends_ms = %d WHERE id = %d" % (int(time.time() * 1000) + 1500,
+                                                             grant))
+    time.sleep(2)
+    check(svc.call("GET", "/api/v1/outbox").status == 403, "allowed after the grant ran out")
+    a = admin.call("GET", "/api/v1/maintenance")
+    states = {m["id"]: m["state"] for m in a.json["requests"]}
+    check(states.get(grant) == "expired" and states.get(req) == "ended" and
+          states.get(other) == "refused", "states as the administrator sees them: %r" % states)
+    ok("a grant ends by itself at its time; the administrator sees ended, refused, expired")
+
+    # Every step on the trail, and told to the security contacts.
+    for action in ("maintenance.request", "maintenance.grant", "maintenance.refuse",
+                   "maintenance.end"):
+        n = int(sql("SELECT count(*) FROM audit_log WHERE action = '%s'" % action))
+        check(n >= 1, "no %s on the trail" % action)
+    for _ in range(50):
+        n = int(sql("SELECT count(*) FROM alerts WHERE kind = 'maintenance'"))
+        if n >= 4:
+            break
+        time.sleep(0.2)
+    check(n >= 4, "maintenance steps alerted: %d alerts" % n)
+    summaries = sql("SELECT summary FROM alerts WHERE kind = 'maintenance'")
+    check(st["patient"] not in summaries, "patient id in a maintenance alert")
+    ok("requests, grants, refusals and ends are audited and alerted (%d alerts)" % n)
+
+
+if __name__ == "__main__":
+    main_guard(main)
