@@ -13,9 +13,8 @@ static const struct {
 	const char *code;
 	enum mg_adt_event event;
 } events[] = {
-	{ "A01", MG_ADT_A01 }, { "A03", MG_ADT_A03 }, { "A04", MG_ADT_A04 },
-	{ "A08", MG_ADT_A08 }, { "A28", MG_ADT_A28 }, { "A31", MG_ADT_A31 },
-	{ "A40", MG_ADT_A40 },
+    {"A01", MG_ADT_A01}, {"A03", MG_ADT_A03}, {"A04", MG_ADT_A04}, {"A08", MG_ADT_A08},
+    {"A28", MG_ADT_A28}, {"A31", MG_ADT_A31}, {"A40", MG_ADT_A40},
 };
 
 const char *mg_adt_event_code(enum mg_adt_event event)
@@ -39,13 +38,13 @@ bool mg_hl7_is_adt(const struct mg_hl7_msg *m)
 static int text(const struct mg_hl7_msg *m, size_t seg, unsigned field, unsigned component,
 		unsigned sub, char *out, size_t size, struct mg_hl7_error *error)
 {
-	const struct mg_hl7_pos pos = { field, 1, component, sub };
+	const struct mg_hl7_pos pos = {field, 1, component, sub};
 	int r = mg_hl7_text_at(m, seg, &pos, out, size);
 
 	if (r == 0)
 		return 0;
-	hl7_error_set(error, MG_HL7_DATA_TYPE_ERROR, mg_hl7_segment_id(m, seg), 1, field, "%s-%u: %s",
-		      mg_hl7_segment_id(m, seg), field,
+	hl7_error_set(error, MG_HL7_DATA_TYPE_ERROR, mg_hl7_segment_id(m, seg), 1, field,
+		      "%s-%u: %s", mg_hl7_segment_id(m, seg), field,
 		      r == MG_ERR_LIMIT ? "value too long" : "bad escape sequence");
 	return MG_ERR_INVALID;
 }
@@ -108,8 +107,8 @@ static const struct {
 	char hl7;
 	enum mg_admin_sex sex;
 } sexes[] = {
-	{ 'F', MG_ADMIN_SEX_FEMALE }, { 'M', MG_ADMIN_SEX_MALE }, { 'O', MG_ADMIN_SEX_OTHER },
-	{ 'A', MG_ADMIN_SEX_OTHER }, { 'N', MG_ADMIN_SEX_UNKNOWN }, { 'U', MG_ADMIN_SEX_UNKNOWN },
+    {'F', MG_ADMIN_SEX_FEMALE}, {'M', MG_ADMIN_SEX_MALE},    {'O', MG_ADMIN_SEX_OTHER},
+    {'A', MG_ADMIN_SEX_OTHER},  {'N', MG_ADMIN_SEX_UNKNOWN}, {'U', MG_ADMIN_SEX_UNKNOWN},
 };
 
 /* Latin-1 text (MSH-18 8859/1) as UTF-8, in place within size bytes.

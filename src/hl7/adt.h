@@ -27,11 +27,11 @@ enum mg_adt_event {
 
 struct mg_adt {
 	enum mg_adt_event event;
-	char patient_id[MG_PATIENT_ID_MAX + 1];	/* PID-3.1 */
-	char prior_id[MG_PATIENT_ID_MAX + 1];	/* MRG-1.1, A40 only */
-	bool has_identity;			/* PID-5 holds a family name */
-	struct mg_patient_identity identity;	/* PID-5, -7, -8, PV1-3, PV1-19 */
-	int64_t event_ms;			/* PV1-45 (A03), else EVN-2; 0 if none */
+	char patient_id[MG_PATIENT_ID_MAX + 1]; /* PID-3.1 */
+	char prior_id[MG_PATIENT_ID_MAX + 1];   /* MRG-1.1, A40 only */
+	bool has_identity;                      /* PID-5 holds a family name */
+	struct mg_patient_identity identity;    /* PID-5, -7, -8, PV1-3, PV1-19 */
+	int64_t event_ms;                       /* PV1-45 (A03), else EVN-2; 0 if none */
 };
 
 /* Whether m's MSH-9 names message type ADT. */

@@ -56,9 +56,14 @@ static void record(struct mg_store *store, const struct mg_adt_change *c, const 
 		   const char *reason)
 {
 	const struct mg_audit_device_event e = {
-		.device_id = c->device_id, .address = c->address, .action = action,
-		.object_type = "patient", .object_id = c->patient_id, .tenant_id = c->tenant_id,
-		.outcome = MG_AUDIT_SUCCESS, .reason = reason,
+	    .device_id = c->device_id,
+	    .address = c->address,
+	    .action = action,
+	    .object_type = "patient",
+	    .object_id = c->patient_id,
+	    .tenant_id = c->tenant_id,
+	    .outcome = MG_AUDIT_SUCCESS,
+	    .reason = reason,
 	};
 
 	mg_audit_device(store, c->mk, &e);
@@ -113,19 +118,19 @@ int mg_adt_apply(struct mg_store *store, struct mg_adt_change *c)
 	} else
 		r = mg_store_patient_find(store, c->tenant_id, c->put.blind_index, &c->patient_id);
 	if (r == MG_ERR_NOT_FOUND && !c->has_identity)
-		return 0;	/* a discharge of nobody medgate knows */
+		return 0; /* a discharge of nobody medgate knows */
 	if (r != 0)
 		return r;
 	if (c->event == MG_ADT_A01 || c->event == MG_ADT_A04 || c->event == MG_ADT_A03)
 		r = mg_store_patient_discharge(store, c->patient_id,
 					       c->event == MG_ADT_A03 ? c->event_ms : 0);
 	if (r == MG_ERR_NOT_FOUND)
-		r = 0;	/* no identity to mark */
+		r = 0; /* no identity to mark */
 	if (r == 0 && c->event == MG_ADT_A40) {
 		r = mg_store_patient_merge(store, c->tenant_id, c->prior_index, c->patient_id,
 					   mg_now_ms(), &from, &c->moved);
 		if (r == MG_ERR_NOT_FOUND)
-			r = 0;	/* the prior id had nothing here */
+			r = 0; /* the prior id had nothing here */
 	}
 	if (r != 0)
 		return r;

@@ -17,16 +17,16 @@ struct mg_adt_change {
 	enum mg_adt_event event;
 	int64_t tenant_id, device_id;
 	bool has_identity;
-	struct mg_keyring *keys;	/* sealing, on the writer's thread */
-	char pid[MG_PATIENT_ID_MAX + 1];	/* clear, memory only */
-	struct mg_patient_identity identity;	/* clear, memory only */
-	struct mg_patient_put put;	/* sealed for the store; blind_index always set */
-	unsigned char prior_index[MG_BLIND_INDEX_BYTES];	/* A40 */
-	int64_t event_ms;		/* discharge time (A03) */
-	const struct mg_master_key *mk;	/* the audit trail */
-	char address[64];		/* the sender, for the trail */
-	int64_t patient_id;		/* result: the patient's row */
-	int64_t moved;			/* result: measurements moved (A40) */
+	struct mg_keyring *keys;             /* sealing, on the writer's thread */
+	char pid[MG_PATIENT_ID_MAX + 1];     /* clear, memory only */
+	struct mg_patient_identity identity; /* clear, memory only */
+	struct mg_patient_put put;           /* sealed for the store; blind_index always set */
+	unsigned char prior_index[MG_BLIND_INDEX_BYTES]; /* A40 */
+	int64_t event_ms;                                /* discharge time (A03) */
+	const struct mg_master_key *mk;                  /* the audit trail */
+	char address[64];                                /* the sender, for the trail */
+	int64_t patient_id;                              /* result: the patient's row */
+	int64_t moved;                                   /* result: measurements moved (A40) */
 };
 
 /* Whether device_name is one of the comma-separated names in senders. */

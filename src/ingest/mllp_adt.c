@@ -29,7 +29,7 @@ static void adt_refuse(struct mllp_conn *c, const struct mg_hl7_msg *msg, const 
 
 static int adt_apply(struct mg_write_job *wj, struct mg_store *store)
 {
-	struct mllp_job *job = (struct mllp_job *)wj;	/* write is its first member */
+	struct mllp_job *job = (struct mllp_job *)wj; /* write is its first member */
 	int r = mg_adt_apply(store, &job->adt);
 
 	job->write.put.id = job->adt.patient_id;
@@ -47,7 +47,8 @@ void mllp_adt_handle(struct mllp_conn *c, struct mg_hl7_msg *msg)
 	if (c->l->deps.adt_senders == NULL ||
 	    !mg_adt_sender_allowed(c->l->deps.adt_senders, c->device.name)) {
 		mg_log_warning("mllp: ADT message from device %lld refused: not an ADT sender "
-			       "([patients] adt_senders)", (long long)c->device.id);
+			       "([patients] adt_senders)",
+			       (long long)c->device.id);
 		adt_refuse(c, msg, "AR", MG_HL7_UNSUPPORTED_MESSAGE_TYPE,
 			   "MSH-9: this sender may not send ADT messages");
 		goto out;

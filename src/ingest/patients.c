@@ -61,7 +61,8 @@ int mg_patients_seal(struct mg_keyring *keys, int64_t tenant_id, const char *pid
 	out->tenant_id = tenant_id;
 	out->now_ms = now_ms;
 	out->sealed_id_len = strlen(pid) + MG_SEAL_OVERHEAD;
-	if ((r = mg_patient_seal(tk, pid, strlen(pid), out->sealed_id, sizeof(out->sealed_id))) != 0 ||
+	if ((r = mg_patient_seal(tk, pid, strlen(pid), out->sealed_id, sizeof(out->sealed_id))) !=
+		0 ||
 	    (r = mg_patient_identity_encode(p, rec, sizeof(rec), &len)) != 0)
 		goto out;
 	out->record_len = len + MG_SEAL_OVERHEAD;
@@ -101,8 +102,8 @@ int mg_patients_open(struct mg_keyring *keys, const struct mg_patient_row *row, 
 		return r;
 	if (row->record_len == 0)
 		return 0;
-	if ((r = mg_patient_record_open(tk, row->record, row->record_len, rec, sizeof(rec), &len)) ==
-	    0) {
+	if ((r = mg_patient_record_open(tk, row->record, row->record_len, rec, sizeof(rec),
+					&len)) == 0) {
 		r = mg_patient_identity_parse(rec, len, p) == 0 ? 0 : MG_ERR_STORE;
 		*has_identity = r == 0;
 	}

@@ -16,10 +16,10 @@
 #define BIRTH_DATE_MIN "1880-01-01"
 
 static const char *const sex_names[] = {
-	[MG_ADMIN_SEX_UNKNOWN] = "unknown",
-	[MG_ADMIN_SEX_FEMALE] = "female",
-	[MG_ADMIN_SEX_MALE] = "male",
-	[MG_ADMIN_SEX_OTHER] = "other",
+    [MG_ADMIN_SEX_UNKNOWN] = "unknown",
+    [MG_ADMIN_SEX_FEMALE] = "female",
+    [MG_ADMIN_SEX_MALE] = "male",
+    [MG_ADMIN_SEX_OTHER] = "other",
 };
 
 const char *mg_admin_sex_name(enum mg_admin_sex sex)
@@ -97,7 +97,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 
 int mg_birth_date_ms(const char *date, int64_t *ms_out)
 {
-	static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	unsigned y, m, d;
 
 	*ms_out = MG_TIME_UNKNOWN;
@@ -148,13 +148,17 @@ int mg_patient_identity_check(const struct mg_patient_identity *p, int64_t now_m
 	int64_t birth, min;
 
 	if (!text_ok(p->family, MG_PATIENT_NAME_MAX))
-		return say(err, errlen, "family_name: at most %d bytes of text without control "
-			   "characters", MG_PATIENT_NAME_MAX);
+		return say(err, errlen,
+			   "family_name: at most %d bytes of text without control "
+			   "characters",
+			   MG_PATIENT_NAME_MAX);
 	if (p->family[0] == '\0')
 		return say(err, errlen, "family_name: required");
 	if (!text_ok(p->given, MG_PATIENT_NAME_MAX))
-		return say(err, errlen, "given_name: at most %d bytes of text without control "
-			   "characters", MG_PATIENT_NAME_MAX);
+		return say(err, errlen,
+			   "given_name: at most %d bytes of text without control "
+			   "characters",
+			   MG_PATIENT_NAME_MAX);
 	if (!text_ok(p->case_number, MG_PATIENT_CASE_MAX))
 		return say(err, errlen, "case_number: at most %d bytes of text",
 			   MG_PATIENT_CASE_MAX);
@@ -238,20 +242,19 @@ int mg_patient_identity_parse(const char *buf, size_t len, struct mg_patient_ide
 /* The base letters of U+00C0..U+00FF (Latin-1 letters), lower case; "" for
  * the two signs there (multiplication, division). */
 static const char *const latin1_fold[64] = {
-	"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-	"d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "ss",
-	"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-	"d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "y",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y",
 };
 
 /* Append the folded form of one code point to tok; false if it ends the
  * token (not a letter or digit). Letters outside Latin-1 are kept as
  * they are (their UTF-8 bytes). */
-static bool fold_append(uint32_t cp, const unsigned char *raw, size_t rawlen, char *tok,
-			size_t *n)
+static bool fold_append(uint32_t cp, const unsigned char *raw, size_t rawlen, char *tok, size_t *n)
 {
 	const char *add;
-	char one[2] = { 0, 0 };
+	char one[2] = {0, 0};
 	size_t alen;
 
 	if (cp < 0x80) {
@@ -266,7 +269,7 @@ static bool fold_append(uint32_t cp, const unsigned char *raw, size_t rawlen, ch
 		if (add[0] == '\0')
 			return false;
 	} else if (cp < 0xC0) {
-		return false;	/* Latin-1 punctuation and symbols */
+		return false; /* Latin-1 punctuation and symbols */
 	} else {
 		add = (const char *)raw;
 	}
@@ -317,7 +320,7 @@ size_t mg_name_tokens(const char *text, char (*tokens)[MG_PATIENT_TOKEN_MAX + 1]
 		size_t step = i < len ? mg_utf8_decode(s + i, len - i, &cp) : 1;
 
 		if (step == 0) {
-			step = 1;	/* not UTF-8: a separator */
+			step = 1; /* not UTF-8: a separator */
 			cp = 0;
 		}
 		if (i == len || !fold_append(cp, s + i, step, tok, &n)) {

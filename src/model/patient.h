@@ -13,13 +13,13 @@
 
 #include "model/growth.h"
 
-#define MG_PATIENT_NAME_MAX	100	/* family or given name, UTF-8 bytes */
-#define MG_PATIENT_CASE_MAX	32	/* case (visit) number */
-#define MG_PATIENT_WARD_MAX	64	/* ward or location */
-#define MG_PATIENT_RECORD_MAX	1024	/* the record as JSON, before sealing */
-#define MG_PATIENT_TOKENS_MAX	12	/* search tokens kept per patient */
-#define MG_PATIENT_TOKEN_MAX	40	/* bytes of one normalised token */
-#define MG_BIRTH_DATE_LEN	10	/* "YYYY-MM-DD" */
+#define MG_PATIENT_NAME_MAX   100  /* family or given name, UTF-8 bytes */
+#define MG_PATIENT_CASE_MAX   32   /* case (visit) number */
+#define MG_PATIENT_WARD_MAX   64   /* ward or location */
+#define MG_PATIENT_RECORD_MAX 1024 /* the record as JSON, before sealing */
+#define MG_PATIENT_TOKENS_MAX 12   /* search tokens kept per patient */
+#define MG_PATIENT_TOKEN_MAX  40   /* bytes of one normalised token */
+#define MG_BIRTH_DATE_LEN     10   /* "YYYY-MM-DD" */
 
 /* Administrative sex as HL7 table 0001 and FHIR know it. */
 enum mg_admin_sex {
@@ -31,11 +31,11 @@ enum mg_admin_sex {
 
 struct mg_patient_identity {
 	char family[MG_PATIENT_NAME_MAX + 1];
-	char given[MG_PATIENT_NAME_MAX + 1];	/* may be "" */
-	char birth_date[MG_BIRTH_DATE_LEN + 1];	/* "YYYY-MM-DD" or "" unknown */
+	char given[MG_PATIENT_NAME_MAX + 1];    /* may be "" */
+	char birth_date[MG_BIRTH_DATE_LEN + 1]; /* "YYYY-MM-DD" or "" unknown */
 	enum mg_admin_sex sex;
-	char case_number[MG_PATIENT_CASE_MAX + 1];	/* may be "" */
-	char ward[MG_PATIENT_WARD_MAX + 1];		/* may be "" */
+	char case_number[MG_PATIENT_CASE_MAX + 1]; /* may be "" */
+	char ward[MG_PATIENT_WARD_MAX + 1];        /* may be "" */
 };
 
 /* "female", "male", "other", "unknown"; parse answers MG_ERR_INVALID for

@@ -20,16 +20,16 @@
 #include "web/api_handlers.h"
 
 #define PATIENT_MEASUREMENTS_MAX 10000
-#define REPORT_QUANTITIES_MAX 32	/* kinds of values compared with their previous */
+#define REPORT_QUANTITIES_MAX    32 /* kinds of values compared with their previous */
 
 /* What the rows are read against, and what they carried so far. */
 struct report {
 	json_t *list;
-	int64_t birth_ms;		/* MG_TIME_UNKNOWN if not known */
+	int64_t birth_ms; /* MG_TIME_UNKNOWN if not known */
 	enum mg_sex sex;
 	unsigned adult_age;
 	bool have_height;
-	double height_cm;		/* the latest height up to this row */
+	double height_cm; /* the latest height up to this row */
 	struct {
 		char quantity[MG_QUANTITY_NAME_MAX + 1];
 		double value;
@@ -93,13 +93,15 @@ static json_t *bmi_json(struct report *rp, double bmi, bool computed, int64_t me
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "zscore", b.has_zscore ? json_real(b.zscore) : json_null());
-	json_object_set_new(o, "why_not", b.has_class ? json_null()
-						      : json_string(mg_bmi_no_class_code(b.why_not)));
+	json_object_set_new(
+	    o, "why_not", b.has_class ? json_null() : json_string(mg_bmi_no_class_code(b.why_not)));
 	json_object_set_new(o, "why_not_text",
-			    b.has_class ? json_null() : json_string(mg_bmi_no_class_text(b.why_not)));
-	json_object_set_new(o, "age", b.has_age ? json_pack("{s:i, s:i}", "years", b.age.years,
-							   "months", b.age.months_in_year)
-						: json_null());
+			    b.has_class ? json_null()
+					: json_string(mg_bmi_no_class_text(b.why_not)));
+	json_object_set_new(o, "age",
+			    b.has_age ? json_pack("{s:i, s:i}", "years", b.age.years, "months",
+						  b.age.months_in_year)
+				      : json_null());
 	return o;
 }
 
@@ -109,8 +111,8 @@ static json_t *bp_json(const struct report *rp, double sys, double dia, int64_t 
 
 	if (mg_bp_classify(sys, dia, rp->birth_ms, measured_ms, &b) != 0)
 		return NULL;
-	return json_pack("{s:f, s:f, s:s, s:s, s:i, s:s, s:s?, s:s?}", "systolic", sys,
-			 "diastolic", dia, "guideline", "ESH 2023", "class",
+	return json_pack("{s:f, s:f, s:s, s:s, s:i, s:s, s:s?, s:s?}", "systolic", sys, "diastolic",
+			 dia, "guideline", "ESH 2023", "class",
 			 b.has_class ? mg_bp_class_code(b.cls) : "none", "grade", b.grade, "label",
 			 b.has_class ? mg_bp_class_label(b.cls) : "", "why_not",
 			 b.has_class ? NULL : mg_bp_no_class_code(b.why_not), "why_not_text",
@@ -246,14 +248,14 @@ static int add_access(const struct mg_audit_record *rec, void *arg)
 	char time[MG_TIME_TEXT_LEN] = "";
 
 	if (rec->malformed)
-		return 0;	/* audit verify reports it */
+		return 0; /* audit verify reports it */
 	mg_time_format(rec->time_ms, time, sizeof(time));
 	return json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "time", time,
 						    "actor", rec->actor, "roles", rec->roles,
 						    "address", rec->address, "action", rec->action,
 						    "outcome", rec->outcome)) == 0
-		       ? 0
-		       : MG_ERR_NOMEM;
+		   ? 0
+		   : MG_ERR_NOMEM;
 }
 
 /* "Who accessed my data": every audit record about this patient, oldest
@@ -281,6 +283,6 @@ enum MHD_Result api_patient_accesses(struct api_request *rq)
 		json_decref(list);
 		return api_store_error(rq, r);
 	}
-	return api_json(rq, MHD_HTTP_OK, json_pack("{s:s, s:o}", "patient", rq->params[0],
-						   "accesses", list));
+	return api_json(rq, MHD_HTTP_OK,
+			json_pack("{s:s, s:o}", "patient", rq->params[0], "accesses", list));
 }

@@ -103,7 +103,7 @@ static int search_add(const struct mg_patient_row *row, void *arg)
 			return 0;
 	}
 	if (s->nseen == SEARCH_RESULTS_MAX)
-		return MG_ERR_LIMIT;	/* enough: the list says it is cut */
+		return MG_ERR_LIMIT; /* enough: the list says it is cut */
 	if ((o = row_json(s->rq, row)) == NULL)
 		return MG_ERR_STORE;
 	s->seen[s->nseen++] = row->id;
@@ -132,20 +132,21 @@ static int search_tenant(struct search *s, int64_t tenant, const char *q)
 	if ((r = mg_patients_query(s->rq->web->keys, tenant, q, tokens, &n)) != 0 || n == 0)
 		return r;
 	return mg_store_patient_search(s->rq->web->store, tenant,
-				       (const unsigned char (*)[MG_BLIND_INDEX_BYTES])tokens, n,
+				       (const unsigned char(*)[MG_BLIND_INDEX_BYTES])tokens, n,
 				       SEARCH_RESULTS_MAX, search_add, s);
 }
 
 enum MHD_Result api_patients_search(struct api_request *rq)
 {
 	const char *q = api_query(rq, "q");
-	struct search s = { .rq = rq };
+	struct search s = {.rq = rq};
 	bool cut = false;
 	int r = 0;
 
 	if (q == NULL || q[0] == '\0' || strlen(q) > 200)
-		return api_field_error(rq, "q", "a name, a birth date or an identifier (1 to 200 "
-					       "bytes)");
+		return api_field_error(rq, "q",
+				       "a name, a birth date or an identifier (1 to 200 "
+				       "bytes)");
 	/* Searching reads names: on the trail first (without the search text). */
 	if (api_audit_first(rq, "patient.search", NULL, 0, 0, NULL) != 0)
 		return MHD_YES;
@@ -178,12 +179,11 @@ static int identity_from_body(struct api_request *rq, struct mg_patient_identity
 		const char *field;
 		size_t off, size;
 	} texts[] = {
-		{ "family_name", offsetof(struct mg_patient_identity, family), MG_PATIENT_NAME_MAX },
-		{ "given_name", offsetof(struct mg_patient_identity, given), MG_PATIENT_NAME_MAX },
-		{ "birth_date", offsetof(struct mg_patient_identity, birth_date), MG_BIRTH_DATE_LEN },
-		{ "case_number", offsetof(struct mg_patient_identity, case_number),
-		  MG_PATIENT_CASE_MAX },
-		{ "ward", offsetof(struct mg_patient_identity, ward), MG_PATIENT_WARD_MAX },
+	    {"family_name", offsetof(struct mg_patient_identity, family), MG_PATIENT_NAME_MAX},
+	    {"given_name", offsetof(struct mg_patient_identity, given), MG_PATIENT_NAME_MAX},
+	    {"birth_date", offsetof(struct mg_patient_identity, birth_date), MG_BIRTH_DATE_LEN},
+	    {"case_number", offsetof(struct mg_patient_identity, case_number), MG_PATIENT_CASE_MAX},
+	    {"ward", offsetof(struct mg_patient_identity, ward), MG_PATIENT_WARD_MAX},
 	};
 	const char *v = NULL, *sex = NULL;
 	char err[160];
@@ -232,12 +232,13 @@ static enum MHD_Result identity_store(struct api_request *rq, int64_t tenant, in
 	if (r != 0)
 		api_audit_act_failed(rq, action, "patient", known, tenant, r);
 	if (r == MG_ERR_EXISTS)
-		return api_error(rq, MHD_HTTP_CONFLICT, "a patient with this id exists in the tenant");
+		return api_error(rq, MHD_HTTP_CONFLICT,
+				 "a patient with this id exists in the tenant");
 	if (r != 0)
 		return api_store_error(rq, r);
 	/* A new patient's row id, for "who accessed my data". */
-	if (known == 0 && api_audit(rq, "patient.created", "patient", id, tenant,
-				    MG_AUDIT_SUCCESS, NULL) != 0)
+	if (known == 0 &&
+	    api_audit(rq, "patient.created", "patient", id, tenant, MG_AUDIT_SUCCESS, NULL) != 0)
 		mg_log_error("api: patient %lld created, its record not written", (long long)id);
 	if ((r = mg_store_patient_get(rq->web->store, id, &row)) != 0)
 		return api_store_error(rq, r);

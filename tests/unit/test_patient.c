@@ -18,25 +18,25 @@
 #include "crypto/keys.h"
 #include "model/patient.h"
 
-#define NOW_MS 1795341900000LL	/* 2026-11-22T10:05:00Z */
+#define NOW_MS 1795341900000LL /* 2026-11-22T10:05:00Z */
 
 static void test_tokens(void **state)
 {
 	char t[8][MG_PATIENT_TOKEN_MAX + 1];
 	static const struct {
 		const char *text;
-		const char *expect;	/* tokens joined by spaces */
+		const char *expect; /* tokens joined by spaces */
 	} cases[] = {
-		{ "Müller", "muller" },
-		{ "MUELLER", "muller" },
-		{ "Mueller-Lüdenscheidt, Hans-Jürgen", "muller ludenscheidt hans jurgen" },
-		{ "Strauß", "strauss" },
-		{ "Ærø Ôlé", "aro ole" },
-		{ "O'Brien  J.", "brien" },		/* one-letter tokens dropped */
-		{ "Anna anna ANNA", "anna" },		/* duplicates once */
-		{ "Łukasz", "\xc5\x81ukasz" },	/* outside Latin-1: kept as typed, case too */
-		{ "\xff\xfe bad", "bad" },		/* not UTF-8: a separator */
-		{ "", "" },
+	    {"Müller", "muller"},
+	    {"MUELLER", "muller"},
+	    {"Mueller-Lüdenscheidt, Hans-Jürgen", "muller ludenscheidt hans jurgen"},
+	    {"Strauß", "strauss"},
+	    {"Ærø Ôlé", "aro ole"},
+	    {"O'Brien  J.", "brien"},    /* one-letter tokens dropped */
+	    {"Anna anna ANNA", "anna"},  /* duplicates once */
+	    {"Łukasz", "\xc5\x81ukasz"}, /* outside Latin-1: kept as typed, case too */
+	    {"\xff\xfe bad", "bad"},     /* not UTF-8: a separator */
+	    {"", ""},
 	};
 
 	(void)state;
@@ -51,7 +51,8 @@ static void test_tokens(void **state)
 	}
 	/* At most max tokens; each at most MG_PATIENT_TOKEN_MAX bytes. */
 	assert_int_equal(mg_name_tokens("aa bb cc dd ee ff gg hh ii", t, 3), 3);
-	assert_int_equal(mg_name_tokens("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz", t, 1), 1);
+	assert_int_equal(
+	    mg_name_tokens("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz", t, 1), 1);
 	assert_int_equal(strlen(t[0]), MG_PATIENT_TOKEN_MAX);
 }
 
@@ -101,17 +102,21 @@ static void test_identity_check(void **state)
 	assert_int_equal(mg_admin_sex_growth(back.sex), MG_SEX_FEMALE);
 
 	back.family[0] = '\0';
-	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, err, sizeof(err)), MG_ERR_INVALID);
+	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, err, sizeof(err)),
+			 MG_ERR_INVALID);
 	assert_string_equal(err, "family_name: required");
 	snprintf(back.family, sizeof(back.family), "%s", "X\tY");
-	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, err, sizeof(err)), MG_ERR_INVALID);
+	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, err, sizeof(err)),
+			 MG_ERR_INVALID);
 	assert_non_null(strstr(err, "family_name"));
 	snprintf(back.family, sizeof(back.family), "%s", "X");
-	snprintf(back.birth_date, sizeof(back.birth_date), "%s", "2027-01-01");	/* after now */
-	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, err, sizeof(err)), MG_ERR_INVALID);
+	snprintf(back.birth_date, sizeof(back.birth_date), "%s", "2027-01-01"); /* after now */
+	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, err, sizeof(err)),
+			 MG_ERR_INVALID);
 	assert_non_null(strstr(err, "birth_date"));
 	snprintf(back.birth_date, sizeof(back.birth_date), "%s", "1879-12-31");
-	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, err, sizeof(err)), MG_ERR_INVALID);
+	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, err, sizeof(err)),
+			 MG_ERR_INVALID);
 	snprintf(back.birth_date, sizeof(back.birth_date), "%s", "");
 	assert_int_equal(mg_patient_identity_check(&back, NOW_MS, NULL, 0), 0);
 	assert_int_equal(mg_patient_identity_parse("{\"family\": 1}", 13, &back), MG_ERR_INVALID);
@@ -140,13 +145,16 @@ static void test_sealing(void **state)
 
 	assert_int_equal(mg_patient_record_seal(tk, rec, strlen(rec), sealed, sizeof(sealed)), 0);
 	assert_int_equal(mg_patient_record_open(tk, sealed, strlen(rec) + MG_SEAL_OVERHEAD, out,
-						sizeof(out), &len), 0);
+						sizeof(out), &len),
+			 0);
 	assert_string_equal(out, rec);
 	/* Another tenant's key, or opened as an identifier: refused. */
 	assert_int_equal(mg_patient_record_open(tk2, sealed, strlen(rec) + MG_SEAL_OVERHEAD, out,
-						sizeof(out), &len), MG_ERR_CRYPTO);
-	assert_int_equal(mg_patient_open(tk, sealed, strlen(rec) + MG_SEAL_OVERHEAD, out,
-					 sizeof(out)), MG_ERR_CRYPTO);
+						sizeof(out), &len),
+			 MG_ERR_CRYPTO);
+	assert_int_equal(
+	    mg_patient_open(tk, sealed, strlen(rec) + MG_SEAL_OVERHEAD, out, sizeof(out)),
+	    MG_ERR_CRYPTO);
 	/* Tokens: one per kind, per tenant; never an identifier's index. */
 	mg_patient_search_token(tk, MG_SEARCH_NAME, "muller", 6, a);
 	mg_patient_search_token(tk, MG_SEARCH_BIRTH_DATE, "muller", 6, b);
@@ -168,10 +176,10 @@ static void test_sealing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tokens),
-		cmocka_unit_test(test_dates),
-		cmocka_unit_test(test_identity_check),
-		cmocka_unit_test(test_sealing),
+	    cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_identity_check),
+	    cmocka_unit_test(test_sealing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,7 +30,7 @@ static void put_measurement(struct store_fixture *f, int64_t device, const char 
 			    unsigned char patient)
 {
 	struct mg_measurement m;
-	struct mg_measurement_put p, *items[1] = { &p };
+	struct mg_measurement_put p, *items[1] = {&p};
 
 	memset(&m, 0, sizeof(m));
 	memset(&p, 0, sizeof(p));
@@ -75,7 +75,7 @@ static int count_measurement(const struct mg_measurement_row *row, void *arg)
 static void test_put_get_update(void **state)
 {
 	struct store_fixture *f = *state;
-	const unsigned char tokens[2] = { 0xa1, 0xa2 };
+	const unsigned char tokens[2] = {0xa1, 0xa2};
 	struct mg_patient_put p;
 	struct mg_patient_row row;
 	int64_t id = 0, again = 0, device = store_device(f, f->tenant, 1), found;
@@ -135,36 +135,40 @@ static void test_search(void **state)
 	struct store_fixture *f = *state;
 	struct mg_patient_put p;
 	unsigned char q[3][MG_BLIND_INDEX_BYTES];
-	struct found fd = { 0 };
+	struct found fd = {0};
 	int64_t a, b, c;
 	bool created;
 
-	fill_put(&p, f->tenant, 0x21, (const unsigned char[]){ 0xb1, 0xb2, 0xd1 }, 3);
+	fill_put(&p, f->tenant, 0x21, (const unsigned char[]){0xb1, 0xb2, 0xd1}, 3);
 	assert_int_equal(mg_store_patient_put(f->store, &p, &a, &created), 0);
-	fill_put(&p, f->tenant, 0x22, (const unsigned char[]){ 0xb1, 0xb3, 0xd2 }, 3);
+	fill_put(&p, f->tenant, 0x22, (const unsigned char[]){0xb1, 0xb3, 0xd2}, 3);
 	assert_int_equal(mg_store_patient_put(f->store, &p, &b, &created), 0);
 	/* The same tokens in the other tenant are never found from this one. */
-	fill_put(&p, f->tenant2, 0x23, (const unsigned char[]){ 0xb1, 0xb2, 0xd1 }, 3);
+	fill_put(&p, f->tenant2, 0x23, (const unsigned char[]){0xb1, 0xb2, 0xd1}, 3);
 	assert_int_equal(mg_store_patient_put(f->store, &p, &c, &created), 0);
 
 	memset(q[0], 0xb1, MG_BLIND_INDEX_BYTES);
-	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 1, 10, see_patient, &fd), 0);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 1, 10, see_patient, &fd),
+			 0);
 	assert_int_equal(fd.n, 2);
 	assert_int_equal(fd.ids[0], a);
 	assert_int_equal(fd.ids[1], b);
 	/* Every token must match. */
 	memset(&fd, 0, sizeof(fd));
 	memset(q[1], 0xb2, MG_BLIND_INDEX_BYTES);
-	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 2, 10, see_patient, &fd), 0);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 2, 10, see_patient, &fd),
+			 0);
 	assert_int_equal(fd.n, 1);
 	assert_int_equal(fd.ids[0], a);
 	memset(&fd, 0, sizeof(fd));
 	memset(q[2], 0xd2, MG_BLIND_INDEX_BYTES);
-	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 3, 10, see_patient, &fd), 0);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 3, 10, see_patient, &fd),
+			 0);
 	assert_int_equal(fd.n, 0);
 	/* The limit holds. */
 	memset(&fd, 0, sizeof(fd));
-	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 1, 1, see_patient, &fd), 0);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 1, 1, see_patient, &fd),
+			 0);
 	assert_int_equal(fd.n, 1);
 	memset(&fd, 0, sizeof(fd));
 	assert_int_equal(mg_store_patient_search(f->store, f->tenant2, q, 2, 10, see_patient, &fd),
@@ -173,10 +177,11 @@ static void test_search(void **state)
 	assert_int_equal(fd.ids[0], c);
 
 	/* An update replaces the tokens. */
-	fill_put(&p, f->tenant, 0x21, (const unsigned char[]){ 0xb9 }, 1);
+	fill_put(&p, f->tenant, 0x21, (const unsigned char[]){0xb9}, 1);
 	assert_int_equal(mg_store_patient_put(f->store, &p, &a, &created), 0);
 	memset(&fd, 0, sizeof(fd));
-	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 2, 10, see_patient, &fd), 0);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 2, 10, see_patient, &fd),
+			 0);
 	assert_int_equal(fd.n, 0);
 
 	/* Repeated tokens, too many, a limit out of range. */
@@ -220,7 +225,7 @@ static void test_merge(void **state)
 	struct mg_patient_put p;
 	struct mg_patient_row row;
 	unsigned char prior[MG_BLIND_INDEX_BYTES], q[1][MG_BLIND_INDEX_BYTES];
-	struct found fd = { 0 };
+	struct found fd = {0};
 	int64_t device = store_device(f, f->tenant, 1), into, from, moved, found, other;
 	size_t n = 0;
 	bool created;
@@ -230,16 +235,15 @@ static void test_merge(void **state)
 	put_measurement(f, device, "old-1", 0x41);
 	put_measurement(f, device, "old-2", 0x41);
 	put_measurement(f, device, "new-1", 0x42);
-	fill_put(&p, f->tenant, 0x41, (const unsigned char[]){ 0xc1 }, 1);
+	fill_put(&p, f->tenant, 0x41, (const unsigned char[]){0xc1}, 1);
 	assert_int_equal(mg_store_patient_put(f->store, &p, &from, &created), 0);
 	fill_put(&p, f->tenant, 0x42, NULL, 0);
 	p.record_len = 0;
 	assert_int_equal(mg_store_patient_find(f->store, f->tenant, p.blind_index, &into), 0);
 
 	memset(prior, 0x41, sizeof(prior));
-	assert_int_equal(mg_store_patient_merge(f->store, f->tenant, prior, into, STORE_T0, &found,
-						&moved),
-			 0);
+	assert_int_equal(
+	    mg_store_patient_merge(f->store, f->tenant, prior, into, STORE_T0, &found, &moved), 0);
 	assert_int_equal(found, from);
 	assert_int_equal(moved, 2);
 	assert_int_equal(mg_store_patient_measurements(f->store, into, 10, count_measurement, &n),
@@ -256,7 +260,8 @@ static void test_merge(void **state)
 	assert_int_equal(mg_store_patient_get(f->store, into, &row), 0);
 	assert_int_equal(row.record_len, 100);
 	memset(q[0], 0xc1, MG_BLIND_INDEX_BYTES);
-	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 1, 10, see_patient, &fd), 0);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 1, 10, see_patient, &fd),
+			 0);
 	assert_int_equal(fd.n, 1);
 	assert_int_equal(fd.ids[0], into);
 	/* A later measurement under the prior id goes to the survivor. */
@@ -266,38 +271,37 @@ static void test_merge(void **state)
 			 0);
 	assert_int_equal(n, 4);
 	/* Merging again, or into itself, changes nothing. */
-	assert_int_equal(mg_store_patient_merge(f->store, f->tenant, prior, into, STORE_T0, &found,
-						&moved),
-			 0);
+	assert_int_equal(
+	    mg_store_patient_merge(f->store, f->tenant, prior, into, STORE_T0, &found, &moved), 0);
 	assert_int_equal(moved, 0);
 	/* Unknown prior id, a survivor of another tenant. */
 	memset(prior, 0x49, sizeof(prior));
-	assert_int_equal(mg_store_patient_merge(f->store, f->tenant, prior, into, STORE_T0, &found,
-						&moved),
-			 MG_ERR_NOT_FOUND);
+	assert_int_equal(
+	    mg_store_patient_merge(f->store, f->tenant, prior, into, STORE_T0, &found, &moved),
+	    MG_ERR_NOT_FOUND);
 	memset(prior, 0x41, sizeof(prior));
-	assert_int_equal(mg_store_patient_merge(f->store, f->tenant2, prior, into, STORE_T0, &found,
-						&moved),
-			 MG_ERR_NOT_FOUND);
+	assert_int_equal(
+	    mg_store_patient_merge(f->store, f->tenant2, prior, into, STORE_T0, &found, &moved),
+	    MG_ERR_NOT_FOUND);
 	fill_put(&p, f->tenant2, 0x41, NULL, 0);
 	p.record_len = 1;
 	assert_int_equal(mg_store_patient_put(f->store, &p, &other, &created), 0);
-	assert_int_equal(mg_store_patient_merge(f->store, f->tenant2, prior, into, STORE_T0, &found,
-						&moved),
-			 MG_ERR_INVALID);
+	assert_int_equal(
+	    mg_store_patient_merge(f->store, f->tenant2, prior, into, STORE_T0, &found, &moved),
+	    MG_ERR_INVALID);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_put_get_update, store_fixture_setup,
-						store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_search, store_fixture_setup,
-						store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_discharge, store_fixture_setup,
-						store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_merge, store_fixture_setup,
-						store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_put_get_update, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_search, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_discharge, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_merge, store_fixture_setup,
+					    store_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
