@@ -10,21 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 TOOLS=$(cd "$(dirname "$0")/tools" && pwd)
-SIMPLE_HL7_VERSION=3.3.0
-NODE_DIR=$MG_BIN/test-node/simple-hl7-$SIMPLE_HL7_VERSION
-SIMPLE_HL7=$NODE_DIR/node_modules/simple-hl7
-for tool in node npm python3; do
-	command -v "$tool" >/dev/null || fail "$tool is missing (scripts/install-deps.sh installs it)"
-done
-mkdir -p "$NODE_DIR"
-(
-	flock -w 300 9 || fail "waited too long for $NODE_DIR.lock"
-	if [ ! -f "$SIMPLE_HL7/package.json" ]; then
-		timeout 300 npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error \
-			"simple-hl7@$SIMPLE_HL7_VERSION" >"$T/npm.log" 2>&1 ||
-			{ cat "$T/npm.log"; fail "npm install simple-hl7"; }
-	fi
-) 9>"$NODE_DIR.lock"
+mg_simple_hl7
 
 mg_init
 mg_conf_set mllp enabled on
