@@ -1,5 +1,5 @@
 /* libFuzzer harness for the HL7 readers: mg_hl7_parse (and _msh), every
- * accessor, mg_hl7_oru_to_measurement, mg_hl7_parse_ack, and the ACK
+ * accessor, mg_hl7_oru_to_measurement, mg_hl7_adt_decode, mg_hl7_parse_ack, and the ACK
  * written for whatever came in. Beyond "no crash, no leak, no undefined
  * behaviour" it checks their promises:
  *  - a parsed message obeys every bound and starts with MSH;
@@ -7,6 +7,8 @@
  *    which no fixed text contains);
  *  - a measurement read from a message obeys the validator's rules, and
  *    encoding it as PCD-01 and reading that back gives it again;
+ *  - an ADT message read into an identity obeys the model's rules (a
+ *    valid identifier, an identity mg_patient_identity_check accepts);
  *  - the ACK medgate writes for the message parses and echoes MSH-10. */
 #include <math.h>
 #include <stdint.h>
@@ -17,9 +19,11 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "hl7/ack.h"
+#include "hl7/adt.h"
 #include "hl7/hl7.h"
 #include "hl7/pcd01.h"
 #include "model/measurement.h"
+#include "model/patient.h"
 #include "model/quantity.h"
 
 #define FUZZ_NOW_MS	INT64_C(1795341900000)	/* 2026-11-22T10:05:00Z */
@@ -160,6 +164,32 @@ static void check_ack(const struct mg_hl7_msg *received, const struct mg_hl7_err
 	mg_hl7_buffer_free(text, len);
 }
 
+static void check_adt(const struct mg_hl7_msg *m)
+{
+	static const struct mg_adt zero;
+	struct mg_hl7_error e;
+	struct mg_adt adt;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	rc = mg_hl7_adt_decode(m, FUZZ_NOW_MS, &adt, &e);
+	if (rc != 0) {
+		CHECK(rc == MG_ERR_INVALID);
+		CHECK(memcmp(&adt, &zero, sizeof(adt)) == 0);
+		check_error(&e);
+		check_ack(m, &e);
+		return;
+	}
+	CHECK(mg_hl7_is_adt(m) && adt.event != MG_ADT_NONE);
+	CHECK(mg_patient_id_check(adt.patient_id, strlen(adt.patient_id), NULL, 0) == 0);
+	CHECK(adt.event != MG_ADT_A40 ||
+	      mg_patient_id_check(adt.prior_id, strlen(adt.prior_id), NULL, 0) == 0);
+	CHECK(adt.has_identity || adt.event == MG_ADT_A03);
+	if (adt.has_identity)
+		CHECK(mg_patient_identity_check(&adt.identity, FUZZ_NOW_MS, NULL, 0) == 0);
+	check_ack(m, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
@@ -199,6 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_error(&e);
 			check_ack(m, &e);
 		}
+		check_adt(m);
 		mg_hl7_msg_free(m);
 	}
 

@@ -9,6 +9,7 @@ static const struct {
 	[MG_ACTION_PUBLIC] = { "public", "none" },
 	[MG_ACTION_SELF] = { "self", "any signed-in account" },
 	[MG_ACTION_PATIENT_READ] = { "patient-read", "clinician of the patient's tenant" },
+	[MG_ACTION_PATIENT_WRITE] = { "patient-write", "clinician of the patient's tenant" },
 	[MG_ACTION_USER_READ] = { "user-read", "admin" },
 	[MG_ACTION_USER_WRITE] = { "user-write", "admin" },
 	[MG_ACTION_SETTINGS] = { "settings", "admin" },
@@ -52,6 +53,7 @@ bool mg_authz_allows(const struct mg_principal *p, enum mg_action action, int64_
 	case MG_ACTION_SELF:
 		return true;
 	case MG_ACTION_PATIENT_READ:
+	case MG_ACTION_PATIENT_WRITE:
 		/* Only clinicians, only in the tenants a tenant admin made them
 		 * (and keeps them, not suspended) members of, and never an account
 		 * that also holds an administrative role (one the rules refuse,

@@ -16,6 +16,7 @@ enum mg_action {
 	MG_ACTION_PUBLIC,	/* no account needed (sign-in, health) */
 	MG_ACTION_SELF,		/* any signed-in account, on itself */
 	MG_ACTION_PATIENT_READ,	/* a patient's data: clinicians of its tenant */
+	MG_ACTION_PATIENT_WRITE,	/* a patient's identity: clinicians of its tenant */
 	MG_ACTION_USER_READ,	/* accounts: administrators */
 	MG_ACTION_USER_WRITE,
 	MG_ACTION_SETTINGS,	/* system settings: administrators */

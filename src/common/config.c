@@ -103,6 +103,13 @@ static const struct key keys[] = {
 	  "in X-Device-Model. Enrolment of a model not listed (or of none) is refused; a device "
 	  "that later reports another model than it enrolled with is flagged and alerted. Empty "
 	  "accepts every model." },
+	{ "patients", "bmi_adult_age", KEY_UINT, FIELD(bmi_adult_age), "18", 15, 19, NULL,
+	  "Age in years from which a BMI gets the WHO adult classes; below it the WHO "
+	  "BMI-for-age z-score and class (docs/quantities.md)." },
+	{ "patients", "adt_senders", KEY_STRING, FIELD(adt_senders), "", 0, 0, NULL,
+	  "Names of enrolled devices (the hospital's HL7 interface engine) that may send ADT "
+	  "messages on the MLLP port, comma-separated; \"\" accepts ADT from none "
+	  "(docs/hl7.md)." },
 	{ "access", "password_min_length", KEY_UINT, FIELD(password_min_length), "12", 8, 128,
 	  NULL, "Shortest password accepted (NIST SP 800-63B; 15 where no second factor)." },
 	{ "access", "password_max_length", KEY_UINT, FIELD(password_max_length), "256", 128,

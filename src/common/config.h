@@ -86,6 +86,10 @@ struct mg_config {
 	unsigned reset_token_ttl;				/* seconds */
 	char totp_issuer[64];
 
+	/* [patients]: identity and interpretation */
+	unsigned bmi_adult_age;		/* WHO adult BMI classes from this age */
+	char adt_senders[512];		/* devices that may send HL7 ADT; "" = none */
+
 	/* [smtp]: outgoing e-mail (password reset, alerts) */
 	char smtp_url[256];		/* "" = no e-mail */
 	char smtp_from[MG_NAME_MAX + 1];

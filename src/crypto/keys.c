@@ -18,6 +18,7 @@ enum { SUBKEY_AUDIT_MAC = 4, SUBKEY_AUDIT_SIGN = 5 };
 
 static const unsigned char wrap_ad[] = "medgate tenant key v1";
 static const unsigned char seal_ad[] = "medgate patient identifier v1";
+static const unsigned char record_ad[] = "medgate patient record v1";
 
 struct mg_master_key {
 	unsigned char wrap[MG_KEY_BYTES];	/* wraps tenant keys */
@@ -162,37 +163,69 @@ void mg_tenant_key_free(struct mg_tenant_key *tk)
 		sodium_free(tk);
 }
 
-int mg_patient_seal(const struct mg_tenant_key *tk, const char *id, size_t len,
-		    unsigned char *out, size_t outlen)
+/* Seal len bytes of msg under the tenant's sealing key, bound to ad:
+ * nonce, ciphertext, tag into out. */
+static int tenant_seal(const struct mg_tenant_key *tk, const unsigned char *ad, size_t adlen,
+		       const char *msg, size_t len, unsigned char *out, size_t outlen)
 {
 	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 
 	if (outlen < len + MG_SEAL_OVERHEAD)
 		return MG_ERR_LIMIT;
 	randombytes_buf(out, nb);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(out + nb, NULL, (const unsigned char *)id,
-						   len, seal_ad, sizeof(seal_ad) - 1, NULL, out,
-						   tk->seal);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + nb, NULL, (const unsigned char *)msg, len,
+						   ad, adlen, NULL, out, tk->seal);
 	return 0;
+}
+
+/* Open what tenant_seal made with the same ad into msg (NUL-terminated). */
+static int tenant_open(const struct mg_tenant_key *tk, const unsigned char *ad, size_t adlen,
+		       const unsigned char *sealed, size_t sealed_len, char *msg, size_t msglen,
+		       size_t *len_out)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	size_t len;
+
+	*len_out = 0;
+	if (sealed_len < MG_SEAL_OVERHEAD)
+		return MG_ERR_CRYPTO;
+	len = sealed_len - MG_SEAL_OVERHEAD;
+	if (len + 1 > msglen)
+		return MG_ERR_LIMIT;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)msg, NULL, NULL,
+						       sealed + nb, sealed_len - nb, ad, adlen,
+						       sealed, tk->seal) != 0)
+		return MG_ERR_CRYPTO;
+	msg[len] = '\0';
+	*len_out = len;
+	return 0;
+}
+
+int mg_patient_seal(const struct mg_tenant_key *tk, const char *id, size_t len,
+		    unsigned char *out, size_t outlen)
+{
+	return tenant_seal(tk, seal_ad, sizeof(seal_ad) - 1, id, len, out, outlen);
 }
 
 int mg_patient_open(const struct mg_tenant_key *tk, const unsigned char *sealed,
 		    size_t sealed_len, char *id, size_t idlen)
 {
-	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 	size_t len;
 
-	if (sealed_len < MG_SEAL_OVERHEAD)
-		return MG_ERR_CRYPTO;
-	len = sealed_len - MG_SEAL_OVERHEAD;
-	if (len + 1 > idlen)
-		return MG_ERR_LIMIT;
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)id, NULL, NULL,
-						       sealed + nb, sealed_len - nb, seal_ad,
-						       sizeof(seal_ad) - 1, sealed, tk->seal) != 0)
-		return MG_ERR_CRYPTO;
-	id[len] = '\0';
-	return 0;
+	return tenant_open(tk, seal_ad, sizeof(seal_ad) - 1, sealed, sealed_len, id, idlen, &len);
+}
+
+int mg_patient_record_seal(const struct mg_tenant_key *tk, const char *rec, size_t len,
+			   unsigned char *out, size_t outlen)
+{
+	return tenant_seal(tk, record_ad, sizeof(record_ad) - 1, rec, len, out, outlen);
+}
+
+int mg_patient_record_open(const struct mg_tenant_key *tk, const unsigned char *sealed,
+			   size_t sealed_len, char *rec, size_t reclen, size_t *len_out)
+{
+	return tenant_open(tk, record_ad, sizeof(record_ad) - 1, sealed, sealed_len, rec, reclen,
+			   len_out);
 }
 
 void mg_patient_blind_index(const struct mg_tenant_key *tk, const char *id, size_t len,
@@ -200,6 +233,21 @@ void mg_patient_blind_index(const struct mg_tenant_key *tk, const char *id, size
 {
 	crypto_generichash(out, MG_BLIND_INDEX_BYTES, (const unsigned char *)id, len,
 			   tk->blind, sizeof(tk->blind));
+}
+
+void mg_patient_search_token(const struct mg_tenant_key *tk, enum mg_search_kind kind,
+			     const char *text, size_t len, unsigned char out[MG_BLIND_INDEX_BYTES])
+{
+	crypto_generichash_state st;
+	/* A NUL and the kind first: identifiers never hold a NUL, so no
+	 * identifier's index can equal a token's. */
+	const unsigned char domain[2] = { 0, (unsigned char)kind };
+
+	crypto_generichash_init(&st, tk->blind, sizeof(tk->blind), MG_BLIND_INDEX_BYTES);
+	crypto_generichash_update(&st, domain, sizeof(domain));
+	crypto_generichash_update(&st, (const unsigned char *)text, len);
+	crypto_generichash_final(&st, out, MG_BLIND_INDEX_BYTES);
+	sodium_memzero(&st, sizeof(st));
 }
 
 int mg_token_new(const struct mg_master_key *mk, char *text, size_t textlen,

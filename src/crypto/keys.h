@@ -60,6 +60,23 @@ int mg_patient_open(const struct mg_tenant_key *tk, const unsigned char *sealed,
 void mg_patient_blind_index(const struct mg_tenant_key *tk, const char *id, size_t len,
 			    unsigned char out[MG_BLIND_INDEX_BYTES]);
 
+/* A patient's identity record (model/patient.h, as JSON) sealed under the
+ * tenant key: out gets len + MG_SEAL_OVERHEAD bytes. Bound to its purpose
+ * (it cannot be passed off as a sealed identifier, nor one as it).
+ * Returns 0 or MG_ERR_LIMIT. open: 0, MG_ERR_CRYPTO (altered or another
+ * tenant's) or MG_ERR_LIMIT; rec gets *len_out bytes, NUL-terminated. */
+int mg_patient_record_seal(const struct mg_tenant_key *tk, const char *rec, size_t len,
+			   unsigned char *out, size_t outlen);
+int mg_patient_record_open(const struct mg_tenant_key *tk, const unsigned char *sealed,
+			   size_t sealed_len, char *rec, size_t reclen, size_t *len_out);
+
+/* What patients are searched by, kept as keyed hashes with the tenant's
+ * blind-index key, each kind in its own domain (a name token never equals
+ * a birth date's or an identifier's index). */
+enum mg_search_kind { MG_SEARCH_NAME = 1, MG_SEARCH_BIRTH_DATE = 2 };
+void mg_patient_search_token(const struct mg_tenant_key *tk, enum mg_search_kind kind,
+			     const char *text, size_t len, unsigned char out[MG_BLIND_INDEX_BYTES]);
+
 /* Make a random one-time token as text (MG_TOKEN_TEXT_LEN chars + NUL in
  * text) and its hash to store. Returns 0 or MG_ERR_LIMIT. */
 int mg_token_new(const struct mg_master_key *mk, char *text, size_t textlen,

@@ -338,7 +338,7 @@ static int serve(struct gateway *gw, const sigset_t *signals)
 		.limits = &gw->cfg->mllp, .store = gw->store, .keys = gw->keys,
 		.ingest = gw->ingest, .switches = gw->switches, .cert_pem = gw->server_cert_pem,
 		.key_pem = gw->server_key_pem, .ca_pem = gw->device_ca_pem,
-		.priorities = gw->tls.priorities,
+		.priorities = gw->tls.priorities, .adt_senders = gw->cfg->adt_senders,
 	};
 
 	/* Each listener owns its socket once it runs. */

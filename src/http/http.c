@@ -174,7 +174,13 @@ size_t mg_http_unescape(void *cls, struct MHD_Connection *c, char *uri)
 		int hi, lo;
 
 		if (in[0] == '%' && (hi = mg_hex_digit(in[1])) >= 0 &&
-		    (lo = mg_hex_digit(in[2])) >= 0) {
+		    (lo = mg_hex_digit(in[2])) >= 0 && (hi * 16 + lo == '/' || hi * 16 + lo == '%')) {
+			/* Left for the router, segment by segment. */
+			memmove(out, in, 3);
+			out += 3;
+			in += 3;
+		} else if (in[0] == '%' && (hi = mg_hex_digit(in[1])) >= 0 &&
+			   (lo = mg_hex_digit(in[2])) >= 0) {
 			char ch = (char)(hi * 16 + lo);
 
 			*out++ = ch == '\0' ? '\x7f' : ch;
@@ -185,4 +191,27 @@ size_t mg_http_unescape(void *cls, struct MHD_Connection *c, char *uri)
 	}
 	*out = '\0';
 	return (size_t)(out - uri);
+}
+
+bool mg_http_unescape_segment(const char *in, size_t len, char *out, size_t outsize)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int hi = i + 2 < len && in[i] == '%' ? mg_hex_digit(in[i + 1]) : -1;
+		int lo = hi >= 0 ? mg_hex_digit(in[i + 2]) : -1;
+		char ch = in[i];
+
+		if (lo >= 0 && (hi * 16 + lo == '/' || hi * 16 + lo == '%')) {
+			ch = (char)(hi * 16 + lo);
+			i += 2;
+		}
+		if (n + 1 >= outsize)
+			return false;
+		out[n++] = ch;
+	}
+	if (outsize == 0)
+		return false;
+	out[n] = '\0';
+	return true;
 }

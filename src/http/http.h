@@ -37,8 +37,17 @@ bool mg_http_content_type_is(struct MHD_Connection *c, const char *mime);
 unsigned mg_http_framing_check(struct MHD_Connection *c, const char **why);
 
 /* libmicrohttpd's URL unescaper, stricter: %00 does not become a NUL that
- * would cut the path short, but a DEL that matches no route. */
+ * would cut the path short, but a DEL that matches no route. %2F and %25
+ * stay as they are, so an encoded "/" inside a path segment (a patient
+ * identifier "WARD/0042") never splits the path: the router decodes them
+ * in each segment with mg_http_unescape_segment, and query values with
+ * the same function. */
 size_t mg_http_unescape(void *cls, struct MHD_Connection *c, char *uri);
+
+/* Decode what mg_http_unescape left, %2F and %25 (any case), from in into
+ * out (at most outsize bytes with the NUL). Returns false if out is too
+ * small. */
+bool mg_http_unescape_segment(const char *in, size_t len, char *out, size_t outsize);
 
 /* The client's address as text ("127.0.0.1", "::1") into buf. */
 void mg_http_peer_address(struct MHD_Connection *c, char *buf, size_t buflen);

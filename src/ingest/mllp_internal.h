@@ -15,6 +15,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "ingest/adt.h"
 #include "ingest/mllp_listener.h"
 #include "ingest/writer.h"
 #include "store/store.h"
@@ -74,6 +75,7 @@ struct mllp_job {
 	struct mllp_conn *conn;			/* the loop thread's */
 	struct mllp_completions *queue;
 	struct mllp_job *next;			/* queue link */
+	struct mg_adt_change adt;		/* an ADT message (write.apply set) */
 };
 
 /* Jobs finished by the writer, waiting for the loop. Shared by the two
@@ -148,6 +150,24 @@ void mllp_conn_answer(struct mllp_conn *c, char *ack, size_t len);
 /* Handle one complete message of c (framing removed): refuse it with an
  * ACK, close c, or hand it to the writer (c->state MLLP_STORING). */
 void mllp_message_handle(struct mllp_conn *c, const char *buf, size_t len);
+
+/* Answer c's message with code and, if not NULL, the error (takes msg
+ * only to read it). */
+void mllp_message_answer(struct mllp_conn *c, const struct mg_hl7_msg *received,
+			 const char *code, const struct mg_hl7_error *error);
+
+/* A job given to the writer holds the completion queue until its done
+ * call (hold); unhold if the writer did not take it. storing: c waits for
+ * job's answer to msg (kept for the ACK). */
+void mllp_job_hold(struct mllp_conn *c, struct mllp_job *job);
+void mllp_job_unhold(struct mllp_job *job);
+void mllp_message_storing(struct mllp_conn *c, struct mllp_job *job, struct mg_hl7_msg *msg);
+
+/* ---- mllp_adt.c ---- */
+
+/* Handle an ADT message of c (msg taken over): refuse it (AR, not an ADT
+ * sender or not valid), or hand it to the writer (c->state MLLP_STORING). */
+void mllp_adt_handle(struct mllp_conn *c, struct mg_hl7_msg *msg);
 
 /* Answer c's stored message from the writer's result (AA, or AE). */
 void mllp_message_answer_stored(struct mllp_conn *c, const struct mg_measurement_put *put);

@@ -28,6 +28,7 @@ struct mg_mllp_deps {
 	struct mg_keyring *keys;	/* the audit trail */
 	struct mg_ingest *ingest;	/* where messages go */
 	struct mg_switches *switches;	/* may be NULL: always on */
+	const char *adt_senders;	/* devices that may send ADT; NULL or "": none */
 	const char *cert_pem, *key_pem;	/* the server's */
 	const char *ca_pem;		/* the device CA: trust for clients */
 	const char *priorities;		/* the TLS profile's GnuTLS priorities */

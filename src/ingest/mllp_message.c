@@ -37,8 +37,8 @@ static void error_set(struct mg_hl7_error *e, unsigned code, const char *text)
 }
 
 /* Queue the ACK with code for received (NULL: empty MSA-2). */
-static void message_answer(struct mllp_conn *c, const struct mg_hl7_msg *received,
-			   const char *code, const struct mg_hl7_error *error)
+void mllp_message_answer(struct mllp_conn *c, const struct mg_hl7_msg *received,
+			 const char *code, const struct mg_hl7_error *error)
 {
 	char *ack = NULL;
 	size_t len = 0;
@@ -62,7 +62,7 @@ static void message_reject(struct mllp_conn *c, const struct mg_hl7_msg *receive
 	mg_log_warning("mllp: message from %s (device %lld) rejected: %u %s: %s", c->peer,
 		       (long long)c->device.id, error->code, mg_hl7_condition_name(error->code),
 		       error->text);
-	message_answer(c, received, "AR", error);
+	mllp_message_answer(c, received, "AR", error);
 }
 
 /* Ask for a resend with AE (a failure of ours, not of the message). */
@@ -72,7 +72,7 @@ static void message_retry(struct mllp_conn *c, const struct mg_hl7_msg *received
 	struct mg_hl7_error error;
 
 	error_set(&error, MG_HL7_APPLICATION_INTERNAL_ERROR, text);
-	message_answer(c, received, "AE", &error);
+	mllp_message_answer(c, received, "AE", &error);
 }
 
 /* The message did not parse: answer AR naming the first problem, with
@@ -131,26 +131,44 @@ int mllp_device_check(struct mllp_conn *c)
 	return 0;
 }
 
-/* Hand the measurement to the ingest pipeline, which answers on the
- * writer's thread through mllp_job_done. Returns 0 (the writer has it), or
- * < 0 with the text of an AE in why. */
-static int message_submit(struct mllp_conn *c, struct mllp_job *job, char *why, size_t whylen)
+void mllp_job_hold(struct mllp_conn *c, struct mllp_job *job)
 {
 	struct mllp_completions *q = c->l->completions;
-	int r;
 
 	job->queue = q;
 	job->conn = c;
 	pthread_mutex_lock(&q->lock);
 	q->refs++;		/* the job's, until its done call */
 	pthread_mutex_unlock(&q->lock);
+}
+
+void mllp_job_unhold(struct mllp_job *job)
+{
+	pthread_mutex_lock(&job->queue->lock);
+	job->queue->refs--;	/* never the last: the listener holds one */
+	pthread_mutex_unlock(&job->queue->lock);
+}
+
+void mllp_message_storing(struct mllp_conn *c, struct mllp_job *job, struct mg_hl7_msg *msg)
+{
+	c->job = job;
+	c->msg = msg;
+	c->state = MLLP_STORING;
+	c->deadline_ms = 0;
+}
+
+/* Hand the measurement to the ingest pipeline, which answers on the
+ * writer's thread through mllp_job_done. Returns 0 (the writer has it), or
+ * < 0 with the text of an AE in why. */
+static int message_submit(struct mllp_conn *c, struct mllp_job *job, char *why, size_t whylen)
+{
+	int r;
+
+	mllp_job_hold(c, job);
 	r = mg_ingest_submit(c->l->deps.ingest, &c->device, &job->write, mllp_job_done, job, why,
 			     whylen);
-	if (r != 0) {
-		pthread_mutex_lock(&q->lock);
-		q->refs--;	/* never the last: the listener holds one */
-		pthread_mutex_unlock(&q->lock);
-	}
+	if (r != 0)
+		mllp_job_unhold(job);
 	return r;
 }
 
@@ -176,6 +194,10 @@ void mllp_message_handle(struct mllp_conn *c, const char *buf, size_t len)
 		message_retry(c, msg, TEXT_RETRY_STORE);
 		goto out;
 	}
+	if (mg_hl7_is_adt(msg)) {
+		mllp_adt_handle(c, msg);	/* the hospital's patient feed */
+		return;
+	}
 	if ((job = calloc(1, sizeof(*job))) == NULL) {
 		message_retry(c, msg, TEXT_RETRY_MEMORY);
 		goto out;
@@ -196,10 +218,7 @@ void mllp_message_handle(struct mllp_conn *c, const char *buf, size_t len)
 		goto out;
 	}
 	/* The writer has the job; keep the message for its ACK. */
-	c->job = job;
-	c->msg = msg;
-	c->state = MLLP_STORING;
-	c->deadline_ms = 0;
+	mllp_message_storing(c, job, msg);
 	return;
 out:
 	mllp_job_free(job);
@@ -212,13 +231,13 @@ void mllp_message_answer_stored(struct mllp_conn *c, const struct mg_measurement
 
 	c->msg = NULL;
 	if (put->result != 0) {
-		mg_log_error("mllp: measurement of device %lld not stored: %s",
+		mg_log_error("mllp: message of device %lld not stored: %s",
 			     (long long)c->device.id, mg_strerror(put->result));
 		message_retry(c, msg, TEXT_RETRY_STORE);
 	} else {
-		mg_log_debug("mllp: measurement %lld of device %lld %s", (long long)put->id,
+		mg_log_debug("mllp: message %lld of device %lld %s", (long long)put->id,
 			     (long long)c->device.id, put->duplicate ? "was stored before" : "stored");
-		message_answer(c, msg, "AA", NULL);
+		mllp_message_answer(c, msg, "AA", NULL);
 	}
 	mg_hl7_msg_free(msg);
 }

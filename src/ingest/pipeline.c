@@ -109,6 +109,14 @@ int mg_ingest_submit(struct mg_ingest *in, const struct mg_device *d, struct mg_
 
 void mg_ingest_stored(struct mg_ingest *in, const struct mg_write_job *job)
 {
-	if (job->put.result == 0 && !job->put.duplicate)
+	if (job->apply == NULL && job->put.result == 0 && !job->put.duplicate)
 		mg_detect_stored(in->deps.detector, job->put.id, &job->measurement);
+}
+
+int mg_ingest_apply(struct mg_ingest *in, struct mg_write_job *job, mg_write_done_fn done,
+		    void *arg)
+{
+	job->done = done;
+	job->done_arg = arg;
+	return mg_writer_submit(in->deps.writer, job);
 }

@@ -59,6 +59,12 @@ void mg_ingest_refused(struct mg_ingest *in, const struct mg_device *d, int r,
 int mg_ingest_submit(struct mg_ingest *in, const struct mg_device *d, struct mg_write_job *job,
 		     mg_write_done_fn done, void *arg, char *err, size_t errlen);
 
+/* Hand a job with an apply function (writer.h) to the writer: it runs on
+ * the writer's thread, then done(job, arg). Returns 0, or
+ * MG_ERR_UNAVAILABLE once the writer is stopping (done not called). */
+int mg_ingest_apply(struct mg_ingest *in, struct mg_write_job *job, mg_write_done_fn done,
+		    void *arg);
+
 /* After done: a measurement stored for the first time goes to the
  * detection rules that look at what was stored (a weight jump). */
 void mg_ingest_stored(struct mg_ingest *in, const struct mg_write_job *job);

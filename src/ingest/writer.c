@@ -33,14 +33,19 @@ static void writer_commit(struct mg_writer *w, struct mg_write_job *batch)
 	size_t n = 0;
 	int r;
 
-	for (job = batch; job != NULL; job = job->next)
-		items[n++] = &job->put;
-	r = mg_store_measurement_put_batch(w->store, items, n);
+	for (job = batch; job != NULL; job = job->next) {
+		if (job->apply != NULL)
+			job->put.result = job->apply(job, w->store);	/* its own transaction */
+		else
+			items[n++] = &job->put;
+	}
+	r = n == 0 ? 0 : mg_store_measurement_put_batch(w->store, items, n);
 	if (r != 0) {
 		mg_log_error("store: batch of %zu measurements failed: %s", n, mg_strerror(r));
 		/* Whatever the back end left there: none of them is stored. */
 		for (job = batch; job != NULL; job = job->next)
-			job->put.result = r;
+			if (job->apply == NULL)
+				job->put.result = r;
 	}
 	pthread_mutex_lock(&w->lock);
 	w->stats.batches++;

@@ -17,6 +17,10 @@ struct mg_write_job {
 	const char *destinations[MG_EMR_MAX];	/* put.destinations points here */
 	struct mg_measurement_put put;	/* put.m points at measurement */
 	mg_write_done_fn done;		/* called on the writer thread */
+	/* Not a measurement but a change of its own (an HL7 ADT message):
+	 * run on the writer thread, in queue order, its result in
+	 * put.result; NULL for a measurement. */
+	int (*apply)(struct mg_write_job *job, struct mg_store *store);
 	void *done_arg;
 	struct mg_write_job *next;	/* queue link, the writer's */
 };

@@ -647,6 +647,61 @@ int mg_store_patient_measurements(struct mg_store *s, int64_t patient_id, size_t
 			  : s->ops->patient_measurements(s, patient_id, limit, cb, arg);
 }
 
+int mg_store_patient_put(struct mg_store *s, const struct mg_patient_put *p, int64_t *id_out,
+			 bool *created_out)
+{
+	*id_out = 0;
+	*created_out = false;
+	if (p == NULL || p->record_len == 0 || p->sealed_id_len == 0 || p->tenant_id <= 0)
+		return MG_ERR_INVALID;
+	if (p->record_len > sizeof(p->record) || p->sealed_id_len > sizeof(p->sealed_id) ||
+	    p->ntokens > MG_PATIENT_PUT_TOKENS_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->patient_put(s, p, id_out, created_out);
+}
+
+int mg_store_patient_get(struct mg_store *s, int64_t id, struct mg_patient_row *out)
+{
+	memset(out, 0, sizeof(*out));
+	return id <= 0 ? MG_ERR_NOT_FOUND : s->ops->patient_get(s, id, out);
+}
+
+int mg_store_patient_search(struct mg_store *s, int64_t tenant_id,
+			    const unsigned char (*tokens)[MG_BLIND_INDEX_BYTES], size_t ntokens,
+			    size_t limit, mg_patient_cb cb, void *arg)
+{
+	if (tokens == NULL || cb == NULL || ntokens == 0 || limit == 0)
+		return MG_ERR_INVALID;
+	/* The back end counts distinct matches: equal tokens would never match. */
+	for (size_t i = 0; i < ntokens && i < MG_PATIENT_QUERY_TOKENS_MAX; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (memcmp(tokens[i], tokens[j], MG_BLIND_INDEX_BYTES) == 0)
+				return MG_ERR_INVALID;
+		}
+	}
+	if (ntokens > MG_PATIENT_QUERY_TOKENS_MAX || limit > MG_PATIENT_SEARCH_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->patient_search(s, tenant_id, tokens, ntokens, limit, cb, arg);
+}
+
+int mg_store_patient_discharge(struct mg_store *s, int64_t id, int64_t discharged_ms)
+{
+	return discharged_ms < 0 ? MG_ERR_INVALID
+				 : s->ops->patient_discharge(s, id, discharged_ms);
+}
+
+int mg_store_patient_merge(struct mg_store *s, int64_t tenant_id,
+			   const unsigned char from_index[MG_BLIND_INDEX_BYTES], int64_t into_id,
+			   int64_t now_ms, int64_t *from_id_out, int64_t *moved_out)
+{
+	*from_id_out = 0;
+	*moved_out = 0;
+	if (from_index == NULL || into_id <= 0 || tenant_id <= 0)
+		return MG_ERR_INVALID;
+	return s->ops->patient_merge(s, tenant_id, from_index, into_id, now_ms, from_id_out,
+				     moved_out);
+}
+
 /* Audit trail */
 
 int mg_store_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn,

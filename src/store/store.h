@@ -21,6 +21,7 @@
 #include "crypto/keys.h"
 #include "model/maintenance.h"
 #include "model/measurement.h"
+#include "model/patient.h"
 
 struct mg_tenant {
 	int64_t id;
@@ -501,6 +502,74 @@ int mg_store_patient_find(struct mg_store *s, int64_t tenant_id,
 			  int64_t *id_out);
 int mg_store_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
 				  mg_measurement_cb cb, void *arg);
+
+/* Patient identity (model/patient.h), sealed by the caller: the store
+ * holds one sealed record per patient and the keyed hashes of its search
+ * tokens, never a name in clear. */
+#define MG_PATIENT_RECORD_SEALED_MAX	(MG_PATIENT_RECORD_MAX + MG_SEAL_OVERHEAD)
+#define MG_PATIENT_SEALED_ID_MAX	(MG_PATIENT_ID_MAX + MG_SEAL_OVERHEAD)
+#define MG_PATIENT_PUT_TOKENS_MAX	(MG_PATIENT_TOKENS_MAX + 1)	/* names + birth date */
+#define MG_PATIENT_QUERY_TOKENS_MAX	4	/* hashes one search must all match */
+#define MG_PATIENT_SEARCH_MAX		200	/* rows one search gives at most */
+
+struct mg_patient_put {
+	int64_t tenant_id;
+	unsigned char blind_index[MG_BLIND_INDEX_BYTES];	/* of the identifier */
+	unsigned char sealed_id[MG_PATIENT_SEALED_ID_MAX];
+	size_t sealed_id_len;
+	unsigned char record[MG_PATIENT_RECORD_SEALED_MAX];	/* sealed identity */
+	size_t record_len;
+	unsigned char tokens[MG_PATIENT_PUT_TOKENS_MAX][MG_BLIND_INDEX_BYTES];
+	size_t ntokens;
+	int64_t now_ms;
+	bool must_be_new;	/* MG_ERR_EXISTS if the patient has an identity */
+};
+
+struct mg_patient_row {
+	int64_t id;
+	int64_t tenant_id;
+	unsigned char sealed_id[MG_PATIENT_SEALED_ID_MAX];
+	size_t sealed_id_len;
+	unsigned char record[MG_PATIENT_RECORD_SEALED_MAX];
+	size_t record_len;		/* 0: no identity known yet */
+	int64_t created_ms;
+	int64_t updated_ms;		/* of the identity; 0 none */
+	int64_t discharged_ms;		/* 0: not discharged */
+};
+
+typedef int (*mg_patient_cb)(const struct mg_patient_row *row, void *arg);
+
+/* patient_put makes the patient of p->blind_index in p->tenant_id if it
+ * does not exist (measurements may have made it first) and replaces its
+ * identity record and search tokens, in one transaction. *id_out gets the
+ * patient's row id (an id merged into another gives the survivor's),
+ * *created_out whether the identity is new. MG_ERR_EXISTS with
+ * p->must_be_new and an identity there; MG_ERR_NOT_FOUND for an unknown
+ * tenant. The record must not be empty (MG_ERR_INVALID), at most
+ * MG_PATIENT_PUT_TOKENS_MAX tokens (MG_ERR_LIMIT).
+ * patient_get reads one patient by row id (MG_ERR_NOT_FOUND).
+ * patient_search walks the patients of tenant_id whose search tokens
+ * include all of tokens (1..MG_PATIENT_QUERY_TOKENS_MAX, distinct), by
+ * row id, at most limit (1..MG_PATIENT_SEARCH_MAX).
+ * patient_discharge sets (or with 0 clears) the discharge time of a
+ * patient with an identity (MG_ERR_NOT_FOUND otherwise).
+ * patient_merge (HL7 A40) moves every measurement of the patient of
+ * from_index in tenant_id to patient into_id of the same tenant and makes
+ * look-ups of the prior id find into_id; the prior identity goes (kept
+ * for into_id if it has none). *from_id_out gets the prior row id,
+ * *moved_out the measurements moved. MG_ERR_NOT_FOUND if no such prior
+ * patient (nothing changes), MG_ERR_INVALID if into_id is not of
+ * tenant_id; merging a patient into itself changes nothing. */
+int mg_store_patient_put(struct mg_store *s, const struct mg_patient_put *p, int64_t *id_out,
+			 bool *created_out);
+int mg_store_patient_get(struct mg_store *s, int64_t id, struct mg_patient_row *out);
+int mg_store_patient_search(struct mg_store *s, int64_t tenant_id,
+			    const unsigned char (*tokens)[MG_BLIND_INDEX_BYTES], size_t ntokens,
+			    size_t limit, mg_patient_cb cb, void *arg);
+int mg_store_patient_discharge(struct mg_store *s, int64_t id, int64_t discharged_ms);
+int mg_store_patient_merge(struct mg_store *s, int64_t tenant_id,
+			   const unsigned char from_index[MG_BLIND_INDEX_BYTES], int64_t into_id,
+			   int64_t now_ms, int64_t *from_id_out, int64_t *moved_out);
 
 /* The audit trail (src/audit/, records in model/audit_record.h). The
  * store stays crypto-free: audit_append takes the hash as a callback. It

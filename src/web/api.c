@@ -35,10 +35,10 @@ static bool route_match(const char *pattern, const char *path, struct api_reques
 			const char *end = strchr(path, '/');
 			size_t len = end ? (size_t)(end - path) : strlen(path);
 
-			if (len == 0 || len > MG_ROUTE_PARAM_MAX || n == MG_ROUTE_PARAMS_MAX)
+			if (len == 0 || n == MG_ROUTE_PARAMS_MAX ||
+			    !mg_http_unescape_segment(path, len, rq->params[n],
+						      sizeof(rq->params[n])))
 				return false;
-			memcpy(rq->params[n], path, len);
-			rq->params[n][len] = '\0';
 			n++;
 			path += len;
 			pattern = strchr(pattern, '}');

@@ -17,6 +17,7 @@
 #define MG_API_BODY_MAX		(64 * 1024)	/* JSON request bodies */
 #define MG_ROUTE_PARAMS_MAX	2
 #define MG_ROUTE_PARAM_MAX	128
+#define MG_API_QUERY_TEXT_MAX	1024	/* decoded query values of one request */
 
 enum mg_http_method { MG_GET = 1, MG_POST = 2, MG_PUT = 4, MG_PATCH = 8, MG_DELETE = 16 };
 
@@ -48,7 +49,9 @@ struct api_request {
 	bool answered;			/* an answer is queued */
 	json_t *json;			/* the body parsed, if it was JSON */
 	size_t nparams;
-	char params[MG_ROUTE_PARAMS_MAX][MG_ROUTE_PARAM_MAX + 1];
+	char params[MG_ROUTE_PARAMS_MAX][MG_ROUTE_PARAM_MAX + 1];	/* decoded */
+	char query_text[MG_API_QUERY_TEXT_MAX];	/* decoded query values (api_query) */
+	size_t query_used;
 	struct mg_principal who;	/* user_id 0 when nobody signed in */
 	bool has_session;
 	unsigned char session_hash[MG_TOKEN_HASH_BYTES];
@@ -121,7 +124,8 @@ void api_audit_act_failed(struct api_request *rq, const char *action, const char
 /* A time as RFC 3339 UTC text, or null for 0. */
 json_t *api_time_json(int64_t ms);
 
-/* Query parameter name of the request, or NULL. */
+/* Query parameter name of the request (%2F and %25 decoded), or NULL
+ * (also when the request's decoded values exceed MG_API_QUERY_TEXT_MAX). */
 const char *api_query(struct api_request *rq, const char *name);
 
 /* The tenant / user / device as JSON for answers (no patient data). */

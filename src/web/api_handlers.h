@@ -18,7 +18,20 @@ enum MHD_Result api_totp_begin(struct api_request *rq);
 enum MHD_Result api_totp_confirm(struct api_request *rq);
 enum MHD_Result api_totp_remove(struct api_request *rq);
 
-/* api_patients.c */
+/* api_patients.c: find, create, read and change a patient's identity */
+enum MHD_Result api_patients_search(struct api_request *rq);
+enum MHD_Result api_patients_create(struct api_request *rq);
+enum MHD_Result api_patient_get(struct api_request *rq);
+enum MHD_Result api_patient_update(struct api_request *rq);
+/* The patient of path parameter 0 in the caller's tenants where it may do
+ * action: its row id and tenant, or 0 after queuing the answer (404 for
+ * unknown and foreign alike). */
+int64_t api_patient_of_path(struct api_request *rq, enum mg_action action, int64_t *tenant_out);
+/* A patient as JSON: id, tenant, discharged, identity (null if none). */
+json_t *api_patient_json(const struct mg_patient_row *row, const char *pid,
+			 const struct mg_patient_identity *p, bool has_identity);
+
+/* api_patient_report.c: measurements with their interpretation, accesses */
 enum MHD_Result api_patient_measurements(struct api_request *rq);
 enum MHD_Result api_patient_accesses(struct api_request *rq);
 

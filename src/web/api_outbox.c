@@ -40,7 +40,7 @@ enum MHD_Result api_outbox_resend(struct api_request *rq)
 	const struct mg_config *cfg = rq->web->cfg;
 	const char *name = rq->params[0];
 	json_t *id = rq->json ? json_object_get(rq->json, "id") : NULL;
-	char details[MG_EMR_NAME_MAX + 64];
+	char details[MG_ROUTE_PARAM_MAX + 64];	/* the name is a known EMR name, but gcc cannot know */
 	int64_t count;
 	bool known = false;
 	int r;

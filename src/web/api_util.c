@@ -269,5 +269,14 @@ void api_audit_act_failed(struct api_request *rq, const char *action, const char
 
 const char *api_query(struct api_request *rq, const char *name)
 {
-	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+	const char *v = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+	char *out = rq->query_text + rq->query_used;
+	size_t room = sizeof(rq->query_text) - rq->query_used;
+
+	if (v == NULL || strchr(v, '%') == NULL)
+		return v;
+	if (!mg_http_unescape_segment(v, strlen(v), out, room))
+		return NULL;
+	rq->query_used += strlen(out) + 1;
+	return out;
 }

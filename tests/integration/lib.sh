@@ -206,3 +206,24 @@ mg_body() { # mid patient [weight]
 }
 
 mg_count() { mg_ctl measurement count; }
+
+# The npm package simple-hl7 (a real HL7 library, the tests' sender and
+# peer), installed once into $MG_BIN/test-node under a flock; sets
+# SIMPLE_HL7 to its package folder. test_mllp_inbound.sh, emr_peer.sh and
+# test_emr_hl7.sh still carry their own copy of these lines.
+mg_simple_hl7() {
+	local version=3.3.0 dir=$MG_BIN/test-node/simple-hl7-3.3.0
+	SIMPLE_HL7=$dir/node_modules/simple-hl7
+	for tool in node npm; do
+		command -v "$tool" >/dev/null || fail "$tool is missing (scripts/install-deps.sh installs it)"
+	done
+	mkdir -p "$dir"
+	(
+		flock -w 300 9 || fail "waited too long for $dir.lock"
+		if [ ! -f "$SIMPLE_HL7/package.json" ]; then
+			timeout 300 npm install --prefix "$dir" --no-audit --no-fund --loglevel=error \
+				"simple-hl7@$version" >"$T/npm.log" 2>&1 ||
+				{ cat "$T/npm.log"; fail "npm install simple-hl7"; }
+		fi
+	) 9>"$dir.lock"
+}

@@ -2,7 +2,7 @@
 # The permission matrix: every route of `medgatectl api-routes`, called as
 # nobody, as each role (and accounts holding two and three), as a clinician of
 # another tenant, and without or with a wrong CSRF token; no administrator
-# ever receives a patient identifier or a measurement value. The expected
+# ever receives a patient identifier, name, birth date or a measurement value. The expected
 # answers come from the policy table in tools/permissions.py, written
 # independently of src/access/authz.c; a route the table cannot judge
 # fails the test.
@@ -49,6 +49,8 @@ json.dump({
     "patients": {"A": pa, "B": pb},
     "values_a": [73.375, 74.625, 75.125], "values_b": [68.875, 69.625],
     "count_a": 3, "count_b": 2, "emr_destination": "matrix",
+    "identity_a": {"family_name": "Quenby-Matrix", "given_name": "Ilse",
+                   "birth_date": "1950-02-03", "sex": "female", "ward": "M-1"},
 }, open(path, "w"))
 PY
 perm() { python3 "$TOOLS/permissions.py" "$1" --port "$WEB_PORT" --ca "$CA" --state "$T/state.json" \

@@ -5,6 +5,8 @@
 # by playwright-core (tools/web_ui.js): sign-in with and without TOTP
 # (codes from otplib), the lockout message, an administrator creating an
 # account that then signs in, a clinician finding a patient and its chart,
+# recording who the patient is (two identifiers on the page), creating a
+# child whose BMI gets the WHO BMI-for-age class and never an adult one,
 # a clinician kept out of an admin page and its API, the idle timeout,
 # axe-core on every page, and no Content-Security-Policy violation.
 # Screenshots and the printed patient report land in
@@ -120,6 +122,15 @@ for i in "${!weights[@]}"; do
 	[ "${answer%% *}" = 201 ] || fail "measurement $i: $answer"
 done
 ok "${#weights[@]} measurements of patient P-1001 stored"
+# A 7-year-old (22 kg, 122 cm: normal for her age, "severe thinness" by the
+# adult classes), whose identity the clinician records in the browser.
+for i in 0 1; do
+	body=$(printf '{"id":"k-%d","time":"2026-11-%02dT08:00:00Z","patient":{"id":"KIND/2002"},"values":[{"type":"body_weight","value":%s,"unit":"kg"},{"type":"body_height","value":%s,"unit":"cm"}]}' \
+		"$i" $((15 + 7 * i)) "$((21 + i))" "$((121 + i))")
+	answer=$(mg_send scale-1 "$body")
+	[ "${answer%% *}" = 201 ] || fail "child measurement $i: $answer"
+done
+ok "2 measurements of a child KIND/2002 stored"
 
 python3 - "$T/state.json" "$BASE" "$(cat "$T/admin-password")" "$IDLE_TIMEOUT" "$LOCKOUT_THRESHOLD" \
 	"${weights[@]}" <<'PY'
@@ -134,7 +145,8 @@ bmi = float(weights[-1]) / 1.8 ** 2
 json.dump({"base": base, "passwords": pw, "new_passwords": new, "patient": "P-1001",
            "weights": [float(w) for w in weights], "idle_timeout": int(idle),
            "lockout_threshold": int(lockout),
-           "expected_category": "Pre-obese" if 25 <= bmi < 30 else "unexpected"},
+           "expected_category": "adult_pre_obese" if 25 <= bmi < 30 else "unexpected",
+           "child": "KIND/2002"},
           open(path, "w"))
 PY
 

@@ -1,6 +1,7 @@
 // Body measures for the clinician's view: the quantities of
-// docs/quantities.md by API name, the BMI from weight and height, and the
-// WHO's adult BMI classification.
+// docs/quantities.md by API name, their labels and formats. What a value
+// means (BMI classes, BMI-for-age, blood pressure classes) the server
+// computes; the page only shows it.
 
 export const quantities = {
 	body_weight: { label: 'Body weight', unit: 'kg', digits: 1 },
@@ -27,33 +28,8 @@ export function format(type, value) {
 	return q ? `${value.toFixed(q.digits)} ${q.unit}` : String(value);
 }
 
-/* BMI = weight (kg) / height (m)², or null. */
-export function bmi(weightKg, heightCm) {
-	if (!(weightKg > 0) || !(heightCm > 0)) return null;
-	const m = heightCm / 100;
-	return weightKg / (m * m);
-}
-
-// WHO classification of BMI for adults (WHO Technical Report Series 894).
-const who = [
-	{ below: 16, name: 'Severe thinness' },
-	{ below: 17, name: 'Moderate thinness' },
-	{ below: 18.5, name: 'Mild thinness' },
-	{ below: 25, name: 'Normal range' },
-	{ below: 30, name: 'Pre-obese' },
-	{ below: 35, name: 'Obese class I' },
-	{ below: 40, name: 'Obese class II' },
-	{ below: Infinity, name: 'Obese class III' },
-];
-
-export function whoCategory(value) {
-	if (typeof value !== 'number' || !Number.isFinite(value)) return null;
-	return who.find((c) => value < c.below).name;
-}
-
-/* The measurements as rows sorted by time, each with its values by type
- * and its BMI: sent by the device, or computed from the weight and the
- * height of the same measurement or else the latest earlier one. */
+/* The measurements as rows sorted by time, each with its values by type.
+ * Interpretation (BMI, classes, change) comes from the server. */
 export function series(measurements) {
 	const rows = measurements.map((m) => {
 		const values = {};
@@ -61,17 +37,6 @@ export function series(measurements) {
 		return { id: m.id, time: new Date(m.time), device: m.device_name, values };
 	}).filter((r) => !Number.isNaN(r.time.getTime()));
 	rows.sort((a, b) => a.time - b.time || a.id - b.id);
-	let height = null;
-	for (const r of rows) {
-		if (typeof r.values.body_height === 'number') height = r.values.body_height;
-		if (typeof r.values.bmi === 'number') {
-			r.bmi = r.values.bmi;
-			r.bmiComputed = false;
-		} else {
-			r.bmi = bmi(r.values.body_weight, height);
-			r.bmiComputed = r.bmi !== null;
-		}
-	}
 	return rows;
 }
 

@@ -26,7 +26,7 @@ static const char patient_insert_sql[] =
 	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms)"
 	" VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, blind_index) DO NOTHING RETURNING id";
 static const char patient_find_sql[] =
-	"SELECT id FROM patients WHERE tenant_id = $1 AND blind_index = $2";
+	"SELECT coalesce(merged_into, id) FROM patients WHERE tenant_id = $1 AND blind_index = $2";
 static const char value_insert_sql[] =
 	"INSERT INTO measurement_values (measurement_id, position, quantity, value, unit)"
 	" VALUES ($1, $2, $3, $4, $5)";

@@ -221,6 +221,11 @@ int sq_outbox_stats(struct mg_store *s, const char *destination, struct mg_outbo
 /* Patients */
 int sq_patient_find(struct mg_store *s, int64_t tenant_id, const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out);
 int sq_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit, mg_measurement_cb cb, void *arg);
+int sq_patient_put(struct mg_store *s, const struct mg_patient_put *p, int64_t *id_out, bool *created_out);
+int sq_patient_get(struct mg_store *s, int64_t id, struct mg_patient_row *out);
+int sq_patient_search(struct mg_store *s, int64_t tenant_id, const unsigned char (*tokens)[MG_BLIND_INDEX_BYTES], size_t ntokens, size_t limit, mg_patient_cb cb, void *arg);
+int sq_patient_discharge(struct mg_store *s, int64_t id, int64_t discharged_ms);
+int sq_patient_merge(struct mg_store *s, int64_t tenant_id, const unsigned char from_index[MG_BLIND_INDEX_BYTES], int64_t into_id, int64_t now_ms, int64_t *from_id_out, int64_t *moved_out);
 /* Audit trail */
 int sq_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn, void *arg);
 int sq_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_record_cb cb, void *arg);

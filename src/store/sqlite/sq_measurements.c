@@ -37,7 +37,7 @@ static const struct sq_sql patient_upsert_sql = {
 };
 
 static const struct sq_sql patient_find_sql = {
-	"SELECT id FROM patients WHERE tenant_id = ? AND blind_index = ?"
+	"SELECT coalesce(merged_into, id) FROM patients WHERE tenant_id = ? AND blind_index = ?"
 };
 
 static int patient_id(struct sq_conn *c, const struct mg_measurement_put *p, int64_t *id)

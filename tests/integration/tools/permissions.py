@@ -20,6 +20,7 @@ script has no plan for, fails the test: a new route cannot slip past it.
 """
 import argparse
 import json
+import urllib.parse
 import os
 import secrets
 import sys
@@ -39,6 +40,7 @@ ALLOWED = {
     "public": None,
     "self": ALL_ROLES,
     "patient-read": {"clinician"},          # and only of its own tenants
+    "patient-write": {"clinician"},         # and only of its own tenants
     "user-read": {"admin"},
     "user-write": {"admin"},
     "settings": {"admin"},
@@ -91,6 +93,11 @@ PLANS = {
     ("POST", "/api/v1/password-reset"): dict(body={"user": "matrix-no-such-account"},
                                              expect={202}),
     ("POST", "/api/v1/password-reset/confirm"): dict(body={}, expect={400}),
+    ("GET", "/api/v1/patients"): dict(query="q=PATIENT_A", expect={200}),
+    ("POST", "/api/v1/patients"): dict(body={"id": "PAT-A-NEW-1", "family_name": ""},
+                                       expect={400}),
+    ("GET", "/api/v1/patients/{patient}"): dict(expect={200}),
+    ("PATCH", "/api/v1/patients/{patient}"): dict(body="IDENTITY", expect={200}),
     ("GET", "/api/v1/patients/{patient}/measurements"): dict(expect={200}),
     ("GET", "/api/v1/patients/{patient}/accesses"): dict(expect={200}),
     ("POST", "/api/v1/users"): dict(body={"name": "matrix-refused", "roles": []}, expect={400}),
@@ -288,11 +295,16 @@ class Matrix:
                 raise TestFailure("route %s %s: no id for path parameter {%s} after /%s/; "
                                   "teach permissions.py how to fill it" %
                                   (method, pattern, name, base))
-            out.append(str(v))
-        return "/".join(out)
+            out.append(urllib.parse.quote(str(v), safe=""))
+        path = "/".join(out)
+        if plan.get("query"):
+            path += "?" + plan["query"].replace("PATIENT_A", urllib.parse.quote(st["patients"]["A"]))
+        return path
 
     def body_for(self, plan, caller):
         body = plan.get("body")
+        if body == "IDENTITY":
+            return self.state["identity_a"]
         if body == "LOGIN":
             acc = self.state["accounts"]["clin-a" if caller == "none" else
                                          dict((c[0], c[1]) for c in CALLERS)[caller]]
@@ -438,9 +450,27 @@ class Matrix:
         if a.status != 404 or a.body != none.body:
             mark = "!"
             self.fail("clinician of A reading a patient of B: %r" % a)
+        # Identity: neither changed, read nor found from the other tenant.
+        q = urllib.parse.quote
+        w_other = s.call("PATCH", "/api/v1/patients/%s" % q(st["patients"]["A"], safe=""),
+                         {"ward": "matrix"})
+        w_none = s.call("PATCH", "/api/v1/patients/PAT-NOBODY-0000", {"ward": "matrix"})
+        r_other = s.call("GET", "/api/v1/patients/%s" % q(st["patients"]["A"], safe=""))
+        found = s.call("GET", "/api/v1/patients?q=%s" % q(st["patients"]["A"]))
+        by_name = s.call("GET", "/api/v1/patients?q=%s" % q(st["identity_a"]["family_name"]))
+        for x in (w_other, r_other, found, by_name):
+            self.record("clin-B", x)
+        if w_other.status != 404 or w_other.body != w_none.body or r_other.status != 404:
+            mark = "!"
+            self.fail("clinician of B changing or reading A's identity: %r %r" % (w_other, r_other))
+        if found.status != 200 or found.json["patients"] != [] or \
+                by_name.status != 200 or by_name.json["patients"] != []:
+            mark = "!"
+            self.fail("clinician of B finds A's patient: %r %r" % (found, by_name))
         if not mark:
             ok("clinician of tenant B: 404 for tenant A's patient, byte for byte the answer "
-               "for a nonexistent patient; 200 for its own; clinician of A: 404 for B's")
+               "for a nonexistent patient (read, change); A's patient not found by id or name; "
+               "200 for its own; clinician of A: 404 for B's")
         return "%d%s" % (other.status, mark)
 
     def csrf_route(self, method, pattern, action):
@@ -495,12 +525,15 @@ class Matrix:
         value (as a number anywhere in the JSON, or as its text) reaches
         a caller without the clinician role."""
         st = self.state
-        ids = list(st["patients"].values())
+        ids = list(st["patients"].values()) + [st["identity_a"]["family_name"],
+                                               st["identity_a"]["birth_date"]]
         values = st["values_a"] + st["values_b"]
         # The needles must really be what a clinician receives.
         clin = self.bodies.get("clinician", [])
         check(any(st["patients"]["A"].encode() in b for b in clin),
               "the clinician never received its patient's id: the leak search proves nothing")
+        check(any(st["identity_a"]["family_name"].encode() in b for b in clin),
+              "the clinician never received its patient's name: the leak search proves nothing")
         for v in st["values_a"]:
             check(any(leaks(b, [], [v]) for b in clin),
                   "the clinician never received the value %s: the leak search proves "

@@ -264,23 +264,41 @@ async function mainPhase(browser) {
 	await changePassword(page, state.passwords.clin, state.new_passwords.clin);
 	await heading(page, 'Patients');
 	await axe(page, 'patients (empty)');
-	await page.getByLabel('Patient id').fill('NO-SUCH-PATIENT');
-	await page.getByRole('button', { name: 'Find patient' }).click();
-	await page.locator('[data-error-for="patient"]', { hasText: 'no patient with this id' }).waitFor();
-	ok('unknown patient: the error is shown next to the field');
-	await page.getByLabel('Patient id').fill(state.patient);
-	await page.getByRole('button', { name: 'Find patient' }).click();
+	const find = async (q) => {
+		await page.getByLabel('Name, birth date or id').fill(q);
+		await page.getByRole('button', { name: 'Find patient' }).click();
+	};
+	await find('NO-SUCH-PATIENT');
+	await page.getByText('No patient of your wards matches.').waitFor();
+	ok('unknown patient: the search says no patient matches');
+	await find(state.patient);
+	await page.getByRole('button', { name: `Open ${state.patient}` }).click();
 	await page.locator('figure.chart').first().waitFor();
+	// No identity yet: no class, and the page says why.
+	await page.locator('.interpretation-why', { hasText: 'birth date' }).waitFor();
+	assert(await page.locator('[data-bmi-class]').first().getAttribute('data-bmi-class') === 'none',
+		'a BMI class without a birth date');
+	ok('a patient a device made: no BMI class, and the page says why');
+	await page.getByRole('button', { name: 'Record name and birth date' }).click();
+	await page.getByLabel('Family name').fill('Berger');
+	await page.getByLabel('Given names').fill('Paul');
+	await page.getByLabel('Birth date', { exact: true }).fill('1970-05-02');
+	await page.getByLabel('Sex', { exact: true }).selectOption('male');
+	await page.getByRole('button', { name: 'Save patient' }).click();
+	await page.locator('.identifiers .patient-name', { hasText: 'Berger, Paul' }).waitFor();
 	const points = await page.locator('figure.chart').first().locator('circle.point').count();
 	assert(points === state.weights.length, `weight chart has ${points} points, expected ${state.weights.length}`);
 	const figures = await page.locator('figure.chart').count();
 	assert(figures === 3, `expected weight, BMI and body-fat charts, got ${figures}`);
 	const rows = await page.locator('.measurements tbody tr').count();
 	assert(rows === state.weights.length, `table has ${rows} rows`);
-	const category = await page.locator('.who-category').first().getAttribute('data-bmi-category');
-	assert(category === state.expected_category, `WHO category ${category}, expected ${state.expected_category}`);
+	const category = await page.locator('.body-card [data-bmi-class]').first().getAttribute('data-bmi-class');
+	assert(category === state.expected_category, `BMI class ${category}, expected ${state.expected_category}`);
+	const ids = await page.locator('.report-head .identifiers').innerText();
+	assert(ids.includes('Berger, Paul') && ids.includes(new Date(Date.UTC(1970, 4, 2)).toLocaleDateString(undefined, { timeZone: 'UTC' })) &&
+		ids.includes(state.patient), `identifiers: ${ids}`);
 	await page.getByText('Body composition').waitFor();
-	ok(`patient found: weight chart with ${points} points, ${figures} charts, ${rows} rows, BMI category "${category}"`);
+	ok(`patient recorded in the browser: name, birth date and id shown; ${points} points, ${figures} charts, ${rows} rows, BMI class "${category}"`);
 	await axe(page, 'patient report');
 	await shot(page, '11-patient');
 	await page.setViewportSize({ width: 768, height: 1024 });
@@ -294,9 +312,37 @@ async function mainPhase(browser) {
 	await page.getByRole('button', { name: 'Who accessed this data' }).click();
 	await page.locator('.accesses tbody tr').first().waitFor();
 	const reads = await page.locator('.accesses tbody tr', { hasText: 'patient.read' }).count();
-	assert(reads === 1, `who accessed: ${reads} patient.read rows, expected the one search`);
+	assert(reads === 2, `who accessed: ${reads} patient.read rows, expected the two opens (before and after the edit)`);
 	await axe(page, 'who accessed');
 	ok(`who accessed this data: ${reads} reads listed`);
+
+	// A child: created in the browser over what the device measured.
+	await page.goto(`${base}/#/patients`);
+	await heading(page, 'Patients');
+	await page.getByRole('button', { name: 'New patient' }).click();
+	await page.getByLabel('Patient id').fill(state.child);
+	await page.getByLabel('Family name').fill('Müller');
+	await page.getByLabel('Given names').fill('Lena');
+	await page.getByLabel('Birth date', { exact: true }).fill('2019-03-14');
+	await page.getByLabel('Sex', { exact: true }).selectOption('female');
+	await page.getByRole('button', { name: 'Create patient' }).click();
+	await page.locator('.identifiers .patient-name', { hasText: 'Müller, Lena' }).waitFor();
+	const childClass = await page.locator('.body-card [data-bmi-class]').first().getAttribute('data-bmi-class');
+	const childText = await page.locator('.body-card').innerText();
+	assert(childClass === 'child_normal', `child BMI class ${childClass}`);
+	assert(!/thinness|Pre-obese|Obese class/i.test(childText) && childText.includes('WHO Reference 2007'),
+		`adult classes on a child's card: ${childText}`);
+	const tableText = await page.locator('.measurements').innerText();
+	assert(!/thinness/i.test(tableText), `adult classes in the child's table: ${tableText}`);
+	const childIds = await page.locator('.report-head .identifiers').innerText();
+	assert(childIds.includes('Müller, Lena') && childIds.includes(state.child) &&
+		childIds.includes(new Date(Date.UTC(2019, 2, 14)).toLocaleDateString(undefined, { timeZone: 'UTC' })),
+		`child identifiers: ${childIds}`);
+	await axe(page, 'child patient');
+	await shot(page, '13b-child-patient');
+	await find('müller 14.03.2019');
+	await page.getByRole('button', { name: `Open ${state.child}` }).waitFor();
+	ok('a child created in the browser: name and birth date shown, BMI-for-age "child_normal" (WHO 2007), no adult class anywhere; found again by name and German date');
 
 	// A clinician cannot open an admin page, and the API refuses it too.
 	await page.goto(`${base}/#/users`);

@@ -1,134 +1,62 @@
-// The clinician's patient view: find a patient by id in the own tenants,
-// the latest body measures with BMI and its WHO category, trend charts,
-// every measurement as a table, and a print-friendly report. The patient
-// id stays in the page: it never goes into the address bar or history.
-import { api } from '../api.js';
-import { h, show, table, when } from '../dom.js';
+// The clinician's patients: find one by name, birth date or id in the own
+// tenants, or record a new one; the patient's page is pages/patient.js.
+// Names and ids stay in the page: never in the address bar or history.
+import { api, query } from '../api.js';
+import { h, show, table } from '../dom.js';
 import { form } from '../forms.js';
-import * as body from '../body.js';
-import { lineChart } from '../chart.js';
+import { session } from '../session.js';
+import * as patient from './patient.js';
+import { identityFields, identityBody, fullName, birthText } from './patient_identity.js';
 
-function latest(rows, pick) {
-	for (let i = rows.length - 1; i >= 0; i--) {
-		const v = pick(rows[i]);
-		if (typeof v === 'number' && Number.isFinite(v)) return { value: v, row: rows[i] };
-	}
-	return null;
-}
-
-function summary(rows) {
-	const items = [];
-	const add = (label, text, extra) => items.push(h('div', { class: 'stat' },
-		h('dt', {}, label), h('dd', {}, text, extra || null)));
-	const w = latest(rows, (r) => r.values.body_weight);
-	const ht = latest(rows, (r) => r.values.body_height);
-	const b = latest(rows, (r) => r.bmi);
-	if (w) add('Body weight', body.format('body_weight', w.value), h('span', { class: 'stat-when' }, when(w.row.time)));
-	if (ht) add('Body height', body.format('body_height', ht.value), h('span', { class: 'stat-when' }, when(ht.row.time)));
-	if (b) {
-		add('BMI', body.format('bmi', b.value),
-			h('span', { class: 'who-category', 'data-bmi-category': body.whoCategory(b.value) },
-				`WHO: ${body.whoCategory(b.value)}`),
-			b.row.bmiComputed ? h('span', { class: 'stat-when' }, 'computed from weight and height') : null);
-	}
-	return items.length ? h('dl', { class: 'stats' }, items) : null;
-}
-
-function compositionBlock(rows) {
-	const present = body.composition.map((t) => ({ t, last: latest(rows, (r) => r.values[t]) }))
-		.filter((x) => x.last);
-	if (present.length === 0) return null;
-	return h('section', { class: 'card composition' }, h('h2', {}, 'Body composition'),
-		h('dl', { class: 'stats' }, present.map((x) => h('div', { class: 'stat' },
-			h('dt', {}, body.label(x.t)), h('dd', {}, body.format(x.t, x.last.value),
-				h('span', { class: 'stat-when' }, when(x.last.row.time)))))));
-}
-
-function charts(rows) {
-	const specs = [
-		{ title: 'Body weight', unit: 'kg', pick: (r) => r.values.body_weight },
-		{ title: 'BMI', unit: 'kg/m²', pick: (r) => r.bmi },
-		{ title: 'Body fat', unit: '%', pick: (r) => r.values.body_fat },
-	];
-	const figures = specs.map((s) => {
-		const points = rows.filter((r) => typeof s.pick(r) === 'number')
-			.map((r) => ({ time: r.time, value: s.pick(r) }));
-		return points.length ? lineChart({ title: s.title, unit: s.unit, points }) : null;
-	}).filter(Boolean);
-	return figures.length ? h('section', { class: 'charts' }, h('h2', {}, 'Trends'), figures) : null;
-}
-
-function measurementTable(rows) {
-	const types = body.typesPresent(rows);
+function results(box, list, more) {
 	const columns = [
-		{ label: 'Time', cell: (r) => r.time.toLocaleString() },
-		...types.map((t) => ({ label: body.label(t), class: 'num', cell: (r) => (t in r.values ? body.format(t, r.values[t]) : '') })),
+		{ label: 'Name', cell: (p) => (p.identity ? fullName(p.identity) : h('em', {}, 'no name recorded')) },
+		{ label: 'Born', cell: (p) => (p.identity ? birthText(p.identity.birth_date) : '') },
+		{ label: 'Id', cell: (p) => p.id },
+		{ label: 'Ward', cell: (p) => (p.identity ? p.identity.ward : '') },
+		{ label: '', cell: (p) => h('button', { type: 'button', onclick: () => patient.open(box, p.id) },
+			'Open', h('span', { class: 'visually-hidden' }, ` ${p.id}`)) },
 	];
-	if (!types.includes('bmi')) {
-		columns.push({ label: 'BMI (computed)', class: 'num', cell: (r) => (r.bmi === null ? '' : body.format('bmi', r.bmi)) });
-	}
-	columns.push({ label: 'WHO category', cell: (r) => body.whoCategory(r.bmi) });
-	columns.push({ label: 'Device', cell: (r) => r.device });
-	return h('section', { class: 'measurements' }, h('h2', {}, 'Measurements'),
-		table(`${rows.length} measurements, oldest first`, columns, rows));
-}
-
-// "Who accessed my data": the audit trail's records about this patient,
-// for the clinician to hand to the patient. Asking is itself recorded.
-async function accesses(box, pid) {
-	const res = await api('GET', `/api/v1/patients/${encodeURIComponent(pid)}/accesses`);
-	if (!res.ok) {
-		show(box, h('p', { role: 'alert' }, res.data && res.data.error ? res.data.error : 'Could not load the accesses.'));
-		return;
-	}
-	const columns = [
-		{ label: 'Time', cell: (a) => new Date(a.time).toLocaleString() },
-		{ label: 'Who', cell: (a) => a.actor },
-		{ label: 'Roles', cell: (a) => a.roles },
-		{ label: 'From', cell: (a) => a.address },
-		{ label: 'What', cell: (a) => a.action },
-		{ label: 'Outcome', cell: (a) => a.outcome },
-	];
-	show(box, h('h2', { tabindex: '-1' }, 'Who accessed this patient\'s data'),
-		table(`${res.data.accesses.length} accesses, oldest first`, columns, res.data.accesses));
+	show(box, h('h2', { tabindex: '-1' }, 'Patients found'),
+		table(`${list.length} patients${more ? ' (more match: narrow the search)' : ''}`, columns, list,
+			'No patient of your wards matches.'));
 	box.querySelector('h2').focus();
 }
 
-function report(box, pid, rows) {
-	const printed = new Date().toLocaleString();
-	const accessBox = h('section', { class: 'accesses', 'aria-live': 'polite' });
-	show(box,
-		h('header', { class: 'report-head' },
-			h('h2', { tabindex: '-1' }, `Patient ${pid}`),
-			h('p', { class: 'print-only' }, `medgate patient report, printed ${printed}`),
-			h('button', { type: 'button', class: 'no-print', onclick: () => window.print() }, 'Print report'),
-			h('button', { type: 'button', class: 'no-print', onclick: () => accesses(accessBox, pid) },
-				'Who accessed this data')),
-		rows.length === 0 ? h('p', {}, 'No measurements yet.') : [
-			summary(rows), compositionBlock(rows), charts(rows), measurementTable(rows),
-		],
-		accessBox);
+function newPatient(box) {
+	const tenants = (session.user && session.user.tenants) || [];
+	const specs = [
+		{ name: 'id', label: 'Patient id', required: true, maxlength: 64, autocomplete: 'off',
+			hint: 'The id the devices and the hospital use (wristband, chart).' },
+		...identityFields({}),
+	];
+	if (tenants.length > 1) {
+		specs.push({ name: 'tenant', label: 'Ward or practice (tenant)', type: 'select', required: true,
+			options: tenants.map((t) => ({ value: String(t), label: `Tenant ${t}` })) });
+	}
+	show(box, h('h2', { tabindex: '-1' }, 'New patient'), form(specs, async (v) => {
+		const body = { id: v.id.trim(), ...identityBody(v) };
+		if (v.tenant) body.tenant = Number(v.tenant);
+		const res = await api('POST', '/api/v1/patients', body);
+		if (res.ok) patient.open(box, res.data.id);
+		return res;
+	}, { submitLabel: 'Create patient', label: 'New patient' }));
 	box.querySelector('h2').focus();
 }
 
 export function render(main) {
 	const result = h('div', { class: 'patient-report', 'aria-live': 'polite' });
 	const find = form([
-		{ name: 'patient', label: 'Patient id', required: true, maxlength: 64, autocomplete: 'off',
-			hint: 'The id on the patient\'s wristband or chart; only patients of your wards are found.' },
+		{ name: 'q', label: 'Name, birth date or id', required: true, maxlength: 200, autocomplete: 'off',
+			hint: 'For example “Müller Lena”, “14.03.2019” or the id on the wristband; only patients of your wards are found.' },
 	], async (v) => {
-		const pid = v.patient.trim();
-		if (!/^[A-Za-z0-9._:-]{1,64}$/.test(pid)) {
-			return { ok: false, data: { field: 'patient', error: 'letters, digits and . _ : - only' } };
-		}
-		const res = await api('GET', `/api/v1/patients/${encodeURIComponent(pid)}/measurements`);
-		if (res.status === 404) {
-			result.replaceChildren();
-			return { ok: false, data: { field: 'patient', error: 'no patient with this id in your tenants' } };
-		}
-		if (res.ok) report(result, res.data.patient, body.series(res.data.measurements));
+		const q = v.q.trim();
+		if (q === '') return { ok: false, data: { field: 'q', error: 'type a name, a birth date or an id' } };
+		const res = await api('GET', `/api/v1/patients${query({ q })}`);
+		if (res.ok) results(result, res.data.patients, res.data.more);
 		return res;
-	}, { submitLabel: 'Find patient', class: 'no-print inline', label: 'Find a patient' });
+	}, { submitLabel: 'Find patient', class: 'no-print inline', label: 'Find a patient',
+		buttons: h('button', { type: 'button', class: 'secondary', onclick: () => newPatient(result) }, 'New patient') });
 	document.title = 'Patients — medgate';
 	show(main, h('h1', { class: 'no-print' }, 'Patients'), find, result);
 }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Patients for clinicians on the real daemon, through the JSON API
+# (tools/patients_client.py on tools/mgapi.py): create over a patient a
+# device measured first, change, read, find by name, birth date or id
+# ("/" in an id included); the interpretation computed by the server (a
+# 7-year-old's BMI-for-age, never an adult class; an adult's class and
+# blood pressure; change since the previous measurement). No name or
+# birth date ever reaches the log or the database in clear.
+. "$(dirname "$0")/lib.sh"
+TOOLS=$(dirname "$0")/tools
+
+mg_init
+printf 'Tq7-vortex-lantern-88\n' > "$T/pw"
+mg_ctl user add doc.p --role clinician --tenant default --password-file "$T/pw" >/dev/null
+mg_start
+mg_enrol scale1
+
+CHILD=KIND-7781 ADULT=ERW-4410 SLASH=WARD/3/0042 PLAIN=DEV-ONLY-9
+body() { # mid patient values-json
+	printf '{"id":"%s","time":"%s","patient":{"id":"%s"},"values":[%s]}' "$1" "$2" "$3" "$4"
+}
+wh() { printf '{"type":"body_weight","value":%s,"unit":"kg"},{"type":"body_height","value":%s,"unit":"cm"}' "$1" "$2"; }
+bp='{"type":"bp_systolic","value":150,"unit":"mm[Hg]"},{"type":"bp_diastolic","value":95,"unit":"mm[Hg]"}'
+for m in "c-1 2026-11-15T08:00:00Z $CHILD $(wh 21 121.5)" "c-2 2026-11-22T08:00:00Z $CHILD $(wh 22 122)" \
+	"a-1 2026-11-22T08:00:00Z $ADULT $(wh 85 180)" "a-2 2026-11-22T08:05:00Z $ADULT $bp" \
+	"s-1 2026-11-22T09:00:00Z $SLASH $(wh 60 170)" "p-1 2026-11-22T09:00:00Z $PLAIN $(wh 70 175)"; do
+	set -- $m
+	assert_contains "$(mg_send scale1 "$(body "$1" "$2" "$3" "$4")")" "201 " "measurement $1"
+done
+ok "6 measurements of 4 patients from a device (one id with '/')"
+
+cat > "$T/state.json" <<JSON
+{"user": "doc.p", "password": "Tq7-vortex-lantern-88", "child": "$CHILD", "adult": "$ADULT",
+ "slash": "$SLASH", "plain": "$PLAIN"}
+JSON
+python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" identity || fail "identity"
+python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" interpretation ||
+	fail "interpretation"
+
+# Names and birth dates are sealed: not in the log, not in the database.
+mg_stop
+for needle in Müller Mueller Okafor 2019-03-14 1961-07-01 Lena; do
+	if grep -a -q -- "$needle" "$INST/log/medgated.log"; then fail "$needle in the log"; fi
+done
+if [ -f "$INST/data/medgate.db" ]; then
+	for needle in Müller Okafor 2019-03-14 Kinder; do
+		if grep -a -q -- "$needle" "$INST"/data/medgate.db*; then fail "$needle in the database"; fi
+	done
+fi
+ok "no name, birth date or ward in the log or the database file"

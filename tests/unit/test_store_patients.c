@@ -1,0 +1,308 @@
+/* Patient identity in the store, on both back ends: put (create, update,
+ * must_be_new), get, search by token hashes (all must match, only in the
+ * tenant), discharge, and the ADT merge that moves measurements. The
+ * store only ever holds opaque bytes here: the sealing is the caller's. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "store_fixture.h"
+
+static void fill_put(struct mg_patient_put *p, int64_t tenant, unsigned char id,
+		     const unsigned char *tokens, size_t ntokens)
+{
+	memset(p, 0, sizeof(*p));
+	p->tenant_id = tenant;
+	memset(p->blind_index, id, sizeof(p->blind_index));
+	memset(p->sealed_id, id, 48);
+	p->sealed_id_len = 48;
+	memset(p->record, id ^ 0x5a, 100);
+	p->record_len = 100;
+	for (size_t i = 0; i < ntokens; i++)
+		memset(p->tokens[i], tokens[i], MG_BLIND_INDEX_BYTES);
+	p->ntokens = ntokens;
+	p->now_ms = STORE_T0;
+}
+
+static void put_measurement(struct store_fixture *f, int64_t device, const char *mid,
+			    unsigned char patient)
+{
+	struct mg_measurement m;
+	struct mg_measurement_put p, *items[1] = {&p};
+
+	memset(&m, 0, sizeof(m));
+	memset(&p, 0, sizeof(p));
+	snprintf(m.device_mid, sizeof(m.device_mid), "%s", mid);
+	m.time_ms = STORE_T0;
+	m.nvalues = 1;
+	m.values[0].quantity = mg_quantity_find("body_weight");
+	m.values[0].value = 70;
+	m.device_id = device;
+	m.tenant_id = f->tenant;
+	p.m = &m;
+	memset(p.blind_index, patient, sizeof(p.blind_index));
+	memset(p.sealed_patient, patient, 48);
+	p.sealed_len = 48;
+	p.received_ms = STORE_T0;
+	assert_int_equal(mg_store_measurement_put_batch(f->store, items, 1), 0);
+	assert_int_equal(p.result, 0);
+}
+
+struct found {
+	size_t n;
+	int64_t ids[8];
+};
+
+static int see_patient(const struct mg_patient_row *row, void *arg)
+{
+	struct found *fd = arg;
+
+	assert_true(fd->n < 8);
+	assert_int_equal(row->record_len, 100);
+	fd->ids[fd->n++] = row->id;
+	return 0;
+}
+
+static int count_measurement(const struct mg_measurement_row *row, void *arg)
+{
+	(void)row;
+	++*(size_t *)arg;
+	return 0;
+}
+
+static void test_put_get_update(void **state)
+{
+	struct store_fixture *f = *state;
+	const unsigned char tokens[2] = {0xa1, 0xa2};
+	struct mg_patient_put p;
+	struct mg_patient_row row;
+	int64_t id = 0, again = 0, device = store_device(f, f->tenant, 1), found;
+	bool created = false;
+
+	/* A patient measurements made first gets its identity later. */
+	put_measurement(f, device, "m-1", 0x11);
+	fill_put(&p, f->tenant, 0x11, tokens, 2);
+	assert_int_equal(mg_store_patient_put(f->store, &p, &id, &created), 0);
+	assert_true(created);
+	assert_int_equal(mg_store_patient_find(f->store, f->tenant, p.blind_index, &found), 0);
+	assert_int_equal(found, id);
+	assert_int_equal(mg_store_patient_get(f->store, id, &row), 0);
+	assert_int_equal(row.tenant_id, f->tenant);
+	assert_int_equal(row.record_len, 100);
+	assert_int_equal(row.record[0], 0x11 ^ 0x5a);
+	assert_int_equal(row.sealed_id_len, 48);
+	assert_int_equal(row.updated_ms, STORE_T0);
+	assert_int_equal(row.discharged_ms, 0);
+
+	/* Create-only is refused once there is an identity; update is not. */
+	p.must_be_new = true;
+	assert_int_equal(mg_store_patient_put(f->store, &p, &again, &created), MG_ERR_EXISTS);
+	p.must_be_new = false;
+	memset(p.record, 0x77, 200);
+	p.record_len = 200;
+	p.now_ms = STORE_T0 + 5;
+	assert_int_equal(mg_store_patient_put(f->store, &p, &again, &created), 0);
+	assert_false(created);
+	assert_int_equal(again, id);
+	assert_int_equal(mg_store_patient_get(f->store, id, &row), 0);
+	assert_int_equal(row.record_len, 200);
+	assert_int_equal(row.record[199], 0x77);
+	assert_int_equal(row.updated_ms, STORE_T0 + 5);
+
+	/* A patient without identity reads with record_len 0. */
+	put_measurement(f, device, "m-2", 0x12);
+	memset(p.blind_index, 0x12, sizeof(p.blind_index));
+	assert_int_equal(mg_store_patient_find(f->store, f->tenant, p.blind_index, &found), 0);
+	assert_int_equal(mg_store_patient_get(f->store, found, &row), 0);
+	assert_int_equal(row.record_len, 0);
+	assert_int_equal(mg_store_patient_get(f->store, 999999, &row), MG_ERR_NOT_FOUND);
+
+	/* Bad calls, same answer on both back ends (the front). */
+	p.record_len = 0;
+	assert_int_equal(mg_store_patient_put(f->store, &p, &again, &created), MG_ERR_INVALID);
+	p.record_len = 100;
+	p.ntokens = MG_PATIENT_PUT_TOKENS_MAX + 1;
+	assert_int_equal(mg_store_patient_put(f->store, &p, &again, &created), MG_ERR_LIMIT);
+	p.ntokens = 0;
+	p.tenant_id = 424242;
+	assert_int_equal(mg_store_patient_put(f->store, &p, &again, &created), MG_ERR_NOT_FOUND);
+}
+
+static void test_search(void **state)
+{
+	struct store_fixture *f = *state;
+	struct mg_patient_put p;
+	unsigned char q[3][MG_BLIND_INDEX_BYTES];
+	struct found fd = {0};
+	int64_t a, b, c;
+	bool created;
+
+	fill_put(&p, f->tenant, 0x21, (const unsigned char[]){0xb1, 0xb2, 0xd1}, 3);
+	assert_int_equal(mg_store_patient_put(f->store, &p, &a, &created), 0);
+	fill_put(&p, f->tenant, 0x22, (const unsigned char[]){0xb1, 0xb3, 0xd2}, 3);
+	assert_int_equal(mg_store_patient_put(f->store, &p, &b, &created), 0);
+	/* The same tokens in the other tenant are never found from this one. */
+	fill_put(&p, f->tenant2, 0x23, (const unsigned char[]){0xb1, 0xb2, 0xd1}, 3);
+	assert_int_equal(mg_store_patient_put(f->store, &p, &c, &created), 0);
+
+	memset(q[0], 0xb1, MG_BLIND_INDEX_BYTES);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 1, 10, see_patient, &fd),
+			 0);
+	assert_int_equal(fd.n, 2);
+	assert_int_equal(fd.ids[0], a);
+	assert_int_equal(fd.ids[1], b);
+	/* Every token must match. */
+	memset(&fd, 0, sizeof(fd));
+	memset(q[1], 0xb2, MG_BLIND_INDEX_BYTES);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 2, 10, see_patient, &fd),
+			 0);
+	assert_int_equal(fd.n, 1);
+	assert_int_equal(fd.ids[0], a);
+	memset(&fd, 0, sizeof(fd));
+	memset(q[2], 0xd2, MG_BLIND_INDEX_BYTES);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 3, 10, see_patient, &fd),
+			 0);
+	assert_int_equal(fd.n, 0);
+	/* The limit holds. */
+	memset(&fd, 0, sizeof(fd));
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 1, 1, see_patient, &fd),
+			 0);
+	assert_int_equal(fd.n, 1);
+	memset(&fd, 0, sizeof(fd));
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant2, q, 2, 10, see_patient, &fd),
+			 0);
+	assert_int_equal(fd.n, 1);
+	assert_int_equal(fd.ids[0], c);
+
+	/* An update replaces the tokens. */
+	fill_put(&p, f->tenant, 0x21, (const unsigned char[]){0xb9}, 1);
+	assert_int_equal(mg_store_patient_put(f->store, &p, &a, &created), 0);
+	memset(&fd, 0, sizeof(fd));
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 2, 10, see_patient, &fd),
+			 0);
+	assert_int_equal(fd.n, 0);
+
+	/* Repeated tokens, too many, a limit out of range. */
+	memcpy(q[1], q[0], MG_BLIND_INDEX_BYTES);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 2, 10, see_patient, &fd),
+			 MG_ERR_INVALID);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 1, 0, see_patient, &fd),
+			 MG_ERR_INVALID);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 1,
+						 MG_PATIENT_SEARCH_MAX + 1, see_patient, &fd),
+			 MG_ERR_LIMIT);
+}
+
+static void test_discharge(void **state)
+{
+	struct store_fixture *f = *state;
+	struct mg_patient_put p;
+	struct mg_patient_row row;
+	int64_t id;
+	bool created;
+
+	fill_put(&p, f->tenant, 0x31, NULL, 0);
+	assert_int_equal(mg_store_patient_put(f->store, &p, &id, &created), 0);
+	assert_int_equal(mg_store_patient_discharge(f->store, id, STORE_T0 + 9), 0);
+	assert_int_equal(mg_store_patient_get(f->store, id, &row), 0);
+	assert_int_equal(row.discharged_ms, STORE_T0 + 9);
+	/* An update of the identity keeps the discharge; 0 admits again. */
+	assert_int_equal(mg_store_patient_put(f->store, &p, &id, &created), 0);
+	assert_int_equal(mg_store_patient_get(f->store, id, &row), 0);
+	assert_int_equal(row.discharged_ms, STORE_T0 + 9);
+	assert_int_equal(mg_store_patient_discharge(f->store, id, 0), 0);
+	assert_int_equal(mg_store_patient_get(f->store, id, &row), 0);
+	assert_int_equal(row.discharged_ms, 0);
+	assert_int_equal(mg_store_patient_discharge(f->store, 999999, 1), MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_patient_discharge(f->store, id, -1), MG_ERR_INVALID);
+}
+
+static void test_merge(void **state)
+{
+	struct store_fixture *f = *state;
+	struct mg_patient_put p;
+	struct mg_patient_row row;
+	unsigned char prior[MG_BLIND_INDEX_BYTES], q[1][MG_BLIND_INDEX_BYTES];
+	struct found fd = {0};
+	int64_t device = store_device(f, f->tenant, 1), into, from, moved, found, other;
+	size_t n = 0;
+	bool created;
+
+	/* Two measurements under the prior id (with an identity), one under
+	 * the surviving id. */
+	put_measurement(f, device, "old-1", 0x41);
+	put_measurement(f, device, "old-2", 0x41);
+	put_measurement(f, device, "new-1", 0x42);
+	fill_put(&p, f->tenant, 0x41, (const unsigned char[]){0xc1}, 1);
+	assert_int_equal(mg_store_patient_put(f->store, &p, &from, &created), 0);
+	fill_put(&p, f->tenant, 0x42, NULL, 0);
+	p.record_len = 0;
+	assert_int_equal(mg_store_patient_find(f->store, f->tenant, p.blind_index, &into), 0);
+
+	memset(prior, 0x41, sizeof(prior));
+	assert_int_equal(
+	    mg_store_patient_merge(f->store, f->tenant, prior, into, STORE_T0, &found, &moved), 0);
+	assert_int_equal(found, from);
+	assert_int_equal(moved, 2);
+	assert_int_equal(mg_store_patient_measurements(f->store, into, 10, count_measurement, &n),
+			 0);
+	assert_int_equal(n, 3);
+	n = 0;
+	assert_int_equal(mg_store_patient_measurements(f->store, from, 10, count_measurement, &n),
+			 0);
+	assert_int_equal(n, 0);
+	/* The prior id now finds the survivor, which kept the prior identity
+	 * (it had none) and its search token. */
+	assert_int_equal(mg_store_patient_find(f->store, f->tenant, prior, &other), 0);
+	assert_int_equal(other, into);
+	assert_int_equal(mg_store_patient_get(f->store, into, &row), 0);
+	assert_int_equal(row.record_len, 100);
+	memset(q[0], 0xc1, MG_BLIND_INDEX_BYTES);
+	assert_int_equal(mg_store_patient_search(f->store, f->tenant, q, 1, 10, see_patient, &fd),
+			 0);
+	assert_int_equal(fd.n, 1);
+	assert_int_equal(fd.ids[0], into);
+	/* A later measurement under the prior id goes to the survivor. */
+	put_measurement(f, device, "old-3", 0x41);
+	n = 0;
+	assert_int_equal(mg_store_patient_measurements(f->store, into, 10, count_measurement, &n),
+			 0);
+	assert_int_equal(n, 4);
+	/* Merging again, or into itself, changes nothing. */
+	assert_int_equal(
+	    mg_store_patient_merge(f->store, f->tenant, prior, into, STORE_T0, &found, &moved), 0);
+	assert_int_equal(moved, 0);
+	/* Unknown prior id, a survivor of another tenant. */
+	memset(prior, 0x49, sizeof(prior));
+	assert_int_equal(
+	    mg_store_patient_merge(f->store, f->tenant, prior, into, STORE_T0, &found, &moved),
+	    MG_ERR_NOT_FOUND);
+	memset(prior, 0x41, sizeof(prior));
+	assert_int_equal(
+	    mg_store_patient_merge(f->store, f->tenant2, prior, into, STORE_T0, &found, &moved),
+	    MG_ERR_NOT_FOUND);
+	fill_put(&p, f->tenant2, 0x41, NULL, 0);
+	p.record_len = 1;
+	assert_int_equal(mg_store_patient_put(f->store, &p, &other, &created), 0);
+	assert_int_equal(
+	    mg_store_patient_merge(f->store, f->tenant2, prior, into, STORE_T0, &found, &moved),
+	    MG_ERR_INVALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_put_get_update, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_search, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_discharge, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_merge, store_fixture_setup,
+					    store_fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
