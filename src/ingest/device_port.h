@@ -12,6 +12,7 @@
 #include "http/listener.h"
 #include "ingest/pipeline.h"
 #include "store/store.h"
+#include "common/metrics.h"
 #include "tls/ca.h"
 
 struct mg_device_port_deps {
@@ -22,6 +23,7 @@ struct mg_device_port_deps {
 	const char *device_ca_pem;	/* trust for client certificates */
 	struct mg_ingest *ingest;
 	struct mg_switches *switches;
+	struct mg_metrics *metrics;	/* may be NULL: nothing counted */
 };
 
 struct mg_device_port;

@@ -64,6 +64,9 @@ const struct mg_setting mg_settings[] = {
     {MG_SETTING_INTERFACE_ENROLMENT, "enrolment switch", check_switch},
     {MG_SETTING_INTERFACE_MLLP, "inbound MLLP port switch", check_switch},
     {MG_SETTING_INTERFACE_EMR, "forwarding to the EMR switch", check_switch},
+    {MG_SETTING_BACKUP_LAST_MS, "when the last backup was made, ms since 1970", check_seq},
+    {MG_SETTING_DRILL_LAST_MS, "when the last restore drill passed, ms since 1970",
+     check_seq},
 };
 const size_t mg_settings_count = sizeof(mg_settings) / sizeof(mg_settings[0]);
 

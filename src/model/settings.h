@@ -28,6 +28,12 @@
 #define MG_SETTING_ON                  "on"
 #define MG_SETTING_OFF                 "off"
 
+/* When the last backup was made and the last restore drill passed, in ms
+ * since the Unix epoch (decimal); absent until the first one. Written by
+ * the backup commands, read by /metrics and the health page. */
+#define MG_SETTING_BACKUP_LAST_MS "backup.last_ms"
+#define MG_SETTING_DRILL_LAST_MS  "backup.drill_last_ms"
+
 struct mg_setting {
 	const char *name;
 	const char *holds; /* for people: docs, diagnostics */

@@ -34,6 +34,10 @@ static enum MHD_Result web_handler(void *cls, struct MHD_Connection *c, const ch
 			*con_cls = &other_marker;
 			return mg_http_error(c, status, why);
 		}
+		if (strcmp(url, "/metrics") == 0) {
+			*con_cls = &other_marker;
+			return mg_web_metrics_serve(cls, c, method);
+		}
 		if (strncmp(url, "/api/", 5) != 0) {
 			*con_cls = &other_marker;
 			return mg_web_asset_serve(c, url, method);
@@ -79,6 +83,16 @@ static void web_request_completed(void *cls, struct MHD_Connection *c, void **co
 	*con_cls = NULL;
 }
 
+static void web_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			   enum MHD_ConnectionNotificationCode code)
+{
+	struct mg_web *web = cls;
+
+	(void)c;
+	(void)socket_context;
+	mg_metrics_connection(web->metrics, MG_IFACE_WEB, code == MHD_CONNECTION_NOTIFY_STARTED);
+}
+
 int mg_web_port_start(struct mg_web *web, int fd, const struct mg_http_tls *tls,
 		      struct mg_http_listener **out)
 {
@@ -92,6 +106,7 @@ int mg_web_port_start(struct mg_web *web, int fd, const struct mg_http_tls *tls,
 		.handler = web_handler,
 		.handler_cls = web,
 		.completed = web_request_completed,
+		.notify_connection = web_connection,
 	};
 
 	return mg_http_listener_start(&p, out);

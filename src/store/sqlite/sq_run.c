@@ -135,6 +135,9 @@ int sq_step_error(struct sq_conn *c)
 		return MG_ERR_NOT_FOUND;
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
 		return MG_ERR_BUSY;
+	/* The cause, as SQLite names it: "database or disk is full". */
+	mg_store_fault(c->owner, sqlite3_errstr(code & 0xff), "SQLite: %s (code %d)",
+		       sqlite3_errmsg(c->db), code);
 	return MG_ERR_STORE;
 }
 
