@@ -7,7 +7,8 @@
 #   - the counters move with what happened: measurements stored, refused
 #     for a value out of range, a request without a client certificate;
 #   - a real Prometheus server on loopback scrapes the daemon with the
-#     token file and its HTTP API answers a query for a series;
+#     token file and its HTTP API answers a query for a series; the alert
+#     rules in docs/monitoring/ load and every dashboard query runs;
 #   - no series (and nothing in the overview) carries the test's patient
 #     ids;
 #   - an EMR destination whose certificate is not trusted raises an alert
@@ -145,6 +146,24 @@ up=$(curl -s -G "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'que
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["result"][0]["value"][1])')
 assert_eq 1 "$up" "Prometheus' up for the medgate target"
 ok "a Prometheus server scraped /metrics with the token file and answers $query = $value"
+
+# The shipped alert rules load, and every query of the dashboard runs.
+DOCS=$(dirname "$0")/../../docs/monitoring
+promtool check rules "$DOCS/medgate-alerts.yml" > "$T/rules.out" 2>&1 ||
+	{ cat "$T/rules.out"; fail "promtool check rules refused docs/monitoring/medgate-alerts.yml"; }
+python3 - "$DOCS/medgate-grafana.json" "$PROM_PORT" <<'PY'
+import json, sys, urllib.parse, urllib.request
+dash, port = json.load(open(sys.argv[1])), sys.argv[2]
+n = 0
+for panel in dash["panels"]:
+    for t in panel["targets"]:
+        q = t["expr"].replace("$instance", ".*")
+        url = "http://127.0.0.1:%s/api/v1/query?%s" % (port, urllib.parse.urlencode({"query": q}))
+        answer = json.load(urllib.request.urlopen(url, timeout=10))
+        assert answer["status"] == "success", (panel["title"], q, answer)
+        n += 1
+print("ok - promtool accepts the alert rules; Prometheus runs all %d dashboard queries" % n)
+PY
 
 # Nothing identifies a patient: not in any series, not in the overview.
 scrape > "$T/metrics2.txt"
