@@ -195,7 +195,7 @@ struct mg_store_ops {
 #define MG_STORE_FAULT_EVERY_MS	60000
 
 struct mg_store_fault {
-	char cause[24];
+	char cause[64];		/* compared up to its size: a longer cause is cut */
 	int64_t logged_ms;
 	unsigned long repeats;	/* since it was last logged */
 };

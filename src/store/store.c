@@ -155,7 +155,7 @@ void mg_store_fault(struct mg_store *s, const char *cause, const char *fmt, ...)
 
 	pthread_mutex_lock(&s->fault_lock);
 	for (size_t i = 0; i < MG_STORE_FAULT_CAUSES && f == NULL; i++) {
-		if (strcmp(s->faults[i].cause, cause) == 0)
+		if (strncmp(s->faults[i].cause, cause, sizeof(s->faults[i].cause) - 1) == 0)
 			f = &s->faults[i];
 		else if (s->faults[i].logged_ms < oldest->logged_ms)
 			oldest = &s->faults[i];

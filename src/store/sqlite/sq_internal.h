@@ -73,6 +73,10 @@ void sq_done(sqlite3_stmt *st);
 /* Run sql without results. Returns 0 or MG_ERR_STORE. */
 int sq_exec(struct sq_conn *c, const char *sql);
 
+/* Log the connection's last error with SQLite's own words, once per
+ * cause a minute (mg_store_fault). */
+void sq_log_cause(struct sq_conn *c);
+
 /* Copy a text column into out. Returns 0 or MG_ERR_LIMIT. */
 int sq_copy_text(sqlite3_stmt *st, int col, char *out, size_t outlen);
 

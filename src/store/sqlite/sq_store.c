@@ -44,7 +44,12 @@ void sq_done(sqlite3_stmt *st)
 
 int sq_exec(struct sq_conn *c, const char *sql)
 {
-	return sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : MG_ERR_STORE;
+	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	/* A ROLLBACK after SQLite rolled back itself fails harmlessly. */
+	if (strcmp(sql, "ROLLBACK") != 0)
+		sq_log_cause(c);
+	return MG_ERR_STORE;
 }
 
 int sq_copy_text(sqlite3_stmt *st, int col, char *out, size_t outlen)
