@@ -64,6 +64,15 @@ static json_t *interfaces_json(struct api_request *rq, const struct web_figures 
 	return list;
 }
 
+/* A peer's text (an EMR's error) as JSON: a string, or a note if it is
+ * not UTF-8, which must not take the whole overview down. */
+static json_t *peer_text(const char *text)
+{
+	json_t *s = json_string(text);
+
+	return s != NULL ? s : json_string("(not UTF-8)");
+}
+
 static json_t *destinations_json(const struct web_figures *f)
 {
 	json_t *list = json_array();
@@ -81,7 +90,7 @@ static json_t *destinations_json(const struct web_figures *f)
 
 		json_array_append_new(
 			list,
-			json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:b}", "name",
+			json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "name",
 				  d->name, "protocol", d->protocol, "enabled", d->enabled, "pending",
 				  d->have_stats ? json_integer(d->st.pending) : json_null(), "dead",
 				  d->have_stats ? json_integer(d->st.dead) : json_null(),
@@ -90,7 +99,7 @@ static json_t *destinations_json(const struct web_figures *f)
 				  d->st.oldest_pending_ms
 					  ? json_integer((f->now_ms - d->st.oldest_pending_ms) / 1000)
 					  : json_null(),
-				  "last_ack", api_time_json(last_ack), "last_error", error,
+				  "last_ack", api_time_json(last_ack), "last_error", peer_text(error),
 				  "last_error_time",
 				  api_time_json(error[0] == '\0' ? 0
 						: d->live.last_error_ms ? d->live.last_error_ms
