@@ -14,18 +14,18 @@
 #include "common/timefmt.h"
 
 /* Upper bounds of the histograms' buckets (le), +Inf implied. */
-static const double latency_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-					 0.25,  0.5,    1,     2.5,  5,     10 };
+static const double latency_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+					0.25,  0.5,    1,     2.5,  5,     10};
 #define NLATENCY (sizeof(latency_bounds) / sizeof(latency_bounds[0]))
-static const double batch_bounds[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024 };
+static const double batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 #define NBATCH (sizeof(batch_bounds) / sizeof(batch_bounds[0]))
 
-#define ERROR_SLOTS 16	/* minutes remembered for the error rate */
+#define ERROR_SLOTS 16 /* minutes remembered for the error rate */
 
 struct histogram {
-	atomic_uint_fast64_t buckets[16];	/* per bound, not cumulative; [n] = +Inf */
+	atomic_uint_fast64_t buckets[16]; /* per bound, not cumulative; [n] = +Inf */
 	atomic_uint_fast64_t count;
-	atomic_uint_fast64_t sum_micro;		/* sum in millionths */
+	atomic_uint_fast64_t sum_micro; /* sum in millionths */
 };
 
 struct emr_state {
@@ -104,8 +104,8 @@ void mg_metrics_error_rate(struct mg_metrics *m, int64_t now_ms, uint64_t *last_
 	for (int64_t k = 0; k < 10; k++) {
 		size_t i = (size_t)((minute - k) % ERROR_SLOTS);
 		uint64_t n = atomic_load(&m->error_minute[i]) == minute - k
-				     ? atomic_load(&m->error_count[i])
-				     : 0;
+				 ? atomic_load(&m->error_count[i])
+				 : 0;
 
 		/* "The last minute": the one running and the one before. */
 		if (k < 2)
@@ -119,7 +119,7 @@ static void observe(struct histogram *h, const double *bounds, size_t n, double 
 	size_t i = 0;
 
 	if (!(v >= 0))
-		v = 0;	/* NaN or negative: a clock step */
+		v = 0; /* NaN or negative: a clock step */
 	while (i < n && v > bounds[i])
 		i++;
 	atomic_fetch_add(&h->buckets[i], 1);
@@ -127,8 +127,7 @@ static void observe(struct histogram *h, const double *bounds, size_t n, double 
 	atomic_fetch_add(&h->sum_micro, (uint_fast64_t)llround(v * 1e6));
 }
 
-void mg_metrics_received(struct mg_metrics *m, enum mg_metric_source src,
-			 enum mg_metric_result res)
+void mg_metrics_received(struct mg_metrics *m, enum mg_metric_source src, enum mg_metric_result res)
 {
 	if (m == NULL || src >= MG_SOURCE_MAX || res >= MG_RESULT_MAX)
 		return;
@@ -137,8 +136,7 @@ void mg_metrics_received(struct mg_metrics *m, enum mg_metric_source src,
 		error_note(m);
 }
 
-void mg_metrics_refused(struct mg_metrics *m, enum mg_metric_interface iface,
-			enum mg_refusal why)
+void mg_metrics_refused(struct mg_metrics *m, enum mg_metric_interface iface, enum mg_refusal why)
 {
 	if (m == NULL || iface >= MG_IFACE_MAX || why >= MG_REFUSAL_MAX)
 		return;
@@ -222,8 +220,8 @@ uint64_t mg_metrics_received_count(struct mg_metrics *m, enum mg_metric_source s
 				   enum mg_metric_result res)
 {
 	return m != NULL && src < MG_SOURCE_MAX && res < MG_RESULT_MAX
-		       ? atomic_load(&m->received[src][res])
-		       : 0;
+		   ? atomic_load(&m->received[src][res])
+		   : 0;
 }
 
 uint64_t mg_metrics_connections_open(struct mg_metrics *m, enum mg_metric_interface iface)
@@ -238,15 +236,15 @@ uint64_t mg_metrics_connections_total(struct mg_metrics *m, enum mg_metric_inter
 
 const char *mg_metric_source_name(enum mg_metric_source s)
 {
-	static const char *const names[] = { "device_https", "mllp" };
+	static const char *const names[] = {"device_https", "mllp"};
 
 	return s < MG_SOURCE_MAX ? names[s] : "?";
 }
 
 const char *mg_metric_result_name(enum mg_metric_result r)
 {
-	static const char *const names[] = { "stored",	    "duplicate",   "invalid",
-					     "out_of_range", "unavailable", "store_failed" };
+	static const char *const names[] = {"stored",       "duplicate",   "invalid",
+					    "out_of_range", "unavailable", "store_failed"};
 
 	return r < MG_RESULT_MAX ? names[r] : "?";
 }
@@ -254,9 +252,9 @@ const char *mg_metric_result_name(enum mg_metric_result r)
 const char *mg_refusal_name(enum mg_refusal r)
 {
 	static const char *const names[] = {
-		"no_certificate", "certificate_invalid", "device_unknown",
-		"device_blocked", "device_revoked",	 "interface_off",
-		"too_large",	  "malformed",		 "connection_limit",
+	    "no_certificate", "certificate_invalid", "device_unknown",
+	    "device_blocked", "device_revoked",      "interface_off",
+	    "too_large",      "malformed",           "connection_limit",
 	};
 
 	return r < MG_REFUSAL_MAX ? names[r] : "?";
@@ -264,7 +262,7 @@ const char *mg_refusal_name(enum mg_refusal r)
 
 const char *mg_metric_interface_name(enum mg_metric_interface i)
 {
-	static const char *const names[] = { "web", "device", "mllp" };
+	static const char *const names[] = {"web", "device", "mllp"};
 
 	return i < MG_IFACE_MAX ? names[i] : "?";
 }
@@ -289,7 +287,7 @@ static void write_histogram(struct histogram *h, const char *name, const char *h
 
 void mg_metrics_write(struct mg_metrics *m, const struct mg_config *cfg, struct mg_textbuf *t)
 {
-	static const char *const delivery_names[] = { "delivered", "retry", "rejected" };
+	static const char *const delivery_names[] = {"delivered", "retry", "rejected"};
 
 	mg_textbuf_str(t, "# HELP medgate_measurements_received_total Measurements received, by "
 			  "source and what became of them.\n"
@@ -315,8 +313,8 @@ void mg_metrics_write(struct mg_metrics *m, const struct mg_config *cfg, struct 
 			"Seconds from a measurement's submission to its durable commit.",
 			latency_bounds, NLATENCY, t);
 	write_histogram(&m->batch, "medgate_group_commit_batch_size",
-			"Measurements committed together in one transaction.", batch_bounds,
-			NBATCH, t);
+			"Measurements committed together in one transaction.", batch_bounds, NBATCH,
+			t);
 	mg_textbuf_str(t, "# HELP medgate_connections_open Connections open now, by interface.\n"
 			  "# TYPE medgate_connections_open gauge\n");
 	for (int i = 0; i < MG_IFACE_MAX; i++)
@@ -339,12 +337,14 @@ void mg_metrics_write(struct mg_metrics *m, const struct mg_config *cfg, struct 
 					  "verdict=\"%s\"} %llu\n",
 					  cfg->emr[d].name, delivery_names[v],
 					  (unsigned long long)atomic_load(&m->emr[d].count[v]));
-	mg_textbuf_printf(t, "# HELP medgate_store_errors_total Store operations that failed.\n"
-			     "# TYPE medgate_store_errors_total counter\n"
-			     "medgate_store_errors_total %llu\n",
+	mg_textbuf_printf(t,
+			  "# HELP medgate_store_errors_total Store operations that failed.\n"
+			  "# TYPE medgate_store_errors_total counter\n"
+			  "medgate_store_errors_total %llu\n",
 			  (unsigned long long)atomic_load(&m->store_errors));
-	mg_textbuf_printf(t, "# HELP medgate_start_time_seconds When this medgated started.\n"
-			     "# TYPE medgate_start_time_seconds gauge\n"
-			     "medgate_start_time_seconds %.3f\n",
+	mg_textbuf_printf(t,
+			  "# HELP medgate_start_time_seconds When this medgated started.\n"
+			  "# TYPE medgate_start_time_seconds gauge\n"
+			  "medgate_start_time_seconds %.3f\n",
 			  (double)m->started_ms / 1000.0);
 }

@@ -24,26 +24,26 @@ enum mg_metric_source { MG_SOURCE_DEVICE_HTTPS, MG_SOURCE_MLLP, MG_SOURCE_MAX };
 
 /* What became of it. */
 enum mg_metric_result {
-	MG_RESULT_STORED,	/* durable, acknowledged */
-	MG_RESULT_DUPLICATE,	/* stored earlier, acknowledged again */
-	MG_RESULT_INVALID,	/* malformed or against the rules */
-	MG_RESULT_OUT_OF_RANGE,	/* a value outside its plausible range */
-	MG_RESULT_UNAVAILABLE,	/* key, memory or writer: retry later */
-	MG_RESULT_STORE_FAILED,	/* the transaction failed */
+	MG_RESULT_STORED,       /* durable, acknowledged */
+	MG_RESULT_DUPLICATE,    /* stored earlier, acknowledged again */
+	MG_RESULT_INVALID,      /* malformed or against the rules */
+	MG_RESULT_OUT_OF_RANGE, /* a value outside its plausible range */
+	MG_RESULT_UNAVAILABLE,  /* key, memory or writer: retry later */
+	MG_RESULT_STORE_FAILED, /* the transaction failed */
 	MG_RESULT_MAX
 };
 
 /* Why a device's request or connection was refused before its content. */
 enum mg_refusal {
 	MG_REFUSAL_NO_CERTIFICATE,
-	MG_REFUSAL_CERTIFICATE_INVALID,	/* not of the device CA, expired, ... */
-	MG_REFUSAL_DEVICE_UNKNOWN,	/* a valid certificate of no enrolled device */
+	MG_REFUSAL_CERTIFICATE_INVALID, /* not of the device CA, expired, ... */
+	MG_REFUSAL_DEVICE_UNKNOWN,      /* a valid certificate of no enrolled device */
 	MG_REFUSAL_DEVICE_BLOCKED,
 	MG_REFUSAL_DEVICE_REVOKED,
 	MG_REFUSAL_INTERFACE_OFF,
 	MG_REFUSAL_TOO_LARGE,
-	MG_REFUSAL_MALFORMED,		/* framing, media type, headers */
-	MG_REFUSAL_LIMIT,		/* connections per address, total */
+	MG_REFUSAL_MALFORMED, /* framing, media type, headers */
+	MG_REFUSAL_LIMIT,     /* connections per address, total */
 	MG_REFUSAL_MAX
 };
 
@@ -51,12 +51,16 @@ enum mg_refusal {
 enum mg_metric_interface { MG_IFACE_WEB, MG_IFACE_DEVICE, MG_IFACE_MLLP, MG_IFACE_MAX };
 
 /* What an EMR destination answered. */
-enum mg_metric_delivery { MG_DELIVERY_DELIVERED, MG_DELIVERY_RETRY, MG_DELIVERY_REJECTED,
-			  MG_DELIVERY_MAX };
+enum mg_metric_delivery {
+	MG_DELIVERY_DELIVERED,
+	MG_DELIVERY_RETRY,
+	MG_DELIVERY_REJECTED,
+	MG_DELIVERY_MAX
+};
 
-#define MG_METRICS_ERROR_TEXT_MAX 256	/* a destination's last error */
-#define MG_METRICS_TOKEN_MIN 32		/* bytes of the bearer token, at least */
-#define MG_METRICS_TOKEN_MAX 256
+#define MG_METRICS_ERROR_TEXT_MAX 256 /* a destination's last error */
+#define MG_METRICS_TOKEN_MIN      32  /* bytes of the bearer token, at least */
+#define MG_METRICS_TOKEN_MAX      256
 
 struct mg_metrics;
 
@@ -70,8 +74,7 @@ int64_t mg_metrics_started_ms(const struct mg_metrics *m);
 /* Counting; m may be NULL (nothing counted). Thread-safe, never blocks. */
 void mg_metrics_received(struct mg_metrics *m, enum mg_metric_source src,
 			 enum mg_metric_result res);
-void mg_metrics_refused(struct mg_metrics *m, enum mg_metric_interface iface,
-			enum mg_refusal why);
+void mg_metrics_refused(struct mg_metrics *m, enum mg_metric_interface iface, enum mg_refusal why);
 /* A measurement acknowledged seconds after it was submitted. */
 void mg_metrics_ack_latency(struct mg_metrics *m, double seconds);
 /* One group commit of n measurements. */
@@ -89,8 +92,8 @@ void mg_metrics_store_error(struct mg_metrics *m);
 /* Reading. */
 struct mg_metrics_emr {
 	uint64_t delivered, retried, rejected;
-	int64_t last_ack_ms;		/* 0: none since start */
-	int64_t last_error_ms;		/* 0: none since start */
+	int64_t last_ack_ms;   /* 0: none since start */
+	int64_t last_error_ms; /* 0: none since start */
 	bool last_error_permanent;
 	char last_error[MG_METRICS_ERROR_TEXT_MAX + 1];
 };

@@ -18,7 +18,7 @@
 #include "http/http.h"
 #include "web/figures.h"
 
-#define METRICS_TEXT_MAX (256 * 1024)
+#define METRICS_TEXT_MAX     (256 * 1024)
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* Whether the request carries the token, compared in constant time (both
@@ -80,20 +80,23 @@ static void write_destinations(const struct web_figures *f, struct mg_textbuf *t
 	for (size_t i = 0; i < f->ndest; i++) {
 		const struct web_destination *d = &f->dest[i];
 
-		mg_textbuf_printf(t, "medgate_outbox_oldest_message_age_seconds{destination=\"%s\"}",
-				  d->name);
+		mg_textbuf_printf(
+		    t, "medgate_outbox_oldest_message_age_seconds{destination=\"%s\"}", d->name);
 		value(t, !d->have_stats ? NAN
-			 : d->st.oldest_pending_ms == 0 ? 0
-							: age_seconds(f->now_ms, d->st.oldest_pending_ms));
+			 : d->st.oldest_pending_ms == 0
+			     ? 0
+			     : age_seconds(f->now_ms, d->st.oldest_pending_ms));
 	}
 	gauge_head(t, "medgate_emr_last_ack_age_seconds",
 		   "Seconds since an EMR destination last acknowledged a message (NaN: never).");
 	for (size_t i = 0; i < f->ndest; i++) {
 		const struct web_destination *d = &f->dest[i];
-		int64_t last = d->live.last_ack_ms > d->st.last_delivered_ms ? d->live.last_ack_ms
-									     : d->st.last_delivered_ms;
+		int64_t last = d->live.last_ack_ms > d->st.last_delivered_ms
+				   ? d->live.last_ack_ms
+				   : d->st.last_delivered_ms;
 
-		mg_textbuf_printf(t, "medgate_emr_last_ack_age_seconds{destination=\"%s\"}", d->name);
+		mg_textbuf_printf(t, "medgate_emr_last_ack_age_seconds{destination=\"%s\"}",
+				  d->name);
 		value(t, age_seconds(f->now_ms, last));
 	}
 	gauge_head(t, "medgate_emr_failing_permanently",
@@ -102,17 +105,16 @@ static void write_destinations(const struct web_figures *f, struct mg_textbuf *t
 	for (size_t i = 0; i < f->ndest; i++) {
 		const struct web_destination *d = &f->dest[i];
 
-		mg_textbuf_printf(t, "medgate_emr_failing_permanently{destination=\"%s\"} %d\n",
-				  d->name,
-				  d->live.last_error_permanent &&
-					  d->live.last_error_ms > d->live.last_ack_ms);
+		mg_textbuf_printf(
+		    t, "medgate_emr_failing_permanently{destination=\"%s\"} %d\n", d->name,
+		    d->live.last_error_permanent && d->live.last_error_ms > d->live.last_ack_ms);
 	}
 }
 
 static void write_store_figures(const struct web_figures *f, struct mg_textbuf *t)
 {
-	static const char *const states[] = { "active", "blocked", "revoked" };
-	static const char *const severities[] = { "low", "medium", "high", "critical" };
+	static const char *const states[] = {"active", "blocked", "revoked"};
+	static const char *const severities[] = {"low", "medium", "high", "critical"};
 	double known = f->store_error == 0 ? 0 : NAN;
 
 	gauge_head(t, "medgate_store_up", "1 if the store answered this scrape's questions.");
@@ -127,12 +129,11 @@ static void write_store_figures(const struct web_figures *f, struct mg_textbuf *
 	mg_textbuf_str(t, "medgate_certificates_expiring{certificate=\"device\"}");
 	value(t, known + (double)f->store.device_certs_expiring);
 	mg_textbuf_str(t, "medgate_certificates_expiring{certificate=\"server\"}");
-	value(t, f->server_cert_not_after_ms == 0
-			 ? NAN
-			 : f->server_cert_not_after_ms - f->now_ms <
-					   (int64_t)MG_CERT_EXPIRY_WARN_DAYS * 86400 * 1000
-				   ? 1
-				   : 0);
+	value(t, f->server_cert_not_after_ms == 0 ? NAN
+		 : f->server_cert_not_after_ms - f->now_ms <
+			 (int64_t)MG_CERT_EXPIRY_WARN_DAYS * 86400 * 1000
+		     ? 1
+		     : 0);
 	gauge_head(t, "medgate_alerts_open", "Alerts not yet acknowledged, by severity.");
 	for (int i = 0; i < 4; i++) {
 		mg_textbuf_printf(t, "medgate_alerts_open{severity=\"%s\"}", severities[i]);
@@ -162,8 +163,9 @@ static void write_store_figures(const struct web_figures *f, struct mg_textbuf *
 		   "Size in bytes of the file system holding the store (NaN: not on this host).");
 	mg_textbuf_str(t, "medgate_store_size_bytes");
 	value(t, f->store_total_bytes);
-	gauge_head(t, "medgate_store_free_min_bytes",
-		   "The configured free space below which an alert warns ([detect] store_free_min).");
+	gauge_head(
+	    t, "medgate_store_free_min_bytes",
+	    "The configured free space below which an alert warns ([detect] store_free_min).");
 	mg_textbuf_str(t, "medgate_store_free_min_bytes");
 	value(t, f->store_free_min_bytes);
 }
@@ -196,9 +198,9 @@ enum MHD_Result mg_web_metrics_serve(struct mg_web *web, struct MHD_Connection *
 		struct MHD_Response *r;
 
 		r = MHD_create_response_from_buffer(
-			strlen("{\"error\":\"the metrics bearer token is required\"}"),
-			(void *)"{\"error\":\"the metrics bearer token is required\"}",
-			MHD_RESPMEM_PERSISTENT);
+		    strlen("{\"error\":\"the metrics bearer token is required\"}"),
+		    (void *)"{\"error\":\"the metrics bearer token is required\"}",
+		    MHD_RESPMEM_PERSISTENT);
 		if (r == NULL)
 			return MHD_NO;
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");

@@ -44,7 +44,8 @@ void web_figures_read(struct mg_web *web, struct web_figures *f)
 	if (cfg->syslog_address[0] != '\0' && f->store_error == 0) {
 		int64_t sent = setting_number(web->store, MG_SETTING_SYSLOG_SENT_SEQ);
 
-		f->syslog_backlog = f->store.audit_head_seq > sent ? f->store.audit_head_seq - sent : 0;
+		f->syslog_backlog =
+		    f->store.audit_head_seq > sent ? f->store.audit_head_seq - sent : 0;
 	}
 	mg_store_space(cfg, &f->store_free_bytes, &f->store_total_bytes);
 	f->store_free_min_bytes = (double)cfg->detect_store_free_min * 1024.0 * 1024.0;

@@ -15,7 +15,7 @@
 #include "common/timefmt.h"
 
 #define THREADS 4
-#define ADDS 20000
+#define ADDS    20000
 
 static void *adder(void *arg)
 {
@@ -61,9 +61,9 @@ static void test_text(void **state)
 	cfg.nemr = 1;
 	snprintf(cfg.emr[0].name, sizeof(cfg.emr[0].name), "ehr");
 	assert_int_equal(mg_metrics_new(&m), 0);
-	mg_metrics_ack_latency(m, 0.0005);	/* first bucket */
-	mg_metrics_ack_latency(m, 0.3);		/* le 0.5 */
-	mg_metrics_ack_latency(m, 60);		/* +Inf only */
+	mg_metrics_ack_latency(m, 0.0005); /* first bucket */
+	mg_metrics_ack_latency(m, 0.3);    /* le 0.5 */
+	mg_metrics_ack_latency(m, 60);     /* +Inf only */
 	mg_metrics_batch(m, 3);
 	mg_metrics_refused(m, MG_IFACE_DEVICE, MG_REFUSAL_DEVICE_REVOKED);
 	mg_metrics_delivery(m, 0, MG_DELIVERY_RETRY, mg_now_ms(), "certificate not trusted", true);
@@ -107,7 +107,7 @@ static void test_destination_and_rate(void **state)
 	mg_metrics_delivery(m, MG_EMR_MAX, MG_DELIVERY_RETRY, now, "out of range", false);
 	mg_metrics_received(m, MG_SOURCE_DEVICE_HTTPS, MG_RESULT_INVALID);
 	mg_metrics_error_rate(m, now, &minute, &ten);
-	assert_int_equal(minute, 2);	/* the retry and the invalid measurement */
+	assert_int_equal(minute, 2); /* the retry and the invalid measurement */
 	assert_int_equal(ten, 2);
 	mg_metrics_error_rate(m, now + 20 * 60000, &minute, &ten);
 	assert_int_equal(minute, 0);
@@ -123,9 +123,9 @@ static void test_destination_and_rate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_concurrent),
-		cmocka_unit_test(test_text),
-		cmocka_unit_test(test_destination_and_rate),
+	    cmocka_unit_test(test_concurrent),
+	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_destination_and_rate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

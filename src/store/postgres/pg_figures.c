@@ -5,16 +5,16 @@
 #include "common/err.h"
 
 static const char figures_sql[] =
-	"SELECT (SELECT count(*) FROM devices WHERE status = 'active'),"
-	" (SELECT count(*) FROM devices WHERE status = 'blocked'),"
-	" (SELECT count(*) FROM devices WHERE status = 'revoked'),"
-	" (SELECT count(*) FROM devices WHERE status = 'active' AND cert_not_after_ms < $2),"
-	" (SELECT count(*) FROM alerts WHERE state = 0 AND severity = 0),"
-	" (SELECT count(*) FROM alerts WHERE state = 0 AND severity = 1),"
-	" (SELECT count(*) FROM alerts WHERE state = 0 AND severity = 2),"
-	" (SELECT count(*) FROM alerts WHERE state = 0 AND severity = 3),"
-	" (SELECT count(*) FROM sessions WHERE expires_ms > $1),"
-	" (SELECT coalesce(max(seq), 0) FROM audit_log)";
+    "SELECT (SELECT count(*) FROM devices WHERE status = 'active'),"
+    " (SELECT count(*) FROM devices WHERE status = 'blocked'),"
+    " (SELECT count(*) FROM devices WHERE status = 'revoked'),"
+    " (SELECT count(*) FROM devices WHERE status = 'active' AND cert_not_after_ms < $2),"
+    " (SELECT count(*) FROM alerts WHERE state = 0 AND severity = 0),"
+    " (SELECT count(*) FROM alerts WHERE state = 0 AND severity = 1),"
+    " (SELECT count(*) FROM alerts WHERE state = 0 AND severity = 2),"
+    " (SELECT count(*) FROM alerts WHERE state = 0 AND severity = 3),"
+    " (SELECT count(*) FROM sessions WHERE expires_ms > $1),"
+    " (SELECT coalesce(max(seq), 0) FROM audit_log)";
 
 int pg_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms,
 	       struct mg_store_figures *out)
