@@ -20,7 +20,7 @@ import sys
 
 # Bottom to top.
 LAYERS = [
-    "common",   # buffers, errors, logging, config, time, JSON helpers
+    "common",   # buffers, errors, logging, config, time, JSON helpers, metrics counters
     "model",    # domain types
     "crypto",
     "tls",

@@ -13,6 +13,7 @@ packages=(
 	zbar-tools librsvg2-bin poppler-utils
 	postgresql-15 haproxy rsyslog rsyslog-gnutls chromium fonts-dejavu-core
 	dpkg-dev debhelper fakeroot lintian mandoc systemd adduser python3-jsonschema
+	prometheus
 )
 # Node.js runs the test peers from npm; a machine may have it from
 # elsewhere already (with npm inside), so only ask Debian when it lacks one.

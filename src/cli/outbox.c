@@ -37,6 +37,17 @@ static int outbox_status(struct cli *cli)
 		printf("%-16s %-9s %-4s %10lld %10lld %6lld %s\n", d->name, d->protocol,
 		       d->enabled ? "on" : "off", (long long)st.pending, (long long)st.delivered,
 		       (long long)st.dead, age);
+		/* A second, indented line: what the destination last said. */
+		if (st.last_delivered_ms != 0)
+			printf("  last ACK %lld s ago\n",
+			       (long long)((now - st.last_delivered_ms) / 1000));
+		if (st.last_error[0] != '\0') {
+			/* The EMR's words: no control characters reach the terminal. */
+			for (char *p = st.last_error; *p != '\0'; p++)
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					*p = '?';
+			printf("  last error: %s\n", st.last_error);
+		}
 	}
 	if (cli->cfg.nemr == 0)
 		printf("(no [emr.NAME] destinations configured)\n");

@@ -193,6 +193,14 @@ static const struct key keys[] = {
 	{ "detect", "scan_interval", KEY_UINT, FIELD(detect_scan_interval), "60", 1, 86400, NULL,
 	  "Seconds between scans for stale EMR queues, silent devices and expiring device "
 	  "certificates." },
+	{ "detect", "store_free_min", KEY_UINT, FIELD(detect_store_free_min), "1024", 0,
+	  1024 * 1024, NULL,
+	  "MiB of free space where the store lives (the SQLite database's file system) below "
+	  "which an alert warns before the disk is full; shown on the health page and in "
+	  "/metrics; 0: no such rule." },
+	{ "metrics", "token_file", KEY_STRING, FIELD(metrics_token_file), "", 0, 0, NULL,
+	  "File (mode 0600) holding the bearer token a Prometheus server presents to read "
+	  "/metrics on the web port (at least 32 characters); empty: no /metrics." },
 	LISTENER("mllp", mllp, "2575",
 		 "Serve HL7 v2 (IHE PCD-01 ORU^R01) from devices over MLLP inside mutual TLS."),
 	{ "syslog", "address", KEY_STRING, FIELD(syslog_address), "", 0, 0, NULL,

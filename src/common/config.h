@@ -113,6 +113,10 @@ struct mg_config {
 	unsigned detect_certificate_expiry;	/* days; 0 = off */
 	unsigned detect_audit_verify_interval;	/* seconds; 0 = off */
 	unsigned detect_scan_interval;		/* seconds */
+	unsigned detect_store_free_min;		/* MiB; 0 = off */
+
+	/* [metrics]: /metrics on the web port */
+	char metrics_token_file[MG_PATH_MAX];	/* "" = no /metrics */
 
 	/* [syslog]: the audit trail to a collector (RFC 5424 over RFC 5425) */
 	char syslog_address[256];	/* host:port; "" = no export */

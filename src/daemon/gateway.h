@@ -10,6 +10,7 @@
 #include "access/switches.h"
 #include "audit/exporter.h"
 #include "common/config.h"
+#include "common/metrics.h"
 #include "crypto/keyring.h"
 #include "detect/detect.h"
 #include "http/listener.h"
@@ -32,8 +33,10 @@ struct gateway {
 	char *server_key_pem;
 	char *device_ca_pem;		/* trust for client certificates */
 	struct mg_http_tls tls;		/* the three above with the profile */
+	char metrics_token[MG_METRICS_TOKEN_MAX + 1];	/* [metrics] token_file, or "" */
 	int web_fd, device_fd, mllp_fd;	/* bound listening sockets, or -1 */
 	/* Made after the switch, in this order; freed in reverse. */
+	struct mg_metrics *metrics;	/* counters: every module adds, /metrics reads */
 	struct mg_store *store;
 	struct mg_switches *switches;
 	struct mg_mailer *mailer;

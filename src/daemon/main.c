@@ -6,7 +6,9 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +102,44 @@ static int check_own_files(const struct mg_config *cfg, const char *config_path)
 	return bad ? MG_ERR_DENIED : 0;
 }
 
+/* The metrics credential: [metrics] token_file, mode 0600, one line of
+ * at least MG_METRICS_TOKEN_MIN printable characters. */
+static int read_metrics_token(struct gateway *gw)
+{
+	const struct mg_config *cfg = gw->cfg;
+	char path[MG_PATH_MAX], *token = NULL;
+	size_t len = 0;
+	int r;
+
+	if (cfg->metrics_token_file[0] == '\0')
+		return 0;
+	if ((r = check_key_file(cfg, cfg->metrics_token_file)) != 0 ||
+	    (r = mg_config_path(cfg, cfg->metrics_token_file, path, sizeof(path))) != 0)
+		return r;
+	if ((r = mg_file_read(path, MG_METRICS_TOKEN_MAX + 2, &token, &len)) != 0) {
+		fprintf(stderr, "medgated: [metrics] token_file %s: %s\n", path,
+			r == MG_ERR_LIMIT ? "longer than 256 characters" : strerror(errno));
+		return r;
+	}
+	while (len > 0 && (token[len - 1] == '\n' || token[len - 1] == '\r'))
+		token[--len] = '\0';
+	r = 0;
+	for (size_t i = 0; i < len; i++)
+		if (token[i] <= ' ' || token[i] > '~')
+			r = MG_ERR_CONFIG;
+	if (r != 0 || len < MG_METRICS_TOKEN_MIN || len > MG_METRICS_TOKEN_MAX) {
+		fprintf(stderr, "medgated: [metrics] token_file %s must hold one line of %d to %d "
+				"printable characters without spaces\n", path, MG_METRICS_TOKEN_MIN,
+			MG_METRICS_TOKEN_MAX);
+		r = MG_ERR_CONFIG;
+	} else {
+		memcpy(gw->metrics_token, token, len + 1);
+	}
+	sodium_memzero(token, len);
+	free(token);
+	return r;
+}
+
 /* Everything that needs root or must happen before the switch. */
 static int load_secrets(struct gateway *gw)
 {
@@ -110,7 +150,8 @@ static int load_secrets(struct gateway *gw)
 
 	if ((r = check_key_file(cfg, cfg->master_key)) != 0 ||
 	    (r = check_key_file(cfg, cfg->server_key)) != 0 ||
-	    (r = check_key_file(cfg, cfg->device_ca_key)) != 0)
+	    (r = check_key_file(cfg, cfg->device_ca_key)) != 0 ||
+	    (r = read_metrics_token(gw)) != 0)
 		return r;
 	if ((r = read_pem(cfg, cfg->server_cert, &gw->server_cert_pem)) != 0 ||
 	    (r = read_pem(cfg, cfg->server_key, &gw->server_key_pem)) != 0 ||
@@ -212,6 +253,22 @@ static int open_store(struct gateway *gw)
 	return 0;
 }
 
+/* When the web port's certificate ends, for the health figures; 0 if it
+ * cannot be read (it was loaded, so that does not happen). */
+static int64_t cert_not_after_ms(const char *pem)
+{
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)pem, (unsigned)strlen(pem) };
+	time_t t = (time_t)-1;
+
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return 0;
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) >= 0)
+		t = gnutls_x509_crt_get_expiration_time(crt);
+	gnutls_x509_crt_deinit(crt);
+	return t == (time_t)-1 ? 0 : (int64_t)t * 1000;
+}
+
 /* After the switch: the log, the store, then each module with what it
  * needs, in the order they depend on each other. */
 static int open_runtime(struct gateway *gw)
@@ -229,7 +286,7 @@ static int open_runtime(struct gateway *gw)
 			return r;
 		}
 	}
-	if ((r = open_store(gw)) != 0)
+	if ((r = mg_metrics_new(&gw->metrics)) != 0 || (r = open_store(gw)) != 0)
 		return r;
 	if ((r = mg_model_list_parse(cfg->device_models, &models, err, sizeof(err))) != 0) {
 		mg_log_error("%s", err);
@@ -241,29 +298,35 @@ static int open_runtime(struct gateway *gw)
 	    (r = mg_access_new(cfg, gw->store, gw->keys, &gw->access)) != 0 ||
 	    (r = mg_writer_new(gw->store, &gw->writer)) != 0)
 		return r;
-	const struct mg_outbox_deps outbox = {
-		.cfg = cfg, .store = gw->store, .keys = gw->keys, .switches = gw->switches,
-	};
-	if ((r = mg_outbox_start(&outbox, &gw->outbox)) != 0 ||
-	    (r = mg_audit_exporter_start(cfg, gw->store, gw->tls.priorities, &gw->exporter)) != 0)
-		return r;
-	mg_writer_set_hook(gw->writer, wake_forwarders, gw);
+	mg_writer_set_metrics(gw->writer, gw->metrics);
+	/* Before the forwarders: they raise alerts. */
 	if ((r = mg_detector_start(cfg, gw->store, gw->keys, gw->mailer, &gw->detector, err,
 				   sizeof(err))) != 0) {
 		mg_log_error("cannot start detection: %s", err);
 		fprintf(stderr, "medgated: cannot start detection: %s\n", err);
 		return r;
 	}
+	const struct mg_outbox_deps outbox = {
+		.cfg = cfg, .store = gw->store, .keys = gw->keys, .switches = gw->switches,
+		.metrics = gw->metrics, .detector = gw->detector,
+	};
+	if ((r = mg_outbox_start(&outbox, &gw->outbox)) != 0 ||
+	    (r = mg_audit_exporter_start(cfg, gw->store, gw->tls.priorities, &gw->exporter)) != 0)
+		return r;
+	mg_writer_set_hook(gw->writer, wake_forwarders, gw);
 	const struct mg_ingest_deps ingest = {
 		.keys = gw->keys, .writer = gw->writer, .detector = gw->detector,
-		.route = route, .route_arg = gw->outbox,
+		.route = route, .route_arg = gw->outbox, .metrics = gw->metrics,
 	};
 	if ((r = mg_ingest_new(&ingest, &gw->ingest)) != 0)
 		return r;
 	gw->web = (struct mg_web){
 		.cfg = cfg, .store = gw->store, .keys = gw->keys, .access = gw->access,
 		.switches = gw->switches, .detector = gw->detector, .mailer = gw->mailer,
+		.metrics = gw->metrics,
 	};
+	memcpy(gw->web.metrics_token, gw->metrics_token, sizeof(gw->web.metrics_token));
+	gw->web.server_cert_not_after_ms = cert_not_after_ms(gw->server_cert_pem);
 	return 0;
 }
 
@@ -332,13 +395,14 @@ static int serve(struct gateway *gw, const sigset_t *signals)
 	const struct mg_device_port_deps device = {
 		.cfg = gw->cfg, .store = gw->store, .keys = gw->keys, .device_ca = gw->device_ca,
 		.device_ca_pem = gw->device_ca_pem, .ingest = gw->ingest,
-		.switches = gw->switches, .detector = gw->detector,
+		.switches = gw->switches, .detector = gw->detector, .metrics = gw->metrics,
 	};
 	const struct mg_mllp_deps mllp = {
 		.limits = &gw->cfg->mllp, .store = gw->store, .keys = gw->keys,
 		.ingest = gw->ingest, .switches = gw->switches, .cert_pem = gw->server_cert_pem,
 		.key_pem = gw->server_key_pem, .ca_pem = gw->device_ca_pem,
 		.priorities = gw->tls.priorities, .adt_senders = gw->cfg->adt_senders,
+		.metrics = gw->metrics,
 	};
 
 	/* Each listener owns its socket once it runs. */
@@ -401,6 +465,9 @@ static void gateway_close(struct gateway *gw)
 	mg_mailer_free(gw->mailer);	/* after everything that mails */
 	mg_switches_free(gw->switches);
 	mg_store_close(gw->store);
+	mg_metrics_free(gw->metrics);
+	sodium_memzero(gw->metrics_token, sizeof(gw->metrics_token));
+	sodium_memzero(gw->web.metrics_token, sizeof(gw->web.metrics_token));
 	mg_keyring_free(gw->keys);
 	mg_ca_free(gw->device_ca);
 	free(gw->server_cert_pem);

@@ -224,8 +224,12 @@ static void *detector_main(void *arg)
 							LEASE_TTL_MS);
 			if (r == 0 && !held)
 				mg_log_info("detect: this gateway runs the detection rules");
-			else if (r != 0 && held)
+			else if (r == MG_ERR_BUSY && held)
 				mg_log_info("detect: another gateway runs the detection rules");
+			else if (r != 0 && r != MG_ERR_BUSY)
+				mg_log_error("detect: cannot renew the detection lease: %s "
+					     "(detection paused until the store answers)",
+					     mg_strerror(r));
 			held = r == 0;
 			renew_ms = now + LEASE_TTL_MS / 3;
 		}

@@ -95,6 +95,24 @@ static void session_gone(int64_t user_id, const char *address, bool idle, void *
 	mg_session_audit_timeout(d->store, d->keys, user_id, address, idle ? "idle" : "lifetime");
 }
 
+/* Warn while the disk can still take the repair: below [detect]
+ * store_free_min MiB free where the SQLite store lives. */
+static void scan_store_space(struct mg_detector *d)
+{
+	const double min = (double)d->cfg->detect_store_free_min * 1024.0 * 1024.0;
+	double free_bytes, total;
+
+	if (min == 0)
+		return;
+	mg_store_space(d->cfg, &free_bytes, &total);
+	if (isnan(free_bytes) || free_bytes >= min)
+		return;
+	mg_alert_raise(d, "store.free_space", MG_SEVERITY_HIGH, "store", 0,
+		       "only %.0f MiB free where the store lives (limit %u MiB of %.0f MiB): "
+		       "free space or move the store before it is full",
+		       free_bytes / 1048576.0, d->cfg->detect_store_free_min, total / 1048576.0);
+}
+
 void detect_scan(struct mg_detector *d, int64_t now_ms)
 {
 	struct device_walk w = { d, now_ms, (int64_t)d->cfg->detect_device_silent * 1000,
@@ -104,6 +122,7 @@ void detect_scan(struct mg_detector *d, int64_t now_ms)
 	mg_store_session_sweep(d->store, now_ms,
 				    (int64_t)d->cfg->session_idle_timeout * 1000, session_gone, d);
 	scan_outbox(d, now_ms);
+	scan_store_space(d);
 	if (w.silent_ms > 0 || w.expiry_ms > 0)
 		mg_store_device_list(d->store, 0, scan_device, &w);
 }

@@ -36,11 +36,14 @@ static enum device_route route_of(const char *method, const char *url)
 static void connection_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 			      enum MHD_ConnectionNotificationCode code)
 {
-	(void)cls;
+	struct mg_device_port *dp = cls;
+
 	(void)c;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		*socket_context = calloc(1, sizeof(struct device_conn));
-	else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		mg_metrics_connection(dp->deps.metrics, MG_IFACE_DEVICE, true);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		mg_metrics_connection(dp->deps.metrics, MG_IFACE_DEVICE, false);
 		free(*socket_context);
 		*socket_context = NULL;
 	}
@@ -99,6 +102,11 @@ static struct device_conn *conn_verify(struct MHD_Connection *c)
 	return dc;
 }
 
+static void refused(struct device_request *rq, enum mg_refusal why)
+{
+	mg_metrics_refused(rq->dp->deps.metrics, MG_IFACE_DEVICE, why);
+}
+
 /* Authenticate the device behind the request. Returns MHD_YES with the
  * device in rq->device, or queues the refusal and sets rq->answered. */
 static enum MHD_Result device_authenticate(struct device_request *rq)
@@ -109,6 +117,8 @@ static enum MHD_Result device_authenticate(struct device_request *rq)
 
 	if (dc == NULL || dc->verdict != 0) {
 		why = dc ? dc->reason : "no connection state";
+		refused(rq, strcmp(why, "no client certificate") == 0 ? MG_REFUSAL_NO_CERTIFICATE
+								       : MG_REFUSAL_CERTIFICATE_INVALID);
 		mg_log_warning("device port: refused request from %s: %s", rq->peer, why);
 		device_audit(rq, "device.refused", NULL, 0, 0, MG_AUDIT_DENIED, why);
 		rq->answered = true;
@@ -119,6 +129,7 @@ static enum MHD_Result device_authenticate(struct device_request *rq)
 		return MHD_YES;
 	rq->answered = true;
 	if (r == MG_ERR_NOT_FOUND) {
+		refused(rq, MG_REFUSAL_DEVICE_UNKNOWN);
 		mg_log_warning("device port: refused request from %s: certificate %.16s... "
 			       "belongs to no enrolled device", rq->peer, dc->fingerprint);
 		device_audit(rq, "device.refused", NULL, 0, 0, MG_AUDIT_DENIED,
@@ -127,10 +138,13 @@ static enum MHD_Result device_authenticate(struct device_request *rq)
 				     "certificate belongs to no enrolled device");
 	}
 	if (r != 0) {
-		mg_log_error("device port: device lookup failed: %s", mg_strerror(r));
+		mg_store_fault(rq->dp->deps.store, "device lookup",
+			       "device port: device lookup failed: %s", mg_strerror(r));
 		return mg_http_error(rq->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "store unavailable, retry later");
 	}
+	refused(rq, rq->device.status == MG_DEVICE_REVOKED ? MG_REFUSAL_DEVICE_REVOKED
+							    : MG_REFUSAL_DEVICE_BLOCKED);
 	mg_log_warning("device port: refused request from %s: device %lld is %s", rq->peer,
 		       (long long)rq->device.id, mg_device_status_name(rq->device.status));
 	device_audit(rq, "device.refused", "device", rq->device.id, rq->device.tenant_id,
@@ -151,12 +165,14 @@ static enum MHD_Result request_begin(struct device_request *rq)
 	unsigned status;
 
 	if ((status = mg_http_framing_check(c, &why)) != 0) {
+		refused(rq, MG_REFUSAL_MALFORMED);
 		rq->answered = true;
 		return mg_http_error(c, status, why);
 	}
 	if (rq->route != ROUTE_NONE &&
 	    !mg_interface_on(rq->dp->deps.switches, rq->route == ROUTE_MEASUREMENTS ? MG_IF_DEVICE
 								    : MG_IF_ENROLMENT)) {
+		refused(rq, MG_REFUSAL_INTERFACE_OFF);
 		rq->answered = true;
 		return mg_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     rq->route == ROUTE_MEASUREMENTS
@@ -188,6 +204,7 @@ static enum MHD_Result request_begin(struct device_request *rq)
 		if (rq->answered)
 			return ret;
 		if (!mg_http_content_type_is(c, "application/json")) {
+			refused(rq, MG_REFUSAL_MALFORMED);
 			rq->answered = true;
 			return mg_http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 					     "Content-Type must be application/json");
@@ -198,6 +215,7 @@ static enum MHD_Result request_begin(struct device_request *rq)
 	if (length != NULL) {
 		n = strtoull(length, &end, 10);
 		if (*end == '\0' && n > rq->max) {
+			refused(rq, MG_REFUSAL_TOO_LARGE);
 			rq->answered = true;
 			return mg_http_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
 					     "request body larger than the limit");
@@ -239,7 +257,9 @@ static enum MHD_Result measurement_answer(struct device_request *rq)
 	if (p->result == MG_ERR_INVALID || p->result == MG_ERR_RANGE)
 		return mg_http_error(c, MHD_HTTP_BAD_REQUEST, rq->error);
 	if (p->result != 0) {
-		mg_log_error("device port: measurement of device %lld not stored: %s",
+		/* The writer logged the batch's failure, once per cause and
+		 * minute; a line per refused request would flood the log. */
+		mg_log_debug("device port: measurement of device %lld not stored: %s",
 			     (long long)rq->device.id, mg_strerror(p->result));
 		return mg_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "measurement not stored, retry later");
@@ -297,12 +317,14 @@ static enum MHD_Result measurement_submit(struct device_request *rq)
 	if (r != 0) {
 		const char *q = strrchr(err, ' ');	/* "... for body_weight" */
 
-		mg_ingest_refused(in, &rq->device, r, r == MG_ERR_RANGE && q ? q + 1 : NULL);
+		mg_ingest_refused(in, &rq->device, MG_SOURCE_DEVICE_HTTPS, r,
+				  r == MG_ERR_RANGE && q ? q + 1 : NULL);
 		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST, err);
 	}
 	/* Suspend before submitting: the writer may answer at once. */
 	MHD_suspend_connection(rq->connection);
 	rq->submitted = true;
+	rq->job.source = MG_SOURCE_DEVICE_HTTPS;
 	r = mg_ingest_submit(in, &rq->device, &rq->job, measurement_stored, rq, rq->error,
 			     sizeof(rq->error));
 	if (r != 0) {

@@ -12,6 +12,7 @@
 #include "http/listener.h"
 #include "ingest/pipeline.h"
 #include "store/store.h"
+#include "common/metrics.h"
 #include "tls/ca.h"
 
 struct mg_device_port_deps {
@@ -23,6 +24,7 @@ struct mg_device_port_deps {
 	struct mg_ingest *ingest;
 	struct mg_switches *switches;
 	struct mg_detector *detector;	/* alerts: a device reporting another model */
+	struct mg_metrics *metrics;	/* may be NULL: nothing counted */
 };
 
 struct mg_device_port;

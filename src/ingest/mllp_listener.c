@@ -148,6 +148,7 @@ int mllp_listener_add(struct mllp_conn *c)
 		l->conns->prev = c;
 	l->conns = c;
 	l->nconns++;
+	mg_metrics_connection(l->deps.metrics, MG_IFACE_MLLP, true);
 	return 0;
 }
 
@@ -169,6 +170,7 @@ void mllp_listener_forget(struct mllp_conn *c)
 	c->next = l->closed;
 	l->closed = c;
 	l->nconns--;
+	mg_metrics_connection(l->deps.metrics, MG_IFACE_MLLP, false);
 }
 
 static void listener_free_closed(struct mg_mllp_listener *l)

@@ -7,6 +7,8 @@
 #ifndef MG_INGEST_MLLP_LISTENER_H
 #define MG_INGEST_MLLP_LISTENER_H
 
+#include "common/metrics.h"
+
 /* Bounds of the port beyond its [mllp] keys (connections in all, per
  * address, seconds without progress) and the HL7 module's message
  * limits (hl7/hl7.h). */
@@ -32,6 +34,7 @@ struct mg_mllp_deps {
 	const char *cert_pem, *key_pem;	/* the server's */
 	const char *ca_pem;		/* the device CA: trust for clients */
 	const char *priorities;		/* the TLS profile's GnuTLS priorities */
+	struct mg_metrics *metrics;	/* may be NULL: nothing counted */
 };
 
 /* Serve the bound, listening socket listen_fd (mg_listen_tcp) with deps

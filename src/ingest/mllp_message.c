@@ -100,7 +100,15 @@ void mllp_refused(struct mllp_conn *c, int64_t device_id, int64_t tenant_id,
 		.object_type = device_id ? "device" : NULL, .object_id = device_id,
 		.tenant_id = tenant_id, .outcome = MG_AUDIT_DENIED, .reason = reason,
 	};
+	enum mg_refusal why = device_id != 0
+				      ? (strcmp(reason, "revoked") == 0 ? MG_REFUSAL_DEVICE_REVOKED
+									: MG_REFUSAL_DEVICE_BLOCKED)
+			      : strcmp(reason, "certificate of no enrolled device") == 0
+				      ? MG_REFUSAL_DEVICE_UNKNOWN
+			      : strcmp(reason, "no client certificate") == 0 ? MG_REFUSAL_NO_CERTIFICATE
+									     : MG_REFUSAL_CERTIFICATE_INVALID;
 
+	mg_metrics_refused(c->l->deps.metrics, MG_IFACE_MLLP, why);
 	mg_audit_device(c->l->deps.store, mg_keyring_master(c->l->deps.keys), &e);
 }
 
@@ -137,6 +145,7 @@ void mllp_job_hold(struct mllp_conn *c, struct mllp_job *job)
 
 	job->queue = q;
 	job->conn = c;
+	job->write.source = MG_SOURCE_MLLP;
 	pthread_mutex_lock(&q->lock);
 	q->refs++;		/* the job's, until its done call */
 	pthread_mutex_unlock(&q->lock);
@@ -209,7 +218,7 @@ void mllp_message_handle(struct mllp_conn *c, const char *buf, size_t len)
 		goto out;
 	}
 	if (r != 0) {
-		mg_ingest_refused(c->l->deps.ingest, &c->device, r, NULL);
+		mg_ingest_refused(c->l->deps.ingest, &c->device, MG_SOURCE_MLLP, r, NULL);
 		message_reject(c, msg, &error);
 		goto out;
 	}

@@ -38,9 +38,13 @@ void mg_ingest_request(struct mg_ingest *in, const struct mg_device *d)
 	mg_detect_device_request(in->deps.detector, d->id, d->tenant_id, mg_now_ms());
 }
 
-void mg_ingest_refused(struct mg_ingest *in, const struct mg_device *d, int r,
-		       const char *quantity)
+void mg_ingest_refused(struct mg_ingest *in, const struct mg_device *d,
+		       enum mg_metric_source source, int r, const char *quantity)
 {
+	mg_metrics_received(in->deps.metrics, source,
+			    r == MG_ERR_RANGE ? MG_RESULT_OUT_OF_RANGE
+			    : r == MG_ERR_INVALID ? MG_RESULT_INVALID
+						  : MG_RESULT_UNAVAILABLE);
 	if (r == MG_ERR_RANGE)
 		mg_detect_implausible(in->deps.detector, d->id, d->tenant_id,
 				      quantity != NULL ? quantity : "");
@@ -81,7 +85,7 @@ int mg_ingest_submit(struct mg_ingest *in, const struct mg_device *d, struct mg_
 
 	/* Whatever the transport checked, nothing unchecked reaches the store. */
 	if ((r = mg_measurement_check(m, now, err, errlen)) != 0) {
-		mg_ingest_refused(in, d, r, NULL);
+		mg_ingest_refused(in, d, job->source, r, NULL);
 		return r;
 	}
 	m->device_id = d->id;
@@ -89,6 +93,7 @@ int mg_ingest_submit(struct mg_ingest *in, const struct mg_device *d, struct mg_
 	memset(p, 0, sizeof(*p));
 	p->m = m;
 	if ((r = seal_patient(in, m, p)) != 0) {
+		mg_metrics_received(in->deps.metrics, job->source, MG_RESULT_UNAVAILABLE);
 		mg_measurement_error(err, errlen, "measurement not stored, retry later");
 		return r;
 	}
@@ -101,6 +106,7 @@ int mg_ingest_submit(struct mg_ingest *in, const struct mg_device *d, struct mg_
 	job->done = done;
 	job->done_arg = arg;
 	if (mg_writer_submit(in->deps.writer, job) != 0) {
+		mg_metrics_received(in->deps.metrics, job->source, MG_RESULT_UNAVAILABLE);
 		mg_measurement_error(err, errlen, "gateway stopping, retry later");
 		return MG_ERR_UNAVAILABLE;
 	}

@@ -31,6 +31,7 @@ struct mg_ingest_deps {
 	struct mg_detector *detector;	/* may be NULL */
 	mg_ingest_route_fn route;	/* may be NULL: no EMR */
 	void *route_arg;
+	struct mg_metrics *metrics;	/* may be NULL: nothing counted */
 };
 
 /* deps' members must outlive the pipeline. Returns 0 or MG_ERR_NOMEM; *out
@@ -42,13 +43,15 @@ void mg_ingest_free(struct mg_ingest *in);
  * rule counts every request, good or bad). Cheap, never blocks. */
 void mg_ingest_request(struct mg_ingest *in, const struct mg_device *d);
 
-/* The transport refused a measurement of d with r (an MG_ERR_*): for
- * MG_ERR_RANGE, detection hears of an implausible value of quantity
- * (NULL or "" if the transport cannot say which). */
-void mg_ingest_refused(struct mg_ingest *in, const struct mg_device *d, int r,
-		       const char *quantity);
+/* The transport (source) refused a measurement of d with r (an
+ * MG_ERR_*): counted, and for MG_ERR_RANGE detection hears of an
+ * implausible value of quantity (NULL or "" if the transport cannot say
+ * which). */
+void mg_ingest_refused(struct mg_ingest *in, const struct mg_device *d,
+		       enum mg_metric_source source, int r, const char *quantity);
 
-/* Submit job->measurement, from device d: checked again with the model's
+/* Submit job->measurement, from device d (job->source set by the
+ * transport): checked again with the model's
  * rules (err gets the message), stamped with d's id and tenant, sealed,
  * routed and handed to the writer, which calls done(job, arg) on its
  * thread once the transaction is durable or failed (job->put.result says

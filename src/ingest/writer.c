@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "common/err.h"
 #include "common/log.h"
@@ -17,7 +18,30 @@ struct mg_writer {
 	struct mg_writer_stats stats;
 	void (*hook)(void *arg);
 	void *hook_arg;
+	struct mg_metrics *metrics;
 };
+
+void mg_writer_set_metrics(struct mg_writer *w, struct mg_metrics *metrics)
+{
+	w->metrics = metrics;
+}
+
+/* The counters for one committed (or failed) job. */
+static void job_count(struct mg_writer *w, const struct mg_write_job *job,
+		      const struct timespec *now)
+{
+	enum mg_metric_result res = job->put.result == 0 ? (job->put.duplicate ? MG_RESULT_DUPLICATE
+										: MG_RESULT_STORED)
+				    : job->put.result == MG_ERR_INVALID || job->put.result == MG_ERR_RANGE
+					    ? MG_RESULT_INVALID
+					    : MG_RESULT_STORE_FAILED;
+
+	mg_metrics_received(w->metrics, job->source, res);
+	if (job->put.result == 0)
+		mg_metrics_ack_latency(w->metrics,
+				       (double)(now->tv_sec - job->submitted.tv_sec) +
+					       (double)(now->tv_nsec - job->submitted.tv_nsec) / 1e9);
+}
 
 void mg_writer_set_hook(struct mg_writer *w, void (*hook)(void *arg), void *arg)
 {
@@ -41,7 +65,8 @@ static void writer_commit(struct mg_writer *w, struct mg_write_job *batch)
 	}
 	r = n == 0 ? 0 : mg_store_measurement_put_batch(w->store, items, n);
 	if (r != 0) {
-		mg_log_error("store: batch of %zu measurements failed: %s", n, mg_strerror(r));
+		mg_store_fault(w->store, "measurement batch",
+			       "a batch of %zu measurements failed: %s", n, mg_strerror(r));
 		/* Whatever the back end left there: none of them is stored. */
 		for (job = batch; job != NULL; job = job->next)
 			if (job->apply == NULL)
@@ -55,6 +80,16 @@ static void writer_commit(struct mg_writer *w, struct mg_write_job *batch)
 	if (n > w->stats.largest_batch)
 		w->stats.largest_batch = n;
 	pthread_mutex_unlock(&w->lock);
+	if (w->metrics != NULL) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		mg_metrics_batch(w->metrics, n);
+		if (r != 0)
+			mg_metrics_store_error(w->metrics);
+		for (job = batch; job != NULL; job = job->next)
+			job_count(w, job, &now);
+	}
 	for (job = batch; job != NULL; job = next) {
 		next = job->next;	/* done may free the job */
 		job->done(job, job->done_arg);
@@ -117,6 +152,7 @@ int mg_writer_submit(struct mg_writer *w, struct mg_write_job *job)
 {
 	job->put.m = &job->measurement;
 	job->next = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &job->submitted);
 	pthread_mutex_lock(&w->lock);
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->lock);

@@ -6,6 +6,9 @@
 #ifndef MG_INGEST_WRITER_H
 #define MG_INGEST_WRITER_H
 
+#include <time.h>
+
+#include "common/metrics.h"
 #include "model/measurement.h"
 #include "store/store.h"
 
@@ -22,6 +25,8 @@ struct mg_write_job {
 	 * put.result; NULL for a measurement. */
 	int (*apply)(struct mg_write_job *job, struct mg_store *store);
 	void *done_arg;
+	enum mg_metric_source source;	/* the transport's, for the counters */
+	struct timespec submitted;	/* monotonic, set by mg_writer_submit */
 	struct mg_write_job *next;	/* queue link, the writer's */
 };
 
@@ -39,6 +44,10 @@ int mg_writer_submit(struct mg_writer *w, struct mg_write_job *job);
 /* Call hook(arg) on the writer thread after each batch that committed
  * (to wake the EMR forwarders). Set it before the first submit. */
 void mg_writer_set_hook(struct mg_writer *w, void (*hook)(void *arg), void *arg);
+
+/* Count each batch's size, each job's result and how long it waited for
+ * its commit in metrics (may be NULL). Set it before the first submit. */
+void mg_writer_set_metrics(struct mg_writer *w, struct mg_metrics *metrics);
 
 /* Commit everything queued, answer it, then stop the thread and free. */
 void mg_writer_free(struct mg_writer *w);

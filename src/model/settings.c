@@ -91,6 +91,9 @@ const struct mg_setting mg_settings[] = {
     {MG_SETTING_ADVISORIES_IMPORT, "the last advisory import, JSON", check_json_object},
     {MG_SETTING_UPDATE_NOTICE, "the last release feed check, JSON", check_json_object},
     {MG_SETTING_INTERFACE_WEB, "web port switch", check_switch},
+    {MG_SETTING_BACKUP_LAST_MS, "when the last backup was made, ms since 1970", check_seq},
+    {MG_SETTING_DRILL_LAST_MS, "when the last restore drill passed, ms since 1970",
+     check_seq},
 };
 const size_t mg_settings_count = sizeof(mg_settings) / sizeof(mg_settings[0]);
 

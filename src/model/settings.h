@@ -43,6 +43,11 @@
  * {"current", "latest" ("" when none is newer), "security", "date",
  * "fixes" (the first ones, shortened to fit), "checked_ms"}. */
 #define MG_SETTING_UPDATE_NOTICE "update.notice"
+/* When the last backup was made and the last restore drill passed, in ms
+ * since the Unix epoch (decimal); absent until the first one. Written by
+ * the backup commands, read by /metrics and the health page. */
+#define MG_SETTING_BACKUP_LAST_MS "backup.last_ms"
+#define MG_SETTING_DRILL_LAST_MS  "backup.drill_last_ms"
 
 struct mg_setting {
 	const char *name;

@@ -127,6 +127,11 @@ static void finish(struct fhir_sender *s, struct fhir_slot *sl, CURLcode code, m
 		res.verdict = MG_SEND_RETRY;
 		snprintf(res.why, sizeof(res.why), "FHIR server unreachable: %.200s",
 			 sl->error[0] ? sl->error : curl_easy_strerror(code));
+		/* Certificate not trusted or for another name, the TLS
+		 * handshake refused, a scheme curl will not speak. */
+		res.permanent = code == CURLE_PEER_FAILED_VERIFICATION ||
+				code == CURLE_SSL_CONNECT_ERROR || code == CURLE_SSL_CERTPROBLEM ||
+				code == CURLE_SSL_CACERT_BADFILE || code == CURLE_UNSUPPORTED_PROTOCOL;
 	} else {
 		curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
 		v = sl->answer_too_large

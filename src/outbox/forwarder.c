@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
+#include "detect/detect.h"
 #include "fhir/fhir.h"
 #include "hl7/hl7.h"
 #include "hl7/pcd01.h"
@@ -21,6 +22,9 @@
 
 #define SLOTS_MAX 16
 #define IDLE_POLL_MS 1000	/* a look at the outbox at least this often */
+/* A failure retrying will not fix is alerted at once, then again at most
+ * this often while it lasts (the alert groups the repeats). */
+#define PERMANENT_ALERT_EVERY_MS (10 * 60 * 1000)
 
 /* What the forwarder keeps about a message in flight. */
 struct flight {
@@ -38,6 +42,8 @@ struct mg_forwarder {
 	pthread_t thread;
 	atomic_bool stopping;
 	int64_t pause_until_ms;		/* the EMR failed: wait before claiming */
+	int64_t permanent_alerted_ms;	/* last alert of a permanent failure */
+	size_t index;			/* of d in the configuration: metrics */
 	unsigned failures_in_row;
 	struct flight flights[SLOTS_MAX];
 	struct mg_outbox_item items[SLOTS_MAX];
@@ -122,6 +128,21 @@ static void scrub(char *why, size_t whylen, const char *patient_id)
 	}
 }
 
+/* The EMR fails in a way only a person can fix (its certificate, its
+ * name, its TLS): an alert with the reason, within a minute. */
+static void permanent_failure(struct mg_forwarder *f, const char *why, int64_t now)
+{
+	char subject[MG_EMR_NAME_MAX + 8];
+
+	if (f->permanent_alerted_ms != 0 && now - f->permanent_alerted_ms < PERMANENT_ALERT_EVERY_MS)
+		return;
+	f->permanent_alerted_ms = now;
+	snprintf(subject, sizeof(subject), "emr:%s", f->d->name);
+	mg_alert_raise(f->deps->detector, "emr.connection_refused", MG_SEVERITY_HIGH, subject, 0,
+		       "EMR %s cannot be reached in a way retrying will not fix: %s", f->d->name,
+		       why);
+}
+
 static void send_done(void *arg, const struct mg_send_result *res)
 {
 	struct mg_forwarder *f = arg;
@@ -135,11 +156,19 @@ static void send_done(void *arg, const struct mg_send_result *res)
 	snprintf(why, sizeof(why), "%s", res->why);
 	if (fl != NULL)
 		scrub(why, sizeof(why), fl->patient_id);
+	mg_metrics_delivery(f->deps->metrics, f->index,
+			    res->verdict == MG_SEND_DELIVERED ? MG_DELIVERY_DELIVERED
+			    : res->verdict == MG_SEND_RETRY   ? MG_DELIVERY_RETRY
+							      : MG_DELIVERY_REJECTED,
+			    now, why, res->permanent);
+	if (res->permanent)
+		permanent_failure(f, why, now);
 	switch (res->verdict) {
 	case MG_SEND_DELIVERED:
 		r = mg_store_outbox_delivered(store, res->item_id, now);
 		f->failures_in_row = 0;
 		f->pause_until_ms = 0;
+		f->permanent_alerted_ms = 0;
 		break;
 	case MG_SEND_RETRY:
 		r = mg_store_outbox_retry(store, res->item_id,
@@ -247,6 +276,7 @@ int mg_forwarder_start(const struct mg_outbox_deps *deps, const struct mg_emr_co
 		return MG_ERR_NOMEM;
 	f->deps = deps;
 	f->d = d;
+	f->index = (size_t)(d - deps->cfg->emr);
 	f->instance_id = instance_id;
 	f->hl7 = strcmp(d->protocol, "hl7-mllp") == 0;
 	if (!f->hl7) {

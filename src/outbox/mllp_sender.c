@@ -91,6 +91,7 @@ static void slot_finish(struct mllp_sender *s, struct mllp_slot *sl, enum mg_sen
 	va_list ap;
 
 	sl->result.verdict = v;
+	sl->result.permanent = false;
 	va_start(ap, fmt);
 	vsnprintf(sl->result.why, sizeof(sl->result.why), fmt, ap);
 	va_end(ap);
@@ -215,6 +216,8 @@ static void slot_advance(struct mllp_sender *s, struct mllp_slot *sl)
 			return;
 		if (r != 0) {
 			slot_finish(s, sl, MG_SEND_RETRY, false, "%s", why);
+			/* Not trusted, wrong name, or the handshake refused. */
+			sl->result.permanent = r == MG_ERR_DENIED || r == MG_ERR_TLS;
 			return;
 		}
 		sl->state = SLOT_SENDING;

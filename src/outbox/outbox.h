@@ -9,10 +9,12 @@
 
 #include "access/switches.h"
 #include "common/config.h"
+#include "common/metrics.h"
 #include "crypto/keyring.h"
 #include "store/store.h"
 
 struct mg_outbox;
+struct mg_detector;
 
 /* What forwarding needs; every member must outlive the outbox. */
 struct mg_outbox_deps {
@@ -20,6 +22,8 @@ struct mg_outbox_deps {
 	struct mg_store *store;
 	struct mg_keyring *keys;	/* tenant keys open the patient ids */
 	struct mg_switches *switches;	/* may be NULL: always on */
+	struct mg_metrics *metrics;	/* may be NULL: nothing counted */
+	struct mg_detector *detector;	/* may be NULL: failures only logged */
 };
 
 /* Resolve each destination's tenants (names, at start) and start the

@@ -6,6 +6,7 @@
 #ifndef MG_OUTBOX_SENDER_H
 #define MG_OUTBOX_SENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,11 @@ struct mg_send_result {
 	int64_t item_id;		/* as given to submit */
 	enum mg_send_verdict verdict;
 	char why[MG_OUTBOX_ERROR_MAX];	/* for the outbox row and the log; no patient data */
+	/* A failure retrying will not fix without an operator: the EMR's
+	 * certificate not trusted or for another host name, the TLS
+	 * handshake or protocol refused. Still MG_SEND_RETRY (it may be
+	 * fixed on the other side), but alerted at once. */
+	bool permanent;
 };
 
 typedef void (*mg_send_done_fn)(void *arg, const struct mg_send_result *result);

@@ -630,6 +630,17 @@ int mg_store_outbox_stats(struct mg_store *s, const char *destination, struct mg
 	return r != 0 ? r : s->ops->outbox_stats(s, destination, out);
 }
 
+/* Figures */
+
+int mg_store_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms,
+		     struct mg_store_figures *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (now_ms < 0 || certs_before_ms < 0)
+		return MG_ERR_INVALID;
+	return s->ops->figures(s, now_ms, certs_before_ms, out);
+}
+
 /* Patients */
 
 int mg_store_patient_find(struct mg_store *s, int64_t tenant_id,

@@ -76,6 +76,7 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(outbox_dead),
     OP(outbox_resend),
     OP(outbox_stats),
+    OP(figures),
     OP(patient_find),
     OP(patient_measurements),
     OP(patient_put),

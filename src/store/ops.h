@@ -13,6 +13,7 @@
 #ifndef MG_STORE_OPS_H
 #define MG_STORE_OPS_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "store/store.h"
@@ -140,6 +141,10 @@ struct mg_store_ops {
 	int (*outbox_stats)(struct mg_store *s, const char *destination,
 			    struct mg_outbox_stats *out);
 
+	/* Figures */
+	int (*figures)(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms,
+		       struct mg_store_figures *out);
+
 	/* Patients */
 	int (*patient_find)(struct mg_store *s, int64_t tenant_id,
 			    const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out);
@@ -212,9 +217,24 @@ struct mg_store_ops {
 
 /* The start of every back end's store (struct sq_store, struct pg_store
  * embed it first). */
+/* Database failures are logged with their cause (an SQLite result code,
+ * a SQLSTATE) once per cause and interval, not once per request: a full
+ * disk under load must not fill the log too. */
+#define MG_STORE_FAULT_CAUSES	16
+#define MG_STORE_FAULT_EVERY_MS	60000
+
+struct mg_store_fault {
+	char cause[64];		/* compared up to its size: a longer cause is cut */
+	int64_t logged_ms;
+	unsigned long repeats;	/* since it was last logged */
+};
+
 struct mg_store {
 	const struct mg_store_ops *ops;
+	pthread_mutex_t fault_lock;	/* the back end's open initialises it */
+	struct mg_store_fault faults[MG_STORE_FAULT_CAUSES];
 };
+
 
 extern const struct mg_store_ops mg_store_sqlite_ops;	/* sqlite/sq_store.c */
 extern const struct mg_store_ops mg_store_postgres_ops; /* postgres/pg_store.c */

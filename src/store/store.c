@@ -1,9 +1,15 @@
 #include "store/store.h"
 
+#include <libgen.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "common/err.h"
+#include "common/log.h"
+#include "common/timefmt.h"
 #include "store/ops.h"
 #include "store/postgres/postgres.h"
 #include "store/sqlite/sqlite.h"
@@ -120,4 +126,62 @@ int mg_incident_status_parse(const char *text, enum mg_incident_status *out)
 		return i;
 	*out = (enum mg_incident_status)i;
 	return 0;
+}
+
+void mg_store_space(const struct mg_config *cfg, double *free_bytes, double *total_bytes)
+{
+	char path[MG_PATH_MAX];
+	struct statvfs sv;
+
+	*free_bytes = *total_bytes = NAN;
+	if (strcmp(cfg->storage_backend, "sqlite") != 0 ||
+	    mg_config_path(cfg, cfg->storage_path, path, sizeof(path)) != 0)
+		return;
+	if (statvfs(dirname(path), &sv) != 0)
+		return;
+	/* What an unprivileged writer may still use, as df shows it. */
+	*free_bytes = (double)sv.f_bavail * (double)sv.f_frsize;
+	*total_bytes = (double)sv.f_blocks * (double)sv.f_frsize;
+}
+
+void mg_store_fault(struct mg_store *s, const char *cause, const char *fmt, ...)
+{
+	int64_t now = mg_now_ms();
+	struct mg_store_fault *f = NULL, *oldest = &s->faults[0];
+	unsigned long left_out = 0;
+	bool log = false;
+	char text[512];
+	va_list ap;
+
+	pthread_mutex_lock(&s->fault_lock);
+	for (size_t i = 0; i < MG_STORE_FAULT_CAUSES && f == NULL; i++) {
+		if (strncmp(s->faults[i].cause, cause, sizeof(s->faults[i].cause) - 1) == 0)
+			f = &s->faults[i];
+		else if (s->faults[i].logged_ms < oldest->logged_ms)
+			oldest = &s->faults[i];
+	}
+	if (f == NULL) {
+		f = oldest;	/* a cause not seen lately takes the stalest slot */
+		memset(f, 0, sizeof(*f));
+		snprintf(f->cause, sizeof(f->cause), "%s", cause);
+	}
+	if (f->logged_ms == 0 || now - f->logged_ms >= MG_STORE_FAULT_EVERY_MS) {
+		log = true;
+		left_out = f->repeats;
+		f->logged_ms = now;
+		f->repeats = 0;
+	} else {
+		f->repeats++;
+	}
+	pthread_mutex_unlock(&s->fault_lock);
+	if (!log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (left_out > 0)
+		mg_log_error("store: %s (%lu more like it in the last %d s not logged)", text,
+			     left_out, MG_STORE_FAULT_EVERY_MS / 1000);
+	else
+		mg_log_error("store: %s", text);
 }

@@ -163,12 +163,28 @@ struct mg_outbox_item {
 	char tenant_name[MG_NAME_MAX + 1];
 };
 
+#define MG_OUTBOX_ERROR_MAX 256
+
 struct mg_outbox_stats {
 	int64_t pending, delivered, dead;
 	int64_t oldest_pending_ms;	/* created_ms of the oldest pending, 0 if none */
+	int64_t last_delivered_ms;	/* of the newest delivered row, 0 if none */
+	/* The error of the newest row still pending or dead that has one
+	 * (the EMR's answer or the connection's failure), "" if none. */
+	char last_error[MG_OUTBOX_ERROR_MAX + 1];
 };
 
-#define MG_OUTBOX_ERROR_MAX 256
+/* Figures for /metrics and the health page (no patient data): devices by
+ * enum mg_device_status, active devices whose certificate ends before a
+ * given time, open alerts by enum mg_alert_severity, sessions not yet
+ * expired, the audit trail's highest seq (0 if empty). */
+struct mg_store_figures {
+	int64_t devices[3];
+	int64_t device_certs_expiring;
+	int64_t alerts_open[4];
+	int64_t sessions_active;
+	int64_t audit_head_seq;
+};
 
 /* Alerts (src/detect/): raised by detection rules, grouped by kind and
  * subject, never carrying patient-identifying data. */
@@ -494,6 +510,11 @@ int mg_store_outbox_resend(struct mg_store *s, const char *destination, int64_t 
 int mg_store_outbox_stats(struct mg_store *s, const char *destination,
 			  struct mg_outbox_stats *out);
 
+/* Figures counted at now_ms; certs_before_ms bounds the certificates
+ * counted as expiring. now_ms and certs_before_ms must not be negative. */
+int mg_store_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms,
+		     struct mg_store_figures *out);
+
 /* Patients. patient_find gives the row id of the patient of tenant_id
  * with this blind index, or MG_ERR_NOT_FOUND. patient_measurements walks
  * a patient's measurements, oldest measured first, at most limit. */
@@ -679,6 +700,19 @@ int mg_store_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now
 int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **out,
 		  char *err, size_t errlen);
 void mg_store_close(struct mg_store *s);
+
+/* Log "store: <text>" at error level unless cause was logged within a
+ * minute (then count it; the next line says how many were left out):
+ * the back ends name the database's cause (an SQLite result, a SQLSTATE)
+ * this way, and callers that see a failure per request use it so that a
+ * full disk under load does not fill the log too. No patient data. */
+void mg_store_fault(struct mg_store *s, const char *cause, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Free bytes (what an unprivileged writer may still use, as df shows)
+ * and total bytes of the file system holding cfg's SQLite database, or
+ * NAN for both where the store is not on this host (PostgreSQL). */
+void mg_store_space(const struct mg_config *cfg, double *free_bytes, double *total_bytes);
 
 const char *mg_device_status_name(enum mg_device_status st);
 /* "low", "medium", "high", "critical"; parse answers MG_ERR_INVALID. */

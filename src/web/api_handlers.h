@@ -6,6 +6,8 @@
 
 /* api_session.c */
 enum MHD_Result api_health(struct api_request *rq);
+/* api_health.c */
+enum MHD_Result api_health_overview(struct api_request *rq);
 enum MHD_Result api_session_create(struct api_request *rq);
 enum MHD_Result api_session_get(struct api_request *rq);
 enum MHD_Result api_session_delete(struct api_request *rq);

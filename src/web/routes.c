@@ -10,6 +10,9 @@
 static const struct mg_route routes[] = {
 	{ MG_GET, "/api/v1/health", MG_ACTION_PUBLIC, MC | ME, api_health,
 	  "liveness of the gateway" },
+	{ MG_GET, "/api/v1/health/overview", MG_ACTION_DIAGNOSTICS, 0, api_health_overview,
+	  "operations overview: interfaces, errors, EMR queues, devices, certificates, audit, "
+	  "backups, free space (no patient data)" },
 	{ MG_POST, "/api/v1/session", MG_ACTION_PUBLIC, MC | ME, api_session_create,
 	  "sign in" },
 	{ MG_GET, "/api/v1/session", MG_ACTION_SELF, MC | ME, api_session_get,

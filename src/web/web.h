@@ -5,9 +5,12 @@
 #ifndef MG_WEB_WEB_H
 #define MG_WEB_WEB_H
 
+#include <stdint.h>
+
 #include "access/access.h"
 #include "access/switches.h"
 #include "common/config.h"
+#include "common/metrics.h"
 #include "crypto/keyring.h"
 #include "store/store.h"
 
@@ -22,6 +25,11 @@ struct mg_web {
 	struct mg_switches *switches;	/* interface switches */
 	struct mg_detector *detector;	/* alerts; may be NULL */
 	struct mg_mailer *mailer;	/* password reset links; may be NULL */
+	struct mg_metrics *metrics;	/* counters for /metrics and health; may be NULL */
+	/* The metrics credential: the bearer token read from [metrics]
+	 * token_file at start (NUL-terminated), or "" (no /metrics). */
+	char metrics_token[MG_METRICS_TOKEN_MAX + 1];
+	int64_t server_cert_not_after_ms;	/* the web port's certificate; 0 unknown */
 };
 
 #endif

@@ -39,6 +39,10 @@ static enum MHD_Result web_handler(void *cls, struct MHD_Connection *c, const ch
 			*con_cls = &other_marker;
 			return mg_web_security_txt(c, method, ((struct mg_web *)cls)->cfg);
 		}
+		if (strcmp(url, "/metrics") == 0) {
+			*con_cls = &other_marker;
+			return mg_web_metrics_serve(cls, c, method);
+		}
 		if (strncmp(url, "/api/", 5) != 0) {
 			*con_cls = &other_marker;
 			return mg_web_asset_serve(c, url, method);
@@ -90,6 +94,16 @@ static bool web_enabled(void *arg)
 	return mg_interface_on(((struct mg_web *)arg)->switches, MG_IF_WEB);
 }
 
+static void web_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			   enum MHD_ConnectionNotificationCode code)
+{
+	struct mg_web *web = cls;
+
+	(void)c;
+	(void)socket_context;
+	mg_metrics_connection(web->metrics, MG_IFACE_WEB, code == MHD_CONNECTION_NOTIFY_STARTED);
+}
+
 int mg_web_port_start(struct mg_web *web, int fd, const struct mg_http_tls *tls,
 		      struct mg_http_listener **out)
 {
@@ -105,6 +119,7 @@ int mg_web_port_start(struct mg_web *web, int fd, const struct mg_http_tls *tls,
 		.completed = web_request_completed,
 		.enabled = web_enabled,
 		.enabled_arg = web,
+		.notify_connection = web_connection,
 	};
 
 	return mg_http_listener_start(&p, out);

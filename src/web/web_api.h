@@ -12,4 +12,9 @@
 int mg_web_port_start(struct mg_web *web, int fd, const struct mg_http_tls *tls,
 		      struct mg_http_listener **out);
 
+/* Answer GET /metrics on c: the Prometheus text for the metrics bearer
+ * token, 401 without it, 404 when no token is configured. */
+enum MHD_Result mg_web_metrics_serve(struct mg_web *web, struct MHD_Connection *c,
+				     const char *method);
+
 #endif

@@ -442,6 +442,84 @@ static void test_advisories(void **state)
 	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM advisories", 0), 0);
 }
 
+/* A device of the fixture's first tenant whose certificate ends at
+ * not_after, with status st. */
+static void device_with(struct store_fixture *f, const char *name, int64_t not_after,
+			enum mg_device_status st)
+{
+	unsigned char hash[MG_TOKEN_HASH_BYTES] = { 0 };
+	struct mg_device d;
+	int64_t token;
+
+	memcpy(hash, name, strlen(name) < sizeof(hash) ? strlen(name) : sizeof(hash));
+	assert_int_equal(mg_store_token_create(f->store, f->tenant, name, hash, T0 + HOUR, &token),
+			 0);
+	memset(&d, 0, sizeof(d));
+	d.tenant_id = f->tenant;
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	snprintf(d.cert_fingerprint, sizeof(d.cert_fingerprint), "%064zu", strlen(name));
+	snprintf(d.cert_serial, sizeof(d.cert_serial), "0%zu", strlen(name));
+	d.cert_not_after_ms = not_after;
+	assert_int_equal(mg_store_device_enrol(f->store, token, T0, &d), 0);
+	if (st != MG_DEVICE_ACTIVE)
+		assert_int_equal(mg_store_device_set_status(f->store, d.id, st), 0);
+}
+
+/* The figures /metrics and the health page read: devices by state,
+ * certificates ending before a time, open alerts by severity, sessions
+ * not expired, the audit trail's head. */
+static void test_figures(void **state)
+{
+	struct store_fixture *f = *state;
+	struct mg_store *db = f->store;
+	struct mg_store_figures fig;
+	struct mg_session sess;
+	unsigned char hash[MG_TOKEN_HASH_BYTES] = { 1 };
+	struct mg_alert a;
+	int64_t id, count, user;
+	struct mg_user_new u = { .name = "nurse", .password_hash = "$argon2id$x", .roles = 0 };
+
+	assert_int_equal(mg_store_figures(db, T0, T0 + HOUR, &fig), 0);
+	assert_int_equal(fig.devices[MG_DEVICE_ACTIVE], 0);
+	assert_int_equal(fig.audit_head_seq, 0);
+	assert_int_equal(fig.sessions_active, 0);
+
+	device_with(f, "scale-a", T0 + 2 * HOUR, MG_DEVICE_ACTIVE);
+	device_with(f, "scale-bb", T0 + 30 * 60000, MG_DEVICE_ACTIVE);	/* ends soon */
+	device_with(f, "scale-ccc", T0 + 60000, MG_DEVICE_BLOCKED);	/* ends soon, blocked */
+	a = alert_of("emr.connection_refused", "emr:ehr", MG_SEVERITY_HIGH, T0);
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 - HOUR, &id, &count), 0);
+	a = alert_of("device.silent", "device:1", MG_SEVERITY_LOW, T0);
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 - HOUR, &id, &count), 0);
+	a = alert_of("store.free_space", "store", MG_SEVERITY_HIGH, T0);
+	assert_int_equal(mg_store_alert_raise(db, &a, T0 - HOUR, &id, &count), 0);
+	assert_int_equal(mg_store_alert_acknowledge(db, id, 7, T0 + 1), 0);
+	assert_int_equal(mg_store_user_create(db, &u, &user), 0);
+	memset(&sess, 0, sizeof(sess));
+	sess.user_id = user;
+	snprintf(sess.csrf, sizeof(sess.csrf), "%043d", 0);
+	snprintf(sess.address, sizeof(sess.address), "127.0.0.1");
+	sess.created_ms = sess.last_seen_ms = T0;
+	sess.expires_ms = T0 + HOUR;
+	assert_int_equal(mg_store_session_create(db, hash, &sess, 0), 0);
+
+	assert_int_equal(mg_store_figures(db, T0, T0 + HOUR, &fig), 0);
+	assert_int_equal(fig.devices[MG_DEVICE_ACTIVE], 2);
+	assert_int_equal(fig.devices[MG_DEVICE_BLOCKED], 1);
+	assert_int_equal(fig.devices[MG_DEVICE_REVOKED], 0);
+	assert_int_equal(fig.device_certs_expiring, 1);	/* active ones only */
+	assert_int_equal(fig.alerts_open[MG_SEVERITY_HIGH], 1);
+	assert_int_equal(fig.alerts_open[MG_SEVERITY_LOW], 1);
+	assert_int_equal(fig.alerts_open[MG_SEVERITY_CRITICAL], 0);
+	assert_int_equal(fig.sessions_active, 1);
+	/* An hour later the session has ended. */
+	assert_int_equal(mg_store_figures(db, T0 + 2 * HOUR, T0 + 3 * HOUR, &fig), 0);
+	assert_int_equal(fig.sessions_active, 0);
+	assert_int_equal(fig.device_certs_expiring, 2);
+	assert_int_equal(mg_store_figures(db, -1, T0, &fig), MG_ERR_INVALID);
+	assert_int_equal(fig.devices[MG_DEVICE_ACTIVE], 0);	/* outputs cleared */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +534,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_user_addresses, store_fixture_setup,
 						store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_previous_value, store_fixture_setup,
+						store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_figures, store_fixture_setup,
 						store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_leases, store_fixture_setup,
 						store_fixture_teardown),

@@ -21,6 +21,7 @@
 #define PG_PREPARED_MAX	192	/* statements prepared per connection */
 
 struct pg_conn {
+	struct mg_store *owner;	/* for mg_store_fault */
 	pthread_mutex_t lock;
 	PGconn *db;		/* NULL until first use or after a broken link */
 	const char *prepared[PG_PREPARED_MAX];	/* SQL of statement "mg<i>" */
@@ -203,6 +204,7 @@ int pg_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_
 int pg_user_address_seen(struct mg_store *s, int64_t id, const char *address, int64_t now_ms, bool *new_out, unsigned *known_out);
 int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
 /* Leases */
+int pg_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms, struct mg_store_figures *out);
 int pg_lease_acquire(struct mg_store *s, const char *name, const char *holder, int64_t now_ms, int64_t ttl_ms);
 /* Alerts */
 int pg_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms, int64_t *id_out, int64_t *count_out);

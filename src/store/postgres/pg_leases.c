@@ -16,6 +16,7 @@ int pg_lease_acquire(struct mg_store *s, const char *name, const char *holder, i
 	int r = pg_store_write(s, lease_sql,
 			   PG_PARAMS(PG_TEXT(name), PG_TEXT(holder), PG_INT(now_ms), PG_INT(ttl_ms)),
 			   true);
-	/* No row written: another holder's lease runs. */
-	return r == MG_ERR_NOT_FOUND ? MG_ERR_BUSY : r;
+	/* No row written: another holder's lease runs. A serialisation
+	 * failure or lock timeout is a store error, never another's lease. */
+	return r == MG_ERR_NOT_FOUND ? MG_ERR_BUSY : r == MG_ERR_BUSY ? MG_ERR_STORE : r;
 }

@@ -42,7 +42,11 @@ static const char resend_sql[] =
 static const char stats_sql[] =
 	"SELECT count(*) FILTER (WHERE state = 'pending'),"
 	" count(*) FILTER (WHERE state = 'delivered'), count(*) FILTER (WHERE state = 'dead'),"
-	" coalesce(min(created_ms) FILTER (WHERE state = 'pending'), 0)"
+	" coalesce(min(created_ms) FILTER (WHERE state = 'pending'), 0),"
+	" coalesce((SELECT delivered_ms FROM outbox WHERE destination = $1"
+	"  AND state = 'delivered' ORDER BY id DESC LIMIT 1), 0),"
+	" coalesce((SELECT last_error FROM outbox WHERE destination = $1"
+	"  AND state IN ('pending', 'dead') AND last_error <> '' ORDER BY id DESC LIMIT 1), '')"
 	" FROM outbox WHERE destination = $1";
 
 static int item_read(struct pg_conn *c, const PGresult *res, int i, struct mg_outbox_item *it)
@@ -131,6 +135,8 @@ int pg_outbox_stats(struct mg_store *s, const char *destination, struct mg_outbo
 		out->delivered = pg_col_int(res, 0, 1);
 		out->dead = pg_col_int(res, 0, 2);
 		out->oldest_pending_ms = pg_col_int(res, 0, 3);
+		out->last_delivered_ms = pg_col_int(res, 0, 4);
+		r = pg_col_text(res, 0, 5, out->last_error, sizeof(out->last_error));
 		PQclear(res);
 	}
 	pg_release(c);

@@ -41,7 +41,7 @@ static int result_error(struct pg_conn *c, const PGresult *res)
 
 	if (state == NULL) {
 		conn_check(c);
-		mg_log_warning("postgresql: no answer from the server");
+		mg_store_fault(c->owner, "no answer", "PostgreSQL: no answer from the server");
 		return MG_ERR_STORE;
 	}
 	if (strcmp(state, "23505") == 0)
@@ -53,8 +53,21 @@ static int result_error(struct pg_conn *c, const PGresult *res)
 		r = MG_ERR_BUSY;
 	else if (strcmp(state, "22001") == 0 || strcmp(state, "54000") == 0)
 		r = MG_ERR_LIMIT;
-	mg_log_warning("postgresql: statement failed with SQLSTATE %s%s%s", state,
-		       constraint ? " on " : "", constraint ? constraint : "");
+	/* Resources (53: disk full, out of memory), the system (58), an
+	 * operator (57), the connection (08), internal (XX): the server's own
+	 * words name the cause. Other classes may quote values: only the
+	 * SQLSTATE. */
+	if (strchr("5X0", state[0]) != NULL &&
+	    (strncmp(state, "53", 2) == 0 || strncmp(state, "58", 2) == 0 ||
+	     strncmp(state, "57", 2) == 0 || strncmp(state, "08", 2) == 0 ||
+	     strncmp(state, "XX", 2) == 0))
+		mg_store_fault(c->owner, state, "PostgreSQL: SQLSTATE %s: %s", state,
+			       PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				       ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				       : "");
+	else
+		mg_store_fault(c->owner, state, "PostgreSQL: statement failed with SQLSTATE %s%s%s",
+			       state, constraint ? " on " : "", constraint ? constraint : "");
 	conn_check(c);
 	return r;
 }

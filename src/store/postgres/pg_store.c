@@ -104,6 +104,7 @@ static void pg_close(struct mg_store *base)
 		PQfinish(s->conns[i].db);
 		pthread_mutex_destroy(&s->conns[i].lock);
 	}
+	pthread_mutex_destroy(&s->base.fault_lock);
 	free(s->conninfo);
 	free(s);
 }
@@ -134,8 +135,11 @@ int mg_store_postgres_open(const char *conninfo, struct mg_store **out, char *er
 		free(s);
 		return MG_ERR_NOMEM;
 	}
-	for (unsigned i = 0; i < PG_CONNS; i++)
+	for (unsigned i = 0; i < PG_CONNS; i++) {
 		pthread_mutex_init(&s->conns[i].lock, NULL);
+		s->conns[i].owner = &s->base;
+	}
+	pthread_mutex_init(&s->base.fault_lock, NULL);
 	s->base.ops = &mg_store_postgres_ops;
 	/* One connection now, so a wrong conninfo fails at start. */
 	if ((r = pg_connect(s, &s->conns[0], err, errlen)) != 0) {
@@ -224,6 +228,7 @@ const struct mg_store_ops mg_store_postgres_ops = {
 	.audit_list = pg_audit_list,
 	.user_address_seen = pg_user_address_seen,
 	.measurement_previous_value = pg_measurement_previous_value,
+	.figures = pg_figures,
 	.lease_acquire = pg_lease_acquire,
 	.alert_raise = pg_alert_raise,
 	.alert_get = pg_alert_get,

@@ -47,6 +47,7 @@ struct sq_cached {
 };
 
 struct sq_conn {
+	struct mg_store *owner;	/* for mg_store_fault */
 	pthread_mutex_t lock;
 	sqlite3 *db;
 	struct sq_cached stmts[SQ_STMTS_SLOTS];
@@ -71,6 +72,10 @@ void sq_done(sqlite3_stmt *st);
 
 /* Run sql without results. Returns 0 or MG_ERR_STORE. */
 int sq_exec(struct sq_conn *c, const char *sql);
+
+/* Log the connection's last error with SQLite's own words, once per
+ * cause a minute (mg_store_fault). */
+void sq_log_cause(struct sq_conn *c);
 
 /* Copy a text column into out. Returns 0 or MG_ERR_LIMIT. */
 int sq_copy_text(sqlite3_stmt *st, int col, char *out, size_t outlen);
@@ -233,6 +238,7 @@ int sq_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_
 int sq_user_address_seen(struct mg_store *s, int64_t id, const char *address, int64_t now_ms, bool *new_out, unsigned *known_out);
 int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
 /* Leases */
+int sq_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms, struct mg_store_figures *out);
 int sq_lease_acquire(struct mg_store *s, const char *name, const char *holder, int64_t now_ms, int64_t ttl_ms);
 /* Alerts */
 int sq_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms, int64_t *id_out, int64_t *count_out);

@@ -18,5 +18,7 @@ int sq_lease_acquire(struct mg_store *s, const char *name, const char *holder, i
 			 SQ_PARAMS(SQ_TEXT(name), SQ_TEXT(holder), SQ_INT(now_ms), SQ_INT(ttl_ms)),
 			 true);
 	sq_release(c);
-	return r == MG_ERR_NOT_FOUND ? MG_ERR_BUSY : r;
+	/* MG_ERR_BUSY means another holder, nothing else: a locked or
+	 * failing database is a store error, never someone else's lease. */
+	return r == MG_ERR_NOT_FOUND ? MG_ERR_BUSY : r == MG_ERR_BUSY ? MG_ERR_STORE : r;
 }

@@ -205,7 +205,12 @@ int sq_outbox_stats(struct mg_store *s, const char *destination, struct mg_outbo
 	r = prepare(c,
 		    "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'delivered'), 0),"
 		    " coalesce(sum(state = 'dead'), 0),"
-		    " coalesce(min(CASE WHEN state = 'pending' THEN created_ms END), 0)"
+		    " coalesce(min(CASE WHEN state = 'pending' THEN created_ms END), 0),"
+		    " coalesce((SELECT delivered_ms FROM outbox WHERE destination = ?1"
+		    "  AND state = 'delivered' ORDER BY id DESC LIMIT 1), 0),"
+		    " coalesce((SELECT last_error FROM outbox WHERE destination = ?1"
+		    "  AND state IN ('pending', 'dead') AND last_error != '' ORDER BY id DESC"
+		    "  LIMIT 1), '')"
 		    " FROM outbox WHERE destination = ?1",
 		    SQ_PARAMS(SQ_TEXT(destination)), &st);
 	if (r == 0) {
@@ -214,6 +219,8 @@ int sq_outbox_stats(struct mg_store *s, const char *destination, struct mg_outbo
 			out->delivered = sqlite3_column_int64(st, 1);
 			out->dead = sqlite3_column_int64(st, 2);
 			out->oldest_pending_ms = sqlite3_column_int64(st, 3);
+			out->last_delivered_ms = sqlite3_column_int64(st, 4);
+			r = sq_copy_text(st, 5, out->last_error, sizeof(out->last_error));
 		} else {
 			r = sq_step_error(c);
 		}

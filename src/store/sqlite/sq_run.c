@@ -135,7 +135,17 @@ int sq_step_error(struct sq_conn *c)
 		return MG_ERR_NOT_FOUND;
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
 		return MG_ERR_BUSY;
+	sq_log_cause(c);
 	return MG_ERR_STORE;
+}
+
+void sq_log_cause(struct sq_conn *c)
+{
+	int code = sqlite3_extended_errcode(c->db);
+
+	/* The cause, as SQLite names it: "database or disk is full". */
+	mg_store_fault(c->owner, sqlite3_errstr(code & 0xff), "SQLite: %s (code %d)",
+		       sqlite3_errmsg(c->db), code);
 }
 
 int sq_run(struct sq_conn *c, const char *sql, const struct sq_param *params, sqlite3_stmt **st_out)

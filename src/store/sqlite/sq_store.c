@@ -44,7 +44,12 @@ void sq_done(sqlite3_stmt *st)
 
 int sq_exec(struct sq_conn *c, const char *sql)
 {
-	return sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : MG_ERR_STORE;
+	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	/* A ROLLBACK after SQLite rolled back itself fails harmlessly. */
+	if (strcmp(sql, "ROLLBACK") != 0)
+		sq_log_cause(c);
+	return MG_ERR_STORE;
 }
 
 int sq_copy_text(sqlite3_stmt *st, int col, char *out, size_t outlen)
@@ -121,6 +126,7 @@ static void sq_close(struct mg_store *base)
 		sqlite3_close_v2(c->db);
 		pthread_mutex_destroy(&c->lock);
 	}
+	pthread_mutex_destroy(&s->base.fault_lock);
 	free(s);
 }
 
@@ -133,8 +139,11 @@ int mg_store_sqlite_open(const char *path, bool create, struct mg_store **out, c
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return MG_ERR_NOMEM;
-	for (unsigned i = 0; i < SQ_CONNS; i++)
+	for (unsigned i = 0; i < SQ_CONNS; i++) {
 		pthread_mutex_init(&s->conns[i].lock, NULL);
+		s->conns[i].owner = &s->base;
+	}
+	pthread_mutex_init(&s->base.fault_lock, NULL);
 	s->base.ops = &mg_store_sqlite_ops;
 	/* The first connection creates the file and switches it to WAL. */
 	for (unsigned i = 0; i < SQ_CONNS; i++) {
@@ -225,6 +234,7 @@ const struct mg_store_ops mg_store_sqlite_ops = {
 	.audit_list = sq_audit_list,
 	.user_address_seen = sq_user_address_seen,
 	.measurement_previous_value = sq_measurement_previous_value,
+	.figures = sq_figures,
 	.lease_acquire = sq_lease_acquire,
 	.alert_raise = sq_alert_raise,
 	.alert_get = sq_alert_get,

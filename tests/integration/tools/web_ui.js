@@ -250,6 +250,21 @@ async function mainPhase(browser) {
 		await axe(page, title);
 		await shot(page, file);
 	}
+	// The health page is an operations overview, readable on a tablet.
+	for (const section of ['Interfaces', 'EMR forwarding', 'Devices', 'Certificates', 'Audit trail', 'Backups'])
+		await page.locator('main h2', { hasText: section }).first().waitFor({ timeout: 5000 });
+	const deviceRow = page.locator('table tr', { hasText: 'device' }).first();
+	assert(/on/.test(await deviceRow.innerText()), 'the health page shows the device interface on');
+	assert(await page.getByText('Free space where the store lives').count() === 1,
+		'the health page shows the free space where the store lives');
+	assert(await page.getByText('none recorded').count() >= 1, 'the health page says no backup is recorded');
+	await page.setViewportSize({ width: 768, height: 1024 });
+	await page.waitForTimeout(200);
+	const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+	assert(overflow <= 0, `the health page is wider than a tablet (${overflow} px too wide)`);
+	await shot(page, '10-health-tablet');
+	await page.setViewportSize({ width: 1280, height: 900 });
+	ok('the health page shows interfaces, queues, devices, certificates, audit, backups; fits a tablet');
 	await signOut(page);
 
 	// The new account signs in, must choose its own password, then works.
