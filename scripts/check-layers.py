@@ -29,6 +29,7 @@ LAYERS = [
     "audit",
     "access",
     "detect",
+    "backup",   # backup file format, create, read, the scheduled backups
     "hl7",      # codec
     "fhir",     # codec
     "http",     # libmicrohttpd listener and response helpers

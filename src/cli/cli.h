@@ -54,6 +54,13 @@ int cli_record(struct cli *cli, const char *action, const char *object_type, int
  * as init does. Prints why it cannot (naming the file) and returns < 0. */
 int cli_file_read(const char *file, size_t max, char **text, size_t *len);
 
+/* Option NAME's value in argv[1..]: NULL if absent; *bad if given twice
+ * or without a value. */
+const char *cli_option(int argc, char **argv, const char *name, bool *bad);
+
+/* Every argument is one of the names, each followed by a value. */
+bool cli_options_known(int argc, char **argv, const char *const *names);
+
 /* Resolve a tenant name to its id; prints the reason on failure. */
 int cli_tenant_id(struct cli *cli, const char *name, int64_t *id_out);
 
@@ -69,5 +76,6 @@ int cli_user(struct cli *cli, int argc, char **argv);
 int cli_outbox(struct cli *cli, int argc, char **argv);
 int cli_api_routes(struct cli *cli, int argc, char **argv);
 int cli_audit(struct cli *cli, int argc, char **argv);
+int cli_backup(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -28,6 +28,7 @@ static const struct {
 	{ "outbox", cli_outbox, "outbox status|resend     EMR queues and dead letters" },
 	{ "user", cli_user, "user add|list|disable|enable|unlock|reset-password   manage accounts" },
 	{ "audit", cli_audit, "audit verify|checkpoint|public-key|export|status|patient   the audit trail" },
+	{ "backup", cli_backup, "backup keygen|create|verify|restore|drill   encrypted backups" },
 	{ "api-routes", cli_api_routes, "api-routes                print the API route table" },
 	{ "config-reference", cli_config_reference,
 	  "config-reference          print the configuration reference (Markdown)" },
@@ -52,6 +53,37 @@ int cli_parse_int(const char *text, long long min, long long max, long long *out
 		return MG_ERR_INVALID;
 	*out = v;
 	return 0;
+}
+
+/* Option NAME's value in argv[1..]: NULL if absent; *bad if given twice
+ * or without a value. */
+const char *cli_option(int argc, char **argv, const char *name, bool *bad)
+{
+	const char *value = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], name) != 0)
+			continue;
+		if (i + 1 >= argc || value != NULL)
+			*bad = true;
+		else
+			value = argv[i + 1];
+	}
+	return value;
+}
+
+/* Every argument is one of the names, each followed by a value. */
+bool cli_options_known(int argc, char **argv, const char *const *names)
+{
+	for (int i = 1; i < argc; i += 2) {
+		bool known = false;
+
+		for (const char *const *n = names; *n != NULL; n++)
+			known = known || strcmp(argv[i], *n) == 0;
+		if (!known || i + 1 >= argc)
+			return false;
+	}
+	return true;
 }
 
 int cli_file_read(const char *file, size_t max, char **text, size_t *len)
