@@ -31,6 +31,22 @@ int cli_backup_create_file(struct cli *cli, const char *out, bool progress,
 int cli_backup_check_copy(struct mg_backup_reader *rd, const unsigned char *sk, const char *dir,
 			  char *err, size_t errlen);
 
+/* Unpack rd into the new folder stage as a checked instance: the store
+ * where its configuration says (PostgreSQL: loaded into conninfo, or the
+ * configured database; emptied first if over), its integrity and audit
+ * trail checked, action recorded on its own trail. cfg gets its
+ * configuration. Returns 0 or < 0 with the reason in err. */
+int cli_backup_unpack(struct cli *cli, struct mg_backup_reader *rd, const unsigned char *sk,
+		      const char *file, const char *stage, const char *conninfo, bool over,
+		      const char *action, struct mg_config *cfg, char *err, size_t errlen);
+
+/* Write cfg as dir/medgate.conf in place of the one there. */
+int cli_backup_config_rewrite(const char *dir, const struct mg_config *cfg, char *err,
+			      size_t errlen);
+
+/* Open the unpacked instance cfg names: integrity check, audit verify. */
+int cli_backup_copy_verify(const struct mg_config *cfg, char *err, size_t errlen);
+
 int cli_backup_restore(struct cli *cli, int argc, char **argv, const char *file);
 int cli_backup_drill(struct cli *cli, int argc, char **argv);
 

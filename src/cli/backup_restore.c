@@ -358,10 +358,28 @@ struct restore_options {
 	const char *file, *key, *into, *conninfo;
 };
 
-/* Unpack into stage (a new folder) and make it a checked instance. */
-static int unpack(struct cli *cli, struct mg_backup_reader *rd, const unsigned char *sk,
-		  const char *stage, const struct restore_options *o, bool over,
-		  struct mg_config *cfg, char *err, size_t errlen)
+int cli_backup_copy_verify(const struct mg_config *cfg, char *err, size_t errlen)
+{
+	struct mg_master_key *mk = NULL;
+	struct mg_store *store = NULL;
+	int r;
+
+	if ((r = copy_open(cfg, &store, &mk, err, errlen)) == 0)
+		r = copy_check(store, mk, err, errlen);
+	mg_store_close(store);
+	mg_master_key_free(mk);
+	return r;
+}
+
+int cli_backup_config_rewrite(const char *dir, const struct mg_config *cfg, char *err,
+			      size_t errlen)
+{
+	return config_rewrite(dir, cfg, err, errlen);
+}
+
+int cli_backup_unpack(struct cli *cli, struct mg_backup_reader *rd, const unsigned char *sk,
+		      const char *file, const char *stage, const char *conninfo, bool over,
+		      const char *action, struct mg_config *cfg, char *err, size_t errlen)
 {
 	bool pg = strcmp(mg_backup_reader_manifest(rd)->storage, "postgresql") == 0;
 	int r;
@@ -369,20 +387,20 @@ static int unpack(struct cli *cli, struct mg_backup_reader *rd, const unsigned c
 	if ((r = mg_backup_extract(rd, sk, stage, cli_backup_progress, NULL, err, errlen)) != 0 ||
 	    (r = layout(stage, cfg, err, errlen)) != 0)
 		return r;
-	if (o->conninfo != NULL) {
-		if (!pg || strlen(o->conninfo) >= sizeof(cfg->storage_conninfo)) {
+	if (conninfo != NULL) {
+		if (!pg || strlen(conninfo) >= sizeof(cfg->storage_conninfo)) {
 			snprintf(err, errlen, "--conninfo goes with a PostgreSQL backup only "
 					      "(and must be shorter than %zu bytes)",
 				 sizeof(cfg->storage_conninfo));
 			return MG_ERR_INVALID;
 		}
-		snprintf(cfg->storage_conninfo, sizeof(cfg->storage_conninfo), "%s", o->conninfo);
+		snprintf(cfg->storage_conninfo, sizeof(cfg->storage_conninfo), "%s", conninfo);
 		if ((r = config_rewrite(stage, cfg, err, errlen)) != 0)
 			return r;
 	}
 	if (pg && (r = pg_load(stage, cfg, over, err, errlen)) != 0)
 		return r;
-	if ((r = copy_accept(cli, cfg, o->file, "backup.restore", err, errlen)) != 0)
+	if ((r = copy_accept(cli, cfg, file, action, err, errlen)) != 0)
 		return r;
 	return give_to_account(stage, cfg, err, errlen);
 }
@@ -408,7 +426,8 @@ static int restore_into(struct cli *cli, struct mg_backup_reader *rd, const unsi
 		goto out;
 	}
 	stage_name = strrchr(stage, '/') + 1;
-	if ((r = unpack(cli, rd, sk, stage, o, over, cfg, err, errlen)) != 0) {
+	if ((r = cli_backup_unpack(cli, rd, sk, o->file, stage, o->conninfo, over,
+				   "backup.restore", cfg, err, errlen)) != 0) {
 		mg_backup_remove_tree(stage);
 		goto out;
 	}
@@ -464,11 +483,3 @@ int cli_backup_restore(struct cli *cli, int argc, char **argv, const char *file)
 	return r == 0 ? 0 : refuse(cli, "backup.restore", file, err);
 }
 
-int cli_backup_drill(struct cli *cli, int argc, char **argv)
-{
-	(void)cli;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "medgatectl: backup drill: not yet\n");
-	return 1;
-}

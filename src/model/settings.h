@@ -28,6 +28,14 @@
 #define MG_SETTING_ON                  "on"
 #define MG_SETTING_OFF                 "off"
 
+/* The last restore drill (medgatectl backup drill), for the security
+ * page: "<end time, Unix ms> <passed|failed> <restore time, ms>". */
+#define MG_SETTING_BACKUP_DRILL "backup.drill_last"
+
+/* Parse a backup.drill_last value. Returns 0 or MG_ERR_INVALID. */
+int mg_setting_drill_parse(const char *value, int64_t *time_ms, int *passed,
+			   int64_t *restore_ms);
+
 struct mg_setting {
 	const char *name;
 	const char *holds; /* for people: docs, diagnostics */

@@ -148,6 +148,15 @@ assert_eq $(($(restores) + 1)) "$(INST=$T/restored MG_PG_DB=${RESTORE_DB:-} rest
 cmp "$INST/keys/master.key" "$T/restored/keys/master.key" || fail "master key differs"
 ok "round trip: every table, the keys and the configuration back"
 
+# Drill: restored into a scratch folder, started on loopback, checked,
+# removed; the restore time on the trail and in the setting.
+mg_ctl backup drill "$BK/quiet.mgb" --key "$KEY" > "$T/drill.out" 2>&1 || fail "drill: $(cat "$T/drill.out")"
+assert_contains "$(cat "$T/drill.out")" "passed" "drill result"
+mg_sql "SELECT value FROM settings WHERE name = 'backup.drill_last'" | grep -Eq '^[0-9]+ passed [0-9]+$' \
+	|| fail "no drill result in the settings"
+assert_eq 1 "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.drill' AND outcome = 'success'")" "drill audited"
+ok "drill: restored, answered, trail intact, recorded"
+
 # The backup made while sending restores to a consistent store too.
 mg_ctl backup verify "$BK/live.mgb" --key "$KEY" | grep -q "audit trail intact\|pg_restore reads" \
 	|| fail "live backup's copy"
