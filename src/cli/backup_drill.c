@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup/schedule.h"
 #include "cli/backup_cli.h"
 #include "common/err.h"
 #include "common/hex.h"
@@ -28,7 +29,6 @@
 
 #define DRILL_START_MS	30000	/* longest wait for the restored daemon to answer */
 #define DRILL_STOP_MS	20000	/* longest wait for it to stop */
-#define BACKUP_SUFFIX	".mgbackup"
 
 /* A free TCP port on 127.0.0.1 (free now; the daemon binds it soon). */
 static unsigned free_port(void)
@@ -61,8 +61,8 @@ static int newest_backup(const struct mg_config *cfg, char *out, size_t outlen)
 	while ((e = readdir(d)) != NULL) {
 		size_t n = strlen(e->d_name);
 
-		if (n > strlen(BACKUP_SUFFIX) && n < sizeof(best) &&
-		    strcmp(e->d_name + n - strlen(BACKUP_SUFFIX), BACKUP_SUFFIX) == 0 &&
+		if (n > strlen(MG_BACKUP_SUFFIX) && n < sizeof(best) &&
+		    strcmp(e->d_name + n - strlen(MG_BACKUP_SUFFIX), MG_BACKUP_SUFFIX) == 0 &&
 		    e->d_name[0] != '.' && strcmp(e->d_name, best) > 0)
 			snprintf(best, sizeof(best), "%s", e->d_name);
 	}
@@ -308,7 +308,7 @@ int cli_backup_drill(struct cli *cli, int argc, char **argv)
 	if (file == NULL) {
 		if (newest_backup(&cli->cfg, path, sizeof(path)) != 0) {
 			fprintf(stderr, "medgatectl: no backup (*%s) in the [backup] folder %s; "
-					"name one\n", BACKUP_SUFFIX, cli->cfg.backup_folder);
+					"name one\n", MG_BACKUP_SUFFIX, cli->cfg.backup_folder);
 			return 1;
 		}
 		file = path;

@@ -90,13 +90,14 @@ done
 assert_contains "$(cat "$T/err")" "truncated" "truncated file's reason"
 
 # Another instance: its own recovery key, its own backup.
-INST_MAIN=$INST CONF_MAIN=$CONF DB_MAIN=$MG_PG_DB
+INST_MAIN=$INST CONF_MAIN=$CONF DB_MAIN=$MG_PG_DB PORTS_MAIN="$WEB_PORT $DEVICE_PORT $MLLP_PORT"
 INST=$T/other CONF=$T/other/medgate.conf
 WEB_PORT=$(free_port) DEVICE_PORT=$(free_port) MLLP_PORT=$(free_port)
 mg_init
 mg_ctl backup keygen --out "$T/other.key" > /dev/null
 mg_ctl backup create --out "$BK/other.mgb" > /dev/null
 INST=$INST_MAIN CONF=$CONF_MAIN MG_PG_DB=$DB_MAIN
+read -r WEB_PORT DEVICE_PORT MLLP_PORT <<< "$PORTS_MAIN"
 
 if "$MEDGATECTL" backup restore "$BK/live.mgb" --key "$T/other.key" --into "$T/r-wrong" 2> "$T/err"; then
 	fail "restore with a wrong key"
@@ -157,9 +158,34 @@ mg_sql "SELECT value FROM settings WHERE name = 'backup.drill_last'" | grep -Eq 
 assert_eq 1 "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.drill' AND outcome = 'success'")" "drill audited"
 ok "drill: restored, answered, trail intact, recorded"
 
+# Scheduled: the daemon makes one into [backup] folder and keeps the
+# newest `keep`; two old ones wait there already.
+SCHED=$BK/sched
+mkdir "$SCHED"
+[ "$(id -u)" -ne 0 ] || chown medgate: "$SCHED"
+ID=$(mg_sql "SELECT value FROM settings WHERE name = 'instance_id'")
+cp "$BK/quiet.mgb" "$SCHED/medgate-$ID-20200101T000000Z.mgbackup"
+cp "$BK/quiet.mgb" "$SCHED/medgate-$ID-20200102T000000Z.mgbackup"
+touch -d 2020-01-02 "$SCHED"/*.mgbackup
+mg_conf_set backup schedule "every 5m"
+mg_conf_set backup keep 2
+mg_conf_set backup folder "$SCHED"
+mg_start
+for _ in $(seq 1 100); do
+	[ ! -e "$SCHED/medgate-$ID-20200101T000000Z.mgbackup" ] && break
+	sleep 0.2
+done
+mg_stop
+assert_eq 2 "$(ls "$SCHED" | grep -c '\.mgbackup$')" "scheduled backups kept"
+[ ! -e "$SCHED/medgate-$ID-20200101T000000Z.mgbackup" ] || fail "oldest beyond keep not deleted"
+new=$(ls "$SCHED" | grep -v 2020)
+"$MEDGATECTL" backup verify "$SCHED/$new" > /dev/null || fail "scheduled backup does not verify"
+assert_eq 1 "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.delete'")" "deletion audited"
+ok "scheduled backup made, the oldest beyond keep deleted"
+
 # The backup made while sending restores to a consistent store too.
 mg_ctl backup verify "$BK/live.mgb" --key "$KEY" | grep -q "audit trail intact\|pg_restore reads" \
 	|| fail "live backup's copy"
-assert_eq "3 2" "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.create' AND outcome = 'success'") $(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.create' AND outcome = 'failure'")" \
+assert_eq "4 2" "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.create' AND outcome = 'success'") $(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.create' AND outcome = 'failure'")" \
 	"backup.create records: made, refused"
 ok "backups audited"
