@@ -59,10 +59,10 @@ static void sample(struct mg_backup_manifest *m)
 	m->schema_version = 7;
 	m->seq = 42;
 	m->created_ms = 1796683463427;
-	strcpy(m->storage, "sqlite");
+	snprintf(m->storage, sizeof(m->storage), "sqlite");
 	m->nparts = 2;
-	strcpy(m->parts[0].name, "medgate.conf");
-	strcpy(m->parts[1].name, "keys/master.key");
+	snprintf(m->parts[0].name, sizeof(m->parts[0].name), "medgate.conf");
+	snprintf(m->parts[1].name, sizeof(m->parts[1].name), "keys/master.key");
 }
 
 static void test_manifest_round_trip(void **state)
