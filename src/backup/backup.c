@@ -26,7 +26,7 @@
 /* One part as it is gathered: small files in memory, the store on disk. */
 struct part_source {
 	unsigned char *data;	/* the bytes, or NULL: read from path */
-	char path[MG_PATH_MAX];
+	char path[MG_PATH_MAX + MG_BACKUP_PART_NAME_MAX + 2];
 };
 
 struct gathered {
@@ -86,7 +86,7 @@ static int add_file(struct gathered *g, const char *name, const char *path, char
 static int add_folder_of(struct gathered *g, const struct mg_config *cfg, const char *configured,
 			 char *err, size_t errlen)
 {
-	char path[MG_PATH_MAX], rel[MG_PATH_MAX], file[MG_PATH_MAX], name[MG_PATH_MAX];
+	char path[MG_PATH_MAX], rel[MG_PATH_MAX], file[2 * MG_PATH_MAX + 2], name[MG_PATH_MAX];
 	size_t dirlen = strlen(cfg->dir);
 	const char *slash;
 	struct dirent *e;
@@ -168,8 +168,11 @@ static int add_store(struct gathered *g, const struct mg_backup_source *src, con
 
 	if (g->m.nparts >= MG_BACKUP_PARTS_MAX)
 		return MG_ERR_LIMIT;
-	snprintf(p->name, sizeof(p->name), "%s", pg ? MG_BACKUP_PART_PGDUMP : MG_BACKUP_PART_SQLITE);
-	snprintf(ps->path, sizeof(ps->path), "%s/%s", stage, p->name);
+	const char *name = pg ? MG_BACKUP_PART_PGDUMP : MG_BACKUP_PART_SQLITE;
+
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (snprintf(ps->path, sizeof(ps->path), "%s/%s", stage, name) >= (int)sizeof(ps->path))
+		return MG_ERR_LIMIT;
 	if ((r = mg_store_snapshot(src->store, ps->path, src->progress ? snapshot_progress : NULL,
 				   &progress_to, err, errlen)) != 0)
 		return r;

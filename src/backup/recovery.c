@@ -57,20 +57,17 @@ int mg_recovery_key_format(bool secret, const unsigned char key[MG_RECOVERY_KEY_
 /* The digits after the first prefix of the kind asked for, outside
  * comments: at most max of them into digits. */
 static size_t digits_after_prefix(bool secret, const char *text, size_t len, char *digits,
-				  size_t max, bool *other_kind)
+				  size_t max)
 {
-	const char *want = prefix_of(secret), *other = prefix_of(!secret);
+	const char *want = prefix_of(secret);
 	size_t i = 0, n = 0;
 
-	*other_kind = false;
 	while (i < len) {
 		if (text[i] == '#') {
 			while (i < len && text[i] != '\n')
 				i++;
 			continue;
 		}
-		if (len - i >= PREFIX_LEN && strncasecmp(text + i, other, PREFIX_LEN) == 0)
-			*other_kind = true;
 		if (len - i >= PREFIX_LEN && strncasecmp(text + i, want, PREFIX_LEN) == 0)
 			break;
 		i++;
@@ -96,8 +93,7 @@ int mg_recovery_key_parse(bool secret, const char *text, size_t len,
 {
 	unsigned char raw[MG_RECOVERY_KEY_BYTES + CHECK_BYTES], check[CHECK_BYTES];
 	char digits[2 * sizeof(raw)];
-	bool other;
-	size_t n = digits_after_prefix(secret, text, len, digits, sizeof(digits), &other);
+	size_t n = digits_after_prefix(secret, text, len, digits, sizeof(digits));
 	int r = 0;
 
 	memset(key, 0, MG_RECOVERY_KEY_BYTES);
@@ -110,7 +106,6 @@ int mg_recovery_key_parse(bool secret, const char *text, size_t len,
 		r = MG_ERR_CRYPTO;
 	else
 		memcpy(key, raw, MG_RECOVERY_KEY_BYTES);
-	(void)other;
 	sodium_memzero(raw, sizeof(raw));
 	sodium_memzero(digits, sizeof(digits));
 	return r;

@@ -118,8 +118,8 @@ static void prune(struct mg_backup_scheduler *s)
 	char **names = backups_list(s->folder, &n);
 
 	for (size_t i = 0; names != NULL && i < n; i++) {
-		if (i + s->cfg->backup_keep < n) {
-			snprintf(path, sizeof(path), "%s/%s", s->folder, names[i]);
+		if (i + s->cfg->backup_keep < n &&
+		    snprintf(path, sizeof(path), "%s/%s", s->folder, names[i]) < (int)sizeof(path)) {
 			if (unlink(path) == 0)
 				record(s, "backup.delete", MG_AUDIT_SUCCESS, path, "beyond keep", NULL);
 			else
@@ -145,7 +145,10 @@ static void backup_once(struct mg_backup_scheduler *s)
 		mg_log_error("backup: cannot begin: %s", mg_strerror(r));
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/%s", s->folder, name);
+	if (snprintf(path, sizeof(path), "%s/%s", s->folder, name) >= (int)sizeof(path)) {
+		mg_log_error("backup: [backup] folder path too long");
+		return;
+	}
 	record(s, "backup.create", MG_AUDIT_SUCCESS, path, NULL, &rec);
 	if (rec.seq < 0)
 		return;	/* fail closed: nothing unrecorded */
@@ -176,8 +179,9 @@ static int64_t next_due(const struct mg_backup_scheduler *s, int64_t now)
 		return at > now ? at : at + 86400000;
 	}
 	if ((names = backups_list(s->folder, &n)) != NULL) {
-		if (n > 0)
-			snprintf(newest, sizeof(newest), "%s/%s", s->folder, names[n - 1]);
+		if (n > 0 && snprintf(newest, sizeof(newest), "%s/%s", s->folder, names[n - 1]) >=
+				     (int)sizeof(newest))
+			newest[0] = '\0';
 		for (size_t i = 0; i < n; i++)
 			free(names[i]);
 		free(names);

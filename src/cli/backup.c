@@ -3,6 +3,7 @@
  * backup_restore.c. */
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <qrencode.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -106,6 +107,27 @@ static void key_sheet(const char *instance_id, const char *secret_text, const ch
 	       "  it apart from the backups. Without it no backup can be read.\n", file);
 }
 
+/* Whether file (not made yet) would lie inside the instance folder. */
+static bool inside_instance(const struct mg_config *cfg, const char *file)
+{
+	char copy[MG_PATH_MAX], folder[PATH_MAX], instance[PATH_MAX];
+	char *slash;
+	size_t n;
+
+	snprintf(copy, sizeof(copy), "%s", file);
+	slash = strrchr(copy, '/');
+	if (slash == copy)
+		copy[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	else
+		snprintf(copy, sizeof(copy), ".");
+	if (realpath(copy, folder) == NULL || realpath(cfg->dir, instance) == NULL)
+		return false;
+	n = strlen(instance);
+	return strncmp(folder, instance, n) == 0 && (folder[n] == '\0' || folder[n] == '/');
+}
+
 static int keygen(struct cli *cli, const char *out)
 {
 	unsigned char pk[MG_RECOVERY_KEY_BYTES], sk[MG_RECOVERY_KEY_BYTES];
@@ -121,6 +143,13 @@ static int keygen(struct cli *cli, const char *out)
 	    mg_config_load(cli->config_path, &cli->cfg, err, sizeof(err)) != 0 ||
 	    mg_config_path(&cli->cfg, cli->cfg.backup_recovery_key, pub_path, sizeof(pub_path)) != 0) {
 		fprintf(stderr, "medgatectl: %s\n", cli->config_path ? err : "no configuration (-c)");
+		return 1;
+	}
+	if (inside_instance(&cli->cfg, out)) {
+		fprintf(stderr, "medgatectl: %s lies in the instance folder %s: the secret key must "
+				"never be kept on the gateway's instance; write it elsewhere (a USB "
+				"stick, the operator's home) and move it off the machine\n", out,
+			cli->cfg.dir);
 		return 1;
 	}
 	if (access(pub_path, F_OK) == 0) {

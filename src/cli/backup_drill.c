@@ -69,8 +69,7 @@ static int newest_backup(const struct mg_config *cfg, char *out, size_t outlen)
 	closedir(d);
 	if (best[0] == '\0')
 		return MG_ERR_NOT_FOUND;
-	snprintf(out, outlen, "%s/%s", folder, best);
-	return 0;
+	return snprintf(out, outlen, "%s/%s", folder, best) < (int)outlen ? 0 : MG_ERR_LIMIT;
 }
 
 /* The restored instance, made safe to run beside the real one: loopback
@@ -169,7 +168,7 @@ static int drill_serve(const char *scratch, const struct mg_config *cfg, int64_t
 	snprintf(conf, sizeof(conf), "%s/medgate.conf", scratch);
 	snprintf(log, sizeof(log), "%s/medgated.stderr", scratch);
 	if (mg_run_start(argv, log, &pid) != 0) {
-		snprintf(err, errlen, "cannot start %s: %s", exe, strerror(errno));
+		snprintf(err, errlen, "cannot start medgated: %s", strerror(errno));
 		return MG_ERR_IO;
 	}
 	for (int64_t until = mg_monotonic_ms() + DRILL_START_MS; !up && mg_monotonic_ms() < until;) {

@@ -196,8 +196,11 @@ static int config_rewrite(const char *dir, const struct mg_config *cfg, char *er
 	FILE *f;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, MG_BACKUP_PART_CONFIG);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, MG_BACKUP_PART_CONFIG) >= (int)sizeof(path) ||
+	    snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return MG_ERR_LIMIT;
+	}
 	if ((f = fopen(tmp, "wx")) == NULL) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return MG_ERR_IO;

@@ -36,7 +36,10 @@ static void last_line(char *text, size_t len, char *out, size_t outlen)
 	start = end;
 	while (start > text && start[-1] != '\n')
 		start--;
-	snprintf(out, outlen, "%s", start);
+	/* Cut to outlen - 1 bytes on purpose: a reason, not a transcript. */
+	len = (size_t)(end - start) < outlen ? (size_t)(end - start) : outlen - 1;
+	memcpy(out, start, len);
+	out[len] = '\0';
 }
 
 int mg_run(const char *const argv[], char *err, size_t errlen)

@@ -29,6 +29,8 @@ grep -q 'MGRK1-' "$T/sheet.txt" || fail "no secret key on the key sheet"
 assert_eq 600 "$(stat -c %a "$KEY")" "mode of the secret key file"
 grep -q 'MGRP1-' "$INST/keys/recovery.pub" || fail "no public key in the instance"
 if grep -rq 'MGRK1-' "$INST"; then fail "the secret key is on the gateway"; fi
+if mg_ctl backup keygen --out "$INST/keys/secret.key" 2> "$T/err"; then fail "secret key in the instance"; fi
+assert_contains "$(cat "$T/err")" "never be kept" "secret key inside the instance refused"
 if mg_ctl backup keygen --out "$T/other.key" 2> "$T/err"; then fail "second keygen"; fi
 assert_contains "$(cat "$T/err")" "has a recovery key already" "second keygen refused"
 ok "keygen: secret key file and sheet only"
