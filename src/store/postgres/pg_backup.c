@@ -16,7 +16,8 @@ int pg_snapshot(struct mg_store *base, const char *path, mg_store_progress_fn pr
 	/* pg_dump reads everything in one repeatable-read transaction: the
 	 * dump is one moment of the database while the gateway writes on. */
 	const char *const argv[] = {
-		"pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", path,
+		"pg_dump", "--format=custom", "--compress=0", "--no-owner", "--no-privileges",
+		"--file", path,
 		"--dbname", s->conninfo, NULL,
 	};
 	int r;
