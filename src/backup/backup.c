@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -303,6 +304,12 @@ int mg_backup_create(const struct mg_backup_source *src, const char *path,
 	gathered_free(g);
 	mg_backup_remove_tree(stage);
 	return r;
+}
+
+void mg_backup_yield_cpu(void)
+{
+	if (setpriority(PRIO_PROCESS, 0, 10) != 0)
+		errno = 0;	/* a nicer backup is a wish, not a need */
 }
 
 int mg_backup_recipient_load(const struct mg_config *cfg, unsigned char pk[32], char *err,

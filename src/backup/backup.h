@@ -29,6 +29,11 @@ struct mg_backup_source {
 	void *arg;
 };
 
+/* Lower the calling thread's CPU priority (nice 10; on Linux a thread's
+ * own, and inherited by pg_dump started from it), so that a backup gives
+ * way to ingest on a busy machine. */
+void mg_backup_yield_cpu(void);
+
 /* Write a backup of the instance to path (never replacing a file). The
  * staged snapshot lies in a private folder beside path while it is made
  * and is removed after. Returns 0 (manifest in *m_out if not NULL) or < 0

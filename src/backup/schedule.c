@@ -195,6 +195,7 @@ static void *scheduler_main(void *arg)
 {
 	struct mg_backup_scheduler *s = arg;
 
+	mg_backup_yield_cpu();
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		int64_t due = next_due(s, mg_now_ms());

@@ -262,6 +262,7 @@ static int create(struct cli *cli, const char *out)
 		free(m);
 		return 1;
 	}
+	mg_backup_yield_cpu();
 	if ((r = cli_backup_create_file(cli, out, true, m)) == 0)
 		printf("backup of instance %s written to %s (audit seq %lld, %zu parts)\n",
 		       m->instance_id, out, (long long)m->seq, m->nparts);
