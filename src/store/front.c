@@ -656,9 +656,13 @@ int mg_store_snapshot(struct mg_store *s, const char *path, mg_store_progress_fn
 	if (err == NULL || errlen == 0)
 		return MG_ERR_INVALID;
 	err[0] = '\0';
-	if (path == NULL || path[0] == '\0' || strlen(path) >= MG_PATH_MAX) {
-		snprintf(err, errlen, "no or too long a snapshot path");
+	if (path == NULL || path[0] == '\0') {
+		snprintf(err, errlen, "no snapshot path");
 		return MG_ERR_INVALID;
+	}
+	if (strlen(path) >= MG_PATH_MAX) {
+		snprintf(err, errlen, "snapshot path longer than %d bytes", MG_PATH_MAX - 1);
+		return MG_ERR_LIMIT;
 	}
 	if (access(path, F_OK) == 0) {
 		snprintf(err, errlen, "%s exists", path);
