@@ -59,12 +59,16 @@ ok "no file overwritten"
 assert_contains "$(cat "$T/v.out")" "signature:  good" "verify without key"
 "$MEDGATECTL" backup verify "$BK/live.mgb" --key "$KEY" > "$T/v.out" || fail "verify with key: $(cat "$T/v.out")"
 assert_contains "$(cat "$T/v.out")" "every part's SHA-256 matches" "verify with key"
+grep -q "audit trail intact\|pg_restore reads the dump" "$T/v.out" \
+	|| fail "the copy of a backup taken while sending is not sound: $(cat "$T/v.out")"
 ok "verify with and without the key"
 
-# Progress on a terminal.
-script -qec "$MEDGATECTL -c $CONF backup create --out $BK/tty.mgb" /dev/null > "$T/tty.out"
-grep -q 'encrypt' "$T/tty.out" || fail "no progress on a terminal: $(cat "$T/tty.out")"
-ok "progress only on a terminal"
+# Progress on a terminal (the back end does not matter: SQLite only).
+[ "$MG_TEST_STORAGE" = postgresql ] || script -qec "$MEDGATECTL -c $CONF backup create --out $BK/tty.mgb" /dev/null > "$T/tty.out"
+if [ "$MG_TEST_STORAGE" != postgresql ]; then
+	grep -q 'encrypt' "$T/tty.out" || fail "no progress on a terminal: $(cat "$T/tty.out")"
+	ok "progress only on a terminal"
+fi
 
 # Restore while the daemon runs on the target: refused.
 if mg_ctl backup restore "$BK/live.mgb" --key "$KEY" --into "$INST" 2> "$T/err"; then
@@ -185,9 +189,7 @@ new=$(ls "$SCHED" | grep -v 2020)
 assert_eq 1 "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.delete'")" "deletion audited"
 ok "scheduled backup made, the oldest beyond keep deleted"
 
-# The backup made while sending restores to a consistent store too.
-mg_ctl backup verify "$BK/live.mgb" --key "$KEY" | grep -q "audit trail intact\|pg_restore reads" \
-	|| fail "live backup's copy"
-assert_eq "4 2" "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.create' AND outcome = 'success'") $(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.create' AND outcome = 'failure'")" \
+made=4; [ "$MG_TEST_STORAGE" != postgresql ] || made=3
+assert_eq "$made 2" "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.create' AND outcome = 'success'") $(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.create' AND outcome = 'failure'")" \
 	"backup.create records: made, refused"
 ok "backups audited"
