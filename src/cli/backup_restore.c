@@ -174,7 +174,7 @@ static int give_to_account(const char *dir, const struct mg_config *cfg, char *e
 	const struct passwd *pw;
 
 	if (geteuid() != 0 || cfg->user[0] == '\0')
-		return 0;
+		return 0;	/* files stay the caller's, who runs the daemon */
 	if ((pw = getpwnam(cfg->user)) == NULL) {
 		snprintf(err, errlen, "the instance's account %s does not exist here", cfg->user);
 		return MG_ERR_INVALID;
@@ -440,6 +440,17 @@ static int restore_into(struct cli *cli, struct mg_backup_reader *rd, const unsi
 		aside_name = strrchr(aside, '/') + 1;
 		if (mkdir(aside, 0700) != 0 || move_entries(o->into, aside, stage_name, aside_name)) {
 			snprintf(err, errlen, "cannot move the old files aside: %s", strerror(errno));
+			r = MG_ERR_IO;
+			goto out;
+		}
+	}
+	/* A folder made here as root must be reachable by the daemon's
+	 * account, like the one init makes. */
+	if (!over && geteuid() == 0 && cfg->user[0] != '\0') {
+		const struct passwd *pw = getpwnam(cfg->user);
+
+		if (pw == NULL || chown(o->into, pw->pw_uid, pw->pw_gid) != 0) {
+			snprintf(err, errlen, "cannot hand %s to %s", o->into, cfg->user);
 			r = MG_ERR_IO;
 			goto out;
 		}

@@ -153,6 +153,11 @@ restores() { mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.resto
 assert_eq $(($(restores) + 1)) "$(INST=$T/restored MG_PG_DB=${RESTORE_DB:-} restores)" \
 	"backup.restore recorded on the restored trail"
 cmp "$INST/keys/master.key" "$T/restored/keys/master.key" || fail "master key differs"
+# The restored instance runs (same ports: the original is stopped).
+CONF=$T/restored/medgate.conf INST=$T/restored mg_start
+curl -sf --cacert "$T/restored/certs/ca.pem" "https://localhost:$WEB_PORT/api/v1/health" > /dev/null \
+	|| fail "restored instance does not answer"
+mg_stop
 ok "round trip: every table, the keys and the configuration back"
 
 # Drill: restored into a scratch folder, started on loopback, checked,
