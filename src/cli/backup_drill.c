@@ -218,7 +218,7 @@ static int drill_run(struct cli *cli, const char *file, const unsigned char *sk,
 	char scratch[] = "/tmp/medgate-drill-XXXXXX", db[40] = "", conninfo[600];
 	struct mg_backup_reader *rd = NULL;
 	unsigned char raw[6];
-	bool pg;
+	bool pg, made = false;
 	int r;
 
 	if (cfg == NULL)
@@ -230,6 +230,7 @@ static int drill_run(struct cli *cli, const char *file, const unsigned char *sk,
 		r = MG_ERR_IO;
 		goto out;
 	}
+	made = true;
 	pg = strcmp(mg_backup_reader_manifest(rd)->storage, "postgresql") == 0;
 	if (pg) {
 		randombytes_buf(raw, sizeof(raw));
@@ -249,8 +250,8 @@ static int drill_run(struct cli *cli, const char *file, const unsigned char *sk,
 		goto out;
 	r = drill_serve(scratch, cfg, t0, restore_ms, err, errlen);
 out:
-	if (scratch[sizeof(scratch) - 7] != 'X')
-		mg_backup_remove_tree(scratch);
+	if (made && mg_backup_remove_tree(scratch) != 0)
+		fprintf(stderr, "medgatectl: remove the scratch folder %s by hand\n", scratch);
 	if (db[0] != '\0') {
 		char e2[256];
 
