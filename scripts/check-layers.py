@@ -30,6 +30,7 @@ LAYERS = [
     "access",
     "detect",
     "sbom",     # inventory, CycloneDX, advisory and release feeds
+    "backup",   # backup file format, create, read, the scheduled backups
     "hl7",      # codec
     "fhir",     # codec
     "http",     # libmicrohttpd listener and response helpers

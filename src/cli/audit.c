@@ -40,37 +40,6 @@ static int audit_usage(void)
 	return 2;
 }
 
-/* Option NAME's value in argv[1..]: NULL if absent; *bad if given twice
- * or without a value. */
-static const char *option(int argc, char **argv, const char *name, bool *bad)
-{
-	const char *value = NULL;
-
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], name) != 0)
-			continue;
-		if (i + 1 >= argc || value != NULL)
-			*bad = true;
-		else
-			value = argv[i + 1];
-	}
-	return value;
-}
-
-/* Every argument is one of the names, each followed by a value. */
-static bool options_known(int argc, char **argv, const char *const *names)
-{
-	for (int i = 1; i < argc; i += 2) {
-		bool known = false;
-
-		for (const char *const *n = names; *n != NULL; n++)
-			known = known || strcmp(argv[i], *n) == 0;
-		if (!known || i + 1 >= argc)
-			return false;
-	}
-	return true;
-}
-
 /* Parse and check a checkpoint read from path (text, len). */
 static int checkpoint_parse(const char *path, const char *text, size_t len,
 			    const unsigned char *public_key, struct mg_audit_checkpoint *cp)
@@ -93,13 +62,13 @@ static int audit_verify(struct cli *cli, int argc, char **argv)
 	struct mg_audit_checkpoint cp;
 	struct mg_audit_verdict v;
 	bool bad = false;
-	const char *cp_path = option(argc, argv, "--checkpoint", &bad);
-	const char *pk_hex = option(argc, argv, "--public-key", &bad);
+	const char *cp_path = cli_option(argc, argv, "--checkpoint", &bad);
+	const char *pk_hex = cli_option(argc, argv, "--public-key", &bad);
 	char *cp_text = NULL;
 	size_t got = 0, cp_len = 0;
 	int r, status = EXIT_TROUBLE;
 
-	if (bad || !options_known(argc, argv, names))
+	if (bad || !cli_options_known(argc, argv, names))
 		return audit_usage();
 	/* Read while still the caller (root may switch accounts in cli_open). */
 	if (cp_path != NULL &&
@@ -257,14 +226,14 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 	struct export_walk w = { 0 };
 	struct mg_audit_event e;
 	bool bad = false;
-	const char *since = option(argc, argv, "--since", &bad);
-	const char *until = option(argc, argv, "--until", &bad);
-	const char *path = option(argc, argv, "--out", &bad);
-	const char *format = option(argc, argv, "--format", &bad);
+	const char *since = cli_option(argc, argv, "--since", &bad);
+	const char *until = cli_option(argc, argv, "--until", &bad);
+	const char *path = cli_option(argc, argv, "--out", &bad);
+	const char *format = cli_option(argc, argv, "--format", &bad);
 	char details[160], buf[MG_AUDIT_DETAILS_MAX + 1];
 	int r;
 
-	if (bad || since == NULL || !options_known(argc, argv, names))
+	if (bad || since == NULL || !cli_options_known(argc, argv, names))
 		return audit_usage();
 	if (format != NULL && export_format_parse(format, &w.format) != 0) {
 		fprintf(stderr, "medgatectl: --format is jsonl, json, syslog or atna\n");
@@ -442,11 +411,11 @@ int cli_audit(struct cli *cli, int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "patient") == 0) {
 		static const char *const names[] = { "--tenant", "--patient", NULL };
 		bool bad = false;
-		const char *tenant = option(argc - 1, argv + 1, "--tenant", &bad);
-		const char *patient = option(argc - 1, argv + 1, "--patient", &bad);
+		const char *tenant = cli_option(argc - 1, argv + 1, "--tenant", &bad);
+		const char *patient = cli_option(argc - 1, argv + 1, "--patient", &bad);
 
 		if (bad || tenant == NULL || patient == NULL ||
-		    !options_known(argc - 1, argv + 1, names))
+		    !cli_options_known(argc - 1, argv + 1, names))
 			return audit_usage();
 		return audit_patient(cli, tenant, patient);
 	}

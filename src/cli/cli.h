@@ -54,6 +54,13 @@ int cli_record(struct cli *cli, const char *action, const char *object_type, int
  * as init does. Prints why it cannot (naming the file) and returns < 0. */
 int cli_file_read(const char *file, size_t max, char **text, size_t *len);
 
+/* Option NAME's value in argv[1..]: NULL if absent; *bad if given twice
+ * or without a value. */
+const char *cli_option(int argc, char **argv, const char *name, bool *bad);
+
+/* Every argument is one of the names, each followed by a value. */
+bool cli_options_known(int argc, char **argv, const char *const *names);
+
 /* Resolve a tenant name to its id; prints the reason on failure. */
 int cli_tenant_id(struct cli *cli, const char *name, int64_t *id_out);
 
@@ -62,6 +69,14 @@ int cli_parse_int(const char *text, long long min, long long max, long long *out
 
 /* Command groups: argv[0] is the group's name. Return the exit status. */
 int cli_init(struct cli *cli, int argc, char **argv);
+
+struct passwd;
+/* Made by root for service account pw (NULL: nothing to do): the instance
+ * folder dir, keys/ and certs/ become root's (group pw's), medgate.conf and
+ * the keys root:GROUP 0640, certificates 0644, keys/ca.key root's 0600; the
+ * daemon reads what it needs and changes none of it. Returns 0 or < 0
+ * (said on stderr). */
+int cli_instance_secure(const char *dir, const struct passwd *pw);
 int cli_device(struct cli *cli, int argc, char **argv);
 int cli_measurement(struct cli *cli, int argc, char **argv);
 int cli_config_reference(struct cli *cli, int argc, char **argv);
@@ -83,5 +98,6 @@ struct mg_sbom;
  * this medgatectl. Prints why it cannot; returns 0 or < 0. */
 int cli_sbom_collect(int *argi, int argc, char **argv, struct mg_sbom **out);
 int cli_interface(struct cli *cli, int argc, char **argv);
+int cli_backup(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /* medgatectl init DIR: a new instance with its keys, CAs, server
  * certificate, configuration, store, default tenant and administrator. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
@@ -110,33 +111,56 @@ static int read_admin_password(const char *file, char *out, size_t outlen)
 	return r;
 }
 
-/* Made by root for a service account: the keys the daemon reads (master,
- * server, device CA) and the configuration become root:GROUP 0640, the
- * instance CA's key (used by init alone) stays root's 0600, certificates
- * root:GROUP 0644. */
-static int share_with_service(const char *dir, const struct passwd *pw)
+/* One file or folder of the instance to root, group gid, mode. */
+static int set_owner(const char *path, gid_t gid, mode_t mode)
 {
-	static const struct { const char *name; mode_t mode; } files[] = {
-		{ "keys/master.key", 0640 }, { "keys/server.key", 0640 },
-		{ "keys/device-ca.key", 0640 }, { "keys/ca.key", 0600 },
-		{ "certs/ca.pem", 0644 }, { "certs/device-ca.pem", 0644 },
-		{ "certs/server.pem", 0644 }, { "medgate.conf", 0640 },
-	};
+	if (chown(path, 0, gid) == 0 && chmod(path, mode) == 0)
+		return 0;
+	fprintf(stderr, "medgatectl: cannot set owner or mode of %s: %s\n", path, strerror(errno));
+	return MG_ERR_IO;
+}
+
+/* Every regular file of folder dir/sub to root, group gid and mode; the
+ * instance CA's key to root alone. */
+static int secure_folder(const char *dir, const char *sub, gid_t gid, mode_t mode)
+{
+	char folder[MG_PATH_MAX], path[2 * MG_PATH_MAX + 2];
+	struct dirent *e;
+	DIR *d;
+	int r = 0;
+
+	if (path_in(dir, sub, folder, sizeof(folder)) != 0 || (d = opendir(folder)) == NULL)
+		return MG_ERR_IO;
+	while (r == 0 && (e = readdir(d)) != NULL) {
+		struct stat st;
+		bool ca_key = strcmp(sub, "keys") == 0 && strcmp(e->d_name, "ca.key") == 0;
+
+		snprintf(path, sizeof(path), "%s/%s", folder, e->d_name);
+		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		r = set_owner(path, ca_key ? 0 : gid, ca_key ? 0600 : mode);
+	}
+	closedir(d);
+	return r;
+}
+
+int cli_instance_secure(const char *dir, const struct passwd *pw)
+{
 	char path[MG_PATH_MAX];
+	int r;
 
 	if (pw == NULL)
 		return 0;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		if (path_in(dir, files[i].name, path, sizeof(path)) != 0)
-			return MG_ERR_LIMIT;
-		if (chown(path, 0, files[i].mode == 0600 ? 0 : pw->pw_gid) != 0 ||
-		    chmod(path, files[i].mode) != 0) {
-			fprintf(stderr, "medgatectl: cannot set owner or mode of %s: %s\n", path,
-				strerror(errno));
-			return MG_ERR_IO;
-		}
-	}
-	return 0;
+	if ((r = set_owner(dir, pw->pw_gid, 0750)) != 0 ||
+	    (r = path_in(dir, "keys", path, sizeof(path))) != 0 ||
+	    (r = set_owner(path, pw->pw_gid, 0750)) != 0 ||
+	    (r = path_in(dir, "certs", path, sizeof(path))) != 0 ||
+	    (r = set_owner(path, pw->pw_gid, 0755)) != 0 ||
+	    (r = secure_folder(dir, "keys", pw->pw_gid, 0640)) != 0 ||
+	    (r = secure_folder(dir, "certs", pw->pw_gid, 0644)) != 0 ||
+	    (r = path_in(dir, "medgate.conf", path, sizeof(path))) != 0)
+		return r;
+	return set_owner(path, pw->pw_gid, 0640);
 }
 
 static int make_pki(const char *dir)
@@ -376,7 +400,7 @@ int cli_init(struct cli *cli, int argc, char **argv)
 		return 1;
 	}
 	if (make_dirs(&o, pw) != 0 || make_pki(o.dir) != 0 || write_config(cli, &o, user) != 0 ||
-	    share_with_service(o.dir, pw) != 0) {
+	    cli_instance_secure(o.dir, pw) != 0) {
 		sodium_memzero(password, sizeof(password));
 		return 1;
 	}

@@ -42,6 +42,8 @@ static const struct {
 	  "advisories import FILE|list [--json]   known vulnerabilities of the components" },
 	{ "update-check", cli_update_check,
 	  "update-check --feed FILE [--signature FILE]   is a newer medgate released?" },
+	{ "backup", cli_backup,
+	  "backup keygen|create|verify|restore|drill [--key K] [--into DIR]   sealed backups" },
 	{ "api-routes", cli_api_routes, "api-routes                print the API route table" },
 	{ "config-reference", cli_config_reference,
 	  "config-reference          print the configuration reference (Markdown)" },
@@ -66,6 +68,37 @@ int cli_parse_int(const char *text, long long min, long long max, long long *out
 		return MG_ERR_INVALID;
 	*out = v;
 	return 0;
+}
+
+/* Option NAME's value in argv[1..]: NULL if absent; *bad if given twice
+ * or without a value. */
+const char *cli_option(int argc, char **argv, const char *name, bool *bad)
+{
+	const char *value = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], name) != 0)
+			continue;
+		if (i + 1 >= argc || value != NULL)
+			*bad = true;
+		else
+			value = argv[i + 1];
+	}
+	return value;
+}
+
+/* Every argument is one of the names, each followed by a value. */
+bool cli_options_known(int argc, char **argv, const char *const *names)
+{
+	for (int i = 1; i < argc; i += 2) {
+		bool known = false;
+
+		for (const char *const *n = names; *n != NULL; n++)
+			known = known || strcmp(argv[i], *n) == 0;
+		if (!known || i + 1 >= argc)
+			return false;
+	}
+	return true;
 }
 
 int cli_file_read(const char *file, size_t max, char **text, size_t *len)

@@ -242,6 +242,17 @@ static const struct key keys[] = {
 	{ "updates", "release_key", KEY_STRING, FIELD(updates_release_key), "", 0, 0, NULL,
 	  "The maker's Ed25519 public key, 64 hex digits, that signs the release feed "
 	  "(medgatectl update-check); empty: no feed is trusted." },
+
+	{ "backup", "recovery_key", KEY_STRING, FIELD(backup_recovery_key), "keys/recovery.pub",
+	  0, 0, NULL, "Recovery public key that backups are sealed to, as `medgatectl backup "
+	  "keygen` writes it; its secret half is never on the gateway (docs/backup.md)." },
+	{ "backup", "schedule", KEY_STRING, FIELD(backup_schedule), "", 0, 0, NULL,
+	  "When the daemon makes a backup by itself: empty for never, \"every 6h\" or "
+	  "\"every 30m\" (5 minutes to 7 days), or \"daily 02:30\" (UTC)." },
+	{ "backup", "keep", KEY_UINT, FIELD(backup_keep), "7", 1, 1000, NULL,
+	  "Scheduled backups kept in folder; the oldest beyond this are deleted." },
+	{ "backup", "folder", KEY_STRING, FIELD(backup_folder), "backups", 0, 0, NULL,
+	  "Folder of the scheduled backups (made if missing, mode 0700)." },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -517,8 +528,43 @@ static int disclosure_check(const struct mg_config *cfg, char *err, size_t errle
 
 /* What one key cannot say alone: each destination names its receiver,
  * the syslog collector has a port, a client key goes with its certificate. */
+int mg_config_schedule_parse(const char *text, unsigned *every_s, int *daily_minute)
+{
+	unsigned long n;
+	char unit, extra;
+	int hh, mm;
+
+	*every_s = 0;
+	*daily_minute = 0;
+	if (text[0] == '\0')
+		return 0;
+	if (sscanf(text, "every %lu%c%c", &n, &unit, &extra) == 2 && (unit == 'm' || unit == 'h') &&
+	    text[6] >= '0' && text[6] <= '9') {
+		n *= unit == 'h' ? 3600 : 60;
+		if (n < 300 || n > 7 * 86400)
+			return MG_ERR_CONFIG;
+		*every_s = (unsigned)n;
+		return 0;
+	}
+	if (strlen(text) == 11 && sscanf(text, "daily %2d:%2d%c", &hh, &mm, &extra) == 2 &&
+	    text[6] >= '0' && text[6] <= '9' && text[8] == ':' && hh >= 0 && hh < 24 && mm >= 0 &&
+	    mm < 60) {
+		*daily_minute = hh * 60 + mm;
+		return 0;
+	}
+	return MG_ERR_CONFIG;
+}
+
 static int emr_check(const struct mg_config *cfg, char *err, size_t errlen)
 {
+	unsigned every;
+	int daily;
+
+	if (mg_config_schedule_parse(cfg->backup_schedule, &every, &daily) != 0) {
+		snprintf(err, errlen, "[backup] schedule: expected \"every 6h\", \"every 30m\" (5 "
+				      "minutes to 7 days) or \"daily HH:MM\"");
+		return MG_ERR_CONFIG;
+	}
 	if (cfg->syslog_address[0] != '\0' && strrchr(cfg->syslog_address, ':') == NULL) {
 		snprintf(err, errlen, "[syslog] address: host:port required");
 		return MG_ERR_CONFIG;

@@ -139,6 +139,12 @@ struct mg_config {
 	char disclosure_expires[32];	/* RFC 3339 */
 	char disclosure_policy[512];
 
+	/* [backup]: recovery key, scheduled backups (docs/backup.md) */
+	char backup_recovery_key[MG_PATH_MAX];	/* public key file (backup keygen) */
+	char backup_schedule[32];	/* "" = none, "every 6h", "daily 02:30" */
+	unsigned backup_keep;		/* scheduled backups kept */
+	char backup_folder[MG_PATH_MAX];	/* where scheduled backups go */
+
 	size_t nemr;
 	struct mg_emr_config emr[MG_EMR_MAX];
 };
@@ -155,6 +161,12 @@ int mg_config_load(const char *path, struct mg_config *cfg, char *err, size_t er
  * 0 or MG_ERR_CONFIG with the reason in err. Used by load and the fuzzer. */
 int mg_config_parse(const char *text, size_t len, struct mg_config *cfg,
 		    char *err, size_t errlen);
+
+/* Parse a [backup] schedule: "" (none: both 0), "every N" with N a number
+ * followed by m or h (*every_s, at least 5 minutes, at most 7 days), or
+ * "daily HH:MM" (*daily_minute = minutes after midnight UTC, *every_s 0).
+ * Returns 0 or MG_ERR_CONFIG. */
+int mg_config_schedule_parse(const char *text, unsigned *every_s, int *daily_minute);
 
 /* Write cfg as a complete, commented medgate.conf. Returns 0 or MG_ERR_IO. */
 int mg_config_write(const struct mg_config *cfg, FILE *out);

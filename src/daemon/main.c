@@ -2,6 +2,8 @@
  * its keys, binds its ports as root, drops to its own account, opens the
  * store, and serves until SIGTERM or SIGINT; SIGHUP reopens the log. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <curl/curl.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -138,6 +140,39 @@ static int read_metrics_token(struct gateway *gw)
 	sodium_memzero(token, len);
 	free(token);
 	return r;
+}
+
+/* One daemon per instance: a lock beside the configuration, held until
+ * the process ends, that `backup restore` checks before it touches the
+ * folder. Taken before the switch, so a root-owned folder works too. */
+static int instance_lock(const char *config)
+{
+	char path[MG_PATH_MAX], pid[32];
+	int fd, n;
+
+	if (snprintf(path, sizeof(path), "%s.lock", config) >= (int)sizeof(path))
+		return MG_ERR_LIMIT;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
+		/* Started straight as the service account (systemd's User=) beside a
+		 * root-owned configuration in a read-only /etc: no lock to take. */
+		if (errno == EACCES || errno == EROFS) {
+			mg_log_warning("cannot take the instance lock %s (%s): backup restore "
+				       "cannot tell that this instance runs", path, strerror(errno));
+			return 0;
+		}
+		fprintf(stderr, "medgated: %s: %s\n", path, strerror(errno));
+		return MG_ERR_IO;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "medgated: another medgated runs with %s (it holds %s)\n", config,
+			path);
+		close(fd);
+		return MG_ERR_BUSY;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t)n) != n)
+		mg_log_warning("cannot write the pid into %s", path);
+	return 0;	/* fd stays open: the lock lasts as long as the process */
 }
 
 /* Everything that needs root or must happen before the switch. */
@@ -314,6 +349,12 @@ static int open_runtime(struct gateway *gw)
 	    (r = mg_audit_exporter_start(cfg, gw->store, gw->tls.priorities, &gw->exporter)) != 0)
 		return r;
 	mg_writer_set_hook(gw->writer, wake_forwarders, gw);
+	if ((r = mg_backup_scheduler_start(cfg, gw->store, mg_keyring_master(gw->keys),
+					   &gw->backups, err, sizeof(err))) != 0) {
+		mg_log_error("cannot start scheduled backups: %s", err);
+		fprintf(stderr, "medgated: cannot start scheduled backups: %s\n", err);
+		return r;
+	}
 	const struct mg_ingest_deps ingest = {
 		.keys = gw->keys, .writer = gw->writer, .detector = gw->detector,
 		.route = route, .route_arg = gw->outbox, .metrics = gw->metrics,
@@ -461,6 +502,7 @@ static void gateway_close(struct gateway *gw)
 	mg_device_port_free(gw->device_port);
 	mg_ingest_free(gw->ingest);
 	mg_detector_stop(gw->detector);	/* request threads raise alerts too */
+	mg_backup_scheduler_stop(gw->backups);
 	mg_access_free(gw->access);
 	mg_mailer_free(gw->mailer);	/* after everything that mails */
 	mg_switches_free(gw->switches);
@@ -534,7 +576,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "medgated: cannot initialise the crypto libraries\n");
 		return 1;
 	}
-	if ((r = load_secrets(&gw)) != 0 || (r = bind_ports(&gw)) != 0)
+	if ((r = instance_lock(config)) != 0 || (r = load_secrets(&gw)) != 0 ||
+	    (r = bind_ports(&gw)) != 0)
 		goto out;
 	if ((r = mg_privileges_drop(cfg.user, err, sizeof(err))) != 0) {
 		fprintf(stderr, "medgated: %s\n", err);

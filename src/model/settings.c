@@ -78,6 +78,36 @@ static int check_handbook(const char *value)
 	return mg_setting_seq_parse(value + 65, &ms);
 }
 
+int mg_setting_drill_parse(const char *value, int64_t *time_ms, int *passed, int64_t *restore_ms)
+{
+	const char *sp1 = strchr(value, ' '), *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+	char time_text[24];
+	size_t n;
+
+	*time_ms = *restore_ms = 0;
+	*passed = 0;
+	if (sp1 == NULL || sp2 == NULL || (n = (size_t)(sp1 - value)) >= sizeof(time_text))
+		return MG_ERR_INVALID;
+	memcpy(time_text, value, n);
+	time_text[n] = '\0';
+	if (mg_setting_seq_parse(time_text, time_ms) != 0 ||
+	    mg_setting_seq_parse(sp2 + 1, restore_ms) != 0)
+		return MG_ERR_INVALID;
+	if (sp2 - sp1 - 1 == 6 && strncmp(sp1 + 1, "passed", 6) == 0)
+		*passed = 1;
+	else if (!(sp2 - sp1 - 1 == 6 && strncmp(sp1 + 1, "failed", 6) == 0))
+		return MG_ERR_INVALID;
+	return 0;
+}
+
+static int check_drill(const char *value)
+{
+	int64_t t, ms;
+	int passed;
+
+	return mg_setting_drill_parse(value, &t, &passed, &ms);
+}
+
 const struct mg_setting mg_settings[] = {
     {MG_SETTING_INSTANCE_ID, "this installation's id, 16 hex digits", check_instance_id},
     {MG_SETTING_REQUIRE_2FA_ROLES, "roles that must use a second factor", check_roles},
@@ -94,6 +124,7 @@ const struct mg_setting mg_settings[] = {
     {MG_SETTING_BACKUP_LAST_MS, "when the last backup was made, ms since 1970", check_seq},
     {MG_SETTING_DRILL_LAST_MS, "when the last restore drill passed, ms since 1970",
      check_seq},
+    {MG_SETTING_BACKUP_DRILL, "the last restore drill: time, result, restore ms", check_drill},
 };
 const size_t mg_settings_count = sizeof(mg_settings) / sizeof(mg_settings[0]);
 

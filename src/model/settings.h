@@ -48,6 +48,13 @@
  * the backup commands, read by /metrics and the health page. */
 #define MG_SETTING_BACKUP_LAST_MS "backup.last_ms"
 #define MG_SETTING_DRILL_LAST_MS  "backup.drill_last_ms"
+/* The last restore drill (medgatectl backup drill), for the security
+ * page: "<end time, Unix ms> <passed|failed> <restore time, ms>". */
+#define MG_SETTING_BACKUP_DRILL "backup.drill_last"
+
+/* Parse a backup.drill_last value. Returns 0 or MG_ERR_INVALID. */
+int mg_setting_drill_parse(const char *value, int64_t *time_ms, int *passed,
+			   int64_t *restore_ms);
 
 struct mg_setting {
 	const char *name;

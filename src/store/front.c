@@ -5,6 +5,9 @@
  * about what is valid. */
 #include "store/ops.h"
 
+#include <stdio.h>
+#include <unistd.h>
+
 #include <string.h>
 
 #include "common/err.h"
@@ -759,6 +762,37 @@ int mg_store_measurement_previous_value(struct mg_store *s, int64_t id, const ch
 	return r != 0 ? r
 		      : s->ops->measurement_previous_value(s, id, quantity, window_ms, value_out,
 							   measured_ms_out);
+}
+
+/* Backups */
+
+int mg_store_snapshot(struct mg_store *s, const char *path, mg_store_progress_fn progress,
+		      void *arg, char *err, size_t errlen)
+{
+	if (err == NULL || errlen == 0)
+		return MG_ERR_INVALID;
+	err[0] = '\0';
+	if (path == NULL || path[0] == '\0') {
+		snprintf(err, errlen, "no snapshot path");
+		return MG_ERR_INVALID;
+	}
+	if (strlen(path) >= MG_PATH_MAX) {
+		snprintf(err, errlen, "snapshot path longer than %d bytes", MG_PATH_MAX - 1);
+		return MG_ERR_LIMIT;
+	}
+	if (access(path, F_OK) == 0) {
+		snprintf(err, errlen, "%s exists", path);
+		return MG_ERR_EXISTS;
+	}
+	return s->ops->snapshot(s, path, progress, arg, err, errlen);
+}
+
+int mg_store_integrity_check(struct mg_store *s, char *problem, size_t problemlen)
+{
+	if (problem == NULL || problemlen == 0)
+		return MG_ERR_INVALID;
+	problem[0] = '\0';
+	return s->ops->integrity_check(s, problem, problemlen);
 }
 
 /* Leases */

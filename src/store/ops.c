@@ -88,6 +88,8 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(audit_list),
     OP(user_address_seen),
     OP(measurement_previous_value),
+    OP(snapshot),
+    OP(integrity_check),
     OP(lease_acquire),
     OP(alert_raise),
     OP(alert_get),

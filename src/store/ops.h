@@ -174,6 +174,11 @@ struct mg_store_ops {
 					  int64_t window_ms, double *value_out,
 					  int64_t *measured_ms_out);
 
+	/* Backups */
+	int (*snapshot)(struct mg_store *s, const char *path, mg_store_progress_fn progress,
+			void *arg, char *err, size_t errlen);
+	int (*integrity_check)(struct mg_store *s, char *problem, size_t problemlen);
+
 	/* Leases */
 	int (*lease_acquire)(struct mg_store *s, const char *name, const char *holder,
 			     int64_t now_ms, int64_t ttl_ms);

@@ -619,6 +619,19 @@ int mg_store_measurement_previous_value(struct mg_store *s, int64_t id, const ch
 					int64_t window_ms, double *value_out,
 					int64_t *measured_ms_out);
 
+/* Backups (src/backup/). snapshot writes a consistent copy of the whole
+ * store, as of one moment, to path, which must not exist (MG_ERR_EXISTS):
+ * SQLite through its online backup API (a database file), PostgreSQL
+ * through pg_dump in one snapshot (its custom format). Writers go on
+ * meanwhile. progress (may be NULL) hears done/total units now and then.
+ * integrity_check runs the database's own check (SQLite: PRAGMA
+ * integrity_check; PostgreSQL: every table read whole) and says what is
+ * wrong in problem (MG_ERR_STORE) or returns 0. */
+typedef void (*mg_store_progress_fn)(void *arg, uint64_t done, uint64_t total);
+int mg_store_snapshot(struct mg_store *s, const char *path, mg_store_progress_fn progress,
+		      void *arg, char *err, size_t errlen);
+int mg_store_integrity_check(struct mg_store *s, char *problem, size_t problemlen);
+
 /* A lease on a named job (the audit exporter, the detector's scans), so
  * that of several gateways on one database one does it at a time: 0 if
  * holder holds it now, until now_ms + ttl_ms (> 0); MG_ERR_BUSY while

@@ -32,6 +32,20 @@ struct bad_call {
 	int want;
 };
 
+static int snapshot_path_long(struct store_fixture *f)
+{
+	char err[128];
+
+	return mg_store_snapshot(f->store, over(MG_PATH_MAX), NULL, NULL, err, sizeof(err));
+}
+
+static int snapshot_path_empty(struct store_fixture *f)
+{
+	char err[128];
+
+	return mg_store_snapshot(f->store, "", NULL, NULL, err, sizeof(err));
+}
+
 static int incident_title_long(struct store_fixture *f)
 {
 	int64_t id;
@@ -341,6 +355,8 @@ static const struct bad_call bad_calls[] = {
     {"sign-in address too long", address_seen_long, MG_ERR_LIMIT},
     {"previous value quantity too long", previous_quantity_long, MG_ERR_LIMIT},
     {"previous value window negative", previous_window_negative, MG_ERR_INVALID},
+    {"snapshot path too long", snapshot_path_long, MG_ERR_LIMIT},
+    {"snapshot path empty", snapshot_path_empty, MG_ERR_INVALID},
     {"lease name too long", lease_name_long, MG_ERR_LIMIT},
     {"lease holder too long", lease_holder_long, MG_ERR_LIMIT},
     {"lease without time to run", lease_ttl_zero, MG_ERR_INVALID},

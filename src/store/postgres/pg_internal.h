@@ -205,6 +205,8 @@ int pg_user_address_seen(struct mg_store *s, int64_t id, const char *address, in
 int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
 /* Leases */
 int pg_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms, struct mg_store_figures *out);
+int pg_snapshot(struct mg_store *s, const char *path, mg_store_progress_fn progress, void *arg, char *err, size_t errlen);
+int pg_integrity_check(struct mg_store *s, char *problem, size_t problemlen);
 int pg_lease_acquire(struct mg_store *s, const char *name, const char *holder, int64_t now_ms, int64_t ttl_ms);
 /* Alerts */
 int pg_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms, int64_t *id_out, int64_t *count_out);

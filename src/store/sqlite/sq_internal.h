@@ -239,6 +239,8 @@ int sq_user_address_seen(struct mg_store *s, int64_t id, const char *address, in
 int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
 /* Leases */
 int sq_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms, struct mg_store_figures *out);
+int sq_snapshot(struct mg_store *s, const char *path, mg_store_progress_fn progress, void *arg, char *err, size_t errlen);
+int sq_integrity_check(struct mg_store *s, char *problem, size_t problemlen);
 int sq_lease_acquire(struct mg_store *s, const char *name, const char *holder, int64_t now_ms, int64_t ttl_ms);
 /* Alerts */
 int sq_alert_raise(struct mg_store *s, const struct mg_alert *a, int64_t group_since_ms, int64_t *id_out, int64_t *count_out);
