@@ -69,6 +69,22 @@ static const struct handbook_play plays[] = {
 	  "is lost: the queue is sent when the EMR is back." },
 	{ "device.silent", "low", "An active device has not been heard from for a long time.",
 	  "Check the device on site (power, network)." },
+	{ "device.model_mismatch", "high",
+	  "A device reports another model than it enrolled with: replaced or tampered with.",
+	  "Check the device on site; block it until it is explained: {ctl} device block ID." },
+	{ "device.certificate_expiry", "medium (high once expired)",
+	  "A device's certificate ends soon (or has ended); it then can no longer send.",
+	  "Renew it on the device: medgate-device reenroll --state DIR; an expired one is "
+	  "enrolled again with a new token ({ctl} device token)." },
+	{ "emr.connection_refused", "high",
+	  "An EMR destination refuses the connection for a reason retrying will not fix: its "
+	  "certificate is not trusted, the host name is wrong, or TLS is refused.",
+	  "{ctl} outbox status shows the destination's last error; fix the certificate or "
+	  "address with the EMR team. Measurements wait in the queue meanwhile." },
+	{ "store.free_space", "high",
+	  "Little free space is left where the store lives; when it is full, devices are "
+	  "refused.",
+	  "Free space or move the store with the IT service desk now; check the Health page." },
 	{ "sbom.advisory", "high",
 	  "A published advisory affects a component medgate is built from (an installed "
 	  "library at a version before its fix).",

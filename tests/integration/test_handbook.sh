@@ -37,7 +37,7 @@ mg_ctl handbook --out "$T/hb.html" --pdf "$T/hb.pdf" > "$T/hb.out" || fail "hand
 pdftotext "$T/hb.pdf" - | tr -s "\n " "  " > "$T/hb.txt"
 for text in "medgate emergency handbook" "St. Example Hospital, ward 3" "1. Who to call" \
 	"Dana Roe, +49 30 1234-567" "data protection officer" "2. Immediate actions" \
-	"3. Playbook per alert" "Many failed sign-ins" "4. Restart and restore" \
+	"3. Playbook per alert" "password spraying" "4. Restart and restore" \
 	"medgated -c $(realpath "$CONF")" "backup restore FILE --key KEYFILE --into DIR" \
 	"5. Inventory" "Second factor" "admin"; do
 	grep -qF -- "$text" "$T/hb.txt" || fail "the PDF lacks \"$text\""
@@ -45,7 +45,7 @@ done
 grep -qF "<td>scale-h</td>" "$T/hb.html" || fail "the inventory lacks the device"
 grep -qF "medgatectl -c $(realpath "$CONF") device block ID" "$T/hb.html" ||
 	fail "the HTML does not carry this instance's commands"
-for kind in $(grep -o '"[a-z_]*\.[a-z_.]*", MG_SEVERITY' "$MG_SOURCE_DIR"/src/detect/*.c |
+for kind in $(grep -o '"[a-z_]*\.[a-z_.]*", MG_SEVERITY' "$MG_SOURCE_DIR"/src/*/*.c |
 	cut -d'"' -f2 | sort -u) maintenance access.role_conflict; do
 	grep -qF "<code>$kind</code>" "$T/hb.html" || fail "no playbook entry for alert $kind"
 done

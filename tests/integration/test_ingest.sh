@@ -87,11 +87,11 @@ mg_enrol scale2
 dev2=$(mg_ctl device list | awk '$NF == "scale2" {print $1}')
 out=$(mg_send scale2 "$(mg_body s2-1 P2)" -H 'X-Device-Firmware: 2.4.1-rc(7)')
 assert_contains "$out" "201 " "scale2 before blocking"
-assert_eq "2.4.1-rc(7)" "$(mg_ctl device list | awk '$NF == "scale2" {print $(NF-1)}')" \
+assert_eq "2.4.1-rc(7)" "$(mg_ctl device list | awk '$NF == "scale2" {print $(NF-2)}')" \
 	"firmware as reported"
 assert_contains "$(mg_send scale2 "$(mg_body s2-x P2)" -H 'X-Device-Firmware: 2.4 beta')" \
 	'400 {"error":"X-Device-Firmware:' "a firmware header with a space"
-assert_eq "2.4.1-rc(7)" "$(mg_ctl device list | awk '$NF == "scale2" {print $(NF-1)}')" \
+assert_eq "2.4.1-rc(7)" "$(mg_ctl device list | awk '$NF == "scale2" {print $(NF-2)}')" \
 	"firmware unchanged by a refused header"
 ok "the firmware a device reports is recorded; a malformed header is refused and changes nothing"
 mg_ctl device block "$dev2" >/dev/null

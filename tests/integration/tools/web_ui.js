@@ -243,7 +243,7 @@ async function mainPhase(browser) {
 
 	await securityOfficer(page);
 	for (const [hash, title, file] of [['settings', 'Settings', '06-settings'], ['audit', 'Audit trail', '09-audit'],
-		['health', 'Health', '10-health'], ['maintenance', 'Maintenance', '10b-maintenance']]) {
+		['maintenance', 'Maintenance', '10b-maintenance'], ['health', 'Health', '10-health']]) {
 		await page.goto(`${base}/#/${hash}`);
 		await heading(page, title);
 		await page.waitForLoadState('networkidle');
