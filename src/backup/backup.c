@@ -19,6 +19,7 @@
 #include "common/file.h"
 #include "common/hex.h"
 #include "common/timefmt.h"
+#include "common/log.h"
 #include "model/settings.h"
 
 #define INSTANCE_FILE_MAX (1024 * 1024)	/* a key, a certificate, the configuration */
@@ -305,6 +306,15 @@ int mg_backup_create(const struct mg_backup_source *src, const char *path,
 	}
 	if (r == 0 && m_out != NULL)
 		*m_out = g->m;
+	if (r == 0) {
+		/* For /metrics and the health page: when the last backup was made
+		 * (the file is durable; a lost setting only ages the figure). */
+		char when[24];
+
+		snprintf(when, sizeof(when), "%lld", (long long)g->m.created_ms);
+		if (mg_store_setting_set(src->store, MG_SETTING_BACKUP_LAST_MS, when) != 0)
+			mg_log_warning("backup: cannot record when the last backup was made");
+	}
 	gathered_free(g);
 	mg_backup_remove_tree(stage);
 	return r;

@@ -285,6 +285,11 @@ static int drill_record(struct cli *cli, const char *file, int r, int64_t restor
 							 : MG_AUDIT_FAILURE, details) != 0 ||
 	    mg_store_setting_set(cli->store, MG_SETTING_BACKUP_DRILL, value) != 0)
 		return MG_ERR_STORE;
+	if (r == 0) {	/* for /metrics and the health page */
+		snprintf(value, sizeof(value), "%lld", (long long)mg_now_ms());
+		if (mg_store_setting_set(cli->store, MG_SETTING_DRILL_LAST_MS, value) != 0)
+			return MG_ERR_STORE;
+	}
 	return 0;
 }
 
