@@ -93,7 +93,7 @@ static int account_line(const struct mg_user *u, void *arg)
 	return 0;
 }
 
-static int write_record(FILE *f, struct cli *cli)
+int cli_config_record(FILE *f, struct cli *cli)
 {
 	struct mg_config shown = cli->cfg;
 	char when[MG_TIME_TEXT_LEN], value[MG_SETTING_VALUE_MAX];
@@ -156,7 +156,7 @@ int cli_config_export(struct cli *cli, int argc, char **argv)
 	}
 	if ((r = cli_open(cli, true)) != 0 ||
 	    (r = cli_record(cli, "config.export", NULL, 0, 0, MG_AUDIT_SUCCESS, NULL)) != 0 ||
-	    (r = write_record(f, cli)) != 0 || (out != NULL && fsync(fileno(f)) != 0)) {
+	    (r = cli_config_record(f, cli)) != 0 || (out != NULL && fsync(fileno(f)) != 0)) {
 		if (r != 0)
 			fprintf(stderr, "medgatectl: cannot export the configuration: %s\n",
 				mg_strerror(r ? r : MG_ERR_IO));

@@ -44,6 +44,8 @@ static const struct {
 	  "update-check --feed FILE [--signature FILE]   is a newer medgate released?" },
 	{ "backup", cli_backup,
 	  "backup keygen|create|verify|restore|drill [--key K] [--into DIR]   sealed backups" },
+	{ "decommission", cli_decommission,
+	  "decommission --export-to DIR --yes | verify-certificate FILE   end of life" },
 	{ "api-routes", cli_api_routes, "api-routes                print the API route table" },
 	{ "config-reference", cli_config_reference,
 	  "config-reference          print the configuration reference (Markdown)" },
@@ -130,7 +132,8 @@ int cli_open(struct cli *cli, bool need_master)
 		return r;
 	}
 	/* Files made while root (SQLite's journal) would lock the daemon out. */
-	if ((r = mg_privileges_drop(cli->cfg.user, err, sizeof(err))) != 0) {
+	if (!cli->keep_privileges &&
+	    (r = mg_privileges_drop(cli->cfg.user, err, sizeof(err))) != 0) {
 		fprintf(stderr, "medgatectl: %s\n", err);
 		return r;
 	}
