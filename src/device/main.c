@@ -22,6 +22,7 @@ static const struct {
 	{ "flush", mg_device_cmd_flush },
 	{ "status", mg_device_cmd_status },
 	{ "cacerts", mg_device_cmd_cacerts },
+	{ "consent", mg_device_cmd_consent },
 };
 
 static void usage(FILE *f)
@@ -39,6 +40,8 @@ static void usage(FILE *f)
 		"  flush   --state DIR\n"
 		"  status  --state DIR\n"
 		"  cacerts (--state DIR | --server https://HOST:PORT --ca CA.pem)\n"
+		"  consent --state DIR   (maintenance consent button: out of service\n"
+		"          for the maintenance an administrator granted)\n"
 		"\n"
 		"exit status: 0 done, 1 error, 2 usage, 3 measurements kept queued,\n"
 		"4 some measurements rejected by the gateway (see DIR/rejected/)\n");

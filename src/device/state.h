@@ -11,6 +11,7 @@
 #define MG_DEVICE_CERT_FILE	"cert.pem"	/* issued certificate */
 #define MG_DEVICE_CA_FILE	"server-ca.pem"	/* trust anchor for the server */
 #define MG_DEVICE_CONFIG_FILE	"config"
+#define MG_DEVICE_MAINTENANCE_FILE "maintenance"	/* until when out of service */
 #define MG_DEVICE_URL_MAX	512	/* server URL, bytes */
 #define MG_DEVICE_PREFIX_LEN	16	/* hex digits of the measurement id prefix */
 #define MG_DEVICE_CERT_FILE_MAX	(64 * 1024)	/* PEM files we read */

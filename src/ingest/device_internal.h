@@ -27,6 +27,7 @@ enum device_route {
 	ROUTE_EST_SIMPLEENROLL,
 	ROUTE_EST_SIMPLEREENROLL,
 	ROUTE_MEASUREMENTS,
+	ROUTE_MAINTENANCE_CONSENT,
 };
 
 /* What one TLS connection proved about its client, checked once. */
@@ -70,6 +71,12 @@ int device_model_admit(struct mg_device_port *dp, const char *model, char *why, 
 /* A measurement's X-Device-Model against the model rq->device enrolled
  * with: another one is recorded and alerted once. */
 void device_model_note(struct device_request *rq, const char *model);
+
+/* Maintenance (device_maintenance.c). Whether rq->device is out of
+ * service now: if so the 503 answer is queued into *ret. */
+bool device_in_maintenance(struct device_request *rq, enum MHD_Result *ret);
+/* The consent button: takes the device out of service for its grant. */
+enum MHD_Result mg_device_consent(struct device_request *rq);
 
 /* EST (RFC 7030) handlers, called on the final call of the request. */
 enum MHD_Result mg_est_cacerts(struct device_request *rq);

@@ -30,6 +30,8 @@ static enum device_route route_of(const char *method, const char *url)
 		return ROUTE_EST_SIMPLEREENROLL;
 	if (strcmp(url, "/device/v1/measurements") == 0 && strcmp(method, "POST") == 0)
 		return ROUTE_MEASUREMENTS;
+	if (strcmp(url, "/device/v1/maintenance/consent") == 0 && strcmp(method, "POST") == 0)
+		return ROUTE_MAINTENANCE_CONSENT;
 	return ROUTE_NONE;
 }
 
@@ -163,21 +165,21 @@ static enum MHD_Result request_begin(struct device_request *rq)
 	char *end;
 	unsigned long long n;
 	unsigned status;
+	bool measuring;
 
 	if ((status = mg_http_framing_check(c, &why)) != 0) {
 		refused(rq, MG_REFUSAL_MALFORMED);
 		rq->answered = true;
 		return mg_http_error(c, status, why);
 	}
+	measuring = rq->route == ROUTE_MEASUREMENTS || rq->route == ROUTE_MAINTENANCE_CONSENT;
 	if (rq->route != ROUTE_NONE &&
-	    !mg_interface_on(rq->dp->deps.switches, rq->route == ROUTE_MEASUREMENTS ? MG_IF_DEVICE
-								    : MG_IF_ENROLMENT)) {
+	    !mg_interface_on(rq->dp->deps.switches, measuring ? MG_IF_DEVICE : MG_IF_ENROLMENT)) {
 		refused(rq, MG_REFUSAL_INTERFACE_OFF);
 		rq->answered = true;
 		return mg_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-				     rq->route == ROUTE_MEASUREMENTS
-					     ? "measurement interface switched off, retry later"
-					     : "enrolment switched off, retry later");
+				     measuring ? "measurement interface switched off, retry later"
+					       : "enrolment switched off, retry later");
 	}
 	switch (rq->route) {
 	case ROUTE_NONE:
@@ -198,10 +200,16 @@ static enum MHD_Result request_begin(struct device_request *rq)
 					     "Content-Type must be application/pkcs10");
 		}
 		break;
+	case ROUTE_MAINTENANCE_CONSENT:
+		rq->max = 0;	/* no body */
+		ret = device_authenticate(rq);
+		if (rq->answered)
+			return ret;
+		break;
 	case ROUTE_MEASUREMENTS:
 		rq->max = rq->dp->deps.cfg->device_body_max;
 		ret = device_authenticate(rq);
-		if (rq->answered)
+		if (rq->answered || device_in_maintenance(rq, &ret))
 			return ret;
 		if (!mg_http_content_type_is(c, "application/json")) {
 			refused(rq, MG_REFUSAL_MALFORMED);
@@ -350,6 +358,8 @@ static enum MHD_Result request_end(struct device_request *rq)
 	case ROUTE_MEASUREMENTS:
 		return rq->submitted ? (rq->done ? measurement_answer(rq) : MHD_YES)
 				     : measurement_submit(rq);
+	case ROUTE_MAINTENANCE_CONSENT:
+		return mg_device_consent(rq);
 	case ROUTE_NONE:
 		break;
 	}

@@ -921,7 +921,10 @@ int mg_store_maintenance_request(struct mg_store *s, const struct mg_maintenance
 	if (m == NULL || m->user_id <= 0 || m->scope == 0 || (m->scope & ~MG_MAINT_SCOPE_ALL) ||
 	    (m->state != MG_MAINT_REQUESTED && m->state != MG_MAINT_GRANTED) ||
 	    m->minutes == 0 || m->requested_ms <= 0 ||
-	    (m->state == MG_MAINT_GRANTED && m->ends_ms <= m->requested_ms))
+	    (m->state == MG_MAINT_GRANTED && m->ends_ms <= m->requested_ms) ||
+	    /* a device's maintenance names it, and only it names one */
+	    ((m->scope & MG_MAINT_DEVICE) ? m->device_id <= 0 : m->device_id != 0) ||
+	    m->consent_ms != 0)
 		return MG_ERR_INVALID;
 	if ((r = text_check(m->reason, true, MG_MAINT_REASON_MAX)) != 0)
 		return r;
@@ -960,4 +963,13 @@ int mg_store_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now
 {
 	memset(out, 0, sizeof(*out));
 	return user_id <= 0 ? MG_ERR_INVALID : s->ops->maintenance_active(s, user_id, now_ms, out);
+}
+
+int mg_store_maintenance_consent(struct mg_store *s, int64_t device_id, int64_t now_ms,
+				 struct mg_maintenance *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (device_id <= 0 || now_ms <= 0)
+		return MG_ERR_INVALID;
+	return s->ops->maintenance_consent(s, device_id, now_ms, out);
 }

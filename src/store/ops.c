@@ -107,6 +107,7 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(maintenance_list),
     OP(maintenance_decide),
     OP(maintenance_active),
+    OP(maintenance_consent),
     OP(close),
 };
 

@@ -215,6 +215,8 @@ struct mg_store_ops {
 				  int64_t decided_by, int64_t now_ms, int64_t ends_ms);
 	int (*maintenance_active)(struct mg_store *s, int64_t user_id, int64_t now_ms,
 				  struct mg_maintenance *out);
+	int (*maintenance_consent)(struct mg_store *s, int64_t device_id, int64_t now_ms,
+				   struct mg_maintenance *out);
 
 	/* Closing */
 	void (*close)(struct mg_store *s);

@@ -45,6 +45,9 @@ struct mg_device {
 	char firmware[MG_FIRMWARE_MAX + 1];	/* as the device last said; "" unknown */
 	char model[MG_MODEL_MAX + 1];		/* named at enrolment; "" unknown */
 	char reported_model[MG_MODEL_MAX + 1];	/* another model it reported later, or "" */
+	/* In maintenance (its consent given to a grant) until then; its
+	 * measurements wait. 0, or a time past, when in service. */
+	int64_t maintenance_until_ms;
 };
 
 /* An unused, unexpired enrolment token. */
@@ -691,7 +694,13 @@ int mg_store_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_
  * (until ends_ms, after now_ms) or refused, or an active grant to ended
  * (ends_ms becomes now_ms): MG_ERR_CONFLICT for any other move,
  * MG_ERR_NOT_FOUND for no such row. maintenance_active finds the account's
- * grant active at now_ms (MG_ERR_NOT_FOUND if none). maintenance_list
+ * grant active at now_ms (MG_ERR_NOT_FOUND if none). A grant with the
+ * MG_MAINT_DEVICE scope names its device (device_id > 0; no other grant
+ * names one). maintenance_consent records the device's consent to its
+ * grant active at now_ms (the newest, if several) and puts the device out
+ * of service until the grant ends (mg_device.maintenance_until_ms), in
+ * one transaction; MG_ERR_NOT_FOUND if no such grant; *out gets it. Ending
+ * a grant early puts its device back in service at once. maintenance_list
  * walks one account's (user_id > 0) or everyone's (0), newest first, at
  * most limit (1 to MG_MAINT_LIST_MAX). */
 #define MG_MAINT_LIST_MAX 500
@@ -705,6 +714,8 @@ int mg_store_maintenance_decide(struct mg_store *s, int64_t id, enum mg_maintena
 				int64_t decided_by, int64_t now_ms, int64_t ends_ms);
 int mg_store_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now_ms,
 				struct mg_maintenance *out);
+int mg_store_maintenance_consent(struct mg_store *s, int64_t device_id, int64_t now_ms,
+				 struct mg_maintenance *out);
 
 /* Open the back end that cfg names (creating an empty database file for
  * SQLite if create is set). *out is the caller's (mg_store_close).

@@ -227,6 +227,7 @@ int pg_maintenance_get(struct mg_store *s, int64_t id, struct mg_maintenance *ou
 int pg_maintenance_list(struct mg_store *s, int64_t user_id, size_t limit, mg_maintenance_cb cb, void *arg);
 int pg_maintenance_decide(struct mg_store *s, int64_t id, enum mg_maintenance_state to, int64_t decided_by, int64_t now_ms, int64_t ends_ms);
 int pg_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now_ms, struct mg_maintenance *out);
+int pg_maintenance_consent(struct mg_store *s, int64_t device_id, int64_t now_ms, struct mg_maintenance *out);
 
 
 /* The tenant on row of res (id, name, wrapped_key, created_ms). */

@@ -248,6 +248,7 @@ const struct mg_store_ops mg_store_postgres_ops = {
 	.maintenance_list = pg_maintenance_list,
 	.maintenance_decide = pg_maintenance_decide,
 	.maintenance_active = pg_maintenance_active,
+	.maintenance_consent = pg_maintenance_consent,
 	.close = pg_close,
 };
 

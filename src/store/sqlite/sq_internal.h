@@ -15,7 +15,8 @@
 
 #define DEVICE_COLUMNS \
 	"id, tenant_id, name, cert_fingerprint, cert_serial, cert_not_after_ms, status," \
-	" created_ms, coalesce(last_seen_ms, 0), firmware, model, reported_model"
+	" created_ms, coalesce(last_seen_ms, 0), firmware, model, reported_model," \
+	" maintenance_until_ms"
 
 #define TENANT_COLUMNS "id, name, wrapped_key, created_ms"
 
@@ -261,6 +262,7 @@ int sq_maintenance_get(struct mg_store *s, int64_t id, struct mg_maintenance *ou
 int sq_maintenance_list(struct mg_store *s, int64_t user_id, size_t limit, mg_maintenance_cb cb, void *arg);
 int sq_maintenance_decide(struct mg_store *s, int64_t id, enum mg_maintenance_state to, int64_t decided_by, int64_t now_ms, int64_t ends_ms);
 int sq_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now_ms, struct mg_maintenance *out);
+int sq_maintenance_consent(struct mg_store *s, int64_t device_id, int64_t now_ms, struct mg_maintenance *out);
 
 
 /* For statements run rarely, prepared per call (sq_run.c): like

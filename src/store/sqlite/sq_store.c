@@ -254,5 +254,6 @@ const struct mg_store_ops mg_store_sqlite_ops = {
 	.maintenance_list = sq_maintenance_list,
 	.maintenance_decide = sq_maintenance_decide,
 	.maintenance_active = sq_maintenance_active,
+	.maintenance_consent = sq_maintenance_consent,
 	.close = sq_close,
 };
