@@ -255,8 +255,8 @@ static int firmware_keygen(int argc, char **argv)
 	crypto_sign_keypair(pk, sk);
 	mg_hex_encode(sk, sizeof(sk), MG_HEX_LOWER, skhex, sizeof(skhex));
 	mg_hex_encode(pk, sizeof(pk), MG_HEX_LOWER, pkhex, sizeof(pkhex));
-	strcat(skhex, "\n");
-	strcat(pkhex, "\n");
+	memcpy(skhex + 2 * sizeof(sk), "\n", 2);	/* each file ends in a newline */
+	memcpy(pkhex + 2 * sizeof(pk), "\n", 2);
 	sodium_memzero(sk, sizeof(sk));
 	r = mg_file_create(v[0], skhex, strlen(skhex), 0600);
 	sodium_memzero(skhex, sizeof(skhex));
