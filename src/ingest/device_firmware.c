@@ -115,19 +115,26 @@ enum MHD_Result device_firmware_offer(struct device_request *rq)
 
 enum MHD_Result device_firmware_image(struct device_request *rq)
 {
-	void *image;
-	size_t len;
+	struct mg_store *s = rq->dp->deps.store;
+	void *image = NULL;
+	size_t len = 0;
 	enum MHD_Result ret;
 	int r;
 
 	if (rq->device.model[0] == '\0')
 		return mg_http_error(rq->connection, MHD_HTTP_NOT_FOUND,
 				     "the device enrolled without a model: no firmware for it");
-	if ((image = malloc(MG_FIRMWARE_IMAGE_MAX)) == NULL)
-		return mg_http_error(rq->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
-				     "out of memory, retry later");
-	r = mg_store_firmware_image(rq->dp->deps.store, rq->device.model, rq->image_sha256, image,
-				    MG_FIRMWARE_IMAGE_MAX, &len);
+	/* Its size first, so a request holds only the memory it needs. */
+	r = mg_store_firmware_image(s, rq->device.model, rq->image_sha256, NULL, 0, &len);
+	if (r == MG_ERR_LIMIT) {
+		size_t need = len;
+
+		if (need > MG_FIRMWARE_IMAGE_MAX || (image = malloc(need)) == NULL)
+			return mg_http_error(rq->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+					     "out of memory, retry later");
+		r = mg_store_firmware_image(s, rq->device.model, rq->image_sha256, image, need,
+					    &len);
+	}
 	if (r == MG_ERR_NOT_FOUND) {
 		ret = mg_http_error(rq->connection, MHD_HTTP_NOT_FOUND,
 				    "no firmware image with this SHA-256 for the device's model");
@@ -137,8 +144,8 @@ enum MHD_Result device_firmware_image(struct device_request *rq)
 		ret = mg_http_error(rq->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 				    "store unavailable, retry later");
 	} else {
-		ret = mg_http_bytes(rq->connection, MHD_HTTP_OK, "application/octet-stream", image,
-				    len);
+		ret = mg_http_bytes(rq->connection, MHD_HTTP_OK, "application/octet-stream",
+				    image ? image : "", len);
 	}
 	free(image);
 	return ret;

@@ -477,7 +477,7 @@ int mg_store_firmware_image(struct mg_store *s, const char *model, const char *s
 {
 	int r;
 
-	if (len_out == NULL || image == NULL)
+	if (len_out == NULL || (image == NULL && imagelen > 0))
 		return MG_ERR_INVALID;
 	*len_out = 0;
 	if ((r = key_check(model, MG_MODEL_MAX)) != 0 ||

@@ -450,8 +450,9 @@ int mg_store_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg);
  * *highest_out the highest one (0 for none). firmware_latest gives the
  * release with the highest sequence of model (MG_ERR_NOT_FOUND if none);
  * firmware_image copies the image of model's release with this SHA-256
- * into image of imagelen bytes (MG_ERR_NOT_FOUND, MG_ERR_LIMIT if it
- * does not fit). */
+ * into image of imagelen bytes (MG_ERR_NOT_FOUND; MG_ERR_LIMIT if it
+ * does not fit, *len_out then its size: ask with imagelen 0 first to
+ * learn it). */
 struct mg_firmware_release {
 	char model[MG_MODEL_MAX + 1];
 	char version[MG_FIRMWARE_MAX + 1];

@@ -67,8 +67,8 @@ refused "rollback (same sequence)" "rollback: sequence 5 is not higher than 5" \
 sign "$T/maker.sec" 2.1 4 "$T/fw3.bin" "$T/fw1.man"
 refused "rollback (lower sequence)" "rollback: sequence 4 is not higher than 5" \
 	import 2.1 4 "$T/fw3.bin" "$T/fw1.man"
-assert_eq "5" "$(mg_sql "SELECT group_concat(sequence) FROM firmware_releases" 2>/dev/null ||
-	mg_sql "SELECT string_agg(sequence::text, ',') FROM firmware_releases")" "stored releases"
+assert_eq "1|5" "$(mg_sql "SELECT count(*) || '|' || max(sequence) FROM firmware_releases")" \
+	"stored releases"
 ok "a signed release imports once; a sequence not higher is refused as a rollback"
 
 # A device below the minimum (1.9 < 2.0): flagged, alerted when it connects.
@@ -121,16 +121,34 @@ refused "device: rollback" "rollback: sequence 3 is not higher than 5, the highe
 assert_eq 2.2 "$(mg_sql "SELECT firmware FROM devices WHERE id = $did")" "firmware after the rollback attempt"
 ok "a device refuses a manifest older than the one it installed"
 
-# Expiry: a release expiring in 2 s is offered, then not; a gateway that
+# A gateway that serves another image under the manifest's hash: the
+# device checks the image itself and keeps what it has.
+sign "$T/maker.sec" 2.4 8 "$T/fw4.bin" "$T/fw8.man"
+import 2.4 8 "$T/fw4.bin" "$T/fw8.man" > /dev/null
+if [ "$MG_TEST_STORAGE" = postgresql ]; then zeros="decode(repeat('00', 4100), 'hex')"; else zeros="zeroblob(4100)"; fi
+mg_sql "UPDATE firmware_releases SET image = $zeros WHERE sequence = 8" > /dev/null
+refused "device: wrong image" "update refused: firmware image: SHA-256" \
+	"$MEDGATE_DEVICE" update --state "$S" --maker-key "$T/maker.pub"
+cmp -s "$S/firmware.bin" "$T/fw2.bin" || fail "a refused image replaced the installed one"
+grep -q '^firmware = 2.2$' "$S/config" || fail "version changed: $(cat "$S/config")"
+ok "a device refuses an image that is not the one its manifest names"
+
+# Expiry: a release expiring in 3 s is offered, then not; a gateway that
 # offers it anyway (its expiry changed in the database) is refused by the
 # device, which reads the signed expiry.
-soon=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%SZ)
-sign "$T/maker.sec" 2.4 8 "$T/fw4.bin" "$T/fw8.man" "$soon"
-import 2.4 8 "$T/fw4.bin" "$T/fw8.man" > /dev/null
-sleep 2.2
+soon=$(($(date +%s) + 3))
+sign "$T/maker.sec" 2.5 9 "$T/fw4.bin" "$T/fw9.man" "$(date -u -d "@$soon" +%Y-%m-%dT%H:%M:%SZ)"
+import 2.5 9 "$T/fw4.bin" "$T/fw9.man" > /dev/null
+dev_get() { # path -> status; the answer in $T/answer
+	curl -s --max-time 20 -o "$T/answer" -w '%{http_code}' --cacert "$CA" --cert "$S/cert.pem" \
+		--key "$S/key.pem" -H 'X-Device-Firmware: 2.2' "$DEVICE_URL$1"
+}
+assert_eq 200 "$(dev_get /device/v1/firmware)" "offered before it expires"
+cmp -s "$T/answer" "$T/fw9.man" || fail "the offered manifest is not the signed one"
+while [ "$(date +%s)" -le "$soon" ]; do sleep 0.2; done
 "$MEDGATE_DEVICE" update --state "$S" --maker-key "$T/maker.pub" > "$T/out"
 assert_contains "$(cat "$T/out")" "no update" "an expired release is not offered"
-mg_sql "UPDATE firmware_releases SET expires_ms = 4102444800000 WHERE sequence = 8" > /dev/null
+mg_sql "UPDATE firmware_releases SET expires_ms = 4102444800000 WHERE sequence = 9" > /dev/null
 refused "device: expired" "update refused: the manifest has expired" \
 	"$MEDGATE_DEVICE" update --state "$S" --maker-key "$T/maker.pub"
 ok "an expired manifest is not offered, and a device refuses one offered anyway"
@@ -139,8 +157,11 @@ ok "an expired manifest is not offered, and a device refuses one offered anyway"
 # of the device's own model; the inventory's flags in the API.
 assert_eq 401 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$DEVICE_URL/device/v1/firmware")" \
 	"no client certificate"
-code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" --cert "$S/cert.pem" --key "$S/key.pem" \
-	"$DEVICE_URL/device/v1/firmware/$(printf '0%.0s' $(seq 64))")
-assert_eq 404 "$code" "an unknown image"
+assert_eq 404 "$(dev_get "/device/v1/firmware/$(printf '0%.0s' $(seq 64))")" "an unknown image"
+assert_eq 200 "$(dev_get "/device/v1/firmware/$(sha256sum "$T/fw4.bin" | cut -c1-64)")" "an image"
+cmp -s "$T/answer" "$T/fw4.bin" || fail "the image served is not the imported one"
+assert_eq 404 "$(dev_get /device/v1/firmware/ABC)" "a malformed hash"
+mg_ctl device block "$did" > /dev/null
+assert_eq 403 "$(dev_get /device/v1/firmware)" "a blocked device"
 mg_stop
 ok "the firmware routes answer enrolled devices only"

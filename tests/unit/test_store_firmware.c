@@ -74,6 +74,12 @@ static void test_firmware_rollback(void **state)
 						 &len), MG_ERR_NOT_FOUND);
 	assert_int_equal(mg_store_firmware_image(f->store, "acme-s100", got.sha256, out, 100, &len),
 			 MG_ERR_LIMIT);
+	assert_int_equal(len, sizeof(b));
+	/* Asking for the size alone. */
+	len = 0;
+	assert_int_equal(mg_store_firmware_image(f->store, "acme-s100", got.sha256, NULL, 0, &len),
+			 MG_ERR_LIMIT);
+	assert_int_equal(len, sizeof(b));
 }
 
 static void test_firmware_front(void **state)
@@ -97,7 +103,9 @@ static void test_firmware_front(void **state)
 	bad.size = MG_FIRMWARE_IMAGE_MAX + 1;
 	assert_int_equal(mg_store_firmware_put(f->store, &bad, a, &highest), MG_ERR_LIMIT);
 	assert_int_equal(mg_store_firmware_put(f->store, &r, NULL, &highest), MG_ERR_INVALID);
-	assert_int_equal(mg_store_firmware_image(f->store, "acme-s100", r.sha256, NULL, 0, &len),
+	assert_int_equal(mg_store_firmware_image(f->store, "acme-s100", r.sha256, NULL, 10, &len),
+			 MG_ERR_INVALID);
+	assert_int_equal(mg_store_firmware_image(f->store, "acme-s100", r.sha256, a, 0, NULL),
 			 MG_ERR_INVALID);
 	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM firmware_releases", 0), 0);
 }

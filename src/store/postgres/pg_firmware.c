@@ -16,8 +16,8 @@ static const char firmware_latest_sql[] =
     "SELECT model, version, sequence, size, expires_ms, imported_ms, sha256, manifest"
     " FROM firmware_releases WHERE model = $1 ORDER BY sequence DESC LIMIT 1";
 static const char firmware_image_sql[] =
-    "SELECT length(image), image FROM firmware_releases WHERE model = $1 AND sha256 = $2"
-    " ORDER BY sequence DESC LIMIT 1";
+    "SELECT length(image), CASE WHEN length(image) <= $3 THEN image END"
+    " FROM firmware_releases WHERE model = $1 AND sha256 = $2 ORDER BY sequence DESC LIMIT 1";
 
 int pg_firmware_put(struct mg_store *s, const struct mg_firmware_release *rel, const void *image,
 		    int64_t *highest_out)
@@ -78,13 +78,17 @@ int pg_firmware_image(struct mg_store *s, const char *model, const char *sha256,
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res = NULL;
-	int r = pg_query(c, firmware_image_sql, PG_PARAMS(PG_TEXT(model), PG_TEXT(sha256)), &res);
+	int r = pg_query(c, firmware_image_sql, PG_PARAMS(PG_TEXT(model), PG_TEXT(sha256), PG_INT(imagelen)), &res);
 
 	if (r == 0) {
-		if ((size_t)pg_col_int(res, 0, 0) > imagelen)
+		size_t n = (size_t)pg_col_int(res, 0, 0);
+
+		if (n > imagelen) {
 			r = MG_ERR_LIMIT;
-		else
+			*len_out = n;
+		} else {
 			r = pg_col_blob(res, 0, 1, image, imagelen, len_out);
+		}
 		PQclear(res);
 	}
 	pg_release(c);

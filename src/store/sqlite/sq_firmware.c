@@ -83,6 +83,7 @@ int sq_firmware_image(struct mg_store *s, const char *model, const char *sha256,
 
 		if (n > imagelen) {
 			r = MG_ERR_LIMIT;
+			*len_out = n;
 		} else {
 			if (n > 0)
 				memcpy(image, sqlite3_column_blob(st, 0), n);
