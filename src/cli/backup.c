@@ -108,7 +108,7 @@ static void key_sheet(const char *instance_id, const char *secret_text, const ch
 }
 
 /* Whether file (not made yet) would lie inside the instance folder. */
-static bool inside_instance(const struct mg_config *cfg, const char *file)
+bool cli_inside_instance(const struct mg_config *cfg, const char *file)
 {
 	char copy[MG_PATH_MAX], folder[PATH_MAX], instance[PATH_MAX];
 	char *slash;
@@ -145,7 +145,7 @@ static int keygen(struct cli *cli, const char *out)
 		fprintf(stderr, "medgatectl: %s\n", cli->config_path ? err : "no configuration (-c)");
 		return 1;
 	}
-	if (inside_instance(&cli->cfg, out)) {
+	if (cli_inside_instance(&cli->cfg, out)) {
 		fprintf(stderr, "medgatectl: %s lies in the instance folder %s: the secret key must "
 				"never be kept on the gateway's instance; write it elsewhere (a USB "
 				"stick, the operator's home) and move it off the machine\n", out,

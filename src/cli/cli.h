@@ -3,6 +3,8 @@
 #define MG_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "audit/audit.h"
 #include "common/config.h"
@@ -19,6 +21,10 @@ struct cli {
 	 * and the sudo caller if checked (else ""). */
 	char actor[MG_NAME_MAX + 16];
 	char sudo_user[33];
+	/* cli_open keeps root's rights instead of switching to the service
+	 * account: only for commands that must change root's files after
+	 * opening the store (decommission). */
+	bool keep_privileges;
 };
 
 /* Fix cli->actor from the real uid and cli->sudo_user from SUDO_USER, the
@@ -100,5 +106,24 @@ struct mg_sbom;
 int cli_sbom_collect(int *argi, int argc, char **argv, struct mg_sbom **out);
 int cli_interface(struct cli *cli, int argc, char **argv);
 int cli_backup(struct cli *cli, int argc, char **argv);
+int cli_decommission(struct cli *cli, int argc, char **argv);
+
+/* The configuration record of the open instance (config export) to f,
+ * and its inventory part alone (tenants, devices, accounts, as comment
+ * lines "#   tenant ...", "#   device ...", "#   account ..."). */
+int cli_config_record(FILE *f, struct cli *cli);
+int cli_config_inventory(FILE *f, struct cli *cli);
+
+/* config import RECORD --backup FILE --key KEYFILE --into DIR: a new
+ * instance from a backup, configured as the record says. */
+int cli_config_import(struct cli *cli, int argc, char **argv);
+
+/* Every record of the open instance's audit trail to f as JSON lines;
+ * *count gets how many. Returns 0 or < 0. */
+int cli_audit_export_jsonl(struct cli *cli, FILE *f, int64_t *count);
+
+/* Whether path (a file or folder, existing or not) lies in the instance
+ * folder of cfg. */
+bool cli_inside_instance(const struct mg_config *cfg, const char *path);
 
 #endif

@@ -32,7 +32,7 @@ static const struct {
 	{ "maintenance", cli_maintenance,
 	  "maintenance list|grant|refuse|revoke   remote maintenance by service accounts" },
 	{ "config", cli_config_export,
-	  "config export [--out FILE]  the configuration record, with inventory, no secrets" },
+	  "config export|import      the configuration record; rebuild from it and a backup" },
 	{ "status", cli_status, "status                    configuration, store, handbook up to date" },
 	{ "handbook", cli_handbook,
 	  "handbook --out FILE.html [--pdf FILE.pdf]   print the emergency handbook" },
@@ -46,6 +46,8 @@ static const struct {
 	  "update-check --feed FILE [--signature FILE]   is a newer medgate released?" },
 	{ "backup", cli_backup,
 	  "backup keygen|create|verify|restore|drill [--key K] [--into DIR]   sealed backups" },
+	{ "decommission", cli_decommission,
+	  "decommission --export-to DIR --yes | verify-certificate FILE   end of life" },
 	{ "api-routes", cli_api_routes, "api-routes                print the API route table" },
 	{ "config-reference", cli_config_reference,
 	  "config-reference          print the configuration reference (Markdown)" },
@@ -132,7 +134,8 @@ int cli_open(struct cli *cli, bool need_master)
 		return r;
 	}
 	/* Files made while root (SQLite's journal) would lock the daemon out. */
-	if ((r = mg_privileges_drop(cli->cfg.user, err, sizeof(err))) != 0) {
+	if (!cli->keep_privileges &&
+	    (r = mg_privileges_drop(cli->cfg.user, err, sizeof(err))) != 0) {
 		fprintf(stderr, "medgatectl: %s\n", err);
 		return r;
 	}
