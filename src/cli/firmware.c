@@ -62,14 +62,15 @@ static int file_get(const char *path, size_t max, char **data, size_t *len)
 
 /* Whether a key of model in the keys file (lines "MODEL HEXKEY", # for
  * comments) verifies m. Returns 0, MG_ERR_NOT_FOUND (no key for model),
- * MG_ERR_DENIED (no key verifies), or another error with a message. */
+ * MG_ERR_DENIED (no key verifies), or MG_ERR_CONFIG and the like with a
+ * message printed (the file unreadable, changeable by others, malformed). */
 static int keys_verify(struct cli *cli, const struct mg_firmware_manifest *m,
 		       const char *manifest)
 {
-	char path[MG_PATH_MAX], *text = NULL, *line, *save = NULL;
+	char path[MG_PATH_MAX], *text = NULL, *line, *next;
 	unsigned char key[MG_FIRMWARE_KEY_LEN];
 	struct stat st;
-	size_t len, nkeys = 0;
+	size_t len;
 	unsigned lineno = 0;
 	int r;
 
@@ -84,13 +85,15 @@ static int keys_verify(struct cli *cli, const struct mg_firmware_manifest *m,
 	if (stat(path, &st) != 0 || (st.st_mode & 022) != 0) {
 		fprintf(stderr, "medgatectl: %s: writable by group or others: the maker keys must "
 				"be changeable by their owner only (chmod go-w)\n", path);
-		r = MG_ERR_DENIED;
+		r = MG_ERR_CONFIG;
 		goto out;
 	}
 	r = MG_ERR_NOT_FOUND;
-	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+	for (line = text; line != NULL; line = next) {
 		char *sp;
 
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
 		lineno++;
 		line += strspn(line, " \t");
 		if (*line == '#' || *line == '\0')
@@ -108,14 +111,10 @@ static int keys_verify(struct cli *cli, const struct mg_firmware_manifest *m,
 			r = MG_ERR_CONFIG;
 			goto out;
 		}
-		if (strcmp(line, m->model) != 0)
+		/* Read to the end: a malformed line anywhere is an error. */
+		if (strcmp(line, m->model) != 0 || r == 0)
 			continue;
-		nkeys++;
-		if (mg_firmware_manifest_verify(m, manifest, key) == 0) {
-			r = 0;
-			goto out;
-		}
-		r = MG_ERR_DENIED;
+		r = mg_firmware_manifest_verify(m, manifest, key) == 0 ? 0 : MG_ERR_DENIED;
 	}
 out:
 	free(text);

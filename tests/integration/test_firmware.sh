@@ -55,6 +55,17 @@ sign "$T/maker.sec" 2.2 5 "$T/fw2.bin" "$T/old.man" 2020-01-01T00:00:00Z
 refused "expired manifest" "the manifest has expired" import 2.2 5 "$T/fw2.bin" "$T/old.man"
 sed 's/^version=2.2$/version=9.9/' "$T/fw2.man" > "$T/tampered.man"
 refused "tampered manifest" "bad signature" import 9.9 5 "$T/fw2.bin" "$T/tampered.man"
+# The maker keys file: changeable by group or others, or malformed, is an
+# error naming the problem.
+chmod 664 "$T/maker-keys"
+refused "keys file writable by its group" "writable by group or others" \
+	import 2.2 5 "$T/fw2.bin" "$T/fw2.man"
+chmod 644 "$T/maker-keys"
+cp "$T/maker-keys" "$T/maker-keys.good"
+printf '\nacme-rod not-a-key\n' >> "$T/maker-keys"
+refused "malformed keys file" "line 5: expected MODEL and a key of 64 hex digits" \
+	import 2.2 5 "$T/fw2.bin" "$T/fw2.man"
+cp "$T/maker-keys.good" "$T/maker-keys"
 assert_eq 0 "$(mg_sql "SELECT count(*) FROM firmware_releases")" "releases after refusals"
 assert_eq 6 "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'firmware.import' AND outcome = 'denied'")" \
 	"refusals on the audit trail"
