@@ -40,6 +40,8 @@ static const struct {
 	{ "sbom", cli_sbom, "sbom [--binary PATH ...] [--out FILE]   CycloneDX bill of materials" },
 	{ "advisories", cli_advisories,
 	  "advisories import FILE|list [--json]   known vulnerabilities of the components" },
+	{ "firmware", cli_firmware,
+	  "firmware import|keygen|sign   signed device firmware with rollback protection" },
 	{ "update-check", cli_update_check,
 	  "update-check --feed FILE [--signature FILE]   is a newer medgate released?" },
 	{ "backup", cli_backup,

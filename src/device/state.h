@@ -18,6 +18,8 @@
 #define MG_DEVICE_DEFAULT_NAME	"medgate-device"
 #define MG_DEVICE_DEFAULT_USER	"device"
 #define MG_DEVICE_MODEL_HEADER	"X-Device-Model"	/* the model, at enrolment and after */
+#define MG_DEVICE_FIRMWARE_HEADER "X-Device-Firmware"	/* the firmware it runs */
+#define MG_DEVICE_FIRMWARE_FILE	"firmware.bin"	/* the installed image (update) */
 
 struct mg_device_state {
 	char dir[MG_PATH_MAX];				/* the state folder */
@@ -25,6 +27,8 @@ struct mg_device_state {
 	char name[MG_NAME_MAX + 1];			/* certificate CN */
 	char id_prefix[MG_DEVICE_PREFIX_LEN + 1];	/* random, hex, from enrolment */
 	char model[MG_MODEL_MAX + 1];			/* X-Device-Model; "" none */
+	char firmware[MG_FIRMWARE_MAX + 1];		/* X-Device-Firmware; "" none */
+	long long firmware_sequence;	/* highest manifest sequence installed; 0 none */
 };
 
 /* Parse configuration text of len bytes into st (its dir is kept). Unknown

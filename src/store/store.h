@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "model/advisory.h"
+#include "model/firmware_manifest.h"
 #include "model/roles.h"
 #include "model/audit_record.h"
 #include "common/config.h"
@@ -443,6 +444,31 @@ typedef int (*mg_advisory_cb)(const struct mg_advisory_finding *a, void *arg);
 int mg_store_advisory_replace(struct mg_store *s, const struct mg_advisory_finding *rows,
 			      size_t n);
 int mg_store_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg);
+
+/* Firmware releases (medgatectl firmware import, docs/device-api.md): a
+ * maker-signed manifest (model/firmware_manifest.h) and its image, checked
+ * by the caller. firmware_put stores rel and the image (rel->size bytes)
+ * if rel->sequence is higher than every sequence stored for its model,
+ * checked in the same transaction: else MG_ERR_CONFLICT (a rollback) with
+ * *highest_out the highest one (0 for none). firmware_latest gives the
+ * release with the highest sequence of model (MG_ERR_NOT_FOUND if none);
+ * firmware_image copies the image of model's release with this SHA-256
+ * into image of imagelen bytes (MG_ERR_NOT_FOUND; MG_ERR_LIMIT if it
+ * does not fit, *len_out then its size: ask with imagelen 0 first to
+ * learn it). */
+struct mg_firmware_release {
+	char model[MG_MODEL_MAX + 1];
+	char version[MG_FIRMWARE_MAX + 1];
+	int64_t sequence, size, expires_ms, imported_ms;
+	char sha256[MG_FIRMWARE_SHA256_LEN + 1];
+	char manifest[MG_FIRMWARE_MANIFEST_MAX + 1];	/* the signed text */
+};
+int mg_store_firmware_put(struct mg_store *s, const struct mg_firmware_release *rel,
+			  const void *image, int64_t *highest_out);
+int mg_store_firmware_latest(struct mg_store *s, const char *model,
+			     struct mg_firmware_release *out);
+int mg_store_firmware_image(struct mg_store *s, const char *model, const char *sha256,
+			    void *image, size_t imagelen, size_t *len_out);
 
 /* Enrolment tokens. token_create: device_name 1 to MG_NAME_MAX bytes.
  * token_find gives the token with this hash if unused and unexpired at
