@@ -331,7 +331,7 @@ static int open_runtime(struct gateway *gw)
 	gw->web = (struct mg_web){
 		.cfg = cfg, .store = gw->store, .keys = gw->keys, .access = gw->access,
 		.switches = gw->switches, .detector = gw->detector, .mailer = gw->mailer,
-		.metrics = gw->metrics,
+		.metrics = gw->metrics, .route = route, .route_arg = gw->outbox,
 	};
 	memcpy(gw->web.metrics_token, gw->metrics_token, sizeof(gw->web.metrics_token));
 	gw->web.server_cert_not_after_ms = cert_not_after_ms(gw->server_cert_pem);

@@ -110,9 +110,29 @@ static json_t *bundle_entry(const struct fhir_ctx *c, json_t *obs, int *r)
 		json_decref(obs);
 		return NULL;
 	}
-	entry = json_pack("{s:s, s:o, s:{s:s, s:s, s:s}}", "fullUrl", urn, "resource", obs,
-			  "request", "method", "POST", "url", "Observation", "ifNoneExist", query);
-	free(query);
+	if (c->o->withdrawn) {
+		/* A withdrawal: a conditional update of the same identifier
+		 * (PUT Observation?identifier=...), which marks what the server
+		 * has, or makes it marked if the posting never arrived. */
+		size_t n = sizeof("Observation?") + strlen(query);
+		char *url = malloc(n);
+
+		if (url != NULL)
+			(void)snprintf(url, n, "Observation?%s", query);
+		free(query);
+		if (url == NULL) {
+			json_decref(obs);
+			return NULL;
+		}
+		entry = json_pack("{s:s, s:o, s:{s:s, s:s}}", "fullUrl", urn, "resource", obs,
+				  "request", "method", "PUT", "url", url);
+		free(url);
+	} else {
+		entry = json_pack("{s:s, s:o, s:{s:s, s:s, s:s}}", "fullUrl", urn, "resource",
+				  obs, "request", "method", "POST", "url", "Observation",
+				  "ifNoneExist", query);
+		free(query);
+	}
 	if (entry != NULL)
 		*r = 0;
 	return entry;

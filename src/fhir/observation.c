@@ -114,14 +114,15 @@ static json_t *observation_start(const struct fhir_ctx *c, const char *name,
 	char ident[MG_MESSAGE_ID_MAX + 1 + MG_QUANTITY_NAME_MAX + 1];
 	json_t *obs;
 
-	(void)snprintf(ident, sizeof(ident), "%s-%s", c->o->message_id, name);
+	(void)snprintf(ident, sizeof(ident), "%s-%s",
+		       c->o->posting_id[0] != '\0' ? c->o->posting_id : c->o->message_id, name);
 	obs = json_pack("{s:s, s:{s:[s]}, s:[{s:s, s:s}], s:s,"
 			" s:[{s:[{s:s, s:s, s:s}], s:s}], s:o,"
 			" s:{s:s, s:{s:s, s:s}}, s:s}",
 			"resourceType", "Observation",
 			"meta", "profile", profile,
 			"identifier", "system", c->opt->identifier_system, "value", ident,
-			"status", "final",
+			"status", c->o->withdrawn ? "entered-in-error" : "final",
 			"category", "coding", "system", FHIR_SYSTEM_CATEGORY, "code", "vital-signs",
 			"display", "Vital Signs", "text", "Vital Signs",
 			"code", code,

@@ -28,6 +28,10 @@
 /* OBX-11 of a measured value: R, "results entered, not verified" (HL7
  * table 0085): a device reading nobody has validated yet. */
 #define VALUE_RESULT_STATUS	"R"
+/* OBX-11 of a value withdrawn (docs/ward.md): W, "post original as
+ * wrong, e.g. transmitted for wrong patient" (HL7 v2.6 table 0085), in a
+ * message whose OBR-2 names the posting withdrawn. */
+#define WITHDRAWN_RESULT_STATUS	"W"
 #define NUMBER_TEXT_MAX		40
 
 static const char *or_default(const char *s, const char *fallback)
@@ -50,7 +54,8 @@ static int check_outbound(const struct mg_outbound *o, const struct mg_hl7_party
 	if (strnlen(o->message_id, sizeof(o->message_id)) == 0 ||
 	    strnlen(o->message_id, sizeof(o->message_id)) > MG_MESSAGE_ID_MAX ||
 	    strnlen(o->patient_id, sizeof(o->patient_id)) == 0 ||
-	    strnlen(o->patient_id, sizeof(o->patient_id)) > MG_PATIENT_ID_MAX)
+	    strnlen(o->patient_id, sizeof(o->patient_id)) > MG_PATIENT_ID_MAX ||
+	    strnlen(o->posting_id, sizeof(o->posting_id)) > MG_MESSAGE_ID_MAX)
 		return MG_ERR_INVALID;
 	if (strnlen(o->device_eui64, sizeof(o->device_eui64)) > 0 && !valid_eui64(o->device_eui64))
 		return MG_ERR_INVALID;
@@ -142,7 +147,7 @@ static void put_obr(struct hl7_out *out, const struct mg_outbound *o,
 		    const struct mg_hl7_party *p, const char *measured)
 {
 	hl7_out_str(out, "OBR|1||");
-	hl7_out_text(out, o->message_id);
+	hl7_out_text(out, o->posting_id[0] != '\0' ? o->posting_id : o->message_id);
 	hl7_out_str(out, "^");
 	hl7_out_text(out, or_default(p->sending_application, MG_HL7_SENDING_APPLICATION));
 	hl7_out_printf(out, "|" PCD01_SERVICE "|||%s\r", measured);
@@ -180,7 +185,9 @@ static int put_values(struct hl7_out *out, const struct mg_outbound *o, const ch
 		hl7_out_printf(out, "^MDC|1.0.0.%zu|%s|%lu^", i + 1, number,
 			       (unsigned long)q->mdc_unit_code);
 		hl7_out_text(out, q->mdc_unit_name);
-		hl7_out_printf(out, "^MDC|||||" VALUE_RESULT_STATUS "|||%s", measured);
+		hl7_out_printf(out, "^MDC|||||%s|||%s",
+			       o->withdrawn ? WITHDRAWN_RESULT_STATUS : VALUE_RESULT_STATUS,
+			       measured);
 		put_equipment(out, o);
 		hl7_out_str(out, "\r");
 	}

@@ -4,6 +4,7 @@
 #ifndef MG_MODEL_OUTBOUND_H
 #define MG_MODEL_OUTBOUND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,15 @@ struct mg_outbound {
 	 * Observation.identifier / Bundle.identifier. */
 	char message_id[MG_MESSAGE_ID_MAX + 1];
 	int64_t measurement_id;		/* the gateway's id */
+	/* The posting this message is about: HL7 OBR-2 (placer order number)
+	 * and the base of each FHIR Observation.identifier. Equal to
+	 * message_id for a posting; a withdrawal names the posting it
+	 * withdraws. "" is taken as message_id. */
+	char posting_id[MG_MESSAGE_ID_MAX + 1];
+	/* A withdrawal of posting_id (taken for the wrong patient or entered
+	 * in error, docs/ward.md): HL7 OBX-11 W, FHIR status
+	 * entered-in-error by a conditional update of the same identifiers. */
+	bool withdrawn;
 	char patient_id[MG_PATIENT_ID_MAX + 1];	/* clear text: PID-3 / subject */
 	int64_t measured_ms;		/* OBX-14 / effectiveDateTime */
 	int64_t received_ms;

@@ -56,7 +56,10 @@ int mg_outbound_from_item(struct mg_keyring *keys, const char *instance_id,
 	int r;
 
 	memset(o, 0, sizeof(*o));
-	mg_outbox_message_id(instance_id, it->row.id, o->message_id, sizeof(o->message_id));
+	if ((r = mg_outbox_posting_ids(instance_id, it->row.id, it->revision, it->is_void,
+				       o->message_id, o->posting_id, sizeof(o->message_id))) != 0)
+		return r;
+	o->withdrawn = it->is_void;
 	o->measurement_id = it->row.id;
 	o->measured_ms = it->row.measured_ms;
 	o->received_ms = it->row.received_ms;

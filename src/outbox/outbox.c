@@ -34,6 +34,22 @@ void mg_outbox_message_id(const char *instance_id, int64_t measurement_id, char 
 	snprintf(out, outlen, "MG%s-%lld", instance_id, (long long)measurement_id);
 }
 
+int mg_outbox_posting_ids(const char *instance_id, int64_t measurement_id, int64_t revision,
+			  bool is_void, char *message_id, char *posting_id, size_t len)
+{
+	int n;
+
+	if (revision == 0)
+		n = snprintf(posting_id, len, "MG%s-%lld", instance_id, (long long)measurement_id);
+	else
+		n = snprintf(posting_id, len, "MG%s-%lld-R%lld", instance_id,
+			     (long long)measurement_id, (long long)revision);
+	if (n < 0 || (size_t)n + (is_void ? 2 : 0) >= len)
+		return MG_ERR_INVALID;
+	snprintf(message_id, len, "%s%s", posting_id, is_void ? "-W" : "");
+	return 0;
+}
+
 /* The instance id, made once and kept in the store, so every gateway of
  * one store (and every restart) gives a measurement the same message id. */
 static int instance_id(struct mg_store *store, char out[MG_SETTING_INSTANCE_ID_LEN + 1])

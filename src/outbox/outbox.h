@@ -4,6 +4,7 @@
 #ifndef MG_OUTBOX_OUTBOX_H
 #define MG_OUTBOX_OUTBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,5 +47,13 @@ void mg_outbox_stop(struct mg_outbox *ob);
  * the FHIR identifier. */
 void mg_outbox_message_id(const char *instance_id, int64_t measurement_id, char *out,
 			  size_t outlen);
+
+/* The ids of an outbox row's message: the posting of revision N of
+ * measurement_id is "MG<instance>-<id>" for N 0 (the original, as
+ * mg_outbox_message_id) and "MG<instance>-<id>-R<N>" after a move; its
+ * withdrawal (is_void) has message id "<posting>-W". Both buffers len
+ * bytes. 0 or MG_ERR_INVALID if they do not fit. */
+int mg_outbox_posting_ids(const char *instance_id, int64_t measurement_id, int64_t revision,
+			  bool is_void, char *message_id, char *posting_id, size_t len);
 
 #endif

@@ -763,6 +763,25 @@ int mg_store_patient_merge(struct mg_store *s, int64_t tenant_id,
 				     moved_out);
 }
 
+int mg_store_measurement_correct(struct mg_store *s, const struct mg_correction *c,
+				 int64_t *revision_out)
+{
+	size_t n;
+
+	*revision_out = 0;
+	if (c == NULL || c->measurement_id <= 0 || c->tenant_id <= 0 || c->from_patient_id <= 0 ||
+	    c->to_patient_id < 0 || c->now_ms < 0 || c->reason == NULL ||
+	    c->ndestinations > MG_EMR_MAX || (c->ndestinations > 0 && c->destinations == NULL))
+		return MG_ERR_INVALID;
+	n = strlen(c->reason);
+	if (n == 0 || n > MG_CORRECTION_REASON_MAX)
+		return MG_ERR_INVALID;
+	for (size_t i = 0; i < c->ndestinations; i++)
+		if (c->destinations[i] == NULL || c->destinations[i][0] == '\0')
+			return MG_ERR_INVALID;
+	return s->ops->measurement_correct(s, c, revision_out);
+}
+
 /* Audit trail */
 
 int mg_store_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn,

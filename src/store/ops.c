@@ -87,6 +87,7 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(patient_search),
     OP(patient_discharge),
     OP(patient_merge),
+    OP(measurement_correct),
     OP(audit_append),
     OP(audit_list),
     OP(user_address_seen),

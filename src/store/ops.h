@@ -168,6 +168,8 @@ struct mg_store_ops {
 	int (*patient_merge)(struct mg_store *s, int64_t tenant_id,
 			     const unsigned char from_index[MG_BLIND_INDEX_BYTES], int64_t into_id,
 			     int64_t now_ms, int64_t *from_id_out, int64_t *moved_out);
+	int (*measurement_correct)(struct mg_store *s, const struct mg_correction *c,
+				   int64_t *revision_out);
 
 	/* Audit trail */
 	int (*audit_append)(struct mg_store *s, struct mg_audit_record *rec,

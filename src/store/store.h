@@ -165,6 +165,10 @@ struct mg_outbox_item {
 	size_t sealed_len;
 	char device_fingerprint[65];
 	char tenant_name[MG_NAME_MAX + 1];
+	/* What the row sends: revision N of the measurement (0 the original)
+	 * to the row's patient, or (is_void) the withdrawal of revision N. */
+	bool is_void;
+	int64_t revision;
 };
 
 #define MG_OUTBOX_ERROR_MAX 256
@@ -620,6 +624,37 @@ int mg_store_patient_discharge(struct mg_store *s, int64_t id, int64_t discharge
 int mg_store_patient_merge(struct mg_store *s, int64_t tenant_id,
 			   const unsigned char from_index[MG_BLIND_INDEX_BYTES], int64_t into_id,
 			   int64_t now_ms, int64_t *from_id_out, int64_t *moved_out);
+
+/* A clinician's correction of a measurement taken for the wrong patient
+ * (docs/ward.md). to_patient_id 0 marks it entered in error; another
+ * patient of the same tenant moves it there. */
+#define MG_CORRECTION_REASON_MAX 500
+struct mg_correction {
+	int64_t measurement_id;
+	int64_t tenant_id;		/* the measurement's, checked */
+	int64_t from_patient_id;	/* the patient it is with now, checked */
+	int64_t to_patient_id;		/* 0: entered in error */
+	int64_t user_id;		/* who corrects (0: none known) */
+	const char *reason;		/* 1..MG_CORRECTION_REASON_MAX bytes */
+	int64_t now_ms;
+	/* For a move: the EMR destinations the measurement of the new patient
+	 * goes to (as on ingest). */
+	const char *const *destinations;
+	size_t ndestinations;
+};
+
+/* measurement_correct, in one transaction: a 'void' outbox row of the
+ * current revision for every destination that has (or will have) its
+ * posting (not for dead letters), queued behind it for the same patient;
+ * the measurement's revision goes up by one, and it is entered in error
+ * or moved, with a 'post' row of the new revision for the new patient per
+ * destination; the correction is kept with its reason. *revision_out
+ * gets the new revision. MG_ERR_NOT_FOUND if the measurement is not of
+ * tenant_id and from_patient_id, MG_ERR_CONFLICT if it is entered in error
+ * already, MG_ERR_INVALID if to_patient_id is not of the tenant or is the
+ * patient it is with. */
+int mg_store_measurement_correct(struct mg_store *s, const struct mg_correction *c,
+				 int64_t *revision_out);
 
 /* The audit trail (src/audit/, records in model/audit_record.h). The
  * store stays crypto-free: audit_append takes the hash as a callback. It

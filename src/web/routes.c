@@ -45,6 +45,11 @@ static const struct mg_route routes[] = {
 	{ MG_GET, "/api/v1/patients/{patient}/accesses", MG_ACTION_PATIENT_READ, 0,
 	  api_patient_accesses,
 	  "who accessed a patient's data, from the audit trail (clinicians of its tenant)" },
+	{ MG_POST, "/api/v1/patients/{patient}/measurements/{measurement}/correction",
+	  MG_ACTION_PATIENT_WRITE, 0, api_measurement_correct,
+	  "move a measurement taken for the wrong patient to another patient of the tenant, or "
+	  "mark it entered in error, with a reason; the EMR gets the correction (clinicians of "
+	  "its tenant)" },
 
 	{ MG_GET, "/api/v1/users", MG_ACTION_USER_READ, 0, api_users_list, "list accounts" },
 	{ MG_POST, "/api/v1/users", MG_ACTION_USER_WRITE, 0, api_users_create,

@@ -30,6 +30,10 @@ struct mg_web {
 	 * token_file at start (NUL-terminated), or "" (no /metrics). */
 	char metrics_token[MG_METRICS_TOKEN_MAX + 1];
 	int64_t server_cert_not_after_ms;	/* the web port's certificate; 0 unknown */
+	/* Where a tenant's measurements go (the outbox's routing, as ingest
+	 * has it): a moved measurement is posted there. NULL: nowhere. */
+	size_t (*route)(void *arg, int64_t tenant_id, const char **out, size_t max);
+	void *route_arg;
 };
 
 #endif

@@ -20,7 +20,7 @@ static const char previous_sql[] =
 	" JOIN measurements p ON p.patient_id = m.patient_id AND p.id <> m.id"
 	" JOIN measurement_values v ON v.measurement_id = p.id AND v.quantity = $2"
 	" WHERE m.id = $1 AND p.measured_ms <= m.measured_ms"
-	" AND p.measured_ms >= m.measured_ms - $3"
+	" AND p.measured_ms >= m.measured_ms - $3 AND p.status = 'final'"
 	" ORDER BY p.measured_ms DESC, p.id DESC, v.position LIMIT 1";
 
 int pg_user_address_seen(struct mg_store *s, int64_t id, const char *address, int64_t now_ms,

@@ -14,7 +14,8 @@ static const char patient_find_sql[] =
 static const char patient_measurements_sql[] =
 	"SELECT m.id, m.tenant_id, m.device_id, d.name, m.device_mid, m.measured_ms,"
 	" m.received_ms FROM measurements m JOIN devices d ON d.id = m.device_id"
-	" WHERE m.patient_id = $1 ORDER BY m.measured_ms, m.id LIMIT $2";
+	" WHERE m.patient_id = $1 AND m.status = 'final'"
+	" ORDER BY m.measured_ms, m.id LIMIT $2";
 
 int pg_patient_find(struct mg_store *s, int64_t tenant_id,
 		    const unsigned char blind_index[MG_BLIND_INDEX_BYTES], int64_t *id_out)

@@ -227,6 +227,7 @@ const struct mg_store_ops mg_store_postgres_ops = {
 	.patient_search = pg_patient_search,
 	.patient_discharge = pg_patient_discharge,
 	.patient_merge = pg_patient_merge,
+	.measurement_correct = pg_measurement_correct,
 	.audit_append = pg_audit_append,
 	.audit_list = pg_audit_list,
 	.user_address_seen = pg_user_address_seen,

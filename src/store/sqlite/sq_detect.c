@@ -58,6 +58,7 @@ int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *qu
 		   "SELECT v.value, p.measured_ms FROM measurements m"
 		   " JOIN measurements p ON p.patient_id = m.patient_id AND p.id <> m.id"
 		   "  AND p.measured_ms <= m.measured_ms AND p.measured_ms >= m.measured_ms - ?3"
+		   "  AND p.status = 'final'"
 		   " JOIN measurement_values v ON v.measurement_id = p.id AND v.quantity = ?2"
 		   " WHERE m.id = ?1 ORDER BY p.measured_ms DESC, p.id DESC LIMIT 1",
 		   SQ_PARAMS(SQ_INT(id), SQ_TEXT(quantity), SQ_INT(window_ms)), &st);

@@ -94,6 +94,8 @@ static int item_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_outbox_item 
 	it->row.device_id = sqlite3_column_int64(st, 4);
 	it->row.measured_ms = sqlite3_column_int64(st, 7);
 	it->row.received_ms = sqlite3_column_int64(st, 8);
+	it->is_void = strcmp((const char *)sqlite3_column_text(st, 12), "void") == 0;
+	it->revision = sqlite3_column_int64(st, 13);
 	it->sealed_len = (size_t)sqlite3_column_bytes(st, 9);
 	if (it->sealed_len > sizeof(it->sealed_patient))
 		return MG_ERR_STORE;
@@ -120,8 +122,8 @@ int sq_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms,
 	 * later measurements wait for the earlier ones. */
 	r = prepare(c,
 		    "SELECT o.id, o.attempts, m.id, m.tenant_id, m.device_id, d.name, m.device_mid,"
-		    " m.measured_ms, m.received_ms, p.identifier_sealed, d.cert_fingerprint, t.name"
-		    " FROM outbox o JOIN measurements m ON m.id = o.measurement_id"
+		    " m.measured_ms, m.received_ms, p.identifier_sealed, d.cert_fingerprint, t.name,"
+		    " o.kind, o.revision FROM outbox o JOIN measurements m ON m.id = o.measurement_id"
 		    " JOIN patients p ON p.id = o.patient_id JOIN devices d ON d.id = m.device_id"
 		    " JOIN tenants t ON t.id = m.tenant_id"
 		    " WHERE o.destination = ?1 AND o.state = 'pending' AND o.next_attempt_ms <= ?2"

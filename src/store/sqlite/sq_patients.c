@@ -81,7 +81,8 @@ static int row_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_measurement_r
 static const struct sq_sql patient_measurements_sql = {
 	"SELECT m.id, m.tenant_id, m.device_id, d.name, m.device_mid, m.measured_ms,"
 	" m.received_ms FROM measurements m JOIN devices d ON d.id = m.device_id"
-	" WHERE m.patient_id = ?1 ORDER BY m.measured_ms, m.id LIMIT ?2"
+	" WHERE m.patient_id = ?1 AND m.status = 'final'"
+	" ORDER BY m.measured_ms, m.id LIMIT ?2"
 };
 
 int sq_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,

@@ -233,6 +233,7 @@ const struct mg_store_ops mg_store_sqlite_ops = {
 	.patient_search = sq_patient_search,
 	.patient_discharge = sq_patient_discharge,
 	.patient_merge = sq_patient_merge,
+	.measurement_correct = sq_measurement_correct,
 	.audit_append = sq_audit_append,
 	.audit_list = sq_audit_list,
 	.user_address_seen = sq_user_address_seen,

@@ -100,6 +100,9 @@ PLANS = {
     ("PATCH", "/api/v1/patients/{patient}"): dict(body="IDENTITY", expect={200}),
     ("GET", "/api/v1/patients/{patient}/measurements"): dict(expect={200}),
     ("GET", "/api/v1/patients/{patient}/accesses"): dict(expect={200}),
+    # Without a reason: refused before anything is looked up or changed.
+    ("POST", "/api/v1/patients/{patient}/measurements/{measurement}/correction"):
+        dict(body={"action": "entered-in-error"}, expect={400}),
     ("POST", "/api/v1/users"): dict(body={"name": "matrix-refused", "roles": []}, expect={400}),
     ("PATCH", "/api/v1/users/{id}"): dict(body={"display_name": "Matrix Edit"}, expect={200}),
     ("DELETE", "/api/v1/users/{id}"): dict(fresh="user", expect={204}),
@@ -281,6 +284,8 @@ class Matrix:
                 v = st["patients"]["A"]
             elif name == "user":
                 v = st["edit_user"]
+            elif name == "measurement":
+                v = 999999      # the plan's body is refused before it is looked up
             elif name == "destination":
                 v = st["emr_destination"]
             elif name == "id" and base == "users":

@@ -1,0 +1,53 @@
+-- Ward workflow (issue 15): a clinician corrects a measurement taken for
+-- the wrong patient. The measurement keeps its row; revision counts the
+-- corrections, status says whether it still stands. Each correction is
+-- kept with its reason (clinical text, shown to clinicians only).
+ALTER TABLE measurements ADD COLUMN status TEXT NOT NULL DEFAULT 'final'
+	CHECK (status IN ('final', 'entered-in-error'));
+ALTER TABLE measurements ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE measurement_corrections (
+	id INTEGER PRIMARY KEY,
+	measurement_id INTEGER NOT NULL REFERENCES measurements(id) ON DELETE CASCADE,
+	revision INTEGER NOT NULL,
+	action TEXT NOT NULL CHECK (action IN ('move', 'entered-in-error')),
+	from_patient_id INTEGER NOT NULL REFERENCES patients(id),
+	to_patient_id INTEGER REFERENCES patients(id),
+	reason TEXT NOT NULL,
+	user_id INTEGER,
+	created_ms INTEGER NOT NULL,
+	UNIQUE (measurement_id, revision)
+);
+
+-- The outbox carries corrections too: kind 'post' sends revision N of a
+-- measurement (0 is the original), 'void' withdraws the posting of
+-- revision N (HL7 OBX-11 W, FHIR entered-in-error). One row per
+-- destination, measurement, kind and revision. SQLite cannot change a
+-- table's UNIQUE constraint: the table is made anew.
+CREATE TABLE outbox_new (
+	id INTEGER PRIMARY KEY,
+	destination TEXT NOT NULL,
+	measurement_id INTEGER NOT NULL REFERENCES measurements(id),
+	patient_id INTEGER NOT NULL REFERENCES patients(id),
+	state TEXT NOT NULL DEFAULT 'pending'
+		CHECK (state IN ('pending', 'delivered', 'dead')),
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_ms INTEGER NOT NULL,
+	claimed_until_ms INTEGER NOT NULL DEFAULT 0,
+	created_ms INTEGER NOT NULL,
+	delivered_ms INTEGER,
+	last_error TEXT NOT NULL DEFAULT '',
+	kind TEXT NOT NULL DEFAULT 'post' CHECK (kind IN ('post', 'void')),
+	revision INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (destination, measurement_id, kind, revision)
+);
+INSERT INTO outbox_new (id, destination, measurement_id, patient_id, state, attempts,
+	next_attempt_ms, claimed_until_ms, created_ms, delivered_ms, last_error)
+	SELECT id, destination, measurement_id, patient_id, state, attempts, next_attempt_ms,
+		claimed_until_ms, created_ms, delivered_ms, last_error FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_pending ON outbox (destination, state, patient_id, id);
+CREATE INDEX outbox_state ON outbox (destination, state, created_ms);
+CREATE INDEX outbox_queue ON outbox (destination, state, id);
+CREATE INDEX outbox_measurement ON outbox (measurement_id);

@@ -1,0 +1,230 @@
+/* Corrections of a measurement (store.h, measurement_correct), on both
+ * back ends: the withdrawal queued behind the posting for each
+ * destination that has or will have it (not for a dead letter), the move
+ * with its new posting, entered in error, and what is refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "store_fixture.h"
+
+static const char *const dests[] = { "emr1", "emr2", "emr3" };
+
+static int64_t put_measurement(struct store_fixture *f, int64_t device, const char *mid,
+			       unsigned char patient)
+{
+	struct mg_measurement m;
+	struct mg_measurement_put p, *items[1] = {&p};
+
+	memset(&m, 0, sizeof(m));
+	memset(&p, 0, sizeof(p));
+	snprintf(m.device_mid, sizeof(m.device_mid), "%s", mid);
+	m.time_ms = STORE_T0;
+	m.nvalues = 1;
+	m.values[0].quantity = mg_quantity_find("body_weight");
+	m.values[0].value = 70;
+	m.device_id = device;
+	m.tenant_id = f->tenant;
+	p.m = &m;
+	memset(p.blind_index, patient, sizeof(p.blind_index));
+	memset(p.sealed_patient, patient, 48);
+	p.sealed_len = 48;
+	p.received_ms = STORE_T0;
+	p.destinations = dests;
+	p.ndestinations = 3;
+	assert_int_equal(mg_store_measurement_put_batch(f->store, items, 1), 0);
+	assert_int_equal(p.result, 0);
+	return p.id;
+}
+
+static int64_t patient_of(struct store_fixture *f, int64_t tenant, unsigned char b)
+{
+	unsigned char index[MG_BLIND_INDEX_BYTES];
+	int64_t id = 0;
+
+	memset(index, b, sizeof(index));
+	assert_int_equal(mg_store_patient_find(f->store, tenant, index, &id), 0);
+	return id;
+}
+
+static int count_measurement(const struct mg_measurement_row *row, void *arg)
+{
+	(void)row;
+	++*(size_t *)arg;
+	return 0;
+}
+
+static size_t measurements_of(struct store_fixture *f, int64_t patient)
+{
+	size_t n = 0;
+
+	assert_int_equal(mg_store_patient_measurements(f->store, patient, 10, count_measurement,
+						       &n), 0);
+	return n;
+}
+
+static size_t claim(struct store_fixture *f, const char *dest, struct mg_outbox_item *items)
+{
+	size_t n = 0;
+
+	assert_int_equal(mg_store_outbox_claim(f->store, dest, STORE_T0 + 10000, 1, items, 8, &n),
+			 0);
+	return n;
+}
+
+static void settle_all(struct store_fixture *f, const struct mg_outbox_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(mg_store_outbox_delivered(f->store, items[i].id, STORE_T0 + 1), 0);
+}
+
+static void test_move_then_error(void **state)
+{
+	struct store_fixture *f = *state;
+	struct mg_outbox_item items[8];
+	int64_t device = store_device(f, f->tenant, 1), m, p1, p2, rev = 0;
+	struct mg_correction c = { 0 };
+	size_t n;
+
+	m = put_measurement(f, device, "wrong-1", 0x41);
+	put_measurement(f, device, "right-1", 0x42);
+	p1 = patient_of(f, f->tenant, 0x41);
+	p2 = patient_of(f, f->tenant, 0x42);
+	/* emr1 has both postings; emr2 has them still pending; emr3 refused
+	 * the wrong one for good. */
+	n = claim(f, "emr1", items);
+	assert_int_equal(n, 2);
+	settle_all(f, items, n);
+	n = claim(f, "emr3", items);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		if (items[i].row.id == m)
+			assert_int_equal(mg_store_outbox_dead(f->store, items[i].id, STORE_T0, "no"), 0);
+		else
+			assert_int_equal(mg_store_outbox_delivered(f->store, items[i].id, STORE_T0), 0);
+
+	c.measurement_id = m;
+	c.tenant_id = f->tenant;
+	c.from_patient_id = p1;
+	c.to_patient_id = p2;
+	c.reason = "taken on the neighbour's bed";
+	c.now_ms = STORE_T0 + 5;
+	c.destinations = dests;
+	c.ndestinations = 2;
+	assert_int_equal(mg_store_measurement_correct(f->store, &c, &rev), 0);
+	assert_int_equal(rev, 1);
+	assert_int_equal(measurements_of(f, p1), 0);
+	assert_int_equal(measurements_of(f, p2), 2);
+
+	/* emr1: the withdrawal for the first patient and the posting of
+	 * revision 1 for the second, each with its patient's sealed id. */
+	n = claim(f, "emr1", items);
+	assert_int_equal(n, 2);
+	assert_true(items[0].is_void);
+	assert_int_equal(items[0].revision, 0);
+	assert_int_equal(items[0].sealed_patient[0], 0x41);
+	assert_false(items[1].is_void);
+	assert_int_equal(items[1].revision, 1);
+	assert_int_equal(items[1].sealed_patient[0], 0x42);
+	assert_int_equal(items[1].row.id, m);
+	settle_all(f, items, n);
+	/* emr2: the withdrawal waits behind the posting it withdraws. */
+	n = claim(f, "emr2", items);
+	assert_int_equal(n, 2);	/* the first patient's original, the second's original */
+	for (size_t i = 0; i < n; i++)
+		assert_false(items[i].is_void);
+	settle_all(f, items, n);
+	n = claim(f, "emr2", items);
+	assert_int_equal(n, 2);
+	assert_true(items[0].is_void);
+	assert_int_equal(items[0].sealed_patient[0], 0x41);
+	assert_int_equal(items[1].revision, 1);
+	settle_all(f, items, n);
+	/* emr3 never had it: no withdrawal, and no posting (not routed). */
+	assert_int_equal(claim(f, "emr3", items), 0);
+
+	/* Back to the first patient? Not from there: it is with p2 now. */
+	c.to_patient_id = 0;
+	assert_int_equal(mg_store_measurement_correct(f->store, &c, &rev), MG_ERR_NOT_FOUND);
+	c.from_patient_id = p2;
+	c.tenant_id = f->tenant2;
+	assert_int_equal(mg_store_measurement_correct(f->store, &c, &rev), MG_ERR_NOT_FOUND);
+	c.tenant_id = f->tenant;
+	c.to_patient_id = p2;
+	assert_int_equal(mg_store_measurement_correct(f->store, &c, &rev), MG_ERR_INVALID);
+	/* Entered in error: the posting of revision 1 is withdrawn. */
+	c.to_patient_id = 0;
+	assert_int_equal(mg_store_measurement_correct(f->store, &c, &rev), 0);
+	assert_int_equal(rev, 2);
+	assert_int_equal(measurements_of(f, p2), 1);
+	n = claim(f, "emr1", items);
+	assert_int_equal(n, 1);
+	assert_true(items[0].is_void);
+	assert_int_equal(items[0].revision, 1);
+	assert_int_equal(items[0].sealed_patient[0], 0x42);
+	assert_int_equal(mg_store_measurement_correct(f->store, &c, &rev), MG_ERR_CONFLICT);
+}
+
+static void test_refused(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t device = store_device(f, f->tenant, 1), m, p1, other, rev = 5;
+	struct mg_correction c = { 0 };
+	struct mg_measurement mm;
+	struct mg_measurement_put p, *items[1] = {&p};
+	char reason[MG_CORRECTION_REASON_MAX + 2];
+
+	m = put_measurement(f, device, "x-1", 0x41);
+	p1 = patient_of(f, f->tenant, 0x41);
+	/* A patient of the other tenant. */
+	memset(&mm, 0, sizeof(mm));
+	memset(&p, 0, sizeof(p));
+	snprintf(mm.device_mid, sizeof(mm.device_mid), "y-1");
+	mm.time_ms = STORE_T0;
+	mm.nvalues = 1;
+	mm.values[0].quantity = mg_quantity_find("body_weight");
+	mm.values[0].value = 60;
+	mm.device_id = store_device(f, f->tenant2, 2);
+	mm.tenant_id = f->tenant2;
+	p.m = &mm;
+	memset(p.blind_index, 0x43, sizeof(p.blind_index));
+	memset(p.sealed_patient, 0x43, 48);
+	p.sealed_len = 48;
+	p.received_ms = STORE_T0;
+	assert_int_equal(mg_store_measurement_put_batch(f->store, items, 1), 0);
+	other = patient_of(f, f->tenant2, 0x43);
+
+	c.measurement_id = m;
+	c.tenant_id = f->tenant;
+	c.from_patient_id = p1;
+	c.to_patient_id = other;
+	c.reason = "";
+	c.now_ms = STORE_T0;
+	assert_int_equal(mg_store_measurement_correct(f->store, &c, &rev), MG_ERR_INVALID);
+	assert_int_equal(rev, 0);
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = '\0';
+	c.reason = reason;
+	assert_int_equal(mg_store_measurement_correct(f->store, &c, &rev), MG_ERR_INVALID);
+	c.reason = "wrong bed";
+	assert_int_equal(mg_store_measurement_correct(f->store, &c, &rev), MG_ERR_INVALID);
+	c.measurement_id = 999999;
+	c.to_patient_id = 0;
+	assert_int_equal(mg_store_measurement_correct(f->store, &c, &rev), MG_ERR_NOT_FOUND);
+	/* Nothing changed by the refusals. */
+	assert_int_equal(measurements_of(f, p1), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_move_then_error, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_refused, store_fixture_setup,
+					    store_fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
