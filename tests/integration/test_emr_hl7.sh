@@ -28,6 +28,14 @@
 #     and nothing reaches the EMR (the handshake is refused); a certificate
 #     for another address likewise; with the right CA every stored
 #     measurement arrives exactly once over TLS.
+#  8. Corrections (docs/ward.md): a clinician moves a delivered measurement
+#     to the right patient, then marks it entered in error. Each EMR gets,
+#     after the original, an ORU^R01 for the first patient with OBR-2 naming
+#     the original and OBX-11 W on every value, then the measurement for
+#     the right patient (OBX-11 R, its own OBR-2), then the withdrawal of
+#     that one; the audit trail has measurement.correct without a patient
+#     id or the reason; no reason, or a patient of the path it is not with,
+#     is refused.
 #
 # Needs MG_BIN, node and npm (simple-hl7 is installed once into
 # $MG_BIN/test-node; the npm registry is the only network use), openssl,
@@ -170,6 +178,8 @@ plog() { python3 "$T/plog.py" "$T/peer-$1.log" "${@:2}"; }
 
 # ---- the gateway ----
 mg_init
+printf 'Wq4-harbour-pencil-31\n' >"$T/doc-pw"
+mg_ctl user add doc.w --role clinician --tenant default --password-file "$T/doc-pw" >/dev/null
 peer_start main
 peer_start secure --tls-cert "$PKI/emr.pem" --tls-key "$PKI/emr.key"
 cat >>"$CONF" <<EOF
@@ -476,6 +486,98 @@ if missing:
     print("missing:", missing[:5]); sys.exit(1)
 PY
 assert_eq "0 $total 0" "$(status_of main | cut -d' ' -f1-3)" "[emr.main] at the end"
+
+# ---- 8. corrections: move, then entered in error ----
+send scale1 corr-0 PAT-RIGHT-8 "$(quantities_body corr-0 PAT-RIGHT-8)" corr
+send scale2 corr-1 PAT-WRONG-8 "$(quantities_body corr-1 PAT-WRONG-8)" corr
+total=$((total + 2))
+wait_status main "0 $total 0" "[emr.main] before the corrections"
+wait_status secure "0 $total 0" "[emr.secure] before the corrections"
+wrong=$(tail -n 1 "$T/gwids" | cut -d' ' -f1)
+python3 - "$TOOLS" "$WEB_PORT" "$CA" "$T/doc-pw" "$wrong" <<'PY' || fail "corrections through the API"
+import sys
+sys.path.insert(0, sys.argv[1])
+import mgapi
+port, ca, pwfile, mid = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+pw = open(pwfile).read().strip()
+s = mgapi.Session(mgapi.Api(port, ca), "doc.w", pw).login()
+if s.info["must_change_password"]:
+    s.change_password(pw + " changed")
+base = "/api/v1/patients/%s/measurements/" + mid + "/correction"
+a = s.call("POST", base % "PAT-WRONG-8", {"action": "move", "to": "PAT-RIGHT-8"})
+mgapi.check(a.status == 400 and "reason" in a.text(), "no reason: %r" % a)
+a = s.call("POST", base % "PAT-RIGHT-8", {"action": "move", "to": "PAT-WRONG-8", "reason": "x"})
+mgapi.check(a.status == 404, "not this patient's measurement: %r" % a)
+a = s.call("POST", base % "PAT-WRONG-8", {"action": "move", "to": "PAT-NOBODY-8", "reason": "x"})
+mgapi.check(a.status == 400 and "to" in a.text(), "unknown target: %r" % a)
+a = s.call("POST", base % "PAT-WRONG-8",
+           {"action": "move", "to": "PAT-RIGHT-8", "reason": "scale of the next bed"})
+mgapi.check(a.status == 200 and a.json == {"measurement": int(mid), "revision": 1,
+                                           "status": "final", "destinations": 2}, "move: %r" % a)
+a = s.call("GET", "/api/v1/patients/PAT-WRONG-8/measurements")
+mgapi.check(a.status == 200 and a.json["measurements"] == [], "after the move: %r" % a)
+a = s.call("POST", base % "PAT-RIGHT-8", {"action": "entered-in-error", "reason": "no weighing"})
+mgapi.check(a.status == 200 and a.json["revision"] == 2 and a.json["status"] == "entered-in-error",
+            "entered in error: %r" % a)
+a = s.call("POST", base % "PAT-RIGHT-8", {"action": "entered-in-error", "reason": "again"})
+mgapi.check(a.status == 409, "twice: %r" % a)
+PY
+total=$((total + 3))
+wait_status main "0 $total 0" "[emr.main] after the corrections"
+wait_status secure "0 $total 0" "[emr.secure] after the corrections"
+for peer in main secure; do
+	python3 - "$T/peer-$peer.log" "MG$INSTANCE-$wrong" <<'PY' || fail "the corrections at [emr.$peer]"
+import json, sys
+log, orig = sys.argv[1], sys.argv[2]
+recv = [json.loads(l) for l in open(log) if '"recv"' in l]
+def one(mid):
+    got = [e for e in recv if e["id"] == mid]
+    if not got:
+        print(f"{mid} never received"); sys.exit(1)
+    return got[0], recv.index(got[0])
+def expect(what, got, want):
+    if got != want:
+        print(f"{what}: got {got!r}, want {want!r}"); sys.exit(1)
+o, io = one(orig)
+w, iw = one(orig + "-W")
+m, im = one(orig + "-R1")
+e, ie = one(orig + "-R1-W")
+expect("original's patient", o["patient"], "PAT-WRONG-8")
+expect("withdrawal's patient", w["patient"], "PAT-WRONG-8")
+expect("withdrawal after the original", io < iw, True)
+expect("withdrawal OBR-2", w["raw"].split("\r")[2].split("|")[3], orig + "^MEDGATE")
+expect("withdrawal OBX-11", [x["11"] for x in w["obx"][1:]], ["W"] * 6)
+expect("withdrawal values", [x["5"] for x in w["obx"][1:]], [x["5"] for x in o["obx"][1:]])
+expect("moved patient", m["patient"], "PAT-RIGHT-8")
+expect("moved OBR-2", m["raw"].split("\r")[2].split("|")[3], orig + "-R1^MEDGATE")
+expect("moved OBX-11", [x["11"] for x in m["obx"][1:]], ["R"] * 6)
+expect("entered in error: patient", e["patient"], "PAT-RIGHT-8")
+expect("entered in error after the move", im < ie, True)
+expect("entered in error OBR-2", e["raw"].split("\r")[2].split("|")[3], orig + "-R1^MEDGATE")
+expect("entered in error OBX-11", [x["11"] for x in e["obx"][1:]], ["W"] * 6)
+PY
+done
+mg_ctl audit export --since 2000-01-01T00:00:00Z >"$T/audit.jsonl" 2>/dev/null
+python3 - "$T/audit.jsonl" "$wrong" <<'PY' || fail "measurement.correct on the audit trail"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+corr = [r for r in recs if r.get("action") == "measurement.correct"]
+text = json.dumps(corr)
+done = [r["details"]["action"] for r in corr if r["outcome"] == "success" and "action" in r["details"]]
+failed = [r for r in corr if r["outcome"] == "failure"]
+# Recorded first: the refused attempts too (the 404 and the 409 after
+# their success record, each followed by its failure record).
+if done != ["move", "move", "entered-in-error", "entered-in-error"] or len(failed) != 2 or \
+        any(r["object"] != "measurement:" + sys.argv[2] for r in corr):
+    print("records:", corr); sys.exit(1)
+for needle in ("PAT-", "next bed", "no weighing"):
+    if needle in text:
+        print(needle, "in", text); sys.exit(1)
+PY
+for needle in PAT-WRONG-8 PAT-RIGHT-8 "next bed"; do
+	if grep -a -q -- "$needle" "$LOG"; then fail "$needle in medgated.log"; fi
+done
+ok "corrections: at both EMRs the withdrawal (OBX-11 W, OBR-2 the original) after the original, the measurement for the right patient, then its withdrawal; refused without a reason, for another patient's path, for an unknown target, twice; audited as measurement.correct without patient id or reason"
 
 peer_stop main
 peer_stop secure
