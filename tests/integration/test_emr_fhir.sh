@@ -25,6 +25,13 @@
 #  6. The bearer token of bearer_token_file on every request.
 #  7. A destination whose ca_cert is another CA: pending, nothing reaches
 #     the server; with the right CA, all delivered.
+#  7b. Corrections (docs/ward.md): a clinician moves a delivered
+#     measurement to the right patient, then marks it entered in error:
+#     each server gets, after the original, a conditional update (PUT
+#     Observation?identifier=...) of the same Observations to status
+#     entered-in-error, the measurement for the right patient (created,
+#     final, new identifiers), then the withdrawal of that one; all of them
+#     valid FHIR R4 for the validators below.
 #  8. No patient id in medgated.log or in the reason kept with an outbox
 #     row, in any letter case or percent-encoded, even where the server
 #     quoted it (docs/fhir.md, "What counts as delivered").
@@ -191,6 +198,8 @@ slog() { python3 "$T/slog.py" "$SLOG" "$@"; }
 
 # ---- the gateway ----
 mg_init
+printf 'Wq4-harbour-pencil-31\n' >"$T/doc-pw"
+mg_ctl user add doc.f --role clinician --tenant default --password-file "$T/doc-pw" >/dev/null
 server_start
 echo "$TOKEN" >"$INST/keys/fhir.token"
 # As the master key: root's and readable by the service group (made by
@@ -433,6 +442,61 @@ mg_start
 wait_status fhirbad "0 $total 0" "[emr.fhirbad] with the right CA" 60
 n=$(slog once /bad "$T/all") || fail "[emr.fhirbad] with the right CA: $n"
 ok "[emr.fhirbad] with the right CA: all $total delivered, each Bundle applied once"
+
+# ---- 7b. corrections: move, then entered in error ----
+send scale1 corr-0 PAT-RIGHT-8 "$(quantities_body corr-0 PAT-RIGHT-8)" corr
+send scale2 corr-1 PAT-WRONG-8 "$(quantities_body corr-1 PAT-WRONG-8)" corr
+wrong=$(tail -n 1 "$T/gwids" | cut -d' ' -f1)
+wait_status fhir "0 $((total + 2)) 0" "[emr.fhir] before the corrections"
+python3 - "$TOOLS" "$WEB_PORT" "$CA" "$T/doc-pw" "$wrong" <<'PY' || fail "corrections through the API"
+import sys
+sys.path.insert(0, sys.argv[1])
+import mgapi
+port, ca, pwfile, mid = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+pw = open(pwfile).read().strip()
+s = mgapi.Session(mgapi.Api(port, ca), "doc.f", pw).login()
+if s.info["must_change_password"]:
+    s.change_password(pw + " changed")
+base = "/api/v1/patients/%s/measurements/" + mid + "/correction"
+a = s.call("POST", base % "PAT-WRONG-8", {"action": "move", "to": "PAT-RIGHT-8", "reason": "bed 4"})
+mgapi.check(a.status == 200 and a.json["revision"] == 1, "move: %r" % a)
+a = s.call("POST", base % "PAT-RIGHT-8", {"action": "entered-in-error", "reason": "no weighing"})
+mgapi.check(a.status == 200 and a.json["revision"] == 2, "entered in error: %r" % a)
+PY
+for dest in fhir fhirbad; do
+	wait_status $dest "0 $((total + 5)) 0" "[emr.$dest] after the corrections"
+done
+for path in /fhir /bad; do
+	python3 - "$SLOG" "$path" "MG$INSTANCE-$wrong" <<'PY' || fail "the corrections at $path"
+import json, sys
+log, path, orig = sys.argv[1:4]
+recv = [json.loads(l) for l in open(log) if '"recv"' in l]
+recv = [e for e in recv if e["path"] == path and e.get("kind") == "ok"]
+def one(bid):
+    got = [e for e in recv if e["bundle"] == bid]
+    if len(got) != 1:
+        print(f"{bid} applied {len(got)} times"); sys.exit(1)
+    return got[0]
+def expect(what, got, want):
+    if got != want:
+        print(f"{what}: got {got!r}, want {want!r}"); sys.exit(1)
+o, w, m, e = one(orig), one(orig + "-W"), one(orig + "-R1"), one(orig + "-R1-W")
+expect("withdrawal after the original", o["n"] < w["n"], True)
+expect("withdrawal: the original's Observations", w["observations"], o["observations"])
+expect("withdrawal: patient", w["patients"], ["PAT-WRONG-8"])
+expect("withdrawal: updated, not created", (w["updated"], w["created"]), (5, 0))
+expect("withdrawal: status", w["statuses"], ["entered-in-error"] * 5)
+expect("moved: patient", m["patients"], ["PAT-RIGHT-8"])
+expect("moved: created", (m["created"], m["statuses"]), (5, ["final"] * 5))
+expect("moved: new identifiers", [x.replace(orig + "-R1-", orig + "-") for x in m["observations"]],
+       o["observations"])
+expect("entered in error: the moved Observations", e["observations"], m["observations"])
+expect("entered in error: updated", (e["updated"], e["statuses"]), (5, ["entered-in-error"] * 5))
+expect("entered in error after the move", m["n"] < e["n"], True)
+PY
+done
+total=$((total + 5))
+ok "corrections: at both servers the original's Observations updated to entered-in-error (PUT Observation?identifier=) after the original, the measurement created for the right patient with new identifiers, then withdrawn the same way"
 
 # ---- validation of every Bundle received ----
 slog first-files /fhir >"$T/files"

@@ -2,7 +2,9 @@
 """A small FHIR R4 server for the EMR forwarding tests, over HTTPS on
 127.0.0.1: it takes transaction Bundles POSTed to a base URL, applies each
 entry as a conditional create (POST Observation with ifNoneExist
-identifier=system|value: created once, found the next time), and answers a
+identifier=system|value: created once, found the next time) or a
+conditional update (PUT Observation?identifier=system|value: the
+Observation with that identifier replaced, or created), and answers a
 transaction-response Bundle (201 Created / 200 OK per entry). Each base path
 (the URL path the Bundle is POSTed to) is a server of its own, with its own
 Observations.
@@ -12,7 +14,8 @@ answer goes out:
 
   {"ev":"recv","n":N,"t":MS,"path":...,"auth":<Authorization header>,
    "ctype":...,"bundle":<Bundle.identifier.value>,"patients":[...],
-   "created":K,"existing":M,"answer":STATUS,"kind":..., "file":...}
+   "created":K,"existing":M,"updated":U,"statuses":[Observation.status...],
+   "answer":STATUS,"kind":..., "file":...}
 
 a TLS handshake that fails is logged as {"ev":"tls-error"}, a connection
 closed without a request as {"ev":"no-request"}, and every Bundle
@@ -165,27 +168,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
         problems = []
         if bundle.get("resourceType") != "Bundle" or bundle.get("type") != "transaction":
             problems.append("not a transaction Bundle")
-        keys = []
+        keys, puts = [], []
         for i, e in enumerate(entries):
             req, res = e.get("request") or {}, e.get("resource") or {}
             ident = (res.get("identifier") or [{}])[0]
-            m = re.fullmatch(r"identifier=([^&=]*)", req.get("ifNoneExist") or "")
+            put = req.get("method") == "PUT"
+            if put:
+                m = re.fullmatch(r"Observation\?identifier=([^&=]*)", req.get("url") or "")
+            else:
+                m = re.fullmatch(r"identifier=([^&=]*)", req.get("ifNoneExist") or "")
             tok = token_parts(urllib.parse.unquote(m.group(1))) if m else []
-            if req.get("method") != "POST" or req.get("url") != "Observation" \
-                    or res.get("resourceType") != "Observation":
-                problems.append("entry %d is not POST Observation" % i)
+            if res.get("resourceType") != "Observation" or not (
+                    put or (req.get("method") == "POST" and req.get("url") == "Observation")):
+                problems.append("entry %d is not POST Observation or PUT Observation?" % i)
             elif tok != [ident.get("system"), ident.get("value")]:
-                problems.append("entry %d: ifNoneExist does not name its identifier" % i)
+                problems.append("entry %d: its condition does not name its identifier" % i)
             keys.append((ident.get("system"), ident.get("value")))
+            puts.append(put)
+        rec["statuses"] = [(e.get("resource") or {}).get("status") for e in entries]
         if problems:
             rec.update(kind="invalid", answer=400, problems=problems)
             log(args, rec)
             return self.send(400, outcome("invalid", "; ".join(problems)))
         out = []
-        created = existing = 0
+        created = existing = updated = 0
         with LOCK:
-            for k in keys:
-                if k in store:
+            for k, put in zip(keys, puts):
+                if put and k in store:
+                    updated += 1
+                    out.append({"response": {"status": "200 OK",
+                                             "location": "Observation/%s/_history/2" % store[k]}})
+                elif k in store:
                     existing += 1
                     out.append({"response": {"status": "200 OK",
                                              "location": "Observation/%s/_history/1" % store[k]}})
@@ -196,7 +209,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     out.append({"response": {"status": "201 Created",
                                              "location": "Observation/%d/_history/1" % store[k],
                                              "etag": 'W/"1"'}})
-        rec.update(created=created, existing=existing)
+        rec.update(created=created, existing=existing, updated=updated)
         answer = {"resourceType": "Bundle", "type": "transaction-response", "entry": out}
         if fault == "garbage":
             rec.update(kind="garbage", answer=200)

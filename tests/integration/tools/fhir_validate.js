@@ -13,7 +13,9 @@
 //     which neither library checks against a profile (Medplum leaves
 //     terminology to its server);
 //   - the transaction contract medgate promises: POST Observation with an
-//     ifNoneExist on the Observation's identifier, and the fullUrl the
+//     ifNoneExist on the Observation's identifier (or, for a withdrawal,
+//     docs/ward.md, PUT Observation?identifier= of it with status
+//     entered-in-error), and the fullUrl the
 //     RFC 9562 name-based UUID of that identifier (computed here with
 //     node's own SHA-1).
 //
@@ -207,13 +209,17 @@ function checkContract(bundle, errors) {
 	(bundle.entry || []).forEach((e, n) => {
 		const where = `entry[${n}]`, req = e.request || {}, obs = e.resource || {};
 		const id = (obs.identifier || [])[0] || {};
-		if (req.method !== 'POST' || req.url !== 'Observation')
+		const put = req.method === 'PUT';
+		if (put && obs.status !== 'entered-in-error')
+			errors.push(`${where}: a conditional update that is not a withdrawal`);
+		if (!put && (req.method !== 'POST' || req.url !== 'Observation'))
 			errors.push(`${where}: request is not POST Observation`);
-		const m = /^identifier=([^&=]*)$/.exec(req.ifNoneExist || '');
+		const cond = put ? (req.url || '').replace(/^Observation\?/, '') : req.ifNoneExist;
+		const m = /^identifier=([^&=]*)$/.exec((put && !/^Observation\?/.test(req.url || '')) ? '' : cond || '');
 		const token = m ? tokenParts(decodeURIComponent(m[1])) : [];
 		if (token.length !== 2 || token[0] !== id.system || token[1] !== id.value)
-			errors.push(`${where}: ifNoneExist ${JSON.stringify(req.ifNoneExist)} does not name ` +
-				    `the identifier ${id.system}|${id.value}`);
+			errors.push(`${where}: ${put ? 'url' : 'ifNoneExist'} ${JSON.stringify(put ? req.url : req.ifNoneExist)} ` +
+				    `does not name the identifier ${id.system}|${id.value}`);
 		if (e.fullUrl !== uuid5(`${id.system}|${id.value}`))
 			errors.push(`${where}: fullUrl ${e.fullUrl} is not the UUID of its identifier`);
 		if (obs.resourceType !== 'Observation' || !Array.isArray((obs.meta || {}).profile))
@@ -262,6 +268,7 @@ const mutations = [
 	['request method not HTTP', (b) => (b.entry[0].request.method = 'SEND')],
 	['Bundle type unknown', (b) => (b.type = 'transactional')],
 	['ifNoneExist of another identifier', (b) => (b.entry[0].request.ifNoneExist += 'x')],
+	['a conditional update of a final Observation', (b) => (b.entry[0].request = { method: 'PUT', url: 'Observation?' + b.entry[0].request.ifNoneExist })],
 	['fullUrl not derived', (b) => (b.entry[0].fullUrl = 'urn:uuid:00000000-0000-5000-8000-000000000000')],
 	['unknown profile', (b) => b.entry[0].resource.meta.profile.push(P + 'nosuchprofile')],
 	['bodyweight: value as text', (b) => (b.entry[has(b, 'bodyweight')].resource.valueQuantity.value = '72.4'), (b) => has(b, 'bodyweight') >= 0],
