@@ -7,6 +7,7 @@
 # account that then signs in, a clinician finding a patient and its chart,
 # recording who the patient is (two identifiers on the page), creating a
 # child whose BMI gets the WHO BMI-for-age class and never an adult one,
+# moving a measurement taken for the wrong patient (a reason required),
 # a clinician kept out of an admin page and its API, the idle timeout,
 # axe-core on every page, and no Content-Security-Policy violation.
 # Screenshots and the printed patient report land in

@@ -359,6 +359,22 @@ async function mainPhase(browser) {
 	await page.getByRole('button', { name: `Open ${state.child}` }).waitFor();
 	ok('a child created in the browser: name and birth date shown, BMI-for-age "child_normal" (WHO 2007), no adult class anywhere; found again by name and German date');
 
+	// A measurement taken for the wrong patient: moved, with a reason.
+	await page.getByRole('button', { name: `Open ${state.child}` }).click();
+	await page.locator('.identifiers .patient-name', { hasText: 'Müller, Lena' }).waitFor();
+	const before = await page.locator('.measurements tbody tr').count();
+	await page.locator('.measurements tbody tr').last().getByRole('button', { name: 'Correct' }).click();
+	await page.getByLabel('Correction', { exact: true }).selectOption('move');
+	await page.getByLabel('Patient id to move it to (for a move)').fill(state.patient);
+	await page.getByRole('button', { name: 'Send correction' }).click();
+	await page.locator('[data-error-for="reason"]', { hasText: /./ }).waitFor();
+	await page.getByLabel('Reason').fill('weighed on the scale of the next bed');
+	await axe(page, 'correct a measurement');
+	await shot(page, '13c-correct-measurement');
+	await page.getByRole('button', { name: 'Send correction' }).click();
+	await page.waitForFunction((n) => document.querySelectorAll('.measurements tbody tr').length === n - 1, before);
+	ok(`a measurement moved to another patient in the browser: reason required, ${before} rows became ${before - 1}`);
+
 	// A clinician cannot open an admin page, and the API refuses it too.
 	await page.goto(`${base}/#/users`);
 	await heading(page, 'Not allowed');

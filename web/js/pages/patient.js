@@ -10,6 +10,7 @@ import { form } from '../forms.js';
 import * as body from '../body.js';
 import { lineChart } from '../chart.js';
 import { identityFields, identityBody, identifiers, fullName } from './patient_identity.js';
+import { correctColumn } from './patient_correct.js';
 
 function path(pid, rest = '') {
 	return `/api/v1/patients/${encodeURIComponent(pid)}${rest}`;
@@ -104,7 +105,7 @@ function charts(ms) {
 	return figures.length ? h('section', { class: 'charts' }, h('h2', {}, 'Trends'), figures) : null;
 }
 
-function measurementTable(ms) {
+function measurementTable(ms, extra) {
 	const byId = new Map(ms.map((m) => [m.id, m]));
 	const rows = body.series(ms).map((r) => ({ ...r, m: byId.get(r.id) }));
 	const types = body.typesPresent(rows);
@@ -118,6 +119,7 @@ function measurementTable(ms) {
 	columns.push({ label: 'BMI class', cell: (r) => (r.m.bmi ? (r.m.bmi.class === 'none' ? 'no class' : r.m.bmi.label) : '') });
 	columns.push({ label: 'Blood pressure class', cell: (r) => (r.m.blood_pressure ? (r.m.blood_pressure.label || 'no class') : '') });
 	columns.push({ label: 'Device', cell: (r) => r.device });
+	if (extra) columns.push(extra);
 	return h('section', { class: 'measurements' }, h('h2', {}, 'Measurements'),
 		table(`${rows.length} measurements, oldest first`, columns, rows));
 }
@@ -160,6 +162,7 @@ function render(box, data) {
 	const printed = new Date().toLocaleString();
 	const accessBox = h('section', { class: 'accesses', 'aria-live': 'polite' });
 	const why = data.interpretation.no_class_reason;
+	const correctBox = h('section', { class: 'correction no-print', 'aria-live': 'polite' });
 	show(box,
 		h('header', { class: 'report-head' },
 			h('h2', { tabindex: '-1' }, rec.identity ? fullName(rec.identity) : `Patient ${rec.id}`),
@@ -171,7 +174,8 @@ function render(box, data) {
 			h('button', { type: 'button', class: 'no-print', onclick: () => accesses(accessBox, rec.id) },
 				'Who accessed this data')),
 		why ? h('p', { class: 'notice notice-warning interpretation-why', role: 'note' }, why) : null,
-		ms.length === 0 ? h('p', {}, 'No measurements yet.') : [...cards(ms), charts(ms), measurementTable(ms)],
+		ms.length === 0 ? h('p', {}, 'No measurements yet.') : [...cards(ms), charts(ms),
+			measurementTable(ms, correctColumn(correctBox, rec.id, () => open(box, rec.id))), correctBox],
 		h('p', { class: 'references' }, `BMI: ${data.interpretation.bmi_references}; adult classes from `,
 			`${data.interpretation.bmi_adult_age} years. Blood pressure: ${data.interpretation.blood_pressure_guideline}.`),
 		accessBox);
