@@ -540,6 +540,49 @@ static void test_device(void **state)
 	}
 }
 
+/* A withdrawal (docs/ward.md): the posting's Observations, same
+ * identifiers, status entered-in-error, each a conditional update. */
+static void test_withdrawal(void **state)
+{
+	struct mg_outbound o;
+	char *text;
+	size_t len;
+	json_t *root, *e;
+	size_t i;
+
+	(void)state;
+	outbound_init(&o);
+	outbound_add(&o, "body_weight", 72.4);
+	outbound_add(&o, "bp_systolic", 120);
+	outbound_add(&o, "bp_diastolic", 80);
+	(void)snprintf(o.posting_id, sizeof(o.posting_id), "%s", o.message_id);
+	(void)strncat(o.message_id, "-W", sizeof(o.message_id) - strlen(o.message_id) - 1);
+	o.withdrawn = true;
+	assert_int_equal(mg_fhir_bundle(&o, &options, &text, &len), 0);
+	assert_non_null(root = json_loads(text, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(root, "identifier"),
+							      "value")), o.message_id);
+	assert_int_equal(json_array_size(json_object_get(root, "entry")), 2);
+	json_array_foreach(json_object_get(root, "entry"), i, e) {
+		json_t *obs = json_object_get(e, "resource"), *req = json_object_get(e, "request");
+		const char *ident = json_string_value(json_object_get(
+		    json_array_get(json_object_get(obs, "identifier"), 0), "value"));
+		char want[256];
+
+		assert_string_equal(json_string_value(json_object_get(obs, "status")),
+				    "entered-in-error");
+		assert_string_equal(json_string_value(json_object_get(req, "method")), "PUT");
+		assert_null(json_object_get(req, "ifNoneExist"));
+		assert_int_equal(strncmp(ident, o.posting_id, strlen(o.posting_id)), 0);
+		assert_int_equal(ident[strlen(o.posting_id)], '-');
+		(void)snprintf(want, sizeof(want), "Observation?identifier=urn:medgate:message-id|%s",
+			       ident);
+		assert_string_equal(json_string_value(json_object_get(req, "url")), want);
+	}
+	json_decref(root);
+	mg_fhir_free(text, len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_text_escaping),
 		cmocka_unit_test(test_odd_message_id),
 		cmocka_unit_test(test_device),
+		cmocka_unit_test(test_withdrawal),
 	};
 
 	mg_json_init();

@@ -116,6 +116,38 @@ static void test_encode_defaults_and_no_eui(void **state)
 	mg_hl7_buffer_free(msg, len);
 }
 
+/* A withdrawal (docs/ward.md): its own MSH-10, OBR-2 the posting it
+ * withdraws, OBX-11 W on every value; the device row stays X. */
+static void test_encode_withdrawal(void **state)
+{
+	struct mg_outbound o;
+	char *msg;
+	size_t len;
+
+	(void)state;
+	fill_outbound(&o);
+	o.nvalues = 2;
+	(void)snprintf(o.posting_id, sizeof(o.posting_id), "MG-1-42");
+	(void)snprintf(o.message_id, sizeof(o.message_id), "MG-1-42-W");
+	o.withdrawn = true;
+	assert_int_equal(mg_hl7_encode_oru(&o, NULL, NOW_MS, &msg, &len), 0);
+	assert_non_null(strstr(msg, "|ORU^R01^ORU_R01|MG-1-42-W|"));
+	assert_non_null(strstr(msg, "\rOBR|1||MG-1-42^MEDGATE|"));
+	assert_non_null(strstr(msg, "|||||X|||"));
+	assert_null(strstr(msg, "|||||R|||"));
+	for (const char *p = msg, *hit; (hit = strstr(p, "|NM|")) != NULL; p = hit + 1) {
+		const char *w = strstr(hit, "|||||W|||");
+
+		assert_non_null(w);
+		assert_true(strchr(hit, '\r') > w);
+	}
+	mg_hl7_buffer_free(msg, len);
+	/* A posting id too long for OBR-2 is refused. */
+	fill_outbound(&o);
+	memset(o.posting_id, 'x', sizeof(o.posting_id));
+	assert_int_equal(mg_hl7_encode_oru(&o, NULL, NOW_MS, &msg, &len), MG_ERR_INVALID);
+}
+
 /* Whatever text goes in, it comes back out of its field and adds no
  * field, component or segment. */
 static void test_encode_escapes_everything(void **state)
@@ -502,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_encode_defaults_and_no_eui),
 		cmocka_unit_test(test_encode_escapes_everything),
 		cmocka_unit_test(test_encode_contract),
+		cmocka_unit_test(test_encode_withdrawal),
 		cmocka_unit_test(test_value_round_trip),
 		cmocka_unit_test(test_inbound_variants),
 		cmocka_unit_test(test_inbound_too_many_values),
