@@ -188,8 +188,10 @@ static int parse_patient(json_t *root, struct mg_measurement *m,
 	int r;
 
 	if (patient == NULL) {
-		set_err(err, errlen, "patient: missing");
-		return MG_ERR_INVALID;
+		/* No patient: stored unassigned, for a clinician to assign
+		 * (docs/ward.md). */
+		m->patient_id[0] = '\0';
+		return 0;
 	}
 	if (!json_is_object(patient)) {
 		set_err(err, errlen, "patient: expected an object");

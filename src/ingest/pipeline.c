@@ -92,13 +92,15 @@ int mg_ingest_submit(struct mg_ingest *in, const struct mg_device *d, struct mg_
 	m->tenant_id = d->tenant_id;
 	memset(p, 0, sizeof(*p));
 	p->m = m;
-	if ((r = seal_patient(in, m, p)) != 0) {
+	p->unassigned = m->patient_id[0] == '\0';
+	if (!p->unassigned && (r = seal_patient(in, m, p)) != 0) {
 		mg_metrics_received(in->deps.metrics, job->source, MG_RESULT_UNAVAILABLE);
 		mg_measurement_error(err, errlen, "measurement not stored, retry later");
 		return r;
 	}
 	p->received_ms = now;
-	p->ndestinations = in->deps.route != NULL
+	/* Nothing goes to an EMR before a clinician assigns it. */
+	p->ndestinations = in->deps.route != NULL && !p->unassigned
 				   ? in->deps.route(in->deps.route_arg, m->tenant_id,
 						    job->destinations, MG_EMR_MAX)
 				   : 0;

@@ -183,8 +183,9 @@ int mg_measurement_check(const struct mg_measurement *m, int64_t now_ms, char *e
 	if ((r = mg_device_mid_check(m->device_mid, strnlen(m->device_mid, sizeof(m->device_mid)),
 				     err, errlen)) != 0 ||
 	    (r = mg_measurement_time_check(m->time_ms, now_ms, err, errlen)) != 0 ||
-	    (r = mg_patient_id_check(m->patient_id, strnlen(m->patient_id, sizeof(m->patient_id)),
-				     err, errlen)) != 0)
+	    (m->patient_id[0] != '\0' &&
+	     (r = mg_patient_id_check(m->patient_id, strnlen(m->patient_id, sizeof(m->patient_id)),
+				      err, errlen)) != 0))
 		return r;
 	return values_check(m, err, errlen);
 }

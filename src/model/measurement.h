@@ -30,7 +30,8 @@ struct mg_measurement {
 };
 
 /* Check every rule on m, with now_ms the current time for the
- * future-skew check: identifiers' lengths and characters, the time
+ * future-skew check: identifiers' lengths and characters (an empty
+ * patient id is a measurement without patient, stored unassigned), the time
  * window, 1..MG_VALUES_MAX values, each quantity once, finite values
  * within their quantity's plausible range. Returns 0, MG_ERR_RANGE for a
  * value outside its range (detection tells those apart) or MG_ERR_INVALID,

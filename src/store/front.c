@@ -590,6 +590,15 @@ static int put_check(const struct mg_measurement_put *p)
 			return MG_ERR_INVALID;
 	if (p->sealed_len > sizeof(p->sealed_patient) || p->m->nvalues > MG_VALUES_MAX)
 		return MG_ERR_LIMIT;
+	/* Without patient: the tenant's placeholder, an all-zero index (no
+	 * keyed hash is) and nothing sealed. */
+	if (p->unassigned) {
+		for (size_t i = 0; i < MG_BLIND_INDEX_BYTES; i++)
+			if (p->blind_index[i] != 0)
+				return MG_ERR_INVALID;
+		if (p->sealed_len != 0)
+			return MG_ERR_INVALID;
+	}
 	return 0;
 }
 
@@ -780,6 +789,34 @@ int mg_store_measurement_correct(struct mg_store *s, const struct mg_correction 
 		if (c->destinations[i] == NULL || c->destinations[i][0] == '\0')
 			return MG_ERR_INVALID;
 	return s->ops->measurement_correct(s, c, revision_out);
+}
+
+int mg_store_measurement_assign(struct mg_store *s, const struct mg_assignment *a,
+				int64_t *patient_out)
+{
+	bool zero = true;
+
+	*patient_out = 0;
+	if (a == NULL || a->measurement_id <= 0 || a->tenant_id <= 0 || a->now_ms < 0 ||
+	    a->sealed_len == 0 || a->sealed_len > sizeof(a->sealed_patient) ||
+	    a->ndestinations > MG_EMR_MAX || (a->ndestinations > 0 && a->destinations == NULL))
+		return MG_ERR_INVALID;
+	for (size_t i = 0; i < MG_BLIND_INDEX_BYTES; i++)
+		zero = zero && a->blind_index[i] == 0;
+	if (zero)
+		return MG_ERR_INVALID;	/* the placeholder's */
+	for (size_t i = 0; i < a->ndestinations; i++)
+		if (a->destinations[i] == NULL || a->destinations[i][0] == '\0')
+			return MG_ERR_INVALID;
+	return s->ops->measurement_assign(s, a, patient_out);
+}
+
+int mg_store_unassigned_measurements(struct mg_store *s, int64_t tenant_id, size_t limit,
+				     mg_measurement_cb cb, void *arg)
+{
+	if (tenant_id <= 0 || cb == NULL)
+		return MG_ERR_INVALID;
+	return s->ops->unassigned_measurements(s, tenant_id, limit, cb, arg);
 }
 
 /* Audit trail */

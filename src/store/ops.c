@@ -88,6 +88,8 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(patient_discharge),
     OP(patient_merge),
     OP(measurement_correct),
+    OP(measurement_assign),
+    OP(unassigned_measurements),
     OP(audit_append),
     OP(audit_list),
     OP(user_address_seen),

@@ -170,6 +170,10 @@ struct mg_store_ops {
 			     int64_t now_ms, int64_t *from_id_out, int64_t *moved_out);
 	int (*measurement_correct)(struct mg_store *s, const struct mg_correction *c,
 				   int64_t *revision_out);
+	int (*measurement_assign)(struct mg_store *s, const struct mg_assignment *a,
+				  int64_t *patient_out);
+	int (*unassigned_measurements)(struct mg_store *s, int64_t tenant_id, size_t limit,
+				       mg_measurement_cb cb, void *arg);
 
 	/* Audit trail */
 	int (*audit_append)(struct mg_store *s, struct mg_audit_record *rec,

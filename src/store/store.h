@@ -133,6 +133,10 @@ struct mg_measurement_put {
 	/* EMR destinations ([emr.NAME]) that get an outbox row with it. */
 	const char *const *destinations;
 	size_t ndestinations;
+	/* Without patient (docs/ward.md): blind_index and sealed_patient are
+	 * ignored, the measurement waits for a clinician under the tenant's
+	 * unassigned placeholder, and no outbox row is made. */
+	bool unassigned;
 	/* results */
 	int result;		/* 0 or MG_ERR_* */
 	int64_t id;		/* the gateway's measurement id */
@@ -655,6 +659,34 @@ struct mg_correction {
  * patient it is with. */
 int mg_store_measurement_correct(struct mg_store *s, const struct mg_correction *c,
 				 int64_t *revision_out);
+
+/* A measurement that came without patient, assigned by a clinician: the
+ * patient of blind_index in tenant_id (made, with sealed id, if it does
+ * not exist yet, as a measurement would), and the outbox rows of the
+ * original posting for destinations. */
+struct mg_assignment {
+	int64_t measurement_id;
+	int64_t tenant_id;
+	unsigned char blind_index[MG_BLIND_INDEX_BYTES];
+	unsigned char sealed_patient[MG_PATIENT_ID_MAX + MG_SEAL_OVERHEAD];
+	size_t sealed_len;		/* 1.. */
+	int64_t user_id;
+	int64_t now_ms;
+	const char *const *destinations;
+	size_t ndestinations;
+};
+
+/* measurement_assign, in one transaction: the measurement of tenant_id
+ * waiting for a patient (MG_ERR_NOT_FOUND otherwise: unknown, another
+ * tenant's, or assigned already) goes to the patient, becomes final and
+ * is queued for each destination; kept as a correction 'assign' (reason
+ * "assigned"). *patient_out gets the patient's row id.
+ * unassigned_measurements walks the tenant's waiting measurements, oldest
+ * first, at most limit. */
+int mg_store_measurement_assign(struct mg_store *s, const struct mg_assignment *a,
+				int64_t *patient_out);
+int mg_store_unassigned_measurements(struct mg_store *s, int64_t tenant_id, size_t limit,
+				     mg_measurement_cb cb, void *arg);
 
 /* The audit trail (src/audit/, records in model/audit_record.h). The
  * store stays crypto-free: audit_append takes the hash as a callback. It

@@ -217,12 +217,89 @@ static void test_refused(void **state)
 	assert_int_equal(measurements_of(f, p1), 1);
 }
 
+static int count_row(const struct mg_measurement_row *row, void *arg)
+{
+	assert_int_equal(row->nvalues, 1);
+	++*(size_t *)arg;
+	return 0;
+}
+
+/* A measurement without patient waits, unsent, until a clinician assigns
+ * it; then it is an ordinary measurement of that patient, queued. */
+static void test_unassigned_then_assigned(void **state)
+{
+	struct store_fixture *f = *state;
+	struct mg_outbox_item items[8];
+	int64_t device = store_device(f, f->tenant, 1), patient = 0, other = 0;
+	struct mg_measurement m;
+	struct mg_measurement_put p, *batch[1] = {&p};
+	struct mg_assignment a;
+	size_t n = 0;
+
+	memset(&m, 0, sizeof(m));
+	memset(&p, 0, sizeof(p));
+	snprintf(m.device_mid, sizeof(m.device_mid), "nobody-1");
+	m.time_ms = STORE_T0;
+	m.nvalues = 1;
+	m.values[0].quantity = mg_quantity_find("body_weight");
+	m.values[0].value = 81;
+	m.device_id = device;
+	m.tenant_id = f->tenant;
+	p.m = &m;
+	p.received_ms = STORE_T0;
+	p.destinations = dests;
+	p.ndestinations = 3;
+	p.unassigned = true;
+	p.sealed_len = 1;	/* the placeholder has nothing sealed */
+	assert_int_equal(mg_store_measurement_put_batch(f->store, batch, 1), MG_ERR_INVALID);
+	p.sealed_len = 0;
+	assert_int_equal(mg_store_measurement_put_batch(f->store, batch, 1), 0);
+	assert_int_equal(p.result, 0);
+	assert_int_equal(claim(f, "emr1", items), 0);
+	assert_int_equal(mg_store_unassigned_measurements(f->store, f->tenant, 10, count_row, &n), 0);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(mg_store_unassigned_measurements(f->store, f->tenant2, 10, count_row, &n),
+			 0);
+	assert_int_equal(n, 0);
+
+	memset(&a, 0, sizeof(a));
+	a.measurement_id = p.id;
+	a.tenant_id = f->tenant2;
+	memset(a.blind_index, 0x44, sizeof(a.blind_index));
+	memset(a.sealed_patient, 0x44, 48);
+	a.sealed_len = 48;
+	a.now_ms = STORE_T0 + 1;
+	a.destinations = dests;
+	a.ndestinations = 2;
+	assert_int_equal(mg_store_measurement_assign(f->store, &a, &patient), MG_ERR_NOT_FOUND);
+	a.tenant_id = f->tenant;
+	memset(a.blind_index, 0, sizeof(a.blind_index));
+	assert_int_equal(mg_store_measurement_assign(f->store, &a, &patient), MG_ERR_INVALID);
+	memset(a.blind_index, 0x44, sizeof(a.blind_index));
+	assert_int_equal(mg_store_measurement_assign(f->store, &a, &patient), 0);
+	assert_int_equal(patient, patient_of(f, f->tenant, 0x44));
+	assert_int_equal(measurements_of(f, patient), 1);
+	n = 0;
+	assert_int_equal(mg_store_unassigned_measurements(f->store, f->tenant, 10, count_row, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(claim(f, "emr1", items), 1);
+	assert_false(items[0].is_void);
+	assert_int_equal(items[0].revision, 0);
+	assert_int_equal(items[0].row.id, p.id);
+	assert_int_equal(items[0].sealed_patient[0], 0x44);
+	assert_int_equal(claim(f, "emr3", items), 0);
+	assert_int_equal(mg_store_measurement_assign(f->store, &a, &other), MG_ERR_NOT_FOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_move_then_error, store_fixture_setup,
 					    store_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_refused, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_unassigned_then_assigned, store_fixture_setup,
 					    store_fixture_teardown),
 	};
 

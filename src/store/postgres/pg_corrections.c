@@ -99,3 +99,69 @@ int pg_measurement_correct(struct mg_store *s, const struct mg_correction *k,
 	pg_release(c);
 	return r;
 }
+
+static const char assign_patient_sql[] =
+	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms)"
+	" VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, blind_index) DO NOTHING";
+static const char assign_find_sql[] =
+	"SELECT coalesce(merged_into, id) FROM patients WHERE tenant_id = $1 AND blind_index = $2";
+static const char assign_read_sql[] =
+	"SELECT patient_id FROM measurements WHERE id = $1 AND tenant_id = $2"
+	" AND status = 'unassigned' FOR UPDATE";
+static const char assign_update_sql[] =
+	"UPDATE measurements SET patient_id = $2, status = 'final' WHERE id = $1";
+
+static int assign_in(struct pg_conn *c, const struct mg_assignment *a, int64_t *patient_out)
+{
+	PGresult *res;
+	int64_t from, to;
+	int r;
+
+	if ((r = pg_query(c, assign_read_sql,
+			  PG_PARAMS(PG_INT(a->measurement_id), PG_INT(a->tenant_id)), &res)) != 0)
+		return r;
+	from = pg_col_int(res, 0, 0);
+	PQclear(res);
+	if ((r = pg_write(c, assign_patient_sql,
+			  PG_PARAMS(PG_INT(a->tenant_id), PG_BLOB(a->blind_index, MG_BLIND_INDEX_BYTES),
+				    PG_BLOB(a->sealed_patient, a->sealed_len), PG_INT(a->now_ms)),
+			  false, NULL)) != 0 ||
+	    (r = pg_query(c, assign_find_sql,
+			  PG_PARAMS(PG_INT(a->tenant_id),
+				    PG_BLOB(a->blind_index, MG_BLIND_INDEX_BYTES)), &res)) != 0)
+		return r;
+	to = pg_col_int(res, 0, 0);
+	PQclear(res);
+	if ((r = pg_write(c, assign_update_sql, PG_PARAMS(PG_INT(a->measurement_id), PG_INT(to)),
+			  true, NULL)) != 0)
+		return r;
+	for (size_t i = 0; i < a->ndestinations; i++)
+		if ((r = pg_write(c, correct_post_sql,
+				  PG_PARAMS(PG_TEXT(a->destinations[i]), PG_INT(a->measurement_id),
+					    PG_INT(to), PG_INT(a->now_ms), PG_INT(0)),
+				  false, NULL)) != 0)
+			return r;
+	if ((r = pg_write(c, correct_keep_sql,
+			  PG_PARAMS(PG_INT(a->measurement_id), PG_INT(0), PG_TEXT("assign"),
+				    PG_INT(from), PG_INT(to), PG_TEXT("assigned"),
+				    PG_INT(a->user_id), PG_INT(a->now_ms)),
+			  false, NULL)) != 0)
+		return r;
+	*patient_out = to;
+	return 0;
+}
+
+int pg_measurement_assign(struct mg_store *s, const struct mg_assignment *a, int64_t *patient_out)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	int64_t to = 0;
+	int r;
+
+	if ((r = pg_begin(c)) == 0) {
+		r = pg_end(c, assign_in(c, a, &to));
+		if (r == 0)
+			*patient_out = to;
+	}
+	pg_release(c);
+	return r;
+}

@@ -120,8 +120,12 @@ static int put_one(struct pg_conn *c, struct mg_measurement_put *p)
 				       PG_REAL(m->values[i].value),
 				       PG_TEXT(m->values[i].quantity->ucum)),
 			     false, NULL);
-	/* The outbox rows commit with the measurement, or neither does. */
-	for (size_t i = 0; r == 0 && i < p->ndestinations; i++)
+	/* The outbox rows commit with the measurement, or neither does; one
+	 * without patient waits for a clinician instead (docs/ward.md). */
+	if (r == 0 && p->unassigned)
+		r = pg_write(c, "UPDATE measurements SET status = 'unassigned' WHERE id = $1",
+			     PG_PARAMS(PG_INT(p->id)), true, NULL);
+	for (size_t i = 0; r == 0 && !p->unassigned && i < p->ndestinations; i++)
 		r = pg_write(c, outbox_insert_sql,
 			     PG_PARAMS(PG_TEXT(p->destinations[i]), PG_INT(p->id), PG_INT(pid),
 				       PG_INT(p->received_ms)),

@@ -35,8 +35,13 @@ int pg_patient_find(struct mg_store *s, int64_t tenant_id,
 	return r;
 }
 
-int pg_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
-			    mg_measurement_cb cb, void *arg)
+static const char unassigned_measurements_sql[] =
+	"SELECT m.id, m.tenant_id, m.device_id, d.name, m.device_mid, m.measured_ms,"
+	" m.received_ms FROM measurements m JOIN devices d ON d.id = m.device_id"
+	" WHERE m.tenant_id = $1 AND m.status = 'unassigned' ORDER BY m.id LIMIT $2";
+
+static int walk(struct mg_store *s, const char *sql, int64_t key, size_t limit,
+		mg_measurement_cb cb, void *arg)
 {
 	struct pg_conn *c;
 	int64_t max = limit > INT64_MAX ? INT64_MAX : (int64_t)limit;
@@ -45,10 +50,21 @@ int pg_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit
 	if (limit == 0)
 		return 0;
 	c = PG_ACQUIRE(s);
-	r = pg_rows_walk(c, patient_measurements_sql, PG_PARAMS(PG_INT(patient_id), PG_INT(max)),
-			 cb, arg);
+	r = pg_rows_walk(c, sql, PG_PARAMS(PG_INT(key), PG_INT(max)), cb, arg);
 	pg_release(c);
 	return r;
+}
+
+int pg_unassigned_measurements(struct mg_store *s, int64_t tenant_id, size_t limit,
+			       mg_measurement_cb cb, void *arg)
+{
+	return walk(s, unassigned_measurements_sql, tenant_id, limit, cb, arg);
+}
+
+int pg_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
+			    mg_measurement_cb cb, void *arg)
+{
+	return walk(s, patient_measurements_sql, patient_id, limit, cb, arg);
 }
 
 /* ---- identity ---- */

@@ -106,3 +106,73 @@ int sq_measurement_correct(struct mg_store *s, const struct mg_correction *k,
 	sq_release(c);
 	return r;
 }
+
+static const struct sq_sql assign_patient_sql = {
+	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms)"
+	" VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant_id, blind_index) DO NOTHING"
+};
+static const struct sq_sql assign_find_sql = {
+	"SELECT coalesce(merged_into, id) FROM patients WHERE tenant_id = ?1 AND blind_index = ?2"
+};
+static const struct sq_sql assign_read_sql = {
+	"SELECT patient_id FROM measurements WHERE id = ?1 AND tenant_id = ?2"
+	" AND status = 'unassigned'"
+};
+static const struct sq_sql assign_update_sql = {
+	"UPDATE measurements SET patient_id = ?2, status = 'final' WHERE id = ?1"
+};
+
+static int assign_in(struct sq_conn *c, const struct mg_assignment *a, int64_t *patient_out)
+{
+	sqlite3_stmt *st;
+	int64_t from, to;
+	int r;
+
+	if ((r = sq_query(c, &assign_read_sql,
+			  SQ_PARAMS(SQ_INT(a->measurement_id), SQ_INT(a->tenant_id)), &st)) != 0)
+		return r;
+	from = sqlite3_column_int64(st, 0);
+	sq_done(st);
+	if ((r = sq_write(c, &assign_patient_sql,
+			  SQ_PARAMS(SQ_INT(a->tenant_id), SQ_BLOB(a->blind_index, MG_BLIND_INDEX_BYTES),
+				    SQ_BLOB(a->sealed_patient, a->sealed_len), SQ_INT(a->now_ms)),
+			  false)) != 0 ||
+	    (r = sq_query(c, &assign_find_sql,
+			  SQ_PARAMS(SQ_INT(a->tenant_id),
+				    SQ_BLOB(a->blind_index, MG_BLIND_INDEX_BYTES)), &st)) != 0)
+		return r;
+	to = sqlite3_column_int64(st, 0);
+	sq_done(st);
+	if ((r = sq_write(c, &assign_update_sql,
+			  SQ_PARAMS(SQ_INT(a->measurement_id), SQ_INT(to)), true)) != 0)
+		return r;
+	for (size_t i = 0; i < a->ndestinations; i++)
+		if ((r = sq_write(c, &correct_post_sql,
+				  SQ_PARAMS(SQ_TEXT(a->destinations[i]), SQ_INT(a->measurement_id),
+					    SQ_INT(to), SQ_INT(a->now_ms), SQ_INT(0)),
+				  false)) != 0)
+			return r;
+	if ((r = sq_write(c, &correct_keep_sql,
+			  SQ_PARAMS(SQ_INT(a->measurement_id), SQ_INT(0), SQ_TEXT("assign"),
+				    SQ_INT(from), SQ_INT(to), SQ_TEXT("assigned"),
+				    SQ_INT(a->user_id), SQ_INT(a->now_ms)),
+			  false)) != 0)
+		return r;
+	*patient_out = to;
+	return 0;
+}
+
+int sq_measurement_assign(struct mg_store *s, const struct mg_assignment *a, int64_t *patient_out)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	int64_t to = 0;
+	int r;
+
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) == 0) {
+		r = sq_end(c, assign_in(c, a, &to));
+		if (r == 0)
+			*patient_out = to;
+	}
+	sq_release(c);
+	return r;
+}

@@ -242,6 +242,8 @@ int sq_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_
 /* Detection state */
 int sq_user_address_seen(struct mg_store *s, int64_t id, const char *address, int64_t now_ms, bool *new_out, unsigned *known_out);
 int sq_measurement_correct(struct mg_store *s, const struct mg_correction *c, int64_t *revision_out);
+int sq_measurement_assign(struct mg_store *s, const struct mg_assignment *a, int64_t *patient_out);
+int sq_unassigned_measurements(struct mg_store *s, int64_t tenant_id, size_t limit, mg_measurement_cb cb, void *arg);
 int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
 /* Leases */
 int sq_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms, struct mg_store_figures *out);

@@ -102,6 +102,10 @@ static const struct sq_sql device_touch_sql = {
 	"UPDATE devices SET last_seen_ms = ? WHERE id = ?"
 };
 
+static const struct sq_sql unassigned_sql = {
+	"UPDATE measurements SET status = 'unassigned' WHERE id = ?1"
+};
+
 static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 {
 	const struct mg_measurement *m = p->m;
@@ -128,8 +132,15 @@ static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 	if (rc != SQLITE_DONE)
 		return sq_step_error(c);
 	p->id = sqlite3_last_insert_rowid(c->db);
-	/* The outbox rows commit with the measurement, or neither does. */
-	if ((r = insert_values(c, p->id, m)) != 0 || (r = sq_outbox_insert(c, p, pid)) != 0)
+	/* The outbox rows commit with the measurement, or neither does; one
+	 * without patient waits for a clinician instead (docs/ward.md). */
+	if ((r = insert_values(c, p->id, m)) != 0)
+		return r;
+	if (p->unassigned)
+		r = sq_write(c, &unassigned_sql, SQ_PARAMS(SQ_INT(p->id)), true);
+	else
+		r = sq_outbox_insert(c, p, pid);
+	if (r != 0)
 		return r;
 	if ((st = sq_stmt(c, &device_touch_sql)) == NULL)
 		return MG_ERR_STORE;

@@ -85,8 +85,29 @@ static const struct sq_sql patient_measurements_sql = {
 	" ORDER BY m.measured_ms, m.id LIMIT ?2"
 };
 
+static const struct sq_sql unassigned_measurements_sql = {
+	"SELECT m.id, m.tenant_id, m.device_id, d.name, m.device_mid, m.measured_ms,"
+	" m.received_ms FROM measurements m JOIN devices d ON d.id = m.device_id"
+	" WHERE m.tenant_id = ?1 AND m.status = 'unassigned' ORDER BY m.id LIMIT ?2"
+};
+
+static int walk(struct mg_store *s, const struct sq_sql *sql, int64_t key, size_t limit,
+		mg_measurement_cb cb, void *arg);
+
+int sq_unassigned_measurements(struct mg_store *s, int64_t tenant_id, size_t limit,
+			       mg_measurement_cb cb, void *arg)
+{
+	return walk(s, &unassigned_measurements_sql, tenant_id, limit, cb, arg);
+}
+
 int sq_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
 			    mg_measurement_cb cb, void *arg)
+{
+	return walk(s, &patient_measurements_sql, patient_id, limit, cb, arg);
+}
+
+static int walk(struct mg_store *s, const struct sq_sql *sql, int64_t key, size_t limit,
+		mg_measurement_cb cb, void *arg)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	struct mg_measurement_row row;
@@ -97,8 +118,7 @@ int sq_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit
 	/* One read transaction so the value rows match their measurements. */
 	if (limit == 0 || (r = sq_exec(c, "BEGIN")) != 0)
 		goto out;
-	for (rc = sq_query(c, &patient_measurements_sql, SQ_PARAMS(SQ_INT(patient_id), SQ_INT(max)),
-			   &st);
+	for (rc = sq_query(c, sql, SQ_PARAMS(SQ_INT(key), SQ_INT(max)), &st);
 	     rc == 0; rc = sq_next(c, st)) {
 		if ((r = row_read(c, st, &row)) != 0 || (r = cb(&row, arg)) != 0)
 			break;

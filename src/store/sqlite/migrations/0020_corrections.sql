@@ -1,16 +1,20 @@
 -- Ward workflow (issue 15): a clinician corrects a measurement taken for
--- the wrong patient. The measurement keeps its row; revision counts the
--- corrections, status says whether it still stands. Each correction is
--- kept with its reason (clinical text, shown to clinicians only).
+-- the wrong patient, or assigns one that came without patient. The
+-- measurement keeps its row; revision counts the corrections, status says
+-- whether it stands, was entered in error or waits for a patient (kept
+-- under the tenant's placeholder patient: all-zero blind index, nothing
+-- sealed). Each correction is kept with its reason (clinical text, shown
+-- to clinicians only).
 ALTER TABLE measurements ADD COLUMN status TEXT NOT NULL DEFAULT 'final'
-	CHECK (status IN ('final', 'entered-in-error'));
+	CHECK (status IN ('final', 'entered-in-error', 'unassigned'));
+CREATE INDEX measurements_unassigned ON measurements (tenant_id, status, id);
 ALTER TABLE measurements ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE measurement_corrections (
 	id INTEGER PRIMARY KEY,
 	measurement_id INTEGER NOT NULL REFERENCES measurements(id) ON DELETE CASCADE,
 	revision INTEGER NOT NULL,
-	action TEXT NOT NULL CHECK (action IN ('move', 'entered-in-error')),
+	action TEXT NOT NULL CHECK (action IN ('move', 'entered-in-error', 'assign')),
 	from_patient_id INTEGER NOT NULL REFERENCES patients(id),
 	to_patient_id INTEGER REFERENCES patients(id),
 	reason TEXT NOT NULL,
