@@ -37,6 +37,8 @@ json_t *api_patient_json(const struct mg_patient_row *row, const char *pid,
 enum MHD_Result api_patient_measurements(struct api_request *rq);
 enum MHD_Result api_patient_accesses(struct api_request *rq);
 enum MHD_Result api_measurement_correct(struct api_request *rq);
+enum MHD_Result api_assignments_list(struct api_request *rq);
+enum MHD_Result api_assignment_assign(struct api_request *rq);
 
 /* api_users.c */
 enum MHD_Result api_users_list(struct api_request *rq);

@@ -50,6 +50,12 @@ static const struct mg_route routes[] = {
 	  "move a measurement taken for the wrong patient to another patient of the tenant, or "
 	  "mark it entered in error, with a reason; the EMR gets the correction (clinicians of "
 	  "its tenant)" },
+	{ MG_GET, "/api/v1/assignments", MG_ACTION_PATIENT_READ, 0, api_assignments_list,
+	  "measurements that came without patient, waiting to be assigned (clinicians of their "
+	  "tenant)" },
+	{ MG_POST, "/api/v1/assignments/{id}", MG_ACTION_PATIENT_WRITE, 0, api_assignment_assign,
+	  "assign a measurement that came without patient to a patient; it then goes to the "
+	  "EMR (clinicians of its tenant)" },
 
 	{ MG_GET, "/api/v1/users", MG_ACTION_USER_READ, 0, api_users_list, "list accounts" },
 	{ MG_POST, "/api/v1/users", MG_ACTION_USER_WRITE, 0, api_users_create,

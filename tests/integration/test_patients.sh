@@ -4,7 +4,8 @@
 # device measured first, change, read, find by name, birth date or id
 # ("/" in an id included); the interpretation computed by the server (a
 # 7-year-old's BMI-for-age, never an adult class; an adult's class and
-# blood pressure; change since the previous measurement). No name or
+# blood pressure; change since the previous measurement); a measurement
+# without patient in the assignment queue, assigned (docs/ward.md). No name or
 # birth date ever reaches the log or the database in clear.
 . "$(dirname "$0")/lib.sh"
 TOOLS=$(dirname "$0")/tools
@@ -28,14 +29,21 @@ for m in "c-1 2026-11-15T08:00:00Z $CHILD $(wh 21 121.5)" "c-2 2026-11-22T08:00:
 	assert_contains "$(mg_send scale1 "$(body "$1" "$2" "$3" "$4")")" "201 " "measurement $1"
 done
 ok "6 measurements of 4 patients from a device (one id with '/')"
+assert_contains "$(mg_send scale1 '{"id":"n-1","time":"2026-11-22T09:30:00Z","values":[{"type":"body_weight","value":64.5,"unit":"kg"}]}')" \
+	"201 " "a measurement without patient"
+assert_eq 1 "$(mg_sql "SELECT count(*) FROM measurements WHERE status = 'unassigned'")" \
+	"stored unassigned"
+ok "a measurement without patient accepted and stored unassigned"
 
 cat > "$T/state.json" <<JSON
 {"user": "doc.p", "password": "Tq7-vortex-lantern-88", "child": "$CHILD", "adult": "$ADULT",
- "slash": "$SLASH", "plain": "$PLAIN"}
+ "slash": "$SLASH", "plain": "$PLAIN", "assign_to": "NEU-5512"}
 JSON
 python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" identity || fail "identity"
 python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" interpretation ||
 	fail "interpretation"
+python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" assignment ||
+	fail "assignment"
 
 # Names and birth dates are sealed: not in the log, not in the database.
 mg_stop

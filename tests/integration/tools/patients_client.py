@@ -131,11 +131,43 @@ def step_interpretation(api, st):
     ok("adult: WHO adult class pre-obese; blood pressure 150/95 ESH 2023 grade 1")
 
 
+def step_assignment(api, st):
+    """The measurement that came without patient: in the queue (no
+    patient), assigned to a patient the gateway did not know, then on that
+    patient's page and out of the queue (docs/ward.md)."""
+    s = clinician(api, st)
+    a = s.call("GET", "/api/v1/assignments")
+    check(a.status == 200 and len(a.json["measurements"]) == 1, "queue: %r" % a)
+    q = a.json["measurements"][0]
+    check(q["values"][0]["type"] == "body_weight" and q["device_name"] and "patient" not in q,
+          "queued measurement: %r" % q)
+    a = s.call("POST", "/api/v1/assignments/%d" % q["id"], {})
+    check(a.status == 400 and "patient" in a.text(), "no patient: %r" % a)
+    a = s.call("POST", "/api/v1/assignments/%d" % q["id"], {"patient": "bad id"})
+    check(a.status == 400, "bad id: %r" % a)
+    a = s.call("POST", "/api/v1/assignments/%d" % (q["id"] + 1000), {"patient": st["assign_to"]})
+    check(a.status == 404, "unknown measurement: %r" % a)
+    a = s.call("POST", "/api/v1/assignments/%d" % q["id"], {"patient": st["assign_to"]})
+    check(a.status == 200 and a.json == {"measurement": q["id"], "status": "final"},
+          "assign: %r" % a)
+    a = s.call("POST", "/api/v1/assignments/%d" % q["id"], {"patient": st["assign_to"]})
+    check(a.status == 404, "assigned twice: %r" % a)
+    a = s.call("GET", "/api/v1/assignments")
+    check(a.status == 200 and a.json["measurements"] == [], "queue after: %r" % a)
+    a = s.call("GET", path(st["assign_to"], "/measurements"))
+    check(a.status == 200 and [m["id"] for m in a.json["measurements"]] == [q["id"]],
+          "the patient's page: %r" % a)
+    ok("a measurement without patient: queued for the clinician (values, device, no patient), "
+       "assigned to a new patient id, then on its page and out of the queue; no patient, a bad "
+       "id, an unknown or an assigned measurement refused")
+
+
 def main():
     port, ca, state, step = sys.argv[1:5]
     st = json.load(open(state))
     api = Api(port, ca)
-    {"identity": step_identity, "interpretation": step_interpretation}[step](api, st)
+    {"identity": step_identity, "interpretation": step_interpretation,
+     "assignment": step_assignment}[step](api, st)
 
 
 if __name__ == "__main__":
