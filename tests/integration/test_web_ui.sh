@@ -8,6 +8,7 @@
 # recording who the patient is (two identifiers on the page), creating a
 # child whose BMI gets the WHO BMI-for-age class and never an adult one,
 # moving a measurement taken for the wrong patient (a reason required),
+# assigning one that came without patient,
 # a clinician kept out of an admin page and its API, the idle timeout,
 # axe-core on every page, and no Content-Security-Policy violation.
 # Screenshots and the printed patient report land in
@@ -132,6 +133,9 @@ for i in 0 1; do
 	[ "${answer%% *}" = 201 ] || fail "child measurement $i: $answer"
 done
 ok "2 measurements of a child KIND/2002 stored"
+answer=$(mg_send scale-1 '{"id":"n-1","time":"2026-11-22T09:00:00Z","values":[{"type":"body_weight","value":79.5,"unit":"kg"}]}')
+[ "${answer%% *}" = 201 ] || fail "measurement without patient: $answer"
+ok "a measurement without patient stored, for the assignment queue"
 
 python3 - "$T/state.json" "$BASE" "$(cat "$T/admin-password")" "$IDLE_TIMEOUT" "$LOCKOUT_THRESHOLD" \
 	"${weights[@]}" <<'PY'

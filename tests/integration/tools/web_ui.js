@@ -375,6 +375,21 @@ async function mainPhase(browser) {
 	await page.waitForFunction((n) => document.querySelectorAll('.measurements tbody tr').length === n - 1, before);
 	ok(`a measurement moved to another patient in the browser: reason required, ${before} rows became ${before - 1}`);
 
+	// A measurement that came without patient: assigned from the queue.
+	await page.goto(`${base}/#/patients`);
+	await heading(page, 'Patients');
+	await page.getByRole('button', { name: 'Without patient' }).click();
+	await page.getByRole('heading', { name: 'Measurements without patient' }).waitFor();
+	const waiting = await page.locator('.patient-report tbody tr').count();
+	assert(waiting === 1, `assignment queue: ${waiting} rows, expected 1`);
+	await page.locator('.patient-report tbody tr').first().getByRole('button', { name: /^Assign/ }).click();
+	await page.getByLabel('Patient id').fill(state.patient);
+	await axe(page, 'assignment queue');
+	await shot(page, '13d-assign-measurement');
+	await page.getByRole('button', { name: 'Assign', exact: true }).click();
+	await page.getByText('No measurement waits for a patient.').waitFor();
+	ok('the assignment queue in the browser: one measurement without patient, assigned by id, the queue empty after');
+
 	// A clinician cannot open an admin page, and the API refuses it too.
 	await page.goto(`${base}/#/users`);
 	await heading(page, 'Not allowed');

@@ -6,6 +6,7 @@ import { h, show, table } from '../dom.js';
 import { form } from '../forms.js';
 import { session } from '../session.js';
 import * as patient from './patient.js';
+import { queue } from './assignments.js';
 import { identityFields, identityBody, fullName, birthText } from './patient_identity.js';
 
 function results(box, list, more) {
@@ -56,7 +57,8 @@ export function render(main) {
 		if (res.ok) results(result, res.data.patients, res.data.more);
 		return res;
 	}, { submitLabel: 'Find patient', class: 'no-print inline', label: 'Find a patient',
-		buttons: h('button', { type: 'button', class: 'secondary', onclick: () => newPatient(result) }, 'New patient') });
+		buttons: [h('button', { type: 'button', class: 'secondary', onclick: () => newPatient(result) }, 'New patient'),
+			h('button', { type: 'button', class: 'secondary', onclick: () => queue(result) }, 'Without patient')] });
 	document.title = 'Patients — medgate';
 	show(main, h('h1', { class: 'no-print' }, 'Patients'), find, result);
 }
