@@ -99,8 +99,9 @@ int mg_ingest_submit(struct mg_ingest *in, const struct mg_device *d, struct mg_
 		return r;
 	}
 	p->received_ms = now;
-	/* Nothing goes to an EMR before a clinician assigns it. */
-	p->ndestinations = in->deps.route != NULL && !p->unassigned
+	/* One without patient goes to the EMR only if a "measure now" order
+	 * takes it (in the store's transaction), else once assigned. */
+	p->ndestinations = in->deps.route != NULL
 				   ? in->deps.route(in->deps.route_arg, m->tenant_id,
 						    job->destinations, MG_EMR_MAX)
 				   : 0;

@@ -819,6 +819,39 @@ int mg_store_unassigned_measurements(struct mg_store *s, int64_t tenant_id, size
 	return s->ops->unassigned_measurements(s, tenant_id, limit, cb, arg);
 }
 
+int mg_store_order_create(struct mg_store *s, const struct mg_order *o, int64_t *id_out)
+{
+	*id_out = 0;
+	if (o == NULL || o->tenant_id <= 0 || o->device_id <= 0 || o->patient_id <= 0 ||
+	    o->created_by < 0 || o->created_ms < 0 || o->expires_ms <= o->created_ms)
+		return MG_ERR_INVALID;
+	return s->ops->order_create(s, o, id_out);
+}
+
+int mg_store_order_cancel(struct mg_store *s, int64_t id, int64_t tenant_id, int64_t now_ms)
+{
+	if (id <= 0 || tenant_id <= 0 || now_ms < 0)
+		return MG_ERR_INVALID;
+	return s->ops->order_cancel(s, id, tenant_id, now_ms);
+}
+
+int mg_store_order_list(struct mg_store *s, int64_t tenant_id, int64_t now_ms, mg_order_cb cb,
+			void *arg)
+{
+	if (tenant_id <= 0 || now_ms < 0 || cb == NULL)
+		return MG_ERR_INVALID;
+	return s->ops->order_list(s, tenant_id, now_ms, cb, arg);
+}
+
+int mg_store_order_pending(struct mg_store *s, int64_t device_id, int64_t now_ms,
+			   struct mg_order *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (device_id <= 0 || now_ms < 0)
+		return MG_ERR_INVALID;
+	return s->ops->order_pending(s, device_id, now_ms, out);
+}
+
 /* Audit trail */
 
 int mg_store_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn,

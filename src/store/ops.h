@@ -174,6 +174,12 @@ struct mg_store_ops {
 				  int64_t *patient_out);
 	int (*unassigned_measurements)(struct mg_store *s, int64_t tenant_id, size_t limit,
 				       mg_measurement_cb cb, void *arg);
+	int (*order_create)(struct mg_store *s, const struct mg_order *o, int64_t *id_out);
+	int (*order_cancel)(struct mg_store *s, int64_t id, int64_t tenant_id, int64_t now_ms);
+	int (*order_list)(struct mg_store *s, int64_t tenant_id, int64_t now_ms, mg_order_cb cb,
+			  void *arg);
+	int (*order_pending)(struct mg_store *s, int64_t device_id, int64_t now_ms,
+			     struct mg_order *out);
 
 	/* Audit trail */
 	int (*audit_append)(struct mg_store *s, struct mg_audit_record *rec,

@@ -133,13 +133,15 @@ struct mg_measurement_put {
 	/* EMR destinations ([emr.NAME]) that get an outbox row with it. */
 	const char *const *destinations;
 	size_t ndestinations;
-	/* Without patient (docs/ward.md): blind_index and sealed_patient are
-	 * ignored, the measurement waits for a clinician under the tenant's
-	 * unassigned placeholder, and no outbox row is made. */
+	/* Without patient (docs/ward.md): blind_index must be all zero and
+	 * sealed_len 0; the device's open "measure now" order, if any, takes
+	 * it (its patient, outbox rows for destinations); else it waits for a
+	 * clinician under the tenant's placeholder, and no outbox row is made. */
 	bool unassigned;
 	/* results */
 	int result;		/* 0 or MG_ERR_* */
 	int64_t id;		/* the gateway's measurement id */
+	int64_t ordered_patient;	/* unassigned, taken by an order: its patient */
 	bool duplicate;		/* stored earlier under the same device id */
 };
 
@@ -687,6 +689,34 @@ int mg_store_measurement_assign(struct mg_store *s, const struct mg_assignment *
 				int64_t *patient_out);
 int mg_store_unassigned_measurements(struct mg_store *s, int64_t tenant_id, size_t limit,
 				     mg_measurement_cb cb, void *arg);
+
+/* "Measure now" orders (docs/ward.md): the next measurement without
+ * patient that device_id sends before expires_ms goes to patient_id
+ * (measurement_put_batch does it, in the measurement's transaction, and
+ * queues it for the put's destinations). */
+struct mg_order {
+	int64_t id;
+	int64_t tenant_id;
+	int64_t device_id;
+	int64_t patient_id;
+	int64_t created_by;		/* account, 0 none */
+	int64_t created_ms;
+	int64_t expires_ms;
+};
+typedef int (*mg_order_cb)(const struct mg_order *o, void *arg);
+
+/* order_create: device and patient must be of tenant_id (MG_ERR_INVALID
+ * otherwise, also for a merged patient or expires_ms <= created_ms);
+ * MG_ERR_EXISTS while the device has an open order. order_cancel ends
+ * the open order id of tenant_id (MG_ERR_NOT_FOUND if none, expired or
+ * used). order_list walks the open orders of tenant_id at now_ms, newest
+ * first; order_pending gives the device's open order (MG_ERR_NOT_FOUND). */
+int mg_store_order_create(struct mg_store *s, const struct mg_order *o, int64_t *id_out);
+int mg_store_order_cancel(struct mg_store *s, int64_t id, int64_t tenant_id, int64_t now_ms);
+int mg_store_order_list(struct mg_store *s, int64_t tenant_id, int64_t now_ms, mg_order_cb cb,
+			void *arg);
+int mg_store_order_pending(struct mg_store *s, int64_t device_id, int64_t now_ms,
+			   struct mg_order *out);
 
 /* The audit trail (src/audit/, records in model/audit_record.h). The
  * store stays crypto-free: audit_append takes the hash as a callback. It

@@ -292,6 +292,114 @@ static void test_unassigned_then_assigned(void **state)
 	assert_int_equal(mg_store_measurement_assign(f->store, &a, &other), MG_ERR_NOT_FOUND);
 }
 
+static int64_t put_unassigned(struct store_fixture *f, int64_t device, const char *mid,
+			      int64_t received_ms, int64_t *ordered)
+{
+	struct mg_measurement m;
+	struct mg_measurement_put p, *batch[1] = {&p};
+
+	memset(&m, 0, sizeof(m));
+	memset(&p, 0, sizeof(p));
+	snprintf(m.device_mid, sizeof(m.device_mid), "%s", mid);
+	m.time_ms = STORE_T0;
+	m.nvalues = 1;
+	m.values[0].quantity = mg_quantity_find("body_weight");
+	m.values[0].value = 90;
+	m.device_id = device;
+	m.tenant_id = f->tenant;
+	p.m = &m;
+	p.received_ms = received_ms;
+	p.destinations = dests;
+	p.ndestinations = 1;
+	p.unassigned = true;
+	assert_int_equal(mg_store_measurement_put_batch(f->store, batch, 1), 0);
+	assert_int_equal(p.result, 0);
+	*ordered = p.ordered_patient;
+	return p.id;
+}
+
+static int count_order(const struct mg_order *o, void *arg)
+{
+	(void)o;
+	++*(size_t *)arg;
+	return 0;
+}
+
+/* "Measure now": the device's next measurement without patient within
+ * the order's lifetime goes to the order's patient and to the EMR; a
+ * used, cancelled or expired order takes nothing. */
+static void test_orders(void **state)
+{
+	struct store_fixture *f = *state;
+	struct mg_outbox_item items[8];
+	int64_t device = store_device(f, f->tenant, 1), other_dev = store_device(f, f->tenant2, 2);
+	int64_t patient, id = 0, id2 = 0, ordered = -1, m;
+	struct mg_order o = { 0 }, got;
+	size_t n = 0;
+
+	put_measurement(f, device, "known-1", 0x45);
+	patient = patient_of(f, f->tenant, 0x45);
+	assert_int_equal(claim(f, "emr1", items), 1);
+	assert_int_equal(mg_store_outbox_delivered(f->store, items[0].id, STORE_T0), 0);
+	o.tenant_id = f->tenant;
+	o.device_id = device;
+	o.patient_id = patient;
+	o.created_ms = STORE_T0;
+	o.expires_ms = STORE_T0;
+	assert_int_equal(mg_store_order_create(f->store, &o, &id), MG_ERR_INVALID);
+	o.expires_ms = STORE_T0 + 1000;
+	o.device_id = other_dev;
+	assert_int_equal(mg_store_order_create(f->store, &o, &id), MG_ERR_INVALID);
+	o.device_id = device;
+	o.tenant_id = f->tenant2;
+	assert_int_equal(mg_store_order_create(f->store, &o, &id), MG_ERR_INVALID);
+	o.tenant_id = f->tenant;
+	assert_int_equal(mg_store_order_create(f->store, &o, &id), 0);
+	assert_int_equal(mg_store_order_create(f->store, &o, &id2), MG_ERR_EXISTS);
+	assert_int_equal(mg_store_order_pending(f->store, device, STORE_T0 + 5, &got), 0);
+	assert_int_equal(got.id, id);
+	assert_int_equal(got.patient_id, patient);
+	assert_int_equal(mg_store_order_list(f->store, f->tenant, STORE_T0 + 5, count_order, &n), 0);
+	assert_int_equal(n, 1);
+
+	m = put_unassigned(f, device, "now-1", STORE_T0 + 10, &ordered);
+	assert_int_equal(ordered, patient);
+	assert_int_equal(measurements_of(f, patient), 2);
+	assert_int_equal(claim(f, "emr1", items), 1);
+	assert_int_equal(items[0].row.id, m);
+	assert_int_equal(items[0].sealed_patient[0], 0x45);
+	assert_int_equal(mg_store_order_pending(f->store, device, STORE_T0 + 11, &got),
+			 MG_ERR_NOT_FOUND);
+	/* Used: the next one waits for a clinician. */
+	put_unassigned(f, device, "now-2", STORE_T0 + 12, &ordered);
+	assert_int_equal(ordered, 0);
+	/* Cancelled, then expired: nothing taken. */
+	o.created_ms = STORE_T0 + 20;
+	o.expires_ms = STORE_T0 + 100;
+	assert_int_equal(mg_store_order_create(f->store, &o, &id), 0);
+	assert_int_equal(mg_store_order_cancel(f->store, id, f->tenant2, STORE_T0 + 21),
+			 MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_order_cancel(f->store, id, f->tenant, STORE_T0 + 21), 0);
+	assert_int_equal(mg_store_order_cancel(f->store, id, f->tenant, STORE_T0 + 22),
+			 MG_ERR_NOT_FOUND);
+	put_unassigned(f, device, "now-3", STORE_T0 + 30, &ordered);
+	assert_int_equal(ordered, 0);
+	o.created_ms = STORE_T0 + 40;
+	assert_int_equal(mg_store_order_create(f->store, &o, &id), 0);
+	put_unassigned(f, device, "now-4", STORE_T0 + 100, &ordered);
+	assert_int_equal(ordered, 0);
+	n = 0;
+	assert_int_equal(mg_store_order_list(f->store, f->tenant, STORE_T0 + 100, count_order, &n),
+			 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(mg_store_order_cancel(f->store, id, f->tenant, STORE_T0 + 100),
+			 MG_ERR_NOT_FOUND);
+	n = 0;
+	assert_int_equal(mg_store_unassigned_measurements(f->store, f->tenant, 10, count_row, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(claim(f, "emr1", items), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +408,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_refused, store_fixture_setup,
 					    store_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_unassigned_then_assigned, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_orders, store_fixture_setup,
 					    store_fixture_teardown),
 	};
 

@@ -209,6 +209,11 @@ int pg_user_address_seen(struct mg_store *s, int64_t id, const char *address, in
 int pg_measurement_correct(struct mg_store *s, const struct mg_correction *c, int64_t *revision_out);
 int pg_measurement_assign(struct mg_store *s, const struct mg_assignment *a, int64_t *patient_out);
 int pg_unassigned_measurements(struct mg_store *s, int64_t tenant_id, size_t limit, mg_measurement_cb cb, void *arg);
+int pg_order_create(struct mg_store *s, const struct mg_order *o, int64_t *id_out);
+int pg_order_cancel(struct mg_store *s, int64_t id, int64_t tenant_id, int64_t now_ms);
+int pg_order_list(struct mg_store *s, int64_t tenant_id, int64_t now_ms, mg_order_cb cb, void *arg);
+int pg_order_pending(struct mg_store *s, int64_t device_id, int64_t now_ms, struct mg_order *out);
+int pg_order_take(struct pg_conn *c, int64_t device_id, int64_t measurement_id, int64_t now_ms, int64_t *patient_out);
 int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
 /* Leases */
 int pg_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms, struct mg_store_figures *out);

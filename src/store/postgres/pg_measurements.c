@@ -122,10 +122,21 @@ static int put_one(struct pg_conn *c, struct mg_measurement_put *p)
 			     false, NULL);
 	/* The outbox rows commit with the measurement, or neither does; one
 	 * without patient waits for a clinician instead (docs/ward.md). */
-	if (r == 0 && p->unassigned)
-		r = pg_write(c, "UPDATE measurements SET status = 'unassigned' WHERE id = $1",
-			     PG_PARAMS(PG_INT(p->id)), true, NULL);
-	for (size_t i = 0; r == 0 && !p->unassigned && i < p->ndestinations; i++)
+	p->ordered_patient = 0;
+	if (r == 0 && p->unassigned) {
+		/* A "measure now" order of the device takes it (docs/ward.md). */
+		if ((r = pg_order_take(c, m->device_id, p->id, p->received_ms,
+				       &p->ordered_patient)) != 0)
+			return r;
+		if (p->ordered_patient == 0)
+			r = pg_write(c, "UPDATE measurements SET status = 'unassigned' WHERE id = $1",
+				     PG_PARAMS(PG_INT(p->id)), true, NULL);
+		else
+			r = pg_write(c, "UPDATE measurements SET patient_id = $2 WHERE id = $1",
+				     PG_PARAMS(PG_INT(p->id), PG_INT(p->ordered_patient)), true, NULL);
+		pid = p->ordered_patient;
+	}
+	for (size_t i = 0; r == 0 && (!p->unassigned || pid != 0) && i < p->ndestinations; i++)
 		r = pg_write(c, outbox_insert_sql,
 			     PG_PARAMS(PG_TEXT(p->destinations[i]), PG_INT(p->id), PG_INT(pid),
 				       PG_INT(p->received_ms)),

@@ -105,6 +105,9 @@ static const struct sq_sql device_touch_sql = {
 static const struct sq_sql unassigned_sql = {
 	"UPDATE measurements SET status = 'unassigned' WHERE id = ?1"
 };
+static const struct sq_sql ordered_sql = {
+	"UPDATE measurements SET patient_id = ?2 WHERE id = ?1"
+};
 
 static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 {
@@ -113,6 +116,7 @@ static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 	int64_t pid = 0;
 	int r, rc;
 
+	p->ordered_patient = 0;
 	if ((r = find_existing(c, m, &p->id)) == 0) {
 		p->duplicate = true;
 		return 0;
@@ -136,10 +140,19 @@ static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 	 * without patient waits for a clinician instead (docs/ward.md). */
 	if ((r = insert_values(c, p->id, m)) != 0)
 		return r;
-	if (p->unassigned)
-		r = sq_write(c, &unassigned_sql, SQ_PARAMS(SQ_INT(p->id)), true);
-	else
+	if (p->unassigned) {
+		/* A "measure now" order of the device takes it (docs/ward.md). */
+		if ((r = sq_order_take(c, m->device_id, p->id, p->received_ms, &p->ordered_patient)) != 0)
+			return r;
+		if (p->ordered_patient == 0)
+			r = sq_write(c, &unassigned_sql, SQ_PARAMS(SQ_INT(p->id)), true);
+		else if ((r = sq_write(c, &ordered_sql,
+				       SQ_PARAMS(SQ_INT(p->id), SQ_INT(p->ordered_patient)),
+				       true)) == 0)
+			r = sq_outbox_insert(c, p, p->ordered_patient);
+	} else {
 		r = sq_outbox_insert(c, p, pid);
+	}
 	if (r != 0)
 		return r;
 	if ((st = sq_stmt(c, &device_touch_sql)) == NULL)

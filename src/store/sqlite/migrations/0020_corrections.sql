@@ -55,3 +55,22 @@ CREATE INDEX outbox_pending ON outbox (destination, state, patient_id, id);
 CREATE INDEX outbox_state ON outbox (destination, state, created_ms);
 CREATE INDEX outbox_queue ON outbox (destination, state, id);
 CREATE INDEX outbox_measurement ON outbox (measurement_id);
+
+-- "Measure now" (docs/ward.md): a clinician orders the next measurement of
+-- a device for a patient. The device's next measurement without patient
+-- received before expires_ms goes to the patient (state 'used'); a
+-- cancelled or expired order assigns nothing.
+CREATE TABLE measure_orders (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+	device_id INTEGER NOT NULL REFERENCES devices(id),
+	patient_id INTEGER NOT NULL REFERENCES patients(id),
+	created_by INTEGER,
+	created_ms INTEGER NOT NULL,
+	expires_ms INTEGER NOT NULL,
+	state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'used', 'cancelled')),
+	measurement_id INTEGER REFERENCES measurements(id),
+	ended_ms INTEGER
+);
+CREATE INDEX measure_orders_device ON measure_orders (device_id, state, expires_ms);
+CREATE INDEX measure_orders_tenant ON measure_orders (tenant_id, state, expires_ms);
