@@ -56,6 +56,13 @@ static const struct mg_route routes[] = {
 	{ MG_POST, "/api/v1/assignments/{id}", MG_ACTION_PATIENT_WRITE, 0, api_assignment_assign,
 	  "assign a measurement that came without patient to a patient; it then goes to the "
 	  "EMR (clinicians of its tenant)" },
+	{ MG_GET, "/api/v1/orders", MG_ACTION_PATIENT_READ, 0, api_orders_list,
+	  "open measure-now orders of the own tenants, with the patient's id (clinicians)" },
+	{ MG_POST, "/api/v1/orders", MG_ACTION_PATIENT_WRITE, 0, api_orders_create,
+	  "measure now: the device's next measurement without patient, within 1 to 60 minutes, "
+	  "goes to the patient (clinicians of the device's tenant)" },
+	{ MG_DELETE, "/api/v1/orders/{id}", MG_ACTION_PATIENT_WRITE, 0, api_orders_cancel,
+	  "cancel an open measure-now order (clinicians of its tenant)" },
 
 	{ MG_GET, "/api/v1/users", MG_ACTION_USER_READ, 0, api_users_list, "list accounts" },
 	{ MG_POST, "/api/v1/users", MG_ACTION_USER_WRITE, 0, api_users_create,

@@ -5,7 +5,8 @@
 # ("/" in an id included); the interpretation computed by the server (a
 # 7-year-old's BMI-for-age, never an adult class; an adult's class and
 # blood pressure; change since the previous measurement); a measurement
-# without patient in the assignment queue, assigned (docs/ward.md). No name or
+# without patient in the assignment queue, assigned; a measure-now order
+# that takes the device's next one, and a cancelled one (docs/ward.md). No name or
 # birth date ever reaches the log or the database in clear.
 . "$(dirname "$0")/lib.sh"
 TOOLS=$(dirname "$0")/tools
@@ -44,6 +45,22 @@ python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" interpreta
 	fail "interpretation"
 python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" assignment ||
 	fail "assignment"
+
+# Measure now: an order for the adult on scale1 takes its next measurement
+# without patient; a cancelled one takes nothing (docs/ward.md).
+python3 - "$T/state.json" "$(mg_sql "SELECT id FROM devices WHERE name = 'scale1'")" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1])); st["device"] = int(sys.argv[2]); json.dump(st, open(sys.argv[1], "w"))
+PY
+python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" order || fail "order"
+assert_contains "$(mg_send scale1 '{"id":"n-2","time":"2026-11-22T09:40:00Z","values":[{"type":"body_weight","value":85.5,"unit":"kg"}]}')" \
+	"201 " "the ordered measurement"
+python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" order_taken || fail "order taken"
+assert_contains "$(mg_send scale1 '{"id":"n-3","time":"2026-11-22T09:45:00Z","values":[{"type":"body_weight","value":85.1,"unit":"kg"}]}')" \
+	"201 " "a measurement after the cancelled order"
+assert_eq 1 "$(mg_sql "SELECT count(*) FROM measurements WHERE status = 'unassigned'")" \
+	"after the cancelled order: waiting for a clinician"
+ok "after a cancelled order the device's measurement without patient waits in the queue"
 
 # Names and birth dates are sealed: not in the log, not in the database.
 mg_stop

@@ -162,12 +162,58 @@ def step_assignment(api, st):
        "id, an unknown or an assigned measurement refused")
 
 
+def step_order(api, st):
+    """Measure now: refusals, then an order for the adult on the device."""
+    s = clinician(api, st)
+    dev = st["device"]
+    for body, field in (({"device": dev, "patient": st["adult"], "minutes": 0}, "minutes"),
+                        ({"device": dev, "patient": st["adult"], "minutes": 61}, "minutes"),
+                        ({"device": 999999, "patient": st["adult"]}, "device"),
+                        ({"device": dev, "patient": "NOBODY-1"}, "patient"),
+                        ({"device": dev}, "patient")):
+        a = s.call("POST", "/api/v1/orders", body)
+        check(a.status == 400 and a.json.get("field") == field, "%r: %r" % (body, a))
+    a = s.call("POST", "/api/v1/orders", {"device": dev, "patient": st["adult"], "minutes": 5})
+    check(a.status == 201 and a.json["device"] == dev, "order: %r" % a)
+    a2 = s.call("POST", "/api/v1/orders", {"device": dev, "patient": st["child"]})
+    check(a2.status == 409, "a second open order: %r" % a2)
+    a = s.call("GET", "/api/v1/orders")
+    check(a.status == 200 and [(o["device"], o["patient"]) for o in a.json["orders"]]
+          == [(dev, st["adult"])], "orders: %r" % a)
+    st["adult_count"] = len(s.call("GET", path(st["adult"], "/measurements")).json["measurements"])
+    ok("measure now: minutes outside 1..60, an unknown device or patient refused; the order "
+       "listed with the patient's id; a second open order for the device refused (409)")
+
+
+def step_order_taken(api, st):
+    """The device's measurement without patient went to the adult; then an
+    order cancelled takes nothing."""
+    s = clinician(api, st)
+    n = len(s.call("GET", path(st["adult"], "/measurements")).json["measurements"])
+    check(n == st["adult_count"] + 1, "the adult has %d measurements, expected %d"
+          % (n, st["adult_count"] + 1))
+    a = s.call("GET", "/api/v1/orders")
+    check(a.status == 200 and a.json["orders"] == [], "the used order still open: %r" % a)
+    a = s.call("GET", "/api/v1/assignments")
+    check(a.json["measurements"] == [], "in the queue nevertheless: %r" % a)
+    a = s.call("POST", "/api/v1/orders", {"device": st["device"], "patient": st["adult"]})
+    check(a.status == 201, "order again: %r" % a)
+    c = s.call("DELETE", "/api/v1/orders/%d" % a.json["id"])
+    check(c.status == 204, "cancel: %r" % c)
+    c = s.call("DELETE", "/api/v1/orders/%d" % a.json["id"])
+    check(c.status == 404, "cancel twice: %r" % c)
+    ok("the device's next measurement without patient went to the ordered patient, not to the "
+       "queue; the order is used up; a cancelled order: 204, then 404")
+
+
 def main():
     port, ca, state, step = sys.argv[1:5]
     st = json.load(open(state))
     api = Api(port, ca)
     {"identity": step_identity, "interpretation": step_interpretation,
-     "assignment": step_assignment}[step](api, st)
+     "assignment": step_assignment, "order": step_order,
+     "order_taken": step_order_taken}[step](api, st)
+    json.dump(st, open(state, "w"))
 
 
 if __name__ == "__main__":

@@ -104,6 +104,8 @@ PLANS = {
     ("POST", "/api/v1/patients/{patient}/measurements/{measurement}/correction"):
         dict(body={"action": "entered-in-error"}, expect={400}),
     ("POST", "/api/v1/assignments/{id}"): dict(body={}, expect={400}),
+    ("POST", "/api/v1/orders"): dict(body={}, expect={400}),
+    ("DELETE", "/api/v1/orders/{id}"): dict(expect={404}),
     ("POST", "/api/v1/users"): dict(body={"name": "matrix-refused", "roles": []}, expect={400}),
     ("PATCH", "/api/v1/users/{id}"): dict(body={"display_name": "Matrix Edit"}, expect={200}),
     ("DELETE", "/api/v1/users/{id}"): dict(fresh="user", expect={204}),
@@ -295,7 +297,8 @@ class Matrix:
                 v = st["tenants"][plan.get("tenant", "A")]
             elif name == "id" and base == "devices":
                 v = st["device_a"]
-            elif name == "id" and base in ("alerts", "incidents", "maintenance", "assignments"):
+            elif name == "id" and base in ("alerts", "incidents", "maintenance", "assignments",
+                                           "orders"):
                 v = 999999      # none: an allowed caller gets 404, others 403
             else:
                 raise TestFailure("route %s %s: no id for path parameter {%s} after /%s/; "
