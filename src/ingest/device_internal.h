@@ -31,6 +31,7 @@ enum device_route {
 	ROUTE_MAINTENANCE_CONSENT,
 	ROUTE_FIRMWARE,		/* GET /device/v1/firmware */
 	ROUTE_FIRMWARE_IMAGE,	/* GET /device/v1/firmware/<sha256> */
+	ROUTE_ORDER,		/* GET /device/v1/order */
 };
 
 /* What one TLS connection proved about its client, checked once. */
@@ -96,6 +97,8 @@ int device_firmware_note(struct device_request *rq);
  * model if unexpired and not what the device runs, else 204.
  * GET /device/v1/firmware/<sha256>: that image of the device's model. */
 enum MHD_Result device_firmware_offer(struct device_request *rq);
+/* GET /device/v1/order: the device's open measure-now order (device_order.c). */
+enum MHD_Result device_order(struct device_request *rq);
 enum MHD_Result device_firmware_image(struct device_request *rq);
 
 /* EST (RFC 7030) handlers, called on the final call of the request. */

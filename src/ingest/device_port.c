@@ -43,6 +43,8 @@ static enum device_route route_of(const char *method, const char *url, char *sha
 		return ROUTE_MEASUREMENTS;
 	if (strcmp(url, "/device/v1/maintenance/consent") == 0 && strcmp(method, "POST") == 0)
 		return ROUTE_MAINTENANCE_CONSENT;
+	if (strcmp(url, "/device/v1/order") == 0 && strcmp(method, "GET") == 0)
+		return ROUTE_ORDER;
 	return ROUTE_NONE;
 }
 
@@ -184,7 +186,8 @@ static enum MHD_Result request_begin(struct device_request *rq)
 		return mg_http_error(c, status, why);
 	}
 	device_route = rq->route == ROUTE_MEASUREMENTS || rq->route == ROUTE_FIRMWARE ||
-		       rq->route == ROUTE_FIRMWARE_IMAGE || rq->route == ROUTE_MAINTENANCE_CONSENT;
+		       rq->route == ROUTE_FIRMWARE_IMAGE || rq->route == ROUTE_MAINTENANCE_CONSENT ||
+		       rq->route == ROUTE_ORDER;
 	if (rq->route != ROUTE_NONE &&
 	    !mg_interface_on(rq->dp->deps.switches, device_route ? MG_IF_DEVICE
 								 : MG_IF_ENROLMENT)) {
@@ -235,6 +238,7 @@ static enum MHD_Result request_begin(struct device_request *rq)
 		break;
 	case ROUTE_FIRMWARE:
 	case ROUTE_FIRMWARE_IMAGE:
+	case ROUTE_ORDER:
 		rq->max = 0;	/* a GET: no body */
 		ret = device_authenticate(rq);
 		if (rq->answered)
@@ -361,6 +365,8 @@ static enum MHD_Result request_end(struct device_request *rq)
 		return device_firmware_offer(rq);
 	case ROUTE_FIRMWARE_IMAGE:
 		return device_firmware_image(rq);
+	case ROUTE_ORDER:
+		return device_order(rq);
 	case ROUTE_NONE:
 		break;
 	}

@@ -53,9 +53,27 @@ import json, sys
 st = json.load(open(sys.argv[1])); st["device"] = int(sys.argv[2]); json.dump(st, open(sys.argv[1], "w"))
 PY
 python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" order || fail "order"
+device_order() { # device -> "status body"
+	curl -s --max-time 10 -o "$T/order" -w '%{http_code}' --cacert "$CA" \
+		--cert "$T/dev/$1/cert.pem" --key "$T/dev/$1/key.pem" "$DEVICE_URL/device/v1/order" || true
+	printf ' %s' "$(cat "$T/order" 2>/dev/null)"
+}
+got=$(device_order scale1)
+python3 - "$got" "$ADULT" <<'PY' || fail "GET /device/v1/order: $got"
+import json, sys
+status, body = sys.argv[1].split(" ", 1)
+o = json.loads(body)
+assert status == "200", status
+assert o["patient"] == {"id": sys.argv[2], "initials": "H. M."}, o
+assert o["expires"].endswith("Z") and o["order"] > 0, o
+PY
+mg_enrol scale2
+assert_eq "204 " "$(device_order scale2)" "GET /device/v1/order of a device without order"
+ok "the device's open order on the device port: the patient's id and initials (H. M.) to the ordered device only; another device gets 204"
 assert_contains "$(mg_send scale1 '{"id":"n-2","time":"2026-11-22T09:40:00Z","values":[{"type":"body_weight","value":85.5,"unit":"kg"}]}')" \
 	"201 " "the ordered measurement"
 python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" order_taken || fail "order taken"
+assert_eq "204 " "$(device_order scale1)" "GET /device/v1/order after the order was used and the next cancelled"
 assert_contains "$(mg_send scale1 '{"id":"n-3","time":"2026-11-22T09:45:00Z","values":[{"type":"body_weight","value":85.1,"unit":"kg"}]}')" \
 	"201 " "a measurement after the cancelled order"
 assert_eq 1 "$(mg_sql "SELECT count(*) FROM measurements WHERE status = 'unassigned'")" \
