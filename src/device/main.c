@@ -23,6 +23,7 @@ static const struct {
 	{ "status", mg_device_cmd_status },
 	{ "cacerts", mg_device_cmd_cacerts },
 	{ "consent", mg_device_cmd_consent },
+	{ "order", mg_device_cmd_order },
 	{ "update", mg_device_cmd_update },
 };
 
@@ -35,7 +36,7 @@ static void usage(FILE *f)
 		"          (--token TOKEN | --token-file FILE) [--name NAME] [--force]\n"
 		"          [--model MODEL] [--firmware VERSION]\n"
 		"  reenroll --state DIR   (a new key and certificate, same device)\n"
-		"  send    --state DIR --patient ID [--weight KG] [--height CM] [--bmi X]\n"
+		"  send    --state DIR [--patient ID] [--weight KG] [--height CM] [--bmi X]\n"
 		"          [--body-fat PCT] [--value TYPE=NUMBER:UNIT ...] [--count N]\n"
 		"          [--interval SECONDS] [--time RFC3339] [--model MODEL]\n"
 		"          [--firmware VERSION]\n"
@@ -44,6 +45,8 @@ static void usage(FILE *f)
 		"  cacerts (--state DIR | --server https://HOST:PORT --ca CA.pem)\n"
 		"  consent --state DIR   (maintenance consent button: out of service\n"
 		"          for the maintenance an administrator granted)\n"
+		"  order   --state DIR   (the open measure-now order: whom a measurement\n"
+		"          sent without --patient goes to)\n"
 		"  update  --state DIR --maker-key FILE   (signed firmware, see the manual)\n"
 		"\n"
 		"exit status: 0 done, 1 error, 2 usage, 3 measurements kept queued,\n"

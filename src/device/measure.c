@@ -69,8 +69,13 @@ int mg_device_measurement_json(const struct mg_device_reading *r, const char *mi
 	}
 	/* json_pack refuses text that is not UTF-8, so a bad patient id ends
 	 * here, before anything is queued. "o" hands values over. */
-	root = json_pack("{s:s, s:s, s:{s:s}, s:o}", "id", mid, "time", time_text,
-			 "patient", "id", r->patient, "values", values);
+	/* Without patient: the gateway's measure-now order takes it, or a
+	 * clinician assigns it (docs/ward.md). */
+	if (r->patient[0] != '\0')
+		root = json_pack("{s:s, s:s, s:{s:s}, s:o}", "id", mid, "time", time_text,
+				 "patient", "id", r->patient, "values", values);
+	else
+		root = json_pack("{s:s, s:s, s:o}", "id", mid, "time", time_text, "values", values);
 	values = NULL;
 	if (root == NULL) {
 		ret = MG_ERR_INVALID;

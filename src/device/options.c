@@ -125,10 +125,6 @@ static int send_check(struct mg_device_send_options *o, int have_count, char *er
 		snprintf(err, errlen, "--state is required");
 		return MG_ERR_INVALID;
 	}
-	if (o->base.patient[0] == '\0') {
-		snprintf(err, errlen, "--patient is required");
-		return MG_ERR_INVALID;
-	}
 	if (o->base.nvalues == 0) {
 		snprintf(err, errlen, "give at least one value (--weight, --height, --bmi, "
 			 "--body-fat or --value)");

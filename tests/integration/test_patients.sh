@@ -80,6 +80,32 @@ assert_eq 1 "$(mg_sql "SELECT count(*) FROM measurements WHERE status = 'unassig
 	"after the cancelled order: waiting for a clinician"
 ok "after a cancelled order the device's measurement without patient waits in the queue"
 
+# The device agent: `order` shows whom the next measurement goes to, and
+# `send` without --patient sends one the order takes.
+S=$T/agent
+token=$(mg_ctl device token --tenant default --name scale-order 2>/dev/null)
+"$MEDGATE_DEVICE" enroll --server "$DEVICE_URL" --ca "$CA" --token "$token" --state "$S" >/dev/null ||
+	fail "agent enrolment"
+assert_contains "$("$MEDGATE_DEVICE" order --state "$S")" "no open order" "medgate-device order without order"
+PYTHONPATH=$TOOLS python3 - "$WEB_PORT" "$CA" "$T/state.json" \
+	"$(mg_sql "SELECT id FROM devices WHERE name = 'scale-order'")" <<'PY' || fail "order for the agent"
+import json, sys
+from mgapi import Api, check
+from patients_client import clinician
+st = json.load(open(sys.argv[3]))
+s = clinician(Api(sys.argv[1], sys.argv[2]), st)
+a = s.call("POST", "/api/v1/orders", {"device": int(sys.argv[4]), "patient": st["adult"], "minutes": 2})
+check(a.status == 201, "order: %r" % a)
+PY
+out=$("$MEDGATE_DEVICE" order --state "$S") || fail "medgate-device order: $out"
+assert_contains "$out" "goes to H. M. (id $ADULT)" "medgate-device order"
+before=$(mg_sql "SELECT count(*) FROM measurements m JOIN devices d ON d.id = m.device_id WHERE d.name = 'scale-order' AND m.status = 'final'")
+"$MEDGATE_DEVICE" send --state "$S" --weight 86.2 >"$T/send.out" 2>&1 || { cat "$T/send.out"; fail "medgate-device send without --patient"; }
+assert_eq "$((before + 1))" "$(mg_sql "SELECT count(*) FROM measurements m JOIN devices d ON d.id = m.device_id WHERE d.name = 'scale-order' AND m.status = 'final'")" \
+	"the agent's measurement assigned by the order"
+assert_contains "$("$MEDGATE_DEVICE" order --state "$S")" "no open order" "medgate-device order after the measurement"
+ok "medgate-device order shows the open order (initials and id), send without --patient: the order assigns it, then no open order"
+
 # Names and birth dates are sealed: not in the log, not in the database.
 mg_stop
 for needle in Müller Mueller Okafor 2019-03-14 1961-07-01 Lena; do

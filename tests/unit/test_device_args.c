@@ -221,7 +221,8 @@ static void test_send_options(void **state)
 		      "0.05", "--count", "3" } }, 1, 3, 50, 1, NULL },
 		{ { { "send", "--state", "/s", "--patient", "P1", "--weight", "70", "--time",
 		      "2026-11-22T10:00:00Z" } }, 1, 1, 0, 1, NULL },
-		{ { { "send", "--state", "/s", "--weight", "70" } }, 0, 0, 0, 0, "--patient" },
+		/* No --patient: allowed (docs/ward.md); still at least one value. */
+		{ { { "send", "--state", "/s" } }, 0, 0, 0, 0, "at least one" },
 		{ { { "send", "--patient", "P1", "--weight", "70" } }, 0, 0, 0, 0, "--state" },
 		{ { { "send", "--state", "/s", "--patient", "P1" } }, 0, 0, 0, 0, "at least one" },
 		{ { { "send", "--state", "/s", "--patient", "P1", "--weight", "70", "--weight",
