@@ -17,6 +17,7 @@
 #include "ingest/patients.h"
 #include "model/blood_pressure.h"
 #include "model/change.h"
+#include "model/jump.h"
 #include "web/api_handlers.h"
 
 #define PATIENT_MEASUREMENTS_MAX 10000
@@ -33,8 +34,11 @@ struct report {
 	struct {
 		char quantity[MG_QUANTITY_NAME_MAX + 1];
 		double value;
+		int64_t measured_ms;
 	} previous[REPORT_QUANTITIES_MAX];
+	int64_t row_ms;		/* measured_ms of the row being read */
 	size_t nprevious;
+	size_t jumps;		/* implausible jumps seen (model/jump.h) */
 };
 
 static json_t *time_text(int64_t ms)
@@ -55,13 +59,15 @@ static json_t *change_of(struct report *rp, const char *quantity, double value)
 {
 	struct mg_change c;
 	size_t i;
-	bool had = false;
+	bool had = false, jump;
 	double before = 0;
+	int64_t before_ms = 0;
 
 	for (i = 0; i < rp->nprevious; i++) {
 		if (strcmp(rp->previous[i].quantity, quantity) == 0) {
 			had = true;
 			before = rp->previous[i].value;
+			before_ms = rp->previous[i].measured_ms;
 			break;
 		}
 	}
@@ -70,12 +76,17 @@ static json_t *change_of(struct report *rp, const char *quantity, double value)
 			 quantity);
 		rp->nprevious++;
 	}
-	if (i < REPORT_QUANTITIES_MAX)
+	if (i < REPORT_QUANTITIES_MAX) {
 		rp->previous[i].value = value;
+		rp->previous[i].measured_ms = rp->row_ms;
+	}
 	if (mg_change_compute(value, had, before, &c) != 0 || !c.has_change)
 		return NULL;
-	return json_pack("{s:o, s:o}", "delta", rounded(c.delta, 0.01), "percent",
-			 c.has_percent ? rounded(c.percent, 0.1) : json_null());
+	jump = c.has_percent && mg_jump_is(quantity, c.percent, before_ms, rp->row_ms);
+	if (jump)
+		rp->jumps++;
+	return json_pack("{s:o, s:o, s:b}", "delta", rounded(c.delta, 0.01), "percent",
+			 c.has_percent ? rounded(c.percent, 0.1) : json_null(), "jump", jump);
 }
 
 static json_t *bmi_json(struct report *rp, double bmi, bool computed, int64_t measured_ms)
@@ -128,6 +139,7 @@ static int add_row(const struct mg_measurement_row *row, void *arg)
 
 	if (values == NULL || changes == NULL)
 		goto nomem;
+	rp->row_ms = row->measured_ms;
 	for (size_t i = 0; i < row->nvalues; i++) {
 		const __typeof__(row->values[0]) *v = &row->values[i];
 
@@ -238,9 +250,10 @@ enum MHD_Result api_patient_measurements(struct api_request *rq)
 		return api_store_error(rq, r);
 	}
 	return api_json(rq, MHD_HTTP_OK,
-			json_pack("{s:s, s:I, s:o, s:o, s:o}", "patient", rq->params[0], "tenant",
+			json_pack("{s:s, s:I, s:o, s:o, s:o, s:I}", "patient", rq->params[0], "tenant",
 				  (json_int_t)tenant, "record", who, "interpretation",
-				  interpretation_json(&rp, has), "measurements", rp.list));
+				  interpretation_json(&rp, has), "measurements", rp.list, "jumps",
+				  (json_int_t)rp.jumps));
 }
 
 static int add_access(const struct mg_audit_record *rec, void *arg)

@@ -25,11 +25,12 @@ wh() { printf '{"type":"body_weight","value":%s,"unit":"kg"},{"type":"body_heigh
 bp='{"type":"bp_systolic","value":150,"unit":"mm[Hg]"},{"type":"bp_diastolic","value":95,"unit":"mm[Hg]"}'
 for m in "c-1 2026-11-15T08:00:00Z $CHILD $(wh 21 121.5)" "c-2 2026-11-22T08:00:00Z $CHILD $(wh 22 122)" \
 	"a-1 2026-11-22T08:00:00Z $ADULT $(wh 85 180)" "a-2 2026-11-22T08:05:00Z $ADULT $bp" \
-	"s-1 2026-11-22T09:00:00Z $SLASH $(wh 60 170)" "p-1 2026-11-22T09:00:00Z $PLAIN $(wh 70 175)"; do
+	"s-1 2026-11-22T09:00:00Z $SLASH $(wh 60 170)" "p-1 2026-11-22T09:00:00Z $PLAIN $(wh 70 175)" \
+	"j-1 2026-11-22T07:00:00Z JUMP-1 $(wh 70 175)" "j-2 2026-11-22T19:00:00Z JUMP-1 $(wh 89.6 175)"; do
 	set -- $m
 	assert_contains "$(mg_send scale1 "$(body "$1" "$2" "$3" "$4")")" "201 " "measurement $1"
 done
-ok "6 measurements of 4 patients from a device (one id with '/')"
+ok "8 measurements of 5 patients from a device (one id with '/')"
 assert_contains "$(mg_send scale1 '{"id":"n-1","time":"2026-11-22T09:30:00Z","values":[{"type":"body_weight","value":64.5,"unit":"kg"}]}')" \
 	"201 " "a measurement without patient"
 assert_eq 1 "$(mg_sql "SELECT count(*) FROM measurements WHERE status = 'unassigned'")" \
@@ -43,6 +44,7 @@ JSON
 python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" identity || fail "identity"
 python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" interpretation ||
 	fail "interpretation"
+python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" jump || fail "jump"
 python3 "$TOOLS/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" assignment ||
 	fail "assignment"
 

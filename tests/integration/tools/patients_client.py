@@ -162,6 +162,23 @@ def step_assignment(api, st):
        "id, an unknown or an assigned measurement refused")
 
 
+def step_jump(api, st):
+    """Weight +28 % within 12 h is marked a jump; the child's +4.8 % in a
+    week is not (docs/ward.md)."""
+    s = clinician(api, st)
+    a = s.call("GET", path("JUMP-1", "/measurements"))
+    check(a.status == 200, "jump patient: %r" % a)
+    w = a.json["measurements"][-1]["change"]["body_weight"]
+    check(w["jump"] is True and abs(w["percent"] - 28.0) < 0.05 and a.json["jumps"] >= 1,
+          "weight 70 -> 89.6 kg in 12 h: %r" % a.json)
+    check(a.json["measurements"][-1]["change"]["body_height"]["jump"] is False, "height: %r" % a.json)
+    c = s.call("GET", path(st["child"], "/measurements"))
+    check(c.json["measurements"][-1]["change"]["body_weight"]["jump"] is False
+          and c.json["jumps"] == 0, "child: %r" % c.json)
+    ok("an implausible jump marked for the clinician: weight +28 %% within 12 h (jump), "
+       "a child's +4.8 %% in a week not")
+
+
 def step_order(api, st):
     """Measure now: refusals, then an order for the adult on the device."""
     s = clinician(api, st)
@@ -211,7 +228,7 @@ def main():
     st = json.load(open(state))
     api = Api(port, ca)
     {"identity": step_identity, "interpretation": step_interpretation,
-     "assignment": step_assignment, "order": step_order,
+     "assignment": step_assignment, "order": step_order, "jump": step_jump,
      "order_taken": step_order_taken}[step](api, st)
     json.dump(st, open(state, "w"))
 

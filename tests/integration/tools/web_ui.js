@@ -390,6 +390,17 @@ async function mainPhase(browser) {
 	await page.getByText('No measurement waits for a patient.').waitFor();
 	ok('the assignment queue in the browser: one measurement without patient, assigned by id, the queue empty after');
 
+	// The moved and the assigned weights jump against the patient's own:
+	// the page warns the clinician (not only the security officer).
+	await find(state.patient);
+	await page.getByRole('button', { name: `Open ${state.patient}` }).click();
+	await page.locator('.jumps').waitFor();
+	const jumps = await page.locator('.jumps li[data-jump]').count();
+	assert(jumps >= 1, `jump warnings: ${jumps}`);
+	await axe(page, 'patient with an implausible jump');
+	await shot(page, '13e-implausible-jump');
+	ok(`implausible jumps marked on the patient's page: ${jumps} warning(s)`);
+
 	// A clinician cannot open an admin page, and the API refuses it too.
 	await page.goto(`${base}/#/users`);
 	await heading(page, 'Not allowed');

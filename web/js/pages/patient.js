@@ -11,6 +11,7 @@ import * as body from '../body.js';
 import { lineChart } from '../chart.js';
 import { identityFields, identityBody, identifiers, fullName } from './patient_identity.js';
 import { correctColumn } from './patient_correct.js';
+import { jumpNotice } from './patient_jump.js';
 
 function path(pid, rest = '') {
 	return `/api/v1/patients/${encodeURIComponent(pid)}${rest}`;
@@ -174,6 +175,7 @@ function render(box, data) {
 			h('button', { type: 'button', class: 'no-print', onclick: () => accesses(accessBox, rec.id) },
 				'Who accessed this data')),
 		why ? h('p', { class: 'notice notice-warning interpretation-why', role: 'note' }, why) : null,
+		jumpNotice(ms),
 		ms.length === 0 ? h('p', {}, 'No measurements yet.') : [...cards(ms), charts(ms),
 			measurementTable(ms, correctColumn(correctBox, rec.id, () => open(box, rec.id))), correctBox],
 		h('p', { class: 'references' }, `BMI: ${data.interpretation.bmi_references}; adult classes from `,
