@@ -46,8 +46,9 @@ static void check_valid(const struct mg_measurement *m)
 	for (size_t i = 0; i < len; i++)
 		CHECK(m->device_mid[i] > 0x20 && m->device_mid[i] < 0x7f);
 
+	/* "" is a measurement without patient (docs/ward.md). */
 	len = strnlen(m->patient_id, sizeof(m->patient_id));
-	CHECK(len >= 1 && len <= MG_PATIENT_ID_MAX);
+	CHECK(len <= MG_PATIENT_ID_MAX);
 	for (size_t i = 0; i < len; i++)
 		CHECK(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 			     "0123456789-._:/", m->patient_id[i]) != NULL);
