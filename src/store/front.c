@@ -852,6 +852,14 @@ int mg_store_order_pending(struct mg_store *s, int64_t device_id, int64_t now_ms
 	return s->ops->order_pending(s, device_id, now_ms, out);
 }
 
+int mg_store_ward_recent(struct mg_store *s, int64_t tenant_id, int64_t since_ms, size_t limit,
+			 mg_ward_cb cb, void *arg)
+{
+	if (tenant_id <= 0 || since_ms < 0 || limit == 0 || limit > 500 || cb == NULL)
+		return MG_ERR_INVALID;
+	return s->ops->ward_recent(s, tenant_id, since_ms, limit, cb, arg);
+}
+
 /* Audit trail */
 
 int mg_store_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn,

@@ -94,6 +94,7 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(order_cancel),
     OP(order_list),
     OP(order_pending),
+    OP(ward_recent),
     OP(audit_append),
     OP(audit_list),
     OP(user_address_seen),

@@ -180,6 +180,8 @@ struct mg_store_ops {
 			  void *arg);
 	int (*order_pending)(struct mg_store *s, int64_t device_id, int64_t now_ms,
 			     struct mg_order *out);
+	int (*ward_recent)(struct mg_store *s, int64_t tenant_id, int64_t since_ms, size_t limit,
+			   mg_ward_cb cb, void *arg);
 
 	/* Audit trail */
 	int (*audit_append)(struct mg_store *s, struct mg_audit_record *rec,

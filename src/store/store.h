@@ -718,6 +718,13 @@ int mg_store_order_list(struct mg_store *s, int64_t tenant_id, int64_t now_ms, m
 int mg_store_order_pending(struct mg_store *s, int64_t device_id, int64_t now_ms,
 			   struct mg_order *out);
 
+/* The ward list (docs/ward.md): the patients of tenant_id with final
+ * measurements received since since_ms, latest first, at most limit (1 to
+ * 500): cb(patient row id, latest received_ms, how many, arg). */
+typedef int (*mg_ward_cb)(int64_t patient_id, int64_t latest_ms, int64_t count, void *arg);
+int mg_store_ward_recent(struct mg_store *s, int64_t tenant_id, int64_t since_ms, size_t limit,
+			 mg_ward_cb cb, void *arg);
+
 /* The audit trail (src/audit/, records in model/audit_record.h). The
  * store stays crypto-free: audit_append takes the hash as a callback. It
  * reads the chain's head (the highest seq and its hash) and inserts rec as

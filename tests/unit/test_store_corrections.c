@@ -400,6 +400,47 @@ static void test_orders(void **state)
 	assert_int_equal(claim(f, "emr1", items), 0);
 }
 
+struct ward_seen {
+	size_t n;
+	int64_t patients[4], counts[4];
+};
+
+static int ward_row(int64_t patient, int64_t latest_ms, int64_t count, void *arg)
+{
+	struct ward_seen *w = arg;
+
+	assert_true(w->n < 4 && latest_ms >= STORE_T0);
+	w->patients[w->n] = patient;
+	w->counts[w->n++] = count;
+	return 0;
+}
+
+/* The ward list: patients with final measurements received since, not
+ * the placeholder's waiting ones, not another tenant's. */
+static void test_ward_recent(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t device = store_device(f, f->tenant, 1), ordered;
+	struct ward_seen w = { 0 };
+
+	put_measurement(f, device, "w-1", 0x46);
+	put_measurement(f, device, "w-2", 0x46);
+	put_measurement(f, device, "w-3", 0x47);
+	put_unassigned(f, device, "w-4", STORE_T0 + 1, &ordered);
+	assert_int_equal(mg_store_ward_recent(f->store, f->tenant, STORE_T0, 10, ward_row, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.counts[0] + w.counts[1], 3);
+	assert_true(w.patients[0] == patient_of(f, f->tenant, 0x46) ||
+		    w.patients[1] == patient_of(f, f->tenant, 0x46));
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(mg_store_ward_recent(f->store, f->tenant, STORE_T0 + 1, 10, ward_row, &w), 0);
+	assert_int_equal(w.n, 0);
+	assert_int_equal(mg_store_ward_recent(f->store, f->tenant2, STORE_T0, 10, ward_row, &w), 0);
+	assert_int_equal(w.n, 0);
+	assert_int_equal(mg_store_ward_recent(f->store, f->tenant, STORE_T0, 501, ward_row, &w),
+			 MG_ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +451,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unassigned_then_assigned, store_fixture_setup,
 					    store_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_orders, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_ward_recent, store_fixture_setup,
 					    store_fixture_teardown),
 	};
 

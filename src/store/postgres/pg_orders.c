@@ -154,3 +154,29 @@ int pg_order_take(struct pg_conn *c, int64_t device_id, int64_t measurement_id, 
 	PQclear(res);
 	return 0;
 }
+
+/* The ward list (store.h, ward_recent). */
+static const char ward_recent_sql[] =
+	"SELECT patient_id, max(received_ms), count(*) FROM measurements WHERE tenant_id = $1"
+	" AND status = 'final' AND received_ms >= $2 GROUP BY patient_id"
+	" ORDER BY 2 DESC, 1 LIMIT $3";
+
+int pg_ward_recent(struct mg_store *s, int64_t tenant_id, int64_t since_ms, size_t limit,
+		   mg_ward_cb cb, void *arg)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	PGresult *res;
+	int r;
+
+	r = pg_query(c, ward_recent_sql,
+		     PG_PARAMS(PG_INT(tenant_id), PG_INT(since_ms), PG_INT((int64_t)limit)), &res);
+	pg_release(c);
+	if (r == MG_ERR_NOT_FOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	for (int i = 0; r == 0 && i < PQntuples(res); i++)
+		r = cb(pg_col_int(res, i, 0), pg_col_int(res, i, 1), pg_col_int(res, i, 2), arg);
+	PQclear(res);
+	return r;
+}

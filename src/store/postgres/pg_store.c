@@ -234,6 +234,7 @@ const struct mg_store_ops mg_store_postgres_ops = {
 	.order_cancel = pg_order_cancel,
 	.order_list = pg_order_list,
 	.order_pending = pg_order_pending,
+	.ward_recent = pg_ward_recent,
 	.audit_append = pg_audit_append,
 	.audit_list = pg_audit_list,
 	.user_address_seen = pg_user_address_seen,

@@ -150,3 +150,31 @@ int sq_order_take(struct sq_conn *c, int64_t device_id, int64_t measurement_id, 
 	*patient_out = sqlite3_column_int64(st, 0);
 	return sq_finish(c, st);
 }
+
+/* The ward list (store.h, ward_recent). */
+static const struct sq_sql ward_recent_sql = {
+	"SELECT patient_id, max(received_ms), count(*) FROM measurements WHERE tenant_id = ?1"
+	" AND status = 'final' AND received_ms >= ?2 GROUP BY patient_id"
+	" ORDER BY 2 DESC, 1 LIMIT ?3"
+};
+
+int sq_ward_recent(struct mg_store *s, int64_t tenant_id, int64_t since_ms, size_t limit,
+		   mg_ward_cb cb, void *arg)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	sqlite3_stmt *st;
+	int r = 0, rc;
+
+	for (rc = sq_query(c, &ward_recent_sql,
+			   SQ_PARAMS(SQ_INT(tenant_id), SQ_INT(since_ms), SQ_INT((int64_t)limit)), &st);
+	     rc == 0; rc = sq_next(c, st)) {
+		if ((r = cb(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			    sqlite3_column_int64(st, 2), arg)) != 0)
+			break;
+	}
+	sq_done(st);
+	if (r == 0 && rc != MG_ERR_NOT_FOUND)
+		r = rc;
+	sq_release(c);
+	return r;
+}

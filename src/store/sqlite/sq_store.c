@@ -240,6 +240,7 @@ const struct mg_store_ops mg_store_sqlite_ops = {
 	.order_cancel = sq_order_cancel,
 	.order_list = sq_order_list,
 	.order_pending = sq_order_pending,
+	.ward_recent = sq_ward_recent,
 	.audit_append = sq_audit_append,
 	.audit_list = sq_audit_list,
 	.user_address_seen = sq_user_address_seen,
