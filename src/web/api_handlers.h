@@ -42,6 +42,7 @@ enum MHD_Result api_assignment_assign(struct api_request *rq);
 enum MHD_Result api_orders_list(struct api_request *rq);
 enum MHD_Result api_orders_create(struct api_request *rq);
 enum MHD_Result api_orders_cancel(struct api_request *rq);
+enum MHD_Result api_ward(struct api_request *rq);
 
 /* api_users.c */
 enum MHD_Result api_users_list(struct api_request *rq);

@@ -56,6 +56,9 @@ static const struct mg_route routes[] = {
 	{ MG_POST, "/api/v1/assignments/{id}", MG_ACTION_PATIENT_WRITE, 0, api_assignment_assign,
 	  "assign a measurement that came without patient to a patient; it then goes to the "
 	  "EMR (clinicians of its tenant)" },
+	{ MG_GET, "/api/v1/ward", MG_ACTION_PATIENT_READ, 0, api_ward,
+	  "the clinician's ward list: patients with measurements in the last 24 hours (an "
+	  "implausible jump marked) and what waits (clinicians of the own tenants)" },
 	{ MG_GET, "/api/v1/orders", MG_ACTION_PATIENT_READ, 0, api_orders_list,
 	  "open measure-now orders of the own tenants, with the patient's id (clinicians)" },
 	{ MG_POST, "/api/v1/orders", MG_ACTION_PATIENT_WRITE, 0, api_orders_create,

@@ -8,7 +8,8 @@
 # recording who the patient is (two identifiers on the page), creating a
 # child whose BMI gets the WHO BMI-for-age class and never an adult one,
 # moving a measurement taken for the wrong patient (a reason required),
-# assigning one that came without patient,
+# assigning one that came without patient, the implausible-jump warning and
+# the ward list (desktop and tablet),
 # a clinician kept out of an admin page and its API, the idle timeout,
 # axe-core on every page, and no Content-Security-Policy violation.
 # Screenshots and the printed patient report land in

@@ -8,6 +8,7 @@ import { startIdle, stopIdle, installIdleHandlers } from './idle.js';
 import * as signin from './pages/signin.js';
 import * as account from './pages/account.js';
 import * as patients from './pages/patients.js';
+import * as ward from './pages/ward.js';
 import * as users from './pages/users.js';
 import * as settings from './pages/settings.js';
 import * as tenants from './pages/tenants.js';
@@ -24,6 +25,7 @@ import * as maintenance from './pages/maintenance.js';
 // show the refusal.
 const pages = [
 	{ path: 'patients', label: 'Patients', roles: ['clinician'], page: patients },
+	{ path: 'ward', label: 'Ward', roles: ['clinician'], page: ward },
 	{ path: 'users', label: 'Users', roles: ['admin'], page: users },
 	{ path: 'settings', label: 'Settings', roles: ['admin'], page: settings },
 	{ path: 'tenants', label: 'Tenants', roles: ['tenant-admin'], page: tenants },

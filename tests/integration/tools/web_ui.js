@@ -401,6 +401,22 @@ async function mainPhase(browser) {
 	await shot(page, '13e-implausible-jump');
 	ok(`implausible jumps marked on the patient's page: ${jumps} warning(s)`);
 
+	// The ward list: the patient measured in the last 24 hours (received
+	// now), its jump marked; nothing waiting any more.
+	await page.goto(`${base}/#/ward`);
+	await heading(page, 'Ward');
+	const row = page.locator('tbody tr', { hasText: state.patient });
+	await row.waitFor();
+	assert(await row.locator('[data-jump]').count() === 1, 'the ward list does not mark the jump');
+	const waitingText = await page.locator('.waiting').innerText();
+	assert(waitingText.includes('0 measurements without patient'), `waiting: ${waitingText}`);
+	await axe(page, 'ward');
+	await shot(page, '13f-ward');
+	await page.setViewportSize({ width: 768, height: 1024 });
+	await shot(page, '13g-ward-tablet');
+	await page.setViewportSize({ width: 1280, height: 900 });
+	ok('the ward list: the patient measured today with its implausible change marked, nothing waiting; desktop and tablet');
+
 	// A clinician cannot open an admin page, and the API refuses it too.
 	await page.goto(`${base}/#/users`);
 	await heading(page, 'Not allowed');
