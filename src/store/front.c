@@ -860,6 +860,20 @@ int mg_store_ward_recent(struct mg_store *s, int64_t tenant_id, int64_t since_ms
 	return s->ops->ward_recent(s, tenant_id, since_ms, limit, cb, arg);
 }
 
+int mg_store_view_note(struct mg_store *s, int64_t user_id, int64_t patient_id, int64_t now_ms)
+{
+	if (user_id <= 0 || patient_id <= 0 || now_ms < 0)
+		return MG_ERR_INVALID;
+	return s->ops->view_note(s, user_id, patient_id, now_ms);
+}
+
+int mg_store_views(struct mg_store *s, int64_t user_id, mg_ward_cb cb, void *arg)
+{
+	if (user_id <= 0 || cb == NULL)
+		return MG_ERR_INVALID;
+	return s->ops->views(s, user_id, cb, arg);
+}
+
 /* Audit trail */
 
 int mg_store_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn,

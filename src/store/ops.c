@@ -95,6 +95,8 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(order_list),
     OP(order_pending),
     OP(ward_recent),
+    OP(view_note),
+    OP(views),
     OP(audit_append),
     OP(audit_list),
     OP(user_address_seen),

@@ -182,6 +182,8 @@ struct mg_store_ops {
 			     struct mg_order *out);
 	int (*ward_recent)(struct mg_store *s, int64_t tenant_id, int64_t since_ms, size_t limit,
 			   mg_ward_cb cb, void *arg);
+	int (*view_note)(struct mg_store *s, int64_t user_id, int64_t patient_id, int64_t now_ms);
+	int (*views)(struct mg_store *s, int64_t user_id, mg_ward_cb cb, void *arg);
 
 	/* Audit trail */
 	int (*audit_append)(struct mg_store *s, struct mg_audit_record *rec,

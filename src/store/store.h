@@ -725,6 +725,13 @@ typedef int (*mg_ward_cb)(int64_t patient_id, int64_t latest_ms, int64_t count, 
 int mg_store_ward_recent(struct mg_store *s, int64_t tenant_id, int64_t since_ms, size_t limit,
 			 mg_ward_cb cb, void *arg);
 
+/* Recently viewed patients per account: view_note records user_id
+ * opening patient_id at now_ms and keeps the account's newest
+ * MG_RECENT_VIEWS_MAX; views walks them, newest first (cb's count 0). */
+#define MG_RECENT_VIEWS_MAX 10
+int mg_store_view_note(struct mg_store *s, int64_t user_id, int64_t patient_id, int64_t now_ms);
+int mg_store_views(struct mg_store *s, int64_t user_id, mg_ward_cb cb, void *arg);
+
 /* The audit trail (src/audit/, records in model/audit_record.h). The
  * store stays crypto-free: audit_append takes the hash as a callback. It
  * reads the chain's head (the highest seq and its hash) and inserts rec as

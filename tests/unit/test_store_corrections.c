@@ -441,6 +441,43 @@ static void test_ward_recent(void **state)
 			 MG_ERR_INVALID);
 }
 
+static int view_row(int64_t patient, int64_t viewed_ms, int64_t count, void *arg)
+{
+	struct ward_seen *w = arg;
+
+	assert_int_equal(count, 0);
+	if (w->n < 4) {
+		w->patients[w->n] = patient;
+		w->counts[w->n] = viewed_ms;
+	}
+	w->n++;
+	return 0;
+}
+
+/* Recently viewed: newest first, one row per patient, at most 10. */
+static void test_views(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t device = store_device(f, f->tenant, 1), user, ids[12];
+	struct ward_seen w = { 0 };
+	char mid[16];
+
+	user = store_user(f, "doc.views", MG_ROLE_CLINICIAN, &f->tenant, 1);
+	for (int i = 0; i < 12; i++) {
+		snprintf(mid, sizeof(mid), "v-%d", i);
+		put_measurement(f, device, mid, (unsigned char)(0x50 + i));
+		ids[i] = patient_of(f, f->tenant, (unsigned char)(0x50 + i));
+		assert_int_equal(mg_store_view_note(f->store, user, ids[i], STORE_T0 + i), 0);
+	}
+	assert_int_equal(mg_store_view_note(f->store, user, ids[5], STORE_T0 + 100), 0);
+	assert_int_equal(mg_store_views(f->store, user, view_row, &w), 0);
+	assert_int_equal(w.n, MG_RECENT_VIEWS_MAX);
+	assert_int_equal(w.patients[0], ids[5]);
+	assert_int_equal(w.counts[0], STORE_T0 + 100);
+	assert_int_equal(w.patients[1], ids[11]);
+	assert_int_equal(mg_store_view_note(f->store, user, 0, STORE_T0), MG_ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +490,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_orders, store_fixture_setup,
 					    store_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_ward_recent, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_views, store_fixture_setup,
 					    store_fixture_teardown),
 	};
 

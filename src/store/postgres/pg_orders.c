@@ -180,3 +180,50 @@ int pg_ward_recent(struct mg_store *s, int64_t tenant_id, int64_t since_ms, size
 	PQclear(res);
 	return r;
 }
+
+/* Recently viewed patients (store.h, view_note and views). */
+static const char view_upsert_sql[] =
+	"INSERT INTO recent_views (user_id, patient_id, viewed_ms) VALUES ($1, $2, $3)"
+	" ON CONFLICT (user_id, patient_id) DO UPDATE SET viewed_ms = excluded.viewed_ms";
+static const char view_prune_sql[] =
+	"DELETE FROM recent_views WHERE user_id = $1 AND patient_id NOT IN (SELECT patient_id"
+	" FROM recent_views WHERE user_id = $1 ORDER BY viewed_ms DESC, patient_id DESC LIMIT $2)";
+static const char views_sql[] =
+	"SELECT patient_id, viewed_ms FROM recent_views WHERE user_id = $1"
+	" ORDER BY viewed_ms DESC, patient_id DESC";
+
+int pg_view_note(struct mg_store *s, int64_t user_id, int64_t patient_id, int64_t now_ms)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	int r;
+
+	if ((r = pg_begin(c)) == 0) {
+		r = pg_write(c, view_upsert_sql,
+			     PG_PARAMS(PG_INT(user_id), PG_INT(patient_id), PG_INT(now_ms)), false,
+			     NULL);
+		if (r == 0)
+			r = pg_write(c, view_prune_sql,
+				     PG_PARAMS(PG_INT(user_id), PG_INT(MG_RECENT_VIEWS_MAX)), false, NULL);
+		r = pg_end(c, r);
+	}
+	pg_release(c);
+	return r;
+}
+
+int pg_views(struct mg_store *s, int64_t user_id, mg_ward_cb cb, void *arg)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	PGresult *res;
+	int r;
+
+	r = pg_query(c, views_sql, PG_PARAMS(PG_INT(user_id)), &res);
+	pg_release(c);
+	if (r == MG_ERR_NOT_FOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	for (int i = 0; r == 0 && i < PQntuples(res); i++)
+		r = cb(pg_col_int(res, i, 0), pg_col_int(res, i, 1), 0, arg);
+	PQclear(res);
+	return r;
+}

@@ -250,6 +250,8 @@ int sq_order_list(struct mg_store *s, int64_t tenant_id, int64_t now_ms, mg_orde
 int sq_order_pending(struct mg_store *s, int64_t device_id, int64_t now_ms, struct mg_order *out);
 int sq_order_take(struct sq_conn *c, int64_t device_id, int64_t measurement_id, int64_t now_ms, int64_t *patient_out);
 int sq_ward_recent(struct mg_store *s, int64_t tenant_id, int64_t since_ms, size_t limit, mg_ward_cb cb, void *arg);
+int sq_view_note(struct mg_store *s, int64_t user_id, int64_t patient_id, int64_t now_ms);
+int sq_views(struct mg_store *s, int64_t user_id, mg_ward_cb cb, void *arg);
 int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
 /* Leases */
 int sq_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms, struct mg_store_figures *out);

@@ -178,3 +178,52 @@ int sq_ward_recent(struct mg_store *s, int64_t tenant_id, int64_t since_ms, size
 	sq_release(c);
 	return r;
 }
+
+/* Recently viewed patients (store.h, view_note and views). */
+static const struct sq_sql view_upsert_sql = {
+	"INSERT INTO recent_views (user_id, patient_id, viewed_ms) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT (user_id, patient_id) DO UPDATE SET viewed_ms = excluded.viewed_ms"
+};
+static const struct sq_sql view_prune_sql = {
+	"DELETE FROM recent_views WHERE user_id = ?1 AND patient_id NOT IN (SELECT patient_id"
+	" FROM recent_views WHERE user_id = ?1 ORDER BY viewed_ms DESC, patient_id DESC LIMIT ?2)"
+};
+static const struct sq_sql views_sql = {
+	"SELECT patient_id, viewed_ms FROM recent_views WHERE user_id = ?1"
+	" ORDER BY viewed_ms DESC, patient_id DESC"
+};
+
+int sq_view_note(struct mg_store *s, int64_t user_id, int64_t patient_id, int64_t now_ms)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	int r;
+
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) == 0) {
+		r = sq_write(c, &view_upsert_sql,
+			     SQ_PARAMS(SQ_INT(user_id), SQ_INT(patient_id), SQ_INT(now_ms)), false);
+		if (r == 0)
+			r = sq_write(c, &view_prune_sql,
+				     SQ_PARAMS(SQ_INT(user_id), SQ_INT(MG_RECENT_VIEWS_MAX)), false);
+		r = sq_end(c, r);
+	}
+	sq_release(c);
+	return r;
+}
+
+int sq_views(struct mg_store *s, int64_t user_id, mg_ward_cb cb, void *arg)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	sqlite3_stmt *st;
+	int r = 0, rc;
+
+	for (rc = sq_query(c, &views_sql, SQ_PARAMS(SQ_INT(user_id)), &st); rc == 0;
+	     rc = sq_next(c, st)) {
+		if ((r = cb(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), 0, arg)) != 0)
+			break;
+	}
+	sq_done(st);
+	if (r == 0 && rc != MG_ERR_NOT_FOUND)
+		r = rc;
+	sq_release(c);
+	return r;
+}

@@ -47,3 +47,12 @@ CREATE TABLE measure_orders (
 );
 CREATE INDEX measure_orders_device ON measure_orders (device_id, state, expires_ms);
 CREATE INDEX measure_orders_tenant ON measure_orders (tenant_id, state, expires_ms);
+
+-- The patients a clinician opened last (the ward page), at most 10 per
+-- account: the oldest go as new ones come.
+CREATE TABLE recent_views (
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	patient_id BIGINT NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+	viewed_ms BIGINT NOT NULL,
+	PRIMARY KEY (user_id, patient_id)
+);
