@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/log.h"
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
 #include "ingest/patients.h"
@@ -249,6 +250,10 @@ enum MHD_Result api_patient_measurements(struct api_request *rq)
 		json_decref(rp.list);
 		return api_store_error(rq, r);
 	}
+	/* For the ward page's "recently viewed"; best effort. */
+	if (mg_store_view_note(rq->web->store, rq->who.user_id, patient, mg_now_ms()) != 0)
+		mg_log_warning("api: the view of a patient by account %lld not noted",
+			       (long long)rq->who.user_id);
 	return api_json(rq, MHD_HTTP_OK,
 			json_pack("{s:s, s:I, s:o, s:o, s:o, s:I}", "patient", rq->params[0], "tenant",
 				  (json_int_t)tenant, "record", who, "interpretation",

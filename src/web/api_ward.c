@@ -95,6 +95,32 @@ static int ward_patient(int64_t patient_id, int64_t latest_ms, int64_t count, vo
 	return json_array_append_new(w->list, o) == 0 ? 0 : (w->err = MG_ERR_NOMEM);
 }
 
+/* A recently viewed patient, if the clinician may still read it. */
+static int recent_patient(int64_t patient_id, int64_t viewed_ms, int64_t count, void *arg)
+{
+	struct ward_walk *w = arg;
+	struct mg_patient_row row;
+	struct mg_patient_identity p;
+	char pid[MG_PATIENT_ID_MAX + 1];
+	bool has = false;
+	json_t *o;
+	int r;
+
+	(void)count;
+	if ((r = mg_store_patient_get(w->rq->web->store, patient_id, &row)) == MG_ERR_NOT_FOUND ||
+	    (r == 0 && !mg_authz_allows(&w->rq->who, MG_ACTION_PATIENT_READ, row.tenant_id)))
+		return 0;
+	if (r != 0 || (r = mg_patients_open(w->rq->web->keys, &row, pid, sizeof(pid), &p, &has)) != 0)
+		return w->err = r;
+	o = api_patient_json(&row, pid, &p, has);
+	sodium_memzero(&p, sizeof(p));
+	sodium_memzero(pid, sizeof(pid));
+	if (o == NULL)
+		return w->err = MG_ERR_NOMEM;
+	json_object_set_new(o, "viewed", api_time_json(viewed_ms));
+	return json_array_append_new(w->list, o) == 0 ? 0 : (w->err = MG_ERR_NOMEM);
+}
+
 static int count_row(const struct mg_measurement_row *row, void *arg)
 {
 	(void)row;
@@ -113,6 +139,7 @@ enum MHD_Result api_ward(struct api_request *rq)
 {
 	int64_t now = mg_now_ms(), waiting = 0, orders = 0;
 	struct ward_walk w = { rq, json_array(), now - WARD_WINDOW_MS, 0 };
+	struct ward_walk recent = { rq, NULL, 0, 0 };
 	int r = 0;
 
 	if (w.list == NULL)
@@ -128,12 +155,18 @@ enum MHD_Result api_ward(struct api_request *rq)
 							  &waiting)) == 0)
 			r = mg_store_order_list(rq->web->store, t, now, count_order, &orders);
 	}
+	if (r == 0 && (recent.list = json_array()) == NULL)
+		r = MG_ERR_NOMEM;
+	if (r == 0)
+		r = mg_store_views(rq->web->store, rq->who.user_id, recent_patient, &recent);
 	if (r != 0) {
 		json_decref(w.list);
-		return api_store_error(rq, w.err != 0 ? w.err : r);
+		json_decref(recent.list);
+		return api_store_error(rq, w.err != 0 ? w.err : recent.err != 0 ? recent.err : r);
 	}
 	return api_json(rq, MHD_HTTP_OK,
-			json_pack("{s:o, s:o, s:{s:I, s:I}}", "since", api_time_json(w.since_ms),
-				  "patients", w.list, "waiting", "without_patient",
-				  (json_int_t)waiting, "open_orders", (json_int_t)orders));
+			json_pack("{s:o, s:o, s:o, s:{s:I, s:I}}", "since", api_time_json(w.since_ms),
+				  "patients", w.list, "recent", recent.list, "waiting",
+				  "without_patient", (json_int_t)waiting, "open_orders",
+				  (json_int_t)orders));
 }

@@ -405,7 +405,9 @@ async function mainPhase(browser) {
 	// now), its jump marked; nothing waiting any more.
 	await page.goto(`${base}/#/ward`);
 	await heading(page, 'Ward');
-	const row = page.locator('tbody tr', { hasText: state.patient });
+	const recent = await page.locator('.recent tbody tr', { hasText: state.patient }).count();
+	assert(recent === 1, `recently viewed: ${recent} rows of ${state.patient}`);
+	const row = page.locator('section:not(.recent) tbody tr', { hasText: state.patient });
 	await row.waitFor();
 	assert(await row.locator('[data-jump]').count() === 1, 'the ward list does not mark the jump');
 	const waitingText = await page.locator('.waiting').innerText();
@@ -415,7 +417,7 @@ async function mainPhase(browser) {
 	await page.setViewportSize({ width: 768, height: 1024 });
 	await shot(page, '13g-ward-tablet');
 	await page.setViewportSize({ width: 1280, height: 900 });
-	ok('the ward list: the patient measured today with its implausible change marked, nothing waiting; desktop and tablet');
+	ok('the ward list: the patient measured today with its implausible change marked, recently viewed, nothing waiting; desktop and tablet');
 
 	// A clinician cannot open an admin page, and the API refuses it too.
 	await page.goto(`${base}/#/users`);

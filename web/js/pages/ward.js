@@ -33,6 +33,14 @@ export async function render(main) {
 			w.without_patient > 0
 				? h('button', { type: 'button', class: 'secondary', onclick: () => queue(box) }, 'Assign measurements')
 				: null),
+		h('section', { class: 'recent' }, h('h2', {}, 'Recently viewed'),
+			table(`${d.recent.length} patients, last viewed first`, [
+				{ label: 'Patient', cell: (p) => (p.identity ? fullName(p.identity) : h('em', {}, 'no name recorded')) },
+				{ label: 'Id', cell: (p) => p.id },
+				{ label: 'Viewed', cell: (p) => new Date(p.viewed).toLocaleString() },
+				{ label: '', cell: (p) => h('button', { type: 'button', class: 'secondary', onclick: () => patient.open(box, p.id) },
+					'Open', h('span', { class: 'visually-hidden' }, ` ${p.id} (viewed)`)) },
+			], d.recent, 'No patient viewed yet.')),
 		h('section', {}, h('h2', {}, 'Measured in the last 24 hours'),
 			table(`${d.patients.length} patients, latest first`, columns, d.patients,
 				'No patient of your wards was measured in the last 24 hours.')),
