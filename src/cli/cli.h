@@ -25,6 +25,10 @@ struct cli {
 	 * account: only for commands that must change root's files after
 	 * opening the store (decommission). */
 	bool keep_privileges;
+	/* keys/ca.key as root read it before the switch (cli_ca_key_read),
+	 * for a backup to hold; NULL if not read. Wiped by cli_close. */
+	unsigned char *ca_key;
+	size_t ca_key_len;
 };
 
 /* Fix cli->actor from the real uid and cli->sudo_user from SUDO_USER, the
@@ -37,6 +41,11 @@ void cli_operator_init(struct cli *cli);
  * the master key. Prints the reason and returns < 0 on failure. */
 int cli_open(struct cli *cli, bool need_master);
 void cli_close(struct cli *cli);
+
+/* Run as root, before cli_open: read the instance CA's key, which the
+ * service account cannot, into cli->ca_key for a backup. Nothing to do
+ * (0) when not root or when the instance has none. Prints why on failure. */
+int cli_ca_key_read(struct cli *cli);
 
 /* Fill e as an event of the operator: actor cli->actor, role "operator",
  * address "local", details the JSON object given (or none) with

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -164,6 +165,40 @@ void cli_close(struct cli *cli)
 	cli->store = NULL;
 	mg_master_key_free(cli->master);
 	cli->master = NULL;
+	if (cli->ca_key != NULL) {
+		sodium_memzero(cli->ca_key, cli->ca_key_len);
+		free(cli->ca_key);
+		cli->ca_key = NULL;
+	}
+}
+
+int cli_ca_key_read(struct cli *cli)
+{
+	struct mg_config *cfg;
+	char err[512], path[MG_PATH_MAX];
+	char *data = NULL;
+	size_t len = 0;
+	int r = 0;
+
+	if (geteuid() != 0 || cli->config_path == NULL)
+		return 0;
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+		return MG_ERR_NOMEM;
+	if (mg_config_load(cli->config_path, cfg, err, sizeof(err)) != 0 ||
+	    mg_config_path(cfg, "keys/ca.key", path, sizeof(path)) != 0) {
+		free(cfg);
+		return 0;	/* cli_open says what is wrong with the configuration */
+	}
+	free(cfg);
+	if (access(path, F_OK) != 0)
+		return 0;
+	if ((r = mg_file_read(path, 64 * 1024, &data, &len)) != 0) {
+		fprintf(stderr, "medgatectl: %s: %s\n", path, strerror(errno));
+		return r;
+	}
+	cli->ca_key = (unsigned char *)data;
+	cli->ca_key_len = len;
+	return 0;
 }
 
 /* A plain login name: what useradd accepts by default, nothing to escape. */
