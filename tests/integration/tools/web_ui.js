@@ -326,7 +326,7 @@ async function mainPhase(browser) {
 	ok('print view and PDF of the patient report written');
 	await page.getByRole('button', { name: 'Who accessed this data' }).click();
 	await page.locator('.accesses tbody tr').first().waitFor();
-	const reads = await page.locator('.accesses tbody tr', { hasText: 'patient.read' }).count();
+	const reads = await page.locator('.accesses tbody tr', { hasText: 'looked at the patient\'s measurements' }).count();
 	assert(reads === 2, `who accessed: ${reads} patient.read rows, expected the two opens (before and after the edit)`);
 	await axe(page, 'who accessed');
 	ok(`who accessed this data: ${reads} reads listed`);
