@@ -102,6 +102,13 @@ struct mg_store_ops {
 				size_t n);
 	int (*advisory_list)(struct mg_store *s, mg_advisory_cb cb, void *arg);
 
+	/* Changes to review */
+	int (*change_list)(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb,
+			   void *arg);
+	int (*change_count)(struct mg_store *s, int64_t *unreviewed_out);
+	int (*change_review)(struct mg_store *s, int64_t seq, const char *reviewer,
+			     int64_t now_ms, const char *note);
+
 	/* Enrolment tokens */
 	int (*token_create)(struct mg_store *s, int64_t tenant_id, const char *device_name,
 			    const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,

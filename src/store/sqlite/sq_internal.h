@@ -198,6 +198,9 @@ int sq_setting_get(struct mg_store *s, const char *name, char *value, size_t val
 int sq_setting_set(struct mg_store *s, const char *name, const char *value);
 int sq_advisory_replace(struct mg_store *s, const struct mg_advisory_finding *rows, size_t n);
 int sq_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg);
+int sq_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb, void *arg);
+int sq_change_count(struct mg_store *s, int64_t *unreviewed_out);
+int sq_change_review(struct mg_store *s, int64_t seq, const char *reviewer, int64_t now_ms, const char *note);
 /* Enrolment tokens */
 int sq_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms, int64_t *id_out);
 int sq_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, struct mg_enrol_token *out);
