@@ -243,6 +243,7 @@ async function mainPhase(browser) {
 
 	await securityOfficer(page);
 	for (const [hash, title, file] of [['settings', 'Settings', '06-settings'], ['audit', 'Audit trail', '09-audit'],
+		['changes', 'Changes to review', '09b-changes'], ['sheet', 'Product cyber security sheet', '09c-sheet'],
 		['maintenance', 'Maintenance', '10b-maintenance'], ['health', 'Health', '10-health']]) {
 		await page.goto(`${base}/#/${hash}`);
 		await heading(page, title);
