@@ -271,11 +271,14 @@ static enum MHD_Result measurement_answer(struct device_request *rq)
 }
 
 /* The firmware version the device names in X-Device-Firmware, recorded
- * when it changes (a rare write). Returns 0, or -1 for a malformed one. */
+ * when it changes (a rare write), and put on the audit trail as
+ * device.firmware: an upgrade is a change to review (docs/changes.md).
+ * Returns 0, or -1 for a malformed one. */
 static int firmware_note(struct device_request *rq)
 {
 	const char *fw = MHD_lookup_connection_value(rq->connection, MHD_HEADER_KIND,
 						     "X-Device-Firmware");
+	char reason[2 * MG_FIRMWARE_MAX + 32];
 	size_t n;
 	int r;
 
@@ -287,11 +290,16 @@ static int firmware_note(struct device_request *rq)
 		return -1;
 	if (strcmp(fw, rq->device.firmware) == 0)
 		return 0;
-	if ((r = mg_store_device_set_firmware(rq->dp->deps.store, rq->device.id, fw)) != 0)
+	if ((r = mg_store_device_set_firmware(rq->dp->deps.store, rq->device.id, fw)) != 0) {
 		mg_log_error("device port: cannot record the firmware of device %lld: %s",
 			     (long long)rq->device.id, mg_strerror(r));
-	else
-		mg_log_info("device %lld reports firmware %s", (long long)rq->device.id, fw);
+		return 0;
+	}
+	mg_log_info("device %lld reports firmware %s", (long long)rq->device.id, fw);
+	snprintf(reason, sizeof(reason), "firmware %s, was %s", fw,
+		 rq->device.firmware[0] ? rq->device.firmware : "unknown");
+	device_audit(rq, "device.firmware", "device", rq->device.id, rq->device.tenant_id,
+		     MG_AUDIT_SUCCESS, reason);
 	return 0;
 }
 

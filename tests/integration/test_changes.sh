@@ -11,6 +11,8 @@ TOOLS=$(dirname "$0")/tools
 mg_init
 mg_start
 mg_enrol scale-c
+assert_contains "$(mg_send scale-c "$(mg_body ch-1 PAT-CH-1 70.5)" -H 'X-Device-Firmware: 2.1.0')" "201 " \
+	"a measurement naming the firmware"
 dev=$(mg_sql "SELECT id FROM devices WHERE name = 'scale-c'")
 mg_ctl device block "$dev" > /dev/null || fail "device block"
 mg_ctl interface off mllp > /dev/null || fail "interface off"
@@ -25,7 +27,7 @@ assert_contains "$s" "mllp (inbound): off, :: port $MLLP_PORT" "MLLP switched of
 assert_contains "$s" "TLS profile $(sed -n 's/^profile *= *//p' "$CONF" | head -1)" "the TLS profile"
 assert_contains "$s" "TLS1.3" "the TLS versions"
 assert_contains "$s" "listener.all_addresses" "a measure not met: every address"
-assert_contains "$s" "scale-c: blocked" "the device"
+assert_contains "$s" "scale-c: blocked, model unknown, firmware 2.1.0 (no minimum)" "the device"
 assert_contains "$s" "secoff: security-officer; second factor no" "the account"
 assert_contains "$s" "security-officer: " "the roles and rights"
 assert_contains "$s" "Automatic logoff: Web sessions end after" "an MDS2 topic"
@@ -40,7 +42,7 @@ case "$s" in *"The web and API port"*) fail "the web port is still said to liste
 ok "a changed configuration changes the sheet"
 
 mg_ctl changes list > "$T/changes" || fail "changes list"
-for a in device.enrol device.update interface.switch config.file; do
+for a in device.enrol device.firmware device.update interface.switch config.file; do
 	grep -q " $a " "$T/changes" || fail "$a not listed: $(cat "$T/changes")"
 done
 before=$(tail -1 "$T/changes" | cut -d' ' -f1)
@@ -63,7 +65,10 @@ ok "reviews with a note, audited; the count drops; an admin may not review; not 
 mg_ctl security-sheet --format html --out "$T/sheet.html" --pdf "$T/sheet.pdf" || fail "sheet as HTML and PDF"
 grep -q "<td>127.0.0.1 port $WEB_PORT</td>" "$T/sheet.html" || fail "the HTML lacks the web address"
 grep -q "<h2>Authorization: user groups and their rights</h2>" "$T/sheet.html" || fail "HTML sections"
-pdftotext "$T/sheet.pdf" - | grep -q "Product cyber security sheet" || fail "the PDF"
+pdftotext "$T/sheet.pdf" "$T/sheet.pdf.txt" || fail "the PDF does not read"
+grep -q "Product cyber security sheet" "$T/sheet.pdf.txt" || fail "the PDF lacks its title"
+grep -q "Authorization: user groups and their rights" "$T/sheet.pdf.txt" || fail "the PDF lacks its sections"
 if mg_ctl security-sheet --out "$T/sheet.html" 2> "$T/err"; then fail "the sheet overwrote a file"; fi
 mg_stop
-ok "the sheet as HTML and a PDF through chromium; never over a file"
+grep -q "PAT-CH-1" "$T/sheet.txt" "$T/sheet.html" "$T/changes" && fail "a patient id on the sheet or a change"
+ok "the sheet as HTML and a PDF through chromium; never over a file; no patient data"
