@@ -31,6 +31,14 @@ assert_contains "$s" "scale-c: blocked, model unknown, firmware 2.1.0 (no minimu
 assert_contains "$s" "secoff: security-officer; second factor no" "the account"
 assert_contains "$s" "security-officer: " "the roles and rights"
 assert_contains "$s" "Automatic logoff: Web sessions end after" "an MDS2 topic"
+# The measures not met are the overview's findings: the only device is
+# blocked (the device port serves nobody), no backup, no drill, no
+# handbook, changes unreviewed, accounts without a second factor.
+for kind in interface.unused backup.missing drill.missing handbook.missing changes.unreviewed \
+	account.no_second_factor; do
+	assert_contains "$s" "$kind: " "measure not met: $kind"
+done
+case "$s" in *"device.firmware_below_minimum"*) fail "no minimum firmware is configured" ;; esac
 ok "the security sheet matches the configuration: ports, addresses, on/off, TLS profile"
 
 mg_stop
@@ -70,5 +78,9 @@ grep -q "Product cyber security sheet" "$T/sheet.pdf.txt" || fail "the PDF lacks
 grep -q "Authorization: user groups and their rights" "$T/sheet.pdf.txt" || fail "the PDF lacks its sections"
 if mg_ctl security-sheet --out "$T/sheet.html" 2> "$T/err"; then fail "the sheet overwrote a file"; fi
 mg_stop
+mg_start
+mg_stop
+assert_eq 1 "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'config.file'")" \
+	"the first start and a start with the same file record no config.file"
 grep -q "PAT-CH-1" "$T/sheet.txt" "$T/sheet.html" "$T/changes" && fail "a patient id on the sheet or a change"
 ok "the sheet as HTML and a PDF through chromium; never over a file; no patient data"
