@@ -38,7 +38,7 @@ static const struct {
 	  "handbook --out FILE.html [--pdf FILE.pdf]   print the emergency handbook" },
 	{ "changes", cli_changes, "changes list|review ID --note TEXT   changes to review" },
 	{ "security-sheet", cli_security_sheet,
-	  "security-sheet [--format text|html] [--out FILE] [--pdf FILE]   product security sheet" },
+	  "security-sheet [--format text|html] [--out FILE [--pdf FILE]]   product security sheet" },
 	{ "audit", cli_audit, "audit verify|checkpoint|public-key|export|status|patient   the audit trail" },
 	{ "sbom", cli_sbom, "sbom [--binary PATH ...] [--out FILE]   CycloneDX bill of materials" },
 	{ "advisories", cli_advisories,

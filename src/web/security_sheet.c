@@ -398,7 +398,18 @@ static int section(json_t *list, const char *topic, const char *fmt, ...)
 static int sections(const struct mg_security_input *in, json_t *list)
 {
 	const struct mg_config *cfg = in->cfg;
+	char required[128] = "";
 	int r = 0;
+
+	for (unsigned i = 0; i < MG_ROLE_COUNT; i++) {
+		if ((in->totp_roles & mg_role_at(i)) == 0)
+			continue;
+		if (required[0] != '\0')
+			strncat(required, ", ", sizeof(required) - strlen(required) - 1);
+		strncat(required, mg_role_name(mg_role_at(i)), sizeof(required) - strlen(required) - 1);
+	}
+	if (required[0] == '\0')
+		snprintf(required, sizeof(required), "none");
 
 	r |= section(list, "Management of private data",
 		     "Stores measurements with patient identifiers, sealed per tenant (AEAD under "
@@ -434,8 +445,9 @@ static int sections(const struct mg_security_input *in, json_t *list)
 		     "Measurements arrive over mutual TLS from enrolled devices; the audit trail is "
 		     "hash-chained; the store runs with synchronous commits.");
 	r |= section(list, "Malware detection/protection",
-		     "No malware scanner; the daemon drops privileges to the account \"%s\", and "
-		     "detection rules raise alerts on anomalies.", cfg->user);
+		     "No malware scanner; the daemon runs as %s%s%s, and detection rules raise "
+		     "alerts on anomalies.", cfg->user[0] ? "the unprivileged account \"" : "the account it is started as",
+		     cfg->user, cfg->user[0] ? "\"" : "");
 	r |= section(list, "Node authentication",
 		     "Devices: certificates of this instance's device CA, valid %u days; EMR "
 		     "destinations: TLS server certificates.", cfg->device_cert_days);
@@ -443,9 +455,11 @@ static int sections(const struct mg_security_input *in, json_t *list)
 		     "The interfaces below: inbound web, device and MLLP ports; outbound EMR, "
 		     "syslog and mail.");
 	r |= section(list, "Person authentication",
-		     "Passwords of %u to %u characters; lockout after %u failures; second factor "
-		     "(TOTP) required for administrative roles by the security overview.",
-		     cfg->password_min_length, cfg->password_max_length, cfg->lockout_threshold);
+		     "Passwords of %u to %u characters; lockout after %u failures; a second factor "
+		     "(TOTP) required at sign-in for the roles the settings name (now: %s); the security overview "
+		     "names administrative accounts without one.",
+		     cfg->password_min_length, cfg->password_max_length, cfg->lockout_threshold,
+		     required);
 	r |= section(list, "Physical locks",
 		     "Not provided by the software: the host must stand in a locked room.");
 	r |= section(list, "Third-party components in product lifecycle roadmaps",
