@@ -109,8 +109,15 @@ int cli_interface(struct cli *cli, int argc, char **argv);
 int cli_backup(struct cli *cli, int argc, char **argv);
 int cli_decommission(struct cli *cli, int argc, char **argv);
 
-/* The configuration record of the open instance (config export) to f. */
+/* The configuration record of the open instance (config export) to f,
+ * and its inventory part alone (tenants, devices, accounts, as comment
+ * lines "#   tenant ...", "#   device ...", "#   account ..."). */
 int cli_config_record(FILE *f, struct cli *cli);
+int cli_config_inventory(FILE *f, struct cli *cli);
+
+/* config import RECORD --backup FILE --key KEYFILE --into DIR: a new
+ * instance from a backup, configured as the record says. */
+int cli_config_import(struct cli *cli, int argc, char **argv);
 
 /* Every record of the open instance's audit trail to f as JSON lines;
  * *count gets how many. Returns 0 or < 0. */

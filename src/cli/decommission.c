@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "common/err.h"
 #include "common/file.h"
 #include "common/hex.h"
+#include "common/instance_lock.h"
 #include "common/timefmt.h"
 #include "store/postgres/postgres.h"
 
@@ -113,12 +113,11 @@ static bool removable(const char *path)
 /* Before anything is recorded or written: the export folder new or empty
  * and off the instance, the keys removable, no medgated on the instance
  * (its lock taken and kept until the process ends, so none starts). */
-static int preflight(struct decom *d, const char *lock_path)
+static int preflight(struct decom *d)
 {
 	struct mg_config *cfg = &d->cli->cfg;
 	unsigned char pk[32];
 	char err[512], probe[MG_PATH_MAX];
-	int fd;
 
 	if (mg_backup_recipient_load(cfg, pk, err, sizeof(err)) != 0) {
 		fprintf(stderr, "medgatectl: %s: the export is a backup sealed to the recovery "
@@ -137,16 +136,11 @@ static int preflight(struct decom *d, const char *lock_path)
 				"as root\n", cfg->dir);
 		return 1;
 	}
-	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		fprintf(stderr, "medgatectl: %s\n",
-			fd >= 0 && errno == EWOULDBLOCK
-				? "medgated runs on this instance: stop it first (systemctl stop "
-				  "medgate), and every other gateway of its database"
-				: "cannot take the instance lock");
+	/* Held until medgatectl exits, so no medgated starts meanwhile. */
+	if (mg_instance_lock(cfg, d->cli->config_path, false, err, sizeof(err)) != 0) {
+		fprintf(stderr, "medgatectl: %s: stop it first (systemctl stop medgated)\n", err);
 		return 1;
 	}
-	/* fd stays open: the lock holds until medgatectl exits. */
 	if (mkdir(d->export_dir, 0700) != 0 && errno != EEXIST) {
 		fprintf(stderr, "medgatectl: %s: %s\n", d->export_dir, strerror(errno));
 		return 1;
@@ -251,7 +245,7 @@ static void erase_all(struct decom *d)
 {
 	const struct mg_config *cfg = &d->cli->cfg;
 	static const char *const sqlite_parts[] = { "", "-wal", "-shm", "-journal" };
-	char path[MG_PATH_MAX], err[512];
+	char path[MG_PATH_MAX], err[1024];
 	struct stat st;
 	bool gone = true;
 
@@ -388,12 +382,41 @@ static int certificate(struct decom *d)
 	return r;
 }
 
+/* On PostgreSQL no other session may use the database: a gateway on
+ * another host holds no lock here, and once the keys are gone it is too
+ * late to find that DROP DATABASE cannot proceed. Asked with our own
+ * store closed, so every session counted is another's. */
+static int postgres_alone(struct cli *cli)
+{
+	char err[512];
+	int others = 0, r;
+
+	if (strcmp(cli->cfg.storage_backend, "postgresql") != 0)
+		return 0;
+	mg_store_close(cli->store);
+	cli->store = NULL;
+	if ((r = mg_store_postgres_sessions(cli->cfg.storage_conninfo, &others, err,
+					    sizeof(err))) != 0) {
+		fprintf(stderr, "medgatectl: %s\n", err);
+		return r;
+	}
+	if (others > 0) {
+		fprintf(stderr, "medgatectl: %d other session%s use%s the database: stop every "
+				"gateway of it, here and on other hosts, and other clients first\n",
+			others, others == 1 ? "" : "s", others == 1 ? "s" : "");
+		return MG_ERR_BUSY;
+	}
+	if ((r = mg_store_open(&cli->cfg, false, &cli->store, err, sizeof(err))) != 0)
+		fprintf(stderr, "medgatectl: cannot open the store again: %s\n", err);
+	return r;
+}
+
 static int decommission(struct decom *d)
 {
 	struct cli *cli = d->cli;
 	struct mg_audit_verdict v;
 	unsigned char pk[MG_AUDIT_PUBLIC_KEY_BYTES];
-	char lock[MG_PATH_MAX + 8], details[MG_PATH_MAX + 64];
+	char details[MG_PATH_MAX + 64];
 	int r;
 
 	/* Root's rights kept: the keys and the instance folder are root's. */
@@ -402,8 +425,7 @@ static int decommission(struct decom *d)
 		return 1;
 	d->postgres = strcmp(cli->cfg.storage_backend, "postgresql") == 0;
 	keys_collect(d);
-	snprintf(lock, sizeof(lock), "%s.lock", cli->cfg.path);
-	if (preflight(d, lock) != 0 || mg_backup_instance_id(cli->store, d->instance_id) != 0)
+	if (preflight(d) != 0 || postgres_alone(cli) != 0 || mg_backup_instance_id(cli->store, d->instance_id) != 0)
 		return 1;
 	mg_audit_public_key(cli->master, pk);
 	mg_hex_encode(pk, sizeof(pk), MG_HEX_LOWER, d->public_key, sizeof(d->public_key));

@@ -32,7 +32,7 @@ static const struct {
 	{ "maintenance", cli_maintenance,
 	  "maintenance list|grant|refuse|revoke   remote maintenance by service accounts" },
 	{ "config", cli_config_export,
-	  "config export [--out FILE]  the configuration record, with inventory, no secrets" },
+	  "config export|import      the configuration record; rebuild from it and a backup" },
 	{ "status", cli_status, "status                    configuration, store, handbook up to date" },
 	{ "handbook", cli_handbook,
 	  "handbook --out FILE.html [--pdf FILE.pdf]   print the emergency handbook" },

@@ -34,8 +34,38 @@ refused() { # what expected-text args...
 refused "no recovery key" "backup keygen first" --export-to "$OUT" --yes
 mg_ctl backup keygen --out "$KEY" > /dev/null
 refused "no --yes" "say --yes" --export-to "$OUT"
-refused "daemon running" "medgated runs on this instance" --export-to "$OUT" --yes
+refused "daemon running" "a medgated runs on this instance" --export-to "$OUT" --yes
 mg_stop
+# As under systemd: started as the service account, beside a configuration
+# it cannot write, it locks the store's folder instead, and is seen.
+if [ "$(id -u)" = 0 ] && [ "$MG_TEST_STORAGE" = sqlite ]; then
+	rm -f "$CONF.lock"
+	MG_START_AS=medgate mg_start
+	[ ! -e "$CONF.lock" ] && [ -e "$INST/data/medgated.lock" ] || fail "lock files as the service account"
+	refused "daemon running as the service account" "a medgated runs on this instance" \
+		--export-to "$OUT" --yes
+	mg_stop
+fi
+# On PostgreSQL any other session (a gateway on another host) stops it.
+if [ "$MG_TEST_STORAGE" = postgresql ]; then
+	"$MG_PG_BIN/psql" -X -q "${MG_TEST_PG_CONNINFO/dbname=medgate_test/dbname=$MG_PG_DB}" \
+		-c "SELECT pg_sleep(30)" > /dev/null 2>&1 &
+	SLEEPER=$!
+	MG_BACKGROUND+=("$SLEEPER")
+	for _ in $(seq 50); do
+		[ "$(mg_sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'")" = 1 ] && break
+		sleep 0.1
+	done
+	refused "another session on the database" "1 other session uses the database" \
+		--export-to "$OUT" --yes
+	# The server notices a client gone only when it next writes to it.
+	mg_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'" > /dev/null
+	wait "$SLEEPER" 2>/dev/null || true
+	for _ in $(seq 50); do
+		[ "$(mg_sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'")" = 0 ] && break
+		sleep 0.1
+	done
+fi
 refused "export inside the instance" "lies in the instance folder" --export-to "$INST/out" --yes
 [ ! -e "$OUT/final.mgbackup" ] || fail "a refusal exported"
 ok "refused without a recovery key, without --yes, while running, into the instance"

@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -95,5 +96,22 @@ int mg_store_postgres_drop(const char *conninfo, char *what, size_t whatlen, cha
 		snprintf(err, errlen, "%s is still in the server's catalogue", what);
 		r = MG_ERR_STORE;
 	}
+	return r;
+}
+
+int mg_store_postgres_sessions(const char *conninfo, int *others, char *err, size_t errlen)
+{
+	char count[16];
+	PGconn *db;
+	int r;
+
+	*others = 0;
+	if ((db = connect_to(conninfo, NULL, err, errlen)) == NULL)
+		return MG_ERR_UNAVAILABLE;
+	r = answer(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+		       " AND pid <> pg_backend_pid()", NULL, count, sizeof(count), err, errlen);
+	PQfinish(db);
+	if (r == 0)
+		*others = (int)strtol(count, NULL, 10);
 	return r;
 }

@@ -21,6 +21,10 @@ int mg_store_postgres_open(const char *conninfo, struct mg_store **out, char *er
 int mg_store_postgres_drop(const char *conninfo, char *what, size_t whatlen, char *err,
 			   size_t errlen);
 
+/* How many other sessions are connected to the database conninfo names
+ * (gateways here or on other hosts, psql, backups). Returns 0 or < 0. */
+int mg_store_postgres_sessions(const char *conninfo, int *others, char *err, size_t errlen);
+
 /* Whether conninfo parses and names a password (which then sits in the
  * configuration file; libpq's passfile keeps it out). */
 bool mg_conninfo_has_password(const char *conninfo);
