@@ -77,23 +77,24 @@ struct names {
 	unsigned versions, suites;
 };
 
+static void add_name(struct names *n, const char *name)
+{
+	size_t len = strlen(n->text);
+
+	snprintf(n->text + len, sizeof(n->text) - len, "%s ", name);
+}
+
 static int add_version(const char *name, void *arg)
 {
-	struct names *n = arg;
-
-	n->versions++;
-	strncat(n->text, name, sizeof(n->text) - strlen(n->text) - 2);
-	strcat(n->text, " ");
+	((struct names *)arg)->versions++;
+	add_name(arg, name);
 	return 0;
 }
 
 static int add_suite(const char *name, void *arg)
 {
-	struct names *n = arg;
-
-	n->suites++;
-	strncat(n->text, name, sizeof(n->text) - strlen(n->text) - 2);
-	strcat(n->text, " ");
+	((struct names *)arg)->suites++;
+	add_name(arg, name);
 	return 0;
 }
 
