@@ -11,8 +11,8 @@
 #include "access/session.h"
 #include "access/switches.h"
 #include "common/err.h"
-#include "model/settings.h"
 #include "common/timefmt.h"
+#include "model/settings.h"
 #include "web/api_handlers.h"
 #include "web/security_sheet.h"
 
@@ -46,7 +46,7 @@ static int account(const struct mg_user *u, void *arg)
 {
 	struct accounts *a = arg;
 
-	if (u->disabled || u->totp_len > 0 || (u->roles & (MG_ROLES_PRIVILEGED | a->required)) == 0)
+	if (!mg_account_lacks_second_factor(u, a->required))
 		return 0;
 	if (a->without++ < NAMES_SHOWN &&
 	    json_array_append_new(a->names, json_string(u->name)) != 0)

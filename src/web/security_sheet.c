@@ -56,12 +56,17 @@ struct accounts {
 	size_t without;
 };
 
+bool mg_account_lacks_second_factor(const struct mg_user *u, unsigned required)
+{
+	return !u->disabled && u->totp_len == 0 &&
+	       (u->roles & (MG_ROLES_PRIVILEGED | required)) != 0;
+}
+
 static int account(const struct mg_user *u, void *arg)
 {
 	struct accounts *a = arg;
 
-	if (!u->disabled && u->totp_len == 0 &&
-	    (u->roles & (MG_ROLES_PRIVILEGED | a->required)) != 0)
+	if (mg_account_lacks_second_factor(u, a->required))
 		a->without++;
 	return 0;
 }

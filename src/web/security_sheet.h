@@ -25,6 +25,10 @@ struct mg_security_input {
 #define MG_ROLES_PRIVILEGED (MG_ROLE_ADMIN | MG_ROLE_TENANT_ADMIN | MG_ROLE_DEVICE_ADMIN | \
 			     MG_ROLE_SECURITY_OFFICER | MG_ROLE_SERVICE)
 
+/* Whether u, enabled, signs in without a second factor although its roles
+ * are privileged or among required (the roles the settings name). */
+bool mg_account_lacks_second_factor(const struct mg_user *u, unsigned required);
+
 /* Whether address ("", "::", "0.0.0.0") listens on every address. */
 bool mg_every_address(const char *address);
 
