@@ -43,9 +43,18 @@ ok "the security sheet matches the configuration: ports, addresses, on/off, TLS 
 
 mg_stop
 mg_conf_set web address 127.0.0.1
+mg_conf_set devices models "acme-s100:3.0"
+mg_sql "UPDATE devices SET model = 'acme-s100' WHERE id = $dev"
 mg_start
 s=$(sheet)
 assert_contains "$s" "web (inbound): on, 127.0.0.1 port $WEB_PORT, one address" "the sheet follows the address"
+assert_contains "$s" "scale-c: blocked, model acme-s100, firmware 2.1.0 (below minimum)" \
+	"the firmware against the model's new minimum"
+# Only active devices count as a measure not met: this one is blocked.
+case "$s" in *"device.firmware_below_minimum"*) fail "a blocked device counted" ;; esac
+mg_ctl device unblock "$dev" > /dev/null || fail "device unblock"
+assert_contains "$(sheet)" "device.firmware_below_minimum: 1 active device runs firmware below" \
+	"an active device below the minimum is a measure not met"
 case "$s" in *"The web and API port"*) fail "the web port is still said to listen everywhere" ;; esac
 ok "a changed configuration changes the sheet"
 
