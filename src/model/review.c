@@ -7,11 +7,11 @@
 
 /* The same actions as MG_CHANGE_ACTIONS_SQL; test_review checks they agree. */
 static const char *const actions[] = {
-	"device.enrol",	    "device.update",	   "device.block",	   "device.revoke",
-	"device.firmware",  "interface.switch",	   "config.change",	   "config.file",
-	"user.create",	    "user.update",	   "user.delete",	   "user.totp_remove",
-	"tenant.create",    "tenant.delete",	   "tenant.member_add",	   "tenant.member_remove",
-	"tenant.member_confirm", "backup.restore",
+	"device.enrol", "device.update", "device.block", "device.revoke", "device.firmware",
+	"interface.switch", "config.change", "config.file",
+	"user.create", "user.update", "user.delete", "user.totp_remove",
+	"tenant.create", "tenant.delete", "tenant.member_add", "tenant.member_remove",
+	"tenant.member_confirm", "backup.restore", "maintenance.grant",
 };
 
 bool mg_change_action(const char *action)

@@ -24,7 +24,7 @@
 	" 'device.firmware', 'interface.switch', 'config.change', 'config.file',"         \
 	" 'user.create', 'user.update', 'user.delete', 'user.totp_remove',"               \
 	" 'tenant.create', 'tenant.delete', 'tenant.member_add', 'tenant.member_remove'," \
-	" 'tenant.member_confirm', 'backup.restore')"
+	" 'tenant.member_confirm', 'backup.restore', 'maintenance.grant')"
 
 /* Whether action (an audit record's) is one of the list above. */
 bool mg_change_action(const char *action);

@@ -142,8 +142,8 @@ static void test_changes_actions_agree(void **state)
 		"interface.switch", "config.change", "config.file", "user.create", "user.update",
 		"user.delete", "user.totp_remove", "tenant.create", "tenant.delete",
 		"tenant.member_add", "tenant.member_remove", "tenant.member_confirm",
-		"backup.restore", "login.success", "patient.read", "audit.export", "device.refused",
-		"tenant.member_suspend", "session.logout",
+		"backup.restore", "maintenance.grant", "login.success", "patient.read", "audit.export", "device.refused",
+		"tenant.member_suspend", "session.logout", "maintenance.request",
 	};
 	int64_t expected = 0;
 	enum mg_change_state st;
@@ -152,7 +152,7 @@ static void test_changes_actions_agree(void **state)
 		record(f, probe[i], "success");
 		expected += mg_change_action(probe[i]);
 	}
-	assert_int_equal(expected, 18);
+	assert_int_equal(expected, 19);
 	assert_int_equal(unreviewed(f), expected);
 	assert_int_equal(mg_change_state_parse("reviewed", &st), 0);
 	assert_int_equal(st, MG_CHANGES_REVIEWED);
