@@ -152,12 +152,12 @@ static int device_findings(const struct mg_security_input *in, json_t *findings)
 	    mg_interface_on(in->switches, MG_IF_DEVICE) &&
 	    (r = finding(findings, "interface.unused", "low",
 			 "The device port is on, but no device is enrolled: switch it off "
-			 "([device] enabled = false) until devices are enrolled.")) != 0)
+			 "([device] enabled = off) until devices are enrolled.")) != 0)
 		return r;
 	if (dv.active == 0 && in->cfg->mllp.enabled && mg_interface_on(in->switches, MG_IF_MLLP) &&
 	    (r = finding(findings, "interface.unused", "low",
 			 "The MLLP port is on, but no device is enrolled to send over it: switch "
-			 "it off ([mllp] enabled = false) until one is.")) != 0)
+			 "it off ([mllp] enabled = off) until one is.")) != 0)
 		return r;
 	return 0;
 }
