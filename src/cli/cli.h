@@ -106,6 +106,8 @@ int cli_config_export(struct cli *cli, int argc, char **argv);
 int cli_sbom(struct cli *cli, int argc, char **argv);
 int cli_advisories(struct cli *cli, int argc, char **argv);
 int cli_firmware(struct cli *cli, int argc, char **argv);
+int cli_changes(struct cli *cli, int argc, char **argv);
+int cli_security_sheet(struct cli *cli, int argc, char **argv);
 int cli_update_check(struct cli *cli, int argc, char **argv);
 
 struct mg_sbom;

@@ -258,6 +258,9 @@ static const struct key keys[] = {
 	  "Scheduled backups kept in folder; the oldest beyond this are deleted." },
 	{ "backup", "folder", KEY_STRING, FIELD(backup_folder), "backups", 0, 0, NULL,
 	  "Folder of the scheduled backups (made if missing, mode 0700)." },
+	{ "backup", "review_days", KEY_UINT, FIELD(backup_review_days), "30", 0, 3650, NULL,
+	  "Days within which a backup and a passed restore drill are expected; the security "
+	  "overview and the security sheet name one older or missing (0: not checked)." },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

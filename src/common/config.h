@@ -145,6 +145,7 @@ struct mg_config {
 	char backup_schedule[32];	/* "" = none, "every 6h", "daily 02:30" */
 	unsigned backup_keep;		/* scheduled backups kept */
 	char backup_folder[MG_PATH_MAX];	/* where scheduled backups go */
+	unsigned backup_review_days;	/* a backup and a drill expected within; 0 = off */
 
 	size_t nemr;
 	struct mg_emr_config emr[MG_EMR_MAX];

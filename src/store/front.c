@@ -486,6 +486,37 @@ int mg_store_firmware_image(struct mg_store *s, const char *model, const char *s
 	return s->ops->firmware_image(s, model, sha256, image, imagelen, len_out);
 }
 
+/* Changes to review */
+
+int mg_store_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb,
+			 void *arg)
+{
+	if (f == NULL || cb == NULL || f->before_seq < 0 || f->limit == 0 ||
+	    (f->state != MG_CHANGES_UNREVIEWED && f->state != MG_CHANGES_REVIEWED))
+		return MG_ERR_INVALID;
+	if (f->limit > MG_CHANGE_PAGE_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->change_list(s, f, cb, arg);
+}
+
+int mg_store_change_count(struct mg_store *s, int64_t *unreviewed_out)
+{
+	if (unreviewed_out == NULL)
+		return MG_ERR_INVALID;
+	*unreviewed_out = 0;
+	return s->ops->change_count(s, unreviewed_out);
+}
+
+int mg_store_change_review(struct mg_store *s, int64_t seq, const char *reviewer,
+			   int64_t now_ms, const char *note)
+{
+	if (reviewer == NULL || reviewer[0] == '\0' || note == NULL || seq < 1 || now_ms < 0)
+		return MG_ERR_INVALID;
+	if (strlen(reviewer) > MG_AUDIT_ACTOR_MAX || strlen(note) > MG_CHANGE_NOTE_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->change_review(s, seq, reviewer, now_ms, note);
+}
+
 /* Enrolment tokens */
 
 int mg_store_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,

@@ -109,6 +109,12 @@ struct mg_store_ops {
 			       struct mg_firmware_release *out);
 	int (*firmware_image)(struct mg_store *s, const char *model, const char *sha256,
 			      void *image, size_t imagelen, size_t *len_out);
+	/* Changes to review */
+	int (*change_list)(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb,
+			   void *arg);
+	int (*change_count)(struct mg_store *s, int64_t *unreviewed_out);
+	int (*change_review)(struct mg_store *s, int64_t seq, const char *reviewer,
+			     int64_t now_ms, const char *note);
 
 	/* Enrolment tokens */
 	int (*token_create)(struct mg_store *s, int64_t tenant_id, const char *device_name,

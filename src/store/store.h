@@ -15,6 +15,7 @@
 
 #include "model/advisory.h"
 #include "model/firmware_manifest.h"
+#include "model/review.h"
 #include "model/roles.h"
 #include "model/audit_record.h"
 #include "common/config.h"
@@ -469,6 +470,20 @@ int mg_store_firmware_latest(struct mg_store *s, const char *model,
 			     struct mg_firmware_release *out);
 int mg_store_firmware_image(struct mg_store *s, const char *model, const char *sha256,
 			    void *image, size_t imagelen, size_t *len_out);
+/* Changes to review (model/review.h, docs/changes.md): audit records of
+ * the actions MG_CHANGE_ACTIONS_SQL names, with outcome success, and the
+ * review of each. change_list walks one page (f: state, before_seq >= 0,
+ * limit 1 .. MG_CHANGE_PAGE_MAX) newest first; a non-zero answer from cb
+ * stops it and is returned. change_count gives the unreviewed ones.
+ * change_review marks change seq reviewed by reviewer (1 to
+ * MG_AUDIT_ACTOR_MAX bytes) with note (up to MG_CHANGE_NOTE_MAX bytes,
+ * may be empty) at now_ms, once: MG_ERR_EXISTS if it is reviewed already,
+ * MG_ERR_NOT_FOUND if seq is no change. */
+int mg_store_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb,
+			 void *arg);
+int mg_store_change_count(struct mg_store *s, int64_t *unreviewed_out);
+int mg_store_change_review(struct mg_store *s, int64_t seq, const char *reviewer,
+			   int64_t now_ms, const char *note);
 
 /* Enrolment tokens. token_create: device_name 1 to MG_NAME_MAX bytes.
  * token_find gives the token with this hash if unused and unexpired at

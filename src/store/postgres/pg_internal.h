@@ -168,6 +168,9 @@ int pg_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg);
 int pg_firmware_put(struct mg_store *s, const struct mg_firmware_release *rel, const void *image, int64_t *highest_out);
 int pg_firmware_latest(struct mg_store *s, const char *model, struct mg_firmware_release *out);
 int pg_firmware_image(struct mg_store *s, const char *model, const char *sha256, void *image, size_t imagelen, size_t *len_out);
+int pg_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb, void *arg);
+int pg_change_count(struct mg_store *s, int64_t *unreviewed_out);
+int pg_change_review(struct mg_store *s, int64_t seq, const char *reviewer, int64_t now_ms, const char *note);
 /* Enrolment tokens */
 int pg_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms, int64_t *id_out);
 int pg_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, struct mg_enrol_token *out);
