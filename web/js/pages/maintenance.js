@@ -11,6 +11,8 @@ const scopes = [
 	{ value: 'diagnostics', label: 'Diagnostics: health and EMR queues' },
 	{ value: 'devices', label: 'Devices: the device inventory (read only)' },
 	{ value: 'device', label: 'Service of one device: out of service once its consent button is pressed' },
+	{ value: 'log', label: 'Log: the gateway\'s log (it holds no patient data)' },
+	{ value: 'self-test', label: 'Self-test: run it' },
 ];
 
 function actions(m, status, reload) {
