@@ -22,7 +22,8 @@ static int usage(void)
 		"scopes: diagnostics (health, EMR queues), devices (device inventory),\n"
 		"        device (service of the device --device names: out of service from\n"
 		"        its consent, medgate-device consent, until the grant ends),\n"
-		"        log (the daemon's log), self-test (run the self-test)\n"
+		"        log (the daemon's log), self-test (run the self-test),\n"
+		"        firmware (the firmware releases, to watch a rollout)\n"
 		"minutes: 1 to %d\n", MG_MAINT_MINUTES_MAX);
 	return 2;
 }
@@ -121,7 +122,7 @@ static int grant_direct(struct cli *cli, const char *user, const char *scope_tex
 	memset(&m, 0, sizeof(m));
 	if (mg_maintenance_scope_parse(scope_text, &m.scope) != 0) {
 		fprintf(stderr, "medgatectl: --scope %s: expected diagnostics, devices, device, "
-				"log and/or self-test, comma-separated\n", scope_text);
+				"log, self-test and/or firmware, comma-separated\n", scope_text);
 		return 2;
 	}
 	if (!(m.scope & MG_MAINT_DEVICE) != (device == 0)) {

@@ -148,6 +148,15 @@ def main():
     check(svc.call("GET", "/api/v1/log").status == 403, "the log in a self-test grant")
     ctl("maintenance", "revoke", "--grant", str(grant))
     check(admin.call("GET", "/api/v1/log?lines=5").status == 200, "the administrator's log")
+    check(svc.call("GET", "/api/v1/firmware").status == 403, "firmware releases without a grant")
+    r = ctl("maintenance", "grant", "--user", "svc", "--scope", "firmware,devices",
+            "--minutes", "10", "--reason", "watch the rollout")
+    grant = int(r.stdout.split()[1])
+    a = svc.call("GET", "/api/v1/firmware")
+    check(a.status == 200 and isinstance(a.json.get("releases"), list), "firmware: %r" % a)
+    check(svc.call("GET", "/api/v1/devices").status == 200, "devices in a firmware,devices grant")
+    check(svc.call("GET", "/api/v1/log").status == 403, "the log in a firmware grant")
+    ctl("maintenance", "revoke", "--grant", str(grant))
     for action in ("log.read", "selftest.run"):
         check(int(sql("SELECT count(*) FROM audit_log WHERE action = '%s'" % action)) >= 1,
               "no %s on the trail" % action)

@@ -56,6 +56,7 @@ ALLOWED = {
     "change-review": {"security-officer"},  # the administrators make the changes
     "log-read": {"admin"},                  # service only inside a grant
     "self-test": {"admin"},                 # service only inside a grant
+    "firmware-read": {"device-admin"},      # service only inside a grant
 }
 
 # The callers of the matrix: column name -> (account key, roles).

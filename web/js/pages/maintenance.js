@@ -13,6 +13,7 @@ const scopes = [
 	{ value: 'device', label: 'Service of one device: out of service once its consent button is pressed' },
 	{ value: 'log', label: 'Log: the gateway\'s log (it holds no patient data)' },
 	{ value: 'self-test', label: 'Self-test: run it' },
+	{ value: 'firmware', label: 'Firmware: the releases devices update to (read only)' },
 ];
 
 function actions(m, status, reload) {
