@@ -145,6 +145,9 @@ struct mg_config {
 	unsigned backup_keep;		/* scheduled backups kept */
 	char backup_folder[MG_PATH_MAX];	/* where scheduled backups go */
 
+	/* [retention] (docs/patient-rights.md) */
+	unsigned retention_keep_days;	/* 0: keep until erased by hand */
+
 	size_t nemr;
 	struct mg_emr_config emr[MG_EMR_MAX];
 };

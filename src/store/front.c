@@ -756,6 +756,16 @@ int mg_store_patient_deliveries(struct mg_store *s, int64_t patient_id, mg_deliv
 	return cb == NULL ? MG_ERR_INVALID : s->ops->patient_deliveries(s, patient_id, cb, arg);
 }
 
+int mg_store_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			  mg_patient_cb cb, void *arg)
+{
+	if (cb == NULL || limit == 0)
+		return MG_ERR_INVALID;
+	if (limit > MG_PATIENT_SEARCH_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->patient_list(s, tenant_id, after_id, limit, cb, arg);
+}
+
 /* Audit trail */
 
 int mg_store_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn,

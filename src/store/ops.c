@@ -88,6 +88,7 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(tenant_erase),
     OP(measurement_erase_before),
     OP(patient_deliveries),
+    OP(patient_list),
     OP(audit_append),
     OP(audit_list),
     OP(user_address_seen),

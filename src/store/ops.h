@@ -169,6 +169,8 @@ struct mg_store_ops {
 					int64_t *count_out);
 	int (*patient_deliveries)(struct mg_store *s, int64_t patient_id, mg_delivery_cb cb,
 				  void *arg);
+	int (*patient_list)(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			    mg_patient_cb cb, void *arg);
 
 	/* Audit trail */
 	int (*audit_append)(struct mg_store *s, struct mg_audit_record *rec,

@@ -633,6 +633,11 @@ int mg_store_measurement_erase_before(struct mg_store *s, int64_t before_ms, siz
 				      int64_t *count_out);
 int mg_store_patient_deliveries(struct mg_store *s, int64_t patient_id, mg_delivery_cb cb,
 				void *arg);
+/* patient_list walks the patients of tenant_id (not merged into another)
+ * with a row id above after_id, by row id, at most limit
+ * (1..MG_PATIENT_SEARCH_MAX): what a tenant's export goes through. */
+int mg_store_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			  mg_patient_cb cb, void *arg);
 
 /* The audit trail (src/audit/, records in model/audit_record.h). The
  * store stays crypto-free: audit_append takes the hash as a callback. It

@@ -197,6 +197,18 @@ static void test_tenant_erase(void **state)
 	put_m(f, f->tenant, device, "b-1", 0x42, STORE_T0);
 	put_m(f, f->tenant2, other, "c-1", 0x41, STORE_T0);
 	put_identity(f, f->tenant, 0x41, 0xc1, &a);
+	/* The tenant's patients, in row id order, a page at a time. */
+	size_t count = 0;
+	assert_int_equal(mg_store_patient_list(f->store, f->tenant, 0, 1, count_patient, &count), 0);
+	assert_int_equal(count, 1);
+	count = 0;
+	assert_int_equal(mg_store_patient_list(f->store, f->tenant, 0, 10, count_patient, &count), 0);
+	assert_int_equal(count, 2);
+	count = 0;
+	assert_int_equal(mg_store_patient_list(f->store, f->tenant, a, 10, count_patient, &count), 0);
+	assert_int_equal(count, 1);	/* 0x42, made after a */
+	assert_int_equal(mg_store_patient_list(f->store, f->tenant, 0, 0, count_patient, &count),
+			 MG_ERR_INVALID);
 	assert_int_equal(mg_store_tenant_erase(f->store, 999999, &n), MG_ERR_NOT_FOUND);
 	assert_int_equal(mg_store_tenant_erase(f->store, f->tenant, &n), 0);
 	assert_int_equal(n.patients, 2);

@@ -228,6 +228,7 @@ const struct mg_store_ops mg_store_postgres_ops = {
 	.tenant_erase = pg_tenant_erase,
 	.measurement_erase_before = pg_measurement_erase_before,
 	.patient_deliveries = pg_patient_deliveries,
+	.patient_list = pg_patient_list,
 	.audit_append = pg_audit_append,
 	.audit_list = pg_audit_list,
 	.user_address_seen = pg_user_address_seen,

@@ -234,6 +234,7 @@ const struct mg_store_ops mg_store_sqlite_ops = {
 	.tenant_erase = sq_tenant_erase,
 	.measurement_erase_before = sq_measurement_erase_before,
 	.patient_deliveries = sq_patient_deliveries,
+	.patient_list = sq_patient_list,
 	.audit_append = sq_audit_append,
 	.audit_list = sq_audit_list,
 	.user_address_seen = sq_user_address_seen,
