@@ -124,6 +124,9 @@ const struct mg_setting mg_settings[] = {
     {MG_SETTING_BACKUP_LAST_MS, "when the last backup was made, ms since 1970", check_seq},
     {MG_SETTING_DRILL_LAST_MS, "when the last restore drill passed, ms since 1970",
      check_seq},
+    {MG_SETTING_RETENTION_ERASED, "measurements erased as older than [retention] keep_days",
+     check_seq},
+    {MG_SETTING_RETENTION_LAST_MS, "when the retention job last ran, ms since 1970", check_seq},
     {MG_SETTING_BACKUP_DRILL, "the last restore drill: time, result, restore ms", check_drill},
 };
 const size_t mg_settings_count = sizeof(mg_settings) / sizeof(mg_settings[0]);
