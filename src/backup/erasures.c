@@ -150,13 +150,20 @@ static int text_walk(const char *text, size_t len, const unsigned char *pk, mg_e
 	return 0;
 }
 
+int mg_erasure_log_check(const char *text, size_t len, const unsigned char public_key[32],
+			 mg_erasure_cb cb, void *arg, char *err, size_t errlen)
+{
+	unsigned char last[HASH_BYTES];
+	int64_t seq;
+
+	return text_walk(text, len, public_key, cb, arg, last, &seq, err, errlen);
+}
+
 int mg_erasure_log_walk(const char *path, const unsigned char public_key[32], mg_erasure_cb cb,
 			void *arg, char *err, size_t errlen)
 {
-	unsigned char last[HASH_BYTES];
 	char *text = NULL;
 	size_t len = 0;
-	int64_t seq;
 	int r;
 
 	if ((r = mg_file_read(path, MG_ERASURE_LOG_MAX, &text, &len)) != 0) {
@@ -165,7 +172,7 @@ int mg_erasure_log_walk(const char *path, const unsigned char public_key[32], mg
 		snprintf(err, errlen, "%s: %s", path, r == MG_ERR_LIMIT ? "too large" : strerror(errno));
 		return r;
 	}
-	r = text_walk(text, len, public_key, cb, arg, last, &seq, err, errlen);
+	r = mg_erasure_log_check(text, len, public_key, cb, arg, err, errlen);
 	free(text);
 	return r;
 }

@@ -47,4 +47,9 @@ int mg_erasure_log_append(const char *path, const struct mg_master_key *mk,
 int mg_erasure_log_walk(const char *path, const unsigned char public_key[32], mg_erasure_cb cb,
 			void *arg, char *err, size_t errlen);
 
+/* The same on a log's text (len bytes): what walk does once it has read
+ * the file, and what fuzz/fuzz_erasure_log.c feeds. */
+int mg_erasure_log_check(const char *text, size_t len, const unsigned char public_key[32],
+			 mg_erasure_cb cb, void *arg, char *err, size_t errlen);
+
 #endif

@@ -5,7 +5,8 @@
 # patient's sealed bytes in the database files (SQLite: db and WAL); a
 # backup taken before the erasure, restored after it, does not bring the
 # patient back; a tampered erasure log refuses the restore; retention
-# erases old measurements and counts them; a tenant with patients is
+# erases old measurements and counts them; a clinician downloads the
+# export and, after the erasure, the API finds nothing; a tenant with patients is
 # erased only with an export. Failure paths: unknown patient or tenant,
 # no --yes.
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +20,10 @@ BK=$T/backups OUT=$T/out
 mkdir "$BK" "$OUT"
 [ "$(id -u)" -ne 0 ] || chown medgate: "$BK" "$OUT"
 
+TOOLS=$(dirname "$0")/tools
 mg_init
+printf 'Tq7-vortex-lantern-91\n' > "$T/pw"
+mg_ctl user add doc.r --role clinician --tenant default --password-file "$T/pw" > /dev/null
 mg_conf_set backup folder "$BK"
 mg_ctl backup keygen --out "$KEY" > /dev/null
 mg_start
@@ -47,7 +51,10 @@ assert_eq 600 "$(stat -c %a "$OUT/p1.json")" "mode of the export file"
 if mg_ctl patient export --tenant default --patient "$P1" --out "$OUT/p1.json" 2> "$T/err"; then
 	fail "export overwrote a file"
 fi
-assert_eq "2 1" "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'patient.export' AND outcome = 'success'") $(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'patient.export' AND outcome = 'failure'")" "exports audited first, the refused one as failed"
+assert_eq "2 1" "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'patient.export' AND outcome = 'success' AND actor LIKE 'operator:%'") $(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'patient.export' AND outcome = 'failure'")" "exports audited first, the refused one as failed"
+python3 "$TOOLS/patient_rights.py" export "$WEB_PORT" "$CA" doc.r "$T/pw" "$P1" 6 ||
+	fail "export through the API"
+assert_eq 1 "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'patient.export' AND actor LIKE '%doc.r%'")" "the API's export audited"
 ok "export: FHIR collection Bundle with Patient, 6 Observations, Device, accesses, retention"
 
 # A backup before the erasure.
@@ -90,6 +97,7 @@ assert_eq 0 "$(mg_sql "SELECT count(*) FROM outbox WHERE patient_id = $ROW")" "o
 assert_eq 1 "$(mg_sql "SELECT count(*) FROM measurements WHERE device_mid = 'k-1'")" "the other patient kept"
 st=0; mg_ctl patient export --tenant default --patient "$P1" 2> "$T/err" || st=$?
 assert_eq 1 "$st" "export after erase"
+python3 "$TOOLS/patient_rights.py" gone "$WEB_PORT" "$CA" doc.r "$T/pw" "$P1" || fail "API after erase"
 rec=$(mg_sql "SELECT object || ' ' || details FROM audit_log WHERE action = 'patient.erase'")
 assert_contains "$rec" "patient:$ROW" "erase audited by row id"
 if mg_sql "SELECT * FROM audit_log" | grep -q -- "$P1"; then fail "the patient id on the audit trail"; fi
