@@ -140,6 +140,14 @@ if [ "$MG_TEST_STORAGE" != postgresql ]; then
 fi
 ok "a backup from before the erasure, restored after it: the patient does not come back"
 
+# A drill re-applies the log beside the backup too (SQLite: the drill's
+# own PostgreSQL path is test_backup's).
+if [ "$MG_TEST_STORAGE" != postgresql ]; then
+	mg_ctl backup drill "$BK/before.mgb" --key "$KEY" > "$T/drill.out" 2>&1 || fail "drill: $(cat "$T/drill.out")"
+	assert_contains "$(cat "$T/drill.out")" "1 erased again of 1" "the drill re-applies the erasure"
+	ok "a drill of the older backup erases the patient again"
+fi
+
 # A tampered erasure log refuses the restore.
 sed 's/"tenant_id":1,/"tenant_id":2,/' "$BK/erasures.log" > "$T/tampered.log"
 cmp -s "$BK/erasures.log" "$T/tampered.log" && fail "the log was not changed"
