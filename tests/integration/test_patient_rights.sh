@@ -106,7 +106,13 @@ if mg_sql "SELECT * FROM audit_log" | grep -q -- "$P1"; then fail "the patient i
 mg_ctl audit verify > /dev/null || fail "audit trail does not verify after the erasure"
 [ "$(wc -l < "$BK/erasures.log")" = 1 ] || fail "no erasure log entry in $BK"
 if grep -q -- "$P1" "$BK/erasures.log"; then fail "the patient id in the erasure log"; fi
-ok "erase: rows gone, audited by row id, trail verifies, erasure log entry beside the backups"
+for _ in $(seq 1 50); do
+	[ "$(mg_sql "SELECT count(*) FROM alerts WHERE kind = 'data.erase' AND subject = 'patient:$ROW'")" = 1 ] && break
+	sleep 0.2
+done
+assert_eq 1 "$(mg_sql "SELECT count(*) FROM alerts WHERE kind = 'data.erase' AND subject = 'patient:$ROW'")" "data.erase alert"
+if mg_sql "SELECT summary FROM alerts" | grep -q -- "$P1"; then fail "the patient id in an alert"; fi
+ok "erase: rows gone, audited by row id, trail verifies, erasure log entry beside the backups, security contacts alerted"
 
 if [ "$MG_TEST_STORAGE" != postgresql ]; then
 	for f in "$INST"/data/medgate.db "$INST"/data/medgate.db-wal; do
