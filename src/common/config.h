@@ -76,6 +76,7 @@ struct mg_config {
 	unsigned device_body_max;	/* bytes */
 	unsigned enrol_token_ttl;	/* seconds */
 	char device_models[2049];	/* [devices] models (model/device_model.h) */
+	char firmware_keys[MG_PATH_MAX];	/* [devices] firmware_keys */
 
 	/* [access]: passwords, sessions, lockout, second factor */
 	unsigned password_min_length, password_max_length, password_classes;

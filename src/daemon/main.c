@@ -3,7 +3,6 @@
  * store, and serves until SIGTERM or SIGINT; SIGHUP reopens the log. */
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <curl/curl.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -22,6 +21,7 @@
 #include "common/err.h"
 #include "common/file.h"
 #include "common/json.h"
+#include "common/instance_lock.h"
 #include "common/log.h"
 #include "common/privileges.h"
 #include "daemon/gateway.h"
@@ -140,39 +140,6 @@ static int read_metrics_token(struct gateway *gw)
 	sodium_memzero(token, len);
 	free(token);
 	return r;
-}
-
-/* One daemon per instance: a lock beside the configuration, held until
- * the process ends, that `backup restore` checks before it touches the
- * folder. Taken before the switch, so a root-owned folder works too. */
-static int instance_lock(const char *config)
-{
-	char path[MG_PATH_MAX], pid[32];
-	int fd, n;
-
-	if (snprintf(path, sizeof(path), "%s.lock", config) >= (int)sizeof(path))
-		return MG_ERR_LIMIT;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
-		/* Started straight as the service account (systemd's User=) beside a
-		 * root-owned configuration in a read-only /etc: no lock to take. */
-		if (errno == EACCES || errno == EROFS) {
-			mg_log_warning("cannot take the instance lock %s (%s): backup restore "
-				       "cannot tell that this instance runs", path, strerror(errno));
-			return 0;
-		}
-		fprintf(stderr, "medgated: %s: %s\n", path, strerror(errno));
-		return MG_ERR_IO;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		fprintf(stderr, "medgated: another medgated runs with %s (it holds %s)\n", config,
-			path);
-		close(fd);
-		return MG_ERR_BUSY;
-	}
-	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t)n) != n)
-		mg_log_warning("cannot write the pid into %s", path);
-	return 0;	/* fd stays open: the lock lasts as long as the process */
 }
 
 /* Everything that needs root or must happen before the switch. */
@@ -582,7 +549,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "medgated: cannot initialise the crypto libraries\n");
 		return 1;
 	}
-	if ((r = instance_lock(config)) != 0 || (r = load_secrets(&gw)) != 0 ||
+	/* Taken before the switch, so a root-owned folder works too. */
+	if ((r = mg_instance_lock(&cfg, config, true, err, sizeof(err))) != 0) {
+		fprintf(stderr, "medgated: %s\n", err);
+		goto out;
+	}
+	if ((r = load_secrets(&gw)) != 0 ||
 	    (r = bind_ports(&gw)) != 0)
 		goto out;
 	if ((r = mg_privileges_drop(cfg.user, err, sizeof(err))) != 0) {

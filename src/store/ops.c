@@ -56,6 +56,9 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(setting_set),
     OP(advisory_replace),
     OP(advisory_list),
+    OP(firmware_put),
+    OP(firmware_latest),
+    OP(firmware_image),
     OP(token_create),
     OP(token_find),
     OP(device_enrol),
@@ -112,6 +115,7 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(maintenance_list),
     OP(maintenance_decide),
     OP(maintenance_active),
+    OP(maintenance_consent),
     OP(close),
 };
 

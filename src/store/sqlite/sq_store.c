@@ -203,6 +203,9 @@ const struct mg_store_ops mg_store_sqlite_ops = {
 	.setting_set = sq_setting_set,
 	.advisory_replace = sq_advisory_replace,
 	.advisory_list = sq_advisory_list,
+	.firmware_put = sq_firmware_put,
+	.firmware_latest = sq_firmware_latest,
+	.firmware_image = sq_firmware_image,
 	.token_create = sq_token_create,
 	.token_find = sq_token_find,
 	.device_enrol = sq_device_enrol,
@@ -259,5 +262,6 @@ const struct mg_store_ops mg_store_sqlite_ops = {
 	.maintenance_list = sq_maintenance_list,
 	.maintenance_decide = sq_maintenance_decide,
 	.maintenance_active = sq_maintenance_active,
+	.maintenance_consent = sq_maintenance_consent,
 	.close = sq_close,
 };
