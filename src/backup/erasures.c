@@ -247,6 +247,7 @@ int mg_erasure_log_append(const char *path, const struct mg_master_key *mk,
 			  struct mg_erasure *e, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600), r;
+	char why[512] = "";
 
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -257,7 +258,8 @@ int mg_erasure_log_append(const char *path, const struct mg_master_key *mk,
 		close(fd);
 		return MG_ERR_IO;
 	}
-	r = append_locked(fd, mk, e, err, errlen);
+	if ((r = append_locked(fd, mk, e, why, sizeof(why))) != 0)
+		snprintf(err, errlen, "%s: %s", path, why);
 	if (r == 0 && mg_file_sync_dir(path) != 0) {
 		snprintf(err, errlen, "%s: cannot sync its folder", path);
 		r = MG_ERR_IO;

@@ -139,7 +139,7 @@ static int erase_logged(struct cli *cli, int64_t tenant_id,
 	memcpy(e.patient, blind, sizeof(e.patient));
 	if ((r = mg_erasure_log_path(&cli->cfg, path, pathlen, err, sizeof(err))) != 0 ||
 	    (r = mg_erasure_log_append(path, cli->master, &e, err, sizeof(err))) != 0) {
-		fprintf(stderr, "medgatectl: erasure log %s: %s\n", path, err);
+		fprintf(stderr, "medgatectl: erasure log: %s; nothing erased\n", err);
 		return r;
 	}
 	*seq = e.seq;

@@ -196,6 +196,17 @@ check(r["keep_days"] == 30 and r["erased"] == 1 and r["last_run_ms"] > 0, "reten
 PY
 ok "retention: an old measurement erased, audited with its count, on the security page"
 
+# An erasure refuses to add to a log that does not verify, and erases
+# nothing.
+cp -p "$BK/erasures.log" "$T/erasures.good"
+sed 's/"tenant_id":1,/"tenant_id":3,/' "$T/erasures.good" > "$BK/erasures.log"
+st=0; mg_ctl patient erase --tenant default --patient "$P2" --yes 2> "$T/err" || st=$?
+assert_eq 1 "$st" "erase with a tampered log"
+assert_contains "$(cat "$T/err")" "nothing erased" "tampered log's reason"
+assert_eq 1 "$(mg_sql "SELECT count(*) FROM measurements WHERE device_mid = 'k-2'")" "measurement kept after a refused erase"
+cp -p "$T/erasures.good" "$BK/erasures.log"
+ok "an erasure refuses a tampered erasure log and erases nothing"
+
 # Tenant erase: refused while it holds patients, then with an export.
 st=0; mg_ctl tenant erase --tenant default 2> "$T/err" || st=$?
 assert_eq 2 "$st" "tenant erase without --yes"

@@ -50,15 +50,26 @@ static int erase_step(struct sq_conn *c, const struct sq_sql *sql, const struct 
 	return r;
 }
 
-/* Copy the zeroed pages into the database file and empty the WAL. If it
- * cannot finish now (a long reader), the erasure stands but the old
- * frames stay until a later checkpoint: say so. */
+#define CHECKPOINT_TRIES	20	/* 100 ms apart, after each busy wait */
+
+/* Copy the zeroed pages into the database file and empty the WAL. Readers
+ * are waited for (busy timeout); another connection's checkpoint running
+ * at that moment (the daemon's automatic one) answers SQLITE_BUSY at once,
+ * so try again a few times. If it cannot finish, the erasure stands but
+ * the old frames stay until a later checkpoint: say so. */
 static void erase_checkpoint(struct sq_conn *c, const char *what)
 {
-	if (sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
-	    SQLITE_OK)
-		mg_log_warning("%s erased, but the WAL could not be emptied yet: the old pages"
-			       " stay in the WAL file until a full checkpoint", what);
+	int rc = SQLITE_BUSY;
+
+	for (int i = 0; i < CHECKPOINT_TRIES && rc != SQLITE_OK; i++) {
+		if (i > 0)
+			sqlite3_sleep(100);
+		rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	}
+	if (rc != SQLITE_OK)
+		mg_log_warning("%s erased, but the WAL could not be emptied yet (%s): the old pages"
+			       " stay in the WAL file until a full checkpoint", what,
+			       sqlite3_errstr(rc));
 }
 
 static int patient_erase_in(struct sq_conn *c, int64_t tenant_id, int64_t id,
