@@ -45,6 +45,12 @@ int cli_backup_unpack(struct cli *cli, struct mg_backup_reader *rd, const unsign
 /* The erasure log beside backup file: its folder's MG_ERASURE_LOG_NAME. */
 void cli_backup_erasure_log_default(const char *file, char *out, size_t outlen);
 
+/* Check the erasure log (erasures, or the one beside file) against m's
+ * signing key before a restore unpacks anything: 0 if it verifies or
+ * there is none, else < 0 with the reason in err. */
+int cli_backup_erasures_check(const struct mg_backup_manifest *m, const char *file,
+			      const char *erasures, char *err, size_t errlen);
+
 /* Erase again, in the unpacked copy's store (and record on its trail),
  * every patient and tenant the erasure log at log names as erased after
  * m's time (less a minute), checking every line against m's signing key.

@@ -108,3 +108,21 @@ int cli_backup_erasures_apply(struct cli *cli, struct mg_store *store,
 	       a.later, log);
 	return 0;
 }
+
+int cli_backup_erasures_check(const struct mg_backup_manifest *m, const char *file,
+			      const char *erasures, char *err, size_t errlen)
+{
+	char log[MG_PATH_MAX], why[512];
+	int r;
+
+	if (erasures != NULL)
+		snprintf(log, sizeof(log), "%s", erasures);
+	else
+		cli_backup_erasure_log_default(file, log, sizeof(log));
+	r = mg_erasure_log_walk(log, m->signing_key, NULL, NULL, why, sizeof(why));
+	if (r == MG_ERR_NOT_FOUND && access(log, F_OK) != 0)
+		return 0;
+	if (r != 0)
+		snprintf(err, errlen, "erasure log %s: %s", log, why);
+	return r;
+}

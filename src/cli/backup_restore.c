@@ -395,6 +395,11 @@ int cli_backup_unpack(struct cli *cli, struct mg_backup_reader *rd, const unsign
 	bool pg = strcmp(mg_backup_reader_manifest(rd)->storage, "postgresql") == 0;
 	int r;
 
+	/* A log that does not verify refuses the restore before anything is
+	 * unpacked or loaded. */
+	if ((r = cli_backup_erasures_check(mg_backup_reader_manifest(rd), file, erasures, err,
+					   errlen)) != 0)
+		return r;
 	if ((r = mg_backup_extract(rd, sk, stage, cli_backup_progress, NULL, err, errlen)) != 0 ||
 	    (r = layout(stage, cfg, err, errlen)) != 0)
 		return r;
