@@ -94,8 +94,12 @@ int mg_fhir_export_device(struct mg_fhir_export *x, const char *name, const char
 	char eui[FHIR_EUI64_TEXT_LEN];
 	json_t *dev;
 
-	if (fhir_eui64_text(eui64, eui) != 0 || !fhir_text_ok(name))
+	if (fhir_eui64_text(eui64, eui) != 0)
 		return MG_ERR_INVALID;
+	/* The name is only a label, as in the Observations: left out if it
+	 * is no FHIR string rather than stop the export. */
+	if (!fhir_text_ok(name))
+		name = "";
 	dev = json_pack("{s:s}", "resourceType", "Device");
 	if (dev == NULL)
 		return MG_ERR_NOMEM;

@@ -86,6 +86,7 @@ struct mg_fhir_export;
 int mg_fhir_export_new(const struct mg_fhir_options *opt, const char *patient_id,
 		       struct mg_fhir_export **out);
 int mg_fhir_export_measurement(struct mg_fhir_export *x, const struct mg_outbound *o);
+/* name: left out if it is no FHIR string; eui64: 16 hex digits or "". */
 int mg_fhir_export_device(struct mg_fhir_export *x, const char *name, const char *eui64);
 /* state: "pending", "delivered" or "dead"; delivered_ms 0 if not. */
 int mg_fhir_export_delivery(struct mg_fhir_export *x, const char *destination,

@@ -33,17 +33,38 @@ void mg_patient_export_options(const struct mg_config *cfg, struct mg_fhir_optio
 	}
 }
 
-/* The device of id, looked up once; NULL if unknown or past the table. */
+/* The device of id among those looked up; NULL if not there. */
 static const struct mg_device *device_of(struct walk *w, int64_t id)
 {
 	for (size_t i = 0; i < w->ndevices; i++) {
 		if (w->devices[i].id == id)
 			return &w->devices[i];
 	}
-	if (w->ndevices == MG_EXPORT_DEVICES_MAX ||
-	    mg_store_device_by_id(w->src->store, id, &w->devices[w->ndevices]) != 0)
-		return NULL;
-	return &w->devices[w->ndevices++];
+	return NULL;
+}
+
+/* First pass: note the devices (ids only: a walk's callback makes no
+ * store call, which could wait for a connection the walk holds). */
+static int device_seen(const struct mg_measurement_row *row, void *arg)
+{
+	struct walk *w = arg;
+
+	if (device_of(w, row->device_id) == NULL && w->ndevices < MG_EXPORT_DEVICES_MAX)
+		w->devices[w->ndevices++].id = row->device_id;
+	return 0;
+}
+
+/* Look the noted devices up; one that is gone keeps only its id. */
+static void devices_lookup(struct walk *w)
+{
+	for (size_t i = 0; i < w->ndevices; i++) {
+		int64_t id = w->devices[i].id;
+
+		if (mg_store_device_by_id(w->src->store, id, &w->devices[i]) != 0) {
+			memset(&w->devices[i], 0, sizeof(w->devices[i]));
+			w->devices[i].id = id;
+		}
+	}
 }
 
 static int measurement(const struct mg_measurement_row *row, void *arg)
@@ -103,6 +124,8 @@ static int devices(struct walk *w)
 		const struct mg_device *d = &w->devices[i];
 
 		snprintf(eui, sizeof(eui), "%.16s", d->cert_fingerprint);
+		if (d->name[0] == '\0' && eui[0] == '\0')
+			continue;	/* gone since: nothing to say of it */
 		if ((r = mg_fhir_export_device(w->x, d->name, strlen(eui) == 16 ? eui : "")) != 0)
 			return r;
 	}
@@ -134,6 +157,10 @@ int mg_patient_export_build(const struct mg_patient_export_source *src, char **j
 		snprintf(w->instance_id, sizeof(w->instance_id), "0000000000000000");
 	if ((r = mg_fhir_export_new(&opt, src->pid, &w->x)) != 0)
 		goto out;
+	if ((r = mg_store_patient_measurements(src->store, src->patient_id,
+					       MG_EXPORT_MEASUREMENTS_MAX + 1, device_seen, w)) != 0)
+		goto out;
+	devices_lookup(w);
 	if ((r = mg_store_patient_measurements(src->store, src->patient_id,
 					       MG_EXPORT_MEASUREMENTS_MAX + 1, measurement, w)) != 0 ||
 	    (r = devices(w)) != 0 ||

@@ -106,7 +106,7 @@ if mg_sql "SELECT * FROM audit_log" | grep -q -- "$P1"; then fail "the patient i
 mg_ctl audit verify > /dev/null || fail "audit trail does not verify after the erasure"
 [ "$(wc -l < "$BK/erasures.log")" = 1 ] || fail "no erasure log entry in $BK"
 if grep -q -- "$P1" "$BK/erasures.log"; then fail "the patient id in the erasure log"; fi
-for _ in $(seq 1 50); do
+for _ in $(seq 1 150); do
 	[ "$(mg_sql "SELECT count(*) FROM alerts WHERE kind = 'data.erase' AND subject = 'patient:$ROW'")" = 1 ] && break
 	sleep 0.2
 done
@@ -174,7 +174,7 @@ mg_sql "UPDATE measurements SET received_ms = received_ms - 40 * CAST(86400000 A
 mg_conf_set retention keep_days 30
 mg_start
 mg_send scale1 "$(mg_body k-2 "$P2")" | grep -q '^201' || fail "send k-2"
-for _ in $(seq 1 50); do
+for _ in $(seq 1 150); do
 	[ "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'retention.erase'")" = 1 ] && break
 	sleep 0.2
 done

@@ -565,7 +565,7 @@ static void test_export(void **state)
 	assert_int_equal(mg_fhir_export_delivery(x, "emr2", "pending", 1764000000000LL, 0), 0);
 	assert_int_equal(mg_fhir_export_access(x, 1764000002000LL, "user:doc", "patient.read",
 					       true), 0);
-	assert_int_equal(mg_fhir_export_device(x, "bad\x01name", ""), MG_ERR_INVALID);
+	assert_int_equal(mg_fhir_export_device(x, "Scale", "00-1B-C5-0C-00-0"), MG_ERR_INVALID);
 	assert_int_equal(mg_fhir_export_finish(x, "Kept 30 days.", &text, &len), 0);
 	assert_non_null(root = json_loadb(text, len, 0, NULL));
 	sample_write("export-collection", text, len);
