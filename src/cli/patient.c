@@ -1,10 +1,11 @@
-/* medgatectl patient export|erase and tenant erase: a patient's rights of
+/* medgatectl patient export|erase and tenant export|erase: a patient's rights of
  * access and erasure (GDPR Art. 15 and 17) and the end of a tenant.
  * docs/patient-rights.md is the user's page. The patient identifier is
  * typed by the operator and never written to the audit trail, the log or
  * a file name: the trail names the patient by its row id, the erasure log
  * by its blind index under the tenant key. */
 #include <errno.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,8 @@ static int patient_usage(void)
 
 static int tenant_usage(void)
 {
-	fprintf(stderr, "usage: medgatectl tenant erase --tenant NAME --yes [--export-to DIR]\n");
+	fprintf(stderr, "usage: medgatectl tenant export --tenant NAME --out DIR\n"
+			"       medgatectl tenant erase --tenant NAME --yes [--export-to DIR]\n");
 	return 2;
 }
 
@@ -266,6 +268,143 @@ static int tenant_export_all(struct cli *cli, const struct mg_tenant *t, const c
 	return r;
 }
 
+static int last_patient(const struct mg_patient_row *row, void *arg)
+{
+	*(int64_t *)arg = row->id;
+	return 0;
+}
+
+static int last_measurement(const struct mg_measurement_row *row, void *arg)
+{
+	*(int64_t *)arg = row->id;
+	return 0;
+}
+
+#define HEADS_PAGE 1000
+
+/* The tenant's highest patient and measurement row ids after the given
+ * ones (0: from the start); they stay as given when there is none. */
+static int tenant_heads(struct cli *cli, int64_t tenant, int64_t *patient, int64_t *measurement)
+{
+	int64_t before;
+	int r;
+
+	do {
+		before = *patient;
+		r = mg_store_patient_list(cli->store, tenant, *patient, MG_PATIENT_SEARCH_MAX,
+					  last_patient, patient);
+	} while (r == 0 && *patient != before);
+	while (r == 0) {
+		before = *measurement;
+		r = mg_store_measurement_list(cli->store, tenant, *measurement, HEADS_PAGE,
+					      last_measurement, measurement);
+		if (*measurement == before)
+			break;
+	}
+	return r;
+}
+
+/* medgatectl tenant export: every patient's export into dir, recorded
+ * first, and recorded again once complete with the highest patient and
+ * measurement ids it covers, so that tenant erase can tell later whether
+ * anything arrived since. */
+static int tenant_export(struct cli *cli, const char *name, const char *dir)
+{
+	struct mg_tenant t;
+	char details[128];
+	int64_t patient = 0, measurement = 0;
+	size_t count = 0;
+	int r;
+
+	if (cli_open(cli, true) != 0 || cli_tenant_id(cli, name, &t.id) != 0 ||
+	    mg_store_tenant_by_id(cli->store, t.id, &t) != 0)
+		return 1;
+	if ((r = tenant_heads(cli, t.id, &patient, &measurement)) != 0) {
+		fprintf(stderr, "medgatectl: %s\n", mg_strerror(r));
+		return 1;
+	}
+	if (cli_record(cli, "tenant.export", "tenant", t.id, t.id, MG_AUDIT_SUCCESS, NULL) != 0)
+		return 1;
+	if (tenant_export_all(cli, &t, dir, &count) != 0) {
+		fprintf(stderr, "medgatectl: the export did not finish\n");
+		cli_record(cli, "tenant.export", "tenant", t.id, t.id, MG_AUDIT_FAILURE, NULL);
+		return 1;
+	}
+	snprintf(details, sizeof(details),
+		 "{\"complete\":true,\"patients\":%zu,\"last_patient\":%lld,"
+		 "\"last_measurement\":%lld}", count, (long long)patient, (long long)measurement);
+	if (cli_record(cli, "tenant.export", "tenant", t.id, t.id, MG_AUDIT_SUCCESS, details) != 0)
+		return 1;
+	printf("exported %zu patients of tenant %s to %s\n", count, name, dir);
+	return 0;
+}
+
+struct recorded {
+	bool found;
+	int64_t time_ms, patient, measurement;
+};
+
+/* The latest complete tenant.export on the tenant's trail. */
+static int export_record(const struct mg_audit_record *rec, void *arg)
+{
+	struct recorded *x = arg;
+	json_t *o, *p, *m;
+
+	if (strcmp(rec->action, "tenant.export") != 0 || strcmp(rec->outcome, "success") != 0)
+		return 0;
+	o = json_loads(rec->details, 0, NULL);
+	p = json_object_get(o, "last_patient");
+	m = json_object_get(o, "last_measurement");
+	if (json_is_true(json_object_get(o, "complete")) && json_is_integer(p) &&
+	    json_is_integer(m)) {
+		x->found = true;
+		x->time_ms = rec->time_ms;
+		x->patient = json_integer_value(p);
+		x->measurement = json_integer_value(m);
+	}
+	json_decref(o);
+	return 0;
+}
+
+/* Whether a recorded tenant export covers every patient and measurement
+ * the tenant holds now. Prints why not. */
+static bool export_covers(struct cli *cli, const struct mg_tenant *t, const char *name)
+{
+	struct mg_audit_filter f = { .tenant_id = t->id };
+	struct recorded x = { 0 };
+	char object[MG_AUDIT_OBJECT_MAX + 1], when[MG_TIME_TEXT_LEN] = "";
+	int64_t patient, measurement;
+	int r;
+
+	if ((r = mg_audit_object("tenant", t->id, object, sizeof(object))) != 0)
+		return false;
+	f.object = object;
+	if ((r = mg_store_audit_list(cli->store, &f, export_record, &x)) != 0) {
+		fprintf(stderr, "medgatectl: cannot read the audit trail: %s\n", mg_strerror(r));
+		return false;
+	}
+	if (!x.found) {
+		fprintf(stderr, "medgatectl: tenant %s holds patients and was never exported: export"
+				" their data first (tenant export --out DIR, or --export-to DIR here)\n",
+			name);
+		return false;
+	}
+	patient = x.patient;
+	measurement = x.measurement;
+	if ((r = tenant_heads(cli, t->id, &patient, &measurement)) != 0) {
+		fprintf(stderr, "medgatectl: %s\n", mg_strerror(r));
+		return false;
+	}
+	if (patient != x.patient || measurement != x.measurement) {
+		mg_time_format(x.time_ms, when, sizeof(when));
+		fprintf(stderr, "medgatectl: tenant %s: data arrived since its export of %s: export"
+				" again first (tenant export --out DIR, or --export-to DIR here)\n",
+			name, when);
+		return false;
+	}
+	return true;
+}
+
 static int tenant_erase(struct cli *cli, const char *name, const char *export_to)
 {
 	static const unsigned char whole[MG_BLIND_INDEX_BYTES];	/* zeros: the tenant */
@@ -284,13 +423,10 @@ static int tenant_erase(struct cli *cli, const char *name, const char *export_to
 		fprintf(stderr, "medgatectl: %s\n", mg_strerror(r));
 		return 1;
 	}
-	if (use.patients > 0 && export_to == NULL) {
-		fprintf(stderr, "medgatectl: tenant %s holds %lld patients: export their data first"
-				" (--export-to DIR writes one FHIR Bundle per patient)\n", name,
-			(long long)use.patients);
+	if (use.patients > 0 && export_to == NULL && !export_covers(cli, &t, name))
 		return 1;
-	}
-	if (use.patients > 0 && tenant_export_all(cli, &t, export_to, &exported) != 0) {
+	if (use.patients > 0 && export_to != NULL &&
+	    tenant_export_all(cli, &t, export_to, &exported) != 0) {
 		fprintf(stderr, "medgatectl: the export did not finish; nothing erased\n");
 		return 1;
 	}
@@ -303,26 +439,32 @@ static int tenant_erase(struct cli *cli, const char *name, const char *export_to
 		cli_record(cli, "tenant.erase", "tenant", t.id, t.id, MG_AUDIT_FAILURE, NULL);
 		return 1;
 	}
-	printf("erased tenant %s and its key: %lld patients (%zu exported to %s), %lld"
-	       " measurements, %lld outbox entries, its devices and memberships\nerasure log"
-	       " entry %lld in %s\n", name, (long long)n.patients, exported,
-	       export_to != NULL ? export_to : "-", (long long)n.measurements,
-	       (long long)n.deliveries, (long long)seq, path);
+	if (export_to != NULL)
+		printf("exported %zu patients to %s\n", exported, export_to);
+	printf("erased tenant %s and its key: %lld patients, %lld measurements, %lld outbox"
+	       " entries, its devices and memberships\nerasure log entry %lld in %s\n", name,
+	       (long long)n.patients, (long long)n.measurements, (long long)n.deliveries,
+	       (long long)seq, path);
 	return 0;
 }
 
 int cli_tenant(struct cli *cli, int argc, char **argv)
 {
-	static const char *const names[] = { "--tenant", "--export-to", NULL };
+	static const char *const names[] = { "--tenant", "--export-to", "--out", NULL };
 	bool bad = false, yes;
-	const char *tenant, *export_to;
+	const char *tenant, *export_to, *out;
 
-	if (argc < 2 || strcmp(argv[1], "erase") != 0)
+	if (argc < 2)
 		return tenant_usage();
 	yes = take_yes(&argc, argv);
 	tenant = cli_option(argc - 1, argv + 1, "--tenant", &bad);
 	export_to = cli_option(argc - 1, argv + 1, "--export-to", &bad);
+	out = cli_option(argc - 1, argv + 1, "--out", &bad);
 	if (bad || tenant == NULL || !cli_options_known(argc - 1, argv + 1, names))
+		return tenant_usage();
+	if (strcmp(argv[1], "export") == 0 && out != NULL && export_to == NULL && !yes)
+		return tenant_export(cli, tenant, out);
+	if (strcmp(argv[1], "erase") != 0 || out != NULL)
 		return tenant_usage();
 	if (!yes) {
 		fprintf(stderr, "medgatectl: tenant erase destroys the tenant's key and every row"
