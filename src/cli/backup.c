@@ -28,6 +28,7 @@ static int backup_usage(void)
 		"       medgatectl backup create --out FILE\n"
 		"       medgatectl backup verify FILE [--key KEYFILE]\n"
 		"       medgatectl backup restore FILE --key KEYFILE --into DIR [--conninfo TEXT]\n"
+		"                [--erasures LOG]\n"
 		"       medgatectl backup drill [FILE] --key KEYFILE\n");
 	return 2;
 }

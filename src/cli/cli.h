@@ -117,6 +117,8 @@ struct mg_sbom;
 int cli_sbom_collect(int *argi, int argc, char **argv, struct mg_sbom **out);
 int cli_interface(struct cli *cli, int argc, char **argv);
 int cli_backup(struct cli *cli, int argc, char **argv);
+int cli_patient(struct cli *cli, int argc, char **argv);
+int cli_tenant(struct cli *cli, int argc, char **argv);
 int cli_decommission(struct cli *cli, int argc, char **argv);
 
 /* The configuration record of the open instance (config export) to f,

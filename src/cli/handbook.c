@@ -164,10 +164,12 @@ static void recovery(FILE *f, const struct mg_config *cfg, const char *ctl)
 	html(f, ctl, NULL);
 	fputs(" audit verify</code>, and the web interface's Health page.</li>\n</ol>\n"
 	      "<h3>Restore from a backup</h3>\n<ol>\n"
-	      "<li>Fetch the newest backup file and the recovery key sheet from the safe.</li>\n"
+	      "<li>Fetch the newest backup file, the erasure log <code>erasures.log</code> "
+	      "kept with it, and the recovery key sheet from the safe.</li>\n"
 	      "<li>Stop the daemon; restore into an empty folder: <code>", f);
 	html(f, ctl, NULL);
-	fputs(" backup restore FILE --key KEYFILE --into DIR</code>.</li>\n"
+	fputs(" backup restore FILE --key KEYFILE --into DIR --erasures erasures.log</code>; "
+	      "it erases again the patients erased since the backup.</li>\n"
 	      "<li>Start the restored instance, run <code>audit verify</code> on it, then let "
 	      "devices send again.</li>\n<li>Print this handbook again if anything changed.</li>\n"
 	      "</ol>\n</section>\n", f);

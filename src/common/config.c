@@ -257,10 +257,16 @@ static const struct key keys[] = {
 	{ "backup", "keep", KEY_UINT, FIELD(backup_keep), "7", 1, 1000, NULL,
 	  "Scheduled backups kept in folder; the oldest beyond this are deleted." },
 	{ "backup", "folder", KEY_STRING, FIELD(backup_folder), "backups", 0, 0, NULL,
-	  "Folder of the scheduled backups (made if missing, mode 0700)." },
+	  "Folder of the scheduled backups (made if missing, mode 0700); the signed "
+	  "erasure log (erasures.log) is kept here too (docs/patient-rights.md)." },
 	{ "backup", "review_days", KEY_UINT, FIELD(backup_review_days), "30", 0, 3650, NULL,
 	  "Days within which a backup and a passed restore drill are expected; the security "
 	  "overview and the security sheet name one older or missing (0: not checked)." },
+
+	{ "retention", "keep_days", KEY_UINT, FIELD(retention_keep_days), "0", 0, 36500, NULL,
+	  "Days a measurement is kept after it reached the gateway; older ones are erased "
+	  "by the daemon each hour (audited, counted on the security page). 0: kept until "
+	  "erased by hand (docs/patient-rights.md)." },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

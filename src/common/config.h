@@ -147,6 +147,9 @@ struct mg_config {
 	char backup_folder[MG_PATH_MAX];	/* where scheduled backups go */
 	unsigned backup_review_days;	/* a backup and a drill expected within; 0 = off */
 
+	/* [retention] (docs/patient-rights.md) */
+	unsigned retention_keep_days;	/* 0: keep until erased by hand */
+
 	size_t nemr;
 	struct mg_emr_config emr[MG_EMR_MAX];
 };

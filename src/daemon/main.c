@@ -323,6 +323,11 @@ static int open_runtime(struct gateway *gw)
 		fprintf(stderr, "medgated: cannot start scheduled backups: %s\n", err);
 		return r;
 	}
+	if ((r = mg_retention_start(cfg, gw->store, mg_keyring_master(gw->keys),
+				    &gw->retention)) != 0) {
+		mg_log_error("cannot start the retention job: %s", mg_strerror(r));
+		return r;
+	}
 	const struct mg_ingest_deps ingest = {
 		.keys = gw->keys, .writer = gw->writer, .detector = gw->detector,
 		.route = route, .route_arg = gw->outbox, .metrics = gw->metrics,
@@ -505,6 +510,7 @@ static void gateway_close(struct gateway *gw)
 	mg_ingest_free(gw->ingest);
 	mg_detector_stop(gw->detector);	/* request threads raise alerts too */
 	mg_backup_scheduler_stop(gw->backups);
+	mg_retention_stop(gw->retention);
 	mg_access_free(gw->access);
 	mg_mailer_free(gw->mailer);	/* after everything that mails */
 	mg_switches_free(gw->switches);

@@ -14,11 +14,8 @@
 
 /* The dump keeps jansson's insertion order; 15 significant digits is what
  * a double holds of a decimal, so "72.4" stays "72.4". */
-#define BUNDLE_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
-/* 16 hex digits as "00-1B-C5-0C-00-00-00-01" (the PHD IG's form, upper
- * case), "" for no EUI-64; MG_ERR_INVALID for anything else. */
-static int eui64_text(const char *eui, char *out)
+int fhir_eui64_text(const char *eui, char *out)
 {
 	size_t pos = 0;
 
@@ -156,7 +153,7 @@ int mg_fhir_bundle(const struct mg_outbound *o, const struct mg_fhir_options *op
 	*json_out = NULL;
 	*len_out = 0;
 	if ((r = check_input(o, opt)) != 0 ||
-	    (r = eui64_text(o->device_eui64, c.eui64)) != 0)
+	    (r = fhir_eui64_text(o->device_eui64, c.eui64)) != 0)
 		goto out;
 	if (mg_time_format(o->measured_ms, c.effective, sizeof(c.effective)) != 0) {
 		r = MG_ERR_INVALID;

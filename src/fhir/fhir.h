@@ -5,7 +5,9 @@
 #ifndef MG_FHIR_FHIR_H
 #define MG_FHIR_FHIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model/outbound.h"
 
@@ -69,5 +71,32 @@ enum mg_fhir_verdict mg_fhir_judge(long http_status, const char *body, size_t le
 
 /* "delivered", "retry" or "rejected"; never NULL. */
 const char *mg_fhir_verdict_name(enum mg_fhir_verdict v);
+
+/* A patient's data export (GDPR Art. 15, docs/patient-rights.md): a
+ * FHIR R4 Bundle of type "collection" holding the Patient, every
+ * measurement as the Observations mg_fhir_bundle makes of it, the Devices
+ * that recorded them, one AuditEvent per EMR delivery (DICOM "Export")
+ * and per recorded access to the patient's data (DICOM "Patient Record"),
+ * and a Basic resource saying how long the data are kept. Build it with
+ * _new, the _add calls in any order, then _finish. Each returns 0,
+ * MG_ERR_INVALID (text that is not FHIR text, a bad measurement) or
+ * MG_ERR_NOMEM. */
+struct mg_fhir_export;
+
+int mg_fhir_export_new(const struct mg_fhir_options *opt, const char *patient_id,
+		       struct mg_fhir_export **out);
+int mg_fhir_export_measurement(struct mg_fhir_export *x, const struct mg_outbound *o);
+/* name: left out if it is no FHIR string; eui64: 16 hex digits or "". */
+int mg_fhir_export_device(struct mg_fhir_export *x, const char *name, const char *eui64);
+/* state: "pending", "delivered" or "dead"; delivered_ms 0 if not. */
+int mg_fhir_export_delivery(struct mg_fhir_export *x, const char *destination,
+			    const char *state, int64_t created_ms, int64_t delivered_ms);
+int mg_fhir_export_access(struct mg_fhir_export *x, int64_t time_ms, const char *actor,
+			  const char *action, bool success);
+/* retention: a sentence for people ("kept 365 days after receipt"). On
+ * success *json_out is the caller's (mg_fhir_free). x is freed either way. */
+int mg_fhir_export_finish(struct mg_fhir_export *x, const char *retention, char **json_out,
+			  size_t *len_out);
+void mg_fhir_export_free(struct mg_fhir_export *x);
 
 #endif

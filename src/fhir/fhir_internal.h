@@ -49,6 +49,15 @@ struct fhir_ctx {
 	char eui64[FHIR_EUI64_TEXT_LEN];	/* "" if the device has none */
 };
 
+/* The dump keeps jansson's insertion order; 15 significant digits is what
+ * a double holds of a decimal, so "72.4" stays "72.4". */
+#define BUNDLE_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* 16 hex digits as "00-1B-C5-0C-00-00-00-01" (the PHD IG's form, upper
+ * case) into out (FHIR_EUI64_TEXT_LEN), "" for no EUI-64; MG_ERR_INVALID
+ * for anything else. */
+int fhir_eui64_text(const char *eui, char *out);
+
 /* The Observation for one value (not a blood pressure, which goes into the
  * panel), or NULL when out of memory. */
 json_t *fhir_observation_single(const struct fhir_ctx *c, const struct mg_value *v);

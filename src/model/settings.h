@@ -58,6 +58,11 @@
  * page: "<end time, Unix ms> <passed|failed> <restore time, ms>". */
 #define MG_SETTING_BACKUP_DRILL "backup.drill_last"
 
+/* Retention ([retention] keep_days): how many measurements the daemon
+ * has erased as too old, in all (decimal), and when it last ran (ms). */
+#define MG_SETTING_RETENTION_ERASED  "retention.erased"
+#define MG_SETTING_RETENTION_LAST_MS "retention.last_ms"
+
 /* Parse a backup.drill_last value. Returns 0 or MG_ERR_INVALID. */
 int mg_setting_drill_parse(const char *value, int64_t *time_ms, int *passed,
 			   int64_t *restore_ms);

@@ -803,6 +803,56 @@ int mg_store_patient_merge(struct mg_store *s, int64_t tenant_id,
 				     moved_out);
 }
 
+/* Erasure */
+
+int mg_store_patient_erase(struct mg_store *s, int64_t tenant_id, int64_t patient_id,
+			   struct mg_erase_counts *out)
+{
+	if (out == NULL)
+		return MG_ERR_INVALID;
+	memset(out, 0, sizeof(*out));
+	if (tenant_id <= 0 || patient_id <= 0)
+		return MG_ERR_NOT_FOUND;
+	return s->ops->patient_erase(s, tenant_id, patient_id, out);
+}
+
+int mg_store_tenant_erase(struct mg_store *s, int64_t tenant_id, struct mg_erase_counts *out)
+{
+	if (out == NULL)
+		return MG_ERR_INVALID;
+	memset(out, 0, sizeof(*out));
+	return tenant_id <= 0 ? MG_ERR_NOT_FOUND : s->ops->tenant_erase(s, tenant_id, out);
+}
+
+int mg_store_measurement_erase_before(struct mg_store *s, int64_t before_ms, size_t limit,
+				      int64_t *count_out)
+{
+	if (count_out == NULL)
+		return MG_ERR_INVALID;
+	*count_out = 0;
+	if (before_ms < 0 || limit == 0)
+		return MG_ERR_INVALID;
+	if (limit > MG_ERASE_BATCH_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->measurement_erase_before(s, before_ms, limit, count_out);
+}
+
+int mg_store_patient_deliveries(struct mg_store *s, int64_t patient_id, mg_delivery_cb cb,
+				void *arg)
+{
+	return cb == NULL ? MG_ERR_INVALID : s->ops->patient_deliveries(s, patient_id, cb, arg);
+}
+
+int mg_store_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			  mg_patient_cb cb, void *arg)
+{
+	if (cb == NULL || limit == 0)
+		return MG_ERR_INVALID;
+	if (limit > MG_PATIENT_SEARCH_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->patient_list(s, tenant_id, after_id, limit, cb, arg);
+}
+
 /* Audit trail */
 
 int mg_store_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn,

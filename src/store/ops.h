@@ -176,6 +176,17 @@ struct mg_store_ops {
 			     const unsigned char from_index[MG_BLIND_INDEX_BYTES], int64_t into_id,
 			     int64_t now_ms, int64_t *from_id_out, int64_t *moved_out);
 
+	/* Erasure */
+	int (*patient_erase)(struct mg_store *s, int64_t tenant_id, int64_t patient_id,
+			     struct mg_erase_counts *out);
+	int (*tenant_erase)(struct mg_store *s, int64_t tenant_id, struct mg_erase_counts *out);
+	int (*measurement_erase_before)(struct mg_store *s, int64_t before_ms, size_t limit,
+					int64_t *count_out);
+	int (*patient_deliveries)(struct mg_store *s, int64_t patient_id, mg_delivery_cb cb,
+				  void *arg);
+	int (*patient_list)(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			    mg_patient_cb cb, void *arg);
+
 	/* Audit trail */
 	int (*audit_append)(struct mg_store *s, struct mg_audit_record *rec,
 			    mg_audit_hash_fn hash_fn, void *arg);

@@ -642,6 +642,53 @@ int mg_store_patient_merge(struct mg_store *s, int64_t tenant_id,
 			   const unsigned char from_index[MG_BLIND_INDEX_BYTES], int64_t into_id,
 			   int64_t now_ms, int64_t *from_id_out, int64_t *moved_out);
 
+/* Erasure (docs/patient-rights.md). patient_erase deletes, in one
+ * transaction, patient_id of tenant_id with the patients merged into it:
+ * their outbox entries, measurements (and values), search tokens,
+ * identities (which hold a patient's wrapped data key) and patient rows;
+ * then the freed space is made unreadable (SQLite: secure_delete and a
+ * WAL checkpoint TRUNCATE; PostgreSQL: VACUUM of the tables).
+ * MG_ERR_NOT_FOUND if patient_id is not a patient of tenant_id.
+ * tenant_erase does the same for every patient of tenant_id, then deletes
+ * its devices, enrolment tokens and memberships and the tenant row with
+ * its wrapped key (the crypto-erase); MG_ERR_NOT_FOUND for no such tenant.
+ * measurement_erase_before erases up to limit (1..MG_ERASE_BATCH_MAX)
+ * measurements received before before_ms, oldest first, with their
+ * outbox entries, in one transaction; *count_out gets how many.
+ * patient_deliveries walks the outbox entries of patient_id (and of the
+ * patients merged into it) in id order: where and when its measurements
+ * went. */
+#define MG_ERASE_BATCH_MAX	10000
+
+struct mg_erase_counts {
+	int64_t patients, measurements, deliveries;
+};
+
+struct mg_delivery_row {
+	int64_t id;
+	int64_t measurement_id;
+	char destination[MG_NAME_MAX + 1];
+	char state[16];			/* "pending", "delivered" or "dead" */
+	int64_t attempts;
+	int64_t created_ms;
+	int64_t delivered_ms;		/* 0: not delivered */
+};
+
+typedef int (*mg_delivery_cb)(const struct mg_delivery_row *row, void *arg);
+
+int mg_store_patient_erase(struct mg_store *s, int64_t tenant_id, int64_t patient_id,
+			   struct mg_erase_counts *out);
+int mg_store_tenant_erase(struct mg_store *s, int64_t tenant_id, struct mg_erase_counts *out);
+int mg_store_measurement_erase_before(struct mg_store *s, int64_t before_ms, size_t limit,
+				      int64_t *count_out);
+int mg_store_patient_deliveries(struct mg_store *s, int64_t patient_id, mg_delivery_cb cb,
+				void *arg);
+/* patient_list walks the patients of tenant_id (not merged into another)
+ * with a row id above after_id, by row id, at most limit
+ * (1..MG_PATIENT_SEARCH_MAX): what a tenant's export goes through. */
+int mg_store_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			  mg_patient_cb cb, void *arg);
+
 /* The audit trail (src/audit/, records in model/audit_record.h). The
  * store stays crypto-free: audit_append takes the hash as a callback. It
  * reads the chain's head (the highest seq and its hash) and inserts rec as

@@ -86,6 +86,7 @@ static int add_access(const struct mg_audit_record *rec, void *arg)
 enum MHD_Result api_patient_accesses(struct api_request *rq)
 {
 	int64_t tenant = 0, patient = api_patient_of_path(rq, MG_ACTION_PATIENT_READ, &tenant);
+	struct mg_patient_row row;
 	struct accesses *a;
 	struct mg_audit_filter f;
 	char object[64];
@@ -99,6 +100,10 @@ enum MHD_Result api_patient_accesses(struct api_request *rq)
 	memset(&f, 0, sizeof(f));
 	f.tenant_id = tenant;
 	f.object = object;
+	/* Row ids of erased patients can come again: records from before
+	 * this patient's row was made are another patient's. */
+	if (mg_store_patient_get(rq->web->store, patient, &row) == 0)
+		f.since_ms = row.created_ms;
 	if ((a = calloc(1, sizeof(*a))) == NULL || (a->list = json_array()) == NULL) {
 		free(a);
 		return MHD_NO;

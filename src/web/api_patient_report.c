@@ -17,6 +17,8 @@
 #include "ingest/patients.h"
 #include "model/blood_pressure.h"
 #include "model/change.h"
+#include "outbox/patient_export.h"
+#include "http/http.h"
 #include "web/api_handlers.h"
 
 #define PATIENT_MEASUREMENTS_MAX 10000
@@ -241,4 +243,31 @@ enum MHD_Result api_patient_measurements(struct api_request *rq)
 			json_pack("{s:s, s:I, s:o, s:o, s:o}", "patient", rq->params[0], "tenant",
 				  (json_int_t)tenant, "record", who, "interpretation",
 				  interpretation_json(&rp, has), "measurements", rp.list));
+}
+
+/* The patient's data export (GDPR Art. 15), the same FHIR Bundle as
+ * medgatectl patient export; recorded first as a read of the patient. */
+enum MHD_Result api_patient_export(struct api_request *rq)
+{
+	int64_t tenant = 0, patient = api_patient_of_path(rq, MG_ACTION_PATIENT_READ, &tenant);
+	struct mg_patient_export_source src = {
+		.store = rq->web->store, .cfg = rq->web->cfg, .tenant_id = tenant,
+		.patient_id = patient, .pid = rq->params[0],
+	};
+	enum MHD_Result ret;
+	char *json = NULL;
+	size_t len = 0;
+	int r;
+
+	if (patient == 0)
+		return MHD_YES;
+	if (api_audit_first(rq, "patient.export", "patient", patient, tenant, NULL) != 0)
+		return MHD_YES;
+	if ((r = mg_patient_export_build(&src, &json, &len)) != 0) {
+		api_audit_act_failed(rq, "patient.export", "patient", patient, tenant, r);
+		return api_store_error(rq, r);
+	}
+	ret = mg_http_bytes(rq->conn, MHD_HTTP_OK, MG_FHIR_CONTENT_TYPE, json, len);
+	mg_fhir_free(json, len);
+	return ret;
 }

@@ -89,6 +89,23 @@ static int open_alert(const struct mg_alert *al, void *arg)
 	return 0;
 }
 
+/* The retention job's figures: keep_days, measurements erased in all,
+ * when it last ran (0: never). */
+static json_t *retention_json(struct api_request *rq)
+{
+	char value[32];
+	int64_t erased = 0, last = 0;
+
+	if (mg_store_setting_get(rq->web->store, MG_SETTING_RETENTION_ERASED, value,
+				 sizeof(value)) == 0)
+		mg_setting_seq_parse(value, &erased);
+	if (mg_store_setting_get(rq->web->store, MG_SETTING_RETENTION_LAST_MS, value,
+				 sizeof(value)) == 0)
+		mg_setting_seq_parse(value, &last);
+	return json_pack("{s:I, s:I, s:I}", "keep_days", (json_int_t)rq->web->cfg->retention_keep_days,
+			 "erased", (json_int_t)erased, "last_run_ms", (json_int_t)last);
+}
+
 enum MHD_Result api_security_overview(struct api_request *rq)
 {
 	struct mg_security_input in = { rq->web->cfg, rq->web->store, rq->web->switches,
@@ -119,12 +136,13 @@ enum MHD_Result api_security_overview(struct api_request *rq)
 		json_object_set_new(alerts, mg_severity_name((enum mg_alert_severity)i),
 				    json_integer(sev.counts[i]));
 	return api_json(rq, MHD_HTTP_OK,
-			json_pack("{s:o, s:o, s:s, s:{s:I, s:o}, s:o, s:o, s:I, s:o}", "findings", findings,
-				  "listeners", ls, "tls_profile", rq->web->cfg->tls_profile,
+			json_pack("{s:o, s:o, s:s, s:{s:I, s:o}, s:o, s:o, s:I, s:o, s:o}", "findings",
+				  findings, "listeners", ls, "tls_profile", rq->web->cfg->tls_profile,
 				  "accounts_without_second_factor", "count",
 				  (json_int_t)acc.without, "names", acc.names, "open_alerts",
 				  alerts, "interfaces_off", off, "unreviewed_changes",
-				  (json_int_t)unreviewed, "backups", backups_json(rq->web->store)));
+				  (json_int_t)unreviewed, "backups", backups_json(rq->web->store),
+				  "retention", retention_json(rq)));
 fail:
 	json_decref(acc.names);
 	json_decref(findings);

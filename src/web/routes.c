@@ -45,6 +45,10 @@ static const struct mg_route routes[] = {
 	{ MG_GET, "/api/v1/patients/{patient}/accesses", MG_ACTION_PATIENT_READ, 0,
 	  api_patient_accesses,
 	  "who accessed a patient's data, from the audit trail (clinicians of its tenant)" },
+	{ MG_GET, "/api/v1/patients/{patient}/export", MG_ACTION_PATIENT_READ, 0,
+	  api_patient_export,
+	  "a patient's data as a FHIR R4 Bundle with where it went and who accessed it (GDPR "
+	  "Art. 15); clinicians of its tenant" },
 
 	{ MG_GET, "/api/v1/users", MG_ACTION_USER_READ, 0, api_users_list, "list accounts" },
 	{ MG_POST, "/api/v1/users", MG_ACTION_USER_WRITE, 0, api_users_create,

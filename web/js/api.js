@@ -40,7 +40,7 @@ export async function api(method, path, body) {
 	lastRequest = Date.now();
 	let data = null;
 	const type = res.headers.get('Content-Type') || '';
-	if (type.startsWith('application/json')) {
+	if (type.startsWith('application/json') || type.startsWith('application/fhir+json')) {
 		try {
 			data = await res.json();
 		} catch (e) {

@@ -205,6 +205,11 @@ int pg_patient_get(struct mg_store *s, int64_t id, struct mg_patient_row *out);
 int pg_patient_search(struct mg_store *s, int64_t tenant_id, const unsigned char (*tokens)[MG_BLIND_INDEX_BYTES], size_t ntokens, size_t limit, mg_patient_cb cb, void *arg);
 int pg_patient_discharge(struct mg_store *s, int64_t id, int64_t discharged_ms);
 int pg_patient_merge(struct mg_store *s, int64_t tenant_id, const unsigned char from_index[MG_BLIND_INDEX_BYTES], int64_t into_id, int64_t now_ms, int64_t *from_id_out, int64_t *moved_out);
+int pg_patient_erase(struct mg_store *s, int64_t tenant_id, int64_t patient_id, struct mg_erase_counts *out);
+int pg_tenant_erase(struct mg_store *s, int64_t tenant_id, struct mg_erase_counts *out);
+int pg_measurement_erase_before(struct mg_store *s, int64_t before_ms, size_t limit, int64_t *count_out);
+int pg_patient_deliveries(struct mg_store *s, int64_t patient_id, mg_delivery_cb cb, void *arg);
+int pg_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit, mg_patient_cb cb, void *arg);
 /* Audit trail */
 int pg_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn, void *arg);
 int pg_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_record_cb cb, void *arg);

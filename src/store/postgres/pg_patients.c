@@ -272,3 +272,27 @@ int pg_patient_merge(struct mg_store *s, int64_t tenant_id,
 	pg_release(c);
 	return r;
 }
+
+static const char patient_list_sql[] =
+	"SELECT " PATIENT_COLUMNS " WHERE p.tenant_id = $1 AND p.id > $2 AND p.merged_into IS NULL"
+	" ORDER BY p.id LIMIT $3";
+
+int pg_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+		    mg_patient_cb cb, void *arg)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	struct mg_patient_row row;
+	PGresult *res = NULL;
+	int r;
+
+	r = pg_run(c, patient_list_sql, PG_PARAMS(PG_INT(tenant_id), PG_INT(after_id),
+						  PG_INT(limit)), &res);
+	pg_release(c);
+	if (r != 0)
+		return r;
+	for (int i = 0; r == 0 && i < PQntuples(res); i++)
+		if ((r = patient_read(res, i, &row)) == 0)
+			r = cb(&row, arg);
+	PQclear(res);
+	return r;
+}

@@ -368,3 +368,29 @@ int sq_patient_merge(struct mg_store *s, int64_t tenant_id,
 	sq_release(c);
 	return r;
 }
+
+static const struct sq_sql patient_list_sql = {
+	"SELECT " PATIENT_COLUMNS " WHERE p.tenant_id = ?1 AND p.id > ?2 AND p.merged_into IS NULL"
+	" ORDER BY p.id LIMIT ?3"
+};
+
+int sq_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+		    mg_patient_cb cb, void *arg)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	struct mg_patient_row row;
+	sqlite3_stmt *st;
+	int r = 0, rc;
+
+	for (rc = sq_query(c, &patient_list_sql,
+			   SQ_PARAMS(SQ_INT(tenant_id), SQ_INT(after_id), SQ_INT(limit)), &st);
+	     rc == 0; rc = sq_next(c, st)) {
+		if ((r = patient_read(st, &row)) != 0 || (r = cb(&row, arg)) != 0)
+			break;
+	}
+	sq_done(st);
+	if (r == 0 && rc != MG_ERR_NOT_FOUND)
+		r = rc;
+	sq_release(c);
+	return r;
+}

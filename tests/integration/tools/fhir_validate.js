@@ -15,7 +15,10 @@
 //   - the transaction contract medgate promises: POST Observation with an
 //     ifNoneExist on the Observation's identifier, and the fullUrl the
 //     RFC 9562 name-based UUID of that identifier (computed here with
-//     node's own SHA-1).
+//     node's own SHA-1);
+//   - for a patient's export (type collection, docs/patient-rights.md):
+//     the Patient first, no requests, and every other resource (Device,
+//     AuditEvent, Basic) against its own R4 definition.
 //
 // usage: node fhir_validate.js NODE_MODULES_DIR FILE...
 //        node fhir_validate.js NODE_MODULES_DIR --self-test FILE
@@ -199,7 +202,24 @@ function tokenParts(text) {
 	return parts;
 }
 
+// A patient's export (docs/patient-rights.md): a collection that starts
+// with the Patient; Observations as in the transactions, without request.
+function checkExport(bundle, errors) {
+	const entries = bundle.entry || [];
+	if (!entries.length || (entries[0].resource || {}).resourceType !== 'Patient')
+		errors.push('export: the first entry is not the Patient');
+	entries.forEach((e, n) => {
+		const r = e.resource || {};
+		if (e.request) errors.push(`entry[${n}]: a request in a collection`);
+		if (r.resourceType === 'Observation' && !Array.isArray((r.meta || {}).profile))
+			errors.push(`entry[${n}]: an Observation without meta.profile`);
+		// Each resource on its own too: validateBundle checks Observations.
+		if (r.resourceType && r.resourceType !== 'Observation') medplumIssues(r, null, `entry[${n}]`, errors);
+	});
+}
+
 function checkContract(bundle, errors) {
+	if (bundle.resourceType === 'Bundle' && bundle.type === 'collection') return checkExport(bundle, errors);
 	if (bundle.resourceType !== 'Bundle' || bundle.type !== 'transaction')
 		errors.push('not a transaction Bundle');
 	if (!bundle.identifier || !bundle.identifier.system || !bundle.identifier.value)

@@ -3,7 +3,8 @@
 // interpretation the server computed (BMI class or BMI-for-age for
 // children, blood pressure class, change since the previous measurement),
 // trend charts, every measurement as a table, and "who accessed this
-// data". The page never classifies anything itself.
+// data", and the patient's data export to download. The page never
+// classifies anything itself.
 import { api } from '../api.js';
 import { h, show, table, when } from '../dom.js';
 import { form } from '../forms.js';
@@ -143,6 +144,21 @@ async function accesses(box, pid) {
 	box.querySelector('h2').focus();
 }
 
+/* The patient's data export (FHIR R4 Bundle, GDPR Art. 15) as a file. */
+async function download(box, pid) {
+	const res = await api('GET', path(pid, '/export'));
+	if (!res.ok) {
+		show(box, h('p', { role: 'alert' }, res.data.error || 'Could not make the export.'));
+		return;
+	}
+	const blob = new Blob([JSON.stringify(res.data)], { type: 'application/fhir+json' });
+	const a = h('a', { href: URL.createObjectURL(blob), download: 'patient-export.json' });
+	document.body.append(a);
+	a.click();
+	a.remove();
+	URL.revokeObjectURL(a.href);
+}
+
 function editor(box, data) {
 	const p = data.record.identity || {};
 	show(box, h('h2', { tabindex: '-1' }, data.record.identity ? 'Edit patient' : 'Record who this patient is'),
@@ -171,7 +187,9 @@ function render(box, data) {
 				rec.identity ? 'Edit patient' : 'Record name and birth date'),
 			h('button', { type: 'button', class: 'no-print', onclick: () => window.print() }, 'Print report'),
 			h('button', { type: 'button', class: 'no-print', onclick: () => accesses(accessBox, rec.id) },
-				'Who accessed this data')),
+				'Who accessed this data'),
+			h('button', { type: 'button', class: 'no-print', onclick: () => download(accessBox, rec.id) },
+				'Download data export')),
 		why ? h('p', { class: 'notice notice-warning interpretation-why', role: 'note' }, why) : null,
 		ms.length === 0 ? h('p', {}, 'No measurements yet.') : [...cards(ms), charts(ms), measurementTable(ms)],
 		h('p', { class: 'references' }, `BMI: ${data.interpretation.bmi_references}; adult classes from `,

@@ -1,7 +1,8 @@
 // Security officer: the overview for the regular review. What this
 // instance exposes (each listener, where it listens), accounts with an
 // administrative role and no second factor, open alerts, and the findings:
-// recommended measures not met now, each with what to do.
+// recommended measures not met now, each with what to do; and what the
+// retention job erased.
 import { api } from '../api.js';
 import { h, show, notice, table, when } from '../dom.js';
 
@@ -22,6 +23,7 @@ export async function render(main) {
 	], d.listeners, 'No listeners.');
 	const a = d.accounts_without_second_factor;
 	const alerts = Object.entries(d.open_alerts);
+	const r = d.retention;
 	return show(main, h('h1', {}, 'Security'),
 		h('section', { class: 'card' }, h('h2', {}, 'Findings'), findings),
 		h('section', { class: 'card' }, h('h2', {}, 'Exposure'), listeners,
@@ -40,5 +42,12 @@ export async function render(main) {
 			h('dl', { class: 'facts' },
 				h('dt', {}, 'Administrative accounts without a second factor'),
 				h('dd', {}, a.count ? `${a.count}: ${a.names.join(', ')}${a.count > a.names.length ? ', …' : ''}` : 'none'),
-				alerts.map(([sev, n]) => [h('dt', {}, `Open alerts, ${sev}`), h('dd', {}, String(n))]))));
+				alerts.map(([sev, n]) => [h('dt', {}, `Open alerts, ${sev}`), h('dd', {}, String(n))]))),
+		h('section', { class: 'card' }, h('h2', {}, 'Retention'),
+			h('dl', { class: 'facts' },
+				h('dt', {}, 'Measurements kept'),
+				h('dd', {}, r.keep_days ? `${r.keep_days} days after they arrive` : 'until erased by hand'),
+				h('dt', {}, 'Erased as older than that'), h('dd', {}, String(r.erased)),
+				h('dt', {}, 'Last run'),
+				h('dd', {}, r.last_run_ms ? new Date(r.last_run_ms).toISOString() : 'never'))));
 }
