@@ -36,6 +36,7 @@ json_t *api_patient_json(const struct mg_patient_row *row, const char *pid,
 /* api_patient_report.c: measurements with their interpretation, accesses */
 enum MHD_Result api_patient_measurements(struct api_request *rq);
 enum MHD_Result api_patient_accesses(struct api_request *rq);
+enum MHD_Result api_patient_report(struct api_request *rq);
 
 /* api_users.c */
 enum MHD_Result api_users_list(struct api_request *rq);

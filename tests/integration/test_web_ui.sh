@@ -55,6 +55,7 @@ mg_init
 mg_conf_set access lockout_threshold "$LOCKOUT_THRESHOLD"
 mg_conf_set access lockout_seconds 300
 mg_conf_set detect login_failures_account "$LOCKOUT_THRESHOLD"
+mg_conf_set report facility "St. Elsewhere Hospital, internal medicine"
 mg_start
 BASE=https://localhost:$WEB_PORT
 
@@ -121,7 +122,18 @@ for i in "${!weights[@]}"; do
 	answer=$(mg_send scale-1 "$body")
 	[ "${answer%% *}" = 201 ] || fail "measurement $i: $answer"
 done
-ok "${#weights[@]} measurements of patient P-1001 stored"
+# Blood pressure and pulse, a separate device message: with each weighing
+# (two minutes later: one row per visit) and on each evening alone, so the
+# page groups 6 visits and pages through 12 times of measurement.
+for i in "${!weights[@]}"; do
+	for at in "07:32" "19:00"; do
+		body=$(printf '{"id":"bp-%d-%s","time":"2026-11-%02dT%s:00Z","patient":{"id":"P-1001"},"values":[{"type":"bp_systolic","value":%d,"unit":"mm[Hg]"},{"type":"bp_diastolic","value":%d,"unit":"mm[Hg]"},{"type":"pulse_rate","value":%d,"unit":"/min"}]}' \
+			"$i" "${at%:*}" $((10 + i)) "$at" $((128 + 3 * i)) $((82 + i)) $((64 + i)))
+		answer=$(mg_send scale-1 "$body")
+		[ "${answer%% *}" = 201 ] || fail "blood pressure $i $at: $answer"
+	done
+done
+ok "${#weights[@]} weighings and $((2 * ${#weights[@]})) blood pressures of patient P-1001 stored"
 # A 7-year-old (22 kg, 122 cm: normal for her age, "severe thinness" by the
 # adult classes), whose identity the clinician records in the browser.
 for i in 0 1; do
@@ -156,6 +168,21 @@ mkdir -p "$OUT"
 start=$SECONDS
 timeout 240 node "$TOOLS/web_ui.js" "$MODULES" "$T/state.json" "$OUT" main || fail "browser scenarios"
 mg_alive || fail "medgated died during the browser scenarios"
+
+# The report as chromium printed it to PDF: A4, the facility, both
+# identifiers, "Page 1 of N" in the footer, the chart text as text (axis
+# titles, band names), every row; a PNG of each page for a reader's eye.
+pdf=$OUT/patient-report.pdf
+pdfinfo "$pdf" | grep -q "Page size:.*(A4)" || fail "the report is not A4: $(pdfinfo "$pdf" | grep 'Page size')"
+pages=$(pdfinfo "$pdf" | sed -n 's/^Pages: *//p')
+pdftotext -layout "$pdf" - | tr -s "\n " "  " > "$T/report.txt"
+for text in "St. Elsewhere Hospital, internal medicine" "Measurement report" "Berger, Paul" "P-1001" \
+	"Page 1 of $pages" "Page $pages of $pages" "Body weight (kg)" "Systolic blood pressure (mmHg)" \
+	"Grade 1" "Signature" "blood pressure to be rechecked" "12 times of measurement"; do
+	grep -qF -- "$text" "$T/report.txt" || fail "the PDF report lacks \"$text\""
+done
+pdftoppm -r 80 -png "$pdf" "$OUT/patient-report"
+ok "the report printed to an A4 PDF of $pages pages: facility, identity, charts with bands, comments, signature field, page x of y"
 
 # The idle timeout, short for this part only.
 # Fresh ports: parallel tests may have taken the old ones meanwhile.

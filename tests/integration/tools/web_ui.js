@@ -304,32 +304,91 @@ async function mainPhase(browser) {
 	const points = await page.locator('figure.chart').first().locator('circle.point').count();
 	assert(points === state.weights.length, `weight chart has ${points} points, expected ${state.weights.length}`);
 	const figures = await page.locator('figure.chart').count();
-	assert(figures === 3, `expected weight, BMI and body-fat charts, got ${figures}`);
+	assert(figures === 6, `expected weight, BMI, body-fat, systolic, diastolic and pulse charts, got ${figures}`);
+	const bands = await page.locator('figure.chart .band').count();
+	const titles = await page.locator('figure.chart .axis-title').allTextContents();
+	assert(bands >= 6 && titles.includes('Body weight (kg)') && titles.includes('Systolic blood pressure (mmHg)'),
+		`reference bands ${bands}, axis titles ${titles}`);
 	const rows = await page.locator('.measurements tbody tr').count();
-	assert(rows === state.weights.length, `table has ${rows} rows`);
+	assert(rows === 10, `first page has ${rows} rows, expected 10 of 12 times of measurement`);
+	const times = await page.locator('.measurements tbody tr').evaluateAll((trs) => trs.map((tr) => Date.parse(tr.dataset.time)));
+	assert(times.every((t, i) => i === 0 || times[i - 1] > t), `rows not newest first: ${times}`);
+	const visit = await page.locator('.measurements tbody tr', { hasText: 'kg' }).first().innerText();
+	assert(/mmHg/.test(visit) && /\/min/.test(visit), `a weighing and the blood pressure taken with it are not one row: ${visit}`);
 	const category = await page.locator('.body-card [data-bmi-class]').first().getAttribute('data-bmi-class');
 	assert(category === state.expected_category, `BMI class ${category}, expected ${state.expected_category}`);
+	const bpClass = await page.locator('.bp-card [data-bp-class]').first().getAttribute('data-bp-class');
+	assert(bpClass && bpClass !== 'none', `blood pressure card without a class: ${bpClass}`);
 	const ids = await page.locator('.report-head .identifiers').innerText();
 	assert(ids.includes('Berger, Paul') && ids.includes(new Date(Date.UTC(1970, 4, 2)).toLocaleDateString(undefined, { timeZone: 'UTC' })) &&
 		ids.includes(state.patient), `identifiers: ${ids}`);
 	await page.getByText('Body composition').waitFor();
-	ok(`patient recorded in the browser: name, birth date and id shown; ${points} points, ${figures} charts, ${rows} rows, BMI class "${category}"`);
-	await axe(page, 'patient report');
+	ok(`patient recorded in the browser: name, birth date and id shown; ${points} points, ${figures} charts with ${bands} bands, ${rows} rows newest first, a visit's values in one row, BMI class "${category}", blood pressure class "${bpClass}"`);
+	// Chart points by keyboard: Tab from the charts' heading reaches the
+	// first point, whose name and the chart's readout carry its value.
+	await page.locator('.charts .chart-help').evaluate((el) => { el.tabIndex = -1; el.focus(); });
+	await page.keyboard.press('Tab');
+	const focused = await page.evaluate(() => ({ cls: document.activeElement.getAttribute('class'),
+		label: document.activeElement.getAttribute('aria-label'),
+		tip: document.activeElement.closest('svg').querySelector('.tip').textContent }));
+	assert(focused.cls === 'point' && /kg/.test(focused.label) && focused.tip === focused.label,
+		`Tab into the charts: ${JSON.stringify(focused)}`);
+	await page.keyboard.press('Tab');
+	const second = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+	assert(second && second !== focused.label, `the next Tab: ${second}`);
+	ok(`chart points reachable by keyboard: "${focused.label}", then "${second}"`);
+	await axe(page, 'patient page');
 	await shot(page, '11-patient');
 	await page.setViewportSize({ width: 768, height: 1024 });
+	const patientOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+	assert(patientOverflow <= 0, `the patient page is wider than a tablet in portrait (${patientOverflow} px too wide)`);
+	await axe(page, 'patient page (tablet)');
 	await shot(page, '12-patient-tablet');
-	await page.setViewportSize({ width: 1280, height: 900 });
-	await page.emulateMedia({ media: 'print' });
-	await shot(page, '13-patient-print');
-	await page.pdf({ path: path.join(outDir, 'patient-report.pdf'), format: 'A4', printBackground: false });
-	await page.emulateMedia({ media: 'screen' });
-	ok('print view and PDF of the patient report written');
+	ok('patient page on a tablet in portrait: no horizontal overflow, rows stacked');
+	await page.setViewportSize({ width: 1280, height: 800 });
 	await page.getByRole('button', { name: 'Who accessed this data' }).click();
 	await page.locator('.accesses tbody tr').first().waitFor();
 	const reads = await page.locator('.accesses tbody tr', { hasText: 'patient.read' }).count();
 	assert(reads === 2, `who accessed: ${reads} patient.read rows, expected the two opens (before and after the edit)`);
 	await axe(page, 'who accessed');
 	ok(`who accessed this data: ${reads} reads listed`);
+	// Paging: the older rows, then back.
+	await page.getByRole('button', { name: 'Older' }).click();
+	await page.locator('.measurements caption', { hasText: 'Rows 11–12 of 12' }).waitFor();
+	const older = await page.locator('.measurements tbody tr').evaluateAll((trs) => trs.map((tr) => Date.parse(tr.dataset.time)));
+	assert(older.length === 2 && older[0] < times[times.length - 1], `second page: ${older}`);
+	assert(await page.getByRole('button', { name: 'Older' }).isDisabled(), 'Older on the last page');
+	await page.getByRole('button', { name: 'Newer' }).click();
+	await page.locator('.measurements caption', { hasText: 'Rows 1–10 of 12' }).waitFor();
+	ok('paging: rows 11-12 of 12 on the second page, older than the first, and back');
+
+	// The report for the patient file.
+	await page.getByRole('button', { name: 'Report for the patient file' }).click();
+	await page.locator('.report figure.chart').first().waitFor();
+	const reportText = await page.locator('.report').innerText();
+	for (const want of ['St. Elsewhere Hospital, internal medicine', 'Berger, Paul', state.patient, 'Signature', 'Clinician']) {
+		assert(reportText.includes(want), `the report lacks "${want}"`);
+	}
+	assert(await page.locator('.report .rows tbody tr').count() === 12, 'the report lists all 12 times of measurement');
+	await page.getByLabel('Comments').fill('Weight falling as planned; blood pressure to be rechecked.');
+	await axe(page, 'patient report');
+	await shot(page, '13-report');
+	await page.setViewportSize({ width: 768, height: 1024 });
+	const reportOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+	assert(reportOverflow <= 0, `the report is wider than a tablet (${reportOverflow} px)`);
+	await shot(page, '13a-report-tablet');
+	await page.setViewportSize({ width: 1280, height: 800 });
+	await page.emulateMedia({ media: 'print' });
+	await shot(page, '13c-report-print');
+	// What chromium prints (docs/web.md): A4, "Page x of y" in the footer.
+	await page.pdf({ path: path.join(outDir, 'patient-report.pdf'), format: 'A4', printBackground: true,
+		displayHeaderFooter: true, headerTemplate: '<span></span>',
+		footerTemplate: '<div style="font-size:8pt;width:100%;text-align:center">Page <span class="pageNumber"></span> of <span class="totalPages"></span></div>',
+		margin: { top: '14mm', bottom: '16mm', left: '14mm', right: '14mm' } });
+	await page.emulateMedia({ media: 'screen' });
+	ok('report for the patient file: facility, identity, all rows, comments, clinician, signature; print view and A4 PDF written');
+	await page.getByRole('button', { name: 'Back to the patient' }).click();
+	await page.locator('.report-head .identifiers').waitFor();
 
 	// A child: created in the browser over what the device measured.
 	await page.goto(`${base}/#/patients`);
