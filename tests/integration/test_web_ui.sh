@@ -177,7 +177,7 @@ pdfinfo "$pdf" | grep -q "Page size:.*(A4)" || fail "the report is not A4: $(pdf
 pages=$(pdfinfo "$pdf" | sed -n 's/^Pages: *//p')
 pdftotext -layout "$pdf" - | tr -s "\n " "  " > "$T/report.txt"
 for text in "St. Elsewhere Hospital, internal medicine" "Measurement report" "Berger, Paul" "P-1001" \
-	"Page 1 of $pages" "Page $pages of $pages" "Body weight (kg)" "Systolic blood pressure (mmHg)" \
+	"Page 1 of $pages" "Page $pages of $pages" "Weight (kg)" "Systolic (mmHg)" "Optimal" \
 	"Grade 1" "Signature" "blood pressure to be rechecked" "12 times of measurement"; do
 	grep -qF -- "$text" "$T/report.txt" || fail "the PDF report lacks \"$text\""
 done

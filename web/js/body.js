@@ -54,14 +54,14 @@ export function typesPresent(rows) {
 // (src/model/bmi.c: WHO adult; src/model/blood_pressure.c: ESH 2023),
 // drawn, not applied: each value's class still comes from the server.
 export const chartSpecs = {
-	body_weight: { minSpan: 4, limits: [0, 400] },
-	body_height: { minSpan: 10, limits: [0, 250] },
-	bmi: { minSpan: 4, limits: [5, 80] },
-	body_fat: { minSpan: 8, limits: [0, 80] },
-	body_water: { minSpan: 4, limits: [0, 150] },
-	bp_systolic: { minSpan: 40, limits: [40, 300] },
-	bp_diastolic: { minSpan: 30, limits: [20, 200] },
-	pulse_rate: { minSpan: 30, limits: [20, 250] },
+	body_weight: { axis: 'Weight', minSpan: 4, limits: [0, 400] },
+	body_height: { axis: 'Height', minSpan: 10, limits: [0, 250] },
+	bmi: { axis: 'BMI', minSpan: 4, limits: [5, 80] },
+	body_fat: { axis: 'Body fat', minSpan: 8, limits: [0, 80] },
+	body_water: { axis: 'Water', minSpan: 4, limits: [0, 150] },
+	bp_systolic: { axis: 'Systolic', minSpan: 40, limits: [40, 300] },
+	bp_diastolic: { axis: 'Diastolic', minSpan: 30, limits: [20, 200] },
+	pulse_rate: { axis: 'Pulse', minSpan: 30, limits: [20, 250] },
 };
 
 const INF = Infinity;

@@ -7,8 +7,8 @@
 import { h, svg, uid } from './dom.js';
 
 const W = 640;
-const H = 280;
-const PAD = { left: 64, right: 16, top: 14, bottom: 58 };
+const H = 300;
+const PAD = { left: 70, right: 16, top: 14, bottom: 80 };
 
 /* "Nice" tick values covering [lo, hi]. */
 function ticks(lo, hi, count) {
@@ -47,22 +47,35 @@ const DAY = 86400e3;
 function timeTicks(t0, t1) {
 	const span = t1 - t0;
 	const steps = [3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 91 * DAY, 182 * DAY, 365 * DAY];
-	const step = steps.find((s) => span / s <= 5) || 365 * DAY;
+	const step = steps.find((s) => span / s < 4.5) || 365 * DAY;
 	const first = new Date(t0);
 	if (step < DAY) first.setMinutes(0, 0, 0);
 	else first.setHours(0, 0, 0, 0);
 	const out = [];
 	for (let t = first.getTime(); t <= t1; t += step) if (t >= t0) out.push(t);
-	if (out.length < 2) return [t0, t1];
-	return out;
+	if (out.length < 2) return { ticks: [t0, t1], step };
+	return { ticks: out, step };
 }
 
 function dateText(ms) {
 	return new Date(ms).toLocaleDateString([], { day: '2-digit', month: 'short', year: 'numeric' });
 }
 
+/* A tick's date: day and month (the year is in the axis title), or month
+ * and year for ticks a month or more apart. */
+function tickDate(ms, step) {
+	return new Date(ms).toLocaleDateString([], step >= 30 * DAY ? { month: 'short', year: 'numeric' }
+		: { day: 'numeric', month: 'short' });
+}
+
 function timeText(ms) {
 	return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+function years(t0, t1) {
+	const a = new Date(t0).getFullYear();
+	const b = new Date(t1).getFullYear();
+	return a === b ? String(a) : `${a}–${b}`;
 }
 
 export function stamp(ms) {
@@ -70,10 +83,11 @@ export function stamp(ms) {
 }
 
 /* series: [{name, cls, points: [{time: Date, value}]}] sorted by time;
+ * axis: the y-axis title (short; title if absent);
  * bands: [{from, to, label, cls}] (from/to may be ±Infinity); minSpan,
  * limits [lo, hi]. Returns a <figure> with one focusable circle.point
  * per point and a table of the values. */
-export function lineChart({ title, unit, series, bands = [], minSpan = 1, limits = null, digits = 1 }) {
+export function lineChart({ title, axis, unit, series, bands = [], minSpan = 1, limits = null, digits = 1 }) {
 	const id = uid('chart');
 	const all = series.flatMap((s) => s.points);
 	const values = all.map((p) => p.value);
@@ -93,22 +107,24 @@ export function lineChart({ title, unit, series, bands = [], minSpan = 1, limits
 	}
 	const x = (t) => PAD.left + ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
 	const y = (v) => H - PAD.bottom - ((v - lo) / (hi - lo)) * (H - PAD.top - PAD.bottom);
-	const showTime = t1 - t0 < 7 * DAY;
+	const xt = timeTicks(t0, t1);
+	const showTime = xt.step < DAY;
+	const anchor = (t) => (x(t) < PAD.left + 60 ? 'start' : x(t) > W - PAD.right - 60 ? 'end' : 'middle');
 
 	const bandEls = bands.filter((b) => b.to > lo && b.from < hi).map((b) => {
 		const top = y(Math.min(b.to, hi));
 		const bottom = y(Math.max(b.from, lo));
 		return svg('g', { class: `band band-${b.cls}` },
 			svg('rect', { x: PAD.left, y: top, width: W - PAD.left - PAD.right, height: Math.max(bottom - top, 0) }),
-			bottom - top >= 14 ? svg('text', { x: W - PAD.right - 4, y: top + 13, class: 'band-label' }, b.label) : null);
+			bottom - top >= 24 ? svg('text', { x: W - PAD.right - 4, y: top + 20, class: 'band-label' }, b.label) : null);
 	});
 	const grid = y0.ticks.map((v) => svg('g', { class: 'tick' },
 		svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: 'grid' }),
 		svg('text', { x: PAD.left - 6, y: y(v) + 5, class: 'label label-y' }, v.toLocaleString())));
-	const xLabels = timeTicks(t0, t1).map((t) => svg('g', { class: 'tick' },
+	const xLabels = xt.ticks.map((t) => svg('g', { class: `tick tick-${anchor(t)}` },
 		svg('line', { x1: x(t), x2: x(t), y1: H - PAD.bottom, y2: H - PAD.bottom + 5, class: 'axis' }),
-		svg('text', { x: x(t), y: H - PAD.bottom + 19, class: 'label label-x' }, dateText(t)),
-		showTime ? svg('text', { x: x(t), y: H - PAD.bottom + 35, class: 'label label-x' }, timeText(t)) : null));
+		svg('text', { x: x(t), y: H - PAD.bottom + 25, class: 'label label-x' }, tickDate(t, xt.step)),
+		showTime ? svg('text', { x: x(t), y: H - PAD.bottom + 48, class: 'label label-x' }, timeText(t)) : null));
 	const tip = svg('text', { class: 'tip', x: PAD.left + 6, y: PAD.top + 14, 'aria-hidden': 'true' }, '');
 	const lines = series.map((s) => {
 		const d = s.points.map((p, i) => `${i ? 'L' : 'M'}${x(p.time.getTime()).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ');
@@ -148,10 +164,10 @@ export function lineChart({ title, unit, series, bands = [], minSpan = 1, limits
 			svg('line', { x1: PAD.left, x2: PAD.left, y1: PAD.top, y2: H - PAD.bottom, class: 'axis' }),
 			svg('line', { x1: PAD.left, x2: W - PAD.right, y1: H - PAD.bottom, y2: H - PAD.bottom, class: 'axis' }),
 			xLabels,
-			svg('text', { class: 'axis-title', x: 16, y: (PAD.top + H - PAD.bottom) / 2,
-				transform: `rotate(-90 16 ${(PAD.top + H - PAD.bottom) / 2})` }, `${title} (${unit})`),
-			svg('text', { class: 'axis-title', x: (PAD.left + W - PAD.right) / 2, y: H - 4 },
-				showTime ? 'Date and time of measurement' : 'Date of measurement'),
+			svg('text', { class: 'axis-title', x: 18, y: (PAD.top + H - PAD.bottom) / 2,
+				transform: `rotate(-90 18 ${(PAD.top + H - PAD.bottom) / 2})` }, `${axis || title} (${unit})`),
+			svg('text', { class: 'axis-title', x: (PAD.left + W - PAD.right) / 2, y: H - 5 },
+				`${showTime ? 'Date and time' : 'Date'} of measurement (${years(t0, t1)})`),
 			lines,
 			tip),
 		h('details', { class: 'chart-table no-print' },

@@ -17,7 +17,7 @@ function one(series, type, bands) {
 	const points = pointsOf(series, type);
 	if (points.length === 0) return null;
 	const spec = body.chartSpecs[type] || {};
-	return lineChart({ title: q.label, unit: q.unit, digits: q.digits, bands: bands || [],
+	return lineChart({ title: q.label, axis: spec.axis, unit: q.unit, digits: q.digits, bands: bands || [],
 		minSpan: spec.minSpan, limits: spec.limits, series: [{ name: q.label, points }] });
 }
 
