@@ -39,6 +39,8 @@ struct report {
 	size_t nprevious;
 	int64_t *times; /* each row's measured time, in list order */
 	size_t ntimes, times_cap;
+	mg_measurement_cb also; /* called with every row too (NULL: none) */
+	void *also_arg;
 };
 
 static json_t *time_text(int64_t ms)
@@ -132,6 +134,15 @@ static int add_row(const struct mg_measurement_row *row, void *arg)
 
 	if (values == NULL || changes == NULL)
 		goto nomem;
+	if (rp->also != NULL) {
+		int r = rp->also(row, rp->also_arg);
+
+		if (r != 0) {
+			json_decref(values);
+			json_decref(changes);
+			return r;
+		}
+	}
 	for (size_t i = 0; i < row->nvalues; i++) {
 		const __typeof__(row->values[0]) *v = &row->values[i];
 
@@ -216,7 +227,7 @@ static json_t *interpretation_json(const struct report *rp, bool has_identity)
  * it is, the interpretation, and every measurement oldest first in
  * *list_out with their times in rp->times. 0, or the answer is queued. */
 static int load(struct api_request *rq, struct report *rp, int64_t *tenant, json_t **who_out,
-		json_t **interp_out)
+		json_t **interp_out, struct api_patient_read *also)
 {
 	int64_t patient = api_patient_of_path(rq, MG_ACTION_PATIENT_READ, tenant);
 	struct mg_patient_identity p;
@@ -234,6 +245,10 @@ static int load(struct api_request *rq, struct report *rp, int64_t *tenant, json
 		return -1;
 	memset(rp, 0, sizeof(*rp));
 	rp->birth_ms = MG_TIME_UNKNOWN;
+	if (also != NULL) {
+		rp->also = also->also;
+		rp->also_arg = also->also_arg;
+	}
 	rp->adult_age = rq->web->cfg->bmi_adult_age;
 	if ((r = mg_store_patient_get(rq->web->store, patient, &row)) != 0 ||
 	    (r = mg_patients_open(rq->web->keys, &row, pid, sizeof(pid), &p, &has)) != 0) {
@@ -247,6 +262,8 @@ static int load(struct api_request *rq, struct report *rp, int64_t *tenant, json
 	}
 	who = api_patient_json(&row, pid, &p, has);
 	sodium_memzero(&p, sizeof(p));
+	if (also != NULL)
+		memcpy(also->pid, pid, sizeof(also->pid));
 	if (who == NULL || (rp->list = json_array()) == NULL) {
 		json_decref(who);
 		return -2;
@@ -265,12 +282,24 @@ static int load(struct api_request *rq, struct report *rp, int64_t *tenant, json
 	return 0;
 }
 
+int api_patient_read(struct api_request *rq, struct api_patient_read *pr)
+{
+	struct report rp;
+	int r = load(rq, &rp, &pr->tenant, &pr->record, &pr->interpretation, pr);
+
+	if (r != 0)
+		return r;
+	pr->list = rp.list;
+	free(rp.times);
+	return 0;
+}
+
 enum MHD_Result api_patient_measurements(struct api_request *rq)
 {
 	struct report rp;
 	int64_t tenant = 0;
 	json_t *who, *interp;
-	int r = load(rq, &rp, &tenant, &who, &interp);
+	int r = load(rq, &rp, &tenant, &who, &interp, NULL);
 
 	if (r != 0)
 		return r == -2 ? MHD_NO : MHD_YES;
@@ -295,7 +324,7 @@ enum MHD_Result api_patient_report(struct api_request *rq)
 
 	if (api_patient_page_of(rq, &pg) != 0)
 		return MHD_YES;
-	if ((r = load(rq, &rp, &tenant, &who, &interp)) != 0)
+	if ((r = load(rq, &rp, &tenant, &who, &interp, NULL)) != 0)
 		return r == -2 ? MHD_NO : MHD_YES;
 	rows = api_patient_rows_json(rp.list, rp.times, rp.ntimes, &pg);
 	json_decref(rp.list);

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "store/store.h"
 #include "web/api.h"
 
 #define ROWS_PAGE_DEFAULT 20
@@ -14,6 +15,19 @@
 struct api_patient_page {
 	long offset, limit;
 };
+
+/* One patient read for a clinician (api_patient_report.c): patient path
+ * parameter 0, on the trail first. */
+struct api_patient_read {
+	mg_measurement_cb also;	/* in: called with every row, oldest first (NULL: none) */
+	void *also_arg;
+	int64_t tenant;		/* out */
+	char pid[MG_PATIENT_ID_MAX + 1];
+	json_t *record, *interpretation, *list;	/* the caller's (json_decref) */
+};
+
+/* 0, -1 with the answer queued, or -2 (out of memory, nothing queued). */
+int api_patient_read(struct api_request *rq, struct api_patient_read *pr);
 
 /* ?limit= and ?offset= of rq; -1 after a 400. */
 int api_patient_page_of(struct api_request *rq, struct api_patient_page *pg);

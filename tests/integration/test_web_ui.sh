@@ -56,6 +56,9 @@ mg_conf_set access lockout_threshold "$LOCKOUT_THRESHOLD"
 mg_conf_set access lockout_seconds 300
 mg_conf_set detect login_failures_account "$LOCKOUT_THRESHOLD"
 mg_conf_set report facility "St. Elsewhere Hospital, internal medicine"
+# A FHIR destination (off: nothing is sent) names the systems of the
+# report's FHIR download.
+printf '\n[emr.ehr]\nprotocol = fhir\nurl = https://127.0.0.1:9/fhir\nenabled = off\npatient_system = https://hospital.example/mrn\n' >> "$CONF"
 mg_start
 BASE=https://localhost:$WEB_PORT
 
@@ -182,6 +185,27 @@ for text in "St. Elsewhere Hospital, internal medicine" "Measurement report" "Be
 	grep -qF -- "$text" "$T/report.txt" || fail "the PDF report lacks \"$text\""
 done
 pdftoppm -r 80 -png "$pdf" "$OUT/patient-report"
+# The same report downloaded for the EMR: a transaction Bundle of every
+# measurement's Observations and a DiagnosticReport referring to each
+# (the encoder's Bundles are validated in test_fhir_validate).
+python3 - "$OUT/patient-report.fhir.json" <<'PY' || fail "the FHIR report"
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["resourceType"] == "Bundle" and b["type"] == "transaction", b.get("type")
+obs = [e for e in b["entry"] if e["resource"]["resourceType"] == "Observation"]
+dr = b["entry"][-1]["resource"]
+assert dr["resourceType"] == "DiagnosticReport" and dr["status"] == "final", dr
+assert [r["reference"] for r in dr["result"]] == [e["fullUrl"] for e in obs], "results"
+# 6 weighings (weight, height, fat) and 12 blood pressures (panel, pulse)
+assert len(obs) == 6 * 3 + 12 * 2, len(obs)
+assert dr["subject"]["identifier"] == {"system": "https://hospital.example/mrn", "value": "P-1001"}
+who = [p["display"] for p in dr["performer"]]
+assert who == ["St. Elsewhere Hospital, internal medicine", "clin"], who
+assert "Pre-obese" in dr["conclusion"] and "grade 1" in dr["conclusion"], dr["conclusion"]
+assert "Berger" not in json.dumps(b), "a name in the FHIR report"
+print("ok - the FHIR report: %d Observations and a DiagnosticReport referring to each, for P-1001, "
+      "facility and clinician as performers, conclusion: %s" % (len(obs), dr["conclusion"]))
+PY
 ok "the report printed to an A4 PDF of $pages pages: facility, identity, charts with bands, comments, signature field, page x of y"
 
 # The idle timeout, short for this part only.

@@ -370,6 +370,10 @@ async function mainPhase(browser) {
 		assert(reportText.includes(want), `the report lacks "${want}"`);
 	}
 	assert(await page.locator('.report .rows tbody tr').count() === 12, 'the report lists all 12 times of measurement');
+	const [download] = await Promise.all([page.waitForEvent('download'),
+		page.getByRole('button', { name: 'Download for the EMR (FHIR)' }).click()]);
+	await download.saveAs(path.join(outDir, 'patient-report.fhir.json'));
+	await page.locator('.report-status', { hasText: 'downloaded' }).waitFor();
 	await page.getByLabel('Comments').fill('Weight falling as planned; blood pressure to be rechecked.');
 	await axe(page, 'patient report');
 	await shot(page, '13-report');

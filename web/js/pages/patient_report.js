@@ -27,6 +27,31 @@ function identity(rec) {
 		fact('Ward', p.ward));
 }
 
+/* Download the report as a FHIR DiagnosticReport Bundle, for the EMR. */
+async function downloadFhir(pid, status) {
+	status.textContent = 'Preparing the FHIR report…';
+	let res;
+	try {
+		res = await fetch(`/api/v1/patients/${encodeURIComponent(pid)}/report/fhir`,
+			{ credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/fhir+json' } });
+	} catch (e) {
+		status.textContent = 'The gateway cannot be reached; try again.';
+		return;
+	}
+	if (!res.ok) {
+		const err = await res.json().catch(() => null);
+		status.textContent = `No FHIR report: ${(err && err.error) || `the gateway answered ${res.status}`}.`;
+		return;
+	}
+	const url = URL.createObjectURL(await res.blob());
+	const a = h('a', { href: url, download: `medgate-report-${new Date().toISOString().slice(0, 10)}.fhir.json`, class: 'visually-hidden' }, 'download');
+	document.body.append(a);
+	a.click();
+	a.remove();
+	setTimeout(() => URL.revokeObjectURL(url), 10000);
+	status.textContent = 'FHIR report (DiagnosticReport with its Observations) downloaded.';
+}
+
 function render(box, data, back) {
 	const rec = data.record;
 	const rows = data.rows;
@@ -37,10 +62,14 @@ function render(box, data, back) {
 	comments.addEventListener('input', () => { commentsPrint.textContent = comments.value; });
 	const i = data.interpretation;
 	const total = data.page.total;
+	const status = h('p', { class: 'report-status no-print', role: 'status' });
 	show(box,
 		h('div', { class: 'report-actions no-print' },
 			h('button', { type: 'button', onclick: () => window.print() }, 'Print'),
+			h('button', { type: 'button', class: 'secondary', onclick: () => downloadFhir(rec.id, status) },
+				'Download for the EMR (FHIR)'),
 			h('button', { type: 'button', class: 'secondary', onclick: back }, 'Back to the patient')),
+		status,
 		h('article', { class: 'report', 'aria-labelledby': 'report-title' },
 			h('header', { class: 'report-top' },
 				h('p', { class: 'report-facility' }, data.facility || '(facility not configured: [report] facility)'),
