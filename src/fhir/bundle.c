@@ -88,17 +88,19 @@ json_t *fhir_bundle_entry(const struct mg_fhir_options *opt, json_t *obs, int *r
 {
 	json_t *ident = json_array_get(json_object_get(obs, "identifier"), 0);
 	const char *value = json_string_value(json_object_get(ident, "value"));
-	const char *type = json_string_value(json_object_get(obs, "resourceType"));
+	const char *rtype = json_string_value(json_object_get(obs, "resourceType"));
 	const char *system = opt->identifier_system;
+	char type[32]; /* a copy: json_pack may free obs before it reads the url */
 	char urn[FHIR_UUID_URN_LEN], name[MG_FHIR_SYSTEM_MAX + 1 + 128];
 	char *query;
 	json_t *entry;
 
 	*r = MG_ERR_NOMEM;
-	if (value == NULL || type == NULL) {
+	if (value == NULL || rtype == NULL || strlen(rtype) >= sizeof(type)) {
 		json_decref(obs);
 		return NULL;
 	}
+	memcpy(type, rtype, strlen(rtype) + 1);
 	(void)snprintf(name, sizeof(name), "%s|%s", system, value);
 	if ((*r = fhir_uuid5_urn(name, urn, sizeof(urn))) != 0) {
 		json_decref(obs);

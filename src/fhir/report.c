@@ -33,12 +33,14 @@ static json_t *diagnostic_report(const struct mg_fhir_report *rp,
 					  json_pack("{s:O}", "reference",
 						    json_object_get(e, "fullUrl"))) != 0)
 			goto nomem;
-	if (rp->facility[0] != '\0')
-		json_array_append_new(performers, json_pack("{s:s, s:s}", "type", "Organization",
-							    "display", rp->facility));
-	if (rp->clinician[0] != '\0')
-		json_array_append_new(performers, json_pack("{s:s, s:s}", "type", "Practitioner",
-							    "display", rp->clinician));
+	if (rp->facility[0] != '\0' &&
+	    json_array_append_new(performers, json_pack("{s:s, s:s}", "type", "Organization",
+							"display", rp->facility)) != 0)
+		goto nomem;
+	if (rp->clinician[0] != '\0' &&
+	    json_array_append_new(performers, json_pack("{s:s, s:s}", "type", "Practitioner",
+							"display", rp->clinician)) != 0)
+		goto nomem;
 	dr = json_pack("{s:s, s:[{s:s, s:s}], s:s, s:{s:[{s:s, s:s, s:s}], s:s},"
 		       " s:{s:s, s:{s:s, s:s}}, s:{s:s, s:s}, s:s}",
 		       "resourceType", "DiagnosticReport",
@@ -52,11 +54,13 @@ static json_t *diagnostic_report(const struct mg_fhir_report *rp,
 		       "issued", issued);
 	if (dr == NULL)
 		goto nomem;
-	if (json_array_size(performers) > 0)
-		json_object_set(dr, "performer", performers);
-	json_object_set(dr, "result", results);
-	if (rp->conclusion[0] != '\0')
-		json_object_set_new(dr, "conclusion", json_string(rp->conclusion));
+	if ((json_array_size(performers) > 0 && json_object_set(dr, "performer", performers) != 0) ||
+	    json_object_set(dr, "result", results) != 0 ||
+	    (rp->conclusion[0] != '\0' &&
+	     json_object_set_new(dr, "conclusion", json_string(rp->conclusion)) != 0)) {
+		json_decref(dr);
+		goto nomem;
+	}
 	json_decref(results);
 	json_decref(performers);
 	return dr;

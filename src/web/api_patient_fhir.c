@@ -59,6 +59,14 @@ static int collect_row(const struct mg_measurement_row *row, void *arg)
 	return 0;
 }
 
+/* Whether interpretation o gave a class. */
+static bool has_class(json_t *o)
+{
+	const char *cls = json_string_value(json_object_get(o, "class"));
+
+	return cls != NULL && strcmp(cls, "none") != 0;
+}
+
 /* The latest BMI and blood pressure classes, as one sentence each. */
 static void conclusion(json_t *list, char *out, size_t outlen)
 {
@@ -72,13 +80,12 @@ static void conclusion(json_t *list, char *out, size_t outlen)
 		if (json_is_object(json_object_get(m, "blood_pressure")))
 			bp = json_object_get(m, "blood_pressure");
 	}
-	if (bmi != NULL && strcmp(json_string_value(json_object_get(bmi, "class")) ?: "", "none") != 0)
+	if (bmi != NULL && has_class(bmi))
 		used += (size_t)snprintf(out, outlen, "BMI %.1f kg/m2: %s (%s). ",
 					 json_number_value(json_object_get(bmi, "value")),
 					 json_string_value(json_object_get(bmi, "label")),
 					 json_string_value(json_object_get(bmi, "reference_name")));
-	if (bp != NULL && used < outlen &&
-	    strcmp(json_string_value(json_object_get(bp, "class")) ?: "", "none") != 0)
+	if (bp != NULL && used < outlen && has_class(bp))
 		snprintf(out + used, outlen - used, "Blood pressure %.0f/%.0f mmHg: %s (%s).",
 			 json_number_value(json_object_get(bp, "systolic")),
 			 json_number_value(json_object_get(bp, "diastolic")),

@@ -36,6 +36,8 @@ static void add_device(json_t *devices, const char *name)
 	size_t i;
 	json_t *d;
 
+	if (name == NULL)
+		name = "";
 	json_array_foreach (devices, i, d)
 		if (strcmp(json_string_value(d), name) == 0)
 			return;
@@ -52,7 +54,7 @@ static int fold(json_t *g, json_t *m)
 	json_array_append_new(json_object_get(g, "ids"),
 			      json_integer(json_integer_value(json_object_get(m, "id"))));
 	add_device(json_object_get(g, "devices"),
-		   json_string_value(json_object_get(m, "device_name")) ?: "");
+		   json_string_value(json_object_get(m, "device_name")));
 	json_array_foreach (json_object_get(m, "values"), i, v)
 		merge_value(values, v);
 	json_object_foreach (json_object_get(m, "change"), key, v)

@@ -145,7 +145,10 @@ for i in 0 1; do
 	answer=$(mg_send scale-1 "$body")
 	[ "${answer%% *}" = 201 ] || fail "child measurement $i: $answer"
 done
-ok "2 measurements of a child KIND/2002 stored"
+# One blood pressure only: a chart of a single point.
+answer=$(mg_send scale-1 '{"id":"k-bp","time":"2026-11-22T08:03:00Z","patient":{"id":"KIND/2002"},"values":[{"type":"bp_systolic","value":102,"unit":"mm[Hg]"},{"type":"bp_diastolic","value":64,"unit":"mm[Hg]"}]}')
+[ "${answer%% *}" = 201 ] || fail "child blood pressure: $answer"
+ok "3 measurements of a child KIND/2002 stored"
 
 python3 - "$T/state.json" "$BASE" "$(cat "$T/admin-password")" "$IDLE_TIMEOUT" "$LOCKOUT_THRESHOLD" \
 	"${weights[@]}" <<'PY'
@@ -185,6 +188,17 @@ for text in "St. Elsewhere Hospital, internal medicine" "Measurement report" "Be
 	grep -qF -- "$text" "$T/report.txt" || fail "the PDF report lacks \"$text\""
 done
 pdftoppm -r 80 -png "$pdf" "$OUT/patient-report"
+# Readable print: no word on any page smaller than about 8 pt (pdftotext's
+# word boxes: 8 pt DejaVu is some 9.1 pt high; the old 5 pt chart labels
+# were under 6), chart ticks and band names included.
+pdftotext -bbox "$pdf" "$T/report-bbox.html"
+python3 - "$T/report-bbox.html" <<'PY' || fail "small print in the PDF report"
+import re, sys
+words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', open(sys.argv[1]).read())
+small = [(w, round(float(b) - float(a), 1)) for a, b, w in words if float(b) - float(a) < 9.0]
+assert len(words) > 300 and not small, "%d words, too small: %r" % (len(words), small[:10])
+assert any(w == "Optimal" for _, _, w in words), "no band name as text"
+PY
 # The same report downloaded for the EMR: a transaction Bundle of every
 # measurement's Observations and a DiagnosticReport referring to each
 # (the encoder's Bundles are validated in test_fhir_validate).

@@ -410,6 +410,15 @@ async function mainPhase(browser) {
 	assert(childClass === 'child_normal', `child BMI class ${childClass}`);
 	assert(!/thinness|Pre-obese|Obese class/i.test(childText) && childText.includes('WHO Reference 2007'),
 		`adult classes on a child's card: ${childText}`);
+	// A single blood pressure: its chart shows the one point, inside the plot.
+	const single = page.locator('figure.chart', { hasText: 'Systolic blood pressure' });
+	assert(await single.locator('circle.point').count() === 1, 'the single blood pressure is not one point');
+	const inside = await single.evaluate((f) => {
+		const p = f.querySelector('circle.point').getBoundingClientRect();
+		const s = f.querySelector('svg').getBoundingClientRect();
+		return p.width > 4 && p.left > s.left + s.width * 0.1 && p.right < s.right && p.top > s.top && p.bottom < s.bottom;
+	});
+	assert(inside, 'the single point is not drawn inside its chart');
 	const tableText = await page.locator('.measurements').innerText();
 	assert(!/thinness/i.test(tableText), `adult classes in the child's table: ${tableText}`);
 	const childIds = await page.locator('.report-head .identifiers').innerText();
