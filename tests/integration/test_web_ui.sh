@@ -247,6 +247,13 @@ grep -q '"user.create"' "$T/audit.jsonl" || fail "no user.create on the audit tr
 grep -q '"patient.read"' "$T/audit.jsonl" || fail "no patient.read on the audit trail"
 grep -q '"totp.enrol"' "$T/audit.jsonl" || fail "no totp.enrol on the audit trail"
 ok "the audit trail holds what the browser did: account creation, patient read, TOTP enrolment"
+# The names the clinician recorded, printed and downloaded reached no log,
+# audit record or metric (the permission matrix checks the other roles'
+# answers).
+for name in Berger Müller; do
+	! grep -rqF "$name" "$INST/log" "$T/audit.jsonl" || fail "the patient name $name in a log or the audit trail"
+done
+ok "no patient name in the daemon's log or the audit trail"
 mg_stop
 echo "# screenshots and the printed report: $OUT"
 ls "$OUT"
