@@ -188,6 +188,11 @@ for text in "St. Elsewhere Hospital, internal medicine" "Measurement report" "Be
 	grep -qF -- "$text" "$T/report.txt" || fail "the PDF report lacks \"$text\""
 done
 pdftoppm -r 80 -png "$pdf" "$OUT/patient-report"
+# Both identifiers on every page, in the page's top margin.
+for p in $(seq 1 "$pages"); do
+	pdftotext -f "$p" -l "$p" "$pdf" - | grep -q "Berger, Paul · born .* · id P-1001" ||
+		fail "page $p of the report lacks the patient's name, birth date and id"
+done
 # Readable print: no word on any page smaller than about 8 pt (pdftotext's
 # word boxes: 8 pt DejaVu is some 9.1 pt high; the old 5 pt chart labels
 # were under 6), chart ticks and band names included.
@@ -220,7 +225,7 @@ assert "Berger" not in json.dumps(b), "a name in the FHIR report"
 print("ok - the FHIR report: %d Observations and a DiagnosticReport referring to each, for P-1001, "
       "facility and clinician as performers, conclusion: %s" % (len(obs), dr["conclusion"]))
 PY
-ok "the report printed to an A4 PDF of $pages pages: facility, identity, charts with bands, comments, signature field, page x of y"
+ok "the report printed to an A4 PDF of $pages pages: facility, identity on every page, charts with bands, comments, signature field, page x of y"
 
 # The idle timeout, short for this part only.
 # Fresh ports: parallel tests may have taken the old ones meanwhile.

@@ -384,15 +384,15 @@ async function mainPhase(browser) {
 	await page.setViewportSize({ width: 1280, height: 800 });
 	await page.emulateMedia({ media: 'print' });
 	await shot(page, '13c-report-print');
-	// What chromium prints (docs/web.md): A4, "Page x of y" in the footer.
-	await page.pdf({ path: path.join(outDir, 'patient-report.pdf'), format: 'A4', printBackground: true,
-		displayHeaderFooter: true, headerTemplate: '<span></span>',
-		footerTemplate: '<div style="font-size:8pt;width:100%;text-align:center">Page <span class="pageNumber"></span> of <span class="totalPages"></span></div>',
-		margin: { top: '14mm', bottom: '16mm', left: '14mm', right: '14mm' } });
+	// What chromium prints (docs/web.md): A4 with print.css's margin boxes
+	// (identity, facility, "Page x of y"), as a browser prints it.
+	await page.pdf({ path: path.join(outDir, 'patient-report.pdf'), printBackground: true, preferCSSPageSize: true });
 	await page.emulateMedia({ media: 'screen' });
 	ok('report for the patient file: facility, identity, all rows, comments, clinician, signature; print view and A4 PDF written');
 	await page.getByRole('button', { name: 'Back to the patient' }).click();
 	await page.locator('.report-head .identifiers').waitFor();
+	assert(await page.evaluate(() => document.documentElement.getAttribute('style') || '') === '',
+		'the report\'s page margins outlive it');
 
 	// A child: created in the browser over what the device measured.
 	await page.goto(`${base}/#/patients`);

@@ -192,6 +192,7 @@ function render(box, data) {
 
 /* Show patient pid in box (its identity and measurements). */
 export async function open(box, pid) {
+	report.clearMargins();
 	const res = await api('GET', path(pid, `/report${query({ limit: PAGE })}`));
 	if (!res.ok) {
 		show(box, h('p', { role: 'alert' }, res.status === 404 ? 'No patient with this id in your wards.' : res.data.error));

@@ -15,6 +15,27 @@ import { fullName, birthText, sexes } from './patient_identity.js';
 
 const REPORT_ROWS = 200; // the server's page maximum
 
+/* What every printed page's margin carries (print.css), as CSS strings
+ * on the root element; cleared when the report is left. */
+const MARGINS = ['--report-who', '--report-facility', '--report-printed'];
+
+function cssString(text) {
+	return `"${String(text).replace(/[\\"]/g, '\\$&').replace(/[\n\r]/g, ' ')}"`;
+}
+
+export function clearMargins() {
+	for (const m of MARGINS) document.documentElement.style.removeProperty(m);
+}
+
+function setMargins(rec, facility, printed) {
+	const p = rec.identity;
+	const who = p ? `${fullName(p)} · born ${birthText(p.birth_date)} · id ${rec.id}` : `id ${rec.id}`;
+	const root = document.documentElement.style;
+	root.setProperty('--report-who', cssString(who));
+	root.setProperty('--report-facility', cssString(facility || ''));
+	root.setProperty('--report-printed', cssString(`Measurement report, printed ${printed}`));
+}
+
 function identity(rec) {
 	const p = rec.identity || {};
 	const fact = (k, v) => [h('dt', {}, k), h('dd', {}, v || '—')];
@@ -63,12 +84,17 @@ function render(box, data, back) {
 	const i = data.interpretation;
 	const total = data.page.total;
 	const status = h('p', { class: 'report-status no-print', role: 'status' });
+	setMargins(rec, data.facility, printed);
+	const leave = () => {
+		clearMargins();
+		back();
+	};
 	show(box,
 		h('div', { class: 'report-actions no-print' },
 			h('button', { type: 'button', onclick: () => window.print() }, 'Print'),
 			h('button', { type: 'button', class: 'secondary', onclick: () => downloadFhir(rec.id, status) },
 				'Download for the EMR (FHIR)'),
-			h('button', { type: 'button', class: 'secondary', onclick: back }, 'Back to the patient')),
+			h('button', { type: 'button', class: 'secondary', onclick: leave }, 'Back to the patient')),
 		status,
 		h('article', { class: 'report', 'aria-labelledby': 'report-title' },
 			h('header', { class: 'report-top' },
