@@ -277,7 +277,7 @@ static int write_page(FILE *f, struct cli *cli, const char *ctl, const char *whe
 	return 0;
 }
 
-static int unlink_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+int cli_unlink_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -285,8 +285,7 @@ static int unlink_one(const char *path, const struct stat *st, int flag, struct 
 	return remove(path) == 0 ? 0 : -1;
 }
 
-/* Copy the file at path into fd, and make it durable. */
-static int copy_into(const char *path, int fd)
+int cli_copy_into(const char *path, int fd)
 {
 	char buf[65536];
 	ssize_t n;
@@ -302,9 +301,7 @@ static int copy_into(const char *path, int fd)
 	return r == 0 && fsync(fd) == 0 ? 0 : MG_ERR_IO;
 }
 
-/* Chromium prints the page at html to the PDF at pdf (in dir, its
- * profile beside them), within CHROMIUM_SECONDS. */
-static int print_pdf(const char *dir, const char *html, const char *pdf)
+int cli_chromium_pdf(const char *dir, const char *html, const char *pdf)
 {
 	char arg_pdf[MG_PATH_MAX + 24], arg_dir[MG_PATH_MAX + 24], url[MG_PATH_MAX + 16];
 	pid_t pid;
@@ -323,7 +320,8 @@ static int print_pdf(const char *dir, const char *html, const char *pdf)
 		setenv("HOME", dir, 1);
 		alarm(CHROMIUM_SECONDS);
 		execlp("chromium", "chromium", "--headless", "--no-sandbox", "--disable-gpu",
-		       "--no-pdf-header-footer", arg_dir, arg_pdf, url, (char *)NULL);
+		       "--no-pdf-header-footer", "--allow-file-access-from-files", arg_dir, arg_pdf,
+		       url, (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
@@ -350,14 +348,14 @@ static int make(struct cli *cli, const char *ctl, const char *when, int fd, int 
 			r = MG_ERR_IO;
 	}
 	if (r == 0)
-		r = copy_into(html, fd);
-	if (r == 0 && pdf_fd >= 0 && (r = print_pdf(dir, html, pdf)) == 0)
-		r = copy_into(pdf, pdf_fd);
+		r = cli_copy_into(html, fd);
+	if (r == 0 && pdf_fd >= 0 && (r = cli_chromium_pdf(dir, html, pdf)) == 0)
+		r = cli_copy_into(pdf, pdf_fd);
 	else if (r != 0)
 		fprintf(stderr, "medgatectl: cannot write the handbook: %s\n", mg_strerror(r));
 	if (r != 0 && pdf_fd >= 0)
 		fprintf(stderr, "medgatectl: chromium could not print the handbook to PDF\n");
-	nftw(dir, unlink_one, 8, FTW_DEPTH | FTW_PHYS);
+	nftw(dir, cli_unlink_one, 8, FTW_DEPTH | FTW_PHYS);
 	return r;
 }
 

@@ -36,6 +36,8 @@ static const struct {
 	{ "status", cli_status, "status                    configuration, store, handbook up to date" },
 	{ "handbook", cli_handbook,
 	  "handbook --out FILE.html [--pdf FILE.pdf]   print the emergency handbook" },
+	{ "report", cli_report,
+	  "report --tenant NAME --patient ID --pdf FILE [--clinician NAME]   a patient's report as PDF" },
 	{ "audit", cli_audit, "audit verify|checkpoint|public-key|export|status|patient   the audit trail" },
 	{ "sbom", cli_sbom, "sbom [--binary PATH ...] [--out FILE]   CycloneDX bill of materials" },
 	{ "advisories", cli_advisories,

@@ -226,10 +226,13 @@ static json_t *interpretation_json(const struct report *rp, bool has_identity)
 /* Read patient path parameter 0 for the caller (on the trail first): who
  * it is, the interpretation, and every measurement oldest first in
  * *list_out with their times in rp->times. 0, or the answer is queued. */
-static int load(struct api_request *rq, struct report *rp, int64_t *tenant, json_t **who_out,
-		json_t **interp_out, struct api_patient_read *also)
+/* Read patient row id patient (no access check, no trail: the caller's):
+ * who it is, the interpretation, every measurement oldest first in
+ * rp->list with their times in rp->times. 0 or MG_ERR_*. */
+static int load_core(const struct mg_config *cfg, struct mg_store *store, struct mg_keyring *keys,
+		     int64_t patient, struct report *rp, json_t **who_out, json_t **interp_out,
+		     struct api_patient_read *also)
 {
-	int64_t patient = api_patient_of_path(rq, MG_ACTION_PATIENT_READ, tenant);
 	struct mg_patient_identity p;
 	struct mg_patient_row row;
 	char pid[MG_PATIENT_ID_MAX + 1];
@@ -237,24 +240,16 @@ static int load(struct api_request *rq, struct report *rp, int64_t *tenant, json
 	json_t *who;
 	int r;
 
-	if (patient == 0)
-		return -1;
-	/* Every read of a patient's data is on the trail before it is answered;
-	 * no trail, no answer. */
-	if (api_audit_first(rq, "patient.read", "patient", patient, *tenant, NULL) != 0)
-		return -1;
 	memset(rp, 0, sizeof(*rp));
 	rp->birth_ms = MG_TIME_UNKNOWN;
 	if (also != NULL) {
 		rp->also = also->also;
 		rp->also_arg = also->also_arg;
 	}
-	rp->adult_age = rq->web->cfg->bmi_adult_age;
-	if ((r = mg_store_patient_get(rq->web->store, patient, &row)) != 0 ||
-	    (r = mg_patients_open(rq->web->keys, &row, pid, sizeof(pid), &p, &has)) != 0) {
-		api_store_error(rq, r);
-		return -1;
-	}
+	rp->adult_age = cfg->bmi_adult_age;
+	if ((r = mg_store_patient_get(store, patient, &row)) != 0 ||
+	    (r = mg_patients_open(keys, &row, pid, sizeof(pid), &p, &has)) != 0)
+		return r;
 	if (has) {
 		if (mg_birth_date_ms(p.birth_date, &rp->birth_ms) != 0)
 			rp->birth_ms = MG_TIME_UNKNOWN;
@@ -264,21 +259,45 @@ static int load(struct api_request *rq, struct report *rp, int64_t *tenant, json
 	sodium_memzero(&p, sizeof(p));
 	if (also != NULL)
 		memcpy(also->pid, pid, sizeof(also->pid));
+	sodium_memzero(pid, sizeof(pid));
 	if (who == NULL || (rp->list = json_array()) == NULL) {
 		json_decref(who);
-		return -2;
+		return MG_ERR_NOMEM;
 	}
-	r = mg_store_patient_measurements(rq->web->store, patient, PATIENT_MEASUREMENTS_MAX,
-					  add_row, rp);
+	r = mg_store_patient_measurements(store, patient, PATIENT_MEASUREMENTS_MAX, add_row, rp);
 	if (r != 0) {
 		json_decref(who);
 		json_decref(rp->list);
 		free(rp->times);
-		api_store_error(rq, r);
-		return -1;
+		return r;
 	}
 	*who_out = who;
 	*interp_out = interpretation_json(rp, has);
+	return 0;
+}
+
+/* Read patient path parameter 0 for the caller (on the trail first), as
+ * load_core. 0, -1 with the answer queued, or -2 (out of memory). */
+static int load(struct api_request *rq, struct report *rp, int64_t *tenant, json_t **who_out,
+		json_t **interp_out, struct api_patient_read *also)
+{
+	int64_t patient = api_patient_of_path(rq, MG_ACTION_PATIENT_READ, tenant);
+	int r;
+
+	if (patient == 0)
+		return -1;
+	/* Every read of a patient's data is on the trail before it is answered;
+	 * no trail, no answer. */
+	if (api_audit_first(rq, "patient.read", "patient", patient, *tenant, NULL) != 0)
+		return -1;
+	r = load_core(rq->web->cfg, rq->web->store, rq->web->keys, patient, rp, who_out,
+		      interp_out, also);
+	if (r == MG_ERR_NOMEM)
+		return -2;
+	if (r != 0) {
+		api_store_error(rq, r);
+		return -1;
+	}
 	return 0;
 }
 
@@ -313,37 +332,56 @@ enum MHD_Result api_patient_measurements(struct api_request *rq)
 /* The patient page and the printed report: who, the facility, the
  * interpretation, a page of rows (one per time of measurement, newest
  * first) and the series for the charts. */
+int api_patient_page_json(const struct mg_config *cfg, struct mg_store *store,
+			  struct mg_keyring *keys, int64_t patient,
+			  const struct api_patient_page *pg, json_t **out)
+{
+	struct report rp;
+	json_t *who, *interp, *rows, *head;
+	int r;
+
+	*out = NULL;
+	if ((r = load_core(cfg, store, keys, patient, &rp, &who, &interp, NULL)) != 0)
+		return r;
+	rows = api_patient_rows_json(rp.list, rp.times, rp.ntimes, pg);
+	json_decref(rp.list);
+	free(rp.times);
+	head = json_pack("{s:O?, s:I, s:o, s:o, s:s}", "patient", json_object_get(who, "id"),
+			 "tenant", json_integer_value(json_object_get(who, "tenant")), "record", who,
+			 "interpretation", interp, "facility",
+			 cfg->report_facility[0] ? cfg->report_facility : cfg->handbook_organisation);
+	if (rows == NULL || head == NULL || json_object_update(rows, head) != 0) {
+		json_decref(head);
+		json_decref(rows);
+		return MG_ERR_NOMEM;
+	}
+	json_decref(head);
+	*out = rows;
+	return 0;
+}
+
+/* The patient page and the printed report: who, the facility, the
+ * interpretation, a page of rows (one per time of measurement, newest
+ * first) and the series for the charts. */
 enum MHD_Result api_patient_report(struct api_request *rq)
 {
-	const struct mg_config *cfg = rq->web->cfg;
 	struct api_patient_page pg;
-	struct report rp;
-	int64_t tenant = 0;
-	json_t *who, *interp, *rows, *head;
+	int64_t tenant = 0, patient;
+	json_t *page;
 	int r;
 
 	if (api_patient_page_of(rq, &pg) != 0)
 		return MHD_YES;
-	if ((r = load(rq, &rp, &tenant, &who, &interp, NULL)) != 0)
-		return r == -2 ? MHD_NO : MHD_YES;
-	rows = api_patient_rows_json(rp.list, rp.times, rp.ntimes, &pg);
-	json_decref(rp.list);
-	free(rp.times);
-	if (rows == NULL) {
-		json_decref(who);
-		json_decref(interp);
+	if ((patient = api_patient_of_path(rq, MG_ACTION_PATIENT_READ, &tenant)) == 0)
+		return MHD_YES;
+	if (api_audit_first(rq, "patient.read", "patient", patient, tenant, NULL) != 0)
+		return MHD_YES;
+	r = api_patient_page_json(rq->web->cfg, rq->web->store, rq->web->keys, patient, &pg, &page);
+	if (r == MG_ERR_NOMEM)
 		return MHD_NO;
-	}
-	head = json_pack("{s:s, s:I, s:o, s:o, s:s}", "patient", rq->params[0], "tenant",
-			 (json_int_t)tenant, "record", who, "interpretation", interp, "facility",
-			 cfg->report_facility[0] ? cfg->report_facility : cfg->handbook_organisation);
-	if (head == NULL || json_object_update(rows, head) != 0) {
-		json_decref(head);
-		json_decref(rows);
-		return MHD_NO;
-	}
-	json_decref(head);
-	return api_json(rq, MHD_HTTP_OK, rows);
+	if (r != 0)
+		return api_store_error(rq, r);
+	return api_json(rq, MHD_HTTP_OK, page);
 }
 
 static int add_access(const struct mg_audit_record *rec, void *arg)

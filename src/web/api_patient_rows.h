@@ -6,6 +6,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "common/config.h"
+#include "crypto/keyring.h"
 #include "store/store.h"
 #include "web/api.h"
 
@@ -28,6 +30,13 @@ struct api_patient_read {
 
 /* 0, -1 with the answer queued, or -2 (out of memory, nothing queued). */
 int api_patient_read(struct api_request *rq, struct api_patient_read *pr);
+
+/* The page of patient row id patient as GET .../report answers it, into
+ * *out (the caller's). No access check and no trail: the caller's. 0 or
+ * MG_ERR_*. */
+int api_patient_page_json(const struct mg_config *cfg, struct mg_store *store,
+			  struct mg_keyring *keys, int64_t patient,
+			  const struct api_patient_page *pg, json_t **out);
 
 /* ?limit= and ?offset= of rq; -1 after a 400. */
 int api_patient_page_of(struct api_request *rq, struct api_patient_page *pg);

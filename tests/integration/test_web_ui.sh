@@ -204,6 +204,23 @@ small = [(w, round(float(b) - float(a), 1)) for a, b, w in words if float(b) - f
 assert len(words) > 300 and not small, "%d words, too small: %r" % (len(words), small[:10])
 assert any(w == "Optimal" for _, _, w in words), "no band name as text"
 PY
+# The same report printed without a browser session: medgatectl report
+# fills the interface's report page and chromium prints it; on the trail
+# first. An unknown patient prints nothing.
+mg_ctl report --tenant default --patient P-1001 --clinician "Dr. Anna Weber" \
+	--pdf "$OUT/patient-report-cli.pdf" > /dev/null || fail "medgatectl report"
+pdftotext "$OUT/patient-report-cli.pdf" - | tr -s "\n " "  " > "$T/cli-report.txt"
+for text in "St. Elsewhere Hospital, internal medicine" "Berger, Paul · born" "id P-1001" "Page 1 of" \
+	"Weight (kg)" "Grade 1" "Dr. Anna Weber" "Signature" "12 times of measurement"; do
+	grep -qF -- "$text" "$T/cli-report.txt" || fail "the medgatectl report lacks \"$text\""
+done
+pdftoppm -r 60 -f 1 -l 1 -png "$OUT/patient-report-cli.pdf" "$OUT/patient-report-cli"
+! mg_ctl report --tenant default --patient NO-SUCH --pdf "$T/none.pdf" 2>/dev/null || fail "a report of nobody"
+[ ! -s "$T/none.pdf" ] || fail "a PDF printed for an unknown patient"
+mg_ctl audit export --since 2000-01-01T00:00:00Z | grep -q '"patient.report_print"' ||
+	fail "medgatectl report is not on the audit trail"
+ok "medgatectl report: the same report as an A4 PDF without a browser session, on the audit trail; an unknown patient refused"
+
 # The same report downloaded for the EMR: a transaction Bundle of every
 # measurement's Observations and a DiagnosticReport referring to each
 # (the encoder's Bundles are validated in test_fhir_validate).

@@ -73,7 +73,8 @@ async function downloadFhir(pid, status) {
 	status.textContent = 'FHIR report (DiagnosticReport with its Observations) downloaded.';
 }
 
-function render(box, data, back) {
+/* Show data (GET .../report's answer) in box; back leaves it. */
+export function renderReport(box, data, back) {
 	const rec = data.record;
 	const rows = data.rows;
 	const printed = new Date().toLocaleString();
@@ -125,5 +126,5 @@ export async function open(box, pid, back) {
 		show(box, h('p', { role: 'alert' }, res.data.error || 'Could not load the report.'));
 		return;
 	}
-	render(box, res.data, back);
+	renderReport(box, res.data, back);
 }
