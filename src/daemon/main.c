@@ -26,6 +26,7 @@
 #include "common/privileges.h"
 #include "daemon/gateway.h"
 #include "model/device_model.h"
+#include "model/settings.h"
 #include "tls/profile.h"
 #include "web/web_api.h"
 
@@ -359,6 +360,39 @@ static void record_activity(struct gateway *gw, const char *action)
 		mg_log_error("cannot record %s on the audit trail: %s", action, mg_strerror(r));
 }
 
+/* medgate.conf edited between two starts: its hash differs from the one
+ * the last start kept (setting MG_SETTING_CONFIG_SHA256), which records
+ * config.file, a change to review (docs/changes.md). The first start only
+ * keeps the hash. The setting moves on only once the record is written,
+ * so a failure to record is caught up at the next start. */
+static void config_file_check(struct gateway *gw)
+{
+	char last[MG_SETTING_VALUE_MAX], details[192];
+	struct mg_audit_event e = { .actor = "system", .action = "config.file",
+				    .object = "config", .outcome = MG_AUDIT_SUCCESS,
+				    .details = details };
+	int r = mg_store_setting_get(gw->store, MG_SETTING_CONFIG_SHA256, last, sizeof(last));
+
+	if (gw->cfg->sha256[0] == '\0' || (r == 0 && strcmp(last, gw->cfg->sha256) == 0))
+		return;
+	if (r != 0 && r != MG_ERR_NOT_FOUND) {
+		mg_log_error("cannot read the configuration's last hash: %s", mg_strerror(r));
+		return;
+	}
+	if (r == 0) {
+		snprintf(details, sizeof(details), "{\"previous_sha256\":\"%.64s\",\"sha256\":\"%.64s\"}",
+			 last, gw->cfg->sha256);
+		if ((r = mg_audit_append(gw->store, mg_keyring_master(gw->keys), &e)) != 0) {
+			mg_log_error("cannot record config.file on the audit trail: %s",
+				     mg_strerror(r));
+			return;
+		}
+		mg_log_warning("medgate.conf changed since the last start: a change to review");
+	}
+	if ((r = mg_store_setting_set(gw->store, MG_SETTING_CONFIG_SHA256, gw->cfg->sha256)) != 0)
+		mg_log_error("cannot keep the configuration's hash: %s", mg_strerror(r));
+}
+
 /* What an operator should hear of at every start: an interface switched
  * off at run time (it stays off across restarts), and accounts that break
  * the separation of duties (made before the rule; they keep their roles,
@@ -435,6 +469,7 @@ static int serve(struct gateway *gw, const sigset_t *signals)
 		    gw->cfg->device.enabled ? "port " : "off ", gw->cfg->device.port,
 		    gw->cfg->mllp.enabled ? "port " : "off ", gw->cfg->mllp.port);
 	record_activity(gw, "daemon.start");
+	config_file_check(gw);
 	startup_warnings(gw);
 	for (;;) {
 		if (sigwait(signals, &sig) != 0)

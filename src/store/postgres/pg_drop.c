@@ -112,6 +112,6 @@ int mg_store_postgres_sessions(const char *conninfo, int *others, char *err, siz
 		       " AND pid <> pg_backend_pid()", NULL, count, sizeof(count), err, errlen);
 	PQfinish(db);
 	if (r == 0)
-		*others = atoi(count);
+		*others = (int)strtol(count, NULL, 10);
 	return r;
 }

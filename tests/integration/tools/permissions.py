@@ -53,6 +53,9 @@ ALLOWED = {
     "maintenance-ask": {"service"},
     "maintenance-view": {"admin", "service"},
     "maintenance-grant": {"admin"},
+    "change-review": {"security-officer"},  # the administrators make the changes
+    "log-read": {"admin"},                  # service only inside a grant
+    "self-test": {"admin"},                 # service only inside a grant
 }
 
 # The callers of the matrix: column name -> (account key, roles).
@@ -131,6 +134,8 @@ PLANS = {
     ("POST", "/api/v1/maintenance/{id}/grant"): dict(expect={404}),
     ("POST", "/api/v1/maintenance/{id}/refuse"): dict(expect={404}),
     ("POST", "/api/v1/maintenance/{id}/end"): dict(expect={404}),
+    ("POST", "/api/v1/changes/{id}/review"): dict(body={"note": "matrix"}, expect={404}),
+    ("POST", "/api/v1/self-test"): dict(expect={200}),
 }
 # Public routes that change state without a CSRF token, by design: there
 # is no session yet whose token could be sent.
@@ -292,7 +297,7 @@ class Matrix:
                 v = st["tenants"][plan.get("tenant", "A")]
             elif name == "id" and base == "devices":
                 v = st["device_a"]
-            elif name == "id" and base in ("alerts", "incidents", "maintenance"):
+            elif name == "id" and base in ("alerts", "incidents", "maintenance", "changes"):
                 v = 999999      # none: an allowed caller gets 404, others 403
             else:
                 raise TestFailure("route %s %s: no id for path parameter {%s} after /%s/; "
