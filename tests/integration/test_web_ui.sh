@@ -4,7 +4,12 @@
 # traversal attempts), then in a real browser — Debian's chromium driven
 # by playwright-core (tools/web_ui.js): sign-in with and without TOTP
 # (codes from otplib), the lockout message, an administrator creating an
-# account that then signs in, a clinician finding a patient and its chart,
+# account that then signs in, a clinician finding a patient and its charts
+# (reference bands, axis titles, points reached by keyboard, a single
+# point), the measurements one row per visit, newest first and paged, on
+# a tablet without sideways scrolling, the report for the patient file
+# (printed to PDF and checked with pdftotext: identity on every page,
+# "Page x of y", no small print; as FHIR; and by medgatectl report),
 # recording who the patient is (two identifiers on the page), creating a
 # child whose BMI gets the WHO BMI-for-age class and never an adult one,
 # a clinician kept out of an admin page and its API, the idle timeout,
