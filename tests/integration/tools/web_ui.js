@@ -361,7 +361,12 @@ async function mainPhase(browser) {
 	assert(await page.getByRole('button', { name: 'Older' }).isDisabled(), 'Older on the last page');
 	await page.getByRole('button', { name: 'Newer' }).click();
 	await page.locator('.measurements caption', { hasText: 'Rows 1–10 of 12' }).waitFor();
-	ok('paging: rows 11-12 of 12 on the second page, older than the first, and back');
+	const pid = encodeURIComponent(state.patient);
+	for (const q of ['limit=0', 'limit=201', 'offset=-1', 'limit=5x']) {
+		const st = await apiStatus(page, 'GET', `/api/v1/patients/${pid}/report?${q}`);
+		assert(st === 400, `report?${q} answered ${st}, expected 400`);
+	}
+	ok('paging: rows 11-12 of 12 on the second page, older than the first, and back; a page beyond 1-200 rows refused');
 
 	// The report for the patient file.
 	await page.getByRole('button', { name: 'Report for the patient file' }).click();
