@@ -101,6 +101,7 @@ int cli_api_routes(struct cli *cli, int argc, char **argv);
 int cli_audit(struct cli *cli, int argc, char **argv);
 int cli_maintenance(struct cli *cli, int argc, char **argv);
 int cli_handbook(struct cli *cli, int argc, char **argv);
+int cli_report(struct cli *cli, int argc, char **argv);
 int cli_status(struct cli *cli, int argc, char **argv);
 int cli_config_export(struct cli *cli, int argc, char **argv);
 int cli_sbom(struct cli *cli, int argc, char **argv);

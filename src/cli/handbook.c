@@ -284,7 +284,7 @@ static int write_page(FILE *f, struct cli *cli, const char *ctl, const char *whe
 	return 0;
 }
 
-static int unlink_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+int cli_unlink_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -292,8 +292,7 @@ static int unlink_one(const char *path, const struct stat *st, int flag, struct 
 	return remove(path) == 0 ? 0 : -1;
 }
 
-/* Copy the file at path into fd, and make it durable. */
-static int copy_into(const char *path, int fd)
+int cli_copy_into(const char *path, int fd)
 {
 	char buf[65536];
 	ssize_t n;
@@ -309,9 +308,7 @@ static int copy_into(const char *path, int fd)
 	return r == 0 && fsync(fd) == 0 ? 0 : MG_ERR_IO;
 }
 
-/* Chromium prints the page at html to the PDF at pdf (in dir, its
- * profile beside them), within CHROMIUM_SECONDS. */
-static int print_pdf(const char *dir, const char *html, const char *pdf)
+int cli_chromium_pdf(const char *dir, const char *html, const char *pdf)
 {
 	char arg_pdf[MG_PATH_MAX + 24], arg_dir[MG_PATH_MAX + 24], url[MG_PATH_MAX + 16];
 	pid_t pid;
@@ -330,7 +327,8 @@ static int print_pdf(const char *dir, const char *html, const char *pdf)
 		setenv("HOME", dir, 1);
 		alarm(CHROMIUM_SECONDS);
 		execlp("chromium", "chromium", "--headless", "--no-sandbox", "--disable-gpu",
-		       "--no-pdf-header-footer", arg_dir, arg_pdf, url, (char *)NULL);
+		       "--no-pdf-header-footer", "--allow-file-access-from-files", arg_dir, arg_pdf,
+		       url, (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
@@ -356,14 +354,14 @@ int cli_print_page(const char *what, int (*write)(FILE *f, void *arg), void *arg
 			r = MG_ERR_IO;
 	}
 	if (r == 0)
-		r = copy_into(html, fd);
-	if (r == 0 && pdf_fd >= 0 && (r = print_pdf(dir, html, pdf)) == 0)
-		r = copy_into(pdf, pdf_fd);
+		r = cli_copy_into(html, fd);
+	if (r == 0 && pdf_fd >= 0 && (r = cli_chromium_pdf(dir, html, pdf)) == 0)
+		r = cli_copy_into(pdf, pdf_fd);
 	else if (r != 0)
 		fprintf(stderr, "medgatectl: cannot write the %s: %s\n", what, mg_strerror(r));
 	if (r != 0 && pdf_fd >= 0)
 		fprintf(stderr, "medgatectl: chromium could not print the %s to PDF\n", what);
-	nftw(dir, unlink_one, 8, FTW_DEPTH | FTW_PHYS);
+	nftw(dir, cli_unlink_one, 8, FTW_DEPTH | FTW_PHYS);
 	return r;
 }
 

@@ -4,8 +4,10 @@
 #ifndef MG_CLI_HANDBOOK_H
 #define MG_CLI_HANDBOOK_H
 
+#include <ftw.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 /* One alert kind's playbook entry. Texts may hold "{ctl}", which stands
  * for this instance's "medgatectl -c CONF". */
@@ -29,5 +31,14 @@ void cli_html_text(FILE *f, const char *s);
  * security sheet. */
 int cli_print_page(const char *what, int (*write)(FILE *f, void *arg), void *arg, int fd,
 		   int pdf_fd);
+
+/* Its parts, for a page with files beside it (medgatectl report): chromium
+ * prints the page at html (file://, which may load scripts and styles
+ * beside it) to the PDF at pdf, its profile in dir, within a minute (0 or
+ * MG_ERR_IO); copy the file at path into fd, durably (0 or MG_ERR_IO); and
+ * remove each entry, for nftw(..., FTW_DEPTH | FTW_PHYS). */
+int cli_chromium_pdf(const char *dir, const char *html, const char *pdf);
+int cli_copy_into(const char *path, int fd);
+int cli_unlink_one(const char *path, const struct stat *st, int flag, struct FTW *ftw);
 
 #endif

@@ -40,6 +40,8 @@ static const struct {
 	{ "changes", cli_changes, "changes list|review ID --note TEXT   changes to review" },
 	{ "security-sheet", cli_security_sheet,
 	  "security-sheet [--format text|html] [--out FILE [--pdf FILE]]   product security sheet" },
+	{ "report", cli_report,
+	  "report --tenant NAME --patient ID --pdf FILE [--clinician NAME]   a patient's report as PDF" },
 	{ "audit", cli_audit, "audit verify|checkpoint|public-key|export|status|patient   the audit trail" },
 	{ "sbom", cli_sbom, "sbom [--binary PATH ...] [--out FILE]   CycloneDX bill of materials" },
 	{ "advisories", cli_advisories,

@@ -235,6 +235,9 @@ static const struct key keys[] = {
 	{ "handbook", "reporting", KEY_STRING, FIELD(handbook_reporting), "", 0, 0, NULL,
 	  "The reporting chain, in order, separated by ';' (e.g. \"security officer; data "
 	  "protection officer; management; authority within 72 hours\")." },
+	{ "report", "facility", KEY_STRING, FIELD(report_facility), "", 0, 0, NULL,
+	  "Hospital, site and department at the head of the printed patient report; empty "
+	  "uses [handbook] organisation." },
 	{ "disclosure", "contact", KEY_STRING, FIELD(disclosure_contact), "", 0, 0, NULL,
 	  "Where to report a vulnerability in this installation, as security.txt (RFC 9116) "
 	  "says: a mailto: or https: URI, several separated by ','; empty: no "

@@ -134,6 +134,8 @@ struct mg_config {
 	char handbook_it_contact[256];
 	char handbook_vendor_contact[256];
 	char handbook_reporting[512];
+	/* [report]: the head of the printed patient report */
+	char report_facility[256];
 
 	/* [disclosure]: /.well-known/security.txt (RFC 9116) */
 	char disclosure_contact[512];	/* "" = no security.txt */

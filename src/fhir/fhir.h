@@ -51,6 +51,28 @@ int mg_fhir_options_check(const struct mg_fhir_options *opt, char *err, size_t e
 int mg_fhir_bundle(const struct mg_outbound *o, const struct mg_fhir_options *opt,
 		   char **json_out, size_t *len_out);
 
+/* A report for the patient file: what the DiagnosticReport says besides
+ * its Observations. Texts are UTF-8 without controls, "" when unknown. */
+struct mg_fhir_report {
+	const char *report_id;	/* Bundle and DiagnosticReport identifier value */
+	int64_t issued_ms;	/* when the report was made */
+	const char *clinician;	/* performer (display) */
+	const char *facility;	/* performer (Organization display) */
+	const char *conclusion;	/* the interpretation, as text */
+};
+
+/* Encode the n measurements ms (one patient's, n >= 1, each as
+ * mg_fhir_bundle takes it) and rp as one transaction Bundle: the
+ * Observations of every measurement (the same entries, identifiers and
+ * conditional creates as mg_fhir_bundle gives, so nothing is created
+ * twice), then a DiagnosticReport (LOINC 85353-1, final) whose result
+ * references each Observation's fullUrl, with effectivePeriod from the
+ * first to the last measurement. Returns 0, MG_ERR_INVALID (as
+ * mg_fhir_bundle, another patient among ms, bad text in rp) or
+ * MG_ERR_NOMEM; *json_out as mg_fhir_bundle's. */
+int mg_fhir_report(const struct mg_outbound *ms, size_t n, const struct mg_fhir_report *rp,
+		   const struct mg_fhir_options *opt, char **json_out, size_t *len_out);
+
 /* Wipe and free a Bundle text from mg_fhir_bundle(). NULL does nothing. */
 void mg_fhir_free(char *json, size_t len);
 

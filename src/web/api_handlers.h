@@ -37,6 +37,9 @@ json_t *api_patient_json(const struct mg_patient_row *row, const char *pid,
 enum MHD_Result api_patient_measurements(struct api_request *rq);
 enum MHD_Result api_patient_accesses(struct api_request *rq);
 enum MHD_Result api_patient_export(struct api_request *rq);
+enum MHD_Result api_patient_report(struct api_request *rq);
+/* api_patient_fhir.c */
+enum MHD_Result api_patient_report_fhir(struct api_request *rq);
 
 /* api_users.c */
 enum MHD_Result api_users_list(struct api_request *rq);

@@ -42,6 +42,15 @@ static const struct mg_route routes[] = {
 	  "change a patient's identity (clinicians of its tenant)" },
 	{ MG_GET, "/api/v1/patients/{patient}/measurements", MG_ACTION_PATIENT_READ, 0,
 	  api_patient_measurements, "a patient's identity and measurements with their interpretation (BMI class, BMI-for-age, blood pressure class, change since the previous); clinicians of its tenant" },
+	{ MG_GET, "/api/v1/patients/{patient}/report", MG_ACTION_PATIENT_READ, 0,
+	  api_patient_report,
+	  "the patient page and printed report: identity, facility, interpretation, one row per "
+	  "time of measurement newest first (?limit=, ?offset=) and the chart series; clinicians "
+	  "of its tenant" },
+	{ MG_GET, "/api/v1/patients/{patient}/report/fhir", MG_ACTION_PATIENT_READ, 0,
+	  api_patient_report_fhir,
+	  "the report for the patient file as a FHIR R4 transaction Bundle: the newest 200 "
+	  "measurements' Observations and a DiagnosticReport; clinicians of its tenant" },
 	{ MG_GET, "/api/v1/patients/{patient}/accesses", MG_ACTION_PATIENT_READ, 0,
 	  api_patient_accesses,
 	  "who accessed a patient's data, from the audit trail (clinicians of its tenant)" },

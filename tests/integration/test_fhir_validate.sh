@@ -78,7 +78,9 @@ ok "test_fhir wrote ${#samples[@]} sample Bundles"
 # everything would make step 3 worthless).
 node "$VALIDATE" "$MODULES" --self-test "$T/samples/bp-with-weight.json" >"$T/self.log" 2>&1 ||
 	{ cat "$T/self.log"; fail "the validators missed a deliberate error"; }
-ok "validators catch $(grep -c '^ok - mutation' "$T/self.log") deliberate errors"
+node "$VALIDATE" "$MODULES" --self-test "$T/samples/report.json" >>"$T/self.log" 2>&1 ||
+	{ cat "$T/self.log"; fail "the validators missed a deliberate error in the DiagnosticReport"; }
+ok "validators catch $(grep -c '^ok - mutation' "$T/self.log") deliberate errors (Observations, and the DiagnosticReport of the report for the patient file)"
 
 # 3. Every sample: each Bundle and each Observation valid.
 node "$VALIDATE" "$MODULES" "${samples[@]}" >"$T/validate.log" 2>&1 ||

@@ -590,6 +590,74 @@ static void test_export(void **state)
 	assert_null(x);
 }
 
+/* 9. The report for the patient file: every measurement's Observations as
+ * the outbox sends them, then a DiagnosticReport referring to each; one
+ * patient only, never empty. */
+static void test_report(void **state)
+{
+	struct mg_outbound ms[2];
+	struct mg_fhir_report rp = { .report_id = "MG0123456789abcdef-report-7-1795341700000",
+				     .issued_ms = T_RECEIVED + 100000,
+				     .clinician = "Dr. Anna Weber",
+				     .facility = "St. Elsewhere Hospital, internal medicine",
+				     .conclusion = "BMI 27.4 kg/m2: pre-obese (WHO). Blood pressure "
+						   "143/87 mmHg: grade 1 (ESH 2023)." };
+	char *text = NULL;
+	size_t len = 0;
+	json_t *b, *dr, *e;
+	size_t i, nobs;
+
+	(void)state;
+	outbound_init(&ms[0]);
+	outbound_add(&ms[0], "body_weight", 88.6);
+	outbound_add(&ms[0], "body_height", 180.0);
+	outbound_init(&ms[1]);
+	(void)snprintf(ms[1].message_id, sizeof(ms[1].message_id), "MG0123456789abcdef-43");
+	ms[1].measured_ms += 120000;
+	outbound_add(&ms[1], "bp_systolic", 143);
+	outbound_add(&ms[1], "bp_diastolic", 87);
+	outbound_add(&ms[1], "pulse_rate", 69);
+	assert_int_equal(mg_fhir_report(ms, 2, &rp, &options, &text, &len), 0);
+	sample_write("report", text, len);
+	assert_non_null(b = json_loads(text, JSON_REJECT_DUPLICATES, NULL));
+	mg_fhir_free(text, len);
+	/* weight, height; the bp panel, pulse; the report */
+	nobs = json_array_size(json_object_get(b, "entry")) - 1;
+	assert_int_equal(nobs, 4);
+	assert_string_equal(str_at(b, "type"), "transaction");
+	dr = entry_resource(b, nobs);
+	assert_string_equal(json_string_value(json_object_get(dr, "resourceType")), "DiagnosticReport");
+	assert_string_equal(str_at(b, "entry.4.request.url"), "DiagnosticReport");
+	assert_string_equal(str_at(dr, "subject.identifier.value"), "P-0042");
+	assert_string_equal(str_at(dr, "effectivePeriod.start"), "2026-11-22T10:00:00.123Z");
+	assert_string_equal(str_at(dr, "effectivePeriod.end"), "2026-11-22T10:02:00.123Z");
+	assert_string_equal(str_at(dr, "performer.1.display"), "Dr. Anna Weber");
+	assert_int_equal(json_array_size(json_object_get(dr, "result")), nobs);
+	json_array_foreach (json_object_get(dr, "result"), i, e)
+		assert_string_equal(json_string_value(json_object_get(e, "reference")),
+				    str_at(json_array_get(json_object_get(b, "entry"), i), "fullUrl"));
+	/* The Observations are those the outbox sends for each measurement. */
+	assert_string_equal(str_at(entry_resource(b, 2), "identifier.0.value"),
+			    "MG0123456789abcdef-43-blood_pressure");
+	json_decref(b);
+
+	assert_int_equal(mg_fhir_report(ms, 0, &rp, &options, &text, &len), MG_ERR_INVALID);
+	assert_null(text);
+	(void)snprintf(ms[1].patient_id, sizeof(ms[1].patient_id), "P-0043");
+	assert_int_equal(mg_fhir_report(ms, 2, &rp, &options, &text, &len), MG_ERR_INVALID);
+	assert_null(text);
+	(void)snprintf(ms[1].patient_id, sizeof(ms[1].patient_id), "P-0042");
+	rp.clinician = "bad\x01name";
+	assert_int_equal(mg_fhir_report(ms, 2, &rp, &options, &text, &len), MG_ERR_INVALID);
+	rp.clinician = "";
+	rp.facility = "";
+	rp.conclusion = "";
+	assert_int_equal(mg_fhir_report(ms, 2, &rp, &options, &text, &len), 0);
+	assert_null(strstr(text, "performer"));
+	assert_null(strstr(text, "conclusion"));
+	mg_fhir_free(text, len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_odd_message_id),
 		cmocka_unit_test(test_device),
 		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_report),
 	};
 
 	mg_json_init();

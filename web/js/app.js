@@ -102,6 +102,8 @@ function mainEl() {
 
 async function route() {
 	const hash = location.hash.replace(/^#\/?/, '');
+	// The printed report's page margins (patient_report.js) stay with it.
+	document.documentElement.removeAttribute('style');
 	const main = mainEl();
 	// A password reset link from the e-mail: #reset=TOKEN.
 	if (hash.startsWith('reset=')) {

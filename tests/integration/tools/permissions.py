@@ -105,6 +105,9 @@ PLANS = {
     ("GET", "/api/v1/patients/{patient}/measurements"): dict(expect={200}),
     ("GET", "/api/v1/patients/{patient}/accesses"): dict(expect={200}),
     ("GET", "/api/v1/patients/{patient}/export"): dict(expect={200}),
+    ("GET", "/api/v1/patients/{patient}/report"): dict(query="limit=5", expect={200}),
+    # The matrix's only EMR destination speaks HL7: no FHIR systems to encode with.
+    ("GET", "/api/v1/patients/{patient}/report/fhir"): dict(expect={409}),
     ("POST", "/api/v1/users"): dict(body={"name": "matrix-refused", "roles": []}, expect={400}),
     ("PATCH", "/api/v1/users/{id}"): dict(body={"display_name": "Matrix Edit"}, expect={200}),
     ("DELETE", "/api/v1/users/{id}"): dict(fresh="user", expect={204}),
