@@ -14,6 +14,7 @@ struct cli {
 	struct mg_config cfg;
 	struct mg_store *store;
 	struct mg_master_key *master;
+	struct mg_keyring *keys;	/* over a copy of master; set on the store */
 	/* Who runs medgatectl, fixed at start (cli_operator_init), before
 	 * cli_open may switch accounts: "operator:<login of the real uid>",
 	 * and the sudo caller if checked (else ""). */

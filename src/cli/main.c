@@ -16,6 +16,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "common/privileges.h"
+#include "crypto/keyring.h"
 
 static const struct {
 	const char *name;
@@ -150,6 +151,18 @@ int cli_open(struct cli *cli, bool need_master)
 		fprintf(stderr, "medgatectl: cannot bring the store schema up to date\n");
 		return r;
 	}
+	/* The keyring owns its master key: it gets its own copy. */
+	if (need_master) {
+		struct mg_master_key *mk = NULL;
+
+		if ((r = mg_master_key_load(path, &mk)) != 0 ||
+		    (r = mg_keyring_new(mk, &cli->keys)) != 0) {
+			mg_master_key_free(mk);
+			fprintf(stderr, "medgatectl: master key %s: %s\n", path, mg_strerror(r));
+			return r;
+		}
+		mg_store_set_keyring(cli->store, cli->keys);
+	}
 	return 0;
 }
 
@@ -157,6 +170,8 @@ void cli_close(struct cli *cli)
 {
 	mg_store_close(cli->store);
 	cli->store = NULL;
+	mg_keyring_free(cli->keys);
+	cli->keys = NULL;
 	mg_master_key_free(cli->master);
 	cli->master = NULL;
 }

@@ -24,7 +24,20 @@ void mg_keyring_free(struct mg_keyring *kr);
  * for a tenant key). Without it, mg_keyring_tenant answers MG_ERR_NOT_FOUND. */
 void mg_keyring_set_source(struct mg_keyring *kr, mg_wrapped_key_fn fn, void *arg);
 
+/* Follow the master key file at path (the one mk was loaded from): when
+ * a tenant key does not open, or before a new tenant key is made, the
+ * keyring loads the file again if it was replaced since (medgatectl key
+ * rotate), so a running daemon follows a rotation without a restart.
+ * The master key it had stays valid until the keyring is freed (threads
+ * may hold it; what they use it for is the same in both). */
+void mg_keyring_watch(struct mg_keyring *kr, const char *path);
+
+/* The current master key, valid until the keyring is freed. */
 const struct mg_master_key *mg_keyring_master(const struct mg_keyring *kr);
+
+/* Make a new tenant data key wrapped by the current master key (the file
+ * reloaded first if it changed). Returns 0 or MG_ERR_*. */
+int mg_keyring_tenant_key_new(struct mg_keyring *kr, unsigned char *wrapped);
 
 /* The opened key of tenant_id, valid until the keyring is freed.
  * Returns 0, MG_ERR_NOT_FOUND, or MG_ERR_CRYPTO (wrong master key). */

@@ -207,6 +207,8 @@ static int load_secrets(struct gateway *gw)
 		mg_master_key_free(mk);
 		return r;
 	}
+	/* medgatectl key rotate replaces the file; the keyring follows it. */
+	mg_keyring_watch(gw->keys, key);
 	if ((gw->tls.priorities = mg_tls_priorities(cfg->tls_profile)) == NULL) {
 		fprintf(stderr, "medgated: unknown [tls] profile %s\n", cfg->tls_profile);
 		return MG_ERR_CONFIG;
@@ -247,20 +249,6 @@ static void wake_forwarders(void *arg)
 	mg_outbox_wake(((struct gateway *)arg)->outbox);
 }
 
-/* The keyring reads wrapped tenant keys from the store (crypto/ is below
- * store/ and never includes it). */
-static int wrapped_key(void *arg, int64_t tenant_id, unsigned char *wrapped, size_t len)
-{
-	struct mg_tenant t;
-	int r;
-
-	if (len != sizeof(t.wrapped_key))
-		return MG_ERR_INVALID;
-	if ((r = mg_store_tenant_by_id(arg, tenant_id, &t)) == 0)
-		memcpy(wrapped, t.wrapped_key, len);
-	return r;
-}
-
 /* Where a tenant's measurements go: the outbox's routing, handed to the
  * ingest pipeline so that ingest never calls up into the outbox. */
 static size_t route(void *arg, int64_t tenant_id, const char **out, size_t max)
@@ -284,7 +272,7 @@ static int open_store(struct gateway *gw)
 		return r;
 	}
 	mg_log_info("store %s at schema version %d", mg_store_name(gw->store), version);
-	mg_keyring_set_source(gw->keys, wrapped_key, gw->store);
+	mg_store_set_keyring(gw->store, gw->keys);
 	return 0;
 }
 

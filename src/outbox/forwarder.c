@@ -217,8 +217,16 @@ static size_t fill_slots(struct mg_forwarder *f)
 		char *msg = NULL;
 		size_t len = 0;
 
-		if ((r = mg_outbound_from_item(f->deps->keys, f->instance_id, it, &o)) != 0 ||
-		    (r = encode(f, &o, &msg, &len)) != 0) {
+		if (it->tampered) {
+			/* Changed behind the gateway's back (the store raised
+			 * store.tampered): never sent, kept as dead for review. */
+			mg_log_error("outbox: [emr.%s] outbox row %lld refused: measurement %lld"
+				     " was altered in the database", f->d->name, (long long)it->id,
+				     (long long)it->row.id);
+			mg_store_outbox_dead(store, it->id, now,
+					     "refused: a sealed value was altered in the database");
+		} else if ((r = mg_outbound_from_item(f->deps->keys, f->instance_id, it, &o)) != 0 ||
+			   (r = encode(f, &o, &msg, &len)) != 0) {
 			mg_log_error("outbox: [emr.%s] outbox row %lld cannot be encoded: %s",
 				     f->d->name, (long long)it->id, mg_strerror(r));
 			mg_store_outbox_dead(store, it->id, now, "cannot be encoded");

@@ -170,9 +170,10 @@ struct mg_store_ops {
 	/* Detection state */
 	int (*user_address_seen)(struct mg_store *s, int64_t id, const char *address,
 				 int64_t now_ms, bool *new_out, unsigned *known_out);
+	/* The previous measurement as a row with the one value of quantity
+	 * (sealed, its position set); the front opens it. */
 	int (*measurement_previous_value)(struct mg_store *s, int64_t id, const char *quantity,
-					  int64_t window_ms, double *value_out,
-					  int64_t *measured_ms_out);
+					  int64_t window_ms, struct mg_measurement_row *row_out);
 
 	/* Backups */
 	int (*snapshot)(struct mg_store *s, const char *path, mg_store_progress_fn progress,
@@ -236,10 +237,15 @@ struct mg_store_fault {
 
 struct mg_store {
 	const struct mg_store_ops *ops;
+	struct mg_keyring *keys;	/* seals and opens values (values.c) */
 	pthread_mutex_t fault_lock;	/* the back end's open initialises it */
 	struct mg_store_fault faults[MG_STORE_FAULT_CAUSES];
 };
 
+
+/* values.c: the front's sealing of measurement values. */
+int mg_store_values_seal(struct mg_store *s, struct mg_measurement_put *p);
+int mg_store_values_open(struct mg_store *s, struct mg_measurement_row *row);
 
 extern const struct mg_store_ops mg_store_sqlite_ops;	/* sqlite/sq_store.c */
 extern const struct mg_store_ops mg_store_postgres_ops; /* postgres/pg_store.c */

@@ -129,6 +129,9 @@ struct mg_measurement_put {
 	/* EMR destinations ([emr.NAME]) that get an outbox row with it. */
 	const char *const *destinations;
 	size_t ndestinations;
+	/* The values as stored: sealed by the front (mg_store_set_keyring),
+	 * never in clear. */
+	unsigned char sealed_values[MG_VALUES_MAX][MG_VALUE_SEALED_BYTES];
 	/* results */
 	int result;		/* 0 or MG_ERR_* */
 	int64_t id;		/* the gateway's measurement id */
@@ -147,8 +150,11 @@ struct mg_measurement_row {
 	size_t nvalues;
 	struct {
 		char quantity[MG_QUANTITY_NAME_MAX + 1];
-		double value;
+		double value;		/* opened by the front from sealed */
 		char unit[MG_UNIT_MAX + 1];
+		int64_t position;
+		unsigned char sealed[MG_VALUE_SEALED_BYTES];
+		size_t sealed_len;	/* as the back end read it */
 	} values[MG_VALUES_MAX];
 };
 
@@ -161,6 +167,9 @@ struct mg_outbox_item {
 	size_t sealed_len;
 	char device_fingerprint[65];
 	char tenant_name[MG_NAME_MAX + 1];
+	/* A sealed value did not open (changed in the database, or moved
+	 * from another row): the values are not there; never send it. */
+	bool tampered;
 };
 
 #define MG_OUTBOX_ERROR_MAX 256
@@ -712,6 +721,19 @@ int mg_store_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now
  * is refused (MG_ERR_STORE, err naming the op). */
 int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **out,
 		  char *err, size_t errlen);
+
+/* Measurement values at rest (docs/keys.md). With a keyring set, the
+ * front seals every value put (mg_value_seal under the tenant's key,
+ * bound to its row) and opens every value read. A value that does not
+ * open is a row changed behind the gateway's back: list and
+ * patient_measurements leave that row out, outbox_claim marks the item
+ * tampered, measurement_previous_value answers MG_ERR_CRYPTO, and an
+ * alert store.tampered is raised (the measurement's id, no values, no
+ * patient). Also makes the keyring read wrapped tenant keys from s. Set
+ * once after opening, before any thread uses s. Without a keyring,
+ * putting measurements and reading their values is MG_ERR_CRYPTO. */
+struct mg_keyring;
+void mg_store_set_keyring(struct mg_store *s, struct mg_keyring *kr);
 void mg_store_close(struct mg_store *s);
 
 /* Log "store: <text>" at error level unless cause was logged within a

@@ -26,9 +26,10 @@ static void fill_put(struct mg_patient_put *p, int64_t tenant, unsigned char id,
 	p->now_ms = STORE_T0;
 }
 
-static void put_measurement(struct store_fixture *f, int64_t device, const char *mid,
-			    unsigned char patient)
+static void put_value(struct store_fixture *f, int64_t device, const char *mid,
+		      unsigned char patient, double kg)
 {
+	static const char *const emr[] = { "emr" };
 	struct mg_measurement m;
 	struct mg_measurement_put p, *items[1] = {&p};
 
@@ -38,7 +39,7 @@ static void put_measurement(struct store_fixture *f, int64_t device, const char 
 	m.time_ms = STORE_T0;
 	m.nvalues = 1;
 	m.values[0].quantity = mg_quantity_find("body_weight");
-	m.values[0].value = 70;
+	m.values[0].value = kg;
 	m.device_id = device;
 	m.tenant_id = f->tenant;
 	p.m = &m;
@@ -46,8 +47,16 @@ static void put_measurement(struct store_fixture *f, int64_t device, const char 
 	memset(p.sealed_patient, patient, 48);
 	p.sealed_len = 48;
 	p.received_ms = STORE_T0;
+	p.destinations = emr;
+	p.ndestinations = 1;
 	assert_int_equal(mg_store_measurement_put_batch(f->store, items, 1), 0);
 	assert_int_equal(p.result, 0);
+}
+
+static void put_measurement(struct store_fixture *f, int64_t device, const char *mid,
+			    unsigned char patient)
+{
+	put_value(f, device, mid, patient, 70);
 }
 
 struct found {
@@ -70,6 +79,103 @@ static int count_measurement(const struct mg_measurement_row *row, void *arg)
 	(void)row;
 	++*(size_t *)arg;
 	return 0;
+}
+
+struct seen_values {
+	size_t n;
+	int64_t ids[4];
+	double kg[4];
+};
+
+static int see_value(const struct mg_measurement_row *row, void *arg)
+{
+	struct seen_values *sv = arg;
+
+	assert_true(sv->n < 4);
+	assert_int_equal(row->nvalues, 1);
+	sv->ids[sv->n] = row->id;
+	sv->kg[sv->n++] = row->values[0].value;
+	return 0;
+}
+
+static int see_tampered(const struct mg_alert *a, void *arg)
+{
+	char *subjects = arg;
+
+	if (strcmp(a->kind, "store.tampered") == 0) {
+		assert_int_equal(a->severity, MG_SEVERITY_HIGH);
+		strcat(subjects, a->subject);
+		strcat(subjects, " ");
+	}
+	return 0;
+}
+
+/* Values are sealed at rest and bound to their row: one copied from
+ * another row, or written in clear, is caught on every read path and
+ * raises store.tampered; the untouched row reads as before. */
+static void test_sealed_values(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t device = store_device(f, f->tenant, 1), first, second;
+	struct seen_values sv = {0};
+	struct mg_outbox_item items[2];
+	char subjects[256] = "", want[64];
+	double kg;
+	int64_t t;
+	size_t n;
+
+	put_value(f, device, "v-1", 0x41, 70.5);
+	put_value(f, device, "v-2", 0x41, 80.25);
+	assert_int_equal(mg_store_measurement_list(f->store, f->tenant, 0, 10, see_value, &sv), 0);
+	assert_int_equal(sv.n, 2);
+	assert_true(sv.kg[0] == 70.5 && sv.kg[1] == 80.25);
+	first = sv.ids[0];
+	second = sv.ids[1];
+	assert_int_equal(second, first + 1);
+	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM measurement_values"
+					 " WHERE value IS NULL AND value_sealed IS NOT NULL", 0), 2);
+	assert_int_equal(mg_store_measurement_previous_value(f->store, second, "body_weight",
+							     1000, &kg, &t), 0);
+	assert_true(kg == 70.5);
+
+	/* The second row's sealed value copied onto the first. */
+	assert_int_equal(store_sql_count(f, "UPDATE measurement_values SET value_sealed ="
+					 " (SELECT value_sealed FROM measurement_values"
+					 "  WHERE measurement_id = ?1 + 1) WHERE measurement_id = ?1",
+					 first), 1);
+	memset(&sv, 0, sizeof(sv));
+	assert_int_equal(mg_store_measurement_list(f->store, f->tenant, 0, 10, see_value, &sv), 0);
+	assert_int_equal(sv.n, 1);
+	assert_int_equal(sv.ids[0], second);
+	assert_true(sv.kg[0] == 80.25);
+	memset(&sv, 0, sizeof(sv));
+	assert_int_equal(mg_store_patient_measurements(f->store, store_sql_count(f,
+			 "SELECT patient_id FROM measurements WHERE id = ?1", first), 10, see_value,
+			 &sv), 0);
+	assert_int_equal(sv.n, 1);
+	assert_int_equal(mg_store_measurement_previous_value(f->store, second, "body_weight",
+							     1000, &kg, &t), MG_ERR_CRYPTO);
+	/* The forwarder gets the row marked, never its values. */
+	assert_int_equal(mg_store_outbox_claim(f->store, "emr", mg_now_ms(), 1000, items, 2, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].row.id, first);
+	assert_true(items[0].tampered);
+	assert_true(items[0].row.values[0].value == 0);
+	assert_int_equal(mg_store_alert_list(f->store, NULL, see_tampered, subjects), 0);
+	snprintf(want, sizeof(want), "measurement:%lld ", (long long)first);
+	assert_string_equal(subjects, want);
+
+	/* A value written in clear over the sealed one is not taken either. */
+	assert_int_equal(store_sql_count(f, "UPDATE measurement_values SET value_sealed = NULL,"
+					 " value = 99 WHERE measurement_id = ?1", second), 1);
+	memset(&sv, 0, sizeof(sv));
+	assert_int_equal(mg_store_measurement_list(f->store, f->tenant, 0, 10, see_value, &sv), 0);
+	assert_int_equal(sv.n, 0);
+	subjects[0] = '\0';
+	assert_int_equal(mg_store_alert_list(f->store, NULL, see_tampered, subjects), 0);
+	assert_non_null(strstr(subjects, want));
+	snprintf(want, sizeof(want), "measurement:%lld ", (long long)second);
+	assert_non_null(strstr(subjects, want));
 }
 
 static void test_put_get_update(void **state)
@@ -299,6 +405,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_search, store_fixture_setup,
 					    store_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_discharge, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_sealed_values, store_fixture_setup,
 					    store_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_merge, store_fixture_setup,
 					    store_fixture_teardown),

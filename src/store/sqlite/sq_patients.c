@@ -33,37 +33,6 @@ int sq_patient_find(struct mg_store *s, int64_t tenant_id,
 	return r;
 }
 
-static const struct sq_sql value_list_sql = {
-	"SELECT quantity, value, unit FROM measurement_values"
-	" WHERE measurement_id = ? ORDER BY position"
-};
-
-/* The values of row->id, in their order. */
-static int row_values(struct sq_conn *c, struct mg_measurement_row *row)
-{
-	sqlite3_stmt *st;
-	int r = 0, rc;
-
-	row->nvalues = 0;
-	for (rc = sq_query(c, &value_list_sql, SQ_PARAMS(SQ_INT(row->id)), &st); rc == 0;
-	     rc = sq_next(c, st)) {
-		size_t i = row->nvalues;
-
-		if (i == MG_VALUES_MAX ||
-		    sq_copy_text(st, 0, row->values[i].quantity, sizeof(row->values[i].quantity)) ||
-		    sq_copy_text(st, 2, row->values[i].unit, sizeof(row->values[i].unit))) {
-			r = MG_ERR_STORE;
-			break;
-		}
-		row->values[i].value = sqlite3_column_double(st, 1);
-		row->nvalues++;
-	}
-	sq_done(st);
-	if (r == 0 && rc != MG_ERR_NOT_FOUND)
-		r = rc;
-	return r;
-}
-
 static int row_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_measurement_row *row)
 {
 	memset(row, 0, sizeof(*row));
@@ -75,7 +44,7 @@ static int row_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_measurement_r
 	if (sq_copy_text(st, 3, row->device_name, sizeof(row->device_name)) != 0 ||
 	    sq_copy_text(st, 4, row->device_mid, sizeof(row->device_mid)) != 0)
 		return MG_ERR_STORE;
-	return row_values(c, row);
+	return sq_row_values(c, row);
 }
 
 static const struct sq_sql patient_measurements_sql = {
