@@ -133,6 +133,134 @@ static void test_tenant_keys_and_sealing(void **state)
 	mg_master_key_free(b);
 }
 
+/* Values bound to their row: any field of the row changed, another
+ * tenant's key, or a flipped byte, and it does not open. */
+static void test_values(void **state)
+{
+	struct mg_master_key *a = master("v.key");
+	unsigned char wrapped[MG_WRAPPED_KEY_BYTES], wrapped2[MG_WRAPPED_KEY_BYTES];
+	unsigned char sealed[MG_VALUE_SEALED_BYTES], again[MG_VALUE_SEALED_BYTES];
+	struct mg_tenant_key *tk = NULL, *tk2 = NULL;
+	const struct mg_value_site site = { 1, 2, "m-1", 0, "body_weight", "kg" };
+	struct mg_value_site other;
+	double v = 0, kg = 72.4;
+
+	(void)state;
+	assert_int_equal(mg_tenant_key_new(a, wrapped), 0);
+	assert_int_equal(mg_tenant_key_new(a, wrapped2), 0);
+	assert_int_equal(mg_tenant_key_open(a, wrapped, sizeof(wrapped), &tk), 0);
+	assert_int_equal(mg_tenant_key_open(a, wrapped2, sizeof(wrapped2), &tk2), 0);
+	assert_int_equal(mg_value_seal(tk, &site, kg, sealed), 0);
+	assert_null(memmem(sealed, sizeof(sealed), &kg, sizeof(kg)));
+	assert_int_equal(mg_value_open(tk, &site, sealed, sizeof(sealed), &v), 0);
+	assert_true(v == 72.4);
+	/* A new nonce each time: equal values do not look equal. */
+	assert_int_equal(mg_value_seal(tk, &site, kg, again), 0);
+	assert_memory_not_equal(sealed, again, sizeof(sealed));
+	assert_int_equal(mg_value_open(tk2, &site, sealed, sizeof(sealed), &v), MG_ERR_CRYPTO);
+	assert_true(v == 0);
+	for (int field = 0; field < 6; field++) {
+		other = site;
+		switch (field) {
+		case 0: other.tenant_id = 3; break;
+		case 1: other.device_id = 3; break;
+		case 2: other.device_mid = "m-2"; break;
+		case 3: other.position = 1; break;
+		case 4: other.quantity = "body_height"; break;
+		default: other.unit = "g"; break;
+		}
+		assert_int_equal(mg_value_open(tk, &other, sealed, sizeof(sealed), &v),
+				 MG_ERR_CRYPTO);
+	}
+	/* Fields do not run into each other: "m-1" + "body_weight" is not
+	 * "m-1b" + "ody_weight". */
+	other = site;
+	other.device_mid = "m-1b";
+	other.quantity = "ody_weight";
+	assert_int_equal(mg_value_open(tk, &other, sealed, sizeof(sealed), &v), MG_ERR_CRYPTO);
+	assert_int_equal(mg_value_open(tk, &site, sealed, sizeof(sealed) - 1, &v), MG_ERR_CRYPTO);
+	assert_int_equal(mg_value_open(tk, &site, NULL, 0, &v), MG_ERR_CRYPTO);
+	sealed[30] ^= 1;
+	assert_int_equal(mg_value_open(tk, &site, sealed, sizeof(sealed), &v), MG_ERR_CRYPTO);
+	mg_tenant_key_free(tk);
+	mg_tenant_key_free(tk2);
+	mg_master_key_free(a);
+}
+
+/* Rotation: the new file re-wraps tenant keys that then open only under
+ * it; what else comes from the master key (audit keys, token hashes,
+ * instance secrets) stays the same. */
+static void test_rotation(void **state)
+{
+	struct mg_master_key *old = master("r.key"), *rotated = NULL, *again = NULL;
+	unsigned char wrapped[MG_WRAPPED_KEY_BYTES], rewrapped[MG_WRAPPED_KEY_BYTES];
+	unsigned char h1[MG_TOKEN_HASH_BYTES], h2[MG_TOKEN_HASH_BYTES];
+	unsigned char pk1[MG_AUDIT_PUBLIC_KEY_BYTES], pk2[MG_AUDIT_PUBLIC_KEY_BYTES];
+	unsigned char sealed[8 + MG_SEAL_OVERHEAD], secret[8];
+	struct mg_tenant_key *tk = NULL, *tk2 = NULL;
+	char path[256], next[256], third[256];
+	size_t len;
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/r.key", dir);
+	snprintf(next, sizeof(next), "%s/r2.key", dir);
+	snprintf(third, sizeof(third), "%s/r3.key", dir);
+	assert_int_equal(mg_master_key_create_rotated(path, next), 0);
+	assert_int_equal(mg_master_key_create_rotated(path, next), MG_ERR_EXISTS);
+	assert_int_equal(stat(next, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, 2 * MG_KEY_BYTES);
+	assert_int_equal(mg_master_key_load(next, &rotated), 0);
+
+	assert_int_equal(mg_tenant_key_new(old, wrapped), 0);
+	assert_int_equal(mg_tenant_key_rewrap(old, rotated, wrapped, sizeof(wrapped), rewrapped), 0);
+	assert_int_equal(mg_tenant_key_open(rotated, rewrapped, sizeof(rewrapped), &tk), 0);
+	assert_int_equal(mg_tenant_key_open(old, rewrapped, sizeof(rewrapped), &tk2), MG_ERR_CRYPTO);
+	assert_int_equal(mg_tenant_key_open(rotated, wrapped, sizeof(wrapped), &tk2), MG_ERR_CRYPTO);
+	/* The same tenant key inside: what it sealed before still opens. */
+	assert_int_equal(mg_tenant_key_open(old, wrapped, sizeof(wrapped), &tk2), 0);
+	{
+		const struct mg_value_site site = { 1, 2, "m", 0, "body_weight", "kg" };
+		unsigned char v[MG_VALUE_SEALED_BYTES];
+		double x = 0;
+
+		assert_int_equal(mg_value_seal(tk2, &site, 61.5, v), 0);
+		assert_int_equal(mg_value_open(tk, &site, v, sizeof(v), &x), 0);
+		assert_true(x == 61.5);
+	}
+	assert_int_equal(mg_tenant_key_rewrap(rotated, old, wrapped, sizeof(wrapped), rewrapped),
+			 MG_ERR_CRYPTO);
+
+	mg_token_hash(old, "t", 1, h1);
+	mg_token_hash(rotated, "t", 1, h2);
+	assert_memory_equal(h1, h2, sizeof(h1));
+	mg_audit_public_key(old, pk1);
+	mg_audit_public_key(rotated, pk2);
+	assert_memory_equal(pk1, pk2, sizeof(pk1));
+	assert_int_equal(mg_secret_seal(old, "totp:1", (const unsigned char *)"12345678", 8, sealed,
+					sizeof(sealed)), 0);
+	assert_int_equal(mg_secret_open(rotated, "totp:1", sealed, sizeof(sealed), secret,
+					sizeof(secret), &len), 0);
+
+	/* A rotated file rotates again; each time another wrapping key. */
+	assert_int_equal(mg_master_key_create_rotated(next, third), 0);
+	assert_int_equal(mg_master_key_load(third, &again), 0);
+	assert_int_equal(mg_tenant_key_rewrap(rotated, again, rewrapped, sizeof(rewrapped),
+					      wrapped), 0);
+	mg_tenant_key_free(tk2);
+	tk2 = NULL;
+	assert_int_equal(mg_tenant_key_open(rotated, wrapped, sizeof(wrapped), &tk2), MG_ERR_CRYPTO);
+	assert_int_equal(mg_tenant_key_open(again, wrapped, sizeof(wrapped), &tk2), 0);
+	mg_tenant_key_free(tk);
+	mg_tenant_key_free(tk2);
+	mg_master_key_free(old);
+	mg_master_key_free(rotated);
+	mg_master_key_free(again);
+	assert_int_equal(truncate(third, 40), 0);
+	assert_int_equal(mg_master_key_create_rotated(third, path), MG_ERR_CRYPTO);
+}
+
 static void test_tokens(void **state)
 {
 	struct mg_master_key *a = master("t1.key"), *b = master("t2.key");
@@ -178,6 +306,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_master_key_file),
 		cmocka_unit_test(test_tenant_keys_and_sealing),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_passwords),
 	};
