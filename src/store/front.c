@@ -106,6 +106,14 @@ int mg_store_tenant_delete(struct mg_store *s, int64_t id)
 	return s->ops->tenant_delete(s, id);
 }
 
+int mg_store_tenant_keys_replace(struct mg_store *s, const struct mg_tenant_key_change *c,
+				 size_t n)
+{
+	if (n > 0 && c == NULL)
+		return MG_ERR_INVALID;
+	return n > MG_TENANT_KEYS_MAX ? MG_ERR_LIMIT : s->ops->tenant_keys_replace(s, c, n);
+}
+
 /* Accounts */
 
 /* Roles must be known bits that one account may hold together

@@ -19,6 +19,7 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(tenant_rename),
     OP(tenant_usage),
     OP(tenant_delete),
+    OP(tenant_keys_replace),
     OP(user_create),
     OP(user_by_name),
     OP(user_by_id),

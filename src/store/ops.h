@@ -33,6 +33,8 @@ struct mg_store_ops {
 	int (*tenant_rename)(struct mg_store *s, int64_t id, const char *name);
 	int (*tenant_usage)(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
 	int (*tenant_delete)(struct mg_store *s, int64_t id);
+	int (*tenant_keys_replace)(struct mg_store *s, const struct mg_tenant_key_change *c,
+				   size_t n);
 
 	/* Accounts */
 	int (*user_create)(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);

@@ -320,6 +320,21 @@ int mg_store_tenant_rename(struct mg_store *s, int64_t id, const char *name);
 int mg_store_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
 int mg_store_tenant_delete(struct mg_store *s, int64_t id);
 
+/* Master key rotation (medgatectl key rotate): every tenant's wrapped key
+ * replaced in one transaction. Each change names the tenant, the wrapped
+ * key it has now and the one it gets. MG_ERR_CONFLICT, and nothing
+ * changes, if a tenant's key is not the one named (it changed meanwhile)
+ * or the changes do not cover every tenant (one was made meanwhile).
+ * At most MG_TENANT_KEYS_MAX changes. */
+#define MG_TENANT_KEYS_MAX 10000
+struct mg_tenant_key_change {
+	int64_t tenant_id;
+	unsigned char from[MG_WRAPPED_KEY_BYTES];
+	unsigned char to[MG_WRAPPED_KEY_BYTES];
+};
+int mg_store_tenant_keys_replace(struct mg_store *s, const struct mg_tenant_key_change *c,
+				 size_t n);
+
 /* Accounts. A taken name is MG_ERR_EXISTS; tenant ids that do not exist
  * are MG_ERR_NOT_FOUND (and nothing changes). Names up to MG_NAME_MAX,
  * display names MG_NAME_MAX, e-mail MG_EMAIL_MAX (NULL in user_create

@@ -160,6 +160,7 @@ const struct mg_store_ops mg_store_postgres_ops = {
 	.tenant_rename = pg_tenant_rename,
 	.tenant_usage = pg_tenant_usage,
 	.tenant_delete = pg_tenant_delete,
+	.tenant_keys_replace = pg_tenant_keys_replace,
 	.user_create = pg_user_create,
 	.user_by_name = pg_user_by_name,
 	.user_by_id = pg_user_by_id,

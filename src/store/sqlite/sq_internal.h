@@ -154,6 +154,7 @@ int sq_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg);
 int sq_tenant_rename(struct mg_store *s, int64_t id, const char *name);
 int sq_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
 int sq_tenant_delete(struct mg_store *s, int64_t id);
+int sq_tenant_keys_replace(struct mg_store *s, const struct mg_tenant_key_change *c, size_t n);
 /* Accounts */
 int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);
 int sq_user_by_name(struct mg_store *s, const char *name, struct mg_user *out);

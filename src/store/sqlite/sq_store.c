@@ -166,6 +166,7 @@ const struct mg_store_ops mg_store_sqlite_ops = {
 	.tenant_rename = sq_tenant_rename,
 	.tenant_usage = sq_tenant_usage,
 	.tenant_delete = sq_tenant_delete,
+	.tenant_keys_replace = sq_tenant_keys_replace,
 	.user_create = sq_user_create,
 	.user_by_name = sq_user_by_name,
 	.user_by_id = sq_user_by_id,
