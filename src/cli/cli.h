@@ -100,5 +100,6 @@ struct mg_sbom;
 int cli_sbom_collect(int *argi, int argc, char **argv, struct mg_sbom **out);
 int cli_interface(struct cli *cli, int argc, char **argv);
 int cli_backup(struct cli *cli, int argc, char **argv);
+int cli_key(struct cli *cli, int argc, char **argv);
 
 #endif

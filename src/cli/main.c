@@ -29,6 +29,7 @@ static const struct {
 	{ "interface", cli_interface,
 	  "interface list|on|off NAME   switch ports and forwarding (the web port only here)" },
 	{ "outbox", cli_outbox, "outbox status|resend     EMR queues and dead letters" },
+	{ "key", cli_key, "key rotate [--finish]     a new master key, tenant keys re-wrapped" },
 	{ "user", cli_user, "user add|list|disable|enable|unlock|reset-password   manage accounts" },
 	{ "maintenance", cli_maintenance,
 	  "maintenance list|grant|refuse|revoke   remote maintenance by service accounts" },

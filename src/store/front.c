@@ -591,12 +591,13 @@ struct opened {
 static int open_row(const struct mg_measurement_row *row, void *arg)
 {
 	struct opened *o = arg;
+	bool tampered;
 	int r;
 
 	o->row = *row;
-	if ((r = mg_store_values_open(o->s, &o->row)) == MG_ERR_CRYPTO && o->s->keys != NULL)
-		return 0;
-	return r != 0 ? r : o->cb(&o->row, o->arg);
+	if ((r = mg_store_values_open(o->s, &o->row, &tampered)) != 0)
+		return r;
+	return tampered ? 0 : o->cb(&o->row, o->arg);
 }
 
 int mg_store_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
@@ -630,12 +631,13 @@ int mg_store_outbox_claim(struct mg_store *s, const char *destination, int64_t n
 	*n = 0;
 	if (r != 0 || (r = s->ops->outbox_claim(s, destination, now_ms, lease_ms, items, max, n)) != 0)
 		return r;
+	/* A key that does not open fails the claim (the rows come again
+	 * when their lease ends); a row that does not open is marked. */
 	for (size_t i = 0; i < *n; i++) {
-		items[i].tampered = false;
-		if ((r = mg_store_values_open(s, &items[i].row)) == MG_ERR_CRYPTO && s->keys != NULL)
-			items[i].tampered = true;
-		else if (r != 0)
+		if ((r = mg_store_values_open(s, &items[i].row, &items[i].tampered)) != 0) {
+			*n = 0;
 			return r;
+		}
 	}
 	return 0;
 }
@@ -801,6 +803,7 @@ int mg_store_measurement_previous_value(struct mg_store *s, int64_t id, const ch
 			    text_check(quantity, true, MG_QUANTITY_NAME_MAX));
 
 	struct mg_measurement_row row;
+	bool tampered;
 
 	*value_out = 0;
 	*measured_ms_out = 0;
@@ -809,8 +812,10 @@ int mg_store_measurement_previous_value(struct mg_store *s, int64_t id, const ch
 		return r;
 	if (row.nvalues != 1)
 		return MG_ERR_STORE;
-	if ((r = mg_store_values_open(s, &row)) != 0)
+	if ((r = mg_store_values_open(s, &row, &tampered)) != 0)
 		return r;
+	if (tampered)
+		return MG_ERR_CRYPTO;
 	*value_out = row.values[0].value;
 	*measured_ms_out = row.measured_ms;
 	return 0;

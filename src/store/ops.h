@@ -247,7 +247,10 @@ struct mg_store {
 
 /* values.c: the front's sealing of measurement values. */
 int mg_store_values_seal(struct mg_store *s, struct mg_measurement_put *p);
-int mg_store_values_open(struct mg_store *s, struct mg_measurement_row *row);
+/* Opens row's values in place. 0 with *tampered false, 0 with *tampered
+ * true (a value did not open; store.tampered raised, values zeroed), or
+ * the keyring's error (no keyring, no tenant key: nothing is raised). */
+int mg_store_values_open(struct mg_store *s, struct mg_measurement_row *row, bool *tampered);
 
 extern const struct mg_store_ops mg_store_sqlite_ops;	/* sqlite/sq_store.c */
 extern const struct mg_store_ops mg_store_postgres_ops; /* postgres/pg_store.c */

@@ -59,7 +59,7 @@ int mg_store_values_seal(struct mg_store *s, struct mg_measurement_put *p)
 
 /* Raise store.tampered for row: its id only, nothing of its values or
  * its patient. A failure to raise is logged, the row stays hidden. */
-static void tampered(struct mg_store *s, const struct mg_measurement_row *row)
+static void raise_tampered(struct mg_store *s, const struct mg_measurement_row *row)
 {
 	struct mg_alert a;
 	int64_t id, count, now = mg_now_ms();
@@ -79,11 +79,12 @@ static void tampered(struct mg_store *s, const struct mg_measurement_row *row)
 			       (long long)row->id);
 }
 
-int mg_store_values_open(struct mg_store *s, struct mg_measurement_row *row)
+int mg_store_values_open(struct mg_store *s, struct mg_measurement_row *row, bool *tampered)
 {
 	const struct mg_tenant_key *tk;
 	int r;
 
+	*tampered = false;
 	if (s->keys == NULL)
 		return MG_ERR_CRYPTO;
 	if ((r = mg_keyring_tenant(s->keys, row->tenant_id, &tk)) != 0)
@@ -99,8 +100,9 @@ int mg_store_values_open(struct mg_store *s, struct mg_measurement_row *row)
 				  &row->values[i].value) != 0) {
 			for (size_t j = 0; j < row->nvalues; j++)
 				row->values[j].value = 0;
-			tampered(s, row);
-			return MG_ERR_CRYPTO;
+			raise_tampered(s, row);
+			*tampered = true;
+			return 0;
 		}
 	}
 	return 0;
