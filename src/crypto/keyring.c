@@ -111,6 +111,26 @@ static int refresh_locked(struct mg_keyring *kr)
 	return 1;
 }
 
+int mg_keyring_patient(struct mg_keyring *kr, int64_t tenant_id, const unsigned char *wrapped,
+		       size_t wrapped_len, const struct mg_tenant_key **key,
+		       struct mg_tenant_key **owned)
+{
+	const struct mg_tenant_key *tk;
+	int r;
+
+	*key = NULL;
+	*owned = NULL;
+	if ((r = mg_keyring_tenant(kr, tenant_id, &tk)) != 0)
+		return r;
+	if (wrapped_len == 0) {
+		*key = tk;
+		return 0;
+	}
+	if ((r = mg_patient_key_open(tk, wrapped, wrapped_len, owned)) == 0)
+		*key = *owned;
+	return r;
+}
+
 int mg_keyring_tenant_key_new(struct mg_keyring *kr, unsigned char *wrapped)
 {
 	int r;

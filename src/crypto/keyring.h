@@ -35,6 +35,16 @@ void mg_keyring_watch(struct mg_keyring *kr, const char *path);
 /* The current master key, valid until the keyring is freed. */
 const struct mg_master_key *mg_keyring_master(const struct mg_keyring *kr);
 
+/* The key a patient's identifier or identity record is sealed under: the
+ * patient key in wrapped (wrapped_len MG_WRAPPED_KEY_BYTES), opened with
+ * tenant_id's key, or with wrapped_len 0 (rows sealed before patient
+ * keys) the tenant key itself. *key is valid until mg_tenant_key_free of
+ * *owned (NULL when it is the tenant's, which the keyring keeps).
+ * Returns 0, the keyring's error, or MG_ERR_CRYPTO. */
+int mg_keyring_patient(struct mg_keyring *kr, int64_t tenant_id, const unsigned char *wrapped,
+		       size_t wrapped_len, const struct mg_tenant_key **key,
+		       struct mg_tenant_key **owned);
+
 /* Make a new tenant data key wrapped by the current master key (the file
  * reloaded first if it changed). Returns 0 or MG_ERR_*. */
 int mg_keyring_tenant_key_new(struct mg_keyring *kr, unsigned char *wrapped);

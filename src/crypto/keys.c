@@ -11,8 +11,9 @@
 /* Context strings of crypto_kdf: exactly 8 bytes each. */
 #define KDF_CONTEXT_MASTER	"mgmaster"
 #define KDF_CONTEXT_TENANT	"mgtenant"
+#define KDF_CONTEXT_PATIENT	"mgpatien"
 enum { SUBKEY_WRAP = 1, SUBKEY_TOKEN = 2, SUBKEY_SECRET = 3, SUBKEY_SEAL = 1, SUBKEY_BLIND = 2,
-       SUBKEY_VALUE = 3 };
+       SUBKEY_VALUE = 3, SUBKEY_PATIENT_WRAP = 4 };
 /* The audit trail's keys (src/audit/): a MAC key chaining its records and
  * the seed of the Ed25519 key signing its checkpoints. */
 enum { SUBKEY_AUDIT_MAC = 4, SUBKEY_AUDIT_SIGN = 5 };
@@ -21,6 +22,7 @@ static const unsigned char wrap_ad[] = "medgate tenant key v1";
 static const unsigned char seal_ad[] = "medgate patient identifier v1";
 static const unsigned char record_ad[] = "medgate patient record v1";
 static const unsigned char value_ad[] = "medgate measurement value v1";
+static const unsigned char patient_key_ad[] = "medgate patient key v1";
 
 struct mg_master_key {
 	unsigned char wrap[MG_KEY_BYTES];	/* wraps tenant keys */
@@ -34,6 +36,7 @@ struct mg_tenant_key {
 	unsigned char seal[MG_KEY_BYTES];
 	unsigned char blind[MG_KEY_BYTES];
 	unsigned char value[MG_KEY_BYTES];	/* seals measurement values */
+	unsigned char patient_wrap[MG_KEY_BYTES];	/* wraps patient keys */
 };
 
 int mg_crypto_init(void)
@@ -208,6 +211,8 @@ int mg_tenant_key_open(const struct mg_master_key *mk, const unsigned char *wrap
 				   KDF_CONTEXT_TENANT, key);
 	crypto_kdf_derive_from_key(tk->value, sizeof(tk->value), SUBKEY_VALUE,
 				   KDF_CONTEXT_TENANT, key);
+	crypto_kdf_derive_from_key(tk->patient_wrap, sizeof(tk->patient_wrap), SUBKEY_PATIENT_WRAP,
+				   KDF_CONTEXT_TENANT, key);
 	sodium_memzero(key, sizeof(key));
 	sodium_mprotect_readonly(tk);
 	*out = tk;
@@ -218,6 +223,62 @@ void mg_tenant_key_free(struct mg_tenant_key *tk)
 {
 	if (tk != NULL)
 		sodium_free(tk);
+}
+
+/* A patient's key from its raw bytes: its own sealing key, the tenant's
+ * blind-index and value keys, no wrapping key (patient keys wrap nothing). */
+static int patient_key_make(const struct mg_tenant_key *tk, const unsigned char *raw,
+			    struct mg_tenant_key **out)
+{
+	struct mg_tenant_key *pk;
+
+	if ((pk = sodium_malloc(sizeof(*pk))) == NULL)
+		return MG_ERR_NOMEM;
+	crypto_kdf_derive_from_key(pk->seal, sizeof(pk->seal), SUBKEY_SEAL, KDF_CONTEXT_PATIENT,
+				   raw);
+	memcpy(pk->blind, tk->blind, sizeof(pk->blind));
+	memcpy(pk->value, tk->value, sizeof(pk->value));
+	sodium_memzero(pk->patient_wrap, sizeof(pk->patient_wrap));
+	sodium_mprotect_readonly(pk);
+	*out = pk;
+	return 0;
+}
+
+int mg_patient_key_new(const struct mg_tenant_key *tk, unsigned char *wrapped,
+		       struct mg_tenant_key **out)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	unsigned char raw[MG_KEY_BYTES];
+	int r;
+
+	*out = NULL;
+	randombytes_buf(raw, sizeof(raw));
+	randombytes_buf(wrapped, nb);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + nb, NULL, raw, sizeof(raw),
+						   patient_key_ad, sizeof(patient_key_ad) - 1,
+						   NULL, wrapped, tk->patient_wrap);
+	r = patient_key_make(tk, raw, out);
+	sodium_memzero(raw, sizeof(raw));
+	return r;
+}
+
+int mg_patient_key_open(const struct mg_tenant_key *tk, const unsigned char *wrapped,
+			size_t wrapped_len, struct mg_tenant_key **out)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	unsigned char raw[MG_KEY_BYTES];
+	int r;
+
+	*out = NULL;
+	if (wrapped == NULL || wrapped_len != MG_WRAPPED_KEY_BYTES ||
+	    crypto_aead_xchacha20poly1305_ietf_decrypt(raw, NULL, NULL, wrapped + nb,
+						       wrapped_len - nb, patient_key_ad,
+						       sizeof(patient_key_ad) - 1, wrapped,
+						       tk->patient_wrap) != 0)
+		return MG_ERR_CRYPTO;
+	r = patient_key_make(tk, raw, out);
+	sodium_memzero(raw, sizeof(raw));
+	return r;
 }
 
 /* Seal len bytes of msg under the tenant's sealing key, bound to ad:

@@ -61,6 +61,19 @@ int mg_tenant_key_open(const struct mg_master_key *mk, const unsigned char *wrap
 		       size_t wrapped_len, struct mg_tenant_key **out);
 void mg_tenant_key_free(struct mg_tenant_key *tk);
 
+/* A patient's data key: random, wrapped by the tenant key into wrapped
+ * (MG_WRAPPED_KEY_BYTES), stored with the patient (docs/patients.md).
+ * What *out holds is used like a tenant key with mg_patient_seal/open
+ * and mg_patient_record_seal/open, which then seal under the patient's
+ * key; its blind-index and value keys are the tenant's, so search and
+ * values stay tenant-wide. Deleting the wrapped key makes what it sealed
+ * unreadable. *out is the caller's (mg_tenant_key_free). Returns 0,
+ * MG_ERR_NOMEM, or MG_ERR_CRYPTO (open: another tenant's, or altered). */
+int mg_patient_key_new(const struct mg_tenant_key *tk, unsigned char *wrapped,
+		       struct mg_tenant_key **out);
+int mg_patient_key_open(const struct mg_tenant_key *tk, const unsigned char *wrapped,
+			size_t wrapped_len, struct mg_tenant_key **out);
+
 /* Seal a patient identifier of len bytes: out gets len + MG_SEAL_OVERHEAD
  * bytes. Returns 0 or MG_ERR_LIMIT if outlen is too small. */
 int mg_patient_seal(const struct mg_tenant_key *tk, const char *id, size_t len,

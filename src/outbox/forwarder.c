@@ -53,6 +53,7 @@ int mg_outbound_from_item(struct mg_keyring *keys, const char *instance_id,
 			  const struct mg_outbox_item *it, struct mg_outbound *o)
 {
 	const struct mg_tenant_key *tk;
+	struct mg_tenant_key *pk = NULL;
 	int r;
 
 	memset(o, 0, sizeof(*o));
@@ -79,10 +80,14 @@ int mg_outbound_from_item(struct mg_keyring *keys, const char *instance_id,
 		o->values[o->nvalues].value = it->row.values[i].value;
 		o->nvalues++;
 	}
-	if ((r = mg_keyring_tenant(keys, it->row.tenant_id, &tk)) != 0)
-		return r;
-	return mg_patient_open(tk, it->sealed_patient, it->sealed_len, o->patient_id,
-			       sizeof(o->patient_id));
+	if (it->tampered)
+		return MG_ERR_CRYPTO;	/* its values are not there */
+	if ((r = mg_keyring_patient(keys, it->row.tenant_id, it->patient_key, it->patient_key_len,
+				    &tk, &pk)) == 0)
+		r = mg_patient_open(tk, it->sealed_patient, it->sealed_len, o->patient_id,
+				    sizeof(o->patient_id));
+	mg_tenant_key_free(pk);
+	return r;
 }
 
 static int encode(struct mg_forwarder *f, const struct mg_outbound *o, char **msg, size_t *len)

@@ -551,6 +551,8 @@ static int put_check(const struct mg_measurement_put *p)
 			return MG_ERR_INVALID;
 	if (p->sealed_len > sizeof(p->sealed_patient) || p->m->nvalues > MG_VALUES_MAX)
 		return MG_ERR_LIMIT;
+	if (p->patient_key_len != 0 && p->patient_key_len != MG_WRAPPED_KEY_BYTES)
+		return MG_ERR_INVALID;
 	return 0;
 }
 
@@ -711,7 +713,8 @@ int mg_store_patient_put(struct mg_store *s, const struct mg_patient_put *p, int
 {
 	*id_out = 0;
 	*created_out = false;
-	if (p == NULL || p->record_len == 0 || p->sealed_id_len == 0 || p->tenant_id <= 0)
+	if (p == NULL || p->record_len == 0 || p->sealed_id_len == 0 || p->tenant_id <= 0 ||
+	    (p->key_len != 0 && p->key_len != MG_WRAPPED_KEY_BYTES))
 		return MG_ERR_INVALID;
 	if (p->record_len > sizeof(p->record) || p->sealed_id_len > sizeof(p->sealed_id) ||
 	    p->ntokens > MG_PATIENT_PUT_TOKENS_MAX)

@@ -125,6 +125,11 @@ struct mg_measurement_put {
 	unsigned char blind_index[MG_BLIND_INDEX_BYTES];
 	unsigned char sealed_patient[MG_PATIENT_ID_MAX + MG_SEAL_OVERHEAD];
 	size_t sealed_len;
+	/* The key sealed_patient is sealed under, wrapped by the tenant key
+	 * (mg_patient_key_new), kept if the measurement makes the patient;
+	 * length 0: sealed under the tenant key. */
+	unsigned char patient_key[MG_WRAPPED_KEY_BYTES];
+	size_t patient_key_len;
 	int64_t received_ms;
 	/* EMR destinations ([emr.NAME]) that get an outbox row with it. */
 	const char *const *destinations;
@@ -165,6 +170,8 @@ struct mg_outbox_item {
 	struct mg_measurement_row row;	/* the measurement, no patient id */
 	unsigned char sealed_patient[MG_PATIENT_ID_MAX + MG_SEAL_OVERHEAD];
 	size_t sealed_len;
+	unsigned char patient_key[MG_WRAPPED_KEY_BYTES];	/* sealed_patient's; */
+	size_t patient_key_len;				/* 0: the tenant key's */
 	char device_fingerprint[65];
 	char tenant_name[MG_NAME_MAX + 1];
 	/* A sealed value did not open (changed in the database, or moved
@@ -564,6 +571,12 @@ struct mg_patient_put {
 	size_t sealed_id_len;
 	unsigned char record[MG_PATIENT_RECORD_SEALED_MAX];	/* sealed identity */
 	size_t record_len;
+	/* The patient key both are sealed under (mg_patient_key_new): kept
+	 * with the identifier if this makes the patient, and with the
+	 * identity record (which an HL7 merge may move to another patient);
+	 * length 0: the tenant key. */
+	unsigned char key[MG_WRAPPED_KEY_BYTES];
+	size_t key_len;
 	unsigned char tokens[MG_PATIENT_PUT_TOKENS_MAX][MG_BLIND_INDEX_BYTES];
 	size_t ntokens;
 	int64_t now_ms;
@@ -577,6 +590,12 @@ struct mg_patient_row {
 	size_t sealed_id_len;
 	unsigned char record[MG_PATIENT_RECORD_SEALED_MAX];
 	size_t record_len;		/* 0: no identity known yet */
+	/* The wrapped patient keys the identifier and the record are sealed
+	 * under; length 0: the tenant key (rows from before migration 0014). */
+	unsigned char id_key[MG_WRAPPED_KEY_BYTES];
+	size_t id_key_len;
+	unsigned char record_key[MG_WRAPPED_KEY_BYTES];
+	size_t record_key_len;
 	int64_t created_ms;
 	int64_t updated_ms;		/* of the identity; 0 none */
 	int64_t discharged_ms;		/* 0: not discharged */

@@ -5,7 +5,8 @@
 # not listed, store.tampered is raised, and the EMR never receives it
 # (its outbox row goes dead). Then medgatectl key rotate, with the daemon
 # running: measurements keep flowing to the EMR, the daemon restarts on
-# the new key, and the old master key opens nothing any more.
+# the new key, and the old master key opens nothing any more. Each
+# patient has a key of its own; no identifier is in the database file.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/emr_peer.sh"
 
@@ -30,6 +31,8 @@ done
 assert_eq 5 "$(mg_ctl measurement list --jsonl | wc -l)" "listed before any change"
 assert_eq 0 "$(mg_sql "SELECT count(*) FROM measurement_values WHERE value IS NOT NULL")" \
 	"values in clear"
+assert_eq 5 "$(mg_sql "SELECT count(DISTINCT $(mg_sql_hex wrapped_key)) FROM patients
+	WHERE wrapped_key IS NOT NULL")" "patients with a key of their own"
 
 vid() { mg_sql "SELECT id FROM measurements WHERE device_mid = '$1'"; }
 sealed_hex() { # mid position
@@ -110,3 +113,10 @@ if out=$(mg_ctl measurement list 2>&1); then fail "the old master key still open
 assert_contains "$out" "cryptographic" "refusal with the old key"
 cp "$T/new.key" "$KEY"
 ok "the daemon starts on the new key; the old key opens nothing"
+
+if [ "$MG_TEST_STORAGE" != postgresql ]; then
+	for f in "$INST"/data/medgate.db*; do
+		if grep -aq KEYPAT "$f"; then fail "a patient identifier in clear in $f"; fi
+	done
+	ok "no patient identifier in the database files"
+fi

@@ -261,6 +261,71 @@ static void test_rotation(void **state)
 	assert_int_equal(mg_master_key_create_rotated(third, path), MG_ERR_CRYPTO);
 }
 
+/* A patient's own key: seals the identifier and record so that only it
+ * opens them (not the tenant key, not another patient's), is opened only
+ * by its tenant's key, and leaves search and values tenant-wide. */
+static void test_patient_keys(void **state)
+{
+	struct mg_master_key *a = master("p.key");
+	unsigned char wt[MG_WRAPPED_KEY_BYTES], wt2[MG_WRAPPED_KEY_BYTES];
+	unsigned char wp[MG_WRAPPED_KEY_BYTES], wq[MG_WRAPPED_KEY_BYTES];
+	unsigned char sealed[8 + MG_SEAL_OVERHEAD], rec[16 + MG_SEAL_OVERHEAD];
+	unsigned char i1[MG_BLIND_INDEX_BYTES], i2[MG_BLIND_INDEX_BYTES];
+	unsigned char v[MG_VALUE_SEALED_BYTES];
+	struct mg_tenant_key *tk = NULL, *tk2 = NULL, *pk = NULL, *again = NULL, *qk = NULL;
+	struct mg_tenant_key *none = NULL;
+	const struct mg_value_site site = { 1, 2, "m", 0, "body_weight", "kg" };
+	char id[32], text[32];
+	size_t len;
+	double x;
+
+	(void)state;
+	assert_int_equal(mg_tenant_key_new(a, wt), 0);
+	assert_int_equal(mg_tenant_key_new(a, wt2), 0);
+	assert_int_equal(mg_tenant_key_open(a, wt, sizeof(wt), &tk), 0);
+	assert_int_equal(mg_tenant_key_open(a, wt2, sizeof(wt2), &tk2), 0);
+	assert_int_equal(mg_patient_key_new(tk, wp, &pk), 0);
+	assert_int_equal(mg_patient_key_new(tk, wq, &qk), 0);
+	assert_memory_not_equal(wp, wq, sizeof(wp));
+	assert_int_equal(mg_patient_seal(pk, "MRN-0001", 8, sealed, sizeof(sealed)), 0);
+	assert_int_equal(mg_patient_record_seal(pk, "{\"family\":\"X\"}", 14, rec, sizeof(rec)), 0);
+	/* Opened again from the wrapped bytes, it opens both. */
+	assert_int_equal(mg_patient_key_open(tk, wp, sizeof(wp), &again), 0);
+	assert_int_equal(mg_patient_open(again, sealed, sizeof(sealed), id, sizeof(id)), 0);
+	assert_string_equal(id, "MRN-0001");
+	assert_int_equal(mg_patient_record_open(again, rec, 14 + MG_SEAL_OVERHEAD, text,
+						sizeof(text), &len), 0);
+	assert_int_equal(len, 14);
+	/* Neither the tenant key nor another patient's key opens them. */
+	assert_int_equal(mg_patient_open(tk, sealed, sizeof(sealed), id, sizeof(id)), MG_ERR_CRYPTO);
+	assert_int_equal(mg_patient_open(qk, sealed, sizeof(sealed), id, sizeof(id)), MG_ERR_CRYPTO);
+	assert_int_equal(mg_patient_record_open(tk, rec, 14 + MG_SEAL_OVERHEAD, text, sizeof(text),
+						&len), MG_ERR_CRYPTO);
+	/* Only its tenant's key unwraps it; altered, it does not open. */
+	assert_int_equal(mg_patient_key_open(tk2, wp, sizeof(wp), &none), MG_ERR_CRYPTO);
+	assert_int_equal(mg_patient_key_open(tk, wp, sizeof(wp) - 1, &none), MG_ERR_CRYPTO);
+	assert_int_equal(mg_patient_key_open(tk, NULL, 0, &none), MG_ERR_CRYPTO);
+	wp[40] ^= 1;
+	assert_int_equal(mg_patient_key_open(tk, wp, sizeof(wp), &none), MG_ERR_CRYPTO);
+	assert_null(none);
+	/* A tenant key's wrapping is not a patient key's, nor one as it. */
+	assert_int_equal(mg_patient_key_open(tk, wt, sizeof(wt), &none), MG_ERR_CRYPTO);
+	assert_int_equal(mg_tenant_key_open(a, wq, sizeof(wq), &none), MG_ERR_CRYPTO);
+	/* Search and values stay the tenant's. */
+	mg_patient_blind_index(tk, "MRN-0001", 8, i1);
+	mg_patient_blind_index(pk, "MRN-0001", 8, i2);
+	assert_memory_equal(i1, i2, sizeof(i1));
+	assert_int_equal(mg_value_seal(pk, &site, 70, v), 0);
+	assert_int_equal(mg_value_open(tk, &site, v, sizeof(v), &x), 0);
+	assert_true(x == 70);
+	mg_tenant_key_free(again);
+	mg_tenant_key_free(pk);
+	mg_tenant_key_free(qk);
+	mg_tenant_key_free(tk);
+	mg_tenant_key_free(tk2);
+	mg_master_key_free(a);
+}
+
 static void test_tokens(void **state)
 {
 	struct mg_master_key *a = master("t1.key"), *b = master("t2.key");
@@ -308,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_tenant_keys_and_sealing),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_rotation),
+		cmocka_unit_test(test_patient_keys),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_passwords),
 	};

@@ -178,6 +178,94 @@ static void test_sealed_values(void **state)
 	assert_non_null(strstr(subjects, want));
 }
 
+/* The wrapped patient keys go where what they sealed goes: the
+ * identifier's with the patient a measurement makes (a later one keeps
+ * it), the record's with the identity, through a merge too; the outbox
+ * hands the identifier's key to the forwarder. */
+static void test_patient_keys_stored(void **state)
+{
+	static const char *const emr[] = { "emr" };
+	struct store_fixture *f = *state;
+	int64_t device = store_device(f, f->tenant, 1), id, into, from, moved;
+	struct mg_measurement m;
+	struct mg_measurement_put mp, *items[1] = {&mp};
+	struct mg_patient_put p;
+	struct mg_patient_row row;
+	struct mg_outbox_item it[1];
+	unsigned char prior[MG_BLIND_INDEX_BYTES];
+	size_t n;
+	bool created;
+
+	memset(&m, 0, sizeof(m));
+	memset(&mp, 0, sizeof(mp));
+	snprintf(m.device_mid, sizeof(m.device_mid), "k-1");
+	m.time_ms = STORE_T0;
+	m.nvalues = 1;
+	m.values[0].quantity = mg_quantity_find("body_weight");
+	m.values[0].value = 70;
+	m.device_id = device;
+	m.tenant_id = f->tenant;
+	mp.m = &m;
+	memset(mp.blind_index, 0x51, sizeof(mp.blind_index));
+	memset(mp.sealed_patient, 0x51, 48);
+	mp.sealed_len = 48;
+	memset(mp.patient_key, 0xa1, sizeof(mp.patient_key));
+	mp.patient_key_len = MG_WRAPPED_KEY_BYTES;
+	mp.received_ms = STORE_T0;
+	mp.destinations = emr;
+	mp.ndestinations = 1;
+	assert_int_equal(mg_store_measurement_put_batch(f->store, items, 1), 0);
+	/* The same patient again with another key: the first one stays. */
+	snprintf(m.device_mid, sizeof(m.device_mid), "k-2");
+	memset(mp.patient_key, 0xa2, sizeof(mp.patient_key));
+	assert_int_equal(mg_store_measurement_put_batch(f->store, items, 1), 0);
+	assert_int_equal(mg_store_patient_find(f->store, f->tenant, mp.blind_index, &id), 0);
+	assert_int_equal(mg_store_patient_get(f->store, id, &row), 0);
+	assert_int_equal(row.id_key_len, MG_WRAPPED_KEY_BYTES);
+	assert_int_equal(row.id_key[0], 0xa1);
+	assert_int_equal(row.record_key_len, 0);
+	assert_int_equal(mg_store_outbox_claim(f->store, "emr", mg_now_ms(), 1000, it, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(it[0].patient_key_len, MG_WRAPPED_KEY_BYTES);
+	assert_int_equal(it[0].patient_key[71], 0xa1);
+	/* An identity with its own key; the identifier's stays. */
+	fill_put(&p, f->tenant, 0x51, NULL, 0);
+	memset(p.key, 0xb1, sizeof(p.key));
+	p.key_len = MG_WRAPPED_KEY_BYTES;
+	assert_int_equal(mg_store_patient_put(f->store, &p, &id, &created), 0);
+	assert_int_equal(mg_store_patient_get(f->store, id, &row), 0);
+	assert_int_equal(row.id_key[0], 0xa1);
+	assert_int_equal(row.record_key_len, MG_WRAPPED_KEY_BYTES);
+	assert_int_equal(row.record_key[0], 0xb1);
+	/* A patient made by its identity has its key on both. */
+	fill_put(&p, f->tenant, 0x52, NULL, 0);
+	memset(p.key, 0xb2, sizeof(p.key));
+	p.key_len = MG_WRAPPED_KEY_BYTES;
+	assert_int_equal(mg_store_patient_put(f->store, &p, &into, &created), 0);
+	assert_int_equal(mg_store_patient_get(f->store, into, &row), 0);
+	assert_true(row.id_key[0] == 0xb2 && row.record_key[0] == 0xb2);
+	/* Merged into a patient without identity: the record moves with its key. */
+	fill_put(&p, f->tenant, 0x53, NULL, 0);
+	p.key_len = 0;	/* a row from before patient keys */
+	assert_int_equal(mg_store_patient_put(f->store, &p, &into, &created), 0);
+	assert_int_equal(store_sql_count(f, "DELETE FROM patient_identities WHERE patient_id = ?1",
+					 into), 1);
+	assert_int_equal(mg_store_patient_get(f->store, into, &row), 0);
+	assert_int_equal(row.id_key_len, 0);
+	memset(prior, 0x51, sizeof(prior));
+	assert_int_equal(mg_store_patient_merge(f->store, f->tenant, prior, into, STORE_T0, &from,
+						&moved), 0);
+	assert_int_equal(mg_store_patient_get(f->store, into, &row), 0);
+	assert_int_equal(row.record_key_len, MG_WRAPPED_KEY_BYTES);
+	assert_int_equal(row.record_key[0], 0xb1);
+	assert_int_equal(row.id_key_len, 0);
+	/* Key lengths other than a wrapped key's are refused. */
+	p.key_len = 5;
+	assert_int_equal(mg_store_patient_put(f->store, &p, &into, &created), MG_ERR_INVALID);
+	mp.patient_key_len = 5;
+	assert_int_equal(mg_store_measurement_put_batch(f->store, items, 1), MG_ERR_INVALID);
+}
+
 static void test_put_get_update(void **state)
 {
 	struct store_fixture *f = *state;
@@ -405,6 +493,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_search, store_fixture_setup,
 					    store_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_discharge, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_patient_keys_stored, store_fixture_setup,
 					    store_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_sealed_values, store_fixture_setup,
 					    store_fixture_teardown),

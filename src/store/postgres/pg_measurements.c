@@ -23,8 +23,9 @@ static const char measurement_insert_sql[] =
 static const char measurement_find_sql[] =
 	"SELECT id FROM measurements WHERE device_id = $1 AND device_mid = $2";
 static const char patient_insert_sql[] =
-	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms)"
-	" VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, blind_index) DO NOTHING RETURNING id";
+	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms, wrapped_key)"
+	" VALUES ($1, $2, $3, $4, nullif($5, ''::bytea))"
+	" ON CONFLICT (tenant_id, blind_index) DO NOTHING RETURNING id";
 static const char patient_find_sql[] =
 	"SELECT coalesce(merged_into, id) FROM patients WHERE tenant_id = $1 AND blind_index = $2";
 static const char value_insert_sql[] =
@@ -98,7 +99,8 @@ static int put_one(struct pg_conn *c, struct mg_measurement_put *p)
 	r = insert_or_find(c, patient_insert_sql,
 			   PG_PARAMS(PG_INT(m->tenant_id),
 				     PG_BLOB(p->blind_index, MG_BLIND_INDEX_BYTES),
-				     PG_BLOB(p->sealed_patient, p->sealed_len), PG_INT(p->received_ms)),
+				     PG_BLOB(p->sealed_patient, p->sealed_len), PG_INT(p->received_ms),
+				     PG_BLOB(p->patient_key, p->patient_key_len)),
 			   patient_find_sql,
 			   PG_PARAMS(PG_INT(m->tenant_id),
 				     PG_BLOB(p->blind_index, MG_BLIND_INDEX_BYTES)),

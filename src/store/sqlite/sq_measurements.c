@@ -32,8 +32,8 @@ static int find_existing(struct sq_conn *c, const struct mg_measurement *m, int6
 }
 
 static const struct sq_sql patient_upsert_sql = {
-	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms)"
-	" VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, blind_index) DO NOTHING"
+	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms, wrapped_key)"
+	" VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, blind_index) DO NOTHING"
 };
 
 static const struct sq_sql patient_find_sql = {
@@ -51,6 +51,10 @@ static int patient_id(struct sq_conn *c, const struct mg_measurement_put *p, int
 	sqlite3_bind_blob(st, 2, p->blind_index, MG_BLIND_INDEX_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, p->sealed_patient, (int)p->sealed_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, p->received_ms);
+	if (p->patient_key_len > 0)
+		sqlite3_bind_blob(st, 5, p->patient_key, (int)p->patient_key_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
 	rc = sqlite3_step(st);
 	sq_done(st);
 	if (rc != SQLITE_DONE)

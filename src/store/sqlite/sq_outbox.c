@@ -73,6 +73,11 @@ static int item_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_outbox_item 
 	if (it->sealed_len > sizeof(it->sealed_patient))
 		return MG_ERR_STORE;
 	memcpy(it->sealed_patient, sqlite3_column_blob(st, 9), it->sealed_len);
+	it->patient_key_len = (size_t)sqlite3_column_bytes(st, 12);
+	if (it->patient_key_len > sizeof(it->patient_key))
+		return MG_ERR_STORE;
+	if (it->patient_key_len > 0)
+		memcpy(it->patient_key, sqlite3_column_blob(st, 12), it->patient_key_len);
 	if ((r = sq_copy_text(st, 5, it->row.device_name, sizeof(it->row.device_name))) != 0 ||
 	    (r = sq_copy_text(st, 6, it->row.device_mid, sizeof(it->row.device_mid))) != 0 ||
 	    (r = sq_copy_text(st, 10, it->device_fingerprint, sizeof(it->device_fingerprint))) != 0 ||
@@ -95,7 +100,8 @@ int sq_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms,
 	 * later measurements wait for the earlier ones. */
 	r = prepare(c,
 		    "SELECT o.id, o.attempts, m.id, m.tenant_id, m.device_id, d.name, m.device_mid,"
-		    " m.measured_ms, m.received_ms, p.identifier_sealed, d.cert_fingerprint, t.name"
+		    " m.measured_ms, m.received_ms, p.identifier_sealed, d.cert_fingerprint, t.name,"
+		    " p.wrapped_key"
 		    " FROM outbox o JOIN measurements m ON m.id = o.measurement_id"
 		    " JOIN patients p ON p.id = o.patient_id JOIN devices d ON d.id = m.device_id"
 		    " JOIN tenants t ON t.id = m.tenant_id"
