@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "crypto/keyring.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
 
@@ -326,6 +327,74 @@ static void test_patient_keys(void **state)
 	mg_master_key_free(a);
 }
 
+/* The wrapped tenant keys a keyring reads, as the store would give them. */
+static unsigned char source_keys[3][MG_WRAPPED_KEY_BYTES];
+
+static int source(void *arg, int64_t tenant_id, unsigned char *wrapped, size_t len)
+{
+	(void)arg;
+	if (tenant_id < 1 || tenant_id > 2 || len != MG_WRAPPED_KEY_BYTES)
+		return MG_ERR_NOT_FOUND;
+	memcpy(wrapped, source_keys[tenant_id], len);
+	return 0;
+}
+
+/* A running daemon's keyring follows key rotate: the keys it opened keep
+ * working, a tenant key re-wrapped meanwhile opens once the file is
+ * replaced, and new tenant keys are wrapped by the new file. */
+static void test_keyring_follows_rotation(void **state)
+{
+	struct mg_master_key *mk = NULL, *fresh = NULL, *old = NULL;
+	struct mg_keyring *kr = NULL;
+	const struct mg_tenant_key *t1 = NULL, *t2 = NULL, *t1again = NULL;
+	struct mg_tenant_key *check = NULL;
+	unsigned char wrapped[MG_WRAPPED_KEY_BYTES], pk1[MG_AUDIT_PUBLIC_KEY_BYTES],
+		pk2[MG_AUDIT_PUBLIC_KEY_BYTES];
+	char path[256], next[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/kr.key", dir);
+	snprintf(next, sizeof(next), "%s/kr.key.new", dir);
+	assert_int_equal(mg_master_key_create(path), 0);
+	assert_int_equal(mg_master_key_load(path, &mk), 0);
+	assert_int_equal(mg_master_key_load(path, &old), 0);
+	assert_int_equal(mg_keyring_new(mk, &kr), 0);
+	mg_keyring_watch(kr, path);
+	mg_keyring_set_source(kr, source, NULL);
+	assert_int_equal(mg_keyring_tenant_key_new(kr, source_keys[1]), 0);
+	assert_int_equal(mg_keyring_tenant_key_new(kr, source_keys[2]), 0);
+	assert_int_equal(mg_keyring_tenant(kr, 1, &t1), 0);
+	mg_audit_public_key(mg_keyring_master(kr), pk1);
+
+	/* key rotate: the new file, the keys re-wrapped, then the rename. */
+	assert_int_equal(mg_master_key_create_rotated(path, next), 0);
+	assert_int_equal(mg_master_key_load(next, &fresh), 0);
+	for (int t = 1; t <= 2; t++) {
+		assert_int_equal(mg_tenant_key_rewrap(old, fresh, source_keys[t],
+						      MG_WRAPPED_KEY_BYTES, wrapped), 0);
+		memcpy(source_keys[t], wrapped, sizeof(wrapped));
+	}
+	/* Between the commit and the rename: tenant 2 does not open yet. */
+	assert_int_equal(mg_keyring_tenant(kr, 2, &t2), MG_ERR_CRYPTO);
+	assert_int_equal(rename(next, path), 0);
+	assert_int_equal(mg_keyring_tenant(kr, 2, &t2), 0);
+	assert_int_equal(mg_keyring_tenant(kr, 1, &t1again), 0);
+	assert_ptr_equal(t1, t1again);	/* the opened key was kept */
+	/* New tenant keys: wrapped by the new file, the old one opens none. */
+	assert_int_equal(mg_keyring_tenant_key_new(kr, wrapped), 0);
+	assert_int_equal(mg_tenant_key_open(fresh, wrapped, sizeof(wrapped), &check), 0);
+	mg_tenant_key_free(check);
+	check = NULL;
+	assert_int_equal(mg_tenant_key_open(old, wrapped, sizeof(wrapped), &check), MG_ERR_CRYPTO);
+	/* What the master key derives besides stays. */
+	mg_audit_public_key(mg_keyring_master(kr), pk2);
+	assert_memory_equal(pk1, pk2, sizeof(pk1));
+	assert_int_equal(mg_keyring_tenant(kr, 3, &t2), MG_ERR_NOT_FOUND);
+	mg_keyring_free(kr);
+	mg_master_key_free(fresh);
+	mg_master_key_free(old);
+}
+
 static void test_tokens(void **state)
 {
 	struct mg_master_key *a = master("t1.key"), *b = master("t2.key");
@@ -374,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_patient_keys),
+		cmocka_unit_test(test_keyring_follows_rotation),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_passwords),
 	};
