@@ -259,6 +259,7 @@ static size_t route(void *arg, int64_t tenant_id, const char **out, size_t max)
 static int open_store(struct gateway *gw)
 {
 	char err[512];
+	int64_t sealed = 0;
 	int r, version;
 
 	if ((r = mg_store_open(gw->cfg, false, &gw->store, err, sizeof(err))) != 0) {
@@ -273,6 +274,13 @@ static int open_store(struct gateway *gw)
 	}
 	mg_log_info("store %s at schema version %d", mg_store_name(gw->store), version);
 	mg_store_set_keyring(gw->store, gw->keys);
+	/* Once after migration 0014: the values stored in clear before. */
+	if ((r = mg_store_values_seal_clear(gw->store, &sealed)) != 0)
+		mg_log_error("cannot seal the values stored before migration 0014: %s; they read as"
+			     " altered until a start that can", mg_strerror(r));
+	else if (sealed > 0)
+		mg_log_info("sealed %lld measurement values stored in clear before migration 0014",
+			    (long long)sealed);
 	return 0;
 }
 

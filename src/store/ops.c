@@ -88,6 +88,7 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(audit_append),
     OP(audit_list),
     OP(user_address_seen),
+    OP(values_seal_clear),
     OP(measurement_previous_value),
     OP(snapshot),
     OP(integrity_check),

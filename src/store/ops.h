@@ -174,6 +174,10 @@ struct mg_store_ops {
 				 int64_t now_ms, bool *new_out, unsigned *known_out);
 	/* The previous measurement as a row with the one value of quantity
 	 * (sealed, its position set); the front opens it. */
+	/* Walk the values in clear up to the migration's mark, seal each
+	 * with fn, store it sealed, drop the mark; one transaction. */
+	int (*values_seal_clear)(struct mg_store *s, mg_value_seal_fn fn, void *arg,
+				 int64_t *sealed_out);
 	int (*measurement_previous_value)(struct mg_store *s, int64_t id, const char *quantity,
 					  int64_t window_ms, struct mg_measurement_row *row_out);
 

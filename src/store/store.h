@@ -768,6 +768,16 @@ int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **ou
  * putting measurements and reading their values is MG_ERR_CRYPTO. */
 struct mg_keyring;
 void mg_store_set_keyring(struct mg_store *s, struct mg_keyring *kr);
+
+/* Seal the values stored in clear before migration 0014 (up to the
+ * measurement id the migration noted), in one transaction, and forget
+ * the mark: once, at the daemon's first start with the keys. *sealed_out
+ * gets how many. Needs the keyring. Returns 0 or MG_ERR_*. */
+int mg_store_values_seal_clear(struct mg_store *s, int64_t *sealed_out);
+
+/* How a back end has a value sealed for its row (values.c gives it). */
+typedef int (*mg_value_seal_fn)(void *arg, const struct mg_value_site *site, double value,
+				unsigned char out[MG_VALUE_SEALED_BYTES]);
 void mg_store_close(struct mg_store *s);
 
 /* Log "store: <text>" at error level unless cause was logged within a

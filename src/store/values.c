@@ -107,3 +107,23 @@ int mg_store_values_open(struct mg_store *s, struct mg_measurement_row *row, boo
 	}
 	return 0;
 }
+
+static int seal_clear_one(void *arg, const struct mg_value_site *site, double value,
+			  unsigned char out[MG_VALUE_SEALED_BYTES])
+{
+	struct mg_store *s = arg;
+	const struct mg_tenant_key *tk;
+	int r;
+
+	if ((r = mg_keyring_tenant(s->keys, site->tenant_id, &tk)) != 0)
+		return r;
+	return mg_value_seal(tk, site, value, out);
+}
+
+int mg_store_values_seal_clear(struct mg_store *s, int64_t *sealed_out)
+{
+	*sealed_out = 0;
+	if (s->keys == NULL)
+		return MG_ERR_CRYPTO;
+	return s->ops->values_seal_clear(s, seal_clear_one, s, sealed_out);
+}

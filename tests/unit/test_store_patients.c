@@ -266,6 +266,46 @@ static void test_patient_keys_stored(void **state)
 	assert_int_equal(mg_store_measurement_put_batch(f->store, items, 1), MG_ERR_INVALID);
 }
 
+/* Values stored in clear before migration 0014 are sealed once, up to the
+ * migration's mark; a value written in clear afterwards is not. */
+static void test_values_seal_clear(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t device = store_device(f, f->tenant, 1), sealed;
+	struct seen_values sv = {0};
+
+	put_value(f, device, "c-1", 0x41, 60.5);
+	put_value(f, device, "c-2", 0x42, 61.5);
+	put_value(f, device, "c-3", 0x43, 62.5);
+	assert_int_equal(mg_store_measurement_list(f->store, f->tenant, 0, 10, see_value, &sv), 0);
+	assert_int_equal(sv.n, 3);
+	/* As an older medgate left them: c-1 and c-2 in clear, marked. */
+	assert_int_equal(store_sql_count(f, "UPDATE measurement_values SET value_sealed = NULL,"
+					 " value = 60.5 + measurement_id - ?1 WHERE measurement_id <= ?1 + 1",
+					 sv.ids[0]), 2);
+	assert_int_equal(store_sql_count(f, "INSERT INTO settings (name, value)"
+					 " VALUES ('values.clear_until', CAST(?1 AS TEXT))",
+					 sv.ids[0] + 1), 1);
+	assert_int_equal(mg_store_values_seal_clear(f->store, &sealed), 0);
+	assert_int_equal(sealed, 2);
+	memset(&sv, 0, sizeof(sv));
+	assert_int_equal(mg_store_measurement_list(f->store, f->tenant, 0, 10, see_value, &sv), 0);
+	assert_int_equal(sv.n, 3);
+	assert_true(sv.kg[0] == 60.5 && sv.kg[1] == 61.5 && sv.kg[2] == 62.5);
+	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM measurement_values"
+					 " WHERE value IS NOT NULL OR value_sealed IS NULL", 0), 0);
+	assert_int_equal(store_sql_count(f, "SELECT count(*) FROM settings"
+					 " WHERE name = 'values.clear_until'", 0), 0);
+	/* Once only: a value written in clear now stays refused. */
+	assert_int_equal(store_sql_count(f, "UPDATE measurement_values SET value_sealed = NULL,"
+					 " value = 99 WHERE measurement_id = ?1", sv.ids[2]), 1);
+	assert_int_equal(mg_store_values_seal_clear(f->store, &sealed), 0);
+	assert_int_equal(sealed, 0);
+	memset(&sv, 0, sizeof(sv));
+	assert_int_equal(mg_store_measurement_list(f->store, f->tenant, 0, 10, see_value, &sv), 0);
+	assert_int_equal(sv.n, 2);
+}
+
 static void test_put_get_update(void **state)
 {
 	struct store_fixture *f = *state;
@@ -495,6 +535,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_discharge, store_fixture_setup,
 					    store_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_patient_keys_stored, store_fixture_setup,
+					    store_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_values_seal_clear, store_fixture_setup,
 					    store_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_sealed_values, store_fixture_setup,
 					    store_fixture_teardown),

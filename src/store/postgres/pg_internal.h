@@ -235,6 +235,7 @@ int pg_tenant_read(const PGresult *res, int row, struct mg_tenant *out);
 
 /* The measurement's values (row->id set), in their order, on c. */
 int pg_row_values(struct pg_conn *c, struct mg_measurement_row *row);
+int pg_values_seal_clear(struct mg_store *s, mg_value_seal_fn fn, void *arg, int64_t *sealed_out);
 /* Value k of row from a result's sealed and position columns (the front
  * opens it). */
 void pg_row_value_read(const PGresult *res, int i, int sealed_col, int position_col,

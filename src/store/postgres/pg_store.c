@@ -228,6 +228,7 @@ const struct mg_store_ops mg_store_postgres_ops = {
 	.audit_append = pg_audit_append,
 	.audit_list = pg_audit_list,
 	.user_address_seen = pg_user_address_seen,
+	.values_seal_clear = pg_values_seal_clear,
 	.measurement_previous_value = pg_measurement_previous_value,
 	.figures = pg_figures,
 	.snapshot = pg_snapshot,

@@ -285,6 +285,7 @@ int sq_outbox_insert(struct sq_conn *c, const struct mg_measurement_put *p, int6
 /* The values of row->id in their order, sealed as stored (the front opens
  * them); sq_row_value_read takes one from a result's columns. */
 int sq_row_values(struct sq_conn *c, struct mg_measurement_row *row);
+int sq_values_seal_clear(struct mg_store *s, mg_value_seal_fn fn, void *arg, int64_t *sealed_out);
 void sq_row_value_read(sqlite3_stmt *st, int sealed_col, int position_col,
 		       struct mg_measurement_row *row, size_t i);
 

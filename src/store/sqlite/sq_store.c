@@ -234,6 +234,7 @@ const struct mg_store_ops mg_store_sqlite_ops = {
 	.audit_append = sq_audit_append,
 	.audit_list = sq_audit_list,
 	.user_address_seen = sq_user_address_seen,
+	.values_seal_clear = sq_values_seal_clear,
 	.measurement_previous_value = sq_measurement_previous_value,
 	.figures = sq_figures,
 	.snapshot = sq_snapshot,

@@ -7,6 +7,14 @@
 ALTER TABLE measurement_values ALTER COLUMN value DROP NOT NULL;
 ALTER TABLE measurement_values ADD COLUMN value_sealed BYTEA;
 
+-- Values stored before this migration are still in clear: the first
+-- start with the keys seals those up to this measurement id
+-- (mg_store_values_seal_clear) and removes the mark. After that, no value
+-- in clear is taken, wherever it came from.
+INSERT INTO settings (name, value)
+	SELECT 'values.clear_until', CAST(max(measurement_id) AS TEXT) FROM measurement_values
+	HAVING count(*) > 0;
+
 -- A per-patient data key, wrapped by the tenant key (docs/patients.md):
 -- on patients, not on patient_identities, because the identifier is
 -- sealed when the first measurement makes the patient, long before any
