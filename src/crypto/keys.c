@@ -227,6 +227,22 @@ void mg_tenant_key_free(struct mg_tenant_key *tk)
 
 /* A patient's key from its raw bytes: its own sealing key, the tenant's
  * blind-index and value keys, no wrapping key (patient keys wrap nothing). */
+static int key_seal(const unsigned char *key, const unsigned char *ad, size_t adlen,
+		    const char *msg, size_t len, unsigned char *out, size_t outlen);
+
+/* A new random patient key: raw, and wrapped by tk into wrapped. */
+static void patient_key_wrap_new(const struct mg_tenant_key *tk, unsigned char *raw,
+				 unsigned char *wrapped)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+	randombytes_buf(raw, MG_KEY_BYTES);
+	randombytes_buf(wrapped, nb);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + nb, NULL, raw, MG_KEY_BYTES,
+						   patient_key_ad, sizeof(patient_key_ad) - 1,
+						   NULL, wrapped, tk->patient_wrap);
+}
+
 static int patient_key_make(const struct mg_tenant_key *tk, const unsigned char *raw,
 			    struct mg_tenant_key **out)
 {
@@ -247,18 +263,29 @@ static int patient_key_make(const struct mg_tenant_key *tk, const unsigned char 
 int mg_patient_key_new(const struct mg_tenant_key *tk, unsigned char *wrapped,
 		       struct mg_tenant_key **out)
 {
-	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 	unsigned char raw[MG_KEY_BYTES];
 	int r;
 
 	*out = NULL;
-	randombytes_buf(raw, sizeof(raw));
-	randombytes_buf(wrapped, nb);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + nb, NULL, raw, sizeof(raw),
-						   patient_key_ad, sizeof(patient_key_ad) - 1,
-						   NULL, wrapped, tk->patient_wrap);
+	patient_key_wrap_new(tk, raw, wrapped);
 	r = patient_key_make(tk, raw, out);
 	sodium_memzero(raw, sizeof(raw));
+	return r;
+}
+
+int mg_patient_seal_new_key(const struct mg_tenant_key *tk, const char *id, size_t len,
+			    unsigned char *wrapped, unsigned char *out, size_t outlen)
+{
+	unsigned char raw[MG_KEY_BYTES], seal[MG_KEY_BYTES];
+	int r;
+
+	if (outlen < len + MG_SEAL_OVERHEAD)
+		return MG_ERR_LIMIT;
+	patient_key_wrap_new(tk, raw, wrapped);
+	crypto_kdf_derive_from_key(seal, sizeof(seal), SUBKEY_SEAL, KDF_CONTEXT_PATIENT, raw);
+	r = key_seal(seal, seal_ad, sizeof(seal_ad) - 1, id, len, out, outlen);
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(seal, sizeof(seal));
 	return r;
 }
 
@@ -283,8 +310,8 @@ int mg_patient_key_open(const struct mg_tenant_key *tk, const unsigned char *wra
 
 /* Seal len bytes of msg under the tenant's sealing key, bound to ad:
  * nonce, ciphertext, tag into out. */
-static int tenant_seal(const struct mg_tenant_key *tk, const unsigned char *ad, size_t adlen,
-		       const char *msg, size_t len, unsigned char *out, size_t outlen)
+static int key_seal(const unsigned char *key, const unsigned char *ad, size_t adlen,
+		    const char *msg, size_t len, unsigned char *out, size_t outlen)
 {
 	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 
@@ -292,8 +319,14 @@ static int tenant_seal(const struct mg_tenant_key *tk, const unsigned char *ad, 
 		return MG_ERR_LIMIT;
 	randombytes_buf(out, nb);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + nb, NULL, (const unsigned char *)msg, len,
-						   ad, adlen, NULL, out, tk->seal);
+						   ad, adlen, NULL, out, key);
 	return 0;
+}
+
+static int tenant_seal(const struct mg_tenant_key *tk, const unsigned char *ad, size_t adlen,
+		       const char *msg, size_t len, unsigned char *out, size_t outlen)
+{
+	return key_seal(tk->seal, ad, adlen, msg, len, out, outlen);
 }
 
 /* Open what tenant_seal made with the same ad into msg (NUL-terminated). */

@@ -74,6 +74,12 @@ int mg_patient_key_new(const struct mg_tenant_key *tk, unsigned char *wrapped,
 int mg_patient_key_open(const struct mg_tenant_key *tk, const unsigned char *wrapped,
 			size_t wrapped_len, struct mg_tenant_key **out);
 
+/* mg_patient_key_new and mg_patient_seal of id in one step, without the
+ * guarded allocation (a few system calls): the ingest pipeline does this
+ * for every measurement. Returns 0 or MG_ERR_LIMIT (outlen too small). */
+int mg_patient_seal_new_key(const struct mg_tenant_key *tk, const char *id, size_t len,
+			    unsigned char *wrapped, unsigned char *out, size_t outlen);
+
 /* Seal a patient identifier of len bytes: out gets len + MG_SEAL_OVERHEAD
  * bytes. Returns 0 or MG_ERR_LIMIT if outlen is too small. */
 int mg_patient_seal(const struct mg_tenant_key *tk, const char *id, size_t len,

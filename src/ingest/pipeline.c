@@ -57,7 +57,6 @@ static int seal_patient(struct mg_ingest *in, const struct mg_measurement *m,
 			struct mg_measurement_put *p)
 {
 	const struct mg_tenant_key *tk;
-	struct mg_tenant_key *pk = NULL;
 	size_t idlen = strlen(m->patient_id);
 	int r;
 
@@ -67,15 +66,12 @@ static int seal_patient(struct mg_ingest *in, const struct mg_measurement *m,
 		return MG_ERR_UNAVAILABLE;
 	}
 	mg_patient_blind_index(tk, m->patient_id, idlen, p->blind_index);
-	if (mg_patient_key_new(tk, p->patient_key, &pk) != 0 ||
-	    mg_patient_seal(pk, m->patient_id, idlen, p->sealed_patient,
-			    sizeof(p->sealed_patient)) != 0) {
-		mg_tenant_key_free(pk);
+	if (mg_patient_seal_new_key(tk, m->patient_id, idlen, p->patient_key, p->sealed_patient,
+				    sizeof(p->sealed_patient)) != 0) {
 		mg_log_error("ingest: cannot seal a patient identifier of device %lld",
 			     (long long)m->device_id);
 		return MG_ERR_UNAVAILABLE;
 	}
-	mg_tenant_key_free(pk);
 	p->patient_key_len = MG_WRAPPED_KEY_BYTES;
 	p->sealed_len = idlen + MG_SEAL_OVERHEAD;
 	return 0;

@@ -312,6 +312,14 @@ static void test_patient_keys(void **state)
 	/* A tenant key's wrapping is not a patient key's, nor one as it. */
 	assert_int_equal(mg_patient_key_open(tk, wt, sizeof(wt), &none), MG_ERR_CRYPTO);
 	assert_int_equal(mg_tenant_key_open(a, wq, sizeof(wq), &none), MG_ERR_CRYPTO);
+	/* In one step, as the ingest pipeline does: the same as key + seal. */
+	assert_int_equal(mg_patient_seal_new_key(tk, "MRN-0002", 8, wq, sealed, sizeof(sealed)), 0);
+	mg_tenant_key_free(again);
+	assert_int_equal(mg_patient_key_open(tk, wq, sizeof(wq), &again), 0);
+	assert_int_equal(mg_patient_open(again, sealed, sizeof(sealed), id, sizeof(id)), 0);
+	assert_string_equal(id, "MRN-0002");
+	assert_int_equal(mg_patient_open(tk, sealed, sizeof(sealed), id, sizeof(id)), MG_ERR_CRYPTO);
+	assert_int_equal(mg_patient_seal_new_key(tk, "MRN-0002", 8, wq, sealed, 20), MG_ERR_LIMIT);
 	/* Search and values stay the tenant's. */
 	mg_patient_blind_index(tk, "MRN-0001", 8, i1);
 	mg_patient_blind_index(pk, "MRN-0001", 8, i2);
