@@ -88,7 +88,7 @@ static inline int store_test_keyring(struct mg_store *s, const char *dir,
 	struct mg_master_key *mk = NULL;
 	char key[128];
 
-	snprintf(key, sizeof(key), "%s/master.key", dir);
+	snprintf(key, sizeof(key), "%s/store-fixture.key", dir);
 	if (mg_crypto_init() != 0 || mg_file_create(key, fixed, sizeof(fixed), 0600) != 0 ||
 	    mg_master_key_load(key, &mk) != 0 || mg_keyring_new(mk, out) != 0) {
 		mg_master_key_free(mk);
