@@ -23,6 +23,7 @@ static const struct {
 	[MG_ACTION_MAINTENANCE_ASK] = { "maintenance-ask", "service" },
 	[MG_ACTION_MAINTENANCE_VIEW] = { "maintenance-view", "admin, or service (its own)" },
 	[MG_ACTION_MAINTENANCE_GRANT] = { "maintenance-grant", "admin" },
+	[MG_ACTION_CHANGE_REVIEW] = { "change-review", "security-officer" },
 };
 
 bool mg_principal_in_tenant(const struct mg_principal *p, int64_t tenant_id)
@@ -83,6 +84,9 @@ bool mg_authz_allows(const struct mg_principal *p, enum mg_action action, int64_
 		return (p->roles & (MG_ROLE_ADMIN | MG_ROLE_SERVICE)) != 0;
 	case MG_ACTION_MAINTENANCE_GRANT:
 		return (p->roles & MG_ROLE_ADMIN) != 0;
+	case MG_ACTION_CHANGE_REVIEW:
+		/* The administrators make most changes; someone else reviews. */
+		return (p->roles & MG_ROLE_SECURITY_OFFICER) != 0;
 	case MG_ACTION_PUBLIC:
 	case MG_ACTION_COUNT:
 		break;

@@ -29,6 +29,7 @@ enum mg_action {
 	MG_ACTION_MAINTENANCE_ASK,	/* ask for remote maintenance: service accounts */
 	MG_ACTION_MAINTENANCE_VIEW,	/* see requests: admins all, service its own */
 	MG_ACTION_MAINTENANCE_GRANT,	/* grant, refuse, end: administrators */
+	MG_ACTION_CHANGE_REVIEW,	/* mark a change reviewed: security officers */
 	MG_ACTION_COUNT
 };
 

@@ -34,6 +34,7 @@ static const struct {
 	{ "device.reenrol", "110113", "Security Alert", "110126", "Node Authentication" },
 	{ "device.refused", "110113", "Security Alert", "110126", "Node Authentication" },
 	{ "device.", "110113", "Security Alert", "110130", "Hardware Configuration" },
+	{ "firmware.", "110113", "Security Alert", "110130", "Hardware Configuration" },
 	{ "user.", "110113", "Security Alert", "110137", "User Security Attributes Changed" },
 	{ "password.", "110113", "Security Alert", "110137", "User Security Attributes Changed" },
 	{ "totp.", "110113", "Security Alert", "110137", "User Security Attributes Changed" },
@@ -53,13 +54,13 @@ static const struct {
 	char code;
 } verbs[] = {
 	{ "create", 'C' }, { "enrol", 'C' }, { "token", 'C' }, { "member_add", 'C' },
-	{ "open", 'C' }, { "note", 'C' },
+	{ "open", 'C' }, { "note", 'C' }, { "import", 'C' },
 	{ "read", 'R' }, { "search", 'R' }, { "export", 'R' }, { "report", 'R' },
 	{ "patient_report", 'R' }, { "resend", 'R' },
 	{ "update", 'U' }, { "change", 'U' }, { "rename", 'U' }, { "revoke", 'U' },
 	{ "block", 'U' }, { "unblock", 'U' }, { "unlock", 'U' }, { "disable", 'U' },
 	{ "enable", 'U' }, { "rotate", 'U' }, { "reset", 'U' }, { "password_reset", 'U' }, { "acknowledge", 'U' },
-	{ "switch", 'U' }, { "reenrol", 'U' }, { "member_suspend", 'U' }, { "member_confirm", 'U' },
+	{ "switch", 'U' }, { "reenrol", 'U' }, { "firmware_changed", 'U' }, { "member_suspend", 'U' }, { "member_confirm", 'U' },
 	{ "delete", 'D' }, { "remove", 'D' }, { "member_remove", 'D' }, { "totp_remove", 'D' },
 	{ "erase", 'D' },
 };

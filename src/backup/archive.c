@@ -268,8 +268,7 @@ static int reader_header(struct mg_backup_reader *r, char *err, size_t errlen)
 	return rc;
 }
 
-/* SHA-256 of the first len bytes of the file. */
-static int file_digest(int fd, uint64_t len, unsigned char digest[MG_BACKUP_SHA256_BYTES])
+int mg_backup_file_digest(int fd, uint64_t len, unsigned char digest[MG_BACKUP_SHA256_BYTES])
 {
 	const size_t bufsize = 1 << 16;
 	unsigned char *buf = malloc(bufsize);
@@ -313,7 +312,7 @@ static int reader_signature(struct mg_backup_reader *r, char *err, size_t errlen
 			 (unsigned long long)r->payload_len);
 		return MG_ERR_INVALID;
 	}
-	if (file_digest(r->fd, left, digest) != 0) {
+	if (mg_backup_file_digest(r->fd, left, digest) != 0) {
 		snprintf(err, errlen, "read error: %s", strerror(errno));
 		return MG_ERR_IO;
 	}

@@ -44,6 +44,10 @@ int mg_backup_reader_open(const char *path, struct mg_backup_reader **out, char 
 const struct mg_backup_manifest *mg_backup_reader_manifest(const struct mg_backup_reader *r);
 void mg_backup_reader_free(struct mg_backup_reader *r);
 
+/* SHA-256 of the first len bytes of the open file fd. Returns 0,
+ * MG_ERR_NOMEM or MG_ERR_IO. */
+int mg_backup_file_digest(int fd, uint64_t len, unsigned char digest[MG_BACKUP_SHA256_BYTES]);
+
 /* Receives each part's bytes in order: data/len pieces, then one call
  * with last set (len 0) once the part's SHA-256 checked out. Returns 0 to
  * go on, else the error to stop with. */

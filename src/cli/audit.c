@@ -283,6 +283,16 @@ static int audit_export(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
+int cli_audit_export_jsonl(struct cli *cli, FILE *f, int64_t *count)
+{
+	struct mg_audit_filter filter = { 0 };	/* no bounds: every record */
+	struct export_walk w = { .out = f, .format = EXPORT_JSONL };
+	int r = mg_store_audit_list(cli->store, &filter, export_record, &w);
+
+	*count = w.count;
+	return r;
+}
+
 struct status_walk {
 	int64_t head, after;
 };

@@ -10,37 +10,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
 #include "cli/backup_cli.h"
 #include "common/err.h"
+#include "common/instance_lock.h"
 #include "common/file.h"
 #include "common/run.h"
 #include "common/timefmt.h"
 #include "model/settings.h"
 
-/* Where medgated holds its lock (daemon/main.c): beside the config. */
-static void lock_path(const char *dir, char *out, size_t outlen)
-{
-	snprintf(out, outlen, "%s/medgate.conf.lock", dir);
-}
-
-/* Whether a medgated runs on the instance in dir: it holds a lock. */
+/* Whether a medgated runs on the instance in dir (common/instance_lock.h);
+ * a folder without a configuration holds no instance to run. */
 static bool instance_running(const char *dir)
 {
-	char path[MG_PATH_MAX];
+	struct mg_config *cfg = calloc(1, sizeof(*cfg));
+	char path[MG_PATH_MAX], err[512];
 	bool running = false;
-	int fd;
 
-	lock_path(dir, path, sizeof(path));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return false;
-	if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK)
-		running = true;
-	close(fd);
+	snprintf(path, sizeof(path), "%s/medgate.conf", dir);
+	if (cfg != NULL && mg_config_load(path, cfg, err, sizeof(err)) == 0)
+		running = mg_instance_running(cfg, path);
+	free(cfg);
 	return running;
 }
 
@@ -284,7 +277,7 @@ static int target_check(const char *into, const char *instance_id, bool *over, c
 
 	*over = false;
 	if (instance_running(into)) {
-		snprintf(err, errlen, "a medgated runs on %s (it holds medgate.conf.lock): stop it "
+		snprintf(err, errlen, "a medgated runs on %s (it holds the instance lock): stop it "
 			 "first", into);
 		return MG_ERR_BUSY;
 	}

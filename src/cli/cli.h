@@ -3,6 +3,8 @@
 #define MG_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "audit/audit.h"
 #include "common/config.h"
@@ -20,6 +22,14 @@ struct cli {
 	 * and the sudo caller if checked (else ""). */
 	char actor[MG_NAME_MAX + 16];
 	char sudo_user[33];
+	/* cli_open keeps root's rights instead of switching to the service
+	 * account: only for commands that must change root's files after
+	 * opening the store (decommission). */
+	bool keep_privileges;
+	/* keys/ca.key as root read it before the switch (cli_ca_key_read),
+	 * for a backup to hold; NULL if not read. Wiped by cli_close. */
+	unsigned char *ca_key;
+	size_t ca_key_len;
 };
 
 /* Fix cli->actor from the real uid and cli->sudo_user from SUDO_USER, the
@@ -32,6 +42,11 @@ void cli_operator_init(struct cli *cli);
  * the master key. Prints the reason and returns < 0 on failure. */
 int cli_open(struct cli *cli, bool need_master);
 void cli_close(struct cli *cli);
+
+/* Run as root, before cli_open: read the instance CA's key, which the
+ * service account cannot, into cli->ca_key for a backup. Nothing to do
+ * (0) when not root or when the instance has none. Prints why on failure. */
+int cli_ca_key_read(struct cli *cli);
 
 /* Fill e as an event of the operator: actor cli->actor, role "operator",
  * address "local", details the JSON object given (or none) with
@@ -91,6 +106,9 @@ int cli_status(struct cli *cli, int argc, char **argv);
 int cli_config_export(struct cli *cli, int argc, char **argv);
 int cli_sbom(struct cli *cli, int argc, char **argv);
 int cli_advisories(struct cli *cli, int argc, char **argv);
+int cli_firmware(struct cli *cli, int argc, char **argv);
+int cli_changes(struct cli *cli, int argc, char **argv);
+int cli_security_sheet(struct cli *cli, int argc, char **argv);
 int cli_update_check(struct cli *cli, int argc, char **argv);
 
 struct mg_sbom;
@@ -101,5 +119,24 @@ int cli_sbom_collect(int *argi, int argc, char **argv, struct mg_sbom **out);
 int cli_interface(struct cli *cli, int argc, char **argv);
 int cli_backup(struct cli *cli, int argc, char **argv);
 int cli_key(struct cli *cli, int argc, char **argv);
+int cli_decommission(struct cli *cli, int argc, char **argv);
+
+/* The configuration record of the open instance (config export) to f,
+ * and its inventory part alone (tenants, devices, accounts, as comment
+ * lines "#   tenant ...", "#   device ...", "#   account ..."). */
+int cli_config_record(FILE *f, struct cli *cli);
+int cli_config_inventory(FILE *f, struct cli *cli);
+
+/* config import RECORD --backup FILE --key KEYFILE --into DIR: a new
+ * instance from a backup, configured as the record says. */
+int cli_config_import(struct cli *cli, int argc, char **argv);
+
+/* Every record of the open instance's audit trail to f as JSON lines;
+ * *count gets how many. Returns 0 or < 0. */
+int cli_audit_export_jsonl(struct cli *cli, FILE *f, int64_t *count);
+
+/* Whether path (a file or folder, existing or not) lies in the instance
+ * folder of cfg. */
+bool cli_inside_instance(const struct mg_config *cfg, const char *path);
 
 #endif

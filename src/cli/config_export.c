@@ -93,18 +93,37 @@ static int account_line(const struct mg_user *u, void *arg)
 	return 0;
 }
 
-static int write_record(FILE *f, struct cli *cli)
+int cli_config_inventory(FILE *f, struct cli *cli)
+{
+	int r;
+
+	fprintf(f, "# tenants:\n");
+	if ((r = mg_store_tenant_list(cli->store, tenant_line, f)) != 0)
+		return r;
+	fprintf(f, "# devices:\n");
+	if ((r = mg_store_device_list(cli->store, 0, device_line, f)) != 0)
+		return r;
+	fprintf(f, "# accounts:\n");
+	return mg_store_user_list(cli->store, account_line, f);
+}
+
+int cli_config_record(FILE *f, struct cli *cli)
 {
 	struct mg_config shown = cli->cfg;
 	char when[MG_TIME_TEXT_LEN], value[MG_SETTING_VALUE_MAX];
+	char id[MG_SETTING_INSTANCE_ID_LEN + 1] = "";
 	struct mg_switches *sw = NULL;
 	int r;
 
 	mask_password(shown.storage_conninfo);
 	mg_time_format(mg_now_ms(), when, sizeof(when));
+	r = mg_store_setting_get(cli->store, MG_SETTING_INSTANCE_ID, id, sizeof(id));
+	if (r != 0 && r != MG_ERR_NOT_FOUND)
+		return r;
 	fprintf(f, "# Configuration record of %s\n# exported %s by %s; configuration SHA-256 %s\n"
+		   "# instance %s\n"
 		   "# No secrets: keys and passwords are named by their files only.\n#\n",
-		cli->cfg.path, when, cli->actor, cli->cfg.sha256);
+		cli->cfg.path, when, cli->actor, cli->cfg.sha256, id[0] ? id : "(none yet)");
 	if ((r = mg_config_write(&shown, f)) != 0)
 		return r;
 	fprintf(f, "\n# ---- Run-time state and inventory (not configuration; for the record) ----\n");
@@ -121,14 +140,7 @@ static int write_record(FILE *f, struct cli *cli)
 		return r;
 	fprintf(f, "# roles that must use a second factor: %s\n",
 		r == 0 && value[0] ? value : "(none set)");
-	fprintf(f, "# tenants:\n");
-	if ((r = mg_store_tenant_list(cli->store, tenant_line, f)) != 0)
-		return r;
-	fprintf(f, "# devices:\n");
-	if ((r = mg_store_device_list(cli->store, 0, device_line, f)) != 0)
-		return r;
-	fprintf(f, "# accounts:\n");
-	if ((r = mg_store_user_list(cli->store, account_line, f)) != 0)
+	if ((r = cli_config_inventory(f, cli)) != 0)
 		return r;
 	return fflush(f) == 0 && !ferror(f) ? 0 : MG_ERR_IO;
 }
@@ -139,10 +151,14 @@ int cli_config_export(struct cli *cli, int argc, char **argv)
 	FILE *f = stdout;
 	int fd, r;
 
+	if (argc >= 2 && strcmp(argv[1], "import") == 0)
+		return cli_config_import(cli, argc - 1, argv + 1);
 	if (argc == 4 && strcmp(argv[1], "export") == 0 && strcmp(argv[2], "--out") == 0)
 		out = argv[3];
 	else if (!(argc == 2 && strcmp(argv[1], "export") == 0)) {
-		fprintf(stderr, "usage: medgatectl config export [--out FILE]\n");
+		fprintf(stderr, "usage: medgatectl config export [--out FILE]\n"
+				"       medgatectl config import RECORD --backup FILE --key KEYFILE "
+				"--into DIR [--conninfo TEXT]\n");
 		return 2;
 	}
 	/* Made before the switch to the service account, never over a file. */
@@ -156,7 +172,7 @@ int cli_config_export(struct cli *cli, int argc, char **argv)
 	}
 	if ((r = cli_open(cli, true)) != 0 ||
 	    (r = cli_record(cli, "config.export", NULL, 0, 0, MG_AUDIT_SUCCESS, NULL)) != 0 ||
-	    (r = write_record(f, cli)) != 0 || (out != NULL && fsync(fileno(f)) != 0)) {
+	    (r = cli_config_record(f, cli)) != 0 || (out != NULL && fsync(fileno(f)) != 0)) {
 		if (r != 0)
 			fprintf(stderr, "medgatectl: cannot export the configuration: %s\n",
 				mg_strerror(r ? r : MG_ERR_IO));

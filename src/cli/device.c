@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "model/device_model.h"
 #include "common/err.h"
 #include "common/timefmt.h"
 
@@ -103,7 +104,10 @@ static int print_device(const struct mg_device *d, void *arg)
 {
 	char seen[MG_TIME_TEXT_LEN] = "never", expiry[MG_TIME_TEXT_LEN];
 
-	(void)arg;
+	const struct mg_model_list *models = arg;
+	const struct mg_model_rule *rule;
+	char fw[2 * MG_FIRMWARE_MAX + 2];
+
 	if (d->last_seen_ms != 0)
 		mg_time_format(d->last_seen_ms, seen, sizeof(seen));
 	mg_time_format(d->cert_not_after_ms, expiry, sizeof(expiry));
@@ -113,24 +117,45 @@ static int print_device(const struct mg_device *d, void *arg)
 		snprintf(model, sizeof(model), "%s!%s", d->model, d->reported_model);
 	else
 		snprintf(model, sizeof(model), "%s", d->model[0] ? d->model : "-");
+	/* Flagged firmware: "1.9<2.1.0" below its model's minimum, "?" none
+	 * reported ("?<2.1.0" where the model has a minimum). */
+	rule = mg_model_list_find(models, d->model);
+	switch (mg_device_firmware_flag(models, d->model, d->firmware)) {
+	case MG_FIRMWARE_BELOW_MINIMUM:
+		snprintf(fw, sizeof(fw), "%s<%s", d->firmware[0] ? d->firmware : "?",
+			 rule->min_firmware);
+		break;
+	case MG_FIRMWARE_UNKNOWN:
+		snprintf(fw, sizeof(fw), "?");
+		break;
+	case MG_FIRMWARE_OK:
+		snprintf(fw, sizeof(fw), "%s", d->firmware);
+		break;
+	}
 	printf("%-6lld %-8lld %-8s %-25s %-25s %.16s  %-12s %-16s %s\n", (long long)d->id,
 	       (long long)d->tenant_id, mg_device_status_name(d->status), seen, expiry,
-	       d->cert_fingerprint, d->firmware[0] ? d->firmware : "-", model, d->name);
+	       d->cert_fingerprint, fw, model, d->name);
 	return 0;
 }
 
 static int device_list(struct cli *cli, int argc, char **argv)
 {
+	struct mg_model_list models;
 	int64_t tenant_id = 0;
+	char err[256];
 	int r;
 
 	if (argc != 1 && !(argc == 3 && strcmp(argv[1], "--tenant") == 0))
 		return device_usage();
 	if (cli_open(cli, false) != 0 || (argc == 3 && cli_tenant_id(cli, argv[2], &tenant_id) != 0))
 		return 1;
+	if (mg_model_list_parse(cli->cfg.device_models, &models, err, sizeof(err)) != 0) {
+		fprintf(stderr, "medgatectl: %s\n", err);
+		return 1;
+	}
 	printf("%-6s %-8s %-8s %-25s %-25s %-17s %-12s %-16s %s\n", "ID", "TENANT", "STATUS",
 	       "LAST SEEN", "CERTIFICATE EXPIRES", "FINGERPRINT", "FIRMWARE", "MODEL", "NAME");
-	if ((r = mg_store_device_list(cli->store, tenant_id, print_device, NULL)) != 0) {
+	if ((r = mg_store_device_list(cli->store, tenant_id, print_device, &models)) != 0) {
 		fprintf(stderr, "medgatectl: cannot list devices: %s\n", mg_strerror(r));
 		return 1;
 	}

@@ -50,6 +50,11 @@ static void html(FILE *f, const char *s, const char *ctl)
 	}
 }
 
+void cli_html_text(FILE *f, const char *s)
+{
+	html(f, s, NULL);
+}
+
 /* <tag>text</tag>, text escaped; "(not configured)" for an empty text. */
 static void element(FILE *f, const char *tag, const char *text)
 {
@@ -332,20 +337,19 @@ static int print_pdf(const char *dir, const char *html, const char *pdf)
 	return access(pdf, R_OK) == 0 ? 0 : MG_ERR_IO;
 }
 
-/* Write the page (and its PDF) in a private scratch folder of the service
- * account, then copy them into the files opened before the switch. */
-static int make(struct cli *cli, const char *ctl, const char *when, int fd, int pdf_fd)
+int cli_print_page(const char *what, int (*write)(FILE *f, void *arg), void *arg, int fd,
+		   int pdf_fd)
 {
-	char dir[] = "/tmp/medgate-handbook-XXXXXX", html[64], pdf[64];
+	char dir[] = "/tmp/medgate-page-XXXXXX", html[64], pdf[64];
 	FILE *f;
 	int r = MG_ERR_IO;
 
 	if (mkdtemp(dir) == NULL)
 		return MG_ERR_IO;
-	snprintf(html, sizeof(html), "%s/handbook.html", dir);
-	snprintf(pdf, sizeof(pdf), "%s/handbook.pdf", dir);
+	snprintf(html, sizeof(html), "%s/page.html", dir);
+	snprintf(pdf, sizeof(pdf), "%s/page.pdf", dir);
 	if ((f = fopen(html, "wx")) != NULL) {
-		r = write_page(f, cli, ctl, when);
+		r = write(f, arg);
 		if (fclose(f) != 0 && r == 0)
 			r = MG_ERR_IO;
 	}
@@ -354,11 +358,32 @@ static int make(struct cli *cli, const char *ctl, const char *when, int fd, int 
 	if (r == 0 && pdf_fd >= 0 && (r = print_pdf(dir, html, pdf)) == 0)
 		r = copy_into(pdf, pdf_fd);
 	else if (r != 0)
-		fprintf(stderr, "medgatectl: cannot write the handbook: %s\n", mg_strerror(r));
+		fprintf(stderr, "medgatectl: cannot write the %s: %s\n", what, mg_strerror(r));
 	if (r != 0 && pdf_fd >= 0)
-		fprintf(stderr, "medgatectl: chromium could not print the handbook to PDF\n");
+		fprintf(stderr, "medgatectl: chromium could not print the %s to PDF\n", what);
 	nftw(dir, unlink_one, 8, FTW_DEPTH | FTW_PHYS);
 	return r;
+}
+
+struct handbook_page {
+	struct cli *cli;
+	const char *ctl, *when;
+};
+
+static int handbook_write(FILE *f, void *arg)
+{
+	struct handbook_page *p = arg;
+
+	return write_page(f, p->cli, p->ctl, p->when);
+}
+
+/* Write the page (and its PDF) in a private scratch folder of the service
+ * account, then copy them into the files opened before the switch. */
+static int make(struct cli *cli, const char *ctl, const char *when, int fd, int pdf_fd)
+{
+	struct handbook_page p = { cli, ctl, when };
+
+	return cli_print_page("handbook", handbook_write, &p, fd, pdf_fd);
 }
 
 int cli_handbook(struct cli *cli, int argc, char **argv)

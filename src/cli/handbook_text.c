@@ -80,6 +80,12 @@ static const struct handbook_play plays[] = {
 	{ "device.model_mismatch", "high",
 	  "A device reports another model than it enrolled with: replaced or tampered with.",
 	  "Check the device on site; block it until it is explained: {ctl} device block ID." },
+	{ "device.firmware_below_minimum", "high",
+	  "A device runs firmware below its model's minimum secure version ([devices] models), "
+	  "or reports none: it may have known vulnerabilities.",
+	  "Update it: import the maker's signed release ({ctl} firmware import) and run "
+	  "medgate-device update on the device; block it meanwhile if the maker says the flaw "
+	  "is exploited: {ctl} device block ID." },
 	{ "device.certificate_expiry", "medium (high once expired)",
 	  "A device's certificate ends soon (or has ended); it then can no longer send.",
 	  "Renew it on the device: medgate-device reenroll --state DIR; an expired one is "

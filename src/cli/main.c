@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,18 +35,25 @@ static const struct {
 	{ "maintenance", cli_maintenance,
 	  "maintenance list|grant|refuse|revoke   remote maintenance by service accounts" },
 	{ "config", cli_config_export,
-	  "config export [--out FILE]  the configuration record, with inventory, no secrets" },
+	  "config export|import      the configuration record; rebuild from it and a backup" },
 	{ "status", cli_status, "status                    configuration, store, handbook up to date" },
 	{ "handbook", cli_handbook,
 	  "handbook --out FILE.html [--pdf FILE.pdf]   print the emergency handbook" },
+	{ "changes", cli_changes, "changes list|review ID --note TEXT   changes to review" },
+	{ "security-sheet", cli_security_sheet,
+	  "security-sheet [--format text|html] [--out FILE [--pdf FILE]]   product security sheet" },
 	{ "audit", cli_audit, "audit verify|checkpoint|public-key|export|status|patient   the audit trail" },
 	{ "sbom", cli_sbom, "sbom [--binary PATH ...] [--out FILE]   CycloneDX bill of materials" },
 	{ "advisories", cli_advisories,
 	  "advisories import FILE|list [--json]   known vulnerabilities of the components" },
+	{ "firmware", cli_firmware,
+	  "firmware import|keygen|sign   signed device firmware with rollback protection" },
 	{ "update-check", cli_update_check,
 	  "update-check --feed FILE [--signature FILE]   is a newer medgate released?" },
 	{ "backup", cli_backup,
 	  "backup keygen|create|verify|restore|drill [--key K] [--into DIR]   sealed backups" },
+	{ "decommission", cli_decommission,
+	  "decommission --export-to DIR --yes | verify-certificate FILE   end of life" },
 	{ "api-routes", cli_api_routes, "api-routes                print the API route table" },
 	{ "config-reference", cli_config_reference,
 	  "config-reference          print the configuration reference (Markdown)" },
@@ -132,7 +140,8 @@ int cli_open(struct cli *cli, bool need_master)
 		return r;
 	}
 	/* Files made while root (SQLite's journal) would lock the daemon out. */
-	if ((r = mg_privileges_drop(cli->cfg.user, err, sizeof(err))) != 0) {
+	if (!cli->keep_privileges &&
+	    (r = mg_privileges_drop(cli->cfg.user, err, sizeof(err))) != 0) {
 		fprintf(stderr, "medgatectl: %s\n", err);
 		return r;
 	}
@@ -175,6 +184,40 @@ void cli_close(struct cli *cli)
 	cli->keys = NULL;
 	mg_master_key_free(cli->master);
 	cli->master = NULL;
+	if (cli->ca_key != NULL) {
+		sodium_memzero(cli->ca_key, cli->ca_key_len);
+		free(cli->ca_key);
+		cli->ca_key = NULL;
+	}
+}
+
+int cli_ca_key_read(struct cli *cli)
+{
+	struct mg_config *cfg;
+	char err[512], path[MG_PATH_MAX];
+	char *data = NULL;
+	size_t len = 0;
+	int r = 0;
+
+	if (geteuid() != 0 || cli->config_path == NULL)
+		return 0;
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+		return MG_ERR_NOMEM;
+	if (mg_config_load(cli->config_path, cfg, err, sizeof(err)) != 0 ||
+	    mg_config_path(cfg, "keys/ca.key", path, sizeof(path)) != 0) {
+		free(cfg);
+		return 0;	/* cli_open says what is wrong with the configuration */
+	}
+	free(cfg);
+	if (access(path, F_OK) != 0)
+		return 0;
+	if ((r = mg_file_read(path, 64 * 1024, &data, &len)) != 0) {
+		fprintf(stderr, "medgatectl: %s: %s\n", path, strerror(errno));
+		return r;
+	}
+	cli->ca_key = (unsigned char *)data;
+	cli->ca_key_len = len;
+	return 0;
 }
 
 /* A plain login name: what useradd accepts by default, nothing to escape. */

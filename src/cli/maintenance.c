@@ -16,20 +16,27 @@ static int usage(void)
 		"usage: medgatectl maintenance list\n"
 		"       medgatectl maintenance grant --request ID [--minutes N]\n"
 		"       medgatectl maintenance grant --user NAME --scope S[,S] --minutes N "
-		"--reason TEXT\n"
+		"--reason TEXT [--device ID]\n"
 		"       medgatectl maintenance refuse --request ID\n"
 		"       medgatectl maintenance revoke --grant ID\n"
-		"scopes: diagnostics (health, EMR queues), devices (device inventory)\n"
+		"scopes: diagnostics (health, EMR queues), devices (device inventory),\n"
+		"        device (service of the device --device names: out of service from\n"
+		"        its consent, medgate-device consent, until the grant ends)\n"
 		"minutes: 1 to %d\n", MG_MAINT_MINUTES_MAX);
 	return 2;
 }
 
 static int print_one(const struct mg_maintenance *m, void *arg)
 {
-	char scope[64], requested[MG_TIME_TEXT_LEN] = "-", ends[MG_TIME_TEXT_LEN] = "-";
+	char scope[96], requested[MG_TIME_TEXT_LEN] = "-", ends[MG_TIME_TEXT_LEN] = "-";
 	int64_t now = *(const int64_t *)arg;
+	size_t n;
 
 	mg_maintenance_scope_text(m->scope, scope, sizeof(scope));
+	n = strlen(scope);
+	if (m->device_id)
+		snprintf(scope + n, sizeof(scope) - n, ":%lld%s", (long long)m->device_id,
+			 m->consent_ms ? "+consent" : "");
 	mg_time_format(m->requested_ms, requested, sizeof(requested));
 	if (m->ends_ms)
 		mg_time_format(m->ends_ms, ends, sizeof(ends));
@@ -101,18 +108,24 @@ static int decide(struct cli *cli, int64_t id, enum mg_maintenance_state to, uns
 
 /* A grant made here and now for a service account, without its request. */
 static int grant_direct(struct cli *cli, const char *user, const char *scope_text,
-			unsigned minutes, const char *reason)
+			unsigned minutes, const char *reason, int64_t device)
 {
 	struct mg_maintenance m;
+	struct mg_device d;
 	struct mg_user u;
-	char details[128];
+	char details[160];
 	int64_t id;
 	int r;
 
 	memset(&m, 0, sizeof(m));
 	if (mg_maintenance_scope_parse(scope_text, &m.scope) != 0) {
-		fprintf(stderr, "medgatectl: --scope %s: expected diagnostics and/or devices, "
-				"comma-separated\n", scope_text);
+		fprintf(stderr, "medgatectl: --scope %s: expected diagnostics, devices and/or "
+				"device, comma-separated\n", scope_text);
+		return 2;
+	}
+	if (!(m.scope & MG_MAINT_DEVICE) != (device == 0)) {
+		fprintf(stderr, "medgatectl: --device goes with the scope device, and it with "
+				"--device\n");
 		return 2;
 	}
 	if (strlen(reason) == 0 || strlen(reason) > MG_MAINT_REASON_MAX) {
@@ -121,6 +134,11 @@ static int grant_direct(struct cli *cli, const char *user, const char *scope_tex
 	}
 	if (cli_open(cli, true) != 0)
 		return 1;
+	if (device != 0 && (r = mg_store_device_by_id(cli->store, device, &d)) != 0) {
+		fprintf(stderr, "medgatectl: --device %lld: %s\n", (long long)device,
+			r == MG_ERR_NOT_FOUND ? "no such device" : mg_strerror(r));
+		return 1;
+	}
 	if ((r = mg_store_user_by_name(cli->store, user, &u)) != 0 ||
 	    !(u.roles & MG_ROLE_SERVICE)) {
 		fprintf(stderr, "medgatectl: %s: %s\n", user,
@@ -130,12 +148,14 @@ static int grant_direct(struct cli *cli, const char *user, const char *scope_tex
 	}
 	snprintf(m.reason, sizeof(m.reason), "%s", reason);
 	m.user_id = u.id;
+	m.device_id = device;
 	m.minutes = minutes;
 	m.state = MG_MAINT_GRANTED;
 	m.requested_ms = m.decided_ms = mg_now_ms();
 	m.ends_ms = m.requested_ms + (int64_t)minutes * 60000;
-	snprintf(details, sizeof(details), "{\"user\":%lld,\"scope\":\"%s\",\"minutes\":%u}",
-		 (long long)u.id, scope_text, minutes);
+	snprintf(details, sizeof(details),
+		 "{\"user\":%lld,\"scope\":\"%s\",\"minutes\":%u,\"device\":%lld}",
+		 (long long)u.id, scope_text, minutes, (long long)device);
 	if (cli_record(cli, "maintenance.grant", NULL, 0, 0, MG_AUDIT_SUCCESS, details) != 0)
 		return 1;
 	if ((r = mg_store_maintenance_request(cli->store, &m, &id)) != 0) {
@@ -154,10 +174,10 @@ int cli_maintenance(struct cli *cli, int argc, char **argv)
 		{ "request", required_argument, NULL, 'q' }, { "grant", required_argument, NULL, 'g' },
 		{ "minutes", required_argument, NULL, 'm' }, { "user", required_argument, NULL, 'u' },
 		{ "scope", required_argument, NULL, 's' }, { "reason", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
+		{ "device", required_argument, NULL, 'd' }, { NULL, 0, NULL, 0 },
 	};
 	const char *user = NULL, *scope = NULL, *reason = NULL, *what;
-	long long request = 0, grant = 0, minutes = 0;
+	long long request = 0, grant = 0, minutes = 0, device = 0;
 	int c;
 
 	if (argc < 2)
@@ -183,6 +203,10 @@ int cli_maintenance(struct cli *cli, int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'd':
+			if (cli_parse_int(optarg, 1, INT64_MAX, &device) != 0)
+				return usage();
+			break;
 		case 'u': user = optarg; break;
 		case 's': scope = optarg; break;
 		case 'r': reason = optarg; break;
@@ -191,10 +215,10 @@ int cli_maintenance(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage();
-	if (strcmp(what, "grant") == 0 && request > 0 && !user && !scope && !reason)
+	if (strcmp(what, "grant") == 0 && request > 0 && !user && !scope && !reason && !device)
 		return decide(cli, request, MG_MAINT_GRANTED, (unsigned)minutes);
 	if (strcmp(what, "grant") == 0 && request == 0 && user && scope && reason && minutes > 0)
-		return grant_direct(cli, user, scope, (unsigned)minutes, reason);
+		return grant_direct(cli, user, scope, (unsigned)minutes, reason, device);
 	if (strcmp(what, "refuse") == 0 && request > 0 && !grant && !minutes && !user)
 		return decide(cli, request, MG_MAINT_REFUSED, 0);
 	if (strcmp(what, "revoke") == 0 && grant > 0 && !request && !minutes && !user)

@@ -103,6 +103,11 @@ static const struct key keys[] = {
 	  "in X-Device-Model. Enrolment of a model not listed (or of none) is refused; a device "
 	  "that later reports another model than it enrolled with is flagged and alerted. Empty "
 	  "accepts every model." },
+	{ "devices", "firmware_keys", KEY_STRING, FIELD(firmware_keys), "", 0, 0, NULL,
+	  "File of the device makers' Ed25519 public keys for signed firmware, one \"MODEL "
+	  "HEXKEY\" a line (several for one model while a maker rotates keys); not writable by "
+	  "group or others. medgatectl firmware import accepts only manifests one of the "
+	  "model's keys signed; empty accepts none (docs/device-api.md)." },
 	{ "patients", "bmi_adult_age", KEY_UINT, FIELD(bmi_adult_age), "18", 15, 19, NULL,
 	  "Age in years from which a BMI gets the WHO adult classes; below it the WHO "
 	  "BMI-for-age z-score and class (docs/quantities.md)." },
@@ -253,6 +258,9 @@ static const struct key keys[] = {
 	  "Scheduled backups kept in folder; the oldest beyond this are deleted." },
 	{ "backup", "folder", KEY_STRING, FIELD(backup_folder), "backups", 0, 0, NULL,
 	  "Folder of the scheduled backups (made if missing, mode 0700)." },
+	{ "backup", "review_days", KEY_UINT, FIELD(backup_review_days), "30", 0, 3650, NULL,
+	  "Days within which a backup and a passed restore drill are expected; the security "
+	  "overview and the security sheet name one older or missing (0: not checked)." },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -76,6 +76,7 @@ struct mg_config {
 	unsigned device_body_max;	/* bytes */
 	unsigned enrol_token_ttl;	/* seconds */
 	char device_models[2049];	/* [devices] models (model/device_model.h) */
+	char firmware_keys[MG_PATH_MAX];	/* [devices] firmware_keys */
 
 	/* [access]: passwords, sessions, lockout, second factor */
 	unsigned password_min_length, password_max_length, password_classes;
@@ -144,6 +145,7 @@ struct mg_config {
 	char backup_schedule[32];	/* "" = none, "every 6h", "daily 02:30" */
 	unsigned backup_keep;		/* scheduled backups kept */
 	char backup_folder[MG_PATH_MAX];	/* where scheduled backups go */
+	unsigned backup_review_days;	/* a backup and a drill expected within; 0 = off */
 
 	size_t nemr;
 	struct mg_emr_config emr[MG_EMR_MAX];

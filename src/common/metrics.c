@@ -255,6 +255,7 @@ const char *mg_refusal_name(enum mg_refusal r)
 	    "no_certificate", "certificate_invalid", "device_unknown",
 	    "device_blocked", "device_revoked",      "interface_off",
 	    "too_large",      "malformed",           "connection_limit",
+	    "maintenance",
 	};
 
 	return r < MG_REFUSAL_MAX ? names[r] : "?";

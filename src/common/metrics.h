@@ -44,6 +44,7 @@ enum mg_refusal {
 	MG_REFUSAL_TOO_LARGE,
 	MG_REFUSAL_MALFORMED, /* framing, media type, headers */
 	MG_REFUSAL_LIMIT,     /* connections per address, total */
+	MG_REFUSAL_MAINTENANCE, /* a device out of service for maintenance */
 	MG_REFUSAL_MAX
 };
 

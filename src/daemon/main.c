@@ -3,7 +3,6 @@
  * store, and serves until SIGTERM or SIGINT; SIGHUP reopens the log. */
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <curl/curl.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -22,10 +21,12 @@
 #include "common/err.h"
 #include "common/file.h"
 #include "common/json.h"
+#include "common/instance_lock.h"
 #include "common/log.h"
 #include "common/privileges.h"
 #include "daemon/gateway.h"
 #include "model/device_model.h"
+#include "model/settings.h"
 #include "tls/profile.h"
 #include "web/web_api.h"
 
@@ -140,39 +141,6 @@ static int read_metrics_token(struct gateway *gw)
 	sodium_memzero(token, len);
 	free(token);
 	return r;
-}
-
-/* One daemon per instance: a lock beside the configuration, held until
- * the process ends, that `backup restore` checks before it touches the
- * folder. Taken before the switch, so a root-owned folder works too. */
-static int instance_lock(const char *config)
-{
-	char path[MG_PATH_MAX], pid[32];
-	int fd, n;
-
-	if (snprintf(path, sizeof(path), "%s.lock", config) >= (int)sizeof(path))
-		return MG_ERR_LIMIT;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
-		/* Started straight as the service account (systemd's User=) beside a
-		 * root-owned configuration in a read-only /etc: no lock to take. */
-		if (errno == EACCES || errno == EROFS) {
-			mg_log_warning("cannot take the instance lock %s (%s): backup restore "
-				       "cannot tell that this instance runs", path, strerror(errno));
-			return 0;
-		}
-		fprintf(stderr, "medgated: %s: %s\n", path, strerror(errno));
-		return MG_ERR_IO;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		fprintf(stderr, "medgated: another medgated runs with %s (it holds %s)\n", config,
-			path);
-		close(fd);
-		return MG_ERR_BUSY;
-	}
-	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t)n) != n)
-		mg_log_warning("cannot write the pid into %s", path);
-	return 0;	/* fd stays open: the lock lasts as long as the process */
 }
 
 /* Everything that needs root or must happen before the switch. */
@@ -388,6 +356,39 @@ static void record_activity(struct gateway *gw, const char *action)
 		mg_log_error("cannot record %s on the audit trail: %s", action, mg_strerror(r));
 }
 
+/* medgate.conf edited between two starts: its hash differs from the one
+ * the last start kept (setting MG_SETTING_CONFIG_SHA256), which records
+ * config.file, a change to review (docs/changes.md). The first start only
+ * keeps the hash. The setting moves on only once the record is written,
+ * so a failure to record is caught up at the next start. */
+static void config_file_check(struct gateway *gw)
+{
+	char last[MG_SETTING_VALUE_MAX], details[192];
+	struct mg_audit_event e = { .actor = "system", .action = "config.file",
+				    .object = "config", .outcome = MG_AUDIT_SUCCESS,
+				    .details = details };
+	int r = mg_store_setting_get(gw->store, MG_SETTING_CONFIG_SHA256, last, sizeof(last));
+
+	if (gw->cfg->sha256[0] == '\0' || (r == 0 && strcmp(last, gw->cfg->sha256) == 0))
+		return;
+	if (r != 0 && r != MG_ERR_NOT_FOUND) {
+		mg_log_error("cannot read the configuration's last hash: %s", mg_strerror(r));
+		return;
+	}
+	if (r == 0) {
+		snprintf(details, sizeof(details), "{\"previous_sha256\":\"%.64s\",\"sha256\":\"%.64s\"}",
+			 last, gw->cfg->sha256);
+		if ((r = mg_audit_append(gw->store, mg_keyring_master(gw->keys), &e)) != 0) {
+			mg_log_error("cannot record config.file on the audit trail: %s",
+				     mg_strerror(r));
+			return;
+		}
+		mg_log_warning("medgate.conf changed since the last start: a change to review");
+	}
+	if ((r = mg_store_setting_set(gw->store, MG_SETTING_CONFIG_SHA256, gw->cfg->sha256)) != 0)
+		mg_log_error("cannot keep the configuration's hash: %s", mg_strerror(r));
+}
+
 /* What an operator should hear of at every start: an interface switched
  * off at run time (it stays off across restarts), and accounts that break
  * the separation of duties (made before the rule; they keep their roles,
@@ -464,6 +465,7 @@ static int serve(struct gateway *gw, const sigset_t *signals)
 		    gw->cfg->device.enabled ? "port " : "off ", gw->cfg->device.port,
 		    gw->cfg->mllp.enabled ? "port " : "off ", gw->cfg->mllp.port);
 	record_activity(gw, "daemon.start");
+	config_file_check(gw);
 	startup_warnings(gw);
 	for (;;) {
 		if (sigwait(signals, &sig) != 0)
@@ -572,7 +574,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "medgated: cannot initialise the crypto libraries\n");
 		return 1;
 	}
-	if ((r = instance_lock(config)) != 0 || (r = load_secrets(&gw)) != 0 ||
+	/* Taken before the switch, so a root-owned folder works too. */
+	if ((r = mg_instance_lock(&cfg, config, true, err, sizeof(err))) != 0) {
+		fprintf(stderr, "medgated: %s\n", err);
+		goto out;
+	}
+	if ((r = load_secrets(&gw)) != 0 ||
 	    (r = bind_ports(&gw)) != 0)
 		goto out;
 	if ((r = mg_privileges_drop(cfg.user, err, sizeof(err))) != 0) {

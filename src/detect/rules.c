@@ -189,20 +189,22 @@ static void membership_change(struct mg_detector *d, const struct mg_audit_recor
 	}
 }
 
-/* Remote maintenance: each request, grant, refusal and end is a notice to
- * the security contacts (the actions done inside a grant are on the trail,
- * with the grant's id, and not alerted one by one). */
+/* Remote maintenance: each request, grant, refusal, end and a device's
+ * consent is a notice to the security contacts (the actions done inside a
+ * grant are on the trail, with the grant's id, and not alerted one by
+ * one). */
 static void maintenance_step(struct mg_detector *d, const struct mg_audit_record *rec)
 {
 	const char *step = rec->action + strlen("maintenance.");
+	bool device = strcmp(rec->roles, "device") == 0;
 
 	if (strcmp(step, "action") == 0 || strcmp(rec->outcome, "success") != 0)
 		return;
-	mg_alert_raise_by(d, rec->actor_id, "maintenance", MG_SEVERITY_LOW,
+	mg_alert_raise_by(d, device ? 0 : rec->actor_id, "maintenance", MG_SEVERITY_LOW,
 			  rec->object[0] ? rec->object : "maintenance", 0,
-			  "remote maintenance: %s%s%s by account %lld from %s", step,
-			  rec->object[0] ? " of " : "", rec->object, (long long)rec->actor_id,
-			  rec->address);
+			  "remote maintenance: %s%s%s by %s %lld from %s", step,
+			  rec->object[0] ? " of " : "", rec->object, device ? "device" : "account",
+			  (long long)rec->actor_id, rec->address);
 }
 
 /* A component medgate links is affected by a known advisory (medgatectl

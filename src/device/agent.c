@@ -60,6 +60,12 @@ int mg_device_agent_connect(struct mg_device_agent *a, mg_device_http_stop_fn st
 		snprintf(err, errlen, "model %s: %s", a->state.model, mg_strerror(r));
 		return r;
 	}
+	if (a->state.firmware[0] != '\0' &&
+	    (r = mg_device_http_set_header(a->http, MG_DEVICE_FIRMWARE_HEADER,
+					   a->state.firmware)) != 0) {
+		snprintf(err, errlen, "firmware %s: %s", a->state.firmware, mg_strerror(r));
+		return r;
+	}
 	return 0;
 }
 

@@ -124,6 +124,8 @@ static void retry_reason(const struct mg_device_http_answer *ans, const char *pa
 		what = "certificate refused or device blocked";
 	else if (ans->status == 429)
 		what = "gateway busy";
+	else if (ans->status == 503 && ans->body != NULL && strstr(ans->body, "maintenance_until"))
+		what = "out of service for maintenance";
 	else if (ans->status >= 500)
 		what = "gateway error";
 	else

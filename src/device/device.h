@@ -23,5 +23,7 @@ int mg_device_cmd_cacerts(int argc, char **argv);
 int mg_device_cmd_send(int argc, char **argv);
 int mg_device_cmd_flush(int argc, char **argv);
 int mg_device_cmd_status(int argc, char **argv);
+int mg_device_cmd_consent(int argc, char **argv);
+int mg_device_cmd_update(int argc, char **argv);
 
 #endif

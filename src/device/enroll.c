@@ -154,6 +154,7 @@ static int enroll_run(const struct mg_device_enroll_options *o, const char *toke
 	    mg_device_copy_text(st.server, sizeof(st.server), o->server) != 0 ||
 	    mg_device_copy_text(st.name, sizeof(st.name), cn) != 0 ||
 	    mg_device_copy_text(st.model, sizeof(st.model), o->model) != 0 ||
+	    mg_device_copy_text(st.firmware, sizeof(st.firmware), o->firmware) != 0 ||
 	    url_join(url, sizeof(url), o->server, MG_DEVICE_EST_ENROLL_PATH) != 0 ||
 	    prefix_choose(o->state_dir, st.id_prefix, sizeof(st.id_prefix)) != 0) {
 		fprintf(stderr, MG_DEVICE_PROGRAM ": enrol: bad state folder or server URL\n");

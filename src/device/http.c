@@ -18,7 +18,8 @@ struct mg_device_http {
 	char errbuf[CURL_ERROR_SIZE];
 	char *buf;		/* answer body being received */
 	size_t len, cap;
-	int overflow;		/* the answer passed MG_DEVICE_ANSWER_MAX */
+	int overflow;		/* the answer passed answer_max */
+	size_t answer_max;	/* MG_DEVICE_ANSWER_MAX unless raised */
 	char headers[MG_DEVICE_HTTP_HEADERS_MAX][160];	/* "Name: value" on every request */
 	size_t nheaders;
 };
@@ -39,7 +40,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb, ncap;
 	char *grown;
 
-	if (n > MG_DEVICE_ANSWER_MAX - h->len) {
+	if (n > h->answer_max - h->len) {
 		h->overflow = 1;
 		return 0;	/* makes curl fail with CURLE_WRITE_ERROR */
 	}
@@ -122,6 +123,7 @@ int mg_device_http_new(const char *ca_file, const char *cert_file, const char *k
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return MG_ERR_NOMEM;
 	h->stop = stop;
+	h->answer_max = MG_DEVICE_ANSWER_MAX;
 	if ((h->curl = curl_easy_init()) == NULL) {
 		r = MG_ERR_NOMEM;
 		goto out;
@@ -156,6 +158,16 @@ int mg_device_http_set_header(struct mg_device_http *h, const char *name, const 
 	if (i == h->nheaders)
 		h->nheaders++;
 	return 0;
+}
+
+int mg_device_http_set_answer_max(struct mg_device_http *h, size_t max)
+{
+	if (max < MG_DEVICE_ANSWER_MAX || max > MG_DEVICE_ANSWER_CEILING)
+		return MG_ERR_RANGE;
+	h->answer_max = max;
+	return curl_easy_setopt(h->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max) == CURLE_OK
+		       ? 0
+		       : MG_ERR_CONFIG;
 }
 
 void mg_device_http_free(struct mg_device_http *h)

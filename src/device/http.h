@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #define MG_DEVICE_ANSWER_MAX		(64 * 1024)	/* answer body, bytes */
+#define MG_DEVICE_ANSWER_CEILING	(16 * 1024 * 1024)	/* raised: a firmware image */
 #define MG_DEVICE_CONNECT_TIMEOUT_S	10
 #define MG_DEVICE_REQUEST_TIMEOUT_S	30
 #define MG_DEVICE_CONTENT_TYPE_MAX	128
@@ -41,6 +42,11 @@ int mg_device_http_new(const char *ca_file, const char *cert_file, const char *k
  * that name set before. Returns 0, MG_ERR_LIMIT (too many or too long) or
  * MG_ERR_INVALID (a control character). */
 int mg_device_http_set_header(struct mg_device_http *h, const char *name, const char *value);
+
+/* Accept answers of up to max bytes on h from now on (MG_DEVICE_ANSWER_MAX
+ * to MG_DEVICE_ANSWER_CEILING: a firmware image). Returns 0 or
+ * MG_ERR_RANGE. */
+int mg_device_http_set_answer_max(struct mg_device_http *h, size_t max);
 
 /* Close the connection and free h; NULL is a no-op. */
 void mg_device_http_free(struct mg_device_http *h);

@@ -22,6 +22,8 @@ static const struct {
 	{ "flush", mg_device_cmd_flush },
 	{ "status", mg_device_cmd_status },
 	{ "cacerts", mg_device_cmd_cacerts },
+	{ "consent", mg_device_cmd_consent },
+	{ "update", mg_device_cmd_update },
 };
 
 static void usage(FILE *f)
@@ -31,14 +33,18 @@ static void usage(FILE *f)
 		"\n"
 		"  enroll  --server https://HOST:PORT --ca CA.pem --state DIR\n"
 		"          (--token TOKEN | --token-file FILE) [--name NAME] [--force]\n"
-		"          [--model MODEL]\n"
+		"          [--model MODEL] [--firmware VERSION]\n"
 		"  reenroll --state DIR   (a new key and certificate, same device)\n"
 		"  send    --state DIR --patient ID [--weight KG] [--height CM] [--bmi X]\n"
 		"          [--body-fat PCT] [--value TYPE=NUMBER:UNIT ...] [--count N]\n"
 		"          [--interval SECONDS] [--time RFC3339] [--model MODEL]\n"
+		"          [--firmware VERSION]\n"
 		"  flush   --state DIR\n"
 		"  status  --state DIR\n"
 		"  cacerts (--state DIR | --server https://HOST:PORT --ca CA.pem)\n"
+		"  consent --state DIR   (maintenance consent button: out of service\n"
+		"          for the maintenance an administrator granted)\n"
+		"  update  --state DIR --maker-key FILE   (signed firmware, see the manual)\n"
 		"\n"
 		"exit status: 0 done, 1 error, 2 usage, 3 measurements kept queued,\n"
 		"4 some measurements rejected by the gateway (see DIR/rejected/)\n");

@@ -14,7 +14,7 @@
 enum {
 	OPT_STATE = 256, OPT_PATIENT, OPT_WEIGHT, OPT_HEIGHT, OPT_BMI, OPT_BODY_FAT,
 	OPT_VALUE, OPT_COUNT, OPT_INTERVAL, OPT_TIME, OPT_SERVER, OPT_CA, OPT_TOKEN,
-	OPT_TOKEN_FILE, OPT_NAME, OPT_FORCE, OPT_MODEL,
+	OPT_TOKEN_FILE, OPT_NAME, OPT_FORCE, OPT_MODEL, OPT_FIRMWARE, OPT_MAKER_KEY,
 };
 
 /* Named options of `send` and the value each one adds. */
@@ -51,6 +51,17 @@ static int set_text(char *dst, size_t dstlen, const char *src, const char *optio
 		return MG_ERR_INVALID;
 	}
 	return 0;
+}
+
+/* --firmware: the version the device runs (X-Device-Firmware). */
+static int set_firmware(char *fw, size_t len, const char *arg, char *err, size_t errlen)
+{
+	if (!mg_firmware_version_valid(arg)) {
+		snprintf(err, errlen, "--firmware: 1 to %d characters of A-Z a-z 0-9 . _ + - ( )",
+			 MG_FIRMWARE_MAX);
+		return MG_ERR_INVALID;
+	}
+	return set_text(fw, len, arg, "--firmware", err, errlen);
 }
 
 /* --model: the name the device gives its model (X-Device-Model). */
@@ -150,6 +161,7 @@ int mg_device_send_options_parse(int argc, char **argv, struct mg_device_send_op
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "time", required_argument, NULL, OPT_TIME },
 		{ "model", required_argument, NULL, OPT_MODEL },
+		{ "firmware", required_argument, NULL, OPT_FIRMWARE },
 		{ NULL, 0, NULL, 0 },
 	};
 	long long count;
@@ -210,6 +222,11 @@ int mg_device_send_options_parse(int argc, char **argv, struct mg_device_send_op
 			if (set_model(o->model, sizeof(o->model), optarg, err, errlen) != 0)
 				return MG_ERR_INVALID;
 			break;
+		case OPT_FIRMWARE:
+			if (set_firmware(o->firmware, sizeof(o->firmware), optarg, err,
+					 errlen) != 0)
+				return MG_ERR_INVALID;
+			break;
 		case OPT_TIME:
 			if (strlen(optarg) > MG_TIME_TEXT_MAX ||
 			    mg_time_parse(optarg, &o->time_ms) != 0 || o->time_ms < TIME_MIN_MS) {
@@ -257,6 +274,7 @@ int mg_device_enroll_options_parse(int argc, char **argv,
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "model", required_argument, NULL, OPT_MODEL },
+		{ "firmware", required_argument, NULL, OPT_FIRMWARE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, r = 0;
@@ -308,6 +326,9 @@ int mg_device_enroll_options_parse(int argc, char **argv,
 		case OPT_MODEL:
 			r = set_model(o->model, sizeof(o->model), optarg, err, errlen);
 			break;
+		case OPT_FIRMWARE:
+			r = set_firmware(o->firmware, sizeof(o->firmware), optarg, err, errlen);
+			break;
 		default:
 			bad_option(argc, argv, err, errlen);
 			return MG_ERR_INVALID;
@@ -350,6 +371,48 @@ int mg_device_state_option_parse(int argc, char **argv, char *dir, size_t dirlen
 	}
 	if (dir[0] == '\0') {
 		snprintf(err, errlen, "--state is required");
+		return MG_ERR_INVALID;
+	}
+	return 0;
+}
+
+int mg_device_update_options_parse(int argc, char **argv, struct mg_device_update_options *o,
+				   char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "maker-key", required_argument, NULL, OPT_MAKER_KEY },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, r = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (errlen > 0)
+		err[0] = '\0';
+	getopt_restart();
+	while (r == 0 && (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STATE:
+			r = set_text(o->state_dir, sizeof(o->state_dir), optarg, "--state", err,
+				     errlen);
+			break;
+		case OPT_MAKER_KEY:
+			r = set_text(o->maker_key, sizeof(o->maker_key), optarg, "--maker-key",
+				     err, errlen);
+			break;
+		default:
+			bad_option(argc, argv, err, errlen);
+			return MG_ERR_INVALID;
+		}
+	}
+	if (r != 0)
+		return r;
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument: %.64s", argv[optind]);
+		return MG_ERR_INVALID;
+	}
+	if (o->state_dir[0] == '\0' || o->maker_key[0] == '\0') {
+		snprintf(err, errlen, "--state and --maker-key are required");
 		return MG_ERR_INVALID;
 	}
 	return 0;

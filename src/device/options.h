@@ -23,6 +23,7 @@ struct mg_device_send_options {
 	int64_t interval_ms;		/* 0: make all, deliver once, exit */
 	int64_t time_ms;		/* first measurement's time; 0 = at measuring */
 	char model[MG_MODEL_MAX + 1];	/* --model: sent instead of the enrolled one */
+	char firmware[MG_FIRMWARE_MAX + 1];	/* --firmware: sent instead of the state's */
 };
 
 struct mg_device_enroll_options {
@@ -33,7 +34,13 @@ struct mg_device_enroll_options {
 	char token_file[MG_PATH_MAX];		/* from --token-file, or "" */
 	char name[MG_NAME_MAX + 1];		/* from --name, or "" */
 	char model[MG_MODEL_MAX + 1];		/* from --model, or "" */
+	char firmware[MG_FIRMWARE_MAX + 1];	/* from --firmware, or "" */
 	int force;
+};
+
+struct mg_device_update_options {
+	char state_dir[MG_PATH_MAX];
+	char maker_key[MG_PATH_MAX];	/* the maker's Ed25519 public key, hex */
 };
 
 /* Parse the arguments of `send` (argv[0] is "send") into *o (cleared
@@ -46,6 +53,11 @@ int mg_device_send_options_parse(int argc, char **argv, struct mg_device_send_op
 int mg_device_enroll_options_parse(int argc, char **argv,
 				   struct mg_device_enroll_options *o, char *err,
 				   size_t errlen);
+
+/* Parse the arguments of `update` into *o (cleared first). Returns 0 or
+ * MG_ERR_INVALID with a message for the user in err. */
+int mg_device_update_options_parse(int argc, char **argv, struct mg_device_update_options *o,
+				   char *err, size_t errlen);
 
 /* Parse arguments that are only --state DIR (flush, status) into dir of
  * dirlen bytes. Returns 0 or MG_ERR_INVALID with a message in err. */

@@ -234,6 +234,12 @@ static int run_send(struct mg_device_agent *a, void *arg)
 	if (gnutls_rnd(GNUTLS_RND_NONCE, &seed, sizeof(seed)) < 0)
 		seed = (uint64_t)mg_now_ms();
 	mg_device_scale_init(&scale, seed);
+	/* --firmware: what this device says it runs now. */
+	if (o->firmware[0] != '\0' &&
+	    mg_device_http_set_header(a->http, MG_DEVICE_FIRMWARE_HEADER, o->firmware) != 0) {
+		fprintf(stderr, MG_DEVICE_PROGRAM ": --firmware: cannot send it\n");
+		return MG_DEVICE_EXIT_ERROR;
+	}
 	/* --model: what this device says it is now (a swapped device, in tests). */
 	if (o->model[0] != '\0' &&
 	    mg_device_http_set_header(a->http, MG_DEVICE_MODEL_HEADER, o->model) != 0) {

@@ -7,6 +7,7 @@
 
 #include "common/err.h"
 #include "model/device_model.h"
+#include "model/firmware_manifest.h"
 #include "device/args.h"
 #include "device/file.h"
 
@@ -53,6 +54,15 @@ static int config_set(struct mg_device_state *st, const char *key, const char *v
 		r = mg_model_name_valid(value) ? 0 : MG_ERR_INVALID;
 		if (r == 0)
 			r = mg_device_copy_text(st->model, sizeof(st->model), value);
+	} else if (strcmp(key, "firmware") == 0) {
+		bit = 16;
+		r = mg_firmware_version_valid(value) ? 0 : MG_ERR_INVALID;
+		if (r == 0)
+			r = mg_device_copy_text(st->firmware, sizeof(st->firmware), value);
+	} else if (strcmp(key, "firmware_sequence") == 0) {
+		bit = 32;
+		r = mg_device_parse_integer(value, 0, MG_FIRMWARE_SEQUENCE_MAX,
+					    &st->firmware_sequence);
 	} else if (strcmp(key, "id_prefix") == 0) {
 		bit = 4;
 		r = mg_device_prefix_valid(value) ? 0 : MG_ERR_INVALID;
@@ -84,7 +94,8 @@ int mg_device_config_parse(const char *text, size_t len, struct mg_device_state 
 
 	if (errlen > 0)
 		err[0] = '\0';
-	st->server[0] = st->name[0] = st->id_prefix[0] = st->model[0] = '\0';
+	st->server[0] = st->name[0] = st->id_prefix[0] = st->model[0] = st->firmware[0] = '\0';
+	st->firmware_sequence = 0;
 	while (p < end) {
 		lineno++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -129,7 +140,7 @@ int mg_device_config_parse(const char *text, size_t len, struct mg_device_state 
 
 int mg_device_config_format(const struct mg_device_state *st, char *buf, size_t buflen)
 {
-	int n;
+	int n, m = 0;
 
 	n = snprintf(buf, buflen,
 		     "# medgate-device state, written at enrolment\n"
@@ -139,6 +150,16 @@ int mg_device_config_format(const struct mg_device_state *st, char *buf, size_t 
 		     st->server, st->name, st->id_prefix, st->model[0] ? "model = " : "",
 		     st->model, st->model[0] ? "\n" : "");
 	if (n < 0 || (size_t)n >= buflen)
+		return MG_ERR_LIMIT;
+	if (st->firmware[0] != '\0')
+		m = snprintf(buf + n, buflen - (size_t)n, "firmware = %s\n", st->firmware);
+	if (m < 0 || (size_t)(n += m) >= buflen)
+		return MG_ERR_LIMIT;
+	m = 0;
+	if (st->firmware_sequence > 0)
+		m = snprintf(buf + n, buflen - (size_t)n, "firmware_sequence = %lld\n",
+			     st->firmware_sequence);
+	if (m < 0 || (size_t)(n + m) >= buflen)
 		return MG_ERR_LIMIT;
 	return 0;
 }
@@ -173,7 +194,8 @@ out:
 
 int mg_device_state_save(const struct mg_device_state *st)
 {
-	char buf[MG_DEVICE_URL_MAX + MG_NAME_MAX + MG_DEVICE_PREFIX_LEN + 256];
+	char buf[MG_DEVICE_URL_MAX + MG_NAME_MAX + MG_DEVICE_PREFIX_LEN + MG_MODEL_MAX +
+		 MG_FIRMWARE_MAX + 320];
 	int r;
 
 	if ((r = mg_device_config_format(st, buf, sizeof(buf))) != 0)

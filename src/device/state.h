@@ -11,12 +11,15 @@
 #define MG_DEVICE_CERT_FILE	"cert.pem"	/* issued certificate */
 #define MG_DEVICE_CA_FILE	"server-ca.pem"	/* trust anchor for the server */
 #define MG_DEVICE_CONFIG_FILE	"config"
+#define MG_DEVICE_MAINTENANCE_FILE "maintenance"	/* until when out of service */
 #define MG_DEVICE_URL_MAX	512	/* server URL, bytes */
 #define MG_DEVICE_PREFIX_LEN	16	/* hex digits of the measurement id prefix */
 #define MG_DEVICE_CERT_FILE_MAX	(64 * 1024)	/* PEM files we read */
 #define MG_DEVICE_DEFAULT_NAME	"medgate-device"
 #define MG_DEVICE_DEFAULT_USER	"device"
 #define MG_DEVICE_MODEL_HEADER	"X-Device-Model"	/* the model, at enrolment and after */
+#define MG_DEVICE_FIRMWARE_HEADER "X-Device-Firmware"	/* the firmware it runs */
+#define MG_DEVICE_FIRMWARE_FILE	"firmware.bin"	/* the installed image (update) */
 
 struct mg_device_state {
 	char dir[MG_PATH_MAX];				/* the state folder */
@@ -24,6 +27,8 @@ struct mg_device_state {
 	char name[MG_NAME_MAX + 1];			/* certificate CN */
 	char id_prefix[MG_DEVICE_PREFIX_LEN + 1];	/* random, hex, from enrolment */
 	char model[MG_MODEL_MAX + 1];			/* X-Device-Model; "" none */
+	char firmware[MG_FIRMWARE_MAX + 1];		/* X-Device-Firmware; "" none */
+	long long firmware_sequence;	/* highest manifest sequence installed; 0 none */
 };
 
 /* Parse configuration text of len bytes into st (its dir is kept). Unknown

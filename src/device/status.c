@@ -1,6 +1,7 @@
 /* `status`: what the state folder holds, without touching the network. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/err.h"
 #include "common/timefmt.h"
@@ -36,6 +37,22 @@ static void print_certificate(const char *dir, int64_t now_ms)
 	free(pem);
 }
 
+/* The end of a maintenance this device consented to, while it lasts. */
+static void print_maintenance(const char *dir, int64_t now_ms)
+{
+	char path[MG_PATH_MAX], *text = NULL;
+	int64_t until = 0;
+	size_t len;
+
+	if (mg_device_state_path(dir, MG_DEVICE_MAINTENANCE_FILE, path, sizeof(path)) != 0 ||
+	    mg_device_file_read(path, 64, &text, &len) != 0)
+		return;
+	text[strcspn(text, "\n")] = '\0';
+	if (mg_time_parse(text, &until) == 0 && until > now_ms)
+		printf("maintenance: out of service until %s (measurements wait here)\n", text);
+	free(text);
+}
+
 int mg_device_cmd_status(int argc, char **argv)
 {
 	struct mg_device_state st;
@@ -62,6 +79,7 @@ int mg_device_cmd_status(int argc, char **argv)
 			mg_strerror(r));
 		return MG_DEVICE_EXIT_ERROR;
 	}
+	print_maintenance(dir, mg_now_ms());
 	printf("queued:      %zu\n", queued);
 	printf("rejected:    %zu\n", rejected);
 	mg_device_queue_close(&q);

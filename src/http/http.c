@@ -63,9 +63,15 @@ enum MHD_Result mg_http_bytes(struct MHD_Connection *c, unsigned status, const c
 
 enum MHD_Result mg_http_json(struct MHD_Connection *c, unsigned status, json_t *body)
 {
+	return mg_http_json_retry_after(c, status, body, 0);
+}
+
+enum MHD_Result mg_http_json_retry_after(struct MHD_Connection *c, unsigned status, json_t *body,
+					 unsigned seconds)
+{
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	char *text;
+	char *text, after[16];
 
 	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
@@ -77,6 +83,10 @@ enum MHD_Result mg_http_json(struct MHD_Connection *c, unsigned status, json_t *
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (seconds > 0) {
+		snprintf(after, sizeof(after), "%u", seconds);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, after);
+	}
 	mg_http_security_headers(r);
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);

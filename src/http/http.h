@@ -11,6 +11,9 @@
 /* Queue a JSON response (takes over body: it is decref'd). Adds the
  * security headers. Returns MHD_YES or MHD_NO. */
 enum MHD_Result mg_http_json(struct MHD_Connection *c, unsigned status, json_t *body);
+/* The same with a Retry-After of seconds (0: none). */
+enum MHD_Result mg_http_json_retry_after(struct MHD_Connection *c, unsigned status, json_t *body,
+					 unsigned seconds);
 
 /* Queue {"error": message} with status. message must never hold patient
  * data. */

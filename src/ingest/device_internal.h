@@ -8,6 +8,7 @@
 
 #include "ingest/device_port.h"
 #include "model/device_model.h"
+#include "model/firmware_manifest.h"
 #include "ingest/writer.h"
 #include "store/store.h"
 #include "tls/ca.h"
@@ -27,6 +28,9 @@ enum device_route {
 	ROUTE_EST_SIMPLEENROLL,
 	ROUTE_EST_SIMPLEREENROLL,
 	ROUTE_MEASUREMENTS,
+	ROUTE_MAINTENANCE_CONSENT,
+	ROUTE_FIRMWARE,		/* GET /device/v1/firmware */
+	ROUTE_FIRMWARE_IMAGE,	/* GET /device/v1/firmware/<sha256> */
 };
 
 /* What one TLS connection proved about its client, checked once. */
@@ -35,6 +39,7 @@ struct device_conn {
 	int verdict;		/* 0 or MG_ERR_* */
 	char fingerprint[MG_CERT_FINGERPRINT_LEN];
 	char reason[96];
+	bool firmware_checked;	/* against the minimum, once a connection */
 };
 
 /* One request on the device port, from its headers to its answer. */
@@ -50,6 +55,7 @@ struct device_request {
 	bool submitted;		/* handed to the writer, connection suspended */
 	bool done;		/* the writer answered */
 	struct mg_device device;	/* the authenticated device */
+	char image_sha256[MG_FIRMWARE_SHA256_LEN + 1];	/* ROUTE_FIRMWARE_IMAGE */
 	struct mg_write_job job;
 	char error[256];	/* why the pipeline refused it, for the answer */
 };
@@ -70,6 +76,27 @@ int device_model_admit(struct mg_device_port *dp, const char *model, char *why, 
 /* A measurement's X-Device-Model against the model rq->device enrolled
  * with: another one is recorded and alerted once. */
 void device_model_note(struct device_request *rq, const char *model);
+
+/* Maintenance (device_maintenance.c). Whether rq->device is out of
+ * service now: if so the 503 answer is queued into *ret. */
+bool device_in_maintenance(struct device_request *rq, enum MHD_Result *ret);
+/* The consent button: takes the device out of service for its grant. */
+enum MHD_Result mg_device_consent(struct device_request *rq);
+/* X-Device-Firmware of the request into fw ("" if absent). Returns 0, or
+ * MG_ERR_INVALID for a malformed one. (device_firmware.c) */
+int device_firmware_of(struct device_request *rq, char fw[MG_FIRMWARE_MAX + 1]);
+
+/* Record the firmware rq->device reports when it changed (audited as
+ * device.firmware_changed), and alert once a connection if it is below
+ * its model's minimum. Returns 0, or MG_ERR_INVALID for a malformed
+ * header (nothing recorded). */
+int device_firmware_note(struct device_request *rq);
+
+/* GET /device/v1/firmware: the newest release's manifest of the device's
+ * model if unexpired and not what the device runs, else 204.
+ * GET /device/v1/firmware/<sha256>: that image of the device's model. */
+enum MHD_Result device_firmware_offer(struct device_request *rq);
+enum MHD_Result device_firmware_image(struct device_request *rq);
 
 /* EST (RFC 7030) handlers, called on the final call of the request. */
 enum MHD_Result mg_est_cacerts(struct device_request *rq);

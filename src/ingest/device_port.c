@@ -20,8 +20,19 @@
 #include "http/http.h"
 #include "ingest/device_internal.h"
 
-static enum device_route route_of(const char *method, const char *url)
+static enum device_route route_of(const char *method, const char *url, char *sha256)
 {
+	static const char image_prefix[] = "/device/v1/firmware/";
+	size_t plen = sizeof(image_prefix) - 1;
+
+	if (strcmp(url, "/device/v1/firmware") == 0 && strcmp(method, "GET") == 0)
+		return ROUTE_FIRMWARE;
+	if (strncmp(url, image_prefix, plen) == 0 && strcmp(method, "GET") == 0 &&
+	    strlen(url + plen) == MG_FIRMWARE_SHA256_LEN &&
+	    strspn(url + plen, "0123456789abcdef") == MG_FIRMWARE_SHA256_LEN) {
+		memcpy(sha256, url + plen, MG_FIRMWARE_SHA256_LEN + 1);
+		return ROUTE_FIRMWARE_IMAGE;
+	}
 	if (strcmp(url, "/.well-known/est/cacerts") == 0 && strcmp(method, "GET") == 0)
 		return ROUTE_EST_CACERTS;
 	if (strcmp(url, "/.well-known/est/simpleenroll") == 0 && strcmp(method, "POST") == 0)
@@ -30,6 +41,8 @@ static enum device_route route_of(const char *method, const char *url)
 		return ROUTE_EST_SIMPLEREENROLL;
 	if (strcmp(url, "/device/v1/measurements") == 0 && strcmp(method, "POST") == 0)
 		return ROUTE_MEASUREMENTS;
+	if (strcmp(url, "/device/v1/maintenance/consent") == 0 && strcmp(method, "POST") == 0)
+		return ROUTE_MAINTENANCE_CONSENT;
 	return ROUTE_NONE;
 }
 
@@ -163,21 +176,25 @@ static enum MHD_Result request_begin(struct device_request *rq)
 	char *end;
 	unsigned long long n;
 	unsigned status;
+	bool device_route;
 
 	if ((status = mg_http_framing_check(c, &why)) != 0) {
 		refused(rq, MG_REFUSAL_MALFORMED);
 		rq->answered = true;
 		return mg_http_error(c, status, why);
 	}
+	device_route = rq->route == ROUTE_MEASUREMENTS || rq->route == ROUTE_FIRMWARE ||
+		       rq->route == ROUTE_FIRMWARE_IMAGE || rq->route == ROUTE_MAINTENANCE_CONSENT;
 	if (rq->route != ROUTE_NONE &&
-	    !mg_interface_on(rq->dp->deps.switches, rq->route == ROUTE_MEASUREMENTS ? MG_IF_DEVICE
-								    : MG_IF_ENROLMENT)) {
+	    !mg_interface_on(rq->dp->deps.switches, device_route ? MG_IF_DEVICE
+								 : MG_IF_ENROLMENT)) {
 		refused(rq, MG_REFUSAL_INTERFACE_OFF);
 		rq->answered = true;
 		return mg_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     rq->route == ROUTE_MEASUREMENTS
 					     ? "measurement interface switched off, retry later"
-					     : "enrolment switched off, retry later");
+				     : device_route ? "device interface switched off, retry later"
+						    : "enrolment switched off, retry later");
 	}
 	switch (rq->route) {
 	case ROUTE_NONE:
@@ -198,10 +215,16 @@ static enum MHD_Result request_begin(struct device_request *rq)
 					     "Content-Type must be application/pkcs10");
 		}
 		break;
+	case ROUTE_MAINTENANCE_CONSENT:
+		rq->max = 0;	/* no body */
+		ret = device_authenticate(rq);
+		if (rq->answered)
+			return ret;
+		break;
 	case ROUTE_MEASUREMENTS:
 		rq->max = rq->dp->deps.cfg->device_body_max;
 		ret = device_authenticate(rq);
-		if (rq->answered)
+		if (rq->answered || device_in_maintenance(rq, &ret))
 			return ret;
 		if (!mg_http_content_type_is(c, "application/json")) {
 			refused(rq, MG_REFUSAL_MALFORMED);
@@ -209,6 +232,13 @@ static enum MHD_Result request_begin(struct device_request *rq)
 			return mg_http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 					     "Content-Type must be application/json");
 		}
+		break;
+	case ROUTE_FIRMWARE:
+	case ROUTE_FIRMWARE_IMAGE:
+		rq->max = 0;	/* a GET: no body */
+		ret = device_authenticate(rq);
+		if (rq->answered)
+			return ret;
 		break;
 	}
 	length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
@@ -270,38 +300,13 @@ static enum MHD_Result measurement_answer(struct device_request *rq)
 				      p->duplicate));
 }
 
-/* The firmware version the device names in X-Device-Firmware, recorded
- * when it changes (a rare write). Returns 0, or -1 for a malformed one. */
-static int firmware_note(struct device_request *rq)
-{
-	const char *fw = MHD_lookup_connection_value(rq->connection, MHD_HEADER_KIND,
-						     "X-Device-Firmware");
-	size_t n;
-	int r;
-
-	if (fw == NULL)
-		return 0;
-	n = strnlen(fw, MG_FIRMWARE_MAX + 1);
-	if (n == 0 || n > MG_FIRMWARE_MAX || strspn(fw, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
-						  "nopqrstuvwxyz0123456789._+-()") != n)
-		return -1;
-	if (strcmp(fw, rq->device.firmware) == 0)
-		return 0;
-	if ((r = mg_store_device_set_firmware(rq->dp->deps.store, rq->device.id, fw)) != 0)
-		mg_log_error("device port: cannot record the firmware of device %lld: %s",
-			     (long long)rq->device.id, mg_strerror(r));
-	else
-		mg_log_info("device %lld reports firmware %s", (long long)rq->device.id, fw);
-	return 0;
-}
-
 static enum MHD_Result measurement_submit(struct device_request *rq)
 {
 	struct mg_ingest *in = rq->dp->deps.ingest;
 	char err[256], model[MG_MODEL_MAX + 1];
 	int r;
 
-	if (firmware_note(rq) != 0)
+	if (device_firmware_note(rq) != 0)
 		return mg_http_error(rq->connection, MHD_HTTP_BAD_REQUEST,
 				     "X-Device-Firmware: 1 to 64 characters of A-Z a-z 0-9 . _ + - ( )");
 	if (device_model_of(rq, model) != 0)
@@ -350,6 +355,12 @@ static enum MHD_Result request_end(struct device_request *rq)
 	case ROUTE_MEASUREMENTS:
 		return rq->submitted ? (rq->done ? measurement_answer(rq) : MHD_YES)
 				     : measurement_submit(rq);
+	case ROUTE_MAINTENANCE_CONSENT:
+		return mg_device_consent(rq);
+	case ROUTE_FIRMWARE:
+		return device_firmware_offer(rq);
+	case ROUTE_FIRMWARE_IMAGE:
+		return device_firmware_image(rq);
 	case ROUTE_NONE:
 		break;
 	}
@@ -370,7 +381,7 @@ static enum MHD_Result device_handler(void *cls, struct MHD_Connection *c, const
 		rq->dp = cls;
 		atomic_fetch_add(&rq->dp->inflight, 1);
 		rq->connection = c;
-		rq->route = route_of(method, url);
+		rq->route = route_of(method, url, rq->image_sha256);
 		mg_http_peer_address(c, rq->peer, sizeof(rq->peer));
 		*con_cls = rq;
 		return request_begin(rq);

@@ -17,6 +17,13 @@ bool mg_model_name_valid(const char *text)
 	return n > 0 && n <= MG_MODEL_MAX && strspn(text, model_chars) == n;
 }
 
+bool mg_firmware_version_valid(const char *text)
+{
+	size_t n = strnlen(text, MG_FIRMWARE_MAX + 1);
+
+	return n > 0 && n <= MG_FIRMWARE_MAX && strspn(text, firmware_chars) == n;
+}
+
 /* One item of len bytes at p (trimmed) into rule. */
 static int item_parse(const char *p, size_t len, struct mg_model_rule *rule, char *err,
 		      size_t errlen)
@@ -104,6 +111,24 @@ const struct mg_model_rule *mg_model_list_find(const struct mg_model_list *l, co
 		if (strcmp(l->rules[i].name, model) == 0)
 			return &l->rules[i];
 	return NULL;
+}
+
+enum mg_firmware_flag mg_device_firmware_flag(const struct mg_model_list *l, const char *model,
+					      const char *firmware)
+{
+	const struct mg_model_rule *rule = mg_model_list_find(l, model);
+
+	if (rule != NULL && rule->min_firmware[0] != '\0' &&
+	    (firmware[0] == '\0' || mg_firmware_compare(firmware, rule->min_firmware) < 0))
+		return MG_FIRMWARE_BELOW_MINIMUM;
+	return firmware[0] == '\0' ? MG_FIRMWARE_UNKNOWN : MG_FIRMWARE_OK;
+}
+
+const char *mg_firmware_flag_name(enum mg_firmware_flag f)
+{
+	return f == MG_FIRMWARE_BELOW_MINIMUM ? "below_minimum"
+	       : f == MG_FIRMWARE_UNKNOWN     ? "unknown"
+					      : NULL;
 }
 
 static bool is_digit(char c)

@@ -13,8 +13,11 @@
 enum mg_maintenance_scope {
 	MG_MAINT_DIAGNOSTICS = 1u << 0,	/* health, versions, EMR queue status */
 	MG_MAINT_DEVICES = 1u << 1,	/* the device inventory (read) */
+	/* Service of one device (device_id): once its consent button is
+	 * pressed, the device is out of service until the grant ends. */
+	MG_MAINT_DEVICE = 1u << 2,
 };
-#define MG_MAINT_SCOPE_ALL (MG_MAINT_DIAGNOSTICS | MG_MAINT_DEVICES)
+#define MG_MAINT_SCOPE_ALL (MG_MAINT_DIAGNOSTICS | MG_MAINT_DEVICES | MG_MAINT_DEVICE)
 
 enum mg_maintenance_state {
 	MG_MAINT_REQUESTED,	/* asked for, waiting for an administrator */
@@ -37,9 +40,12 @@ struct mg_maintenance {
 	int64_t decided_by;		/* administrator's account; 0 the host's operator */
 	int64_t decided_ms;
 	int64_t ends_ms;		/* granted: when it ends by itself; ended: when it ended */
+	int64_t device_id;		/* MG_MAINT_DEVICE: the device; else 0 */
+	int64_t consent_ms;		/* when the device's consent button was pressed; 0 not yet */
 };
 
-/* "diagnostics", "devices"; NULL for anything but exactly one bit. */
+/* "diagnostics", "devices", "device"; NULL for anything but exactly one
+ * bit. */
 const char *mg_maintenance_scope_name(unsigned bit);
 
 /* Parse a comma-separated list of scope names into bits. Returns 0, or

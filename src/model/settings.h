@@ -35,6 +35,10 @@
  * hex digits> <time in ms>" (medgatectl handbook); the security overview
  * says when the running configuration differs. */
 #define MG_SETTING_HANDBOOK "handbook.printed"
+/* The SHA-256 of medgate.conf (64 hex digits) at the daemon's last start:
+ * a start with another one records config.file, a change to review
+ * (model/review.h). */
+#define MG_SETTING_CONFIG_SHA256 "config.sha256"
 /* The last advisory import (medgatectl advisories import), a JSON object:
  * {"format", "advisories", "affected", "packages", "imported_ms"}. */
 #define MG_SETTING_ADVISORIES_IMPORT "advisories.import"

@@ -447,6 +447,84 @@ int mg_store_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg)
 	return cb == NULL ? MG_ERR_INVALID : s->ops->advisory_list(s, cb, arg);
 }
 
+/* Firmware releases */
+
+int mg_store_firmware_put(struct mg_store *s, const struct mg_firmware_release *rel,
+			  const void *image, int64_t *highest_out)
+{
+	if (highest_out == NULL)
+		return MG_ERR_INVALID;
+	*highest_out = 0;
+	if (rel == NULL || image == NULL || !text_ends(rel->model, sizeof(rel->model)) ||
+	    !text_ends(rel->version, sizeof(rel->version)) ||
+	    !text_ends(rel->sha256, sizeof(rel->sha256)) ||
+	    !text_ends(rel->manifest, sizeof(rel->manifest)) || rel->model[0] == '\0' ||
+	    rel->version[0] == '\0' || strlen(rel->sha256) != MG_FIRMWARE_SHA256_LEN ||
+	    rel->manifest[0] == '\0' || rel->sequence < 1 || rel->size < 1)
+		return MG_ERR_INVALID;
+	if (rel->sequence > MG_FIRMWARE_SEQUENCE_MAX || rel->size > MG_FIRMWARE_IMAGE_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->firmware_put(s, rel, image, highest_out);
+}
+
+int mg_store_firmware_latest(struct mg_store *s, const char *model,
+			     struct mg_firmware_release *out)
+{
+	int r;
+
+	if (out == NULL)
+		return MG_ERR_INVALID;
+	memset(out, 0, sizeof(*out));
+	if ((r = key_check(model, MG_MODEL_MAX)) != 0)
+		return r;
+	return s->ops->firmware_latest(s, model, out);
+}
+
+int mg_store_firmware_image(struct mg_store *s, const char *model, const char *sha256,
+			    void *image, size_t imagelen, size_t *len_out)
+{
+	int r;
+
+	if (len_out == NULL || (image == NULL && imagelen > 0))
+		return MG_ERR_INVALID;
+	*len_out = 0;
+	if ((r = key_check(model, MG_MODEL_MAX)) != 0 ||
+	    (r = key_check(sha256, MG_FIRMWARE_SHA256_LEN)) != 0)
+		return r;
+	return s->ops->firmware_image(s, model, sha256, image, imagelen, len_out);
+}
+
+/* Changes to review */
+
+int mg_store_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb,
+			 void *arg)
+{
+	if (f == NULL || cb == NULL || f->before_seq < 0 || f->limit == 0 ||
+	    (f->state != MG_CHANGES_UNREVIEWED && f->state != MG_CHANGES_REVIEWED))
+		return MG_ERR_INVALID;
+	if (f->limit > MG_CHANGE_PAGE_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->change_list(s, f, cb, arg);
+}
+
+int mg_store_change_count(struct mg_store *s, int64_t *unreviewed_out)
+{
+	if (unreviewed_out == NULL)
+		return MG_ERR_INVALID;
+	*unreviewed_out = 0;
+	return s->ops->change_count(s, unreviewed_out);
+}
+
+int mg_store_change_review(struct mg_store *s, int64_t seq, const char *reviewer,
+			   int64_t now_ms, const char *note)
+{
+	if (reviewer == NULL || reviewer[0] == '\0' || note == NULL || seq < 1 || now_ms < 0)
+		return MG_ERR_INVALID;
+	if (strlen(reviewer) > MG_AUDIT_ACTOR_MAX || strlen(note) > MG_CHANGE_NOTE_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->change_review(s, seq, reviewer, now_ms, note);
+}
+
 /* Enrolment tokens */
 
 int mg_store_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
@@ -981,7 +1059,10 @@ int mg_store_maintenance_request(struct mg_store *s, const struct mg_maintenance
 	if (m == NULL || m->user_id <= 0 || m->scope == 0 || (m->scope & ~MG_MAINT_SCOPE_ALL) ||
 	    (m->state != MG_MAINT_REQUESTED && m->state != MG_MAINT_GRANTED) ||
 	    m->minutes == 0 || m->requested_ms <= 0 ||
-	    (m->state == MG_MAINT_GRANTED && m->ends_ms <= m->requested_ms))
+	    (m->state == MG_MAINT_GRANTED && m->ends_ms <= m->requested_ms) ||
+	    /* a device's maintenance names it, and only it names one */
+	    ((m->scope & MG_MAINT_DEVICE) ? m->device_id <= 0 : m->device_id != 0) ||
+	    m->consent_ms != 0)
 		return MG_ERR_INVALID;
 	if ((r = text_check(m->reason, true, MG_MAINT_REASON_MAX)) != 0)
 		return r;
@@ -1020,4 +1101,13 @@ int mg_store_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now
 {
 	memset(out, 0, sizeof(*out));
 	return user_id <= 0 ? MG_ERR_INVALID : s->ops->maintenance_active(s, user_id, now_ms, out);
+}
+
+int mg_store_maintenance_consent(struct mg_store *s, int64_t device_id, int64_t now_ms,
+				 struct mg_maintenance *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (device_id <= 0 || now_ms <= 0)
+		return MG_ERR_INVALID;
+	return s->ops->maintenance_consent(s, device_id, now_ms, out);
 }

@@ -57,6 +57,12 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(setting_set),
     OP(advisory_replace),
     OP(advisory_list),
+    OP(firmware_put),
+    OP(firmware_latest),
+    OP(firmware_image),
+    OP(change_list),
+    OP(change_count),
+    OP(change_review),
     OP(token_create),
     OP(token_find),
     OP(device_enrol),
@@ -109,6 +115,7 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(maintenance_list),
     OP(maintenance_decide),
     OP(maintenance_active),
+    OP(maintenance_consent),
     OP(close),
 };
 

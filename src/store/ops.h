@@ -104,6 +104,20 @@ struct mg_store_ops {
 				size_t n);
 	int (*advisory_list)(struct mg_store *s, mg_advisory_cb cb, void *arg);
 
+	/* Firmware releases */
+	int (*firmware_put)(struct mg_store *s, const struct mg_firmware_release *rel,
+			    const void *image, int64_t *highest_out);
+	int (*firmware_latest)(struct mg_store *s, const char *model,
+			       struct mg_firmware_release *out);
+	int (*firmware_image)(struct mg_store *s, const char *model, const char *sha256,
+			      void *image, size_t imagelen, size_t *len_out);
+	/* Changes to review */
+	int (*change_list)(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb,
+			   void *arg);
+	int (*change_count)(struct mg_store *s, int64_t *unreviewed_out);
+	int (*change_review)(struct mg_store *s, int64_t seq, const char *reviewer,
+			     int64_t now_ms, const char *note);
+
 	/* Enrolment tokens */
 	int (*token_create)(struct mg_store *s, int64_t tenant_id, const char *device_name,
 			    const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms,
@@ -222,6 +236,8 @@ struct mg_store_ops {
 				  int64_t decided_by, int64_t now_ms, int64_t ends_ms);
 	int (*maintenance_active)(struct mg_store *s, int64_t user_id, int64_t now_ms,
 				  struct mg_maintenance *out);
+	int (*maintenance_consent)(struct mg_store *s, int64_t device_id, int64_t now_ms,
+				   struct mg_maintenance *out);
 
 	/* Closing */
 	void (*close)(struct mg_store *s);

@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "model/advisory.h"
+#include "model/firmware_manifest.h"
+#include "model/review.h"
 #include "model/roles.h"
 #include "model/audit_record.h"
 #include "common/config.h"
@@ -45,6 +47,9 @@ struct mg_device {
 	char firmware[MG_FIRMWARE_MAX + 1];	/* as the device last said; "" unknown */
 	char model[MG_MODEL_MAX + 1];		/* named at enrolment; "" unknown */
 	char reported_model[MG_MODEL_MAX + 1];	/* another model it reported later, or "" */
+	/* In maintenance (its consent given to a grant) until then; its
+	 * measurements wait. 0, or a time past, when in service. */
+	int64_t maintenance_until_ms;
 };
 
 /* An unused, unexpired enrolment token. */
@@ -472,6 +477,45 @@ int mg_store_advisory_replace(struct mg_store *s, const struct mg_advisory_findi
 			      size_t n);
 int mg_store_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg);
 
+/* Firmware releases (medgatectl firmware import, docs/device-api.md): a
+ * maker-signed manifest (model/firmware_manifest.h) and its image, checked
+ * by the caller. firmware_put stores rel and the image (rel->size bytes)
+ * if rel->sequence is higher than every sequence stored for its model,
+ * checked in the same transaction: else MG_ERR_CONFLICT (a rollback) with
+ * *highest_out the highest one (0 for none). firmware_latest gives the
+ * release with the highest sequence of model (MG_ERR_NOT_FOUND if none);
+ * firmware_image copies the image of model's release with this SHA-256
+ * into image of imagelen bytes (MG_ERR_NOT_FOUND; MG_ERR_LIMIT if it
+ * does not fit, *len_out then its size: ask with imagelen 0 first to
+ * learn it). */
+struct mg_firmware_release {
+	char model[MG_MODEL_MAX + 1];
+	char version[MG_FIRMWARE_MAX + 1];
+	int64_t sequence, size, expires_ms, imported_ms;
+	char sha256[MG_FIRMWARE_SHA256_LEN + 1];
+	char manifest[MG_FIRMWARE_MANIFEST_MAX + 1];	/* the signed text */
+};
+int mg_store_firmware_put(struct mg_store *s, const struct mg_firmware_release *rel,
+			  const void *image, int64_t *highest_out);
+int mg_store_firmware_latest(struct mg_store *s, const char *model,
+			     struct mg_firmware_release *out);
+int mg_store_firmware_image(struct mg_store *s, const char *model, const char *sha256,
+			    void *image, size_t imagelen, size_t *len_out);
+/* Changes to review (model/review.h, docs/changes.md): audit records of
+ * the actions MG_CHANGE_ACTIONS_SQL names, with outcome success, and the
+ * review of each. change_list walks one page (f: state, before_seq >= 0,
+ * limit 1 .. MG_CHANGE_PAGE_MAX) newest first; a non-zero answer from cb
+ * stops it and is returned. change_count gives the unreviewed ones.
+ * change_review marks change seq reviewed by reviewer (1 to
+ * MG_AUDIT_ACTOR_MAX bytes) with note (up to MG_CHANGE_NOTE_MAX bytes,
+ * may be empty) at now_ms, once: MG_ERR_EXISTS if it is reviewed already,
+ * MG_ERR_NOT_FOUND if seq is no change. */
+int mg_store_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb,
+			 void *arg);
+int mg_store_change_count(struct mg_store *s, int64_t *unreviewed_out);
+int mg_store_change_review(struct mg_store *s, int64_t seq, const char *reviewer,
+			   int64_t now_ms, const char *note);
+
 /* Enrolment tokens. token_create: device_name 1 to MG_NAME_MAX bytes.
  * token_find gives the token with this hash if unused and unexpired at
  * now_ms, else MG_ERR_NOT_FOUND (also for used and expired ones: callers
@@ -734,7 +778,13 @@ int mg_store_incident_entries(struct mg_store *s, int64_t id, mg_incident_entry_
  * (until ends_ms, after now_ms) or refused, or an active grant to ended
  * (ends_ms becomes now_ms): MG_ERR_CONFLICT for any other move,
  * MG_ERR_NOT_FOUND for no such row. maintenance_active finds the account's
- * grant active at now_ms (MG_ERR_NOT_FOUND if none). maintenance_list
+ * grant active at now_ms (MG_ERR_NOT_FOUND if none). A grant with the
+ * MG_MAINT_DEVICE scope names its device (device_id > 0; no other grant
+ * names one). maintenance_consent records the device's consent to its
+ * grant active at now_ms (the newest, if several) and puts the device out
+ * of service until the grant ends (mg_device.maintenance_until_ms), in
+ * one transaction; MG_ERR_NOT_FOUND if no such grant; *out gets it. Ending
+ * a grant early puts its device back in service at once. maintenance_list
  * walks one account's (user_id > 0) or everyone's (0), newest first, at
  * most limit (1 to MG_MAINT_LIST_MAX). */
 #define MG_MAINT_LIST_MAX 500
@@ -748,6 +798,8 @@ int mg_store_maintenance_decide(struct mg_store *s, int64_t id, enum mg_maintena
 				int64_t decided_by, int64_t now_ms, int64_t ends_ms);
 int mg_store_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now_ms,
 				struct mg_maintenance *out);
+int mg_store_maintenance_consent(struct mg_store *s, int64_t device_id, int64_t now_ms,
+				 struct mg_maintenance *out);
 
 /* Open the back end that cfg names (creating an empty database file for
  * SQLite if create is set). *out is the caller's (mg_store_close).

@@ -12,6 +12,7 @@
 #include "access/authz.h"
 #include "audit/audit.h"
 #include "web/web.h"
+#include "model/device_model.h"
 #include "store/store.h"
 
 #define MG_API_BODY_MAX		(64 * 1024)	/* JSON request bodies */
@@ -130,6 +131,8 @@ const char *api_query(struct api_request *rq, const char *name);
 
 /* The tenant / user / device as JSON for answers (no patient data). */
 json_t *api_user_json(const struct mg_user *u);
-json_t *api_device_json(const struct mg_device *d);
+/* A device's firmware_flag (model/device_model.h) comes from models, the
+ * gateway's [devices] models. */
+json_t *api_device_json(const struct mg_device *d, const struct mg_model_list *models);
 
 #endif

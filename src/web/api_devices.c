@@ -1,5 +1,6 @@
 /* Devices and enrolment tokens, for device administrators: list, read,
  * move to a tenant, block, unblock, revoke, make a token. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -8,17 +9,52 @@
 #include "crypto/keyring.h"
 #include "web/api_handlers.h"
 
+/* [devices] models, for the firmware flags; checked at start, so a
+ * failure here leaves the list empty (no flag but "unknown"). */
+static void models_of(struct api_request *rq, struct mg_model_list *models)
+{
+	char err[256];
+
+	if (mg_model_list_parse(rq->web->cfg->device_models, models, err, sizeof(err)) != 0)
+		memset(models, 0, sizeof(*models));
+}
+
+struct device_walk {
+	json_t *list;
+	struct mg_model_list models;
+};
+
 static int add_device(const struct mg_device *d, void *arg)
 {
-	return json_array_append_new(arg, api_device_json(d)) == 0 ? 0 : MG_ERR_NOMEM;
+	struct device_walk *w = arg;
+
+	return json_array_append_new(w->list, api_device_json(d, &w->models)) == 0 ? 0
+										    : MG_ERR_NOMEM;
+}
+
+static json_t *device_json(struct api_request *rq, const struct mg_device *d)
+{
+	struct mg_model_list models;
+
+	models_of(rq, &models);
+	return api_device_json(d, &models);
 }
 
 enum MHD_Result api_devices_list(struct api_request *rq)
 {
+	struct device_walk *w = calloc(1, sizeof(*w));
 	json_t *list = json_array();
 	int r;
 
-	if ((r = mg_store_device_list(rq->web->store, 0, add_device, list)) != 0) {
+	if (w == NULL) {
+		json_decref(list);
+		return api_store_error(rq, MG_ERR_NOMEM);
+	}
+	w->list = list;
+	models_of(rq, &w->models);
+	r = mg_store_device_list(rq->web->store, 0, add_device, w);
+	free(w);
+	if (r != 0) {
 		json_decref(list);
 		return api_store_error(rq, r);
 	}
@@ -45,7 +81,7 @@ enum MHD_Result api_devices_get(struct api_request *rq)
 
 	if (device_of_path(rq, &d) != 0)
 		return MHD_YES;
-	return api_json(rq, MHD_HTTP_OK, api_device_json(&d));
+	return api_json(rq, MHD_HTTP_OK, device_json(rq, &d));
 }
 
 enum MHD_Result api_devices_update(struct api_request *rq)
@@ -90,7 +126,7 @@ enum MHD_Result api_devices_update(struct api_request *rq)
 		    status_text ? status_text : "");
 	if ((r = mg_store_device_by_id(rq->web->store, d.id, &d)) != 0)
 		return api_store_error(rq, r);
-	return api_json(rq, MHD_HTTP_OK, api_device_json(&d));
+	return api_json(rq, MHD_HTTP_OK, device_json(rq, &d));
 }
 
 enum MHD_Result api_devices_token(struct api_request *rq)

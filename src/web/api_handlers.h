@@ -91,7 +91,10 @@ enum MHD_Result api_maintenance_grant(struct api_request *rq);
 enum MHD_Result api_maintenance_refuse(struct api_request *rq);
 enum MHD_Result api_maintenance_end(struct api_request *rq);
 
-/* api_security.c */
+/* api_security.c, api_changes.c */
 enum MHD_Result api_security_overview(struct api_request *rq);
+enum MHD_Result api_security_sheet(struct api_request *rq);
+enum MHD_Result api_changes_list(struct api_request *rq);
+enum MHD_Result api_changes_review(struct api_request *rq);
 
 #endif

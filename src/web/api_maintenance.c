@@ -21,12 +21,14 @@ static json_t *maintenance_json(const struct mg_maintenance *m, int64_t now)
 		if (m->scope & bit)
 			json_array_append_new(scope, json_string(mg_maintenance_scope_name(bit)));
 	}
-	return json_pack("{s:I, s:I, s:o, s:s, s:I, s:s, s:o, s:I, s:o, s:o}", "id",
+	return json_pack("{s:I, s:I, s:o, s:s, s:I, s:s, s:o, s:I, s:o, s:o, s:o, s:o}", "id",
 			 (json_int_t)m->id, "user", (json_int_t)m->user_id, "scope", scope,
 			 "reason", m->reason, "minutes", (json_int_t)m->minutes, "state",
 			 mg_maintenance_state_name(m, now), "requested",
 			 api_time_json(m->requested_ms), "decided_by", (json_int_t)m->decided_by,
-			 "decided", api_time_json(m->decided_ms), "ends", api_time_json(m->ends_ms));
+			 "decided", api_time_json(m->decided_ms), "ends", api_time_json(m->ends_ms),
+			 "device", m->device_id ? json_integer(m->device_id) : json_null(),
+			 "consent", api_time_json(m->consent_ms));
 }
 
 struct listing {
@@ -69,12 +71,13 @@ static int scope_of(struct api_request *rq, unsigned *scope)
 
 	*scope = 0;
 	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 8)
-		return api_field_error(rq, "scope", "a list: diagnostics, devices"), -1;
+		return api_field_error(rq, "scope", "a list: diagnostics, devices, device"), -1;
 	json_array_foreach(v, i, item) {
 		if (!json_is_string(item) ||
 		    mg_maintenance_scope_parse(json_string_value(item), &bit) != 0 ||
 		    strchr(json_string_value(item), ',') != NULL)
-			return api_field_error(rq, "scope", "each is diagnostics or devices"), -1;
+			return api_field_error(rq, "scope", "each is diagnostics, devices or device"),
+			       -1;
 		*scope |= bit;
 	}
 	return 0;
@@ -95,24 +98,46 @@ static int minutes_of(struct api_request *rq, const char *name, unsigned dflt, u
 	return 0;
 }
 
+/* Field "device": the enrolled device a "device" scope names, and only
+ * then; 0 or a 400 queued. */
+static int device_of(struct api_request *rq, unsigned scope, int64_t *device_id)
+{
+	json_t *v = json_object_get(rq->json, "device");
+	struct mg_device d;
+
+	*device_id = 0;
+	if (!(scope & MG_MAINT_DEVICE)) {
+		if (v != NULL && !json_is_null(v))
+			return api_field_error(rq, "device", "only with the scope device"), -1;
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    mg_store_device_by_id(rq->web->store, json_integer_value(v), &d) != 0)
+		return api_field_error(rq, "device", "the id of an enrolled device"), -1;
+	*device_id = d.id;
+	return 0;
+}
+
 enum MHD_Result api_maintenance_ask(struct api_request *rq)
 {
 	struct mg_maintenance m;
 	const char *reason = NULL;
-	char details[96], scope[64];
+	char details[128], scope[64];
 	int64_t id;
 	int r;
 
 	memset(&m, 0, sizeof(m));
 	if (scope_of(rq, &m.scope) != 0 || minutes_of(rq, "minutes", 0, &m.minutes) != 0 ||
-	    api_string(rq, "reason", true, 1, MG_MAINT_REASON_MAX, &reason) != 0)
+	    api_string(rq, "reason", true, 1, MG_MAINT_REASON_MAX, &reason) != 0 ||
+	    device_of(rq, m.scope, &m.device_id) != 0)
 		return MHD_YES;
 	snprintf(m.reason, sizeof(m.reason), "%s", reason);
 	m.user_id = rq->who.user_id;
 	m.state = MG_MAINT_REQUESTED;
 	m.requested_ms = mg_now_ms();
 	mg_maintenance_scope_text(m.scope, scope, sizeof(scope));
-	snprintf(details, sizeof(details), "{\"scope\":\"%s\",\"minutes\":%u}", scope, m.minutes);
+	snprintf(details, sizeof(details), "{\"scope\":\"%s\",\"minutes\":%u,\"device\":%lld}",
+		 scope, m.minutes, (long long)m.device_id);
 	/* Recorded first; the request's id is not known yet. */
 	if (api_audit_first(rq, "maintenance.request", NULL, 0, 0, details) != 0)
 		return MHD_YES;

@@ -5,8 +5,8 @@
  * (model/growth.h), blood pressure by the ESH 2023 classes
  * (model/blood_pressure.h), and each value's change since the previous
  * measurement of that quantity (model/change.h). Without a birth date or
- * sex no class is given, and the answer says why. And "who accessed my
- * data". */
+ * sex no class is given, and the answer says why. ("Who accessed my
+ * data" is api_patient_access.c.) */
 #include <math.h>
 #include <sodium.h>
 #include <string.h>
@@ -241,48 +241,4 @@ enum MHD_Result api_patient_measurements(struct api_request *rq)
 			json_pack("{s:s, s:I, s:o, s:o, s:o}", "patient", rq->params[0], "tenant",
 				  (json_int_t)tenant, "record", who, "interpretation",
 				  interpretation_json(&rp, has), "measurements", rp.list));
-}
-
-static int add_access(const struct mg_audit_record *rec, void *arg)
-{
-	char time[MG_TIME_TEXT_LEN] = "";
-
-	if (rec->malformed)
-		return 0; /* audit verify reports it */
-	mg_time_format(rec->time_ms, time, sizeof(time));
-	return json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "time", time,
-						    "actor", rec->actor, "roles", rec->roles,
-						    "address", rec->address, "action", rec->action,
-						    "outcome", rec->outcome)) == 0
-		   ? 0
-		   : MG_ERR_NOMEM;
-}
-
-/* "Who accessed my data": every audit record about this patient, oldest
- * first, for the clinician to hand to the patient. Asking is itself
- * recorded. */
-enum MHD_Result api_patient_accesses(struct api_request *rq)
-{
-	int64_t tenant = 0, patient = api_patient_of_path(rq, MG_ACTION_PATIENT_READ, &tenant);
-	struct mg_audit_filter f;
-	char object[64];
-	json_t *list;
-	int r;
-
-	if (patient == 0)
-		return MHD_YES;
-	if (api_audit_first(rq, "audit.patient_report", "patient", patient, tenant, NULL) != 0)
-		return MHD_YES;
-	mg_audit_object("patient", patient, object, sizeof(object));
-	memset(&f, 0, sizeof(f));
-	f.tenant_id = tenant;
-	f.object = object;
-	if ((list = json_array()) == NULL)
-		return MHD_NO;
-	if ((r = mg_store_audit_list(rq->web->store, &f, add_access, list)) != 0) {
-		json_decref(list);
-		return api_store_error(rq, r);
-	}
-	return api_json(rq, MHD_HTTP_OK,
-			json_pack("{s:s, s:o}", "patient", rq->params[0], "accesses", list));
 }

@@ -203,9 +203,13 @@ json_t *api_user_json(const struct mg_user *u)
 			 "created", api_time_json(u->created_ms));
 }
 
-json_t *api_device_json(const struct mg_device *d)
+json_t *api_device_json(const struct mg_device *d, const struct mg_model_list *models)
 {
-	return json_pack("{s:o, s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:b}",
+	const char *flag = mg_firmware_flag_name(mg_device_firmware_flag(models, d->model,
+									 d->firmware));
+
+	return json_pack("{s:o, s:o, s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:b}",
+			 "firmware_flag", flag ? json_string(flag) : json_null(),
 			 "firmware", d->firmware[0] ? json_string(d->firmware) : json_null(), "id",
 			 (json_int_t)d->id, "tenant", (json_int_t)d->tenant_id, "name", d->name,
 			 "status", mg_device_status_name(d->status), "certificate_fingerprint",

@@ -116,6 +116,12 @@ static const struct mg_route routes[] = {
 	{ MG_GET, "/api/v1/security", MG_ACTION_SECURITY, 0, api_security_overview,
 	  "security overview: listeners, accounts without a second factor, open alerts, "
 	  "findings" },
+	{ MG_GET, "/api/v1/changes", MG_ACTION_SECURITY, 0, api_changes_list,
+	  "changes to review, newest first (?state=unreviewed|reviewed, ?before=, ?limit=)" },
+	{ MG_POST, "/api/v1/changes/{id}/review", MG_ACTION_CHANGE_REVIEW, 0, api_changes_review,
+	  "mark a change reviewed, with a note" },
+	{ MG_GET, "/api/v1/security-sheet", MG_ACTION_SECURITY, 0, api_security_sheet,
+	  "the product cyber security sheet of this instance, from its live state" },
 	{ MG_GET, "/api/v1/advisories", MG_ACTION_SECURITY, 0, api_advisories_list,
 	  "installed components a known advisory affects, and whether a newer medgate exists" },
 	{ MG_GET, "/api/v1/audit", MG_ACTION_SECURITY, 0, api_audit_list,

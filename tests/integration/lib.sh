@@ -130,9 +130,15 @@ mg_ctl() { "$MEDGATECTL" -c "$CONF" "$@"; }
 
 mg_alive() { [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; }
 
-# Start medgated and wait until both ports answer.
+# Start medgated and wait until both ports answer. MG_START_AS=ACCOUNT
+# starts it as that account straight away, as systemd's User= does.
 mg_start() {
-	"$MEDGATED" -c "$CONF" 2> "$T/medgated.stderr" &
+	if [ -n "${MG_START_AS:-}" ]; then
+		setpriv --reuid="$MG_START_AS" --regid="$MG_START_AS" --init-groups \
+			"$MEDGATED" -c "$CONF" 2> "$T/medgated.stderr" &
+	else
+		"$MEDGATED" -c "$CONF" 2> "$T/medgated.stderr" &
+	fi
 	DAEMON_PID=$!
 	for _ in $(seq 1 100); do
 		if curl -s -o /dev/null --cacert "$CA" "https://localhost:$WEB_PORT/api/v1/health" &&

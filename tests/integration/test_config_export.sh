@@ -36,3 +36,48 @@ assert_contains "$(cat "$T/again")" "exists; never overwritten" "refusal"
 [ "$(mg_sql "SELECT count(*) FROM audit_log WHERE action = 'config.export'")" = 1 ] ||
 	fail "the export is not on the audit trail"
 ok "the record loads as a configuration again; never over a file; the export is audited"
+
+# config import: a backup plus a newer record gives the instance back with
+# the record's configuration, checked, and says where the two differ.
+BK=$T/bk
+mkdir "$BK"
+[ "$(id -u)" -ne 0 ] || chown medgate: "$BK"
+mg_ctl backup keygen --out "$T/recovery.key" > /dev/null
+mg_ctl backup create --out "$BK/before.mgbackup" > /dev/null
+NEW_PORT=$((WEB_PORT + 7))
+mg_conf_set web port "$NEW_PORT"
+echo "correct horse battery staple 9" > "$T/pw"
+mg_ctl user add erin --role clinician --password-file "$T/pw" > /dev/null
+mg_ctl config export --out "$T/newer.conf" > /dev/null
+grep -q "^# instance [0-9a-f]\{16\}$" "$T/newer.conf" || fail "the record names no instance"
+import() { mg_ctl config import "$@" --backup "$BK/before.mgbackup" --key "$T/recovery.key"; }
+if [ "$MG_TEST_STORAGE" = sqlite ]; then
+	import "$T/newer.conf" --into "$T/rebuilt" > "$T/import.out" 2>&1 ||
+		fail "import: $(cat "$T/import.out")"
+	assert_contains "$(cat "$T/import.out")" "configured from the record" "import"
+	assert_contains "$(cat "$T/import.out")" \
+		"in the record, not in the backup: account erin: clinician" "inventory difference"
+	grep -q "^port = $NEW_PORT$" "$T/rebuilt/medgate.conf" || fail "the record's port is not configured"
+	[ ! -e "$T/rebuilt/medgate.conf.from-backup" ] || fail "the backup's configuration was left beside"
+	"$MEDGATECTL" -c "$T/rebuilt/medgate.conf" audit verify > "$T/verify.out" ||
+		fail "rebuilt trail: $(cat "$T/verify.out")"
+	"$MEDGATECTL" -c "$T/rebuilt/medgate.conf" audit export --since 1970-01-01T00:00:00Z \
+		2> /dev/null | grep -q '"action":"config.import"' || fail "config.import not on the rebuilt trail"
+	"$MEDGATECTL" -c "$T/rebuilt/medgate.conf" device list | grep -q scale-x ||
+		fail "the rebuilt instance lacks the device"
+	if [ "$(id -u)" -eq 0 ]; then
+		assert_eq "root:medgate 640" "$(stat -c '%U:%G %a' "$T/rebuilt/medgate.conf")" \
+			"the rebuilt configuration's owner and mode"
+	fi
+	ok "config import: the backup's data with the record's configuration, checked and audited"
+fi
+# Refusals before anything is written.
+sed 's/^# instance .*/# instance 0123456789abcdef/' "$T/newer.conf" > "$T/foreign.conf"
+if import "$T/foreign.conf" --into "$T/x1" 2> "$T/err"; then fail "another instance's record imported"; fi
+assert_contains "$(cat "$T/err")" "the record is of instance 0123456789abcdef" "foreign record"
+sed 's/^backend = .*/backend = other/' "$T/newer.conf" > "$T/other.conf"
+sed -i 's/^backend = other/backend = '"$([ "$MG_TEST_STORAGE" = sqlite ] && echo postgresql || echo sqlite)"'/' "$T/other.conf"
+if import "$T/other.conf" --into "$T/x2" 2> "$T/err"; then fail "a record of another storage imported"; fi
+assert_contains "$(cat "$T/err")" "storage is" "storage mismatch"
+[ ! -e "$T/x1" ] && [ ! -e "$T/x2" ] || fail "a refused import wrote a folder"
+ok "config import refuses another instance's record and another storage"

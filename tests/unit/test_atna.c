@@ -74,6 +74,9 @@ static const struct family_case families[] = {
 	{ "config.change", "success", "110113", "110129", 'U', 0 },
 	{ "interface.switch", "success", "110113", "110129", 'U', 0 },
 	{ "device.revoke", "success", "110113", "110130", 'U', 0 },
+	{ "device.firmware_changed", "success", "110113", "110130", 'U', 0 },
+	{ "firmware.import", "success", "110113", "110130", 'C', 0 },
+	{ "firmware.import", "denied", "110113", "110130", 'C', 8 },
 	/* application activity */
 	{ "daemon.start", "success", "110100", "110120", 'E', 0 },
 	{ "daemon.stop", "success", "110100", "110121", 'E', 0 },

@@ -346,6 +346,8 @@ static void test_enroll_options(void **state)
 		      "/s" } }, 0, "--token" },
 		{ { { "enroll", "--server", "https://h", "--ca", "c", "--token", "T", "--state",
 		      "/s", "--bogus" } }, 0, "unknown option" },
+		{ { { "enroll", "--server", "https://h", "--ca", "c", "--token", "T", "--state",
+		      "/s", "--firmware", "2.4.1 beta" } }, 0, "--firmware" },
 	};
 	struct mg_device_enroll_options o;
 	char *argv[ARGS_MAX], err[256];
@@ -370,6 +372,50 @@ static void test_enroll_options(void **state)
 	assert_string_equal(o.name, "");
 	assert_string_equal(o.token, "T0K3N");
 	assert_int_equal(o.force, 0);
+	assert_string_equal(o.firmware, "");
+	{
+		struct command_line fw = { { "enroll", "--server", "https://h", "--ca", "c",
+					     "--token", "T", "--state", "/s", "--firmware",
+					     "2.4.1-rc(7)" } };
+
+		argc = command_copy(&fw, argv);
+		assert_int_equal(mg_device_enroll_options_parse(argc, argv, &o, err, sizeof(err)),
+				 0);
+		assert_string_equal(o.firmware, "2.4.1-rc(7)");
+	}
+}
+
+static void test_update_options(void **state)
+{
+	static const struct {
+		struct command_line line;
+		const char *err_part;	/* NULL: accepted */
+	} cases[] = {
+		{ { { "update", "--state", "/s", "--maker-key", "maker.pub" } }, NULL },
+		{ { { "update", "--state", "/s" } }, "--maker-key are required" },
+		{ { { "update", "--maker-key", "k" } }, "--state and" },
+		{ { { "update", "--state", "/s", "--maker-key", "" } }, "--maker-key" },
+		{ { { "update", "--state", "/s", "--maker-key", "k", "--firmware", "1" } },
+		  "unknown option" },
+		{ { { "update", "--state", "/s", "--maker-key", "k", "extra" } }, "unexpected" },
+	};
+	struct mg_device_update_options o;
+	char *argv[ARGS_MAX], err[256];
+	int argc, r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		argc = command_copy(&cases[i].line, argv);
+		r = mg_device_update_options_parse(argc, argv, &o, err, sizeof(err));
+		if (cases[i].err_part == NULL) {
+			if (r != 0)
+				fail_msg("case %zu: %s", i, err);
+			assert_string_equal(o.state_dir, "/s");
+			assert_string_equal(o.maker_key, "maker.pub");
+		} else if (r != MG_ERR_INVALID || strstr(err, cases[i].err_part) == NULL) {
+			fail_msg("case %zu: r=%d err=\"%s\"", i, r, err);
+		}
+	}
 }
 
 static void test_state_option(void **state)
@@ -415,6 +461,16 @@ static void test_config(void **state)
 		  0, "unknown key" },
 		{ "server https://a\n", 0, "expected key = value" },
 		{ "= x\n", 0, "bad key" },
+		{ "server = https://localhost:8444\nname = scale-1\nid_prefix = 0123456789abcdef\n"
+		  "firmware = 2.4.1\nfirmware_sequence = 7\n", 1, NULL },
+		{ "server = https://a\nname = n\nid_prefix = 0123456789abcdef\nfirmware = 2 4\n",
+		  0, "firmware" },
+		{ "server = https://a\nname = n\nid_prefix = 0123456789abcdef\n"
+		  "firmware_sequence = -1\n", 0, "firmware_sequence" },
+		{ "server = https://a\nname = n\nid_prefix = 0123456789abcdef\n"
+		  "firmware_sequence = 9007199254740992\n", 0, "firmware_sequence" },
+		{ "server = https://a\nname = n\nid_prefix = 0123456789abcdef\n"
+		  "firmware_sequence = 1\nfirmware_sequence = 2\n", 0, "twice" },
 	};
 	struct mg_device_state st;
 	char err[128], buf[1024], line[MG_CONFIG_LINE_MAX + 64];
@@ -447,6 +503,8 @@ static void test_config(void **state)
 	memcpy(st.server, "https://127.0.0.1:8444", 23);
 	memcpy(st.name, "Ward 3 scale", 13);
 	memcpy(st.id_prefix, "fedcba9876543210", 17);
+	memcpy(st.firmware, "2.4.1-rc(7)", 12);
+	st.firmware_sequence = 9007199254740991LL;
 	assert_int_equal(mg_device_config_format(&st, buf, sizeof(buf)), 0);
 	{
 		struct mg_device_state back;
@@ -456,6 +514,8 @@ static void test_config(void **state)
 		assert_string_equal(back.server, st.server);
 		assert_string_equal(back.name, st.name);
 		assert_string_equal(back.id_prefix, st.id_prefix);
+		assert_string_equal(back.firmware, st.firmware);
+		assert_true(back.firmware_sequence == st.firmware_sequence);
 	}
 	assert_int_equal(mg_device_config_format(&st, buf, opaque_size(20)), MG_ERR_LIMIT);
 }
@@ -571,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_text_checks),
 		cmocka_unit_test(test_send_options),
 		cmocka_unit_test(test_enroll_options),
+		cmocka_unit_test(test_update_options),
 		cmocka_unit_test(test_state_option),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_measurement_json),

@@ -2,7 +2,9 @@
  * a request is granted or refused once, a grant is active until it ends
  * by itself or is ended, only the moves the rules allow are made
  * (MG_ERR_CONFLICT otherwise), and the front refuses what no back end
- * should see. Also the scope and state names of src/model/maintenance.h. */
+ * should see; a device's maintenance takes the device out of service from
+ * its consent until the grant ends or is ended. Also the scope and state
+ * names of src/model/maintenance.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,14 +43,16 @@ static void test_scope_names(void **state)
 	assert_int_equal(mg_maintenance_scope_parse("devices", &scope), 0);
 	assert_int_equal(scope, MG_MAINT_DEVICES);
 	for (const char *const *bad = (const char *const[]){ "", ",", "devices,", "patients",
-							     "diagnostics,,devices", "device",
+							     "diagnostics,,devices", "Device",
 							     NULL };
 	     *bad != NULL; bad++) {
 		assert_int_equal(mg_maintenance_scope_parse(*bad, &scope), MG_ERR_INVALID);
 		assert_int_equal(scope, 0);
 	}
+	assert_int_equal(mg_maintenance_scope_parse("device", &scope), 0);
+	assert_int_equal(scope, MG_MAINT_DEVICE);
 	mg_maintenance_scope_text(MG_MAINT_SCOPE_ALL, text, sizeof(text));
-	assert_string_equal(text, "diagnostics,devices");
+	assert_string_equal(text, "diagnostics,devices,device");
 	assert_null(mg_maintenance_scope_name(MG_MAINT_SCOPE_ALL));
 }
 
@@ -93,7 +97,7 @@ static void test_grant_and_end(void **state)
 			 MG_ERR_NOT_FOUND);
 
 	/* A refused request never becomes active; a direct grant is. */
-	m = asked(svc, MG_MAINT_SCOPE_ALL, 10);
+	m = asked(svc, MG_MAINT_DIAGNOSTICS | MG_MAINT_DEVICES, 10);
 	assert_int_equal(mg_store_maintenance_request(f->store, &m, &other), 0);
 	assert_int_equal(mg_store_maintenance_decide(f->store, other, MG_MAINT_REFUSED, 1, T0, 0), 0);
 	assert_int_equal(mg_store_maintenance_decide(f->store, other, MG_MAINT_GRANTED, 1, T0,
@@ -105,7 +109,67 @@ static void test_grant_and_end(void **state)
 	assert_int_equal(mg_store_maintenance_request(f->store, &m, &other), 0);
 	assert_int_equal(mg_store_maintenance_active(f->store, svc, T0 + MINUTE, &got), 0);
 	assert_int_equal(got.id, other);
-	assert_int_equal(got.scope, MG_MAINT_SCOPE_ALL);
+	assert_int_equal(got.scope, MG_MAINT_DIAGNOSTICS | MG_MAINT_DEVICES);
+}
+
+static void test_device_consent(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t svc = store_user(f, "svc", MG_ROLE_SERVICE, NULL, 0), id = 0, id2 = 0;
+	int64_t dev = store_device(f, f->tenant, 1), other = store_device(f, f->tenant, 2);
+	struct mg_maintenance m = asked(svc, MG_MAINT_DEVICE, 30), got;
+	struct mg_device d;
+
+	/* The scope and the device go together. */
+	assert_int_equal(mg_store_maintenance_request(f->store, &m, &id), MG_ERR_INVALID);
+	m.device_id = dev;
+	m.scope = MG_MAINT_DIAGNOSTICS;
+	assert_int_equal(mg_store_maintenance_request(f->store, &m, &id), MG_ERR_INVALID);
+	m.scope = MG_MAINT_DEVICE;
+	assert_int_equal(mg_store_maintenance_request(f->store, &m, &id), 0);
+
+	/* Asked, not granted: no consent to give. */
+	assert_int_equal(mg_store_maintenance_consent(f->store, dev, T0 + 1000, &got),
+			 MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_maintenance_decide(f->store, id, MG_MAINT_GRANTED, 1, T0 + 1000,
+						     T0 + 30 * MINUTE), 0);
+	/* Granted: in service until the device consents; then out of it. */
+	assert_int_equal(mg_store_device_by_id(f->store, dev, &d), 0);
+	assert_int_equal(d.maintenance_until_ms, 0);
+	assert_int_equal(mg_store_maintenance_consent(f->store, other, T0 + 2000, &got),
+			 MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_maintenance_consent(f->store, dev, T0 + 2000, &got), 0);
+	assert_int_equal(got.id, id);
+	assert_int_equal(got.device_id, dev);
+	assert_int_equal(got.consent_ms, T0 + 2000);
+	assert_int_equal(mg_store_device_by_id(f->store, dev, &d), 0);
+	assert_int_equal(d.maintenance_until_ms, T0 + 30 * MINUTE);
+	assert_int_equal(mg_store_device_by_id(f->store, other, &d), 0);
+	assert_int_equal(d.maintenance_until_ms, 0);
+	/* Pressed again: the first consent stands. */
+	assert_int_equal(mg_store_maintenance_consent(f->store, dev, T0 + 3000, &got), 0);
+	assert_int_equal(got.consent_ms, T0 + 2000);
+	assert_int_equal(mg_store_maintenance_get(f->store, id, &got), 0);
+	assert_int_equal(got.consent_ms, T0 + 2000);
+
+	/* Ended early: the device is back in service at once. */
+	assert_int_equal(mg_store_maintenance_decide(f->store, id, MG_MAINT_ENDED, 1, T0 + MINUTE, 0),
+			 0);
+	assert_int_equal(mg_store_device_by_id(f->store, dev, &d), 0);
+	assert_int_equal(d.maintenance_until_ms, 0);
+	assert_int_equal(mg_store_maintenance_consent(f->store, dev, T0 + 2 * MINUTE, &got),
+			 MG_ERR_NOT_FOUND);
+
+	/* Expired: no consent after the end; the device never went out. */
+	m.device_id = other;
+	assert_int_equal(mg_store_maintenance_request(f->store, &m, &id2), 0);
+	assert_int_equal(mg_store_maintenance_decide(f->store, id2, MG_MAINT_GRANTED, 1, T0,
+						     T0 + MINUTE), 0);
+	assert_int_equal(mg_store_maintenance_consent(f->store, other, T0 + MINUTE, &got),
+			 MG_ERR_NOT_FOUND);
+	assert_int_equal(mg_store_maintenance_consent(f->store, 0, T0, &got), MG_ERR_INVALID);
+	m.consent_ms = T0;	/* consent is the device's to give, never asked with */
+	assert_int_equal(mg_store_maintenance_request(f->store, &m, &id2), MG_ERR_INVALID);
 }
 
 struct seen {
@@ -176,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_scope_names),
 		T(test_grant_and_end),
 		T(test_list_and_limits),
+		T(test_device_consent),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

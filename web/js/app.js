@@ -18,6 +18,8 @@ import * as audit from './pages/audit.js';
 import * as health from './pages/health.js';
 import * as security from './pages/security.js';
 import * as maintenance from './pages/maintenance.js';
+import * as changes from './pages/changes.js';
+import * as sheet from './pages/sheet.js';
 
 // Pages of a signed-in account: who may see each. The API enforces the
 // same roles; a page listed here for a role the API refuses would only
@@ -29,6 +31,8 @@ const pages = [
 	{ path: 'tenants', label: 'Tenants', roles: ['tenant-admin'], page: tenants },
 	{ path: 'devices', label: 'Devices', roles: ['device-admin'], page: devices },
 	{ path: 'security', label: 'Security', roles: ['security-officer', 'admin'], page: security },
+	{ path: 'changes', label: 'Changes', roles: ['security-officer', 'admin'], page: changes },
+	{ path: 'sheet', label: 'Security sheet', roles: ['security-officer', 'admin'], page: sheet },
 	{ path: 'alerts', label: 'Alerts', roles: ['security-officer', 'admin'], page: alerts },
 	{ path: 'incidents', label: 'Incidents', roles: ['security-officer', 'admin'], page: incidents },
 	{ path: 'audit', label: 'Audit trail', roles: ['security-officer', 'admin'], page: audit },

@@ -10,7 +10,8 @@
 
 #define DEVICE_COLUMNS \
 	"id, tenant_id, name, cert_fingerprint, cert_serial, cert_not_after_ms, status," \
-	" created_ms, coalesce(last_seen_ms, 0), firmware, model, reported_model"
+	" created_ms, coalesce(last_seen_ms, 0), firmware, model, reported_model," \
+	" maintenance_until_ms"
 
 static const char token_use_sql[] =
 	"UPDATE enrol_tokens SET used_ms = $1 WHERE id = $2 AND used_ms IS NULL AND expires_ms > $1";
@@ -80,6 +81,7 @@ static int device_read(const PGresult *res, int row, struct mg_device *d)
 		d->model[0] = '\0';
 	if (pg_col_text(res, row, 11, d->reported_model, sizeof(d->reported_model)) != 0)
 		d->reported_model[0] = '\0';
+	d->maintenance_until_ms = pg_col_int(res, row, 12);
 	return 0;
 }
 

@@ -165,6 +165,13 @@ int pg_setting_get(struct mg_store *s, const char *name, char *value, size_t val
 int pg_setting_set(struct mg_store *s, const char *name, const char *value);
 int pg_advisory_replace(struct mg_store *s, const struct mg_advisory_finding *rows, size_t n);
 int pg_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg);
+/* Firmware releases */
+int pg_firmware_put(struct mg_store *s, const struct mg_firmware_release *rel, const void *image, int64_t *highest_out);
+int pg_firmware_latest(struct mg_store *s, const char *model, struct mg_firmware_release *out);
+int pg_firmware_image(struct mg_store *s, const char *model, const char *sha256, void *image, size_t imagelen, size_t *len_out);
+int pg_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb, void *arg);
+int pg_change_count(struct mg_store *s, int64_t *unreviewed_out);
+int pg_change_review(struct mg_store *s, int64_t seq, const char *reviewer, int64_t now_ms, const char *note);
 /* Enrolment tokens */
 int pg_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms, int64_t *id_out);
 int pg_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, struct mg_enrol_token *out);
@@ -228,6 +235,7 @@ int pg_maintenance_get(struct mg_store *s, int64_t id, struct mg_maintenance *ou
 int pg_maintenance_list(struct mg_store *s, int64_t user_id, size_t limit, mg_maintenance_cb cb, void *arg);
 int pg_maintenance_decide(struct mg_store *s, int64_t id, enum mg_maintenance_state to, int64_t decided_by, int64_t now_ms, int64_t ends_ms);
 int pg_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now_ms, struct mg_maintenance *out);
+int pg_maintenance_consent(struct mg_store *s, int64_t device_id, int64_t now_ms, struct mg_maintenance *out);
 
 
 /* The tenant on row of res (id, name, wrapped_key, created_ms). */

@@ -8,12 +8,13 @@
 #include "common/err.h"
 
 #define MAINT_COLUMNS \
-	"id, user_id, scope, reason, minutes, state, requested_ms, decided_by, decided_ms, ends_ms"
+	"id, user_id, scope, reason, minutes, state, requested_ms, decided_by, decided_ms, ends_ms," \
+	" device_id, consent_ms"
 
 static const char insert_sql[] =
 	"INSERT INTO maintenance (user_id, scope, reason, minutes, state, requested_ms,"
-	" decided_by, decided_ms, ends_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-	" RETURNING id";
+	" decided_by, decided_ms, ends_ms, device_id)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
 static const char get_sql[] = "SELECT " MAINT_COLUMNS " FROM maintenance WHERE id = $1";
 static const char list_sql[] =
 	"SELECT " MAINT_COLUMNS " FROM maintenance WHERE $1 = 0 OR user_id = $1"
@@ -24,6 +25,14 @@ static const char end_sql[] =
 static const char decide_sql[] =
 	"UPDATE maintenance SET state = $2, decided_by = $3, decided_ms = $4, ends_ms = $5"
 	" WHERE id = $1 AND state = 0";
+static const char device_back_sql[] =
+	"UPDATE devices SET maintenance_until_ms = 0 WHERE id ="
+	" (SELECT device_id FROM maintenance WHERE id = $1 AND consent_ms > 0)";
+static const char device_active_sql[] =
+	"SELECT " MAINT_COLUMNS " FROM maintenance WHERE device_id = $1 AND state = 1"
+	" AND ends_ms > $2 ORDER BY id DESC LIMIT 1 FOR UPDATE";
+static const char consent_sql[] = "UPDATE maintenance SET consent_ms = $2 WHERE id = $1";
+static const char device_out_sql[] = "UPDATE devices SET maintenance_until_ms = $2 WHERE id = $1";
 static const char exists_sql[] = "SELECT 1 FROM maintenance WHERE id = $1";
 static const char active_sql[] =
 	"SELECT " MAINT_COLUMNS " FROM maintenance WHERE user_id = $1 AND state = 1"
@@ -46,6 +55,8 @@ static int maint_read(const PGresult *res, int i, struct mg_maintenance *m)
 	m->decided_by = pg_col_int(res, i, 7);
 	m->decided_ms = pg_col_int(res, i, 8);
 	m->ends_ms = pg_col_int(res, i, 9);
+	m->device_id = pg_col_int(res, i, 10);
+	m->consent_ms = pg_col_int(res, i, 11);
 	return 0;
 }
 
@@ -56,7 +67,8 @@ int pg_maintenance_request(struct mg_store *s, const struct mg_maintenance *m, i
 	int r = pg_query(c, insert_sql,
 			 PG_PARAMS(PG_INT(m->user_id), PG_INT(m->scope), PG_TEXT(m->reason),
 				   PG_INT(m->minutes), PG_INT(m->state), PG_INT(m->requested_ms),
-				   PG_INT(m->decided_by), PG_INT(m->decided_ms), PG_INT(m->ends_ms)),
+				   PG_INT(m->decided_by), PG_INT(m->decided_ms), PG_INT(m->ends_ms),
+				   PG_INT(m->device_id)),
 			 &res);
 
 	if (r == 0) {
@@ -106,9 +118,15 @@ int pg_maintenance_decide(struct mg_store *s, int64_t id, enum mg_maintenance_st
 	PGresult *res;
 	int r;
 
-	if (to == MG_MAINT_ENDED)
+	if (to == MG_MAINT_ENDED) {
+		/* Its device, if it was out of service, back in service with it. */
+		if ((r = pg_begin(c)) != 0)
+			goto out;
 		r = pg_write(c, end_sql, PG_PARAMS(PG_INT(id), PG_INT(now_ms)), true, NULL);
-	else
+		if (r == 0)
+			r = pg_write(c, device_back_sql, PG_PARAMS(PG_INT(id)), false, NULL);
+		r = pg_end(c, r);
+	} else
 		r = pg_write(c, decide_sql,
 			     PG_PARAMS(PG_INT(id), PG_INT(to), PG_INT(decided_by), PG_INT(now_ms),
 				       PG_INT(to == MG_MAINT_GRANTED ? ends_ms : 0)),
@@ -117,6 +135,7 @@ int pg_maintenance_decide(struct mg_store *s, int64_t id, enum mg_maintenance_st
 		PQclear(res);
 		r = MG_ERR_CONFLICT;	/* it exists, in a state it may not leave so */
 	}
+out:
 	pg_release(c);
 	return r;
 }
@@ -132,6 +151,33 @@ int pg_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now_ms,
 		r = maint_read(res, 0, out);
 		PQclear(res);
 	}
+	pg_release(c);
+	return r;
+}
+
+int pg_maintenance_consent(struct mg_store *s, int64_t device_id, int64_t now_ms,
+			   struct mg_maintenance *out)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	PGresult *res;
+	int r;
+
+	if ((r = pg_begin(c)) != 0)
+		goto out;
+	r = pg_query(c, device_active_sql, PG_PARAMS(PG_INT(device_id), PG_INT(now_ms)), &res);
+	if (r == 0) {
+		r = maint_read(res, 0, out);
+		PQclear(res);
+	}
+	if (r == 0 && out->consent_ms == 0) {
+		out->consent_ms = now_ms;
+		r = pg_write(c, consent_sql, PG_PARAMS(PG_INT(out->id), PG_INT(now_ms)), true, NULL);
+	}
+	if (r == 0)
+		r = pg_write(c, device_out_sql, PG_PARAMS(PG_INT(device_id), PG_INT(out->ends_ms)),
+			     true, NULL);
+	r = pg_end(c, r);
+out:
 	pg_release(c);
 	return r;
 }

@@ -198,6 +198,12 @@ const struct mg_store_ops mg_store_postgres_ops = {
 	.setting_set = pg_setting_set,
 	.advisory_replace = pg_advisory_replace,
 	.advisory_list = pg_advisory_list,
+	.firmware_put = pg_firmware_put,
+	.firmware_latest = pg_firmware_latest,
+	.firmware_image = pg_firmware_image,
+	.change_list = pg_change_list,
+	.change_count = pg_change_count,
+	.change_review = pg_change_review,
 	.token_create = pg_token_create,
 	.token_find = pg_token_find,
 	.device_enrol = pg_device_enrol,
@@ -250,6 +256,7 @@ const struct mg_store_ops mg_store_postgres_ops = {
 	.maintenance_list = pg_maintenance_list,
 	.maintenance_decide = pg_maintenance_decide,
 	.maintenance_active = pg_maintenance_active,
+	.maintenance_consent = pg_maintenance_consent,
 	.close = pg_close,
 };
 

@@ -86,6 +86,7 @@ static int device_read(sqlite3_stmt *st, struct mg_device *d)
 		d->model[0] = '\0';
 	if (sq_copy_text(st, 11, d->reported_model, sizeof(d->reported_model)) != 0)
 		d->reported_model[0] = '\0';
+	d->maintenance_until_ms = sqlite3_column_int64(st, 12);
 	return 0;
 }
 

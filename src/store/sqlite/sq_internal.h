@@ -15,7 +15,8 @@
 
 #define DEVICE_COLUMNS \
 	"id, tenant_id, name, cert_fingerprint, cert_serial, cert_not_after_ms, status," \
-	" created_ms, coalesce(last_seen_ms, 0), firmware, model, reported_model"
+	" created_ms, coalesce(last_seen_ms, 0), firmware, model, reported_model," \
+	" maintenance_until_ms"
 
 #define TENANT_COLUMNS "id, name, wrapped_key, created_ms"
 
@@ -199,6 +200,13 @@ int sq_setting_get(struct mg_store *s, const char *name, char *value, size_t val
 int sq_setting_set(struct mg_store *s, const char *name, const char *value);
 int sq_advisory_replace(struct mg_store *s, const struct mg_advisory_finding *rows, size_t n);
 int sq_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg);
+/* Firmware releases */
+int sq_firmware_put(struct mg_store *s, const struct mg_firmware_release *rel, const void *image, int64_t *highest_out);
+int sq_firmware_latest(struct mg_store *s, const char *model, struct mg_firmware_release *out);
+int sq_firmware_image(struct mg_store *s, const char *model, const char *sha256, void *image, size_t imagelen, size_t *len_out);
+int sq_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb, void *arg);
+int sq_change_count(struct mg_store *s, int64_t *unreviewed_out);
+int sq_change_review(struct mg_store *s, int64_t seq, const char *reviewer, int64_t now_ms, const char *note);
 /* Enrolment tokens */
 int sq_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms, int64_t *id_out);
 int sq_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, struct mg_enrol_token *out);
@@ -262,6 +270,7 @@ int sq_maintenance_get(struct mg_store *s, int64_t id, struct mg_maintenance *ou
 int sq_maintenance_list(struct mg_store *s, int64_t user_id, size_t limit, mg_maintenance_cb cb, void *arg);
 int sq_maintenance_decide(struct mg_store *s, int64_t id, enum mg_maintenance_state to, int64_t decided_by, int64_t now_ms, int64_t ends_ms);
 int sq_maintenance_active(struct mg_store *s, int64_t user_id, int64_t now_ms, struct mg_maintenance *out);
+int sq_maintenance_consent(struct mg_store *s, int64_t device_id, int64_t now_ms, struct mg_maintenance *out);
 
 
 /* For statements run rarely, prepared per call (sq_run.c): like

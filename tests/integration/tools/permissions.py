@@ -53,6 +53,7 @@ ALLOWED = {
     "maintenance-ask": {"service"},
     "maintenance-view": {"admin", "service"},
     "maintenance-grant": {"admin"},
+    "change-review": {"security-officer"},  # the administrators make the changes
 }
 
 # The callers of the matrix: column name -> (account key, roles).
@@ -128,6 +129,7 @@ PLANS = {
     ("POST", "/api/v1/maintenance/{id}/grant"): dict(expect={404}),
     ("POST", "/api/v1/maintenance/{id}/refuse"): dict(expect={404}),
     ("POST", "/api/v1/maintenance/{id}/end"): dict(expect={404}),
+    ("POST", "/api/v1/changes/{id}/review"): dict(body={"note": "matrix"}, expect={404}),
 }
 # Public routes that change state without a CSRF token, by design: there
 # is no session yet whose token could be sent.
@@ -289,7 +291,7 @@ class Matrix:
                 v = st["tenants"][plan.get("tenant", "A")]
             elif name == "id" and base == "devices":
                 v = st["device_a"]
-            elif name == "id" and base in ("alerts", "incidents", "maintenance"):
+            elif name == "id" and base in ("alerts", "incidents", "maintenance", "changes"):
                 v = 999999      # none: an allowed caller gets 404, others 403
             else:
                 raise TestFailure("route %s %s: no id for path parameter {%s} after /%s/; "

@@ -243,6 +243,7 @@ async function mainPhase(browser) {
 
 	await securityOfficer(page);
 	for (const [hash, title, file] of [['settings', 'Settings', '06-settings'], ['audit', 'Audit trail', '09-audit'],
+		['changes', 'Changes to review', '09b-changes'], ['sheet', 'Product cyber security sheet', '09c-sheet'],
 		['maintenance', 'Maintenance', '10b-maintenance'], ['health', 'Health', '10-health']]) {
 		await page.goto(`${base}/#/${hash}`);
 		await heading(page, title);
@@ -326,7 +327,7 @@ async function mainPhase(browser) {
 	ok('print view and PDF of the patient report written');
 	await page.getByRole('button', { name: 'Who accessed this data' }).click();
 	await page.locator('.accesses tbody tr').first().waitFor();
-	const reads = await page.locator('.accesses tbody tr', { hasText: 'patient.read' }).count();
+	const reads = await page.locator('.accesses tbody tr', { hasText: 'looked at the patient\'s measurements' }).count();
 	assert(reads === 2, `who accessed: ${reads} patient.read rows, expected the two opens (before and after the edit)`);
 	await axe(page, 'who accessed');
 	ok(`who accessed this data: ${reads} reads listed`);
@@ -428,6 +429,29 @@ async function mainPhase(browser) {
 	await axe(page, 'devices');
 	await shot(page, '17-devices');
 	ok('device admin sees the enrolled device and made an enrolment token');
+	await signOut(page);
+
+	// The security officer reviews a change (docs/changes.md) with a note;
+	// the security page counts one fewer.
+	await signIn(page, 'secoff', state.passwords.secoff);
+	await changePassword(page, state.passwords.secoff, state.new_passwords.secoff);
+	await heading(page, 'Security');
+	const count = async () => Number(await page.locator('#unreviewed-changes').innerText());
+	const before = await count();
+	assert(before > 0, 'the security page counts changes to review');
+	await page.goto(`${base}/#/changes`);
+	await heading(page, 'Changes to review');
+	await page.getByRole('button', { name: 'Mark reviewed' }).first().waitFor();
+	await axe(page, 'changes (review form)');
+	const note = page.getByLabel(/^Note on change \d+$/).first();
+	await note.fill('seen in the change meeting');
+	await page.getByRole('button', { name: 'Mark reviewed' }).first().click();
+	await page.getByText(/Change \d+ reviewed\./).waitFor();
+	await shot(page, '18-changes-review');
+	await page.goto(`${base}/#/security`);
+	await heading(page, 'Security');
+	assert(await count() === before - 1, 'the count drops by the one reviewed');
+	ok('security officer reviewed a change with a note; the security page counts one fewer');
 	await signOut(page);
 	await cspEvents(page);
 	await ctx.close();

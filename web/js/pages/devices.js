@@ -12,6 +12,15 @@ function model(d) {
 	return h('span', { class: 'bad' }, `${d.model} (now reports ${d.reported_model})`);
 }
 
+// The firmware, flagged below its model's minimum secure version or when
+// the device reports none.
+function firmware(d) {
+	if (d.firmware_flag === 'below_minimum')
+		return h('span', { class: 'bad' }, `${d.firmware || 'not reported'} (below the minimum secure version)`);
+	if (d.firmware_flag === 'unknown') return h('span', { class: 'warn' }, 'not reported');
+	return d.firmware;
+}
+
 function expiry(text) {
 	if (!text) return '—';
 	const days = Math.floor((new Date(text) - Date.now()) / 86400e3);
@@ -67,7 +76,7 @@ export async function render(main) {
 			{ label: 'Tenant', cell: (d) => tenantName(d.tenant) },
 			{ label: 'Status', cell: (d) => h('span', { class: `status status-${d.status}` }, d.status) },
 			{ label: 'Model', cell: model },
-			{ label: 'Firmware', cell: (d) => d.firmware || 'not reported' },
+			{ label: 'Firmware', cell: firmware },
 			{ label: 'Last seen', cell: (d) => when(d.last_seen) },
 			{ label: 'Certificate expires', cell: (d) => expiry(d.certificate_expires) },
 			{ label: 'Actions', cell: (d) => h('button', { type: 'button', class: 'secondary',

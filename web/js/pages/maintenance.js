@@ -10,6 +10,7 @@ import { hasRole } from '../session.js';
 const scopes = [
 	{ value: 'diagnostics', label: 'Diagnostics: health and EMR queues' },
 	{ value: 'devices', label: 'Devices: the device inventory (read only)' },
+	{ value: 'device', label: 'Service of one device: out of service once its consent button is pressed' },
 ];
 
 function actions(m, status, reload) {
@@ -50,7 +51,8 @@ export async function render(main) {
 				{ label: 'Id', class: 'num', cell: (m) => String(m.id) },
 				...(admin ? [{ label: 'Account id', class: 'num', cell: (m) => String(m.user) }] : []),
 				{ label: 'State', cell: (m) => h('span', { class: `status status-${m.state}` }, m.state) },
-				{ label: 'Scope', cell: (m) => m.scope.join(', ') },
+				{ label: 'Scope', cell: (m) => m.scope.join(', ')
+					+ (m.device ? ` (device ${m.device}${m.consent ? `, consent ${when(m.consent)}` : ', no consent yet'})` : '') },
 				{ label: 'Minutes', class: 'num', cell: (m) => String(m.minutes) },
 				{ label: 'Reason', cell: (m) => m.reason },
 				{ label: 'Asked', cell: (m) => when(m.requested) },
@@ -64,9 +66,11 @@ export async function render(main) {
 			{ name: 'scope', label: 'Scope', type: 'checkboxes', options: scopes },
 			{ name: 'reason', label: 'Reason (ticket, what is wrong)', required: true, maxlength: 512 },
 			{ name: 'minutes', label: 'Minutes needed', type: 'number', required: true, min: 1, max: 480, value: '30' },
+			{ name: 'device', label: 'Device id (service of one device only)', type: 'number', min: 1 },
 		], async (v, el) => {
-			const res = await api('POST', '/api/v1/maintenance',
-				{ scope: v.scope, reason: v.reason, minutes: Number(v.minutes) });
+			const body = { scope: v.scope, reason: v.reason, minutes: Number(v.minutes) };
+			if (v.device) body.device = Number(v.device);
+			const res = await api('POST', '/api/v1/maintenance', body);
 			if (res.ok) {
 				el.reset();
 				show(status, notice(`Request ${res.data.id} sent; a local administrator decides.`));

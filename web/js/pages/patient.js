@@ -128,15 +128,17 @@ async function accesses(box, pid) {
 		show(box, h('p', { role: 'alert' }, res.data.error || 'Could not load the accesses.'));
 		return;
 	}
+	// In words the patient can read (GDPR Art. 15); the codes are for auditors.
 	const columns = [
-		{ label: 'Time', cell: (a) => new Date(a.time).toLocaleString() },
-		{ label: 'Who', cell: (a) => a.actor },
-		{ label: 'Roles', cell: (a) => a.roles },
-		{ label: 'From', cell: (a) => a.address },
-		{ label: 'What', cell: (a) => a.action },
-		{ label: 'Outcome', cell: (a) => a.outcome },
+		{ label: 'Date', cell: (a) => new Date(a.time).toLocaleString() },
+		{ label: 'Who', cell: (a) => a.person },
+		{ label: 'As', cell: (a) => a.role },
+		{ label: 'What was done', cell: (a) => a.what },
+		{ label: 'Result', cell: (a) => a.result },
 	];
 	show(box, h('h2', { tabindex: '-1' }, 'Who accessed this patient\'s data'),
+		h('p', {}, 'Every access to this patient\'s data that the gateway recorded, oldest first. '
+			+ 'Print this page to hand it to the patient.'),
 		table(`${res.data.accesses.length} accesses, oldest first`, columns, res.data.accesses));
 	box.querySelector('h2').focus();
 }

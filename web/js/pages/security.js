@@ -3,7 +3,7 @@
 // administrative role and no second factor, open alerts, and the findings:
 // recommended measures not met now, each with what to do.
 import { api } from '../api.js';
-import { h, show, notice, table } from '../dom.js';
+import { h, show, notice, table, when } from '../dom.js';
 
 export async function render(main) {
 	document.title = 'Security — medgate';
@@ -28,6 +28,14 @@ export async function render(main) {
 			h('dl', { class: 'facts' },
 				h('dt', {}, 'TLS profile'), h('dd', {}, d.tls_profile),
 				h('dt', {}, 'Interfaces switched off'), h('dd', {}, d.interfaces_off.length ? d.interfaces_off.join(', ') : 'none'))),
+		h('section', { class: 'card' }, h('h2', {}, 'Changes and backups'),
+			h('dl', { class: 'facts' },
+				h('dt', {}, 'Changes to review'), h('dd', { id: 'unreviewed-changes' },
+					h('a', { href: '#/changes' }, String(d.unreviewed_changes))),
+				h('dt', {}, 'Last backup'), h('dd', {}, d.backups.last_backup ? when(d.backups.last_backup) : 'never'),
+				h('dt', {}, 'Last restore drill'), h('dd', {}, d.backups.drill
+					? `${when(d.backups.drill.time)}: ${d.backups.drill.passed ? 'passed' : 'failed'}, restore took ${d.backups.drill.restore_ms} ms`
+					: 'never'))),
 		h('section', { class: 'card' }, h('h2', {}, 'Accounts and alerts'),
 			h('dl', { class: 'facts' },
 				h('dt', {}, 'Administrative accounts without a second factor'),
