@@ -20,6 +20,8 @@ address = 127.0.0.1:$PEER_PORT
 tls = off
 timeout = 5
 EOF
+printf 'Tq7-vortex-lantern-88\n' > "$T/pw"
+mg_ctl user add doc.k --role clinician --tenant default --password-file "$T/pw" >/dev/null
 # Held while the database is changed behind the daemon's back.
 mg_ctl interface off emr.main >/dev/null || fail "emr.main off"
 mg_start
@@ -61,13 +63,19 @@ for mid in k-1 k-2 k-3; do
 	if printf '%s' "$listed" | grep -q "\"$mid\""; then fail "$mid listed after its change"; fi
 done
 assert_contains "$listed" '"value":74.5' "the untouched k-4 reads as sent"
+cat > "$T/state.json" <<JSON
+{"user": "doc.k", "password": "Tq7-vortex-lantern-88",
+ "counts": {"KEYPAT-1": 0, "KEYPAT-2": 0, "KEYPAT-3": 0, "KEYPAT-4": 1, "KEYPAT-5": 1}}
+JSON
+python3 "$(dirname "$0")/tools/patients_client.py" "$WEB_PORT" "$CA" "$T/state.json" counts ||
+	fail "patient measurements through the API"
 alerts=$(mg_sql "SELECT subject || ' ' || summary FROM alerts WHERE kind = 'store.tampered'")
 for mid in k-1 k-2 k-3; do
 	assert_contains "$alerts" "measurement:$(vid $mid) " "store.tampered for $mid"
 done
 assert_eq 3 "$(printf '%s\n' "$alerts" | grep -c .)" "store.tampered alerts"
 if printf '%s' "$alerts" | grep -q KEYPAT; then fail "a patient id in an alert"; fi
-ok "a changed and two swapped values are caught: not listed, store.tampered raised (no patient data)"
+ok "a changed and two swapped values are caught: not listed nor shown by the API, store.tampered raised (no patient data)"
 
 mg_ctl interface on emr.main >/dev/null || fail "emr.main on"
 outbox_state() { mg_sql "SELECT state, count(*) FROM outbox GROUP BY state ORDER BY state" | tr '\n' ' '; }
