@@ -59,7 +59,7 @@ endforeach()
 # starts around the script. test_pg_*.sh need the server anyway.
 set(MG_PG_INTEGRATION_TESTS ingest durability access permissions separation audit_events audit_tamper
 	emr_faults enrol password_reset device_e2e detect_attacks detect_rules audit_syslog
-	device_renewal backup decommission firmware patient_rights)
+	device_renewal backup decommission firmware patient_rights keys)
 foreach(name ${MG_PG_INTEGRATION_TESTS})
 	add_test(NAME integration-pg/test_${name}
 		COMMAND bash ${CMAKE_SOURCE_DIR}/tests/pg/pg-run.sh

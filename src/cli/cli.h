@@ -16,6 +16,7 @@ struct cli {
 	struct mg_config cfg;
 	struct mg_store *store;
 	struct mg_master_key *master;
+	struct mg_keyring *keys;	/* over a copy of master; set on the store */
 	/* Who runs medgatectl, fixed at start (cli_operator_init), before
 	 * cli_open may switch accounts: "operator:<login of the real uid>",
 	 * and the sudo caller if checked (else ""). */
@@ -120,6 +121,7 @@ int cli_interface(struct cli *cli, int argc, char **argv);
 int cli_backup(struct cli *cli, int argc, char **argv);
 int cli_patient(struct cli *cli, int argc, char **argv);
 int cli_tenant(struct cli *cli, int argc, char **argv);
+int cli_key(struct cli *cli, int argc, char **argv);
 int cli_decommission(struct cli *cli, int argc, char **argv);
 
 /* The configuration record of the open instance (config export) to f,

@@ -17,6 +17,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "common/privileges.h"
+#include "crypto/keyring.h"
 
 static const struct {
 	const char *name;
@@ -29,6 +30,7 @@ static const struct {
 	{ "interface", cli_interface,
 	  "interface list|on|off NAME   switch ports and forwarding (the web port only here)" },
 	{ "outbox", cli_outbox, "outbox status|resend     EMR queues and dead letters" },
+	{ "key", cli_key, "key rotate [--finish]     a new master key, tenant keys re-wrapped" },
 	{ "user", cli_user, "user add|list|disable|enable|unlock|reset-password   manage accounts" },
 	{ "maintenance", cli_maintenance,
 	  "maintenance list|grant|refuse|revoke   remote maintenance by service accounts" },
@@ -165,6 +167,18 @@ int cli_open(struct cli *cli, bool need_master)
 		fprintf(stderr, "medgatectl: cannot bring the store schema up to date\n");
 		return r;
 	}
+	/* The keyring owns its master key: it gets its own copy. */
+	if (need_master) {
+		struct mg_master_key *mk = NULL;
+
+		if ((r = mg_master_key_load(path, &mk)) != 0 ||
+		    (r = mg_keyring_new(mk, &cli->keys)) != 0) {
+			mg_master_key_free(mk);
+			fprintf(stderr, "medgatectl: master key %s: %s\n", path, mg_strerror(r));
+			return r;
+		}
+		mg_store_set_keyring(cli->store, cli->keys);
+	}
 	return 0;
 }
 
@@ -172,6 +186,8 @@ void cli_close(struct cli *cli)
 {
 	mg_store_close(cli->store);
 	cli->store = NULL;
+	mg_keyring_free(cli->keys);
+	cli->keys = NULL;
 	mg_master_key_free(cli->master);
 	cli->master = NULL;
 	if (cli->ca_key != NULL) {

@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "common/file.h"
 #include "common/timefmt.h"
+#include "ingest/patients.h"
 #include "outbox/patient_export.h"
 
 static int patient_usage(void)
@@ -214,7 +215,6 @@ int cli_patient(struct cli *cli, int argc, char **argv)
 struct tenant_export {
 	struct cli *cli;
 	const struct mg_tenant *t;
-	const struct mg_tenant_key *tk;
 	const char *dir;
 	int64_t last;
 	size_t count;
@@ -224,10 +224,16 @@ static int export_row(const struct mg_patient_row *row, void *arg)
 {
 	struct tenant_export *x = arg;
 	char pid[MG_PATIENT_ID_MAX + 1], path[MG_PATH_MAX];
+	struct mg_patient_identity who;
+	bool has_identity;
 	int r;
 
 	x->last = row->id;
-	if ((r = mg_patient_open(x->tk, row->sealed_id, row->sealed_id_len, pid, sizeof(pid))) != 0) {
+	/* Through the keyring: the identifier may be sealed under the
+	 * patient's own key (docs/keys.md). */
+	r = mg_patients_open(x->cli->keys, row, pid, sizeof(pid), &who, &has_identity);
+	sodium_memzero(&who, sizeof(who));
+	if (r != 0) {
 		fprintf(stderr, "medgatectl: patient row %lld: cannot open its identifier: %s\n",
 			(long long)row->id, mg_strerror(r));
 		return r;
@@ -246,7 +252,6 @@ static int export_row(const struct mg_patient_row *row, void *arg)
 static int tenant_export_all(struct cli *cli, const struct mg_tenant *t, const char *dir,
 			     size_t *count)
 {
-	struct mg_tenant_key *tk = NULL;
 	struct tenant_export x = { .cli = cli, .t = t, .dir = dir };
 	int64_t before;
 	int r;
@@ -255,15 +260,11 @@ static int tenant_export_all(struct cli *cli, const struct mg_tenant *t, const c
 		fprintf(stderr, "medgatectl: %s: %s\n", dir, strerror(errno));
 		return MG_ERR_IO;
 	}
-	if ((r = mg_tenant_key_open(cli->master, t->wrapped_key, sizeof(t->wrapped_key), &tk)) != 0)
-		return r;
-	x.tk = tk;
 	do {
 		before = x.last;
 		r = mg_store_patient_list(cli->store, t->id, x.last, MG_PATIENT_SEARCH_MAX, export_row,
 					  &x);
 	} while (r == 0 && x.last != before);
-	mg_tenant_key_free(tk);
 	*count = x.count;
 	return r;
 }

@@ -175,6 +175,8 @@ static int load_secrets(struct gateway *gw)
 		mg_master_key_free(mk);
 		return r;
 	}
+	/* medgatectl key rotate replaces the file; the keyring follows it. */
+	mg_keyring_watch(gw->keys, key);
 	if ((gw->tls.priorities = mg_tls_priorities(cfg->tls_profile)) == NULL) {
 		fprintf(stderr, "medgated: unknown [tls] profile %s\n", cfg->tls_profile);
 		return MG_ERR_CONFIG;
@@ -215,20 +217,6 @@ static void wake_forwarders(void *arg)
 	mg_outbox_wake(((struct gateway *)arg)->outbox);
 }
 
-/* The keyring reads wrapped tenant keys from the store (crypto/ is below
- * store/ and never includes it). */
-static int wrapped_key(void *arg, int64_t tenant_id, unsigned char *wrapped, size_t len)
-{
-	struct mg_tenant t;
-	int r;
-
-	if (len != sizeof(t.wrapped_key))
-		return MG_ERR_INVALID;
-	if ((r = mg_store_tenant_by_id(arg, tenant_id, &t)) == 0)
-		memcpy(wrapped, t.wrapped_key, len);
-	return r;
-}
-
 /* Where a tenant's measurements go: the outbox's routing, handed to the
  * ingest pipeline so that ingest never calls up into the outbox. */
 static size_t route(void *arg, int64_t tenant_id, const char **out, size_t max)
@@ -239,6 +227,7 @@ static size_t route(void *arg, int64_t tenant_id, const char **out, size_t max)
 static int open_store(struct gateway *gw)
 {
 	char err[512];
+	int64_t sealed = 0;
 	int r, version;
 
 	if ((r = mg_store_open(gw->cfg, false, &gw->store, err, sizeof(err))) != 0) {
@@ -252,7 +241,14 @@ static int open_store(struct gateway *gw)
 		return r;
 	}
 	mg_log_info("store %s at schema version %d", mg_store_name(gw->store), version);
-	mg_keyring_set_source(gw->keys, wrapped_key, gw->store);
+	mg_store_set_keyring(gw->store, gw->keys);
+	/* Once after migration 0014: the values stored in clear before. */
+	if ((r = mg_store_values_seal_clear(gw->store, &sealed)) != 0)
+		mg_log_error("cannot seal the values stored before migration 0014: %s; they read as"
+			     " altered until a start that can", mg_strerror(r));
+	else if (sealed > 0)
+		mg_log_info("sealed %lld measurement values stored in clear before migration 0014",
+			    (long long)sealed);
 	return 0;
 }
 

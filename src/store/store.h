@@ -130,10 +130,18 @@ struct mg_measurement_put {
 	unsigned char blind_index[MG_BLIND_INDEX_BYTES];
 	unsigned char sealed_patient[MG_PATIENT_ID_MAX + MG_SEAL_OVERHEAD];
 	size_t sealed_len;
+	/* The key sealed_patient is sealed under, wrapped by the tenant key
+	 * (mg_patient_key_new), kept if the measurement makes the patient;
+	 * length 0: sealed under the tenant key. */
+	unsigned char patient_key[MG_WRAPPED_KEY_BYTES];
+	size_t patient_key_len;
 	int64_t received_ms;
 	/* EMR destinations ([emr.NAME]) that get an outbox row with it. */
 	const char *const *destinations;
 	size_t ndestinations;
+	/* The values as stored: sealed by the front (mg_store_set_keyring),
+	 * never in clear. */
+	unsigned char sealed_values[MG_VALUES_MAX][MG_VALUE_SEALED_BYTES];
 	/* results */
 	int result;		/* 0 or MG_ERR_* */
 	int64_t id;		/* the gateway's measurement id */
@@ -152,8 +160,11 @@ struct mg_measurement_row {
 	size_t nvalues;
 	struct {
 		char quantity[MG_QUANTITY_NAME_MAX + 1];
-		double value;
+		double value;		/* opened by the front from sealed */
 		char unit[MG_UNIT_MAX + 1];
+		int64_t position;
+		unsigned char sealed[MG_VALUE_SEALED_BYTES];
+		size_t sealed_len;	/* as the back end read it */
 	} values[MG_VALUES_MAX];
 };
 
@@ -164,8 +175,13 @@ struct mg_outbox_item {
 	struct mg_measurement_row row;	/* the measurement, no patient id */
 	unsigned char sealed_patient[MG_PATIENT_ID_MAX + MG_SEAL_OVERHEAD];
 	size_t sealed_len;
+	unsigned char patient_key[MG_WRAPPED_KEY_BYTES];	/* sealed_patient's; */
+	size_t patient_key_len;				/* 0: the tenant key's */
 	char device_fingerprint[65];
 	char tenant_name[MG_NAME_MAX + 1];
+	/* A sealed value did not open (changed in the database, or moved
+	 * from another row): the values are not there; never send it. */
+	bool tampered;
 };
 
 #define MG_OUTBOX_ERROR_MAX 256
@@ -315,6 +331,21 @@ int mg_store_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg);
 int mg_store_tenant_rename(struct mg_store *s, int64_t id, const char *name);
 int mg_store_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
 int mg_store_tenant_delete(struct mg_store *s, int64_t id);
+
+/* Master key rotation (medgatectl key rotate): every tenant's wrapped key
+ * replaced in one transaction. Each change names the tenant, the wrapped
+ * key it has now and the one it gets. MG_ERR_CONFLICT, and nothing
+ * changes, if a tenant's key is not the one named (it changed meanwhile)
+ * or the changes do not cover every tenant (one was made meanwhile).
+ * At most MG_TENANT_KEYS_MAX changes. */
+#define MG_TENANT_KEYS_MAX 10000
+struct mg_tenant_key_change {
+	int64_t tenant_id;
+	unsigned char from[MG_WRAPPED_KEY_BYTES];
+	unsigned char to[MG_WRAPPED_KEY_BYTES];
+};
+int mg_store_tenant_keys_replace(struct mg_store *s, const struct mg_tenant_key_change *c,
+				 size_t n);
 
 /* Accounts. A taken name is MG_ERR_EXISTS; tenant ids that do not exist
  * are MG_ERR_NOT_FOUND (and nothing changes). Names up to MG_NAME_MAX,
@@ -590,6 +621,12 @@ struct mg_patient_put {
 	size_t sealed_id_len;
 	unsigned char record[MG_PATIENT_RECORD_SEALED_MAX];	/* sealed identity */
 	size_t record_len;
+	/* The patient key both are sealed under (mg_patient_key_new): kept
+	 * with the identifier if this makes the patient, and with the
+	 * identity record (which an HL7 merge may move to another patient);
+	 * length 0: the tenant key. */
+	unsigned char key[MG_WRAPPED_KEY_BYTES];
+	size_t key_len;
 	unsigned char tokens[MG_PATIENT_PUT_TOKENS_MAX][MG_BLIND_INDEX_BYTES];
 	size_t ntokens;
 	int64_t now_ms;
@@ -603,6 +640,12 @@ struct mg_patient_row {
 	size_t sealed_id_len;
 	unsigned char record[MG_PATIENT_RECORD_SEALED_MAX];
 	size_t record_len;		/* 0: no identity known yet */
+	/* The wrapped patient keys the identifier and the record are sealed
+	 * under; length 0: the tenant key (rows from before migration 0014). */
+	unsigned char id_key[MG_WRAPPED_KEY_BYTES];
+	size_t id_key_len;
+	unsigned char record_key[MG_WRAPPED_KEY_BYTES];
+	size_t record_key_len;
 	int64_t created_ms;
 	int64_t updated_ms;		/* of the identity; 0 none */
 	int64_t discharged_ms;		/* 0: not discharged */
@@ -817,6 +860,29 @@ int mg_store_maintenance_consent(struct mg_store *s, int64_t device_id, int64_t 
  * is refused (MG_ERR_STORE, err naming the op). */
 int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **out,
 		  char *err, size_t errlen);
+
+/* Measurement values at rest (docs/keys.md). With a keyring set, the
+ * front seals every value put (mg_value_seal under the tenant's key,
+ * bound to its row) and opens every value read. A value that does not
+ * open is a row changed behind the gateway's back: list and
+ * patient_measurements leave that row out, outbox_claim marks the item
+ * tampered, measurement_previous_value answers MG_ERR_CRYPTO, and an
+ * alert store.tampered is raised (the measurement's id, no values, no
+ * patient). Also makes the keyring read wrapped tenant keys from s. Set
+ * once after opening, before any thread uses s. Without a keyring,
+ * putting measurements and reading their values is MG_ERR_CRYPTO. */
+struct mg_keyring;
+void mg_store_set_keyring(struct mg_store *s, struct mg_keyring *kr);
+
+/* Seal the values stored in clear before migration 0014 (up to the
+ * measurement id the migration noted), in one transaction, and forget
+ * the mark: once, at the daemon's first start with the keys. *sealed_out
+ * gets how many. Needs the keyring. Returns 0 or MG_ERR_*. */
+int mg_store_values_seal_clear(struct mg_store *s, int64_t *sealed_out);
+
+/* How a back end has a value sealed for its row (values.c gives it). */
+typedef int (*mg_value_seal_fn)(void *arg, const struct mg_value_site *site, double value,
+				unsigned char out[MG_VALUE_SEALED_BYTES]);
 void mg_store_close(struct mg_store *s);
 
 /* Log "store: <text>" at error level unless cause was logged within a

@@ -120,6 +120,7 @@ int pg_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg);
 int pg_tenant_rename(struct mg_store *s, int64_t id, const char *name);
 int pg_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
 int pg_tenant_delete(struct mg_store *s, int64_t id);
+int pg_tenant_keys_replace(struct mg_store *s, const struct mg_tenant_key_change *c, size_t n);
 /* Accounts */
 int pg_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);
 int pg_user_by_name(struct mg_store *s, const char *name, struct mg_user *out);
@@ -215,7 +216,7 @@ int pg_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_ha
 int pg_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_record_cb cb, void *arg);
 /* Detection state */
 int pg_user_address_seen(struct mg_store *s, int64_t id, const char *address, int64_t now_ms, bool *new_out, unsigned *known_out);
-int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
+int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, struct mg_measurement_row *row);
 /* Leases */
 int pg_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms, struct mg_store_figures *out);
 int pg_snapshot(struct mg_store *s, const char *path, mg_store_progress_fn progress, void *arg, char *err, size_t errlen);
@@ -248,6 +249,11 @@ int pg_tenant_read(const PGresult *res, int row, struct mg_tenant *out);
 
 /* The measurement's values (row->id set), in their order, on c. */
 int pg_row_values(struct pg_conn *c, struct mg_measurement_row *row);
+int pg_values_seal_clear(struct mg_store *s, mg_value_seal_fn fn, void *arg, int64_t *sealed_out);
+/* Value k of row from a result's sealed and position columns (the front
+ * opens it). */
+void pg_row_value_read(const PGresult *res, int i, int sealed_col, int position_col,
+		       struct mg_measurement_row *row, size_t k);
 
 /* The measurement on row i of res (id, tenant_id, device_id, device name,
  * device_mid, measured_ms, received_ms) with its values. */

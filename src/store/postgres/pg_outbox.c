@@ -17,8 +17,8 @@
 
 static const char claim_sql[] =
 	"SELECT o.id, o.attempts, m.id, m.tenant_id, m.device_id, d.name, m.device_mid,"
-	" m.measured_ms, m.received_ms, p.identifier_sealed, d.cert_fingerprint, t.name"
-	" FROM outbox o JOIN measurements m ON m.id = o.measurement_id"
+	" m.measured_ms, m.received_ms, p.identifier_sealed, d.cert_fingerprint, t.name,"
+	" p.wrapped_key FROM outbox o JOIN measurements m ON m.id = o.measurement_id"
 	" JOIN patients p ON p.id = o.patient_id JOIN devices d ON d.id = m.device_id"
 	" JOIN tenants t ON t.id = m.tenant_id"
 	" WHERE o.destination = $1 AND o.state = 'pending' AND o.next_attempt_ms <= $2"
@@ -61,6 +61,8 @@ static int item_read(struct pg_conn *c, const PGresult *res, int i, struct mg_ou
 	it->row.received_ms = pg_col_int(res, i, 8);
 	if (pg_col_blob(res, i, 9, it->sealed_patient, sizeof(it->sealed_patient),
 			&it->sealed_len) != 0 ||
+	    pg_col_blob(res, i, 12, it->patient_key, sizeof(it->patient_key),
+			&it->patient_key_len) != 0 ||
 	    pg_col_text(res, i, 5, it->row.device_name, sizeof(it->row.device_name)) != 0 ||
 	    pg_col_text(res, i, 6, it->row.device_mid, sizeof(it->row.device_mid)) != 0 ||
 	    pg_col_text(res, i, 10, it->device_fingerprint, sizeof(it->device_fingerprint)) != 0 ||

@@ -155,6 +155,7 @@ int sq_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg);
 int sq_tenant_rename(struct mg_store *s, int64_t id, const char *name);
 int sq_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
 int sq_tenant_delete(struct mg_store *s, int64_t id);
+int sq_tenant_keys_replace(struct mg_store *s, const struct mg_tenant_key_change *c, size_t n);
 /* Accounts */
 int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);
 int sq_user_by_name(struct mg_store *s, const char *name, struct mg_user *out);
@@ -250,7 +251,7 @@ int sq_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_ha
 int sq_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_record_cb cb, void *arg);
 /* Detection state */
 int sq_user_address_seen(struct mg_store *s, int64_t id, const char *address, int64_t now_ms, bool *new_out, unsigned *known_out);
-int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
+int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, struct mg_measurement_row *row);
 /* Leases */
 int sq_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms, struct mg_store_figures *out);
 int sq_snapshot(struct mg_store *s, const char *path, mg_store_progress_fn progress, void *arg, char *err, size_t errlen);
@@ -295,6 +296,13 @@ int sq_run_write(struct sq_conn *c, const char *sql, const struct sq_param *para
 /* Insert the outbox rows of a stored measurement (p->id set), inside the
  * caller's transaction. Returns 0 or MG_ERR_*. */
 int sq_outbox_insert(struct sq_conn *c, const struct mg_measurement_put *p, int64_t patient_id);
+
+/* The values of row->id in their order, sealed as stored (the front opens
+ * them); sq_row_value_read takes one from a result's columns. */
+int sq_row_values(struct sq_conn *c, struct mg_measurement_row *row);
+int sq_values_seal_clear(struct mg_store *s, mg_value_seal_fn fn, void *arg, int64_t *sealed_out);
+void sq_row_value_read(sqlite3_stmt *st, int sealed_col, int position_col,
+		       struct mg_measurement_row *row, size_t i);
 
 /* The MG_ERR_* for the last failed step on c. */
 int sq_step_error(struct sq_conn *c);
