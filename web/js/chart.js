@@ -2,6 +2,7 @@
 // axes with a few labelled ticks. Colours and fonts come from the style
 // sheet (classes), so the Content-Security-Policy needs no inline style.
 import { h, svg, uid } from './dom.js';
+import { number, date, time, dateTime } from './i18n.js';
 
 const W = 640;
 const H = 240;
@@ -20,8 +21,7 @@ function ticks(lo, hi, count) {
 
 function timeLabel(ms, span) {
 	const d = new Date(ms);
-	return span < 2 * 86400e3 ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-		: d.toLocaleDateString();
+	return span < 2 * 86400e3 ? time(d) : date(d);
 }
 
 /* points: [{time: Date, value: number}] sorted by time. Returns a
@@ -50,7 +50,7 @@ export function lineChart({ title, unit, points, digits = 1 }) {
 
 	const grid = yTicks.map((v) => svg('g', { class: 'tick' },
 		svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: 'grid' }),
-		svg('text', { x: PAD.left - 6, y: y(v) + 4, class: 'label label-y' }, v.toLocaleString())));
+		svg('text', { x: PAD.left - 6, y: y(v) + 4, class: 'label label-y' }, number(v))));
 	const xLabels = xTicks.map((t, i) => svg('text', {
 		x: x(t), y: H - PAD.bottom + 18,
 		class: `label label-x ${i === 0 ? 'start' : i === xTicks.length - 1 ? 'end' : 'middle'}`,
@@ -58,10 +58,10 @@ export function lineChart({ title, unit, points, digits = 1 }) {
 	const path = points.map((p, i) => `${i ? 'L' : 'M'}${x(p.time.getTime()).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ');
 	const dots = points.map((p) => svg('circle', {
 		class: 'point', cx: x(p.time.getTime()).toFixed(1), cy: y(p.value).toFixed(1), r: 4,
-	}, svg('title', {}, `${p.time.toLocaleString()}: ${p.value.toFixed(digits)} ${unit}`)));
+	}, svg('title', {}, `${dateTime(p.time)}: ${number(p.value, digits)} ${unit}`)));
 	const last = points[points.length - 1];
-	const desc = `${points.length} measurements from ${new Date(t0).toLocaleDateString()}; ` +
-		`latest ${last.value.toFixed(digits)} ${unit}.`;
+	const desc = `${points.length} measurements from ${date(t0)}; ` +
+		`latest ${number(last.value, digits)} ${unit}.`;
 
 	return h('figure', { class: 'chart', 'data-points': points.length },
 		svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': `${id}-t ${id}-d`,

@@ -7,7 +7,7 @@ import { form } from '../forms.js';
 import { t } from '../i18n.js';
 
 // A device status (active, blocked, revoked) in the interface's language.
-const statusLabel = (s) => (['active', 'blocked', 'revoked'].includes(s) ? t(`devices.status_${s}`) : s);
+export const statusLabel = (s) => (['active', 'blocked', 'revoked'].includes(s) ? t(`devices.status_${s}`) : s);
 
 // The enrolled model, and a warning when the device reports another one.
 function model(d) {
