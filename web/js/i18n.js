@@ -57,10 +57,11 @@ export function chooseLanguage(account, code) {
 	applyLanguage(account);
 }
 
-/* Pick the language for account (null before sign-in) and set <html lang>. */
+/* Pick the language for account (null before sign-in: the last choice
+ * made in this browser) and set <html lang>. */
 export function applyLanguage(account) {
 	const browser = browserLanguage();
-	const chosen = chosenLanguage(account) || chosenLanguage(null);
+	const chosen = chosenLanguage(account);
 	lang = chosen || (browser ? browser.code : FALLBACK);
 	// A regional tag of the browser (de-AT, en-GB) shapes dates and
 	// numbers when it is of the same language.

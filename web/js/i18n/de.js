@@ -457,5 +457,6 @@ export default {
 	"sheet.node_auth": "Authentifizierung der Knoten",
 	"sheet.cert_until": "Zertifikat gültig bis",
 	"sheet.no_devices": "Keine Geräte.",
-	"sheet.mds2": "MDS2-Themen"
+	"sheet.mds2": "MDS2-Themen",
+	"incidents.status": "Status"
 };

@@ -457,5 +457,6 @@ export default {
 	"sheet.node_auth": "Node authentication",
 	"sheet.cert_until": "Certificate until",
 	"sheet.no_devices": "No devices.",
-	"sheet.mds2": "MDS2 topics"
+	"sheet.mds2": "MDS2 topics",
+	"incidents.status": "Status"
 };

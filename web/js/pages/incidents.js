@@ -19,7 +19,7 @@ async function detail(box, id, reloadList) {
 	const status = h('div', { role: 'status' });
 	const again = () => detail(box, id, reloadList);
 	const change = form([
-		{ name: 'status', label: t('common.state'), type: 'select', options: statuses, value: inc.status },
+		{ name: 'status', label: t('incidents.status'), type: 'select', options: statuses, value: inc.status },
 		{ name: 'note', label: t('incidents.why'), type: 'textarea', maxlength: 2000 },
 	], async (v) => {
 		const r = await api('PATCH', `/api/v1/incidents/${id}`, v.note ? v : { status: v.status });
@@ -44,7 +44,7 @@ async function detail(box, id, reloadList) {
 		h('h2', { tabindex: '-1' }, t('incidents.title_named', { id: String(inc.id), title: inc.title })), status,
 		h('dl', { class: 'facts' },
 			h('dt', {}, t('alerts.severity')), h('dd', {}, severityLabel(inc.severity)),
-			h('dt', {}, t('common.state')), h('dd', {}, statusLabel(inc.status)),
+			h('dt', {}, t('incidents.status')), h('dd', {}, statusLabel(inc.status)),
 			h('dt', {}, t('incidents.opened')), h('dd', {}, when(inc.opened)),
 			h('dt', {}, t('incidents.closed')), h('dd', {}, when(inc.closed))),
 		table(t('incidents.alerts'), [
@@ -59,7 +59,7 @@ async function detail(box, id, reloadList) {
 			{ label: t('incidents.what'), cell: (e) => e.kind },
 			{ label: t('incidents.text'), cell: (e) => e.text },
 		], inc.timeline || [], t('incidents.nothing')),
-		h('h3', {}, t('common.state')), change, h('h3', {}, t('incidents.note')), note, h('h3', {}, t('incidents.respond')), respond));
+		h('h3', {}, t('incidents.status')), change, h('h3', {}, t('incidents.note')), note, h('h3', {}, t('incidents.respond')), respond));
 	box.querySelector('h2').focus();
 	return null;
 }
@@ -75,7 +75,7 @@ export async function render(main) {
 			{ label: t('common.id'), cell: (i) => String(i.id) },
 			{ label: t('incidents.title'), cell: (i) => i.title },
 			{ label: t('alerts.severity'), cell: (i) => h('span', { class: `sev sev-${i.severity}` }, severityLabel(i.severity)) },
-			{ label: t('common.state'), cell: (i) => statusLabel(i.status) },
+			{ label: t('incidents.status'), cell: (i) => statusLabel(i.status) },
 			{ label: t('incidents.opened'), cell: (i) => when(i.opened) },
 			{ label: t('incidents.updated'), cell: (i) => when(i.updated) },
 			{ label: t('common.actions'), cell: (i) => h('button', { type: 'button', class: 'secondary',
