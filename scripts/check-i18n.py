@@ -4,8 +4,10 @@
 Fails when a message file (web/js/i18n/<code>.js) is not listed in
 web/js/i18n.js, when a language lacks a key English has (or has one
 English lacks), when a key's {placeholders} differ between languages,
-when code calls t('key') with a key English lacks, and when a page path of
-web/js/app.js has no nav.<path> text. --self-test breaks a copy of the
+when code calls t('key') with a key English lacks, when a page path of
+web/js/app.js has no nav.<path> text, and when a file outside STILL_ENGLISH
+puts a literal English text where people read it (a label, hint, notice,
+heading, title, button, error) instead of t('key'). --self-test breaks a copy of the
 tree in each of these ways and checks that each is caught.
 
 usage: check-i18n.py ROOT [--self-test]
@@ -22,6 +24,18 @@ CALL = re.compile(r"""\bt\(\s*(['"])([A-Za-z0-9_.-]+)\1""")
 DYNAMIC = re.compile(r"""\bt\(\s*`([A-Za-z0-9_.-]+)\$\{""")
 PATH = re.compile(r"""\{\s*path:\s*'([a-z0-9_-]+)'""")
 HEAD = "export default "
+# Pages not yet in every language (being reworked on other branches when
+# this list was made); each comes off it when its texts go through t().
+STILL_ENGLISH = {"web/js/pages/patient.js", "web/js/pages/patient_identity.js",
+                 "web/js/pages/patients.js", "web/js/chart.js", "web/js/body.js"}
+# A text for people in code: a quoted literal with a word of two or more
+# lower-case letters, as a label, hint, notice, heading, button, title or
+# error, or as the text child of h('tag', {...}, ...).
+LITERAL = re.compile(
+    r"""(?:\b(?:label|submitLabel|hint|alt|title|error|'aria-label')\s*:\s*"""
+    r"""|\b(?:notice|setFlash|confirmButton|table|notYet\([^,]*,)\s*\(?\s*"""
+    r"""|\bh\('[a-z0-9]+',\s*\{[^{}]*\},\s*"""
+    r"""|document\.title\s*=\s*)(['`])([^'`]*[a-z]{2,}[^'`]*)\1""")
 
 
 def load(path):
@@ -93,6 +107,16 @@ def check(root):
         for m in DYNAMIC.finditer(text):
             if not any(k.startswith(m.group(1)) for k in en):
                 errors.append(f"{rel}: t(`{m.group(1)}...`) has no text in en")
+        if str(rel) not in STILL_ENGLISH:
+            for n, line in enumerate(text.splitlines(), 1):
+                if "path: '" in line and "label:" in line:
+                    continue  # app.js pages: their text is nav.<path>
+                if line.lstrip().startswith(("//", "/*", "*")):
+                    continue
+                for m in LITERAL.finditer(line):
+                    if not re.search(r"[a-z]{2,}", re.sub(r"\$\{[^}]*\}|medgate", "", m.group(2))):
+                        continue
+                    errors.append(f"{rel}:{n}: text for people not through t(): {m.group(1)}{m.group(2)}{m.group(1)}")
     app = (web / "app.js").read_text(encoding="utf-8")
     for path in PATH.findall(app):
         if f"nav.{path}" not in en:
@@ -107,6 +131,7 @@ def self_test(root):
         "placeholder": ("web/js/i18n/de.js", "{count}", "{anzahl}"),
         "unknown key in code": ("web/js/pages/signin.js", "t('signin.title')", "t('signin.titel')"),
         "page without nav text": ("web/js/app.js", "path: 'users'", "path: 'userz'"),
+        "literal text": ("web/js/pages/users.js", "t('users.new')", "'New account'"),
     }
     failed = False
     for name, (rel, old, new) in faults.items():
