@@ -135,6 +135,7 @@ const struct mg_setting mg_settings[] = {
      check_seq},
     {MG_SETTING_BACKUP_DRILL, "the last restore drill: time, result, restore ms", check_drill},
     {MG_SETTING_CONFIG_SHA256, "SHA-256 of medgate.conf at the last daemon start", check_sha256},
+    {MG_SETTING_SELFTEST_LAST_MS, "when the last self-test ran, ms since 1970", check_seq},
 };
 const size_t mg_settings_count = sizeof(mg_settings) / sizeof(mg_settings[0]);
 

@@ -51,6 +51,8 @@
  * since the Unix epoch (decimal); absent until the first one. Written by
  * the backup commands, read by /metrics and the health page. */
 #define MG_SETTING_BACKUP_LAST_MS "backup.last_ms"
+/* When the last self-test wrote it (ms): its store round trip. */
+#define MG_SETTING_SELFTEST_LAST_MS "selftest.last_ms"
 #define MG_SETTING_DRILL_LAST_MS  "backup.drill_last_ms"
 /* The last restore drill (medgatectl backup drill), for the security
  * page: "<end time, Unix ms> <passed|failed> <restore time, ms>". */

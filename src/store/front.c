@@ -486,6 +486,15 @@ int mg_store_firmware_image(struct mg_store *s, const char *model, const char *s
 	return s->ops->firmware_image(s, model, sha256, image, imagelen, len_out);
 }
 
+int mg_store_firmware_list(struct mg_store *s, size_t limit, mg_firmware_cb cb, void *arg)
+{
+	if (cb == NULL || limit == 0)
+		return MG_ERR_INVALID;
+	if (limit > MG_FIRMWARE_LIST_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->firmware_list(s, limit, cb, arg);
+}
+
 /* Changes to review */
 
 int mg_store_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb,

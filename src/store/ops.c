@@ -59,6 +59,7 @@ const struct mg_store_op_field mg_store_op_fields[] = {
     OP(firmware_put),
     OP(firmware_latest),
     OP(firmware_image),
+    OP(firmware_list),
     OP(change_list),
     OP(change_count),
     OP(change_review),

@@ -107,6 +107,7 @@ struct mg_store_ops {
 			    const void *image, int64_t *highest_out);
 	int (*firmware_latest)(struct mg_store *s, const char *model,
 			       struct mg_firmware_release *out);
+	int (*firmware_list)(struct mg_store *s, size_t limit, mg_firmware_cb cb, void *arg);
 	int (*firmware_image)(struct mg_store *s, const char *model, const char *sha256,
 			      void *image, size_t imagelen, size_t *len_out);
 	/* Changes to review */

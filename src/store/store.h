@@ -470,6 +470,12 @@ int mg_store_firmware_latest(struct mg_store *s, const char *model,
 			     struct mg_firmware_release *out);
 int mg_store_firmware_image(struct mg_store *s, const char *model, const char *sha256,
 			    void *image, size_t imagelen, size_t *len_out);
+/* firmware_list walks the releases without their images (manifest ""),
+ * by model, newest sequence first, at most limit (1 to
+ * MG_FIRMWARE_LIST_MAX); a non-zero answer from cb stops it. */
+#define MG_FIRMWARE_LIST_MAX 1000
+typedef int (*mg_firmware_cb)(const struct mg_firmware_release *rel, void *arg);
+int mg_store_firmware_list(struct mg_store *s, size_t limit, mg_firmware_cb cb, void *arg);
 /* Changes to review (model/review.h, docs/changes.md): audit records of
  * the actions MG_CHANGE_ACTIONS_SQL names, with outcome success, and the
  * review of each. change_list walks one page (f: state, before_seq >= 0,

@@ -90,6 +90,9 @@ enum MHD_Result api_maintenance_ask(struct api_request *rq);
 enum MHD_Result api_maintenance_grant(struct api_request *rq);
 enum MHD_Result api_maintenance_refuse(struct api_request *rq);
 enum MHD_Result api_maintenance_end(struct api_request *rq);
+enum MHD_Result api_log_tail(struct api_request *rq);
+enum MHD_Result api_self_test(struct api_request *rq);
+enum MHD_Result api_firmware_list(struct api_request *rq);
 
 /* api_security.c, api_changes.c */
 enum MHD_Result api_security_overview(struct api_request *rq);

@@ -113,6 +113,12 @@ static const struct mg_route routes[] = {
 	  api_maintenance_refuse, "refuse a request" },
 	{ MG_POST, "/api/v1/maintenance/{id}/end", MG_ACTION_MAINTENANCE_GRANT, 0,
 	  api_maintenance_end, "end an active grant at once" },
+	{ MG_GET, "/api/v1/log", MG_ACTION_LOG_READ, 0, api_log_tail,
+	  "the last lines of the daemon's log, which holds no patient data (?lines=1..2000)" },
+	{ MG_GET, "/api/v1/firmware", MG_ACTION_FIRMWARE_READ, 0, api_firmware_list,
+	  "the firmware releases imported, by model, newest first, and which one devices are offered" },
+	{ MG_POST, "/api/v1/self-test", MG_ACTION_SELF_TEST, 0, api_self_test,
+	  "run the self-test: store, free space, certificate, EMR destinations, alerts" },
 	{ MG_GET, "/api/v1/security", MG_ACTION_SECURITY, 0, api_security_overview,
 	  "security overview: listeners, accounts without a second factor, open alerts, "
 	  "findings" },

@@ -108,6 +108,7 @@ add clin --role clinician --tenant default
 add tenants --role tenant-admin
 add devices --role device-admin
 add secoff --role security-officer
+add svc --role service
 # As if an administrator had reset locky's password: its membership waits
 # for the tenant administrator's confirmation on the tenants page.
 mg_sql "UPDATE user_tenants SET suspended = 1 WHERE user_id = (SELECT id FROM users WHERE name = 'locky')"
@@ -137,10 +138,10 @@ python3 - "$T/state.json" "$BASE" "$(cat "$T/admin-password")" "$IDLE_TIMEOUT" "
 	"${weights[@]}" <<'PY'
 import json, sys
 path, base, admin_pw, idle, lockout, *weights = sys.argv[1:]
-users = ["locky", "clin", "tenants", "devices", "nurse.new", "secoff"]
+users = ["locky", "clin", "tenants", "devices", "nurse.new", "secoff", "svc"]
 pw = {u: "Tq7-vortex-lantern-88" for u in users}
 pw["admin"] = admin_pw
-words = ["heron", "quartz", "tundra", "saffron", "glacier", "meadow", "cobalt"]
+words = ["heron", "quartz", "tundra", "saffron", "glacier", "meadow", "cobalt", "willow"]
 new = {u: f"Kp4-marble-{words[i]}-orbit-93" for i, u in enumerate(users + ["admin"])}
 bmi = float(weights[-1]) / 1.8 ** 2
 json.dump({"base": base, "passwords": pw, "new_passwords": new, "patient": "P-1001",

@@ -168,6 +168,7 @@ int pg_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg);
 int pg_firmware_put(struct mg_store *s, const struct mg_firmware_release *rel, const void *image, int64_t *highest_out);
 int pg_firmware_latest(struct mg_store *s, const char *model, struct mg_firmware_release *out);
 int pg_firmware_image(struct mg_store *s, const char *model, const char *sha256, void *image, size_t imagelen, size_t *len_out);
+int pg_firmware_list(struct mg_store *s, size_t limit, mg_firmware_cb cb, void *arg);
 int pg_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb, void *arg);
 int pg_change_count(struct mg_store *s, int64_t *unreviewed_out);
 int pg_change_review(struct mg_store *s, int64_t seq, const char *reviewer, int64_t now_ms, const char *note);

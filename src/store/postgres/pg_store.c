@@ -200,6 +200,7 @@ const struct mg_store_ops mg_store_postgres_ops = {
 	.firmware_put = pg_firmware_put,
 	.firmware_latest = pg_firmware_latest,
 	.firmware_image = pg_firmware_image,
+	.firmware_list = pg_firmware_list,
 	.change_list = pg_change_list,
 	.change_count = pg_change_count,
 	.change_review = pg_change_review,

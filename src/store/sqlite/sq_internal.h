@@ -203,6 +203,7 @@ int sq_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg);
 int sq_firmware_put(struct mg_store *s, const struct mg_firmware_release *rel, const void *image, int64_t *highest_out);
 int sq_firmware_latest(struct mg_store *s, const char *model, struct mg_firmware_release *out);
 int sq_firmware_image(struct mg_store *s, const char *model, const char *sha256, void *image, size_t imagelen, size_t *len_out);
+int sq_firmware_list(struct mg_store *s, size_t limit, mg_firmware_cb cb, void *arg);
 int sq_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb, void *arg);
 int sq_change_count(struct mg_store *s, int64_t *unreviewed_out);
 int sq_change_review(struct mg_store *s, int64_t seq, const char *reviewer, int64_t now_ms, const char *note);

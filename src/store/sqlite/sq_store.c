@@ -206,6 +206,7 @@ const struct mg_store_ops mg_store_sqlite_ops = {
 	.firmware_put = sq_firmware_put,
 	.firmware_latest = sq_firmware_latest,
 	.firmware_image = sq_firmware_image,
+	.firmware_list = sq_firmware_list,
 	.change_list = sq_change_list,
 	.change_count = sq_change_count,
 	.change_review = sq_change_review,

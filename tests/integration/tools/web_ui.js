@@ -453,6 +453,20 @@ async function mainPhase(browser) {
 	assert(await count() === before - 1, 'the count drops by the one reviewed');
 	ok('security officer reviewed a change with a note; the security page counts one fewer');
 	await signOut(page);
+
+	// A service account: it can only ask for maintenance (docs/maintenance.md).
+	await signIn(page, 'svc', state.passwords.svc);
+	await changePassword(page, state.passwords.svc, state.new_passwords.svc);
+	await heading(page, 'Maintenance');
+	await page.getByLabel('Reason (ticket, what is wrong)').fill('EMR queue stuck, ticket 4711');
+	await page.getByRole('checkbox', { name: /^Diagnostics/ }).check();
+	await page.getByRole('button', { name: 'Ask' }).click();
+	await page.getByText(/Request \d+ sent; a local administrator decides\./).waitFor();
+	await axe(page, 'maintenance (service account)');
+	await shot(page, '19b-maintenance-service');
+	assert(await apiStatus(page, 'GET', '/api/v1/outbox') === 403, 'a service account reads queues without a grant');
+	ok('service account asked for maintenance in the browser; nothing else is open to it');
+	await signOut(page);
 	await cspEvents(page);
 	await ctx.close();
 	await germanPass(browser);

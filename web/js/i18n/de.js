@@ -458,5 +458,8 @@ export default {
 	"sheet.cert_until": "Zertifikat gültig bis",
 	"sheet.no_devices": "Keine Geräte.",
 	"sheet.mds2": "MDS2-Themen",
-	"incidents.status": "Status"
+	"incidents.status": "Status",
+	"maintenance.scope_log": "Protokoll: das Betriebsprotokoll des Gateways (enthält keine Patientendaten)",
+	"maintenance.scope_self-test": "Selbsttest: ausführen",
+	"maintenance.scope_firmware": "Firmware: die Versionen, auf die Geräte aktualisieren (nur lesen)"
 };

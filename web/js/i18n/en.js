@@ -458,5 +458,8 @@ export default {
 	"sheet.cert_until": "Certificate until",
 	"sheet.no_devices": "No devices.",
 	"sheet.mds2": "MDS2 topics",
-	"incidents.status": "Status"
+	"incidents.status": "Status",
+	"maintenance.scope_log": "Log: the gateway's log (it holds no patient data)",
+	"maintenance.scope_self-test": "Self-test: run it",
+	"maintenance.scope_firmware": "Firmware: the releases devices update to (read only)"
 };

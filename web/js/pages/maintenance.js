@@ -8,7 +8,7 @@ import { form } from '../forms.js';
 import { hasRole } from '../session.js';
 import { t, number } from '../i18n.js';
 
-const scopes = ['diagnostics', 'devices', 'device'].map((s) => ({ value: s, get label() { return t(`maintenance.scope_${s}`); } }));
+const scopes = ['diagnostics', 'devices', 'device', 'log', 'self-test', 'firmware'].map((s) => ({ value: s, get label() { return t(`maintenance.scope_${s}`); } }));
 // A request's state in the interface's language.
 const stateLabel = (s) => (['requested', 'granted', 'refused', 'ended', 'expired'].includes(s) ? t(`maintenance.state_${s}`) : s);
 
