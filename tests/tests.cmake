@@ -108,6 +108,12 @@ add_test(NAME source/banned-functions
 add_test(NAME source/layers
 	COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/check-layers.py ${CMAKE_SOURCE_DIR})
 
+# Every language of the web interface has every text the code uses, with
+# the same placeholders (docs/web.md, "Languages"); --self-test proves each
+# kind of gap is caught.
+add_test(NAME source/i18n-complete
+	COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/check-i18n.py ${CMAKE_SOURCE_DIR} --self-test)
+
 # docs/configuration.md is generated from the key table; it must match.
 add_test(NAME source/configuration-doc-current
 	COMMAND bash -c "diff -u '${CMAKE_SOURCE_DIR}/docs/configuration.md' <('$<TARGET_FILE:medgatectl>' config-reference)")

@@ -156,6 +156,9 @@ static const struct key keys[] = {
 	  "File (mode 0600) holding the SMTP password." },
 	{ "smtp", "ca_cert", KEY_STRING, FIELD(smtp_ca_cert), "", 0, 0, NULL,
 	  "CA certificate to check the mail server with; empty uses the system's." },
+	{ "mail", "language", KEY_STRING, FIELD(mail_language), "en", 0, 0, "en|de",
+	  "Language of e-mails (password reset links, alerts) when the recipient's own is not "
+	  "known; the texts are in src/notify/text_*.c." },
 	{ "alerts", "email", KEY_STRING, FIELD(alerts_email), "", 0, 0, NULL,
 	  "Security contacts who get an e-mail for each new alert, comma separated (needs "
 	  "[smtp] url); empty sends none." },

@@ -97,6 +97,8 @@ struct mg_config {
 	char smtp_username[MG_NAME_MAX + 1];
 	char smtp_password_file[MG_PATH_MAX];
 	char smtp_ca_cert[MG_PATH_MAX];	/* "" = the system's CAs */
+	/* [mail]: the language of e-mails whose recipient's is not known */
+	char mail_language[8];		/* "en", "de" (notify/text.h) */
 
 	/* [alerts]: who hears of alerts, and how they are grouped */
 	char alerts_email[512];		/* "a@b, c@d"; "" = no e-mail */

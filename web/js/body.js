@@ -2,6 +2,7 @@
 // docs/quantities.md by API name, their labels and formats. What a value
 // means (BMI classes, BMI-for-age, blood pressure classes) the server
 // computes; the page only shows it.
+import { number, unit } from './i18n.js';
 
 export const quantities = {
 	body_weight: { label: 'Body weight', unit: 'kg', digits: 1 },
@@ -25,7 +26,7 @@ export function label(type) {
 export function format(type, value) {
 	const q = quantities[type];
 	if (typeof value !== 'number' || !Number.isFinite(value)) return '—';
-	return q ? `${value.toFixed(q.digits)} ${q.unit}` : String(value);
+	return q ? unit(value, q.unit, q.digits) : number(value);
 }
 
 /* The measurements as rows sorted by time, each with its values by type.

@@ -161,7 +161,7 @@ async function securityOfficer(page) {
 	await heading(page, 'Audit trail');
 	await page.getByRole('textbox', { name: 'Action', exact: true }).fill('login.lockout');
 	await page.getByRole('button', { name: 'Show records' }).click();
-	await page.getByRole('table', { name: /^1 records/ }).waitFor();
+	await page.getByRole('table', { name: /^1 record\b/ }).waitFor();
 	await page.getByRole('textbox', { name: 'Action', exact: true }).fill('');
 	await page.getByLabel('From', { exact: true }).fill('2026-13-45T99:99');
 	await page.getByRole('spinbutton', { name: 'At most' }).fill('5000');
@@ -544,6 +544,67 @@ async function mainPhase(browser) {
 	assert(await apiStatus(page, 'GET', '/api/v1/outbox') === 403, 'a service account reads queues without a grant');
 	ok('service account asked for maintenance in the browser; nothing else is open to it');
 	await signOut(page);
+	await cspEvents(page);
+	await ctx.close();
+	await germanPass(browser);
+}
+
+/* A browser set to German: the interface follows it (texts, <html lang>,
+ * decimal commas and German dates), axe-core stays clean, screenshots get
+ * a de- prefix; the account's own choice (English) then overrides the
+ * browser's language and can be taken back. */
+async function germanPass(browser) {
+	const t0 = Date.now();
+	const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 },
+		locale: 'de-DE', timezoneId: 'Europe/Berlin' });
+	const page = await ctx.newPage();
+	await watch(page);
+	await page.goto(`${base}/#/signin`);
+	await heading(page, 'Anmelden');
+	assert(await page.evaluate(() => document.documentElement.lang) === 'de', '<html lang="de">');
+	await page.getByRole('link', { name: 'Passwort vergessen?' }).waitFor();
+	await axe(page, 'de: Anmelden');
+	await shot(page, 'de-01-anmelden');
+	await page.getByLabel('Benutzername').fill('admin');
+	await page.getByLabel('Passwort', { exact: true }).fill(state.new_passwords.admin);
+	await page.getByRole('button', { name: 'Anmelden' }).click();
+	await heading(page, 'Benutzer');
+	await page.getByRole('link', { name: 'Prüfprotokoll' }).waitFor();
+	await page.getByRole('button', { name: 'Abmelden' }).waitFor();
+	await axe(page, 'de: Benutzer');
+	await shot(page, 'de-02-benutzer');
+	await page.goto(`${base}/#/health`);
+	await heading(page, 'Systemzustand');
+	await page.waitForLoadState('networkidle');
+	const health = await page.locator('main').innerText();
+	assert(/\d,\d\s(KiB|MiB|GiB|TiB)/.test(health), 'sizes with a decimal comma on the health page');
+	assert(!/\d\.\d\s(KiB|MiB|GiB|TiB)/.test(health), 'no decimal point in sizes on the health page');
+	await axe(page, 'de: Systemzustand');
+	await shot(page, 'de-03-systemzustand');
+	await page.goto(`${base}/#/audit`);
+	await heading(page, 'Prüfprotokoll');
+	await page.locator('main table td', { hasText: /^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/ }).first().waitFor();
+	assert(/^\d+ Einträge/.test(await page.locator('main table caption').innerText()), 'the caption counts "Einträge"');
+	await axe(page, 'de: Prüfprotokoll');
+	await shot(page, 'de-04-pruefprotokoll');
+	ok('German browser: German texts, <html lang="de">, decimal commas and dd.mm.yyyy dates, axe-core clean');
+	// The account's choice beats the browser's language, and can be undone.
+	await page.goto(`${base}/#/account`);
+	await heading(page, 'Mein Konto');
+	await page.getByRole('combobox', { name: 'Sprache' }).selectOption('en');
+	await page.getByRole('button', { name: 'Sprache übernehmen' }).click();
+	await heading(page, 'My account');
+	assert(await page.evaluate(() => document.documentElement.lang) === 'en', '<html lang="en"> after choosing English');
+	await page.reload();
+	await heading(page, 'My account');
+	await shot(page, 'de-05-konto-englisch');
+	await page.getByRole('combobox', { name: 'Language' }).selectOption('');
+	await page.getByRole('button', { name: 'Use this language' }).click();
+	await heading(page, 'Mein Konto');
+	await page.getByRole('button', { name: 'Abmelden' }).click();
+	await heading(page, 'Anmelden');
+	await page.getByText('Sie sind abgemeldet.').waitFor();
+	ok(`the account's language choice overrides the browser's and is undone; German pass ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 	await cspEvents(page);
 	await ctx.close();
 }
