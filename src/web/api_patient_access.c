@@ -21,7 +21,7 @@ struct accesses {
 	struct {
 		int64_t id;
 		bool device;
-		char name[MG_NAME_MAX + 1];
+		char name[MG_AUDIT_ACTOR_MAX + 1];	/* a name, or the actor's text */
 	} names[NAMES_CACHED];
 	size_t nnames;
 };

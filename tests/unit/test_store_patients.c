@@ -98,14 +98,19 @@ static int see_value(const struct mg_measurement_row *row, void *arg)
 	return 0;
 }
 
+/* Appends each store.tampered alert's subject and a space to arg, a
+ * buffer of SUBJECTS_MAX bytes. */
+#define SUBJECTS_MAX 256
+
 static int see_tampered(const struct mg_alert *a, void *arg)
 {
 	char *subjects = arg;
+	size_t n = strlen(subjects);
 
 	if (strcmp(a->kind, "store.tampered") == 0) {
 		assert_int_equal(a->severity, MG_SEVERITY_HIGH);
-		strcat(subjects, a->subject);
-		strcat(subjects, " ");
+		assert_true(snprintf(subjects + n, SUBJECTS_MAX - n, "%s ", a->subject) <
+			    (int)(SUBJECTS_MAX - n));
 	}
 	return 0;
 }
@@ -119,7 +124,7 @@ static void test_sealed_values(void **state)
 	int64_t device = store_device(f, f->tenant, 1), first, second;
 	struct seen_values sv = {0};
 	struct mg_outbox_item items[2];
-	char subjects[256] = "", want[64];
+	char subjects[SUBJECTS_MAX] = "", want[64];
 	double kg;
 	int64_t t;
 	size_t n;
