@@ -59,7 +59,7 @@ endforeach()
 # starts around the script. test_pg_*.sh need the server anyway.
 set(MG_PG_INTEGRATION_TESTS ingest durability access permissions separation audit_events audit_tamper
 	emr_faults enrol password_reset device_e2e detect_attacks detect_rules audit_syslog
-	device_renewal backup decommission firmware)
+	device_renewal backup decommission firmware patient_rights keys)
 foreach(name ${MG_PG_INTEGRATION_TESTS})
 	add_test(NAME integration-pg/test_${name}
 		COMMAND bash ${CMAKE_SOURCE_DIR}/tests/pg/pg-run.sh
@@ -107,6 +107,12 @@ add_test(NAME source/banned-functions
 # (docs/internals/layers.md).
 add_test(NAME source/layers
 	COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/check-layers.py ${CMAKE_SOURCE_DIR})
+
+# Every language of the web interface has every text the code uses, with
+# the same placeholders (docs/web.md, "Languages"); --self-test proves each
+# kind of gap is caught.
+add_test(NAME source/i18n-complete
+	COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/check-i18n.py ${CMAKE_SOURCE_DIR} --self-test)
 
 # docs/configuration.md is generated from the key table; it must match.
 add_test(NAME source/configuration-doc-current

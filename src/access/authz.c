@@ -23,6 +23,11 @@ static const struct {
 	[MG_ACTION_MAINTENANCE_ASK] = { "maintenance-ask", "service" },
 	[MG_ACTION_MAINTENANCE_VIEW] = { "maintenance-view", "admin, or service (its own)" },
 	[MG_ACTION_MAINTENANCE_GRANT] = { "maintenance-grant", "admin" },
+	[MG_ACTION_CHANGE_REVIEW] = { "change-review", "security-officer" },
+	[MG_ACTION_LOG_READ] = { "log-read", "admin, or service in a grant of scope log" },
+	[MG_ACTION_SELF_TEST] = { "self-test", "admin, or service in a grant of scope self-test" },
+	[MG_ACTION_FIRMWARE_READ] = { "firmware-read",
+				      "device-admin, or service in a grant of scope firmware" },
 };
 
 bool mg_principal_in_tenant(const struct mg_principal *p, int64_t tenant_id)
@@ -83,6 +88,15 @@ bool mg_authz_allows(const struct mg_principal *p, enum mg_action action, int64_
 		return (p->roles & (MG_ROLE_ADMIN | MG_ROLE_SERVICE)) != 0;
 	case MG_ACTION_MAINTENANCE_GRANT:
 		return (p->roles & MG_ROLE_ADMIN) != 0;
+	case MG_ACTION_LOG_READ:
+		return (p->roles & MG_ROLE_ADMIN) || in_grant(p, MG_MAINT_LOG);
+	case MG_ACTION_SELF_TEST:
+		return (p->roles & MG_ROLE_ADMIN) || in_grant(p, MG_MAINT_SELFTEST);
+	case MG_ACTION_FIRMWARE_READ:
+		return (p->roles & MG_ROLE_DEVICE_ADMIN) || in_grant(p, MG_MAINT_FIRMWARE);
+	case MG_ACTION_CHANGE_REVIEW:
+		/* The administrators make most changes; someone else reviews. */
+		return (p->roles & MG_ROLE_SECURITY_OFFICER) != 0;
 	case MG_ACTION_PUBLIC:
 	case MG_ACTION_COUNT:
 		break;

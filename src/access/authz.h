@@ -29,6 +29,10 @@ enum mg_action {
 	MG_ACTION_MAINTENANCE_ASK,	/* ask for remote maintenance: service accounts */
 	MG_ACTION_MAINTENANCE_VIEW,	/* see requests: admins all, service its own */
 	MG_ACTION_MAINTENANCE_GRANT,	/* grant, refuse, end: administrators */
+	MG_ACTION_CHANGE_REVIEW,	/* mark a change reviewed: security officers */
+	MG_ACTION_LOG_READ,	/* the daemon's log: admins; service in a grant */
+	MG_ACTION_SELF_TEST,	/* run the self-test: admins; service in a grant */
+	MG_ACTION_FIRMWARE_READ,	/* firmware releases: device admins; service in a grant */
 	MG_ACTION_COUNT
 };
 

@@ -38,10 +38,15 @@ static void maintenance_of(struct mg_access *ax, struct mg_principal *who)
 
 unsigned mg_totp_required_roles(struct mg_access *ax)
 {
+	return mg_totp_roles_of(ax->store);
+}
+
+unsigned mg_totp_roles_of(struct mg_store *store)
+{
 	char value[MG_SETTING_VALUE_MAX], *save = NULL, *name;
 	unsigned roles = 0, role;
 
-	if (mg_store_setting_get(ax->store, MG_SETTING_REQUIRE_2FA_ROLES, value, sizeof(value)) != 0)
+	if (mg_store_setting_get(store, MG_SETTING_REQUIRE_2FA_ROLES, value, sizeof(value)) != 0)
 		return 0;
 	for (name = strtok_r(value, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		if (mg_role_parse(name, &role) == 0)

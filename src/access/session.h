@@ -49,5 +49,7 @@ bool mg_session_totp_due(struct mg_access *ax, const struct mg_user *u);
 
 /* The roles that must use a second factor, from the store's settings. */
 unsigned mg_totp_required_roles(struct mg_access *ax);
+/* The same, read from store (medgatectl, which has no mg_access). */
+unsigned mg_totp_roles_of(struct mg_store *store);
 
 #endif

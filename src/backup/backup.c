@@ -55,10 +55,28 @@ static bool part_known(const struct gathered *g, const char *name)
 	return false;
 }
 
+/* Part name holding the len bytes of data, which g now owns. */
+static int add_data(struct gathered *g, const char *name, unsigned char *data, size_t len)
+{
+	struct mg_backup_part *p;
+
+	if (g->m.nparts >= MG_BACKUP_PARTS_MAX || !mg_backup_part_name_ok(name)) {
+		sodium_memzero(data, len);
+		free(data);
+		return MG_ERR_LIMIT;
+	}
+	p = &g->m.parts[g->m.nparts];
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->size = len;
+	crypto_hash_sha256(p->sha256, data, len);
+	g->src[g->m.nparts].data = data;
+	g->m.nparts++;
+	return 0;
+}
+
 static int add_file(struct gathered *g, const char *name, const char *path, char *err,
 		    size_t errlen)
 {
-	struct mg_backup_part *p;
 	char *text = NULL;
 	size_t len = 0;
 	int r;
@@ -74,13 +92,7 @@ static int add_file(struct gathered *g, const char *name, const char *path, char
 							 : strerror(errno));
 		return r;
 	}
-	p = &g->m.parts[g->m.nparts];
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->size = len;
-	crypto_hash_sha256(p->sha256, (unsigned char *)text, len);
-	g->src[g->m.nparts].data = (unsigned char *)text;
-	g->m.nparts++;
-	return 0;
+	return add_data(g, name, (unsigned char *)text, len);
 }
 
 /* Every regular file in the folder (relative to the instance folder,
@@ -205,6 +217,17 @@ static int gather(struct gathered *g, const struct mg_backup_source *src, const 
 	for (size_t i = 0; i < sizeof(configured) / sizeof(configured[0]); i++)
 		if ((r = add_folder_of(g, cfg, configured[i], err, errlen)) != 0)
 			return r;
+	if (src->ca_key != NULL && !part_known(g, MG_BACKUP_PART_CA_KEY)) {
+		unsigned char *copy = malloc(src->ca_key_len ? src->ca_key_len : 1);
+
+		if (copy == NULL)
+			return MG_ERR_NOMEM;
+		memcpy(copy, src->ca_key, src->ca_key_len);
+		if ((r = add_data(g, MG_BACKUP_PART_CA_KEY, copy, src->ca_key_len)) != 0) {
+			snprintf(err, errlen, "too many files for a backup");
+			return r;
+		}
+	}
 	return add_store(g, src, stage, err, errlen);
 }
 

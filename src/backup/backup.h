@@ -27,6 +27,11 @@ struct mg_backup_source {
 	int64_t seq;			/* the backup.create record's */
 	mg_backup_progress_fn progress;	/* may be NULL */
 	void *arg;
+	/* keys/ca.key, the instance CA's key, read by root before medgatectl
+	 * switched to the service account, which cannot read it; NULL: the
+	 * backup holds it only if this process can read the file itself. */
+	const unsigned char *ca_key;
+	size_t ca_key_len;
 };
 
 /* Lower the calling thread's CPU priority (nice 10; on Linux a thread's

@@ -30,6 +30,9 @@
 #define MG_BACKUP_PART_SQLITE	"store.sqlite"
 #define MG_BACKUP_PART_PGDUMP	"store.pgdump"
 #define MG_BACKUP_PART_CONFIG	"medgate.conf"
+/* The instance CA's key, where medgatectl init puts it; root's alone, so
+ * only in backups root made (docs/backup.md). */
+#define MG_BACKUP_PART_CA_KEY	"keys/ca.key"
 
 struct mg_backup_part {
 	char name[MG_BACKUP_PART_NAME_MAX + 1];	/* relative path, checked */

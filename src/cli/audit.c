@@ -356,6 +356,7 @@ static int audit_patient(struct cli *cli, const char *tenant, const char *patien
 	struct mg_tenant_key *tk = NULL;
 	struct mg_audit_filter f = { 0 };
 	char object[MG_AUDIT_OBJECT_MAX + 1], buf[MG_AUDIT_DETAILS_MAX + 1];
+	struct mg_patient_row row;
 	struct mg_audit_event e;
 	struct mg_tenant t;
 	int64_t id = 0;
@@ -399,6 +400,10 @@ static int audit_patient(struct cli *cli, const char *tenant, const char *patien
 	       "ACTION", "OUTCOME");
 	f.object = object;
 	f.tenant_id = t.id;
+	/* Row ids of erased patients can come again: records from before
+	 * this patient's row was made are another patient's. */
+	if (mg_store_patient_get(cli->store, id, &row) == 0)
+		f.since_ms = row.created_ms;
 	if ((r = mg_store_audit_list(cli->store, &f, patient_record, NULL)) != 0) {
 		fprintf(stderr, "medgatectl: %s\n", mg_strerror(r));
 		return 1;

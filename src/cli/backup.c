@@ -28,6 +28,7 @@ static int backup_usage(void)
 		"       medgatectl backup create --out FILE\n"
 		"       medgatectl backup verify FILE [--key KEYFILE]\n"
 		"       medgatectl backup restore FILE --key KEYFILE --into DIR [--conninfo TEXT]\n"
+		"                [--erasures LOG]\n"
 		"       medgatectl backup drill [FILE] --key KEYFILE\n");
 	return 2;
 }
@@ -237,6 +238,7 @@ int cli_backup_create_file(struct cli *cli, const char *out, bool progress,
 		.cfg = &cli->cfg, .store = cli->store, .mk = cli->master, .recipient = pk,
 		.instance_id = id, .schema_version = version, .seq = rec.seq,
 		.progress = progress ? cli_backup_progress : NULL,
+		.ca_key = cli->ca_key, .ca_key_len = cli->ca_key_len,
 	};
 	if ((r = mg_backup_create(&src, out, m_out, err, sizeof(err))) != 0) {
 		fprintf(stderr, "medgatectl: backup failed: %s\n", err);
@@ -251,7 +253,8 @@ static int create(struct cli *cli, const char *out)
 	struct mg_backup_manifest *m = malloc(sizeof(*m));
 	int r;
 
-	if (m == NULL || cli_open(cli, true) != 0) {
+	/* Root reads the instance CA's key before the switch. */
+	if (m == NULL || cli_ca_key_read(cli) != 0 || cli_open(cli, true) != 0) {
 		free(m);
 		return 1;
 	}
@@ -276,9 +279,12 @@ static void manifest_print(const struct mg_backup_manifest *m)
 {
 	char when[40], key[MG_HEX_TEXT_LEN(32)];
 	uint64_t bytes = 0;
+	bool ca_key = false;
 
-	for (size_t i = 0; i < m->nparts; i++)
+	for (size_t i = 0; i < m->nparts; i++) {
 		bytes += m->parts[i].size;
+		ca_key = ca_key || strcmp(m->parts[i].name, MG_BACKUP_PART_CA_KEY) == 0;
+	}
 	mg_time_format(m->created_ms, when, sizeof(when));
 	mg_hex_encode(m->signing_key, sizeof(m->signing_key), MG_HEX_LOWER, key, sizeof(key));
 	printf("instance:   %s\ncreated:    %s\naudit seq:  %lld\nschema:     %d\n"
@@ -286,6 +292,9 @@ static void manifest_print(const struct mg_backup_manifest *m)
 	       "signed by:  %s (compare: medgatectl audit public-key)\n",
 	       m->instance_id, when, (long long)m->seq, m->schema_version, m->storage, m->nparts,
 	       (unsigned long long)bytes, key);
+	printf("CA key:     %s\n", ca_key ? "in this backup"
+				      : "not in this backup (made without root: keep the instance "
+					"CA's key from a backup root made, docs/backup.md)");
 }
 
 static int verify(struct cli *cli, const char *file, const char *key_file)

@@ -34,11 +34,31 @@ int cli_backup_check_copy(struct mg_backup_reader *rd, const unsigned char *sk, 
 /* Unpack rd into the new folder stage as a checked instance: the store
  * where its configuration says (PostgreSQL: loaded into conninfo, or the
  * configured database; emptied first if over), its integrity and audit
- * trail checked, action recorded on its own trail. cfg gets its
+ * trail checked, action recorded on its own trail, the erasures the log
+ * at erasures (NULL: beside file) names re-applied. cfg gets its
  * configuration. Returns 0 or < 0 with the reason in err. */
 int cli_backup_unpack(struct cli *cli, struct mg_backup_reader *rd, const unsigned char *sk,
 		      const char *file, const char *stage, const char *conninfo, bool over,
-		      const char *action, struct mg_config *cfg, char *err, size_t errlen);
+		      const char *action, const char *erasures, struct mg_config *cfg, char *err,
+		      size_t errlen);
+
+/* The erasure log beside backup file: its folder's MG_ERASURE_LOG_NAME. */
+void cli_backup_erasure_log_default(const char *file, char *out, size_t outlen);
+
+/* Check the erasure log (erasures, or the one beside file) against m's
+ * signing key before a restore unpacks anything: 0 if it verifies or
+ * there is none, else < 0 with the reason in err. */
+int cli_backup_erasures_check(const struct mg_backup_manifest *m, const char *file,
+			      const char *erasures, char *err, size_t errlen);
+
+/* Erase again, in the unpacked copy's store (and record on its trail),
+ * every patient and tenant the erasure log at log names as erased after
+ * m's time (less a minute), checking every line against m's signing key.
+ * No log there: says so and returns 0. A log that does not verify, or an
+ * erasure that fails: < 0 with the reason in err. */
+int cli_backup_erasures_apply(struct cli *cli, struct mg_store *store,
+			      const struct mg_master_key *mk, const struct mg_backup_manifest *m,
+			      const char *log, char *err, size_t errlen);
 
 /* Write cfg as dir/medgate.conf in place of the one there. */
 int cli_backup_config_rewrite(const char *dir, const struct mg_config *cfg, char *err,

@@ -243,7 +243,7 @@ static int drill_run(struct cli *cli, const char *file, const unsigned char *sk,
 		}
 	}
 	if ((r = cli_backup_unpack(cli, rd, sk, file, scratch, pg ? conninfo : NULL, false,
-				   "backup.drill", cfg, err, errlen)) != 0)
+				   "backup.drill", NULL, cfg, err, errlen)) != 0)
 		goto out;
 	drill_config(cfg);
 	if ((r = cli_backup_config_rewrite(scratch, cfg, err, errlen)) != 0)

@@ -335,8 +335,10 @@ static int move_entries(const char *from, const char *to, const char *skip1, con
 /* Open the unpacked copy, check it, and record the restore on its own
  * trail before it is put in place (fail closed). */
 static int copy_accept(struct cli *cli, const struct mg_config *cfg, const char *file,
-		       const char *action, char *err, size_t errlen)
+		       const char *action, const struct mg_backup_manifest *m,
+		       const char *erasures, char *err, size_t errlen)
 {
+	char log[MG_PATH_MAX];
 	struct mg_master_key *mk = NULL;
 	struct mg_store *store = NULL;
 	char details[1024], buf[MG_AUDIT_DETAILS_MAX + 1];
@@ -350,13 +352,20 @@ static int copy_accept(struct cli *cli, const struct mg_config *cfg, const char 
 	    (r = mg_audit_append(store, mk, &e)) != 0)
 		snprintf(err, errlen, "cannot record %s on the restored trail: %s", action,
 			 mg_strerror(r));
+	if (r == 0) {
+		if (erasures == NULL)
+			cli_backup_erasure_log_default(file, log, sizeof(log));
+		else
+			snprintf(log, sizeof(log), "%s", erasures);
+		r = cli_backup_erasures_apply(cli, store, mk, m, log, err, errlen);
+	}
 	mg_store_close(store);
 	mg_master_key_free(mk);
 	return r;
 }
 
 struct restore_options {
-	const char *file, *key, *into, *conninfo;
+	const char *file, *key, *into, *conninfo, *erasures;
 };
 
 int cli_backup_copy_verify(const struct mg_config *cfg, char *err, size_t errlen)
@@ -380,11 +389,17 @@ int cli_backup_config_rewrite(const char *dir, const struct mg_config *cfg, char
 
 int cli_backup_unpack(struct cli *cli, struct mg_backup_reader *rd, const unsigned char *sk,
 		      const char *file, const char *stage, const char *conninfo, bool over,
-		      const char *action, struct mg_config *cfg, char *err, size_t errlen)
+		      const char *action, const char *erasures, struct mg_config *cfg, char *err,
+		      size_t errlen)
 {
 	bool pg = strcmp(mg_backup_reader_manifest(rd)->storage, "postgresql") == 0;
 	int r;
 
+	/* A log that does not verify refuses the restore before anything is
+	 * unpacked or loaded. */
+	if ((r = cli_backup_erasures_check(mg_backup_reader_manifest(rd), file, erasures, err,
+					   errlen)) != 0)
+		return r;
 	if ((r = mg_backup_extract(rd, sk, stage, cli_backup_progress, NULL, err, errlen)) != 0 ||
 	    (r = layout(stage, cfg, err, errlen)) != 0)
 		return r;
@@ -401,7 +416,8 @@ int cli_backup_unpack(struct cli *cli, struct mg_backup_reader *rd, const unsign
 	}
 	if (pg && (r = pg_load(stage, cfg, over, err, errlen)) != 0)
 		return r;
-	if ((r = copy_accept(cli, cfg, file, action, err, errlen)) != 0)
+	if ((r = copy_accept(cli, cfg, file, action, mg_backup_reader_manifest(rd), erasures, err,
+			     errlen)) != 0)
 		return r;
 	return give_to_account(stage, cfg, err, errlen);
 }
@@ -428,7 +444,7 @@ static int restore_into(struct cli *cli, struct mg_backup_reader *rd, const unsi
 	}
 	stage_name = strrchr(stage, '/') + 1;
 	if ((r = cli_backup_unpack(cli, rd, sk, o->file, stage, o->conninfo, over,
-				   "backup.restore", cfg, err, errlen)) != 0) {
+				   "backup.restore", o->erasures, cfg, err, errlen)) != 0) {
 		mg_backup_remove_tree(stage);
 		goto out;
 	}
@@ -470,7 +486,7 @@ out:
 
 int cli_backup_restore(struct cli *cli, int argc, char **argv, const char *file)
 {
-	static const char *const names[] = { "--key", "--into", "--conninfo", NULL };
+	static const char *const names[] = { "--key", "--into", "--conninfo", "--erasures", NULL };
 	struct restore_options o = { .file = file };
 	unsigned char sk[MG_RECOVERY_KEY_BYTES];
 	struct mg_backup_reader *rd = NULL;
@@ -481,9 +497,10 @@ int cli_backup_restore(struct cli *cli, int argc, char **argv, const char *file)
 	o.key = cli_option(argc, argv, "--key", &bad);
 	o.into = cli_option(argc, argv, "--into", &bad);
 	o.conninfo = cli_option(argc, argv, "--conninfo", &bad);
+	o.erasures = cli_option(argc, argv, "--erasures", &bad);
 	if (bad || o.key == NULL || o.into == NULL || !cli_options_known(argc, argv, names)) {
 		fprintf(stderr, "usage: medgatectl backup restore FILE --key KEYFILE --into DIR "
-				"[--conninfo TEXT]\n");
+				"[--conninfo TEXT] [--erasures FILE]\n");
 		return 2;
 	}
 	if (cli_backup_secret_key(o.key, sk) != 0)

@@ -16,6 +16,7 @@ struct cli {
 	struct mg_config cfg;
 	struct mg_store *store;
 	struct mg_master_key *master;
+	struct mg_keyring *keys;	/* over a copy of master; set on the store */
 	/* Who runs medgatectl, fixed at start (cli_operator_init), before
 	 * cli_open may switch accounts: "operator:<login of the real uid>",
 	 * and the sudo caller if checked (else ""). */
@@ -25,6 +26,10 @@ struct cli {
 	 * account: only for commands that must change root's files after
 	 * opening the store (decommission). */
 	bool keep_privileges;
+	/* keys/ca.key as root read it before the switch (cli_ca_key_read),
+	 * for a backup to hold; NULL if not read. Wiped by cli_close. */
+	unsigned char *ca_key;
+	size_t ca_key_len;
 };
 
 /* Fix cli->actor from the real uid and cli->sudo_user from SUDO_USER, the
@@ -37,6 +42,11 @@ void cli_operator_init(struct cli *cli);
  * the master key. Prints the reason and returns < 0 on failure. */
 int cli_open(struct cli *cli, bool need_master);
 void cli_close(struct cli *cli);
+
+/* Run as root, before cli_open: read the instance CA's key, which the
+ * service account cannot, into cli->ca_key for a backup. Nothing to do
+ * (0) when not root or when the instance has none. Prints why on failure. */
+int cli_ca_key_read(struct cli *cli);
 
 /* Fill e as an event of the operator: actor cli->actor, role "operator",
  * address "local", details the JSON object given (or none) with
@@ -92,11 +102,14 @@ int cli_api_routes(struct cli *cli, int argc, char **argv);
 int cli_audit(struct cli *cli, int argc, char **argv);
 int cli_maintenance(struct cli *cli, int argc, char **argv);
 int cli_handbook(struct cli *cli, int argc, char **argv);
+int cli_report(struct cli *cli, int argc, char **argv);
 int cli_status(struct cli *cli, int argc, char **argv);
 int cli_config_export(struct cli *cli, int argc, char **argv);
 int cli_sbom(struct cli *cli, int argc, char **argv);
 int cli_advisories(struct cli *cli, int argc, char **argv);
 int cli_firmware(struct cli *cli, int argc, char **argv);
+int cli_changes(struct cli *cli, int argc, char **argv);
+int cli_security_sheet(struct cli *cli, int argc, char **argv);
 int cli_update_check(struct cli *cli, int argc, char **argv);
 
 struct mg_sbom;
@@ -106,6 +119,9 @@ struct mg_sbom;
 int cli_sbom_collect(int *argi, int argc, char **argv, struct mg_sbom **out);
 int cli_interface(struct cli *cli, int argc, char **argv);
 int cli_backup(struct cli *cli, int argc, char **argv);
+int cli_patient(struct cli *cli, int argc, char **argv);
+int cli_tenant(struct cli *cli, int argc, char **argv);
+int cli_key(struct cli *cli, int argc, char **argv);
 int cli_decommission(struct cli *cli, int argc, char **argv);
 
 /* The configuration record of the open instance (config export) to f,

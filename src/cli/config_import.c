@@ -103,7 +103,7 @@ static int configure(struct import *im, char *err, size_t errlen)
 		snprintf(im->rec->storage_conninfo, sizeof(im->rec->storage_conninfo), "%s",
 			 im->conninfo);
 	if (link(conf, kept) != 0) {
-		snprintf(err, errlen, "%s: %s", kept, strerror(errno));
+		snprintf(err, errlen, "%.900s: %.100s", kept, strerror(errno));
 		free(cfg);
 		return MG_ERR_IO;
 	}
@@ -111,12 +111,13 @@ static int configure(struct import *im, char *err, size_t errlen)
 	    (r = secure(im, err, errlen)) == 0 && (r = mg_config_load(conf, cfg, err, errlen)) == 0)
 		r = cli_backup_copy_verify(cfg, err, errlen);
 	if (r != 0) {
-		snprintf(why, sizeof(why), "%s", err);
-		snprintf(err, errlen, "the record does not fit the backup (%s); %s keeps the "
-			 "backup's own configuration", why, im->into);
+		snprintf(why, sizeof(why), "%.500s", err);
+		snprintf(err, errlen, "the record does not fit the backup (%.500s); %.400s keeps "
+			 "the backup's own configuration", why, im->into);
 		if (rename(kept, conf) != 0)
-			snprintf(err, errlen, "the record does not fit the backup (%s), and the "
-				 "backup's configuration could not be put back from %s", why, kept);
+			snprintf(err, errlen, "the record does not fit the backup (%.500s), and the "
+				 "backup's configuration could not be put back from %.400s", why,
+				 kept);
 	} else {
 		unlink(kept);
 	}

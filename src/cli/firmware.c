@@ -25,6 +25,7 @@ static int firmware_usage(FILE *f)
 {
 	fprintf(f, "usage: medgatectl -c CONF firmware import --model M --version V --sequence N\n"
 		   "           --image FILE --manifest FILE\n"
+		   "       medgatectl -c CONF firmware list\n"
 		   "       medgatectl firmware keygen --secret FILE --public FILE\n"
 		   "       medgatectl firmware sign --key SECRET --model M --version V --sequence N\n"
 		   "           --image FILE --expires RFC3339 [--out FILE]\n");
@@ -330,8 +331,47 @@ out:
 	return status;
 }
 
+struct list_walk {
+	int64_t now;
+	char model[MG_MODEL_MAX + 1];
+};
+
+static int list_row(const struct mg_firmware_release *rel, void *arg)
+{
+	struct list_walk *w = arg;
+	char expires[MG_TIME_TEXT_LEN], imported[MG_TIME_TEXT_LEN];
+	bool newest = strcmp(w->model, rel->model) != 0;
+
+	snprintf(w->model, sizeof(w->model), "%s", rel->model);
+	mg_time_format(rel->expires_ms, expires, sizeof(expires));
+	mg_time_format(rel->imported_ms, imported, sizeof(imported));
+	printf("%-20s %-16s %8lld %10lld %-24s %-24s %s\n", rel->model, rel->version,
+	       (long long)rel->sequence, (long long)rel->size, expires, imported,
+	       !newest ? "-" : rel->expires_ms > w->now ? "offered" : "expired");
+	return 0;
+}
+
+/* The releases imported, by model, newest first; which one devices get. */
+static int firmware_list(struct cli *cli)
+{
+	struct list_walk w = { mg_now_ms(), "" };
+	int r;
+
+	if (cli_open(cli, false) != 0)
+		return 1;
+	printf("%-20s %-16s %8s %10s %-24s %-24s %s\n", "MODEL", "VERSION", "SEQUENCE", "BYTES",
+	       "EXPIRES", "IMPORTED", "OFFERED");
+	if ((r = mg_store_firmware_list(cli->store, MG_FIRMWARE_LIST_MAX, list_row, &w)) != 0) {
+		fprintf(stderr, "medgatectl: firmware list: %s\n", mg_strerror(r));
+		return 1;
+	}
+	return 0;
+}
+
 int cli_firmware(struct cli *cli, int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return firmware_list(cli);
 	if (argc >= 2 && strcmp(argv[1], "import") == 0)
 		return firmware_import(cli, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)

@@ -50,6 +50,11 @@ static void html(FILE *f, const char *s, const char *ctl)
 	}
 }
 
+void cli_html_text(FILE *f, const char *s)
+{
+	html(f, s, NULL);
+}
+
 /* <tag>text</tag>, text escaped; "(not configured)" for an empty text. */
 static void element(FILE *f, const char *tag, const char *text)
 {
@@ -159,10 +164,12 @@ static void recovery(FILE *f, const struct mg_config *cfg, const char *ctl)
 	html(f, ctl, NULL);
 	fputs(" audit verify</code>, and the web interface's Health page.</li>\n</ol>\n"
 	      "<h3>Restore from a backup</h3>\n<ol>\n"
-	      "<li>Fetch the newest backup file and the recovery key sheet from the safe.</li>\n"
+	      "<li>Fetch the newest backup file, the erasure log <code>erasures.log</code> "
+	      "kept with it, and the recovery key sheet from the safe.</li>\n"
 	      "<li>Stop the daemon; restore into an empty folder: <code>", f);
 	html(f, ctl, NULL);
-	fputs(" backup restore FILE --key KEYFILE --into DIR</code>.</li>\n"
+	fputs(" backup restore FILE --key KEYFILE --into DIR --erasures erasures.log</code>; "
+	      "it erases again the patients erased since the backup.</li>\n"
 	      "<li>Start the restored instance, run <code>audit verify</code> on it, then let "
 	      "devices send again.</li>\n<li>Print this handbook again if anything changed.</li>\n"
 	      "</ol>\n</section>\n", f);
@@ -277,7 +284,7 @@ static int write_page(FILE *f, struct cli *cli, const char *ctl, const char *whe
 	return 0;
 }
 
-static int unlink_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+int cli_unlink_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -285,8 +292,7 @@ static int unlink_one(const char *path, const struct stat *st, int flag, struct 
 	return remove(path) == 0 ? 0 : -1;
 }
 
-/* Copy the file at path into fd, and make it durable. */
-static int copy_into(const char *path, int fd)
+int cli_copy_into(const char *path, int fd)
 {
 	char buf[65536];
 	ssize_t n;
@@ -302,9 +308,7 @@ static int copy_into(const char *path, int fd)
 	return r == 0 && fsync(fd) == 0 ? 0 : MG_ERR_IO;
 }
 
-/* Chromium prints the page at html to the PDF at pdf (in dir, its
- * profile beside them), within CHROMIUM_SECONDS. */
-static int print_pdf(const char *dir, const char *html, const char *pdf)
+int cli_chromium_pdf(const char *dir, const char *html, const char *pdf)
 {
 	char arg_pdf[MG_PATH_MAX + 24], arg_dir[MG_PATH_MAX + 24], url[MG_PATH_MAX + 16];
 	pid_t pid;
@@ -323,7 +327,8 @@ static int print_pdf(const char *dir, const char *html, const char *pdf)
 		setenv("HOME", dir, 1);
 		alarm(CHROMIUM_SECONDS);
 		execlp("chromium", "chromium", "--headless", "--no-sandbox", "--disable-gpu",
-		       "--no-pdf-header-footer", arg_dir, arg_pdf, url, (char *)NULL);
+		       "--no-pdf-header-footer", "--allow-file-access-from-files", arg_dir, arg_pdf,
+		       url, (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
@@ -332,33 +337,53 @@ static int print_pdf(const char *dir, const char *html, const char *pdf)
 	return access(pdf, R_OK) == 0 ? 0 : MG_ERR_IO;
 }
 
-/* Write the page (and its PDF) in a private scratch folder of the service
- * account, then copy them into the files opened before the switch. */
-static int make(struct cli *cli, const char *ctl, const char *when, int fd, int pdf_fd)
+int cli_print_page(const char *what, int (*write)(FILE *f, void *arg), void *arg, int fd,
+		   int pdf_fd)
 {
-	char dir[] = "/tmp/medgate-handbook-XXXXXX", html[64], pdf[64];
+	char dir[] = "/tmp/medgate-page-XXXXXX", html[64], pdf[64];
 	FILE *f;
 	int r = MG_ERR_IO;
 
 	if (mkdtemp(dir) == NULL)
 		return MG_ERR_IO;
-	snprintf(html, sizeof(html), "%s/handbook.html", dir);
-	snprintf(pdf, sizeof(pdf), "%s/handbook.pdf", dir);
+	snprintf(html, sizeof(html), "%s/page.html", dir);
+	snprintf(pdf, sizeof(pdf), "%s/page.pdf", dir);
 	if ((f = fopen(html, "wx")) != NULL) {
-		r = write_page(f, cli, ctl, when);
+		r = write(f, arg);
 		if (fclose(f) != 0 && r == 0)
 			r = MG_ERR_IO;
 	}
 	if (r == 0)
-		r = copy_into(html, fd);
-	if (r == 0 && pdf_fd >= 0 && (r = print_pdf(dir, html, pdf)) == 0)
-		r = copy_into(pdf, pdf_fd);
+		r = cli_copy_into(html, fd);
+	if (r == 0 && pdf_fd >= 0 && (r = cli_chromium_pdf(dir, html, pdf)) == 0)
+		r = cli_copy_into(pdf, pdf_fd);
 	else if (r != 0)
-		fprintf(stderr, "medgatectl: cannot write the handbook: %s\n", mg_strerror(r));
+		fprintf(stderr, "medgatectl: cannot write the %s: %s\n", what, mg_strerror(r));
 	if (r != 0 && pdf_fd >= 0)
-		fprintf(stderr, "medgatectl: chromium could not print the handbook to PDF\n");
-	nftw(dir, unlink_one, 8, FTW_DEPTH | FTW_PHYS);
+		fprintf(stderr, "medgatectl: chromium could not print the %s to PDF\n", what);
+	nftw(dir, cli_unlink_one, 8, FTW_DEPTH | FTW_PHYS);
 	return r;
+}
+
+struct handbook_page {
+	struct cli *cli;
+	const char *ctl, *when;
+};
+
+static int handbook_write(FILE *f, void *arg)
+{
+	struct handbook_page *p = arg;
+
+	return write_page(f, p->cli, p->ctl, p->when);
+}
+
+/* Write the page (and its PDF) in a private scratch folder of the service
+ * account, then copy them into the files opened before the switch. */
+static int make(struct cli *cli, const char *ctl, const char *when, int fd, int pdf_fd)
+{
+	struct handbook_page p = { cli, ctl, when };
+
+	return cli_print_page("handbook", handbook_write, &p, fd, pdf_fd);
 }
 
 int cli_handbook(struct cli *cli, int argc, char **argv)

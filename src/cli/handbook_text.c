@@ -35,10 +35,25 @@ static const struct handbook_play plays[] = {
 	{ "access.role_conflict", "high",
 	  "An account holds roles that must never go together (made before the rule).",
 	  "An administrator removes one of the roles on the Users page." },
+	{ "data.erase", "medium (high for a tenant)",
+	  "A patient's data or a whole tenant was erased for good (medgatectl patient erase or "
+	  "tenant erase, or a restore that erased again what the erasure log lists).",
+	  "Confirm with the operator named in the alert that the erasure was asked for (the "
+	  "patient's request, the end of a contract). If not: keep the erasure log and the "
+	  "backups, and open an incident; the data can only come back from a backup taken "
+	  "before, restored without the erasure log." },
 	{ "config.change", "medium",
 	  "A run-time setting changed: second-factor roles or an interface switch.",
 	  "Confirm with the administrator who did it; undo it on the Settings page if not "
 	  "intended." },
+	{ "store.tampered", "high",
+	  "A measurement's sealed value does not open: it was changed in the database, or "
+	  "copied there from another row, behind medgate's back. The measurement is not "
+	  "shown and not forwarded (its outbox rows go dead with \"refused\").",
+	  "Treat it as a break-in into the database host or its backups: open an incident, "
+	  "keep the database as it is (copy it for the investigation), find who can write "
+	  "to it (database accounts, backups restored, administrators), and restore the "
+	  "measurement from a backup taken before the change ({ctl} backup verify FILE)." },
 	{ "device.certificate", "high",
 	  "A device port or MLLP connection with a certificate medgate does not accept: "
 	  "another CA, expired, or none.",

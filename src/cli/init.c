@@ -56,13 +56,14 @@ static int path_in(const char *dir, const char *name, char *out, size_t outlen)
 /* The instance's folders. Made by root for a service account (pw), the
  * folder itself, keys/ and certs/ are root's and only readable by the
  * service group, so the daemon cannot change its keys, certificates or
- * configuration; data/ and log/ are the service account's. Made by
- * anyone else, everything is theirs. */
+ * configuration; data/, log/ and backups/ (the default [backup] folder:
+ * scheduled backups and the erasure log) are the service account's. Made
+ * by anyone else, everything is theirs. */
 static int make_dirs(const struct init_options *o, const struct passwd *pw)
 {
 	static const struct { const char *name; mode_t mode; bool service_owns; } dirs[] = {
 		{ "", 0750, false }, { "keys", 0750, false }, { "certs", 0755, false },
-		{ "data", 0700, true }, { "log", 0750, true },
+		{ "data", 0700, true }, { "log", 0750, true }, { "backups", 0700, true },
 	};
 	char path[MG_PATH_MAX];
 

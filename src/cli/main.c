@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "common/privileges.h"
+#include "crypto/keyring.h"
 
 static const struct {
 	const char *name;
@@ -28,6 +30,7 @@ static const struct {
 	{ "interface", cli_interface,
 	  "interface list|on|off NAME   switch ports and forwarding (the web port only here)" },
 	{ "outbox", cli_outbox, "outbox status|resend     EMR queues and dead letters" },
+	{ "key", cli_key, "key rotate [--finish]     a new master key, tenant keys re-wrapped" },
 	{ "user", cli_user, "user add|list|disable|enable|unlock|reset-password   manage accounts" },
 	{ "maintenance", cli_maintenance,
 	  "maintenance list|grant|refuse|revoke   remote maintenance by service accounts" },
@@ -36,6 +39,11 @@ static const struct {
 	{ "status", cli_status, "status                    configuration, store, handbook up to date" },
 	{ "handbook", cli_handbook,
 	  "handbook --out FILE.html [--pdf FILE.pdf]   print the emergency handbook" },
+	{ "changes", cli_changes, "changes list|review ID --note TEXT   changes to review" },
+	{ "security-sheet", cli_security_sheet,
+	  "security-sheet [--format text|html] [--out FILE [--pdf FILE]]   product security sheet" },
+	{ "report", cli_report,
+	  "report --tenant NAME --patient ID --pdf FILE [--clinician NAME]   a patient's report as PDF" },
 	{ "audit", cli_audit, "audit verify|checkpoint|public-key|export|status|patient   the audit trail" },
 	{ "sbom", cli_sbom, "sbom [--binary PATH ...] [--out FILE]   CycloneDX bill of materials" },
 	{ "advisories", cli_advisories,
@@ -46,6 +54,10 @@ static const struct {
 	  "update-check --feed FILE [--signature FILE]   is a newer medgate released?" },
 	{ "backup", cli_backup,
 	  "backup keygen|create|verify|restore|drill [--key K] [--into DIR]   sealed backups" },
+	{ "patient", cli_patient,
+	  "patient export|erase --tenant T --patient ID   a patient's rights (GDPR Art. 15, 17)" },
+	{ "tenant", cli_tenant,
+	  "tenant export --tenant T --out DIR | erase --tenant T --yes [--export-to DIR]   a tenant's end" },
 	{ "decommission", cli_decommission,
 	  "decommission --export-to DIR --yes | verify-certificate FILE   end of life" },
 	{ "api-routes", cli_api_routes, "api-routes                print the API route table" },
@@ -155,6 +167,18 @@ int cli_open(struct cli *cli, bool need_master)
 		fprintf(stderr, "medgatectl: cannot bring the store schema up to date\n");
 		return r;
 	}
+	/* The keyring owns its master key: it gets its own copy. */
+	if (need_master) {
+		struct mg_master_key *mk = NULL;
+
+		if ((r = mg_master_key_load(path, &mk)) != 0 ||
+		    (r = mg_keyring_new(mk, &cli->keys)) != 0) {
+			mg_master_key_free(mk);
+			fprintf(stderr, "medgatectl: master key %s: %s\n", path, mg_strerror(r));
+			return r;
+		}
+		mg_store_set_keyring(cli->store, cli->keys);
+	}
 	return 0;
 }
 
@@ -162,8 +186,44 @@ void cli_close(struct cli *cli)
 {
 	mg_store_close(cli->store);
 	cli->store = NULL;
+	mg_keyring_free(cli->keys);
+	cli->keys = NULL;
 	mg_master_key_free(cli->master);
 	cli->master = NULL;
+	if (cli->ca_key != NULL) {
+		sodium_memzero(cli->ca_key, cli->ca_key_len);
+		free(cli->ca_key);
+		cli->ca_key = NULL;
+	}
+}
+
+int cli_ca_key_read(struct cli *cli)
+{
+	struct mg_config *cfg;
+	char err[512], path[MG_PATH_MAX];
+	char *data = NULL;
+	size_t len = 0;
+	int r = 0;
+
+	if (geteuid() != 0 || cli->config_path == NULL)
+		return 0;
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+		return MG_ERR_NOMEM;
+	if (mg_config_load(cli->config_path, cfg, err, sizeof(err)) != 0 ||
+	    mg_config_path(cfg, "keys/ca.key", path, sizeof(path)) != 0) {
+		free(cfg);
+		return 0;	/* cli_open says what is wrong with the configuration */
+	}
+	free(cfg);
+	if (access(path, F_OK) != 0)
+		return 0;
+	if ((r = mg_file_read(path, 64 * 1024, &data, &len)) != 0) {
+		fprintf(stderr, "medgatectl: %s: %s\n", path, strerror(errno));
+		return r;
+	}
+	cli->ca_key = (unsigned char *)data;
+	cli->ca_key_len = len;
+	return 0;
 }
 
 /* A plain login name: what useradd accepts by default, nothing to escape. */

@@ -21,7 +21,9 @@ static int usage(void)
 		"       medgatectl maintenance revoke --grant ID\n"
 		"scopes: diagnostics (health, EMR queues), devices (device inventory),\n"
 		"        device (service of the device --device names: out of service from\n"
-		"        its consent, medgate-device consent, until the grant ends)\n"
+		"        its consent, medgate-device consent, until the grant ends),\n"
+		"        log (the daemon's log), self-test (run the self-test),\n"
+		"        firmware (the firmware releases, to watch a rollout)\n"
 		"minutes: 1 to %d\n", MG_MAINT_MINUTES_MAX);
 	return 2;
 }
@@ -119,8 +121,8 @@ static int grant_direct(struct cli *cli, const char *user, const char *scope_tex
 
 	memset(&m, 0, sizeof(m));
 	if (mg_maintenance_scope_parse(scope_text, &m.scope) != 0) {
-		fprintf(stderr, "medgatectl: --scope %s: expected diagnostics, devices and/or "
-				"device, comma-separated\n", scope_text);
+		fprintf(stderr, "medgatectl: --scope %s: expected diagnostics, devices, device, "
+				"log, self-test and/or firmware, comma-separated\n", scope_text);
 		return 2;
 	}
 	if (!(m.scope & MG_MAINT_DEVICE) != (device == 0)) {

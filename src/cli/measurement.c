@@ -101,7 +101,7 @@ static int measurement_list(struct cli *cli, int argc, char **argv, bool count_o
 	}
 	if (optind != argc)
 		return measurement_usage();
-	if (cli_open(cli, false) != 0 || (tenant != NULL && cli_tenant_id(cli, tenant, &tenant_id) != 0))
+	if (cli_open(cli, true) != 0 || (tenant != NULL && cli_tenant_id(cli, tenant, &tenant_id) != 0))
 		return 1;
 	if (count_only) {
 		if ((r = mg_store_measurement_count(cli->store, tenant_id, &n)) != 0) {

@@ -156,6 +156,9 @@ static const struct key keys[] = {
 	  "File (mode 0600) holding the SMTP password." },
 	{ "smtp", "ca_cert", KEY_STRING, FIELD(smtp_ca_cert), "", 0, 0, NULL,
 	  "CA certificate to check the mail server with; empty uses the system's." },
+	{ "mail", "language", KEY_STRING, FIELD(mail_language), "en", 0, 0, "en|de",
+	  "Language of e-mails (password reset links, alerts) when the recipient's own is not "
+	  "known; the texts are in src/notify/text_*.c." },
 	{ "alerts", "email", KEY_STRING, FIELD(alerts_email), "", 0, 0, NULL,
 	  "Security contacts who get an e-mail for each new alert, comma separated (needs "
 	  "[smtp] url); empty sends none." },
@@ -235,6 +238,9 @@ static const struct key keys[] = {
 	{ "handbook", "reporting", KEY_STRING, FIELD(handbook_reporting), "", 0, 0, NULL,
 	  "The reporting chain, in order, separated by ';' (e.g. \"security officer; data "
 	  "protection officer; management; authority within 72 hours\")." },
+	{ "report", "facility", KEY_STRING, FIELD(report_facility), "", 0, 0, NULL,
+	  "Hospital, site and department at the head of the printed patient report; empty "
+	  "uses [handbook] organisation." },
 	{ "disclosure", "contact", KEY_STRING, FIELD(disclosure_contact), "", 0, 0, NULL,
 	  "Where to report a vulnerability in this installation, as security.txt (RFC 9116) "
 	  "says: a mailto: or https: URI, several separated by ','; empty: no "
@@ -257,7 +263,16 @@ static const struct key keys[] = {
 	{ "backup", "keep", KEY_UINT, FIELD(backup_keep), "7", 1, 1000, NULL,
 	  "Scheduled backups kept in folder; the oldest beyond this are deleted." },
 	{ "backup", "folder", KEY_STRING, FIELD(backup_folder), "backups", 0, 0, NULL,
-	  "Folder of the scheduled backups (made if missing, mode 0700)." },
+	  "Folder of the scheduled backups (made if missing, mode 0700); the signed "
+	  "erasure log (erasures.log) is kept here too (docs/patient-rights.md)." },
+	{ "backup", "review_days", KEY_UINT, FIELD(backup_review_days), "30", 0, 3650, NULL,
+	  "Days within which a backup and a passed restore drill are expected; the security "
+	  "overview and the security sheet name one older or missing (0: not checked)." },
+
+	{ "retention", "keep_days", KEY_UINT, FIELD(retention_keep_days), "0", 0, 36500, NULL,
+	  "Days a measurement is kept after it reached the gateway; older ones are erased "
+	  "by the daemon each hour (audited, counted on the security page). 0: kept until "
+	  "erased by hand (docs/patient-rights.md)." },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -97,6 +97,8 @@ struct mg_config {
 	char smtp_username[MG_NAME_MAX + 1];
 	char smtp_password_file[MG_PATH_MAX];
 	char smtp_ca_cert[MG_PATH_MAX];	/* "" = the system's CAs */
+	/* [mail]: the language of e-mails whose recipient's is not known */
+	char mail_language[8];		/* "en", "de" (notify/text.h) */
 
 	/* [alerts]: who hears of alerts, and how they are grouped */
 	char alerts_email[512];		/* "a@b, c@d"; "" = no e-mail */
@@ -134,6 +136,8 @@ struct mg_config {
 	char handbook_it_contact[256];
 	char handbook_vendor_contact[256];
 	char handbook_reporting[512];
+	/* [report]: the head of the printed patient report */
+	char report_facility[256];
 
 	/* [disclosure]: /.well-known/security.txt (RFC 9116) */
 	char disclosure_contact[512];	/* "" = no security.txt */
@@ -145,6 +149,10 @@ struct mg_config {
 	char backup_schedule[32];	/* "" = none, "every 6h", "daily 02:30" */
 	unsigned backup_keep;		/* scheduled backups kept */
 	char backup_folder[MG_PATH_MAX];	/* where scheduled backups go */
+	unsigned backup_review_days;	/* a backup and a drill expected within; 0 = off */
+
+	/* [retention] (docs/patient-rights.md) */
+	unsigned retention_keep_days;	/* 0: keep until erased by hand */
 
 	size_t nemr;
 	struct mg_emr_config emr[MG_EMR_MAX];

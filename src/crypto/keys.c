@@ -11,7 +11,9 @@
 /* Context strings of crypto_kdf: exactly 8 bytes each. */
 #define KDF_CONTEXT_MASTER	"mgmaster"
 #define KDF_CONTEXT_TENANT	"mgtenant"
-enum { SUBKEY_WRAP = 1, SUBKEY_TOKEN = 2, SUBKEY_SECRET = 3, SUBKEY_SEAL = 1, SUBKEY_BLIND = 2 };
+#define KDF_CONTEXT_PATIENT	"mgpatien"
+enum { SUBKEY_WRAP = 1, SUBKEY_TOKEN = 2, SUBKEY_SECRET = 3, SUBKEY_SEAL = 1, SUBKEY_BLIND = 2,
+       SUBKEY_VALUE = 3, SUBKEY_PATIENT_WRAP = 4 };
 /* The audit trail's keys (src/audit/): a MAC key chaining its records and
  * the seed of the Ed25519 key signing its checkpoints. */
 enum { SUBKEY_AUDIT_MAC = 4, SUBKEY_AUDIT_SIGN = 5 };
@@ -19,6 +21,8 @@ enum { SUBKEY_AUDIT_MAC = 4, SUBKEY_AUDIT_SIGN = 5 };
 static const unsigned char wrap_ad[] = "medgate tenant key v1";
 static const unsigned char seal_ad[] = "medgate patient identifier v1";
 static const unsigned char record_ad[] = "medgate patient record v1";
+static const unsigned char value_ad[] = "medgate measurement value v1";
+static const unsigned char patient_key_ad[] = "medgate patient key v1";
 
 struct mg_master_key {
 	unsigned char wrap[MG_KEY_BYTES];	/* wraps tenant keys */
@@ -31,6 +35,8 @@ struct mg_master_key {
 struct mg_tenant_key {
 	unsigned char seal[MG_KEY_BYTES];
 	unsigned char blind[MG_KEY_BYTES];
+	unsigned char value[MG_KEY_BYTES];	/* seals measurement values */
+	unsigned char patient_wrap[MG_KEY_BYTES];	/* wraps patient keys */
 };
 
 int mg_crypto_init(void)
@@ -79,7 +85,7 @@ int mg_master_key_load(const char *path, struct mg_master_key **out)
 		return r;
 	if ((r = mg_file_read(path, 4096, &raw, &len)) != 0)
 		return r;
-	if (len != MG_KEY_BYTES) {
+	if (len != MG_KEY_BYTES && len != 2 * MG_KEY_BYTES) {
 		r = MG_ERR_CRYPTO;
 		goto out;
 	}
@@ -87,8 +93,9 @@ int mg_master_key_load(const char *path, struct mg_master_key **out)
 		r = MG_ERR_NOMEM;
 		goto out;
 	}
-	crypto_kdf_derive_from_key(mk->wrap, sizeof(mk->wrap), SUBKEY_WRAP,
-				   KDF_CONTEXT_MASTER, (const unsigned char *)raw);
+	/* A rotated file's wrapping key is its second half. */
+	crypto_kdf_derive_from_key(mk->wrap, sizeof(mk->wrap), SUBKEY_WRAP, KDF_CONTEXT_MASTER,
+				   (const unsigned char *)raw + (len - MG_KEY_BYTES));
 	crypto_kdf_derive_from_key(mk->token, sizeof(mk->token), SUBKEY_TOKEN,
 				   KDF_CONTEXT_MASTER, (const unsigned char *)raw);
 	crypto_kdf_derive_from_key(mk->secret, sizeof(mk->secret), SUBKEY_SECRET,
@@ -109,22 +116,78 @@ out:
 	return r;
 }
 
+int mg_master_key_create_rotated(const char *old_path, const char *new_path)
+{
+	unsigned char key[2 * MG_KEY_BYTES];
+	char *raw = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = mg_file_read(old_path, 4096, &raw, &len)) != 0)
+		return r;
+	if (len == MG_KEY_BYTES || len == 2 * MG_KEY_BYTES) {
+		memcpy(key, raw, MG_KEY_BYTES);
+		randombytes_buf(key + MG_KEY_BYTES, MG_KEY_BYTES);
+		r = mg_file_create(new_path, key, sizeof(key), 0600);
+		sodium_memzero(key, sizeof(key));
+	} else {
+		r = MG_ERR_CRYPTO;
+	}
+	sodium_memzero(raw, len);
+	free(raw);
+	return r;
+}
+
 void mg_master_key_free(struct mg_master_key *mk)
 {
 	if (mk != NULL)
 		sodium_free(mk);	/* wipes */
 }
 
+/* Unwrap a tenant data key into key (MG_KEY_BYTES). */
+static int tenant_key_unwrap(const struct mg_master_key *mk, const unsigned char *wrapped,
+			     size_t wrapped_len, unsigned char *key)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+	if (wrapped_len != MG_WRAPPED_KEY_BYTES)
+		return MG_ERR_CRYPTO;
+	return crypto_aead_xchacha20poly1305_ietf_decrypt(key, NULL, NULL, wrapped + nb,
+							  wrapped_len - nb, wrap_ad,
+							  sizeof(wrap_ad) - 1, wrapped,
+							  mk->wrap) == 0 ? 0 : MG_ERR_CRYPTO;
+}
+
+static void tenant_key_wrap(const struct mg_master_key *mk, const unsigned char *key,
+			    unsigned char *wrapped)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+	randombytes_buf(wrapped, nb);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + nb, NULL, key, MG_KEY_BYTES,
+						   wrap_ad, sizeof(wrap_ad) - 1, NULL, wrapped,
+						   mk->wrap);
+}
+
+int mg_tenant_key_rewrap(const struct mg_master_key *from, const struct mg_master_key *to,
+			 const unsigned char *wrapped, size_t wrapped_len,
+			 unsigned char out[MG_WRAPPED_KEY_BYTES])
+{
+	unsigned char key[MG_KEY_BYTES];
+	int r;
+
+	if ((r = tenant_key_unwrap(from, wrapped, wrapped_len, key)) == 0)
+		tenant_key_wrap(to, key, out);
+	sodium_memzero(key, sizeof(key));
+	return r;
+}
+
 int mg_tenant_key_new(const struct mg_master_key *mk, unsigned char *wrapped)
 {
 	unsigned char key[MG_KEY_BYTES];
-	unsigned char *nonce = wrapped;
 
 	randombytes_buf(key, sizeof(key));
-	randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(
-		wrapped + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, key, sizeof(key),
-		wrap_ad, sizeof(wrap_ad) - 1, NULL, nonce, mk->wrap);
+	tenant_key_wrap(mk, key, wrapped);
 	sodium_memzero(key, sizeof(key));
 	return 0;
 }
@@ -134,14 +197,9 @@ int mg_tenant_key_open(const struct mg_master_key *mk, const unsigned char *wrap
 {
 	unsigned char key[MG_KEY_BYTES];
 	struct mg_tenant_key *tk;
-	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 
 	*out = NULL;
-	if (wrapped_len != MG_WRAPPED_KEY_BYTES)
-		return MG_ERR_CRYPTO;
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(key, NULL, NULL, wrapped + nb,
-						       wrapped_len - nb, wrap_ad,
-						       sizeof(wrap_ad) - 1, wrapped, mk->wrap) != 0)
+	if (tenant_key_unwrap(mk, wrapped, wrapped_len, key) != 0)
 		return MG_ERR_CRYPTO;
 	if ((tk = sodium_malloc(sizeof(*tk))) == NULL) {
 		sodium_memzero(key, sizeof(key));
@@ -150,6 +208,10 @@ int mg_tenant_key_open(const struct mg_master_key *mk, const unsigned char *wrap
 	crypto_kdf_derive_from_key(tk->seal, sizeof(tk->seal), SUBKEY_SEAL,
 				   KDF_CONTEXT_TENANT, key);
 	crypto_kdf_derive_from_key(tk->blind, sizeof(tk->blind), SUBKEY_BLIND,
+				   KDF_CONTEXT_TENANT, key);
+	crypto_kdf_derive_from_key(tk->value, sizeof(tk->value), SUBKEY_VALUE,
+				   KDF_CONTEXT_TENANT, key);
+	crypto_kdf_derive_from_key(tk->patient_wrap, sizeof(tk->patient_wrap), SUBKEY_PATIENT_WRAP,
 				   KDF_CONTEXT_TENANT, key);
 	sodium_memzero(key, sizeof(key));
 	sodium_mprotect_readonly(tk);
@@ -163,10 +225,93 @@ void mg_tenant_key_free(struct mg_tenant_key *tk)
 		sodium_free(tk);
 }
 
+/* A patient's key from its raw bytes: its own sealing key, the tenant's
+ * blind-index and value keys, no wrapping key (patient keys wrap nothing). */
+static int key_seal(const unsigned char *key, const unsigned char *ad, size_t adlen,
+		    const char *msg, size_t len, unsigned char *out, size_t outlen);
+
+/* A new random patient key: raw, and wrapped by tk into wrapped. */
+static void patient_key_wrap_new(const struct mg_tenant_key *tk, unsigned char *raw,
+				 unsigned char *wrapped)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+	randombytes_buf(raw, MG_KEY_BYTES);
+	randombytes_buf(wrapped, nb);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + nb, NULL, raw, MG_KEY_BYTES,
+						   patient_key_ad, sizeof(patient_key_ad) - 1,
+						   NULL, wrapped, tk->patient_wrap);
+}
+
+static int patient_key_make(const struct mg_tenant_key *tk, const unsigned char *raw,
+			    struct mg_tenant_key **out)
+{
+	struct mg_tenant_key *pk;
+
+	if ((pk = sodium_malloc(sizeof(*pk))) == NULL)
+		return MG_ERR_NOMEM;
+	crypto_kdf_derive_from_key(pk->seal, sizeof(pk->seal), SUBKEY_SEAL, KDF_CONTEXT_PATIENT,
+				   raw);
+	memcpy(pk->blind, tk->blind, sizeof(pk->blind));
+	memcpy(pk->value, tk->value, sizeof(pk->value));
+	sodium_memzero(pk->patient_wrap, sizeof(pk->patient_wrap));
+	sodium_mprotect_readonly(pk);
+	*out = pk;
+	return 0;
+}
+
+int mg_patient_key_new(const struct mg_tenant_key *tk, unsigned char *wrapped,
+		       struct mg_tenant_key **out)
+{
+	unsigned char raw[MG_KEY_BYTES];
+	int r;
+
+	*out = NULL;
+	patient_key_wrap_new(tk, raw, wrapped);
+	r = patient_key_make(tk, raw, out);
+	sodium_memzero(raw, sizeof(raw));
+	return r;
+}
+
+int mg_patient_seal_new_key(const struct mg_tenant_key *tk, const char *id, size_t len,
+			    unsigned char *wrapped, unsigned char *out, size_t outlen)
+{
+	unsigned char raw[MG_KEY_BYTES], seal[MG_KEY_BYTES];
+	int r;
+
+	if (outlen < len + MG_SEAL_OVERHEAD)
+		return MG_ERR_LIMIT;
+	patient_key_wrap_new(tk, raw, wrapped);
+	crypto_kdf_derive_from_key(seal, sizeof(seal), SUBKEY_SEAL, KDF_CONTEXT_PATIENT, raw);
+	r = key_seal(seal, seal_ad, sizeof(seal_ad) - 1, id, len, out, outlen);
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(seal, sizeof(seal));
+	return r;
+}
+
+int mg_patient_key_open(const struct mg_tenant_key *tk, const unsigned char *wrapped,
+			size_t wrapped_len, struct mg_tenant_key **out)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	unsigned char raw[MG_KEY_BYTES];
+	int r;
+
+	*out = NULL;
+	if (wrapped == NULL || wrapped_len != MG_WRAPPED_KEY_BYTES ||
+	    crypto_aead_xchacha20poly1305_ietf_decrypt(raw, NULL, NULL, wrapped + nb,
+						       wrapped_len - nb, patient_key_ad,
+						       sizeof(patient_key_ad) - 1, wrapped,
+						       tk->patient_wrap) != 0)
+		return MG_ERR_CRYPTO;
+	r = patient_key_make(tk, raw, out);
+	sodium_memzero(raw, sizeof(raw));
+	return r;
+}
+
 /* Seal len bytes of msg under the tenant's sealing key, bound to ad:
  * nonce, ciphertext, tag into out. */
-static int tenant_seal(const struct mg_tenant_key *tk, const unsigned char *ad, size_t adlen,
-		       const char *msg, size_t len, unsigned char *out, size_t outlen)
+static int key_seal(const unsigned char *key, const unsigned char *ad, size_t adlen,
+		    const char *msg, size_t len, unsigned char *out, size_t outlen)
 {
 	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 
@@ -174,8 +319,14 @@ static int tenant_seal(const struct mg_tenant_key *tk, const unsigned char *ad, 
 		return MG_ERR_LIMIT;
 	randombytes_buf(out, nb);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + nb, NULL, (const unsigned char *)msg, len,
-						   ad, adlen, NULL, out, tk->seal);
+						   ad, adlen, NULL, out, key);
 	return 0;
+}
+
+static int tenant_seal(const struct mg_tenant_key *tk, const unsigned char *ad, size_t adlen,
+		       const char *msg, size_t len, unsigned char *out, size_t outlen)
+{
+	return key_seal(tk->seal, ad, adlen, msg, len, out, outlen);
 }
 
 /* Open what tenant_seal made with the same ad into msg (NUL-terminated). */
@@ -226,6 +377,80 @@ int mg_patient_record_open(const struct mg_tenant_key *tk, const unsigned char *
 {
 	return tenant_open(tk, record_ad, sizeof(record_ad) - 1, sealed, sealed_len, rec, reclen,
 			   len_out);
+}
+
+static void put_u64(crypto_generichash_state *st, uint64_t v)
+{
+	unsigned char b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	crypto_generichash_update(st, b, sizeof(b));
+}
+
+static void put_text(crypto_generichash_state *st, const char *text)
+{
+	size_t len = text != NULL ? strlen(text) : 0;
+
+	put_u64(st, len);	/* length first: "ab"+"c" never equals "a"+"bc" */
+	crypto_generichash_update(st, (const unsigned char *)(text != NULL ? text : ""), len);
+}
+
+/* The associated data of a value: a hash of its purpose and its row's
+ * identity, each field length-prefixed. */
+static void value_site_hash(const struct mg_value_site *site, unsigned char out[32])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, value_ad, sizeof(value_ad) - 1);
+	put_u64(&st, (uint64_t)site->tenant_id);
+	put_u64(&st, (uint64_t)site->device_id);
+	put_text(&st, site->device_mid);
+	put_u64(&st, (uint64_t)site->position);
+	put_text(&st, site->quantity);
+	put_text(&st, site->unit);
+	crypto_generichash_final(&st, out, 32);
+}
+
+int mg_value_seal(const struct mg_tenant_key *tk, const struct mg_value_site *site, double value,
+		  unsigned char out[MG_VALUE_SEALED_BYTES])
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	unsigned char ad[32], plain[8];
+	uint64_t bits;
+
+	memcpy(&bits, &value, sizeof(bits));
+	for (int i = 0; i < 8; i++)
+		plain[i] = (unsigned char)(bits >> (8 * i));
+	value_site_hash(site, ad);
+	randombytes_buf(out, nb);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + nb, NULL, plain, sizeof(plain), ad,
+						   sizeof(ad), NULL, out, tk->value);
+	sodium_memzero(plain, sizeof(plain));
+	return 0;
+}
+
+int mg_value_open(const struct mg_tenant_key *tk, const struct mg_value_site *site,
+		  const unsigned char *sealed, size_t sealed_len, double *value)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	unsigned char ad[32], plain[8];
+	uint64_t bits = 0;
+
+	*value = 0;
+	if (sealed == NULL || sealed_len != MG_VALUE_SEALED_BYTES)
+		return MG_ERR_CRYPTO;
+	value_site_hash(site, ad);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL, sealed + nb,
+						       sealed_len - nb, ad, sizeof(ad), sealed,
+						       tk->value) != 0)
+		return MG_ERR_CRYPTO;
+	for (int i = 0; i < 8; i++)
+		bits |= (uint64_t)plain[i] << (8 * i);
+	memcpy(value, &bits, sizeof(*value));
+	sodium_memzero(plain, sizeof(plain));
+	return 0;
 }
 
 void mg_patient_blind_index(const struct mg_tenant_key *tk, const char *id, size_t len,

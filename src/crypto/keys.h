@@ -25,6 +25,24 @@ struct mg_master_key;
  * overwriting). Returns 0, MG_ERR_EXISTS or MG_ERR_IO. */
 int mg_master_key_create(const char *path);
 
+/* Key rotation. A master key file holds 32 bytes (the instance key: every
+ * key below is derived from it) or, once rotated, 64: the instance key
+ * and a separate wrapping key that wraps the tenant keys. Rotation
+ * replaces only the wrapping key: what else is derived from the instance
+ * key (the audit chain's MAC and checkpoint signing key, token hashes,
+ * sealed instance secrets) must stay as it is for the audit trail to
+ * verify and sessions, tokens and second factors to keep working.
+ * mg_master_key_create_rotated writes to new_path (mode 0600, never
+ * overwriting) old_path's instance key and a new random wrapping key.
+ * Returns 0, MG_ERR_EXISTS, MG_ERR_IO or MG_ERR_CRYPTO (not a key file). */
+int mg_master_key_create_rotated(const char *old_path, const char *new_path);
+
+/* Re-wrap a tenant key made under from so that to opens it, into out.
+ * Returns 0 or MG_ERR_CRYPTO (from does not open it). */
+int mg_tenant_key_rewrap(const struct mg_master_key *from, const struct mg_master_key *to,
+			 const unsigned char *wrapped, size_t wrapped_len,
+			 unsigned char out[MG_WRAPPED_KEY_BYTES]);
+
 /* Load the master key from path. Refuses (MG_ERR_DENIED) a file readable
  * by group or others. *out is the caller's (mg_master_key_free). */
 int mg_master_key_load(const char *path, struct mg_master_key **out);
@@ -42,6 +60,25 @@ struct mg_tenant_key;
 int mg_tenant_key_open(const struct mg_master_key *mk, const unsigned char *wrapped,
 		       size_t wrapped_len, struct mg_tenant_key **out);
 void mg_tenant_key_free(struct mg_tenant_key *tk);
+
+/* A patient's data key: random, wrapped by the tenant key into wrapped
+ * (MG_WRAPPED_KEY_BYTES), stored with the patient (docs/patients.md).
+ * What *out holds is used like a tenant key with mg_patient_seal/open
+ * and mg_patient_record_seal/open, which then seal under the patient's
+ * key; its blind-index and value keys are the tenant's, so search and
+ * values stay tenant-wide. Deleting the wrapped key makes what it sealed
+ * unreadable. *out is the caller's (mg_tenant_key_free). Returns 0,
+ * MG_ERR_NOMEM, or MG_ERR_CRYPTO (open: another tenant's, or altered). */
+int mg_patient_key_new(const struct mg_tenant_key *tk, unsigned char *wrapped,
+		       struct mg_tenant_key **out);
+int mg_patient_key_open(const struct mg_tenant_key *tk, const unsigned char *wrapped,
+			size_t wrapped_len, struct mg_tenant_key **out);
+
+/* mg_patient_key_new and mg_patient_seal of id in one step, without the
+ * guarded allocation (a few system calls): the ingest pipeline does this
+ * for every measurement. Returns 0 or MG_ERR_LIMIT (outlen too small). */
+int mg_patient_seal_new_key(const struct mg_tenant_key *tk, const char *id, size_t len,
+			    unsigned char *wrapped, unsigned char *out, size_t outlen);
 
 /* Seal a patient identifier of len bytes: out gets len + MG_SEAL_OVERHEAD
  * bytes. Returns 0 or MG_ERR_LIMIT if outlen is too small. */
@@ -69,6 +106,31 @@ int mg_patient_record_seal(const struct mg_tenant_key *tk, const char *rec, size
 			   unsigned char *out, size_t outlen);
 int mg_patient_record_open(const struct mg_tenant_key *tk, const unsigned char *sealed,
 			   size_t sealed_len, char *rec, size_t reclen, size_t *len_out);
+
+/* Measurement values at rest: each value sealed on its own under the
+ * tenant's value key (a subkey of the tenant key), bound to the row it
+ * belongs to. Changing the sealed bytes, or moving them to another row
+ * (another tenant, device, device measurement id, position, quantity or
+ * unit), makes the open fail. */
+#define MG_VALUE_SEALED_BYTES	(8 + MG_SEAL_OVERHEAD)	/* a double, nonce, tag */
+
+struct mg_value_site {
+	int64_t tenant_id;
+	int64_t device_id;
+	const char *device_mid;
+	int64_t position;
+	const char *quantity;
+	const char *unit;
+};
+
+/* Seal value for site into out. Returns 0. */
+int mg_value_seal(const struct mg_tenant_key *tk, const struct mg_value_site *site, double value,
+		  unsigned char out[MG_VALUE_SEALED_BYTES]);
+
+/* Open what mg_value_seal made for the same site. Returns 0 or
+ * MG_ERR_CRYPTO (altered, another row's, or another tenant's). */
+int mg_value_open(const struct mg_tenant_key *tk, const struct mg_value_site *site,
+		  const unsigned char *sealed, size_t sealed_len, double *value);
 
 /* What patients are searched by, kept as keyed hashes with the tenant's
  * blind-index key, each kind in its own domain (a name token never equals

@@ -10,6 +10,7 @@
 #include "access/switches.h"
 #include "audit/exporter.h"
 #include "backup/schedule.h"
+#include "backup/retention.h"
 #include "common/config.h"
 #include "common/metrics.h"
 #include "crypto/keyring.h"
@@ -46,6 +47,7 @@ struct gateway {
 	struct mg_audit_exporter *exporter;	/* audit to syslog, or NULL */
 	struct mg_detector *detector;	/* detection rules and alerts */
 	struct mg_backup_scheduler *backups;	/* scheduled backups, or NULL */
+	struct mg_retention *retention;	/* [retention] keep_days job, or NULL */
 	struct mg_access *access;	/* sign-in and sessions */
 	struct mg_ingest *ingest;	/* the one submit pipeline */
 	struct mg_web web;		/* the web port's modules */

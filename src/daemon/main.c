@@ -26,6 +26,7 @@
 #include "common/privileges.h"
 #include "daemon/gateway.h"
 #include "model/device_model.h"
+#include "model/settings.h"
 #include "tls/profile.h"
 #include "web/web_api.h"
 
@@ -174,6 +175,8 @@ static int load_secrets(struct gateway *gw)
 		mg_master_key_free(mk);
 		return r;
 	}
+	/* medgatectl key rotate replaces the file; the keyring follows it. */
+	mg_keyring_watch(gw->keys, key);
 	if ((gw->tls.priorities = mg_tls_priorities(cfg->tls_profile)) == NULL) {
 		fprintf(stderr, "medgated: unknown [tls] profile %s\n", cfg->tls_profile);
 		return MG_ERR_CONFIG;
@@ -214,20 +217,6 @@ static void wake_forwarders(void *arg)
 	mg_outbox_wake(((struct gateway *)arg)->outbox);
 }
 
-/* The keyring reads wrapped tenant keys from the store (crypto/ is below
- * store/ and never includes it). */
-static int wrapped_key(void *arg, int64_t tenant_id, unsigned char *wrapped, size_t len)
-{
-	struct mg_tenant t;
-	int r;
-
-	if (len != sizeof(t.wrapped_key))
-		return MG_ERR_INVALID;
-	if ((r = mg_store_tenant_by_id(arg, tenant_id, &t)) == 0)
-		memcpy(wrapped, t.wrapped_key, len);
-	return r;
-}
-
 /* Where a tenant's measurements go: the outbox's routing, handed to the
  * ingest pipeline so that ingest never calls up into the outbox. */
 static size_t route(void *arg, int64_t tenant_id, const char **out, size_t max)
@@ -238,6 +227,7 @@ static size_t route(void *arg, int64_t tenant_id, const char **out, size_t max)
 static int open_store(struct gateway *gw)
 {
 	char err[512];
+	int64_t sealed = 0;
 	int r, version;
 
 	if ((r = mg_store_open(gw->cfg, false, &gw->store, err, sizeof(err))) != 0) {
@@ -251,7 +241,14 @@ static int open_store(struct gateway *gw)
 		return r;
 	}
 	mg_log_info("store %s at schema version %d", mg_store_name(gw->store), version);
-	mg_keyring_set_source(gw->keys, wrapped_key, gw->store);
+	mg_store_set_keyring(gw->store, gw->keys);
+	/* Once after migration 0014: the values stored in clear before. */
+	if ((r = mg_store_values_seal_clear(gw->store, &sealed)) != 0)
+		mg_log_error("cannot seal the values stored before migration 0014: %s; they read as"
+			     " altered until a start that can", mg_strerror(r));
+	else if (sealed > 0)
+		mg_log_info("sealed %lld measurement values stored in clear before migration 0014",
+			    (long long)sealed);
 	return 0;
 }
 
@@ -322,6 +319,11 @@ static int open_runtime(struct gateway *gw)
 		fprintf(stderr, "medgated: cannot start scheduled backups: %s\n", err);
 		return r;
 	}
+	if ((r = mg_retention_start(cfg, gw->store, mg_keyring_master(gw->keys),
+				    &gw->retention)) != 0) {
+		mg_log_error("cannot start the retention job: %s", mg_strerror(r));
+		return r;
+	}
 	const struct mg_ingest_deps ingest = {
 		.keys = gw->keys, .writer = gw->writer, .detector = gw->detector,
 		.route = route, .route_arg = gw->outbox, .metrics = gw->metrics,
@@ -357,6 +359,39 @@ static void record_activity(struct gateway *gw, const char *action)
 
 	if ((r = mg_audit_append(gw->store, mg_keyring_master(gw->keys), &e)) != 0)
 		mg_log_error("cannot record %s on the audit trail: %s", action, mg_strerror(r));
+}
+
+/* medgate.conf edited between two starts: its hash differs from the one
+ * the last start kept (setting MG_SETTING_CONFIG_SHA256), which records
+ * config.file, a change to review (docs/changes.md). The first start only
+ * keeps the hash. The setting moves on only once the record is written,
+ * so a failure to record is caught up at the next start. */
+static void config_file_check(struct gateway *gw)
+{
+	char last[MG_SETTING_VALUE_MAX], details[192];
+	struct mg_audit_event e = { .actor = "system", .action = "config.file",
+				    .object = "config", .outcome = MG_AUDIT_SUCCESS,
+				    .details = details };
+	int r = mg_store_setting_get(gw->store, MG_SETTING_CONFIG_SHA256, last, sizeof(last));
+
+	if (gw->cfg->sha256[0] == '\0' || (r == 0 && strcmp(last, gw->cfg->sha256) == 0))
+		return;
+	if (r != 0 && r != MG_ERR_NOT_FOUND) {
+		mg_log_error("cannot read the configuration's last hash: %s", mg_strerror(r));
+		return;
+	}
+	if (r == 0) {
+		snprintf(details, sizeof(details), "{\"previous_sha256\":\"%.64s\",\"sha256\":\"%.64s\"}",
+			 last, gw->cfg->sha256);
+		if ((r = mg_audit_append(gw->store, mg_keyring_master(gw->keys), &e)) != 0) {
+			mg_log_error("cannot record config.file on the audit trail: %s",
+				     mg_strerror(r));
+			return;
+		}
+		mg_log_warning("medgate.conf changed since the last start: a change to review");
+	}
+	if ((r = mg_store_setting_set(gw->store, MG_SETTING_CONFIG_SHA256, gw->cfg->sha256)) != 0)
+		mg_log_error("cannot keep the configuration's hash: %s", mg_strerror(r));
 }
 
 /* What an operator should hear of at every start: an interface switched
@@ -435,6 +470,7 @@ static int serve(struct gateway *gw, const sigset_t *signals)
 		    gw->cfg->device.enabled ? "port " : "off ", gw->cfg->device.port,
 		    gw->cfg->mllp.enabled ? "port " : "off ", gw->cfg->mllp.port);
 	record_activity(gw, "daemon.start");
+	config_file_check(gw);
 	startup_warnings(gw);
 	for (;;) {
 		if (sigwait(signals, &sig) != 0)
@@ -470,6 +506,7 @@ static void gateway_close(struct gateway *gw)
 	mg_ingest_free(gw->ingest);
 	mg_detector_stop(gw->detector);	/* request threads raise alerts too */
 	mg_backup_scheduler_stop(gw->backups);
+	mg_retention_stop(gw->retention);
 	mg_access_free(gw->access);
 	mg_mailer_free(gw->mailer);	/* after everything that mails */
 	mg_switches_free(gw->switches);

@@ -13,6 +13,7 @@
 #include "common/timefmt.h"
 #include "crypto/keyring.h"
 #include "notify/mailer.h"
+#include "notify/text.h"
 
 bool detect_count_told(int64_t n)
 {
@@ -26,26 +27,39 @@ static void mail_queue(struct mg_detector *d, const struct mg_alert *a, int64_t 
 {
 	const char *to[MG_MAIL_RECIPIENTS_MAX];
 	char subject[MG_MAIL_SUBJECT_MAX], body[MAIL_BODY_MAX], when[40] = "";
+	char idtext[24], counttext[24];
+	const char *lang = d->cfg->mail_language;	/* contacts are addresses, not accounts */
+	static const enum mg_text_id severity_text[] = {
+		[MG_SEVERITY_LOW] = MG_TEXT_SEVERITY_LOW,
+		[MG_SEVERITY_MEDIUM] = MG_TEXT_SEVERITY_MEDIUM,
+		[MG_SEVERITY_HIGH] = MG_TEXT_SEVERITY_HIGH,
+		[MG_SEVERITY_CRITICAL] = MG_TEXT_SEVERITY_CRITICAL,
+	};
+	const char *severity;
 
 	if (d->mailer == NULL || d->nrecipients == 0 || d->cfg->smtp_url[0] == '\0')
 		return;
 	for (size_t i = 0; i < d->nrecipients; i++)
 		to[i] = d->recipients[i];
 	mg_time_format(a->last_ms, when, sizeof(when));
-	snprintf(subject, sizeof(subject), "[medgate] %s alert: %s%s",
-		 mg_severity_name(a->severity), a->kind, count > 1 ? " (repeated)" : "");
-	snprintf(body, sizeof(body),
-		 "medgate raised an alert.\n\n"
-		 "Alert:    %lld\n"
-		 "Kind:     %s\n"
-		 "Severity: %s\n"
-		 "Subject:  %s\n"
-		 "Count:    %lld\n"
-		 "Last:     %s\n\n"
-		 "%s\n\n"
-		 "Acknowledge it or open an incident in the web interface:\n%s\n",
-		 (long long)id, a->kind, mg_severity_name(a->severity), a->subject,
-		 (long long)count, when, a->summary, d->cfg->public_url);
+	severity = (unsigned)a->severity < sizeof(severity_text) / sizeof(severity_text[0])
+		? mg_text(lang, severity_text[a->severity]) : mg_severity_name(a->severity);
+	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+	snprintf(counttext, sizeof(counttext), "%lld", (long long)count);
+	const struct mg_text_arg args[] = {
+		{ "id", idtext }, { "kind", a->kind }, { "severity", severity },
+		{ "subject", a->subject }, { "count", counttext }, { "last", when },
+		{ "summary", a->summary }, { "url", d->cfg->public_url },
+	};
+	size_t nargs = sizeof(args) / sizeof(args[0]);
+
+	if (mg_text_fill(subject, sizeof(subject),
+			 mg_text(lang, count > 1 ? MG_TEXT_ALERT_SUBJECT_REPEATED : MG_TEXT_ALERT_SUBJECT),
+			 args, nargs) != 0 ||
+	    mg_text_fill(body, sizeof(body), mg_text(lang, MG_TEXT_ALERT_BODY), args, nargs) != 0) {
+		mg_log_warning("alerts: alert %lld not mailed: its text does not fit", (long long)id);
+		return;
+	}
 	if (mg_mailer_queue(d->mailer, "alerts", to, d->nrecipients, subject, body) != 0)
 		mg_log_warning("alerts: alert %lld not mailed", (long long)id);
 }

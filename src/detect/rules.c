@@ -229,6 +229,20 @@ static void components_known(struct mg_detector *d, const struct mg_audit_record
 	json_decref(root);
 }
 
+/* An erasure cannot be undone: each one made by a person (not the
+ * retention job) is told to the security contacts, a tenant's as high.
+ * The subject is the row id the trail names, never the patient. */
+static void erasure(struct mg_detector *d, const struct mg_audit_record *rec)
+{
+	bool tenant = strcmp(rec->action, "tenant.erase") == 0;
+
+	mg_alert_raise_by(d, rec->actor_id, "data.erase",
+			  tenant ? MG_SEVERITY_HIGH : MG_SEVERITY_MEDIUM, rec->object, rec->tenant_id,
+			  "%s erased for good by %s from %s", tenant ? "a tenant and all its data"
+								    : "a patient's data",
+			  rec->actor, rec->address);
+}
+
 void detect_record(struct mg_detector *d, const struct mg_audit_record *rec)
 {
 	const char *a = rec->action;
@@ -261,6 +275,9 @@ void detect_record(struct mg_detector *d, const struct mg_audit_record *rec)
 		membership_change(d, rec);
 	else if (strncmp(a, "maintenance.", 12) == 0)
 		maintenance_step(d, rec);
+	else if ((strcmp(a, "patient.erase") == 0 || strcmp(a, "tenant.erase") == 0) &&
+		 strcmp(rec->outcome, "success") == 0)
+		erasure(d, rec);
 	else if ((strcmp(a, "advisories.import") == 0 || strcmp(a, "update.check") == 0) &&
 		 strcmp(rec->outcome, "success") == 0)
 		components_known(d, rec);

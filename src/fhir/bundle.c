@@ -14,11 +14,8 @@
 
 /* The dump keeps jansson's insertion order; 15 significant digits is what
  * a double holds of a decimal, so "72.4" stays "72.4". */
-#define BUNDLE_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
-/* 16 hex digits as "00-1B-C5-0C-00-00-00-01" (the PHD IG's form, upper
- * case), "" for no EUI-64; MG_ERR_INVALID for anything else. */
-static int eui64_text(const char *eui, char *out)
+int fhir_eui64_text(const char *eui, char *out)
 {
 	size_t pos = 0;
 
@@ -85,21 +82,23 @@ static int check_input(const struct mg_outbound *o, const struct mg_fhir_options
 	return 0;
 }
 
-/* One entry: fullUrl, the Observation, and its conditional create. */
-static json_t *bundle_entry(const struct fhir_ctx *c, json_t *obs, int *r)
+json_t *fhir_bundle_entry(const struct mg_fhir_options *opt, json_t *obs, bool withdrawn, int *r)
 {
 	json_t *ident = json_array_get(json_object_get(obs, "identifier"), 0);
 	const char *value = json_string_value(json_object_get(ident, "value"));
-	const char *system = c->opt->identifier_system;
+	const char *rtype = json_string_value(json_object_get(obs, "resourceType"));
+	const char *system = opt->identifier_system;
+	char type[32]; /* a copy: json_pack may free obs before it reads the url */
 	char urn[FHIR_UUID_URN_LEN], name[MG_FHIR_SYSTEM_MAX + 1 + 128];
 	char *query;
 	json_t *entry;
 
 	*r = MG_ERR_NOMEM;
-	if (value == NULL) {
+	if (value == NULL || rtype == NULL || strlen(rtype) >= sizeof(type)) {
 		json_decref(obs);
 		return NULL;
 	}
+	memcpy(type, rtype, strlen(rtype) + 1);
 	(void)snprintf(name, sizeof(name), "%s|%s", system, value);
 	if ((*r = fhir_uuid5_urn(name, urn, sizeof(urn))) != 0) {
 		json_decref(obs);
@@ -110,15 +109,15 @@ static json_t *bundle_entry(const struct fhir_ctx *c, json_t *obs, int *r)
 		json_decref(obs);
 		return NULL;
 	}
-	if (c->o->withdrawn) {
+	if (withdrawn) {
 		/* A withdrawal: a conditional update of the same identifier
 		 * (PUT Observation?identifier=...), which marks what the server
 		 * has, or makes it marked if the posting never arrived. */
-		size_t n = sizeof("Observation?") + strlen(query);
+		size_t n = strlen(type) + 2 + strlen(query);
 		char *url = malloc(n);
 
 		if (url != NULL)
-			(void)snprintf(url, n, "Observation?%s", query);
+			(void)snprintf(url, n, "%s?%s", type, query);
 		free(query);
 		if (url == NULL) {
 			json_decref(obs);
@@ -129,7 +128,7 @@ static json_t *bundle_entry(const struct fhir_ctx *c, json_t *obs, int *r)
 		free(url);
 	} else {
 		entry = json_pack("{s:s, s:o, s:{s:s, s:s, s:s}}", "fullUrl", urn, "resource",
-				  obs, "request", "method", "POST", "url", "Observation",
+				  obs, "request", "method", "POST", "url", type,
 				  "ifNoneExist", query);
 		free(query);
 	}
@@ -138,9 +137,7 @@ static json_t *bundle_entry(const struct fhir_ctx *c, json_t *obs, int *r)
 	return entry;
 }
 
-/* The entries in the order of o's values; the blood-pressure panel takes
- * the place of the first bp_* value. */
-static int bundle_add_entries(const struct fhir_ctx *c, json_t *entries)
+int fhir_bundle_add_entries(const struct fhir_ctx *c, json_t *entries)
 {
 	bool bp_done = false;
 	int r;
@@ -159,9 +156,29 @@ static int bundle_add_entries(const struct fhir_ctx *c, json_t *entries)
 		}
 		if (obs == NULL)
 			return MG_ERR_NOMEM;
-		if (json_array_append_new(entries, bundle_entry(c, obs, &r)) != 0)
+		if (json_array_append_new(entries, fhir_bundle_entry(c->opt, obs, c->o->withdrawn, &r)) != 0)
 			return r != 0 ? r : MG_ERR_NOMEM;
 	}
+	return 0;
+}
+
+int fhir_ctx_init(struct fhir_ctx *c, const struct mg_outbound *o,
+		  const struct mg_fhir_options *opt)
+{
+	int r;
+
+	c->o = o;
+	c->opt = opt;
+	if ((r = check_input(o, opt)) != 0 || (r = fhir_eui64_text(o->device_eui64, c->eui64)) != 0)
+		return r;
+	if (mg_time_format(o->measured_ms, c->effective, sizeof(c->effective)) != 0)
+		return MG_ERR_INVALID;
+	c->issued[0] = '\0';
+	if (o->received_ms > 0 && mg_time_format(o->received_ms, c->issued, sizeof(c->issued)) != 0)
+		c->issued[0] = '\0';	/* optional: an odd clock is no reason to stop */
+	/* The device name is only a label (the EUI-64 names the device): one
+	 * that is no valid FHIR string is left out rather than stop delivery. */
+	c->device_name = fhir_text_ok(o->device_name) ? o->device_name : "";
 	return 0;
 }
 
@@ -175,18 +192,8 @@ int mg_fhir_bundle(const struct mg_outbound *o, const struct mg_fhir_options *op
 
 	*json_out = NULL;
 	*len_out = 0;
-	if ((r = check_input(o, opt)) != 0 ||
-	    (r = eui64_text(o->device_eui64, c.eui64)) != 0)
+	if ((r = fhir_ctx_init(&c, o, opt)) != 0)
 		goto out;
-	if (mg_time_format(o->measured_ms, c.effective, sizeof(c.effective)) != 0) {
-		r = MG_ERR_INVALID;
-		goto out;
-	}
-	if (o->received_ms > 0 && mg_time_format(o->received_ms, c.issued, sizeof(c.issued)) != 0)
-		c.issued[0] = '\0';	/* optional: an odd clock is no reason to stop */
-	/* The device name is only a label (the EUI-64 names the device): one
-	 * that is no valid FHIR string is left out rather than stop delivery. */
-	c.device_name = fhir_text_ok(o->device_name) ? o->device_name : "";
 	r = MG_ERR_NOMEM;
 	bundle = json_pack("{s:s, s:{s:s, s:s}, s:s, s:[]}", "resourceType", "Bundle",
 			   "identifier", "system", opt->identifier_system, "value", o->message_id,
@@ -194,10 +201,10 @@ int mg_fhir_bundle(const struct mg_outbound *o, const struct mg_fhir_options *op
 	if (bundle == NULL)
 		goto out;
 	entries = json_object_get(bundle, "entry");
-	if ((r = bundle_add_entries(&c, entries)) != 0)
+	if ((r = fhir_bundle_add_entries(&c, entries)) != 0)
 		goto out;
 	r = MG_ERR_NOMEM;
-	if ((text = json_dumps(bundle, BUNDLE_DUMP_FLAGS)) == NULL)
+	if ((text = json_dumps(bundle, FHIR_DUMP_FLAGS)) == NULL)
 		goto out;
 	*len_out = strlen(text);
 	*json_out = text;

@@ -36,6 +36,9 @@
 #define FHIR_BP_DISPLAY		"Blood pressure"
 #define FHIR_BP_NAME		"blood_pressure"	/* identifier suffix */
 
+/* How a Bundle is written: compact, numbers to 15 significant digits. */
+#define FHIR_DUMP_FLAGS		(JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 #define FHIR_EUI64_TEXT_LEN	24	/* "00-1B-C5-0C-00-00-00-01" + NUL */
 #define FHIR_UUID_URN_LEN	46	/* "urn:uuid:" + 36 + NUL */
 
@@ -49,6 +52,15 @@ struct fhir_ctx {
 	char eui64[FHIR_EUI64_TEXT_LEN];	/* "" if the device has none */
 };
 
+/* The dump keeps jansson's insertion order; 15 significant digits is what
+ * a double holds of a decimal, so "72.4" stays "72.4". */
+#define BUNDLE_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* 16 hex digits as "00-1B-C5-0C-00-00-00-01" (the PHD IG's form, upper
+ * case) into out (FHIR_EUI64_TEXT_LEN), "" for no EUI-64; MG_ERR_INVALID
+ * for anything else. */
+int fhir_eui64_text(const char *eui, char *out);
+
 /* The Observation for one value (not a blood pressure, which goes into the
  * panel), or NULL when out of memory. */
 json_t *fhir_observation_single(const struct fhir_ctx *c, const struct mg_value *v);
@@ -56,6 +68,23 @@ json_t *fhir_observation_single(const struct fhir_ctx *c, const struct mg_value 
 /* The blood-pressure panel for the bp_* values among o's values (at least
  * one), or NULL when out of memory. */
 json_t *fhir_observation_bp(const struct fhir_ctx *c);
+
+/* Check o and fill c for encoding o with opt: 0 or MG_ERR_INVALID. */
+int fhir_ctx_init(struct fhir_ctx *c, const struct mg_outbound *o,
+		  const struct mg_fhir_options *opt);
+
+/* The Observations of c's measurement appended to entries, in the order of
+ * its values; the blood-pressure panel takes the place of the first bp_*
+ * value. 0, MG_ERR_NOMEM or another MG_ERR_*. */
+int fhir_bundle_add_entries(const struct fhir_ctx *c, json_t *entries);
+
+/* One transaction entry for resource (stolen): fullUrl (the UUID of its
+ * first identifier), the resource, and its conditional create (POST of its
+ * resourceType, ifNoneExist on that identifier), or for a withdrawal
+ * (docs/ward.md) the conditional update of that identifier (PUT
+ * resourceType?identifier=...). NULL with *r set. */
+json_t *fhir_bundle_entry(const struct mg_fhir_options *opt, json_t *resource, bool withdrawn,
+			  int *r);
 
 /* True for bp_systolic, bp_diastolic and bp_mean, which go into the panel. */
 bool fhir_is_bp(const struct mg_quantity *q);

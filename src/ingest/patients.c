@@ -50,6 +50,7 @@ int mg_patients_seal(struct mg_keyring *keys, int64_t tenant_id, const char *pid
 	char names[2 * MG_PATIENT_NAME_MAX + 2];
 	char words[MG_PATIENT_TOKENS_MAX][MG_PATIENT_TOKEN_MAX + 1];
 	const struct mg_tenant_key *tk;
+	struct mg_tenant_key *pk = NULL;
 	size_t len, nwords;
 	bool over = false;
 	int r;
@@ -61,12 +62,18 @@ int mg_patients_seal(struct mg_keyring *keys, int64_t tenant_id, const char *pid
 	out->tenant_id = tenant_id;
 	out->now_ms = now_ms;
 	out->sealed_id_len = strlen(pid) + MG_SEAL_OVERHEAD;
-	if ((r = mg_patient_seal(tk, pid, strlen(pid), out->sealed_id, sizeof(out->sealed_id))) !=
+	/* A new patient key each time: it seals this record (and the
+	 * identifier if this makes the patient) and goes with them, so no
+	 * look-up of the patient's key can race with another writer. */
+	if ((r = mg_patient_key_new(tk, out->key, &pk)) != 0)
+		goto out;
+	out->key_len = MG_WRAPPED_KEY_BYTES;
+	if ((r = mg_patient_seal(pk, pid, strlen(pid), out->sealed_id, sizeof(out->sealed_id))) !=
 		0 ||
 	    (r = mg_patient_identity_encode(p, rec, sizeof(rec), &len)) != 0)
 		goto out;
 	out->record_len = len + MG_SEAL_OVERHEAD;
-	if ((r = mg_patient_record_seal(tk, rec, len, out->record, sizeof(out->record))) != 0)
+	if ((r = mg_patient_record_seal(pk, rec, len, out->record, sizeof(out->record))) != 0)
 		goto out;
 	/* Family names first, so a long given name cannot crowd them out. */
 	memcpy(names, p->family, strlen(p->family) + 1);
@@ -81,6 +88,7 @@ int mg_patients_seal(struct mg_keyring *keys, int64_t tenant_id, const char *pid
 		token_add(tk, MG_SEARCH_BIRTH_DATE, p->birth_date, out->tokens, &out->ntokens,
 			  MG_PATIENT_PUT_TOKENS_MAX, &over);
 out:
+	mg_tenant_key_free(pk);
 	sodium_memzero(rec, sizeof(rec));
 	sodium_memzero(names, sizeof(names));
 	sodium_memzero(words, sizeof(words));
@@ -92,21 +100,29 @@ int mg_patients_open(struct mg_keyring *keys, const struct mg_patient_row *row, 
 {
 	char rec[MG_PATIENT_RECORD_MAX + 1];
 	const struct mg_tenant_key *tk;
+	struct mg_tenant_key *pk = NULL;
 	size_t len;
 	int r;
 
 	*has_identity = false;
 	memset(p, 0, sizeof(*p));
-	if ((r = mg_keyring_tenant(keys, row->tenant_id, &tk)) != 0 ||
-	    (r = mg_patient_open(tk, row->sealed_id, row->sealed_id_len, pid, pidlen)) != 0)
+	/* The identifier and the record each under the key stored with it
+	 * (an HL7 merge may have moved the record from another patient). */
+	r = mg_keyring_patient(keys, row->tenant_id, row->id_key, row->id_key_len, &tk, &pk);
+	if (r == 0)
+		r = mg_patient_open(tk, row->sealed_id, row->sealed_id_len, pid, pidlen);
+	mg_tenant_key_free(pk);
+	pk = NULL;
+	if (r != 0 || row->record_len == 0)
 		return r;
-	if (row->record_len == 0)
-		return 0;
-	if ((r = mg_patient_record_open(tk, row->record, row->record_len, rec, sizeof(rec),
-					&len)) == 0) {
+	r = mg_keyring_patient(keys, row->tenant_id, row->record_key, row->record_key_len, &tk,
+			       &pk);
+	if (r == 0 && (r = mg_patient_record_open(tk, row->record, row->record_len, rec,
+						  sizeof(rec), &len)) == 0) {
 		r = mg_patient_identity_parse(rec, len, p) == 0 ? 0 : MG_ERR_STORE;
 		*has_identity = r == 0;
 	}
+	mg_tenant_key_free(pk);
 	sodium_memzero(rec, sizeof(rec));
 	return r;
 }

@@ -50,8 +50,9 @@ void mg_ingest_refused(struct mg_ingest *in, const struct mg_device *d,
 				      quantity != NULL ? quantity : "");
 }
 
-/* Seal the patient identifier under the tenant's key, with its blind
- * index. Returns 0 or MG_ERR_UNAVAILABLE (logged, without the id). */
+/* Seal the patient identifier under a new patient key (kept only if this
+ * measurement makes the patient), with its blind index under the
+ * tenant's. Returns 0 or MG_ERR_UNAVAILABLE (logged, without the id). */
 static int seal_patient(struct mg_ingest *in, const struct mg_measurement *m,
 			struct mg_measurement_put *p)
 {
@@ -65,12 +66,13 @@ static int seal_patient(struct mg_ingest *in, const struct mg_measurement *m,
 		return MG_ERR_UNAVAILABLE;
 	}
 	mg_patient_blind_index(tk, m->patient_id, idlen, p->blind_index);
-	if (mg_patient_seal(tk, m->patient_id, idlen, p->sealed_patient,
-			    sizeof(p->sealed_patient)) != 0) {
+	if (mg_patient_seal_new_key(tk, m->patient_id, idlen, p->patient_key, p->sealed_patient,
+				    sizeof(p->sealed_patient)) != 0) {
 		mg_log_error("ingest: cannot seal a patient identifier of device %lld",
 			     (long long)m->device_id);
 		return MG_ERR_UNAVAILABLE;
 	}
+	p->patient_key_len = MG_WRAPPED_KEY_BYTES;
 	p->sealed_len = idlen + MG_SEAL_OVERHEAD;
 	return 0;
 }

@@ -5,7 +5,8 @@
 
 #include "common/err.h"
 
-static const char *const scope_names[] = { "diagnostics", "devices", "device" };
+static const char *const scope_names[] = { "diagnostics", "devices", "device", "log",
+					     "self-test", "firmware" };
 #define SCOPE_COUNT (sizeof(scope_names) / sizeof(scope_names[0]))
 
 const char *mg_maintenance_scope_name(unsigned bit)

@@ -16,8 +16,13 @@ enum mg_maintenance_scope {
 	/* Service of one device (device_id): once its consent button is
 	 * pressed, the device is out of service until the grant ends. */
 	MG_MAINT_DEVICE = 1u << 2,
+	MG_MAINT_LOG = 1u << 3,		/* the daemon's log (holds no patient data) */
+	MG_MAINT_SELFTEST = 1u << 4,	/* run the self-test */
+	MG_MAINT_FIRMWARE = 1u << 5,	/* the firmware releases devices update to (read) */
 };
-#define MG_MAINT_SCOPE_ALL (MG_MAINT_DIAGNOSTICS | MG_MAINT_DEVICES | MG_MAINT_DEVICE)
+#define MG_MAINT_SCOPE_ALL                                                                    \
+	(MG_MAINT_DIAGNOSTICS | MG_MAINT_DEVICES | MG_MAINT_DEVICE | MG_MAINT_LOG |           \
+	 MG_MAINT_SELFTEST | MG_MAINT_FIRMWARE)
 
 enum mg_maintenance_state {
 	MG_MAINT_REQUESTED,	/* asked for, waiting for an administrator */
@@ -44,8 +49,8 @@ struct mg_maintenance {
 	int64_t consent_ms;		/* when the device's consent button was pressed; 0 not yet */
 };
 
-/* "diagnostics", "devices", "device"; NULL for anything but exactly one
- * bit. */
+/* "diagnostics", "devices", "device", "log", "self-test", "firmware";
+ * NULL for anything but exactly one bit. */
 const char *mg_maintenance_scope_name(unsigned bit);
 
 /* Parse a comma-separated list of scope names into bits. Returns 0, or

@@ -66,6 +66,15 @@ static int check_switch(const char *value)
 		   : MG_ERR_INVALID;
 }
 
+static int check_sha256(const char *value)
+{
+	unsigned char bin[32];
+
+	return strlen(value) == 64 && mg_hex_decode(value, 64, bin, sizeof(bin), NULL) == 0
+		   ? 0
+		   : MG_ERR_INVALID;
+}
+
 /* 64 hex digits, a space, a time in ms. */
 static int check_handbook(const char *value)
 {
@@ -124,7 +133,12 @@ const struct mg_setting mg_settings[] = {
     {MG_SETTING_BACKUP_LAST_MS, "when the last backup was made, ms since 1970", check_seq},
     {MG_SETTING_DRILL_LAST_MS, "when the last restore drill passed, ms since 1970",
      check_seq},
+    {MG_SETTING_RETENTION_ERASED, "measurements erased as older than [retention] keep_days",
+     check_seq},
+    {MG_SETTING_RETENTION_LAST_MS, "when the retention job last ran, ms since 1970", check_seq},
     {MG_SETTING_BACKUP_DRILL, "the last restore drill: time, result, restore ms", check_drill},
+    {MG_SETTING_CONFIG_SHA256, "SHA-256 of medgate.conf at the last daemon start", check_sha256},
+    {MG_SETTING_SELFTEST_LAST_MS, "when the last self-test ran, ms since 1970", check_seq},
 };
 const size_t mg_settings_count = sizeof(mg_settings) / sizeof(mg_settings[0]);
 

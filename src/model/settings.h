@@ -35,6 +35,10 @@
  * hex digits> <time in ms>" (medgatectl handbook); the security overview
  * says when the running configuration differs. */
 #define MG_SETTING_HANDBOOK "handbook.printed"
+/* The SHA-256 of medgate.conf (64 hex digits) at the daemon's last start:
+ * a start with another one records config.file, a change to review
+ * (model/review.h). */
+#define MG_SETTING_CONFIG_SHA256 "config.sha256"
 /* The last advisory import (medgatectl advisories import), a JSON object:
  * {"format", "advisories", "affected", "packages", "imported_ms"}. */
 #define MG_SETTING_ADVISORIES_IMPORT "advisories.import"
@@ -47,10 +51,17 @@
  * since the Unix epoch (decimal); absent until the first one. Written by
  * the backup commands, read by /metrics and the health page. */
 #define MG_SETTING_BACKUP_LAST_MS "backup.last_ms"
+/* When the last self-test wrote it (ms): its store round trip. */
+#define MG_SETTING_SELFTEST_LAST_MS "selftest.last_ms"
 #define MG_SETTING_DRILL_LAST_MS  "backup.drill_last_ms"
 /* The last restore drill (medgatectl backup drill), for the security
  * page: "<end time, Unix ms> <passed|failed> <restore time, ms>". */
 #define MG_SETTING_BACKUP_DRILL "backup.drill_last"
+
+/* Retention ([retention] keep_days): how many measurements the daemon
+ * has erased as too old, in all (decimal), and when it last ran (ms). */
+#define MG_SETTING_RETENTION_ERASED  "retention.erased"
+#define MG_SETTING_RETENTION_LAST_MS "retention.last_ms"
 
 /* Parse a backup.drill_last value. Returns 0 or MG_ERR_INVALID. */
 int mg_setting_drill_parse(const char *value, int64_t *time_ms, int *passed,

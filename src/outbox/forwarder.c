@@ -53,6 +53,7 @@ int mg_outbound_from_item(struct mg_keyring *keys, const char *instance_id,
 			  const struct mg_outbox_item *it, struct mg_outbound *o)
 {
 	const struct mg_tenant_key *tk;
+	struct mg_tenant_key *pk = NULL;
 	int r;
 
 	memset(o, 0, sizeof(*o));
@@ -82,10 +83,14 @@ int mg_outbound_from_item(struct mg_keyring *keys, const char *instance_id,
 		o->values[o->nvalues].value = it->row.values[i].value;
 		o->nvalues++;
 	}
-	if ((r = mg_keyring_tenant(keys, it->row.tenant_id, &tk)) != 0)
-		return r;
-	return mg_patient_open(tk, it->sealed_patient, it->sealed_len, o->patient_id,
-			       sizeof(o->patient_id));
+	if (it->tampered)
+		return MG_ERR_CRYPTO;	/* its values are not there */
+	if ((r = mg_keyring_patient(keys, it->row.tenant_id, it->patient_key, it->patient_key_len,
+				    &tk, &pk)) == 0)
+		r = mg_patient_open(tk, it->sealed_patient, it->sealed_len, o->patient_id,
+				    sizeof(o->patient_id));
+	mg_tenant_key_free(pk);
+	return r;
 }
 
 static int encode(struct mg_forwarder *f, const struct mg_outbound *o, char **msg, size_t *len)
@@ -220,8 +225,16 @@ static size_t fill_slots(struct mg_forwarder *f)
 		char *msg = NULL;
 		size_t len = 0;
 
-		if ((r = mg_outbound_from_item(f->deps->keys, f->instance_id, it, &o)) != 0 ||
-		    (r = encode(f, &o, &msg, &len)) != 0) {
+		if (it->tampered) {
+			/* Changed behind the gateway's back (the store raised
+			 * store.tampered): never sent, kept as dead for review. */
+			mg_log_error("outbox: [emr.%s] outbox row %lld refused: measurement %lld"
+				     " was altered in the database", f->d->name, (long long)it->id,
+				     (long long)it->row.id);
+			mg_store_outbox_dead(store, it->id, now,
+					     "refused: a sealed value was altered in the database");
+		} else if ((r = mg_outbound_from_item(f->deps->keys, f->instance_id, it, &o)) != 0 ||
+			   (r = encode(f, &o, &msg, &len)) != 0) {
 			mg_log_error("outbox: [emr.%s] outbox row %lld cannot be encoded: %s",
 				     f->d->name, (long long)it->id, mg_strerror(r));
 			mg_store_outbox_dead(store, it->id, now, "cannot be encoded");

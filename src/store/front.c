@@ -106,6 +106,14 @@ int mg_store_tenant_delete(struct mg_store *s, int64_t id)
 	return s->ops->tenant_delete(s, id);
 }
 
+int mg_store_tenant_keys_replace(struct mg_store *s, const struct mg_tenant_key_change *c,
+				 size_t n)
+{
+	if (n > 0 && c == NULL)
+		return MG_ERR_INVALID;
+	return n > MG_TENANT_KEYS_MAX ? MG_ERR_LIMIT : s->ops->tenant_keys_replace(s, c, n);
+}
+
 /* Accounts */
 
 /* Roles must be known bits that one account may hold together
@@ -486,6 +494,46 @@ int mg_store_firmware_image(struct mg_store *s, const char *model, const char *s
 	return s->ops->firmware_image(s, model, sha256, image, imagelen, len_out);
 }
 
+int mg_store_firmware_list(struct mg_store *s, size_t limit, mg_firmware_cb cb, void *arg)
+{
+	if (cb == NULL || limit == 0)
+		return MG_ERR_INVALID;
+	if (limit > MG_FIRMWARE_LIST_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->firmware_list(s, limit, cb, arg);
+}
+
+/* Changes to review */
+
+int mg_store_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb,
+			 void *arg)
+{
+	if (f == NULL || cb == NULL || f->before_seq < 0 || f->limit == 0 ||
+	    (f->state != MG_CHANGES_UNREVIEWED && f->state != MG_CHANGES_REVIEWED))
+		return MG_ERR_INVALID;
+	if (f->limit > MG_CHANGE_PAGE_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->change_list(s, f, cb, arg);
+}
+
+int mg_store_change_count(struct mg_store *s, int64_t *unreviewed_out)
+{
+	if (unreviewed_out == NULL)
+		return MG_ERR_INVALID;
+	*unreviewed_out = 0;
+	return s->ops->change_count(s, unreviewed_out);
+}
+
+int mg_store_change_review(struct mg_store *s, int64_t seq, const char *reviewer,
+			   int64_t now_ms, const char *note)
+{
+	if (reviewer == NULL || reviewer[0] == '\0' || note == NULL || seq < 1 || now_ms < 0)
+		return MG_ERR_INVALID;
+	if (strlen(reviewer) > MG_AUDIT_ACTOR_MAX || strlen(note) > MG_CHANGE_NOTE_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->change_review(s, seq, reviewer, now_ms, note);
+}
+
 /* Enrolment tokens */
 
 int mg_store_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name,
@@ -599,6 +647,8 @@ static int put_check(const struct mg_measurement_put *p)
 		if (p->sealed_len != 0)
 			return MG_ERR_INVALID;
 	}
+	if (p->patient_key_len != 0 && p->patient_key_len != MG_WRAPPED_KEY_BYTES)
+		return MG_ERR_INVALID;
 	return 0;
 }
 
@@ -613,6 +663,8 @@ int mg_store_measurement_put_batch(struct mg_store *s, struct mg_measurement_put
 		return MG_ERR_INVALID;
 	for (size_t i = 0; i < n; i++)
 		r = first_error(r, put_check(items[i]));
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = mg_store_values_seal(s, items[i]);
 	if (r == 0)
 		return s->ops->measurement_put_batch(s, items, n);
 	for (size_t i = 0; i < n; i++) {
@@ -625,11 +677,34 @@ int mg_store_measurement_put_batch(struct mg_store *s, struct mg_measurement_put
 	return r;
 }
 
+/* Rows reach the caller with their values opened; a row whose values do
+ * not open is left out (values.c raised the alert). */
+struct opened {
+	struct mg_store *s;
+	mg_measurement_cb cb;
+	void *arg;
+	struct mg_measurement_row row;
+};
+
+static int open_row(const struct mg_measurement_row *row, void *arg)
+{
+	struct opened *o = arg;
+	bool tampered;
+	int r;
+
+	o->row = *row;
+	if ((r = mg_store_values_open(o->s, &o->row, &tampered)) != 0)
+		return r;
+	return tampered ? 0 : o->cb(&o->row, o->arg);
+}
+
 int mg_store_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
 			      mg_measurement_cb cb, void *arg)
 {
+	struct opened o = { .s = s, .cb = cb, .arg = arg };
+
 	return cb == NULL ? MG_ERR_INVALID
-			  : s->ops->measurement_list(s, tenant_id, after_id, limit, cb, arg);
+			  : s->ops->measurement_list(s, tenant_id, after_id, limit, open_row, &o);
 }
 
 int mg_store_measurement_count(struct mg_store *s, int64_t tenant_id, int64_t *count_out)
@@ -652,7 +727,17 @@ int mg_store_outbox_claim(struct mg_store *s, const char *destination, int64_t n
 			    destination_check(destination));
 
 	*n = 0;
-	return r != 0 ? r : s->ops->outbox_claim(s, destination, now_ms, lease_ms, items, max, n);
+	if (r != 0 || (r = s->ops->outbox_claim(s, destination, now_ms, lease_ms, items, max, n)) != 0)
+		return r;
+	/* A key that does not open fails the claim (the rows come again
+	 * when their lease ends); a row that does not open is marked. */
+	for (size_t i = 0; i < *n; i++) {
+		if ((r = mg_store_values_open(s, &items[i].row, &items[i].tampered)) != 0) {
+			*n = 0;
+			return r;
+		}
+	}
+	return 0;
 }
 
 int mg_store_outbox_delivered(struct mg_store *s, int64_t id, int64_t now_ms)
@@ -713,8 +798,10 @@ int mg_store_patient_find(struct mg_store *s, int64_t tenant_id,
 int mg_store_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit,
 				  mg_measurement_cb cb, void *arg)
 {
+	struct opened o = { .s = s, .cb = cb, .arg = arg };
+
 	return cb == NULL ? MG_ERR_INVALID
-			  : s->ops->patient_measurements(s, patient_id, limit, cb, arg);
+			  : s->ops->patient_measurements(s, patient_id, limit, open_row, &o);
 }
 
 int mg_store_patient_put(struct mg_store *s, const struct mg_patient_put *p, int64_t *id_out,
@@ -722,7 +809,8 @@ int mg_store_patient_put(struct mg_store *s, const struct mg_patient_put *p, int
 {
 	*id_out = 0;
 	*created_out = false;
-	if (p == NULL || p->record_len == 0 || p->sealed_id_len == 0 || p->tenant_id <= 0)
+	if (p == NULL || p->record_len == 0 || p->sealed_id_len == 0 || p->tenant_id <= 0 ||
+	    (p->key_len != 0 && p->key_len != MG_WRAPPED_KEY_BYTES))
 		return MG_ERR_INVALID;
 	if (p->record_len > sizeof(p->record) || p->sealed_id_len > sizeof(p->sealed_id) ||
 	    p->ntokens > MG_PATIENT_PUT_TOKENS_MAX)
@@ -874,6 +962,56 @@ int mg_store_views(struct mg_store *s, int64_t user_id, mg_ward_cb cb, void *arg
 	return s->ops->views(s, user_id, cb, arg);
 }
 
+/* Erasure */
+
+int mg_store_patient_erase(struct mg_store *s, int64_t tenant_id, int64_t patient_id,
+			   struct mg_erase_counts *out)
+{
+	if (out == NULL)
+		return MG_ERR_INVALID;
+	memset(out, 0, sizeof(*out));
+	if (tenant_id <= 0 || patient_id <= 0)
+		return MG_ERR_NOT_FOUND;
+	return s->ops->patient_erase(s, tenant_id, patient_id, out);
+}
+
+int mg_store_tenant_erase(struct mg_store *s, int64_t tenant_id, struct mg_erase_counts *out)
+{
+	if (out == NULL)
+		return MG_ERR_INVALID;
+	memset(out, 0, sizeof(*out));
+	return tenant_id <= 0 ? MG_ERR_NOT_FOUND : s->ops->tenant_erase(s, tenant_id, out);
+}
+
+int mg_store_measurement_erase_before(struct mg_store *s, int64_t before_ms, size_t limit,
+				      int64_t *count_out)
+{
+	if (count_out == NULL)
+		return MG_ERR_INVALID;
+	*count_out = 0;
+	if (before_ms < 0 || limit == 0)
+		return MG_ERR_INVALID;
+	if (limit > MG_ERASE_BATCH_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->measurement_erase_before(s, before_ms, limit, count_out);
+}
+
+int mg_store_patient_deliveries(struct mg_store *s, int64_t patient_id, mg_delivery_cb cb,
+				void *arg)
+{
+	return cb == NULL ? MG_ERR_INVALID : s->ops->patient_deliveries(s, patient_id, cb, arg);
+}
+
+int mg_store_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			  mg_patient_cb cb, void *arg)
+{
+	if (cb == NULL || limit == 0)
+		return MG_ERR_INVALID;
+	if (limit > MG_PATIENT_SEARCH_MAX)
+		return MG_ERR_LIMIT;
+	return s->ops->patient_list(s, tenant_id, after_id, limit, cb, arg);
+}
+
 /* Audit trail */
 
 int mg_store_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn,
@@ -915,11 +1053,23 @@ int mg_store_measurement_previous_value(struct mg_store *s, int64_t id, const ch
 	int r = first_error(window_ms < 0 ? MG_ERR_INVALID : 0,
 			    text_check(quantity, true, MG_QUANTITY_NAME_MAX));
 
+	struct mg_measurement_row row;
+	bool tampered;
+
 	*value_out = 0;
 	*measured_ms_out = 0;
-	return r != 0 ? r
-		      : s->ops->measurement_previous_value(s, id, quantity, window_ms, value_out,
-							   measured_ms_out);
+	memset(&row, 0, sizeof(row));
+	if (r != 0 || (r = s->ops->measurement_previous_value(s, id, quantity, window_ms, &row)) != 0)
+		return r;
+	if (row.nvalues != 1)
+		return MG_ERR_STORE;
+	if ((r = mg_store_values_open(s, &row, &tampered)) != 0)
+		return r;
+	if (tampered)
+		return MG_ERR_CRYPTO;
+	*value_out = row.values[0].value;
+	*measured_ms_out = row.measured_ms;
+	return 0;
 }
 
 /* Backups */

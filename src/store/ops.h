@@ -33,6 +33,8 @@ struct mg_store_ops {
 	int (*tenant_rename)(struct mg_store *s, int64_t id, const char *name);
 	int (*tenant_usage)(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
 	int (*tenant_delete)(struct mg_store *s, int64_t id);
+	int (*tenant_keys_replace)(struct mg_store *s, const struct mg_tenant_key_change *c,
+				   size_t n);
 
 	/* Accounts */
 	int (*user_create)(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);
@@ -107,8 +109,15 @@ struct mg_store_ops {
 			    const void *image, int64_t *highest_out);
 	int (*firmware_latest)(struct mg_store *s, const char *model,
 			       struct mg_firmware_release *out);
+	int (*firmware_list)(struct mg_store *s, size_t limit, mg_firmware_cb cb, void *arg);
 	int (*firmware_image)(struct mg_store *s, const char *model, const char *sha256,
 			      void *image, size_t imagelen, size_t *len_out);
+	/* Changes to review */
+	int (*change_list)(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb,
+			   void *arg);
+	int (*change_count)(struct mg_store *s, int64_t *unreviewed_out);
+	int (*change_review)(struct mg_store *s, int64_t seq, const char *reviewer,
+			     int64_t now_ms, const char *note);
 
 	/* Enrolment tokens */
 	int (*token_create)(struct mg_store *s, int64_t tenant_id, const char *device_name,
@@ -185,6 +194,17 @@ struct mg_store_ops {
 	int (*view_note)(struct mg_store *s, int64_t user_id, int64_t patient_id, int64_t now_ms);
 	int (*views)(struct mg_store *s, int64_t user_id, mg_ward_cb cb, void *arg);
 
+	/* Erasure */
+	int (*patient_erase)(struct mg_store *s, int64_t tenant_id, int64_t patient_id,
+			     struct mg_erase_counts *out);
+	int (*tenant_erase)(struct mg_store *s, int64_t tenant_id, struct mg_erase_counts *out);
+	int (*measurement_erase_before)(struct mg_store *s, int64_t before_ms, size_t limit,
+					int64_t *count_out);
+	int (*patient_deliveries)(struct mg_store *s, int64_t patient_id, mg_delivery_cb cb,
+				  void *arg);
+	int (*patient_list)(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			    mg_patient_cb cb, void *arg);
+
 	/* Audit trail */
 	int (*audit_append)(struct mg_store *s, struct mg_audit_record *rec,
 			    mg_audit_hash_fn hash_fn, void *arg);
@@ -194,9 +214,14 @@ struct mg_store_ops {
 	/* Detection state */
 	int (*user_address_seen)(struct mg_store *s, int64_t id, const char *address,
 				 int64_t now_ms, bool *new_out, unsigned *known_out);
+	/* The previous measurement as a row with the one value of quantity
+	 * (sealed, its position set); the front opens it. */
+	/* Walk the values in clear up to the migration's mark, seal each
+	 * with fn, store it sealed, drop the mark; one transaction. */
+	int (*values_seal_clear)(struct mg_store *s, mg_value_seal_fn fn, void *arg,
+				 int64_t *sealed_out);
 	int (*measurement_previous_value)(struct mg_store *s, int64_t id, const char *quantity,
-					  int64_t window_ms, double *value_out,
-					  int64_t *measured_ms_out);
+					  int64_t window_ms, struct mg_measurement_row *row_out);
 
 	/* Backups */
 	int (*snapshot)(struct mg_store *s, const char *path, mg_store_progress_fn progress,
@@ -262,10 +287,18 @@ struct mg_store_fault {
 
 struct mg_store {
 	const struct mg_store_ops *ops;
+	struct mg_keyring *keys;	/* seals and opens values (values.c) */
 	pthread_mutex_t fault_lock;	/* the back end's open initialises it */
 	struct mg_store_fault faults[MG_STORE_FAULT_CAUSES];
 };
 
+
+/* values.c: the front's sealing of measurement values. */
+int mg_store_values_seal(struct mg_store *s, struct mg_measurement_put *p);
+/* Opens row's values in place. 0 with *tampered false, 0 with *tampered
+ * true (a value did not open; store.tampered raised, values zeroed), or
+ * the keyring's error (no keyring, no tenant key: nothing is raised). */
+int mg_store_values_open(struct mg_store *s, struct mg_measurement_row *row, bool *tampered);
 
 extern const struct mg_store_ops mg_store_sqlite_ops;	/* sqlite/sq_store.c */
 extern const struct mg_store_ops mg_store_postgres_ops; /* postgres/pg_store.c */

@@ -15,6 +15,7 @@
 
 #include "model/advisory.h"
 #include "model/firmware_manifest.h"
+#include "model/review.h"
 #include "model/roles.h"
 #include "model/audit_record.h"
 #include "common/config.h"
@@ -129,6 +130,11 @@ struct mg_measurement_put {
 	unsigned char blind_index[MG_BLIND_INDEX_BYTES];
 	unsigned char sealed_patient[MG_PATIENT_ID_MAX + MG_SEAL_OVERHEAD];
 	size_t sealed_len;
+	/* The key sealed_patient is sealed under, wrapped by the tenant key
+	 * (mg_patient_key_new), kept if the measurement makes the patient;
+	 * length 0: sealed under the tenant key. */
+	unsigned char patient_key[MG_WRAPPED_KEY_BYTES];
+	size_t patient_key_len;
 	int64_t received_ms;
 	/* EMR destinations ([emr.NAME]) that get an outbox row with it. */
 	const char *const *destinations;
@@ -138,6 +144,9 @@ struct mg_measurement_put {
 	 * it (its patient, outbox rows for destinations); else it waits for a
 	 * clinician under the tenant's placeholder, and no outbox row is made. */
 	bool unassigned;
+	/* The values as stored: sealed by the front (mg_store_set_keyring),
+	 * never in clear. */
+	unsigned char sealed_values[MG_VALUES_MAX][MG_VALUE_SEALED_BYTES];
 	/* results */
 	int result;		/* 0 or MG_ERR_* */
 	int64_t id;		/* the gateway's measurement id */
@@ -157,8 +166,11 @@ struct mg_measurement_row {
 	size_t nvalues;
 	struct {
 		char quantity[MG_QUANTITY_NAME_MAX + 1];
-		double value;
+		double value;		/* opened by the front from sealed */
 		char unit[MG_UNIT_MAX + 1];
+		int64_t position;
+		unsigned char sealed[MG_VALUE_SEALED_BYTES];
+		size_t sealed_len;	/* as the back end read it */
 	} values[MG_VALUES_MAX];
 };
 
@@ -169,12 +181,17 @@ struct mg_outbox_item {
 	struct mg_measurement_row row;	/* the measurement, no patient id */
 	unsigned char sealed_patient[MG_PATIENT_ID_MAX + MG_SEAL_OVERHEAD];
 	size_t sealed_len;
+	unsigned char patient_key[MG_WRAPPED_KEY_BYTES];	/* sealed_patient's; */
+	size_t patient_key_len;				/* 0: the tenant key's */
 	char device_fingerprint[65];
 	char tenant_name[MG_NAME_MAX + 1];
 	/* What the row sends: revision N of the measurement (0 the original)
 	 * to the row's patient, or (is_void) the withdrawal of revision N. */
 	bool is_void;
 	int64_t revision;
+	/* A sealed value did not open (changed in the database, or moved
+	 * from another row): the values are not there; never send it. */
+	bool tampered;
 };
 
 #define MG_OUTBOX_ERROR_MAX 256
@@ -324,6 +341,21 @@ int mg_store_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg);
 int mg_store_tenant_rename(struct mg_store *s, int64_t id, const char *name);
 int mg_store_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
 int mg_store_tenant_delete(struct mg_store *s, int64_t id);
+
+/* Master key rotation (medgatectl key rotate): every tenant's wrapped key
+ * replaced in one transaction. Each change names the tenant, the wrapped
+ * key it has now and the one it gets. MG_ERR_CONFLICT, and nothing
+ * changes, if a tenant's key is not the one named (it changed meanwhile)
+ * or the changes do not cover every tenant (one was made meanwhile).
+ * At most MG_TENANT_KEYS_MAX changes. */
+#define MG_TENANT_KEYS_MAX 10000
+struct mg_tenant_key_change {
+	int64_t tenant_id;
+	unsigned char from[MG_WRAPPED_KEY_BYTES];
+	unsigned char to[MG_WRAPPED_KEY_BYTES];
+};
+int mg_store_tenant_keys_replace(struct mg_store *s, const struct mg_tenant_key_change *c,
+				 size_t n);
 
 /* Accounts. A taken name is MG_ERR_EXISTS; tenant ids that do not exist
  * are MG_ERR_NOT_FOUND (and nothing changes). Names up to MG_NAME_MAX,
@@ -479,6 +511,26 @@ int mg_store_firmware_latest(struct mg_store *s, const char *model,
 			     struct mg_firmware_release *out);
 int mg_store_firmware_image(struct mg_store *s, const char *model, const char *sha256,
 			    void *image, size_t imagelen, size_t *len_out);
+/* firmware_list walks the releases without their images (manifest ""),
+ * by model, newest sequence first, at most limit (1 to
+ * MG_FIRMWARE_LIST_MAX); a non-zero answer from cb stops it. */
+#define MG_FIRMWARE_LIST_MAX 1000
+typedef int (*mg_firmware_cb)(const struct mg_firmware_release *rel, void *arg);
+int mg_store_firmware_list(struct mg_store *s, size_t limit, mg_firmware_cb cb, void *arg);
+/* Changes to review (model/review.h, docs/changes.md): audit records of
+ * the actions MG_CHANGE_ACTIONS_SQL names, with outcome success, and the
+ * review of each. change_list walks one page (f: state, before_seq >= 0,
+ * limit 1 .. MG_CHANGE_PAGE_MAX) newest first; a non-zero answer from cb
+ * stops it and is returned. change_count gives the unreviewed ones.
+ * change_review marks change seq reviewed by reviewer (1 to
+ * MG_AUDIT_ACTOR_MAX bytes) with note (up to MG_CHANGE_NOTE_MAX bytes,
+ * may be empty) at now_ms, once: MG_ERR_EXISTS if it is reviewed already,
+ * MG_ERR_NOT_FOUND if seq is no change. */
+int mg_store_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb,
+			 void *arg);
+int mg_store_change_count(struct mg_store *s, int64_t *unreviewed_out);
+int mg_store_change_review(struct mg_store *s, int64_t seq, const char *reviewer,
+			   int64_t now_ms, const char *note);
 
 /* Enrolment tokens. token_create: device_name 1 to MG_NAME_MAX bytes.
  * token_find gives the token with this hash if unused and unexpired at
@@ -579,6 +631,12 @@ struct mg_patient_put {
 	size_t sealed_id_len;
 	unsigned char record[MG_PATIENT_RECORD_SEALED_MAX];	/* sealed identity */
 	size_t record_len;
+	/* The patient key both are sealed under (mg_patient_key_new): kept
+	 * with the identifier if this makes the patient, and with the
+	 * identity record (which an HL7 merge may move to another patient);
+	 * length 0: the tenant key. */
+	unsigned char key[MG_WRAPPED_KEY_BYTES];
+	size_t key_len;
 	unsigned char tokens[MG_PATIENT_PUT_TOKENS_MAX][MG_BLIND_INDEX_BYTES];
 	size_t ntokens;
 	int64_t now_ms;
@@ -592,6 +650,12 @@ struct mg_patient_row {
 	size_t sealed_id_len;
 	unsigned char record[MG_PATIENT_RECORD_SEALED_MAX];
 	size_t record_len;		/* 0: no identity known yet */
+	/* The wrapped patient keys the identifier and the record are sealed
+	 * under; length 0: the tenant key (rows from before migration 0014). */
+	unsigned char id_key[MG_WRAPPED_KEY_BYTES];
+	size_t id_key_len;
+	unsigned char record_key[MG_WRAPPED_KEY_BYTES];
+	size_t record_key_len;
 	int64_t created_ms;
 	int64_t updated_ms;		/* of the identity; 0 none */
 	int64_t discharged_ms;		/* 0: not discharged */
@@ -731,6 +795,52 @@ int mg_store_ward_recent(struct mg_store *s, int64_t tenant_id, int64_t since_ms
 #define MG_RECENT_VIEWS_MAX 10
 int mg_store_view_note(struct mg_store *s, int64_t user_id, int64_t patient_id, int64_t now_ms);
 int mg_store_views(struct mg_store *s, int64_t user_id, mg_ward_cb cb, void *arg);
+/* Erasure (docs/patient-rights.md). patient_erase deletes, in one
+ * transaction, patient_id of tenant_id with the patients merged into it:
+ * their outbox entries, measurements (and values), search tokens,
+ * identities (which hold a patient's wrapped data key) and patient rows;
+ * then the freed space is made unreadable (SQLite: secure_delete and a
+ * WAL checkpoint TRUNCATE; PostgreSQL: VACUUM of the tables).
+ * MG_ERR_NOT_FOUND if patient_id is not a patient of tenant_id.
+ * tenant_erase does the same for every patient of tenant_id, then deletes
+ * its devices, enrolment tokens and memberships and the tenant row with
+ * its wrapped key (the crypto-erase); MG_ERR_NOT_FOUND for no such tenant.
+ * measurement_erase_before erases up to limit (1..MG_ERASE_BATCH_MAX)
+ * measurements received before before_ms, oldest first, with their
+ * outbox entries, in one transaction; *count_out gets how many.
+ * patient_deliveries walks the outbox entries of patient_id (and of the
+ * patients merged into it) in id order: where and when its measurements
+ * went. */
+#define MG_ERASE_BATCH_MAX	10000
+
+struct mg_erase_counts {
+	int64_t patients, measurements, deliveries;
+};
+
+struct mg_delivery_row {
+	int64_t id;
+	int64_t measurement_id;
+	char destination[MG_NAME_MAX + 1];
+	char state[16];			/* "pending", "delivered" or "dead" */
+	int64_t attempts;
+	int64_t created_ms;
+	int64_t delivered_ms;		/* 0: not delivered */
+};
+
+typedef int (*mg_delivery_cb)(const struct mg_delivery_row *row, void *arg);
+
+int mg_store_patient_erase(struct mg_store *s, int64_t tenant_id, int64_t patient_id,
+			   struct mg_erase_counts *out);
+int mg_store_tenant_erase(struct mg_store *s, int64_t tenant_id, struct mg_erase_counts *out);
+int mg_store_measurement_erase_before(struct mg_store *s, int64_t before_ms, size_t limit,
+				      int64_t *count_out);
+int mg_store_patient_deliveries(struct mg_store *s, int64_t patient_id, mg_delivery_cb cb,
+				void *arg);
+/* patient_list walks the patients of tenant_id (not merged into another)
+ * with a row id above after_id, by row id, at most limit
+ * (1..MG_PATIENT_SEARCH_MAX): what a tenant's export goes through. */
+int mg_store_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+			  mg_patient_cb cb, void *arg);
 
 /* The audit trail (src/audit/, records in model/audit_record.h). The
  * store stays crypto-free: audit_append takes the hash as a callback. It
@@ -860,6 +970,29 @@ int mg_store_maintenance_consent(struct mg_store *s, int64_t device_id, int64_t 
  * is refused (MG_ERR_STORE, err naming the op). */
 int mg_store_open(const struct mg_config *cfg, bool create, struct mg_store **out,
 		  char *err, size_t errlen);
+
+/* Measurement values at rest (docs/keys.md). With a keyring set, the
+ * front seals every value put (mg_value_seal under the tenant's key,
+ * bound to its row) and opens every value read. A value that does not
+ * open is a row changed behind the gateway's back: list and
+ * patient_measurements leave that row out, outbox_claim marks the item
+ * tampered, measurement_previous_value answers MG_ERR_CRYPTO, and an
+ * alert store.tampered is raised (the measurement's id, no values, no
+ * patient). Also makes the keyring read wrapped tenant keys from s. Set
+ * once after opening, before any thread uses s. Without a keyring,
+ * putting measurements and reading their values is MG_ERR_CRYPTO. */
+struct mg_keyring;
+void mg_store_set_keyring(struct mg_store *s, struct mg_keyring *kr);
+
+/* Seal the values stored in clear before migration 0014 (up to the
+ * measurement id the migration noted), in one transaction, and forget
+ * the mark: once, at the daemon's first start with the keys. *sealed_out
+ * gets how many. Needs the keyring. Returns 0 or MG_ERR_*. */
+int mg_store_values_seal_clear(struct mg_store *s, int64_t *sealed_out);
+
+/* How a back end has a value sealed for its row (values.c gives it). */
+typedef int (*mg_value_seal_fn)(void *arg, const struct mg_value_site *site, double value,
+				unsigned char out[MG_VALUE_SEALED_BYTES]);
 void mg_store_close(struct mg_store *s);
 
 /* Log "store: <text>" at error level unless cause was logged within a

@@ -90,3 +90,33 @@ const char *const *mg_tls_profile_names(void)
 {
 	return profile_names;
 }
+
+int mg_tls_profile_describe(const char *profile, mg_tls_name_cb version, mg_tls_name_cb suite,
+			    void *arg)
+{
+	const char *prio = mg_tls_priorities(profile), *name;
+	gnutls_priority_t p;
+	const unsigned *protos;
+	unsigned idx;
+	int n, r = 0;
+
+	if (prio == NULL || gnutls_priority_init(&p, prio, NULL) != GNUTLS_E_SUCCESS)
+		return -1;
+	n = gnutls_priority_protocol_list(p, &protos);
+	for (int i = 0; r == 0 && i < n; i++) {
+		if ((name = gnutls_protocol_get_name((gnutls_protocol_t)protos[i])) != NULL)
+			r = version(name, arg);
+	}
+	for (unsigned i = 0; r == 0; i++) {
+		int rc = gnutls_priority_get_cipher_suite_index(p, i, &idx);
+
+		if (rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (rc != GNUTLS_E_SUCCESS)
+			continue;
+		if ((name = gnutls_cipher_suite_info(idx, NULL, NULL, NULL, NULL, NULL)) != NULL)
+			r = suite(name, arg);
+	}
+	gnutls_priority_deinit(p);
+	return r;
+}

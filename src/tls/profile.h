@@ -23,4 +23,13 @@ void mg_tls_session_profile(gnutls_session_t session);
 /* The profile names, NULL-terminated, for help texts and config checks. */
 const char *const *mg_tls_profile_names(void);
 
+/* What a profile allows, as GnuTLS reads its priority string: each TLS
+ * version ("TLS1.3"), then each cipher suite ("TLS_AES_128_GCM_SHA256",
+ * "TLS_ECDHE_ECDSA_AES_128_GCM_SHA256"), in the profile's order, to the
+ * callbacks (a non-zero answer stops and is returned). Returns 0, or -1
+ * for an unknown profile. For the security sheet (docs/security-sheet.md). */
+typedef int (*mg_tls_name_cb)(const char *name, void *arg);
+int mg_tls_profile_describe(const char *profile, mg_tls_name_cb version, mg_tls_name_cb suite,
+			    void *arg);
+
 #endif

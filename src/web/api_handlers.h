@@ -43,6 +43,10 @@ enum MHD_Result api_orders_list(struct api_request *rq);
 enum MHD_Result api_orders_create(struct api_request *rq);
 enum MHD_Result api_orders_cancel(struct api_request *rq);
 enum MHD_Result api_ward(struct api_request *rq);
+enum MHD_Result api_patient_export(struct api_request *rq);
+enum MHD_Result api_patient_report(struct api_request *rq);
+/* api_patient_fhir.c */
+enum MHD_Result api_patient_report_fhir(struct api_request *rq);
 
 /* api_users.c */
 enum MHD_Result api_users_list(struct api_request *rq);
@@ -97,8 +101,14 @@ enum MHD_Result api_maintenance_ask(struct api_request *rq);
 enum MHD_Result api_maintenance_grant(struct api_request *rq);
 enum MHD_Result api_maintenance_refuse(struct api_request *rq);
 enum MHD_Result api_maintenance_end(struct api_request *rq);
+enum MHD_Result api_log_tail(struct api_request *rq);
+enum MHD_Result api_self_test(struct api_request *rq);
+enum MHD_Result api_firmware_list(struct api_request *rq);
 
-/* api_security.c */
+/* api_security.c, api_changes.c */
 enum MHD_Result api_security_overview(struct api_request *rq);
+enum MHD_Result api_security_sheet(struct api_request *rq);
+enum MHD_Result api_changes_list(struct api_request *rq);
+enum MHD_Result api_changes_review(struct api_request *rq);
 
 #endif

@@ -71,13 +71,14 @@ static int scope_of(struct api_request *rq, unsigned *scope)
 
 	*scope = 0;
 	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 8)
-		return api_field_error(rq, "scope", "a list: diagnostics, devices, device"), -1;
+		return api_field_error(rq, "scope", "a list of diagnostics, devices, device, log, "
+				       "self-test, firmware"), -1;
 	json_array_foreach(v, i, item) {
 		if (!json_is_string(item) ||
 		    mg_maintenance_scope_parse(json_string_value(item), &bit) != 0 ||
 		    strchr(json_string_value(item), ',') != NULL)
-			return api_field_error(rq, "scope", "each is diagnostics, devices or device"),
-			       -1;
+			return api_field_error(rq, "scope", "each is diagnostics, devices, device, "
+							    "log, self-test or firmware"), -1;
 		*scope |= bit;
 	}
 	return 0;

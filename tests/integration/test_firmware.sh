@@ -80,6 +80,8 @@ refused "rollback (lower sequence)" "rollback: sequence 4 is not higher than 5" 
 	import 2.1 4 "$T/fw3.bin" "$T/fw1.man"
 assert_eq "1|5" "$(mg_sql "SELECT count(*) || '|' || max(sequence) FROM firmware_releases")" \
 	"stored releases"
+mg_ctl firmware list | grep -Eq '^acme-s100 +2\.2 +5 .* offered$' ||
+	fail "firmware list: $(mg_ctl firmware list)"
 ok "a signed release imports once; a sequence not higher is refused as a rollback"
 
 # A device below the minimum (1.9 < 2.0): flagged, alerted when it connects.

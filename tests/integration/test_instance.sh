@@ -17,8 +17,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	for d in . keys certs; do
 		assert_eq root "$(stat -c %U "$INST/$d")" "owner of folder $d"
 	done
-	assert_eq "medgate medgate" "$(stat -c %U "$INST/data") $(stat -c %U "$INST/log")" \
-		"owners of data/ and log/"
+	assert_eq "medgate medgate 700 medgate" "$(stat -c %U "$INST/data") $(stat -c %U "$INST/log") $(mode "$INST/backups") $(owner "$INST/backups" | cut -d: -f1)" \
+		"owners of data/ and log/, and backups/ (scheduled backups, the erasure log)"
 	if runuser -u medgate -- cat "$INST/keys/ca.key" > /dev/null 2>&1; then
 		fail "the service account reads the instance CA key"
 	fi

@@ -97,4 +97,23 @@ if mg_sql "SELECT $(mg_sql_hex token_hash) FROM password_resets" | grep -qi "$to
 fi
 if grep -q "$token" "$INST/log/medgated.log"; then fail "reset token in the log"; fi
 ok "reset tokens are kept only as keyed hashes and never logged"
+
+# [mail] language = de: the same mail in German (subject RFC 2047-encoded,
+# body UTF-8), the link unchanged.
+mg_stop
+mg_conf_set mail language de
+mg_start
+n=$(mails)
+api POST /api/v1/password-reset '{"user":"nurse.joy"}' >/dev/null
+for _ in $(seq 100); do [ "$(mails)" -gt "$n" ] && break; sleep 0.1; done
+mail=$(ls -t "$T/mail"/*.json | head -1)
+python3 - "$mail" <<'PY' || fail "German reset e-mail"
+import json, re, sys
+p = json.load(open(sys.argv[1]))["parsed"]
+assert p["subject"] == "medgate: Passwort zurücksetzen", p["subject"]
+assert "öffnen Sie innerhalb von 30 Minuten" in p["body"], p["body"]
+assert "nurse.joy" in p["body"] and "Someone asked" not in p["body"], p["body"]
+assert re.search(r"https://medgate\.hospital\.test/#reset=[A-Za-z0-9_-]+", p["body"]), p["body"]
+PY
+ok "with [mail] language = de the reset e-mail is German, its link the same"
 mg_stop

@@ -32,7 +32,7 @@ void outbound_add(struct mg_outbound *o, const char *name, double value)
 }
 
 /* Write a sample Bundle for the integration test, if it asked for them. */
-static void sample_write(const char *name, const char *text, size_t len)
+void sample_write(const char *name, const char *text, size_t len)
 {
 	const char *dir = getenv("MG_FHIR_SAMPLES_DIR");
 	char path[1024];

@@ -44,6 +44,8 @@ void outbound_add(struct mg_outbound *o, const char *name, double value);
  * (mg_fhir_free). */
 json_t *encode(const struct mg_outbound *o, const char *sample, char **text_out);
 json_t *entry_resource(json_t *bundle, size_t i);	/* borrowed */
+/* Keep text as sample name.json when MG_FHIR_SAMPLES_DIR is set. */
+void sample_write(const char *name, const char *text, size_t len);
 /* The string at a dotted path ("entry.0.request.url"), or NULL. */
 const char *str_at(json_t *root, const char *path);
 

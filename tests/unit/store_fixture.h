@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/file.h"
 #include "common/timefmt.h"
+#include "crypto/keyring.h"
 #include "store/store.h"
 
 #define STORE_T0 1700000000000LL	/* a fixed "now" where the test sets the time */
@@ -26,6 +28,7 @@ struct store_fixture {
 	char dir[64];
 	struct mg_config cfg;
 	struct mg_store *store;
+	struct mg_keyring *keys;	/* seals and opens measurement values */
 	int64_t tenant, tenant2;	/* "north" and "south" */
 };
 
@@ -72,6 +75,29 @@ static inline int store_test_config(struct mg_config *cfg, const char *dir)
 				  " DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;");
 }
 
+/* A keyring over a master key file in dir, set on s (the front seals
+ * measurement values with it); tenants get keys from
+ * mg_keyring_tenant_key_new. The key is the same in every fixture: on
+ * PostgreSQL a test with its own setup empties the group's database too,
+ * and the group's store must still open the tenant keys made then.
+ * Returns 0 or -1. */
+static inline int store_test_keyring(struct mg_store *s, const char *dir,
+				     struct mg_keyring **out)
+{
+	static const unsigned char fixed[MG_KEY_BYTES] = "medgate store test master key!!";
+	struct mg_master_key *mk = NULL;
+	char key[128];
+
+	snprintf(key, sizeof(key), "%s/store-fixture.key", dir);
+	if (mg_crypto_init() != 0 || mg_file_create(key, fixed, sizeof(fixed), 0600) != 0 ||
+	    mg_master_key_load(key, &mk) != 0 || mg_keyring_new(mk, out) != 0) {
+		mg_master_key_free(mk);
+		return -1;
+	}
+	mg_store_set_keyring(s, *out);
+	return 0;
+}
+
 static inline int store_fixture_setup(void **state)
 {
 	struct store_fixture *f = calloc(1, sizeof(*f));
@@ -84,11 +110,13 @@ static inline int store_fixture_setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/medgate-store-XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
-	memset(wrapped, 1, sizeof(wrapped));
 	if (store_test_config(&f->cfg, f->dir) != 0 ||
 	    mg_store_open(&f->cfg, true, &f->store, err, sizeof(err)) != 0 ||
 	    mg_store_migrate(f->store, &version) != 0 || version < 2 ||
+	    store_test_keyring(f->store, f->dir, &f->keys) != 0 ||
+	    mg_keyring_tenant_key_new(f->keys, wrapped) != 0 ||
 	    mg_store_tenant_create(f->store, "north", wrapped, &f->tenant) != 0 ||
+	    mg_keyring_tenant_key_new(f->keys, wrapped) != 0 ||
 	    mg_store_tenant_create(f->store, "south", wrapped, &f->tenant2) != 0)
 		return -1;
 	*state = f;
@@ -101,6 +129,7 @@ static inline int store_fixture_teardown(void **state)
 	char cmd[128];
 
 	mg_store_close(f->store);
+	mg_keyring_free(f->keys);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	if (system(cmd) != 0)
 		return -1;

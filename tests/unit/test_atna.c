@@ -50,6 +50,7 @@ static const struct family_case families[] = {
 	{ "patient.search", "success", "110112", NULL, 'R', 0 },
 	{ "audit.export", "success", "110106", NULL, 'R', 0 },
 	{ "outbox.resend", "success", "110106", NULL, 'R', 0 },
+	{ "key.rotate", "success", "110113", "110129", 'U', 0 },
 	{ "audit.checkpoint", "success", "110101", NULL, 'E', 0 },
 	{ "audit.patient_report", "success", "110101", NULL, 'R', 0 },
 	/* security alerts and refusals */

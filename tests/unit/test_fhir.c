@@ -583,6 +583,124 @@ static void test_withdrawal(void **state)
 	mg_fhir_free(text, len);
 }
 
+/* 8. A patient's export (GDPR Art. 15): a collection Bundle of the
+ * Patient, the Observations as sent, the Device, AuditEvents of a
+ * delivery and an access, and the retention period; bad text refused. */
+static void test_export(void **state)
+{
+	struct mg_fhir_export *x = NULL;
+	struct mg_outbound o;
+	char *text = NULL;
+	size_t len = 0;
+	json_t *root;
+
+	(void)state;
+	outbound_init(&o);
+	(void)snprintf(o.device_eui64, sizeof(o.device_eui64), "a0b1c2d3e4f5a6b7");
+	outbound_add(&o, "body_weight", 72.4);
+	outbound_add(&o, "bp_systolic", 128);
+	outbound_add(&o, "bp_diastolic", 82);
+	assert_int_equal(mg_fhir_export_new(&options, o.patient_id, &x), 0);
+	assert_int_equal(mg_fhir_export_measurement(x, &o), 0);
+	assert_int_equal(mg_fhir_export_device(x, "Scale ward 3", "a0b1c2d3e4f5a6b7"), 0);
+	assert_int_equal(mg_fhir_export_delivery(x, "emr1", "delivered", 1764000000000LL,
+						 1764000001000LL), 0);
+	assert_int_equal(mg_fhir_export_delivery(x, "emr2", "pending", 1764000000000LL, 0), 0);
+	assert_int_equal(mg_fhir_export_access(x, 1764000002000LL, "user:doc", "patient.read",
+					       true), 0);
+	assert_int_equal(mg_fhir_export_device(x, "Scale", "00-1B-C5-0C-00-0"), MG_ERR_INVALID);
+	assert_int_equal(mg_fhir_export_finish(x, "Kept 30 days.", &text, &len), 0);
+	assert_non_null(root = json_loadb(text, len, 0, NULL));
+	sample_write("export-collection", text, len);
+	assert_string_equal(str_at(root, "type"), "collection");
+	assert_string_equal(str_at(root, "entry.0.resource.resourceType"), "Patient");
+	assert_string_equal(str_at(root, "entry.0.resource.identifier.0.value"), o.patient_id);
+	assert_string_equal(str_at(root, "entry.1.resource.resourceType"), "Observation");
+	assert_null(json_object_get(json_array_get(json_object_get(root, "entry"), 1), "request"));
+	assert_string_equal(str_at(root, "entry.3.resource.resourceType"), "Device");
+	assert_string_equal(str_at(root, "entry.4.resource.outcome"), "0");
+	assert_null(json_object_get(entry_resource(root, 5), "outcome"));
+	assert_string_equal(str_at(root, "entry.6.resource.type.code"), "110110");
+	assert_string_equal(str_at(root, "entry.7.resource.resourceType"), "Basic");
+	json_decref(root);
+	mg_fhir_free(text, len);
+
+	/* Markup in the retention sentence, an empty patient id: refused. */
+	assert_int_equal(mg_fhir_export_new(&options, o.patient_id, &x), 0);
+	assert_int_equal(mg_fhir_export_finish(x, "<b>", &text, &len), MG_ERR_INVALID);
+	assert_null(text);
+	assert_int_equal(mg_fhir_export_new(&options, "", &x), MG_ERR_INVALID);
+	assert_null(x);
+}
+
+/* 9. The report for the patient file: every measurement's Observations as
+ * the outbox sends them, then a DiagnosticReport referring to each; one
+ * patient only, never empty. */
+static void test_report(void **state)
+{
+	struct mg_outbound ms[2];
+	struct mg_fhir_report rp = { .report_id = "MG0123456789abcdef-report-7-1795341700000",
+				     .issued_ms = T_RECEIVED + 100000,
+				     .clinician = "Dr. Anna Weber",
+				     .facility = "St. Elsewhere Hospital, internal medicine",
+				     .conclusion = "BMI 27.4 kg/m2: pre-obese (WHO). Blood pressure "
+						   "143/87 mmHg: grade 1 (ESH 2023)." };
+	char *text = NULL;
+	size_t len = 0;
+	json_t *b, *dr, *e;
+	size_t i, nobs;
+
+	(void)state;
+	outbound_init(&ms[0]);
+	outbound_add(&ms[0], "body_weight", 88.6);
+	outbound_add(&ms[0], "body_height", 180.0);
+	outbound_init(&ms[1]);
+	(void)snprintf(ms[1].message_id, sizeof(ms[1].message_id), "MG0123456789abcdef-43");
+	ms[1].measured_ms += 120000;
+	outbound_add(&ms[1], "bp_systolic", 143);
+	outbound_add(&ms[1], "bp_diastolic", 87);
+	outbound_add(&ms[1], "pulse_rate", 69);
+	assert_int_equal(mg_fhir_report(ms, 2, &rp, &options, &text, &len), 0);
+	sample_write("report", text, len);
+	assert_non_null(b = json_loads(text, JSON_REJECT_DUPLICATES, NULL));
+	mg_fhir_free(text, len);
+	/* weight, height; the bp panel, pulse; the report */
+	nobs = json_array_size(json_object_get(b, "entry")) - 1;
+	assert_int_equal(nobs, 4);
+	assert_string_equal(str_at(b, "type"), "transaction");
+	dr = entry_resource(b, nobs);
+	assert_string_equal(json_string_value(json_object_get(dr, "resourceType")), "DiagnosticReport");
+	assert_string_equal(str_at(b, "entry.4.request.url"), "DiagnosticReport");
+	assert_string_equal(str_at(dr, "subject.identifier.value"), "P-0042");
+	assert_string_equal(str_at(dr, "effectivePeriod.start"), "2026-11-22T10:00:00.123Z");
+	assert_string_equal(str_at(dr, "effectivePeriod.end"), "2026-11-22T10:02:00.123Z");
+	assert_string_equal(str_at(dr, "performer.1.display"), "Dr. Anna Weber");
+	assert_int_equal(json_array_size(json_object_get(dr, "result")), nobs);
+	json_array_foreach (json_object_get(dr, "result"), i, e)
+		assert_string_equal(json_string_value(json_object_get(e, "reference")),
+				    str_at(json_array_get(json_object_get(b, "entry"), i), "fullUrl"));
+	/* The Observations are those the outbox sends for each measurement. */
+	assert_string_equal(str_at(entry_resource(b, 2), "identifier.0.value"),
+			    "MG0123456789abcdef-43-blood_pressure");
+	json_decref(b);
+
+	assert_int_equal(mg_fhir_report(ms, 0, &rp, &options, &text, &len), MG_ERR_INVALID);
+	assert_null(text);
+	(void)snprintf(ms[1].patient_id, sizeof(ms[1].patient_id), "P-0043");
+	assert_int_equal(mg_fhir_report(ms, 2, &rp, &options, &text, &len), MG_ERR_INVALID);
+	assert_null(text);
+	(void)snprintf(ms[1].patient_id, sizeof(ms[1].patient_id), "P-0042");
+	rp.clinician = "bad\x01name";
+	assert_int_equal(mg_fhir_report(ms, 2, &rp, &options, &text, &len), MG_ERR_INVALID);
+	rp.clinician = "";
+	rp.facility = "";
+	rp.conclusion = "";
+	assert_int_equal(mg_fhir_report(ms, 2, &rp, &options, &text, &len), 0);
+	assert_null(strstr(text, "performer"));
+	assert_null(strstr(text, "conclusion"));
+	mg_fhir_free(text, len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +712,8 @@ int main(void)
 		cmocka_unit_test(test_odd_message_id),
 		cmocka_unit_test(test_device),
 		cmocka_unit_test(test_withdrawal),
+		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_report),
 	};
 
 	mg_json_init();

@@ -232,6 +232,28 @@ static void test_allocation_failures(void **state)
 	assert_int_equal(r, 0);
 	assert_true(n > 50);
 	mg_fhir_free(text, len);
+	/* The report for the patient file: the same, and never a leak (ASan). */
+	{
+		struct mg_outbound ms[2] = { o, o };
+		const struct mg_fhir_report rp = { "R-1", T_RECEIVED, "Dr. A", "Ward 3", "ok" };
+
+		(void)snprintf(ms[1].message_id, sizeof(ms[1].message_id), "MG0123456789abcdef-43");
+		json_set_alloc_funcs(failing_malloc, free);
+		for (n = 0; n < 100000; n++) {
+			allocations_left = n;
+			text = (char *)1;
+			len = 1;
+			r = mg_fhir_report(ms, 2, &rp, &options, &text, &len);
+			if (r == 0)
+				break;
+			assert_int_equal(r, MG_ERR_NOMEM);
+			assert_null(text);
+			assert_int_equal(len, 0);
+		}
+		allocations_left = -1;
+		assert_int_equal(r, 0);
+		mg_fhir_free(text, len);
+	}
 	/* The judge under the same starvation: never delivered by accident. */
 	for (n = 0; n < 200; n++) {
 		static const char body[] = "{\"resourceType\":\"Bundle\",\"type\":\"transaction-response\","

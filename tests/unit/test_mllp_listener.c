@@ -157,17 +157,6 @@ static char *read_text_file(const char *path)
 	return text;
 }
 
-/* The keyring's source of wrapped tenant keys, as the daemon wires it. */
-static int wrapped_key(void *arg, int64_t tenant_id, unsigned char *wrapped, size_t len)
-{
-	struct mg_tenant t;
-	int r;
-
-	if ((r = mg_store_tenant_by_id(arg, tenant_id, &t)) == 0)
-		memcpy(wrapped, t.wrapped_key, len);
-	return r;
-}
-
 static int group_setup(void **state)
 {
 	static const char *const dns[] = { "localhost" };
@@ -209,7 +198,7 @@ static int group_setup(void **state)
 	    mg_store_tenant_create(fx->gw.store, "default", wrapped, &fx->tenant) != 0 ||
 	    mg_writer_new(fx->gw.store, &fx->gw.writer) != 0)
 		return -1;
-	mg_keyring_set_source(fx->gw.keys, wrapped_key, fx->gw.store);
+	mg_store_set_keyring(fx->gw.store, fx->gw.keys);
 	const struct mg_ingest_deps ingest = { .keys = fx->gw.keys, .writer = fx->gw.writer };
 	if (mg_ingest_new(&ingest, &fx->gw.ingest) != 0)
 		return -1;

@@ -22,13 +22,14 @@ struct fixture {
 	char dir[64];
 	struct mg_config cfg;
 	struct mg_store *store;
+	struct mg_keyring *keys;
+	unsigned char wrapped[MG_WRAPPED_KEY_BYTES];	/* the tenant's key */
 	int64_t tenant, device;
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	unsigned char wrapped[MG_WRAPPED_KEY_BYTES] = { 1 };
 	unsigned char hash[MG_TOKEN_HASH_BYTES] = { 7 };
 	struct mg_enrol_token tok;
 	struct mg_device d;
@@ -43,7 +44,9 @@ static int setup(void **state)
 	if (store_test_config(&f->cfg, f->dir) != 0 ||
 	    mg_store_open(&f->cfg, true, &f->store, err, sizeof(err)) != 0 ||
 	    mg_store_migrate(f->store, &version) != 0 || version < 1 ||
-	    mg_store_tenant_create(f->store, "default", wrapped, &f->tenant) != 0 ||
+	    store_test_keyring(f->store, f->dir, &f->keys) != 0 ||
+	    mg_keyring_tenant_key_new(f->keys, f->wrapped) != 0 ||
+	    mg_store_tenant_create(f->store, "default", f->wrapped, &f->tenant) != 0 ||
 	    mg_store_token_create(f->store, f->tenant, "scale", hash, mg_now_ms() + 60000,
 				   &tok.id) != 0)
 		return -1;
@@ -66,6 +69,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	mg_store_close(f->store);
+	mg_keyring_free(f->keys);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	if (system(cmd) != 0)
 		return -1;
@@ -82,7 +86,7 @@ static void test_tenants(void **state)
 
 	assert_int_equal(mg_store_tenant_by_name(f->store, "default", &t), 0);
 	assert_int_equal(t.id, f->tenant);
-	assert_int_equal(t.wrapped_key[0], 1);
+	assert_memory_equal(t.wrapped_key, f->wrapped, sizeof(t.wrapped_key));
 	assert_int_equal(mg_store_tenant_create(f->store, "default", wrapped, &id), MG_ERR_EXISTS);
 	assert_int_equal(mg_store_tenant_by_name(f->store, "nope", &t), MG_ERR_NOT_FOUND);
 	assert_int_equal(mg_store_tenant_by_id(f->store, 999, &t), MG_ERR_NOT_FOUND);

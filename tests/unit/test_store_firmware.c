@@ -29,6 +29,20 @@ static struct mg_firmware_release release(const char *model, const char *version
 	return r;
 }
 
+struct listed {
+	struct mg_firmware_release rel[4];
+	size_t n;
+};
+
+static int listed(const struct mg_firmware_release *rel, void *arg)
+{
+	struct listed *l = arg;
+
+	if (l->n < 4)
+		l->rel[l->n++] = *rel;
+	return 0;
+}
+
 static void test_firmware_rollback(void **state)
 {
 	struct store_fixture *f = *state;
@@ -80,6 +94,23 @@ static void test_firmware_rollback(void **state)
 	assert_int_equal(mg_store_firmware_image(f->store, "acme-s100", got.sha256, NULL, 0, &len),
 			 MG_ERR_LIMIT);
 	assert_int_equal(len, sizeof(b));
+
+	/* The list: by model, newest first, without manifests; bounded. */
+	struct listed seen = { 0 };
+
+	assert_int_equal(mg_store_firmware_list(f->store, 10, listed, &seen), 0);
+	assert_int_equal(seen.n, 3);
+	assert_string_equal(seen.rel[0].model, "acme-rod");
+	assert_string_equal(seen.rel[1].version, "2.3");
+	assert_string_equal(seen.rel[2].version, "2.2");
+	assert_int_equal(seen.rel[2].sequence, 5);
+	assert_string_equal(seen.rel[1].manifest, "");
+	seen.n = 0;
+	assert_int_equal(mg_store_firmware_list(f->store, 1, listed, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(mg_store_firmware_list(f->store, 0, listed, &seen), MG_ERR_INVALID);
+	assert_int_equal(mg_store_firmware_list(f->store, MG_FIRMWARE_LIST_MAX + 1, listed, &seen),
+			 MG_ERR_LIMIT);
 }
 
 static void test_firmware_front(void **state)

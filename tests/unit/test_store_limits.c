@@ -274,6 +274,42 @@ static int advisory_too_many(struct store_fixture *f)
 	return mg_store_advisory_replace(f->store, &a, MG_ADVISORY_FINDINGS_MAX + 1);
 }
 
+static int change_note_long(struct store_fixture *f)
+{
+	return mg_store_change_review(f->store, 1, "sec", STORE_T0, over(MG_CHANGE_NOTE_MAX));
+}
+
+static int change_reviewer_long(struct store_fixture *f)
+{
+	return mg_store_change_review(f->store, 1, over(MG_AUDIT_ACTOR_MAX), STORE_T0, "");
+}
+
+static int change_reviewer_empty(struct store_fixture *f)
+{
+	return mg_store_change_review(f->store, 1, "", STORE_T0, "");
+}
+
+static int no_change(const struct mg_change_entry *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 0;
+}
+
+static int change_page_too_big(struct store_fixture *f)
+{
+	const struct mg_change_filter flt = {.limit = MG_CHANGE_PAGE_MAX + 1};
+
+	return mg_store_change_list(f->store, &flt, no_change, NULL);
+}
+
+static int change_page_empty(struct store_fixture *f)
+{
+	const struct mg_change_filter flt = {.limit = 0};
+
+	return mg_store_change_list(f->store, &flt, no_change, NULL);
+}
+
 static int outbox_destination_long(struct store_fixture *f)
 {
 	struct mg_outbox_item items[1];
@@ -323,7 +359,42 @@ static int user_set_access_many_conflict(struct store_fixture *f)
 					MG_USER_TENANTS_MAX + 1);
 }
 
+static int erase_batch_large(struct store_fixture *f)
+{
+	int64_t n;
+
+	return mg_store_measurement_erase_before(f->store, STORE_T0, MG_ERASE_BATCH_MAX + 1, &n);
+}
+
+static int erase_batch_zero(struct store_fixture *f)
+{
+	int64_t n;
+
+	return mg_store_measurement_erase_before(f->store, STORE_T0, 0, &n);
+}
+
+static int no_row(const struct mg_patient_row *row, void *arg)
+{
+	(void)row;
+	(void)arg;
+	return 0;
+}
+
+static int patient_list_large(struct store_fixture *f)
+{
+	return mg_store_patient_list(f->store, f->tenant, 0, MG_PATIENT_SEARCH_MAX + 1, no_row, NULL);
+}
+
+static int patient_erase_no_counts(struct store_fixture *f)
+{
+	return mg_store_patient_erase(f->store, f->tenant, 1, NULL);
+}
+
 static const struct bad_call bad_calls[] = {
+    {"retention batch too large", erase_batch_large, MG_ERR_LIMIT},
+    {"retention batch of none", erase_batch_zero, MG_ERR_INVALID},
+    {"patient list page too large", patient_list_large, MG_ERR_LIMIT},
+    {"patient erase without counts", patient_erase_no_counts, MG_ERR_INVALID},
     {"incident title too long", incident_title_long, MG_ERR_LIMIT},
     {"incident title empty", incident_title_empty, MG_ERR_INVALID},
     {"incident severity out of range", incident_severity_bad, MG_ERR_INVALID},
@@ -364,6 +435,11 @@ static const struct bad_call bad_calls[] = {
     {"advisory package not ended in its array", advisory_package_unended, MG_ERR_INVALID},
     {"advisory id empty", advisory_id_empty, MG_ERR_INVALID},
     {"advisories more than the findings limit", advisory_too_many, MG_ERR_LIMIT},
+    {"change review note too long", change_note_long, MG_ERR_LIMIT},
+    {"change reviewer too long", change_reviewer_long, MG_ERR_LIMIT},
+    {"change reviewer empty", change_reviewer_empty, MG_ERR_INVALID},
+    {"change page above its maximum", change_page_too_big, MG_ERR_LIMIT},
+    {"change page of no rows", change_page_empty, MG_ERR_INVALID},
     {"outbox destination too long", outbox_destination_long, MG_ERR_LIMIT},
     {"outbox destination NULL", outbox_destination_null, MG_ERR_INVALID},
 };

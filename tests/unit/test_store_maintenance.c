@@ -52,7 +52,7 @@ static void test_scope_names(void **state)
 	assert_int_equal(mg_maintenance_scope_parse("device", &scope), 0);
 	assert_int_equal(scope, MG_MAINT_DEVICE);
 	mg_maintenance_scope_text(MG_MAINT_SCOPE_ALL, text, sizeof(text));
-	assert_string_equal(text, "diagnostics,devices,device");
+	assert_string_equal(text, "diagnostics,devices,device,log,self-test,firmware");
 	assert_null(mg_maintenance_scope_name(MG_MAINT_SCOPE_ALL));
 }
 

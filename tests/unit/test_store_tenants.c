@@ -33,7 +33,7 @@ static void test_tenant_list_rename(void **state)
 	const char *evil = "t'); DELETE FROM tenants;--";
 	char long_name[MG_NAME_MAX + 2];
 	struct seen s = { 0 };
-	struct mg_tenant t;
+	struct mg_tenant t, before;
 
 	assert_int_equal(mg_store_tenant_list(db, see_tenant, &s), 0);
 	assert_int_equal(s.n, 2);
@@ -45,10 +45,11 @@ static void test_tenant_list_rename(void **state)
 	assert_int_equal(mg_store_tenant_list(db, see_tenant, &s), 7);
 	assert_int_equal(s.n, 1);
 
+	assert_int_equal(mg_store_tenant_by_id(db, f->tenant, &before), 0);
 	assert_int_equal(mg_store_tenant_rename(db, f->tenant, "east"), 0);
 	assert_int_equal(mg_store_tenant_by_name(db, "east", &t), 0);
 	assert_int_equal(t.id, f->tenant);
-	assert_int_equal(t.wrapped_key[0], 1);	/* the key stays */
+	assert_memory_equal(t.wrapped_key, before.wrapped_key, sizeof(t.wrapped_key));	/* the key stays */
 	assert_int_equal(mg_store_tenant_by_name(db, "north", &t), MG_ERR_NOT_FOUND);
 	assert_int_equal(mg_store_tenant_rename(db, f->tenant2, "east"), MG_ERR_EXISTS);
 	assert_int_equal(mg_store_tenant_rename(db, f->tenant, "east"), 0);	/* itself */
@@ -266,6 +267,44 @@ static int see_row(const struct mg_measurement_row *row, void *arg)
 	return ++r->n == r->stop_after ? r->stop_with : 0;
 }
 
+/* key rotate's op: all tenants re-keyed at once, or none. */
+static void test_tenant_keys_replace(void **state)
+{
+	struct store_fixture *f = *state;
+	struct mg_tenant_key_change ch[2];
+	struct mg_tenant a, b;
+
+	assert_int_equal(mg_store_tenant_by_id(f->store, f->tenant, &a), 0);
+	assert_int_equal(mg_store_tenant_by_id(f->store, f->tenant2, &b), 0);
+	memset(ch, 0, sizeof(ch));
+	ch[0].tenant_id = f->tenant;
+	memcpy(ch[0].from, a.wrapped_key, sizeof(ch[0].from));
+	memset(ch[0].to, 7, sizeof(ch[0].to));
+	ch[1].tenant_id = f->tenant2;
+	memcpy(ch[1].from, b.wrapped_key, sizeof(ch[1].from));
+	memset(ch[1].to, 8, sizeof(ch[1].to));
+	/* Not every tenant: refused, nothing changed. */
+	assert_int_equal(mg_store_tenant_keys_replace(f->store, ch, 1), MG_ERR_CONFLICT);
+	assert_int_equal(mg_store_tenant_by_id(f->store, f->tenant, &a), 0);
+	assert_memory_equal(a.wrapped_key, ch[0].from, sizeof(a.wrapped_key));
+	/* A key that is not the one named (changed meanwhile): refused whole. */
+	ch[1].from[0] ^= 1;
+	assert_int_equal(mg_store_tenant_keys_replace(f->store, ch, 2), MG_ERR_CONFLICT);
+	assert_int_equal(mg_store_tenant_by_id(f->store, f->tenant, &a), 0);
+	assert_memory_equal(a.wrapped_key, ch[0].from, sizeof(a.wrapped_key));
+	ch[1].from[0] ^= 1;
+	assert_int_equal(mg_store_tenant_keys_replace(f->store, ch, 2), 0);
+	assert_int_equal(mg_store_tenant_by_id(f->store, f->tenant, &a), 0);
+	assert_int_equal(mg_store_tenant_by_id(f->store, f->tenant2, &b), 0);
+	assert_memory_equal(a.wrapped_key, ch[0].to, sizeof(a.wrapped_key));
+	assert_memory_equal(b.wrapped_key, ch[1].to, sizeof(b.wrapped_key));
+	/* Done once: the same changes again no longer match. */
+	assert_int_equal(mg_store_tenant_keys_replace(f->store, ch, 2), MG_ERR_CONFLICT);
+	assert_int_equal(mg_store_tenant_keys_replace(f->store, NULL, 1), MG_ERR_INVALID);
+	assert_int_equal(mg_store_tenant_keys_replace(f->store, ch, MG_TENANT_KEYS_MAX + 1),
+			 MG_ERR_LIMIT);
+}
+
 static void test_patient_measurements(void **state)
 {
 	struct store_fixture *f = *state;
@@ -323,6 +362,7 @@ int main(void)
 		T(test_tenant_delete),
 		T(test_tenant_crypto_erase),
 		T(test_device_set_tenant),
+		T(test_tenant_keys_replace),
 		T(test_patient_measurements),
 #undef T
 	};

@@ -70,6 +70,54 @@ static void test_profiles_parse(void **state)
 	}
 }
 
+/* What the security sheet says of a profile: the versions and suites as
+ * GnuTLS reads them, ChaCha20 only where the profile has it, no CBC. */
+struct names {
+	char text[2048];
+	unsigned versions, suites;
+};
+
+static void add_name(struct names *n, const char *name)
+{
+	size_t len = strlen(n->text);
+
+	snprintf(n->text + len, sizeof(n->text) - len, "%s ", name);
+}
+
+static int add_version(const char *name, void *arg)
+{
+	((struct names *)arg)->versions++;
+	add_name(arg, name);
+	return 0;
+}
+
+static int add_suite(const char *name, void *arg)
+{
+	((struct names *)arg)->suites++;
+	add_name(arg, name);
+	return 0;
+}
+
+static void test_profiles_describe(void **state)
+{
+	struct names bsi = { "", 0, 0 }, moz = { "", 0, 0 }, none = { "", 0, 0 };
+
+	(void)state;
+	assert_int_equal(mg_tls_profile_describe("bsi", add_version, add_suite, &bsi), 0);
+	assert_int_equal(mg_tls_profile_describe("mozilla-intermediate", add_version, add_suite,
+						 &moz), 0);
+	assert_int_equal(mg_tls_profile_describe("nonsense", add_version, add_suite, &none), -1);
+	assert_int_equal(none.versions + none.suites, 0);
+	assert_int_equal(bsi.versions, 2);
+	assert_non_null(strstr(bsi.text, "TLS1.3 "));
+	assert_non_null(strstr(bsi.text, "TLS1.2 "));
+	assert_non_null(strstr(bsi.text, "TLS_ECDHE_ECDSA_AES_128_GCM_SHA256 "));
+	assert_null(strstr(bsi.text, "CHACHA20"));
+	assert_null(strstr(bsi.text, "CBC"));
+	assert_non_null(strstr(moz.text, "CHACHA20"));
+	assert_true(moz.suites > bsi.suites);
+}
+
 /* ---- handshakes over a socketpair ---- */
 
 struct client_side {
@@ -388,6 +436,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_profiles_parse),
+		cmocka_unit_test(test_profiles_describe),
 		cmocka_unit_test(test_profiles_negotiate),
 		cmocka_unit_test(test_peer_verify_refusals),
 		cmocka_unit_test(test_peer_verify_wrong_purpose),

@@ -1,6 +1,7 @@
 // The JSON API on the same origin: the session cookie rides along by
 // itself (HttpOnly: this code never sees it); every state-changing request
 // carries the session's CSRF token, as the server demands.
+import { t } from './i18n.js';
 
 let csrfToken = null;
 let lastRequest = Date.now();
@@ -35,12 +36,12 @@ export async function api(method, path, body) {
 	try {
 		res = await fetch(path, init);
 	} catch (e) {
-		return { ok: false, status: 0, data: { error: 'the gateway cannot be reached; try again' } };
+		return { ok: false, status: 0, data: { error: t('api.unreachable') } };
 	}
 	lastRequest = Date.now();
 	let data = null;
 	const type = res.headers.get('Content-Type') || '';
-	if (type.startsWith('application/json')) {
+	if (type.startsWith('application/json') || type.startsWith('application/fhir+json')) {
 		try {
 			data = await res.json();
 		} catch (e) {
@@ -48,7 +49,7 @@ export async function api(method, path, body) {
 		}
 	}
 	if (!res.ok && (data === null || typeof data.error !== 'string')) {
-		data = { error: `the gateway answered ${res.status}` };
+		data = { error: t('api.status', { status: String(res.status) }) };
 	}
 	if (res.status === 401 && csrfToken && onSessionLost && !path.startsWith('/api/v1/session')) {
 		onSessionLost();

@@ -5,6 +5,7 @@ import { api, whenSessionLost } from './api.js';
 import { h, show, notice } from './dom.js';
 import { session, signedIn, hasRole, resume, forget } from './session.js';
 import { startIdle, stopIdle, installIdleHandlers } from './idle.js';
+import { t, has, applyLanguage } from './i18n.js';
 import * as signin from './pages/signin.js';
 import * as account from './pages/account.js';
 import * as patients from './pages/patients.js';
@@ -19,6 +20,8 @@ import * as audit from './pages/audit.js';
 import * as health from './pages/health.js';
 import * as security from './pages/security.js';
 import * as maintenance from './pages/maintenance.js';
+import * as changes from './pages/changes.js';
+import * as sheet from './pages/sheet.js';
 
 // Pages of a signed-in account: who may see each. The API enforces the
 // same roles; a page listed here for a role the API refuses would only
@@ -31,6 +34,8 @@ const pages = [
 	{ path: 'tenants', label: 'Tenants', roles: ['tenant-admin'], page: tenants },
 	{ path: 'devices', label: 'Devices', roles: ['device-admin'], page: devices },
 	{ path: 'security', label: 'Security', roles: ['security-officer', 'admin'], page: security },
+	{ path: 'changes', label: 'Changes', roles: ['security-officer', 'admin'], page: changes },
+	{ path: 'sheet', label: 'Security sheet', roles: ['security-officer', 'admin'], page: sheet },
 	{ path: 'alerts', label: 'Alerts', roles: ['security-officer', 'admin'], page: alerts },
 	{ path: 'incidents', label: 'Incidents', roles: ['security-officer', 'admin'], page: incidents },
 	{ path: 'audit', label: 'Audit trail', roles: ['security-officer', 'admin'], page: audit },
@@ -47,6 +52,12 @@ let flash = null;
 /* Show text on the next page rendered (after a redirect). */
 export function setFlash(text, kind = 'info') {
 	flash = { text, kind };
+}
+
+/* A page's menu text: its nav.<path> message (tests/check-i18n.py wants
+ * one for every path above in every language), else its label. */
+function navLabel(p) {
+	return has(`nav.${p.path}`) ? t(`nav.${p.path}`) : p.label;
 }
 
 function allowed(p) {
@@ -66,25 +77,27 @@ export function go(path) {
 function renderNav(current) {
 	const nav = document.getElementById('nav');
 	const who = document.getElementById('who');
+	document.querySelector('a.skip').textContent = t('app.skip');
+	nav.setAttribute('aria-label', t('app.menu'));
 	if (!signedIn() || session.mustChangePassword || session.mustEnrol) {
 		nav.replaceChildren();
 		who.replaceChildren();
-		if (signedIn()) who.append(h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'));
+		if (signedIn()) who.append(h('button', { type: 'button', class: 'link', onclick: signOut }, t('app.sign_out')));
 		return;
 	}
 	show(nav, h('ul', {}, pages.filter(allowed).map((p) => h('li', {},
-		h('a', { href: `#/${p.path}`, 'aria-current': p.path === current ? 'page' : null }, p.label)))));
+		h('a', { href: `#/${p.path}`, 'aria-current': p.path === current ? 'page' : null }, navLabel(p))))));
 	show(who, h('span', { class: 'who-name' }, session.user.display_name || session.user.name),
-		h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'));
+		h('button', { type: 'button', class: 'link', onclick: signOut }, t('app.sign_out')));
 }
 
 export async function signOut(reason) {
 	stopIdle();
 	if (signedIn()) await api('DELETE', '/api/v1/session');
 	forget();
-	if (reason === 'idle') setFlash('You were signed out after a period of inactivity.', 'warning');
-	else if (reason === 'lost') setFlash('Your session has ended; please sign in again.', 'warning');
-	else setFlash('You are signed out.');
+	if (reason === 'idle') setFlash(t('app.signed_out_idle'), 'warning');
+	else if (reason === 'lost') setFlash(t('app.session_lost'), 'warning');
+	else setFlash(t('app.signed_out'));
 	go('signin');
 }
 
@@ -100,6 +113,8 @@ function mainEl() {
 
 async function route() {
 	const hash = location.hash.replace(/^#\/?/, '');
+	// The printed report's page margins (patient_report.js) stay with it.
+	document.documentElement.removeAttribute('style');
 	const main = mainEl();
 	// A password reset link from the e-mail: #reset=TOKEN.
 	if (hash.startsWith('reset=')) {
@@ -126,12 +141,12 @@ async function route() {
 	else {
 		const p = pages.find((x) => x.path === name);
 		if (!p) {
-			show(main, h('h1', {}, 'Not found'), notice('There is no such page.', 'error'));
+			show(main, h('h1', {}, t('app.not_found')), notice(t('app.no_such_page'), 'error'));
 		} else if (!allowed(p)) {
-			show(main, h('h1', {}, 'Not allowed'),
-				notice(`The page “${p.label}” is not available for your roles.`, 'error'));
+			show(main, h('h1', {}, t('app.not_allowed')),
+				notice(t('app.not_for_your_roles', { page: navLabel(p) }), 'error'));
 		} else {
-			document.title = `${p.label} — medgate`;
+			document.title = `${navLabel(p)} — medgate`;
 			p.page.render(main);
 		}
 	}
@@ -151,6 +166,7 @@ function finish(main) {
 }
 
 async function start() {
+	applyLanguage(null);
 	installIdleHandlers();
 	whenSessionLost(() => signOut('lost'));
 	window.addEventListener('hashchange', route);

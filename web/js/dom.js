@@ -1,5 +1,6 @@
 // Building the page without innerHTML: every text from the server or the
 // user goes into text nodes, so nothing it holds can become markup.
+import { t, dateTime } from './i18n.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -54,8 +55,8 @@ export function notice(text, kind = 'info') {
 }
 
 /* A table: columns [{label, cell(row) -> Node|string}], rows. */
-export function table(caption, columns, rows, empty = 'Nothing to show.') {
-	if (rows.length === 0) return h('p', { class: 'empty' }, empty);
+export function table(caption, columns, rows, empty) {
+	if (rows.length === 0) return h('p', { class: 'empty' }, empty ?? t('common.nothing'));
 	return h('div', { class: 'table-wrap' },
 		h('table', {},
 			h('caption', {}, caption),
@@ -66,11 +67,10 @@ export function table(caption, columns, rows, empty = 'Nothing to show.') {
 			}))))));
 }
 
-/* A date-time from the API (RFC 3339) as local text. */
+/* A date-time from the API (RFC 3339) as text in the interface's locale. */
 export function when(text) {
 	if (!text) return '—';
-	const d = new Date(text);
-	return Number.isNaN(d.getTime()) ? text : d.toLocaleString();
+	return dateTime(text);
 }
 
 /* A button that asks once more before it acts. */

@@ -2,6 +2,7 @@
 // server's error next to the field it names (API errors are
 // {"error": text, "field": name}).
 import { h, uid } from './dom.js';
+import { t } from './i18n.js';
 
 /* One field. spec: {name, label, type, value, required, autocomplete,
  * options: [{value, label}] for 'checkboxes' and 'select', hint, min, max,
@@ -74,7 +75,7 @@ export function clearErrors(form) {
 /* Show an API error on form: next to the field it names if the form has
  * it, else above the buttons. Focus goes to the field in error. */
 export function showError(form, data) {
-	const text = (data && data.error) || 'something went wrong';
+	const text = (data && data.error) || t('common.went_wrong');
 	const name = data && data.field;
 	const slot = name ? form.querySelector(`[data-error-for="${CSS.escape(name)}"]`) : null;
 	if (slot) {
@@ -97,7 +98,7 @@ export function showError(form, data) {
  * nothing; a failed one shows its error and leaves every field as it was.
  * opts: {submitLabel, class, extra (nodes after the fields)}. */
 export function form(specs, submit, opts = {}) {
-	const button = h('button', { type: 'submit' }, opts.submitLabel || 'Save');
+	const button = h('button', { type: 'submit' }, opts.submitLabel || t('common.save'));
 	const general = h('p', { class: 'form-error', role: 'alert', tabindex: '-1' });
 	const el = h('form', { class: `form ${opts.class || ''}`, novalidate: true, 'aria-label': opts.label },
 		specs.map(field), opts.extra || null, general, h('div', { class: 'actions' }, button, opts.buttons || null));

@@ -4,6 +4,7 @@
 // signs out and returns to the sign-in page. Typing or clicking keeps a
 // session alive, as it would on any page the user is working in.
 import { api, sinceLastRequest } from './api.js';
+import { t } from './i18n.js';
 
 let timer = null;
 let config = null;
@@ -24,7 +25,8 @@ function tick() {
 		return;
 	}
 	if (left <= warnSeconds(idle)) {
-		text.textContent = `You will be signed out in ${left} s because of inactivity.`;
+		text.textContent = t('idle.warning', { count: left });
+		document.getElementById('idle-stay').textContent = t('idle.stay');
 		if (box.hidden) {
 			box.hidden = false;
 			document.getElementById('idle-stay').focus();

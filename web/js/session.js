@@ -2,6 +2,7 @@
 // and the roles that decide which pages the interface offers. The server
 // decides again on every request; this only keeps the menu honest.
 import { api, setCsrf } from './api.js';
+import { applyLanguage } from './i18n.js';
 
 export const session = {
 	user: null, // the account: {id, name, display_name, roles, tenants, ...}
@@ -25,6 +26,12 @@ export function adopt(data) {
 	session.mustChangePassword = Boolean(data.must_change_password);
 	session.mustEnrol = Boolean(data.must_enrol_second_factor);
 	setCsrf(data.csrf);
+	applyLanguage(accountKey());
+}
+
+/* What the account's language choice is kept under in this browser. */
+export function accountKey() {
+	return session.user ? String(session.user.id ?? session.user.name) : null;
 }
 
 export function forget() {
@@ -32,6 +39,7 @@ export function forget() {
 	session.mustChangePassword = false;
 	session.mustEnrol = false;
 	setCsrf(null);
+	applyLanguage(null);
 }
 
 /* Ask the server whether the cookie still holds a session. */

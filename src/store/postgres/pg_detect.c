@@ -16,7 +16,8 @@ static const char address_upsert_sql[] =
 	" VALUES ($1, $2, $3, $3) ON CONFLICT (user_id, address) DO UPDATE SET"
 	" last_ms = greatest(u.last_ms, excluded.last_ms)";
 static const char previous_sql[] =
-	"SELECT v.value, p.measured_ms FROM measurements m"
+	"SELECT p.id, p.tenant_id, p.device_id, p.device_mid, p.measured_ms, v.quantity, v.unit,"
+	" v.value_sealed, v.position FROM measurements m"
 	" JOIN measurements p ON p.patient_id = m.patient_id AND p.id <> m.id"
 	" JOIN measurement_values v ON v.measurement_id = p.id AND v.quantity = $2"
 	" WHERE m.id = $1 AND p.measured_ms <= m.measured_ms"
@@ -54,7 +55,7 @@ out:
 }
 
 int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity,
-				  int64_t window_ms, double *value_out, int64_t *measured_ms_out)
+				  int64_t window_ms, struct mg_measurement_row *row)
 {
 	struct pg_conn *c = PG_ACQUIRE(s);
 	PGresult *res;
@@ -63,8 +64,17 @@ int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *qu
 	r = pg_query(c, previous_sql, PG_PARAMS(PG_INT(id), PG_TEXT(quantity), PG_INT(window_ms)),
 		     &res);
 	if (r == 0) {
-		*value_out = pg_col_real(res, 0, 0);
-		*measured_ms_out = pg_col_int(res, 0, 1);
+		row->id = pg_col_int(res, 0, 0);
+		row->tenant_id = pg_col_int(res, 0, 1);
+		row->device_id = pg_col_int(res, 0, 2);
+		row->measured_ms = pg_col_int(res, 0, 4);
+		row->nvalues = 1;
+		if (pg_col_text(res, 0, 3, row->device_mid, sizeof(row->device_mid)) != 0 ||
+		    pg_col_text(res, 0, 5, row->values[0].quantity,
+				sizeof(row->values[0].quantity)) != 0 ||
+		    pg_col_text(res, 0, 6, row->values[0].unit, sizeof(row->values[0].unit)) != 0)
+			r = MG_ERR_STORE;
+		pg_row_value_read(res, 0, 7, 8, row, 0);
 		PQclear(res);
 	}
 	pg_release(c);

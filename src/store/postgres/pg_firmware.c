@@ -15,6 +15,9 @@ static const char firmware_insert_sql[] =
 static const char firmware_latest_sql[] =
     "SELECT model, version, sequence, size, expires_ms, imported_ms, sha256, manifest"
     " FROM firmware_releases WHERE model = $1 ORDER BY sequence DESC LIMIT 1";
+static const char firmware_list_sql[] =
+    "SELECT model, version, sequence, size, expires_ms, imported_ms, sha256"
+    " FROM firmware_releases ORDER BY model, sequence DESC LIMIT $1";
 static const char firmware_image_sql[] =
     "SELECT length(image), CASE WHEN length(image) <= $3 THEN image END"
     " FROM firmware_releases WHERE model = $1 AND sha256 = $2 ORDER BY sequence DESC LIMIT 1";
@@ -88,6 +91,34 @@ int pg_firmware_image(struct mg_store *s, const char *model, const char *sha256,
 			*len_out = n;
 		} else {
 			r = pg_col_blob(res, 0, 1, image, imagelen, len_out);
+		}
+		PQclear(res);
+	}
+	pg_release(c);
+	return r;
+}
+
+int pg_firmware_list(struct mg_store *s, size_t limit, mg_firmware_cb cb, void *arg)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	struct mg_firmware_release rel;
+	PGresult *res = NULL;
+	int r = pg_run(c, firmware_list_sql, PG_PARAMS(PG_INT(limit)), &res);
+
+	if (r == 0) {
+		for (int i = 0; r == 0 && i < PQntuples(res); i++) {
+			memset(&rel, 0, sizeof(rel));
+			if (pg_col_text(res, i, 0, rel.model, sizeof(rel.model)) != 0 ||
+			    pg_col_text(res, i, 1, rel.version, sizeof(rel.version)) != 0 ||
+			    pg_col_text(res, i, 6, rel.sha256, sizeof(rel.sha256)) != 0) {
+				r = MG_ERR_STORE;
+				break;
+			}
+			rel.sequence = pg_col_int(res, i, 2);
+			rel.size = pg_col_int(res, i, 3);
+			rel.expires_ms = pg_col_int(res, i, 4);
+			rel.imported_ms = pg_col_int(res, i, 5);
+			r = cb(&rel, arg);
 		}
 		PQclear(res);
 	}

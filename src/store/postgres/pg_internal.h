@@ -120,6 +120,7 @@ int pg_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg);
 int pg_tenant_rename(struct mg_store *s, int64_t id, const char *name);
 int pg_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
 int pg_tenant_delete(struct mg_store *s, int64_t id);
+int pg_tenant_keys_replace(struct mg_store *s, const struct mg_tenant_key_change *c, size_t n);
 /* Accounts */
 int pg_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);
 int pg_user_by_name(struct mg_store *s, const char *name, struct mg_user *out);
@@ -168,6 +169,10 @@ int pg_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg);
 int pg_firmware_put(struct mg_store *s, const struct mg_firmware_release *rel, const void *image, int64_t *highest_out);
 int pg_firmware_latest(struct mg_store *s, const char *model, struct mg_firmware_release *out);
 int pg_firmware_image(struct mg_store *s, const char *model, const char *sha256, void *image, size_t imagelen, size_t *len_out);
+int pg_firmware_list(struct mg_store *s, size_t limit, mg_firmware_cb cb, void *arg);
+int pg_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb, void *arg);
+int pg_change_count(struct mg_store *s, int64_t *unreviewed_out);
+int pg_change_review(struct mg_store *s, int64_t seq, const char *reviewer, int64_t now_ms, const char *note);
 /* Enrolment tokens */
 int pg_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms, int64_t *id_out);
 int pg_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, struct mg_enrol_token *out);
@@ -201,6 +206,11 @@ int pg_patient_get(struct mg_store *s, int64_t id, struct mg_patient_row *out);
 int pg_patient_search(struct mg_store *s, int64_t tenant_id, const unsigned char (*tokens)[MG_BLIND_INDEX_BYTES], size_t ntokens, size_t limit, mg_patient_cb cb, void *arg);
 int pg_patient_discharge(struct mg_store *s, int64_t id, int64_t discharged_ms);
 int pg_patient_merge(struct mg_store *s, int64_t tenant_id, const unsigned char from_index[MG_BLIND_INDEX_BYTES], int64_t into_id, int64_t now_ms, int64_t *from_id_out, int64_t *moved_out);
+int pg_patient_erase(struct mg_store *s, int64_t tenant_id, int64_t patient_id, struct mg_erase_counts *out);
+int pg_tenant_erase(struct mg_store *s, int64_t tenant_id, struct mg_erase_counts *out);
+int pg_measurement_erase_before(struct mg_store *s, int64_t before_ms, size_t limit, int64_t *count_out);
+int pg_patient_deliveries(struct mg_store *s, int64_t patient_id, mg_delivery_cb cb, void *arg);
+int pg_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit, mg_patient_cb cb, void *arg);
 /* Audit trail */
 int pg_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn, void *arg);
 int pg_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_record_cb cb, void *arg);
@@ -217,7 +227,7 @@ int pg_order_take(struct pg_conn *c, int64_t device_id, int64_t measurement_id, 
 int pg_ward_recent(struct mg_store *s, int64_t tenant_id, int64_t since_ms, size_t limit, mg_ward_cb cb, void *arg);
 int pg_view_note(struct mg_store *s, int64_t user_id, int64_t patient_id, int64_t now_ms);
 int pg_views(struct mg_store *s, int64_t user_id, mg_ward_cb cb, void *arg);
-int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
+int pg_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, struct mg_measurement_row *row);
 /* Leases */
 int pg_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms, struct mg_store_figures *out);
 int pg_snapshot(struct mg_store *s, const char *path, mg_store_progress_fn progress, void *arg, char *err, size_t errlen);
@@ -250,6 +260,11 @@ int pg_tenant_read(const PGresult *res, int row, struct mg_tenant *out);
 
 /* The measurement's values (row->id set), in their order, on c. */
 int pg_row_values(struct pg_conn *c, struct mg_measurement_row *row);
+int pg_values_seal_clear(struct mg_store *s, mg_value_seal_fn fn, void *arg, int64_t *sealed_out);
+/* Value k of row from a result's sealed and position columns (the front
+ * opens it). */
+void pg_row_value_read(const PGresult *res, int i, int sealed_col, int position_col,
+		       struct mg_measurement_row *row, size_t k);
 
 /* The measurement on row i of res (id, tenant_id, device_id, device name,
  * device_mid, measured_ms, received_ms) with its values. */

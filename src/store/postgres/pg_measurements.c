@@ -23,12 +23,13 @@ static const char measurement_insert_sql[] =
 static const char measurement_find_sql[] =
 	"SELECT id FROM measurements WHERE device_id = $1 AND device_mid = $2";
 static const char patient_insert_sql[] =
-	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms)"
-	" VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, blind_index) DO NOTHING RETURNING id";
+	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms, wrapped_key)"
+	" VALUES ($1, $2, $3, $4, nullif($5, ''::bytea))"
+	" ON CONFLICT (tenant_id, blind_index) DO NOTHING RETURNING id";
 static const char patient_find_sql[] =
 	"SELECT coalesce(merged_into, id) FROM patients WHERE tenant_id = $1 AND blind_index = $2";
 static const char value_insert_sql[] =
-	"INSERT INTO measurement_values (measurement_id, position, quantity, value, unit)"
+	"INSERT INTO measurement_values (measurement_id, position, quantity, value_sealed, unit)"
 	" VALUES ($1, $2, $3, $4, $5)";
 static const char outbox_insert_sql[] =
 	"INSERT INTO outbox (destination, measurement_id, patient_id, next_attempt_ms,"
@@ -42,8 +43,8 @@ static const char measurement_list_sql[] =
 static const char measurement_count_sql[] =
 	"SELECT count(*) FROM measurements WHERE $1 = 0 OR tenant_id = $1";
 static const char value_list_sql[] =
-	"SELECT quantity, value, unit FROM measurement_values WHERE measurement_id = $1"
-	" ORDER BY position";
+	"SELECT quantity, value_sealed, unit, position FROM measurement_values"
+	" WHERE measurement_id = $1 ORDER BY position";
 
 /* Run an INSERT ... RETURNING id; if it returned nothing (a conflict),
  * the SELECT find_sql with find_params gives the existing id. *inserted
@@ -98,7 +99,8 @@ static int put_one(struct pg_conn *c, struct mg_measurement_put *p)
 	r = insert_or_find(c, patient_insert_sql,
 			   PG_PARAMS(PG_INT(m->tenant_id),
 				     PG_BLOB(p->blind_index, MG_BLIND_INDEX_BYTES),
-				     PG_BLOB(p->sealed_patient, p->sealed_len), PG_INT(p->received_ms)),
+				     PG_BLOB(p->sealed_patient, p->sealed_len), PG_INT(p->received_ms),
+				     PG_BLOB(p->patient_key, p->patient_key_len)),
 			   patient_find_sql,
 			   PG_PARAMS(PG_INT(m->tenant_id),
 				     PG_BLOB(p->blind_index, MG_BLIND_INDEX_BYTES)),
@@ -117,7 +119,7 @@ static int put_one(struct pg_conn *c, struct mg_measurement_put *p)
 	for (size_t i = 0; r == 0 && i < m->nvalues; i++)
 		r = pg_write(c, value_insert_sql,
 			     PG_PARAMS(PG_INT(p->id), PG_INT(i), PG_TEXT(m->values[i].quantity->name),
-				       PG_REAL(m->values[i].value),
+				       PG_BLOB(p->sealed_values[i], MG_VALUE_SEALED_BYTES),
 				       PG_TEXT(m->values[i].quantity->ucum)),
 			     false, NULL);
 	/* The outbox rows commit with the measurement, or neither does; one
@@ -259,11 +261,25 @@ int pg_row_values(struct pg_conn *c, struct mg_measurement_row *row)
 			r = MG_ERR_STORE;
 			break;
 		}
-		row->values[k].value = pg_col_real(res, i, 1);
+		pg_row_value_read(res, i, 1, 3, row, k);
 		row->nvalues++;
 	}
 	PQclear(res);
 	return r;
+}
+
+void pg_row_value_read(const PGresult *res, int i, int sealed_col, int position_col,
+		       struct mg_measurement_row *row, size_t k)
+{
+	size_t n = 0;
+
+	/* A value of another length cannot open: keep its length. */
+	if (pg_col_blob(res, i, sealed_col, row->values[k].sealed, sizeof(row->values[k].sealed),
+			&n) != 0)
+		n = sizeof(row->values[k].sealed) + 1;
+	row->values[k].sealed_len = n;
+	row->values[k].position = pg_col_int(res, i, position_col);
+	row->values[k].value = 0;
 }
 
 int pg_row_read(struct pg_conn *c, const PGresult *res, int i, struct mg_measurement_row *row)

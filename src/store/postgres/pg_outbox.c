@@ -18,7 +18,8 @@
 static const char claim_sql[] =
 	"SELECT o.id, o.attempts, m.id, m.tenant_id, m.device_id, d.name, m.device_mid,"
 	" m.measured_ms, m.received_ms, p.identifier_sealed, d.cert_fingerprint, t.name,"
-	" o.kind = 'void', o.revision FROM outbox o JOIN measurements m ON m.id = o.measurement_id"
+	" p.wrapped_key, o.kind = 'void', o.revision"
+	" FROM outbox o JOIN measurements m ON m.id = o.measurement_id"
 	" JOIN patients p ON p.id = o.patient_id JOIN devices d ON d.id = m.device_id"
 	" JOIN tenants t ON t.id = m.tenant_id"
 	" WHERE o.destination = $1 AND o.state = 'pending' AND o.next_attempt_ms <= $2"
@@ -59,10 +60,12 @@ static int item_read(struct pg_conn *c, const PGresult *res, int i, struct mg_ou
 	it->row.device_id = pg_col_int(res, i, 4);
 	it->row.measured_ms = pg_col_int(res, i, 7);
 	it->row.received_ms = pg_col_int(res, i, 8);
-	it->is_void = PQgetvalue(res, i, 12)[0] == 't';
-	it->revision = pg_col_int(res, i, 13);
+	it->is_void = PQgetvalue(res, i, 13)[0] == 't';
+	it->revision = pg_col_int(res, i, 14);
 	if (pg_col_blob(res, i, 9, it->sealed_patient, sizeof(it->sealed_patient),
 			&it->sealed_len) != 0 ||
+	    pg_col_blob(res, i, 12, it->patient_key, sizeof(it->patient_key),
+			&it->patient_key_len) != 0 ||
 	    pg_col_text(res, i, 5, it->row.device_name, sizeof(it->row.device_name)) != 0 ||
 	    pg_col_text(res, i, 6, it->row.device_mid, sizeof(it->row.device_mid)) != 0 ||
 	    pg_col_text(res, i, 10, it->device_fingerprint, sizeof(it->device_fingerprint)) != 0 ||

@@ -71,12 +71,13 @@ int pg_patient_measurements(struct mg_store *s, int64_t patient_id, size_t limit
 
 #define PATIENT_COLUMNS \
 	"p.id, p.tenant_id, p.identifier_sealed, p.created_ms, i.record_sealed," \
-	" coalesce(i.updated_ms, 0), coalesce(i.discharged_ms, 0)" \
+	" coalesce(i.updated_ms, 0), coalesce(i.discharged_ms, 0), p.wrapped_key, i.wrapped_key" \
 	" FROM patients p LEFT JOIN patient_identities i ON i.patient_id = p.id"
 
 static const char patient_insert_sql[] =
-	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms)"
-	" VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, blind_index) DO NOTHING";
+	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms, wrapped_key)"
+	" VALUES ($1, $2, $3, $4, nullif($5, ''::bytea))"
+	" ON CONFLICT (tenant_id, blind_index) DO NOTHING";
 /* The row is locked: two feeds putting one patient queue here. */
 static const char patient_lock_sql[] =
 	"SELECT coalesce(merged_into, id) FROM patients WHERE tenant_id = $1 AND blind_index = $2"
@@ -84,9 +85,10 @@ static const char patient_lock_sql[] =
 static const char identity_exists_sql[] =
 	"SELECT count(*) FROM patient_identities WHERE patient_id = $1";
 static const char identity_upsert_sql[] =
-	"INSERT INTO patient_identities (patient_id, record_sealed, updated_ms) VALUES ($1, $2, $3)"
-	" ON CONFLICT (patient_id) DO UPDATE SET record_sealed = excluded.record_sealed,"
-	" updated_ms = excluded.updated_ms";
+	"INSERT INTO patient_identities (patient_id, record_sealed, updated_ms, wrapped_key)"
+	" VALUES ($1, $2, $3, nullif($4, ''::bytea)) ON CONFLICT (patient_id) DO UPDATE SET"
+	" record_sealed = excluded.record_sealed, updated_ms = excluded.updated_ms,"
+	" wrapped_key = excluded.wrapped_key";
 static const char search_clear_sql[] = "DELETE FROM patient_search WHERE patient_id = $1";
 static const char search_insert_sql[] =
 	"INSERT INTO patient_search (tenant_id, token, patient_id) VALUES ($1, $2, $3)"
@@ -133,7 +135,9 @@ static int patient_read(const PGresult *res, int i, struct mg_patient_row *row)
 	row->updated_ms = pg_col_int(res, i, 5);
 	row->discharged_ms = pg_col_int(res, i, 6);
 	if (pg_col_blob(res, i, 2, row->sealed_id, sizeof(row->sealed_id), &row->sealed_id_len) ||
-	    pg_col_blob(res, i, 4, row->record, sizeof(row->record), &row->record_len))
+	    pg_col_blob(res, i, 4, row->record, sizeof(row->record), &row->record_len) ||
+	    pg_col_blob(res, i, 7, row->id_key, sizeof(row->id_key), &row->id_key_len) ||
+	    pg_col_blob(res, i, 8, row->record_key, sizeof(row->record_key), &row->record_key_len))
 		return MG_ERR_STORE;
 	return 0;
 }
@@ -146,7 +150,8 @@ static int put_in(struct pg_conn *c, const struct mg_patient_put *p, int64_t *id
 
 	if ((r = pg_write(c, patient_insert_sql,
 			  PG_PARAMS(PG_INT(p->tenant_id), PG_BLOB(p->blind_index, MG_BLIND_INDEX_BYTES),
-				    PG_BLOB(p->sealed_id, p->sealed_id_len), PG_INT(p->now_ms)),
+				    PG_BLOB(p->sealed_id, p->sealed_id_len), PG_INT(p->now_ms),
+				    PG_BLOB(p->key, p->key_len)),
 			  false, NULL)) != 0 ||
 	    (r = query_int(c, patient_lock_sql,
 			   PG_PARAMS(PG_INT(p->tenant_id),
@@ -157,7 +162,8 @@ static int put_in(struct pg_conn *c, const struct mg_patient_put *p, int64_t *id
 		return MG_ERR_EXISTS;
 	*created = had == 0;
 	if ((r = pg_write(c, identity_upsert_sql,
-			  PG_PARAMS(PG_INT(*id), PG_BLOB(p->record, p->record_len), PG_INT(p->now_ms)),
+			  PG_PARAMS(PG_INT(*id), PG_BLOB(p->record, p->record_len), PG_INT(p->now_ms),
+				    PG_BLOB(p->key, p->key_len)),
 			  false, NULL)) != 0 ||
 	    (r = pg_write(c, search_clear_sql, PG_PARAMS(PG_INT(*id)), false, NULL)) != 0)
 		return r;
@@ -287,5 +293,29 @@ int pg_patient_merge(struct mg_store *s, int64_t tenant_id,
 		}
 	}
 	pg_release(c);
+	return r;
+}
+
+static const char patient_list_sql[] =
+	"SELECT " PATIENT_COLUMNS " WHERE p.tenant_id = $1 AND p.id > $2 AND p.merged_into IS NULL"
+	" ORDER BY p.id LIMIT $3";
+
+int pg_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+		    mg_patient_cb cb, void *arg)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	struct mg_patient_row row;
+	PGresult *res = NULL;
+	int r;
+
+	r = pg_run(c, patient_list_sql, PG_PARAMS(PG_INT(tenant_id), PG_INT(after_id),
+						  PG_INT(limit)), &res);
+	pg_release(c);
+	if (r != 0)
+		return r;
+	for (int i = 0; r == 0 && i < PQntuples(res); i++)
+		if ((r = patient_read(res, i, &row)) == 0)
+			r = cb(&row, arg);
+	PQclear(res);
 	return r;
 }

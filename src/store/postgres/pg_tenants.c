@@ -185,3 +185,37 @@ int pg_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
 {
 	return tenant_get(s, tenant_by_id_sql, PG_PARAMS(PG_INT(id)), out);
 }
+
+static const char tenant_key_replace_sql[] =
+	"UPDATE tenants SET wrapped_key = $3 WHERE id = $1 AND wrapped_key = $2";
+/* Locks out tenant_create until the transaction ends, so none is made
+ * under the old master key while the keys are being replaced. */
+static const char tenants_lock_sql[] = "LOCK TABLE tenants IN SHARE ROW EXCLUSIVE MODE";
+static const char tenant_count_sql[] = "SELECT count(*) FROM tenants WHERE id > $1";
+
+int pg_tenant_keys_replace(struct mg_store *s, const struct mg_tenant_key_change *ch, size_t n)
+{
+	struct pg_conn *c = PG_ACQUIRE(s);
+	PGresult *res;
+	int r;
+
+	if ((r = pg_begin(c)) != 0)
+		goto out;
+	r = pg_exec(c, tenants_lock_sql);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = pg_write(c, tenant_key_replace_sql,
+			     PG_PARAMS(PG_INT(ch[i].tenant_id),
+				       PG_BLOB(ch[i].from, MG_WRAPPED_KEY_BYTES),
+				       PG_BLOB(ch[i].to, MG_WRAPPED_KEY_BYTES)), true, NULL);
+	if (r == MG_ERR_NOT_FOUND)
+		r = MG_ERR_CONFLICT;
+	if (r == 0 && (r = pg_query(c, tenant_count_sql, PG_PARAMS(PG_INT(0)), &res)) == 0) {
+		if (pg_col_int(res, 0, 0) != (int64_t)n)
+			r = MG_ERR_CONFLICT;
+		PQclear(res);
+	}
+	r = pg_end(c, r);
+out:
+	pg_release(c);
+	return r;
+}

@@ -48,14 +48,15 @@ out:
 }
 
 int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity,
-				  int64_t window_ms, double *value_out, int64_t *measured_ms_out)
+				  int64_t window_ms, struct mg_measurement_row *row)
 {
 	struct sq_conn *c = SQ_ACQUIRE(s);
 	sqlite3_stmt *st;
 	int r;
 
 	r = sq_run(c,
-		   "SELECT v.value, p.measured_ms FROM measurements m"
+		   "SELECT p.id, p.tenant_id, p.device_id, p.device_mid, p.measured_ms,"
+		   " v.quantity, v.unit, v.value_sealed, v.position FROM measurements m"
 		   " JOIN measurements p ON p.patient_id = m.patient_id AND p.id <> m.id"
 		   "  AND p.measured_ms <= m.measured_ms AND p.measured_ms >= m.measured_ms - ?3"
 		   "  AND p.status = 'final'"
@@ -63,8 +64,16 @@ int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *qu
 		   " WHERE m.id = ?1 ORDER BY p.measured_ms DESC, p.id DESC LIMIT 1",
 		   SQ_PARAMS(SQ_INT(id), SQ_TEXT(quantity), SQ_INT(window_ms)), &st);
 	if (r == 0) {
-		*value_out = sqlite3_column_double(st, 0);
-		*measured_ms_out = sqlite3_column_int64(st, 1);
+		row->id = sqlite3_column_int64(st, 0);
+		row->tenant_id = sqlite3_column_int64(st, 1);
+		row->device_id = sqlite3_column_int64(st, 2);
+		row->measured_ms = sqlite3_column_int64(st, 4);
+		row->nvalues = 1;
+		if (sq_copy_text(st, 3, row->device_mid, sizeof(row->device_mid)) != 0 ||
+		    sq_copy_text(st, 5, row->values[0].quantity, sizeof(row->values[0].quantity)) ||
+		    sq_copy_text(st, 6, row->values[0].unit, sizeof(row->values[0].unit)))
+			r = MG_ERR_STORE;
+		sq_row_value_read(st, 7, 8, row, 0);
 		sqlite3_finalize(st);
 	}
 	sq_release(c);

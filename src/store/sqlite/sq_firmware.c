@@ -94,3 +94,38 @@ int sq_firmware_image(struct mg_store *s, const char *model, const char *sha256,
 	sq_release(c);
 	return r;
 }
+
+struct release_walk {
+	mg_firmware_cb cb;
+	void *arg;
+};
+
+static int release_row(sqlite3_stmt *st, void *arg)
+{
+	struct release_walk *w = arg;
+	struct mg_firmware_release rel;
+
+	memset(&rel, 0, sizeof(rel));
+	if (sq_copy_text(st, 0, rel.model, sizeof(rel.model)) != 0 ||
+	    sq_copy_text(st, 1, rel.version, sizeof(rel.version)) != 0 ||
+	    sq_copy_text(st, 6, rel.sha256, sizeof(rel.sha256)) != 0)
+		return MG_ERR_STORE;
+	rel.sequence = sqlite3_column_int64(st, 2);
+	rel.size = sqlite3_column_int64(st, 3);
+	rel.expires_ms = sqlite3_column_int64(st, 4);
+	rel.imported_ms = sqlite3_column_int64(st, 5);
+	return w->cb(&rel, w->arg);
+}
+
+int sq_firmware_list(struct mg_store *s, size_t limit, mg_firmware_cb cb, void *arg)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	struct release_walk w = { cb, arg };
+	int r = sq_run_each(c,
+			    "SELECT model, version, sequence, size, expires_ms, imported_ms, sha256"
+			    " FROM firmware_releases ORDER BY model, sequence DESC LIMIT ?1",
+			    SQ_PARAMS(SQ_INT(limit)), release_row, &w);
+
+	sq_release(c);
+	return r;
+}

@@ -155,6 +155,7 @@ int sq_tenant_list(struct mg_store *s, mg_tenant_cb cb, void *arg);
 int sq_tenant_rename(struct mg_store *s, int64_t id, const char *name);
 int sq_tenant_usage(struct mg_store *s, int64_t id, struct mg_tenant_usage *out);
 int sq_tenant_delete(struct mg_store *s, int64_t id);
+int sq_tenant_keys_replace(struct mg_store *s, const struct mg_tenant_key_change *c, size_t n);
 /* Accounts */
 int sq_user_create(struct mg_store *s, const struct mg_user_new *u, int64_t *id_out);
 int sq_user_by_name(struct mg_store *s, const char *name, struct mg_user *out);
@@ -203,6 +204,10 @@ int sq_advisory_list(struct mg_store *s, mg_advisory_cb cb, void *arg);
 int sq_firmware_put(struct mg_store *s, const struct mg_firmware_release *rel, const void *image, int64_t *highest_out);
 int sq_firmware_latest(struct mg_store *s, const char *model, struct mg_firmware_release *out);
 int sq_firmware_image(struct mg_store *s, const char *model, const char *sha256, void *image, size_t imagelen, size_t *len_out);
+int sq_firmware_list(struct mg_store *s, size_t limit, mg_firmware_cb cb, void *arg);
+int sq_change_list(struct mg_store *s, const struct mg_change_filter *f, mg_change_cb cb, void *arg);
+int sq_change_count(struct mg_store *s, int64_t *unreviewed_out);
+int sq_change_review(struct mg_store *s, int64_t seq, const char *reviewer, int64_t now_ms, const char *note);
 /* Enrolment tokens */
 int sq_token_create(struct mg_store *s, int64_t tenant_id, const char *device_name, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t expires_ms, int64_t *id_out);
 int sq_token_find(struct mg_store *s, const unsigned char hash[MG_TOKEN_HASH_BYTES], int64_t now_ms, struct mg_enrol_token *out);
@@ -236,6 +241,11 @@ int sq_patient_get(struct mg_store *s, int64_t id, struct mg_patient_row *out);
 int sq_patient_search(struct mg_store *s, int64_t tenant_id, const unsigned char (*tokens)[MG_BLIND_INDEX_BYTES], size_t ntokens, size_t limit, mg_patient_cb cb, void *arg);
 int sq_patient_discharge(struct mg_store *s, int64_t id, int64_t discharged_ms);
 int sq_patient_merge(struct mg_store *s, int64_t tenant_id, const unsigned char from_index[MG_BLIND_INDEX_BYTES], int64_t into_id, int64_t now_ms, int64_t *from_id_out, int64_t *moved_out);
+int sq_patient_erase(struct mg_store *s, int64_t tenant_id, int64_t patient_id, struct mg_erase_counts *out);
+int sq_tenant_erase(struct mg_store *s, int64_t tenant_id, struct mg_erase_counts *out);
+int sq_measurement_erase_before(struct mg_store *s, int64_t before_ms, size_t limit, int64_t *count_out);
+int sq_patient_deliveries(struct mg_store *s, int64_t patient_id, mg_delivery_cb cb, void *arg);
+int sq_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit, mg_patient_cb cb, void *arg);
 /* Audit trail */
 int sq_audit_append(struct mg_store *s, struct mg_audit_record *rec, mg_audit_hash_fn hash_fn, void *arg);
 int sq_audit_list(struct mg_store *s, const struct mg_audit_filter *f, mg_audit_record_cb cb, void *arg);
@@ -252,7 +262,7 @@ int sq_order_take(struct sq_conn *c, int64_t device_id, int64_t measurement_id, 
 int sq_ward_recent(struct mg_store *s, int64_t tenant_id, int64_t since_ms, size_t limit, mg_ward_cb cb, void *arg);
 int sq_view_note(struct mg_store *s, int64_t user_id, int64_t patient_id, int64_t now_ms);
 int sq_views(struct mg_store *s, int64_t user_id, mg_ward_cb cb, void *arg);
-int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, double *value_out, int64_t *measured_ms_out);
+int sq_measurement_previous_value(struct mg_store *s, int64_t id, const char *quantity, int64_t window_ms, struct mg_measurement_row *row);
 /* Leases */
 int sq_figures(struct mg_store *s, int64_t now_ms, int64_t certs_before_ms, struct mg_store_figures *out);
 int sq_snapshot(struct mg_store *s, const char *path, mg_store_progress_fn progress, void *arg, char *err, size_t errlen);
@@ -297,6 +307,13 @@ int sq_run_write(struct sq_conn *c, const char *sql, const struct sq_param *para
 /* Insert the outbox rows of a stored measurement (p->id set), inside the
  * caller's transaction. Returns 0 or MG_ERR_*. */
 int sq_outbox_insert(struct sq_conn *c, const struct mg_measurement_put *p, int64_t patient_id);
+
+/* The values of row->id in their order, sealed as stored (the front opens
+ * them); sq_row_value_read takes one from a result's columns. */
+int sq_row_values(struct sq_conn *c, struct mg_measurement_row *row);
+int sq_values_seal_clear(struct mg_store *s, mg_value_seal_fn fn, void *arg, int64_t *sealed_out);
+void sq_row_value_read(sqlite3_stmt *st, int sealed_col, int position_col,
+		       struct mg_measurement_row *row, size_t i);
 
 /* The MG_ERR_* for the last failed step on c. */
 int sq_step_error(struct sq_conn *c);

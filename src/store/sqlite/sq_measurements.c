@@ -32,8 +32,8 @@ static int find_existing(struct sq_conn *c, const struct mg_measurement *m, int6
 }
 
 static const struct sq_sql patient_upsert_sql = {
-	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms)"
-	" VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, blind_index) DO NOTHING"
+	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms, wrapped_key)"
+	" VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, blind_index) DO NOTHING"
 };
 
 static const struct sq_sql patient_find_sql = {
@@ -51,6 +51,10 @@ static int patient_id(struct sq_conn *c, const struct mg_measurement_put *p, int
 	sqlite3_bind_blob(st, 2, p->blind_index, MG_BLIND_INDEX_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, p->sealed_patient, (int)p->sealed_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, p->received_ms);
+	if (p->patient_key_len > 0)
+		sqlite3_bind_blob(st, 5, p->patient_key, (int)p->patient_key_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
 	rc = sqlite3_step(st);
 	sq_done(st);
 	if (rc != SQLITE_DONE)
@@ -67,13 +71,16 @@ static int patient_id(struct sq_conn *c, const struct mg_measurement_put *p, int
 }
 
 static const struct sq_sql value_insert_sql = {
-	"INSERT INTO measurement_values (measurement_id, position, quantity, value,"
+	"INSERT INTO measurement_values (measurement_id, position, quantity, value_sealed,"
 	" unit) VALUES (?, ?, ?, ?, ?)"
 };
 
+/* The values go in as the front sealed them (values.c); value stays NULL. */
 static int insert_values(struct sq_conn *c, int64_t measurement_id,
-			 const struct mg_measurement *m)
+			 const struct mg_measurement_put *p)
 {
+	const struct mg_measurement *m = p->m;
+
 	for (size_t i = 0; i < m->nvalues; i++) {
 		sqlite3_stmt *st = sq_stmt(c, &value_insert_sql);
 		int rc;
@@ -83,7 +90,7 @@ static int insert_values(struct sq_conn *c, int64_t measurement_id,
 		sqlite3_bind_int64(st, 1, measurement_id);
 		sqlite3_bind_int(st, 2, (int)i);
 		sqlite3_bind_text(st, 3, m->values[i].quantity->name, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 4, m->values[i].value);
+		sqlite3_bind_blob(st, 4, p->sealed_values[i], MG_VALUE_SEALED_BYTES, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, m->values[i].quantity->ucum, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		sq_done(st);
@@ -138,7 +145,7 @@ static int put_one(struct sq_conn *c, struct mg_measurement_put *p)
 	p->id = sqlite3_last_insert_rowid(c->db);
 	/* The outbox rows commit with the measurement, or neither does; one
 	 * without patient waits for a clinician instead (docs/ward.md). */
-	if ((r = insert_values(c, p->id, m)) != 0)
+	if ((r = insert_values(c, p->id, p)) != 0)
 		return r;
 	if (p->unassigned) {
 		/* A "measure now" order of the device takes it (docs/ward.md). */
@@ -207,11 +214,11 @@ out:
 }
 
 static const struct sq_sql value_list_sql = {
-	"SELECT quantity, value, unit FROM measurement_values"
+	"SELECT quantity, value_sealed, unit, position FROM measurement_values"
 	" WHERE measurement_id = ? ORDER BY position"
 };
 
-static int row_values(struct sq_conn *c, struct mg_measurement_row *row)
+int sq_row_values(struct sq_conn *c, struct mg_measurement_row *row)
 {
 	sqlite3_stmt *st = sq_stmt(c, &value_list_sql);
 	int rc, r = 0;
@@ -220,19 +227,36 @@ static int row_values(struct sq_conn *c, struct mg_measurement_row *row)
 	if (st == NULL)
 		return MG_ERR_STORE;
 	sqlite3_bind_int64(st, 1, row->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && row->nvalues < MG_VALUES_MAX) {
-		size_t i = row->nvalues++;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t i = row->nvalues;
 
-		if ((r = sq_copy_text(st, 0, row->values[i].quantity,
+		if (i == MG_VALUES_MAX ||
+		    (r = sq_copy_text(st, 0, row->values[i].quantity,
 				      sizeof(row->values[i].quantity))) != 0 ||
-		    (r = sq_copy_text(st, 2, row->values[i].unit, sizeof(row->values[i].unit))) != 0)
+		    (r = sq_copy_text(st, 2, row->values[i].unit, sizeof(row->values[i].unit))) != 0) {
+			r = MG_ERR_STORE;
 			break;
-		row->values[i].value = sqlite3_column_double(st, 1);
+		}
+		sq_row_value_read(st, 1, 3, row, i);
+		row->nvalues++;
 	}
-	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (r == 0 && rc != SQLITE_DONE)
 		r = sq_step_error(c);
 	sq_done(st);
 	return r;
+}
+
+void sq_row_value_read(sqlite3_stmt *st, int sealed_col, int position_col,
+		       struct mg_measurement_row *row, size_t i)
+{
+	size_t n = (size_t)sqlite3_column_bytes(st, sealed_col);
+
+	/* A value of another length cannot open: keep its length, not its bytes. */
+	row->values[i].sealed_len = n;
+	if (n == sizeof(row->values[i].sealed))
+		memcpy(row->values[i].sealed, sqlite3_column_blob(st, sealed_col), n);
+	row->values[i].position = sqlite3_column_int64(st, position_col);
+	row->values[i].value = 0;
 }
 
 static const struct sq_sql measurement_list_sql = {
@@ -267,7 +291,7 @@ int sq_measurement_list(struct mg_store *s, int64_t tenant_id, int64_t after_id,
 		row.received_ms = sqlite3_column_int64(st, 6);
 		if ((r = sq_copy_text(st, 3, row.device_name, sizeof(row.device_name))) == 0 &&
 		    (r = sq_copy_text(st, 4, row.device_mid, sizeof(row.device_mid))) == 0 &&
-		    (r = row_values(c, &row)) == 0)
+		    (r = sq_row_values(c, &row)) == 0)
 			r = cb(&row, arg);
 	}
 	if (r == 0 && rc != SQLITE_DONE)

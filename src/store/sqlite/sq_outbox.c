@@ -57,31 +57,6 @@ int sq_outbox_insert(struct sq_conn *c, const struct mg_measurement_put *p, int6
 	return r;
 }
 
-static int item_values(struct sq_conn *c, struct mg_outbox_item *it)
-{
-	sqlite3_stmt *st;
-	int r, rc;
-
-	if ((r = prepare(c, "SELECT quantity, value, unit FROM measurement_values"
-			    " WHERE measurement_id = ?1 ORDER BY position",
-			 SQ_PARAMS(SQ_INT(it->row.id)), &st)) != 0)
-		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && it->row.nvalues < MG_VALUES_MAX) {
-		size_t i = it->row.nvalues++;
-
-		if ((r = sq_copy_text(st, 0, it->row.values[i].quantity,
-				      sizeof(it->row.values[i].quantity))) != 0 ||
-		    (r = sq_copy_text(st, 2, it->row.values[i].unit,
-				      sizeof(it->row.values[i].unit))) != 0)
-			break;
-		it->row.values[i].value = sqlite3_column_double(st, 1);
-	}
-	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = sq_step_error(c);
-	sqlite3_finalize(st);
-	return r;
-}
-
 static int item_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_outbox_item *it)
 {
 	int r;
@@ -94,18 +69,23 @@ static int item_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_outbox_item 
 	it->row.device_id = sqlite3_column_int64(st, 4);
 	it->row.measured_ms = sqlite3_column_int64(st, 7);
 	it->row.received_ms = sqlite3_column_int64(st, 8);
-	it->is_void = strcmp((const char *)sqlite3_column_text(st, 12), "void") == 0;
-	it->revision = sqlite3_column_int64(st, 13);
+	it->is_void = strcmp((const char *)sqlite3_column_text(st, 13), "void") == 0;
+	it->revision = sqlite3_column_int64(st, 14);
 	it->sealed_len = (size_t)sqlite3_column_bytes(st, 9);
 	if (it->sealed_len > sizeof(it->sealed_patient))
 		return MG_ERR_STORE;
 	memcpy(it->sealed_patient, sqlite3_column_blob(st, 9), it->sealed_len);
+	it->patient_key_len = (size_t)sqlite3_column_bytes(st, 12);
+	if (it->patient_key_len > sizeof(it->patient_key))
+		return MG_ERR_STORE;
+	if (it->patient_key_len > 0)
+		memcpy(it->patient_key, sqlite3_column_blob(st, 12), it->patient_key_len);
 	if ((r = sq_copy_text(st, 5, it->row.device_name, sizeof(it->row.device_name))) != 0 ||
 	    (r = sq_copy_text(st, 6, it->row.device_mid, sizeof(it->row.device_mid))) != 0 ||
 	    (r = sq_copy_text(st, 10, it->device_fingerprint, sizeof(it->device_fingerprint))) != 0 ||
 	    (r = sq_copy_text(st, 11, it->tenant_name, sizeof(it->tenant_name))) != 0)
 		return r;
-	return item_values(c, it);
+	return sq_row_values(c, &it->row);
 }
 
 int sq_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms, int64_t lease_ms,
@@ -123,7 +103,8 @@ int sq_outbox_claim(struct mg_store *s, const char *destination, int64_t now_ms,
 	r = prepare(c,
 		    "SELECT o.id, o.attempts, m.id, m.tenant_id, m.device_id, d.name, m.device_mid,"
 		    " m.measured_ms, m.received_ms, p.identifier_sealed, d.cert_fingerprint, t.name,"
-		    " o.kind, o.revision FROM outbox o JOIN measurements m ON m.id = o.measurement_id"
+		    " p.wrapped_key, o.kind, o.revision"
+		    " FROM outbox o JOIN measurements m ON m.id = o.measurement_id"
 		    " JOIN patients p ON p.id = o.patient_id JOIN devices d ON d.id = m.device_id"
 		    " JOIN tenants t ON t.id = m.tenant_id"
 		    " WHERE o.destination = ?1 AND o.state = 'pending' AND o.next_attempt_ms <= ?2"

@@ -33,37 +33,6 @@ int sq_patient_find(struct mg_store *s, int64_t tenant_id,
 	return r;
 }
 
-static const struct sq_sql value_list_sql = {
-	"SELECT quantity, value, unit FROM measurement_values"
-	" WHERE measurement_id = ? ORDER BY position"
-};
-
-/* The values of row->id, in their order. */
-static int row_values(struct sq_conn *c, struct mg_measurement_row *row)
-{
-	sqlite3_stmt *st;
-	int r = 0, rc;
-
-	row->nvalues = 0;
-	for (rc = sq_query(c, &value_list_sql, SQ_PARAMS(SQ_INT(row->id)), &st); rc == 0;
-	     rc = sq_next(c, st)) {
-		size_t i = row->nvalues;
-
-		if (i == MG_VALUES_MAX ||
-		    sq_copy_text(st, 0, row->values[i].quantity, sizeof(row->values[i].quantity)) ||
-		    sq_copy_text(st, 2, row->values[i].unit, sizeof(row->values[i].unit))) {
-			r = MG_ERR_STORE;
-			break;
-		}
-		row->values[i].value = sqlite3_column_double(st, 1);
-		row->nvalues++;
-	}
-	sq_done(st);
-	if (r == 0 && rc != MG_ERR_NOT_FOUND)
-		r = rc;
-	return r;
-}
-
 static int row_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_measurement_row *row)
 {
 	memset(row, 0, sizeof(*row));
@@ -75,7 +44,7 @@ static int row_read(struct sq_conn *c, sqlite3_stmt *st, struct mg_measurement_r
 	if (sq_copy_text(st, 3, row->device_name, sizeof(row->device_name)) != 0 ||
 	    sq_copy_text(st, 4, row->device_mid, sizeof(row->device_mid)) != 0)
 		return MG_ERR_STORE;
-	return row_values(c, row);
+	return sq_row_values(c, row);
 }
 
 static const struct sq_sql patient_measurements_sql = {
@@ -165,7 +134,7 @@ static int copy_blob(sqlite3_stmt *st, int col, unsigned char *out, size_t size,
 
 #define PATIENT_COLUMNS \
 	"p.id, p.tenant_id, p.identifier_sealed, p.created_ms, i.record_sealed," \
-	" coalesce(i.updated_ms, 0), coalesce(i.discharged_ms, 0)" \
+	" coalesce(i.updated_ms, 0), coalesce(i.discharged_ms, 0), p.wrapped_key, i.wrapped_key" \
 	" FROM patients p LEFT JOIN patient_identities i ON i.patient_id = p.id"
 
 static int patient_read(sqlite3_stmt *st, struct mg_patient_row *row)
@@ -177,22 +146,25 @@ static int patient_read(sqlite3_stmt *st, struct mg_patient_row *row)
 	row->updated_ms = sqlite3_column_int64(st, 5);
 	row->discharged_ms = sqlite3_column_int64(st, 6);
 	if (copy_blob(st, 2, row->sealed_id, sizeof(row->sealed_id), &row->sealed_id_len) != 0 ||
-	    copy_blob(st, 4, row->record, sizeof(row->record), &row->record_len) != 0)
+	    copy_blob(st, 4, row->record, sizeof(row->record), &row->record_len) != 0 ||
+	    copy_blob(st, 7, row->id_key, sizeof(row->id_key), &row->id_key_len) != 0 ||
+	    copy_blob(st, 8, row->record_key, sizeof(row->record_key), &row->record_key_len) != 0)
 		return MG_ERR_STORE;
 	return 0;
 }
 
 static const struct sq_sql patient_insert_sql = {
-	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms)"
-	" VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant_id, blind_index) DO NOTHING"
+	"INSERT INTO patients (tenant_id, blind_index, identifier_sealed, created_ms, wrapped_key)"
+	" VALUES (?1, ?2, ?3, ?4, nullif(?5, x'')) ON CONFLICT (tenant_id, blind_index) DO NOTHING"
 };
 static const struct sq_sql identity_exists_sql = {
 	"SELECT count(*) FROM patient_identities WHERE patient_id = ?1"
 };
 static const struct sq_sql identity_upsert_sql = {
-	"INSERT INTO patient_identities (patient_id, record_sealed, updated_ms) VALUES (?1, ?2, ?3)"
-	" ON CONFLICT (patient_id) DO UPDATE SET record_sealed = excluded.record_sealed,"
-	" updated_ms = excluded.updated_ms"
+	"INSERT INTO patient_identities (patient_id, record_sealed, updated_ms, wrapped_key)"
+	" VALUES (?1, ?2, ?3, nullif(?4, x'')) ON CONFLICT (patient_id) DO UPDATE SET"
+	" record_sealed = excluded.record_sealed, updated_ms = excluded.updated_ms,"
+	" wrapped_key = excluded.wrapped_key"
 };
 static const struct sq_sql search_clear_sql = {
 	"DELETE FROM patient_search WHERE patient_id = ?1"
@@ -209,7 +181,8 @@ static int put_in(struct sq_conn *c, const struct mg_patient_put *p, int64_t *id
 
 	if ((r = sq_write(c, &patient_insert_sql,
 			  SQ_PARAMS(SQ_INT(p->tenant_id), SQ_BLOB(p->blind_index, MG_BLIND_INDEX_BYTES),
-				    SQ_BLOB(p->sealed_id, p->sealed_id_len), SQ_INT(p->now_ms)),
+				    SQ_BLOB(p->sealed_id, p->sealed_id_len), SQ_INT(p->now_ms),
+				    SQ_BLOB(p->key, p->key_len)),
 			  false)) != 0 ||
 	    (r = query_int(c, &patient_find_sql,
 			   SQ_PARAMS(SQ_INT(p->tenant_id),
@@ -220,7 +193,8 @@ static int put_in(struct sq_conn *c, const struct mg_patient_put *p, int64_t *id
 		return MG_ERR_EXISTS;
 	*created = had == 0;
 	if ((r = sq_write(c, &identity_upsert_sql,
-			  SQ_PARAMS(SQ_INT(*id), SQ_BLOB(p->record, p->record_len), SQ_INT(p->now_ms)),
+			  SQ_PARAMS(SQ_INT(*id), SQ_BLOB(p->record, p->record_len), SQ_INT(p->now_ms),
+				    SQ_BLOB(p->key, p->key_len)),
 			  false)) != 0 ||
 	    (r = sq_write(c, &search_clear_sql, SQ_PARAMS(SQ_INT(*id)), false)) != 0)
 		return r;
@@ -386,6 +360,32 @@ int sq_patient_merge(struct mg_store *s, int64_t tenant_id,
 			*moved_out = moved;
 		}
 	}
+	sq_release(c);
+	return r;
+}
+
+static const struct sq_sql patient_list_sql = {
+	"SELECT " PATIENT_COLUMNS " WHERE p.tenant_id = ?1 AND p.id > ?2 AND p.merged_into IS NULL"
+	" ORDER BY p.id LIMIT ?3"
+};
+
+int sq_patient_list(struct mg_store *s, int64_t tenant_id, int64_t after_id, size_t limit,
+		    mg_patient_cb cb, void *arg)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	struct mg_patient_row row;
+	sqlite3_stmt *st;
+	int r = 0, rc;
+
+	for (rc = sq_query(c, &patient_list_sql,
+			   SQ_PARAMS(SQ_INT(tenant_id), SQ_INT(after_id), SQ_INT(limit)), &st);
+	     rc == 0; rc = sq_next(c, st)) {
+		if ((r = patient_read(st, &row)) != 0 || (r = cb(&row, arg)) != 0)
+			break;
+	}
+	sq_done(st);
+	if (r == 0 && rc != MG_ERR_NOT_FOUND)
+		r = rc;
 	sq_release(c);
 	return r;
 }

@@ -214,3 +214,40 @@ int sq_tenant_by_id(struct mg_store *s, int64_t id, struct mg_tenant *out)
 {
 	return tenant_get(s, &tenant_by_id_sql, NULL, id, out);
 }
+
+static const struct sq_sql tenant_key_replace_sql = {
+	"UPDATE tenants SET wrapped_key = ?3 WHERE id = ?1 AND wrapped_key = ?2"
+};
+
+static const struct sq_sql tenant_count_sql = {
+	"SELECT count(*) FROM tenants WHERE id > ?1"
+};
+
+/* One write transaction: a tenant made or re-keyed meanwhile is a
+ * conflict, never a key left under the old master key. */
+int sq_tenant_keys_replace(struct mg_store *s, const struct mg_tenant_key_change *ch, size_t n)
+{
+	struct sq_conn *c = SQ_ACQUIRE(s);
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = sq_exec(c, "BEGIN IMMEDIATE")) != 0)
+		goto out;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = sq_write(c, &tenant_key_replace_sql,
+			     SQ_PARAMS(SQ_INT(ch[i].tenant_id),
+				       SQ_BLOB(ch[i].from, MG_WRAPPED_KEY_BYTES),
+				       SQ_BLOB(ch[i].to, MG_WRAPPED_KEY_BYTES)), true);
+	if (r == MG_ERR_NOT_FOUND)
+		r = MG_ERR_CONFLICT;
+	if (r == 0 && (r = sq_query(c, &tenant_count_sql, SQ_PARAMS(SQ_INT(0)), &st)) == 0) {
+		if (sqlite3_column_int64(st, 0) != (sqlite3_int64)n)
+			r = MG_ERR_CONFLICT;
+		if (sq_finish(c, st) != 0 && r == 0)
+			r = MG_ERR_STORE;
+	}
+	r = sq_end(c, r);
+out:
+	sq_release(c);
+	return r;
+}

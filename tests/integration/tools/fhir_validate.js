@@ -17,7 +17,10 @@
 //     docs/ward.md, PUT Observation?identifier= of it with status
 //     entered-in-error), and the fullUrl the
 //     RFC 9562 name-based UUID of that identifier (computed here with
-//     node's own SHA-1).
+//     node's own SHA-1);
+//   - for a patient's export (type collection, docs/patient-rights.md):
+//     the Patient first, no requests, and every other resource (Device,
+//     AuditEvent, Basic) against its own R4 definition.
 //
 // usage: node fhir_validate.js NODE_MODULES_DIR FILE...
 //        node fhir_validate.js NODE_MODULES_DIR --self-test FILE
@@ -201,19 +204,42 @@ function tokenParts(text) {
 	return parts;
 }
 
+// A patient's export (docs/patient-rights.md): a collection that starts
+// with the Patient; Observations as in the transactions, without request.
+function checkExport(bundle, errors) {
+	const entries = bundle.entry || [];
+	if (!entries.length || (entries[0].resource || {}).resourceType !== 'Patient')
+		errors.push('export: the first entry is not the Patient');
+	entries.forEach((e, n) => {
+		const r = e.resource || {};
+		if (e.request) errors.push(`entry[${n}]: a request in a collection`);
+		if (r.resourceType === 'Observation' && !Array.isArray((r.meta || {}).profile))
+			errors.push(`entry[${n}]: an Observation without meta.profile`);
+		// Each resource on its own too: validateBundle checks Observations.
+		if (r.resourceType && r.resourceType !== 'Observation') medplumIssues(r, null, `entry[${n}]`, errors);
+	});
+}
+
 function checkContract(bundle, errors) {
+	if (bundle.resourceType === 'Bundle' && bundle.type === 'collection') return checkExport(bundle, errors);
 	if (bundle.resourceType !== 'Bundle' || bundle.type !== 'transaction')
 		errors.push('not a transaction Bundle');
 	if (!bundle.identifier || !bundle.identifier.system || !bundle.identifier.value)
 		errors.push('Bundle.identifier missing');
+	const observations = new Set();
 	(bundle.entry || []).forEach((e, n) => {
-		const where = `entry[${n}]`, req = e.request || {}, obs = e.resource || {};
-		const id = (obs.identifier || [])[0] || {};
+		const where = `entry[${n}]`, req = e.request || {}, res = e.resource || {};
+		const id = (res.identifier || [])[0] || {};
+		// The report for the patient file: one DiagnosticReport, last,
+		// whose results are exactly the Bundle's Observations.
+		const report = res.resourceType === 'DiagnosticReport';
+		// A withdrawal (docs/ward.md): a conditional update of the same
+		// Observation to entered-in-error.
 		const put = req.method === 'PUT';
-		if (put && obs.status !== 'entered-in-error')
+		if (put && (report || res.status !== 'entered-in-error'))
 			errors.push(`${where}: a conditional update that is not a withdrawal`);
-		if (!put && (req.method !== 'POST' || req.url !== 'Observation'))
-			errors.push(`${where}: request is not POST Observation`);
+		if (!put && (req.method !== 'POST' || req.url !== (report ? 'DiagnosticReport' : 'Observation')))
+			errors.push(`${where}: request is not POST ${report ? 'DiagnosticReport' : 'Observation'}`);
 		const cond = put ? (req.url || '').replace(/^Observation\?/, '') : req.ifNoneExist;
 		const m = /^identifier=([^&=]*)$/.exec((put && !/^Observation\?/.test(req.url || '')) ? '' : cond || '');
 		const token = m ? tokenParts(decodeURIComponent(m[1])) : [];
@@ -222,7 +248,15 @@ function checkContract(bundle, errors) {
 				    `does not name the identifier ${id.system}|${id.value}`);
 		if (e.fullUrl !== uuid5(`${id.system}|${id.value}`))
 			errors.push(`${where}: fullUrl ${e.fullUrl} is not the UUID of its identifier`);
-		if (obs.resourceType !== 'Observation' || !Array.isArray((obs.meta || {}).profile))
+		if (report) {
+			const refs = (res.result || []).map((r) => r.reference);
+			if (n !== bundle.entry.length - 1 || refs.length !== observations.size ||
+			    !refs.every((r) => observations.has(r)))
+				errors.push(`${where}: the DiagnosticReport is not last or its results are not the Bundle's Observations`);
+			return;
+		}
+		observations.add(e.fullUrl);
+		if (res.resourceType !== 'Observation' || !Array.isArray((res.meta || {}).profile))
 			errors.push(`${where}: not an Observation with meta.profile`);
 	});
 }
@@ -238,6 +272,7 @@ function validateBundle(bundle) {
 			errors.push(`fhir.js: ${m.resourceId} ${m.location}: ${m.message}`);
 	(bundle.entry || []).forEach((e, n) => {
 		const obs = e.resource, where = `entry[${n}]`;
+		if (obs && obs.resourceType === 'DiagnosticReport') medplumIssues(obs, null, where, errors);
 		if (!obs || obs.resourceType !== 'Observation') return;
 		medplumIssues(obs, null, where, errors);
 		const urls = new Set([VITALSIGNS, ...((obs.meta || {}).profile || [])]);
@@ -256,7 +291,8 @@ function validateBundle(bundle) {
 
 // Mutations that must each be caught, with a test whether they apply.
 const P = 'http://hl7.org/fhir/StructureDefinition/';
-const has = (b, prof) => b.entry.findIndex((e) => e.resource.meta.profile.includes(P + prof));
+const has = (b, prof) => b.entry.findIndex((e) => ((e.resource.meta || {}).profile || []).includes(P + prof));
+const dr = (b) => b.entry.findIndex((e) => e.resource.resourceType === 'DiagnosticReport');
 const mutations = [
 	['no status', (b) => delete b.entry[0].resource.status],
 	['status not in ObservationStatus', (b) => (b.entry[0].resource.status = 'done')],
@@ -281,6 +317,11 @@ const mutations = [
 	['bp: no diastolic component', (b) => b.entry[has(b, 'bp')].resource.component.splice(1, 1), (b) => has(b, 'bp') >= 0],
 	['bp: a panel value', (b) => (b.entry[has(b, 'bp')].resource.valueQuantity = { value: 1, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' }), (b) => has(b, 'bp') >= 0],
 	['bp: component in kPa', (b) => (b.entry[has(b, 'bp')].resource.component[0].valueQuantity.code = 'kPa'), (b) => has(b, 'bp') >= 0],
+	['report: status not a DiagnosticReportStatus', (b) => (b.entry[dr(b)].resource.status = 'signed'), (b) => dr(b) >= 0],
+	['report: no code', (b) => delete b.entry[dr(b)].resource.code, (b) => dr(b) >= 0],
+	['report: a result not in the Bundle', (b) => (b.entry[dr(b)].resource.result[0].reference = 'urn:uuid:00000000-0000-5000-8000-000000000000'), (b) => dr(b) >= 0],
+	['report: a result left out', (b) => b.entry[dr(b)].resource.result.pop(), (b) => dr(b) >= 0],
+	['report: effectivePeriod as text', (b) => (b.entry[dr(b)].resource.effectivePeriod = '2026'), (b) => dr(b) >= 0],
 	['bp: component neither value nor absent reason', (b) => delete b.entry[has(b, 'bp')].resource.component[0].valueQuantity, (b) => has(b, 'bp') >= 0],
 ];
 
@@ -327,8 +368,10 @@ for (const file of args) {
 		failed++;
 		console.log(`not ok - ${path.basename(file)}\n  ${errors.join('\n  ')}`);
 	} else {
-		observations += bundle.entry.length;
-		console.log(`ok - ${path.basename(file)}: ${bundle.entry.length} Observation(s) valid`);
+		const obs = bundle.entry.filter((e) => e.resource.resourceType === 'Observation').length;
+		const reports = bundle.entry.length - obs;
+		observations += obs;
+		console.log(`ok - ${path.basename(file)}: ${obs} Observation(s)${reports ? ` and ${reports} DiagnosticReport` : ''} valid`);
 	}
 }
 console.log(`${args.length - failed} passed, ${failed} failed (${observations} Observations)`);

@@ -123,6 +123,45 @@ def main():
           % r.stderr)
     ok("medgatectl maintenance grant (direct) and revoke act at once; only service accounts")
 
+    # The daemon's log and the self-test: each only inside its own scope.
+    check(svc.call("GET", "/api/v1/log").status == 403, "the log without a grant")
+    check(svc.call("POST", "/api/v1/self-test").status == 403, "the self-test without a grant")
+    r = ctl("maintenance", "grant", "--user", "svc", "--scope", "log", "--minutes", "10",
+            "--reason", "look at the log")
+    grant = int(r.stdout.split()[1])
+    a = svc.call("GET", "/api/v1/log?lines=50")
+    check(a.status == 200 and 0 < len(a.json["lines"]) <= 50, "the log in a log grant: %r" % a)
+    check(any("medgated" in line for line in a.json["lines"]), "not the daemon's log: %r" % a)
+    no_patient_data(a, st, "the daemon's log")
+    check(svc.call("GET", "/api/v1/log?lines=0").status == 400, "lines=0 accepted")
+    check(svc.call("POST", "/api/v1/self-test").status == 403, "the self-test in a log grant")
+    ctl("maintenance", "revoke", "--grant", str(grant))
+    r = ctl("maintenance", "grant", "--user", "svc", "--scope", "self-test", "--minutes", "10",
+            "--reason", "self-test")
+    grant = int(r.stdout.split()[1])
+    a = svc.call("POST", "/api/v1/self-test")
+    checks = {c["check"]: c for c in a.json.get("checks", [])} if a.status == 200 else {}
+    check(a.status == 200 and a.json["result"] in ("pass", "warn", "fail") and
+          checks.get("store", {}).get("result") == "pass" and "free space" in checks and
+          "server certificate" in checks, "the self-test: %r" % a)
+    no_patient_data(a, st, "the self-test")
+    check(svc.call("GET", "/api/v1/log").status == 403, "the log in a self-test grant")
+    ctl("maintenance", "revoke", "--grant", str(grant))
+    check(admin.call("GET", "/api/v1/log?lines=5").status == 200, "the administrator's log")
+    check(svc.call("GET", "/api/v1/firmware").status == 403, "firmware releases without a grant")
+    r = ctl("maintenance", "grant", "--user", "svc", "--scope", "firmware,devices",
+            "--minutes", "10", "--reason", "watch the rollout")
+    grant = int(r.stdout.split()[1])
+    a = svc.call("GET", "/api/v1/firmware")
+    check(a.status == 200 and isinstance(a.json.get("releases"), list), "firmware: %r" % a)
+    check(svc.call("GET", "/api/v1/devices").status == 200, "devices in a firmware,devices grant")
+    check(svc.call("GET", "/api/v1/log").status == 403, "the log in a firmware grant")
+    ctl("maintenance", "revoke", "--grant", str(grant))
+    for action in ("log.read", "selftest.run"):
+        check(int(sql("SELECT count(*) FROM audit_log WHERE action = '%s'" % action)) >= 1,
+              "no %s on the trail" % action)
+    ok("the log and the self-test only inside their scopes; both audited, no patient data")
+
     # A grant runs out by itself (its end moved near, behind the daemon's back).
     r = ctl("maintenance", "grant", "--user", "svc", "--scope", "diagnostics", "--minutes", "10",
             "--reason", "short")

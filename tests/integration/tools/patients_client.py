@@ -3,7 +3,7 @@ create, read, change and find patients, identifiers with "/" included,
 and the interpretation the server computes (a child's BMI-for-age, an
 adult's class, blood pressure, change since the previous measurement).
 
-usage: patients_client.py PORT CA STATE.json STEP
+usage: patients_client.py PORT CA STATE.json STEP (identity, interpretation, counts)
 STATE holds the clinician's account and the patients the shell script's
 devices measured; each STEP prints "ok - ..." lines or fails.
 """
@@ -223,13 +223,26 @@ def step_order_taken(api, st):
        "queue; the order is used up; a cancelled order: 204, then 404")
 
 
+def step_counts(api, st):
+    """Each patient's measurements as the API shows them: st["counts"]
+    maps a patient id to how many it must show (test_keys.sh: rows whose
+    sealed values were changed in the database are not shown)."""
+    s = clinician(api, st)
+    for pid, want in sorted(st["counts"].items()):
+        a = s.call("GET", path(pid, "/measurements"))
+        check(a.status == 200, "measurements of a patient: %r" % a)
+        got = len(a.json["measurements"])
+        check(got == want, "%s: %d measurements shown, want %d" % (pid, got, want))
+    ok("the API shows each patient's measurements but the altered ones")
+
+
 def main():
     port, ca, state, step = sys.argv[1:5]
     st = json.load(open(state))
     api = Api(port, ca)
     {"identity": step_identity, "interpretation": step_interpretation,
      "assignment": step_assignment, "order": step_order, "jump": step_jump,
-     "order_taken": step_order_taken}[step](api, st)
+     "order_taken": step_order_taken, "counts": step_counts}[step](api, st)
     json.dump(st, open(state, "w"))
 
 

@@ -53,6 +53,10 @@ ALLOWED = {
     "maintenance-ask": {"service"},
     "maintenance-view": {"admin", "service"},
     "maintenance-grant": {"admin"},
+    "change-review": {"security-officer"},  # the administrators make the changes
+    "log-read": {"admin"},                  # service only inside a grant
+    "self-test": {"admin"},                 # service only inside a grant
+    "firmware-read": {"device-admin"},      # service only inside a grant
 }
 
 # The callers of the matrix: column name -> (account key, roles).
@@ -106,6 +110,10 @@ PLANS = {
     ("POST", "/api/v1/assignments/{id}"): dict(body={}, expect={400}),
     ("POST", "/api/v1/orders"): dict(body={}, expect={400}),
     ("DELETE", "/api/v1/orders/{id}"): dict(expect={404}),
+    ("GET", "/api/v1/patients/{patient}/export"): dict(expect={200}),
+    ("GET", "/api/v1/patients/{patient}/report"): dict(query="limit=5", expect={200}),
+    # The matrix's only EMR destination speaks HL7: no FHIR systems to encode with.
+    ("GET", "/api/v1/patients/{patient}/report/fhir"): dict(expect={409}),
     ("POST", "/api/v1/users"): dict(body={"name": "matrix-refused", "roles": []}, expect={400}),
     ("PATCH", "/api/v1/users/{id}"): dict(body={"display_name": "Matrix Edit"}, expect={200}),
     ("DELETE", "/api/v1/users/{id}"): dict(fresh="user", expect={204}),
@@ -134,6 +142,8 @@ PLANS = {
     ("POST", "/api/v1/maintenance/{id}/grant"): dict(expect={404}),
     ("POST", "/api/v1/maintenance/{id}/refuse"): dict(expect={404}),
     ("POST", "/api/v1/maintenance/{id}/end"): dict(expect={404}),
+    ("POST", "/api/v1/changes/{id}/review"): dict(body={"note": "matrix"}, expect={404}),
+    ("POST", "/api/v1/self-test"): dict(expect={200}),
 }
 # Public routes that change state without a CSRF token, by design: there
 # is no session yet whose token could be sent.
@@ -297,8 +307,8 @@ class Matrix:
                 v = st["tenants"][plan.get("tenant", "A")]
             elif name == "id" and base == "devices":
                 v = st["device_a"]
-            elif name == "id" and base in ("alerts", "incidents", "maintenance", "assignments",
-                                           "orders"):
+            elif name == "id" and base in ("alerts", "incidents", "maintenance", "changes",
+                                           "assignments", "orders"):
                 v = 999999      # none: an allowed caller gets 404, others 403
             else:
                 raise TestFailure("route %s %s: no id for path parameter {%s} after /%s/; "

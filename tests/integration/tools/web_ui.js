@@ -161,7 +161,7 @@ async function securityOfficer(page) {
 	await heading(page, 'Audit trail');
 	await page.getByRole('textbox', { name: 'Action', exact: true }).fill('login.lockout');
 	await page.getByRole('button', { name: 'Show records' }).click();
-	await page.getByRole('table', { name: /^1 records/ }).waitFor();
+	await page.getByRole('table', { name: /^1 record\b/ }).waitFor();
 	await page.getByRole('textbox', { name: 'Action', exact: true }).fill('');
 	await page.getByLabel('From', { exact: true }).fill('2026-13-45T99:99');
 	await page.getByRole('spinbutton', { name: 'At most' }).fill('5000');
@@ -243,6 +243,7 @@ async function mainPhase(browser) {
 
 	await securityOfficer(page);
 	for (const [hash, title, file] of [['settings', 'Settings', '06-settings'], ['audit', 'Audit trail', '09-audit'],
+		['changes', 'Changes to review', '09b-changes'], ['sheet', 'Product cyber security sheet', '09c-sheet'],
 		['maintenance', 'Maintenance', '10b-maintenance'], ['health', 'Health', '10-health']]) {
 		await page.goto(`${base}/#/${hash}`);
 		await heading(page, title);
@@ -304,32 +305,100 @@ async function mainPhase(browser) {
 	const points = await page.locator('figure.chart').first().locator('circle.point').count();
 	assert(points === state.weights.length, `weight chart has ${points} points, expected ${state.weights.length}`);
 	const figures = await page.locator('figure.chart').count();
-	assert(figures === 3, `expected weight, BMI and body-fat charts, got ${figures}`);
+	assert(figures === 6, `expected weight, BMI, body-fat, systolic, diastolic and pulse charts, got ${figures}`);
+	const bands = await page.locator('figure.chart .band').count();
+	const titles = await page.locator('figure.chart .axis-title').allTextContents();
+	assert(bands >= 6 && titles.includes('Weight (kg)') && titles.includes('Systolic (mmHg)'),
+		`reference bands ${bands}, axis titles ${titles}`);
 	const rows = await page.locator('.measurements tbody tr').count();
-	assert(rows === state.weights.length, `table has ${rows} rows`);
+	assert(rows === 10, `first page has ${rows} rows, expected 10 of 12 times of measurement`);
+	const times = await page.locator('.measurements tbody tr').evaluateAll((trs) => trs.map((tr) => Date.parse(tr.dataset.time)));
+	assert(times.every((t, i) => i === 0 || times[i - 1] > t), `rows not newest first: ${times}`);
+	const visit = await page.locator('.measurements tbody tr', { hasText: 'kg' }).first().innerText();
+	assert(/mmHg/.test(visit) && /\/min/.test(visit), `a weighing and the blood pressure taken with it are not one row: ${visit}`);
 	const category = await page.locator('.body-card [data-bmi-class]').first().getAttribute('data-bmi-class');
 	assert(category === state.expected_category, `BMI class ${category}, expected ${state.expected_category}`);
+	const bpClass = await page.locator('.bp-card [data-bp-class]').first().getAttribute('data-bp-class');
+	assert(bpClass && bpClass !== 'none', `blood pressure card without a class: ${bpClass}`);
 	const ids = await page.locator('.report-head .identifiers').innerText();
 	assert(ids.includes('Berger, Paul') && ids.includes(new Date(Date.UTC(1970, 4, 2)).toLocaleDateString(undefined, { timeZone: 'UTC' })) &&
 		ids.includes(state.patient), `identifiers: ${ids}`);
 	await page.getByText('Body composition').waitFor();
-	ok(`patient recorded in the browser: name, birth date and id shown; ${points} points, ${figures} charts, ${rows} rows, BMI class "${category}"`);
-	await axe(page, 'patient report');
+	ok(`patient recorded in the browser: name, birth date and id shown; ${points} points, ${figures} charts with ${bands} bands, ${rows} rows newest first, a visit's values in one row, BMI class "${category}", blood pressure class "${bpClass}"`);
+	// Chart points by keyboard: Tab from the charts' heading reaches the
+	// first point, whose name and the chart's readout carry its value.
+	await page.locator('.charts .chart-help').evaluate((el) => { el.tabIndex = -1; el.focus(); });
+	await page.keyboard.press('Tab');
+	const focused = await page.evaluate(() => ({ cls: document.activeElement.getAttribute('class'),
+		label: document.activeElement.getAttribute('aria-label'),
+		tip: document.activeElement.closest('svg').querySelector('.tip').textContent }));
+	assert(focused.cls === 'point' && /kg/.test(focused.label) && focused.tip === focused.label,
+		`Tab into the charts: ${JSON.stringify(focused)}`);
+	await page.keyboard.press('Tab');
+	const second = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+	assert(second && second !== focused.label, `the next Tab: ${second}`);
+	ok(`chart points reachable by keyboard: "${focused.label}", then "${second}"`);
+	await axe(page, 'patient page');
 	await shot(page, '11-patient');
 	await page.setViewportSize({ width: 768, height: 1024 });
+	const patientOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+	assert(patientOverflow <= 0, `the patient page is wider than a tablet in portrait (${patientOverflow} px too wide)`);
+	await axe(page, 'patient page (tablet)');
 	await shot(page, '12-patient-tablet');
-	await page.setViewportSize({ width: 1280, height: 900 });
-	await page.emulateMedia({ media: 'print' });
-	await shot(page, '13-patient-print');
-	await page.pdf({ path: path.join(outDir, 'patient-report.pdf'), format: 'A4', printBackground: false });
-	await page.emulateMedia({ media: 'screen' });
-	ok('print view and PDF of the patient report written');
+	ok('patient page on a tablet in portrait: no horizontal overflow, rows stacked');
+	await page.setViewportSize({ width: 1280, height: 800 });
 	await page.getByRole('button', { name: 'Who accessed this data' }).click();
 	await page.locator('.accesses tbody tr').first().waitFor();
-	const reads = await page.locator('.accesses tbody tr', { hasText: 'patient.read' }).count();
+	const reads = await page.locator('.accesses tbody tr', { hasText: 'looked at the patient\'s measurements' }).count();
 	assert(reads === 2, `who accessed: ${reads} patient.read rows, expected the two opens (before and after the edit)`);
 	await axe(page, 'who accessed');
 	ok(`who accessed this data: ${reads} reads listed`);
+	// Paging: the older rows, then back.
+	await page.getByRole('button', { name: 'Older' }).click();
+	await page.locator('.measurements caption', { hasText: 'Rows 11–12 of 12' }).waitFor();
+	const older = await page.locator('.measurements tbody tr').evaluateAll((trs) => trs.map((tr) => Date.parse(tr.dataset.time)));
+	assert(older.length === 2 && older[0] < times[times.length - 1], `second page: ${older}`);
+	assert(await page.getByRole('button', { name: 'Older' }).isDisabled(), 'Older on the last page');
+	await page.getByRole('button', { name: 'Newer' }).click();
+	await page.locator('.measurements caption', { hasText: 'Rows 1–10 of 12' }).waitFor();
+	const pid = encodeURIComponent(state.patient);
+	for (const q of ['limit=0', 'limit=201', 'offset=-1', 'limit=5x']) {
+		const st = await apiStatus(page, 'GET', `/api/v1/patients/${pid}/report?${q}`);
+		assert(st === 400, `report?${q} answered ${st}, expected 400`);
+	}
+	ok('paging: rows 11-12 of 12 on the second page, older than the first, and back; a page beyond 1-200 rows refused');
+
+	// The report for the patient file.
+	await page.getByRole('button', { name: 'Report for the patient file' }).click();
+	await page.locator('.report figure.chart').first().waitFor();
+	const reportText = await page.locator('.report').innerText();
+	for (const want of ['St. Elsewhere Hospital, internal medicine', 'Berger, Paul', state.patient, 'Signature', 'Clinician']) {
+		assert(reportText.includes(want), `the report lacks "${want}"`);
+	}
+	assert(await page.locator('.report .rows tbody tr').count() === 12, 'the report lists all 12 times of measurement');
+	const [download] = await Promise.all([page.waitForEvent('download'),
+		page.getByRole('button', { name: 'Download for the EMR (FHIR)' }).click()]);
+	await download.saveAs(path.join(outDir, 'patient-report.fhir.json'));
+	await page.locator('.report-status', { hasText: 'downloaded' }).waitFor();
+	await page.getByLabel('Comments').fill('Weight falling as planned; blood pressure to be rechecked.');
+	await axe(page, 'patient report');
+	await shot(page, '13-report');
+	await page.setViewportSize({ width: 768, height: 1024 });
+	const reportOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+	assert(reportOverflow <= 0, `the report is wider than a tablet (${reportOverflow} px)`);
+	await shot(page, '13a-report-tablet');
+	await page.setViewportSize({ width: 1280, height: 800 });
+	await page.emulateMedia({ media: 'print' });
+	await shot(page, '13c-report-print');
+	// What chromium prints (docs/web.md): A4 with print.css's margin boxes
+	// (identity, facility, "Page x of y"), as a browser prints it.
+	await page.pdf({ path: path.join(outDir, 'patient-report.pdf'), printBackground: true, preferCSSPageSize: true });
+	await page.emulateMedia({ media: 'screen' });
+	ok('report for the patient file: facility, identity, all rows, comments, clinician, signature; print view and A4 PDF written');
+	await page.getByRole('button', { name: 'Back to the patient' }).click();
+	await page.locator('.report-head .identifiers').waitFor();
+	assert(await page.evaluate(() => document.documentElement.getAttribute('style') || '') === '',
+		'the report\'s page margins outlive it');
 
 	// A child: created in the browser over what the device measured.
 	await page.goto(`${base}/#/patients`);
@@ -347,6 +416,15 @@ async function mainPhase(browser) {
 	assert(childClass === 'child_normal', `child BMI class ${childClass}`);
 	assert(!/thinness|Pre-obese|Obese class/i.test(childText) && childText.includes('WHO Reference 2007'),
 		`adult classes on a child's card: ${childText}`);
+	// A single blood pressure: its chart shows the one point, inside the plot.
+	const single = page.locator('figure.chart', { hasText: 'Systolic blood pressure' });
+	assert(await single.locator('circle.point').count() === 1, 'the single blood pressure is not one point');
+	const inside = await single.evaluate((f) => {
+		const p = f.querySelector('circle.point').getBoundingClientRect();
+		const s = f.querySelector('svg').getBoundingClientRect();
+		return p.width > 4 && p.left > s.left + s.width * 0.1 && p.right < s.right && p.top > s.top && p.bottom < s.bottom;
+	});
+	assert(inside, 'the single point is not drawn inside its chart');
 	const tableText = await page.locator('.measurements').innerText();
 	assert(!/thinness/i.test(tableText), `adult classes in the child's table: ${tableText}`);
 	const childIds = await page.locator('.report-head .identifiers').innerText();
@@ -362,7 +440,7 @@ async function mainPhase(browser) {
 	// A measurement taken for the wrong patient: moved, with a reason.
 	await page.getByRole('button', { name: `Open ${state.child}` }).click();
 	await page.locator('.identifiers .patient-name', { hasText: 'Müller, Lena' }).waitFor();
-	const before = await page.locator('.measurements tbody tr').count();
+	const rowsBefore = await page.locator('.measurements tbody tr').count();
 	await page.locator('.measurements tbody tr').last().getByRole('button', { name: 'Correct' }).click();
 	await page.getByLabel('Correction', { exact: true }).selectOption('move');
 	await page.getByLabel('Patient id to move it to (for a move)').fill(state.patient);
@@ -372,8 +450,8 @@ async function mainPhase(browser) {
 	await axe(page, 'correct a measurement');
 	await shot(page, '13c-correct-measurement');
 	await page.getByRole('button', { name: 'Send correction' }).click();
-	await page.waitForFunction((n) => document.querySelectorAll('.measurements tbody tr').length === n - 1, before);
-	ok(`a measurement moved to another patient in the browser: reason required, ${before} rows became ${before - 1}`);
+	await page.waitForFunction((n) => document.querySelectorAll('.measurements tbody tr').length === n - 1, rowsBefore);
+	ok(`a measurement moved to another patient in the browser: reason required, ${rowsBefore} rows became ${rowsBefore - 1}`);
 
 	// A measurement that came without patient: assigned from the queue.
 	await page.goto(`${base}/#/patients`);
@@ -489,6 +567,104 @@ async function mainPhase(browser) {
 	await shot(page, '17-devices');
 	ok('device admin sees the enrolled device and made an enrolment token');
 	await signOut(page);
+
+	// The security officer reviews a change (docs/changes.md) with a note;
+	// the security page counts one fewer.
+	await signIn(page, 'secoff', state.passwords.secoff);
+	await changePassword(page, state.passwords.secoff, state.new_passwords.secoff);
+	await heading(page, 'Security');
+	const count = async () => Number(await page.locator('#unreviewed-changes').innerText());
+	const before = await count();
+	assert(before > 0, 'the security page counts changes to review');
+	await page.goto(`${base}/#/changes`);
+	await heading(page, 'Changes to review');
+	await page.getByRole('button', { name: 'Mark reviewed' }).first().waitFor();
+	await axe(page, 'changes (review form)');
+	const note = page.getByLabel(/^Note on change \d+$/).first();
+	await note.fill('seen in the change meeting');
+	await page.getByRole('button', { name: 'Mark reviewed' }).first().click();
+	await page.getByText(/Change \d+ reviewed\./).waitFor();
+	await shot(page, '18-changes-review');
+	await page.goto(`${base}/#/security`);
+	await heading(page, 'Security');
+	assert(await count() === before - 1, 'the count drops by the one reviewed');
+	ok('security officer reviewed a change with a note; the security page counts one fewer');
+	await signOut(page);
+
+	// A service account: it can only ask for maintenance (docs/maintenance.md).
+	await signIn(page, 'svc', state.passwords.svc);
+	await changePassword(page, state.passwords.svc, state.new_passwords.svc);
+	await heading(page, 'Maintenance');
+	await page.getByLabel('Reason (ticket, what is wrong)').fill('EMR queue stuck, ticket 4711');
+	await page.getByRole('checkbox', { name: /^Diagnostics/ }).check();
+	await page.getByRole('button', { name: 'Ask' }).click();
+	await page.getByText(/Request \d+ sent; a local administrator decides\./).waitFor();
+	await axe(page, 'maintenance (service account)');
+	await shot(page, '19b-maintenance-service');
+	assert(await apiStatus(page, 'GET', '/api/v1/outbox') === 403, 'a service account reads queues without a grant');
+	ok('service account asked for maintenance in the browser; nothing else is open to it');
+	await signOut(page);
+	await cspEvents(page);
+	await ctx.close();
+	await germanPass(browser);
+}
+
+/* A browser set to German: the interface follows it (texts, <html lang>,
+ * decimal commas and German dates), axe-core stays clean, screenshots get
+ * a de- prefix; the account's own choice (English) then overrides the
+ * browser's language and can be taken back. */
+async function germanPass(browser) {
+	const t0 = Date.now();
+	const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 },
+		locale: 'de-DE', timezoneId: 'Europe/Berlin' });
+	const page = await ctx.newPage();
+	await watch(page);
+	await page.goto(`${base}/#/signin`);
+	await heading(page, 'Anmelden');
+	assert(await page.evaluate(() => document.documentElement.lang) === 'de', '<html lang="de">');
+	await page.getByRole('link', { name: 'Passwort vergessen?' }).waitFor();
+	await axe(page, 'de: Anmelden');
+	await shot(page, 'de-01-anmelden');
+	await page.getByLabel('Benutzername').fill('admin');
+	await page.getByLabel('Passwort', { exact: true }).fill(state.new_passwords.admin);
+	await page.getByRole('button', { name: 'Anmelden' }).click();
+	await heading(page, 'Benutzer');
+	await page.getByRole('link', { name: 'Prüfprotokoll' }).waitFor();
+	await page.getByRole('button', { name: 'Abmelden' }).waitFor();
+	await axe(page, 'de: Benutzer');
+	await shot(page, 'de-02-benutzer');
+	await page.goto(`${base}/#/health`);
+	await heading(page, 'Systemzustand');
+	await page.waitForLoadState('networkidle');
+	const health = await page.locator('main').innerText();
+	assert(/\d,\d\s(KiB|MiB|GiB|TiB)/.test(health), 'sizes with a decimal comma on the health page');
+	assert(!/\d\.\d\s(KiB|MiB|GiB|TiB)/.test(health), 'no decimal point in sizes on the health page');
+	await axe(page, 'de: Systemzustand');
+	await shot(page, 'de-03-systemzustand');
+	await page.goto(`${base}/#/audit`);
+	await heading(page, 'Prüfprotokoll');
+	await page.locator('main table td', { hasText: /^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/ }).first().waitFor();
+	assert(/^\d+ Einträge/.test(await page.locator('main table caption').innerText()), 'the caption counts "Einträge"');
+	await axe(page, 'de: Prüfprotokoll');
+	await shot(page, 'de-04-pruefprotokoll');
+	ok('German browser: German texts, <html lang="de">, decimal commas and dd.mm.yyyy dates, axe-core clean');
+	// The account's choice beats the browser's language, and can be undone.
+	await page.goto(`${base}/#/account`);
+	await heading(page, 'Mein Konto');
+	await page.getByRole('combobox', { name: 'Sprache' }).selectOption('en');
+	await page.getByRole('button', { name: 'Sprache übernehmen' }).click();
+	await heading(page, 'My account');
+	assert(await page.evaluate(() => document.documentElement.lang) === 'en', '<html lang="en"> after choosing English');
+	await page.reload();
+	await heading(page, 'My account');
+	await shot(page, 'de-05-konto-englisch');
+	await page.getByRole('combobox', { name: 'Language' }).selectOption('');
+	await page.getByRole('button', { name: 'Use this language' }).click();
+	await heading(page, 'Mein Konto');
+	await page.getByRole('button', { name: 'Abmelden' }).click();
+	await heading(page, 'Anmelden');
+	await page.getByText('Sie sind abgemeldet.').waitFor();
+	ok(`the account's language choice overrides the browser's and is undone; German pass ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 	await cspEvents(page);
 	await ctx.close();
 }

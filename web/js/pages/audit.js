@@ -4,6 +4,7 @@ import { api, query } from '../api.js';
 import { h, show, notice, table, when } from '../dom.js';
 import { form } from '../forms.js';
 import { notYet } from './alerts.js';
+import { t } from '../i18n.js';
 
 function isoOrEmpty(local) {
 	if (!local) return '';
@@ -12,40 +13,39 @@ function isoOrEmpty(local) {
 }
 
 export async function render(main) {
-	document.title = 'Audit trail — medgate';
 	const listBox = h('div', { 'aria-live': 'polite' });
 	async function load(v) {
 		const params = { ...v, since: isoOrEmpty(v.since), until: isoOrEmpty(v.until) };
 		const res = await api('GET', `/api/v1/audit${query(params)}`);
 		if (res.status === 404 && res.data.error === 'no such resource') {
-			notYet(main, 'Audit trail');
+			notYet(main, t('nav.audit'));
 			return { ok: true };
 		}
 		if (res.ok) {
-			show(listBox, table(`${res.data.records.length} records`, [
-				{ label: 'Seq', class: 'num', cell: (r) => String(r.seq) },
-				{ label: 'Time', cell: (r) => when(r.time) },
-				{ label: 'Actor', cell: (r) => r.actor },
-				{ label: 'Roles', cell: (r) => r.roles },
-				{ label: 'Address', cell: (r) => r.address },
-				{ label: 'Action', cell: (r) => r.action },
-				{ label: 'Object', cell: (r) => r.object },
-				{ label: 'Tenant', cell: (r) => (r.tenant_id ? String(r.tenant_id) : '') },
-				{ label: 'Outcome', cell: (r) => (r.malformed ? h('span', { class: 'bad' }, 'malformed record')
+			show(listBox, table(t('health.records_n', { count: res.data.records.length }), [
+				{ label: t('audit.seq'), class: 'num', cell: (r) => String(r.seq) },
+				{ label: t('common.time'), cell: (r) => when(r.time) },
+				{ label: t('audit.actor'), cell: (r) => r.actor },
+				{ label: t('account.roles'), cell: (r) => r.roles },
+				{ label: t('audit.address'), cell: (r) => r.address },
+				{ label: t('audit.action'), cell: (r) => r.action },
+				{ label: t('audit.object'), cell: (r) => r.object },
+				{ label: t('health.tenant'), cell: (r) => (r.tenant_id ? String(r.tenant_id) : '') },
+				{ label: t('audit.outcome'), cell: (r) => (r.malformed ? h('span', { class: 'bad' }, t('audit.malformed'))
 					: h('span', { class: `outcome outcome-${r.outcome}` }, r.outcome)) },
-				{ label: 'Details', cell: (r) => (r.details ? h('code', {}, typeof r.details === 'string' ? r.details : JSON.stringify(r.details)) : '') },
-			], res.data.records, 'No records match.'));
+				{ label: t('audit.details'), cell: (r) => (r.details ? h('code', {}, typeof r.details === 'string' ? r.details : JSON.stringify(r.details)) : '') },
+			], res.data.records, t('audit.none')));
 		}
 		return res;
 	}
 	const filters = form([
-		{ name: 'since', label: 'From', type: 'datetime-local' },
-		{ name: 'until', label: 'Until', type: 'datetime-local' },
-		{ name: 'action', label: 'Action', maxlength: 64, hint: 'e.g. login.failure, patient.read' },
-		{ name: 'actor', label: 'Actor', maxlength: 128 },
-		{ name: 'object', label: 'Object', maxlength: 64, hint: 'e.g. user:3, device:7' },
-		{ name: 'limit', label: 'At most', type: 'number', value: '200', min: 1, max: 1000 },
-	], load, { submitLabel: 'Show records', class: 'filters-form', label: 'Filter the audit trail' });
-	show(main, h('h1', {}, 'Audit trail'), h('section', { class: 'card no-print' }, filters), listBox);
+		{ name: 'since', label: t('audit.from'), type: 'datetime-local' },
+		{ name: 'until', label: t('audit.until'), type: 'datetime-local' },
+		{ name: 'action', label: t('audit.action'), maxlength: 64, hint: t('audit.action_hint') },
+		{ name: 'actor', label: t('audit.actor'), maxlength: 128 },
+		{ name: 'object', label: t('audit.object'), maxlength: 64, hint: t('audit.object_hint') },
+		{ name: 'limit', label: t('audit.at_most'), type: 'number', value: '200', min: 1, max: 1000 },
+	], load, { submitLabel: t('audit.show'), class: 'filters-form', label: t('audit.filter') });
+	show(main, h('h1', {}, t('nav.audit')), h('section', { class: 'card no-print' }, filters), listBox);
 	await load({ since: '', until: '', action: '', actor: '', object: '', limit: '200' });
 }

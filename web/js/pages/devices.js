@@ -4,20 +4,24 @@
 import { api } from '../api.js';
 import { h, show, notice, table, when, confirmButton } from '../dom.js';
 import { form } from '../forms.js';
+import { t } from '../i18n.js';
+
+// A device status (active, blocked, revoked) in the interface's language.
+export const statusLabel = (s) => (['active', 'blocked', 'revoked'].includes(s) ? t(`devices.status_${s}`) : s);
 
 // The enrolled model, and a warning when the device reports another one.
 function model(d) {
-	if (!d.model) return 'not named';
+	if (!d.model) return t('devices.not_named');
 	if (!d.model_mismatch) return d.model;
-	return h('span', { class: 'bad' }, `${d.model} (now reports ${d.reported_model})`);
+	return h('span', { class: 'bad' }, t('devices.model_mismatch', { model: d.model, reported: d.reported_model }));
 }
 
 // The firmware, flagged below its model's minimum secure version or when
 // the device reports none.
 function firmware(d) {
 	if (d.firmware_flag === 'below_minimum')
-		return h('span', { class: 'bad' }, `${d.firmware || 'not reported'} (below the minimum secure version)`);
-	if (d.firmware_flag === 'unknown') return h('span', { class: 'warn' }, 'not reported');
+		return h('span', { class: 'bad' }, t('devices.below_minimum', { firmware: d.firmware || t('devices.not_reported') }));
+	if (d.firmware_flag === 'unknown') return h('span', { class: 'warn' }, t('devices.not_reported'));
 	return d.firmware;
 }
 
@@ -25,37 +29,37 @@ function expiry(text) {
 	if (!text) return '—';
 	const days = Math.floor((new Date(text) - Date.now()) / 86400e3);
 	const label = when(text);
-	if (days < 0) return h('span', { class: 'bad' }, `${label} (expired)`);
-	if (days < 30) return h('span', { class: 'warn' }, `${label} (${days} days left)`);
+	if (days < 0) return h('span', { class: 'bad' }, t('devices.expired', { time: label }));
+	if (days < 30) return h('span', { class: 'warn' }, t('devices.days_left', { time: label, count: days }));
 	return label;
 }
 
 function deviceEditor(box, d, tenants, reload) {
 	const status = h('div', { role: 'status' });
 	const move = form([
-		{ name: 'tenant', label: 'Tenant', type: 'select', value: String(d.tenant),
+		{ name: 'tenant', label: t('health.tenant'), type: 'select', value: String(d.tenant),
 			options: tenants.map((t) => ({ value: String(t.id), label: t.name })) },
 	], async (v) => {
 		const res = await api('PATCH', `/api/v1/devices/${d.id}`, { tenant: Number(v.tenant) });
 		if (res.ok) reload();
 		return res;
-	}, { submitLabel: 'Move device', label: `Move ${d.name}` });
+	}, { submitLabel: t('devices.move'), label: t('devices.move_named', { name: d.name }) });
 	const setStatus = async (s) => {
 		const res = await api('PATCH', `/api/v1/devices/${d.id}`, { status: s });
-		show(status, res.ok ? notice(`${d.name} is now ${s}.`) : notice(res.data.error, 'error'));
+		show(status, res.ok ? notice(t('devices.now', { name: d.name, status: statusLabel(s) })) : notice(res.data.error, 'error'));
 		if (res.ok) reload();
 	};
-	show(box, h('section', { class: 'card' }, h('h2', { tabindex: '-1' }, `Device ${d.name}`), status,
+	show(box, h('section', { class: 'card' }, h('h2', { tabindex: '-1' }, t('devices.device_named', { name: d.name })), status,
 		h('dl', { class: 'facts' },
-			h('dt', {}, 'Certificate fingerprint'), h('dd', {}, h('code', {}, d.certificate_fingerprint || '—')),
-			h('dt', {}, 'Enrolled'), h('dd', {}, when(d.enrolled))),
+			h('dt', {}, t('devices.fingerprint')), h('dd', {}, h('code', {}, d.certificate_fingerprint || '—')),
+			h('dt', {}, t('devices.enrolled')), h('dd', {}, when(d.enrolled))),
 		move,
 		h('div', { class: 'actions' },
 			d.status === 'blocked'
-				? h('button', { type: 'button', onclick: () => setStatus('active') }, 'Unblock')
-				: d.status === 'active' ? h('button', { type: 'button', onclick: () => setStatus('blocked') }, 'Block') : null,
+				? h('button', { type: 'button', onclick: () => setStatus('active') }, t('devices.unblock'))
+				: d.status === 'active' ? h('button', { type: 'button', onclick: () => setStatus('blocked') }, t('devices.block')) : null,
 			d.status !== 'revoked'
-				? confirmButton('Revoke certificate', 'Really revoke? This cannot be undone', () => setStatus('revoked')) : null)));
+				? confirmButton(t('devices.revoke'), t('devices.really_revoke'), () => setStatus('revoked')) : null)));
 	box.querySelector('h2').focus();
 }
 
@@ -70,35 +74,34 @@ export async function render(main) {
 		if (!dr.ok) return show(listBox, notice(dr.data.error, 'error'));
 		tenants = tr.ok ? tr.data.tenants : [];
 		detail.replaceChildren();
-		return show(listBox, table('Devices', [
-			{ label: 'Id', cell: (d) => String(d.id) },
-			{ label: 'Name', cell: (d) => d.name },
-			{ label: 'Tenant', cell: (d) => tenantName(d.tenant) },
-			{ label: 'Status', cell: (d) => h('span', { class: `status status-${d.status}` }, d.status) },
-			{ label: 'Model', cell: model },
-			{ label: 'Firmware', cell: firmware },
-			{ label: 'Last seen', cell: (d) => when(d.last_seen) },
-			{ label: 'Certificate expires', cell: (d) => expiry(d.certificate_expires) },
-			{ label: 'Actions', cell: (d) => h('button', { type: 'button', class: 'secondary',
-				'aria-label': `Manage ${d.name}`, onclick: () => deviceEditor(detail, d, tenants, reload) }, 'Manage') },
-		], dr.data.devices, 'No devices enrolled yet.'));
+		return show(listBox, table(t('nav.devices'), [
+			{ label: t('common.id'), cell: (d) => String(d.id) },
+			{ label: t('common.name'), cell: (d) => d.name },
+			{ label: t('health.tenant'), cell: (d) => tenantName(d.tenant) },
+			{ label: t('common.state'), cell: (d) => h('span', { class: `status status-${d.status}` }, statusLabel(d.status)) },
+			{ label: t('devices.model'), cell: model },
+			{ label: t('devices.firmware'), cell: firmware },
+			{ label: t('health.last_seen'), cell: (d) => when(d.last_seen) },
+			{ label: t('devices.cert_expires'), cell: (d) => expiry(d.certificate_expires) },
+			{ label: t('common.actions'), cell: (d) => h('button', { type: 'button', class: 'secondary',
+				'aria-label': t('devices.manage_named', { name: d.name }), onclick: () => deviceEditor(detail, d, tenants, reload) }, t('devices.manage')) },
+		], dr.data.devices, t('devices.none')));
 	}
 	await reload();
 	const token = form([
-		{ name: 'name', label: 'Device name', required: true, maxlength: 128 },
-		{ name: 'tenant', label: 'Tenant', type: 'select', options: tenants.map((t) => ({ value: String(t.id), label: t.name })) },
+		{ name: 'name', label: t('devices.name'), required: true, maxlength: 128 },
+		{ name: 'tenant', label: t('health.tenant'), type: 'select', options: tenants.map((t) => ({ value: String(t.id), label: t.name })) },
 	], async (v) => {
 		const res = await api('POST', '/api/v1/devices/tokens', { name: v.name, tenant: Number(v.tenant) });
 		if (res.ok) {
-			show(tokenBox, notice('Enrolment token made. Enter it on the device; it works once and is shown only now.'),
+			show(tokenBox, notice(t('devices.token_made')),
 				h('dl', { class: 'facts' },
-					h('dt', {}, 'Token'), h('dd', {}, h('code', { class: 'secret' }, res.data.token)),
-					h('dt', {}, 'Device'), h('dd', {}, res.data.name),
-					h('dt', {}, 'Valid until'), h('dd', {}, when(res.data.expires))));
+					h('dt', {}, t('devices.token')), h('dd', {}, h('code', { class: 'secret' }, res.data.token)),
+					h('dt', {}, t('health.device')), h('dd', {}, res.data.name),
+					h('dt', {}, t('devices.valid_until')), h('dd', {}, when(res.data.expires))));
 		}
 		return res;
-	}, { submitLabel: 'Make token', label: 'Make an enrolment token' });
-	document.title = 'Devices — medgate';
-	show(main, h('h1', {}, 'Devices'), listBox, detail,
-		h('section', { class: 'card' }, h('h2', {}, 'Enrolment token'), token, tokenBox));
+	}, { submitLabel: t('devices.make_token'), label: t('devices.make_token_label') });
+	show(main, h('h1', {}, t('nav.devices')), listBox, detail,
+		h('section', { class: 'card' }, h('h2', {}, t('devices.enrolment_token')), token, tokenBox));
 }

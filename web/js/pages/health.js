@@ -5,20 +5,21 @@
 // backups, free space where the store lives. No patient data.
 import { api } from '../api.js';
 import { h, show, notice, table, when } from '../dom.js';
+import { t, number, unit } from '../i18n.js';
 
 function age(seconds) {
 	if (seconds === null || seconds === undefined) return '';
-	if (seconds < 120) return `${seconds} s`;
-	if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-	return `${Math.round(seconds / 3600)} h`;
+	if (seconds < 120) return unit(seconds, 's', 0);
+	if (seconds < 7200) return unit(Math.round(seconds / 60), 'min', 0);
+	return unit(Math.round(seconds / 3600), 'h', 0);
 }
 
 function bytes(n) {
-	if (n === null || n === undefined) return 'not on this host';
+	if (n === null || n === undefined) return t('health.not_on_host');
 	const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 	let i = 0;
 	while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-	return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
+	return unit(n, units[i], i ? 1 : 0);
 }
 
 function state(ok, good, bad) {
@@ -34,88 +35,91 @@ function card(title, ...content) {
 }
 
 function interfaces(o) {
-	return table('Interfaces', [
-		{ label: 'Interface', cell: (i) => i.name },
-		{ label: 'State', cell: (i) => state(i.on, 'on', i.configured ? 'off' : 'not configured') },
-		{ label: 'Open', class: 'num', cell: (i) => (i.connections_open ?? '') + '' },
-		{ label: 'Connections total', class: 'num', cell: (i) => (i.connections_total ?? '') + '' },
-		{ label: 'Stored', class: 'num', cell: (i) => (i.measurements ? String(i.measurements.stored + i.measurements.duplicate) : '') },
-		{ label: 'Refused', class: 'num', cell: (i) => (i.measurements ? String(i.measurements.invalid + i.measurements.out_of_range) : '') },
-		{ label: 'Failed', class: 'num', cell: (i) => (i.measurements ? String(i.measurements.unavailable + i.measurements.store_failed) : '') },
+	return table(t('health.interfaces'), [
+		{ label: t('health.interface'), cell: (i) => i.name },
+		{ label: t('common.state'), cell: (i) => state(i.on, t('health.on'), i.configured ? t('health.off') : t('health.not_configured')) },
+		{ label: t('health.open'), class: 'num', cell: (i) => num(i.connections_open) },
+		{ label: t('health.connections_total'), class: 'num', cell: (i) => num(i.connections_total) },
+		{ label: t('health.stored'), class: 'num', cell: (i) => (i.measurements ? number(i.measurements.stored + i.measurements.duplicate) : '') },
+		{ label: t('health.refused'), class: 'num', cell: (i) => (i.measurements ? number(i.measurements.invalid + i.measurements.out_of_range) : '') },
+		{ label: t('health.failed'), class: 'num', cell: (i) => (i.measurements ? number(i.measurements.unavailable + i.measurements.store_failed) : '') },
 	], o.interfaces);
 }
 
+function num(v) {
+	return v === null || v === undefined ? '' : number(v);
+}
+
 function destinations(o) {
-	return table('EMR destinations', [
-		{ label: 'Destination', cell: (d) => d.name },
-		{ label: 'Protocol', cell: (d) => d.protocol },
-		{ label: 'On', cell: (d) => (d.enabled ? 'yes' : 'no') },
-		{ label: 'Queue', class: 'num', cell: (d) => String(d.pending ?? '?') },
-		{ label: 'Dead letters', class: 'num', cell: (d) => (d.dead ? h('span', { class: 'bad' }, String(d.dead)) : '0') },
-		{ label: 'Oldest waiting', cell: (d) => age(d.oldest_pending_seconds) },
-		{ label: 'Last ACK', cell: (d) => when(d.last_ack) },
-		{ label: 'Last error', cell: (d) => (d.last_error
+	return table(t('health.destinations'), [
+		{ label: t('health.destination'), cell: (d) => d.name },
+		{ label: t('health.protocol'), cell: (d) => d.protocol },
+		{ label: t('health.on_col'), cell: (d) => (d.enabled ? t('common.yes') : t('common.no')) },
+		{ label: t('health.queue'), class: 'num', cell: (d) => (d.pending ?? '?') === '?' ? '?' : number(d.pending) },
+		{ label: t('health.dead'), class: 'num', cell: (d) => (d.dead ? h('span', { class: 'bad' }, number(d.dead)) : number(0)) },
+		{ label: t('health.oldest'), cell: (d) => age(d.oldest_pending_seconds) },
+		{ label: t('health.last_ack'), cell: (d) => when(d.last_ack) },
+		{ label: t('health.last_error'), cell: (d) => (d.last_error
 			? h('span', { class: d.failing_permanently ? 'bad' : '' },
-				d.last_error + (d.failing_permanently ? ' (retrying will not fix this)' : ''))
+				d.last_error + (d.failing_permanently ? ` ${t('health.permanent')}` : ''))
 			: '') },
-	], o.destinations, 'No EMR destinations are configured.');
+	], o.destinations, t('health.no_destinations'));
 }
 
 function devices(o) {
 	const d = o.devices;
 	return [
 		facts([
-			['Active', String(d.active)], ['Blocked', String(d.blocked)], ['Revoked', String(d.revoked)],
+			[t('health.active'), number(d.active)], [t('health.blocked'), number(d.blocked)], [t('health.revoked'), number(d.revoked)],
 		]),
-		table('Devices silent longer than expected', [
-			{ label: 'Device', cell: (x) => x.name },
-			{ label: 'Tenant', cell: (x) => x.tenant },
-			{ label: 'Last seen', cell: (x) => (x.last_seen ? when(x.last_seen) : 'never') },
-		], d.silent, 'No device has been silent longer than expected.'),
-		table('Device certificates ending within 30 days', [
-			{ label: 'Device', cell: (x) => x.name },
-			{ label: 'Tenant', cell: (x) => x.tenant },
-			{ label: 'Ends', cell: (x) => when(x.not_after) },
-		], d.certificates_expiring, 'No device certificate ends within 30 days.'),
+		table(t('health.silent'), [
+			{ label: t('health.device'), cell: (x) => x.name },
+			{ label: t('health.tenant'), cell: (x) => x.tenant },
+			{ label: t('health.last_seen'), cell: (x) => (x.last_seen ? when(x.last_seen) : t('common.never')) },
+		], d.silent, t('health.none_silent')),
+		table(t('health.certs_ending'), [
+			{ label: t('health.device'), cell: (x) => x.name },
+			{ label: t('health.tenant'), cell: (x) => x.tenant },
+			{ label: t('health.ends'), cell: (x) => when(x.not_after) },
+		], d.certificates_expiring, t('health.no_certs_ending')),
 	];
 }
 
 export async function render(main) {
-	document.title = 'Health — medgate';
 	const r = await api('GET', '/api/v1/health/overview');
 	if (!r.ok) {
-		show(main, h('h1', {}, 'Health'), notice(r.data.error, 'error'));
+		show(main, h('h1', {}, t('nav.health')), notice(r.data.error, 'error'));
 		return;
 	}
 	const o = r.data;
 	const s = o.store;
 	const alerts = o.alerts_open;
-	show(main, h('h1', {}, 'Health'),
-		card('Gateway', facts([
-			['Version', o.version],
-			['Store', [state(s.ok, 'answering', 'failing'), ` ${s.backend}`]],
-			['Free space where the store lives', [state(!s.low, bytes(s.free_bytes), `${bytes(s.free_bytes)}: low`),
-				s.total_bytes ? ` of ${bytes(s.total_bytes)}` : '',
-				s.free_min_bytes ? ` (warning below ${bytes(s.free_min_bytes)})` : '']],
-			['Errors', `${o.errors.last_minute} in the last minute, ${o.errors.last_ten_minutes} in ten minutes`],
-			['Open alerts', `${alerts.critical} critical, ${alerts.high} high, ${alerts.medium} medium, ${alerts.low} low`],
-			['Active sessions', String(o.sessions_active)],
+	show(main, h('h1', {}, t('nav.health')),
+		card(t('health.gateway'), facts([
+			[t('health.version'), o.version],
+			[t('health.store'), [state(s.ok, t('health.answering'), t('health.failing')), ` ${s.backend}`]],
+			[t('health.free_space'), [state(!s.low, bytes(s.free_bytes), t('health.low', { size: bytes(s.free_bytes) })),
+				s.total_bytes ? ` ${t('health.of_total', { size: bytes(s.total_bytes) })}` : '',
+				s.free_min_bytes ? ` ${t('health.warn_below', { size: bytes(s.free_min_bytes) })}` : '']],
+			[t('health.errors'), t('health.errors_text', { minute: o.errors.last_minute, ten: o.errors.last_ten_minutes })],
+			[t('health.open_alerts'), t('health.alerts_text', { critical: alerts.critical, high: alerts.high, medium: alerts.medium, low: alerts.low })],
+			[t('health.sessions'), number(o.sessions_active)],
 		])),
-		card('Interfaces', interfaces(o)),
-		card('EMR forwarding', destinations(o)),
-		card('Devices', ...devices(o)),
-		card('Certificates', facts([
-			['Server certificate ends', [when(o.server_certificate.not_after), ' ',
-				state(!o.server_certificate.expiring, 'fine', 'within 30 days')]],
-			['Device certificates ending within 30 days', String(o.server_certificate.devices_expiring)],
+		card(t('health.interfaces'), interfaces(o)),
+		card(t('settings.if_emr'), destinations(o)),
+		card(t('nav.devices'), ...devices(o)),
+		card(t('health.certificates'), facts([
+			[t('health.server_cert_ends'), [when(o.server_certificate.not_after), ' ',
+				state(!o.server_certificate.expiring, t('health.fine'), t('health.within_30'))]],
+			[t('health.certs_ending'), number(o.server_certificate.devices_expiring)],
 		])),
-		card('Audit trail', facts([
-			['Chain', state(o.audit.chain === 'intact', 'intact', o.audit.chain)],
-			['Records', String(o.audit.records)],
-			['Syslog backlog', o.audit.syslog_backlog === null ? 'no syslog collector configured' : `${o.audit.syslog_backlog} records`],
+		card(t('nav.audit'), facts([
+			[t('health.chain'), state(o.audit.chain === 'intact', t('health.intact'), o.audit.chain)],
+			[t('health.records'), number(o.audit.records)],
+			[t('health.syslog'), o.audit.syslog_backlog === null ? t('health.no_syslog') : t('health.records_n', { count: o.audit.syslog_backlog })],
 		])),
-		card('Backups', facts([
-			['Last backup', o.backup.last ? when(o.backup.last) : 'none recorded'],
-			['Last restore drill', o.backup.drill ? when(o.backup.drill) : 'none recorded'],
+		card(t('health.backups'), facts([
+			[t('health.last_backup'), o.backup.last ? when(o.backup.last) : t('health.none_recorded')],
+			[t('health.last_drill'), o.backup.drill ? when(o.backup.drill) : t('health.none_recorded')],
 		])));
 }

@@ -31,14 +31,21 @@ function correctionForm(box, pid, m, done) {
 	box.querySelector('h3').focus();
 }
 
-/* A table column with a "Correct" button per measurement; the form opens
- * in box, and done() runs after a correction was accepted. */
+/* A table column with a "Correct" button per measurement of a row (a row
+ * groups what one visit's devices sent: its ids); the form opens in box,
+ * and done() runs after a correction was accepted. */
 export function correctColumn(box, pid, done) {
 	return {
 		label: 'Correct',
 		class: 'no-print',
-		cell: (r) => h('button', { type: 'button', class: 'secondary correct-measurement',
-			'data-measurement': String(r.m.id),
-			onclick: () => correctionForm(box, pid, r.m, done) }, 'Correct'),
+		cell: (r) => (r.ids || []).map((id, i, all) => {
+			const m = { id, time: r.time };
+			const text = all.length > 1 ? `Correct ${i + 1} of ${all.length}` : 'Correct';
+			// The visible text first in the name (WCAG 2.5.3).
+			return h('button', { type: 'button', class: 'secondary correct-measurement',
+				'data-measurement': String(id),
+				'aria-label': `${text}: measurement ${id} of ${new Date(r.time).toLocaleString()}`,
+				onclick: () => correctionForm(box, pid, m, done) }, text);
+		}),
 	};
 }

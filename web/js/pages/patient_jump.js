@@ -5,7 +5,8 @@
 import { h } from '../dom.js';
 import * as body from '../body.js';
 
-/* The jumps of ms as one warning, or null. */
+/* The jumps of ms (measurements, or the report's rows: devices as a
+ * list) as one warning, or null. */
 export function jumpNotice(ms) {
 	const items = [];
 	for (const m of ms) {
@@ -14,7 +15,7 @@ export function jumpNotice(ms) {
 			const sign = c.percent > 0 ? '+' : '';
 			items.push(h('li', { 'data-jump': type },
 				`${body.label(type)} ${sign}${c.percent.toFixed(1)} % since the previous measurement, `,
-				`measured ${new Date(m.time).toLocaleString()} on ${m.device_name}`));
+				`measured ${new Date(m.time).toLocaleString()} on ${m.device_name || (m.devices || []).join(', ')}`));
 		}
 	}
 	if (items.length === 0) return null;

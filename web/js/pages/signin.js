@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { h, show, notice } from '../dom.js';
 import { form } from '../forms.js';
 import { adopt } from '../session.js';
+import { t } from '../i18n.js';
 import { go, setFlash, signedInNow } from '../app.js';
 
 function card(main, title, ...body) {
@@ -15,8 +16,8 @@ function card(main, title, ...body) {
 export function render(main) {
 	let credentials = null;
 	const specs = [
-		{ name: 'user', label: 'Account name', required: true, autocomplete: 'username' },
-		{ name: 'password', label: 'Password', type: 'password', required: true,
+		{ name: 'user', label: t('signin.account'), required: true, autocomplete: 'username' },
+		{ name: 'password', label: t('signin.password'), type: 'password', required: true,
 			autocomplete: 'current-password' },
 	];
 	const signIn = form(specs, async (v) => {
@@ -33,10 +34,10 @@ export function render(main) {
 			signedInNow();
 		}
 		return res;
-	}, { submitLabel: 'Sign in', label: 'Sign in' });
+	}, { submitLabel: t('signin.submit'), label: t('signin.title') });
 
 	const second = form([
-		{ name: 'totp', label: 'Code from your authenticator app (or a recovery code)', required: true,
+		{ name: 'totp', label: t('signin.code'), required: true,
 			autocomplete: 'one-time-code', inputmode: 'numeric', maxlength: 16 },
 	], async (v) => {
 		const res = await api('POST', '/api/v1/session', { ...credentials, totp: v.totp });
@@ -46,52 +47,51 @@ export function render(main) {
 			signedInNow();
 			return res;
 		}
-		if (res.ok) return { ok: false, data: { error: 'the code was not accepted', field: 'totp' } };
+		if (res.ok) return { ok: false, data: { error: t('signin.code_refused'), field: 'totp' } };
 		return { ok: false, data: { ...res.data, field: 'totp' } };
 	}, {
-		submitLabel: 'Verify', label: 'Second factor',
+		submitLabel: t('signin.verify'), label: t('signin.second_factor'),
 		buttons: h('button', { type: 'button', class: 'secondary', onclick: () => {
 			credentials = null;
 			second.hidden = true;
 			signIn.hidden = false;
 			signIn.querySelector('input[name="password"]').value = '';
 			signIn.querySelector('input').focus();
-		} }, 'Back'),
+		} }, t('common.back')),
 	});
 	second.hidden = true;
 
-	card(main, 'Sign in', signIn, second,
-		h('p', { class: 'hint' }, 'After several failed attempts an account is locked for a while.'),
-		h('p', {}, h('a', { href: '#/forgot' }, 'Forgot your password?')));
+	card(main, t('signin.title'), signIn, second,
+		h('p', { class: 'hint' }, t('signin.lock_hint')),
+		h('p', {}, h('a', { href: '#/forgot' }, t('signin.forgot_link'))));
 }
 
 export function renderForgot(main) {
 	const f = form([
-		{ name: 'user', label: 'Account name', required: true, autocomplete: 'username' },
+		{ name: 'user', label: t('signin.account'), required: true, autocomplete: 'username' },
 	], async (v) => {
 		const res = await api('POST', '/api/v1/password-reset', { user: v.user });
 		if (res.ok) {
-			f.replaceWith(notice('If the account exists and has an e-mail address, a link to set a new ' +
-				'password is on its way. It works once and for a limited time.'));
+			f.replaceWith(notice(t('forgot.sent')));
 		}
 		return res;
-	}, { submitLabel: 'Send reset link', label: 'Forgot password' });
-	card(main, 'Forgot password', f, h('p', {}, h('a', { href: '#/signin' }, 'Back to sign-in')));
+	}, { submitLabel: t('forgot.submit'), label: t('forgot.title') });
+	card(main, t('forgot.title'), f, h('p', {}, h('a', { href: '#/signin' }, t('forgot.back'))));
 }
 
 export function renderReset(main, token) {
 	const f = form([
-		{ name: 'new', label: 'New password', type: 'password', required: true, autocomplete: 'new-password' },
-		{ name: 'repeat', label: 'New password again', type: 'password', required: true,
+		{ name: 'new', label: t('password.new'), type: 'password', required: true, autocomplete: 'new-password' },
+		{ name: 'repeat', label: t('password.repeat'), type: 'password', required: true,
 			autocomplete: 'new-password' },
 	], async (v) => {
-		if (v.new !== v.repeat) return { ok: false, data: { error: 'the two entries differ', field: 'repeat' } };
+		if (v.new !== v.repeat) return { ok: false, data: { error: t('password.differ'), field: 'repeat' } };
 		const res = await api('POST', '/api/v1/password-reset/confirm', { token, new: v.new });
 		if (res.ok) {
-			setFlash('Your password is set; sign in with it.');
+			setFlash(t('reset.done'));
 			go('signin');
 		}
 		return res;
-	}, { submitLabel: 'Set password', label: 'Set a new password' });
-	card(main, 'Set a new password', f);
+	}, { submitLabel: t('reset.submit'), label: t('reset.title') });
+	card(main, t('reset.title'), f);
 }

@@ -7,17 +7,19 @@ import { api } from '../api.js';
 import { h, show, notice, table, when, confirmButton } from '../dom.js';
 import { form } from '../forms.js';
 import { session } from '../session.js';
+import { t } from '../i18n.js';
+import { roleLabel } from './account.js';
 
 export const roleOptions = ['clinician', 'admin', 'tenant-admin', 'device-admin', 'service',
 	'security-officer']
-	.map((r) => ({ value: r, label: r }));
+	.map((r) => ({ value: r, get label() { return roleLabel(r); } }));
 
 function state(u) {
 	const s = [];
-	if (u.disabled) s.push('disabled');
-	if (u.locked_until) s.push(`locked until ${when(u.locked_until)}`);
-	if (u.must_change_password) s.push('must change password');
-	s.push(u.second_factor ? '2FA' : 'no 2FA');
+	if (u.disabled) s.push(t('users.disabled'));
+	if (u.locked_until) s.push(t('users.locked_until', { time: when(u.locked_until) }));
+	if (u.must_change_password) s.push(t('users.must_change'));
+	s.push(u.second_factor ? t('users.2fa') : t('users.no_2fa'));
 	return s.join(', ');
 }
 
@@ -25,52 +27,51 @@ function editor(box, u, reload) {
 	const status = h('div', { role: 'status' });
 	const self = u.id === session.user.id;
 	const edit = form([
-		{ name: 'display_name', label: 'Display name', value: u.display_name, maxlength: 128 },
-		{ name: 'email', label: 'E-mail', type: 'email', value: u.email, maxlength: 254 },
+		{ name: 'display_name', label: t('users.display_name'), value: u.display_name, maxlength: 128 },
+		{ name: 'email', label: t('users.email'), type: 'email', value: u.email, maxlength: 254 },
 		...(self ? [] : [
-			{ name: 'roles', label: 'Roles', type: 'checkboxes', options: roleOptions, value: u.roles,
-				hint: 'Clinician cannot be combined with another role, nor admin with tenant-admin.' },
-			{ name: 'disabled', label: 'Disabled (cannot sign in)', type: 'checkbox', value: u.disabled },
+			{ name: 'roles', label: t('account.roles'), type: 'checkboxes', options: roleOptions, value: u.roles,
+				hint: t('users.roles_hint') },
+			{ name: 'disabled', label: t('users.disabled_label'), type: 'checkbox', value: u.disabled },
 		]),
 	], async (v) => {
 		const patch = { display_name: v.display_name, email: v.email };
 		if (!self) Object.assign(patch, { roles: v.roles, disabled: v.disabled });
 		const res = await api('PATCH', `/api/v1/users/${u.id}`, patch);
 		if (res.ok) {
-			show(status, notice(`Account ${u.name} saved.`));
+			show(status, notice(t('users.saved', { name: u.name })));
 			reload(false);
 		}
 		return res;
-	}, { submitLabel: 'Save account', label: `Edit ${u.name}` });
+	}, { submitLabel: t('users.save'), label: t('users.edit_named', { name: u.name }) });
 	const reset = form([
-		{ name: 'password', label: 'New one-time password', type: 'password', required: true,
-			autocomplete: 'new-password', hint: 'The account must change it at its next sign-in.' },
+		{ name: 'password', label: t('users.new_one_time'), type: 'password', required: true,
+			autocomplete: 'new-password', hint: t('users.one_time_hint') },
 	], async (v, el) => {
 		const res = await api('POST', `/api/v1/users/${u.id}/password`, { password: v.password });
 		if (res.ok) {
 			el.reset();
-			show(status, notice(`Password of ${u.name} reset; its sessions were ended.`));
+			show(status, notice(t('users.password_reset', { name: u.name })));
 		}
 		return res;
-	}, { submitLabel: 'Reset password', label: `Reset password of ${u.name}` });
-	const suspends = u.tenants.length ? h('p', { class: 'hint' }, 'Resetting the password or the second ' +
-		'factor suspends this account\'s tenant memberships until a tenant administrator confirms them.') : null;
+	}, { submitLabel: t('users.reset_password'), label: t('users.reset_password_of', { name: u.name }) });
+	const suspends = u.tenants.length ? h('p', { class: 'hint' }, t('users.suspends')) : null;
 	const act = async (method, path, done) => {
 		const res = await api(method, path);
 		show(status, res.ok ? notice(done) : notice(res.data.error, 'error'));
 		if (res.ok) reload(false);
 	};
 	show(box, h('section', { class: 'card', 'aria-labelledby': 'edit-title' },
-		h('h2', { id: 'edit-title', tabindex: '-1' }, `Account ${u.name}`), status, edit,
-		self ? h('p', { class: 'hint' }, 'Another administrator must change your own roles.') : null,
-		h('h3', {}, 'Password'), suspends, reset,
-		h('h3', {}, 'More'),
+		h('h2', { id: 'edit-title', tabindex: '-1' }, t('users.account_named', { name: u.name })), status, edit,
+		self ? h('p', { class: 'hint' }, t('users.own_roles')) : null,
+		h('h3', {}, t('signin.password')), suspends, reset,
+		h('h3', {}, t('users.more')),
 		h('div', { class: 'actions' },
-			h('button', { type: 'button', onclick: () => act('POST', `/api/v1/users/${u.id}/unlock`, `${u.name} unlocked.`) }, 'Unlock'),
-			u.second_factor ? confirmButton('Remove second factor', 'Really remove?', () =>
-				act('DELETE', `/api/v1/users/${u.id}/totp`, `Second factor of ${u.name} removed.`)) : null,
-			self ? null : confirmButton('Delete account', 'Really delete?', async () => {
-				await act('DELETE', `/api/v1/users/${u.id}`, `${u.name} deleted.`);
+			h('button', { type: 'button', onclick: () => act('POST', `/api/v1/users/${u.id}/unlock`, t('users.unlocked', { name: u.name })) }, t('users.unlock')),
+			u.second_factor ? confirmButton(t('totp.remove'), t('common.really_remove'), () =>
+				act('DELETE', `/api/v1/users/${u.id}/totp`, t('users.totp_removed', { name: u.name }))) : null,
+			self ? null : confirmButton(t('users.delete'), t('common.really_delete'), async () => {
+				await act('DELETE', `/api/v1/users/${u.id}`, t('users.deleted', { name: u.name }));
 				box.replaceChildren();
 			}))));
 	box.querySelector('h2').focus();
@@ -88,41 +89,39 @@ export async function render(main) {
 		if (!ur.ok) return show(listBox, notice(ur.data.error, 'error'));
 		tenants = tr.ok ? tr.data.tenants : [];
 		if (closeEditor) editBox.replaceChildren();
-		show(listBox, table('Accounts', [
-			{ label: 'Id', cell: (u) => String(u.id) },
-			{ label: 'Account', cell: (u) => u.name },
-			{ label: 'Name', cell: (u) => u.display_name },
-			{ label: 'E-mail', cell: (u) => u.email },
-			{ label: 'Roles', cell: (u) => u.roles.join(', ') },
-			{ label: 'Tenants', cell: (u) => [...u.tenants.map(tenantName),
-				...(u.suspended_tenants || []).map((id) => `${tenantName(id)} (suspended)`)].join(', ') },
-			{ label: 'State', cell: state },
-			{ label: 'Actions', cell: (u) => h('button', { type: 'button', class: 'secondary',
-				'aria-label': `Edit ${u.name}`, onclick: () => editor(editBox, u, reload) }, 'Edit') },
+		show(listBox, table(t('users.accounts'), [
+			{ label: t('common.id'), cell: (u) => String(u.id) },
+			{ label: t('account.account'), cell: (u) => u.name },
+			{ label: t('common.name'), cell: (u) => u.display_name },
+			{ label: t('users.email'), cell: (u) => u.email },
+			{ label: t('account.roles'), cell: (u) => u.roles.map(roleLabel).join(', ') },
+			{ label: t('nav.tenants'), cell: (u) => [...u.tenants.map(tenantName),
+				...(u.suspended_tenants || []).map((id) => t('users.suspended_in', { tenant: tenantName(id) }))].join(', ') },
+			{ label: t('common.state'), cell: state },
+			{ label: t('common.actions'), cell: (u) => h('button', { type: 'button', class: 'secondary',
+				'aria-label': t('users.edit_named', { name: u.name }), onclick: () => editor(editBox, u, reload) }, t('common.edit')) },
 		], ur.data.users));
 		return null;
 	}
 	await reload();
 	const create = form([
-		{ name: 'name', label: 'Account name', required: true, maxlength: 128,
-			hint: 'Letters, digits and . _ - @' },
-		{ name: 'display_name', label: 'Display name', maxlength: 128 },
-		{ name: 'email', label: 'E-mail (for password reset)', type: 'email', maxlength: 254 },
-		{ name: 'roles', label: 'Roles', type: 'checkboxes', options: roleOptions },
-		{ name: 'password', label: 'One-time password', type: 'password', required: true,
-			autocomplete: 'new-password', hint: 'The new account must change it at its first sign-in.' },
+		{ name: 'name', label: t('signin.account'), required: true, maxlength: 128,
+			hint: t('users.name_hint') },
+		{ name: 'display_name', label: t('users.display_name'), maxlength: 128 },
+		{ name: 'email', label: t('users.email_reset'), type: 'email', maxlength: 254 },
+		{ name: 'roles', label: t('account.roles'), type: 'checkboxes', options: roleOptions },
+		{ name: 'password', label: t('users.one_time'), type: 'password', required: true,
+			autocomplete: 'new-password', hint: t('users.first_sign_in_hint') },
 	], async (v, el) => {
 		const res = await api('POST', '/api/v1/users', v);
 		if (res.ok) {
 			el.reset();
-			show(created, notice(`Account ${res.data.name} created.`));
+			show(created, notice(t('users.created', { name: res.data.name })));
 			await reload();
 		}
 		return res;
-	}, { submitLabel: 'Create account', label: 'Create an account' });
-	document.title = 'Users — medgate';
-	show(main, h('h1', {}, 'Users'), listBox, editBox,
-		h('section', { class: 'card' }, h('h2', {}, 'New account'), created,
-			h('p', { class: 'hint' }, 'A tenant administrator makes the account a member of a tenant; ' +
-				'only then does a clinician see that tenant\'s patients.'), create));
+	}, { submitLabel: t('users.create'), label: t('users.create_label') });
+	show(main, h('h1', {}, t('nav.users')), listBox, editBox,
+		h('section', { class: 'card' }, h('h2', {}, t('users.new')), created,
+			h('p', { class: 'hint' }, t('users.membership_hint')), create));
 }
