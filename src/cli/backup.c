@@ -302,9 +302,19 @@ static int verify(struct cli *cli, const char *file, const char *key_file)
 	unsigned char sk[MG_RECOVERY_KEY_BYTES];
 	struct mg_backup_reader *rd = NULL;
 	char err[512], dir[] = "/tmp/medgate-verify-XXXXXX";
+	const char *server = NULL;
 	int r;
 
-	(void)cli;
+	/* With -c naming a PostgreSQL instance, its server lends a scratch
+	 * database to check the copy's trail in. */
+	if (key_file != NULL && cli->config_path != NULL) {
+		if (mg_config_load(cli->config_path, &cli->cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "medgatectl: %s\n", err);
+			return 1;
+		}
+		if (strcmp(cli->cfg.storage_backend, "postgresql") == 0)
+			server = cli->cfg.storage_conninfo;
+	}
 	if (key_file != NULL && cli_backup_secret_key(key_file, sk) != 0)
 		return 1;
 	if ((r = mg_backup_reader_open(file, &rd, err, sizeof(err))) != 0) {
@@ -320,7 +330,7 @@ static int verify(struct cli *cli, const char *file, const char *key_file)
 			fprintf(stderr, "medgatectl: cannot make a folder in /tmp: %s\n",
 				strerror(errno));
 		} else {
-			r = cli_backup_check_copy(rd, sk, dir, err, sizeof(err));
+			r = cli_backup_check_copy(rd, sk, dir, server, err, sizeof(err));
 			mg_backup_remove_tree(dir);
 		}
 	}

@@ -26,10 +26,19 @@ int cli_backup_create_file(struct cli *cli, const char *out, bool progress,
 			   struct mg_backup_manifest *m_out);
 
 /* Decrypt rd into the empty folder dir, lay it out as an instance and
- * check it: every SHA-256, the store's integrity check and audit verify
- * (SQLite), or that pg_restore reads the dump (PostgreSQL). */
+ * check it: every SHA-256, the store's integrity check and audit verify.
+ * A PostgreSQL backup is loaded for that into a scratch database on the
+ * server of server_conninfo (an instance's; made and dropped here); with
+ * server_conninfo NULL only that pg_restore reads the dump is checked. */
 int cli_backup_check_copy(struct mg_backup_reader *rd, const unsigned char *sk, const char *dir,
-			  char *err, size_t errlen);
+			  const char *server_conninfo, char *err, size_t errlen);
+
+/* PostgreSQL scratch databases (drill, verify): a new name with prefix
+ * and 12 random hex digits into name (40 bytes), and CREATE or DROP (IF
+ * EXISTS) of name on the server conninfo reaches, through psql. */
+void cli_backup_scratch_name(const char *prefix, char name[40]);
+int cli_backup_scratch_db(const char *conninfo, const char *name, bool create, char *err,
+			  size_t errlen);
 
 /* Unpack rd into the new folder stage as a checked instance: the store
  * where its configuration says (PostgreSQL: loaded into conninfo, or the

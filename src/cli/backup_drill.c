@@ -195,29 +195,12 @@ static int drill_serve(const char *scratch, const struct mg_config *cfg, int64_t
 	return r;
 }
 
-/* PostgreSQL: a scratch database beside the instance's, made and dropped
- * through psql with the instance's conninfo. */
-static int scratch_db(const struct mg_config *cfg, const char *name, bool create, char *err,
-		      size_t errlen)
-{
-	char sql[128];
-	const char *const argv[] = {
-		"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname", cfg->storage_conninfo,
-		"-c", sql, NULL,
-	};
-
-	snprintf(sql, sizeof(sql), create ? "CREATE DATABASE %s" : "DROP DATABASE IF EXISTS %s",
-		 name);
-	return mg_run(argv, err, errlen);
-}
-
 static int drill_run(struct cli *cli, const char *file, const unsigned char *sk, int64_t t0,
 		     int64_t *restore_ms, char *err, size_t errlen)
 {
 	struct mg_config *cfg = calloc(1, sizeof(*cfg));
 	char scratch[] = "/tmp/medgate-drill-XXXXXX", db[40] = "", conninfo[600];
 	struct mg_backup_reader *rd = NULL;
-	unsigned char raw[6];
 	bool pg, made = false;
 	int r;
 
@@ -233,11 +216,9 @@ static int drill_run(struct cli *cli, const char *file, const unsigned char *sk,
 	made = true;
 	pg = strcmp(mg_backup_reader_manifest(rd)->storage, "postgresql") == 0;
 	if (pg) {
-		randombytes_buf(raw, sizeof(raw));
-		memcpy(db, "medgate_drill_", 14);
-		mg_hex_encode(raw, sizeof(raw), MG_HEX_LOWER, db + 14, sizeof(db) - 14);
+		cli_backup_scratch_name("medgate_drill_", db);
 		snprintf(conninfo, sizeof(conninfo), "%s dbname=%s", cli->cfg.storage_conninfo, db);
-		if ((r = scratch_db(&cli->cfg, db, true, err, errlen)) != 0) {
+		if ((r = cli_backup_scratch_db(cli->cfg.storage_conninfo, db, true, err, errlen)) != 0) {
 			db[0] = '\0';
 			goto out;
 		}
@@ -255,7 +236,7 @@ out:
 	if (db[0] != '\0') {
 		char e2[256];
 
-		if (scratch_db(&cli->cfg, db, false, e2, sizeof(e2)) != 0)
+		if (cli_backup_scratch_db(cli->cfg.storage_conninfo, db, false, e2, sizeof(e2)) != 0)
 			fprintf(stderr, "medgatectl: drop the scratch database %s by hand: %s\n", db,
 				e2);
 	}

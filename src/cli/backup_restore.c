@@ -18,6 +18,7 @@
 #include "common/err.h"
 #include "common/instance_lock.h"
 #include "common/file.h"
+#include "common/hex.h"
 #include "common/run.h"
 #include "common/timefmt.h"
 #include "model/settings.h"
@@ -114,40 +115,6 @@ static int copy_check(struct mg_store *store, const struct mg_master_key *mk, ch
 	return 0;
 }
 
-int cli_backup_check_copy(struct mg_backup_reader *rd, const unsigned char *sk, const char *dir,
-			  char *err, size_t errlen)
-{
-	const struct mg_backup_manifest *m = mg_backup_reader_manifest(rd);
-	struct mg_master_key *mk = NULL;
-	struct mg_store *store = NULL;
-	struct mg_config *cfg = calloc(1, sizeof(*cfg));
-	char dump[MG_PATH_MAX];
-	int r;
-
-	if (cfg == NULL)
-		return MG_ERR_NOMEM;
-	if ((r = mg_backup_extract(rd, sk, dir, cli_backup_progress, NULL, err, errlen)) != 0)
-		goto out;
-	printf("contents:   decrypted; every part's SHA-256 matches\n");
-	if (strcmp(m->storage, "postgresql") == 0) {
-		const char *const argv[] = { "pg_restore", "--list", dump, NULL };
-
-		snprintf(dump, sizeof(dump), "%s/%s", dir, MG_BACKUP_PART_PGDUMP);
-		if ((r = mg_run(argv, err, errlen)) == 0)
-			printf("store:      pg_restore reads the dump (backup drill restores it "
-			       "into a database and checks the audit trail)\n");
-		goto out;
-	}
-	if ((r = layout(dir, cfg, err, errlen)) != 0 ||
-	    (r = copy_open(cfg, &store, &mk, err, errlen)) != 0)
-		goto out;
-	r = copy_check(store, mk, err, errlen);
-out:
-	mg_store_close(store);
-	mg_master_key_free(mk);
-	free(cfg);
-	return r;
-}
 
 static uid_t chown_uid;
 static gid_t chown_gid;
@@ -231,6 +198,99 @@ static int pg_load(const char *dir, const struct mg_config *cfg, bool clean, cha
 	if (mg_run(argv, err, errlen) != 0)
 		return MG_ERR_IO;
 	return unlink(dump) == 0 ? 0 : MG_ERR_IO;
+}
+
+void cli_backup_scratch_name(const char *prefix, char name[40])
+{
+	unsigned char raw[6];
+	size_t n = strlen(prefix) < 26 ? strlen(prefix) : 26;
+
+	randombytes_buf(raw, sizeof(raw));
+	memcpy(name, prefix, n);
+	mg_hex_encode(raw, sizeof(raw), MG_HEX_LOWER, name + n, 40 - n);
+}
+
+int cli_backup_scratch_db(const char *conninfo, const char *name, bool create, char *err,
+			  size_t errlen)
+{
+	char sql[128];
+	const char *const argv[] = {
+		"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname", conninfo, "-c", sql, NULL,
+	};
+
+	snprintf(sql, sizeof(sql), create ? "CREATE DATABASE %s" : "DROP DATABASE IF EXISTS %s",
+		 name);
+	return mg_run(argv, err, errlen);
+}
+
+/* A PostgreSQL copy in a scratch database of server_conninfo's server:
+ * loaded, opened, checked, dropped. */
+static int pg_check(const char *dir, struct mg_config *cfg, const char *server_conninfo,
+		    char *err, size_t errlen)
+{
+	struct mg_master_key *mk = NULL;
+	struct mg_store *store = NULL;
+	char db[40], e2[256];
+	int r;
+
+	cli_backup_scratch_name("medgate_verify_", db);
+	if ((r = layout(dir, cfg, err, errlen)) != 0)
+		return r;
+	if ((size_t)snprintf(cfg->storage_conninfo, sizeof(cfg->storage_conninfo), "%s dbname=%s",
+			     server_conninfo, db) >= sizeof(cfg->storage_conninfo)) {
+		snprintf(err, errlen, "the instance's conninfo is too long for a scratch database");
+		return MG_ERR_LIMIT;
+	}
+	if ((r = cli_backup_scratch_db(server_conninfo, db, true, err, errlen)) != 0)
+		return r;
+	if ((r = pg_load(dir, cfg, false, err, errlen)) == 0 &&
+	    (r = copy_open(cfg, &store, &mk, err, errlen)) == 0)
+		r = copy_check(store, mk, err, errlen);
+	mg_store_close(store);
+	mg_master_key_free(mk);
+	if (cli_backup_scratch_db(server_conninfo, db, false, e2, sizeof(e2)) != 0)
+		fprintf(stderr, "medgatectl: drop the scratch database %s by hand: %s\n", db, e2);
+	return r;
+}
+
+int cli_backup_check_copy(struct mg_backup_reader *rd, const unsigned char *sk, const char *dir,
+			  const char *server_conninfo, char *err, size_t errlen)
+{
+	const struct mg_backup_manifest *m = mg_backup_reader_manifest(rd);
+	struct mg_master_key *mk = NULL;
+	struct mg_store *store = NULL;
+	struct mg_config *cfg = calloc(1, sizeof(*cfg));
+	char dump[MG_PATH_MAX];
+	int r;
+
+	if (cfg == NULL)
+		return MG_ERR_NOMEM;
+	if ((r = mg_backup_extract(rd, sk, dir, cli_backup_progress, NULL, err, errlen)) != 0)
+		goto out;
+	printf("contents:   decrypted; every part's SHA-256 matches\n");
+	if (strcmp(m->storage, "postgresql") == 0 && server_conninfo != NULL) {
+		r = pg_check(dir, cfg, server_conninfo, err, errlen);
+		goto out;
+	}
+	if (strcmp(m->storage, "postgresql") == 0) {
+		const char *const argv[] = { "pg_restore", "--list", dump, NULL };
+
+		snprintf(dump, sizeof(dump), "%s/%s", dir, MG_BACKUP_PART_PGDUMP);
+		if ((r = mg_run(argv, err, errlen)) == 0)
+			printf("store:      pg_restore reads the dump (name a PostgreSQL instance "
+			       "with -c to load it into a scratch database and check its "
+			       "integrity and audit trail)\n");
+		goto out;
+	}
+	if ((r = layout(dir, cfg, err, errlen)) != 0 ||
+	    (r = copy_open(cfg, &store, &mk, err, errlen)) != 0)
+		goto out;
+	r = copy_check(store, mk, err, errlen);
+out:
+	mg_store_close(store);
+	mg_master_key_free(mk);
+	free(cfg);
+	return r;
 }
 
 /* Print why, and if an instance is named (-c), record the refusal on its

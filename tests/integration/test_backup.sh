@@ -61,7 +61,15 @@ assert_contains "$(cat "$T/v.out")" "signature:  good" "verify without key"
 assert_contains "$(cat "$T/v.out")" "every part's SHA-256 matches" "verify with key"
 grep -q "audit trail intact\|pg_restore reads the dump" "$T/v.out" \
 	|| fail "the copy of a backup taken while sending is not sound: $(cat "$T/v.out")"
-ok "verify with and without the key"
+# Naming the instance (-c): on PostgreSQL the copy is loaded into a scratch
+# database of its server and its integrity and audit trail checked there.
+mg_ctl backup verify "$BK/live.mgb" --key "$KEY" > "$T/v2.out" || fail "verify -c with key: $(cat "$T/v2.out")"
+assert_contains "$(cat "$T/v2.out")" "integrity check ok; audit trail intact" "verify of the copy's trail"
+if [ "$MG_TEST_STORAGE" = postgresql ]; then
+	assert_eq 0 "$(mg_sql "SELECT count(*) FROM pg_database WHERE datname LIKE 'medgate_verify_%'")" \
+		"scratch databases left behind"
+fi
+ok "verify with and without the key; with it the copy's integrity and audit trail, also on PostgreSQL"
 
 # Progress on a terminal (the back end does not matter: SQLite only).
 [ "$MG_TEST_STORAGE" = postgresql ] || script -qec "$MEDGATECTL -c $CONF backup create --out $BK/tty.mgb" /dev/null > "$T/tty.out"
