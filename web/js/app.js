@@ -27,8 +27,9 @@ import * as sheet from './pages/sheet.js';
 // same roles; a page listed here for a role the API refuses would only
 // show the refusal.
 const pages = [
-	{ path: 'patients', label: 'Patients', roles: ['clinician'], page: patients },
+	// A clinician lands on the ward: what is new and what waits (docs/ward.md).
 	{ path: 'ward', label: 'Ward', roles: ['clinician'], page: ward },
+	{ path: 'patients', label: 'Patients', roles: ['clinician'], page: patients },
 	{ path: 'users', label: 'Users', roles: ['admin'], page: users },
 	{ path: 'settings', label: 'Settings', roles: ['admin'], page: settings },
 	{ path: 'tenants', label: 'Tenants', roles: ['tenant-admin'], page: tenants },

@@ -47,6 +47,8 @@ function field(spec) {
 			inputmode: spec.inputmode, pattern: spec.pattern, min: spec.min, max: spec.max,
 			maxlength: spec.maxlength, spellcheck: 'false', 'aria-describedby': described,
 		});
+		// What form.reset() goes back to: the given value, not empty.
+		if (spec.value !== undefined) control.defaultValue = String(spec.value);
 	}
 	return h('div', { class: 'field' }, h('label', { for: id }, spec.label), control, hint, error);
 }

@@ -271,13 +271,15 @@ async function mainPhase(browser) {
 	// The new account signs in, must choose its own password, then works.
 	await signIn(page, 'nurse.new', state.passwords['nurse.new']);
 	await changePassword(page, state.passwords['nurse.new'], state.new_passwords['nurse.new']);
-	await heading(page, 'Patients');
-	ok('the new account signed in, changed its password and reached the patients page');
+	await heading(page, 'Ward');
+	ok('the new account signed in, changed its password and landed on the ward page');
 	await signOut(page);
 
 	// A clinician finds a patient: table, charts, BMI and its category.
 	await signIn(page, 'clin', state.passwords.clin);
 	await changePassword(page, state.passwords.clin, state.new_passwords.clin);
+	await heading(page, 'Ward');
+	await page.goto(`${base}/#/patients`);
 	await heading(page, 'Patients');
 	await axe(page, 'patients (empty)');
 	const find = async (q) => {
@@ -536,7 +538,7 @@ async function mainPhase(browser) {
 	const next = authenticator.clone({ epoch: Date.now() + 30000 }).generate(secret);
 	await code.fill(next);
 	await page.getByRole('button', { name: 'Verify' }).click();
-	await heading(page, 'Patients');
+	await heading(page, 'Ward');
 	ok('signed in with password and a TOTP code; a wrong code was refused at the field');
 	await signOut(page);
 
@@ -599,6 +601,7 @@ async function mainPhase(browser) {
 	await page.getByRole('checkbox', { name: /^Diagnostics/ }).check();
 	await page.getByRole('button', { name: 'Ask' }).click();
 	await page.getByText(/Request \d+ sent; a local administrator decides\./).waitFor();
+	assert(await page.getByLabel('Minutes needed').inputValue() === '30', 'the form lost its default minutes after a send');
 	await axe(page, 'maintenance (service account)');
 	await shot(page, '19b-maintenance-service');
 	assert(await apiStatus(page, 'GET', '/api/v1/outbox') === 403, 'a service account reads queues without a grant');
@@ -673,7 +676,7 @@ async function idlePhase(browser) {
 	const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
 	const page = await ctx.newPage();
 	await watch(page);
-	await signIn(page, 'nurse.new', state.new_passwords['nurse.new'], 'Patients');
+	await signIn(page, 'nurse.new', state.new_passwords['nurse.new'], 'Ward');
 	const t0 = Date.now();
 	const warning = page.locator('#idle-warning');
 	await warning.waitFor({ state: 'visible', timeout: (state.idle_timeout + 5) * 1000 });

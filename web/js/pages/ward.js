@@ -34,7 +34,7 @@ export async function render(main) {
 				? h('button', { type: 'button', class: 'secondary', onclick: () => queue(box) }, 'Assign measurements')
 				: null),
 		h('section', { class: 'recent' }, h('h2', {}, 'Recently viewed'),
-			table(`${d.recent.length} patients, last viewed first`, [
+			table(`${d.recent.length} ${d.recent.length === 1 ? 'patient' : 'patients'}, last viewed first`, [
 				{ label: 'Patient', cell: (p) => (p.identity ? fullName(p.identity) : h('em', {}, 'no name recorded')) },
 				{ label: 'Id', cell: (p) => p.id },
 				{ label: 'Viewed', cell: (p) => new Date(p.viewed).toLocaleString() },
@@ -42,7 +42,7 @@ export async function render(main) {
 					'Open', h('span', { class: 'visually-hidden' }, ` ${p.id} (viewed)`)) },
 			], d.recent, 'No patient viewed yet.')),
 		h('section', {}, h('h2', {}, 'Measured in the last 24 hours'),
-			table(`${d.patients.length} patients, latest first`, columns, d.patients,
+			table(`${d.patients.length} ${d.patients.length === 1 ? 'patient' : 'patients'}, latest first`, columns, d.patients,
 				'No patient of your wards was measured in the last 24 hours.')),
 		box);
 }
