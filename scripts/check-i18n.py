@@ -29,7 +29,7 @@ HEAD = "export default "
 STILL_ENGLISH = {"web/js/pages/patient.js", "web/js/pages/patient_identity.js",
                  "web/js/pages/patients.js", "web/js/chart.js", "web/js/body.js",
                  "web/js/pages/patient_charts.js", "web/js/pages/patient_report.js",
-                 "web/js/pages/patient_table.js", "web/js/pages/ward.js",
+                 "web/js/pages/patient_table.js",
                  "web/js/pages/assignments.js", "web/js/pages/patient_correct.js",
                  "web/js/pages/patient_jump.js"}
 # A text for people in code: a quoted literal with a word of two or more

@@ -667,7 +667,18 @@ async function germanPass(browser) {
 	await page.getByRole('button', { name: 'Abmelden' }).click();
 	await heading(page, 'Anmelden');
 	await page.getByText('Sie sind abgemeldet.').waitFor();
-	ok(`the account's language choice overrides the browser's and is undone; German pass ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	// A clinician lands on the ward, in German too.
+	await page.getByLabel('Benutzername').fill('nurse.new');
+	await page.getByLabel('Passwort', { exact: true }).fill(state.new_passwords['nurse.new']);
+	await page.getByRole('button', { name: 'Anmelden' }).click();
+	await heading(page, 'Station');
+	await page.getByRole('heading', { name: 'Wartet auf Sie' }).waitFor();
+	await page.getByRole('heading', { name: 'In den letzten 24 Stunden gemessen' }).waitFor();
+	await axe(page, 'de: Station');
+	await shot(page, 'de-06-station');
+	await page.getByRole('button', { name: 'Abmelden' }).click();
+	await heading(page, 'Anmelden');
+	ok(`the account's language choice overrides the browser's and is undone; a clinician lands on the German ward; German pass ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 	await cspEvents(page);
 	await ctx.close();
 }

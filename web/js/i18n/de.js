@@ -34,6 +34,38 @@ export default {
 		"other": "Sie werden wegen Inaktivität in {count} Sekunden abgemeldet."
 	},
 	"nav.ward": "Station",
+	"ward.load_failed": "Die Station konnte nicht geladen werden.",
+	"ward.patient": "Patient",
+	"ward.no_name": "kein Name erfasst",
+	"ward.latest": "Zuletzt",
+	"ward.measurements": "Messungen",
+	"ward.check": "Prüfen",
+	"ward.implausible": "Unplausible Änderung",
+	"ward.open": "Öffnen",
+	"ward.waiting": "Wartet auf Sie",
+	"ward.without_patient": {
+		"one": "{count} Messung ohne Patient",
+		"other": "{count} Messungen ohne Patient"
+	},
+	"ward.open_orders": {
+		"one": "{count} offener Messauftrag",
+		"other": "{count} offene Messaufträge"
+	},
+	"ward.assign": "Messungen zuordnen",
+	"ward.recent": "Zuletzt angesehen",
+	"ward.recent_caption": {
+		"one": "{count} Patient, zuletzt angesehene zuerst",
+		"other": "{count} Patienten, zuletzt angesehene zuerst"
+	},
+	"ward.viewed": "Angesehen",
+	"ward.viewed_hint": "(angesehen)",
+	"ward.none_viewed": "Noch kein Patient angesehen.",
+	"ward.measured": "In den letzten 24 Stunden gemessen",
+	"ward.measured_caption": {
+		"one": "{count} Patient, neueste zuerst",
+		"other": "{count} Patienten, neueste zuerst"
+	},
+	"ward.none_measured": "Kein Patient Ihrer Stationen wurde in den letzten 24 Stunden gemessen.",
 	"nav.patients": "Patienten",
 	"nav.users": "Benutzer",
 	"nav.settings": "Einstellungen",

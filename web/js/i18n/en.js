@@ -34,6 +34,38 @@ export default {
 		"other": "You will be signed out in {count} seconds because of inactivity."
 	},
 	"nav.ward": "Ward",
+	"ward.load_failed": "Could not load the ward.",
+	"ward.patient": "Patient",
+	"ward.no_name": "no name recorded",
+	"ward.latest": "Latest",
+	"ward.measurements": "Measurements",
+	"ward.check": "Check",
+	"ward.implausible": "Implausible change",
+	"ward.open": "Open",
+	"ward.waiting": "Waiting for you",
+	"ward.without_patient": {
+		"one": "{count} measurement without patient",
+		"other": "{count} measurements without patient"
+	},
+	"ward.open_orders": {
+		"one": "{count} open measure-now order",
+		"other": "{count} open measure-now orders"
+	},
+	"ward.assign": "Assign measurements",
+	"ward.recent": "Recently viewed",
+	"ward.recent_caption": {
+		"one": "{count} patient, last viewed first",
+		"other": "{count} patients, last viewed first"
+	},
+	"ward.viewed": "Viewed",
+	"ward.viewed_hint": "(viewed)",
+	"ward.none_viewed": "No patient viewed yet.",
+	"ward.measured": "Measured in the last 24 hours",
+	"ward.measured_caption": {
+		"one": "{count} patient, latest first",
+		"other": "{count} patients, latest first"
+	},
+	"ward.none_measured": "No patient of your wards was measured in the last 24 hours.",
 	"nav.patients": "Patients",
 	"nav.users": "Users",
 	"nav.settings": "Settings",

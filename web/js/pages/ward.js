@@ -4,45 +4,46 @@
 // page below the list.
 import { api } from '../api.js';
 import { h, show, table } from '../dom.js';
+import { t, dateTime } from '../i18n.js';
 import * as patient from './patient.js';
 import { queue } from './assignments.js';
 import { fullName } from './patient_identity.js';
 
 export async function render(main) {
-	document.title = 'Ward — medgate';
+	document.title = `${t('nav.ward')} — medgate`;
 	const box = h('div', { class: 'patient-report', 'aria-live': 'polite' });
 	const res = await api('GET', '/api/v1/ward');
 	if (!res.ok) {
-		show(main, h('h1', {}, 'Ward'), h('p', { role: 'alert' }, res.data.error || 'Could not load the ward.'));
+		show(main, h('h1', {}, t('nav.ward')), h('p', { role: 'alert' }, res.data.error || t('ward.load_failed')));
 		return;
 	}
 	const d = res.data;
 	const columns = [
-		{ label: 'Patient', cell: (p) => (p.identity ? fullName(p.identity) : h('em', {}, 'no name recorded')) },
-		{ label: 'Id', cell: (p) => p.id },
-		{ label: 'Latest', cell: (p) => new Date(p.latest).toLocaleString() },
-		{ label: 'Measurements', class: 'num', cell: (p) => String(p.measurements_today) },
-		{ label: 'Check', cell: (p) => (p.jump ? h('strong', { class: 'jump-mark', 'data-jump': '' }, 'Implausible change') : '') },
+		{ label: t('ward.patient'), cell: (p) => (p.identity ? fullName(p.identity) : h('em', {}, t('ward.no_name'))) },
+		{ label: t('common.id'), cell: (p) => p.id },
+		{ label: t('ward.latest'), cell: (p) => dateTime(p.latest) },
+		{ label: t('ward.measurements'), class: 'num', cell: (p) => String(p.measurements_today) },
+		{ label: t('ward.check'), cell: (p) => (p.jump ? h('strong', { class: 'jump-mark', 'data-jump': '' }, t('ward.implausible')) : '') },
 		{ label: '', cell: (p) => h('button', { type: 'button', onclick: () => patient.open(box, p.id) },
-			'Open', h('span', { class: 'visually-hidden' }, ` ${p.id}`)) },
+			t('ward.open'), h('span', { class: 'visually-hidden' }, ` ${p.id}`)) },
 	];
 	const w = d.waiting;
-	show(main, h('h1', {}, 'Ward'),
-		h('section', { class: 'waiting' }, h('h2', {}, 'Waiting for you'),
-			h('p', {}, `${w.without_patient} measurements without patient · ${w.open_orders} open measure-now orders`),
+	show(main, h('h1', {}, t('nav.ward')),
+		h('section', { class: 'waiting' }, h('h2', {}, t('ward.waiting')),
+			h('p', {}, `${t('ward.without_patient', { count: w.without_patient })} · ${t('ward.open_orders', { count: w.open_orders })}`),
 			w.without_patient > 0
-				? h('button', { type: 'button', class: 'secondary', onclick: () => queue(box) }, 'Assign measurements')
+				? h('button', { type: 'button', class: 'secondary', onclick: () => queue(box) }, t('ward.assign'))
 				: null),
-		h('section', { class: 'recent' }, h('h2', {}, 'Recently viewed'),
-			table(`${d.recent.length} ${d.recent.length === 1 ? 'patient' : 'patients'}, last viewed first`, [
-				{ label: 'Patient', cell: (p) => (p.identity ? fullName(p.identity) : h('em', {}, 'no name recorded')) },
-				{ label: 'Id', cell: (p) => p.id },
-				{ label: 'Viewed', cell: (p) => new Date(p.viewed).toLocaleString() },
+		h('section', { class: 'recent' }, h('h2', {}, t('ward.recent')),
+			table(t('ward.recent_caption', { count: d.recent.length }), [
+				{ label: t('ward.patient'), cell: (p) => (p.identity ? fullName(p.identity) : h('em', {}, t('ward.no_name'))) },
+				{ label: t('common.id'), cell: (p) => p.id },
+				{ label: t('ward.viewed'), cell: (p) => dateTime(p.viewed) },
 				{ label: '', cell: (p) => h('button', { type: 'button', class: 'secondary', onclick: () => patient.open(box, p.id) },
-					'Open', h('span', { class: 'visually-hidden' }, ` ${p.id} (viewed)`)) },
-			], d.recent, 'No patient viewed yet.')),
-		h('section', {}, h('h2', {}, 'Measured in the last 24 hours'),
-			table(`${d.patients.length} ${d.patients.length === 1 ? 'patient' : 'patients'}, latest first`, columns, d.patients,
-				'No patient of your wards was measured in the last 24 hours.')),
+					t('ward.open'), h('span', { class: 'visually-hidden' }, ` ${p.id} ${t('ward.viewed_hint')}`)) },
+			], d.recent, t('ward.none_viewed'))),
+		h('section', {}, h('h2', {}, t('ward.measured')),
+			table(t('ward.measured_caption', { count: d.patients.length }), columns, d.patients,
+				t('ward.none_measured'))),
 		box);
 }
